@@ -1,0 +1,35 @@
+import type { CreateDeviceRequest, Device, DevicePage, DeviceSort, UpdateDeviceRequest } from '@openums/protocol';
+import { api } from './client';
+
+const BASE = '/api/v1/devices';
+export const DEVICE_PAGE_SIZE = 200;
+
+export interface DeviceListFilter {
+  /** undefined = all devices, 'root' = devices not in any folder. */
+  folderId: number | 'root' | undefined;
+  recursive: boolean;
+  q: string;
+  sort: DeviceSort;
+}
+
+export function listDevices(filter: DeviceListFilter, cursor?: string, signal?: AbortSignal): Promise<DevicePage> {
+  return api.get<DevicePage>(
+    BASE,
+    {
+      limit: DEVICE_PAGE_SIZE,
+      cursor,
+      folderId: filter.folderId,
+      recursive: filter.folderId === undefined ? undefined : filter.recursive,
+      q: filter.q.trim() || undefined,
+      sort: filter.sort,
+    },
+    signal,
+  );
+}
+
+export const getDevice = (id: number, signal?: AbortSignal) => api.get<Device>(`${BASE}/${id}`, undefined, signal);
+export const createDevice = (body: CreateDeviceRequest) => api.post<Device>(BASE, body);
+export const updateDevice = (id: number, body: UpdateDeviceRequest) => api.patch<Device>(`${BASE}/${id}`, body);
+export const deleteDevice = (id: number) => api.delete(`${BASE}/${id}`);
+export const moveDevices = (deviceIds: number[], folderId: number | null) =>
+  api.post<{ moved: number }>(`${BASE}/move`, { deviceIds, folderId });

@@ -1,0 +1,75 @@
+import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { SECTIONS } from '../app/sections';
+import { useLogout, useSession } from '../features/auth/session';
+import { notifyError } from './notify';
+
+export const HEADER_HEIGHT = 52;
+
+export function AppLayout() {
+  const session = useSession();
+  const logoutMutation = useLogout();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [navOpened, { toggle: toggleNav, close: closeNav }] = useDisclosure(false);
+  const user = session.data?.user;
+
+  const onLogout = () =>
+    logoutMutation.mutate(undefined, {
+      onSuccess: () => void navigate('/login', { replace: true }),
+      onError: (error) => notifyError('Could not log out', error),
+    });
+
+  return (
+    <AppShell
+      header={{ height: HEADER_HEIGHT }}
+      navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !navOpened } }}
+      padding={0}
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={navOpened} onClick={toggleNav} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Title order={1} size="h4">
+              OpenUMS
+            </Title>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            {user && (
+              <Group gap={6} wrap="nowrap" data-testid="current-user">
+                <Text size="sm" c="dimmed" visibleFrom="xs">
+                  Signed in as
+                </Text>
+                <Text size="sm" fw={600}>
+                  {user.username}
+                </Text>
+                <Badge variant="light" size="sm">
+                  {user.role}
+                </Badge>
+              </Group>
+            )}
+            <Button variant="default" size="xs" onClick={onLogout} loading={logoutMutation.isPending}>
+              Log out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label="Main navigation">
+        {SECTIONS.map((section) => (
+          <NavLink
+            key={section.path}
+            component={Link}
+            to={section.path}
+            label={section.label}
+            active={location.pathname === section.path || location.pathname.startsWith(section.path + '/')}
+            onClick={closeNav}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,150 @@
+import type { Device } from '@openums/protocol';
+import { Badge, Button, CloseButton, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
+import { isApiError } from '../../api/client';
+import { deleteDevice } from '../../api/devices';
+import { ConfirmDialog } from '../../components/confirm-dialog';
+import { ErrorAlert } from '../../components/error-alert';
+import { notifySuccess } from '../../components/notify';
+import { EditInventoryDialog, MoveDeviceDialog, RenameDeviceDialog } from './device-dialogs';
+import classes from './devices.module.css';
+import { formatDateTime, formatMac, orDash } from './format';
+import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
+
+type Dialog = 'rename' | 'move' | 'inventory' | 'delete' | null;
+
+export function DeviceDetail({ id, onClose }: { id: number; onClose: () => void }) {
+  const query = useDevice(id);
+  const [dialog, setDialog] = useState<Dialog>(null);
+
+  const header = (title: ReactNode) => (
+    <Group justify="space-between" wrap="nowrap" className={classes.panelHeader}>
+      {title}
+      <CloseButton aria-label="Close device details" onClick={onClose} />
+    </Group>
+  );
+
+  if (query.isPending) {
+    return (
+      <>
+        {header(<Title order={2} size="h4">Device</Title>)}
+        <Group p="md" gap="xs">
+          <Loader size="xs" />
+          <Text size="sm">Loading device…</Text>
+        </Group>
+      </>
+    );
+  }
+  if (query.isError) {
+    return (
+      <>
+        {header(<Title order={2} size="h4">Device</Title>)}
+        <Stack p="md">
+          <ErrorAlert
+            title={isApiError(query.error, 'DEVICE_NOT_FOUND') ? 'Device not found' : 'Cannot load device'}
+            error={query.error}
+          />
+        </Stack>
+      </>
+    );
+  }
+
+  const device = query.data;
+  const close = () => setDialog(null);
+  return (
+    <>
+      {header(
+        <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+          <Title order={2} size="h4" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} data-testid="device-detail-name">
+            {device.name}
+          </Title>
+          <Badge color={device.online ? 'green' : 'gray'} variant="light" style={{ flex: 'none' }}>
+            {device.online ? 'Online' : 'Offline'}
+          </Badge>
+        </Group>,
+      )}
+      <Stack p="sm" gap="md">
+        <Group gap={6}>
+          <Button size="compact-sm" variant="default" onClick={() => setDialog('rename')} aria-label="Rename device">
+            Rename
+          </Button>
+          <Button size="compact-sm" variant="default" onClick={() => setDialog('move')} aria-label="Move device">
+            Move
+          </Button>
+          <Button size="compact-sm" variant="default" onClick={() => setDialog('inventory')}>
+            Edit inventory
+          </Button>
+          <Button size="compact-sm" variant="light" color="red" onClick={() => setDialog('delete')} aria-label="Delete device">
+            Delete
+          </Button>
+        </Group>
+        <DeviceFields device={device} />
+      </Stack>
+      {dialog === 'rename' && <RenameDeviceDialog device={device} onClose={close} />}
+      {dialog === 'move' && <MoveDeviceDialog device={device} onClose={close} />}
+      {dialog === 'inventory' && <EditInventoryDialog device={device} onClose={close} />}
+      {dialog === 'delete' && <DeleteDeviceDialog device={device} onClose={close} onDeleted={onClose} />}
+    </>
+  );
+}
+
+function DeleteDeviceDialog({ device, onClose, onDeleted }: { device: Device; onClose: () => void; onDeleted: () => void }) {
+  const queryClient = useQueryClient();
+  return (
+    <ConfirmDialog
+      opened
+      title="Delete device"
+      confirmLabel="Delete device"
+      onClose={onClose}
+      onConfirm={async () => {
+        await deleteDevice(device.id);
+        queryClient.removeQueries({ queryKey: keys.device(device.id) });
+        await invalidateInventory(queryClient);
+      }}
+      onDone={() => {
+        onDeleted();
+        notifySuccess(`Device "${device.name}" deleted`);
+      }}
+    >
+      Delete <b>{device.name}</b> ({formatMac(device.mac)})? Its inventory record is removed; a device that is still running will have
+      to register again.
+    </ConfirmDialog>
+  );
+}
+
+function DeviceFields({ device }: { device: Device }) {
+  const folders = useAllFolders();
+  const fields: [key: string, label: string, value: ReactNode][] = [
+    ['id', 'ID', String(device.id)],
+    ['unitId', 'Unit ID', orDash(device.unitId)],
+    ['mac', 'MAC address', formatMac(device.mac)],
+    ['name', 'Name', device.name],
+    ['networkName', 'Network name', orDash(device.networkName)],
+    ['folder', 'Folder', folders.isPending && device.folderId !== null ? '…' : folders.index.path(device.folderId)],
+    ['site', 'Site', orDash(device.site)],
+    ['department', 'Department', orDash(device.department)],
+    ['costCenter', 'Cost center', orDash(device.costCenter)],
+    ['comment', 'Comment', orDash(device.comment)],
+    ['assetId', 'Asset ID', orDash(device.assetId)],
+    ['inServiceDate', 'In service since', orDash(device.inServiceDate)],
+    ['serialNumber', 'Serial number', orDash(device.serialNumber)],
+    ['product', 'Product', orDash(device.product)],
+    ['version', 'Version', orDash(device.version)],
+    ['lastIp', 'Last IP', orDash(device.lastIp)],
+    ['lastContact', 'Last contact', formatDateTime(device.lastContact, 'Never')],
+    ['lastBoot', 'Last boot', formatDateTime(device.lastBoot)],
+    ['registeredAt', 'Registered', formatDateTime(device.registeredAt)],
+    ['online', 'Online', device.online ? 'Yes' : 'No'],
+  ];
+  return (
+    <dl className={classes.fields} aria-label="Inventory">
+      {fields.map(([key, label, value]) => (
+        <div key={key} data-testid={`device-field-${key}`}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

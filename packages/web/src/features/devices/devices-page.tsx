@@ -1,0 +1,136 @@
+import type { Device, DeviceSort } from '@openums/protocol';
+import { Text } from '@mantine/core';
+import { useCallback, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import type { DeviceListFilter } from '../../api/devices';
+import { DeviceDetail } from './device-detail';
+import { NewDeviceDialog } from './device-dialogs';
+import { DeviceList } from './device-list';
+import classes from './devices.module.css';
+import { FolderActions } from './folder-actions';
+import { FolderTree } from './folder-tree';
+import { useAllFolders, type FolderKey } from './queries';
+
+function parseFolder(value: string | null): FolderKey {
+  const id = Number(value);
+  return value && Number.isSafeInteger(id) && id > 0 ? id : 'root';
+}
+
+function parseId(value: string | null): number | null {
+  const id = Number(value);
+  return value && Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/**
+ * Devices: folder tree | virtualized device list | detail panel. The selection lives in the URL
+ * (?folder=&device=&q=&sub=) so it survives reloads and can be shared.
+ */
+export function DevicesPage() {
+  const [params, setParams] = useSearchParams();
+  const folder = parseFolder(params.get('folder'));
+  const deviceId = parseId(params.get('device'));
+  const q = params.get('q') ?? '';
+  const recursive = params.get('sub') !== '0';
+  const [sort, setSort] = useState<DeviceSort>('name');
+  const [expanded, setExpanded] = useState<ReadonlySet<FolderKey>>(() => new Set<FolderKey>(['root']));
+  const [creatingDevice, setCreatingDevice] = useState(false);
+  const folders = useAllFolders();
+
+  const update = useCallback(
+    (changes: Record<string, string | null>) =>
+      setParams(
+        (prev) => {
+          const next = new URLSearchParams(prev);
+          for (const [key, value] of Object.entries(changes)) {
+            if (value === null) next.delete(key);
+            else next.set(key, value);
+          }
+          return next;
+        },
+        { replace: true },
+      ),
+    [setParams],
+  );
+
+  const onToggle = useCallback((key: FolderKey, open: boolean) => {
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      if (open) next.add(key);
+      else next.delete(key);
+      return next;
+    });
+  }, []);
+
+  /** Expand a node and its ancestors, so a new or moved folder is visible. */
+  const expandPath = useCallback(
+    (key: FolderKey) =>
+      setExpanded((prev) => {
+        const next = new Set(prev);
+        next.add('root');
+        if (key !== 'root') for (const id of folders.index.ancestors(key)) next.add(id);
+        next.add(key);
+        return next;
+      }),
+    [folders.index],
+  );
+
+  const filter = useMemo<DeviceListFilter>(
+    () => ({
+      // "All devices" with sub-folders is every device; without, the devices in no folder.
+      folderId: folder === 'root' && recursive ? undefined : folder,
+      recursive,
+      q,
+      sort,
+    }),
+    [folder, recursive, q, sort],
+  );
+
+  const title = folder === 'root' ? (recursive ? 'All devices' : 'Devices in no folder') : folders.index.path(folder);
+  const onSearchChange = useCallback((value: string) => update({ q: value || null }), [update]);
+
+  return (
+    <div className={`${classes.page} ${deviceId !== null ? classes.pageWithDetail : ''}`}>
+      <section aria-label="Folders" className={`${classes.panel} ${classes.treePanel}`}>
+        <div className={classes.panelHeader}>
+          <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6}>
+            Folders
+          </Text>
+          <FolderActions selected={folder} onSelect={(key) => update({ folder: key === 'root' ? null : String(key) })} onExpand={expandPath} />
+        </div>
+        <div className={classes.treeScroll}>
+          <FolderTree
+            selected={folder}
+            expanded={expanded}
+            onSelect={(key) => update({ folder: key === 'root' ? null : String(key) })}
+            onToggle={onToggle}
+          />
+        </div>
+      </section>
+      <section aria-label="Device list" className={classes.panel}>
+        <DeviceList
+          title={title}
+          filter={filter}
+          searchText={q}
+          onSearchChange={onSearchChange}
+          onRecursiveChange={(value) => update({ sub: value ? null : '0' })}
+          onSortChange={setSort}
+          selectedId={deviceId}
+          onSelectDevice={(id) => update({ device: String(id) })}
+          onNewDevice={() => setCreatingDevice(true)}
+        />
+      </section>
+      {deviceId !== null && (
+        <section aria-label="Device details" className={`${classes.panel} ${classes.detailPanel}`} data-testid="device-detail">
+          <DeviceDetail key={deviceId} id={deviceId} onClose={() => update({ device: null })} />
+        </section>
+      )}
+      {creatingDevice && (
+        <NewDeviceDialog
+          defaultFolder={folder}
+          onClose={() => setCreatingDevice(false)}
+          onCreated={(device: Device) => update({ device: String(device.id) })}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,154 @@
+import { Badge, Button, Loader, Text } from '@mantine/core';
+import { createContext, useContext, type KeyboardEvent } from 'react';
+import { errorMessage } from '../../api/client';
+import classes from './devices.module.css';
+import { useFolderChildren, type FolderKey } from './queries';
+
+interface TreeState {
+  selected: FolderKey;
+  expanded: ReadonlySet<FolderKey>;
+  onSelect: (key: FolderKey) => void;
+  onToggle: (key: FolderKey, open: boolean) => void;
+}
+
+const TreeContext = createContext<TreeState | null>(null);
+
+function useTree(): TreeState {
+  const state = useContext(TreeContext);
+  if (!state) throw new Error('FolderTree parts must be inside <FolderTree>');
+  return state;
+}
+
+/** The device tree: folders load their children only when expanded. */
+export function FolderTree(props: TreeState) {
+  return (
+    <TreeContext.Provider value={props}>
+      <div role="tree" aria-label="Device folders">
+        <TreeRow nodeKey="root" label="All devices" level={1} hasChildren />
+        {props.expanded.has('root') && <FolderChildren parent="root" level={2} />}
+      </div>
+    </TreeContext.Provider>
+  );
+}
+
+function FolderChildren({ parent, level }: { parent: FolderKey; level: number }) {
+  const query = useFolderChildren(parent);
+  const indent = { paddingLeft: level * 16 };
+
+  if (query.isPending) {
+    return (
+      <Text size="xs" c="dimmed" style={indent} py={4}>
+        <Loader size={10} mr={6} />
+        Loading folders…
+      </Text>
+    );
+  }
+  if (query.isError) {
+    return (
+      <Text size="xs" c="red" style={indent} py={4} role="alert">
+        {errorMessage(query.error)}{' '}
+        <Button variant="subtle" size="compact-xs" onClick={() => void query.refetch()}>
+          Retry
+        </Button>
+      </Text>
+    );
+  }
+  const folders = query.data.pages.flatMap((p) => p.items);
+  return (
+    <div role="group">
+      {folders.length === 0 && parent === 'root' && (
+        <Text size="xs" c="dimmed" style={indent} py={4}>
+          No folders yet
+        </Text>
+      )}
+      {folders.map((folder) => (
+        <div key={folder.id}>
+          <TreeRow nodeKey={folder.id} label={folder.name} level={level} hasChildren={folder.childCount > 0} count={folder.deviceCount} />
+          {folder.childCount > 0 && <ExpandedChildren parent={folder.id} level={level + 1} />}
+        </div>
+      ))}
+      {query.hasNextPage && (
+        <Button variant="subtle" size="compact-xs" ml={level * 16} loading={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+          Load more folders
+        </Button>
+      )}
+    </div>
+  );
+}
+
+function ExpandedChildren({ parent, level }: { parent: number; level: number }) {
+  const { expanded } = useTree();
+  return expanded.has(parent) ? <FolderChildren parent={parent} level={level} /> : null;
+}
+
+interface TreeRowProps {
+  nodeKey: FolderKey;
+  label: string;
+  level: number;
+  hasChildren: boolean;
+  count?: number;
+}
+
+function TreeRow({ nodeKey, label, level, hasChildren, count }: TreeRowProps) {
+  const { selected, expanded, onSelect, onToggle } = useTree();
+  const isExpanded = expanded.has(nodeKey);
+  const isSelected = selected === nodeKey;
+
+  const select = () => {
+    onSelect(nodeKey);
+    if (hasChildren && !isExpanded) onToggle(nodeKey, true);
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      select();
+    } else if (event.key === 'ArrowRight' && hasChildren) {
+      onToggle(nodeKey, true);
+    } else if (event.key === 'ArrowLeft' && hasChildren) {
+      onToggle(nodeKey, false);
+    }
+  };
+
+  return (
+    <div
+      role="treeitem"
+      aria-label={label}
+      aria-level={level}
+      aria-selected={isSelected}
+      aria-expanded={hasChildren ? isExpanded : undefined}
+      tabIndex={0}
+      className={classes.treeRow}
+      style={{ paddingLeft: (level - 1) * 16 + 4 }}
+      onClick={select}
+      onKeyDown={onKeyDown}
+      data-testid={`folder-node-${nodeKey}`}
+    >
+      {hasChildren ? (
+        <button
+          type="button"
+          className={classes.treeToggle}
+          aria-label={`${isExpanded ? 'Collapse' : 'Expand'} ${label}`}
+          tabIndex={-1}
+          onClick={(event) => {
+            event.stopPropagation();
+            onToggle(nodeKey, !isExpanded);
+          }}
+        >
+          <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden style={{ transform: isExpanded ? 'rotate(90deg)' : undefined, transition: 'transform 120ms' }}>
+            <path d="M4 2l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
+          </svg>
+        </button>
+      ) : (
+        <span className={classes.treeToggle} aria-hidden />
+      )}
+      <span className={classes.treeLabel} title={label}>
+        {label}
+      </span>
+      {count !== undefined && (
+        <Badge size="sm" variant="light" color={count ? 'teal' : 'gray'} title={`${count} device${count === 1 ? '' : 's'} directly in this folder`} aria-label={`${count} devices`}>
+          {count.toLocaleString()}
+        </Badge>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import type { Device, DeviceFolder, DevicePage } from '@openums/protocol';
+import { keepPreviousData, useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { getDevice, listDevices, type DeviceListFilter } from '../../api/devices';
+import { listAllFolders, listChildFolders } from '../../api/folders';
+
+/** A node of the device tree: the root ('root') or a folder id. */
+export type FolderKey = 'root' | number;
+
+export const keys = {
+  folders: ['folders'] as const,
+  folderChildren: (parent: FolderKey) => ['folders', 'children', parent] as const,
+  allFolders: ['folders', 'all'] as const,
+  devices: ['devices'] as const,
+  deviceList: (filter: DeviceListFilter) => ['devices', 'list', filter] as const,
+  device: (id: number) => ['devices', 'one', id] as const,
+};
+
+export function useFolderChildren(parent: FolderKey, enabled = true) {
+  return useInfiniteQuery({
+    queryKey: keys.folderChildren(parent),
+    queryFn: ({ pageParam, signal }) => listChildFolders(parent, pageParam, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    enabled,
+  });
+}
+
+export interface FolderIndex {
+  byId: Map<number, DeviceFolder>;
+  /** "Parent / Child" path of a folder, for pickers and the detail panel. */
+  path: (id: number | null) => string;
+  /** The folder and all its ancestors, root first. */
+  ancestors: (id: number) => number[];
+}
+
+export function useAllFolders() {
+  const query = useQuery({ queryKey: keys.allFolders, queryFn: ({ signal }) => listAllFolders(signal) });
+  const index = useMemo<FolderIndex>(() => {
+    const byId = new Map((query.data ?? []).map((f) => [f.id, f]));
+    const ancestors = (id: number) => {
+      const chain: number[] = [];
+      let current = byId.get(id);
+      while (current && !chain.includes(current.id)) {
+        chain.unshift(current.id);
+        current = current.parentId === null ? undefined : byId.get(current.parentId);
+      }
+      return chain;
+    };
+    const path = (id: number | null) => {
+      if (id === null) return 'Top level (no folder)';
+      const chain = ancestors(id);
+      return chain.length ? chain.map((a) => byId.get(a)!.name).join(' / ') : `Folder #${id}`;
+    };
+    return { byId, path, ancestors };
+  }, [query.data]);
+  return { ...query, index };
+}
+
+export function useDeviceList(filter: DeviceListFilter) {
+  return useInfiniteQuery({
+    queryKey: keys.deviceList(filter),
+    queryFn: ({ pageParam, signal }) => listDevices(filter, pageParam, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useDevice(id: number | null) {
+  return useQuery({
+    queryKey: keys.device(id ?? 0),
+    queryFn: ({ signal }) => getDevice(id!, signal),
+    enabled: id !== null,
+  });
+}
+
+/**
+ * After a change that adds, removes or moves devices or folders: counts, lists and details may
+ * all be stale. Device lists are cut back to their first page before refetching, so a list the
+ * user scrolled 100,000 rows deep costs one request, not hundreds.
+ */
+export async function invalidateInventory(queryClient: QueryClient): Promise<void> {
+  queryClient.setQueriesData<InfiniteData<DevicePage, string | undefined>>({ queryKey: ['devices', 'list'] }, (data) =>
+    data && data.pages.length > 1 ? { pages: data.pages.slice(0, 1), pageParams: data.pageParams.slice(0, 1) } : data,
+  );
+  await Promise.all([
+    queryClient.invalidateQueries({ queryKey: keys.folders }),
+    queryClient.invalidateQueries({ queryKey: keys.devices }),
+  ]);
+}
+
+/** A device changed in place (rename, inventory edit): patch it into every cached list. */
+export function storeUpdatedDevice(queryClient: QueryClient, device: Device): void {
+  queryClient.setQueryData(keys.device(device.id), device);
+  queryClient.setQueriesData<InfiniteData<DevicePage, string | undefined>>({ queryKey: ['devices', 'list'] }, (data) =>
+    data
+      ? { ...data, pages: data.pages.map((page) => ({ ...page, items: page.items.map((d) => (d.id === device.id ? device : d)) })) }
+      : data,
+  );
+}
