@@ -1,0 +1,27 @@
+import { Type, type Static } from 'typebox';
+import { ErrorCode } from '../errors.js';
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Union(Object.values(ErrorCode).map((c) => Type.Literal(c))),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'ErrorResponse' },
+);
+export type ErrorResponse = Static<typeof ErrorResponse>;
+
+/** Numeric ids in paths (IMI-compatible integer ids). */
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) }, { additionalProperties: false });
+export type IdParams = Static<typeof IdParams>;
+
+export const MAX_PAGE_LIMIT = 1000;
+export const DEFAULT_PAGE_LIMIT = 100;
+
+/** An opaque cursor; clients pass back what they received in `nextCursor`. */
+export const Cursor = Type.String({ minLength: 1, maxLength: 512 });
+export const PageLimit = Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT });
+
+export const OkResponse = Type.Object({ ok: Type.Literal(true) });

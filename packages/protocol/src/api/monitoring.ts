@@ -1,0 +1,5 @@
+import { Type, type Static } from 'typebox';
+
+export const ServerStatus = Type.Union([Type.Literal('init'), Type.Literal('ok'), Type.Literal('warn'), Type.Literal('err')]);
+export type ServerStatus = Static<typeof ServerStatus>;
+export const CheckStatusResponse = Type.Object({ status: ServerStatus });

@@ -1,0 +1,69 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CSRF_HEADER, ErrorCode, SESSION_COOKIE, type Permission } from '@openums/protocol';
+import { AppError } from '../lib/errors.js';
+import type { AuthService, AuthenticatedSession } from '../modules/auth/auth.service.js';
+
+/**
+ * Who may call a route: anybody ('public'), any logged-in administrator ('authenticated'),
+ * or holders of one permission. Every route must say which; there is no default.
+ */
+export type Access = 'public' | 'authenticated' | Permission;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    auth: (AuthenticatedSession & { via: 'cookie' | 'bearer'; token: string }) | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function readToken(req: FastifyRequest): { token: string; via: 'cookie' | 'bearer' } | null {
+  const header = req.headers.authorization;
+  if (header) {
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    return m ? { token: m[1]!, via: 'bearer' } : null;
+  }
+  const cookie = req.cookies?.[SESSION_COOKIE];
+  return cookie ? { token: cookie, via: 'cookie' } : null;
+}
+
+/** Installs the fail-closed access check. Call before any route is registered. */
+export function installAccessControl(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest('auth', null);
+
+  // Checked once every plugin's onRoute hooks have run: a route without a rule stops start-up.
+  const routes: Array<{ method: unknown; url: string; config?: unknown }> = [];
+  app.addHook('onRoute', (route) => void routes.push(route));
+  app.addHook('onReady', async () => {
+    const missing = routes.filter((r) => !(r.config as { access?: Access } | undefined)?.access);
+    if (missing.length) {
+      throw new Error(`Routes without an access rule (config.access): ${missing.map((r) => `${String(r.method)} ${r.url}`).join(', ')}`);
+    }
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const access = req.routeOptions.config.access;
+    // Unmatched URLs (404 handler) carry no access rule and are answered by the not-found handler.
+    if (!access) {
+      if (req.is404) return;
+      throw new AppError(ErrorCode.Forbidden, 'Access rule missing');
+    }
+    if (access === 'public') return;
+
+    const found = readToken(req);
+    if (!found) throw new AppError(ErrorCode.Unauthenticated, 'Log in first: no session cookie or bearer token');
+    const session = await auth.authenticate(found.token);
+    if (!session) throw new AppError(ErrorCode.Unauthenticated, 'Session expired or unknown; log in again');
+
+    if (found.via === 'cookie' && !SAFE_METHODS.has(req.method) && req.headers[CSRF_HEADER] !== session.csrfToken) {
+      throw new AppError(ErrorCode.CsrfTokenInvalid, `Missing or wrong ${CSRF_HEADER} header for a cookie-authenticated change`);
+    }
+    if (access !== 'authenticated' && !session.permissions.has(access)) {
+      throw new AppError(ErrorCode.Forbidden, `Permission ${access} required`);
+    }
+    req.auth = { ...session, ...found };
+  });
+}

@@ -1,0 +1,46 @@
+import { Type, type Static } from 'typebox';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every setting of `openums server`; the one place that says what is valid. */
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, description: 'Directory for the database file, keys and certificates' }),
+    host: Type.String({ minLength: 1, description: 'Address the HTTPS port binds to' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, description: 'HTTPS port (web app, API, device connector)' }),
+    databaseUrl: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()], {
+      description: 'postgres://… to use PostgreSQL; null = embedded SQLite file in the data directory',
+    }),
+    logLevel: Type.Union([
+      Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+      Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+    ]),
+    tls: Type.Object(
+      {
+        minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')]),
+        extraNames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+          description: 'Additional DNS names or IP addresses for the web certificate',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    session: Type.Object(
+      { ttlHours: Type.Integer({ minimum: 1, maximum: 24 * 30 }) },
+      { additionalProperties: false },
+    ),
+    webRoot: Type.Union([Type.String(), Type.Null()], { description: 'Directory of the built web app; null = the bundled one' }),
+  },
+  { additionalProperties: false },
+);
+export type Config = Static<typeof ConfigSchema>;
+
+export const DEFAULTS: Config = {
+  dataDir: './data',
+  host: '::',
+  port: 8443,
+  databaseUrl: null,
+  logLevel: 'info',
+  tls: { minVersion: 'TLSv1.3', extraNames: [] },
+  session: { ttlHours: 12 },
+  webRoot: null,
+};

@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder, type Dialect, type RawBuilder } from 'kysely';
+
+/**
+ * The only place that knows which database is underneath. Business code never branches on
+ * the dialect; migrations receive a MigrationContext with the few differences they need.
+ */
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DialectSetup {
+  name: DialectName;
+  dialect: Dialect;
+  /** Human-readable target for logs, without credentials. */
+  describe: string;
+}
+
+// int8 (count(*), bigint columns holding epoch ms) as JS numbers; all our values fit 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function createDialect(opts: { databaseUrl: string | null; sqliteFile: string; poolSize?: number }): DialectSetup {
+  if (opts.databaseUrl) {
+    const url = new URL(opts.databaseUrl);
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    return {
+      name: 'postgres',
+      dialect: new PostgresDialect({ pool }),
+      describe: `postgres://${url.hostname}:${url.port || 5432}${url.pathname}`,
+    };
+  }
+  mkdirSync(dirname(opts.sqliteFile), { recursive: true });
+  const db = new SQLite(opts.sqliteFile);
+  db.pragma('journal_mode = WAL');
+  // FULL: an acknowledged write survives power loss too, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return { name: 'sqlite', dialect: new SqliteDialect({ database: db }), describe: `sqlite:${opts.sqliteFile}` };
+}
+
+/** What a migration may need to know about the dialect, passed in rather than detected. */
+export interface MigrationContext {
+  dialect: DialectName;
+  /** Auto-increment integer primary key. */
+  idColumn: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+  idType: RawBuilder<unknown> | 'integer';
+  /** Text compared byte-wise, so range scans on an index implement prefix search. */
+  binaryText: RawBuilder<unknown> | 'text';
+  /** Epoch milliseconds. */
+  epochMs: 'bigint' | 'integer';
+}
+
+export function migrationContext(dialect: DialectName): MigrationContext {
+  if (dialect === 'postgres') {
+    return {
+      dialect,
+      idColumn: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
+      idType: sql`bigint`,
+      binaryText: sql`text collate "C"`,
+      epochMs: 'bigint',
+    };
+  }
+  return {
+    dialect,
+    idColumn: (col) => col.primaryKey().autoIncrement(),
+    idType: 'integer',
+    binaryText: 'text',
+    epochMs: 'integer',
+  };
+}
+
+/**
+ * A statement that makes concurrent writers of a table queue up inside a transaction
+ * (PostgreSQL); SQLite already serialises write transactions, so there it is nothing.
+ */
+export function exclusiveWriteLock(dialect: DialectName, table: string): RawBuilder<unknown> | null {
+  return dialect === 'postgres' ? sql`lock table ${sql.table(table)} in share row exclusive mode` : null;
+}
+
+/** A unique-constraint violation, in either driver's words. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+import type { MigrationContext } from '../dialect.js';
+import * as initial from './20261127T1200-initial.js';
+
+export interface AppMigration {
+  up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
+}
+
+/** All migrations, by timestamped name; the order of names is the order they run in. */
+export const migrations: Record<string, AppMigration> = {
+  '20261127T1200-initial': initial,
+};

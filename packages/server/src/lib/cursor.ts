@@ -1,0 +1,28 @@
+import { ErrorCode } from '@openums/protocol';
+import { AppError } from './errors.js';
+
+export type CursorValue = string | number;
+
+/**
+ * Opaque keyset cursors: the sort they belong to plus the last row's sort key and id.
+ * A cursor from another sort or a tampered one is refused, never misread.
+ */
+export function encodeCursor(sort: string, values: CursorValue[]): string {
+  return Buffer.from(JSON.stringify({ s: sort, v: values })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, sort: string, types: Array<'string' | 'number'>): CursorValue[] {
+  const bad = () => new AppError(ErrorCode.InvalidCursor, 'cursor is not a cursor returned by this list (or the sort changed)', { field: 'cursor' });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const p = parsed as { s?: unknown; v?: unknown };
+  if (!p || p.s !== sort || !Array.isArray(p.v) || p.v.length !== types.length) throw bad();
+  p.v.forEach((v, i) => {
+    if (typeof v !== types[i] || (typeof v === 'number' && !Number.isSafeInteger(v))) throw bad();
+  });
+  return p.v as CursorValue[];
+}

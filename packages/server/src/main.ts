@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { DataDirLockedError } from './lib/data-dir.js';
+import { PRODUCT_NAME, VERSION } from './lib/version.js';
+import { startServer, StartupError } from './server.js';
+
+const USAGE = `Usage: openums server [options]
+
+Options (each also settable as OPENUMS_<NAME> or in a JSON --config file):
+  --config FILE          JSON configuration file
+  --data-dir DIR         data directory (default ./data)            OPENUMS_DATA_DIR
+  --host ADDR            address to bind (default ::)               OPENUMS_HOST
+  --port N               HTTPS port (default 8443)                  OPENUMS_PORT
+  --database-url URL     postgres://… (default: SQLite in data dir) OPENUMS_DATABASE_URL
+  --log-level LEVEL      fatal|error|warn|info|debug|trace|silent   OPENUMS_LOG_LEVEL
+  --tls-extra-name NAME  extra certificate name (repeatable)        OPENUMS_TLS_EXTRA_NAMES
+First administrator password: OPENUMS_ADMIN_PASSWORD (otherwise generated and printed once).
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === 'version') {
+    process.stdout.write(`${PRODUCT_NAME} ${VERSION}\n`);
+    return 0;
+  }
+  if (command !== 'server') {
+    process.stderr.write(command && command !== '--help' && command !== 'help' ? `Unknown command "${command}"\n\n${USAGE}` : USAGE);
+    return command && command !== '--help' && command !== 'help' ? 2 : 0;
+  }
+
+  let config: Readonly<Config>;
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'database-url': { type: 'string' },
+        'log-level': { type: 'string' },
+        'tls-extra-name': { type: 'string', multiple: true },
+        help: { type: 'boolean' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const flags: Record<string, unknown> = {
+      dataDir: values['data-dir'],
+      host: values.host,
+      port: values.port === undefined ? undefined : /^\d+$/.test(values.port) ? Number(values.port) : values.port,
+      databaseUrl: values['database-url'],
+      logLevel: values['log-level'],
+      ...(values['tls-extra-name'] ? { tls: { extraNames: values['tls-extra-name'] } } : {}),
+    };
+    config = loadConfig({ file: values.config, env: process.env, flags: flags as Partial<Config> });
+  } catch (err) {
+    process.stderr.write(`openums: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  try {
+    const server = await startServer(config, { adminPassword: process.env.OPENUMS_ADMIN_PASSWORD });
+    const shutdown = (signal: string) => {
+      server.logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => process.exit(1), 15_000);
+      force.unref();
+      server.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          server.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    return -1; // keep running
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StartupError || err instanceof DataDirLockedError) {
+      process.stderr.write(`openums: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`openums: start-up failed: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+import { CSRF_COOKIE, ErrorResponse, LoginRequest, LoginResponse, MeResponse, OkResponse, SESSION_COOKIE } from '@openums/protocol';
+import type { App } from '../../lib/fastify.js';
+import type { AuthService } from './auth.service.js';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse };
+
+export function authRoutes(app: App, auth: AuthService, sessionTtlMs: number): void {
+  const cookieOpts = { path: '/', secure: true, sameSite: 'strict' as const, maxAge: Math.floor(sessionTtlMs / 1000) };
+
+  app.post('/api/v1/auth/login', {
+    config: { access: 'public' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Log in; sets a session cookie and returns a bearer token',
+      body: LoginRequest,
+      response: { 200: LoginResponse, ...errors },
+    },
+    handler: async (req, reply) => {
+      const r = await auth.login(req.body.username, req.body.password, req.ip);
+      reply.setCookie(SESSION_COOKIE, r.token, { ...cookieOpts, httpOnly: true });
+      reply.setCookie(CSRF_COOKIE, r.csrfToken, { ...cookieOpts, httpOnly: false });
+      return { token: r.token, csrfToken: r.csrfToken, expiresAt: new Date(r.expiresAt).toISOString(), user: r.user };
+    },
+  });
+
+  app.post('/api/v1/auth/logout', {
+    config: { access: 'authenticated' },
+    schema: { tags: ['auth'], summary: 'End the current session', response: { 200: OkResponse, 401: ErrorResponse } },
+    handler: async (req, reply) => {
+      await auth.logout(req.auth!.token);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.clearCookie(CSRF_COOKIE, { path: '/' });
+      return { ok: true as const };
+    },
+  });
+
+  app.get('/api/v1/auth/me', {
+    config: { access: 'authenticated' },
+    schema: { tags: ['auth'], summary: 'The logged-in administrator', response: { 200: MeResponse, 401: ErrorResponse } },
+    handler: async (req) => ({
+      user: req.auth!.user,
+      csrfToken: req.auth!.via === 'cookie' ? req.auth!.csrfToken : null,
+    }),
+  });
+}

@@ -1,0 +1,111 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
+
+export interface FolderRow {
+  id: number;
+  name: string;
+  parent_id: number | null;
+}
+
+export class DeviceFoldersRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: DialectName,
+  ) {}
+
+  findFolderById = async (id: number, db: Db = this.db): Promise<FolderRow | undefined> => {
+    const r = await db.selectFrom('device_folders').select(['id', 'name', 'parent_id']).where('id', '=', id).executeTakeFirst();
+    return r && norm(r);
+  };
+
+  /** Direct children of `parentId` (null = top level) ordered by name, or all folders by id. */
+  listFolders = async (q: { parentId: number | null | undefined; limit: number; after: [string, number] | [number] | null }) => {
+    let query = this.db.selectFrom('device_folders').select(['id', 'name', 'parent_id']).limit(q.limit);
+    if (q.parentId === undefined) {
+      query = query.orderBy('id');
+      if (q.after) query = query.where('id', '>', q.after[0] as number);
+    } else {
+      query = q.parentId === null ? query.where('parent_id', 'is', null) : query.where('parent_id', '=', q.parentId);
+      query = query.orderBy('name').orderBy('id');
+      if (q.after) {
+        const [name, id] = q.after as [string, number];
+        query = query.where((eb) => eb.or([eb('name', '>', name), eb.and([eb('name', '=', name), eb('id', '>', id)])]));
+      }
+    }
+    return (await query.execute()).map(norm);
+  };
+
+  /** Direct sub-folder and device counts for the given folders. */
+  countContents = async (ids: number[]): Promise<Map<number, { childCount: number; deviceCount: number }>> => {
+    const out = new Map(ids.map((id) => [id, { childCount: 0, deviceCount: 0 }]));
+    if (ids.length === 0) return out;
+    const [children, devices] = await Promise.all([
+      this.db
+        .selectFrom('device_folders')
+        .select(['parent_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('parent_id', 'in', ids)
+        .groupBy('parent_id')
+        .execute(),
+      this.db
+        .selectFrom('devices')
+        .select(['folder_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('folder_id', 'in', ids)
+        .groupBy('folder_id')
+        .execute(),
+    ]);
+    for (const c of children) out.get(Number(c.parent_id))!.childCount = Number(c.n);
+    for (const d of devices) out.get(Number(d.folder_id))!.deviceCount = Number(d.n);
+    return out;
+  };
+
+  findSiblingByName = async (parentId: number | null, name: string, db: Db = this.db): Promise<FolderRow | undefined> => {
+    let q = db.selectFrom('device_folders').select(['id', 'name', 'parent_id']).where(sql`lower(name)`, '=', name.toLowerCase());
+    q = parentId === null ? q.where('parent_id', 'is', null) : q.where('parent_id', '=', parentId);
+    const r = await q.executeTakeFirst();
+    return r && norm(r);
+  };
+
+  /** Ids of the folder's ancestors, nearest first. */
+  listAncestorIds = async (id: number, db: Db = this.db): Promise<number[]> => {
+    const rows = await sql<{ id: number }>`
+      with recursive up(id, parent_id, depth) as (
+        select id, parent_id, 0 from device_folders where id = ${id}
+        union all
+        select f.id, f.parent_id, up.depth + 1 from device_folders f join up on f.id = up.parent_id where up.depth < 1000
+      )
+      select id from up where depth > 0 order by depth`.execute(db);
+    return rows.rows.map((r) => Number(r.id));
+  };
+
+  insertFolder = async (f: { name: string; parentId: number | null; now: number }, db: Db = this.db): Promise<number> => {
+    const r = await db
+      .insertInto('device_folders')
+      .values({ name: f.name, parent_id: f.parentId, created_at: f.now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(r.id);
+  };
+
+  updateFolder = async (id: number, patch: { name?: string; parent_id?: number | null }, db: Db = this.db) => {
+    await db.updateTable('device_folders').set(patch).where('id', '=', id).execute();
+  };
+
+  deleteFolder = async (id: number, db: Db = this.db) => {
+    await db.deleteFrom('device_folders').where('id', '=', id).execute();
+  };
+
+  /** Runs `fn` in a transaction in which no other writer changes the folder tree. */
+  inTreeTransaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+    this.db.transaction().execute(async (trx) => {
+      const lock = exclusiveWriteLock(this.dialect, 'device_folders');
+      if (lock) await lock.execute(trx);
+      return fn(trx);
+    });
+}
+
+const norm = (r: { id: number; name: string; parent_id: number | null }): FolderRow => ({
+  id: Number(r.id),
+  name: r.name,
+  parent_id: r.parent_id === null ? null : Number(r.parent_id),
+});

@@ -1,0 +1,99 @@
+import { DEFAULT_PAGE_LIMIT, ErrorCode, type DeviceFolder, type FolderPage } from '@openums/protocol';
+import { AppError, notFound } from '../../lib/errors.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Db } from '../../db/database.js';
+import type { DeviceFoldersRepository, FolderRow } from './device-folders.repository.js';
+
+export class DeviceFoldersService {
+  constructor(
+    private readonly repo: DeviceFoldersRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async listFolders(q: { parentId?: 'root' | number; limit?: number; cursor?: string }): Promise<FolderPage> {
+    const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
+    const parentId = q.parentId === undefined ? undefined : q.parentId === 'root' ? null : q.parentId;
+    if (typeof parentId === 'number') await this.requireFolder(parentId, 'parentId');
+    const sortTag = parentId === undefined ? 'folders:id' : 'folders:name';
+    const after = q.cursor
+      ? (decodeCursor(q.cursor, sortTag, parentId === undefined ? ['number'] : ['string', 'number']) as [string, number] | [number])
+      : null;
+    const rows = await this.repo.listFolders({ parentId, limit: limit + 1, after });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const nextCursor =
+      rows.length > limit && last ? encodeCursor(sortTag, parentId === undefined ? [last.id] : [last.name, last.id]) : null;
+    return { items: await this.withCounts(page), nextCursor };
+  }
+
+  async getFolder(id: number): Promise<DeviceFolder> {
+    const [folder] = await this.withCounts([await this.requireFolder(id)]);
+    return folder!;
+  }
+
+  async createFolder(input: { name: string; parentId?: number | null }): Promise<DeviceFolder> {
+    const name = input.name.trim();
+    const parentId = input.parentId ?? null;
+    const id = await this.repo.inTreeTransaction(async (trx) => {
+      if (parentId !== null) await this.requireFolder(parentId, 'parentId', trx);
+      await this.requireFreeName(parentId, name, null, trx);
+      return this.repo.insertFolder({ name, parentId, now: this.clock.now() }, trx);
+    });
+    return this.getFolder(id);
+  }
+
+  /** Rename and/or move. Moving a folder into itself or its own subtree is refused. */
+  async updateFolder(id: number, input: { name?: string; parentId?: number | null }): Promise<DeviceFolder> {
+    await this.repo.inTreeTransaction(async (trx) => {
+      const folder = await this.requireFolder(id, 'id', trx);
+      const name = input.name?.trim() ?? folder.name;
+      const parentId = input.parentId === undefined ? folder.parent_id : input.parentId;
+      if (parentId !== null && parentId !== folder.parent_id) {
+        await this.requireFolder(parentId, 'parentId', trx);
+        if (parentId === id || (await this.repo.listAncestorIds(parentId, trx)).includes(id)) {
+          throw new AppError(ErrorCode.FolderCycle, `Folder ${id} cannot be moved into itself or one of its sub-folders`, {
+            field: 'parentId',
+          });
+        }
+      }
+      if (name !== folder.name || parentId !== folder.parent_id) await this.requireFreeName(parentId, name, id, trx);
+      await this.repo.updateFolder(id, { name, parent_id: parentId }, trx);
+    });
+    return this.getFolder(id);
+  }
+
+  async deleteFolder(id: number): Promise<void> {
+    await this.repo.inTreeTransaction(async (trx) => {
+      await this.requireFolder(id, 'id', trx);
+      const counts = (await this.repo.countContents([id])).get(id)!;
+      if (counts.childCount > 0 || counts.deviceCount > 0) {
+        throw new AppError(
+          ErrorCode.FolderNotEmpty,
+          `Folder ${id} is not empty (${counts.childCount} sub-folders, ${counts.deviceCount} devices); move or delete them first`,
+          counts,
+        );
+      }
+      await this.repo.deleteFolder(id, trx);
+    });
+  }
+
+  /** The folder, or a FOLDER_NOT_FOUND error naming the request field it came from. */
+  async requireFolder(id: number, field = 'id', db?: Db): Promise<FolderRow> {
+    const folder = await this.repo.findFolderById(id, db);
+    if (!folder) throw Object.assign(notFound(ErrorCode.FolderNotFound, 'Folder', id), { details: { field } });
+    return folder;
+  }
+
+  private async requireFreeName(parentId: number | null, name: string, selfId: number | null, db: Db) {
+    const clash = await this.repo.findSiblingByName(parentId, name, db);
+    if (clash && clash.id !== selfId) {
+      throw new AppError(ErrorCode.FolderNameTaken, `A folder named "${clash.name}" already exists there`, { field: 'name' });
+    }
+  }
+
+  private async withCounts(rows: FolderRow[]): Promise<DeviceFolder[]> {
+    const counts = await this.repo.countContents(rows.map((r) => r.id));
+    return rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id, ...counts.get(r.id)! }));
+  }
+}

@@ -1,0 +1,181 @@
+import {
+  DEFAULT_PAGE_LIMIT,
+  ErrorCode,
+  type CreateDeviceRequest,
+  type Device,
+  type DevicePage,
+  type DeviceSort,
+  type ListDevicesQuery,
+  type UpdateDeviceRequest,
+} from '@openums/protocol';
+import { AppError, notFound } from '../../lib/errors.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { toIso, type Clock } from '../../lib/clock.js';
+import { isUniqueViolation } from '../../db/dialect.js';
+import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
+import type { DevicePatch, DeviceRow, DevicesRepository, SortColumn } from './devices.repository.js';
+
+const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
+
+/** MACs are stored as 12 upper-case hex digits without separators. */
+export const normalizeMac = (mac: string) => mac.replace(/[:-]/g, '').toUpperCase();
+
+export class DevicesService {
+  constructor(
+    private readonly repo: DevicesRepository,
+    private readonly folders: DeviceFoldersService,
+    private readonly clock: Clock,
+  ) {}
+
+  async listDevices(q: ListDevicesQuery): Promise<DevicePage> {
+    const sort: DeviceSort = q.sort ?? 'name';
+    const descending = sort.startsWith('-');
+    const column = SORT_COLUMNS[descending ? sort.slice(1) : sort]!;
+    const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
+    const folderId = q.folderId === undefined ? undefined : q.folderId === 'root' ? null : q.folderId;
+    if (typeof folderId === 'number') await this.folders.requireFolder(folderId, 'folderId');
+    const keyType = column === 'name_lc' || column === 'mac' ? 'string' : 'number';
+    const after = q.cursor ? (decodeCursor(q.cursor, `devices:${sort}`, [keyType, 'number']) as [string | number, number]) : null;
+    const text = q.q?.trim().toLowerCase();
+    const macish = text ? text.replace(/[:-]/g, '').toUpperCase() : '';
+
+    const rows = await this.repo.listDevices({
+      folderId,
+      recursive: q.recursive ?? false,
+      prefix: text ? { text, mac: /^[0-9A-F]+$/.test(macish) ? macish : null } : null,
+      sort: column,
+      descending,
+      after,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toDevice),
+      nextCursor: rows.length > limit && last ? encodeCursor(`devices:${sort}`, [last[column], last.id]) : null,
+    };
+  }
+
+  async getDevice(id: number): Promise<Device> {
+    return toDevice(await this.requireDevice(id));
+  }
+
+  /** An inventory record, before any agent has enrolled for this MAC. */
+  async createDevice(input: CreateDeviceRequest): Promise<Device> {
+    const mac = normalizeMac(input.mac);
+    const folderId = input.folderId ?? null;
+    if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
+    const name = input.name?.trim() ?? `ITC${mac}`;
+    try {
+      const id = await this.repo.insertDevice({
+        unit_id: null,
+        mac,
+        name,
+        name_lc: name.toLowerCase(),
+        network_name: null,
+        folder_id: folderId,
+        site: null,
+        department: null,
+        cost_center: null,
+        comment: null,
+        asset_id: null,
+        in_service_date: null,
+        serial_number: null,
+        serial_lc: null,
+        product: null,
+        version: null,
+        last_ip: null,
+        last_contact: 0,
+        last_boot: null,
+        registered_at: this.clock.now(),
+        online: 0,
+      });
+      return this.getDevice(id);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw this.duplicateMac(mac);
+      throw err;
+    }
+  }
+
+  private duplicateMac(mac: string) {
+    return new AppError(ErrorCode.DuplicateMac, `A device with MAC ${mac} already exists`, { field: 'mac' });
+  }
+
+  async updateDevice(id: number, input: UpdateDeviceRequest): Promise<Device> {
+    await this.requireDevice(id);
+    if (input.folderId != null) await this.folders.requireFolder(input.folderId, 'folderId');
+    if (input.inServiceDate) assertRealDate(input.inServiceDate);
+    const patch: DevicePatch = {};
+    if (input.name !== undefined) {
+      patch.name = input.name.trim();
+      patch.name_lc = patch.name.toLowerCase();
+    }
+    if (input.folderId !== undefined) patch.folder_id = input.folderId;
+    if (input.site !== undefined) patch.site = input.site;
+    if (input.department !== undefined) patch.department = input.department;
+    if (input.costCenter !== undefined) patch.cost_center = input.costCenter;
+    if (input.comment !== undefined) patch.comment = input.comment;
+    if (input.assetId !== undefined) patch.asset_id = input.assetId;
+    if (input.inServiceDate !== undefined) patch.in_service_date = input.inServiceDate;
+    if (input.serialNumber !== undefined) {
+      patch.serial_number = input.serialNumber;
+      patch.serial_lc = input.serialNumber?.toLowerCase() ?? null;
+    }
+    if (!(await this.repo.updateDevice(id, patch))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+    return this.getDevice(id);
+  }
+
+  async deleteDevice(id: number): Promise<void> {
+    if (!(await this.repo.deleteDevice(id))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+  }
+
+  async moveDevices(ids: number[], folderId: number | null): Promise<{ moved: number }> {
+    if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
+    const { moved, missing } = await this.repo.moveDevices(ids, folderId);
+    if (missing.length) {
+      throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; nothing was moved`, {
+        field: 'deviceIds',
+        missing,
+      });
+    }
+    return { moved };
+  }
+
+  private async requireDevice(id: number): Promise<DeviceRow> {
+    const row = await this.repo.findDeviceById(id);
+    if (!row) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+    return row;
+  }
+}
+
+function assertRealDate(date: string) {
+  const d = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== date) {
+    throw new AppError(ErrorCode.ValidationFailed, `inServiceDate ${date} is not a calendar date`, { field: 'inServiceDate' });
+  }
+}
+
+export function toDevice(r: DeviceRow): Device {
+  return {
+    id: r.id,
+    unitId: r.unit_id,
+    mac: r.mac,
+    name: r.name,
+    networkName: r.network_name,
+    folderId: r.folder_id,
+    site: r.site,
+    department: r.department,
+    costCenter: r.cost_center,
+    comment: r.comment,
+    assetId: r.asset_id,
+    inServiceDate: r.in_service_date,
+    serialNumber: r.serial_number,
+    product: r.product,
+    version: r.version,
+    lastIp: r.last_ip,
+    lastContact: toIso(r.last_contact),
+    lastBoot: toIso(r.last_boot),
+    registeredAt: toIso(r.registered_at)!,
+    online: r.online === 1,
+  };
+}
