@@ -145,7 +145,7 @@ function TreeRow({ nodeKey, label, level, hasChildren, count }: TreeRowProps) {
         {label}
       </span>
       {count !== undefined && (
-        <Badge size="sm" variant="light" color={count ? 'teal' : 'gray'} title={`${count} device${count === 1 ? '' : 's'} directly in this folder`} aria-label={`${count} devices`}>
+        <Badge size="sm" variant="light" color={count ? 'teal' : 'gray'} title={`${count} device${count === 1 ? '' : 's'} directly in this folder`} aria-label={`${count} devices`} data-testid="folder-count">
           {count.toLocaleString()}
         </Badge>
       )}

@@ -1,0 +1,85 @@
+import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import type { Device, DeviceFolder, FolderPage, LoginResponse } from '@openums/protocol';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set; run the tests through playwright.config.ts (global setup starts the server)`);
+  return value;
+}
+
+export const admin = {
+  get username() {
+    return env('E2E_ADMIN_USER');
+  },
+  get password() {
+    return env('E2E_ADMIN_PASSWORD');
+  },
+};
+
+/** REST calls with a bearer token, the way automation uses the API. */
+export class ApiClient {
+  constructor(
+    private readonly request: APIRequestContext,
+    private readonly token: string,
+  ) {}
+
+  static async login(request: APIRequestContext): Promise<ApiClient> {
+    const res = await request.post('/api/v1/auth/login', { data: { username: admin.username, password: admin.password } });
+    expect(res.status(), await res.text()).toBe(200);
+    const body = (await res.json()) as LoginResponse;
+    return new ApiClient(request, body.token);
+  }
+
+  private get headers() {
+    return { Authorization: `Bearer ${this.token}` };
+  }
+
+  async createDevice(body: { mac: string; name?: string; folderId?: number | null }): Promise<Device> {
+    const res = await this.request.post('/api/v1/devices', { data: body, headers: this.headers });
+    expect(res.status(), await res.text()).toBe(201);
+    return (await res.json()) as Device;
+  }
+
+  async getDevice(id: number): Promise<{ status: number; device?: Device }> {
+    const res = await this.request.get(`/api/v1/devices/${id}`, { headers: this.headers });
+    return { status: res.status(), device: res.ok() ? ((await res.json()) as Device) : undefined };
+  }
+
+  async childFolders(parentId: number | 'root'): Promise<DeviceFolder[]> {
+    const res = await this.request.get(`/api/v1/device-folders?parentId=${parentId}&limit=1000`, { headers: this.headers });
+    expect(res.status(), await res.text()).toBe(200);
+    return ((await res.json()) as FolderPage).items;
+  }
+
+  async folderByName(parentId: number | 'root', name: string): Promise<DeviceFolder> {
+    const folder = (await this.childFolders(parentId)).find((f) => f.name === name);
+    if (!folder) throw new Error(`folder "${name}" not found under ${parentId}`);
+    return folder;
+  }
+}
+
+export const test = base.extend<{ api: ApiClient }>({
+  baseURL: async ({}, use) => {
+    await use(env('E2E_BASE_URL'));
+  },
+  api: async ({ request }, use) => {
+    await use(await ApiClient.login(request));
+  },
+});
+
+export { expect };
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `test-results/screenshots/${name}.png` });
+}
+
+/** A unique suffix so reruns against the same data never collide. */
+export function uniqueSuffix(): string {
+  return Date.now().toString(36).slice(-5) + Math.floor(Math.random() * 1296).toString(36);
+}
+
+/** 12 hex digits, random enough not to collide with other tests. */
+export function randomMac(): string {
+  const bytes = [0x02, ...Array.from({ length: 5 }, () => Math.floor(Math.random() * 256))];
+  return bytes.map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+}
