@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -72,7 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     bodyLimit: 1024 * 1024,
     genReqId: () => randomUUID(),
     // Per-request log lines would dominate at 1,000 req/s; /metrics has the numbers, errors are logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
   };
@@ -88,6 +88,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandler(app);
+  // The API speaks JSON only; anything else is answered with 415.
+  app.removeContentTypeParser('text/plain');
 
   const settings = new SettingsRepository(database.db);
   const identity: ServerIdentity = { serverId: deps.serverId, installationId: '', dialect: database.dialect, webCaPem: deps.webCaPem ?? null };

@@ -37,17 +37,17 @@ export class DeviceFoldersRepository {
   };
 
   /** Direct sub-folder and device counts for the given folders. */
-  countContents = async (ids: number[]): Promise<Map<number, { childCount: number; deviceCount: number }>> => {
+  countContents = async (ids: number[], db: Db = this.db): Promise<Map<number, { childCount: number; deviceCount: number }>> => {
     const out = new Map(ids.map((id) => [id, { childCount: 0, deviceCount: 0 }]));
     if (ids.length === 0) return out;
     const [children, devices] = await Promise.all([
-      this.db
+      db
         .selectFrom('device_folders')
         .select(['parent_id', (eb) => eb.fn.countAll<number>().as('n')])
         .where('parent_id', 'in', ids)
         .groupBy('parent_id')
         .execute(),
-      this.db
+      db
         .selectFrom('devices')
         .select(['folder_id', (eb) => eb.fn.countAll<number>().as('n')])
         .where('folder_id', 'in', ids)

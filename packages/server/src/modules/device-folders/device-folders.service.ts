@@ -66,7 +66,7 @@ export class DeviceFoldersService {
   async deleteFolder(id: number): Promise<void> {
     await this.repo.inTreeTransaction(async (trx) => {
       await this.requireFolder(id, 'id', trx);
-      const counts = (await this.repo.countContents([id])).get(id)!;
+      const counts = (await this.repo.countContents([id], trx)).get(id)!;
       if (counts.childCount > 0 || counts.deviceCount > 0) {
         throw new AppError(
           ErrorCode.FolderNotEmpty,
