@@ -3,6 +3,7 @@ import { DEFAULTS, type Config } from '../../src/config/schema.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import type { DialectName } from '../../src/db/dialect.js';
 import type { Clock } from '../../src/lib/clock.js';
+import { Metrics } from '../../src/modules/monitoring/metrics.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -29,10 +30,12 @@ export interface TestApp extends BuiltApp {
 
 export async function buildTestApp(dialect: DialectName, opts: { prepare?: boolean; config?: Partial<Config> } = {}): Promise<TestApp> {
   const testDb = await createTestDb(dialect);
-  const database = testDb.open();
+  // Wired like server.ts: the database reports query timings to the app's metrics.
+  const metrics = new Metrics();
+  const database = testDb.open(metrics.onQuery);
   const clock = new TestClock();
   const config: Config = { ...DEFAULTS, dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, webRoot: null, ...opts.config };
-  const built = await buildApp({ config, database, serverId: 'test-server', clock, adminPassword: ADMIN_PASSWORD });
+  const built = await buildApp({ config, database, serverId: 'test-server', clock, metrics, adminPassword: ADMIN_PASSWORD });
   let token = '';
   if (opts.prepare !== false) {
     await built.prepare();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { LogEvent } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import type { DialectName } from '../../src/db/dialect.js';
 
@@ -14,7 +15,7 @@ export interface TestDb {
   dialect: DialectName;
   dataDir: string;
   databaseUrl: string | null;
-  open(): DatabaseHandle;
+  open(onQuery?: (e: LogEvent) => void): DatabaseHandle;
   drop(): Promise<void>;
 }
 
@@ -34,7 +35,7 @@ export async function createTestDb(dialect: DialectName): Promise<TestDb> {
     dialect,
     dataDir,
     databaseUrl,
-    open: () => openDatabase({ databaseUrl, dataDir, poolSize: 4 }),
+    open: (onQuery) => openDatabase({ databaseUrl, dataDir, poolSize: 4, ...(onQuery ? { onQuery } : {}) }),
     async drop() {
       if (name) await adminQuery(`drop database if exists ${name} with (force)`);
       rmSync(dataDir, { recursive: true, force: true });

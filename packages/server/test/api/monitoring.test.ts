@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../helpers/db.js';
+import { buildTestApp, TestClock, type TestApp } from '../helpers/app.js';
+import { HealthService } from '../../src/modules/monitoring/health.service.js';
+
+describe('check-status state machine', () => {
+  it('is init until ready, err after 120 s of init', async () => {
+    const clock = new TestClock();
+    const h = new HealthService({ database: async () => true, devicePort: () => true }, clock);
+    expect(await h.status()).toBe('init');
+    clock.advance(119_000);
+    expect(await h.status()).toBe('init');
+    clock.advance(2_000);
+    expect(await h.status()).toBe('err');
+    h.markReady();
+    expect(await h.status()).toBe('ok');
+  });
+
+  it('recomputes the probes at most once a minute', async () => {
+    const clock = new TestClock();
+    let dbUp = true;
+    let probes = 0;
+    const h = new HealthService({ database: async () => (probes++, dbUp), devicePort: () => true }, clock);
+    h.markReady();
+    expect(await h.status()).toBe('ok');
+    dbUp = false;
+    clock.advance(30_000);
+    expect(await h.status()).toBe('ok'); // cached
+    expect(probes).toBe(1);
+    clock.advance(30_000);
+    expect(await h.status()).toBe('err');
+    expect(probes).toBe(2);
+  });
+
+  it('is err when the device port is not listening', async () => {
+    const h = new HealthService({ database: async () => true, devicePort: () => false }, new TestClock());
+    h.markReady();
+    expect(await h.status()).toBe('err');
+  });
+});
+
+describe.each(DIALECTS)('monitoring routes (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp(dialect);
+  });
+  afterAll(() => t.close());
+
+  it('reports err once the database is gone (after the minute cache)', async () => {
+    const local = await buildTestApp(dialect);
+    expect((await local.app.inject({ method: 'GET', url: '/ums/check-status' })).json()).toEqual({ status: 'ok' });
+    await local.database.close();
+    local.clock.advance(60_000);
+    const r = await local.app.inject({ method: 'GET', url: '/ums/check-status' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ status: 'err' });
+    await local.app.close();
+    await local.testDb.drop();
+  });
+
+  it('serves /info as text and /metrics as Prometheus text with HTTP and database metrics', async () => {
+    const info = await t.app.inject({ method: 'GET', url: '/info' });
+    expect(info.headers['content-type']).toContain('text/plain');
+    expect(info.body).toMatch(/^OpenUMS \d+\.\d+\.\d+/);
+
+    await t.api('GET', '/api/v1/devices');
+    const m = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(m.statusCode).toBe(200);
+    expect(m.body).toContain('openums_process_cpu_user_seconds_total');
+    expect(m.body).toMatch(/openums_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/devices",status="200"\} [1-9]/);
+    expect(m.body).toContain('openums_db_query_duration_seconds_bucket');
+  });
+
+  it('publishes the OpenAPI document generated from the route schemas', async () => {
+    const r = await t.app.inject({ method: 'GET', url: '/api/docs/json' });
+    expect(r.statusCode).toBe(200);
+    const doc = r.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/devices/{id}', '/api/v1/device-folders', '/api/v1/auth/login']));
+    expect(doc.paths['/api/v1/devices'].get.parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['limit', 'cursor', 'folderId', 'recursive', 'q', 'sort']),
+    );
+    const ui = await t.app.inject({ method: 'GET', url: '/api/docs' });
+    expect([200, 302]).toContain(ui.statusCode);
+  });
+});
