@@ -11,15 +11,23 @@ export class DataDirLockedError extends Error {
  * One server per data directory: a lock file holding the owner's pid. A lock left by a
  * process that no longer exists (kill -9) is taken over.
  */
+/** Locks held by this process: a pid match alone could be a reused pid (pid 1 in a container). */
+const heldHere = new Set<string>();
+
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'server.lock');
+  if (heldHere.has(file)) {
+    throw new DataDirLockedError(`Data directory ${dataDir} is in use by another OpenUMS server in this process`);
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
+      heldHere.add(file);
       return () => {
+        heldHere.delete(file);
         try {
           if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
         } catch {
