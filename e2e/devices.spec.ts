@@ -11,13 +11,13 @@ test('administrator manages folders and a device, then logs out', async ({ page,
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await screenshot(page, '01-login');
 
-  await page.getByLabel('User name').fill(admin.username);
-  await page.getByLabel('Password').fill('definitely-not-the-password');
+  await page.getByRole('textbox', { name: 'User name' }).fill(admin.username);
+  await page.getByRole('textbox', { name: 'Password' }).fill('definitely-not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('login-error')).toContainText(/wrong user name or password/i);
   await screenshot(page, '02-login-error');
 
-  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('textbox', { name: 'Password' }).fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/devices/);
   await expect(page.getByTestId('current-user')).toContainText(admin.username);

@@ -40,6 +40,12 @@ export class ApiClient {
     return (await res.json()) as Device;
   }
 
+  async createFolder(name: string, parentId: number | null = null): Promise<DeviceFolder> {
+    const res = await this.request.post('/api/v1/device-folders', { data: { name, parentId }, headers: this.headers });
+    expect(res.status(), await res.text()).toBe(201);
+    return (await res.json()) as DeviceFolder;
+  }
+
   async getDevice(id: number): Promise<{ status: number; device?: Device }> {
     const res = await this.request.get(`/api/v1/devices/${id}`, { headers: this.headers });
     return { status: res.status(), device: res.ok() ? ((await res.json()) as Device) : undefined };

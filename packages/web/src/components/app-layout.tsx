@@ -14,6 +14,7 @@ export function AppLayout() {
   const location = useLocation();
   const [navOpened, { toggle: toggleNav, close: closeNav }] = useDisclosure(false);
   const user = session.data?.user;
+  const isActive = (path: string) => location.pathname === path || location.pathname.startsWith(path + '/');
 
   const onLogout = () =>
     logoutMutation.mutate(undefined, {
@@ -24,16 +25,34 @@ export function AppLayout() {
   return (
     <AppShell
       header={{ height: HEADER_HEIGHT }}
-      navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !navOpened } }}
+      navbar={{ width: 220, breakpoint: 'md', collapsed: { desktop: true, mobile: !navOpened } }}
       padding={0}
     >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={navOpened} onClick={toggleNav} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-            <Title order={1} size="h4">
+            <Burger opened={navOpened} onClick={toggleNav} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
+            <Title order={1} size="h4" mr="md">
               OpenUMS
             </Title>
+            <Group component="nav" aria-label="Main navigation" gap={4} visibleFrom="md" wrap="nowrap">
+              {SECTIONS.map((section) => {
+                const active = isActive(section.path);
+                return (
+                  <Button
+                    key={section.path}
+                    component={Link}
+                    to={section.path}
+                    size="compact-sm"
+                    variant={active ? 'light' : 'subtle'}
+                    color={active ? 'teal' : 'gray'}
+                    aria-current={active ? 'page' : undefined}
+                  >
+                    {section.label}
+                  </Button>
+                );
+              })}
+            </Group>
           </Group>
           <Group gap="sm" wrap="nowrap">
             {user && (
@@ -55,17 +74,18 @@ export function AppLayout() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main navigation">
-        {SECTIONS.map((section) => (
-          <NavLink
-            key={section.path}
-            component={Link}
-            to={section.path}
-            label={section.label}
-            active={location.pathname === section.path || location.pathname.startsWith(section.path + '/')}
-            onClick={closeNav}
-          />
-        ))}
+      <AppShell.Navbar p="xs" aria-label="Main navigation (compact)">
+        {navOpened &&
+          SECTIONS.map((section) => (
+            <NavLink
+              key={section.path}
+              component={Link}
+              to={section.path}
+              label={section.label}
+              active={isActive(section.path)}
+              onClick={closeNav}
+            />
+          ))}
       </AppShell.Navbar>
       <AppShell.Main>
         <Outlet />

@@ -66,16 +66,16 @@ export function DeviceDetail({ id, onClose }: { id: number; onClose: () => void 
       )}
       <Stack p="sm" gap="md">
         <Group gap={6}>
-          <Button size="compact-sm" variant="default" onClick={() => setDialog('rename')} aria-label="Rename device">
+          <Button size="compact-xs" variant="default" onClick={() => setDialog('rename')} aria-label="Rename device">
             Rename
           </Button>
-          <Button size="compact-sm" variant="default" onClick={() => setDialog('move')} aria-label="Move device">
+          <Button size="compact-xs" variant="default" onClick={() => setDialog('move')} aria-label="Move device">
             Move
           </Button>
-          <Button size="compact-sm" variant="default" onClick={() => setDialog('inventory')}>
+          <Button size="compact-xs" variant="default" onClick={() => setDialog('inventory')}>
             Edit inventory
           </Button>
-          <Button size="compact-sm" variant="light" color="red" onClick={() => setDialog('delete')} aria-label="Delete device">
+          <Button size="compact-xs" variant="light" color="red" onClick={() => setDialog('delete')} aria-label="Delete device">
             Delete
           </Button>
         </Group>

@@ -65,7 +65,6 @@ export function DeviceList(props: DeviceListProps) {
             size="xs"
             label="Include sub-folders"
             checked={filter.recursive}
-            disabled={filter.folderId === undefined}
             onChange={(e) => props.onRecursiveChange(e.currentTarget.checked)}
           />
         </Group>
@@ -116,12 +115,13 @@ interface DeviceTableProps {
   emptyText: string;
 }
 
-const COLUMNS: { label: string; sort?: 'name' | 'mac' | 'lastContact' }[] = [
+/** Optional columns are hidden when the list is narrow (detail panel open, small screen). */
+const COLUMNS: { label: string; sort?: 'name' | 'mac' | 'lastContact'; optional?: boolean }[] = [
   { label: 'Name', sort: 'name' },
   { label: 'MAC', sort: 'mac' },
   { label: 'Last IP' },
-  { label: 'Product' },
-  { label: 'Version' },
+  { label: 'Product', optional: true },
+  { label: 'Version', optional: true },
   { label: 'Online' },
   { label: 'Last contact', sort: 'lastContact' },
 ];
@@ -159,7 +159,7 @@ function DeviceTable({ rows, loading, hasNextPage, isFetchingNextPage, nextPageE
               const active = col.sort && (sort === col.sort || sort === `-${col.sort}`);
               const descending = sort.startsWith('-');
               return (
-                <div role="columnheader" key={col.label} className={classes.cell} aria-sort={active ? (descending ? 'descending' : 'ascending') : undefined}>
+                <div role="columnheader" key={col.label} className={`${classes.cell} ${col.optional ? classes.optional : ''}`} aria-sort={active ? (descending ? 'descending' : 'ascending') : undefined}>
                   {col.sort ? (
                     <button
                       type="button"
@@ -226,10 +226,10 @@ function DeviceTable({ rows, loading, hasNextPage, isFetchingNextPage, nextPageE
                 <div role="cell" className={`${classes.cell} ${classes.mono}`}>
                   {orDash(device.lastIp)}
                 </div>
-                <div role="cell" className={classes.cell} title={device.product ?? undefined}>
+                <div role="cell" className={`${classes.cell} ${classes.optional}`} title={device.product ?? undefined}>
                   {orDash(device.product)}
                 </div>
-                <div role="cell" className={classes.cell}>
+                <div role="cell" className={`${classes.cell} ${classes.optional}`}>
                   {orDash(device.version)}
                 </div>
                 <div role="cell" className={classes.cell}>

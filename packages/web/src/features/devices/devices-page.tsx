@@ -106,7 +106,7 @@ export function DevicesPage() {
           />
         </div>
       </section>
-      <section aria-label="Device list" className={classes.panel}>
+      <section aria-label="Device list" className={`${classes.panel} ${classes.listPanel}`}>
         <DeviceList
           title={title}
           filter={filter}

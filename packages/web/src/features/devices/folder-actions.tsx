@@ -27,17 +27,17 @@ export function FolderActions({ selected, onSelect, onExpand }: FolderActionsPro
 
   return (
     <>
-      <Group gap={4} wrap="nowrap">
-        <Button size="compact-sm" variant="light" onClick={() => setDialog('create')} aria-label="New folder">
+      <Group gap={4}>
+        <Button size="compact-xs" variant="light" onClick={() => setDialog('create')} aria-label="New folder">
           New
         </Button>
-        <Button size="compact-sm" variant="default" disabled={!isFolder} onClick={() => setDialog('rename')} aria-label="Rename folder">
+        <Button size="compact-xs" variant="default" disabled={!isFolder} onClick={() => setDialog('rename')} aria-label="Rename folder">
           Rename
         </Button>
-        <Button size="compact-sm" variant="default" disabled={!isFolder} onClick={() => setDialog('move')} aria-label="Move folder">
+        <Button size="compact-xs" variant="default" disabled={!isFolder} onClick={() => setDialog('move')} aria-label="Move folder">
           Move
         </Button>
-        <Button size="compact-sm" variant="default" color="red" disabled={!isFolder} onClick={() => setDialog('delete')} aria-label="Delete folder">
+        <Button size="compact-xs" variant="default" color="red" disabled={!isFolder} onClick={() => setDialog('delete')} aria-label="Delete folder">
           Delete
         </Button>
       </Group>

@@ -23,6 +23,11 @@ export function useFolderChildren(parent: FolderKey, enabled = true) {
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled,
+    // Device counts change under the user's feet (other admins, registrations); keep them fresh-ish.
+    // Until the live event stream exists, poll the (small) lists of expanded folders.
+    staleTime: 10_000,
+    refetchOnWindowFocus: true,
+    refetchInterval: 30_000,
   });
 }
 
