@@ -68,6 +68,17 @@ export const test = base.extend<{ api: ApiClient }>({
   baseURL: async ({}, use) => {
     await use(env('E2E_BASE_URL'));
   },
+  // Any uncaught exception or console error of the app (React warnings included) fails the test.
+  // The browser's own "Failed to load resource" lines for expected 4xx answers are not app errors.
+  page: async ({ page }, use) => {
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+    });
+    await use(page);
+    expect(problems, 'browser errors').toEqual([]);
+  },
   api: async ({ request }, use) => {
     await use(await ApiClient.login(request));
   },

@@ -153,7 +153,7 @@ function DeviceTable({ rows, loading, hasNextPage, isFetchingNextPage, nextPageE
   return (
     <div ref={scrollRef} className={classes.tableScroll}>
       <div role="table" aria-label="Devices" aria-rowcount={hasNextPage ? -1 : rows.length + 1} className={classes.tableInner} style={{ height: Math.max(virtualizer.getTotalSize(), HEADER_HEIGHT + ROW_HEIGHT * 3) }}>
-        <div role="rowgroup">
+        <div role="rowgroup" className={classes.headerGroup}>
           <div role="row" className={`${classes.gridRow} ${classes.headerRow}`} aria-rowindex={1}>
             {COLUMNS.map((col) => {
               const active = col.sort && (sort === col.sort || sort === `-${col.sort}`);
