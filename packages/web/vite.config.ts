@@ -9,7 +9,22 @@ const protocolSrc = fileURLToPath(new URL('../protocol/src/index.ts', import.met
 export default defineConfig({
   plugins: [react()],
   resolve: { alias: { '@openums/protocol': protocolSrc } },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1000 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    chunkSizeWarningLimit: 600,
+    rollupOptions: {
+      output: {
+        // Libraries change less often than the app: separate chunks stay cached across releases.
+        manualChunks: {
+          react: ['react', 'react-dom', 'react-dom/client', 'react-router'],
+          mantine: ['@mantine/core', '@mantine/hooks', '@mantine/notifications'],
+          tanstack: ['@tanstack/react-query', '@tanstack/react-virtual'],
+        },
+      },
+    },
+  },
   server: {
     port: 5173,
     proxy: {
