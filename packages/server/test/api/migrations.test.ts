@@ -23,10 +23,12 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
       await testDb.drop();
     }
   });
+});
 
-  // Only PostgreSQL is shared by several servers; a SQLite file belongs to one server (data-dir lock).
-  it.runIf(dialect === 'postgres')('run concurrently from two servers without applying anything twice', async () => {
-    const testDb = await createTestDb(dialect);
+// Only PostgreSQL is shared by several servers; a SQLite file belongs to one server (data-dir lock).
+describe('migrations (postgres, cluster start)', () => {
+  it('run concurrently from two servers without applying anything twice', async () => {
+    const testDb = await createTestDb('postgres');
     const a = testDb.open();
     const b = testDb.open();
     try {

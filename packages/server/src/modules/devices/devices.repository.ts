@@ -114,14 +114,8 @@ function prefixOf(eb: Eb, col: 'name_lc' | 'serial_lc' | 'last_ip' | 'mac' | 'un
   return eb.and([eb(col, '>=', prefix), eb(col, '<', upper)]);
 }
 
-function norm(r: Selectable<DevicesTable>): DeviceRow {
-  return {
-    ...r,
-    id: Number(r.id),
-    folder_id: r.folder_id === null ? null : Number(r.folder_id),
-    last_contact: Number(r.last_contact),
-    last_boot: r.last_boot === null ? null : Number(r.last_boot),
-    registered_at: Number(r.registered_at),
-    online: Number(r.online),
-  };
-}
+/**
+ * Rows come back in their stored shape on both dialects (int8 is parsed as a number in
+ * dialect.ts), so they are returned as they are: no copy per row on the list's hot path.
+ */
+const norm = (r: Selectable<DevicesTable>): DeviceRow => r as DeviceRow;

@@ -33,7 +33,6 @@ export class DevicesService {
     const column = SORT_COLUMNS[descending ? sort.slice(1) : sort]!;
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const folderId = q.folderId === undefined ? undefined : q.folderId === 'root' ? null : q.folderId;
-    if (typeof folderId === 'number') await this.folders.requireFolder(folderId, 'folderId');
     const keyType = column === 'name_lc' || column === 'mac' ? 'string' : 'number';
     const after = q.cursor ? (decodeCursor(q.cursor, `devices:${sort}`, [keyType, 'number']) as [string | number, number]) : null;
     const text = q.q?.trim().toLowerCase();
@@ -48,6 +47,8 @@ export class DevicesService {
       after,
       limit: limit + 1,
     });
+    // An unknown folder is only worth a lookup when nothing came back (saves a query per page).
+    if (rows.length === 0 && typeof folderId === 'number') await this.folders.requireFolder(folderId, 'folderId');
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {

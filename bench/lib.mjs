@@ -1,0 +1,250 @@
+// Shared helpers of the benchmarks: seed a database, run a real server process, drive load.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const root = new URL('..', import.meta.url).pathname;
+const serverDist = join(root, 'packages/server/dist');
+export const PG_ADMIN_URL = process.env.OPENUMS_BENCH_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+
+export function machine() {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+}
+
+/** A fresh data directory and, for PostgreSQL, a fresh database. */
+export async function createTarget(dialect) {
+  const dataDir = mkdtempSync(join(tmpdir(), `openums-bench-${dialect}-`));
+  let databaseUrl = null;
+  let dbName = null;
+  if (dialect === 'postgres') {
+    dbName = `openums_bench_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+    await adminQuery(`create database ${dbName}`);
+    const u = new URL(PG_ADMIN_URL);
+    u.pathname = `/${dbName}`;
+    databaseUrl = u.toString();
+  }
+  return {
+    dialect,
+    dataDir,
+    databaseUrl,
+    async drop() {
+      if (dbName) await adminQuery(`drop database if exists ${dbName} with (force)`);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function adminQuery(text) {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+export const deviceName = (i) => `dev-${String(i).padStart(6, '0')}`;
+
+/**
+ * 1,000 folders four levels deep (10 × 10 × 10, devices in the leaves' parents and leaves)
+ * and `devices` devices spread evenly over them, inserted in batches through the server's
+ * own migrations and schema.
+ */
+export async function seed(target, { folders = 1000, devices = 100_000 } = {}) {
+  const { openDatabase } = await import(join(serverDist, 'db/database.js'));
+  const handle = openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir });
+  await handle.migrate();
+  const db = handle.db;
+  const started = Date.now();
+  const now = Date.now();
+  const folderIds = [];
+  // Level 1: 10 regions; level 2: 10 sites each; level 3: 9 or 10 departments each → 1,000 in total.
+  const level1 = [];
+  for (let a = 0; a < 10; a++) {
+    const r = await db.insertInto('device_folders').values({ name: `region-${a}`, parent_id: null, created_at: now }).returning('id').executeTakeFirstOrThrow();
+    level1.push(Number(r.id));
+  }
+  const level2 = [];
+  for (const p of level1) {
+    const rows = await db.insertInto('device_folders').values(Array.from({ length: 10 }, (_, b) => ({ name: `site-${b}`, parent_id: p, created_at: now }))).returning('id').execute();
+    level2.push(...rows.map((r) => Number(r.id)));
+  }
+  folderIds.push(...level1, ...level2);
+  const remaining = folders - folderIds.length;
+  for (let i = 0; i < level2.length && folderIds.length < folders; i++) {
+    const n = Math.min(Math.ceil(remaining / level2.length), folders - folderIds.length);
+    const rows = await db.insertInto('device_folders').values(Array.from({ length: n }, (_, c) => ({ name: `dept-${c}`, parent_id: level2[i], created_at: now }))).returning('id').execute();
+    folderIds.push(...rows.map((r) => Number(r.id)));
+  }
+  const BATCH = 1000;
+  for (let start = 0; start < devices; start += BATCH) {
+    const rows = [];
+    for (let i = start; i < Math.min(devices, start + BATCH); i++) {
+      const name = deviceName(i);
+      const mac = (0x00e0c5000000 + i).toString(16).toUpperCase().padStart(12, '0');
+      rows.push({
+        unit_id: mac, mac, name, name_lc: name, network_name: name, folder_id: folderIds[i % folderIds.length],
+        site: 'HQ', department: null, cost_center: null, comment: null, asset_id: null, in_service_date: null,
+        serial_number: `SN${i}`, serial_lc: `sn${i}`, product: 'OpenUMS Linux', version: '12.1.0',
+        last_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, last_contact: now - (i % 86_400) * 1000,
+        last_boot: now - 3_600_000, registered_at: now - 86_400_000, online: 0,
+      });
+    }
+    await db.transaction().execute((trx) => trx.insertInto('devices').values(rows).execute());
+  }
+  if (handle.dialect === 'postgres') await handle.db.executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } }).catch(() => undefined);
+  await handle.close();
+  return { folderIds, seconds: (Date.now() - started) / 1000 };
+}
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `openums server` as its own process; resolves when check-status says ok. */
+export async function startServer(target, { password = 'bench-password' } = {}) {
+  const port = await freePort();
+  const t0 = performance.now();
+  const args = [...(process.env.OPENUMS_BENCH_NODE_ARGS ? process.env.OPENUMS_BENCH_NODE_ARGS.split(' ') : []), join(root, 'packages/server/bin/openums.js'), 'server', '--data-dir', target.dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'];
+  if (target.databaseUrl) args.push('--database-url', target.databaseUrl);
+  const child = spawn(process.execPath, args, { env: { ...process.env, OPENUMS_ADMIN_PASSWORD: password }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  let ca = null;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      ca ??= readFileSync(join(target.dataDir, 'tls/web-ca.crt'), 'utf8');
+      const r = await call({ port, ca }, 'GET', '/ums/check-status');
+      if (r.status === 200 && JSON.parse(r.body).status === 'ok') break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const startupMs = performance.now() - t0;
+  const server = { port, ca, child, startupMs, pid: child.pid };
+  const login = await call(server, 'POST', '/api/v1/auth/login', { username: 'admin', password });
+  server.token = JSON.parse(login.body).token;
+  server.stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return server;
+}
+
+const agents = new Map();
+function agentFor(server, sockets = 64) {
+  const key = `${server.port}:${sockets}`;
+  if (!agents.has(key)) agents.set(key, new Agent({ keepAlive: true, maxSockets: sockets, ca: server.ca }));
+  return agents.get(key);
+}
+
+export function call(server, method, path, body, token = server.token) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1', servername: 'localhost', port: server.port, path, method, ca: server.ca,
+        agent: server.token ? agentFor(server) : false,
+        headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** `clients` concurrent keep-alive clients for `seconds`; each request path from `nextPath()`. */
+export async function load(server, { clients = 32, seconds = 20, nextPath }) {
+  const latencies = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const startedAt = performance.now();
+  async function client() {
+    while (performance.now() < end) {
+      const t = performance.now();
+      try {
+        const r = await call(server, 'GET', nextPath());
+        if (r.status !== 200) errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t);
+    }
+  }
+  await Promise.all(Array.from({ length: clients }, client));
+  const elapsed = (performance.now() - startedAt) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 100) / 100;
+  return { requests: latencies.length, errors, rps: Math.round(latencies.length / elapsed), p50ms: q(0.5), p99ms: q(0.99) };
+}
+
+/** CPU seconds and RSS of a process, from /proc. */
+export function procStats(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = 100;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / ticks, rssMb: Math.round(rssKb / 1024) };
+}
+
+/**
+ * The same measurement with wrk (Debian package `wrk`), whose C client costs far less CPU than
+ * a Node client: on 2 cores the load generator otherwise competes with the server it measures.
+ */
+export function hasWrk() {
+  try {
+    return execFileSync('wrk', ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] }) !== null;
+  } catch (err) {
+    return /wrk/.test(String(err.stdout ?? '') + String(err.stderr ?? ''));
+  }
+}
+
+export function loadWrk(server, { clients = 32, seconds = 20, paths }) {
+  const script = join(mkdtempSync(join(tmpdir(), 'openums-wrk-')), 'paths.lua');
+  writeFileSync(
+    script,
+    `local paths = { ${paths.map((p) => JSON.stringify(p)).join(', ')} }
+local counter = 0
+local headers = { ["Authorization"] = "Bearer ${server.token}" }
+function setup(thread) thread:set("id", counter); counter = counter + 1 end
+function init(args) math.randomseed(os.time() * 1000 + id) end
+function request() return wrk.format("GET", paths[math.random(#paths)], headers) end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%d,"durationUs":%d,"errors":%d,"p50us":%d,"p99us":%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+`,
+  );
+  const out = execFileSync('wrk', ['-t1', `-c${clients}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, `https://127.0.0.1:${server.port}/`], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
+  const r = JSON.parse(line.slice(8));
+  return {
+    requests: r.requests,
+    errors: r.errors,
+    rps: Math.round(r.requests / (r.durationUs / 1e6)),
+    p50ms: Math.round(r.p50us / 10) / 100,
+    p99ms: Math.round(r.p99us / 10) / 100,
+    client: 'wrk',
+  };
+}
