@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { ErrorCode } from '../errors.js';
 
 export const ErrorResponse = Type.Object(
@@ -25,3 +25,13 @@ export const Cursor = Type.String({ minLength: 1, maxLength: 512 });
 export const PageLimit = Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT });
 
 export const OkResponse = Type.Object({ ok: Type.Literal(true) });
+
+/**
+ * `T | null` as `type: [T, "null"]` rather than `anyOf`: the response serializer handles a
+ * type list directly but has to run a validator per value for `anyOf`, which made a page of
+ * 100 devices several times slower to serialize.
+ */
+export function Nullable<T extends TSchema>(schema: T, options: Record<string, unknown> = {}) {
+  const { type } = schema as unknown as { type: string };
+  return Type.Unsafe<Static<T> | null>({ ...schema, ...options, type: [type, 'null'] });
+}

@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, PageLimit } from './common.js';
+import { Cursor, Nullable, PageLimit } from './common.js';
 
-const NullableText = (max: number) => Type.Union([Type.String({ maxLength: max }), Type.Null()]);
-const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const NullableText = (max: number) => Nullable(Type.String({ maxLength: max }));
+const NullableTime = Nullable(Type.String({ format: 'date-time' }));
 
 /** 12 hex digits; `:`/`-` separators accepted on input, stored and returned as upper-case hex. */
 export const MAC_PATTERN = '^([0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2}$';
@@ -10,21 +10,21 @@ export const DEVICE_NAME_MAX = 128;
 
 export const Device = Type.Object({
   id: Type.Integer(),
-  unitId: Type.Union([Type.String(), Type.Null()]),
+  unitId: Nullable(Type.String()),
   mac: Type.String(),
   name: Type.String(),
-  networkName: Type.Union([Type.String(), Type.Null()]),
-  folderId: Type.Union([Type.Integer(), Type.Null()]),
-  site: Type.Union([Type.String(), Type.Null()]),
-  department: Type.Union([Type.String(), Type.Null()]),
-  costCenter: Type.Union([Type.String(), Type.Null()]),
-  comment: Type.Union([Type.String(), Type.Null()]),
-  assetId: Type.Union([Type.String(), Type.Null()]),
-  inServiceDate: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
-  serialNumber: Type.Union([Type.String(), Type.Null()]),
-  product: Type.Union([Type.String(), Type.Null()]),
-  version: Type.Union([Type.String(), Type.Null()]),
-  lastIp: Type.Union([Type.String(), Type.Null()]),
+  networkName: Nullable(Type.String()),
+  folderId: Nullable(Type.Integer()),
+  site: Nullable(Type.String()),
+  department: Nullable(Type.String()),
+  costCenter: Nullable(Type.String()),
+  comment: Nullable(Type.String()),
+  assetId: Nullable(Type.String()),
+  inServiceDate: Nullable(Type.String({ format: 'date' })),
+  serialNumber: Nullable(Type.String()),
+  product: Nullable(Type.String()),
+  version: Nullable(Type.String()),
+  lastIp: Nullable(Type.String()),
   lastContact: NullableTime,
   lastBoot: NullableTime,
   registeredAt: Type.String({ format: 'date-time' }),
@@ -36,7 +36,7 @@ export const CreateDeviceRequest = Type.Object(
   {
     mac: Type.String({ pattern: MAC_PATTERN }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_NAME_MAX, pattern: '\\S' })),
-    folderId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
   },
   { additionalProperties: false },
 );
@@ -46,13 +46,13 @@ export type CreateDeviceRequest = Static<typeof CreateDeviceRequest>;
 export const UpdateDeviceRequest = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_NAME_MAX, pattern: '\\S' })),
-    folderId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
     site: Type.Optional(NullableText(255)),
     department: Type.Optional(NullableText(255)),
     costCenter: Type.Optional(NullableText(255)),
     comment: Type.Optional(NullableText(4000)),
     assetId: Type.Optional(NullableText(255)),
-    inServiceDate: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.Null()])),
+    inServiceDate: Type.Optional(Nullable(Type.String({ format: 'date' }))),
     serialNumber: Type.Optional(NullableText(255)),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -83,14 +83,14 @@ export type ListDevicesQuery = Static<typeof ListDevicesQuery>;
 
 export const DevicePage = Type.Object({
   items: Type.Array(Device),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: Nullable(Type.String()),
 });
 export type DevicePage = Static<typeof DevicePage>;
 
 export const MoveDevicesRequest = Type.Object(
   {
     deviceIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 1000, uniqueItems: true }),
-    folderId: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    folderId: Nullable(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );

@@ -1,15 +1,15 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, PageLimit } from './common.js';
+import { Cursor, Nullable, PageLimit } from './common.js';
 
 export const FOLDER_NAME_MAX = 100;
 const FolderName = Type.String({ minLength: 1, maxLength: FOLDER_NAME_MAX, pattern: '\\S' });
 /** null = the root of the device tree. */
-const ParentId = Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
+const ParentId = Nullable(Type.Integer({ minimum: 1 }));
 
 export const DeviceFolder = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
-  parentId: Type.Union([Type.Integer(), Type.Null()]),
+  parentId: Nullable(Type.Integer()),
   childCount: Type.Integer({ description: 'Direct sub-folders' }),
   deviceCount: Type.Integer({ description: 'Devices directly in this folder' }),
 });
@@ -41,6 +41,6 @@ export type ListFoldersQuery = Static<typeof ListFoldersQuery>;
 
 export const FolderPage = Type.Object({
   items: Type.Array(DeviceFolder),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: Nullable(Type.String()),
 });
 export type FolderPage = Static<typeof FolderPage>;
