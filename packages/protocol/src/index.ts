@@ -5,4 +5,8 @@ export * from './api/folders.js';
 export * from './api/devices.js';
 export * from './api/monitoring.js';
 export * from './permissions.js';
+export * from './api/enrollment.js';
+export * from './api/commands.js';
+export * from './api/events.js';
+export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';

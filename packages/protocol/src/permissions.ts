@@ -7,6 +7,8 @@ export const Permission = {
   DevicesWrite: 'devices:write',
   FoldersWrite: 'device-folders:write',
   ServerRead: 'server:read',
+  EnrollmentManage: 'enrollment:manage',
+  CommandsSend: 'commands:send',
   AdminsManage: 'admins:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];

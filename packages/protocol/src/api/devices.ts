@@ -96,3 +96,9 @@ export const MoveDevicesRequest = Type.Object(
 );
 export type MoveDevicesRequest = Static<typeof MoveDevicesRequest>;
 
+
+/** The latest system information a device reported (hello or refresh-sysinfo), or null. */
+export const DeviceSystemInfoResponse = Type.Object({
+  system: Type.Unsafe<import('../agent/messages.js').SystemInfo | null>({ type: ['object', 'null'] }),
+  reportedAt: Nullable(Type.String({ format: 'date-time' })),
+});

@@ -1,0 +1,172 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Messages on the device channel (WebSocket at /device-connector/device/ws-connect, JSON text
+ * frames). Every message is an object with a type tag `t`. Version: PROTOCOL_VERSION, sent by
+ * the device in `hello.v`. Both sides ignore nothing silently: an invalid message is answered
+ * with an `error` and counted.
+ */
+
+export const DEVICE_WS_PATH = '/device-connector/device/ws-connect';
+export const EST_BASE_PATH = '/device-connector/device/.well-known/est';
+/** Header carrying device facts on EST simpleenroll: base64url(JSON of EnrollDeviceInfo). */
+export const ENROLL_INFO_HEADER = 'x-openums-device';
+/** Largest message either side accepts (bytes). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+const Str = (max: number) => Type.String({ maxLength: max });
+const Mac = Type.String({ pattern: '^[0-9A-F]{12}$' });
+
+export const SystemInfo = Type.Object(
+  {
+    hostname: Str(253),
+    macs: Type.Array(Mac, { maxItems: 32 }),
+    ips: Type.Array(Str(45), { maxItems: 64 }),
+    product: Str(128),
+    version: Str(64),
+    serial: Type.Optional(Str(128)),
+    bootTime: Type.Integer({ minimum: 0, description: 'epoch ms' }),
+    uptime: Type.Integer({ minimum: 0, description: 'seconds' }),
+    cpu: Type.Object({ model: Str(256), cores: Type.Integer({ minimum: 0, maximum: 4096 }) }, { additionalProperties: false }),
+    memory: Type.Object(
+      { totalMb: Type.Integer({ minimum: 0 }), freeMb: Type.Integer({ minimum: 0 }) },
+      { additionalProperties: false },
+    ),
+    structureTag: Type.Optional(Str(256)),
+  },
+  { additionalProperties: false },
+);
+export type SystemInfo = Static<typeof SystemInfo>;
+
+// ── device → server ───────────────────────────────────────────────────────────
+export const HelloMessage = Type.Object(
+  {
+    t: Type.Literal('hello'),
+    v: Type.Integer({ minimum: 1 }),
+    unitId: Str(64),
+    system: SystemInfo,
+    settingsHash: Type.Optional(Str(128)),
+  },
+  { additionalProperties: false },
+);
+export type HelloMessage = Static<typeof HelloMessage>;
+
+export const HeartbeatMessage = Type.Object(
+  { t: Type.Literal('heartbeat'), uptime: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
+
+/** The device received command `id` (before executing it). */
+export const AckMessage = Type.Object({ t: Type.Literal('ack'), id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export type AckMessage = Static<typeof AckMessage>;
+
+/** Outcome of command `id`; `system` answers refresh-sysinfo. */
+export const ResultMessage = Type.Object(
+  {
+    t: Type.Literal('result'),
+    id: Type.Integer({ minimum: 1 }),
+    ok: Type.Boolean(),
+    message: Type.Optional(Str(2000)),
+    system: Type.Optional(SystemInfo),
+  },
+  { additionalProperties: false },
+);
+export type ResultMessage = Static<typeof ResultMessage>;
+
+export const DeviceMessage = Type.Union([HelloMessage, HeartbeatMessage, AckMessage, ResultMessage]);
+export type DeviceMessage = Static<typeof DeviceMessage>;
+
+// ── server → device ───────────────────────────────────────────────────────────
+export const WelcomeMessage = Type.Object({
+  t: Type.Literal('welcome'),
+  deviceId: Type.Integer(),
+  /** Send a heartbeat every heartbeatSeconds, first one after a random 0..heartbeatOffsetSeconds. */
+  heartbeatSeconds: Type.Integer({ minimum: 1 }),
+  heartbeatOffsetSeconds: Type.Integer({ minimum: 0 }),
+  serverTime: Type.Integer(),
+});
+export type WelcomeMessage = Static<typeof WelcomeMessage>;
+
+export const COMMAND_NAMES = [
+  'reboot',
+  'shutdown',
+  'suspend',
+  'wakeup',
+  'refresh-sysinfo',
+  'send-message',
+  'reset-factory-defaults',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export const CommandMessage = Type.Object({
+  t: Type.Literal('command'),
+  id: Type.Integer(),
+  command: Type.Union(COMMAND_NAMES.map((c) => Type.Literal(c))),
+  text: Type.Optional(Type.String()),
+});
+export type CommandMessage = { t: 'command'; id: number; command: CommandName; text?: string };
+
+/** Codes in `error` messages and WebSocket close reasons. */
+export const DeviceErrorCode = {
+  InvalidMessage: 'INVALID_MESSAGE',
+  MessageTooLarge: 'MESSAGE_TOO_LARGE',
+  RateLimited: 'RATE_LIMITED',
+  HelloRequired: 'HELLO_REQUIRED',
+  UnknownCommand: 'UNKNOWN_COMMAND',
+  Unauthorized: 'UNAUTHORIZED',
+  DeviceDeleted: 'DEVICE_DELETED',
+  Replaced: 'REPLACED',
+  ServerBusy: 'SERVER_BUSY',
+  ServerShutdown: 'SERVER_SHUTDOWN',
+} as const;
+export type DeviceErrorCode = (typeof DeviceErrorCode)[keyof typeof DeviceErrorCode];
+
+export const ErrorMessage = Type.Object({
+  t: Type.Literal('error'),
+  code: Type.String(),
+  message: Type.String(),
+  ref: Type.Optional(Type.Integer()),
+});
+export type ErrorMessage = { t: 'error'; code: DeviceErrorCode; message: string; ref?: number };
+
+/** Sent before the server closes the channel on purpose. */
+export const ByeMessage = Type.Object({
+  t: Type.Literal('bye'),
+  code: Type.String(),
+  message: Type.String(),
+  retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type ByeMessage = { t: 'bye'; code: DeviceErrorCode; message: string; retryAfterSeconds?: number };
+
+export type ServerMessage = WelcomeMessage | CommandMessage | ErrorMessage | ByeMessage;
+
+/**
+ * WebSocket close codes (4000-4999 are application codes). A device must not reconnect after
+ * DELETED (it has no identity any more); after BUSY it waits retryAfter (from `bye`) with jitter.
+ */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  PolicyViolation: 1008,
+  TooLarge: 1009,
+  Busy: 4003,
+  Unauthorized: 4001,
+  Deleted: 4004,
+  Replaced: 4009,
+  IdleTimeout: 4008,
+} as const;
+
+/** Facts a device sends with EST simpleenroll (header ENROLL_INFO_HEADER). */
+export const EnrollDeviceInfo = Type.Object(
+  {
+    unitId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9:._-]+$' }),
+    mac: Mac,
+    product: Type.Optional(Str(128)),
+    version: Type.Optional(Str(64)),
+    hostname: Type.Optional(Str(253)),
+    serial: Type.Optional(Str(128)),
+  },
+  { additionalProperties: false },
+);
+export type EnrollDeviceInfo = Static<typeof EnrollDeviceInfo>;

@@ -1,0 +1,45 @@
+import { Type, type Static } from 'typebox';
+import { COMMAND_NAMES } from '../agent/messages.js';
+import { Cursor, Nullable, PageLimit } from './common.js';
+
+export const CommandState = Type.Union(
+  ['queued', 'sent', 'acknowledged', 'succeeded', 'failed', 'expired', 'cancelled'].map((s) => Type.Literal(s)),
+);
+export type CommandState = 'queued' | 'sent' | 'acknowledged' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
+
+export const SendCommandRequest = Type.Object(
+  {
+    command: Type.Union(COMMAND_NAMES.map((c) => Type.Literal(c))),
+    deviceIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 100_000, uniqueItems: true })),
+    folderId: Type.Optional(Type.Integer({ minimum: 1 })),
+    recursive: Type.Optional(Type.Boolean()),
+    /** send-message: the text shown on the device. */
+    text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    /** Keep undelivered commands this long ("retry next boot"); default 24 h. */
+    expiresInSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 30 * 24 * 3600 })),
+  },
+  { additionalProperties: false },
+);
+export type SendCommandRequest = Static<typeof SendCommandRequest>;
+
+export const Command = Type.Object({
+  id: Type.Integer(),
+  deviceId: Type.Integer(),
+  command: Type.String(),
+  text: Nullable(Type.String()),
+  state: CommandState,
+  message: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  sentAt: Nullable(Type.String({ format: 'date-time' })),
+  acknowledgedAt: Nullable(Type.String({ format: 'date-time' })),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  expiresAt: Type.String({ format: 'date-time' }),
+  createdBy: Nullable(Type.String()),
+});
+export type Command = Static<typeof Command>;
+
+export const SendCommandResponse = Type.Object({
+  commands: Type.Array(Type.Object({ id: Type.Integer(), deviceId: Type.Integer(), state: CommandState })),
+});
+export const CommandPage = Type.Object({ items: Type.Array(Command), nextCursor: Nullable(Type.String()) });
+export const ListCommandsQuery = Type.Object({ limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
