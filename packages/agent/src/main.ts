@@ -1,17 +1,70 @@
 import { PROTOCOL_VERSION } from '@openums/protocol';
+import { parseEnrollArgs, parseRunArgs, parseSimulateArgs, UsageError } from './cli/args.js';
+import { enrollDevice } from './enroll/enroll.js';
+import { NotEnrolledError } from './identity/state.js';
+import { createLogger, errorMessage } from './lib/log.js';
+import { runAgent } from './run/run-agent.js';
+import { runSimulator, WORKER_COMMAND } from './simulate/coordinator.js';
+import { runWorkerProcess } from './simulate/worker-process.js';
 
-const USAGE = `Usage: openums-agent <command>
+export const AGENT_VERSION = '0.1.0';
 
-The device agent. Enrollment (enroll), the management channel (run) and the device
-simulator (simulate) arrive with the device-channel work; this build only reports its version.
+const USAGE = `Usage: openums-agent <command> [options]
+
+  enroll    --server URL --key KEY --state-dir DIR [--ca-fingerprint sha256:…]
+            [--unit-id ID] [--name NAME] [--force]
+            Register this device (EST) and store its identity in DIR.
+  run       --state-dir DIR [--config FILE]
+            Keep the management channel to the server open.
+  simulate  --server URL --key KEY --count N --state-dir DIR [--processes P]
+            [--local-addresses 127.0.0.2-127.0.0.250] [--duration SECONDS]
+            [--stats-interval SECONDS] [--enroll-concurrency C] [--connect-concurrency C]
+            [--ca-fingerprint sha256:…] [--mac-prefix 020000] [--actions-file FILE]
+            Run N virtual devices (load tests, demos).
+  version   Print the version.
 `;
 
-export function main(argv: string[]): number {
-  const [command] = argv;
-  if (command === '--version' || command === 'version') {
-    process.stdout.write(`openums-agent 0.1.0 (device protocol ${PROTOCOL_VERSION})\n`);
-    return 0;
+/** Dispatches a command line; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const log = createLogger();
+  try {
+    switch (command) {
+      case 'enroll': {
+        const args = parseEnrollArgs(rest);
+        const identity = await enrollDevice({ ...args, log });
+        process.stdout.write(`Enrolled as device ${identity.record.deviceId} (unit id ${identity.record.unitId})\n`);
+        return 0;
+      }
+      case 'run':
+        return await runAgent(parseRunArgs(rest));
+      case 'simulate':
+        return await runSimulator(parseSimulateArgs(rest), { log });
+      case WORKER_COMMAND:
+        return await runWorkerProcess();
+      case 'version':
+      case '--version':
+        process.stdout.write(`openums-agent ${AGENT_VERSION} (device protocol ${PROTOCOL_VERSION})\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`openums-agent: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof NotEnrolledError) {
+      process.stderr.write(`openums-agent: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`openums-agent: ${errorMessage(err)}\n`);
+    return 1;
   }
-  process.stderr.write(USAGE);
-  return command && command !== '--help' ? 2 : 0;
 }

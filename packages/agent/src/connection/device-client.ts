@@ -1,0 +1,343 @@
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import WebSocket from 'ws';
+import {
+  CloseCode,
+  DeviceErrorCode,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  type AckMessage,
+  type ByeMessage,
+  type CommandMessage,
+  type HelloMessage,
+  type ResultMessage,
+} from '@openums/protocol';
+import { CommandRunner } from '../handlers/command-runner.js';
+import type { CommandStore } from '../handlers/command-store.js';
+import type { CommandOutcome } from '../handlers/types.js';
+import { errorMessage, type Logger } from '../lib/log.js';
+import type { Semaphore } from '../lib/semaphore.js';
+import type { Platform } from '../platform/platform.js';
+import { Backoff, retryAfterDelay } from './backoff.js';
+import { parseServerMessage } from './server-messages.js';
+import type { TimerWheel, WheelTimer } from './timer-wheel.js';
+import type { SessionStore } from './tls-session.js';
+
+export type ClientState = 'idle' | 'waiting' | 'connecting' | 'online' | 'stopped';
+
+export type Terminal =
+  | { reason: 'stopped' }
+  | { reason: 'deleted'; message: string }
+  | { reason: 'factory-reset' };
+
+export interface Credentials {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** Shared by all virtual devices of a simulator process: one object, the client is passed in. */
+export interface ClientEvents {
+  stateChanged?(client: DeviceClient, from: ClientState, to: ClientState): void;
+  online?(client: DeviceClient, info: { connectMs: number; resumed: boolean }): void;
+  connectFailed?(client: DeviceClient, reason: string): void;
+  commandExecuted?(client: DeviceClient, cmd: CommandMessage, outcome: CommandOutcome): void;
+  invalidMessage?(client: DeviceClient, reason: string): void;
+  terminated?(client: DeviceClient, terminal: Terminal): void;
+}
+
+export interface DeviceClientOptions {
+  /** wss://host:port/device-connector/device/ws-connect */
+  url: string;
+  unitId: string;
+  credentials: () => Credentials;
+  platform: Platform;
+  store: () => CommandStore;
+  sessions: SessionStore;
+  wheel: TimerWheel;
+  log: Logger;
+  /** Limits handshakes in flight (held from connect until welcome or failure). */
+  gate?: Semaphore;
+  localAddress?: string;
+  backoff?: Backoff;
+  random?: () => number;
+  handshakeTimeoutMs?: number;
+  welcomeTimeoutMs?: number;
+  settingsHash?: string;
+  events?: ClientEvents;
+}
+
+const STOP_GRACE_MS = 3000;
+
+/**
+ * One device's management channel: connect (mutual TLS, resumed session when possible), hello,
+ * heartbeats on the shared wheel, commands, and reconnects with full-jitter backoff. The same
+ * code runs the real agent and every virtual device of the simulator.
+ */
+export class DeviceClient {
+  state: ClientState = 'idle';
+  deviceId: number | null = null;
+  readonly done: Promise<Terminal>;
+
+  private resolveDone!: (t: Terminal) => void;
+  private ws: WebSocket | null = null;
+  private timer: WheelTimer | null = null;
+  private heartbeat: WheelTimer | null = null;
+  private holdingGate = false;
+  private stopping = false;
+  private factoryResetPending = false;
+  private onlineAt: number | null = null;
+  private bye: ByeMessage | null = null;
+  private lastError: string | null = null;
+  private readonly backoff: Backoff;
+  private readonly runner: CommandRunner;
+
+  constructor(private readonly opts: DeviceClientOptions) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.backoff = opts.backoff ?? new Backoff({ random: opts.random });
+    this.runner = new CommandRunner({
+      platform: opts.platform,
+      log: opts.log,
+      store: opts.store,
+      send: (msg) => this.send(msg),
+      onExecuted: (cmd, outcome) => opts.events?.commandExecuted?.(this, cmd, outcome),
+      onFactoryReset: () => this.factoryReset(),
+    });
+  }
+
+  get unitId(): string {
+    return this.opts.unitId;
+  }
+
+  start(delayMs = 0): void {
+    if (this.state !== 'idle') return;
+    if (delayMs > 0) this.wait(delayMs);
+    else void this.connect();
+  }
+
+  /** Close the channel (1001) and stop reconnecting. */
+  stop(): Promise<Terminal> {
+    if (this.state === 'stopped') return this.done;
+    this.stopping = true;
+    if (this.ws) {
+      const ws = this.ws;
+      this.cancelTimer();
+      this.timer = this.opts.wheel.schedule(STOP_GRACE_MS, () => ws.terminate());
+      ws.close(CloseCode.GoingAway, 'agent stopping');
+    } else if (this.state !== 'connecting') {
+      this.finish({ reason: 'stopped' });
+    }
+    return this.done;
+  }
+
+  private setState(to: ClientState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.opts.events?.stateChanged?.(this, from, to);
+  }
+
+  private wait(delayMs: number): void {
+    this.setState('waiting');
+    this.cancelTimer();
+    this.timer = this.opts.wheel.schedule(delayMs, () => {
+      this.timer = null;
+      void this.connect();
+    });
+  }
+
+  private async connect(): Promise<void> {
+    const { opts } = this;
+    if (this.stopping) return this.finish({ reason: 'stopped' });
+    this.setState('connecting');
+    const started = performance.now();
+    this.bye = null;
+    this.lastError = null;
+    this.onlineAt = null;
+
+    if (opts.gate) {
+      await opts.gate.acquire();
+      this.holdingGate = true;
+      if (this.stopping) {
+        this.releaseGate();
+        return this.finish({ reason: 'stopped' });
+      }
+    }
+
+    let hello: HelloMessage;
+    let creds: Credentials;
+    try {
+      creds = opts.credentials();
+      hello = { t: 'hello', v: PROTOCOL_VERSION, unitId: opts.unitId, system: await opts.platform.systemInfo() };
+      if (opts.settingsHash) hello.settingsHash = opts.settingsHash;
+    } catch (err) {
+      this.releaseGate();
+      return this.retry(`cannot prepare hello: ${errorMessage(err)}`, 0);
+    }
+
+    let socket: TLSSocket | null = null;
+    const session = opts.sessions.load();
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(opts.url, {
+        cert: creds.cert,
+        key: creds.key,
+        ca: creds.ca,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.3',
+        perMessageDeflate: false,
+        maxPayload: MAX_MESSAGE_BYTES,
+        handshakeTimeout: opts.handshakeTimeoutMs ?? 25_000,
+        localAddress: opts.localAddress,
+        ...(opts.localAddress && isIP(opts.localAddress) === 4 ? { family: 4 } : {}),
+        followRedirects: false,
+        createConnection: ((o: ConnectionOptions & { host?: string; path?: string }) => {
+          // As ws's own tlsConnect, plus the session ticket hook.
+          o.path = undefined;
+          if (!o.servername && o.servername !== '') o.servername = o.host && isIP(o.host) ? '' : o.host;
+          socket = tlsConnect(session ? { ...o, session } : o);
+          socket.on('session', (s: Buffer) => opts.sessions.save(s));
+          return socket;
+        }) as unknown as WebSocket.ClientOptions['createConnection'],
+      });
+    } catch (err) {
+      // A stored ticket the TLS stack cannot parse must not block reconnects forever.
+      if (session) opts.sessions.clear();
+      this.releaseGate();
+      return this.retry(`cannot connect: ${errorMessage(err)}`, 0);
+    }
+    this.ws = ws;
+
+    ws.on('open', () => {
+      this.send(hello);
+      this.cancelTimer();
+      this.timer = opts.wheel.schedule(opts.welcomeTimeoutMs ?? 30_000, () => {
+        this.timer = null;
+        this.lastError = 'no welcome from the server';
+        ws.terminate();
+      });
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return this.invalid('binary frame');
+      const parsed = parseServerMessage(data.toString());
+      if (!parsed.ok) return this.invalid(parsed.error);
+      const msg = parsed.message;
+      switch (msg.t) {
+        case 'welcome': {
+          if (this.onlineAt !== null) return;
+          this.onlineAt = Date.now();
+          this.deviceId = msg.deviceId;
+          this.cancelTimer();
+          this.releaseGate();
+          this.setState('online');
+          const resumed = socket?.isSessionReused() ?? false;
+          opts.events?.online?.(this, { connectMs: performance.now() - started, resumed });
+          opts.log.debug(`online as device ${msg.deviceId} (${resumed ? 'resumed' : 'full'} TLS handshake)`);
+          const period = msg.heartbeatSeconds * 1000;
+          const first = Math.floor((opts.random ?? Math.random)() * msg.heartbeatOffsetSeconds * 1000);
+          this.scheduleHeartbeat(first, period);
+          return;
+        }
+        case 'command':
+          void this.runner.handle(msg).catch((err) => opts.log.error(`command ${msg.id}: ${errorMessage(err)}`));
+          return;
+        case 'bye':
+          this.bye = msg;
+          opts.log.info(`server says bye: ${msg.code} ${msg.message}`);
+          return;
+        case 'error':
+          opts.log.warn(`server reports an error: ${msg.code} ${msg.message}`);
+          return;
+      }
+    });
+    ws.on('error', (err) => {
+      this.lastError = errorMessage(err);
+    });
+    ws.on('close', (code, reason) => this.closed(ws, code, reason.toString()));
+  }
+
+  private scheduleHeartbeat(delayMs: number, periodMs: number): void {
+    this.heartbeat = this.opts.wheel.schedule(delayMs, () => {
+      this.heartbeat = null;
+      if (this.state !== 'online') return;
+      this.send({ t: 'heartbeat', uptime: this.opts.platform.uptime() });
+      this.scheduleHeartbeat(periodMs, periodMs);
+    });
+  }
+
+  private closed(ws: WebSocket, code: number, reason: string): void {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.releaseGate();
+    this.cancelTimer();
+    this.heartbeat?.cancel();
+    this.heartbeat = null;
+    const upMs = this.onlineAt !== null ? Date.now() - this.onlineAt : 0;
+    const wasOnline = this.onlineAt !== null;
+    this.onlineAt = null;
+    const why = this.lastError ?? `closed with ${code}${reason ? ` ${reason}` : ''}`;
+
+    if (this.factoryResetPending) return this.finish({ reason: 'factory-reset' });
+    if (code === CloseCode.Deleted || this.bye?.code === DeviceErrorCode.DeviceDeleted) {
+      return this.finish({ reason: 'deleted', message: this.bye?.message ?? (reason || 'device deleted on the server') });
+    }
+    if (this.stopping) return this.finish({ reason: 'stopped' });
+    if (!wasOnline) this.opts.events?.connectFailed?.(this, why);
+
+    this.backoff.connectionEnded(upMs);
+    const retryAfter = this.bye?.retryAfterSeconds;
+    if (retryAfter !== undefined) {
+      return this.retry(why, retryAfterDelay(retryAfter, this.opts.random), true);
+    }
+    this.retry(why, undefined, wasOnline);
+  }
+
+  /** Schedule the next attempt: given delay, or the next full-jitter backoff. */
+  private retry(why: string, delayMs?: number, wasOnline = false): void {
+    if (this.stopping) return this.finish({ reason: 'stopped' });
+    if (delayMs === undefined || (delayMs === 0 && !wasOnline)) delayMs = this.backoff.next();
+    const log = wasOnline ? this.opts.log.info : this.opts.log.debug;
+    log(`channel down (${why}); reconnecting in ${(delayMs / 1000).toFixed(1)} s`);
+    this.wait(delayMs);
+  }
+
+  private factoryReset(): void {
+    this.factoryResetPending = true;
+    if (this.ws) this.ws.close(CloseCode.Normal, 'factory reset');
+    else this.finish({ reason: 'factory-reset' });
+  }
+
+  private send(msg: HelloMessage | AckMessage | ResultMessage | { t: 'heartbeat'; uptime: number }): Promise<boolean> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
+    return new Promise((resolve) => ws.send(JSON.stringify(msg), (err) => resolve(!err)));
+  }
+
+  private invalid(reason: string): void {
+    this.opts.log.warn(`invalid message from the server: ${reason}`);
+    this.opts.events?.invalidMessage?.(this, reason);
+  }
+
+  private releaseGate(): void {
+    if (this.holdingGate) {
+      this.holdingGate = false;
+      this.opts.gate?.release();
+    }
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  private finish(t: Terminal): void {
+    if (this.state === 'stopped') return;
+    this.cancelTimer();
+    this.heartbeat?.cancel();
+    this.heartbeat = null;
+    this.releaseGate();
+    this.setState('stopped');
+    this.opts.events?.terminated?.(this, t);
+    this.resolveDone(t);
+  }
+}

@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import type { EnrollDeviceInfo } from '@openums/protocol';
+import { collectLinuxSystemInfo } from '../collectors/linux-sysinfo.js';
+import { createKeyAndCsr, deviceIdFromCert, keyMatchesCert, normalizeFingerprint } from '../crypto/x509.js';
+import { primaryMac } from '../identity/mac.js';
+import { STATE_FILES, saveIdentity, type Identity } from '../identity/state.js';
+import { ensurePrivateDir, readTextIfExists, writePrivateFile } from '../lib/files.js';
+import { errorMessage, type Logger } from '../lib/log.js';
+import { fetchCaCerts, fetchServerCa, requestCertificate, type ServerCa } from './est-client.js';
+
+export class PinningError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PinningError';
+  }
+}
+
+/**
+ * Fetches the server's web CA and pins it: it must match `expected` when given; without it we
+ * trust on first use and say so loudly (the fingerprint can be compared with the server's).
+ */
+export async function pinServerCa(server: string, expected: string | undefined, log: Logger): Promise<ServerCa> {
+  const want = expected === undefined ? undefined : normalizeFingerprint(expected);
+  if (expected !== undefined && !want) throw new PinningError(`--ca-fingerprint "${expected}" is not a SHA-256 fingerprint (sha256:AA:BB:…)`);
+  const ca = await fetchServerCa(server);
+  if (want) {
+    if (ca.fingerprint !== want) {
+      throw new PinningError(
+        `the server CA does not match --ca-fingerprint: expected ${want}, server presented ${ca.fingerprint}. Refusing to enroll (wrong server or interception).`,
+      );
+    }
+    log.info(`server CA matches the given fingerprint ${want}`);
+  } else {
+    log.warn(
+      `WARNING: trusting the server CA on first use, fingerprint ${ca.fingerprint}. Compare it with the fingerprint the server shows, or pass --ca-fingerprint next time.`,
+    );
+  }
+  return ca;
+}
+
+export interface EnrollOptions {
+  server: string;
+  key: string;
+  caFingerprint?: string;
+  stateDir: string;
+  unitId?: string;
+  name?: string;
+  force?: boolean;
+  log: Logger;
+}
+
+/** `openums-agent enroll`: pin the CA, make a key and CSR, EST simpleenroll, store the identity. */
+export async function enrollDevice(opts: EnrollOptions): Promise<Identity> {
+  const existing = readTextIfExists(join(opts.stateDir, STATE_FILES.agent));
+  if (existing && !opts.force) {
+    const rec = JSON.parse(existing) as { deviceId?: number };
+    throw new Error(`already enrolled as device ${rec.deviceId ?? '?'} (${opts.stateDir}); pass --force to enroll again`);
+  }
+  ensurePrivateDir(opts.stateDir);
+
+  const system = await collectLinuxSystemInfo().catch(() => null);
+  const mac = primaryMac() ?? system?.macs[0] ?? null;
+  const unitId = opts.unitId ?? mac;
+  if (!unitId) throw new Error('this machine has no network interface with a MAC address; pass --unit-id');
+  if (!mac) throw new Error('this machine has no network interface with a MAC address');
+
+  const ca = await pinServerCa(opts.server, opts.caFingerprint, opts.log);
+  const info: EnrollDeviceInfo = { unitId, mac };
+  if (system) {
+    info.product = system.product;
+    info.version = system.version;
+    if (system.serial) info.serial = system.serial;
+    info.hostname = system.hostname;
+  }
+  if (opts.name) info.hostname = opts.name;
+
+  const { keyPem, csrDer } = await createKeyAndCsr(unitId);
+  const certPem = await requestCertificate({ server: opts.server, ca: ca.pem, csrDer, info, enrollmentKey: opts.key });
+  if (!keyMatchesCert(keyPem, certPem)) throw new Error('the server returned a certificate for a different key');
+  const deviceId = deviceIdFromCert(certPem);
+  if (deviceId === null) throw new Error('the issued certificate does not name a device (expected CN=device-<id>)');
+
+  const identity: Identity = {
+    record: { server: opts.server, unitId, mac, deviceId, enrolledAt: new Date().toISOString(), caFingerprint: ca.fingerprint },
+    keyPem,
+    certPem,
+    caPem: ca.pem,
+  };
+  saveIdentity(opts.stateDir, identity);
+
+  try {
+    const deviceCa = await fetchCaCerts(opts.server, ca.pem);
+    writePrivateFile(join(opts.stateDir, STATE_FILES.deviceCa), deviceCa.join(''));
+  } catch (err) {
+    opts.log.debug(`device CA not stored: ${errorMessage(err)}`);
+  }
+  return identity;
+}

@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { ensurePrivateDir, readTextIfExists, removeIfExists, writePrivateFile } from '../lib/files.js';
+
+/** Files in the state directory (all 0600, the directory 0700). */
+export const STATE_FILES = {
+  key: 'device.key',
+  cert: 'device.crt',
+  serverCa: 'server-ca.pem',
+  deviceCa: 'device-ca.pem',
+  agent: 'agent.json',
+  commands: 'commands.json',
+  tlsSession: 'tls-session.bin',
+  config: 'agent-config.json',
+} as const;
+
+export interface AgentRecord {
+  server: string;
+  unitId: string;
+  mac: string;
+  deviceId: number;
+  enrolledAt: string;
+  renewedAt?: string;
+  caFingerprint: string;
+}
+
+export interface Identity {
+  record: AgentRecord;
+  keyPem: string;
+  certPem: string;
+  caPem: string;
+}
+
+export class NotEnrolledError extends Error {
+  constructor(stateDir: string, missing: string) {
+    super(`not enrolled: ${join(stateDir, missing)} is missing (run "openums-agent enroll" first)`);
+    this.name = 'NotEnrolledError';
+  }
+}
+
+export function loadIdentity(stateDir: string): Identity {
+  const read = (name: string) => {
+    const text = readTextIfExists(join(stateDir, name));
+    if (text === null) throw new NotEnrolledError(stateDir, name);
+    return text;
+  };
+  const record = JSON.parse(read(STATE_FILES.agent)) as AgentRecord;
+  return { record, keyPem: read(STATE_FILES.key), certPem: read(STATE_FILES.cert), caPem: read(STATE_FILES.serverCa) };
+}
+
+export function saveIdentity(stateDir: string, id: Identity): void {
+  ensurePrivateDir(stateDir);
+  // Key before certificate before record: a crash in between leaves "not enrolled", never a mismatch.
+  writePrivateFile(join(stateDir, STATE_FILES.serverCa), id.caPem);
+  writePrivateFile(join(stateDir, STATE_FILES.key), id.keyPem);
+  writePrivateFile(join(stateDir, STATE_FILES.cert), id.certPem);
+  writePrivateFile(join(stateDir, STATE_FILES.agent), `${JSON.stringify(id.record, null, 2)}\n`);
+}
+
+/** Forget the device identity (factory reset, device deleted). The local agent config stays. */
+export function wipeIdentity(stateDir: string): void {
+  for (const name of [STATE_FILES.agent, STATE_FILES.cert, STATE_FILES.key, STATE_FILES.tlsSession, STATE_FILES.commands, STATE_FILES.deviceCa, STATE_FILES.serverCa]) {
+    removeIfExists(join(stateDir, name));
+  }
+}

@@ -1,0 +1,86 @@
+import { appendFile } from 'node:fs';
+import type { SystemInfo } from '@openums/protocol';
+import { POWER_ACTIONS_DISABLED, type Platform } from './platform.js';
+
+export interface RecordedAction {
+  unitId: string;
+  action: 'reboot' | 'shutdown' | 'suspend' | 'showMessage' | 'systemInfo';
+  text?: string;
+  at: number;
+}
+
+export interface RecordingOptions {
+  unitId: string;
+  mac: string;
+  allowPowerActions?: boolean;
+  /** Append every action as a JSON line (shared by all devices of a simulator process). */
+  file?: string;
+  /** Shared sink, e.g. the simulator's counter; the platform keeps its own list too unless keep=false. */
+  onAction?: (a: RecordedAction) => void;
+  keep?: boolean;
+  bootTime?: number;
+}
+
+/**
+ * Deterministic device for tests and the simulator: records actions instead of doing them.
+ * Small on purpose (one per virtual device).
+ */
+export class RecordingPlatform implements Platform {
+  readonly actions: RecordedAction[] = [];
+  private readonly bootTime: number;
+
+  constructor(private readonly opts: RecordingOptions) {
+    this.bootTime = opts.bootTime ?? Date.now();
+  }
+
+  get powerActionsAllowed(): boolean {
+    return this.opts.allowPowerActions ?? true;
+  }
+
+  uptime(): number {
+    return Math.max(0, Math.floor((Date.now() - this.bootTime) / 1000));
+  }
+
+  async systemInfo(): Promise<SystemInfo> {
+    const n = Number.parseInt(this.opts.mac.slice(-6), 16) || 0;
+    return {
+      hostname: `sim-${this.opts.unitId.toLowerCase()}`,
+      macs: [this.opts.mac],
+      ips: [`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`],
+      product: 'OpenUMS simulated device',
+      version: '1.0.0',
+      serial: `SIM${this.opts.mac}`,
+      bootTime: this.bootTime,
+      uptime: this.uptime(),
+      cpu: { model: 'Simulated CPU', cores: 2 },
+      memory: { totalMb: 4096, freeMb: 2048 },
+    };
+  }
+
+  reboot(): Promise<void> {
+    return this.power('reboot');
+  }
+
+  shutdown(): Promise<void> {
+    return this.power('shutdown');
+  }
+
+  suspend(): Promise<void> {
+    return this.power('suspend');
+  }
+
+  async showMessage(text: string): Promise<void> {
+    this.record({ unitId: this.opts.unitId, action: 'showMessage', text, at: Date.now() });
+  }
+
+  private async power(action: 'reboot' | 'shutdown' | 'suspend'): Promise<void> {
+    if (!this.powerActionsAllowed) throw new Error(POWER_ACTIONS_DISABLED);
+    this.record({ unitId: this.opts.unitId, action, at: Date.now() });
+  }
+
+  private record(a: RecordedAction): void {
+    if (this.opts.keep !== false) this.actions.push(a);
+    this.opts.onAction?.(a);
+    if (this.opts.file) appendFile(this.opts.file, `${JSON.stringify(a)}\n`, { mode: 0o600 }, () => undefined);
+  }
+}

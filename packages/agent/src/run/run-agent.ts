@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { DEVICE_WS_PATH } from '@openums/protocol';
+import { wsUrlFor } from '../cli/args.js';
+import { DeviceClient, type Terminal } from '../connection/device-client.js';
+import { TimerWheel } from '../connection/timer-wheel.js';
+import { FileSessionStore } from '../connection/tls-session.js';
+import { renewIfDue } from '../enroll/renew.js';
+import { FileCommandStore } from '../handlers/command-store.js';
+import { loadAgentConfig } from '../identity/agent-config.js';
+import { STATE_FILES, loadIdentity, wipeIdentity, type Identity } from '../identity/state.js';
+import { createLogger, errorMessage, type Logger } from '../lib/log.js';
+import { LinuxPlatform } from '../platform/linux.js';
+import type { Platform } from '../platform/platform.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Exit codes of `run`. */
+export const RUN_EXIT = { ok: 0, error: 1, deleted: 3 } as const;
+
+export interface RunAgentOptions {
+  stateDir: string;
+  config?: string;
+  /** Tests inject a recording platform and a quiet logger. */
+  platform?: Platform;
+  log?: Logger;
+  /** Resolving this stops the agent (besides SIGINT/SIGTERM). */
+  stopSignal?: Promise<unknown>;
+  handleSignals?: boolean;
+}
+
+/** `openums-agent run`: keep the management channel up until stopped, deleted or reset. */
+export async function runAgent(opts: RunAgentOptions): Promise<number> {
+  const config = loadAgentConfig(opts.stateDir, opts.config);
+  const log = opts.log ?? createLogger({ level: config.logLevel });
+  let identity: Identity = loadIdentity(opts.stateDir);
+  const { record } = identity;
+
+  const sessions = new FileSessionStore(join(opts.stateDir, STATE_FILES.tlsSession));
+  const renew = async () => {
+    try {
+      const renewed = await renewIfDue(opts.stateDir, identity, log);
+      if (renewed) {
+        identity = renewed;
+        // A ticket belongs to the old client certificate.
+        sessions.clear();
+      }
+    } catch (err) {
+      log.warn(`certificate renewal failed (will retry): ${errorMessage(err)}`);
+    }
+  };
+  await renew();
+  const renewTimer = setInterval(() => void renew(), DAY_MS);
+  renewTimer.unref();
+
+  const store = new FileCommandStore(join(opts.stateDir, STATE_FILES.commands));
+  const client = new DeviceClient({
+    url: `${wsUrlFor(record.server)}${DEVICE_WS_PATH}`,
+    unitId: record.unitId,
+    credentials: () => ({ cert: identity.certPem, key: identity.keyPem, ca: identity.caPem }),
+    platform: opts.platform ?? new LinuxPlatform({ allowPowerActions: config.allowPowerActions, log }),
+    store: () => store,
+    sessions,
+    wheel: new TimerWheel(250),
+    log,
+    events: {
+      online: (c, i) => log.info(`online as device ${c.deviceId} (${Math.round(i.connectMs)} ms, ${i.resumed ? 'resumed' : 'full'} TLS handshake)`),
+      connectFailed: (_c, reason) => log.warn(`connection failed: ${reason}`),
+    },
+  });
+
+  const stop = () => void client.stop();
+  if (opts.handleSignals !== false) {
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  }
+  void opts.stopSignal?.then(stop);
+  log.info(`connecting to ${record.server} as ${record.unitId} (device ${record.deviceId})`);
+  client.start();
+  let terminal: Terminal;
+  try {
+    terminal = await client.done;
+  } finally {
+    clearInterval(renewTimer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await sessions.flushed();
+  }
+
+  switch (terminal.reason) {
+    case 'stopped':
+      log.info('stopped');
+      return RUN_EXIT.ok;
+    case 'deleted':
+      wipeIdentity(opts.stateDir);
+      log.error(`the server deleted this device (${terminal.message}); identity removed. Enroll again with a new key to re-register.`);
+      return RUN_EXIT.deleted;
+    case 'factory-reset':
+      wipeIdentity(opts.stateDir);
+      log.warn('factory reset: the device identity was removed; re-enrolling needs a new enrollment key');
+      return RUN_EXIT.ok;
+  }
+}
