@@ -1,4 +1,4 @@
-import type { CreateDeviceRequest, Device, DevicePage, DeviceSort, UpdateDeviceRequest } from '@openums/protocol';
+import type { CreateDeviceRequest, Device, DevicePage, DeviceSort, SystemInfo, UpdateDeviceRequest } from '@openums/protocol';
 import { api } from './client';
 
 const BASE = '/api/v1/devices';
@@ -33,3 +33,10 @@ export const updateDevice = (id: number, body: UpdateDeviceRequest) => api.patch
 export const deleteDevice = (id: number) => api.delete(`${BASE}/${id}`);
 export const moveDevices = (deviceIds: number[], folderId: number | null) =>
   api.post<{ moved: number }>(`${BASE}/move`, { deviceIds, folderId });
+
+export interface DeviceSystemInfo {
+  system: SystemInfo | null;
+  reportedAt: string | null;
+}
+export const getDeviceSystemInfo = (id: number, signal?: AbortSignal) =>
+  api.get<DeviceSystemInfo>(`${BASE}/${id}/system-info`, undefined, signal);

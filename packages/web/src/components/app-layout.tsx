@@ -3,6 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { SECTIONS } from '../app/sections';
 import { useLogout, useSession } from '../features/auth/session';
+import { LiveEventsProvider, LiveIndicator } from '../features/live/live-context';
 import { notifyError } from './notify';
 
 export const HEADER_HEIGHT = 52;
@@ -23,73 +24,76 @@ export function AppLayout() {
     });
 
   return (
-    <AppShell
-      header={{ height: HEADER_HEIGHT }}
-      navbar={{ width: 220, breakpoint: 'md', collapsed: { desktop: true, mobile: !navOpened } }}
-      padding={0}
-    >
-      <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
-            <Burger opened={navOpened} onClick={toggleNav} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
-            <Title order={1} size="h4" mr="md">
-              OpenUMS
-            </Title>
-            <Group component="nav" aria-label="Main navigation" gap={4} visibleFrom="md" wrap="nowrap">
-              {SECTIONS.map((section) => {
-                const active = isActive(section.path);
-                return (
-                  <Button
-                    key={section.path}
-                    component={Link}
-                    to={section.path}
-                    size="compact-sm"
-                    variant={active ? 'light' : 'subtle'}
-                    color={active ? 'teal' : 'gray'}
-                    aria-current={active ? 'page' : undefined}
-                  >
-                    {section.label}
-                  </Button>
-                );
-              })}
+    <LiveEventsProvider>
+      <AppShell
+        header={{ height: HEADER_HEIGHT }}
+        navbar={{ width: 220, breakpoint: 'md', collapsed: { desktop: true, mobile: !navOpened } }}
+        padding={0}
+      >
+        <AppShell.Header>
+          <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+            <Group gap="sm" wrap="nowrap">
+              <Burger opened={navOpened} onClick={toggleNav} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
+              <Title order={1} size="h4" mr="md">
+                OpenUMS
+              </Title>
+              <Group component="nav" aria-label="Main navigation" gap={4} visibleFrom="md" wrap="nowrap">
+                {SECTIONS.map((section) => {
+                  const active = isActive(section.path);
+                  return (
+                    <Button
+                      key={section.path}
+                      component={Link}
+                      to={section.path}
+                      size="compact-sm"
+                      variant={active ? 'light' : 'subtle'}
+                      color={active ? 'teal' : 'gray'}
+                      aria-current={active ? 'page' : undefined}
+                    >
+                      {section.label}
+                    </Button>
+                  );
+                })}
+              </Group>
+            </Group>
+            <Group gap="sm" wrap="nowrap">
+              <LiveIndicator />
+              {user && (
+                <Group gap={6} wrap="nowrap" data-testid="current-user">
+                  <Text size="sm" c="dimmed" visibleFrom="xs">
+                    Signed in as
+                  </Text>
+                  <Text size="sm" fw={600}>
+                    {user.username}
+                  </Text>
+                  <Badge variant="light" size="sm">
+                    {user.role}
+                  </Badge>
+                </Group>
+              )}
+              <Button variant="default" size="xs" onClick={onLogout} loading={logoutMutation.isPending}>
+                Log out
+              </Button>
             </Group>
           </Group>
-          <Group gap="sm" wrap="nowrap">
-            {user && (
-              <Group gap={6} wrap="nowrap" data-testid="current-user">
-                <Text size="sm" c="dimmed" visibleFrom="xs">
-                  Signed in as
-                </Text>
-                <Text size="sm" fw={600}>
-                  {user.username}
-                </Text>
-                <Badge variant="light" size="sm">
-                  {user.role}
-                </Badge>
-              </Group>
-            )}
-            <Button variant="default" size="xs" onClick={onLogout} loading={logoutMutation.isPending}>
-              Log out
-            </Button>
-          </Group>
-        </Group>
-      </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main navigation (compact)">
-        {navOpened &&
-          SECTIONS.map((section) => (
-            <NavLink
-              key={section.path}
-              component={Link}
-              to={section.path}
-              label={section.label}
-              active={isActive(section.path)}
-              onClick={closeNav}
-            />
-          ))}
-      </AppShell.Navbar>
-      <AppShell.Main>
-        <Outlet />
-      </AppShell.Main>
-    </AppShell>
+        </AppShell.Header>
+        <AppShell.Navbar p="xs" aria-label="Main navigation (compact)">
+          {navOpened &&
+            SECTIONS.map((section) => (
+              <NavLink
+                key={section.path}
+                component={Link}
+                to={section.path}
+                label={section.label}
+                active={isActive(section.path)}
+                onClick={closeNav}
+              />
+            ))}
+        </AppShell.Navbar>
+        <AppShell.Main>
+          <Outlet />
+        </AppShell.Main>
+      </AppShell>
+    </LiveEventsProvider>
   );
 }

@@ -1,5 +1,5 @@
 import type { Device } from '@openums/protocol';
-import { Badge, Button, CloseButton, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, CloseButton, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { isApiError } from '../../api/client';
@@ -7,14 +7,27 @@ import { deleteDevice } from '../../api/devices';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
+import { CommandHistory } from '../commands/command-history';
+import { CommandMenu } from '../commands/command-menu';
 import { EditInventoryDialog, MoveDeviceDialog, RenameDeviceDialog } from './device-dialogs';
+import { DeviceSystemInfo } from './device-system-info';
 import classes from './devices.module.css';
 import { formatDateTime, formatMac, orDash } from './format';
 import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
 
 type Dialog = 'rename' | 'move' | 'inventory' | 'delete' | null;
 
-export function DeviceDetail({ id, onClose }: { id: number; onClose: () => void }) {
+export const DETAIL_TABS = ['details', 'system', 'commands'] as const;
+export type DetailTab = (typeof DETAIL_TABS)[number];
+
+interface DeviceDetailProps {
+  id: number;
+  tab: DetailTab;
+  onTabChange: (tab: DetailTab) => void;
+  onClose: () => void;
+}
+
+export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProps) {
   const query = useDevice(id);
   const [dialog, setDialog] = useState<Dialog>(null);
 
@@ -64,7 +77,7 @@ export function DeviceDetail({ id, onClose }: { id: number; onClose: () => void 
           </Badge>
         </Group>,
       )}
-      <Stack p="sm" gap="md">
+      <Stack p="sm" gap="sm">
         <Group gap={6}>
           <Button size="compact-xs" variant="default" onClick={() => setDialog('rename')} aria-label="Rename device">
             Rename
@@ -78,8 +91,24 @@ export function DeviceDetail({ id, onClose }: { id: number; onClose: () => void 
           <Button size="compact-xs" variant="light" color="red" onClick={() => setDialog('delete')} aria-label="Delete device">
             Delete
           </Button>
+          <CommandMenu target={{ kind: 'device', deviceId: device.id, name: device.name, online: device.online }} ariaLabel="Device commands" />
         </Group>
-        <DeviceFields device={device} />
+        <Tabs value={tab} onChange={(value) => onTabChange((value as DetailTab | null) ?? 'details')} keepMounted={false}>
+          <Tabs.List>
+            <Tabs.Tab value="details">Details</Tabs.Tab>
+            <Tabs.Tab value="system">System</Tabs.Tab>
+            <Tabs.Tab value="commands">Commands</Tabs.Tab>
+          </Tabs.List>
+          <Tabs.Panel value="details" pt="sm">
+            <DeviceFields device={device} />
+          </Tabs.Panel>
+          <Tabs.Panel value="system" pt="sm">
+            <DeviceSystemInfo deviceId={device.id} online={device.online} />
+          </Tabs.Panel>
+          <Tabs.Panel value="commands" pt="sm">
+            <CommandHistory deviceId={device.id} />
+          </Tabs.Panel>
+        </Tabs>
       </Stack>
       {dialog === 'rename' && <RenameDeviceDialog device={device} onClose={close} />}
       {dialog === 'move' && <MoveDeviceDialog device={device} onClose={close} />}

@@ -3,7 +3,7 @@ import { Text } from '@mantine/core';
 import { useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { DeviceListFilter } from '../../api/devices';
-import { DeviceDetail } from './device-detail';
+import { DETAIL_TABS, DeviceDetail, type DetailTab } from './device-detail';
 import { NewDeviceDialog } from './device-dialogs';
 import { DeviceList } from './device-list';
 import classes from './devices.module.css';
@@ -23,7 +23,7 @@ function parseId(value: string | null): number | null {
 
 /**
  * Devices: folder tree | virtualized device list | detail panel. The selection lives in the URL
- * (?folder=&device=&q=&sub=) so it survives reloads and can be shared.
+ * (?folder=&device=&tab=&q=&sub=) so it survives reloads and can be shared.
  */
 export function DevicesPage() {
   const [params, setParams] = useSearchParams();
@@ -31,6 +31,7 @@ export function DevicesPage() {
   const deviceId = parseId(params.get('device'));
   const q = params.get('q') ?? '';
   const recursive = params.get('sub') !== '0';
+  const tab = (DETAIL_TABS as readonly string[]).includes(params.get('tab') ?? '') ? (params.get('tab') as DetailTab) : 'details';
   const [sort, setSort] = useState<DeviceSort>('name');
   const [expanded, setExpanded] = useState<ReadonlySet<FolderKey>>(() => new Set<FolderKey>(['root']));
   const [creatingDevice, setCreatingDevice] = useState(false);
@@ -121,7 +122,13 @@ export function DevicesPage() {
       </section>
       {deviceId !== null && (
         <section aria-label="Device details" className={`${classes.panel} ${classes.detailPanel}`} data-testid="device-detail">
-          <DeviceDetail key={deviceId} id={deviceId} onClose={() => update({ device: null })} />
+          <DeviceDetail
+            key={deviceId}
+            id={deviceId}
+            tab={tab}
+            onTabChange={(next) => update({ tab: next === 'details' ? null : next })}
+            onClose={() => update({ device: null, tab: null })}
+          />
         </section>
       )}
       {creatingDevice && (

@@ -5,6 +5,7 @@ import { createFolder, deleteFolder, updateFolder } from '../../api/folders';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { FormDialog } from '../../components/form-dialog';
 import { notifySuccess } from '../../components/notify';
+import { CommandMenu } from '../commands/command-menu';
 import { FolderSelect } from './folder-select';
 import { invalidateInventory, useAllFolders, type FolderKey } from './queries';
 
@@ -40,6 +41,11 @@ export function FolderActions({ selected, onSelect, onExpand }: FolderActionsPro
         <Button size="compact-xs" variant="default" color="red" disabled={!isFolder} onClick={() => setDialog('delete')} aria-label="Delete folder">
           Delete
         </Button>
+        <CommandMenu
+          target={isFolder ? { kind: 'folder', folderId: selected, name: folders.index.path(selected) } : null}
+          ariaLabel="Folder commands"
+          title={isFolder ? 'Send a command to all devices in this folder' : 'Select a folder to send it commands'}
+        />
       </Group>
       {dialog === 'create' && (
         <CreateFolderDialog

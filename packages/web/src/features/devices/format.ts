@@ -15,3 +15,20 @@ export function formatMac(mac: string): string {
 export function orDash(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? '—' : value;
 }
+
+/** "3 d 4 h", "2 h 5 min", "45 s". */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d) return h ? `${d} d ${h} h` : `${d} d`;
+  if (h) return m ? `${h} h ${m} min` : `${h} h`;
+  if (m) return `${m} min`;
+  return `${s} s`;
+}
+
+/** Megabytes as "512 MB" or "7.8 GB". */
+export function formatMegabytes(mb: number): string {
+  return mb < 1024 ? `${mb} MB` : `${(mb / 1024).toFixed(mb < 10 * 1024 ? 1 : 0)} GB`;
+}

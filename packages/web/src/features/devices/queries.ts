@@ -1,8 +1,9 @@
 import type { Device, DeviceFolder, DevicePage } from '@openums/protocol';
 import { keepPreviousData, useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { getDevice, listDevices, type DeviceListFilter } from '../../api/devices';
+import { getDevice, getDeviceSystemInfo, listDevices, type DeviceListFilter } from '../../api/devices';
 import { listAllFolders, listChildFolders } from '../../api/folders';
+import { useLiveStatus } from '../live/live-status';
 
 /** A node of the device tree: the root ('root') or a folder id. */
 export type FolderKey = 'root' | number;
@@ -14,20 +15,22 @@ export const keys = {
   devices: ['devices'] as const,
   deviceList: (filter: DeviceListFilter) => ['devices', 'list', filter] as const,
   device: (id: number) => ['devices', 'one', id] as const,
+  systemInfo: (id: number) => ['devices', 'system', id] as const,
 };
 
 export function useFolderChildren(parent: FolderKey, enabled = true) {
+  const live = useLiveStatus() === 'live';
   return useInfiniteQuery({
     queryKey: keys.folderChildren(parent),
     queryFn: ({ pageParam, signal }) => listChildFolders(parent, pageParam, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled,
-    // Device counts change under the user's feet (other admins, registrations); keep them fresh-ish.
-    // Until the live event stream exists, poll the (small) lists of expanded folders.
+    // Device counts change under the user's feet (other admins, enrollments). Live events
+    // invalidate these lists; while the stream is down, poll the (small) lists of expanded folders.
     staleTime: 10_000,
     refetchOnWindowFocus: true,
-    refetchInterval: 30_000,
+    refetchInterval: live ? false : 30_000,
   });
 }
 
@@ -78,6 +81,10 @@ export function useDevice(id: number | null) {
     queryFn: ({ signal }) => getDevice(id!, signal),
     enabled: id !== null,
   });
+}
+
+export function useSystemInfo(id: number) {
+  return useQuery({ queryKey: keys.systemInfo(id), queryFn: ({ signal }) => getDeviceSystemInfo(id, signal) });
 }
 
 /**

@@ -1,0 +1,27 @@
+import type { Command, CommandName, CommandState } from '@openums/protocol';
+import { api } from './client';
+
+export interface SendCommandBody {
+  command: CommandName;
+  deviceIds?: number[];
+  folderId?: number;
+  recursive?: boolean;
+  text?: string;
+}
+export interface QueuedCommand {
+  id: number;
+  deviceId: number;
+  state: CommandState;
+}
+export interface CommandPage {
+  items: Command[];
+  nextCursor: string | null;
+}
+
+export const COMMAND_PAGE_SIZE = 50;
+
+export const sendCommand = (body: SendCommandBody) => api.post<{ commands: QueuedCommand[] }>('/api/v1/devices/commands', body);
+export const getCommand = (id: number, signal?: AbortSignal) => api.get<Command>(`/api/v1/commands/${id}`, undefined, signal);
+/** Newest first. */
+export const listDeviceCommands = (deviceId: number, cursor?: string, signal?: AbortSignal) =>
+  api.get<CommandPage>(`/api/v1/devices/${deviceId}/commands`, { limit: COMMAND_PAGE_SIZE, cursor }, signal);

@@ -1,0 +1,78 @@
+import { Button, Menu } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { Fragment, useState } from 'react';
+import type { QueuedCommand } from '../../api/commands';
+import { COMMANDS, type CommandInfo } from './command-catalog';
+import { CommandResultDialog } from './command-result';
+import type { CommandTarget } from './command-target';
+import { batchFromQueued, commandKeys } from './queries';
+import { SendCommandDialog } from './send-command-dialog';
+
+interface CommandMenuProps {
+  target: CommandTarget | null;
+  label?: string;
+  ariaLabel?: string;
+  title?: string;
+}
+
+let batchCounter = 0;
+
+/** "Commands" menu → confirmation → live result. */
+export function CommandMenu({ target, label = 'Commands', ariaLabel, title }: CommandMenuProps) {
+  const queryClient = useQueryClient();
+  const [chosen, setChosen] = useState<CommandInfo | null>(null);
+  const [result, setResult] = useState<{ target: CommandTarget; command: string; queued: QueuedCommand[]; batchId: string } | null>(null);
+
+  const onSent = (queued: QueuedCommand[]) => {
+    if (!target || !chosen) return;
+    const batchId = `b${++batchCounter}`;
+    queryClient.setQueryData(commandKeys.batch(batchId), batchFromQueued(queued));
+    if (target.kind === 'device') void queryClient.invalidateQueries({ queryKey: commandKeys.deviceHistory(target.deviceId) });
+    setResult({ target, command: chosen.name, queued, batchId });
+    setChosen(null);
+  };
+
+  return (
+    <>
+      <Menu position="bottom-end" withinPortal shadow="md" width={260}>
+        <Menu.Target>
+          <Button size="compact-xs" variant="light" disabled={!target} rightSection={<Chevron />} aria-label={ariaLabel} title={title}>
+            {label}
+          </Button>
+        </Menu.Target>
+        <Menu.Dropdown aria-label={target ? `Commands for ${target.name}` : undefined}>
+          {target?.kind === 'folder' && <Menu.Label>To all devices in the folder</Menu.Label>}
+          {COMMANDS.map((command, i) => (
+            <Fragment key={command.name}>
+              {i > 0 && command.risk !== COMMANDS[i - 1]!.risk && <Menu.Divider />}
+              <Menu.Item color={command.risk === 'destructive' ? 'red' : undefined} onClick={() => setChosen(command)}>
+                {command.label}
+              </Menu.Item>
+            </Fragment>
+          ))}
+        </Menu.Dropdown>
+      </Menu>
+      {chosen && target && <SendCommandDialog target={target} command={chosen} onClose={() => setChosen(null)} onSent={onSent} />}
+      {result && (
+        <CommandResultDialog
+          target={result.target}
+          command={result.command}
+          queued={result.queued}
+          batchId={result.batchId}
+          onClose={() => {
+            queryClient.removeQueries({ queryKey: commandKeys.batch(result.batchId) });
+            setResult(null);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function Chevron() {
+  return (
+    <svg width="10" height="10" viewBox="0 0 12 12" aria-hidden>
+      <path d="M2 4l4 4 4-4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}

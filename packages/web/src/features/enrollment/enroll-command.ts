@@ -1,0 +1,30 @@
+export const DEFAULT_STATE_DIR = '/var/lib/openums-agent';
+
+/** The server address a device should use: this page's host, with the port spelled out. */
+export function serverUrlFromLocation(location: Pick<Location, 'protocol' | 'hostname' | 'port'>): string {
+  const port = location.port || (location.protocol === 'http:' ? '80' : '443');
+  return `https://${location.hostname}:${port}`;
+}
+
+/** Quote a value for a POSIX shell only when it needs it. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./<>-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface EnrollCommandParts {
+  serverUrl: string;
+  key: string;
+  caFingerprint: string | null;
+  stateDir?: string;
+}
+
+export function enrollCommand({ serverUrl, key, caFingerprint, stateDir = DEFAULT_STATE_DIR }: EnrollCommandParts): string {
+  const args = ['openums-agent', 'enroll', '--server', shellQuote(serverUrl), '--key', key === '<KEY>' ? key : shellQuote(key)];
+  if (caFingerprint) args.push('--ca-fingerprint', shellQuote(caFingerprint));
+  args.push('--state-dir', shellQuote(stateDir));
+  return args.join(' ');
+}
+
+export function runCommand(stateDir = DEFAULT_STATE_DIR): string {
+  return `openums-agent run --state-dir ${shellQuote(stateDir)}`;
+}
