@@ -31,6 +31,24 @@ import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/ser
 import { AppError } from './lib/errors.js';
 import { ErrorCode } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
+import type { Server as TlsServer } from 'node:tls';
+import type { FastifyRequest } from 'fastify';
+import { EventBus } from './lib/event-bus.js';
+import { SecretBox } from './lib/secret-box.js';
+import { DeviceRegistry } from './gateway/device-registry.js';
+import { DeviceGateway } from './gateway/gateway.js';
+import { identifyClient } from './gateway/client-cert.js';
+import { PresenceService } from './gateway/presence.js';
+import { DeviceCa } from './tls/device-ca.js';
+import { CommandsRepository } from './modules/commands/commands.repository.js';
+import { CommandsService } from './modules/commands/commands.service.js';
+import { commandRoutes } from './modules/commands/commands.routes.js';
+import { EnrollmentKeysRepository } from './modules/enrollment/enrollment-keys.repository.js';
+import { EnrollmentKeysService } from './modules/enrollment/enrollment-keys.service.js';
+import { enrollmentKeyRoutes } from './modules/enrollment/enrollment-keys.routes.js';
+import { EnrollmentService } from './modules/est/enrollment.service.js';
+import { estRoutes } from './modules/est/est.routes.js';
+import { eventRoutes } from './modules/events/events.routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -40,7 +58,7 @@ export interface AppDeps {
   logger?: Logger;
   metrics?: Metrics;
   /** TLS for the HTTPS port; absent in in-process tests that use `inject`. */
-  https?: { key: string; cert: string; ca: string; minVersion: 'TLSv1.2' | 'TLSv1.3' };
+  https?: { key: string; cert: string; ca: string; minVersion: 'TLSv1.2' | 'TLSv1.3'; ticketKeys?: Buffer };
   webCaPem?: string | null;
   /** Password for the first administrator; generated when absent. */
   adminPassword?: string | undefined;
@@ -52,6 +70,9 @@ export interface BuiltApp {
   auth: AuthService;
   metrics: Metrics;
   identity: ServerIdentity;
+  registry: DeviceRegistry;
+  presence: PresenceService;
+  commands: CommandsService;
   /**
    * Brings the database up to date and creates the first administrator, then marks the
    * server ready. Until then only the monitoring routes answer; the rest get 503.
@@ -81,8 +102,14 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       key: deps.https.key,
       cert: deps.https.cert,
       minVersion: deps.https.minVersion,
-      // Devices present client certificates on the same port; browsers must not be prompted.
-      requestCert: false,
+      // Devices present client certificates on the same port: requested, never required, so
+      // browsers are not prompted; the device paths check them. The device CA is added to the
+      // context once the database is open (prepare()).
+      requestCert: true,
+      rejectUnauthorized: false,
+      // TLS 1.3 tickets stay valid across restarts (keys in the data directory) for a day.
+      sessionTimeout: 86_400,
+      ...(deps.https.ticketKeys ? { ticketKeys: deps.https.ticketKeys } : {}),
     };
   }
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -94,9 +121,40 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const settings = new SettingsRepository(database.db);
   const identity: ServerIdentity = { serverId: deps.serverId, installationId: '', dialect: database.dialect, webCaPem: deps.webCaPem ?? null };
 
+  const log = deps.logger ?? null;
+  const events = new EventBus();
+  const registry = new DeviceRegistry();
   const auth = new AuthService(new AuthRepository(database.db), new LoginLimiter(clock), clock, config.session.ttlHours * 3_600_000);
   const folders = new DeviceFoldersService(new DeviceFoldersRepository(database.db, database.dialect), clock);
-  const devices = new DevicesService(new DevicesRepository(database.db), folders, clock);
+  const devicesRepo = new DevicesRepository(database.db);
+  const devices = new DevicesService(devicesRepo, folders, clock, events);
+  const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock);
+  const commands = new CommandsService(new CommandsRepository(database.db), folders, registry, events, clock, log);
+  const presence = new PresenceService(database.db, deps.serverId, events, clock, metrics, log, config.gateway.presenceFlushMs);
+  // The device CA lives in the database; it is loaded in prepare(), before any device request.
+  let deviceCa: DeviceCa | null = null;
+  const requireCa = (): DeviceCa => {
+    if (!deviceCa) throw new AppError(ErrorCode.ServiceUnavailable, 'The server is starting');
+    return deviceCa;
+  };
+  const caProxy = new Proxy({} as DeviceCa, { get: (_t, prop) => Reflect.get(requireCa(), prop, requireCa()) as unknown });
+  let enrollment: EnrollmentService | null = null;
+  const identifyDevice = async (req: FastifyRequest) => {
+    const id = identifyClient(req.raw, config.clientCertForwarding, requireCa());
+    if (!id.ok) {
+      metrics.deviceMessageErrors.inc({ reason: 'bad-certificate' });
+      return new AppError(id.reason === 'missing' ? ErrorCode.ClientCertificateRequired : ErrorCode.ClientCertificateInvalid, id.message);
+    }
+    if ((await devicesRepo.findCertSerial(id.deviceId)) !== id.serial) {
+      return new AppError(ErrorCode.ClientCertificateInvalid, 'certificate revoked or replaced');
+    }
+    return { deviceId: id.deviceId };
+  };
+  commands.onResult(async (deviceId, command, ok) => {
+    // A factory reset wipes the device's identity: its certificate is revoked with it.
+    if (command === 'reset-factory-defaults' && ok) await devicesRepo.updateDevice(deviceId, { cert_serial: null });
+  });
+  const gateway = new DeviceGateway({ config, ca: caProxy, devices: devicesRepo, registry, presence, commands, events, metrics, clock, log });
   const health = new HealthService(
     { database: () => database.ping(), devicePort: () => !deps.https || app.server.listening },
     clock,
@@ -110,7 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     }
   });
   await app.register(fastifyCookie);
-  installAccessControl(app, auth);
+  installAccessControl(app, auth, identifyDevice);
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
@@ -148,6 +206,18 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices);
   monitoringRoutes(app, health, metrics);
+  enrollmentKeyRoutes(app, enrollmentKeys);
+  commandRoutes(app, commands, devices);
+  eventRoutes(app, events);
+  estRoutes(app, () => enrollment ?? (requireCa() as never), caProxy);
+  if (deps.https) gateway.attach(app.server as unknown as TlsServer);
+  app.addHook('preClose', async () => {
+    await gateway.shutdown();
+  });
+  app.addHook('onClose', async () => {
+    await presence.stop();
+    await commands.stop();
+  });
   serverInfoRoutes(app, identity);
   await webRoutes(app, config.webRoot);
 
@@ -159,10 +229,23 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     const migrations = await database.migrate();
     identity.installationId = await settings.insertSettingIfAbsent('installation_id', randomUUID());
     const admin = await auth.ensureInitialAdmin(deps.adminPassword);
+    deviceCa = await DeviceCa.load(settings, SecretBox.fromDataDir(config.dataDir));
+    enrollment = new EnrollmentService(database.db, devicesRepo, enrollmentKeys, deviceCa, new LoginLimiter(clock), events, clock, config.gateway.deviceCertDays);
+    if (deps.https) {
+      (app.server as unknown as TlsServer).setSecureContext({
+        key: deps.https.key,
+        cert: deps.https.cert,
+        ca: deviceCa.certPem,
+        minVersion: deps.https.minVersion,
+      });
+    }
+    await presence.resetOnStart();
+    presence.start();
+    commands.start();
     ready = true;
     health.markReady();
     return { migrations, ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}) };
   };
 
-  return { app, health, auth, metrics, identity, prepare };
+  return { app, health, auth, metrics, identity, prepare, registry, presence, commands };
 }

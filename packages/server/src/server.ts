@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type BuiltApp } from './app.js';
 import type { Config } from './config/schema.js';
@@ -6,7 +7,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { lockDataDir, loadServerId } from './lib/data-dir.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { Metrics } from './modules/monitoring/metrics.js';
-import { ensureWebTls } from './tls/web-identity.js';
+import { ensureWebTls, writeSecret } from './tls/web-identity.js';
 import { PRODUCT_NAME, VERSION } from './lib/version.js';
 
 export class StartupError extends Error {
@@ -44,14 +45,19 @@ export async function startServer(config: Readonly<Config>, secrets: { adminPass
       serverId,
       logger,
       metrics,
-      https: { key: tls.web.keyPem, cert: tls.web.certPem, ca: tls.ca.certPem, minVersion: config.tls.minVersion },
+      https: {
+        key: tls.web.keyPem,
+        cert: tls.web.certPem,
+        ca: tls.ca.certPem,
+        minVersion: config.tls.minVersion,
+        ticketKeys: loadTicketKeys(config.dataDir, logger),
+      },
       webCaPem: tls.ca.certPem,
       adminPassword: secrets.adminPassword,
     });
 
     try {
-      // A large backlog absorbs reconnect bursts instead of refusing connections.
-      await built.app.listen({ host: config.host, port: config.port, backlog: 4096 });
+      await listenWithRetry(built, config, logger);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') throw new StartupError(`Port ${config.port} on ${config.host} is already in use (setting "port")`);
@@ -91,6 +97,48 @@ export async function startServer(config: Readonly<Config>, secrets: { adminPass
     unlock();
     throw err;
   }
+}
+
+/**
+ * A restarted server may find its port still held by the process it replaces (killed, still
+ * exiting): retry for bindRetrySeconds before giving up. A large backlog absorbs reconnect
+ * bursts instead of refusing connections.
+ */
+async function listenWithRetry(built: BuiltApp, config: Readonly<Config>, logger: Logger): Promise<void> {
+  const deadline = Date.now() + config.bindRetrySeconds * 1000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await built.app.listen({ host: config.host, port: config.port, backlog: 4096 });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() >= deadline) throw err;
+      if (attempt === 0) logger.warn({ port: config.port }, 'port busy; retrying until it is released');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+const TICKET_KEY_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+/**
+ * TLS session-ticket keys kept in the data directory, so devices resume their TLS 1.3
+ * sessions after a restart instead of all doing full handshakes. Rotated when older than a
+ * week, at a start (resumption then falls back to full handshakes once).
+ */
+function loadTicketKeys(dataDir: string, logger: Logger): Buffer {
+  const file = join(dataDir, 'tls', 'ticket-keys');
+  try {
+    if (Date.now() - statSync(file).mtimeMs < TICKET_KEY_MAX_AGE_MS) {
+      const keys = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+      if (keys.length === 48) return keys;
+    }
+  } catch {
+    /* missing: create */
+  }
+  const keys = randomBytes(48);
+  writeSecret(file, keys.toString('base64'));
+  logger.info('TLS session ticket keys created');
+  return keys;
 }
 
 /** The generated password goes to the terminal once and to a 0600 file, never to the log. */

@@ -2,9 +2,10 @@ import { Type, type Static } from 'typebox';
 import { COMMAND_NAMES } from '../agent/messages.js';
 import { Cursor, Nullable, PageLimit } from './common.js';
 
-export const CommandState = Type.Union(
-  ['queued', 'sent', 'acknowledged', 'succeeded', 'failed', 'expired', 'cancelled'].map((s) => Type.Literal(s)),
-);
+export const CommandState = Type.Union([
+  Type.Literal('queued'), Type.Literal('sent'), Type.Literal('acknowledged'), Type.Literal('succeeded'),
+  Type.Literal('failed'), Type.Literal('expired'), Type.Literal('cancelled'),
+]);
 export type CommandState = 'queued' | 'sent' | 'acknowledged' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
 
 export const SendCommandRequest = Type.Object(

@@ -7,7 +7,10 @@ import type { AuthService, AuthenticatedSession } from '../modules/auth/auth.ser
  * Who may call a route: anybody ('public'), any logged-in administrator ('authenticated'),
  * or holders of one permission. Every route must say which; there is no default.
  */
-export type Access = 'public' | 'authenticated' | Permission;
+export type Access = 'public' | 'authenticated' | 'device' | Permission;
+
+/** Resolves the device behind a request's client certificate ('device' routes). */
+export type DeviceIdentifier = (req: FastifyRequest) => Promise<{ deviceId: number } | AppError>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -15,6 +18,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth: (AuthenticatedSession & { via: 'cookie' | 'bearer'; token: string }) | null;
+    device: { deviceId: number } | null;
   }
 }
 
@@ -31,8 +35,9 @@ export function readToken(req: FastifyRequest): { token: string; via: 'cookie' |
 }
 
 /** Installs the fail-closed access check. Call before any route is registered. */
-export function installAccessControl(app: FastifyInstance, auth: AuthService): void {
+export function installAccessControl(app: FastifyInstance, auth: AuthService, identifyDevice: DeviceIdentifier): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('device', null);
 
   // Checked once every plugin's onRoute hooks have run: a route without a rule stops start-up.
   const routes: Array<{ method: unknown; url: string; config?: unknown }> = [];
@@ -52,6 +57,12 @@ export function installAccessControl(app: FastifyInstance, auth: AuthService): v
       throw new AppError(ErrorCode.Forbidden, 'Access rule missing');
     }
     if (access === 'public') return;
+    if (access === 'device') {
+      const device = await identifyDevice(req);
+      if (device instanceof AppError) throw device;
+      req.device = device;
+      return;
+    }
 
     const found = readToken(req);
     if (!found) throw new AppError(ErrorCode.Unauthenticated, 'Log in first: no session cookie or bearer token');

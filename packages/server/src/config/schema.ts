@@ -29,6 +29,29 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     webRoot: Type.Union([Type.String(), Type.Null()], { description: 'Directory of the built web app; null = the bundled one' }),
+    bindRetrySeconds: Type.Integer({ minimum: 0, maximum: 600, description: 'Keep retrying a busy port this long (a killed predecessor may still hold it)' }),
+    gateway: Type.Object(
+      {
+        heartbeatSeconds: Type.Integer({ minimum: 5, maximum: 86_400 }),
+        heartbeatOffsetSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
+        pingIntervalSeconds: Type.Integer({ minimum: 1, maximum: 300, description: 'Server pings; a device silent for two intervals is offline' }),
+        maxHandshakesInProgress: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        busyRetryAfterSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+        maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024 }),
+        messagesPerMinute: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        presenceFlushMs: Type.Integer({ minimum: 50, maximum: 600_000 }),
+        deviceCertDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+      },
+      { additionalProperties: false },
+    ),
+    clientCertForwarding: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        header: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9-]+$' }),
+        trustedProxies: Type.Array(Type.String({ minLength: 1 }), { description: 'Addresses of TLS-terminating proxies allowed to forward certificates' }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -43,4 +66,17 @@ export const DEFAULTS: Config = {
   tls: { minVersion: 'TLSv1.3', extraNames: [] },
   session: { ttlHours: 12 },
   webRoot: null,
+  bindRetrySeconds: 10,
+  gateway: {
+    heartbeatSeconds: 60,
+    heartbeatOffsetSeconds: 10,
+    pingIntervalSeconds: 5,
+    maxHandshakesInProgress: 300,
+    busyRetryAfterSeconds: 5,
+    maxMessageBytes: 64 * 1024,
+    messagesPerMinute: 120,
+    presenceFlushMs: 2000,
+    deviceCertDays: 365,
+  },
+  clientCertForwarding: { enabled: false, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1', '::1'] },
 };

@@ -59,6 +59,42 @@ export interface DevicesTable {
   last_boot: number | null;
   registered_at: number;
   online: number;
+  cert_serial: string | null;
+  cert_expires_at: number | null;
+  sysinfo: string | null;
+  sysinfo_at: number | null;
+  connected_server: string | null;
+}
+
+export interface EnrollmentKeysTable {
+  id: Generated<number>;
+  type: 'one-time' | 'mass';
+  lookup: string;
+  secret_hash: string;
+  unit_id: string | null;
+  folder_id: number | null;
+  max_uses: number | null;
+  uses: number;
+  expires_at: number | null;
+  disabled: number;
+  comment: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface CommandsTable {
+  id: Generated<number>;
+  device_id: number;
+  command: string;
+  text: string | null;
+  state: string;
+  message: string | null;
+  created_at: number;
+  sent_at: number | null;
+  acknowledged_at: number | null;
+  finished_at: number | null;
+  expires_at: number;
+  created_by: string | null;
 }
 
 export interface Database {
@@ -67,4 +103,6 @@ export interface Database {
   sessions: SessionsTable;
   device_folders: DeviceFoldersTable;
   devices: DevicesTable;
+  enrollment_keys: EnrollmentKeysTable;
+  commands: CommandsTable;
 }

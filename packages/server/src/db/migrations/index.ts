@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MigrationContext } from '../dialect.js';
 import * as initial from './20261127T1200-initial.js';
+import * as deviceChannel from './20261127T1300-device-channel.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -9,4 +10,5 @@ export interface AppMigration {
 /** All migrations, by timestamped name; the order of names is the order they run in. */
 export const migrations: Record<string, AppMigration> = {
   '20261127T1200-initial': initial,
+  '20261127T1300-device-channel': deviceChannel,
 };

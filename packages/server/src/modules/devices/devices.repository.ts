@@ -3,9 +3,27 @@ import type { Db } from '../../db/database.js';
 import type { Database, DevicesTable } from '../../db/types.js';
 import type { CursorValue } from '../../lib/cursor.js';
 
-export type DeviceRow = Omit<DevicesTable, 'id'> & { id: number };
+/** Columns of the inventory views; the system-information blob is read only on its own route. */
+export const DEVICE_COLUMNS = [
+  'id', 'unit_id', 'mac', 'name', 'name_lc', 'network_name', 'folder_id', 'site', 'department', 'cost_center',
+  'comment', 'asset_id', 'in_service_date', 'serial_number', 'serial_lc', 'product', 'version', 'last_ip',
+  'last_contact', 'last_boot', 'registered_at', 'online', 'cert_serial', 'cert_expires_at',
+] as const;
+export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
 export type DeviceInsert = Omit<DevicesTable, 'id'>;
 export type DevicePatch = Partial<Omit<DevicesTable, 'id' | 'registered_at'>>;
+
+/** A new device row: the given facts, everything else empty. */
+export function newDeviceRow(f: { mac: string; name: string; folderId: number | null; now: number } & Partial<DeviceInsert>): DeviceInsert {
+  const { mac, name, folderId, now, ...rest } = f;
+  return {
+    unit_id: null, mac, name, name_lc: name.toLowerCase(), network_name: null, folder_id: folderId, site: null,
+    department: null, cost_center: null, comment: null, asset_id: null, in_service_date: null, serial_number: null,
+    serial_lc: null, product: null, version: null, last_ip: null, last_contact: 0, last_boot: null,
+    registered_at: now, online: 0, cert_serial: null, cert_expires_at: null, sysinfo: null, sysinfo_at: null,
+    connected_server: null, ...rest,
+  };
+}
 
 export type SortColumn = 'name_lc' | 'id' | 'last_contact' | 'mac';
 
@@ -28,7 +46,7 @@ export class DevicesRepository {
   constructor(private readonly db: Db) {}
 
   findDeviceById = async (id: number): Promise<DeviceRow | undefined> => {
-    const r = await this.db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.db.selectFrom('devices').select(DEVICE_COLUMNS).where('id', '=', id).executeTakeFirst();
     return r && norm(r);
   };
 
@@ -37,9 +55,29 @@ export class DevicesRepository {
     return r && Number(r.id);
   };
 
+  /** A device enrolling with this unit id or MAC already has a record (inventory or earlier enrollment). */
+  findDeviceIdForEnrollment = async (unitId: string, mac: string, db: Db = this.db): Promise<number | undefined> => {
+    const r = await db
+      .selectFrom('devices')
+      .select('id')
+      .where((eb) => eb.or([eb('unit_id', '=', unitId), eb('mac', '=', mac)]))
+      .orderBy('id')
+      .executeTakeFirst();
+    return r && Number(r.id);
+  };
+
+  /** The serial of the certificate a device may currently use (null: none, revoked). */
+  findCertSerial = async (id: number): Promise<string | null | undefined> => {
+    const r = await this.db.selectFrom('devices').select('cert_serial').where('id', '=', id).executeTakeFirst();
+    return r === undefined ? undefined : r.cert_serial;
+  };
+
+  findSystemInfo = async (id: number): Promise<{ sysinfo: string | null; sysinfo_at: number | null } | undefined> =>
+    this.db.selectFrom('devices').select(['sysinfo', 'sysinfo_at']).where('id', '=', id).executeTakeFirst();
+
   listDevices = async (q: DeviceListQuery): Promise<DeviceRow[]> => {
     const dir = q.descending ? 'desc' : 'asc';
-    let query = this.db.selectFrom('devices').selectAll();
+    let query = this.db.selectFrom('devices').select(DEVICE_COLUMNS);
     if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
     else if (typeof q.folderId === 'number') {
       const fid = q.folderId;
@@ -75,13 +113,13 @@ export class DevicesRepository {
     return rows.map(norm);
   };
 
-  insertDevice = async (d: DeviceInsert): Promise<number> => {
-    const r = await this.db.insertInto('devices').values(d).returning('id').executeTakeFirstOrThrow();
+  insertDevice = async (d: DeviceInsert, db: Db = this.db): Promise<number> => {
+    const r = await db.insertInto('devices').values(d).returning('id').executeTakeFirstOrThrow();
     return Number(r.id);
   };
 
-  updateDevice = async (id: number, patch: DevicePatch): Promise<boolean> => {
-    const r = await this.db.updateTable('devices').set(patch).where('id', '=', id).executeTakeFirst();
+  updateDevice = async (id: number, patch: DevicePatch, db: Db = this.db): Promise<boolean> => {
+    const r = await db.updateTable('devices').set(patch).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   };
 
@@ -118,4 +156,4 @@ function prefixOf(eb: Eb, col: 'name_lc' | 'serial_lc' | 'last_ip' | 'mac' | 'un
  * Rows come back in their stored shape on both dialects (int8 is parsed as a number in
  * dialect.ts), so they are returned as they are: no copy per row on the list's hot path.
  */
-const norm = (r: Selectable<DevicesTable>): DeviceRow => r as DeviceRow;
+const norm = (r: Pick<Selectable<DevicesTable>, (typeof DEVICE_COLUMNS)[number]>): DeviceRow => r as DeviceRow;

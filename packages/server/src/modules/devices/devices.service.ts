@@ -7,13 +7,15 @@ import {
   type DeviceSort,
   type ListDevicesQuery,
   type UpdateDeviceRequest,
+  type SystemInfo,
 } from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import { isUniqueViolation } from '../../db/dialect.js';
+import type { EventBus } from '../../lib/event-bus.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
-import type { DevicePatch, DeviceRow, DevicesRepository, SortColumn } from './devices.repository.js';
+import { newDeviceRow, type DevicePatch, type DeviceRow, type DevicesRepository, type SortColumn } from './devices.repository.js';
 
 const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
 
@@ -25,7 +27,14 @@ export class DevicesService {
     private readonly repo: DevicesRepository,
     private readonly folders: DeviceFoldersService,
     private readonly clock: Clock,
+    private readonly events: EventBus,
   ) {}
+
+  async getSystemInfo(id: number) {
+    const r = await this.repo.findSystemInfo(id);
+    if (!r) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+    return { system: r.sysinfo ? (JSON.parse(r.sysinfo) as SystemInfo) : null, reportedAt: toIso(r.sysinfo_at) };
+  }
 
   async listDevices(q: ListDevicesQuery): Promise<DevicePage> {
     const sort: DeviceSort = q.sort ?? 'name';
@@ -68,29 +77,7 @@ export class DevicesService {
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
     const name = input.name?.trim() ?? `ITC${mac}`;
     try {
-      const id = await this.repo.insertDevice({
-        unit_id: null,
-        mac,
-        name,
-        name_lc: name.toLowerCase(),
-        network_name: null,
-        folder_id: folderId,
-        site: null,
-        department: null,
-        cost_center: null,
-        comment: null,
-        asset_id: null,
-        in_service_date: null,
-        serial_number: null,
-        serial_lc: null,
-        product: null,
-        version: null,
-        last_ip: null,
-        last_contact: 0,
-        last_boot: null,
-        registered_at: this.clock.now(),
-        online: 0,
-      });
+      const id = await this.repo.insertDevice(newDeviceRow({ mac, name, folderId, now: this.clock.now() }));
       return this.getDevice(id);
     } catch (err) {
       if (isUniqueViolation(err)) throw this.duplicateMac(mac);
@@ -123,16 +110,20 @@ export class DevicesService {
       patch.serial_lc = input.serialNumber?.toLowerCase() ?? null;
     }
     if (!(await this.repo.updateDevice(id, patch))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+    this.events.publish({ type: 'device.changed', deviceId: id });
     return this.getDevice(id);
   }
 
+  /** Deleting a device revokes its certificate (the row holding its serial is gone) and closes its channel. */
   async deleteDevice(id: number): Promise<void> {
     if (!(await this.repo.deleteDevice(id))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+    this.events.publish({ type: 'device.deleted', deviceId: id });
   }
 
   async moveDevices(ids: number[], folderId: number | null): Promise<{ moved: number }> {
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
     const { moved, missing } = await this.repo.moveDevices(ids, folderId);
+    if (!missing.length) for (const deviceId of ids) this.events.publish({ type: 'device.changed', deviceId });
     if (missing.length) {
       throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; nothing was moved`, {
         field: 'deviceIds',

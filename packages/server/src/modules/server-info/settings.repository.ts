@@ -7,6 +7,14 @@ export class SettingsRepository {
   findSetting = async (key: string): Promise<string | undefined> =>
     (await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
 
+  putSetting = async (key: string, value: string): Promise<void> => {
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  };
+
   /** Stores `value` unless the key exists; returns what is stored (first writer wins). */
   insertSettingIfAbsent = async (key: string, value: string): Promise<string> => {
     await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();

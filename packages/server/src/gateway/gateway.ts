@@ -1,0 +1,216 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CloseCode, DEVICE_WS_PATH, DeviceErrorCode, type DeviceMessage } from '@openums/protocol';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../lib/clock.js';
+import type { EventBus } from '../lib/event-bus.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../modules/monitoring/metrics.js';
+import type { DevicesRepository } from '../modules/devices/devices.repository.js';
+import type { CommandsService } from '../modules/commands/commands.service.js';
+import type { DeviceCa } from '../tls/device-ca.js';
+import { identifyClient } from './client-cert.js';
+import { DeviceConnection } from './device-connection.js';
+import type { DeviceRegistry } from './device-registry.js';
+import { handlers, validators, type HandlerContext } from './message-handlers.js';
+import type { PresenceService } from './presence.js';
+
+const HELLO_TIMEOUT_MS = 30_000;
+const MAX_INVALID = 20;
+
+export interface GatewayDeps {
+  config: Config;
+  ca: DeviceCa;
+  devices: DevicesRepository;
+  registry: DeviceRegistry;
+  presence: PresenceService;
+  commands: CommandsService;
+  events: EventBus;
+  metrics: Metrics;
+  clock: Clock;
+  log: Logger | null;
+}
+
+/**
+ * The device channel: WebSockets at /device-connector/device/ws-connect on the HTTPS port,
+ * authenticated by the device's client certificate (or a certificate forwarded by a trusted
+ * TLS-terminating proxy). Also guards the port against handshake storms.
+ */
+export class DeviceGateway {
+  private readonly wss: WebSocketServer;
+  private readonly ctx: HandlerContext;
+  private handshakes = 0;
+  private readonly pending = new WeakMap<Socket, () => void>();
+  private closing = false;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly d: GatewayDeps) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.gateway.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    this.ctx = { registry: d.registry, presence: d.presence, commands: d.commands, clock: d.clock, config: d.config.gateway, log: d.log };
+  }
+
+  attach(server: TlsServer): void {
+    server.on('connection', (raw: Socket) => this.onTcpConnection(raw));
+    server.on('secureConnection', (tls: TLSSocket) => {
+      this.pending.get((tls as unknown as { _parent: Socket })._parent)?.();
+      this.d.metrics.tlsHandshakes.inc({ kind: tls.isSessionReused() ? 'resumed' : 'full' });
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(req, socket, head));
+    this.unsubscribe = this.d.events.subscribe((e) => {
+      if (e.type === 'device.deleted') {
+        this.d.registry.get(e.deviceId)?.close(CloseCode.Deleted, { t: 'bye', code: DeviceErrorCode.DeviceDeleted, message: 'this device was deleted on the server' });
+      }
+    });
+  }
+
+  /** Closes every channel, telling devices to come back after a short, jittered wait. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.unsubscribe?.();
+    for (const ch of [...this.d.registry.all()]) {
+      ch.close(CloseCode.GoingAway, { t: 'bye', code: DeviceErrorCode.ServerShutdown, message: 'server is shutting down', retryAfterSeconds: 5 });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /**
+   * Early shedding: past maxHandshakesInProgress a new TCP connection is closed at once, before
+   * any TLS work, so clients back off immediately instead of timing out in a queue.
+   */
+  private onTcpConnection(raw: Socket): void {
+    if (this.handshakes >= this.d.config.gateway.maxHandshakesInProgress) {
+      this.d.metrics.tlsShed.inc();
+      raw.destroy();
+      return;
+    }
+    this.handshakes++;
+    this.d.metrics.tlsInProgress.set(this.handshakes);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.handshakes--;
+      this.d.metrics.tlsInProgress.set(this.handshakes);
+    };
+    this.pending.set(raw, finish);
+    raw.once('close', finish);
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== DEVICE_WS_PATH || this.closing) return reject(socket, this.closing ? 503 : 404, this.closing ? 'shutting down' : 'no WebSocket here');
+    const id = identifyClient(req, this.d.config.clientCertForwarding, this.d.ca);
+    if (!id.ok) {
+      this.d.metrics.deviceMessageErrors.inc({ reason: id.reason === 'missing' ? 'no-certificate' : 'bad-certificate' });
+      this.d.log?.warn({ reason: id.message, ip: socket.remoteAddress }, 'device connection refused');
+      return reject(socket, 401, id.message);
+    }
+    let serial: string | null | undefined;
+    try {
+      serial = await this.d.devices.findCertSerial(id.deviceId);
+    } catch (err) {
+      this.d.log?.error({ err }, 'device lookup failed');
+      return reject(socket, 503, 'database unavailable');
+    }
+    const ip = clientIp(req, id.via);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // Accepted at the WebSocket level so the device gets a reason it can act on.
+      if (serial === undefined) {
+        return closeWith(ws, CloseCode.Deleted, DeviceErrorCode.DeviceDeleted, 'this device was deleted on the server');
+      }
+      if (serial !== id.serial) {
+        this.d.metrics.deviceMessageErrors.inc({ reason: 'revoked-certificate' });
+        return closeWith(ws, CloseCode.Unauthorized, DeviceErrorCode.Unauthorized, 'certificate revoked or replaced; enroll again');
+      }
+      this.onConnection(ws, id.deviceId, ip);
+    });
+  }
+
+  private onConnection(ws: WebSocket, deviceId: number, ip: string): void {
+    const { gateway } = this.d.config;
+    const conn = new DeviceConnection(deviceId, ip, ws, gateway.messagesPerMinute, this.d.clock.now());
+    const helloTimer = setTimeout(() => {
+      if (!conn.helloReceived) conn.close(CloseCode.PolicyViolation, { t: 'bye', code: DeviceErrorCode.HelloRequired, message: 'no hello within 30 s' });
+    }, HELLO_TIMEOUT_MS);
+    helloTimer.unref();
+    ws.on('message', (data, isBinary) => void this.onMessage(conn, data, isBinary));
+    ws.on('error', (err: Error & { code?: string }) => {
+      this.d.metrics.deviceMessageErrors.inc({ reason: err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-large' : 'protocol' });
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      conn.stopPings();
+      if (this.d.registry.delete(conn)) this.d.presence.offline(deviceId, ip);
+    });
+    conn.startPings(gateway.pingIntervalSeconds * 1000, () => this.d.metrics.deviceMessageErrors.inc({ reason: 'ping-timeout' }));
+  }
+
+  private async onMessage(conn: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> {
+    const started = performance.now();
+    const m = this.d.metrics;
+    if (!conn.takeToken(this.d.clock.now())) {
+      m.deviceMessageErrors.inc({ reason: 'rate-limited' });
+      return this.invalid(conn, DeviceErrorCode.RateLimited, 'too many messages; slow down');
+    }
+    let msg: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(data.toString());
+    } catch {
+      m.deviceMessageErrors.inc({ reason: 'not-json' });
+      return this.invalid(conn, DeviceErrorCode.InvalidMessage, 'messages are JSON text frames');
+    }
+    const t = (msg as { t?: unknown } | null)?.t;
+    const validate = typeof t === 'string' ? validators[t as DeviceMessage['t']] : undefined;
+    if (!validate) {
+      m.deviceMessageErrors.inc({ reason: 'unknown-type' });
+      return this.invalid(conn, DeviceErrorCode.InvalidMessage, `unknown message type ${JSON.stringify(t)?.slice(0, 40)}`);
+    }
+    if (!validate(msg)) {
+      m.deviceMessageErrors.inc({ reason: 'schema' });
+      const e = validate.errors?.[0];
+      return this.invalid(conn, DeviceErrorCode.InvalidMessage, `${String(t)}${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is invalid'}`);
+    }
+    const type = t as DeviceMessage['t'];
+    if (type !== 'hello' && !conn.helloReceived) {
+      m.deviceMessageErrors.inc({ reason: 'no-hello' });
+      return this.invalid(conn, DeviceErrorCode.HelloRequired, 'send hello first');
+    }
+    try {
+      await (handlers[type] as (c: HandlerContext, x: DeviceConnection, y: unknown) => Promise<void> | void)(this.ctx, conn, msg);
+    } catch (err) {
+      this.d.log?.error({ err, deviceId: conn.deviceId, type }, 'device message handler failed');
+    }
+    m.deviceMessages.inc({ type });
+    m.deviceMessageSeconds.observe({ type }, (performance.now() - started) / 1000);
+  }
+
+  private invalid(conn: DeviceConnection, code: DeviceErrorCode, message: string): void {
+    conn.send({ t: 'error', code, message });
+    if (++conn.invalidMessages > MAX_INVALID) {
+      conn.close(CloseCode.PolicyViolation, { t: 'bye', code, message: 'too many invalid messages' });
+    }
+  }
+}
+
+function reject(socket: Socket, status: number, message: string): void {
+  const text = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const body = JSON.stringify({ error: { code: status === 401 ? 'CLIENT_CERTIFICATE_INVALID' : 'ROUTE_NOT_FOUND', message } });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+function closeWith(ws: WebSocket, code: number, errorCode: DeviceErrorCode, message: string): void {
+  ws.send(JSON.stringify({ t: 'bye', code: errorCode, message }));
+  ws.close(code, errorCode);
+}
+
+function clientIp(req: IncomingMessage, via: 'tls' | 'forwarded'): string {
+  if (via === 'forwarded') {
+    const fwd = req.headers['x-real-ip'] ?? req.headers['x-forwarded-for'];
+    const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+}

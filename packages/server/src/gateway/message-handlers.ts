@@ -1,0 +1,87 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import {
+  AckMessage,
+  DeviceErrorCode,
+  HeartbeatMessage,
+  HelloMessage,
+  PROTOCOL_VERSION,
+  ResultMessage,
+  type DeviceMessage,
+} from '@openums/protocol';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { CommandsService } from '../modules/commands/commands.service.js';
+import type { DeviceConnection } from './device-connection.js';
+import type { DeviceRegistry } from './device-registry.js';
+import type { PresenceService } from './presence.js';
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+/** One compiled validator per message type, chosen by the `t` tag. */
+export const validators: Record<DeviceMessage['t'], ValidateFunction> = {
+  hello: ajv.compile(HelloMessage),
+  heartbeat: ajv.compile(HeartbeatMessage),
+  ack: ajv.compile(AckMessage),
+  result: ajv.compile(ResultMessage),
+};
+
+export interface HandlerContext {
+  registry: DeviceRegistry;
+  presence: PresenceService;
+  commands: CommandsService;
+  clock: Clock;
+  config: Config['gateway'];
+  log: Logger | null;
+}
+
+type Handler<M> = (ctx: HandlerContext, conn: DeviceConnection, msg: M) => Promise<void> | void;
+
+/** hello: the device is online; it gets its heartbeat schedule and anything queued for it. */
+const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
+  if (msg.v > PROTOCOL_VERSION) {
+    conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `protocol version ${msg.v} is newer than the server's ${PROTOCOL_VERSION}` });
+  }
+  const first = !conn.helloReceived;
+  conn.helloReceived = true;
+  conn.unitId = msg.unitId;
+  if (first) {
+    const replaced = ctx.registry.set(conn);
+    if (replaced) replaced.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'a newer connection of this device took over' });
+    ctx.presence.online(conn.deviceId, conn.ip, msg.unitId, msg.system);
+  } else {
+    ctx.presence.systemInfo(conn.deviceId, msg.system);
+  }
+  conn.send({
+    t: 'welcome',
+    deviceId: conn.deviceId,
+    heartbeatSeconds: ctx.config.heartbeatSeconds,
+    heartbeatOffsetSeconds: ctx.config.heartbeatOffsetSeconds,
+    serverTime: ctx.clock.now(),
+  });
+  if (first) await ctx.commands.deliverPending(conn.deviceId);
+};
+
+const onHeartbeat: Handler<HeartbeatMessage> = (ctx, conn) => {
+  ctx.presence.touch(conn.deviceId);
+};
+
+const onAck: Handler<AckMessage> = (ctx, conn, msg) => {
+  ctx.presence.touch(conn.deviceId);
+  if (!ctx.commands.acknowledge(conn.deviceId, conn.inflight, msg.id)) {
+    conn.send({ t: 'error', code: DeviceErrorCode.UnknownCommand, message: `command ${msg.id} was not sent to this device`, ref: msg.id });
+  }
+};
+
+const onResult: Handler<ResultMessage> = async (ctx, conn, msg) => {
+  ctx.presence.touch(conn.deviceId);
+  if (msg.system) ctx.presence.systemInfo(conn.deviceId, msg.system);
+  const done = await ctx.commands.finish(conn.deviceId, conn.inflight, msg.id, msg.ok, msg.message ?? null);
+  if (!done) conn.send({ t: 'error', code: DeviceErrorCode.UnknownCommand, message: `command ${msg.id} was not sent to this device`, ref: msg.id });
+};
+
+export const handlers: { [T in DeviceMessage['t']]: Handler<Extract<DeviceMessage, { t: T }>> } = {
+  hello: onHello,
+  heartbeat: onHeartbeat,
+  ack: onAck,
+  result: onResult,
+};

@@ -1,0 +1,98 @@
+import type { SystemInfo } from '@openums/protocol';
+import type { Db } from '../db/database.js';
+import type { DevicePatch } from '../modules/devices/devices.repository.js';
+import { BatchWriter } from '../lib/batch-writer.js';
+import type { Clock } from '../lib/clock.js';
+import type { EventBus } from '../lib/event-bus.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../modules/monitoring/metrics.js';
+
+/**
+ * Online state, last contact, last IP/boot and reported system information. Kept in memory
+ * and flushed in batches; browsers hear about online/offline changes at once through events.
+ */
+export class PresenceService {
+  private readonly writer: BatchWriter<number, DevicePatch>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly serverId: string,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+    log: Logger | null,
+    flushMs: number,
+  ) {
+    this.writer = new BatchWriter('presence', (batch) => this.write(batch), flushMs, log);
+  }
+
+  start(): void {
+    this.writer.start();
+  }
+  stop(): Promise<void> {
+    return this.writer.stop();
+  }
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /** Devices this process left marked online when it last stopped (crash) are offline now. */
+  async resetOnStart(): Promise<number> {
+    const r = await this.db
+      .updateTable('devices')
+      .set({ online: 0, connected_server: null })
+      .where('online', '=', 1)
+      .where((eb) => eb.or([eb('connected_server', '=', this.serverId), eb('connected_server', 'is', null)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  online(deviceId: number, ip: string, unitId: string, system: SystemInfo): void {
+    const now = this.clock.now();
+    this.writer.update(deviceId, {
+      online: 1,
+      connected_server: this.serverId,
+      last_contact: now,
+      last_ip: ip,
+      last_boot: system.bootTime || null,
+      unit_id: unitId,
+      product: system.product,
+      version: system.version,
+      network_name: system.hostname,
+      ...(system.serial ? { serial_number: system.serial, serial_lc: system.serial.toLowerCase() } : {}),
+      sysinfo: JSON.stringify(system),
+      sysinfo_at: now,
+    });
+    this.metrics.devicesConnected.inc();
+    this.events.publish({ type: 'device.presence', deviceId, online: true, lastContact: new Date(now).toISOString(), lastIp: ip });
+  }
+
+  touch(deviceId: number): void {
+    this.writer.update(deviceId, { last_contact: this.clock.now() });
+  }
+
+  systemInfo(deviceId: number, system: SystemInfo): void {
+    this.writer.update(deviceId, {
+      sysinfo: JSON.stringify(system),
+      sysinfo_at: this.clock.now(),
+      product: system.product,
+      version: system.version,
+      last_boot: system.bootTime || null,
+      network_name: system.hostname,
+    });
+    this.events.publish({ type: 'device.changed', deviceId });
+  }
+
+  offline(deviceId: number, ip: string): void {
+    const now = this.clock.now();
+    this.writer.update(deviceId, { online: 0, connected_server: null, last_contact: now });
+    this.metrics.devicesConnected.dec();
+    this.events.publish({ type: 'device.presence', deviceId, online: false, lastContact: new Date(now).toISOString(), lastIp: ip });
+  }
+
+  private async write(batch: Array<[number, DevicePatch]>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, patch] of batch) await trx.updateTable('devices').set(patch).where('id', '=', id).execute();
+    });
+  }
+}

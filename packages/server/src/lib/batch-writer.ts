@@ -1,0 +1,69 @@
+import type { Logger } from './logger.js';
+
+/**
+ * Coalesces many small row updates into periodic batches: the latest patch per key wins, and
+ * one transaction per flush writes them (heartbeats, presence, command states — never one
+ * database write per device message).
+ */
+export class BatchWriter<K, P extends object> {
+  private pending = new Map<K, P>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly name: string,
+    private readonly write: (batch: Array<[K, P]>) => Promise<void>,
+    private readonly intervalMs: number,
+    private readonly log: Logger | null,
+    private readonly maxBatch = 1000,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  update(key: K, patch: P): void {
+    const prev = this.pending.get(key);
+    this.pending.set(key, prev ? { ...prev, ...patch } : patch);
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Writes everything pending; concurrent calls share one run. */
+  flush(): Promise<void> {
+    this.flushing ??= this.run().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    if (this.pending.size) await this.flush();
+  }
+
+  private async run(): Promise<void> {
+    while (this.pending.size) {
+      const batch: Array<[K, P]> = [];
+      for (const entry of this.pending) {
+        batch.push(entry);
+        if (batch.length >= this.maxBatch) break;
+      }
+      for (const [k] of batch) this.pending.delete(k);
+      try {
+        await this.write(batch);
+      } catch (err) {
+        // Put the batch back (newer patches win) and retry on the next tick.
+        for (const [k, p] of batch) {
+          const newer = this.pending.get(k);
+          this.pending.set(k, newer ? { ...p, ...newer } : p);
+        }
+        this.log?.error({ err, writer: this.name, rows: batch.length }, 'batched write failed; will retry');
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,201 @@
+import {
+  DEFAULT_PAGE_LIMIT,
+  DeviceErrorCode,
+  ErrorCode,
+  type Command,
+  type CommandName,
+  type CommandState,
+  type SendCommandRequest,
+} from '@openums/protocol';
+import { AppError, notFound } from '../../lib/errors.js';
+import { BatchWriter } from '../../lib/batch-writer.js';
+import { toIso, type Clock } from '../../lib/clock.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import type { EventBus } from '../../lib/event-bus.js';
+import type { Logger } from '../../lib/logger.js';
+import type { DeviceRegistry } from '../../gateway/device-registry.js';
+import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
+import type { CommandPatch, CommandRow, CommandsRepository } from './commands.repository.js';
+
+const DEFAULT_EXPIRY_S = 24 * 3600;
+
+/** Side effects of a finished command on the server (revocation after a factory reset …). */
+export type ResultHook = (deviceId: number, command: CommandName, ok: boolean) => Promise<void> | void;
+
+/**
+ * Commands are rows first (durable before the API answers), then pushed to online devices;
+ * devices acknowledge by id, and a command not finished is sent again after a reconnect (the
+ * agent executes an id once). State changes from devices are written in batches.
+ */
+export class CommandsService {
+  private readonly writer: BatchWriter<number, CommandPatch>;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private resultHook: ResultHook | null = null;
+
+  constructor(
+    private readonly repo: CommandsRepository,
+    private readonly folders: DeviceFoldersService,
+    private readonly registry: DeviceRegistry,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    log: Logger | null,
+    flushMs = 250,
+  ) {
+    this.writer = new BatchWriter('command-states', (b) => this.repo.updateCommands(b), flushMs, log);
+  }
+
+  onResult(hook: ResultHook): void {
+    this.resultHook = hook;
+  }
+
+  start(): void {
+    this.writer.start();
+    this.expiryTimer = setInterval(() => void this.expire().catch(() => undefined), 30_000);
+    this.expiryTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    await this.writer.stop();
+  }
+
+  flush = () => this.writer.flush();
+
+  async sendCommand(req: SendCommandRequest, createdBy: string | null) {
+    if (req.command === 'wakeup') {
+      throw new AppError(ErrorCode.CommandNotSupported, 'Wake up is not supported yet (it comes with wake-on-LAN)', { field: 'command' });
+    }
+    if (req.command === 'send-message' && !req.text) {
+      throw new AppError(ErrorCode.ValidationFailed, 'body.text is required for send-message', { field: 'body.text' });
+    }
+    if (req.command !== 'send-message' && req.text !== undefined) {
+      throw new AppError(ErrorCode.ValidationFailed, `body.text is only for send-message`, { field: 'body.text' });
+    }
+    if ((req.deviceIds === undefined) === (req.folderId === undefined)) {
+      throw new AppError(ErrorCode.ValidationFailed, 'Give exactly one of body.deviceIds and body.folderId', { field: 'body.deviceIds' });
+    }
+    let deviceIds: number[];
+    if (req.folderId !== undefined) {
+      await this.folders.requireFolder(req.folderId, 'folderId');
+      deviceIds = await this.repo.listDeviceIdsInFolder(req.folderId, req.recursive ?? false);
+    } else {
+      deviceIds = req.deviceIds!;
+      const existing = await this.repo.listExistingDeviceIds(deviceIds);
+      const missing = deviceIds.filter((id) => !existing.has(id));
+      if (missing.length) {
+        throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; no command was created`, {
+          field: 'deviceIds',
+          missing,
+        });
+      }
+    }
+    const now = this.clock.now();
+    const expiresAt = now + (req.expiresInSeconds ?? DEFAULT_EXPIRY_S) * 1000;
+    const ids = await this.repo.insertCommands(
+      deviceIds.map((deviceId) => ({
+        device_id: deviceId,
+        command: req.command,
+        text: req.text ?? null,
+        state: 'queued',
+        message: null,
+        created_at: now,
+        sent_at: null,
+        acknowledged_at: null,
+        finished_at: null,
+        expires_at: expiresAt,
+        created_by: createdBy,
+      })),
+    );
+    const commands = ids.map((id, i) => {
+      const deviceId = deviceIds[i]!;
+      const sent = this.push(deviceId, id, req.command, req.text ?? null, now);
+      return { id, deviceId, state: (sent ? 'sent' : 'queued') as CommandState };
+    });
+    return { commands };
+  }
+
+  /** Called when a device says hello: (re)sends everything not finished, oldest first. */
+  async deliverPending(deviceId: number): Promise<number> {
+    const now = this.clock.now();
+    const open = await this.repo.listOpenCommandsForDevice(deviceId, now);
+    let sent = 0;
+    for (const c of open) if (this.push(deviceId, c.id, c.command as CommandName, c.text, now, c.state)) sent++;
+    return sent;
+  }
+
+  private push(deviceId: number, id: number, command: CommandName, text: string | null, now: number, state: string = 'queued'): boolean {
+    const channel = this.registry.get(deviceId);
+    if (!channel) return false;
+    if (!channel.send({ t: 'command', id, command, ...(text !== null ? { text } : {}) })) return false;
+    channel.inflight.set(id, command);
+    if (state === 'queued') {
+      this.writer.update(id, { state: 'sent', sent_at: now });
+      this.events.publish({ type: 'command.changed', id, deviceId, state: 'sent', message: null });
+    }
+    return true;
+  }
+
+  /** A device message about command `id`; false when the id was not sent on this channel. */
+  acknowledge(deviceId: number, inflight: Map<number, CommandName>, id: number): boolean {
+    if (!inflight.has(id)) return false;
+    this.writer.update(id, { state: 'acknowledged', acknowledged_at: this.clock.now() });
+    this.events.publish({ type: 'command.changed', id, deviceId, state: 'acknowledged', message: null });
+    return true;
+  }
+
+  async finish(deviceId: number, inflight: Map<number, CommandName>, id: number, ok: boolean, message: string | null): Promise<boolean> {
+    const command = inflight.get(id);
+    if (!command) return false;
+    inflight.delete(id);
+    const state = ok ? 'succeeded' : 'failed';
+    this.writer.update(id, { state, finished_at: this.clock.now(), message });
+    this.events.publish({ type: 'command.changed', id, deviceId, state, message });
+    if (this.resultHook) await this.resultHook(deviceId, command, ok);
+    return true;
+  }
+
+  async expire(): Promise<number> {
+    await this.writer.flush();
+    const expired = await this.repo.expireCommands(this.clock.now());
+    for (const c of expired) {
+      this.events.publish({ type: 'command.changed', id: c.id, deviceId: c.device_id, state: 'expired', message: null });
+    }
+    return expired.length;
+  }
+
+  async getCommand(id: number): Promise<Command> {
+    await this.writer.flush();
+    const row = await this.repo.findCommandById(id);
+    if (!row) throw notFound(ErrorCode.CommandNotFound, 'Command', id);
+    return toCommand(row);
+  }
+
+  async listDeviceCommands(deviceId: number, q: { limit?: number; cursor?: string }) {
+    await this.writer.flush();
+    const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
+    const before = q.cursor ? (decodeCursor(q.cursor, 'commands', ['number'])[0] as number) : null;
+    const rows = await this.repo.listCommandsForDevice(deviceId, limit + 1, before);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toCommand), nextCursor: rows.length > limit && last ? encodeCursor('commands', [last.id]) : null };
+  }
+}
+
+export const UNKNOWN_COMMAND = DeviceErrorCode.UnknownCommand;
+
+function toCommand(r: CommandRow): Command {
+  return {
+    id: Number(r.id),
+    deviceId: Number(r.device_id),
+    command: r.command,
+    text: r.text,
+    state: r.state as CommandState,
+    message: r.message,
+    createdAt: toIso(r.created_at)!,
+    sentAt: toIso(r.sent_at),
+    acknowledgedAt: toIso(r.acknowledged_at),
+    finishedAt: toIso(r.finished_at),
+    expiresAt: toIso(r.expires_at)!,
+    createdBy: r.created_by,
+  };
+}

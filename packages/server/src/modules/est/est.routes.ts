@@ -1,0 +1,78 @@
+import { Ajv } from 'ajv';
+import { EST_BASE_PATH, ENROLL_INFO_HEADER, EnrollDeviceInfo, ErrorCode } from '@openums/protocol';
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../../lib/fastify.js';
+import { AppError } from '../../lib/errors.js';
+import { DeviceCa } from '../../tls/device-ca.js';
+import type { EnrollmentService } from './enrollment.service.js';
+
+const PKCS7 = 'application/pkcs7-mime; smime-type=certs-only';
+const validateInfo = new Ajv({ allErrors: false, strict: false }).compile(EnrollDeviceInfo);
+
+function deviceInfo(req: FastifyRequest) {
+  const raw = req.headers[ENROLL_INFO_HEADER];
+  if (typeof raw !== 'string') throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER} header is required`, { field: ENROLL_INFO_HEADER });
+  let info: unknown;
+  try {
+    info = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER} header is not base64url JSON`, { field: ENROLL_INFO_HEADER });
+  }
+  if (!validateInfo(info)) {
+    const e = validateInfo.errors?.[0];
+    throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER}${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is invalid'}`, { field: ENROLL_INFO_HEADER });
+  }
+  return info;
+}
+
+function presentedKey(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const bearer = /^Bearer\s+(\S+)$/i.exec(h);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+(\S+)$/i.exec(h);
+  if (basic) return Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') || null;
+  throw new AppError(ErrorCode.EnrollmentKeyInvalid, 'Authorization must be "Bearer <enrollment key>"');
+}
+
+/** EST (RFC 7030) under the device connector path; bodies and answers are base64 DER. */
+/** `enrollment` is a getter: the service exists once the device CA is loaded (prepare()). */
+export function estRoutes(app: App, enrollment: () => EnrollmentService, ca: DeviceCa): void {
+  app.addContentTypeParser(['application/pkcs10', 'application/pkcs10-base64'], { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.get(`${EST_BASE_PATH}/cacerts`, {
+    config: { access: 'public' },
+    schema: { tags: ['device connector'], summary: 'EST: the device CA certificate (PKCS#7, base64)' },
+    handler: async (_req, reply) => reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(DeviceCa.pkcs7([ca.certPem])),
+  });
+
+  // Public at the HTTP layer: the enrollment key in Authorization is checked by the service.
+  app.post(`${EST_BASE_PATH}/simpleenroll`, {
+    config: { access: 'public' },
+    schema: { tags: ['device connector'], summary: 'EST: enroll a device with an enrollment key and a PKCS#10 request' },
+    handler: async (req, reply) => {
+      if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
+      const r = await enrollment().enroll({
+        key: presentedKey(req),
+        info: deviceInfo(req),
+        csrBase64: req.body,
+        clientAddress: req.ip,
+        lastIp: req.ip.replace(/^::ffff:/, ''),
+      });
+      req.log.info({ deviceId: r.deviceId }, 'device enrolled');
+      return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(DeviceCa.pkcs7([r.certPem]));
+    },
+  });
+
+  app.post(`${EST_BASE_PATH}/simplereenroll`, {
+    config: { access: 'device' },
+    schema: { tags: ['device connector'], summary: 'EST: renew the certificate (mutual TLS with the current one)' },
+    handler: async (req, reply) => {
+      if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
+      const r = await enrollment().reenroll(req.device!.deviceId, req.body);
+      return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(DeviceCa.pkcs7([r.certPem]));
+    },
+  });
+}

@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { SettingsRepository } from '../modules/server-info/settings.repository.js';
+import { createCa, importKeyPem, type KeyAndCert } from './pki.js';
+
+const DAY = 86_400_000;
+export const DEVICE_CN_PREFIX = 'device-';
+
+/**
+ * The device CA: separate from the web CA, shared by every server of an installation (kept in
+ * the database, private key sealed with the data directory's secret key). It signs the client
+ * certificates devices use on the management channel.
+ */
+export class DeviceCa {
+  readonly certPem: string;
+  readonly cert: NodeX509;
+  private readonly caCert: x509.X509Certificate;
+  private signingKey: Promise<CryptoKey> | null = null;
+
+  private constructor(private readonly pair: KeyAndCert) {
+    this.certPem = pair.certPem;
+    this.cert = new NodeX509(pair.certPem);
+    this.caCert = new x509.X509Certificate(pair.certPem);
+  }
+
+  static async load(settings: SettingsRepository, box: SecretBox): Promise<DeviceCa> {
+    let certPem = await settings.findSetting('device_ca_cert');
+    let sealedKey = await settings.findSetting('device_ca_key');
+    if (!certPem || !sealedKey) {
+      const ca = await createCa('OpenUMS Device CA', 20);
+      // First writer wins when several servers start at once; everyone then reads the winner.
+      sealedKey = await settings.insertSettingIfAbsent('device_ca_key', box.seal(ca.keyPem));
+      if (box.open(sealedKey) === ca.keyPem) {
+        certPem = await settings.insertSettingIfAbsent('device_ca_cert', ca.certPem);
+      } else {
+        for (let i = 0; i < 100 && !certPem; i++) {
+          certPem = await settings.findSetting('device_ca_cert');
+          if (!certPem) await new Promise((r) => setTimeout(r, 100));
+        }
+        if (!certPem) throw new Error('another server created the device CA key but not its certificate');
+      }
+    }
+    return new DeviceCa({ certPem, keyPem: box.open(sealedKey) });
+  }
+
+  /** Issues a client certificate that names the device id; returns PEM, serial and expiry. */
+  async issueDeviceCert(deviceId: number, publicKey: x509.PublicKey, days: number, now = Date.now()) {
+    this.signingKey ??= importKeyPem(this.pair.keyPem);
+    const serial = randomSerial();
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial,
+      subject: `CN=${DEVICE_CN_PREFIX}${deviceId}, O=OpenUMS devices`,
+      issuer: this.caCert.subject,
+      notBefore: new Date(now - 5 * 60_000),
+      notAfter: new Date(now + days * DAY),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      publicKey: await publicKey.export(),
+      signingKey: await this.signingKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+        await x509.AuthorityKeyIdentifierExtension.create(this.caCert),
+      ],
+    });
+    const nodeCert = new NodeX509(cert.toString('pem'));
+    return { pem: cert.toString('pem'), serial: nodeCert.serialNumber.toUpperCase(), expiresAt: Date.parse(nodeCert.validTo) };
+  }
+
+  /** PKCS#7 certs-only, base64 (EST's wire format for certificates). */
+  static pkcs7(pems: string[]): string {
+    const certs = new x509.X509Certificates(pems.map((p) => new x509.X509Certificate(p)));
+    return certs.export('base64');
+  }
+
+  /**
+   * Verifies a certificate a device presented (TLS or a forwarded header): issued by this CA,
+   * currently valid, naming a device. Returns the device id and serial, or a reason.
+   */
+  verifyDeviceCert(cert: NodeX509, now = Date.now()): { deviceId: number; serial: string } | { error: string } {
+    if (!cert.verify(this.cert.publicKey) || cert.issuer !== this.cert.subject) return { error: 'certificate is not issued by the device CA' };
+    if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) < now) return { error: 'certificate is expired or not yet valid' };
+    const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? '';
+    const id = cn.startsWith(DEVICE_CN_PREFIX) ? Number(cn.slice(DEVICE_CN_PREFIX.length)) : NaN;
+    if (!Number.isSafeInteger(id) || id < 1) return { error: 'certificate does not name a device' };
+    return { deviceId: id, serial: cert.serialNumber.toUpperCase() };
+  }
+}
+
+function randomSerial(): string {
+  const b = webcrypto.getRandomValues(new Uint8Array(16));
+  b[0] = b[0]! & 0x7f;
+  return Buffer.from(b).toString('hex');
+}
+type CryptoKey = webcrypto.CryptoKey;
