@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/schema.js';
 import type { DatabaseHandle } from './db/database.js';
 import { installAccessControl } from './auth/access.js';
-import { LoginLimiter } from './auth/login-limiter.js';
+import { DEFAULT_LIMITS, LoginLimiter } from './auth/login-limiter.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { installErrorHandler } from './lib/error-handler.js';
 import type { App } from './lib/fastify.js';
@@ -79,6 +79,12 @@ export interface BuiltApp {
    */
   prepare(): Promise<{ migrations: string[]; generatedAdminPassword?: string }>;
 }
+
+/**
+ * Failed enrollments per client address before it is blocked for a while. Higher than for
+ * logins: a whole site may enroll from behind one NAT address, and keys are 256-bit random.
+ */
+const ENROLL_LIMITS = { ...DEFAULT_LIMITS, maxFailures: 20 };
 
 /** Routes that answer while the server is still starting. */
 const AVAILABLE_DURING_INIT = new Set(['/ums/check-status', '/info', '/metrics']);
@@ -230,7 +236,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     identity.installationId = await settings.insertSettingIfAbsent('installation_id', randomUUID());
     const admin = await auth.ensureInitialAdmin(deps.adminPassword);
     deviceCa = await DeviceCa.load(settings, SecretBox.fromDataDir(config.dataDir));
-    enrollment = new EnrollmentService(database.db, devicesRepo, enrollmentKeys, deviceCa, new LoginLimiter(clock), events, clock, config.gateway.deviceCertDays);
+    enrollment = new EnrollmentService(database.db, devicesRepo, enrollmentKeys, deviceCa, new LoginLimiter(clock, ENROLL_LIMITS), events, clock, config.gateway.deviceCertDays);
     if (deps.https) {
       (app.server as unknown as TlsServer).setSecureContext({
         key: deps.https.key,

@@ -99,6 +99,6 @@ export type MoveDevicesRequest = Static<typeof MoveDevicesRequest>;
 
 /** The latest system information a device reported (hello or refresh-sysinfo), or null. */
 export const DeviceSystemInfoResponse = Type.Object({
-  system: Type.Unsafe<import('../agent/messages.js').SystemInfo | null>({ type: ['object', 'null'] }),
+  system: Type.Unsafe<import('../agent/messages.js').SystemInfo | null>({ type: ['object', 'null'], additionalProperties: true }),
   reportedAt: Nullable(Type.String({ format: 'date-time' })),
 });

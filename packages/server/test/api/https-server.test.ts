@@ -84,7 +84,7 @@ describe.each(DIALECTS)('openums server over real HTTPS (%s)', (dialect) => {
   it('refuses a second server on the same data directory and on the same port', async () => {
     await expect(startServer(config(), {})).rejects.toBeInstanceOf(DataDirLockedError);
     const other = mkdtempSync(join(tmpdir(), 'openums-https2-'));
-    const clash = loadConfig({ env: {}, flags: { dataDir: other, port, host: '127.0.0.1', logLevel: 'silent', databaseUrl: testDb.databaseUrl } });
+    const clash = loadConfig({ env: {}, flags: { dataDir: other, port, host: '127.0.0.1', logLevel: 'silent', databaseUrl: testDb.databaseUrl, bindRetrySeconds: 1 } });
     const err = await startServer(clash, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StartupError);
     expect((err as Error).message).toMatch(new RegExp(`Port ${port} .*already in use`));
