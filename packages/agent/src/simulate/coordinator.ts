@@ -146,6 +146,7 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
 
   await stopped;
   const stopAt = Date.now();
+  const atStop = total();
   for (const c of children) if (c.proc.connected) c.proc.send({ t: 'stop' } satisfies ToWorker);
   const killer = setTimeout(() => children.forEach((c) => c.proc.kill('SIGKILL')), 30_000);
   await Promise.all(children.map((c) => c.exited));
@@ -164,7 +165,9 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
     processes: args.processes,
     durationSeconds: Math.round((stopAt - startedAt) / 100) / 10,
     ...pick(s),
-    onlineAtStop: s.online,
+    // Gauges as they were when the stop began (after it everything is offline by design).
+    online: atStop.online,
+    connecting: atStop.connecting,
     deleted: s.deleted,
     invalidMessages: s.invalidMessages,
     crashedProcesses: crashed,
