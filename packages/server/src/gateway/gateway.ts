@@ -44,6 +44,8 @@ export class DeviceGateway {
   private handshakes = 0;
   private readonly pending = new WeakMap<Socket, () => void>();
   private closing = false;
+  /** Every open channel, with or without hello, so shutdown can close them all. */
+  private readonly open = new Set<DeviceConnection>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: GatewayDeps) {
@@ -69,10 +71,12 @@ export class DeviceGateway {
   async shutdown(): Promise<void> {
     this.closing = true;
     this.unsubscribe?.();
-    for (const ch of [...this.d.registry.all()]) {
-      ch.close(CloseCode.GoingAway, { t: 'bye', code: DeviceErrorCode.ServerShutdown, message: 'server is shutting down', retryAfterSeconds: 5 });
+    for (const conn of [...this.open]) {
+      conn.send({ t: 'bye', code: DeviceErrorCode.ServerShutdown, message: 'server is shutting down', retryAfterSeconds: 5 });
+      conn.ws.close(CloseCode.GoingAway, DeviceErrorCode.ServerShutdown);
     }
     await new Promise((r) => setTimeout(r, 50));
+    for (const conn of [...this.open]) conn.ws.terminate();
   }
 
   /**
@@ -117,6 +121,7 @@ export class DeviceGateway {
     const ip = clientIp(req, id.via);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Accepted at the WebSocket level so the device gets a reason it can act on.
+      if (this.closing) return ws.terminate();
       if (serial === undefined) {
         return closeWith(ws, CloseCode.Deleted, DeviceErrorCode.DeviceDeleted, 'this device was deleted on the server');
       }
@@ -131,6 +136,7 @@ export class DeviceGateway {
   private onConnection(ws: WebSocket, deviceId: number, ip: string): void {
     const { gateway } = this.d.config;
     const conn = new DeviceConnection(deviceId, ip, ws, gateway.messagesPerMinute, this.d.clock.now());
+    this.open.add(conn);
     const helloTimer = setTimeout(() => {
       if (!conn.helloReceived) conn.close(CloseCode.PolicyViolation, { t: 'bye', code: DeviceErrorCode.HelloRequired, message: 'no hello within 30 s' });
     }, HELLO_TIMEOUT_MS);
@@ -140,6 +146,7 @@ export class DeviceGateway {
       this.d.metrics.deviceMessageErrors.inc({ reason: err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-large' : 'protocol' });
     });
     ws.on('close', () => {
+      this.open.delete(conn);
       clearTimeout(helloTimer);
       conn.stopPings();
       if (this.d.registry.delete(conn)) this.d.presence.offline(deviceId, ip);
