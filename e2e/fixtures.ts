@@ -1,5 +1,5 @@
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
-import type { Device, DeviceFolder, FolderPage, LoginResponse } from '@openums/protocol';
+import type { Command, Device, DeviceFolder, DevicePage, FolderPage, LoginResponse } from '@openums/protocol';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -49,6 +49,24 @@ export class ApiClient {
   async getDevice(id: number): Promise<{ status: number; device?: Device }> {
     const res = await this.request.get(`/api/v1/devices/${id}`, { headers: this.headers });
     return { status: res.status(), device: res.ok() ? ((await res.json()) as Device) : undefined };
+  }
+
+  async devicesInFolder(folderId: number): Promise<Device[]> {
+    const res = await this.request.get(`/api/v1/devices?folderId=${folderId}&limit=1000`, { headers: this.headers });
+    expect(res.status(), await res.text()).toBe(200);
+    return ((await res.json()) as DevicePage).items;
+  }
+
+  async serverInfo(): Promise<{ webCaFingerprint: string | null; version: string }> {
+    const res = await this.request.get('/api/v1/server', { headers: this.headers });
+    expect(res.status(), await res.text()).toBe(200);
+    return (await res.json()) as { webCaFingerprint: string | null; version: string };
+  }
+
+  async deviceCommands(deviceId: number): Promise<Command[]> {
+    const res = await this.request.get(`/api/v1/devices/${deviceId}/commands`, { headers: this.headers });
+    expect(res.status(), await res.text()).toBe(200);
+    return ((await res.json()) as { items: Command[] }).items;
   }
 
   async childFolders(parentId: number | 'root'): Promise<DeviceFolder[]> {

@@ -133,7 +133,7 @@ function BatchResult({ batchId, total }: { batchId: string; total: number }) {
       <Table withRowBorders={false} verticalSpacing={2} fz="sm" data-testid="command-counts">
         <Table.Tbody>
           {COMMAND_STATES.filter((s) => counts.get(s)).map((state) => (
-            <Table.Tr key={state} data-state={state}>
+            <Table.Tr key={state} data-testid={`command-count-${state}`}>
               <Table.Td w={140}>
                 <CommandStateBadge state={state} />
               </Table.Td>

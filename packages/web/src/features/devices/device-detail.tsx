@@ -72,7 +72,7 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           <Title order={2} size="h4" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} data-testid="device-detail-name">
             {device.name}
           </Title>
-          <Badge color={device.online ? 'green' : 'gray'} variant="light" style={{ flex: 'none' }}>
+          <Badge color={device.online ? 'green' : 'gray'} variant="light" style={{ flex: 'none' }} data-testid="device-online-badge">
             {device.online ? 'Online' : 'Offline'}
           </Badge>
         </Group>,

@@ -86,6 +86,8 @@ function RefreshWatcher({ id, deviceId, onDone }: { id: number; deviceId: number
     if (!state || !isTerminal(state)) return;
     if (state !== 'succeeded') notifyError('The device did not refresh its system information', new Error(command.data?.message ?? `The command ${state}.`));
     void queryClient.invalidateQueries({ queryKey: keys.systemInfo(deviceId) });
+    // The server stores reported system information in batches, a moment after the command ends.
+    setTimeout(() => void queryClient.invalidateQueries({ queryKey: keys.systemInfo(deviceId) }), 3_000);
     onDone();
   }, [state, command.isError, command.error, command.data?.message, deviceId, onDone, queryClient]);
   return null;

@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import { getDevice, getDeviceSystemInfo, listDevices, type DeviceListFilter } from '../../api/devices';
 import { listAllFolders, listChildFolders } from '../../api/folders';
 import { useLiveStatus } from '../live/live-status';
+import { presenceLog } from './presence-log';
 
 /** A node of the device tree: the root ('root') or a folder id. */
 export type FolderKey = 'root' | number;
@@ -68,7 +69,10 @@ export function useAllFolders() {
 export function useDeviceList(filter: DeviceListFilter) {
   return useInfiniteQuery({
     queryKey: keys.deviceList(filter),
-    queryFn: ({ pageParam, signal }) => listDevices(filter, pageParam, signal),
+    queryFn: async ({ pageParam, signal }) => {
+      const page = await listDevices(filter, pageParam, signal);
+      return { ...page, items: page.items.map((d) => presenceLog.merge(d)) };
+    },
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
@@ -78,7 +82,7 @@ export function useDeviceList(filter: DeviceListFilter) {
 export function useDevice(id: number | null) {
   return useQuery({
     queryKey: keys.device(id ?? 0),
-    queryFn: ({ signal }) => getDevice(id!, signal),
+    queryFn: async ({ signal }) => presenceLog.merge(await getDevice(id!, signal)),
     enabled: id !== null,
   });
 }

@@ -27,7 +27,7 @@ export function EnrollInstructions() {
           The agent checks the server's certificate against the fingerprint, so it cannot be sent to a different server. It keeps its
           identity in <Code>{DEFAULT_STATE_DIR}</Code> and then runs with <Code>{runCommand()}</Code>.
         </Text>
-        <Text size="xs" c="dimmed">
+        <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
           {server.isError
             ? 'The CA fingerprint could not be loaded.'
             : fingerprint

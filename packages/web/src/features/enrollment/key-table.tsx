@@ -13,6 +13,11 @@ import { enrollmentKeys, removeEnrollmentKey, storeEnrollmentKey, useEnrollmentK
 const STATUS_COLOR: Record<string, string> = { usable: 'green', used: 'gray', expired: 'orange', disabled: 'red' };
 const STATUS_LABEL: Record<string, string> = { usable: 'Usable', used: 'Used up', expired: 'Expired', disabled: 'Disabled' };
 
+/** The server's prefix, marked as the start of a longer key. */
+export function displayPrefix(prefix: string): string {
+  return prefix.endsWith('…') ? prefix : `${prefix}…`;
+}
+
 export function EnrollmentKeyTable() {
   const query = useEnrollmentKeys();
   const folders = useAllFolders();
@@ -49,7 +54,7 @@ export function EnrollmentKeyTable() {
   return (
     <Stack gap="xs">
       <Table.ScrollContainer minWidth={960}>
-        <Table striped highlightOnHover fz="sm" verticalSpacing={6} aria-label="Enrollment keys" data-testid="key-table">
+        <Table striped highlightOnHover fz="sm" verticalSpacing={6} aria-label="Enrollment keys" data-testid="key-table" style={{ whiteSpace: 'nowrap' }}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Key</Table.Th>
@@ -68,8 +73,8 @@ export function EnrollmentKeyTable() {
           <Table.Tbody>
             {rows.map((key) => (
               <Table.Tr key={key.id} data-testid="key-row" data-key-id={key.id}>
-                <Table.Td ff="monospace" title="The first characters of the key">
-                  {key.prefix}…
+                <Table.Td ff="monospace" title="The first characters of the key" data-testid="key-prefix">
+                  {displayPrefix(key.prefix)}
                 </Table.Td>
                 <Table.Td>{key.type === 'mass' ? 'Mass' : 'One-time'}</Table.Td>
                 <Table.Td>
@@ -82,8 +87,10 @@ export function EnrollmentKeyTable() {
                 </Table.Td>
                 <Table.Td>{formatDateTime(key.expiresAt, 'Never')}</Table.Td>
                 <Table.Td ff="monospace">{key.unitId ?? '—'}</Table.Td>
-                <Table.Td>{key.folderId === null ? 'Top level' : folders.index.path(key.folderId)}</Table.Td>
-                <Table.Td maw={220} style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={key.comment ?? undefined}>
+                <Table.Td maw={200} style={{ overflow: 'hidden', textOverflow: 'ellipsis' }} title={key.folderId === null ? undefined : folders.index.path(key.folderId)}>
+                  {key.folderId === null ? 'Top level' : folders.index.path(key.folderId)}
+                </Table.Td>
+                <Table.Td maw={240} style={{ overflow: 'hidden', textOverflow: 'ellipsis' }} title={key.comment ?? undefined}>
                   {key.comment ?? '—'}
                 </Table.Td>
                 <Table.Td>{formatDateTime(key.createdAt)}</Table.Td>
@@ -91,7 +98,7 @@ export function EnrollmentKeyTable() {
                 <Table.Td>
                   <Group gap={4} wrap="nowrap" justify="flex-end">
                     <ToggleDisabledButton enrollmentKey={key} />
-                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => setDeleting(key)} aria-label={`Delete key ${key.prefix}`}>
+                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => setDeleting(key)} aria-label={`Delete key ${displayPrefix(key.prefix)}`}>
                       Delete
                     </Button>
                   </Group>
@@ -117,9 +124,9 @@ export function EnrollmentKeyTable() {
             removeEnrollmentKey(queryClient, deleting.id);
             void queryClient.invalidateQueries({ queryKey: enrollmentKeys.keys });
           }}
-          onDone={() => notifySuccess(`Key ${deleting.prefix}… deleted`)}
+          onDone={() => notifySuccess(`Key ${displayPrefix(deleting.prefix)} deleted`)}
         >
-          Delete the {deleting.type === 'mass' ? 'mass' : 'one-time'} key <b>{deleting.prefix}…</b>
+          Delete the {deleting.type === 'mass' ? 'mass' : 'one-time'} key <b>{displayPrefix(deleting.prefix)}</b>
           {deleting.comment ? ` (${deleting.comment})` : ''}? Devices can no longer enroll with it. Devices already enrolled with it stay
           enrolled.
         </ConfirmDialog>
@@ -146,7 +153,7 @@ function ToggleDisabledButton({ enrollmentKey }: { enrollmentKey: EnrollmentKey 
       color={canEnable ? 'teal' : 'gray'}
       loading={toggle.isPending}
       onClick={() => toggle.mutate()}
-      aria-label={`${canEnable ? 'Enable' : 'Disable'} key ${enrollmentKey.prefix}`}
+      aria-label={`${canEnable ? 'Enable' : 'Disable'} key ${displayPrefix(enrollmentKey.prefix)}`}
     >
       {canEnable ? 'Enable' : 'Disable'}
     </Button>

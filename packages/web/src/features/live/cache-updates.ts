@@ -3,6 +3,7 @@ import type { InfiniteData, QueryClient } from '@tanstack/react-query';
 import type { CommandPage } from '../../api/commands';
 import { asCommandState, commandStateLog, laterState, type CommandStateNote } from '../commands/command-states';
 import { commandKeys, type BatchEntry, type CommandBatch } from '../commands/queries';
+import { presenceLog } from '../devices/presence-log';
 import { keys } from '../devices/queries';
 
 type DeviceListData = InfiniteData<DevicePage, string | undefined>;
@@ -10,6 +11,12 @@ type PresencePatch = Pick<Device, 'online' | 'lastContact' | 'lastIp'>;
 
 /** Events are applied together at most this often (a boot storm sends thousands per second). */
 const FLUSH_MS = 200;
+/**
+ * The server publishes an event before its batched database write lands (presence and system
+ * information are written every couple of seconds), so what an event invalidates is fetched
+ * again once more after this delay.
+ */
+const SETTLE_MS = 3_000;
 /** Lists and folder counts refetch at most this often because of events. */
 const REFRESH_GAP_MS = 3_000;
 /** Lists with more pages than this are only marked stale: refetching a list scrolled 100,000 rows deep costs hundreds of requests. */
@@ -24,9 +31,11 @@ export class LiveCacheUpdater {
   private presence = new Map<number, PresencePatch>();
   private commands = new Map<number, CommandStateNote & { deviceId: number }>();
   private changed = new Set<number>();
+  private cameOnline = new Set<number>();
   private deleted = new Set<number>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly settleTimers = new Set<ReturnType<typeof setTimeout>>();
   private lastRefresh = -Infinity;
 
   constructor(
@@ -36,15 +45,21 @@ export class LiveCacheUpdater {
 
   handle(event: LiveEvent): void {
     switch (event.type) {
-      case 'device.presence':
-        this.presence.set(event.deviceId, { online: event.online, lastContact: event.lastContact, lastIp: event.lastIp });
+      case 'device.presence': {
+        const patch = { online: event.online, lastContact: event.lastContact, lastIp: event.lastIp };
+        presenceLog.record(event.deviceId, patch);
+        this.presence.set(event.deviceId, patch);
+        // Coming online, the device reported its system information, product and version too.
+        if (event.online) this.cameOnline.add(event.deviceId);
         break;
+      }
       case 'device.changed':
         this.changed.add(event.deviceId);
         break;
       case 'device.deleted':
         this.deleted.add(event.deviceId);
         this.presence.delete(event.deviceId);
+        presenceLog.forget(event.deviceId);
         break;
       case 'command.changed': {
         const state = asCommandState(event.state);
@@ -63,21 +78,28 @@ export class LiveCacheUpdater {
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    const { presence, commands, changed, deleted } = this;
+    const { presence, commands, changed, cameOnline, deleted } = this;
     this.presence = new Map();
     this.commands = new Map();
     this.changed = new Set();
+    this.cameOnline = new Set();
     this.deleted = new Set();
 
-    let inventoryStale = changed.size > 0 || deleted.size > 0;
+    // A change may be a rename or a move between folders: lists and counts too.
+    let inventoryStale = deleted.size > 0 || changed.size > 0;
     if (presence.size) {
       const found = this.patchDevices(presence);
       // A device no cached list knows may be new (just enrolled) or belong to a list not loaded.
       if ([...presence.keys()].some((id) => !found.has(id))) inventoryStale = true;
     }
-    for (const id of changed) {
-      void this.queryClient.invalidateQueries({ queryKey: keys.device(id), exact: true });
-      void this.queryClient.invalidateQueries({ queryKey: keys.systemInfo(id) });
+    const touched = new Set([...changed, ...cameOnline]);
+    if (touched.size) {
+      this.invalidateDevices(touched);
+      const timer = setTimeout(() => {
+        this.settleTimers.delete(timer);
+        this.invalidateDevices(touched);
+      }, SETTLE_MS);
+      this.settleTimers.add(timer);
     }
     if (deleted.size) {
       this.queryClient.setQueriesData<DeviceListData>({ queryKey: ['devices', 'list'] }, (data) => removeDevices(data, deleted));
@@ -99,6 +121,16 @@ export class LiveCacheUpdater {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.flushTimer = this.refreshTimer = null;
+    for (const timer of this.settleTimers) clearTimeout(timer);
+    this.settleTimers.clear();
+  }
+
+  /** Detail and system information of these devices, where someone looks at them. */
+  private invalidateDevices(ids: Iterable<number>): void {
+    for (const id of ids) {
+      void this.queryClient.invalidateQueries({ queryKey: keys.device(id), exact: true });
+      void this.queryClient.invalidateQueries({ queryKey: keys.systemInfo(id) });
+    }
   }
 
   private patchDevices(patches: Map<number, PresencePatch>): Set<number> {

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentProcess } from './agent-process';
+import { admin, expect, screenshot, test, uniqueSuffix } from './fixtures';
+
+test('a device enrolled by a real agent with a key from the UI appears live and reboots on command', async ({ page, api }) => {
+  test.setTimeout(150_000);
+  const suffix = uniqueSuffix();
+  const folder = await api.createFolder(`E2E Agents ${suffix}`);
+  const stateDir = mkdtempSync(join(tmpdir(), 'openums-e2e-agent-'));
+  const agents: AgentProcess[] = [];
+
+  try {
+    // --- Log in; the header shows that live updates are connected.
+    await page.goto('/login');
+    await page.getByRole('textbox', { name: 'User name' }).fill(admin.username);
+    await page.getByRole('textbox', { name: 'Password' }).fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/devices/);
+    await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'live');
+
+    // --- Administration › Enrollment keys.
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await expect(page).toHaveURL(/\/admin\/enrollment-keys$/);
+    await expect(page.getByRole('heading', { name: 'Enrollment keys' })).toBeVisible();
+    await expect(page.getByTestId('enroll-instructions')).toContainText('openums-agent enroll --server https://');
+    await expect(page.getByTestId('auto-registration')).toContainText('Off');
+    await screenshot(page, '10-enrollment-keys');
+
+    // --- A mass key that puts devices into the new folder; the secret is shown once.
+    await page.getByRole('button', { name: 'New key' }).click();
+    let dialog = page.getByRole('dialog', { name: 'New enrollment key' });
+    await dialog.getByText('Mass key', { exact: true }).click();
+    await dialog.getByLabel('Maximum enrollments').fill('5');
+    await dialog.getByLabel('Put enrolled devices in').click();
+    await dialog.getByLabel('Put enrolled devices in').fill(folder.name);
+    await page.getByRole('option', { name: folder.name }).click();
+    await dialog.getByLabel('Comment').fill(`e2e agent ${suffix}`);
+    await screenshot(page, '11-new-key-dialog');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+
+    dialog = page.getByRole('dialog', { name: 'Mass enrollment key created' });
+    await expect(dialog.getByTestId('secret-warning')).toContainText('shown only this once');
+    const secret = (await dialog.getByTestId('enrollment-secret').innerText()).trim();
+    expect(secret.length).toBeGreaterThan(16);
+    await expect(dialog.getByTestId('enroll-command')).toContainText(`--key ${secret}`);
+    await screenshot(page, '12-key-created');
+    await dialog.getByRole('button', { name: 'I have saved the key' }).click();
+    await expect(dialog).toBeHidden();
+    const keyRow = page.getByTestId('key-row').filter({ hasText: `e2e agent ${suffix}` });
+    await expect(keyRow).toHaveCount(1);
+    await expect(keyRow.getByTestId('key-status')).toHaveText('Usable');
+    await expect(keyRow).toContainText('0 / 5');
+    const prefix = (await keyRow.getByTestId('key-prefix').innerText()).replace(/…+$/, '').trim();
+    expect(prefix.length).toBeGreaterThan(3);
+    expect(secret.startsWith(prefix), `key ${secret} starts with the listed prefix ${prefix}`).toBe(true);
+    await screenshot(page, '13-enrollment-key-list');
+
+    const { webCaFingerprint } = await api.serverInfo();
+    expect(webCaFingerprint).toMatch(/^sha256:/);
+    await expect(page.getByTestId('ca-fingerprint')).toHaveText(webCaFingerprint!);
+
+    // --- Watch the (empty) folder, then enroll a real agent: the device shows up without a reload.
+    await page.getByRole('link', { name: 'Devices' }).click();
+    const tree = page.getByRole('tree', { name: 'Device folders' });
+    await tree.getByRole('treeitem', { name: folder.name, exact: true }).click();
+    await expect(page.getByTestId('device-list-title')).toHaveText(folder.name);
+    await expect(page.getByTestId('device-row')).toHaveCount(0);
+
+    const port = new URL(process.env.E2E_BASE_URL!).port;
+    const server = `https://localhost:${port}`;
+    const enroll = AgentProcess.start('enroll', ['enroll', '--server', server, '--key', secret, '--ca-fingerprint', webCaFingerprint!, '--state-dir', stateDir]);
+    agents.push(enroll);
+    expect(await enroll.exited(60_000), `agent enroll failed; log ${enroll.logFile}:\n${enroll.log}`).toBe(0);
+
+    const [device] = await api.devicesInFolder(folder.id);
+    expect(device, 'the enrolled device is in the key\'s folder').toBeDefined();
+    const row = page.locator(`[data-testid="device-row"][data-device-id="${device!.id}"]`);
+    await expect(row).toBeVisible({ timeout: 15_000 });
+    await expect(tree.getByRole('treeitem', { name: folder.name, exact: true }).getByTestId('folder-count')).toHaveText('1');
+
+    const run = AgentProcess.start('run', ['run', '--state-dir', stateDir, '--platform', 'recording']);
+    agents.push(run);
+    await expect(row, `agent run log ${run.logFile}`).toContainText('Online', { timeout: 30_000 });
+    await screenshot(page, '14-enrolled-device-online');
+
+    // --- The detail panel: online, system information from the agent.
+    await row.click();
+    const detail = page.getByTestId('device-detail');
+    await expect(detail.getByTestId('device-online-badge')).toHaveText('Online');
+    await detail.getByRole('tab', { name: 'System' }).click();
+    await expect(detail.getByTestId('system-field-hostname')).toBeVisible();
+    await expect(detail.getByTestId('system-field-memory')).toContainText('used of');
+    await screenshot(page, '15-device-system-info');
+
+    // --- Reboot from the command menu; the result view follows the command to "succeeded".
+    await detail.getByRole('button', { name: 'Device commands' }).click();
+    await page.getByRole('menuitem', { name: 'Reboot' }).click();
+    dialog = page.getByRole('dialog', { name: 'Reboot: confirm' });
+    await expect(dialog).toContainText(device!.name);
+    await screenshot(page, '16-reboot-confirm');
+    await dialog.getByRole('button', { name: 'Reboot' }).click();
+    const result = page.getByTestId('command-result');
+    await expect(result.getByTestId('command-state').first()).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+    await expect(result).toContainText('Succeeded');
+    await screenshot(page, '17-reboot-succeeded');
+    await page.getByRole('dialog', { name: /^Reboot: / }).getByRole('button', { name: 'Close' }).click();
+
+    // The history lists it; the server agrees.
+    await detail.getByRole('tab', { name: 'Commands' }).click();
+    const historyRow = detail.getByTestId('command-history-row').filter({ hasText: 'Reboot' });
+    await expect(historyRow.first().getByTestId('command-state')).toHaveAttribute('data-state', 'succeeded');
+    expect((await api.deviceCommands(device!.id)).find((c) => c.command === 'reboot')?.state).toBe('succeeded');
+    await screenshot(page, '18-command-history');
+
+    // --- A folder command: counts by state.
+    await page.getByRole('button', { name: 'Folder commands' }).click();
+    await page.getByRole('menuitem', { name: 'Refresh system information' }).click();
+    dialog = page.getByRole('dialog', { name: 'Refresh system information: confirm' });
+    await expect(dialog.getByTestId('command-target-count')).toHaveText('Reaches 1 device.');
+    await dialog.getByRole('button', { name: 'Send to 1 device' }).click();
+    await expect(page.getByTestId('command-count-succeeded')).toContainText('1', { timeout: 30_000 });
+    await screenshot(page, '19-folder-command-result');
+    await page.getByTestId('command-result').getByRole('button', { name: 'Close' }).click();
+
+    // --- The agent goes away: the device turns offline, again without a reload.
+    await run.stop();
+    await expect(row).toContainText('Offline', { timeout: 30_000 });
+  } finally {
+    for (const agent of agents) await agent.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
