@@ -39,7 +39,8 @@ export interface Credentials {
 /** Shared by all virtual devices of a simulator process: one object, the client is passed in. */
 export interface ClientEvents {
   stateChanged?(client: DeviceClient, from: ClientState, to: ClientState): void;
-  online?(client: DeviceClient, info: { connectMs: number; resumed: boolean }): void;
+  /** connectMs: attempt start (including the wait for the handshake gate) to welcome; handshakeMs: socket opened to welcome. */
+  online?(client: DeviceClient, info: { connectMs: number; handshakeMs: number; resumed: boolean }): void;
   connectFailed?(client: DeviceClient, reason: string): void;
   commandExecuted?(client: DeviceClient, cmd: CommandMessage, outcome: CommandOutcome): void;
   invalidMessage?(client: DeviceClient, reason: string): void;
@@ -175,6 +176,7 @@ export class DeviceClient {
       return this.retry(`cannot prepare hello: ${errorMessage(err)}`, 0);
     }
 
+    const dialed = performance.now();
     let socket: TLSSocket | null = null;
     const session = opts.sessions.load();
     let ws: WebSocket;
@@ -231,7 +233,7 @@ export class DeviceClient {
           this.releaseGate();
           this.setState('online');
           const resumed = socket?.isSessionReused() ?? false;
-          opts.events?.online?.(this, { connectMs: performance.now() - started, resumed });
+          opts.events?.online?.(this, { connectMs: performance.now() - started, handshakeMs: performance.now() - dialed, resumed });
           opts.log.debug(`online as device ${msg.deviceId} (${resumed ? 'resumed' : 'full'} TLS handshake)`);
           const period = msg.heartbeatSeconds * 1000;
           const first = Math.floor((opts.random ?? Math.random)() * msg.heartbeatOffsetSeconds * 1000);

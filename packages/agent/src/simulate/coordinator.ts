@@ -158,6 +158,7 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
 
   const s = total();
   const connectMs = children.flatMap((c) => c.summary?.connectMs ?? []);
+  const handshakeMs = children.flatMap((c) => c.summary?.handshakeMs ?? []);
   const timeToOnlineMs = children.flatMap((c) => c.summary?.timeToOnlineMs ?? []);
   const summary = {
     t: 'summary',
@@ -173,6 +174,7 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
     crashedProcesses: crashed,
     allOnlineSeconds: allOnlineAt === null ? null : Math.round((allOnlineAt - startedAt) / 100) / 10,
     connectMs: percentiles(connectMs),
+    handshakeMs: percentiles(handshakeMs),
     timeToOnlineMs: percentiles(timeToOnlineMs),
   };
   out(`${JSON.stringify(summary)}\n`);

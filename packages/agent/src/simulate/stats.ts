@@ -52,7 +52,7 @@ export function percentiles(values: number[]): Percentiles {
 export type ToWorker = { t: 'start'; config: WorkerConfig } | { t: 'stop' };
 export type FromWorker =
   | { t: 'stats'; worker: number; stats: WorkerStats }
-  | { t: 'summary'; worker: number; stats: WorkerStats; connectMs: number[]; timeToOnlineMs: number[] };
+  | { t: 'summary'; worker: number; stats: WorkerStats; connectMs: number[]; handshakeMs: number[]; timeToOnlineMs: number[] };
 
 export interface WorkerConfig {
   worker: number;

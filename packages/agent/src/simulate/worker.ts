@@ -34,6 +34,7 @@ const ENROLL_ATTEMPTS = 6;
 export class SimulatorWorker {
   readonly stats: WorkerStats = emptyStats();
   readonly connectMs: number[] = [];
+  readonly handshakeMs: number[] = [];
   readonly timeToOnlineMs: number[] = [];
   private readonly devices: VirtualDevice[] = [];
   private readonly wheel = new TimerWheel(100);
@@ -65,6 +66,7 @@ export class SimulatorWorker {
         if (info.resumed) s.resumed++;
         else s.fullHandshakes++;
         this.connectMs.push(info.connectMs);
+        this.handshakeMs.push(info.handshakeMs);
         const dev = this.devices[this.indexOf(c.unitId)];
         if (dev && !dev.firstOnline) {
           dev.firstOnline = true;
