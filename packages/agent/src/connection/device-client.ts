@@ -175,6 +175,10 @@ export class DeviceClient {
       this.releaseGate();
       return this.retry(`cannot prepare hello: ${errorMessage(err)}`, 0);
     }
+    if (this.stopping) {
+      this.releaseGate();
+      return this.finish({ reason: 'stopped' });
+    }
 
     const dialed = performance.now();
     let socket: TLSSocket | null = null;
@@ -186,7 +190,8 @@ export class DeviceClient {
         key: creds.key,
         ca: creds.ca,
         rejectUnauthorized: true,
-        minVersion: 'TLSv1.3',
+        // TLS 1.3 in practice; 1.2 still allowed for TLS-terminating proxies in front of the server.
+        minVersion: 'TLSv1.2',
         perMessageDeflate: false,
         maxPayload: MAX_MESSAGE_BYTES,
         handshakeTimeout: opts.handshakeTimeoutMs ?? 25_000,

@@ -1,0 +1,84 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICE_WS_PATH } from '@openums/protocol';
+import { Backoff } from '../src/connection/backoff.js';
+import { DeviceClient, type ClientEvents } from '../src/connection/device-client.js';
+import { TimerWheel } from '../src/connection/timer-wheel.js';
+import { MemorySessionStore } from '../src/connection/tls-session.js';
+import { enrollDevice } from '../src/enroll/enroll.js';
+import { MemoryCommandStore } from '../src/handlers/command-store.js';
+import { silentLogger } from '../src/lib/log.js';
+import { Semaphore } from '../src/lib/semaphore.js';
+import { RecordingPlatform } from '../src/platform/recording.js';
+import { FakeServer } from './support/fake-server.js';
+import { createTestCa, issueServerCert } from './support/pki.js';
+
+let server: FakeServer;
+beforeAll(async () => {
+  server = await FakeServer.start();
+});
+afterAll(() => server.close());
+
+function client(creds: { cert: string; key: string; ca: string }, events: ClientEvents = {}, gate?: Semaphore) {
+  const store = new MemoryCommandStore();
+  return new DeviceClient({
+    url: `wss://127.0.0.1:${server.port}${DEVICE_WS_PATH}`,
+    unitId: 'DC-1',
+    credentials: () => creds,
+    platform: new RecordingPlatform({ unitId: 'DC-1', mac: '020000000042' }),
+    store: () => store,
+    sessions: new MemorySessionStore(),
+    wheel: new TimerWheel(20),
+    log: silentLogger,
+    backoff: new Backoff({ baseMs: 50, capMs: 200 }),
+    gate,
+    events,
+  });
+}
+
+describe('DeviceClient', () => {
+  it('counts a refused client certificate as a failed attempt and keeps retrying with backoff', async () => {
+    const rogueCa = await createTestCa('Rogue');
+    const rogue = await issueServerCert(rogueCa);
+    const failures: string[] = [];
+    const c = client({ cert: rogue.certPem, key: rogue.keyPem, ca: server.webCa.certPem }, { connectFailed: (_c, why) => failures.push(why) });
+    c.start();
+    while (failures.length < 3) await new Promise((r) => setTimeout(r, 20));
+    expect(failures[0]).toMatch(/401/);
+    await c.stop();
+    expect(c.state).toBe('stopped');
+  });
+
+  it('refuses a server whose certificate is not from the pinned CA', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
+    const id = await enrollDevice({ server: `https://127.0.0.1:${server.port}`, key: 'good-key', stateDir: dir, unitId: 'DC-1', log: silentLogger });
+    const other = await createTestCa('Other');
+    const failures: string[] = [];
+    const c = client({ cert: id.certPem, key: id.keyPem, ca: other.certPem }, { connectFailed: (_c, why) => failures.push(why) });
+    c.start();
+    while (failures.length < 1) await new Promise((r) => setTimeout(r, 20));
+    expect(failures[0]).toMatch(/certificate/i);
+    expect(server.connections.some((x) => x.cn === `device-${id.record.deviceId}`)).toBe(false);
+    await c.stop();
+  });
+
+  it('treats bye DEVICE_DELETED as deletion even with a normal close code; releases the handshake gate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
+    const id = await enrollDevice({ server: `https://127.0.0.1:${server.port}`, key: 'good-key', stateDir: dir, unitId: 'DC-2', log: silentLogger });
+    const gate = new Semaphore(1);
+    const states: string[] = [];
+    const c = client({ cert: id.certPem, key: id.keyPem, ca: id.caPem }, { stateChanged: (_c, _f, to) => states.push(to) }, gate);
+    const conn = server.nextConnection();
+    c.start();
+    const s = await conn;
+    await s.next((m) => m.t === 'hello');
+    while (c.state !== 'online') await new Promise((r) => setTimeout(r, 10));
+    expect(gate.inUse).toBe(0);
+    s.ws.send(JSON.stringify({ t: 'bye', code: 'DEVICE_DELETED', message: 'gone' }));
+    s.ws.close(1000);
+    expect(await c.done).toEqual({ reason: 'deleted', message: 'gone' });
+    expect(states).toEqual(['connecting', 'online', 'stopped']);
+  });
+});
