@@ -24,7 +24,7 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await page.getByRole('link', { name: 'Administration' }).click();
     await expect(page).toHaveURL(/\/admin\/enrollment-keys$/);
     await expect(page.getByRole('heading', { name: 'Enrollment keys' })).toBeVisible();
-    await expect(page.getByTestId('enroll-instructions')).toContainText('openums-agent enroll --server https://');
+    await expect(page.getByTestId('enroll-instructions')).toContainText('openums-agent enroll');
     await expect(page.getByTestId('auto-registration')).toContainText('Off');
     await screenshot(page, '10-enrollment-keys');
 

@@ -1,5 +1,5 @@
 /**
- * jsdom lacks matchMedia and ResizeObserver, which Mantine uses. Import this first in a web
+ * jsdom lacks matchMedia, ResizeObserver and document.fonts, which Mantine uses. Import this first in a web
  * test (with a `// @vitest-environment jsdom` docblock).
  */
 if (typeof window !== 'undefined') {
@@ -24,6 +24,12 @@ if (typeof window !== 'undefined') {
     }
     (window as unknown as { ResizeObserver: unknown }).ResizeObserver = ResizeObserverStub;
     (globalThis as unknown as { ResizeObserver: unknown }).ResizeObserver = ResizeObserverStub;
+  }
+  // Mantine's autosize Textarea listens for web fonts loading.
+  if (!('fonts' in document)) {
+    Object.defineProperty(document, 'fonts', {
+      value: { addEventListener: () => {}, removeEventListener: () => {}, ready: Promise.resolve() },
+    });
   }
   if (!window.HTMLElement.prototype.scrollIntoView) window.HTMLElement.prototype.scrollIntoView = () => {};
 }

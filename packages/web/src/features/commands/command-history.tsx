@@ -1,7 +1,7 @@
 import { Button, Group, Loader, Stack, Table, Text } from '@mantine/core';
 import { useMemo } from 'react';
 import { ErrorAlert } from '../../components/error-alert';
-import { formatDateTime } from '../devices/format';
+import { formatDateTime, formatDuration, formatShortDateTime } from '../devices/format';
 import { commandLabel } from './command-catalog';
 import { CommandStateBadge } from './command-result';
 import { useDeviceCommands } from './queries';
@@ -72,11 +72,13 @@ export function CommandHistory({ deviceId }: { deviceId: number }) {
                   </Text>
                 )}
               </Table.Td>
-              <Table.Td>
-                <Text size="xs">{formatDateTime(c.createdAt)}</Text>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                <Text size="xs" title={formatDateTime(c.createdAt)}>
+                  {formatShortDateTime(c.createdAt)}
+                </Text>
                 {c.finishedAt && (
-                  <Text size="xs" c="dimmed">
-                    done {formatDateTime(c.finishedAt)}
+                  <Text size="xs" c="dimmed" title={`Finished ${formatDateTime(c.finishedAt)}`}>
+                    took {tookText(c.createdAt, c.finishedAt)}
                   </Text>
                 )}
               </Table.Td>
@@ -91,4 +93,10 @@ export function CommandHistory({ deviceId }: { deviceId: number }) {
       )}
     </Stack>
   );
+}
+
+function tookText(from: string, to: string): string {
+  const ms = Date.parse(to) - Date.parse(from);
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms / 1000);
 }

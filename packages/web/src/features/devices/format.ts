@@ -6,6 +6,17 @@ export function formatDateTime(iso: string | null, empty = '—'): string {
   return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
 }
 
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** Compact, for narrow columns: the time for today, day and time otherwise. */
+export function formatShortDateTime(iso: string | null, now = new Date(), empty = '—'): string {
+  if (!iso) return empty;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toDateString() === now.toDateString() ? timeOnly.format(date) : dayAndTime.format(date);
+}
+
 /** Server stores MACs as 12 upper-case hex digits; show them with colons. */
 export function formatMac(mac: string): string {
   const hex = mac.replace(/[^0-9a-fA-F]/g, '').toUpperCase();

@@ -38,7 +38,7 @@ export function CreatedKeysDialog({ keys, type, onClose }: CreatedKeysDialogProp
               Enroll a device with it
             </Text>
             <SecretLine
-              value={enrollCommand({ serverUrl, key: single.secret, caFingerprint: server.data?.webCaFingerprint ?? null })}
+              value={enrollCommand({ serverUrl, key: single.secret, caFingerprint: server.data?.webCaFingerprint ?? null }, true)}
               testId="enroll-command"
               label="Copy command"
             />
@@ -99,7 +99,7 @@ export function CreatedKeysDialog({ keys, type, onClose }: CreatedKeysDialogProp
 function SecretLine({ value, testId, label }: { value: string; testId: string; label: string }) {
   return (
     <Group gap={6} wrap="nowrap" align="flex-start">
-      <Code block style={{ flex: 1, wordBreak: 'break-all', whiteSpace: 'pre-wrap' }} data-testid={testId}>
+      <Code block style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }} data-testid={testId}>
         {value}
       </Code>
       <CopyIcon value={value} label={label} />

@@ -18,11 +18,12 @@ export interface EnrollCommandParts {
   stateDir?: string;
 }
 
-export function enrollCommand({ serverUrl, key, caFingerprint, stateDir = DEFAULT_STATE_DIR }: EnrollCommandParts): string {
-  const args = ['openums-agent', 'enroll', '--server', shellQuote(serverUrl), '--key', key === '<KEY>' ? key : shellQuote(key)];
-  if (caFingerprint) args.push('--ca-fingerprint', shellQuote(caFingerprint));
-  args.push('--state-dir', shellQuote(stateDir));
-  return args.join(' ');
+/** The command line; `multiline` puts each option on its own line (shell continuations), for reading. */
+export function enrollCommand({ serverUrl, key, caFingerprint, stateDir = DEFAULT_STATE_DIR }: EnrollCommandParts, multiline = false): string {
+  const options = [`--server ${shellQuote(serverUrl)}`, `--key ${key === '<KEY>' ? key : shellQuote(key)}`];
+  if (caFingerprint) options.push(`--ca-fingerprint ${shellQuote(caFingerprint)}`);
+  options.push(`--state-dir ${shellQuote(stateDir)}`);
+  return multiline ? ['openums-agent enroll', ...options].join(' \\\n  ') : ['openums-agent enroll', ...options].join(' ');
 }
 
 export function runCommand(stateDir = DEFAULT_STATE_DIR): string {

@@ -7,7 +7,7 @@ import { useServerInfo } from './queries';
 export function EnrollInstructions() {
   const server = useServerInfo();
   const fingerprint = server.data?.webCaFingerprint ?? null;
-  const command = enrollCommand({ serverUrl: serverUrlFromLocation(window.location), key: '<KEY>', caFingerprint: fingerprint });
+  const command = enrollCommand({ serverUrl: serverUrlFromLocation(window.location), key: '<KEY>', caFingerprint: fingerprint }, true);
   return (
     <Paper withBorder p="md" radius="sm" data-testid="enroll-instructions">
       <Stack gap="sm">
@@ -18,7 +18,7 @@ export function EnrollInstructions() {
           On the device (as root), with the OpenUMS agent installed, replace <Code>&lt;KEY&gt;</Code> with an enrollment key:
         </Text>
         <Group gap={6} wrap="nowrap" align="flex-start">
-          <Code block style={{ flex: 1, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid="enroll-command-template">
+          <Code block style={{ flex: 1, whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }} data-testid="enroll-command-template">
             {command}
           </Code>
           <CopyIcon value={command} label="Copy command" />

@@ -53,7 +53,7 @@ export function EnrollmentKeyTable() {
 
   return (
     <Stack gap="xs">
-      <Table.ScrollContainer minWidth={960}>
+      <Table.ScrollContainer minWidth={1200}>
         <Table striped highlightOnHover fz="sm" verticalSpacing={6} aria-label="Enrollment keys" data-testid="key-table" style={{ whiteSpace: 'nowrap' }}>
           <Table.Thead>
             <Table.Tr>
@@ -77,7 +77,7 @@ export function EnrollmentKeyTable() {
                   {displayPrefix(key.prefix)}
                 </Table.Td>
                 <Table.Td>{key.type === 'mass' ? 'Mass' : 'One-time'}</Table.Td>
-                <Table.Td>
+                <Table.Td miw={100}>
                   <Badge color={STATUS_COLOR[key.status] ?? 'gray'} variant="light" data-testid="key-status">
                     {STATUS_LABEL[key.status] ?? key.status}
                   </Badge>
