@@ -14,8 +14,9 @@ const USAGE = `Usage: openums-agent <command> [options]
   enroll    --server URL --key KEY --state-dir DIR [--ca-fingerprint sha256:…]
             [--unit-id ID] [--name NAME] [--force]
             Register this device (EST) and store its identity in DIR.
-  run       --state-dir DIR [--config FILE]
-            Keep the management channel to the server open.
+  run       --state-dir DIR [--config FILE] [--platform linux|recording] [--actions-file FILE]
+            Keep the management channel to the server open. The recording platform
+            only records commands (tests, demos).
   simulate  --server URL --key KEY --count N --state-dir DIR [--processes P]
             [--local-addresses 127.0.0.2-127.0.0.250] [--duration SECONDS]
             [--stats-interval SECONDS] [--enroll-concurrency C] [--connect-concurrency C]

@@ -32,7 +32,10 @@ describe('command-line options', () => {
   });
 
   it('parses run', () => {
-    expect(parseRunArgs(['--state-dir', '/s'])).toEqual({ stateDir: '/s', config: undefined });
+    expect(parseRunArgs(['--state-dir', '/s'])).toEqual({ stateDir: '/s', config: undefined, platform: 'linux', actionsFile: undefined });
+    expect(parseRunArgs(['--state-dir', '/s', '--platform', 'recording', '--actions-file', '/a'])).toMatchObject({ platform: 'recording', actionsFile: '/a' });
+    expect(() => parseRunArgs(['--state-dir', '/s', '--platform', 'windows'])).toThrow(/--platform/);
+    expect(() => parseRunArgs(['--state-dir', '/s', '--actions-file', '/a'])).toThrow(/recording/);
     expect(() => parseRunArgs([])).toThrow(/--state-dir is required/);
     expect(() => parseRunArgs(['--state-dir', '/s', 'extra'])).toThrow(UsageError);
   });

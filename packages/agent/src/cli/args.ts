@@ -99,11 +99,17 @@ export function parseEnrollArgs(argv: string[]): EnrollArgs {
 export interface RunArgs {
   stateDir: string;
   config?: string;
+  /** linux (default) or recording: actions are only recorded (tests, demos, CI). */
+  platform: 'linux' | 'recording';
+  actionsFile?: string;
 }
 
 export function parseRunArgs(argv: string[]): RunArgs {
-  const v = parse(argv, { 'state-dir': { type: 'string' }, config: { type: 'string' } });
-  return { stateDir: required(v, 'state-dir'), config: v.config as string | undefined };
+  const v = parse(argv, { 'state-dir': { type: 'string' }, config: { type: 'string' }, platform: { type: 'string' }, 'actions-file': { type: 'string' } });
+  const platform = (v.platform as string | undefined) ?? 'linux';
+  if (platform !== 'linux' && platform !== 'recording') throw new UsageError('--platform must be linux or recording');
+  if (v['actions-file'] !== undefined && platform !== 'recording') throw new UsageError('--actions-file needs --platform recording');
+  return { stateDir: required(v, 'state-dir'), config: v.config as string | undefined, platform, actionsFile: v['actions-file'] as string | undefined };
 }
 
 export interface SimulateArgs {

@@ -11,6 +11,7 @@ import { STATE_FILES, loadIdentity, wipeIdentity, type Identity } from '../ident
 import { createLogger, errorMessage, type Logger } from '../lib/log.js';
 import { LinuxPlatform } from '../platform/linux.js';
 import type { Platform } from '../platform/platform.js';
+import { RecordingPlatform } from '../platform/recording.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -20,12 +21,30 @@ export const RUN_EXIT = { ok: 0, error: 1, deleted: 3 } as const;
 export interface RunAgentOptions {
   stateDir: string;
   config?: string;
-  /** Tests inject a recording platform and a quiet logger. */
-  platform?: Platform;
+  /** Tests inject a platform and a quiet logger; 'recording' records actions instead of doing them. */
+  platform?: Platform | 'linux' | 'recording';
+  actionsFile?: string;
   log?: Logger;
   /** Resolving this stops the agent (besides SIGINT/SIGTERM). */
   stopSignal?: Promise<unknown>;
   handleSignals?: boolean;
+}
+
+function makePlatform(opts: RunAgentOptions, identity: Identity, allowPowerActions: boolean, log: Logger): Platform {
+  if (typeof opts.platform === 'object') return opts.platform;
+  if (opts.platform === 'recording') {
+    log.warn('recording platform: commands are recorded, nothing is executed on this machine');
+    // Nothing real happens, so power actions are "allowed" (recorded) regardless of the config.
+    const { unitId, mac } = identity.record;
+    return new RecordingPlatform({
+      unitId,
+      mac,
+      file: opts.actionsFile,
+      keep: false,
+      onAction: (a) => log.info(`recorded ${a.action}${a.text !== undefined ? `: ${a.text}` : ''}`),
+    });
+  }
+  return new LinuxPlatform({ allowPowerActions, log });
 }
 
 /** `openums-agent run`: keep the management channel up until stopped, deleted or reset. */
@@ -57,7 +76,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     url: `${wsUrlFor(record.server)}${DEVICE_WS_PATH}`,
     unitId: record.unitId,
     credentials: () => ({ cert: identity.certPem, key: identity.keyPem, ca: identity.caPem }),
-    platform: opts.platform ?? new LinuxPlatform({ allowPowerActions: config.allowPowerActions, log }),
+    platform: makePlatform(opts, identity, config.allowPowerActions, log),
     store: () => store,
     sessions,
     wheel: new TimerWheel(250),
