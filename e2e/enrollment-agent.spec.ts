@@ -57,6 +57,28 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     expect(secret.startsWith(prefix), `key ${secret} starts with the listed prefix ${prefix}`).toBe(true);
     await screenshot(page, '13-enrollment-key-list');
 
+    // --- One-time keys: a batch shows every secret once; a key can be disabled and deleted.
+    await page.getByRole('button', { name: 'New key' }).click();
+    dialog = page.getByRole('dialog', { name: 'New enrollment key' });
+    await dialog.getByLabel('Number of keys').fill('3');
+    await dialog.getByLabel('Comment').fill(`e2e batch ${suffix}`);
+    await dialog.getByRole('button', { name: 'Create keys' }).click();
+    dialog = page.getByRole('dialog', { name: '3 enrollment keys created' });
+    await expect(dialog.getByTestId('enrollment-secret')).toHaveCount(3);
+    await expect(dialog.getByRole('button', { name: 'Download as CSV' })).toBeVisible();
+    await screenshot(page, '12b-one-time-keys-created');
+    await dialog.getByRole('button', { name: 'I have saved the keys' }).click();
+    const batchRows = page.getByTestId('key-row').filter({ hasText: `e2e batch ${suffix}` });
+    await expect(batchRows).toHaveCount(3);
+    const first = batchRows.first();
+    await first.getByRole('button', { name: /^Disable key/ }).click();
+    await expect(first.getByTestId('key-status')).toHaveText('Disabled');
+    await first.getByRole('button', { name: /^Delete key/ }).click();
+    dialog = page.getByRole('dialog', { name: 'Delete enrollment key' });
+    await dialog.getByRole('button', { name: 'Delete key' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(batchRows).toHaveCount(2);
+
     const { webCaFingerprint } = await api.serverInfo();
     expect(webCaFingerprint).toMatch(/^sha256:/);
     await expect(page.getByTestId('ca-fingerprint')).toHaveText(webCaFingerprint!);

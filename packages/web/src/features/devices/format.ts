@@ -8,13 +8,15 @@ export function formatDateTime(iso: string | null, empty = '—'): string {
 
 const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-/** Compact, for narrow columns: the time for today, day and time otherwise. */
+/** Compact, for narrow columns: the time for today, day and time this year, the date otherwise. */
 export function formatShortDateTime(iso: string | null, now = new Date(), empty = '—'): string {
   if (!iso) return empty;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toDateString() === now.toDateString() ? timeOnly.format(date) : dayAndTime.format(date);
+  if (date.toDateString() === now.toDateString()) return timeOnly.format(date);
+  return date.getFullYear() === now.getFullYear() ? dayAndTime.format(date) : dateOnly.format(date);
 }
 
 /** Server stores MACs as 12 upper-case hex digits; show them with colons. */

@@ -23,7 +23,11 @@ export function CreatedKeysDialog({ keys, type, onClose }: CreatedKeysDialogProp
   return (
     <Modal opened onClose={onClose} title={title} centered size="xl" closeOnClickOutside={false} closeOnEscape={false}>
       <Stack>
-        <Alert color="orange" title="Copy the key now: it is shown only this once" data-testid="secret-warning">
+        <Alert
+          color="orange"
+          title={single ? 'Copy the key now: it is shown only this once' : 'Copy the keys now: they are shown only this once'}
+          data-testid="secret-warning"
+        >
           The server keeps only a hash of {single ? 'the key' : 'each key'}. After you close this window nobody can show{' '}
           {single ? 'it' : 'them'} again; a lost key can only be disabled and replaced by a new one. Treat {single ? 'it' : 'them'} like a
           password.
@@ -73,6 +77,18 @@ export function CreatedKeysDialog({ keys, type, onClose }: CreatedKeysDialogProp
               </Table.Tbody>
             </Table>
           </ScrollArea.Autosize>
+        )}
+        {!single && (
+          <Stack gap={6}>
+            <Text size="sm" fw={600}>
+              Enroll each device with its key
+            </Text>
+            <SecretLine
+              value={enrollCommand({ serverUrl, key: '<KEY>', caFingerprint: server.data?.webCaFingerprint ?? null }, true)}
+              testId="enroll-command"
+              label="Copy command"
+            />
+          </Stack>
         )}
         <Group justify="space-between">
           <Group gap="xs">

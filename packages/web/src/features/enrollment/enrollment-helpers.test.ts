@@ -45,3 +45,14 @@ describe('parseUnitIds', () => {
     });
   });
 });
+
+describe('formatShortDateTime', () => {
+  it('drops what the reader already knows, never the year of another year', async () => {
+    const { formatShortDateTime } = await import('../devices/format');
+    const now = new Date(2026, 10, 27, 12, 0);
+    expect(formatShortDateTime(null, now, 'Never')).toBe('Never');
+    expect(formatShortDateTime(new Date(2026, 10, 27, 9, 5).toISOString(), now)).not.toMatch(/2026|Nov/);
+    expect(formatShortDateTime(new Date(2026, 11, 4, 9, 5).toISOString(), now)).not.toMatch(/2026/);
+    expect(formatShortDateTime(new Date(2027, 10, 27, 9, 5).toISOString(), now)).toMatch(/2027/);
+  });
+});

@@ -6,7 +6,7 @@ import { deleteEnrollmentKey, setEnrollmentKeyDisabled } from '../../api/enrollm
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifyError, notifySuccess } from '../../components/notify';
-import { formatDateTime } from '../devices/format';
+import { formatDateTime, formatShortDateTime } from '../devices/format';
 import { useAllFolders } from '../devices/queries';
 import { enrollmentKeys, removeEnrollmentKey, storeEnrollmentKey, useEnrollmentKeys } from './queries';
 
@@ -53,7 +53,7 @@ export function EnrollmentKeyTable() {
 
   return (
     <Stack gap="xs">
-      <Table.ScrollContainer minWidth={1200}>
+      <Table.ScrollContainer minWidth={1000}>
         <Table striped highlightOnHover fz="sm" verticalSpacing={6} aria-label="Enrollment keys" data-testid="key-table" style={{ whiteSpace: 'nowrap' }}>
           <Table.Thead>
             <Table.Tr>
@@ -62,10 +62,8 @@ export function EnrollmentKeyTable() {
               <Table.Th>Status</Table.Th>
               <Table.Th>Uses</Table.Th>
               <Table.Th>Expires</Table.Th>
-              <Table.Th>Unit ID</Table.Th>
               <Table.Th>Folder</Table.Th>
               <Table.Th>Comment</Table.Th>
-              <Table.Th>Created</Table.Th>
               <Table.Th>Last used</Table.Th>
               <Table.Th aria-label="Actions" />
             </Table.Tr>
@@ -73,8 +71,15 @@ export function EnrollmentKeyTable() {
           <Table.Tbody>
             {rows.map((key) => (
               <Table.Tr key={key.id} data-testid="key-row" data-key-id={key.id}>
-                <Table.Td ff="monospace" title="The first characters of the key" data-testid="key-prefix">
-                  {displayPrefix(key.prefix)}
+                <Table.Td title={`Created ${formatDateTime(key.createdAt)}`}>
+                  <Text ff="monospace" size="sm" data-testid="key-prefix">
+                    {displayPrefix(key.prefix)}
+                  </Text>
+                  {key.unitId && (
+                    <Text size="xs" c="dimmed" ff="monospace" title="Only the device with this unit ID can use the key">
+                      unit {key.unitId}
+                    </Text>
+                  )}
                 </Table.Td>
                 <Table.Td>{key.type === 'mass' ? 'Mass' : 'One-time'}</Table.Td>
                 <Table.Td miw={100}>
@@ -85,16 +90,14 @@ export function EnrollmentKeyTable() {
                 <Table.Td>
                   {key.uses.toLocaleString()} / {key.maxUses === null ? '∞' : key.maxUses.toLocaleString()}
                 </Table.Td>
-                <Table.Td>{formatDateTime(key.expiresAt, 'Never')}</Table.Td>
-                <Table.Td ff="monospace">{key.unitId ?? '—'}</Table.Td>
+                <Table.Td title={formatDateTime(key.expiresAt, 'Never')}>{formatShortDateTime(key.expiresAt, undefined, 'Never')}</Table.Td>
                 <Table.Td maw={200} style={{ overflow: 'hidden', textOverflow: 'ellipsis' }} title={key.folderId === null ? undefined : folders.index.path(key.folderId)}>
                   {key.folderId === null ? 'Top level' : folders.index.path(key.folderId)}
                 </Table.Td>
                 <Table.Td maw={240} style={{ overflow: 'hidden', textOverflow: 'ellipsis' }} title={key.comment ?? undefined}>
                   {key.comment ?? '—'}
                 </Table.Td>
-                <Table.Td>{formatDateTime(key.createdAt)}</Table.Td>
-                <Table.Td>{formatDateTime(key.lastUsedAt, 'Never')}</Table.Td>
+                <Table.Td title={formatDateTime(key.lastUsedAt, 'Never')}>{formatShortDateTime(key.lastUsedAt, undefined, 'Never')}</Table.Td>
                 <Table.Td>
                   <Group gap={4} wrap="nowrap" justify="flex-end">
                     <ToggleDisabledButton enrollmentKey={key} />
