@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Locator } from '@playwright/test';
 import { AgentProcess } from './agent-process';
 import { admin, expect, screenshot, test, uniqueSuffix } from './fixtures';
 
@@ -27,10 +28,22 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect(page.getByTestId('enroll-instructions')).toContainText('openums-agent enroll');
     await expect(page.getByTestId('auto-registration')).toContainText('Off');
     await screenshot(page, '10-enrollment-keys');
+    let dialog: Locator;
+
+    // --- Automatic registration: turning it on asks first and then warns while it is on.
+    const auto = page.getByTestId('auto-registration');
+    await auto.getByLabel('Let devices register without an enrollment key').click();
+    dialog = page.getByRole('dialog', { name: 'Turn on automatic registration?' });
+    await dialog.getByRole('button', { name: 'Turn on' }).click();
+    await expect(auto.getByTestId('auto-registration-warning')).toBeVisible();
+    await screenshot(page, '10b-auto-registration-on');
+    await auto.getByLabel('Let devices register without an enrollment key').click();
+    await expect(auto.getByTestId('auto-registration-warning')).toBeHidden();
+    await expect(auto).toContainText('Off');
 
     // --- A mass key that puts devices into the new folder; the secret is shown once.
     await page.getByRole('button', { name: 'New key' }).click();
-    let dialog = page.getByRole('dialog', { name: 'New enrollment key' });
+    dialog = page.getByRole('dialog', { name: 'New enrollment key' });
     await dialog.getByText('Mass key', { exact: true }).click();
     await dialog.getByLabel('Maximum enrollments').fill('5');
     await dialog.getByLabel('Put enrolled devices in').click();
