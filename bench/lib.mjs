@@ -112,12 +112,12 @@ export function freePort() {
 }
 
 /** Starts `openums server` as its own process; resolves when check-status says ok. */
-export async function startServer(target, { password = 'bench-password' } = {}) {
-  const port = await freePort();
+export async function startServer(target, { password = 'bench-password', port: fixedPort, env = {} } = {}) {
+  const port = fixedPort ?? (await freePort());
   const t0 = performance.now();
   const args = [...(process.env.OPENUMS_BENCH_NODE_ARGS ? process.env.OPENUMS_BENCH_NODE_ARGS.split(' ') : []), join(root, 'packages/server/bin/openums.js'), 'server', '--data-dir', target.dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'];
   if (target.databaseUrl) args.push('--database-url', target.databaseUrl);
-  const child = spawn(process.execPath, args, { env: { ...process.env, OPENUMS_ADMIN_PASSWORD: password }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, OPENUMS_ADMIN_PASSWORD: password }, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   let ca = null;
   for (;;) {
@@ -132,11 +132,15 @@ export async function startServer(target, { password = 'bench-password' } = {}) 
     await new Promise((r) => setTimeout(r, 20));
   }
   const startupMs = performance.now() - t0;
-  const server = { port, ca, child, startupMs, pid: child.pid };
+  const server = { port, ca, child, startupMs, pid: child.pid, startedAt: t0 };
   const login = await call(server, 'POST', '/api/v1/auth/login', { username: 'admin', password });
   server.token = JSON.parse(login.body).token;
   server.stop = async () => {
     child.kill('SIGTERM');
+    await exited;
+  };
+  server.kill9 = async () => {
+    child.kill('SIGKILL');
     await exited;
   };
   return server;

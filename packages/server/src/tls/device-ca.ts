@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import { createPrivateKey, webcrypto, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { SettingsRepository } from '../modules/server-info/settings.repository.js';
-import { createCa, importKeyPem, type KeyAndCert } from './pki.js';
+import { createCa, type KeyAndCert } from './pki.js';
+import { issueCertificate, subjectNameOf, tlv } from './der.js';
 
 const DAY = 86_400_000;
 export const DEVICE_CN_PREFIX = 'device-';
@@ -17,14 +18,18 @@ export class DeviceCa {
   readonly certPem: string;
   readonly cert: NodeX509;
   private readonly caCert: x509.X509Certificate;
-  private signingKey: Promise<CryptoKey> | null = null;
   /** Extensions every device certificate carries, built once (the AKI needs a hash of the CA key). */
   private fixedExtensions: Promise<x509.Extension[]> | null = null;
 
-  private constructor(private readonly pair: KeyAndCert) {
+  private readonly caKey: KeyObject;
+  private readonly issuerName: Buffer;
+
+  private constructor(pair: KeyAndCert) {
     this.certPem = pair.certPem;
     this.cert = new NodeX509(pair.certPem);
     this.caCert = new x509.X509Certificate(pair.certPem);
+    this.caKey = createPrivateKey(pair.keyPem);
+    this.issuerName = subjectNameOf(this.cert.raw);
   }
 
   static async load(settings: SettingsRepository, box: SecretBox): Promise<DeviceCa> {
@@ -47,30 +52,34 @@ export class DeviceCa {
     return new DeviceCa({ certPem, keyPem: box.open(sealedKey) });
   }
 
-  /** Issues a client certificate that names the device id; returns PEM, serial and expiry. */
-  async issueDeviceCert(deviceId: number, publicKey: x509.PublicKey, days: number, now = Date.now()) {
-    this.signingKey ??= importKeyPem(this.pair.keyPem);
+  /**
+   * Issues a client certificate naming the device id for the public key of a verified
+   * request (SubjectPublicKeyInfo DER); returns DER, PEM, serial and expiry.
+   */
+  async issueDeviceCert(deviceId: number, spki: Buffer, days: number, now = Date.now()) {
     this.fixedExtensions ??= (async () => [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
       await x509.AuthorityKeyIdentifierExtension.create(this.caCert),
     ])();
+    const extensions = (await this.fixedExtensions).map((e) => Buffer.from(e.rawData));
     const serial = randomSerial();
     // Whole seconds: X.509 times have no milliseconds, and the stored expiry must match.
     const notAfter = Math.floor((now + days * DAY) / 1000) * 1000;
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial,
-      subject: `CN=${DEVICE_CN_PREFIX}${deviceId}, O=OpenUMS devices`,
-      issuer: this.caCert.subject,
-      notBefore: new Date(now - 5 * 60_000),
-      notAfter: new Date(notAfter),
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      publicKey,
-      signingKey: await this.signingKey,
-      extensions: await this.fixedExtensions,
+    const der = issueCertificate({
+      serialHex: serial,
+      issuerName: this.issuerName,
+      commonName: `${DEVICE_CN_PREFIX}${deviceId}`,
+      organization: 'OpenUMS devices',
+      notBefore: Math.floor((now - 5 * 60_000) / 1000) * 1000,
+      notAfter,
+      spki,
+      extensions,
+      caKey: this.caKey,
     });
-    return { pem: cert.toString('pem'), der: Buffer.from(cert.rawData), serial: serial.toUpperCase(), expiresAt: notAfter };
+    const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+    return { pem, der, serial: serial.toUpperCase(), expiresAt: notAfter };
   }
 
   /** PKCS#7 certs-only, base64 (EST's wire format for certificates). */
@@ -97,16 +106,6 @@ export class DeviceCa {
  * DER-encoded by hand: the generic ASN.1 library took ~3.5 ms per enrollment for this.
  */
 export function certsOnlyPkcs7(certs: Buffer[]): Buffer {
-  const tlv = (tag: number, ...parts: Buffer[]) => {
-    const body = Buffer.concat(parts);
-    const len = body.length;
-    const head =
-      len < 0x80 ? Buffer.from([tag, len])
-      : len < 0x100 ? Buffer.from([tag, 0x81, len])
-      : len < 0x10000 ? Buffer.from([tag, 0x82, len >> 8, len & 0xff])
-      : Buffer.from([tag, 0x83, len >> 16, (len >> 8) & 0xff, len & 0xff]);
-    return Buffer.concat([head, body]);
-  };
   const OID_SIGNED_DATA = Buffer.from('06092a864886f70d010702', 'hex');
   const OID_DATA = Buffer.from('06092a864886f70d010701', 'hex');
   const signedData = tlv(
@@ -127,4 +126,3 @@ function randomSerial(): string {
   b[0] = (b[0]! & 0x3f) | 0x40;
   return Buffer.from(b).toString('hex');
 }
-type CryptoKey = webcrypto.CryptoKey;

@@ -148,6 +148,26 @@ describe.each(DIALECTS)('device channel over real mTLS (%s)', (dialect) => {
     expect(found.body.items).toHaveLength(0);
   });
 
+  it('does not let a mass key take over an enrolled device; a key bound to its unit id may', async () => {
+    const { id, creds, mac, dev } = await onlineDevice();
+    dev.close();
+    const [mass] = await newKey({ type: 'mass' });
+    const takeover = await enroll(t, mass!.secret, { unitId: mac, mac });
+    expect(takeover.status).toBe(409);
+    expect(JSON.parse(takeover.body).error.code).toBe('DEVICE_ALREADY_ENROLLED');
+    expect((await api('GET', '/api/v1/enrollment-keys')).body.items.find((k: any) => k.id === mass!.id).uses).toBe(0);
+
+    const [bound] = await newKey({ type: 'one-time', unitIds: [mac] });
+    const again = await enroll(t, bound!.secret, { unitId: mac, mac });
+    expect(again.status).toBe(200);
+    expect(again.certPem).toContain(`BEGIN CERTIFICATE`);
+    const { X509Certificate } = await import('node:crypto');
+    expect(new X509Certificate(again.certPem!).subject).toContain(`CN=device-${id}`);
+    // The old certificate is no longer accepted.
+    const old = (await TestDevice.connect(t, creds)) as TestDevice;
+    expect((await old.waitClosed()).code).toBe(4001);
+  });
+
   it('rate-limits repeated failed enrollments from one address with 429', async () => {
     let last = 0;
     for (let i = 0; i < 25 && last !== 429; i++) {

@@ -56,14 +56,14 @@ export class DevicesRepository {
   };
 
   /** A device enrolling with this unit id or MAC already has a record (inventory or earlier enrollment). */
-  findDeviceIdForEnrollment = async (unitId: string, mac: string, db: Db = this.db): Promise<number | undefined> => {
+  findDeviceForEnrollment = async (unitId: string, mac: string, db: Db = this.db): Promise<{ id: number; cert_serial: string | null } | undefined> => {
     const r = await db
       .selectFrom('devices')
-      .select('id')
+      .select(['id', 'cert_serial'])
       .where((eb) => eb.or([eb('unit_id', '=', unitId), eb('mac', '=', mac)]))
       .orderBy('id')
       .executeTakeFirst();
-    return r && Number(r.id);
+    return r && { id: Number(r.id), cert_serial: r.cert_serial };
   };
 
   /** The serial of the certificate a device may currently use (null: none, revoked). */

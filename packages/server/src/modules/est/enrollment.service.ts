@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { DerError, parseAndVerifyCsr, type ParsedCsr } from '../../tls/der.js';
 import { ErrorCode, type EnrollDeviceInfo } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -12,7 +11,7 @@ import type { EnrollmentKeysService } from '../enrollment/enrollment-keys.servic
 
 export interface EnrollResult {
   deviceId: number;
-  certPem: string;
+  certDer: Buffer;
 }
 
 /**
@@ -39,7 +38,7 @@ export class EnrollmentService {
       const seconds = Math.ceil(wait / 1000);
       throw new AppError(ErrorCode.RateLimited, `Too many failed enrollments; try again in ${seconds} s`, { retryAfterSeconds: seconds }, { 'retry-after': String(seconds) });
     }
-    const csr = await parseCsr(opts.csrBase64, opts.info.unitId);
+    const csr = parseCsr(opts.csrBase64, opts.info.unitId);
     const settings = opts.key ? null : await this.keys.getSettings();
     if (!opts.key && !settings?.autoRegistration) {
       this.limiter.fail(limitKey);
@@ -50,12 +49,14 @@ export class EnrollmentService {
     try {
       const result = await this.db.transaction().execute(async (trx) => {
         let folderId: number | null = settings?.autoRegistrationFolderId ?? null;
+        let boundToThisUnit = false;
         if (opts.key) {
           const check = await this.keys.checkKey(opts.key, opts.info.unitId, trx);
           if (!check.ok || !(await this.keys.consume(check.key, trx))) {
             throw new AppError(ErrorCode.EnrollmentKeyInvalid, `Enrollment key refused: ${check.ok ? 'key is used' : check.reason}`);
           }
           folderId = check.key.folder_id === null ? null : Number(check.key.folder_id);
+          boundToThisUnit = check.key.unit_id !== null;
         }
         const facts = {
           unit_id: opts.info.unitId,
@@ -66,13 +67,22 @@ export class EnrollmentService {
           serial_lc: opts.info.serial?.toLowerCase() ?? null,
           last_ip: opts.lastIp,
         };
-        let deviceId = await this.devices.findDeviceIdForEnrollment(opts.info.unitId, mac, trx);
+        const existing = await this.devices.findDeviceForEnrollment(opts.info.unitId, mac, trx);
+        // Taking over a record that still has a valid certificate would let anyone holding a
+        // mass key impersonate that device: only a key bound to this unit id may do it.
+        if (existing && existing.cert_serial !== null && !boundToThisUnit) {
+          throw new AppError(
+            ErrorCode.DeviceAlreadyEnrolled,
+            `A device with unit id ${opts.info.unitId} or MAC ${mac} is already enrolled; delete it, reset it, or use a one-time key bound to its unit id`,
+          );
+        }
+        let deviceId = existing?.id;
         if (deviceId === undefined) {
           deviceId = await this.devices.insertDevice(newDeviceRow({ mac, name: `ITC${mac}`, folderId, now, ...facts }), trx);
         }
-        const cert = await this.ca.issueDeviceCert(deviceId, csr.publicKey, this.certDays, now);
+        const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, now);
         await this.devices.updateDevice(deviceId, { ...facts, mac, cert_serial: cert.serial, cert_expires_at: cert.expiresAt }, trx);
-        return { deviceId, certPem: cert.pem };
+        return { deviceId, certDer: cert.der };
       });
       this.limiter.succeed(limitKey);
       this.events.publish({ type: 'device.changed', deviceId: result.deviceId });
@@ -85,38 +95,27 @@ export class EnrollmentService {
 
   /** Renewal over mutual TLS: the device already proved its current certificate. */
   async reenroll(deviceId: number, csrBase64: string): Promise<EnrollResult> {
-    const csr = await parseCsr(csrBase64, null);
-    const cert = await this.ca.issueDeviceCert(deviceId, csr.publicKey, this.certDays, this.clock.now());
+    const csr = parseCsr(csrBase64, null);
+    const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, this.clock.now());
     if (!(await this.devices.updateDevice(deviceId, { cert_serial: cert.serial, cert_expires_at: cert.expiresAt }))) {
       throw new AppError(ErrorCode.ClientCertificateInvalid, 'The device no longer exists');
     }
-    return { deviceId, certPem: cert.pem };
+    return { deviceId, certDer: cert.der };
   }
 }
 
 /** A PKCS#10 request: well-formed, self-signed correctly, ECDSA P-256, CN = unit id. */
-async function parseCsr(base64: string, unitId: string | null): Promise<x509.Pkcs10CertificateRequest> {
+function parseCsr(base64: string, unitId: string | null): ParsedCsr {
   const bad = (why: string) => new AppError(ErrorCode.CsrInvalid, `Certificate request refused: ${why}`);
-  let csr: x509.Pkcs10CertificateRequest;
+  const der = Buffer.from(base64.replace(/\s+/g, ''), 'base64');
+  if (der.length < 64 || der.length > 8192) throw bad('body is not a base64 DER PKCS#10 request');
+  let csr: ParsedCsr;
   try {
-    const der = Buffer.from(base64.replace(/\s+/g, ''), 'base64');
-    if (der.length < 64 || der.length > 8192) throw new Error('size');
-    csr = new x509.Pkcs10CertificateRequest(der);
-  } catch {
-    throw bad('body is not a base64 DER PKCS#10 request');
+    csr = parseAndVerifyCsr(der);
+  } catch (err) {
+    if (err instanceof DerError) throw bad(err.message === 'signature does not verify' ? 'signature does not verify (tampered request)' : err.message);
+    throw err;
   }
-  let valid = false;
-  try {
-    valid = await csr.verify();
-  } catch {
-    valid = false;
-  }
-  if (!valid) throw bad('signature does not verify (tampered request)');
-  const alg = csr.publicKey.algorithm as { name?: string; namedCurve?: string };
-  if (alg.name !== 'ECDSA' || alg.namedCurve !== 'P-256') throw bad('key must be ECDSA P-256');
-  if (unitId !== null) {
-    const cn = csr.subjectName.getField('CN')[0];
-    if (cn !== unitId) throw bad(`subject CN must be the unit id ${unitId}`);
-  }
+  if (unitId !== null && csr.commonName !== unitId) throw bad(`subject CN must be the unit id ${unitId}`);
   return csr;
 }

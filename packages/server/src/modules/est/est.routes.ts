@@ -3,7 +3,7 @@ import { EST_BASE_PATH, ENROLL_INFO_HEADER, EnrollDeviceInfo, ErrorCode } from '
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../lib/fastify.js';
 import { AppError } from '../../lib/errors.js';
-import { DeviceCa } from '../../tls/device-ca.js';
+import { certsOnlyPkcs7, DeviceCa } from '../../tls/device-ca.js';
 import type { EnrollmentService } from './enrollment.service.js';
 
 const PKCS7 = 'application/pkcs7-mime; smime-type=certs-only';
@@ -62,7 +62,7 @@ export function estRoutes(app: App, enrollment: () => EnrollmentService, ca: Dev
         lastIp: req.ip.replace(/^::ffff:/, ''),
       });
       req.log.info({ deviceId: r.deviceId }, 'device enrolled');
-      return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(DeviceCa.pkcs7([r.certPem]));
+      return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(certsOnlyPkcs7([r.certDer]).toString('base64'));
     },
   });
 
@@ -72,7 +72,7 @@ export function estRoutes(app: App, enrollment: () => EnrollmentService, ca: Dev
     handler: async (req, reply) => {
       if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
       const r = await enrollment().reenroll(req.device!.deviceId, req.body);
-      return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(DeviceCa.pkcs7([r.certPem]));
+      return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(certsOnlyPkcs7([r.certDer]).toString('base64'));
     },
   });
 }
