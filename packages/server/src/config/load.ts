@@ -31,6 +31,7 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (v: string) => un
   OPENUMS_HEARTBEAT_SECONDS: { path: ['gateway', 'heartbeatSeconds'], parse: numberOrText },
   OPENUMS_HEARTBEAT_OFFSET_SECONDS: { path: ['gateway', 'heartbeatOffsetSeconds'], parse: numberOrText },
   OPENUMS_PING_INTERVAL_SECONDS: { path: ['gateway', 'pingIntervalSeconds'], parse: numberOrText },
+  OPENUMS_PONG_TIMEOUT_SECONDS: { path: ['gateway', 'pongTimeoutSeconds'], parse: numberOrText },
   OPENUMS_MAX_HANDSHAKES: { path: ['gateway', 'maxHandshakesInProgress'], parse: numberOrText },
   OPENUMS_CLIENT_CERT_FORWARDING: { path: ['clientCertForwarding', 'enabled'], parse: (v) => (v === 'true' ? true : v === 'false' ? false : v) },
   OPENUMS_CLIENT_CERT_HEADER: { path: ['clientCertForwarding', 'header'], parse: (v) => v },

@@ -7,7 +7,8 @@ export class DeviceConnection implements DeviceChannel {
   readonly inflight = new Map<number, CommandName>();
   helloReceived = false;
   unitId = '';
-  alive = true;
+  /** When the unanswered ping was sent, or null when the last ping was answered. */
+  pingSentAt: number | null = null;
   invalidMessages = 0;
   private tokens: number;
   private lastRefill: number;
@@ -47,17 +48,20 @@ export class DeviceConnection implements DeviceChannel {
     setTimeout(() => this.ws.terminate(), 5_000).unref();
   }
 
-  /** Server pings; a device that missed a whole interval's pong is cut off. */
-  startPings(intervalMs: number, onDead: () => void): void {
-    this.ws.on('pong', () => (this.alive = true));
+  /**
+   * Pings every intervalMs; `onPing`/`onPong` let the gateway track unanswered pings in one
+   * place (a single sweep enforces the pong deadline instead of a timer per ping).
+   */
+  startPings(intervalMs: number, onPing: (c: DeviceConnection) => void, onPong: (c: DeviceConnection) => void): void {
+    this.ws.on('pong', () => {
+      this.pingSentAt = null;
+      onPong(this);
+    });
     this.pingTimer = setInterval(() => {
-      if (!this.alive) {
-        onDead();
-        this.ws.terminate();
-        return;
-      }
-      this.alive = false;
+      if (this.pingSentAt !== null) return; // still waiting; the sweep decides
+      this.pingSentAt = Date.now();
       this.ws.ping();
+      onPing(this);
     }, intervalMs);
     this.pingTimer.unref();
   }

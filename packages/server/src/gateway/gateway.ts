@@ -46,6 +46,9 @@ export class DeviceGateway {
   private closing = false;
   /** Every open channel, with or without hello, so shutdown can close them all. */
   private readonly open = new Set<DeviceConnection>();
+  /** Channels with a ping in flight; swept for missed pong deadlines. */
+  private readonly awaitingPong = new Set<DeviceConnection>();
+  private sweeper: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: GatewayDeps) {
@@ -60,6 +63,18 @@ export class DeviceGateway {
       this.d.metrics.tlsHandshakes.inc({ kind: tls.isSessionReused() ? 'resumed' : 'full' });
     });
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(req, socket, head));
+    const timeoutMs = this.d.config.gateway.pongTimeoutSeconds * 1000;
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const conn of this.awaitingPong) {
+        if (conn.pingSentAt !== null && now - conn.pingSentAt > timeoutMs) {
+          this.awaitingPong.delete(conn);
+          this.d.metrics.deviceMessageErrors.inc({ reason: 'ping-timeout' });
+          conn.ws.terminate();
+        }
+      }
+    }, 250);
+    this.sweeper.unref();
     this.unsubscribe = this.d.events.subscribe((e) => {
       if (e.type === 'device.deleted') {
         this.d.registry.get(e.deviceId)?.close(CloseCode.Deleted, { t: 'bye', code: DeviceErrorCode.DeviceDeleted, message: 'this device was deleted on the server' });
@@ -71,6 +86,7 @@ export class DeviceGateway {
   async shutdown(): Promise<void> {
     this.closing = true;
     this.unsubscribe?.();
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const conn of [...this.open]) {
       conn.send({ t: 'bye', code: DeviceErrorCode.ServerShutdown, message: 'server is shutting down', retryAfterSeconds: 5 });
       conn.ws.close(CloseCode.GoingAway, DeviceErrorCode.ServerShutdown);
@@ -147,11 +163,16 @@ export class DeviceGateway {
     });
     ws.on('close', () => {
       this.open.delete(conn);
+      this.awaitingPong.delete(conn);
       clearTimeout(helloTimer);
       conn.stopPings();
       if (this.d.registry.delete(conn)) this.d.presence.offline(deviceId, ip);
     });
-    conn.startPings(gateway.pingIntervalSeconds * 1000, () => this.d.metrics.deviceMessageErrors.inc({ reason: 'ping-timeout' }));
+    conn.startPings(
+      gateway.pingIntervalSeconds * 1000,
+      (c) => this.awaitingPong.add(c),
+      (c) => this.awaitingPong.delete(c),
+    );
   }
 
   private async onMessage(conn: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> {

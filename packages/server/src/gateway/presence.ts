@@ -1,4 +1,4 @@
-import type { SystemInfo } from '@openums/protocol';
+import type { LiveEvent, SystemInfo } from '@openums/protocol';
 import type { Db } from '../db/database.js';
 import type { DevicePatch } from '../modules/devices/devices.repository.js';
 import { BatchWriter } from '../lib/batch-writer.js';
@@ -13,6 +13,8 @@ import type { Metrics } from '../modules/monitoring/metrics.js';
  */
 export class PresenceService {
   private readonly writer: BatchWriter<number, DevicePatch>;
+  /** Events waiting for their device's row to be written (latest per device). */
+  private readonly pendingEvents = new Map<number, LiveEvent[]>();
 
   constructor(
     private readonly db: Db,
@@ -23,7 +25,12 @@ export class PresenceService {
     log: Logger | null,
     flushMs: number,
   ) {
-    this.writer = new BatchWriter('presence', (batch) => this.write(batch), flushMs, log);
+    this.writer = new BatchWriter('presence', (batch) => this.write(batch), flushMs, log, 1000, (batch) => {
+      for (const [id] of batch) {
+        for (const e of this.pendingEvents.get(id) ?? []) this.events.publish(e);
+        this.pendingEvents.delete(id);
+      }
+    });
   }
 
   start(): void {
@@ -64,7 +71,8 @@ export class PresenceService {
       sysinfo_at: now,
     });
     this.metrics.devicesConnected.inc();
-    this.events.publish({ type: 'device.presence', deviceId, online: true, lastContact: new Date(now).toISOString(), lastIp: ip });
+    this.later(deviceId, { type: 'device.presence', deviceId, online: true, lastContact: new Date(now).toISOString(), lastIp: ip });
+    this.later(deviceId, { type: 'device.changed', deviceId });
   }
 
   touch(deviceId: number): void {
@@ -80,14 +88,23 @@ export class PresenceService {
       last_boot: system.bootTime || null,
       network_name: system.hostname,
     });
-    this.events.publish({ type: 'device.changed', deviceId });
+    this.later(deviceId, { type: 'device.changed', deviceId });
   }
 
   offline(deviceId: number, ip: string): void {
     const now = this.clock.now();
     this.writer.update(deviceId, { online: 0, connected_server: null, last_contact: now });
     this.metrics.devicesConnected.dec();
-    this.events.publish({ type: 'device.presence', deviceId, online: false, lastContact: new Date(now).toISOString(), lastIp: ip });
+    this.later(deviceId, { type: 'device.presence', deviceId, online: false, lastContact: new Date(now).toISOString(), lastIp: ip });
+  }
+
+  /** Publishes `event` after the device's pending row changes are committed. */
+  private later(deviceId: number, event: LiveEvent): void {
+    const list = this.pendingEvents.get(deviceId) ?? [];
+    // Only the newest presence and one "changed" per device matter to a reader.
+    const kept = list.filter((e) => e.type !== event.type);
+    kept.push(event);
+    this.pendingEvents.set(deviceId, kept);
   }
 
   private async write(batch: Array<[number, DevicePatch]>): Promise<void> {

@@ -16,6 +16,8 @@ export class BatchWriter<K, P extends object> {
     private readonly intervalMs: number,
     private readonly log: Logger | null,
     private readonly maxBatch = 1000,
+    /** Runs after a batch is committed: events go out only once readers can see the change. */
+    private readonly afterWrite: ((batch: Array<[K, P]>) => void) | null = null,
   ) {}
 
   start(): void {
@@ -55,6 +57,7 @@ export class BatchWriter<K, P extends object> {
       for (const [k] of batch) this.pending.delete(k);
       try {
         await this.write(batch);
+        this.afterWrite?.(batch);
       } catch (err) {
         // Put the batch back (newer patches win) and retry on the next tick.
         for (const [k, p] of batch) {

@@ -114,6 +114,25 @@ describe.each(DIALECTS)('openums server over real HTTPS (%s)', (dialect) => {
   });
 });
 
+describe('restart while the old process still holds the port', () => {
+  it('retries binding until the port is free', async () => {
+    const port = await freePort();
+    const holder = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => holder.once('listening', r));
+    setTimeout(() => holder.close(), 1_000);
+    const dataDir = mkdtempSync(join(tmpdir(), 'openums-bind-'));
+    const started = Date.now();
+    const server = await startServer(loadConfig({ env: {}, flags: { dataDir, port, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 10 } }), {});
+    try {
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect((server.built.app.server.address() as { port: number }).port).toBe(port);
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('openums CLI', () => {
   it('stops with a message naming a bad setting', () => {
     const r = spawnSync(process.execPath, [BIN, 'server', '--port', 'abc', '--data-dir', mkdtempSync(join(tmpdir(), 'openums-cli-'))], {

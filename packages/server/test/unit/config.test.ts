@@ -18,6 +18,11 @@ describe('configuration', () => {
     expect(Object.isFrozen(c) && Object.isFrozen(c.tls)).toBe(true);
   });
 
+  it('notices a vanished device within 10 s with the default ping settings', () => {
+    const { gateway } = loadConfig({ env: {} });
+    expect(gateway.pingIntervalSeconds + gateway.pongTimeoutSeconds).toBeLessThanOrEqual(10);
+  });
+
   it('layers file < environment < flags', () => {
     const f = file(JSON.stringify({ port: 9000, logLevel: 'debug', tls: { extraNames: ['ums.example.org'] } }));
     const c = loadConfig({ file: f, env: { OPENUMS_PORT: '9100', OPENUMS_DATABASE_URL: 'postgres://db/ums' }, flags: { port: 9200 } });

@@ -6,6 +6,7 @@ import {
   type CommandName,
   type CommandState,
   type SendCommandRequest,
+  type LiveEvent,
 } from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
@@ -31,6 +32,8 @@ export class CommandsService {
   private readonly writer: BatchWriter<number, CommandPatch>;
   private expiryTimer: NodeJS.Timeout | null = null;
   private resultHook: ResultHook | null = null;
+  /** The newest state event of each command, published once its row is written. */
+  private readonly pendingEvents = new Map<number, LiveEvent & { type: 'command.changed' }>();
 
   constructor(
     private readonly repo: CommandsRepository,
@@ -41,7 +44,13 @@ export class CommandsService {
     log: Logger | null,
     flushMs = 250,
   ) {
-    this.writer = new BatchWriter('command-states', (b) => this.repo.updateCommands(b), flushMs, log);
+    this.writer = new BatchWriter('command-states', (b) => this.repo.updateCommands(b), flushMs, log, 1000, (batch) => {
+      for (const [id] of batch) {
+        const e = this.pendingEvents.get(id);
+        if (e) this.events.publish(e);
+        this.pendingEvents.delete(id);
+      }
+    });
   }
 
   onResult(hook: ResultHook): void {
@@ -130,7 +139,7 @@ export class CommandsService {
     channel.inflight.set(id, command);
     if (state === 'queued') {
       this.writer.update(id, { state: 'sent', sent_at: now });
-      this.events.publish({ type: 'command.changed', id, deviceId, state: 'sent', message: null });
+      this.pendingEvents.set(id, { type: 'command.changed', id, deviceId, state: 'sent', message: null });
     }
     return true;
   }
@@ -139,7 +148,7 @@ export class CommandsService {
   acknowledge(deviceId: number, inflight: Map<number, CommandName>, id: number): boolean {
     if (!inflight.has(id)) return false;
     this.writer.update(id, { state: 'acknowledged', acknowledged_at: this.clock.now() });
-    this.events.publish({ type: 'command.changed', id, deviceId, state: 'acknowledged', message: null });
+    this.pendingEvents.set(id, { type: 'command.changed', id, deviceId, state: 'acknowledged', message: null });
     return true;
   }
 
@@ -149,7 +158,7 @@ export class CommandsService {
     inflight.delete(id);
     const state = ok ? 'succeeded' : 'failed';
     this.writer.update(id, { state, finished_at: this.clock.now(), message });
-    this.events.publish({ type: 'command.changed', id, deviceId, state, message });
+    this.pendingEvents.set(id, { type: 'command.changed', id, deviceId, state, message });
     if (this.resultHook) await this.resultHook(deviceId, command, ok);
     return true;
   }
