@@ -127,6 +127,10 @@ try {
   const m1 = await metrics(server);
   result.serverRssMb = c1.rssMb;
   result.steadyCpuPercent = Math.round(((c1.cpuSeconds - c0.cpuSeconds) / steadySeconds) * 1000) / 10;
+  result.steadyCpuSplit = {
+    userPercent: Math.round(((c1.userSeconds - c0.userSeconds) / steadySeconds) * 1000) / 10,
+    kernelPercent: Math.round(((c1.systemSeconds - c0.systemSeconds) / steadySeconds) * 1000) / 10,
+  };
   result.steadyHeartbeats = m1.heartbeats - m0.heartbeats;
   result.heartbeatP99Ms = p99(m0.heartbeatBuckets, m1.heartbeatBuckets);
   log(`steady: cpu ${result.steadyCpuPercent}% rss ${result.serverRssMb} MB heartbeat p99 ${result.heartbeatP99Ms} ms`);

@@ -204,7 +204,7 @@ export function procStats(pid) {
   const ticks = 100;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / ticks, rssMb: Math.round(rssKb / 1024) };
+  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / ticks, userSeconds: Number(stat[11]) / ticks, systemSeconds: Number(stat[12]) / ticks, rssMb: Math.round(rssKb / 1024) };
 }
 
 /**

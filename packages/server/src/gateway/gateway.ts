@@ -64,9 +64,18 @@ export class DeviceGateway {
     });
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(req, socket, head));
     const timeoutMs = this.d.config.gateway.pongTimeoutSeconds * 1000;
+    let lastSweep = Date.now();
     this.sweeper = setInterval(() => {
       const now = Date.now();
+      // After a stall of our own (a handshake burst can block the loop for seconds), pongs may be
+      // waiting unread in socket buffers: restart the deadlines rather than cut devices off.
+      const stalled = now - lastSweep > 1_000;
+      lastSweep = now;
       for (const conn of this.awaitingPong) {
+        if (stalled) {
+          conn.pingSentAt = now;
+          continue;
+        }
         if (conn.pingSentAt !== null && now - conn.pingSentAt > timeoutMs) {
           this.awaitingPong.delete(conn);
           this.d.metrics.deviceMessageErrors.inc({ reason: 'ping-timeout' });
@@ -177,6 +186,11 @@ export class DeviceGateway {
 
   private async onMessage(conn: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> {
     const started = performance.now();
+    // Any message proves the device is alive, like a pong.
+    if (conn.pingSentAt !== null) {
+      conn.pingSentAt = null;
+      this.awaitingPong.delete(conn);
+    }
     const m = this.d.metrics;
     if (!conn.takeToken(this.d.clock.now())) {
       m.deviceMessageErrors.inc({ reason: 'rate-limited' });

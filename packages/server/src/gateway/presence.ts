@@ -107,9 +107,24 @@ export class PresenceService {
     this.pendingEvents.set(deviceId, kept);
   }
 
+  /**
+   * Heartbeat-only changes (the bulk) become one statement per batch: last contact is stored
+   * with the precision of the flush interval. Other changes are written row by row.
+   */
   private async write(batch: Array<[number, DevicePatch]>): Promise<void> {
+    const touched: number[] = [];
+    let latest = 0;
+    const rest: Array<[number, DevicePatch]> = [];
+    for (const entry of batch) {
+      const patch = entry[1];
+      if (patch.last_contact !== undefined && Object.keys(patch).length === 1) {
+        touched.push(entry[0]);
+        latest = Math.max(latest, patch.last_contact);
+      } else rest.push(entry);
+    }
     await this.db.transaction().execute(async (trx) => {
-      for (const [id, patch] of batch) await trx.updateTable('devices').set(patch).where('id', '=', id).execute();
+      if (touched.length) await trx.updateTable('devices').set({ last_contact: latest }).where('id', 'in', touched).execute();
+      for (const [id, patch] of rest) await trx.updateTable('devices').set(patch).where('id', '=', id).execute();
     });
   }
 }
