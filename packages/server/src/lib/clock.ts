@@ -4,4 +4,32 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => Date.now() };
 
-export const toIso = (ms: number | null | undefined): string | null => (ms ? new Date(ms).toISOString() : null);
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * Epoch ms → `YYYY-MM-DDTHH:MM:SS.sssZ`, like Date#toISOString for years 1970–9999 but without
+ * allocating a Date (it was ~17 % of the CPU of a 100-device page: three times per row).
+ * Civil-from-days after H. Hinnant's algorithm.
+ */
+export function toIso(ms: number | null | undefined): string | null {
+  if (!ms) return null;
+  if (ms < 0 || ms >= 253402300800000) return new Date(ms).toISOString();
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const sec = Math.floor(rest / 1000);
+  return `${y}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(rest - sec * 1000)}Z`;
+}

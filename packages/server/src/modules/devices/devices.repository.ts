@@ -6,8 +6,8 @@ import type { CursorValue } from '../../lib/cursor.js';
 /** Columns of the inventory views; the system-information blob is read only on its own route. */
 export const DEVICE_COLUMNS = [
   'id', 'unit_id', 'mac', 'name', 'name_lc', 'network_name', 'folder_id', 'site', 'department', 'cost_center',
-  'comment', 'asset_id', 'in_service_date', 'serial_number', 'serial_lc', 'product', 'version', 'last_ip',
-  'last_contact', 'last_boot', 'registered_at', 'online', 'cert_serial', 'cert_expires_at',
+  'comment', 'asset_id', 'in_service_date', 'serial_number', 'product', 'version', 'last_ip',
+  'last_contact', 'last_boot', 'registered_at', 'online',
 ] as const;
 export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
 export type DeviceInsert = Omit<DevicesTable, 'id'>;
