@@ -223,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.addHook('onClose', async () => {
     await presence.stop();
     await commands.stop();
+    await enrollmentKeys.stop();
   });
   serverInfoRoutes(app, identity);
   await webRoutes(app, config.webRoot);
@@ -248,6 +249,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     await presence.resetOnStart();
     presence.start();
     commands.start();
+    enrollmentKeys.start();
     ready = true;
     health.markReady();
     return { migrations, ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}) };

@@ -30,6 +30,11 @@ export class BatchWriter<K, P extends object> {
     this.pending.set(key, prev ? { ...prev, ...patch } : patch);
   }
 
+  /** The patch waiting for `key`, if any. */
+  peek(key: K): P | undefined {
+    return this.pending.get(key);
+  }
+
   get size(): number {
     return this.pending.size;
   }

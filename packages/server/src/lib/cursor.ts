@@ -26,3 +26,13 @@ export function decodeCursor(cursor: string, sort: string, types: Array<'string'
   });
   return p.v as CursorValue[];
 }
+
+/**
+ * Splits the `limit + 1` rows a repository returned into a page and the cursor of the next one
+ * (null when this is the last page). `keyOf` gives the cursor values of a row.
+ */
+export function toPage<R>(rows: R[], limit: number, sort: string, keyOf: (row: R) => CursorValue[]): { page: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(sort, keyOf(last)) : null };
+}

@@ -1,22 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
 import { enroll, httpsCall, TestDevice, type Target } from '../helpers/device.js';
 
 const BIN = new URL('../../bin/openums.js', import.meta.url).pathname;
 const PASSWORD = 'crash-test-password';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `openums server` as its own process, so it can be killed with SIGKILL like a crash. */
 async function launch(db: TestDb, port: number): Promise<ChildProcess> {

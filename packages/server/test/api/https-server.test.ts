@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, StartupError, type RunningServer } from '../../src/server.js';
 import { DataDirLockedError } from '../../src/lib/data-dir.js';
@@ -201,14 +202,6 @@ async function fetchJson(port: number, ca: string, method: string, path: string,
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(cond: () => boolean, ms: number) {
   const end = Date.now() + ms;

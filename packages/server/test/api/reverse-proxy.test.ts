@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { EST_BASE_PATH } from '@openums/protocol';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -11,14 +11,6 @@ import { enroll, httpsCall, pkcs7ToPem, TestDevice, type Target } from '../helpe
 
 const NGINX = '/usr/sbin/nginx';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * nginx in front of the server doing SSL offloading as in the knowledge base's example: it

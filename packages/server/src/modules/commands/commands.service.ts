@@ -11,7 +11,7 @@ import {
 import { AppError, notFound } from '../../lib/errors.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
 import { toIso, type Clock } from '../../lib/clock.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { Logger } from '../../lib/logger.js';
 import type { DeviceRegistry } from '../../gateway/device-registry.js';
@@ -184,9 +184,8 @@ export class CommandsService {
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const before = q.cursor ? (decodeCursor(q.cursor, 'commands', ['number'])[0] as number) : null;
     const rows = await this.repo.listCommandsForDevice(deviceId, limit + 1, before);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map(toCommand), nextCursor: rows.length > limit && last ? encodeCursor('commands', [last.id]) : null };
+    const { page, nextCursor } = toPage(rows, limit, 'commands', (r) => [r.id]);
+    return { items: page.map(toCommand), nextCursor };
   }
 }
 

@@ -1,6 +1,6 @@
 import { DEFAULT_PAGE_LIMIT, ErrorCode, type DeviceFolder, type FolderPage } from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Db } from '../../db/database.js';
 import type { DeviceFoldersRepository, FolderRow } from './device-folders.repository.js';
@@ -20,10 +20,7 @@ export class DeviceFoldersService {
       ? (decodeCursor(q.cursor, sortTag, parentId === undefined ? ['number'] : ['string', 'number']) as [string, number] | [number])
       : null;
     const rows = await this.repo.listFolders({ parentId, limit: limit + 1, after });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    const nextCursor =
-      rows.length > limit && last ? encodeCursor(sortTag, parentId === undefined ? [last.id] : [last.name, last.id]) : null;
+    const { page, nextCursor } = toPage(rows, limit, sortTag, (r) => (parentId === undefined ? [r.id] : [r.name, r.id]));
     return { items: await this.withCounts(page), nextCursor };
   }
 

@@ -10,7 +10,7 @@ import {
   type SystemInfo,
 } from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { decodeCursor, toPage } from '../../lib/cursor.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { EventBus } from '../../lib/event-bus.js';
@@ -58,12 +58,8 @@ export class DevicesService {
     });
     // An unknown folder is only worth a lookup when nothing came back (saves a query per page).
     if (rows.length === 0 && typeof folderId === 'number') await this.folders.requireFolder(folderId, 'folderId');
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toDevice),
-      nextCursor: rows.length > limit && last ? encodeCursor(`devices:${sort}`, [last[column], last.id]) : null,
-    };
+    const { page, nextCursor } = toPage(rows, limit, `devices:${sort}`, (r) => [column === 'name_lc' ? r.name_lc : r[column], r.id]);
+    return { items: page.map(toDevice), nextCursor };
   }
 
   async getDevice(id: number): Promise<Device> {

@@ -34,6 +34,19 @@ export class EnrollmentKeysRepository {
     return Number(r.numDeletedRows) > 0;
   };
 
+  /** Adds uses counted in memory (keys without a maximum), one statement per key. */
+  addUses = async (batch: Array<[number, { n: number; last: number }]>): Promise<void> => {
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, { n, last }] of batch) {
+        await trx
+          .updateTable('enrollment_keys')
+          .set((eb) => ({ uses: eb('uses', '+', n), last_used_at: last }))
+          .where('id', '=', id)
+          .execute();
+      }
+    });
+  };
+
   /** Uses the key once, atomically: false when another enrollment took the last use first. */
   consumeKey = async (id: number, now: number, db: Db = this.db): Promise<boolean> => {
     const r = await db

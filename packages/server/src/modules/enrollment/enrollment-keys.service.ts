@@ -2,8 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_PAGE_LIMIT, ErrorCode, type CreateEnrollmentKeysRequest, type EnrollmentKey, type EnrollmentSettings } from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { Db } from '../../db/database.js';
+import { BatchWriter } from '../../lib/batch-writer.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
 import type { SettingsRepository } from '../server-info/settings.repository.js';
 import type { EnrollmentKeyRow, EnrollmentKeysRepository } from './enrollment-keys.repository.js';
@@ -16,12 +17,24 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export type KeyCheck = { ok: true; key: EnrollmentKeyRow } | { ok: false; reason: string };
 
 export class EnrollmentKeysService {
+  /** Uses of unlimited keys, counted in memory and added in batches (see `use`). */
+  private readonly unlimitedUses: BatchWriter<number, { n: number; last: number }>;
+
   constructor(
     private readonly repo: EnrollmentKeysRepository,
     private readonly folders: DeviceFoldersService,
     private readonly settings: SettingsRepository,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.unlimitedUses = new BatchWriter('enrollment-key-uses', (b) => this.repo.addUses(b), 1000, null);
+  }
+
+  start(): void {
+    this.unlimitedUses.start();
+  }
+  stop(): Promise<void> {
+    return this.unlimitedUses.stop();
+  }
 
   async createKeys(input: CreateEnrollmentKeysRequest) {
     const now = this.clock.now();
@@ -67,12 +80,12 @@ export class EnrollmentKeysService {
   }
 
   async listKeys(q: { limit?: number; cursor?: string }) {
+    await this.flushUses();
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const afterId = q.cursor ? (decodeCursor(q.cursor, 'enrollment-keys', ['number'])[0] as number) : null;
     const rows = await this.repo.listKeys({ limit: limit + 1, afterId });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map((r) => this.toApi(r)), nextCursor: rows.length > limit && last ? encodeCursor('enrollment-keys', [last.id]) : null };
+    const { page, nextCursor } = toPage(rows, limit, 'enrollment-keys', (r) => [r.id]);
+    return { items: page.map((r) => this.toApi(r)), nextCursor };
   }
 
   async setDisabled(id: number, disabled: boolean): Promise<EnrollmentKey> {
@@ -85,6 +98,7 @@ export class EnrollmentKeysService {
   }
 
   async exportCsv(): Promise<string> {
+    await this.flushUses();
     const lines = ['id,type,prefix,status,unit_id,folder_id,uses,max_uses,expires_at,created_at,last_used_at,comment'];
     let afterId: number | null = null;
     for (;;) {
@@ -113,7 +127,26 @@ export class EnrollmentKeysService {
     return { ok: true, key };
   }
 
-  consume = (key: EnrollmentKeyRow, db?: Db) => this.repo.consumeKey(key.id, this.clock.now(), db);
+  /**
+   * Counts one use of a key. Keys with a maximum are used up atomically inside the enrollment's
+   * transaction. Unlimited mass keys are counted in memory and written within a second: their
+   * count only informs, and a row lock on the key would serialise every enrollment of a
+   * mass rollout behind it (measured on PostgreSQL: ~40 enrollments/s).
+   */
+  async use(key: EnrollmentKeyRow, db?: Db): Promise<boolean> {
+    if (key.max_uses !== null) return this.repo.consumeKey(key.id, this.clock.now(), db);
+    return true;
+  }
+
+  /** After the enrollment committed: counts the use of an unlimited key. */
+  countUnlimitedUse(key: EnrollmentKeyRow): void {
+    if (key.max_uses !== null) return;
+    const pending = this.unlimitedUses.peek(key.id);
+    this.unlimitedUses.update(key.id, { n: (pending?.n ?? 0) + 1, last: this.clock.now() });
+  }
+
+  /** Writes counted uses now (tests, shutdown). */
+  flushUses = (): Promise<void> => this.unlimitedUses.flush();
 
   async getSettings(): Promise<EnrollmentSettings> {
     const raw = await this.settings.findSetting('enrollment');

@@ -8,6 +8,7 @@ import type { DeviceCa } from '../../tls/device-ca.js';
 import type { LoginLimiter } from '../../auth/login-limiter.js';
 import { newDeviceRow, type DevicesRepository } from '../devices/devices.repository.js';
 import type { EnrollmentKeysService } from '../enrollment/enrollment-keys.service.js';
+import type { EnrollmentKeyRow } from '../enrollment/enrollment-keys.repository.js';
 
 export interface EnrollResult {
   deviceId: number;
@@ -50,13 +51,15 @@ export class EnrollmentService {
       const result = await this.db.transaction().execute(async (trx) => {
         let folderId: number | null = settings?.autoRegistrationFolderId ?? null;
         let boundToThisUnit = false;
+        let usedKey: EnrollmentKeyRow | null = null;
         if (opts.key) {
           const check = await this.keys.checkKey(opts.key, opts.info.unitId, trx);
-          if (!check.ok || !(await this.keys.consume(check.key, trx))) {
+          if (!check.ok || !(await this.keys.use(check.key, trx))) {
             throw new AppError(ErrorCode.EnrollmentKeyInvalid, `Enrollment key refused: ${check.ok ? 'key is used' : check.reason}`);
           }
           folderId = check.key.folder_id === null ? null : Number(check.key.folder_id);
           boundToThisUnit = check.key.unit_id !== null;
+          usedKey = check.key;
         }
         const facts = {
           unit_id: opts.info.unitId,
@@ -82,11 +85,12 @@ export class EnrollmentService {
         }
         const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, now);
         await this.devices.updateDevice(deviceId, { ...facts, mac, cert_serial: cert.serial, cert_expires_at: cert.expiresAt }, trx);
-        return { deviceId, certDer: cert.der };
+        return { deviceId, certDer: cert.der, usedKey };
       });
+      if (result.usedKey) this.keys.countUnlimitedUse(result.usedKey);
       this.limiter.succeed(limitKey);
       this.events.publish({ type: 'device.changed', deviceId: result.deviceId });
-      return result;
+      return { deviceId: result.deviceId, certDer: result.certDer };
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.EnrollmentKeyInvalid) this.limiter.fail(limitKey);
       throw err;
