@@ -215,7 +215,14 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   enrollmentKeyRoutes(app, enrollmentKeys);
   commandRoutes(app, commands, devices);
   eventRoutes(app, events);
-  estRoutes(app, () => enrollment ?? (requireCa() as never), caProxy);
+  estRoutes(
+    app,
+    () => {
+      if (!enrollment) throw new AppError(ErrorCode.ServiceUnavailable, 'The server is starting');
+      return enrollment;
+    },
+    caProxy,
+  );
   if (deps.https) gateway.attach(app.server as unknown as TlsServer);
   app.addHook('preClose', async () => {
     await gateway.shutdown();

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { CloseCode, type CommandName, type ServerMessage } from '@openums/protocol';
+import type { CommandName, ServerMessage } from '@openums/protocol';
 import type { DeviceChannel } from './device-registry.js';
 
 /** One device's live channel: its socket, liveness, message budget and commands in flight. */
@@ -71,5 +71,3 @@ export class DeviceConnection implements DeviceChannel {
     this.pingTimer = null;
   }
 }
-
-export const IDLE_CLOSE = CloseCode.IdleTimeout;

@@ -1,6 +1,5 @@
 import {
   DEFAULT_PAGE_LIMIT,
-  DeviceErrorCode,
   ErrorCode,
   type Command,
   type CommandName,
@@ -189,7 +188,6 @@ export class CommandsService {
   }
 }
 
-export const UNKNOWN_COMMAND = DeviceErrorCode.UnknownCommand;
 
 function toCommand(r: CommandRow): Command {
   return {
