@@ -10,3 +10,4 @@ export * from './api/commands.js';
 export * from './api/events.js';
 export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';
+export * from './settings/catalogue.js';
