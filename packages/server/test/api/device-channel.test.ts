@@ -207,6 +207,8 @@ describe.each(DIALECTS)('device channel over real mTLS (%s)', (dialect) => {
     const d = (await api('GET', `/api/v1/devices/${id}`)).body;
     expect(d).toMatchObject({ online: true, lastIp: '127.0.0.1', product: 'OpenUMS Linux', networkName: 'thin-client-1' });
     expect(d.lastContact).not.toBeNull();
+    // Searchable by its last IP (prefix) as well as by name.
+    expect((await api('GET', '/api/v1/devices?q=127.0.0&limit=1000')).body.items.map((x: any) => x.id)).toContain(id);
     const si = await api('GET', `/api/v1/devices/${id}/system-info`);
     expect(si.body.system).toMatchObject({ cpu: { cores: 4 }, memory: { totalMb: 4096 } });
     dev.close();

@@ -32,7 +32,7 @@ export interface DeviceListQuery {
   folderId: number | null | undefined;
   recursive: boolean;
   /** Lower-case prefix; matched against name, MAC, unit id, last IP and serial. */
-  prefix: { text: string; mac: string | null } | null;
+  prefix: { text: string; mac: string | null; ip: boolean } | null;
   sort: SortColumn;
   descending: boolean;
   /** Sort key and id of the last row of the previous page. */
@@ -90,12 +90,13 @@ export class DevicesRepository {
         : query.where('folder_id', '=', fid);
     }
     if (q.prefix) {
-      const { text, mac } = q.prefix;
+      const { text, mac, ip } = q.prefix;
       query = query.where((eb) =>
         eb.or([
           prefixOf(eb, 'name_lc', text),
           prefixOf(eb, 'serial_lc', text),
-          prefixOf(eb, 'last_ip', text),
+          // Only ranges that can match: fewer index probes for the OR.
+          ...(ip ? [prefixOf(eb, 'last_ip', text)] : []),
           ...(mac ? [prefixOf(eb, 'mac', mac), prefixOf(eb, 'unit_id', mac)] : []),
         ]),
       );

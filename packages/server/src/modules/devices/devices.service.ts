@@ -50,7 +50,7 @@ export class DevicesService {
     const rows = await this.repo.listDevices({
       folderId,
       recursive: q.recursive ?? false,
-      prefix: text ? { text, mac: /^[0-9A-F]+$/.test(macish) ? macish : null } : null,
+      prefix: text ? { text, mac: /^[0-9A-F]+$/.test(macish) ? macish : null, ip: /^[0-9a-f.:]+$/.test(text) } : null,
       sort: column,
       descending,
       after,
