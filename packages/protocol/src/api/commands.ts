@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { COMMAND_NAMES } from '../agent/messages.js';
-import { Cursor, Nullable, PageLimit } from './common.js';
+import { Cursor, Nullable, Page, PageLimit } from './common.js';
 
 export const CommandState = Type.Union([
   Type.Literal('queued'), Type.Literal('sent'), Type.Literal('acknowledged'), Type.Literal('succeeded'),
@@ -42,5 +42,5 @@ export type Command = Static<typeof Command>;
 export const SendCommandResponse = Type.Object({
   commands: Type.Array(Type.Object({ id: Type.Integer(), deviceId: Type.Integer(), state: CommandState })),
 });
-export const CommandPage = Type.Object({ items: Type.Array(Command), nextCursor: Nullable(Type.String()) });
+export const CommandPage = Page(Command);
 export const ListCommandsQuery = Type.Object({ limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });

@@ -35,3 +35,8 @@ export function Nullable<T extends TSchema>(schema: T, options: Record<string, u
   const { type } = schema as unknown as { type: string };
   return Type.Unsafe<Static<T> | null>({ ...schema, ...options, type: [type, 'null'] });
 }
+
+/** One page of a list: `{ items, nextCursor }`; pass `nextCursor` back as `cursor` for the next page. */
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
+}

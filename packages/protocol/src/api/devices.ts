@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Nullable, PageLimit } from './common.js';
+import { Cursor, Nullable, Page, PageLimit } from './common.js';
 
 const NullableText = (max: number) => Nullable(Type.String({ maxLength: max }));
 const NullableTime = Nullable(Type.String({ format: 'date-time' }));
@@ -81,10 +81,7 @@ export const ListDevicesQuery = Type.Object(
 );
 export type ListDevicesQuery = Static<typeof ListDevicesQuery>;
 
-export const DevicePage = Type.Object({
-  items: Type.Array(Device),
-  nextCursor: Nullable(Type.String()),
-});
+export const DevicePage = Page(Device);
 export type DevicePage = Static<typeof DevicePage>;
 
 export const MoveDevicesRequest = Type.Object(

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Nullable, PageLimit } from './common.js';
+import { Cursor, Nullable, Page, PageLimit } from './common.js';
 
 export const EnrollmentKeyType = Type.Union([Type.Literal('one-time'), Type.Literal('mass')]);
 export type EnrollmentKeyType = Static<typeof EnrollmentKeyType>;
@@ -43,7 +43,7 @@ export type EnrollmentKey = Static<typeof EnrollmentKey>;
 export const CreatedEnrollmentKey = Type.Intersect([EnrollmentKey, Type.Object({ secret: Type.String({ description: 'The key to give to `openums-agent enroll --key`; shown only now' }) })]);
 export const CreateEnrollmentKeysResponse = Type.Object({ keys: Type.Array(CreatedEnrollmentKey) });
 
-export const EnrollmentKeyPage = Type.Object({ items: Type.Array(EnrollmentKey), nextCursor: Nullable(Type.String()) });
+export const EnrollmentKeyPage = Page(EnrollmentKey);
 export const ListEnrollmentKeysQuery = Type.Object(
   { limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) },
   { additionalProperties: false },

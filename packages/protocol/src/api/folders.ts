@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Nullable, PageLimit } from './common.js';
+import { Cursor, Nullable, Page, PageLimit } from './common.js';
 
 export const FOLDER_NAME_MAX = 100;
 const FolderName = Type.String({ minLength: 1, maxLength: FOLDER_NAME_MAX, pattern: '\\S' });
@@ -39,8 +39,5 @@ export const ListFoldersQuery = Type.Object(
 );
 export type ListFoldersQuery = Static<typeof ListFoldersQuery>;
 
-export const FolderPage = Type.Object({
-  items: Type.Array(DeviceFolder),
-  nextCursor: Nullable(Type.String()),
-});
+export const FolderPage = Page(DeviceFolder);
 export type FolderPage = Static<typeof FolderPage>;
