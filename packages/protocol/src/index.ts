@@ -8,6 +8,7 @@ export * from './permissions.js';
 export * from './api/enrollment.js';
 export * from './api/commands.js';
 export * from './api/events.js';
+export * from './api/profiles.js';
 export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';
 export * from './settings/catalogue.js';

@@ -9,6 +9,7 @@ export const Permission = {
   ServerRead: 'server:read',
   EnrollmentManage: 'enrollment:manage',
   CommandsSend: 'commands:send',
+  ProfilesWrite: 'profiles:write',
   AdminsManage: 'admins:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];

@@ -49,6 +49,9 @@ import { enrollmentKeyRoutes } from './modules/enrollment/enrollment-keys.routes
 import { EnrollmentService } from './modules/est/enrollment.service.js';
 import { estRoutes } from './modules/est/est.routes.js';
 import { eventRoutes } from './modules/events/events.routes.js';
+import { ProfilesRepository } from './modules/profiles/profiles.repository.js';
+import { ProfilesService } from './modules/profiles/profiles.service.js';
+import { profileRoutes } from './modules/profiles/profiles.routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -160,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // A factory reset wipes the device's identity: its certificate is revoked with it.
     if (command === 'reset-factory-defaults' && ok) await devicesRepo.updateDevice(deviceId, { cert_serial: null });
   });
+  const profiles = new ProfilesService(new ProfilesRepository(database.db), devicesRepo, new DeviceFoldersRepository(database.db, database.dialect), settings, clock);
   const gateway = new DeviceGateway({ config, ca: caProxy, devices: devicesRepo, registry, presence, commands, events, metrics, clock, log });
   const health = new HealthService(
     { database: () => database.ping(), devicePort: () => !deps.https || app.server.listening },
@@ -215,6 +219,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   enrollmentKeyRoutes(app, enrollmentKeys);
   commandRoutes(app, commands, devices);
   eventRoutes(app, events);
+  profileRoutes(app, profiles);
   estRoutes(
     app,
     () => {

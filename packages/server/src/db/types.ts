@@ -97,6 +97,31 @@ export interface CommandsTable {
   created_by: string | null;
 }
 
+export interface ProfilesTable {
+  id: Generated<number>;
+  name: string;
+  type: 'standard' | 'priority';
+  based_on: string;
+  /** JSON object: activated parameter key → value. */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProfileAssignmentsTable {
+  id: Generated<number>;
+  profile_id: number;
+  target_type: 'device' | 'folder';
+  target_id: number;
+  created_at: number;
+}
+
+export interface DeviceSettingsTable {
+  device_id: number;
+  settings: string;
+  updated_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   users: UsersTable;
@@ -105,4 +130,7 @@ export interface Database {
   devices: DevicesTable;
   enrollment_keys: EnrollmentKeysTable;
   commands: CommandsTable;
+  profiles: ProfilesTable;
+  profile_assignments: ProfileAssignmentsTable;
+  device_settings: DeviceSettingsTable;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { MigrationContext } from '../dialect.js';
 import * as initial from './20261127T1200-initial.js';
 import * as deviceChannel from './20261127T1300-device-channel.js';
+import * as profiles from './20261127T1400-profiles.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -11,4 +12,5 @@ export interface AppMigration {
 export const migrations: Record<string, AppMigration> = {
   '20261127T1200-initial': initial,
   '20261127T1300-device-channel': deviceChannel,
+  '20261127T1400-profiles': profiles,
 };
