@@ -12,7 +12,6 @@ export class DeviceConnection implements DeviceChannel {
   invalidMessages = 0;
   private tokens: number;
   private lastRefill: number;
-  private pingTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly deviceId: number,
@@ -48,26 +47,12 @@ export class DeviceConnection implements DeviceChannel {
     setTimeout(() => this.ws.terminate(), 5_000).unref();
   }
 
-  /**
-   * Pings every intervalMs; `onPing`/`onPong` let the gateway track unanswered pings in one
-   * place (a single sweep enforces the pong deadline instead of a timer per ping).
-   */
-  startPings(intervalMs: number, onPing: (c: DeviceConnection) => void, onPong: (c: DeviceConnection) => void): void {
-    this.ws.on('pong', () => {
-      this.pingSentAt = null;
-      onPong(this);
-    });
-    this.pingTimer = setInterval(() => {
-      if (this.pingSentAt !== null) return; // still waiting; the sweep decides
-      this.pingSentAt = Date.now();
-      this.ws.ping();
-      onPing(this);
-    }, intervalMs);
-    this.pingTimer.unref();
+  /** Sends a ping unless one is still unanswered; true when sent. */
+  ping(now: number): boolean {
+    if (this.pingSentAt !== null || this.ws.readyState !== this.ws.OPEN) return false;
+    this.pingSentAt = now;
+    this.ws.ping();
+    return true;
   }
 
-  stopPings(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    this.pingTimer = null;
-  }
 }
