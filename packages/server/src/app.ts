@@ -134,7 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const events = new EventBus();
   const registry = new DeviceRegistry();
   const auth = new AuthService(new AuthRepository(database.db), new LoginLimiter(clock), clock, config.session.ttlHours * 3_600_000);
-  const folders = new DeviceFoldersService(new DeviceFoldersRepository(database.db, database.dialect), clock);
+  const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
+  const folders = new DeviceFoldersService(foldersRepo, clock);
   const devicesRepo = new DevicesRepository(database.db);
   const devices = new DevicesService(devicesRepo, folders, clock, events);
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock);
@@ -163,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // A factory reset wipes the device's identity: its certificate is revoked with it.
     if (command === 'reset-factory-defaults' && ok) await devicesRepo.updateDevice(deviceId, { cert_serial: null });
   });
-  const profiles = new ProfilesService(new ProfilesRepository(database.db), devicesRepo, new DeviceFoldersRepository(database.db, database.dialect), settings, clock);
+  const profiles = new ProfilesService(new ProfilesRepository(database.db), devicesRepo, foldersRepo, settings, clock);
   const gateway = new DeviceGateway({ config, ca: caProxy, devices: devicesRepo, registry, presence, commands, events, metrics, clock, log });
   const health = new HealthService(
     { database: () => database.ping(), devicePort: () => !deps.https || app.server.listening },
