@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { EnrollDeviceInfo } from '@openums/protocol';
+import type { EnrollArgs } from '../cli/args.js';
 import { collectLinuxSystemInfo } from '../collectors/linux-sysinfo.js';
 import { createKeyAndCsr, deviceIdFromCert, keyMatchesCert, normalizeFingerprint } from '../crypto/x509.js';
 import { primaryMac } from '../identity/mac.js';
@@ -38,16 +39,8 @@ export async function pinServerCa(server: string, expected: string | undefined, 
   return ca;
 }
 
-export interface EnrollOptions {
-  server: string;
-  key: string;
-  caFingerprint?: string;
-  stateDir: string;
-  unitId?: string;
-  name?: string;
-  force?: boolean;
-  log: Logger;
-}
+/** The command line's enroll arguments, plus a logger. */
+export type EnrollOptions = Omit<EnrollArgs, 'force'> & { force?: boolean; log: Logger };
 
 /** `openums-agent enroll`: pin the CA, make a key and CSR, EST simpleenroll, store the identity. */
 export async function enrollDevice(opts: EnrollOptions): Promise<Identity> {
