@@ -12,3 +12,4 @@ export * from './api/profiles.js';
 export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';
 export * from './settings/catalogue.js';
+export { canonicalSettingsJson } from './settings/hash.js';

@@ -74,7 +74,54 @@ export const ResultMessage = Type.Object(
 );
 export type ResultMessage = Static<typeof ResultMessage>;
 
-export const DeviceMessage = Type.Union([HelloMessage, HeartbeatMessage, AckMessage, ResultMessage]);
+/** A setting value on the wire: the catalogue's types (bool, integer, string/enum/secret, list). */
+export const WireSettingValue = Type.Union([
+  Type.Boolean(),
+  Type.Integer(),
+  Type.String({ maxLength: 4096 }),
+  Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 256 }),
+]);
+const SettingKey = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:\\[\\]-]+$' });
+
+/**
+ * The device applied (ok) or could not apply (ok=false, message says why) settings revision
+ * `revision`; `hash` is settingsHash() of the device's local store afterwards.
+ */
+export const SettingsAppliedMessage = Type.Object(
+  {
+    t: Type.Literal('settings-applied'),
+    revision: Type.Integer({ minimum: 0 }),
+    hash: Str(128),
+    ok: Type.Boolean(),
+    message: Type.Optional(Str(2000)),
+  },
+  { additionalProperties: false },
+);
+export type SettingsAppliedMessage = Static<typeof SettingsAppliedMessage>;
+
+/**
+ * Settings changed on the device itself ("receive settings"): the server stores them as the
+ * device's own configuration. `null` removes a local value (back to the default). With
+ * `complete: true` the map is the device's whole local configuration and replaces the stored one.
+ */
+export const SettingsReportMessage = Type.Object(
+  {
+    t: Type.Literal('settings-report'),
+    settings: Type.Record(SettingKey, Type.Union([WireSettingValue, Type.Null()]), { maxProperties: 2000 }),
+    complete: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type SettingsReportMessage = Static<typeof SettingsReportMessage>;
+
+export const DeviceMessage = Type.Union([
+  HelloMessage,
+  HeartbeatMessage,
+  AckMessage,
+  ResultMessage,
+  SettingsAppliedMessage,
+  SettingsReportMessage,
+]);
 export type DeviceMessage = Static<typeof DeviceMessage>;
 
 // ── server → device ───────────────────────────────────────────────────────────
@@ -139,7 +186,21 @@ export const ByeMessage = Type.Object({
 });
 export type ByeMessage = { t: 'bye'; code: DeviceErrorCode; message: string; retryAfterSeconds?: number };
 
-export type ServerMessage = WelcomeMessage | CommandMessage | ErrorMessage | ByeMessage;
+/**
+ * The device's complete effective configuration (every parameter that differs from the
+ * catalogue default or was set by a profile or the device itself; keys of free instances carry
+ * their source, e.g. `sessions.rdp[profile:12:1].server`). The device replaces its managed
+ * settings with this map, runs the hooks of changed groups and answers `settings-applied`.
+ * `hash` = settingsHash(settings); a device whose store hashes the same has nothing to do.
+ */
+export interface SettingsMessage {
+  t: 'settings';
+  revision: number;
+  hash: string;
+  settings: Record<string, string | number | boolean | readonly string[]>;
+}
+
+export type ServerMessage = WelcomeMessage | CommandMessage | ErrorMessage | ByeMessage | SettingsMessage;
 
 /**
  * WebSocket close codes (4000-4999 are application codes). A device must not reconnect after

@@ -29,6 +29,8 @@ export const Device = Type.Object({
   lastBoot: NullableTime,
   registeredAt: Type.String({ format: 'date-time' }),
   online: Type.Boolean(),
+  /** Settings delivery: PENDING until the device applied the newest revision; null = nothing sent yet. */
+  configChanges: Nullable(Type.Union([Type.Literal('PENDING'), Type.Literal('APPLIED')])),
 });
 export type Device = Static<typeof Device>;
 

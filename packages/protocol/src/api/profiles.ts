@@ -1,15 +1,20 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Page, PageLimit } from './common.js';
+import { Cursor, Nullable, Page, PageLimit } from './common.js';
 
 const SettingsMap = Type.Record(Type.String({ maxLength: 200 }), Type.Unknown(), {
   description: 'Activated parameters of the profile, by key (only these are applied)',
 });
+
+/** When online devices take a change: at once, or when they next boot. */
+export const ApplyMode = Type.Union([Type.Literal('now'), Type.Literal('next-reboot')], { default: 'now' });
+export type ApplyMode = Static<typeof ApplyMode>;
 
 export const Profile = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   type: Type.Union([Type.Literal('standard'), Type.Literal('priority')]),
   basedOn: Type.String(),
+  folderId: Nullable(Type.Integer({ description: 'Profile folder; null = top level' })),
   settings: Type.Record(Type.String(), Type.Unknown()),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -20,7 +25,8 @@ export const CreateProfileRequest = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' }),
     type: Type.Union([Type.Literal('standard'), Type.Literal('priority')]),
-    basedOn: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    basedOn: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' })),
+    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
     settings: Type.Optional(SettingsMap),
   },
   { additionalProperties: false },
@@ -30,14 +36,40 @@ export type CreateProfileRequest = Static<typeof CreateProfileRequest>;
 export const UpdateProfileRequest = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' })),
+    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    /**
+     * Replaces the activated parameters. A secret sent back as the mask ("********") keeps its
+     * stored value, so a client can round-trip a profile it read.
+     */
     settings: Type.Optional(SettingsMap),
+    apply: Type.Optional(ApplyMode),
   },
   { additionalProperties: false, minProperties: 1 },
 );
 export type UpdateProfileRequest = Static<typeof UpdateProfileRequest>;
 
+export const CopyProfileRequest = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' })),
+    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  },
+  { additionalProperties: false },
+);
+export type CopyProfileRequest = Static<typeof CopyProfileRequest>;
+
 export const ProfilePage = Page(Profile);
-export const ListProfilesQuery = Type.Object({ limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
+export const ListProfilesQuery = Type.Object(
+  {
+    limit: Type.Optional(PageLimit),
+    cursor: Type.Optional(Cursor),
+    folderId: Type.Optional(Type.Union([Type.Literal('root'), Type.Integer({ minimum: 1 })], {
+      description: "Only profiles in this profile folder ('root' = top level); omit for all",
+    })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Case-insensitive name prefix' })),
+  },
+  { additionalProperties: false },
+);
+export type ListProfilesQuery = Static<typeof ListProfilesQuery>;
 
 export const AssignmentTarget = Type.Object(
   { type: Type.Union([Type.Literal('device'), Type.Literal('folder')]), id: Type.Integer({ minimum: 1 }) },
@@ -46,11 +78,101 @@ export const AssignmentTarget = Type.Object(
 export const AssignProfileRequest = Type.Object(
   {
     targets: Type.Array(AssignmentTarget, { minItems: 1, maxItems: 1000 }),
-    apply: Type.Optional(Type.Union([Type.Literal('now'), Type.Literal('next-reboot')])),
+    apply: Type.Optional(ApplyMode),
   },
   { additionalProperties: false },
 );
 export type AssignProfileRequest = Static<typeof AssignProfileRequest>;
+
+/** Where a profile is assigned directly (not the devices it reaches through folders). */
+export const ProfileAssignmentsResponse = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      type: Type.Union([Type.Literal('device'), Type.Literal('folder')]),
+      id: Type.Integer(),
+      name: Type.String(),
+      assignedAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+  nextCursor: Nullable(Type.String()),
+});
+
+/** What a change would do, computed without saving anything. */
+export const PreviewProfileChangeRequest = Type.Object(
+  {
+    settings: Type.Optional(SettingsMap),
+    assign: Type.Optional(Type.Array(AssignmentTarget, { maxItems: 1000 })),
+    unassign: Type.Optional(Type.Array(AssignmentTarget, { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type PreviewProfileChangeRequest = Static<typeof PreviewProfileChangeRequest>;
+
+export const SettingChange = Type.Object({
+  key: Type.String(),
+  before: Type.Unknown({ description: 'null = not set' }),
+  after: Type.Unknown({ description: 'null = not set any more' }),
+});
+export const PreviewProfileChangeResponse = Type.Object({
+  /** Devices the profile reaches before or after the change. */
+  affectedDevices: Type.Integer(),
+  /** Of those, devices whose effective configuration would change. */
+  changedDevices: Type.Integer(),
+  sample: Nullable(
+    Type.Object({ deviceId: Type.Integer(), deviceName: Type.String(), changes: Type.Array(SettingChange) }),
+  ),
+});
+export type PreviewProfileChangeResponse = Static<typeof PreviewProfileChangeResponse>;
+
+export const ImportProfilesResponse = Type.Object({ created: Type.Array(Profile) });
+
+export const ExportProfilesQuery = Type.Object(
+  {
+    ids: Type.String({ pattern: '^[0-9]+(,[0-9]+){0,999}$', description: 'Comma-separated profile ids' }),
+    includeSecrets: Type.Optional(Type.Boolean({ default: false })),
+  },
+  { additionalProperties: false },
+);
+
+// ── profile folders ──────────────────────────────────────────────────────────
+export const ProfileFolder = Type.Object({ id: Type.Integer(), name: Type.String(), parentId: Nullable(Type.Integer()) });
+export type ProfileFolder = Static<typeof ProfileFolder>;
+export const ProfileFolderPage = Page(ProfileFolder);
+export const CreateProfileFolderRequest = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), parentId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))) },
+  { additionalProperties: false },
+);
+export type CreateProfileFolderRequest = Static<typeof CreateProfileFolderRequest>;
+export const UpdateProfileFolderRequest = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })), parentId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateProfileFolderRequest = Static<typeof UpdateProfileFolderRequest>;
+
+// ── a device's own configuration and delivery state ─────────────────────────
+export const DeviceSettingsResponse = Type.Object({
+  /** The device's own configuration: values reported by the device or set for it alone. */
+  settings: Type.Record(Type.String(), Type.Unknown()),
+  updatedAt: Nullable(Type.String({ format: 'date-time' })),
+  /** PENDING until the device reports the newest revision applied; null = never configured. */
+  configChanges: Nullable(Type.Union([Type.Literal('PENDING'), Type.Literal('APPLIED')])),
+  revision: Type.Integer(),
+  apply: ApplyMode,
+  appliedRevision: Nullable(Type.Integer()),
+  appliedAt: Nullable(Type.String({ format: 'date-time' })),
+  lastError: Nullable(Type.String()),
+});
+export type DeviceSettingsResponse = Static<typeof DeviceSettingsResponse>;
+
+export const PutDeviceSettingsRequest = Type.Object(
+  {
+    /** Replaces the device's own configuration; keys must be in the catalogue. */
+    settings: SettingsMap,
+    apply: Type.Optional(ApplyMode),
+  },
+  { additionalProperties: false },
+);
+export type PutDeviceSettingsRequest = Static<typeof PutDeviceSettingsRequest>;
 
 const Source = Type.Object({
   type: Type.String(),
