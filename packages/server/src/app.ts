@@ -52,6 +52,11 @@ import { eventRoutes } from './modules/events/events.routes.js';
 import { ProfilesRepository } from './modules/profiles/profiles.repository.js';
 import { ProfilesService } from './modules/profiles/profiles.service.js';
 import { profileRoutes } from './modules/profiles/profiles.routes.js';
+import { ProfileFoldersService } from './modules/profiles/profile-folders.service.js';
+import { DeviceConfigurationService } from './modules/profiles/device-configuration.service.js';
+import { ProfileTransferService } from './modules/profiles/profile-transfer.service.js';
+import { ConfigSnapshotLoader } from './modules/settings-delivery/config-snapshot.js';
+import { SettingsDeliveryService } from './modules/settings-delivery/settings-delivery.service.js';
 
 export interface AppDeps {
   config: Config;
@@ -164,8 +169,23 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // A factory reset wipes the device's identity: its certificate is revoked with it.
     if (command === 'reset-factory-defaults' && ok) await devicesRepo.updateDevice(deviceId, { cert_serial: null });
   });
-  const profiles = new ProfilesService(new ProfilesRepository(database.db), devicesRepo, foldersRepo, settings, clock);
-  const gateway = new DeviceGateway({ config, ca: caProxy, devices: devicesRepo, registry, presence, commands, events, metrics, clock, log });
+  const delivery = new SettingsDeliveryService(database.db, new ConfigSnapshotLoader(database.db, settings), registry, events, clock, log);
+  const profilesRepo = new ProfilesRepository(database.db);
+  const profileFolders = new ProfileFoldersService(profilesRepo, clock);
+  const profiles = new ProfilesService(profilesRepo, devicesRepo, foldersRepo, profileFolders, settings, delivery, clock);
+  const profileModule = {
+    profiles,
+    folders: profileFolders,
+    configuration: new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, foldersRepo, delivery, clock),
+    transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, delivery, clock),
+  };
+  // Moving devices or folders changes what the devices inherit.
+  devices.onFolderChange = async (ids) => void (await delivery.markDevices(ids, 'now'));
+  folders.onTreeChange = async (folderIds) => {
+    await delivery.loader.treeChanged();
+    await delivery.markDevices(await delivery.devicesUnderFolders(folderIds), 'now');
+  };
+  const gateway = new DeviceGateway({ config, ca: caProxy, devices: devicesRepo, registry, presence, commands, delivery, events, metrics, clock, log });
   const health = new HealthService(
     { database: () => database.ping(), devicePort: () => !deps.https || app.server.listening },
     clock,
@@ -220,7 +240,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   enrollmentKeyRoutes(app, enrollmentKeys);
   commandRoutes(app, commands, devices);
   eventRoutes(app, events);
-  profileRoutes(app, profiles);
+  profileRoutes(app, profileModule);
   estRoutes(
     app,
     () => {
@@ -236,6 +256,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.addHook('onClose', async () => {
     await presence.stop();
     await commands.stop();
+    await delivery.stop();
     await enrollmentKeys.stop();
   });
   serverInfoRoutes(app, identity);
@@ -262,6 +283,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     await presence.resetOnStart();
     presence.start();
     commands.start();
+    delivery.start();
     enrollmentKeys.start();
     ready = true;
     health.markReady();

@@ -8,6 +8,9 @@ const NullableTime = Nullable(Type.String({ format: 'date-time' }));
 export const MAC_PATTERN = '^([0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2}$';
 export const DEVICE_NAME_MAX = 128;
 
+/** Settings delivery state: PENDING until the device applied the newest revision; null = never configured. */
+export const ConfigChanges = Type.Unsafe<'PENDING' | 'APPLIED' | null>({ type: ['string', 'null'], enum: ['PENDING', 'APPLIED', null] });
+
 export const Device = Type.Object({
   id: Type.Integer(),
   unitId: Nullable(Type.String()),
@@ -30,7 +33,7 @@ export const Device = Type.Object({
   registeredAt: Type.String({ format: 'date-time' }),
   online: Type.Boolean(),
   /** Settings delivery: PENDING until the device applied the newest revision; null = nothing sent yet. */
-  configChanges: Nullable(Type.Union([Type.Literal('PENDING'), Type.Literal('APPLIED')])),
+  configChanges: ConfigChanges,
 });
 export type Device = Static<typeof Device>;
 

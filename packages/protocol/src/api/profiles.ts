@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Cursor, Nullable, Page, PageLimit } from './common.js';
+import { ConfigChanges } from './devices.js';
 
 const SettingsMap = Type.Record(Type.String({ maxLength: 200 }), Type.Unknown(), {
   description: 'Activated parameters of the profile, by key (only these are applied)',
@@ -155,7 +156,7 @@ export const DeviceSettingsResponse = Type.Object({
   settings: Type.Record(Type.String(), Type.Unknown()),
   updatedAt: Nullable(Type.String({ format: 'date-time' })),
   /** PENDING until the device reports the newest revision applied; null = never configured. */
-  configChanges: Nullable(Type.Union([Type.Literal('PENDING'), Type.Literal('APPLIED')])),
+  configChanges: ConfigChanges,
   revision: Type.Integer(),
   apply: ApplyMode,
   appliedRevision: Nullable(Type.Integer()),

@@ -64,6 +64,14 @@ export interface DevicesTable {
   sysinfo: string | null;
   sysinfo_at: number | null;
   connected_server: string | null;
+  config_state: 'PENDING' | 'APPLIED' | null;
+  config_revision: number;
+  config_apply: 'now' | 'next-reboot';
+  config_changed_at: number | null;
+  config_applied_revision: number | null;
+  config_applied_hash: string | null;
+  config_applied_at: number | null;
+  config_error: string | null;
 }
 
 export interface EnrollmentKeysTable {
@@ -102,6 +110,8 @@ export interface ProfilesTable {
   name: string;
   type: 'standard' | 'priority';
   based_on: string;
+  folder_id: number | null;
+  name_lc: string;
   /** JSON object: activated parameter key → value. */
   settings: string;
   created_at: number;
@@ -113,6 +123,13 @@ export interface ProfileAssignmentsTable {
   profile_id: number;
   target_type: 'device' | 'folder';
   target_id: number;
+  created_at: number;
+}
+
+export interface ProfileFoldersTable {
+  id: Generated<number>;
+  name: string;
+  parent_id: number | null;
   created_at: number;
 }
 
@@ -133,4 +150,5 @@ export interface Database {
   profiles: ProfilesTable;
   profile_assignments: ProfileAssignmentsTable;
   device_settings: DeviceSettingsTable;
+  profile_folders: ProfileFoldersTable;
 }

@@ -1,10 +1,13 @@
 import type { CommandName, ServerMessage } from '@openums/protocol';
+import type { ChannelSettings } from '../modules/settings-delivery/settings-delivery.service.js';
 
 /** What the rest of the server may do with a live device channel. */
 export interface DeviceChannel {
   readonly deviceId: number;
   /** Command ids sent on this channel and not yet finished, so replies can be checked cheaply. */
   readonly inflight: Map<number, CommandName>;
+  /** Settings delivery state of this channel. */
+  readonly settings: ChannelSettings;
   send(msg: ServerMessage): boolean;
   close(code: number, msg: ServerMessage & { t: 'bye' }): void;
 }

@@ -15,6 +15,7 @@ import { identifyClient } from './client-cert.js';
 import { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
 import { handlers, validators, type HandlerContext } from './message-handlers.js';
+import type { SettingsDeliveryService } from '../modules/settings-delivery/settings-delivery.service.js';
 import type { PresenceService } from './presence.js';
 
 const HELLO_TIMEOUT_MS = 30_000;
@@ -27,6 +28,7 @@ export interface GatewayDeps {
   registry: DeviceRegistry;
   presence: PresenceService;
   commands: CommandsService;
+  delivery: SettingsDeliveryService;
   events: EventBus;
   metrics: Metrics;
   clock: Clock;
@@ -61,7 +63,7 @@ export class DeviceGateway {
 
   constructor(private readonly d: GatewayDeps) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.gateway.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    this.ctx = { registry: d.registry, presence: d.presence, commands: d.commands, clock: d.clock, config: d.config.gateway, log: d.log };
+    this.ctx = { registry: d.registry, presence: d.presence, commands: d.commands, delivery: d.delivery, clock: d.clock, config: d.config.gateway, log: d.log };
     this.pingSlots = Array.from({ length: d.config.gateway.pingIntervalSeconds }, () => new Set<DeviceConnection>());
   }
 
@@ -227,7 +229,8 @@ export class DeviceGateway {
       return this.invalid(conn, DeviceErrorCode.InvalidMessage, 'messages are JSON text frames');
     }
     const t = (msg as { t?: unknown } | null)?.t;
-    const validate = typeof t === 'string' ? validators[t as DeviceMessage['t']] : undefined;
+    // Own properties only: "toString" or "__proto__" must not reach a prototype function.
+    const validate = typeof t === 'string' && Object.hasOwn(validators, t) ? validators[t as DeviceMessage['t']] : undefined;
     if (!validate) {
       m.deviceMessageErrors.inc({ reason: 'unknown-type' });
       return this.invalid(conn, DeviceErrorCode.InvalidMessage, `unknown message type ${JSON.stringify(t)?.slice(0, 40)}`);

@@ -6,12 +6,15 @@ import {
   HelloMessage,
   PROTOCOL_VERSION,
   ResultMessage,
+  SettingsAppliedMessage,
+  SettingsReportMessage,
   type DeviceMessage,
 } from '@openums/protocol';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { CommandsService } from '../modules/commands/commands.service.js';
+import type { SettingsDeliveryService } from '../modules/settings-delivery/settings-delivery.service.js';
 import type { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { PresenceService } from './presence.js';
@@ -23,12 +26,15 @@ export const validators: Record<DeviceMessage['t'], ValidateFunction> = {
   heartbeat: ajv.compile(HeartbeatMessage),
   ack: ajv.compile(AckMessage),
   result: ajv.compile(ResultMessage),
+  'settings-applied': ajv.compile(SettingsAppliedMessage),
+  'settings-report': ajv.compile(SettingsReportMessage),
 };
 
 export interface HandlerContext {
   registry: DeviceRegistry;
   presence: PresenceService;
   commands: CommandsService;
+  delivery: SettingsDeliveryService;
   clock: Clock;
   config: Config['gateway'];
   log: Logger | null;
@@ -44,6 +50,9 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
   const first = !conn.helloReceived;
   conn.helloReceived = true;
   conn.unitId = msg.unitId;
+  // A device that sends no settings hash does not take settings (older agents, plain test peers).
+  conn.settings.reported = msg.settingsHash;
+  conn.settings.bootTime = msg.system.bootTime;
   if (first) {
     const replaced = ctx.registry.set(conn);
     if (replaced) replaced.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'a newer connection of this device took over' });
@@ -58,6 +67,7 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
     heartbeatOffsetSeconds: ctx.config.heartbeatOffsetSeconds,
     serverTime: ctx.clock.now(),
   });
+  ctx.delivery.onHello(conn);
   if (first) await ctx.commands.deliverPending(conn.deviceId);
 };
 
@@ -79,9 +89,24 @@ const onResult: Handler<ResultMessage> = async (ctx, conn, msg) => {
   if (!done) conn.send({ t: 'error', code: DeviceErrorCode.UnknownCommand, message: `command ${msg.id} was not sent to this device`, ref: msg.id });
 };
 
+const onSettingsApplied: Handler<SettingsAppliedMessage> = (ctx, conn, msg) => {
+  ctx.presence.touch(conn.deviceId);
+  if (!ctx.delivery.onApplied(conn, msg)) {
+    conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `settings revision ${msg.revision} was not sent to this device` });
+  }
+};
+
+const onSettingsReport: Handler<SettingsReportMessage> = async (ctx, conn, msg) => {
+  ctx.presence.touch(conn.deviceId);
+  const problem = await ctx.delivery.onReport(conn, msg);
+  if (problem) conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `settings report rejected, nothing stored: ${problem}` });
+};
+
 export const handlers: { [T in DeviceMessage['t']]: Handler<Extract<DeviceMessage, { t: T }>> } = {
   hello: onHello,
   heartbeat: onHeartbeat,
   ack: onAck,
   result: onResult,
+  'settings-applied': onSettingsApplied,
+  'settings-report': onSettingsReport,
 };

@@ -83,7 +83,7 @@ describe.each(DIALECTS)('profiles and effective configuration (%s)', (dialect) =
     expect(none.body.items.map((a: any) => a.id)).not.toContain(p);
     await assign(p, [{ type: 'device', id: device }]);
     expect((await t.api('GET', `/api/v1/devices/${device}/assigned-objects`)).body.items.map((a: any) => a.id)).toContain(p);
-    expect((await t.api('DELETE', `/api/v1/profiles/${p}/assignments`, { targets: [{ type: 'device', id: device }] })).body).toEqual({ removed: 1 });
+    expect((await t.api('DELETE', `/api/v1/profiles/${p}/assignments`, { targets: [{ type: 'device', id: device }] })).body).toEqual({ removed: 1, devices: 1 });
     expect((await t.api('DELETE', `/api/v1/profiles/${p}`)).status).toBe(204);
     expect((await t.api('GET', `/api/v1/profiles/${p}`)).body.error.code).toBe('PROFILE_NOT_FOUND');
   });

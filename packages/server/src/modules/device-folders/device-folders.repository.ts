@@ -91,7 +91,9 @@ export class DeviceFoldersRepository {
     await db.updateTable('device_folders').set(patch).where('id', '=', id).execute();
   };
 
+  /** Profile assignments to the folder go with it (they reference it without a foreign key). */
   deleteFolder = async (id: number, db: Db = this.db) => {
+    await db.deleteFrom('profile_assignments').where('target_type', '=', 'folder').where('target_id', '=', id).execute();
     await db.deleteFrom('device_folders').where('id', '=', id).execute();
   };
 

@@ -6,6 +6,9 @@ import type { Db } from '../../db/database.js';
 import type { DeviceFoldersRepository, FolderRow } from './device-folders.repository.js';
 
 export class DeviceFoldersService {
+  /** Called after the folder tree changed (created, moved, deleted): inherited configuration may change below them. */
+  onTreeChange: ((folderIds: number[]) => Promise<void>) | null = null;
+
   constructor(
     private readonly repo: DeviceFoldersRepository,
     private readonly clock: Clock,
@@ -37,6 +40,7 @@ export class DeviceFoldersService {
       await this.requireFreeName(parentId, name, null, trx);
       return this.repo.insertFolder({ name, parentId, now: this.clock.now() }, trx);
     });
+    await this.onTreeChange?.([]);
     return this.getFolder(id);
   }
 
@@ -56,6 +60,9 @@ export class DeviceFoldersService {
       }
       if (name !== folder.name || parentId !== folder.parent_id) await this.requireFreeName(parentId, name, id, trx);
       await this.repo.updateFolder(id, { name, parent_id: parentId }, trx);
+      return parentId !== folder.parent_id;
+    }).then(async (moved) => {
+      if (moved) await this.onTreeChange?.([id]);
     });
     return this.getFolder(id);
   }
@@ -73,6 +80,7 @@ export class DeviceFoldersService {
       }
       await this.repo.deleteFolder(id, trx);
     });
+    await this.onTreeChange?.([]);
   }
 
   /** The folder, or a FOLDER_NOT_FOUND error naming the request field it came from. */

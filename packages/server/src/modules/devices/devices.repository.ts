@@ -7,7 +7,7 @@ import type { CursorValue } from '../../lib/cursor.js';
 export const DEVICE_COLUMNS = [
   'id', 'unit_id', 'mac', 'name', 'name_lc', 'network_name', 'folder_id', 'site', 'department', 'cost_center',
   'comment', 'asset_id', 'in_service_date', 'serial_number', 'product', 'version', 'last_ip',
-  'last_contact', 'last_boot', 'registered_at', 'online',
+  'last_contact', 'last_boot', 'registered_at', 'online', 'config_state',
 ] as const;
 export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
 export type DeviceInsert = Omit<DevicesTable, 'id'>;
@@ -21,7 +21,8 @@ export function newDeviceRow(f: { mac: string; name: string; folderId: number | 
     department: null, cost_center: null, comment: null, asset_id: null, in_service_date: null, serial_number: null,
     serial_lc: null, product: null, version: null, last_ip: null, last_contact: 0, last_boot: null,
     registered_at: now, online: 0, cert_serial: null, cert_expires_at: null, sysinfo: null, sysinfo_at: null,
-    connected_server: null, ...rest,
+    connected_server: null, config_state: null, config_revision: 0, config_apply: 'now', config_changed_at: null,
+    config_applied_revision: null, config_applied_hash: null, config_applied_at: null, config_error: null, ...rest,
   };
 }
 
@@ -71,6 +72,14 @@ export class DevicesRepository {
     const r = await this.db.selectFrom('devices').select('cert_serial').where('id', '=', id).executeTakeFirst();
     return r === undefined ? undefined : r.cert_serial;
   };
+
+  /** Settings delivery state of one device. */
+  findDeviceState = (id: number) =>
+    this.db
+      .selectFrom('devices')
+      .select(['config_state', 'config_revision', 'config_apply', 'config_changed_at', 'config_applied_revision', 'config_applied_at', 'config_error'])
+      .where('id', '=', id)
+      .executeTakeFirst();
 
   findSystemInfo = async (id: number): Promise<{ sysinfo: string | null; sysinfo_at: number | null } | undefined> =>
     this.db.selectFrom('devices').select(['sysinfo', 'sysinfo_at']).where('id', '=', id).executeTakeFirst();
@@ -124,10 +133,13 @@ export class DevicesRepository {
     return Number(r.numUpdatedRows) > 0;
   };
 
-  deleteDevice = async (id: number): Promise<boolean> => {
-    const r = await this.db.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
-  };
+  /** Its direct profile assignments go with it (they reference it without a foreign key). */
+  deleteDevice = (id: number): Promise<boolean> =>
+    this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('profile_assignments').where('target_type', '=', 'device').where('target_id', '=', id).execute();
+      const r = await trx.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    });
 
   /** Moves all or nothing: returns the ids that do not exist instead of moving any. */
   moveDevices = (ids: number[], folderId: number | null): Promise<{ moved: number; missing: number[] }> =>

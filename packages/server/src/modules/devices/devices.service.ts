@@ -23,6 +23,9 @@ const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', la
 export const normalizeMac = (mac: string) => mac.replace(/[:-]/g, '').toUpperCase();
 
 export class DevicesService {
+  /** Called after devices changed folder (their inherited configuration changes). */
+  onFolderChange: ((deviceIds: number[]) => Promise<void>) | null = null;
+
   constructor(
     private readonly repo: DevicesRepository,
     private readonly folders: DeviceFoldersService,
@@ -107,6 +110,7 @@ export class DevicesService {
     }
     if (!(await this.repo.updateDevice(id, patch))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
     this.events.publish({ type: 'device.changed', deviceId: id });
+    if (input.folderId !== undefined) await this.onFolderChange?.([id]);
     return this.getDevice(id);
   }
 
@@ -120,6 +124,7 @@ export class DevicesService {
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
     const { moved, missing } = await this.repo.moveDevices(ids, folderId);
     if (!missing.length) for (const deviceId of ids) this.events.publish({ type: 'device.changed', deviceId });
+    if (!missing.length) await this.onFolderChange?.(ids);
     if (missing.length) {
       throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; nothing was moved`, {
         field: 'deviceIds',
@@ -165,5 +170,6 @@ export function toDevice(r: DeviceRow): Device {
     lastBoot: toIso(r.last_boot),
     registeredAt: toIso(r.registered_at)!,
     online: r.online === 1,
+    configChanges: r.config_state ?? null,
   };
 }

@@ -167,13 +167,22 @@ function activatedEntries(profile: ProfileInput): [string, SettingValue][] {
   return entries.filter(([key]) => on.has(key));
 }
 
+/**
+ * The key a source's setting takes in the effective configuration: unchanged, except for an
+ * instance of a free group, which is re-keyed by its source (`profile:12`, `device`) so that
+ * instances from different sources never collide.
+ */
+export function effectiveKey(sourceKey: string, freeTag: string, isFree: (group: string) => boolean = isFreeInstanceGroup): string {
+  const inst = parseInstanceKey(sourceKey);
+  return inst && isFree(inst.group) ? instanceKey(inst.group, `${freeTag}:${inst.instanceId}`, inst.field) : sourceKey;
+}
+
 export function computeEffectiveConfiguration(input: PrecedenceInput): EffectiveParameter[] {
   const isFree = input.isFreeInstanceGroup ?? isFreeInstanceGroup;
   // Candidates per effective key, pushed strongest first: ranked profiles, then the device.
   const candidates = new Map<string, { sourceKey: string; list: Candidate[] }>();
   const add = (sourceKey: string, freeTag: string, candidate: Candidate): void => {
-    const inst = parseInstanceKey(sourceKey);
-    const key = inst && isFree(inst.group) ? instanceKey(inst.group, `${freeTag}:${inst.instanceId}`, inst.field) : sourceKey;
+    const key = effectiveKey(sourceKey, freeTag, isFree);
     const entry = candidates.get(key);
     if (entry) entry.list.push(candidate);
     else candidates.set(key, { sourceKey, list: [candidate] });

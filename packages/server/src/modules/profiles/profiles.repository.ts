@@ -1,22 +1,43 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { ProfilesTable } from '../../db/types.js';
+import type { ProfileFoldersTable, ProfilesTable } from '../../db/types.js';
 
 export type ProfileRow = Selectable<ProfilesTable> & { id: number };
+export type ProfileFolderRow = { id: number; name: string; parent_id: number | null };
+export type Target = { type: 'device' | 'folder'; id: number };
+
+const normProfile = (r: Selectable<ProfilesTable>): ProfileRow => ({
+  ...r,
+  id: Number(r.id),
+  folder_id: r.folder_id === null ? null : Number(r.folder_id),
+  created_at: Number(r.created_at),
+  updated_at: Number(r.updated_at),
+});
+const normFolder = (r: Pick<Selectable<ProfileFoldersTable>, 'id' | 'name' | 'parent_id'>): ProfileFolderRow => ({
+  id: Number(r.id),
+  name: r.name,
+  parent_id: r.parent_id === null ? null : Number(r.parent_id),
+});
 
 export class ProfilesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(readonly db: Db) {}
 
-  insertProfile = async (p: Omit<ProfilesTable, 'id'>): Promise<number> =>
-    Number((await this.db.insertInto('profiles').values(p).returning('id').executeTakeFirstOrThrow()).id);
+  insertProfile = async (p: Omit<ProfilesTable, 'id'>, db: Db = this.db): Promise<number> =>
+    Number((await db.insertInto('profiles').values(p).returning('id').executeTakeFirstOrThrow()).id);
 
-  findProfileById = async (id: number): Promise<ProfileRow | undefined> =>
-    (await this.db.selectFrom('profiles').selectAll().where('id', '=', id).executeTakeFirst()) as ProfileRow | undefined;
+  findProfileById = async (id: number): Promise<ProfileRow | undefined> => {
+    const r = await this.db.selectFrom('profiles').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && normProfile(r);
+  };
 
-  listProfiles = async (limit: number, afterId: number | null): Promise<ProfileRow[]> => {
-    let q = this.db.selectFrom('profiles').selectAll().orderBy('id').limit(limit);
-    if (afterId !== null) q = q.where('id', '>', afterId);
-    return (await q.execute()) as ProfileRow[];
+  /** By id; optionally only one folder ('root' = top level) and/or a case-insensitive name prefix. */
+  listProfiles = async (q: { limit: number; afterId: number | null; folderId?: number | 'root'; prefix?: string }): Promise<ProfileRow[]> => {
+    let s = this.db.selectFrom('profiles').selectAll().orderBy('id').limit(q.limit);
+    if (q.afterId !== null) s = s.where('id', '>', q.afterId);
+    if (q.folderId === 'root') s = s.where('folder_id', 'is', null);
+    else if (q.folderId !== undefined) s = s.where('folder_id', '=', q.folderId);
+    if (q.prefix) s = s.where('name_lc', '>=', q.prefix).where('name_lc', '<', `${q.prefix}\uffff`);
+    return (await s.execute()).map(normProfile);
   };
 
   updateProfile = async (id: number, patch: Partial<Omit<ProfilesTable, 'id'>>): Promise<boolean> =>
@@ -26,26 +47,47 @@ export class ProfilesRepository {
     Number((await this.db.deleteFrom('profiles').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
 
   /** Adds assignments; an assignment that exists already is kept as it is. */
-  insertAssignments = async (profileId: number, targets: Array<{ type: 'device' | 'folder'; id: number }>, now: number) => {
-    await this.db
+  insertAssignments = async (profileId: number, targets: readonly Target[], now: number, db: Db = this.db) => {
+    await db
       .insertInto('profile_assignments')
       .values(targets.map((t) => ({ profile_id: profileId, target_type: t.type, target_id: t.id, created_at: now })))
       .onConflict((oc) => oc.columns(['profile_id', 'target_type', 'target_id']).doNothing())
       .execute();
   };
 
-  deleteAssignments = async (profileId: number, targets: Array<{ type: 'device' | 'folder'; id: number }>): Promise<number> => {
-    let n = 0;
-    for (const t of targets) {
-      const r = await this.db
-        .deleteFrom('profile_assignments')
-        .where('profile_id', '=', profileId)
-        .where('target_type', '=', t.type)
-        .where('target_id', '=', t.id)
-        .executeTakeFirst();
-      n += Number(r.numDeletedRows);
-    }
-    return n;
+  deleteAssignments = (profileId: number, targets: readonly Target[]): Promise<number> =>
+    this.db.transaction().execute(async (trx) => {
+      let n = 0;
+      for (const t of targets) {
+        const r = await trx
+          .deleteFrom('profile_assignments')
+          .where('profile_id', '=', profileId)
+          .where('target_type', '=', t.type)
+          .where('target_id', '=', t.id)
+          .executeTakeFirst();
+        n += Number(r.numDeletedRows);
+      }
+      return n;
+    });
+
+  /** Direct assignments of a profile with the target's name, by assignment id. */
+  listAssignmentsOf = async (profileId: number, limit: number, afterId: number | null) => {
+    let q = this.db
+      .selectFrom('profile_assignments as a')
+      .leftJoin('devices as d', (j) => j.onRef('d.id', '=', 'a.target_id').on('a.target_type', '=', 'device'))
+      .leftJoin('device_folders as f', (j) => j.onRef('f.id', '=', 'a.target_id').on('a.target_type', '=', 'folder'))
+      .select(['a.id', 'a.target_type', 'a.target_id', 'a.created_at', 'd.name as device_name', 'f.name as folder_name'])
+      .where('a.profile_id', '=', profileId)
+      .orderBy('a.id')
+      .limit(limit);
+    if (afterId !== null) q = q.where('a.id', '>', afterId);
+    return (await q.execute()).map((r) => ({
+      id: Number(r.id),
+      type: r.target_type,
+      targetId: Number(r.target_id),
+      name: r.device_name ?? r.folder_name ?? '',
+      createdAt: Number(r.created_at),
+    }));
   };
 
   /** Profiles assigned to the device itself or to any of the given folders. */
@@ -53,7 +95,7 @@ export class ProfilesRepository {
     const rows = await this.db
       .selectFrom('profile_assignments as a')
       .innerJoin('profiles as p', 'p.id', 'a.profile_id')
-      .select(['a.target_type', 'a.target_id', 'p.id', 'p.name', 'p.type', 'p.settings'])
+      .select(['a.target_type', 'a.target_id', 'p.id', 'p.name', 'p.type', 'p.based_on', 'p.settings'])
       .where((eb) =>
         eb.or([
           eb.and([eb('a.target_type', '=', 'device'), eb('a.target_id', '=', deviceId)]),
@@ -64,6 +106,65 @@ export class ProfilesRepository {
     return rows.map((r) => ({ ...r, id: Number(r.id), target_id: Number(r.target_id) }));
   };
 
-  findDeviceSettings = async (deviceId: number): Promise<string | undefined> =>
-    (await this.db.selectFrom('device_settings').select('settings').where('device_id', '=', deviceId).executeTakeFirst())?.settings;
+  findDeviceSettings = async (deviceId: number) => {
+    const r = await this.db.selectFrom('device_settings').select(['settings', 'updated_at']).where('device_id', '=', deviceId).executeTakeFirst();
+    return r && { settings: r.settings, updatedAt: Number(r.updated_at) };
+  };
+
+  putDeviceSettings = async (deviceId: number, settings: string, now: number) => {
+    await this.db
+      .insertInto('device_settings')
+      .values({ device_id: deviceId, settings, updated_at: now })
+      .onConflict((oc) => oc.column('device_id').doUpdateSet({ settings, updated_at: now }))
+      .execute();
+  };
+
+  // ── profile folders ─────────────────────────────────────────────────────────
+  findFolder = async (id: number): Promise<ProfileFolderRow | undefined> => {
+    const r = await this.db.selectFrom('profile_folders').select(['id', 'name', 'parent_id']).where('id', '=', id).executeTakeFirst();
+    return r && normFolder(r);
+  };
+
+  listFolders = async (limit: number, afterId: number | null): Promise<ProfileFolderRow[]> => {
+    let q = this.db.selectFrom('profile_folders').select(['id', 'name', 'parent_id']).orderBy('id').limit(limit);
+    if (afterId !== null) q = q.where('id', '>', afterId);
+    return (await q.execute()).map(normFolder);
+  };
+
+  insertFolder = async (name: string, parentId: number | null, now: number, db: Db = this.db): Promise<number> =>
+    Number((await db.insertInto('profile_folders').values({ name, parent_id: parentId, created_at: now }).returning('id').executeTakeFirstOrThrow()).id);
+
+  updateFolder = async (id: number, patch: { name?: string; parent_id?: number | null }) => {
+    await this.db.updateTable('profile_folders').set(patch).where('id', '=', id).execute();
+  };
+
+  deleteFolder = async (id: number) => {
+    await this.db.deleteFrom('profile_folders').where('id', '=', id).execute();
+  };
+
+  folderIsEmpty = async (id: number): Promise<boolean> => {
+    const child = await this.db.selectFrom('profile_folders').select('id').where('parent_id', '=', id).limit(1).executeTakeFirst();
+    const profile = await this.db.selectFrom('profiles').select('id').where('folder_id', '=', id).limit(1).executeTakeFirst();
+    return !child && !profile;
+  };
+
+  /** The folder's path from the top ("/Berlin/Office"), nearest last. */
+  folderPath = async (id: number): Promise<ProfileFolderRow[]> => {
+    const chain: ProfileFolderRow[] = [];
+    let next: number | null = id;
+    while (next !== null && chain.length < 100) {
+      const f = await this.findFolder(next);
+      if (!f) break;
+      chain.unshift(f);
+      next = f.parent_id;
+    }
+    return chain;
+  };
+
+  findFolderByName = async (parentId: number | null, name: string, db: Db = this.db): Promise<ProfileFolderRow | undefined> => {
+    let q = db.selectFrom('profile_folders').select(['id', 'name', 'parent_id']).where('name', '=', name);
+    q = parentId === null ? q.where('parent_id', 'is', null) : q.where('parent_id', '=', parentId);
+    const r = await q.executeTakeFirst();
+    return r && normFolder(r);
+  };
 }

@@ -1,27 +1,59 @@
 import { Type } from 'typebox';
 import {
+  ApplyMode,
   AssignedObjectsResponse,
   AssignProfileRequest,
+  CopyProfileRequest,
+  CreateProfileFolderRequest,
   CreateProfileRequest,
+  Cursor,
+  DeviceSettingsResponse,
   EffectiveConfigurationResponse,
+  ErrorCode,
   ErrorResponse,
+  ExportProfilesQuery,
   IdParams,
+  ImportProfilesResponse,
   ListProfilesQuery,
+  PageLimit,
   Permission,
+  PreviewProfileChangeRequest,
+  PreviewProfileChangeResponse,
   Profile,
+  ProfileAssignmentsResponse,
+  ProfileFolder,
+  ProfileFolderPage,
   ProfilePage,
   ProfileSettings,
+  PutDeviceSettingsRequest,
+  UpdateProfileFolderRequest,
   UpdateProfileRequest,
 } from '@openums/protocol';
+import { AppError } from '../../lib/errors.js';
 import type { App } from '../../lib/fastify.js';
+import type { DeviceConfigurationService } from './device-configuration.service.js';
+import type { ProfileFoldersService } from './profile-folders.service.js';
+import type { ProfileTransferService } from './profile-transfer.service.js';
 import type { ProfilesService } from './profiles.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['profiles'];
 const write = { access: Permission.ProfilesWrite } as const;
 const read = { access: Permission.DevicesRead } as const;
+const PageQuery = Type.Object({ limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
+const ApplyQuery = Type.Object({ apply: Type.Optional(ApplyMode) }, { additionalProperties: false });
+/** Largest import file (bytes). */
+const IMPORT_LIMIT = 2 * 1024 * 1024;
 
-export function profileRoutes(app: App, profiles: ProfilesService): void {
+export interface ProfileModule {
+  profiles: ProfilesService;
+  folders: ProfileFoldersService;
+  configuration: DeviceConfigurationService;
+  transfer: ProfileTransferService;
+}
+
+export function profileRoutes(app: App, m: ProfileModule): void {
+  const { profiles, folders, configuration, transfer } = m;
   app.post('/api/v1/profiles', {
     config: write,
     schema: { tags, summary: 'Create a profile (only the given, activated parameters apply)', body: CreateProfileRequest, response: { 201: Profile, ...errors } },
@@ -29,8 +61,37 @@ export function profileRoutes(app: App, profiles: ProfilesService): void {
   });
   app.get('/api/v1/profiles', {
     config: read,
-    schema: { tags, summary: 'List profiles', querystring: ListProfilesQuery, response: { 200: ProfilePage, ...errors } },
+    schema: { tags, summary: 'List profiles (by id; optional profile folder and name prefix)', querystring: ListProfilesQuery, response: { 200: ProfilePage, ...errors } },
     handler: (req) => profiles.listProfiles(req.query),
+  });
+  app.get('/api/v1/profiles/export', {
+    config: read,
+    schema: { tags, summary: 'Export profiles as a portable file (secrets only with includeSecrets and profiles:write)', querystring: ExportProfilesQuery, ...errors },
+    handler: async (req, reply) => {
+      const includeSecrets = req.query.includeSecrets === true;
+      if (includeSecrets && !req.auth?.permissions.has(Permission.ProfilesWrite)) {
+        throw new AppError(ErrorCode.Forbidden, 'Exporting secrets needs the profiles:write permission', { field: 'includeSecrets' });
+      }
+      const ids = [...new Set(req.query.ids.split(',').map(Number))];
+      const text = await transfer.exportProfiles(ids, includeSecrets);
+      return reply
+        .type('text/plain; charset=utf-8')
+        .header('content-disposition', `attachment; filename="profiles-${ids.length === 1 ? ids[0] : 'export'}.oprof"`)
+        .send(text);
+    },
+  });
+  app.register(async (scope) => {
+    // The import takes the file itself as text/plain (the rest of the API speaks JSON only).
+    scope.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: IMPORT_LIMIT }, (_req, body, done) => done(null, body));
+    scope.post('/api/v1/profiles/import', {
+      config: write,
+      bodyLimit: IMPORT_LIMIT,
+      schema: { tags, summary: 'Import profiles from a file (all or nothing; errors name their line)', consumes: ['text/plain'], response: { 201: ImportProfilesResponse, ...errors } },
+      handler: async (req, reply) => {
+        if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the file as Content-Type: text/plain');
+        return reply.code(201).send(await transfer.importProfiles(req.body));
+      },
+    });
   });
   app.get('/api/v1/profiles/:id', {
     config: read,
@@ -39,36 +100,86 @@ export function profileRoutes(app: App, profiles: ProfilesService): void {
   });
   app.patch('/api/v1/profiles/:id', {
     config: write,
-    schema: { tags, summary: 'Rename a profile or replace its parameters', params: IdParams, body: UpdateProfileRequest, response: { 200: Profile, ...errors } },
+    schema: { tags, summary: 'Rename, move or replace the parameters of a profile (apply: now or next-reboot)', params: IdParams, body: UpdateProfileRequest, response: { 200: Profile, ...errors } },
     handler: (req) => profiles.updateProfile(req.params.id, req.body),
   });
   app.delete('/api/v1/profiles/:id', {
     config: write,
-    schema: { tags, summary: 'Delete a profile and its assignments', params: IdParams, response: { 204: Type.Null(), ...errors } },
+    schema: { tags, summary: 'Delete a profile and its assignments', params: IdParams, querystring: ApplyQuery, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
-      await profiles.deleteProfile(req.params.id);
+      await profiles.deleteProfile(req.params.id, req.query.apply);
       return reply.code(204).send(null);
     },
   });
+  app.post('/api/v1/profiles/:id/copy', {
+    config: write,
+    schema: { tags, summary: 'Copy a profile (not its assignments)', params: IdParams, body: CopyProfileRequest, response: { 201: Profile, ...errors } },
+    handler: async (req, reply) => reply.code(201).send(await profiles.copyProfile(req.params.id, req.body ?? {})),
+  });
+  app.post('/api/v1/profiles/:id/preview', {
+    config: read,
+    schema: { tags, summary: 'What a change of settings or assignments would do, without saving it', params: IdParams, body: PreviewProfileChangeRequest, response: { 200: PreviewProfileChangeResponse, ...errors } },
+    handler: (req) => configuration.preview(req.params.id, req.body),
+  });
+  app.get('/api/v1/profiles/:id/assignments', {
+    config: read,
+    schema: { tags, summary: 'Devices and folders the profile is assigned to', params: IdParams, querystring: PageQuery, response: { 200: ProfileAssignmentsResponse, ...errors } },
+    handler: (req) => profiles.listAssignments(req.params.id, req.query),
+  });
   app.post('/api/v1/profiles/:id/assignments', {
     config: write,
-    schema: { tags, summary: 'Assign a profile to devices and folders', params: IdParams, body: AssignProfileRequest, response: { 200: Type.Object({ assigned: Type.Integer() }), ...errors } },
+    schema: { tags, summary: 'Assign a profile to devices and folders (all or nothing)', params: IdParams, body: AssignProfileRequest, response: { 200: Type.Object({ assigned: Type.Integer(), devices: Type.Integer() }), ...errors } },
     handler: (req) => profiles.assign(req.params.id, req.body),
   });
   app.delete('/api/v1/profiles/:id/assignments', {
     config: write,
-    schema: { tags, summary: 'Remove assignments of a profile', params: IdParams, body: AssignProfileRequest, response: { 200: Type.Object({ removed: Type.Integer() }), ...errors } },
-    handler: (req) => profiles.unassign(req.params.id, req.body.targets),
+    schema: { tags, summary: 'Remove assignments of a profile', params: IdParams, body: AssignProfileRequest, response: { 200: Type.Object({ removed: Type.Integer(), devices: Type.Integer() }), ...errors } },
+    handler: (req) => profiles.unassign(req.params.id, req.body),
   });
+
+  app.get('/api/v1/profile-folders', {
+    config: read,
+    schema: { tags, summary: 'Profile folders (flat, by id; parentId builds the tree)', querystring: PageQuery, response: { 200: ProfileFolderPage, ...errors } },
+    handler: (req) => folders.list(req.query),
+  });
+  app.post('/api/v1/profile-folders', {
+    config: write,
+    schema: { tags, summary: 'Create a profile folder', body: CreateProfileFolderRequest, response: { 201: ProfileFolder, ...errors } },
+    handler: async (req, reply) => reply.code(201).send(await folders.create(req.body)),
+  });
+  app.patch('/api/v1/profile-folders/:id', {
+    config: write,
+    schema: { tags, summary: 'Rename or move a profile folder', params: IdParams, body: UpdateProfileFolderRequest, response: { 200: ProfileFolder, ...errors } },
+    handler: (req) => folders.update(req.params.id, req.body),
+  });
+  app.delete('/api/v1/profile-folders/:id', {
+    config: write,
+    schema: { tags, summary: 'Delete an empty profile folder', params: IdParams, response: { 204: Type.Null(), ...errors } },
+    handler: async (req, reply) => {
+      await folders.remove(req.params.id);
+      return reply.code(204).send(null);
+    },
+  });
+
   app.get('/api/v1/devices/:id/effective-configuration', {
     config: read,
-    schema: { tags, summary: "Every effective parameter of a device, with the object that set it and those it overrode", params: IdParams, response: { 200: EffectiveConfigurationResponse, ...errors } },
-    handler: (req) => profiles.effectiveConfiguration(req.params.id),
+    schema: { tags, summary: 'Every effective parameter of a device, with the object that set it and those it overrode', params: IdParams, response: { 200: EffectiveConfigurationResponse, ...errors } },
+    handler: (req) => configuration.effectiveConfiguration(req.params.id),
   });
   app.get('/api/v1/devices/:id/assigned-objects', {
     config: read,
     schema: { tags, summary: 'Profiles that apply to a device, highest priority first', params: IdParams, response: { 200: AssignedObjectsResponse, ...errors } },
-    handler: (req) => profiles.assignedObjects(req.params.id),
+    handler: (req) => configuration.assignedObjects(req.params.id),
+  });
+  app.get('/api/v1/devices/:id/settings', {
+    config: read,
+    schema: { tags, summary: "The device's own configuration and its settings delivery state", params: IdParams, response: { 200: DeviceSettingsResponse, ...errors } },
+    handler: (req) => configuration.getDeviceSettings(req.params.id),
+  });
+  app.put('/api/v1/devices/:id/settings', {
+    config: write,
+    schema: { tags, summary: "Replace the device's own configuration (lowest precedence)", params: IdParams, body: PutDeviceSettingsRequest, response: { 200: DeviceSettingsResponse, ...errors } },
+    handler: (req) => configuration.putDeviceSettings(req.params.id, req.body),
   });
   app.get('/api/v1/settings/profiles', {
     config: read,

@@ -1,25 +1,45 @@
-import { DEFAULT_PAGE_LIMIT, ErrorCode, PARAMETER_CATALOGUE, findParameter, validateSetting, type AssignProfileRequest, type CreateProfileRequest, type Profile, type ProfileSettings, type SettingValue, type UpdateProfileRequest } from '@openums/protocol';
+import {
+  DEFAULT_PAGE_LIMIT,
+  ErrorCode,
+  PARAMETER_CATALOGUE,
+  findParameter,
+  validateSetting,
+  type ApplyMode,
+  type AssignProfileRequest,
+  type CopyProfileRequest,
+  type CreateProfileRequest,
+  type ListProfilesQuery,
+  type Profile,
+  type ProfileSettings,
+  type SettingValue,
+  type UpdateProfileRequest,
+} from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { DeviceFoldersRepository } from '../device-folders/device-folders.repository.js';
 import type { DevicesRepository } from '../devices/devices.repository.js';
 import type { SettingsRepository } from '../server-info/settings.repository.js';
-import { computeEffectiveConfiguration, listAssignedObjects, type ProfileAssignmentInput } from './precedence.js';
-import type { ProfileRow, ProfilesRepository } from './profiles.repository.js';
+import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
+import type { ProfileFoldersService } from './profile-folders.service.js';
+import type { ProfileRow, ProfilesRepository, Target } from './profiles.repository.js';
+import { majorVersion } from './settings-hash.js';
 
-const MASK = '********';
+export const SECRET_MASK = '********';
 
 /**
- * Profiles, their assignment to devices and folders, and the effective configuration of a
- * device with provenance. Delivery of settings to devices is not built yet.
+ * Profiles and their assignment to devices and folders. Every change that can alter a device's
+ * effective configuration hands the affected devices to settings delivery (new revision, sent
+ * now or at next reboot).
  */
 export class ProfilesService {
   constructor(
     private readonly repo: ProfilesRepository,
     private readonly devices: DevicesRepository,
     private readonly folders: DeviceFoldersRepository,
+    private readonly profileFolders: ProfileFoldersService,
     private readonly settings: SettingsRepository,
+    private readonly delivery: SettingsDeliveryService,
     private readonly clock: Clock,
   ) {}
 
@@ -27,16 +47,23 @@ export class ProfilesService {
     if (input.type === 'priority' && !(await this.getSettings()).priorityProfiles) {
       throw new AppError(ErrorCode.FeatureDisabled, 'Priority profiles are switched off (PUT /api/v1/settings/profiles {"priorityProfiles":true})', { field: 'type' });
     }
+    const basedOn = checkBasedOn(input.basedOn ?? PARAMETER_CATALOGUE.basedOn, 'basedOn');
+    if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
     const settings = validateSettings(input.settings ?? {});
     const now = this.clock.now();
+    const name = input.name.trim();
     const id = await this.repo.insertProfile({
-      name: input.name.trim(),
+      name,
+      name_lc: name.toLowerCase(),
       type: input.type,
-      based_on: input.basedOn ?? PARAMETER_CATALOGUE.basedOn,
+      based_on: basedOn,
+      folder_id: input.folderId ?? null,
       settings: JSON.stringify(settings),
       created_at: now,
       updated_at: now,
     });
+    // Not assigned yet, so no device changes; the cached tree must learn the profile.
+    await this.delivery.loader.treeChanged();
     return this.getProfile(id);
   }
 
@@ -44,82 +71,114 @@ export class ProfilesService {
     return toProfile(await this.requireProfile(id));
   }
 
-  async listProfiles(q: { limit?: number; cursor?: string }) {
+  async listProfiles(q: ListProfilesQuery) {
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
-    const after = q.cursor ? (decodeCursor(q.cursor, 'profiles', ['number'])[0] as number) : null;
-    const { page, nextCursor } = toPage(await this.repo.listProfiles(limit + 1, after), limit, 'profiles', (r) => [r.id]);
+    const afterId = q.cursor ? (decodeCursor(q.cursor, 'profiles', ['number'])[0] as number) : null;
+    if (typeof q.folderId === 'number') await this.profileFolders.requireFolder(q.folderId, 'folderId');
+    const rows = await this.repo.listProfiles({
+      limit: limit + 1,
+      afterId,
+      ...(q.folderId !== undefined ? { folderId: q.folderId } : {}),
+      ...(q.q ? { prefix: q.q.toLowerCase() } : {}),
+    });
+    const { page, nextCursor } = toPage(rows, limit, 'profiles', (r) => [r.id]);
     return { items: page.map(toProfile), nextCursor };
   }
 
   async updateProfile(id: number, input: UpdateProfileRequest): Promise<Profile> {
-    await this.requireProfile(id);
+    const current = await this.requireProfile(id);
+    if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
+    let settings: string | undefined;
+    if (input.settings !== undefined) {
+      const stored = JSON.parse(current.settings) as Record<string, SettingValue>;
+      settings = JSON.stringify(validateSettings(keepMaskedSecrets(input.settings, stored)));
+    }
+    const name = input.name?.trim();
     await this.repo.updateProfile(id, {
-      ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-      ...(input.settings !== undefined ? { settings: JSON.stringify(validateSettings(input.settings)) } : {}),
+      ...(name !== undefined ? { name, name_lc: name.toLowerCase() } : {}),
+      ...(input.folderId !== undefined ? { folder_id: input.folderId } : {}),
+      ...(settings !== undefined ? { settings } : {}),
       updated_at: this.clock.now(),
     });
+    if (settings !== undefined && settings !== current.settings) {
+      await this.delivery.loader.treeChanged();
+      await this.delivery.markDevices(await this.delivery.devicesOfProfile(id), input.apply ?? 'now');
+    }
     return this.getProfile(id);
   }
 
-  async deleteProfile(id: number): Promise<void> {
-    if (!(await this.repo.deleteProfile(id))) throw notFound(ErrorCode.ProfileNotFound, 'Profile', id);
-  }
-
-  async assign(id: number, req: AssignProfileRequest): Promise<{ assigned: number }> {
-    await this.requireProfile(id);
-    for (const t of req.targets) {
-      const exists = t.type === 'device' ? await this.devices.findDeviceById(t.id) : await this.folders.findFolderById(t.id);
-      if (!exists) throw new AppError(t.type === 'device' ? ErrorCode.DeviceNotFound : ErrorCode.FolderNotFound, `${t.type} ${t.id} does not exist; nothing was assigned`, { field: 'targets' });
-    }
-    await this.repo.insertAssignments(id, req.targets, this.clock.now());
-    return { assigned: req.targets.length };
-  }
-
-  async unassign(id: number, targets: AssignProfileRequest['targets']): Promise<{ removed: number }> {
-    await this.requireProfile(id);
-    return { removed: await this.repo.deleteAssignments(id, targets) };
-  }
-
-  /** Every profile that applies to the device: direct, or through its folder and their parents. */
-  private async assignmentsOf(deviceId: number): Promise<ProfileAssignmentInput[]> {
-    const device = await this.devices.findDeviceById(deviceId);
-    if (!device) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
-    const chain: Array<{ id: number; distance: number; name: string }> = [];
-    if (device.folder_id !== null) {
-      const ids = [device.folder_id, ...(await this.folders.listAncestorIds(device.folder_id))];
-      for (const [i, fid] of ids.entries()) chain.push({ id: fid, distance: i + 1, name: (await this.folders.findFolderById(fid))?.name ?? '' });
-    }
-    const rows = await this.repo.listAssignmentsFor(deviceId, chain.map((c) => c.id));
-    return rows.map((r) => {
-      const folder = r.target_type === 'folder' ? chain.find((c) => c.id === r.target_id) : undefined;
-      return {
-        profile: { id: r.id, name: r.name, priority: r.type === 'priority', settings: JSON.parse(r.settings) as Record<string, SettingValue> },
-        distance: folder ? folder.distance : 0,
-        ...(folder ? { folderId: folder.id, folderName: folder.name } : {}),
-      };
+  async copyProfile(id: number, input: CopyProfileRequest): Promise<Profile> {
+    const p = await this.requireProfile(id);
+    if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
+    const name = input.name?.trim() ?? `${p.name} (copy)`.slice(0, 128);
+    const now = this.clock.now();
+    const copy = await this.repo.insertProfile({
+      name,
+      name_lc: name.toLowerCase(),
+      type: p.type,
+      based_on: p.based_on,
+      folder_id: input.folderId === undefined ? p.folder_id : input.folderId,
+      settings: p.settings,
+      created_at: now,
+      updated_at: now,
     });
+    await this.delivery.loader.treeChanged();
+    return this.getProfile(copy);
   }
 
-  async assignedObjects(deviceId: number) {
-    const enabled = (await this.getSettings()).priorityProfiles;
-    return { items: listAssignedObjects((await this.assignmentsOf(deviceId)).filter((a) => enabled || !a.profile.priority)) };
+  async deleteProfile(id: number, apply: ApplyMode = 'now'): Promise<void> {
+    await this.requireProfile(id);
+    const affected = await this.delivery.devicesOfProfile(id);
+    if (!(await this.repo.deleteProfile(id))) throw notFound(ErrorCode.ProfileNotFound, 'Profile', id);
+    await this.delivery.loader.treeChanged();
+    await this.delivery.markDevices(affected, apply);
   }
 
-  async effectiveConfiguration(deviceId: number) {
-    const enabled = (await this.getSettings()).priorityProfiles;
-    const assignments = (await this.assignmentsOf(deviceId)).filter((a) => enabled || !a.profile.priority);
-    const own = await this.repo.findDeviceSettings(deviceId);
-    const device = { id: deviceId, name: `device ${deviceId}`, settings: own ? (JSON.parse(own) as Record<string, SettingValue>) : {} };
-    const params = computeEffectiveConfiguration({ device, assignments });
-    const mask = (key: string, v: unknown) => (findParameter(key)?.type === 'secret' ? MASK : v);
-    return {
-      parameters: params.map((p) => ({
-        key: p.key,
-        value: mask(p.sourceKey, p.value),
-        source: p.source,
-        overridden: p.overridden.map((o) => ({ value: mask(p.sourceKey, o.value), source: o.source })),
-      })),
-    };
+  async listAssignments(id: number, q: { limit?: number; cursor?: string }) {
+    await this.requireProfile(id);
+    const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
+    const afterId = q.cursor ? (decodeCursor(q.cursor, 'assignments', ['number'])[0] as number) : null;
+    const rows = await this.repo.listAssignmentsOf(id, limit + 1, afterId);
+    const { page, nextCursor } = toPage(rows, limit, 'assignments', (r) => [r.id]);
+    return { items: page.map((r) => ({ type: r.type, id: r.targetId, name: r.name, assignedAt: toIso(r.createdAt)! })), nextCursor };
+  }
+
+  /** All or nothing: every target must exist and, for devices, run the profile's OS major version. */
+  async assign(id: number, req: AssignProfileRequest): Promise<{ assigned: number; devices: number }> {
+    const profile = await this.requireProfile(id);
+    await this.checkTargets(profile, req.targets);
+    await this.repo.insertAssignments(id, req.targets, this.clock.now());
+    if (req.targets.some((t) => t.type === 'folder')) await this.delivery.loader.treeChanged();
+    const devices = await this.delivery.markDevices(await this.delivery.devicesOfTargets(req.targets), req.apply ?? 'now');
+    return { assigned: req.targets.length, devices };
+  }
+
+  async unassign(id: number, req: AssignProfileRequest): Promise<{ removed: number; devices: number }> {
+    await this.requireProfile(id);
+    const removed = await this.repo.deleteAssignments(id, req.targets);
+    if (req.targets.some((t) => t.type === 'folder')) await this.delivery.loader.treeChanged();
+    const devices = removed ? await this.delivery.markDevices(await this.delivery.devicesOfTargets(req.targets), req.apply ?? 'now') : 0;
+    return { removed, devices };
+  }
+
+  async checkTargets(profile: ProfileRow, targets: readonly Target[]): Promise<void> {
+    const major = majorVersion(profile.based_on);
+    for (const [i, t] of targets.entries()) {
+      if (t.type === 'folder') {
+        if (!(await this.folders.findFolderById(t.id))) throw new AppError(ErrorCode.FolderNotFound, `folder ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
+        continue;
+      }
+      const device = await this.devices.findDeviceById(t.id);
+      if (!device) throw new AppError(ErrorCode.DeviceNotFound, `device ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
+      const deviceMajor = majorVersion(device.version);
+      if (deviceMajor !== null && major !== null && deviceMajor !== major) {
+        throw new AppError(
+          ErrorCode.ProfileVersionMismatch,
+          `profile ${profile.id} is based on OS ${profile.based_on}; device ${t.id} (${device.name}) runs OS ${device.version}. Profiles apply only to devices of the same major version; nothing was assigned`,
+          { field: `targets.${i}.id`, basedOn: profile.based_on, deviceVersion: device.version },
+        );
+      }
+    }
   }
 
   async getSettings(): Promise<ProfileSettings> {
@@ -128,35 +187,70 @@ export class ProfilesService {
   }
 
   async putSettings(s: ProfileSettings): Promise<ProfileSettings> {
+    const before = await this.getSettings();
     await this.settings.putSetting('profiles', JSON.stringify(s));
+    if (before.priorityProfiles !== s.priorityProfiles) {
+      await this.delivery.loader.treeChanged();
+      await this.delivery.markAll('now');
+    }
     return s;
   }
 
-  private async requireProfile(id: number): Promise<ProfileRow> {
+  async requireProfile(id: number): Promise<ProfileRow> {
     const p = await this.repo.findProfileById(id);
     if (!p) throw notFound(ErrorCode.ProfileNotFound, 'Profile', id);
     return p;
   }
 }
 
+/** Only the catalogue's major version has parameters on this server. */
+export function checkBasedOn(basedOn: string, field: string): string {
+  if (majorVersion(basedOn) !== majorVersion(PARAMETER_CATALOGUE.basedOn)) {
+    throw new AppError(
+      ErrorCode.ValidationFailed,
+      `${field}: no parameter catalogue for OS ${basedOn}; this server knows OS ${PARAMETER_CATALOGUE.basedOn}`,
+      { field },
+    );
+  }
+  return basedOn;
+}
+
 /** Every parameter must be in the catalogue with a valid value; the first problem is reported. */
-function validateSettings(settings: Record<string, unknown>): Record<string, SettingValue> {
+export function validateSettings(settings: Record<string, unknown>, fieldPrefix = 'settings'): Record<string, SettingValue> {
   for (const [key, value] of Object.entries(settings)) {
     const problem = validateSetting(key, value);
-    if (problem) throw new AppError(ErrorCode.ValidationFailed, problem.message, { field: `settings.${key}` });
+    if (problem) throw new AppError(ErrorCode.ValidationFailed, problem.message, { field: `${fieldPrefix}.${key}` });
   }
   return settings as Record<string, SettingValue>;
 }
 
-function toProfile(r: ProfileRow): Profile {
-  const settings = JSON.parse(r.settings) as Record<string, unknown>;
-  for (const key of Object.keys(settings)) if (findParameter(key)?.type === 'secret') settings[key] = MASK;
+/** A secret sent back as the mask keeps its stored value (a client can round-trip what it read). */
+export function keepMaskedSecrets(input: Record<string, unknown>, stored: Record<string, SettingValue>): Record<string, unknown> {
+  const out = { ...input };
+  for (const [key, value] of Object.entries(out)) {
+    if (value !== SECRET_MASK || findParameter(key)?.type !== 'secret') continue;
+    if (stored[key] === undefined) {
+      throw new AppError(ErrorCode.ValidationFailed, `${key}: "${SECRET_MASK}" is the mask of a stored secret, and none is stored; send the secret itself`, { field: `settings.${key}` });
+    }
+    out[key] = stored[key];
+  }
+  return out;
+}
+
+export function maskSecrets(settings: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...settings };
+  for (const key of Object.keys(out)) if (findParameter(key)?.type === 'secret') out[key] = SECRET_MASK;
+  return out;
+}
+
+export function toProfile(r: ProfileRow): Profile {
   return {
-    id: Number(r.id),
+    id: r.id,
     name: r.name,
     type: r.type,
     basedOn: r.based_on,
-    settings,
+    folderId: r.folder_id,
+    settings: maskSecrets(JSON.parse(r.settings) as Record<string, unknown>),
     createdAt: toIso(r.created_at)!,
     updatedAt: toIso(r.updated_at)!,
   };

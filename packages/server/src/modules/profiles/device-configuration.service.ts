@@ -1,0 +1,191 @@
+import {
+  ErrorCode,
+  findParameter,
+  type ApplyMode,
+  type DeviceSettingsResponse,
+  type PreviewProfileChangeRequest,
+  type PreviewProfileChangeResponse,
+  type SettingValue,
+} from '@openums/protocol';
+import { notFound } from '../../lib/errors.js';
+import { toIso, type Clock } from '../../lib/clock.js';
+import type { DeviceFoldersRepository } from '../device-folders/device-folders.repository.js';
+import type { DevicesRepository } from '../devices/devices.repository.js';
+import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
+import { EffectiveConfigEngine, toEngineProfile, type EngineProfile, type EngineTree, type SettingsMap } from './effective-config-engine.js';
+import { computeEffectiveConfiguration, listAssignedObjects, type ProfileAssignmentInput } from './precedence.js';
+import { SECRET_MASK, keepMaskedSecrets, validateSettings, type ProfilesService } from './profiles.service.js';
+import type { ProfilesRepository, Target } from './profiles.repository.js';
+import { majorVersion } from './settings-hash.js';
+
+/** How many devices a preview compares at most (the count says when there were more). */
+const PREVIEW_LIMIT = 20_000;
+
+const mask = (key: string, v: unknown) => (findParameter(key)?.type === 'secret' ? SECRET_MASK : v);
+
+/**
+ * A device's configuration as administrators look at it: what applies (assigned objects), the
+ * effective values with provenance, the device's own configuration, and previews of a change.
+ */
+export class DeviceConfigurationService {
+  constructor(
+    private readonly repo: ProfilesRepository,
+    private readonly profiles: ProfilesService,
+    private readonly devices: DevicesRepository,
+    private readonly folders: DeviceFoldersRepository,
+    private readonly delivery: SettingsDeliveryService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Every profile that applies to the device: direct, or through its folder and their parents. */
+  private async inputsOf(deviceId: number) {
+    const device = await this.devices.findDeviceById(deviceId);
+    if (!device) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
+    const chain: Array<{ id: number; distance: number; name: string }> = [];
+    if (device.folder_id !== null) {
+      const ids = [device.folder_id, ...(await this.folders.listAncestorIds(device.folder_id))];
+      for (const [i, fid] of ids.entries()) chain.push({ id: fid, distance: i + 1, name: (await this.folders.findFolderById(fid))?.name ?? '' });
+    }
+    const enabled = (await this.profiles.getSettings()).priorityProfiles;
+    const major = majorVersion(device.version);
+    const rows = await this.repo.listAssignmentsFor(deviceId, chain.map((c) => c.id));
+    const assignments: ProfileAssignmentInput[] = [];
+    for (const r of rows) {
+      if (r.type === 'priority' && !enabled) continue;
+      const pMajor = majorVersion(r.based_on);
+      if (major !== null && pMajor !== null && major !== pMajor) continue;
+      const folder = r.target_type === 'folder' ? chain.find((c) => c.id === r.target_id) : undefined;
+      assignments.push({
+        profile: { id: r.id, name: r.name, priority: r.type === 'priority', settings: JSON.parse(r.settings) as Record<string, SettingValue> },
+        distance: folder ? folder.distance : 0,
+        ...(folder ? { folderId: folder.id, folderName: folder.name } : {}),
+      });
+    }
+    return { device, assignments };
+  }
+
+  async assignedObjects(deviceId: number) {
+    return { items: listAssignedObjects((await this.inputsOf(deviceId)).assignments) };
+  }
+
+  async effectiveConfiguration(deviceId: number) {
+    const { device, assignments } = await this.inputsOf(deviceId);
+    const own = await this.repo.findDeviceSettings(deviceId);
+    const params = computeEffectiveConfiguration({
+      device: { id: deviceId, name: device.name, settings: own ? (JSON.parse(own.settings) as SettingsMap) : {} },
+      assignments,
+    });
+    return {
+      parameters: params.map((p) => ({
+        key: p.key,
+        value: mask(p.sourceKey, p.value),
+        source: p.source,
+        overridden: p.overridden.map((o) => ({ value: mask(p.sourceKey, o.value), source: o.source })),
+      })),
+    };
+  }
+
+  async getDeviceSettings(deviceId: number): Promise<DeviceSettingsResponse> {
+    const device = await this.devices.findDeviceState(deviceId);
+    if (!device) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
+    const own = await this.repo.findDeviceSettings(deviceId);
+    const settings = own ? (JSON.parse(own.settings) as Record<string, unknown>) : {};
+    for (const key of Object.keys(settings)) settings[key] = mask(key, settings[key]);
+    return {
+      settings,
+      updatedAt: toIso(own?.updatedAt ?? null),
+      configChanges: device.config_state,
+      revision: Number(device.config_revision),
+      apply: device.config_apply,
+      appliedRevision: device.config_applied_revision === null ? null : Number(device.config_applied_revision),
+      appliedAt: toIso(device.config_applied_at === null ? null : Number(device.config_applied_at)),
+      lastError: device.config_error,
+    };
+  }
+
+  /** Replaces the device's own configuration (catalogue keys only; secrets may be sent back masked). */
+  async putDeviceSettings(deviceId: number, input: { settings: Record<string, unknown>; apply?: ApplyMode }): Promise<DeviceSettingsResponse> {
+    if (!(await this.devices.findDeviceById(deviceId))) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
+    const own = await this.repo.findDeviceSettings(deviceId);
+    const stored = own ? (JSON.parse(own.settings) as SettingsMap) : {};
+    const settings = validateSettings(keepMaskedSecrets(input.settings, stored));
+    await this.repo.putDeviceSettings(deviceId, JSON.stringify(settings), this.clock.now());
+    await this.delivery.markDevices([deviceId], input.apply ?? 'now');
+    return this.getDeviceSettings(deviceId);
+  }
+
+  /**
+   * What saving a profile change would do: devices the profile reaches before or after it, how
+   * many of them would get a different effective configuration, and the diff of one of them.
+   * Nothing is saved.
+   */
+  async preview(profileId: number, req: PreviewProfileChangeRequest): Promise<PreviewProfileChangeResponse> {
+    const profile = await this.profiles.requireProfile(profileId);
+    const assign: Target[] = req.assign ?? [];
+    const unassign: Target[] = req.unassign ?? [];
+    if (assign.length) await this.profiles.checkTargets(profile, assign);
+    const newSettings = req.settings === undefined ? undefined : validateSettings(keepMaskedSecrets(req.settings, JSON.parse(profile.settings) as SettingsMap));
+
+    const before = await this.delivery.loader.tree();
+    const after = withChange(before, profileId, profile, newSettings, assign, unassign);
+    const reached = new Set([
+      ...(await this.delivery.devicesOfProfile(profileId)),
+      ...(await this.delivery.devicesOfTargets(assign)),
+    ]);
+    // Direct assignments added or removed by the change, per device.
+    const directAdd = new Set(assign.filter((t) => t.type === 'device').map((t) => t.id));
+    const directRemove = new Set(unassign.filter((t) => t.type === 'device').map((t) => t.id));
+    const ids = [...reached].sort((a, b) => a - b).slice(0, PREVIEW_LIMIT);
+    const engineBefore = new EffectiveConfigEngine(before);
+    const engineAfter = new EffectiveConfigEngine(after);
+    let changed = 0;
+    let sample: PreviewProfileChangeResponse['sample'] = null;
+    for (const d of await this.delivery.loader.devices(ids)) {
+      const directAfter = d.direct.filter((p) => p !== profileId || !directRemove.has(d.id));
+      if (directAdd.has(d.id) && !directAfter.includes(profileId)) directAfter.push(profileId);
+      const a = engineBefore.compute(d);
+      const b = engineAfter.compute({ ...d, direct: directAfter });
+      const changes = diff(a, b);
+      if (!changes.length) continue;
+      changed++;
+      if (!sample) {
+        const name = (await this.devices.findDeviceById(d.id))?.name ?? `device ${d.id}`;
+        sample = { deviceId: d.id, deviceName: name, changes: changes.slice(0, 200) };
+      }
+    }
+    return { affectedDevices: reached.size, changedDevices: changed, sample };
+  }
+}
+
+function withChange(
+  tree: EngineTree,
+  profileId: number,
+  profile: { type: string; based_on: string; settings: string },
+  settings: SettingsMap | undefined,
+  assign: readonly Target[],
+  unassign: readonly Target[],
+): EngineTree {
+  const profiles = new Map<number, EngineProfile>(tree.profiles);
+  if (settings) profiles.set(profileId, toEngineProfile({ id: profileId, type: profile.type, based_on: profile.based_on, settings }));
+  const folderProfiles = new Map(tree.folderProfiles);
+  for (const t of unassign) if (t.type === 'folder') folderProfiles.set(t.id, (folderProfiles.get(t.id) ?? []).filter((p) => p !== profileId));
+  for (const t of assign) {
+    if (t.type !== 'folder') continue;
+    const list = folderProfiles.get(t.id) ?? [];
+    if (!list.includes(profileId)) folderProfiles.set(t.id, [...list, profileId]);
+  }
+  return { ...tree, profiles, folderProfiles };
+}
+
+function diff(a: SettingsMap, b: SettingsMap): Array<{ key: string; before: unknown; after: unknown }> {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  const out: Array<{ key: string; before: unknown; after: unknown }> = [];
+  for (const key of keys) {
+    const x = a[key];
+    const y = b[key];
+    if (JSON.stringify(x) === JSON.stringify(y)) continue;
+    out.push({ key, before: x === undefined ? null : mask(key, x), after: y === undefined ? null : mask(key, y) });
+  }
+  return out;
+}
+

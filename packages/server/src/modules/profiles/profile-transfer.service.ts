@@ -1,0 +1,88 @@
+import { ErrorCode, PARAMETER_CATALOGUE, type Profile, type SettingValue } from '@openums/protocol';
+import { AppError } from '../../lib/errors.js';
+import { toIso, type Clock } from '../../lib/clock.js';
+import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
+import { formatProfileFile, parseProfileFile, type FileError } from './profile-file.js';
+import type { ProfileFoldersService } from './profile-folders.service.js';
+import { checkBasedOn, toProfile, type ProfilesService } from './profiles.service.js';
+import type { ProfilesRepository } from './profiles.repository.js';
+
+/** Import and export of profiles as portable files (format in profile-file.ts). */
+export class ProfileTransferService {
+  constructor(
+    private readonly repo: ProfilesRepository,
+    private readonly profiles: ProfilesService,
+    private readonly folders: ProfileFoldersService,
+    private readonly delivery: SettingsDeliveryService,
+    private readonly clock: Clock,
+  ) {}
+
+  async exportProfiles(ids: readonly number[], includeSecrets: boolean): Promise<string> {
+    const out = [];
+    for (const id of ids) {
+      const p = await this.profiles.requireProfile(id);
+      out.push({
+        name: p.name,
+        type: p.type,
+        basedOn: p.based_on,
+        folderPath: await this.folders.pathOf(p.folder_id),
+        settings: JSON.parse(p.settings) as Record<string, SettingValue>,
+      });
+    }
+    return formatProfileFile(out, { includeSecrets, exportedAt: toIso(this.clock.now())! });
+  }
+
+  /**
+   * All or nothing: the whole file is checked first (every error with its line), then every
+   * profile and missing folder is created in one transaction.
+   */
+  async importProfiles(text: string): Promise<{ created: Profile[] }> {
+    const { profiles, errors } = parseProfileFile(text);
+    const priorityOn = (await this.profiles.getSettings()).priorityProfiles;
+    const more: FileError[] = [];
+    for (const p of profiles) {
+      if (p.type === 'priority' && !priorityOn) more.push({ line: p.line, field: 'type', message: 'priority profiles are switched off on this server' });
+      if (p.basedOn !== null) {
+        try {
+          checkBasedOn(p.basedOn, 'basedOn');
+        } catch (err) {
+          more.push({ line: p.line, field: 'basedOn', message: (err as Error).message });
+        }
+      }
+    }
+    const all = [...errors, ...more].sort((a, b) => a.line - b.line);
+    if (all.length) {
+      const first = all[0]!;
+      throw new AppError(ErrorCode.ImportInvalid, `The file has ${all.length} error(s); nothing was imported. Line ${first.line}: ${first.message}`, {
+        errors: all.slice(0, 200),
+      });
+    }
+    const ids = await this.repo.db.transaction().execute(async (trx) => {
+      const created: number[] = [];
+      const now = this.clock.now();
+      for (const p of profiles) {
+        const folderId = await this.folders.ensurePath(p.folderPath, trx);
+        created.push(
+          await this.repo.insertProfile(
+            {
+              name: p.name,
+              name_lc: p.name.toLowerCase(),
+              type: p.type,
+              based_on: p.basedOn ?? PARAMETER_CATALOGUE.basedOn,
+              folder_id: folderId,
+              settings: JSON.stringify(p.settings),
+              created_at: now,
+              updated_at: now,
+            },
+            trx,
+          ),
+        );
+      }
+      return created;
+    });
+    await this.delivery.loader.treeChanged();
+    const created: Profile[] = [];
+    for (const id of ids) created.push(toProfile(await this.profiles.requireProfile(id)));
+    return { created };
+  }
+}

@@ -1,0 +1,295 @@
+import {
+  findParameter,
+  validateSetting,
+  type ApplyMode,
+  type SettingsAppliedMessage,
+  type SettingsReportMessage,
+  type SettingValue,
+} from '@openums/protocol';
+import type { Db } from '../../db/database.js';
+import { BatchWriter } from '../../lib/batch-writer.js';
+import type { Clock } from '../../lib/clock.js';
+import type { EventBus } from '../../lib/event-bus.js';
+import type { Logger } from '../../lib/logger.js';
+import type { DeviceChannel, DeviceRegistry } from '../../gateway/device-registry.js';
+import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
+import { settingsHash } from '../profiles/settings-hash.js';
+import type { ConfigSnapshotLoader } from './config-snapshot.js';
+
+/** What the server knows about a live channel's settings (kept on the channel, in memory). */
+export interface ChannelSettings {
+  /** Hash of the device's store as last reported (hello or settings-applied); undefined = the device does not take settings. */
+  reported: string | undefined;
+  /** hello.system.bootTime (epoch ms): "next reboot" changes made before it are due. */
+  bootTime: number;
+  /** The revision sent and not yet answered. */
+  sent: { revision: number; hash: string } | null;
+}
+
+type StatePatch = { revision: number; hash: string | null; error: string | null; applied: boolean };
+
+const CHUNK = 500;
+/** Devices computed per pass; bounds memory and the time one pass holds the event loop. */
+const PASS = 2000;
+
+/**
+ * Settings revisions and their delivery. A change that may affect devices (profile edited,
+ * assigned or removed, device moved, own configuration changed …) marks every affected device:
+ * config_revision + 1, state PENDING, apply mode and time. Devices connected to this process are
+ * queued; a pass computes their effective configuration in bulk and sends it only where the
+ * device's store hash differs ("unchanged devices receive nothing"). Devices that are offline, or
+ * whose change waits for the next reboot, get it when they connect (hello carries the store hash
+ * and the boot time). The device's answer moves the row to APPLIED, written in batches. Pending
+ * state lives in the database, so a restart loses nothing.
+ */
+export class SettingsDeliveryService {
+  private readonly queue = new Set<number>();
+  private readonly writer: BatchWriter<number, StatePatch>;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private engine: { tree: EngineTree; engine: EffectiveConfigEngine } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    readonly loader: ConfigSnapshotLoader,
+    private readonly registry: DeviceRegistry,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly log: Logger | null,
+    flushMs = 250,
+  ) {
+    this.writer = new BatchWriter('config-state', (batch) => this.writeStates(batch), flushMs, log, 1000, (batch) => {
+      for (const [deviceId] of batch) this.events.publish({ type: 'device.changed', deviceId });
+    });
+  }
+
+  start(): void {
+    this.writer.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await this.writer.stop();
+  }
+
+  /** Waits until queued deliveries are sent and state changes are written (tests, shutdown). */
+  async settle(): Promise<void> {
+    while (this.queue.size || this.running) await (this.running ?? this.pass());
+    await this.writer.flush();
+  }
+
+  // ── marking ──────────────────────────────────────────────────────────────────
+  async markDevices(ids: readonly number[], apply: ApplyMode): Promise<number> {
+    const now = this.clock.now();
+    let marked = 0;
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const rows = await this.db
+        .updateTable('devices')
+        .set((eb) => ({ config_state: 'PENDING', config_revision: eb('config_revision', '+', 1), config_apply: apply, config_changed_at: now }))
+        .where('id', 'in', chunk)
+        .returning('id')
+        .execute();
+      marked += rows.length;
+      for (const r of rows) {
+        const id = Number(r.id);
+        this.events.publish({ type: 'device.changed', deviceId: id });
+        if (this.registry.get(id)) this.enqueue(id);
+      }
+    }
+    return marked;
+  }
+
+  /** Every device in the folders or below them. */
+  async devicesUnderFolders(folderIds: readonly number[]): Promise<number[]> {
+    if (!folderIds.length) return [];
+    const tree = await this.loader.tree();
+    const children = new Map<number, number[]>();
+    for (const [id, parent] of tree.parentOf) {
+      if (parent === null) continue;
+      const list = children.get(parent);
+      if (list) list.push(id);
+      else children.set(parent, [id]);
+    }
+    const all = new Set<number>();
+    const stack = [...folderIds];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (all.has(id)) continue;
+      all.add(id);
+      stack.push(...(children.get(id) ?? []));
+    }
+    const folders = [...all];
+    const out: number[] = [];
+    for (let i = 0; i < folders.length; i += CHUNK) {
+      const rows = await this.db.selectFrom('devices').select('id').where('folder_id', 'in', folders.slice(i, i + CHUNK)).execute();
+      for (const r of rows) out.push(Number(r.id));
+    }
+    return out;
+  }
+
+  /** Devices a profile reaches now: assigned directly or through a folder above them. */
+  async devicesOfProfile(profileId: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('profile_assignments').select(['target_type', 'target_id']).where('profile_id', '=', profileId).execute();
+    return this.devicesOfTargets(rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) })));
+  }
+
+  async devicesOfTargets(targets: ReadonlyArray<{ type: 'device' | 'folder'; id: number }>): Promise<number[]> {
+    const direct = targets.filter((t) => t.type === 'device').map((t) => t.id);
+    const viaFolders = await this.devicesUnderFolders(targets.filter((t) => t.type === 'folder').map((t) => t.id));
+    return [...new Set([...direct, ...viaFolders])];
+  }
+
+  /** Every device (priority switch): one statement, then the connected ones are queued. */
+  async markAll(apply: ApplyMode): Promise<void> {
+    const now = this.clock.now();
+    await this.db
+      .updateTable('devices')
+      .set((eb) => ({ config_state: 'PENDING', config_revision: eb('config_revision', '+', 1), config_apply: apply, config_changed_at: now }))
+      .execute();
+    for (const ch of this.registry.all()) {
+      this.events.publish({ type: 'device.changed', deviceId: ch.deviceId });
+      this.enqueue(ch.deviceId);
+    }
+  }
+
+  // ── device channel ───────────────────────────────────────────────────────────
+  /** hello: compare the device's store with its configuration (queued, computed in bulk). */
+  onHello(ch: DeviceChannel): void {
+    if (ch.settings.reported !== undefined) this.enqueue(ch.deviceId);
+  }
+
+  /** settings-applied; false when the revision was never sent on this channel. */
+  onApplied(ch: DeviceChannel, msg: SettingsAppliedMessage): boolean {
+    ch.settings.reported = msg.hash;
+    const sent = ch.settings.sent;
+    if (!sent || msg.revision > sent.revision) return false;
+    if (msg.revision < sent.revision) return true; // an older answer overtaken by a newer revision
+    ch.settings.sent = null;
+    const matches = msg.hash === sent.hash;
+    const error = msg.ok ? (matches ? null : 'the device reported a different settings hash than the one sent') : (msg.message ?? 'the device could not apply the settings');
+    this.writer.update(ch.deviceId, { revision: msg.revision, hash: msg.hash, error, applied: matches });
+    return true;
+  }
+
+  /**
+   * settings-report: settings changed on the device become its own configuration. Known
+   * parameters are validated against the catalogue (one bad value rejects the whole report);
+   * parameters the catalogue does not know are kept as reported. Returns an error text or null.
+   */
+  async onReport(ch: DeviceChannel, msg: SettingsReportMessage): Promise<string | null> {
+    for (const [key, value] of Object.entries(msg.settings)) {
+      if (value === null || !findParameter(key)) continue;
+      const problem = validateSetting(key, value);
+      if (problem) return `settings.${key}: ${problem.message}`;
+    }
+    const id = ch.deviceId;
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('device_settings').select('settings').where('device_id', '=', id).executeTakeFirst();
+      const own: Record<string, SettingValue> = msg.complete || !row ? {} : (JSON.parse(row.settings) as Record<string, SettingValue>);
+      for (const [key, value] of Object.entries(msg.settings)) {
+        if (value === null) delete own[key];
+        else own[key] = value;
+      }
+      const settings = JSON.stringify(own);
+      const now = this.clock.now();
+      await trx
+        .insertInto('device_settings')
+        .values({ device_id: id, settings, updated_at: now })
+        .onConflict((oc) => oc.column('device_id').doUpdateSet({ settings, updated_at: now }))
+        .execute();
+    });
+    await this.markDevices([id], 'now');
+    return null;
+  }
+
+  // ── delivery passes ──────────────────────────────────────────────────────────
+  private enqueue(id: number): void {
+    this.queue.add(id);
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      void this.pass();
+    }, 20);
+  }
+
+  private pass(): Promise<void> {
+    this.running ??= this.runPass()
+      .catch((err: unknown) => this.log?.error({ err }, 'settings delivery pass failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.queue.size) this.enqueue(this.queue.values().next().value!);
+      });
+    return this.running;
+  }
+
+  private async engineFor(): Promise<EffectiveConfigEngine> {
+    const tree = await this.loader.tree();
+    if (this.engine?.tree !== tree) this.engine = { tree, engine: new EffectiveConfigEngine(tree) };
+    return this.engine.engine;
+  }
+
+  private async runPass(): Promise<void> {
+    const ids: number[] = [];
+    for (const id of this.queue) {
+      ids.push(id);
+      this.queue.delete(id);
+      if (ids.length >= PASS) break;
+    }
+    type StateRow = { id: number; config_state: string | null; config_revision: number; config_apply: string; config_changed_at: number | null; config_applied_hash: string | null };
+    const rows: StateRow[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = await this.db
+        .selectFrom('devices')
+        .select(['id', 'config_state', 'config_revision', 'config_apply', 'config_changed_at', 'config_applied_hash'])
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .execute();
+      rows.push(...(chunk as StateRow[]));
+    }
+    const due = new Map<number, StateRow>();
+    for (const r of rows) {
+      const ch = this.registry.get(Number(r.id));
+      if (!ch || ch.settings.reported === undefined) continue;
+      // Confirmed before and the store still hashes the same: nothing to compute.
+      if (r.config_state === 'APPLIED' && r.config_applied_hash === ch.settings.reported) continue;
+      due.set(Number(r.id), r);
+    }
+    if (!due.size) return;
+    const engine = await this.engineFor();
+    for (const input of await this.loader.devices([...due.keys()])) {
+      const row = due.get(input.id)!;
+      const ch = this.registry.get(input.id);
+      if (!ch) continue;
+      const settings = engine.compute(input);
+      const hash = settingsHash(settings);
+      const revision = Number(row.config_revision);
+      if (ch.settings.reported === hash) {
+        ch.settings.sent = null;
+        this.writer.update(input.id, { revision, hash, error: null, applied: true });
+      } else if (row.config_state === 'PENDING' && row.config_apply === 'next-reboot' && !(ch.settings.bootTime > Number(row.config_changed_at ?? 0))) {
+        // Waits for the device's next boot.
+      } else {
+        ch.settings.sent = { revision, hash };
+        ch.send({ t: 'settings', revision, hash, settings });
+      }
+    }
+  }
+
+  private async writeStates(batch: Array<[number, StatePatch]>): Promise<void> {
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, p] of batch) {
+        const q = trx.updateTable('devices').where('id', '=', id).where('config_revision', '=', p.revision);
+        if (p.applied) {
+          await q
+            .set({ config_state: 'APPLIED', config_applied_revision: p.revision, config_applied_hash: p.hash, config_applied_at: now, config_error: p.error })
+            .execute();
+        } else {
+          await q.set({ config_error: p.error }).execute();
+        }
+      }
+    });
+  }
+}
+
