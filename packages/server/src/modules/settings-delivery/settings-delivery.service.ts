@@ -14,6 +14,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { DeviceChannel, DeviceRegistry } from '../../gateway/device-registry.js';
 import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
 import { settingsHash } from '../profiles/settings-hash.js';
+import type { DevicePatch } from '../devices/devices.repository.js';
 import type { ConfigSnapshotLoader } from './config-snapshot.js';
 
 /** What the server knows about a live channel's settings (kept on the channel, in memory). */
@@ -26,7 +27,8 @@ export interface ChannelSettings {
   sent: { revision: number; hash: string } | null;
 }
 
-type StatePatch = { revision: number; hash: string | null; error: string | null; applied: boolean };
+/** Only the fields present are written; later patches of the same device override earlier ones. */
+type StatePatch = { revision: number; state?: 'PENDING' | 'APPLIED'; hash?: string; error?: string | null };
 
 const CHUNK = 500;
 /** Devices computed per pass; bounds memory and the time one pass holds the event loop. */
@@ -170,7 +172,7 @@ export class SettingsDeliveryService {
     ch.settings.sent = null;
     const matches = msg.hash === sent.hash;
     const error = msg.ok ? (matches ? null : 'the device reported a different settings hash than the one sent') : (msg.message ?? 'the device could not apply the settings');
-    this.writer.update(ch.deviceId, { revision: msg.revision, hash: msg.hash, error, applied: matches });
+    this.writer.update(ch.deviceId, matches ? { revision: msg.revision, state: 'APPLIED', hash: msg.hash, error } : { revision: msg.revision, error });
     return true;
   }
 
@@ -266,12 +268,14 @@ export class SettingsDeliveryService {
       const revision = Number(row.config_revision);
       if (ch.settings.reported === hash) {
         ch.settings.sent = null;
-        this.writer.update(input.id, { revision, hash, error: null, applied: true });
+        this.writer.update(input.id, { revision, state: 'APPLIED', hash, error: null });
       } else if (row.config_state === 'PENDING' && row.config_apply === 'next-reboot' && !(ch.settings.bootTime > Number(row.config_changed_at ?? 0))) {
         // Waits for the device's next boot.
       } else {
         ch.settings.sent = { revision, hash };
         ch.send({ t: 'settings', revision, hash, settings });
+        // Sent to a device that had nothing pending (first contact, store changed on the device): pending until it answers.
+        if (row.config_state !== 'PENDING') this.writer.update(input.id, { revision, state: 'PENDING' });
       }
     }
   }
@@ -280,14 +284,12 @@ export class SettingsDeliveryService {
     const now = this.clock.now();
     await this.db.transaction().execute(async (trx) => {
       for (const [id, p] of batch) {
-        const q = trx.updateTable('devices').where('id', '=', id).where('config_revision', '=', p.revision);
-        if (p.applied) {
-          await q
-            .set({ config_state: 'APPLIED', config_applied_revision: p.revision, config_applied_hash: p.hash, config_applied_at: now, config_error: p.error })
-            .execute();
-        } else {
-          await q.set({ config_error: p.error }).execute();
-        }
+        const set: DevicePatch = {};
+        if (p.state === 'APPLIED') Object.assign(set, { config_state: 'APPLIED', config_applied_revision: p.revision, config_applied_hash: p.hash ?? null, config_applied_at: now });
+        if (p.state === 'PENDING') set.config_state = 'PENDING';
+        if (p.error !== undefined) set.config_error = p.error;
+        // Guarded by the revision: an answer to an older revision never marks a newer change applied.
+        await trx.updateTable('devices').set(set).where('id', '=', id).where('config_revision', '=', p.revision).execute();
       }
     });
   }
