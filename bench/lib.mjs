@@ -55,31 +55,57 @@ export const deviceName = (i) => `dev-${String(i).padStart(6, '0')}`;
  * and `devices` devices spread evenly over them, inserted in batches through the server's
  * own migrations and schema.
  */
-export async function seed(target, { folders = 1000, devices = 100_000 } = {}) {
+export async function seed(target, { folders = 1000, devices = 100_000, fanout = null } = {}) {
   const { openDatabase } = await import(join(serverDist, 'db/database.js'));
   const handle = openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir });
   await handle.migrate();
   const db = handle.db;
   const started = Date.now();
   const now = Date.now();
-  const folderIds = [];
-  // Level 1: 10 regions; level 2: 10 sites each; level 3: 9 or 10 departments each → 1,000 in total.
-  const level1 = [];
-  for (let a = 0; a < 10; a++) {
-    const r = await db.insertInto('device_folders').values({ name: `region-${a}`, parent_id: null, created_at: now }).returning('id').executeTakeFirstOrThrow();
-    level1.push(Number(r.id));
-  }
-  const level2 = [];
-  for (const p of level1) {
-    const rows = await db.insertInto('device_folders').values(Array.from({ length: 10 }, (_, b) => ({ name: `site-${b}`, parent_id: p, created_at: now }))).returning('id').execute();
-    level2.push(...rows.map((r) => Number(r.id)));
-  }
-  folderIds.push(...level1, ...level2);
-  const remaining = folders - folderIds.length;
-  for (let i = 0; i < level2.length && folderIds.length < folders; i++) {
-    const n = Math.min(Math.ceil(remaining / level2.length), folders - folderIds.length);
-    const rows = await db.insertInto('device_folders').values(Array.from({ length: n }, (_, c) => ({ name: `dept-${c}`, parent_id: level2[i], created_at: now }))).returning('id').execute();
-    folderIds.push(...rows.map((r) => Number(r.id)));
+  let folderIds = [];
+  /** Devices go into these folders, round robin. */
+  let homes;
+  if (fanout) {
+    // Levels with the given fan-outs, the rest of the folders as one more level below the last:
+    // e.g. [4, 4, 6] → 4 + 16 + 96 + 884 = 1,000 folders, four levels; devices in the deepest.
+    let level = [null];
+    for (const n of fanout) {
+      const next = [];
+      for (const parent of level) {
+        const rows = await db.insertInto('device_folders').values(Array.from({ length: n }, (_, i) => ({ name: `f${folderIds.length + next.length + i}`, parent_id: parent, created_at: now }))).returning('id').execute();
+        next.push(...rows.map((r) => Number(r.id)));
+      }
+      folderIds.push(...next);
+      level = next;
+    }
+    const leaves = [];
+    for (let i = 0; folderIds.length + leaves.length < folders; i++) {
+      const parent = level[i % level.length];
+      const r = await db.insertInto('device_folders').values({ name: `leaf-${leaves.length}`, parent_id: parent, created_at: now }).returning('id').executeTakeFirstOrThrow();
+      leaves.push(Number(r.id));
+    }
+    folderIds.push(...leaves);
+    homes = leaves.length ? leaves : level;
+  } else {
+    // Level 1: 10 regions; level 2: 10 sites each; level 3: 9 or 10 departments each → 1,000 in total.
+    const level1 = [];
+    for (let a = 0; a < 10; a++) {
+      const r = await db.insertInto('device_folders').values({ name: `region-${a}`, parent_id: null, created_at: now }).returning('id').executeTakeFirstOrThrow();
+      level1.push(Number(r.id));
+    }
+    const level2 = [];
+    for (const p of level1) {
+      const rows = await db.insertInto('device_folders').values(Array.from({ length: 10 }, (_, b) => ({ name: `site-${b}`, parent_id: p, created_at: now }))).returning('id').execute();
+      level2.push(...rows.map((r) => Number(r.id)));
+    }
+    folderIds.push(...level1, ...level2);
+    const remaining = folders - folderIds.length;
+    for (let i = 0; i < level2.length && folderIds.length < folders; i++) {
+      const n = Math.min(Math.ceil(remaining / level2.length), folders - folderIds.length);
+      const rows = await db.insertInto('device_folders').values(Array.from({ length: n }, (_, c) => ({ name: `dept-${c}`, parent_id: level2[i], created_at: now }))).returning('id').execute();
+      folderIds.push(...rows.map((r) => Number(r.id)));
+    }
+    homes = folderIds;
   }
   const BATCH = 1000;
   for (let start = 0; start < devices; start += BATCH) {
@@ -88,7 +114,7 @@ export async function seed(target, { folders = 1000, devices = 100_000 } = {}) {
       const name = deviceName(i);
       const mac = (0x00e0c5000000 + i).toString(16).toUpperCase().padStart(12, '0');
       rows.push({
-        unit_id: mac, mac, name, name_lc: name, network_name: name, folder_id: folderIds[i % folderIds.length],
+        unit_id: mac, mac, name, name_lc: name, network_name: name, folder_id: homes[i % homes.length],
         site: 'HQ', department: null, cost_center: null, comment: null, asset_id: null, in_service_date: null,
         serial_number: `SN${i}`, serial_lc: `sn${i}`, product: 'OpenUMS Linux', version: '12.1.0',
         last_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, last_contact: now - (i % 86_400) * 1000,

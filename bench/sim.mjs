@@ -1,0 +1,79 @@
+// The agent's simulator as a child process, and waiting helpers shared by the benchmarks.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { call } from './lib.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** The simulator as a child process; `latest` holds its newest aggregated stats line. */
+export function simulator(server, key, stateDir, { count, localAddresses, processes, extra = [] }) {
+  const args = [
+    join(root, 'packages/agent/bin/openums-agent.js'), 'simulate', '--server', `https://127.0.0.1:${server.port}`, '--key', key,
+    '--count', String(count), '--state-dir', stateDir, '--local-addresses', localAddresses, '--stats-interval', '1',
+    ...(processes ? ['--processes', processes] : []), ...extra,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const sim = { child, latest: null, summary: null, history: [] };
+  let buf = '';
+  child.stdout.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        const m = JSON.parse(line);
+        if (m.t === 'stats') {
+          sim.latest = { ...m, at: performance.now() };
+          sim.history.push(sim.latest);
+        } else if (m.t === 'summary') sim.summary = m;
+      } catch {
+        /* progress text */
+      }
+    }
+  });
+  sim.exited = new Promise((r) => child.on('exit', r));
+  sim.stop = async () => {
+    child.kill('SIGTERM');
+    await sim.exited;
+  };
+  return sim;
+}
+
+export async function until(cond, timeoutMs, what) {
+  const end = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until the server itself counts `n` connected devices (the simulator's own counts can lag). */
+export async function untilConnected(server, n, timeoutMs, what) {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await metrics(server)).connected >= n) return;
+    } catch {
+      /* server busy: try again */
+    }
+    if (performance.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function metrics(server) {
+  const text = (await call(server, 'GET', '/metrics')).body;
+  const get = (re) => Number(re.exec(text)?.[1] ?? 0);
+  const buckets = [...text.matchAll(/openums_device_message_handling_seconds_bucket\{le="([^"]+)",type="heartbeat"\} (\d+)/g)].map((m) => [m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  return {
+    acks: get(/openums_device_messages_total\{type="ack"\} (\d+)/),
+    heartbeats: get(/openums_device_messages_total\{type="heartbeat"\} (\d+)/),
+    full: get(/openums_tls_handshakes_total\{kind="full"\} (\d+)/),
+    resumed: get(/openums_tls_handshakes_total\{kind="resumed"\} (\d+)/),
+    shed: get(/openums_tls_connections_shed_total (\d+)/),
+    connected: get(/openums_devices_connected (\d+)/),
+    heartbeatBuckets: buckets,
+  };
+}
+
