@@ -176,7 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const profileModule = {
     profiles,
     folders: profileFolders,
-    configuration: new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, foldersRepo, delivery, clock),
+    configuration: new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, delivery, clock),
     transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, delivery, clock),
   };
   // Moving devices or folders changes what the devices inherit.

@@ -36,7 +36,7 @@ describe('bulk engine agrees with the per-device precedence engine', () => {
     const folderProfiles = new Map<number, number[]>();
     for (let f = 1; f <= folders; f++) folderProfiles.set(f, raw.filter(() => r() < 0.15).map((p) => p.id));
     for (const priorityEnabled of [true, false]) {
-      const engine = new EffectiveConfigEngine({ parentOf, folderProfiles, profiles, priorityEnabled });
+      const engine = new EffectiveConfigEngine({ parentOf, folderNames: new Map(), folderProfiles, profiles, priorityEnabled });
       for (let d = 0; d < 40; d++) {
         const folderId = r() < 0.1 ? null : 1 + Math.floor(r() * folders);
         const direct = raw.filter(() => r() < 0.1).map((p) => p.id);

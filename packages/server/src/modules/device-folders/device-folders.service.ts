@@ -60,9 +60,10 @@ export class DeviceFoldersService {
       }
       if (name !== folder.name || parentId !== folder.parent_id) await this.requireFreeName(parentId, name, id, trx);
       await this.repo.updateFolder(id, { name, parent_id: parentId }, trx);
-      return parentId !== folder.parent_id;
-    }).then(async (moved) => {
-      if (moved) await this.onTreeChange?.([id]);
+      return { moved: parentId !== folder.parent_id, renamed: name !== folder.name };
+    }).then(async ({ moved, renamed }) => {
+      // A move changes what devices below inherit; a rename only the names shown as provenance.
+      if (moved || renamed) await this.onTreeChange?.(moved ? [id] : []);
     });
     return this.getFolder(id);
   }

@@ -9,7 +9,6 @@ import {
 } from '@openums/protocol';
 import { notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
-import type { DeviceFoldersRepository } from '../device-folders/device-folders.repository.js';
 import type { DevicesRepository } from '../devices/devices.repository.js';
 import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
 import { EffectiveConfigEngine, toEngineProfile, type EngineProfile, type EngineTree, type SettingsMap } from './effective-config-engine.js';
@@ -32,7 +31,6 @@ export class DeviceConfigurationService {
     private readonly repo: ProfilesRepository,
     private readonly profiles: ProfilesService,
     private readonly devices: DevicesRepository,
-    private readonly folders: DeviceFoldersRepository,
     private readonly delivery: SettingsDeliveryService,
     private readonly clock: Clock,
   ) {}
@@ -41,12 +39,13 @@ export class DeviceConfigurationService {
   private async inputsOf(deviceId: number) {
     const device = await this.devices.findDeviceById(deviceId);
     if (!device) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
+    // The folder chain and the priority switch come from the cached tree (one query when unchanged).
+    const tree = await this.delivery.loader.tree();
     const chain: Array<{ id: number; distance: number; name: string }> = [];
-    if (device.folder_id !== null) {
-      const ids = [device.folder_id, ...(await this.folders.listAncestorIds(device.folder_id))];
-      for (const [i, fid] of ids.entries()) chain.push({ id: fid, distance: i + 1, name: (await this.folders.findFolderById(fid))?.name ?? '' });
+    for (let f = device.folder_id, distance = 1; f !== null && distance < 1000; f = tree.parentOf.get(f) ?? null, distance++) {
+      chain.push({ id: f, distance, name: tree.folderNames.get(f) ?? '' });
     }
-    const enabled = (await this.profiles.getSettings()).priorityProfiles;
+    const enabled = tree.priorityEnabled;
     const major = majorVersion(device.version);
     const rows = await this.repo.listAssignmentsFor(deviceId, chain.map((c) => c.id));
     const assignments: ProfileAssignmentInput[] = [];

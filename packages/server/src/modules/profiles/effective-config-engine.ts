@@ -44,6 +44,8 @@ export interface EngineDevice {
 export interface EngineTree {
   /** parent of every folder (null = top level). */
   readonly parentOf: ReadonlyMap<number, number | null>;
+  /** Device folder names (for provenance: "inherited from folder X"). */
+  readonly folderNames: ReadonlyMap<number, string>;
   /** Profiles assigned to each folder. */
   readonly folderProfiles: ReadonlyMap<number, readonly number[]>;
   readonly profiles: ReadonlyMap<number, EngineProfile>;

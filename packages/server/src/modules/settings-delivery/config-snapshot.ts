@@ -35,12 +35,13 @@ export class ConfigSnapshotLoader {
     const generation = (await this.settings.findSetting(GENERATION_KEY)) ?? '';
     if (this.cached?.generation === generation) return this.cached.tree;
     const [folders, assignments, profiles, switches] = await Promise.all([
-      this.db.selectFrom('device_folders').select(['id', 'parent_id']).execute(),
+      this.db.selectFrom('device_folders').select(['id', 'parent_id', 'name']).execute(),
       this.db.selectFrom('profile_assignments').select(['profile_id', 'target_id']).where('target_type', '=', 'folder').execute(),
       this.db.selectFrom('profiles').select(['id', 'type', 'based_on', 'settings']).execute(),
       this.settings.findSetting('profiles'),
     ]);
     const parentOf = new Map(folders.map((f) => [Number(f.id), f.parent_id === null ? null : Number(f.parent_id)]));
+    const folderNames = new Map(folders.map((f) => [Number(f.id), f.name]));
     const folderProfiles = new Map<number, number[]>();
     for (const a of assignments) {
       const list = folderProfiles.get(Number(a.target_id));
@@ -53,7 +54,7 @@ export class ConfigSnapshotLoader {
       byId.set(id, toEngineProfile({ id, type: p.type, based_on: p.based_on, settings: JSON.parse(p.settings) as SettingsMap }));
     }
     const priorityEnabled = switches ? (JSON.parse(switches) as { priorityProfiles?: boolean }).priorityProfiles === true : false;
-    const tree: EngineTree = { parentOf, folderProfiles, profiles: byId, priorityEnabled };
+    const tree: EngineTree = { parentOf, folderNames, folderProfiles, profiles: byId, priorityEnabled };
     this.cached = { generation, tree };
     return tree;
   }
