@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION } from '@openums/protocol';
-import { parseEnrollArgs, parseRunArgs, parseSimulateArgs, UsageError } from './cli/args.js';
+import { parseEnrollArgs, parseRunArgs, parseSettingsArgs, parseSimulateArgs, UsageError } from './cli/args.js';
+import { runSettingsCommand } from './cli/settings-command.js';
 import { enrollDevice } from './enroll/enroll.js';
 import { NotEnrolledError } from './identity/state.js';
 import { createLogger, errorMessage } from './lib/log.js';
@@ -15,8 +16,14 @@ const USAGE = `Usage: openums-agent <command> [options]
             [--unit-id ID] [--name NAME] [--force]
             Register this device (EST) and store its identity in DIR.
   run       --state-dir DIR [--config FILE] [--platform linux|recording] [--actions-file FILE]
-            Keep the management channel to the server open. The recording platform
-            only records commands (tests, demos).
+            [--hooks-dir DIR]
+            Keep the management channel to the server open and apply the settings it
+            sends (hooks in DIR, default hooks.d). The recording platform only records
+            commands (tests, demos).
+  settings  get [KEY] | list | set KEY JSON-VALUE | unset KEY
+            --state-dir DIR [--config FILE] [--hooks-dir DIR] [--show-secrets]
+            Read the device's settings, or change one locally: the store is updated,
+            hooks run, and the running agent reports the change to the server.
   simulate  --server URL --key KEY --count N --state-dir DIR [--processes P]
             [--local-addresses 127.0.0.2-127.0.0.250] [--duration SECONDS]
             [--stats-interval SECONDS] [--enroll-concurrency C] [--connect-concurrency C]
@@ -39,6 +46,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'run':
         return await runAgent(parseRunArgs(rest));
+      case 'settings':
+        return await runSettingsCommand(parseSettingsArgs(rest), {
+          log: createLogger({ level: 'warn' }),
+          out: (t) => process.stdout.write(t),
+          err: (t) => process.stderr.write(t),
+        });
       case 'simulate':
         return await runSimulator(parseSimulateArgs(rest), { log });
       case WORKER_COMMAND:

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isIPv4 } from 'node:net';
 import { normalizeFingerprint } from '../crypto/x509.js';
+import { keyProblem } from '../settings/values.js';
 
 /** A mistake on the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -13,9 +14,17 @@ export class UsageError extends Error {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 function parse(argv: string[], options: Options): Record<string, string | boolean | undefined> {
+  return parseWithPositionals(argv, options, false).values;
+}
+
+function parseWithPositionals(
+  argv: string[],
+  options: Options,
+  allowPositionals = true,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-    return values as Record<string, string | boolean | undefined>;
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -102,14 +111,34 @@ export interface RunArgs {
   /** linux (default) or recording: actions are only recorded (tests, demos, CI). */
   platform: 'linux' | 'recording';
   actionsFile?: string;
+  hooksDir?: string;
 }
 
 export function parseRunArgs(argv: string[]): RunArgs {
-  const v = parse(argv, { 'state-dir': { type: 'string' }, config: { type: 'string' }, platform: { type: 'string' }, 'actions-file': { type: 'string' } });
+  const v = parse(argv, {
+    'state-dir': { type: 'string' },
+    config: { type: 'string' },
+    platform: { type: 'string' },
+    'actions-file': { type: 'string' },
+    'hooks-dir': { type: 'string' },
+  });
   const platform = (v.platform as string | undefined) ?? 'linux';
   if (platform !== 'linux' && platform !== 'recording') throw new UsageError('--platform must be linux or recording');
   if (v['actions-file'] !== undefined && platform !== 'recording') throw new UsageError('--actions-file needs --platform recording');
-  return { stateDir: required(v, 'state-dir'), config: v.config as string | undefined, platform, actionsFile: v['actions-file'] as string | undefined };
+  return {
+    stateDir: required(v, 'state-dir'),
+    config: v.config as string | undefined,
+    platform,
+    actionsFile: v['actions-file'] as string | undefined,
+    hooksDir: optionalPath(v, 'hooks-dir'),
+  };
+}
+
+function optionalPath(values: Record<string, unknown>, name: string): string | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} must be a path`);
+  return v;
 }
 
 export interface SimulateArgs {
@@ -192,3 +221,55 @@ export function parseAddressRange(spec: string): string[] {
 
 const ipToInt = (ip: string) => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
 const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+
+export type SettingsAction = 'get' | 'list' | 'set' | 'unset';
+
+export interface SettingsArgs {
+  action: SettingsAction;
+  key?: string;
+  /** `set`: the parsed JSON value (shape checked; the catalogue check is the command's). */
+  value?: unknown;
+  stateDir: string;
+  config?: string;
+  hooksDir?: string;
+  showSecrets: boolean;
+}
+
+/** `settings get [key] | list | set <key> <json-value> | unset <key>`, options anywhere. */
+export function parseSettingsArgs(argv: string[]): SettingsArgs {
+  const { values: v, positionals } = parseWithPositionals(argv, {
+    'state-dir': { type: 'string' },
+    config: { type: 'string' },
+    'hooks-dir': { type: 'string' },
+    'show-secrets': { type: 'boolean' },
+  });
+  const [action, key, raw, ...extra] = positionals;
+  const arity: Record<SettingsAction, [number, number]> = { get: [0, 1], list: [0, 0], set: [2, 2], unset: [1, 1] };
+  if (action === undefined) throw new UsageError('settings: say get, list, set or unset');
+  if (!Object.hasOwn(arity, action)) throw new UsageError(`settings: unknown action "${action}" (get, list, set, unset)`);
+  const [min, max] = arity[action as SettingsAction];
+  const given = positionals.length - 1;
+  if (given < min || given > max || extra.length > 0) {
+    throw new UsageError(`settings ${action}: expected ${min === max ? min : `${min} or ${max}`} argument(s), got ${given}`);
+  }
+  if (key !== undefined) {
+    const problem = keyProblem(key);
+    if (problem) throw new UsageError(`settings ${action}: ${problem}`);
+  }
+  const args: SettingsArgs = {
+    action: action as SettingsAction,
+    stateDir: required(v, 'state-dir'),
+    config: v.config as string | undefined,
+    hooksDir: optionalPath(v, 'hooks-dir'),
+    showSecrets: v['show-secrets'] === true,
+  };
+  if (key !== undefined) args.key = key;
+  if (raw !== undefined) {
+    try {
+      args.value = JSON.parse(raw) as unknown;
+    } catch {
+      throw new UsageError(`settings set ${key}: the value must be JSON, e.g. 5, true, '"text"' or '["a","b"]'`);
+    }
+  }
+  return args;
+}

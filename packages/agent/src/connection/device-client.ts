@@ -6,11 +6,11 @@ import {
   DeviceErrorCode,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
-  type AckMessage,
   type ByeMessage,
   type CommandMessage,
+  type DeviceMessage,
   type HelloMessage,
-  type ResultMessage,
+  type SettingsMessage,
 } from '@openums/protocol';
 import { CommandRunner } from '../handlers/command-runner.js';
 import type { CommandStore } from '../handlers/command-store.js';
@@ -44,6 +44,8 @@ export interface ClientEvents {
   connectFailed?(client: DeviceClient, reason: string): void;
   commandExecuted?(client: DeviceClient, cmd: CommandMessage, outcome: CommandOutcome): void;
   invalidMessage?(client: DeviceClient, reason: string): void;
+  /** A valid `settings` message (shape and values checked; the hash not yet verified). */
+  settingsReceived?(client: DeviceClient, msg: SettingsMessage): void;
   terminated?(client: DeviceClient, terminal: Terminal): void;
 }
 
@@ -64,7 +66,8 @@ export interface DeviceClientOptions {
   random?: () => number;
   handshakeTimeoutMs?: number;
   welcomeTimeoutMs?: number;
-  settingsHash?: string;
+  /** Hash of the device's settings store, asked for at each hello (undefined: not sent). */
+  settingsHash?: (client: DeviceClient) => string | undefined;
   events?: ClientEvents;
 }
 
@@ -170,7 +173,8 @@ export class DeviceClient {
     try {
       creds = opts.credentials();
       hello = { t: 'hello', v: PROTOCOL_VERSION, unitId: opts.unitId, system: await opts.platform.systemInfo() };
-      if (opts.settingsHash) hello.settingsHash = opts.settingsHash;
+      const settingsHash = opts.settingsHash?.(this);
+      if (settingsHash) hello.settingsHash = settingsHash;
     } catch (err) {
       this.releaseGate();
       return this.retry(`cannot prepare hello: ${errorMessage(err)}`, 0);
@@ -255,6 +259,10 @@ export class DeviceClient {
         case 'error':
           opts.log.warn(`server reports an error: ${msg.code} ${msg.message}`);
           return;
+        case 'settings':
+          if (opts.events?.settingsReceived) opts.events.settingsReceived(this, msg);
+          else opts.log.warn('settings received but this agent has no settings handler');
+          return;
       }
     });
     ws.on('error', (err) => {
@@ -314,7 +322,8 @@ export class DeviceClient {
     else this.finish({ reason: 'factory-reset' });
   }
 
-  private send(msg: HelloMessage | AckMessage | ResultMessage | { t: 'heartbeat'; uptime: number }): Promise<boolean> {
+  /** Resolves true once written to an open channel; false when there is none or the write failed. */
+  send(msg: DeviceMessage): Promise<boolean> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
     return new Promise((resolve) => ws.send(JSON.stringify(msg), (err) => resolve(!err)));

@@ -1,9 +1,11 @@
 import type { ServerMessage } from '@openums/protocol';
+import { checkSettingsMap } from '../settings/values.js';
 
 export type ParseResult = { ok: true; message: ServerMessage } | { ok: false; error: string };
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Checks a server → device frame against the protocol shapes (hand-written: the agent stays
@@ -37,6 +39,14 @@ export function parseServerMessage(text: string): ParseResult {
     case 'error':
       if (isStr(m.code) && isStr(m.message)) return { ok: true, message: m as unknown as ServerMessage };
       return { ok: false, error: 'bad error' };
+    case 'settings': {
+      if (!isInt(m.revision) || m.revision < 0) return { ok: false, error: 'bad settings: revision' };
+      if (!isStr(m.hash) || !SHA256_HEX.test(m.hash)) return { ok: false, error: 'bad settings: hash' };
+      const checked = checkSettingsMap(m.settings);
+      if (!checked.ok) return { ok: false, error: `bad settings: ${checked.error}` };
+      // The checked copy (null prototype, frozen lists), not the parsed object.
+      return { ok: true, message: { t: 'settings', revision: m.revision, hash: m.hash, settings: checked.settings } };
+    }
     default:
       return { ok: false, error: `unknown type ${JSON.stringify(m.t)?.slice(0, 40)}` };
   }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readTextIfExists } from '../lib/files.js';
 import { STATE_FILES } from './state.js';
 
@@ -7,9 +7,13 @@ export interface AgentConfig {
   /** reboot / shutdown / suspend run systemctl only when true. */
   allowPowerActions: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Directory of settings hooks (default: hooks.d beside the config file, or in the state dir). */
+  hooksDir?: string;
+  /** A settings hook running longer is killed and counts as failed. */
+  hookTimeoutSeconds: number;
 }
 
-const DEFAULTS: AgentConfig = { allowPowerActions: false, logLevel: 'info' };
+const DEFAULTS: AgentConfig = { allowPowerActions: false, logLevel: 'info', hookTimeoutSeconds: 30 };
 
 /** `--config FILE` or `<state>/agent-config.json`; a missing default file means defaults. */
 export function loadAgentConfig(stateDir: string, file?: string): AgentConfig {
@@ -35,6 +39,13 @@ export function loadAgentConfig(stateDir: string, file?: string): AgentConfig {
     } else if (k === 'logLevel') {
       if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new Error(`config ${path}: logLevel must be debug, info, warn or error`);
       config.logLevel = v;
+    } else if (k === 'hooksDir') {
+      if (typeof v !== 'string' || v === '') throw new Error(`config ${path}: hooksDir must be a directory path`);
+      // Relative to the config file, like any path in a config file.
+      config.hooksDir = resolve(dirname(path), v);
+    } else if (k === 'hookTimeoutSeconds') {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 3600) throw new Error(`config ${path}: hookTimeoutSeconds must be a whole number from 1 to 3600`);
+      config.hookTimeoutSeconds = v;
     } else {
       throw new Error(`config ${path}: unknown setting "${k}"`);
     }

@@ -11,6 +11,10 @@ export const STATE_FILES = {
   commands: 'commands.json',
   tlsSession: 'tls-session.bin',
   config: 'agent-config.json',
+  /** The settings store, its lock, and the queue of local changes (src/settings). */
+  settings: 'settings.json',
+  settingsLock: 'settings.lock',
+  settingsQueue: 'settings-queue',
 } as const;
 
 export interface AgentRecord {

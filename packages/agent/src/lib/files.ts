@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 
 let seq = 0;
@@ -16,6 +17,40 @@ export function writePrivateFile(path: string, data: string | Uint8Array): void 
   writeFileSync(tmp, data, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
+}
+
+/**
+ * Like writePrivateFile, but the data and the rename are on disk when it returns (fsync of the
+ * file, then of the directory): for state that must survive a power cut right after a change,
+ * such as the settings store, which decides whether the server has to send a configuration again.
+ */
+export function writeDurableFile(path: string, data: string): void {
+  const tmp = tmpName(path);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
+/** Makes a rename in `dir` durable. Some file systems refuse fsync on directories: then best effort. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // EISDIR/EINVAL on a few platforms; the rename itself is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export async function writePrivateFileAsync(path: string, data: string | Uint8Array): Promise<void> {

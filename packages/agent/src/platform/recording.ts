@@ -1,11 +1,22 @@
 import { appendFile } from 'node:fs';
 import type { SystemInfo } from '@openums/protocol';
-import { POWER_ACTIONS_DISABLED, type Platform } from './platform.js';
+import { masked } from '../settings/values.js';
+import { POWER_ACTIONS_DISABLED, type Platform, type SettingsApplyRecord } from './platform.js';
 
 export interface RecordedAction {
   unitId: string;
-  action: 'reboot' | 'shutdown' | 'suspend' | 'showMessage' | 'systemInfo';
+  action: 'reboot' | 'shutdown' | 'suspend' | 'showMessage' | 'systemInfo' | 'settings' | 'hook';
   text?: string;
+  /** settings: the revision and where it came from; the changed values with secrets masked. */
+  revision?: number;
+  source?: 'server' | 'local';
+  settings?: Record<string, unknown>;
+  /** hook: its name and the keys it was given. */
+  hook?: string;
+  keys?: string[];
+  /** settings and hook: the outcome. */
+  ok?: boolean;
+  message?: string;
   at: number;
 }
 
@@ -71,6 +82,17 @@ export class RecordingPlatform implements Platform {
 
   async showMessage(text: string): Promise<void> {
     this.record({ unitId: this.opts.unitId, action: 'showMessage', text, at: Date.now() });
+  }
+
+  settingsApplied(r: SettingsApplyRecord): void {
+    const at = Date.now();
+    const unitId = this.opts.unitId;
+    for (const h of r.hooks) {
+      this.record({ unitId, action: 'hook', hook: h.hook, keys: h.keys, ok: h.ok, ...(h.message ? { message: h.message } : {}), at });
+    }
+    const rec: RecordedAction = { unitId, action: 'settings', revision: r.revision, source: r.source, settings: masked(r.changes), ok: r.ok, at };
+    if (r.message) rec.message = r.message;
+    this.record(rec);
   }
 
   private async power(action: 'reboot' | 'shutdown' | 'suspend'): Promise<void> {

@@ -12,6 +12,9 @@ import { createLogger, errorMessage, type Logger } from '../lib/log.js';
 import { LinuxPlatform } from '../platform/linux.js';
 import type { Platform } from '../platform/platform.js';
 import { RecordingPlatform } from '../platform/recording.js';
+import { SettingsApplier } from '../settings/applier.js';
+import { settingsPaths } from '../settings/paths.js';
+import { SettingsReporter } from '../settings/reporter.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -24,6 +27,8 @@ export interface RunAgentOptions {
   /** Tests inject a platform and a quiet logger; 'recording' records actions instead of doing them. */
   platform?: Platform | 'linux' | 'recording';
   actionsFile?: string;
+  /** Settings hooks; default: `hooksDir` of the config, else hooks.d beside the config file or in the state dir. */
+  hooksDir?: string;
   log?: Logger;
   /** Resolving this stops the agent (besides SIGINT/SIGTERM). */
   stopSignal?: Promise<unknown>;
@@ -41,6 +46,9 @@ function makePlatform(opts: RunAgentOptions, identity: Identity, allowPowerActio
       mac,
       file: opts.actionsFile,
       keep: false,
+      // Restarting the agent stands for rebooting the device: changes the server holds back
+      // "until the next reboot" are delivered after an agent restart (tests, demos).
+      bootTime: Math.floor(performance.timeOrigin),
       onAction: (a) => log.info(`recorded ${a.action}${a.text !== undefined ? `: ${a.text}` : ''}`),
     });
   }
@@ -72,18 +80,39 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
   renewTimer.unref();
 
   const store = new FileCommandStore(join(opts.stateDir, STATE_FILES.commands));
-  const client = new DeviceClient({
+  const platform = makePlatform(opts, identity, config.allowPowerActions, log);
+  const paths = settingsPaths(opts.stateDir, { hooksDir: opts.hooksDir ?? config.hooksDir, configFile: opts.config });
+  // Both send through the client, created just below; messages are only sent once it is online.
+  const applier = new SettingsApplier({
+    paths,
+    log,
+    platform,
+    hookTimeoutMs: config.hookTimeoutSeconds * 1000,
+    send: (m) => client.send(m),
+  });
+  const reporter = new SettingsReporter({
+    stateDir: opts.stateDir,
+    log,
+    send: (m) => client.send(m),
+    online: () => client.state === 'online',
+  });
+  const client: DeviceClient = new DeviceClient({
     url: `${wsUrlFor(record.server)}${DEVICE_WS_PATH}`,
     unitId: record.unitId,
     credentials: () => ({ cert: identity.certPem, key: identity.keyPem, ca: identity.caPem }),
-    platform: makePlatform(opts, identity, config.allowPowerActions, log),
+    platform,
     store: () => store,
     sessions,
     wheel: new TimerWheel(250),
     log,
+    settingsHash: () => applier.currentHash(),
     events: {
-      online: (c, i) => log.info(`online as device ${c.deviceId} (${Math.round(i.connectMs)} ms, ${i.resumed ? 'resumed' : 'full'} TLS handshake)`),
+      online: (c, i) => {
+        log.info(`online as device ${c.deviceId} (${Math.round(i.connectMs)} ms, ${i.resumed ? 'resumed' : 'full'} TLS handshake)`);
+        void reporter.flush();
+      },
       connectFailed: (_c, reason) => log.warn(`connection failed: ${reason}`),
+      settingsReceived: (_c, msg) => applier.receive(msg),
     },
   });
 
@@ -95,10 +124,15 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
   void opts.stopSignal?.then(stop);
   log.info(`connecting to ${record.server} as ${record.unitId} (device ${record.deviceId})`);
   client.start();
+  reporter.start();
   let terminal: Terminal;
   try {
     terminal = await client.done;
   } finally {
+    reporter.stop();
+    // An apply in progress finishes (store and hooks stay consistent); its answer is lost, and
+    // the next hello's settingsHash tells the server.
+    await applier.idle();
     clearInterval(renewTimer);
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
