@@ -119,7 +119,7 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
   const progress = setInterval(() => {
     const s = total();
     err(
-      `[${elapsed()}s] enrolled ${s.enrolled}/${args.count} online ${s.online} connecting ${s.connecting} failedEnroll ${s.failedEnroll} failedConnect ${s.failedConnect} commands ${s.commands} resumed ${s.resumed} full ${s.fullHandshakes}\n`,
+      `[${elapsed()}s] enrolled ${s.enrolled}/${args.count} online ${s.online} connecting ${s.connecting} failedEnroll ${s.failedEnroll} failedConnect ${s.failedConnect} commands ${s.commands} settingsApplied ${s.settingsApplied} resumed ${s.resumed} full ${s.fullHandshakes}\n`,
     );
   }, progressEvery);
   const statsTimer = args.statsIntervalSeconds
@@ -191,5 +191,9 @@ function pick(s: WorkerStats) {
     commands: s.commands,
     resumed: s.resumed,
     fullHandshakes: s.fullHandshakes,
+    settingsReceived: s.settingsReceived,
+    settingsApplied: s.settingsApplied,
+    settingsFailed: s.settingsFailed,
+    lastSettingsAppliedAt: s.lastSettingsAppliedAt || null,
   };
 }

@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDirAsync, writePrivateFileAsync } from '../lib/files.js';
+import { loadSimSettings, type SimSettings } from './sim-settings.js';
 
 /** One virtual device's identity, `<state>/devices/<n>.json` (0600), independent of --processes. */
 export interface SimIdentity {
@@ -11,6 +12,8 @@ export interface SimIdentity {
   keyPem: string;
   certPem: string;
   enrolledAt: string;
+  /** The device's settings store as of the last stop (absent: empty). */
+  settings?: SimSettings;
 }
 
 /** Deterministic MAC for device n (1-based): prefix (3 bytes) + n (3 bytes); the unit id is the MAC. */
@@ -31,7 +34,11 @@ export async function loadSimIdentity(stateDir: string, n: number, mac: string):
   try {
     const id = JSON.parse(text) as SimIdentity;
     // A different --mac-prefix makes different devices: enroll those anew.
-    return id.mac === mac && id.keyPem && id.certPem ? id : null;
+    if (id.mac !== mac || !id.keyPem || !id.certPem) return null;
+    const settings = id.settings === undefined ? null : loadSimSettings(id.settings);
+    if (settings) id.settings = settings;
+    else delete id.settings;
+    return id;
   } catch {
     return null;
   }

@@ -11,6 +11,14 @@ export interface WorkerStats {
   fullHandshakes: number;
   deleted: number;
   invalidMessages: number;
+  /** Valid `settings` messages received. */
+  settingsReceived: number;
+  /** `settings-applied` ok=true answers sent (including "already in effect"). */
+  settingsApplied: number;
+  /** `settings-applied` ok=false answers (hash mismatch). */
+  settingsFailed: number;
+  /** Epoch ms of the last ok answer (0: none); combined by max, not sum. */
+  lastSettingsAppliedAt: number;
 }
 
 export const emptyStats = (): WorkerStats => ({
@@ -25,11 +33,22 @@ export const emptyStats = (): WorkerStats => ({
   fullHandshakes: 0,
   deleted: 0,
   invalidMessages: 0,
+  settingsReceived: 0,
+  settingsApplied: 0,
+  settingsFailed: 0,
+  lastSettingsAppliedAt: 0,
 });
+
+/** Counters whose total over processes is the largest value, not the sum (times). */
+const MAX_KEYS = new Set<keyof WorkerStats>(['lastSettingsAppliedAt']);
 
 export function addStats(list: Iterable<WorkerStats>): WorkerStats {
   const sum = emptyStats();
-  for (const s of list) for (const k of Object.keys(sum) as Array<keyof WorkerStats>) sum[k] += s[k];
+  for (const s of list) {
+    for (const k of Object.keys(sum) as Array<keyof WorkerStats>) {
+      sum[k] = MAX_KEYS.has(k) ? Math.max(sum[k], s[k] ?? 0) : sum[k] + (s[k] ?? 0);
+    }
+  }
   return sum;
 }
 

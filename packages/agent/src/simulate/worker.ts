@@ -1,5 +1,5 @@
 import { Agent as HttpsAgent } from 'node:https';
-import { DEVICE_WS_PATH, type EnrollDeviceInfo } from '@openums/protocol';
+import { DEVICE_WS_PATH, type EnrollDeviceInfo, type SettingsMessage } from '@openums/protocol';
 import { wsUrlFor } from '../cli/args.js';
 import { Backoff } from '../connection/backoff.js';
 import { DeviceClient, type ClientEvents } from '../connection/device-client.js';
@@ -12,7 +12,10 @@ import { MemoryCommandStore } from '../handlers/command-store.js';
 import { errorMessage, type Logger } from '../lib/log.js';
 import { Semaphore } from '../lib/semaphore.js';
 import { RecordingPlatform } from '../platform/recording.js';
+import { EMPTY_SETTINGS_HASH } from '../settings/hash.js';
+import type { SettingsMap } from '../settings/values.js';
 import { loadSimIdentity, macFor, removeSimIdentity, saveSimIdentity, type SimIdentity } from './identities.js';
+import { applySimSettings, type SimSettings } from './sim-settings.js';
 import { emptyStats, type WorkerConfig, type WorkerStats } from './stats.js';
 
 /** One virtual device: small on purpose (thousands per process). */
@@ -23,6 +26,9 @@ interface VirtualDevice {
   client: DeviceClient | null;
   store: MemoryCommandStore | null;
   firstOnline: boolean;
+  settings: SimSettings | null;
+  /** Settings changed since loaded: saved with the identity at stop. */
+  settingsDirty: boolean;
 }
 
 const ENROLL_ATTEMPTS = 6;
@@ -44,6 +50,9 @@ export class SimulatorWorker {
   private readonly url: string;
   private stopping = false;
   private readonly events: ClientEvents;
+  private readonly internedSettings = new Map<string, SettingsMap>();
+  /** One function for all devices (no closure per device). */
+  private readonly helloHash = (c: DeviceClient) => this.devices[this.indexOf(c.unitId)]?.settings?.hash ?? EMPTY_SETTINGS_HASH;
 
   constructor(
     readonly cfg: WorkerConfig,
@@ -74,6 +83,7 @@ export class SimulatorWorker {
         }
       },
       connectFailed: () => s.failedConnect++,
+      settingsReceived: (c, msg) => this.onSettings(c, msg),
       commandExecuted: () => s.commands++,
       invalidMessage: () => s.invalidMessages++,
       terminated: (c, t) => {
@@ -85,6 +95,8 @@ export class SimulatorWorker {
         this.log.warn(`device ${dev.n} (${dev.mac}): ${t.reason === 'deleted' ? 'deleted on the server' : 'factory reset'}; identity removed`);
         dev.client = null;
         dev.identity = null;
+        dev.settings = null;
+        dev.settingsDirty = false;
         void removeSimIdentity(cfg.stateDir, dev.n);
       },
     };
@@ -97,7 +109,7 @@ export class SimulatorWorker {
   async start(): Promise<void> {
     const { cfg } = this;
     for (let n = cfg.first; n <= cfg.last; n++) {
-      this.devices.push({ n, mac: macFor(cfg.macPrefix, n), identity: null, client: null, store: null, firstOnline: false });
+      this.devices.push({ n, mac: macFor(cfg.macPrefix, n), identity: null, client: null, store: null, firstOnline: false, settings: null, settingsDirty: false });
     }
     // Load stored identities in parallel batches; enroll the missing ones in the background.
     const loadGate = new Semaphore(64);
@@ -105,6 +117,7 @@ export class SimulatorWorker {
       this.devices.map((dev) =>
         loadGate.run(async () => {
           dev.identity = await loadSimIdentity(cfg.stateDir, dev.n, dev.mac);
+          dev.settings = dev.identity?.settings ?? null;
           if (dev.identity) {
             this.stats.enrolled++;
             if (needsRenewal(dev.identity.certPem)) void this.renew(dev).finally(() => this.startDevice(dev));
@@ -121,8 +134,48 @@ export class SimulatorWorker {
     this.stopping = true;
     const running = this.devices.filter((d) => d.client).map((d) => d.client!.stop());
     await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await Promise.race([this.saveSettings(), new Promise((r) => setTimeout(r, 15_000).unref())]);
     this.wheel.clear();
     this.httpsAgent.destroy();
+  }
+
+  private onSettings(c: DeviceClient, msg: SettingsMessage): void {
+    const s = this.stats;
+    s.settingsReceived++;
+    const dev = this.devices[this.indexOf(c.unitId)];
+    if (!dev) return;
+    const result = applySimSettings(dev.settings, msg, this.internedSettings);
+    if (result.changed) {
+      dev.settings = result.store;
+      dev.settingsDirty = true;
+    }
+    const ok = result.answer.ok;
+    if (!ok) s.settingsFailed++;
+    void c.send(result.answer).then((sent) => {
+      if (sent && ok) {
+        s.settingsApplied++;
+        s.lastSettingsAppliedAt = Date.now();
+      }
+    });
+  }
+
+  /** Writes the settings of devices that changed them back into their identity files (cheap: only those). */
+  private async saveSettings(): Promise<void> {
+    const gate = new Semaphore(64);
+    await Promise.all(
+      this.devices
+        .filter((d) => d.settingsDirty && d.identity && d.settings)
+        .map((d) =>
+          gate.run(async () => {
+            try {
+              await saveSimIdentity(this.cfg.stateDir, { ...d.identity!, settings: d.settings! });
+              d.settingsDirty = false;
+            } catch (err) {
+              this.log.warn(`device ${d.n}: cannot save its settings: ${errorMessage(err)}`);
+            }
+          }),
+        ),
+    );
   }
 
   private startDevice(dev: VirtualDevice): void {
@@ -148,6 +201,7 @@ export class SimulatorWorker {
       gate: this.connectGate,
       localAddress,
       backoff: new Backoff(),
+      settingsHash: this.helloHash,
       events: this.events,
     });
     dev.client.start();
