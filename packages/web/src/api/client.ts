@@ -55,6 +55,8 @@ export type QueryValue = string | number | boolean | null | undefined;
 export interface RequestOptions {
   query?: Record<string, QueryValue>;
   body?: unknown;
+  /** Sent as is instead of a JSON body (an uploaded file's text). */
+  text?: { contentType: string; content: string };
   signal?: AbortSignal;
   /** Don't treat a 401 as "session gone" (the login call answers 401 for a wrong password). */
   skipAuthRedirect?: boolean;
@@ -86,7 +88,8 @@ function isErrorBody(value: unknown): value is ErrorBody {
 
 export async function apiRequest<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.text) headers['Content-Type'] = options.text.contentType;
+  else if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const token = csrfToken();
     if (token) headers['X-CSRF-Token'] = token;
@@ -98,7 +101,7 @@ export async function apiRequest<T>(method: string, path: string, options: Reque
       method,
       headers,
       credentials: 'same-origin',
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.text ? options.text.content : options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: options.signal,
     });
   } catch (err) {
@@ -137,7 +140,7 @@ export const api = {
   post: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'body'>) => apiRequest<T>('POST', path, { ...options, body }),
   patch: <T>(path: string, body: unknown) => apiRequest<T>('PATCH', path, { body }),
   put: <T>(path: string, body: unknown) => apiRequest<T>('PUT', path, { body }),
-  delete: (path: string) => apiRequest<void>('DELETE', path),
+  delete: <T = void>(path: string, body?: unknown) => apiRequest<T>('DELETE', path, { body }),
 };
 
 /** A sentence a person can read, for any thrown value. */

@@ -4,11 +4,14 @@ import { LoginPage } from '../features/auth/login-page';
 import { AdminLayout } from '../features/admin/admin-layout';
 import { DevicesPage } from '../features/devices/devices-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
+import { ProfilesPage } from '../features/profiles/profiles-page';
 import { NotBuiltPage, NotFoundPage } from '../features/placeholder/placeholder-pages';
 import { AppLayout } from '../components/app-layout';
 import { RouteError } from '../components/route-error';
 import { SECTIONS } from './sections';
 
+/** Sections with pages; the others show "not built yet". */
+const BUILT = new Set<string>(['/devices', '/profiles', '/admin']);
 
 export function createAppRouter() {
   return createBrowserRouter([
@@ -28,6 +31,8 @@ export function createAppRouter() {
           children: [
             { index: true, element: <Navigate to="/devices" replace /> },
             { path: 'devices', element: <DevicesPage /> },
+            // One route, so the tree keeps its state when a profile opens.
+            { path: 'profiles/:profileId?', element: <ProfilesPage /> },
             {
               path: 'admin',
               element: <AdminLayout />,
@@ -37,7 +42,7 @@ export function createAppRouter() {
                 { path: '*', element: <NotFoundPage /> },
               ],
             },
-            ...SECTIONS.filter((s) => s.path !== '/devices' && s.path !== '/admin').map((s) => ({
+            ...SECTIONS.filter((s) => !BUILT.has(s.path)).map((s) => ({
               path: s.path.slice(1),
               element: <NotBuiltPage section={s.label} />,
             })),

@@ -1,4 +1,4 @@
-import type { MeResponse } from '@openums/protocol';
+import { ROLE_PERMISSIONS, type MeResponse, type Permission } from '@openums/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { getMe, login, logout } from '../../api/auth';
@@ -21,6 +21,17 @@ export function useSession() {
     staleTime: Infinity,
     retry: 1,
   });
+}
+
+/**
+ * Whether the signed-in user's role grants a permission (to hide or disable what the server would
+ * refuse anyway). An unknown role is treated as allowed: the server decides.
+ */
+export function useHasPermission(permission: Permission): boolean {
+  const role = useSession().data?.user.role;
+  if (!role) return false;
+  const granted = ROLE_PERMISSIONS[role];
+  return granted ? granted.includes(permission) : true;
 }
 
 /** Any 401 from the API ends the session in the UI; RequireAuth then shows the login page. */

@@ -9,6 +9,7 @@ import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import { CommandHistory } from '../commands/command-history';
 import { CommandMenu } from '../commands/command-menu';
+import { ConfigPendingBadge, DeviceAssignedObjects, DeviceEffectiveConfiguration } from './device-configuration';
 import { EditInventoryDialog, MoveDeviceDialog, RenameDeviceDialog } from './device-dialogs';
 import { DeviceSystemInfo } from './device-system-info';
 import classes from './devices.module.css';
@@ -17,7 +18,9 @@ import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
 
 type Dialog = 'rename' | 'move' | 'inventory' | 'delete' | null;
 
-export const DETAIL_TABS = ['details', 'system', 'commands'] as const;
+export const DETAIL_TABS = ['details', 'system', 'commands', 'assigned', 'configuration'] as const;
+/** Tabs that need a wider panel (tables of parameters). */
+export const WIDE_TABS: ReadonlySet<DetailTab> = new Set<DetailTab>(['assigned', 'configuration']);
 export type DetailTab = (typeof DETAIL_TABS)[number];
 
 interface DeviceDetailProps {
@@ -75,6 +78,7 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           <Badge color={device.online ? 'green' : 'gray'} variant="light" style={{ flex: 'none' }} data-testid="device-online-badge">
             {device.online ? 'Online' : 'Offline'}
           </Badge>
+          <ConfigPendingBadge configChanges={device.configChanges} />
         </Group>,
       )}
       <Stack p="sm" gap="sm">
@@ -93,11 +97,13 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           </Button>
           <CommandMenu target={{ kind: 'device', deviceId: device.id, name: device.name, online: device.online }} ariaLabel="Device commands" />
         </Group>
-        <Tabs value={tab} onChange={(value) => onTabChange((value as DetailTab | null) ?? 'details')} keepMounted={false}>
+        <Tabs value={tab} onChange={(value) => onTabChange((value as DetailTab | null) ?? 'details')} keepMounted={false} classNames={{ tab: classes.detailTab }}>
           <Tabs.List>
             <Tabs.Tab value="details">Details</Tabs.Tab>
             <Tabs.Tab value="system">System</Tabs.Tab>
             <Tabs.Tab value="commands">Commands</Tabs.Tab>
+            <Tabs.Tab value="assigned">Assigned objects</Tabs.Tab>
+            <Tabs.Tab value="configuration">Effective configuration</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="details" pt="sm">
             <DeviceFields device={device} />
@@ -107,6 +113,12 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           </Tabs.Panel>
           <Tabs.Panel value="commands" pt="sm">
             <CommandHistory deviceId={device.id} />
+          </Tabs.Panel>
+          <Tabs.Panel value="assigned" pt="sm">
+            <DeviceAssignedObjects deviceId={device.id} />
+          </Tabs.Panel>
+          <Tabs.Panel value="configuration" pt="sm">
+            <DeviceEffectiveConfiguration deviceId={device.id} online={device.online} />
           </Tabs.Panel>
         </Tabs>
       </Stack>
@@ -165,6 +177,7 @@ function DeviceFields({ device }: { device: Device }) {
     ['lastBoot', 'Last boot', formatDateTime(device.lastBoot)],
     ['registeredAt', 'Registered', formatDateTime(device.registeredAt)],
     ['online', 'Online', device.online ? 'Yes' : 'No'],
+    ['configChanges', 'Settings', device.configChanges === 'PENDING' ? 'Pending (not applied yet)' : device.configChanges === 'APPLIED' ? 'Applied' : '—'],
   ];
   return (
     <dl className={classes.fields} aria-label="Inventory">

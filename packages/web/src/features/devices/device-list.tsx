@@ -217,8 +217,16 @@ function DeviceTable({ rows, loading, hasNextPage, isFetchingNextPage, nextPageE
                 data-testid="device-row"
                 data-device-id={device.id}
               >
-                <div role="cell" className={classes.cell} title={device.name} style={{ fontWeight: 500 }}>
-                  {device.name}
+                <div role="cell" className={`${classes.cell} ${classes.nameCell}`} title={device.name} style={{ fontWeight: 500 }}>
+                  <span className={classes.nameText}>{device.name}</span>
+                  {device.configChanges === 'PENDING' && (
+                    <span className={classes.pendingMark} title="Settings pending: the device has not applied its newest configuration yet" role="img" aria-label="Settings pending" data-testid="config-pending">
+                      <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round">
+                        <path d="M13.5 8A5.5 5.5 0 0 1 3.4 11M2.5 8A5.5 5.5 0 0 1 12.6 5" />
+                        <path d="M12.8 2.2v3h-3M3.2 13.8v-3h3" />
+                      </svg>
+                    </span>
+                  )}
                 </div>
                 <div role="cell" className={`${classes.cell} ${classes.mono}`}>
                   {formatMac(device.mac)}

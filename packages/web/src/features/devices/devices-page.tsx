@@ -3,7 +3,7 @@ import { Text } from '@mantine/core';
 import { useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { DeviceListFilter } from '../../api/devices';
-import { DETAIL_TABS, DeviceDetail, type DetailTab } from './device-detail';
+import { DETAIL_TABS, DeviceDetail, WIDE_TABS, type DetailTab } from './device-detail';
 import { NewDeviceDialog } from './device-dialogs';
 import { DeviceList } from './device-list';
 import classes from './devices.module.css';
@@ -90,7 +90,7 @@ export function DevicesPage() {
   const onSearchChange = useCallback((value: string) => update({ q: value || null }), [update]);
 
   return (
-    <div className={`${classes.page} ${deviceId !== null ? classes.pageWithDetail : ''}`}>
+    <div className={`${classes.page} ${deviceId !== null ? (WIDE_TABS.has(tab) ? classes.pageWithWideDetail : classes.pageWithDetail) : ''}`}>
       <section aria-label="Folders" className={`${classes.panel} ${classes.treePanel}`}>
         <div className={classes.panelHeader}>
           <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6}>

@@ -17,6 +17,10 @@ export const keys = {
   deviceList: (filter: DeviceListFilter) => ['devices', 'list', filter] as const,
   device: (id: number) => ['devices', 'one', id] as const,
   systemInfo: (id: number) => ['devices', 'system', id] as const,
+  /** What profiles make of a device: effective configuration, assigned objects, delivery state. */
+  effective: (id: number) => ['devices', 'effective', id] as const,
+  assigned: (id: number) => ['devices', 'assigned', id] as const,
+  settings: (id: number) => ['devices', 'settings', id] as const,
 };
 
 export function useFolderChildren(parent: FolderKey, enabled = true) {

@@ -12,7 +12,7 @@ function device(id: number, patch: Partial<Device> = {}): Device {
   return {
     id, unitId: null, mac: `0000000000${String(id).padStart(2, '0')}`, name: `d${id}`, networkName: null, folderId: null, site: null,
     department: null, costCenter: null, comment: null, assetId: null, inServiceDate: null, serialNumber: null, product: null,
-    version: null, lastIp: null, lastContact: null, lastBoot: null, registeredAt: '2026-01-01T00:00:00.000Z', online: false, ...patch,
+    version: null, lastIp: null, lastContact: null, lastBoot: null, registeredAt: '2026-01-01T00:00:00.000Z', online: false, configChanges: null, ...patch,
   };
 }
 
@@ -100,6 +100,19 @@ describe('LiveCacheUpdater', () => {
     expect(qc.getQueryState(keys.systemInfo(8))!.isInvalidated).toBe(false);
     await vi.advanceTimersByTimeAsync(3_000);
     expect(qc.getQueryState(keys.systemInfo(8))!.isInvalidated).toBe(true);
+  });
+
+  it('invalidates the configuration views of a device on device.changed (settings pending → applied)', () => {
+    qc.setQueryData(keys.effective(8), { parameters: [] });
+    qc.setQueryData(keys.assigned(8), { items: [] });
+    qc.setQueryData(keys.settings(8), { configChanges: 'PENDING' });
+    qc.setQueryData(keys.effective(9), { parameters: [] });
+    updater.handle({ type: 'device.changed', deviceId: 8 });
+    updater.flush();
+    expect(qc.getQueryState(keys.effective(8))!.isInvalidated).toBe(true);
+    expect(qc.getQueryState(keys.assigned(8))!.isInvalidated).toBe(true);
+    expect(qc.getQueryState(keys.settings(8))!.isInvalidated).toBe(true);
+    expect(qc.getQueryState(keys.effective(9))!.isInvalidated).toBe(false);
   });
 
   it('removes deleted devices from lists', () => {

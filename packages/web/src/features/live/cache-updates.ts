@@ -114,6 +114,7 @@ export class LiveCacheUpdater {
     this.scheduleRefresh(true);
     void this.queryClient.invalidateQueries({ queryKey: ['devices', 'one'] });
     void this.queryClient.invalidateQueries({ queryKey: ['devices', 'system'] });
+    for (const part of ['effective', 'assigned', 'settings']) void this.queryClient.invalidateQueries({ queryKey: ['devices', part] });
     void this.queryClient.invalidateQueries({ queryKey: commandKeys.all });
   }
 
@@ -125,11 +126,17 @@ export class LiveCacheUpdater {
     this.settleTimers.clear();
   }
 
-  /** Detail and system information of these devices, where someone looks at them. */
+  /**
+   * Detail, system information and configuration of these devices, where someone looks at them
+   * (a change may be a new effective configuration or its delivery: configChanges PENDING → APPLIED).
+   */
   private invalidateDevices(ids: Iterable<number>): void {
     for (const id of ids) {
       void this.queryClient.invalidateQueries({ queryKey: keys.device(id), exact: true });
       void this.queryClient.invalidateQueries({ queryKey: keys.systemInfo(id) });
+      void this.queryClient.invalidateQueries({ queryKey: keys.effective(id) });
+      void this.queryClient.invalidateQueries({ queryKey: keys.assigned(id) });
+      void this.queryClient.invalidateQueries({ queryKey: keys.settings(id) });
     }
   }
 

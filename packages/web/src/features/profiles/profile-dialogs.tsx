@@ -1,0 +1,325 @@
+import { PARAMETER_CATALOGUE, type Profile } from '@openums/protocol';
+import { Radio, Select, Stack, Text, TextInput } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import {
+  copyProfile,
+  createProfile,
+  createProfileFolder,
+  deleteProfile,
+  deleteProfileFolder,
+  updateProfile,
+  updateProfileFolder,
+} from '../../api/profiles';
+import { ConfirmDialog } from '../../components/confirm-dialog';
+import { FormDialog } from '../../components/form-dialog';
+import { notifySuccess } from '../../components/notify';
+import {
+  invalidateDeviceConfiguration,
+  invalidateProfiles,
+  profileKeys,
+  storeProfile,
+  useProfileFeatureSettings,
+  useProfileFolders,
+  type ProfileFolderKey,
+} from './queries';
+
+const toFolderId = (key: ProfileFolderKey) => (key === 'root' ? null : key);
+
+interface ProfileFolderSelectProps {
+  label: string;
+  value: ProfileFolderKey;
+  onChange: (value: ProfileFolderKey) => void;
+  description?: string;
+  /** A folder that may not be chosen, with everything below it (moving a folder into itself). */
+  exclude?: number;
+}
+
+/** Searchable choice of a profile folder by its full path, or the top level. */
+export function ProfileFolderSelect({ label, value, onChange, description, exclude }: ProfileFolderSelectProps) {
+  const folders = useProfileFolders();
+  const data = useMemo(() => {
+    const options = (folders.data ?? [])
+      .filter((f) => exclude === undefined || !folders.index.ancestors(f.id).includes(exclude))
+      .map((f) => ({ value: String(f.id), label: folders.index.path(f.id) }))
+      .sort((a, b) => a.label.localeCompare(b.label));
+    return [{ value: 'root', label: 'Top level (no folder)' }, ...options];
+  }, [folders.data, folders.index, exclude]);
+  return (
+    <Select
+      label={label}
+      description={description}
+      data={data}
+      value={String(value)}
+      onChange={(v) => onChange(v === null || v === 'root' ? 'root' : Number(v))}
+      searchable
+      allowDeselect={false}
+      nothingFoundMessage="No folder with that name"
+      maxDropdownHeight={280}
+      disabled={folders.isPending}
+      placeholder={folders.isPending ? 'Loading folders…' : undefined}
+      comboboxProps={{ withinPortal: true }}
+    />
+  );
+}
+
+export function NewProfileDialog({ folder, onClose, onCreated }: { folder: ProfileFolderKey; onClose: () => void; onCreated: (profile: Profile) => void }) {
+  const [name, setName] = useState('');
+  const [type, setType] = useState<'standard' | 'priority'>('standard');
+  const [target, setTarget] = useState<ProfileFolderKey>(folder);
+  const feature = useProfileFeatureSettings();
+  const priorityOn = feature.data?.priorityProfiles === true;
+  const queryClient = useQueryClient();
+  return (
+    <FormDialog
+      opened
+      title="New profile"
+      submitLabel="Create profile"
+      onClose={onClose}
+      submitDisabled={!name.trim()}
+      onSubmit={async () => {
+        const created = await createProfile({ name: name.trim(), type, folderId: toFolderId(target), basedOn: PARAMETER_CATALOGUE.basedOn, settings: {} });
+        await invalidateProfiles(queryClient);
+        return created;
+      }}
+      onDone={(created) => {
+        notifySuccess(`Profile "${created.name}" created`);
+        onCreated(created);
+      }}
+    >
+      <TextInput label="Profile name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={128} required />
+      <Radio.Group label="Type" value={type} onChange={(v) => setType(v as 'standard' | 'priority')}>
+        <Stack gap={6} mt={6}>
+          <Radio value="standard" label="Standard profile" description="Overrides the device's own settings; the profile closest to the device wins." />
+          <Radio
+            value="priority"
+            label="Priority profile"
+            disabled={!priorityOn}
+            description={
+              priorityOn
+                ? 'Overrides every standard profile; only another priority profile can override it.'
+                : 'Priority profiles are switched off for this server (see the switch under the profile tree).'
+            }
+          />
+        </Stack>
+      </Radio.Group>
+      <ProfileFolderSelect label="Folder" value={target} onChange={setTarget} />
+      <Text size="xs" c="dimmed">
+        Based on OS {PARAMETER_CATALOGUE.basedOn}: the parameters of this version can be set. A new profile activates no parameter yet.
+      </Text>
+    </FormDialog>
+  );
+}
+
+export function RenameProfileDialog({ profile, onClose }: { profile: Profile; onClose: () => void }) {
+  const [name, setName] = useState(profile.name);
+  const queryClient = useQueryClient();
+  return (
+    <FormDialog
+      opened
+      title="Rename profile"
+      submitLabel="Rename"
+      onClose={onClose}
+      submitDisabled={!name.trim() || name.trim() === profile.name}
+      onSubmit={async () => {
+        const updated = await updateProfile(profile.id, { name: name.trim() });
+        storeProfile(queryClient, updated);
+        await invalidateProfiles(queryClient);
+        return updated;
+      }}
+      onDone={(updated) => notifySuccess(`Profile renamed to "${updated.name}"`)}
+    >
+      <TextInput label="Profile name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={128} required />
+    </FormDialog>
+  );
+}
+
+export function MoveProfileDialog({ profile, onClose, onMoved }: { profile: Profile; onClose: () => void; onMoved: (folder: ProfileFolderKey) => void }) {
+  const current: ProfileFolderKey = profile.folderId ?? 'root';
+  const [target, setTarget] = useState<ProfileFolderKey>(current);
+  const queryClient = useQueryClient();
+  return (
+    <FormDialog
+      opened
+      title={`Move "${profile.name}"`}
+      submitLabel="Move"
+      onClose={onClose}
+      submitDisabled={target === current}
+      onSubmit={async () => {
+        const updated = await updateProfile(profile.id, { folderId: toFolderId(target) });
+        storeProfile(queryClient, updated);
+        await invalidateProfiles(queryClient);
+        return target;
+      }}
+      onDone={(folder) => {
+        onMoved(folder);
+        notifySuccess(`Profile "${profile.name}" moved`);
+      }}
+    >
+      <ProfileFolderSelect label="Move into" value={target} onChange={setTarget} description="Folders only organise profiles; moving changes no device." />
+    </FormDialog>
+  );
+}
+
+export function CopyProfileDialog({ profile, onClose, onCopied }: { profile: Profile; onClose: () => void; onCopied: (copy: Profile) => void }) {
+  const [name, setName] = useState(`Copy of ${profile.name}`.slice(0, 128));
+  const [target, setTarget] = useState<ProfileFolderKey>(profile.folderId ?? 'root');
+  const queryClient = useQueryClient();
+  return (
+    <FormDialog
+      opened
+      title={`Copy "${profile.name}"`}
+      submitLabel="Copy profile"
+      onClose={onClose}
+      submitDisabled={!name.trim()}
+      onSubmit={async () => {
+        const copy = await copyProfile(profile.id, { name: name.trim(), folderId: toFolderId(target) });
+        await invalidateProfiles(queryClient);
+        return copy;
+      }}
+      onDone={(copy) => {
+        notifySuccess(`Profile copied as "${copy.name}"`);
+        onCopied(copy);
+      }}
+    >
+      <TextInput label="Name of the copy" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={128} required />
+      <ProfileFolderSelect label="Folder" value={target} onChange={setTarget} />
+      <Text size="xs" c="dimmed">
+        The copy has the same activated parameters (stored secrets included) and no assignments.
+      </Text>
+    </FormDialog>
+  );
+}
+
+export function DeleteProfileDialog({ profile, onClose, onDeleted }: { profile: Profile; onClose: () => void; onDeleted: () => void }) {
+  const queryClient = useQueryClient();
+  return (
+    <ConfirmDialog
+      opened
+      title="Delete profile"
+      confirmLabel="Delete profile"
+      onClose={onClose}
+      onConfirm={async () => {
+        await deleteProfile(profile.id);
+        queryClient.removeQueries({ queryKey: profileKeys.one(profile.id) });
+        await invalidateProfiles(queryClient);
+        invalidateDeviceConfiguration(queryClient);
+      }}
+      onDone={() => {
+        onDeleted();
+        notifySuccess(`Profile "${profile.name}" deleted`);
+      }}
+    >
+      Delete the profile <b>{profile.name}</b>? Its assignments are removed too: devices that got settings from it fall back to other
+      profiles or their own configuration.
+    </ConfirmDialog>
+  );
+}
+
+// ── folders ──────────────────────────────────────────────────────────────────
+
+export function NewProfileFolderDialog({ parent, onClose, onCreated }: { parent: ProfileFolderKey; onClose: () => void; onCreated: (id: number) => void }) {
+  const [name, setName] = useState('');
+  const folders = useProfileFolders();
+  const queryClient = useQueryClient();
+  return (
+    <FormDialog
+      opened
+      title="New profile folder"
+      submitLabel="Create folder"
+      onClose={onClose}
+      submitDisabled={!name.trim()}
+      onSubmit={async () => {
+        const created = await createProfileFolder({ name: name.trim(), parentId: toFolderId(parent) });
+        await invalidateProfiles(queryClient);
+        return created;
+      }}
+      onDone={(created) => {
+        onCreated(created.id);
+        notifySuccess(`Folder "${created.name}" created`);
+      }}
+    >
+      <Text size="sm">
+        Inside: <b>{parent === 'root' ? 'Top level' : folders.index.path(parent)}</b>
+      </Text>
+      <TextInput label="Folder name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={100} required />
+    </FormDialog>
+  );
+}
+
+export function RenameProfileFolderDialog({ id, onClose }: { id: number; onClose: () => void }) {
+  const folders = useProfileFolders();
+  const currentName = folders.index.byId.get(id)?.name ?? '';
+  const [name, setName] = useState(currentName);
+  const queryClient = useQueryClient();
+  return (
+    <FormDialog
+      opened
+      title="Rename profile folder"
+      submitLabel="Rename"
+      onClose={onClose}
+      submitDisabled={!name.trim() || name.trim() === currentName}
+      onSubmit={async () => {
+        const updated = await updateProfileFolder(id, { name: name.trim() });
+        await invalidateProfiles(queryClient);
+        return updated;
+      }}
+      onDone={(updated) => notifySuccess(`Folder renamed to "${updated.name}"`)}
+    >
+      <TextInput label="Folder name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={100} required />
+    </FormDialog>
+  );
+}
+
+export function MoveProfileFolderDialog({ id, onClose, onMoved }: { id: number; onClose: () => void; onMoved: (parent: ProfileFolderKey) => void }) {
+  const folders = useProfileFolders();
+  const folder = folders.index.byId.get(id);
+  const current: ProfileFolderKey = folder?.parentId ?? 'root';
+  const [target, setTarget] = useState<ProfileFolderKey>(current);
+  const queryClient = useQueryClient();
+  return (
+    <FormDialog
+      opened
+      title={`Move folder "${folder?.name ?? id}"`}
+      submitLabel="Move"
+      onClose={onClose}
+      submitDisabled={target === current}
+      onSubmit={async () => {
+        await updateProfileFolder(id, { parentId: toFolderId(target) });
+        await invalidateProfiles(queryClient);
+        return target;
+      }}
+      onDone={(parent) => {
+        onMoved(parent);
+        notifySuccess(`Folder "${folder?.name ?? id}" moved`);
+      }}
+    >
+      <ProfileFolderSelect label="Move into" value={target} onChange={setTarget} exclude={id} description="The folder moves with its sub-folders and profiles." />
+    </FormDialog>
+  );
+}
+
+export function DeleteProfileFolderDialog({ id, onClose, onDeleted }: { id: number; onClose: () => void; onDeleted: (parent: ProfileFolderKey) => void }) {
+  const folders = useProfileFolders();
+  const folder = folders.index.byId.get(id);
+  const queryClient = useQueryClient();
+  return (
+    <ConfirmDialog
+      opened
+      title="Delete profile folder"
+      confirmLabel="Delete folder"
+      onClose={onClose}
+      onConfirm={async () => {
+        await deleteProfileFolder(id);
+        await invalidateProfiles(queryClient);
+      }}
+      onDone={() => {
+        onDeleted(folder?.parentId ?? 'root');
+        notifySuccess(`Folder "${folder?.name ?? id}" deleted`);
+      }}
+    >
+      Delete the profile folder <b>{folder ? folders.index.path(id) : `#${id}`}</b>? Only an empty folder (no profiles, no sub-folders) can be
+      deleted.
+    </ConfirmDialog>
+  );
+}

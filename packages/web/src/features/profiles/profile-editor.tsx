@@ -1,0 +1,242 @@
+import { PARAMETER_CATALOGUE, type CatalogueParameter, type InstanceGroup, type Profile } from '@openums/protocol';
+import { Alert, Badge, Button, Group, Loader, Popover, Stack, Tabs, Text, Title, UnstyledButton } from '@mantine/core';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { isApiError } from '../../api/client';
+import { ErrorAlert } from '../../components/error-alert';
+import { formatDateTime } from '../devices/format';
+import { AssignProfileDialog, AssignmentsPanel } from './assignments';
+import { ParameterEditor } from './parameter-editor';
+import { changedKeys, defaultValue, shortMessage, validateSettings, withoutInstance, type Settings } from './parameter-model';
+import { CopyProfileDialog, DeleteProfileDialog, MoveProfileDialog, RenameProfileDialog } from './profile-dialogs';
+import classes from './profiles.module.css';
+import { useProfile, useProfileFolders, type ProfileFolderKey } from './queries';
+import { SaveProfileDialog } from './save-dialog';
+
+export const PROFILE_TABS = ['parameters', 'assignments'] as const;
+export type ProfileTab = (typeof PROFILE_TABS)[number];
+
+type Dialog = 'rename' | 'move' | 'copy' | 'delete' | 'save' | 'assign' | null;
+
+interface ProfileEditorProps {
+  profileId: number;
+  tab: ProfileTab;
+  canWrite: boolean;
+  onTabChange: (tab: ProfileTab) => void;
+  onOpenProfile: (profile: Profile) => void;
+  onDeleted: () => void;
+  onFolderChanged: (folder: ProfileFolderKey) => void;
+  onExport: (profile: Profile) => void;
+  /** Reports unsaved changes, so leaving the profile can ask first. */
+  onDirtyChange: (dirty: boolean) => void;
+}
+
+export function ProfileEditor(props: ProfileEditorProps) {
+  const query = useProfile(props.profileId);
+  if (query.isPending) {
+    return (
+      <Group p="md" gap="xs">
+        <Loader size="xs" />
+        <Text size="sm">Loading profile…</Text>
+      </Group>
+    );
+  }
+  if (query.isError) {
+    return (
+      <Stack p="md">
+        <ErrorAlert title={isApiError(query.error, 'PROFILE_NOT_FOUND') ? 'Profile not found' : 'Cannot load the profile'} error={query.error} />
+      </Stack>
+    );
+  }
+  return <LoadedProfileEditor key={query.data.id} profile={query.data} {...props} />;
+}
+
+function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfile, onDeleted, onFolderChanged, onExport, onDirtyChange }: ProfileEditorProps & { profile: Profile }) {
+  const [draft, setDraft] = useState<Settings>(profile.settings);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [search, setSearch] = useState('');
+  const [editorKey, setEditorKey] = useState(0);
+  /** Values of deactivated parameters, restored when they are activated again. */
+  const memory = useRef(new Map<string, unknown>());
+  const folders = useProfileFolders();
+
+  const saved = profile.settings;
+  const changed = useMemo(() => changedKeys(saved, draft), [saved, draft]);
+  const errors = useMemo(() => validateSettings(draft), [draft]);
+  const dirty = changed.length > 0;
+  useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
+  useEffect(() => () => onDirtyChange(false), [onDirtyChange]);
+
+  const onSet = useCallback((key: string, value: unknown) => setDraft((d) => ({ ...d, [key]: value })), []);
+  const onActivate = useCallback((key: string, param: CatalogueParameter, active: boolean) => {
+    setDraft((d) => {
+      if (active) return key in d ? d : { ...d, [key]: memory.current.has(key) ? memory.current.get(key) : defaultValue(param) };
+      if (!(key in d)) return d;
+      memory.current.set(key, d[key]);
+      const next = { ...d };
+      delete next[key];
+      return next;
+    });
+  }, []);
+  const onRemoveInstance = useCallback((group: InstanceGroup, id: string) => setDraft((d) => withoutInstance(d, group.key, id)), []);
+
+  const discard = () => {
+    setDraft(saved);
+    memory.current.clear();
+    setEditorKey((k) => k + 1);
+  };
+  const counts = {
+    activated: changed.filter((k) => !(k in saved)).length,
+    deactivated: changed.filter((k) => !(k in draft)).length,
+    changed: changed.filter((k) => k in saved && k in draft).length,
+  };
+  const activatedCount = Object.keys(saved).length;
+  const versionMismatch = profile.basedOn.split('.')[0] !== PARAMETER_CATALOGUE.basedOn.split('.')[0];
+  const close = () => setDialog(null);
+
+  return (
+    <>
+      <div className={classes.profileHeader}>
+        <Group justify="space-between" wrap="nowrap" align="flex-start">
+          <Stack gap={2} style={{ minWidth: 0 }}>
+            <Group gap="xs" wrap="nowrap">
+              <Title order={2} size="h4" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} data-testid="profile-name">
+                {profile.name}
+              </Title>
+              <Badge variant="light" color={profile.type === 'priority' ? 'grape' : 'gray'} style={{ flex: 'none' }} data-testid="profile-type">
+                {profile.type === 'priority' ? 'Priority profile' : 'Standard profile'}
+              </Badge>
+            </Group>
+            <Text size="xs" c="dimmed">
+              Based on OS {profile.basedOn} · in {folders.index.path(profile.folderId)} · {activatedCount} activated parameter{activatedCount === 1 ? '' : 's'} · changed{' '}
+              {formatDateTime(profile.updatedAt)}
+            </Text>
+          </Stack>
+          <Group gap={6} wrap="nowrap" style={{ flex: 'none' }}>
+            {canWrite && (
+              <>
+                <Button size="compact-sm" variant="light" onClick={() => setDialog('assign')}>
+                  Assign…
+                </Button>
+                <Button size="compact-sm" variant="default" onClick={() => setDialog('rename')} aria-label="Rename profile">
+                  Rename
+                </Button>
+                <Button size="compact-sm" variant="default" onClick={() => setDialog('copy')} aria-label="Copy profile">
+                  Copy
+                </Button>
+                <Button size="compact-sm" variant="default" onClick={() => setDialog('move')} aria-label="Move profile">
+                  Move
+                </Button>
+              </>
+            )}
+            <Button size="compact-sm" variant="default" onClick={() => onExport(profile)} aria-label="Export profile">
+              Export
+            </Button>
+            {canWrite && (
+              <Button size="compact-sm" variant="light" color="red" onClick={() => setDialog('delete')} aria-label="Delete profile">
+                Delete
+              </Button>
+            )}
+          </Group>
+        </Group>
+        {versionMismatch && (
+          <Alert color="yellow" mt="xs" p="xs" title={`Based on OS ${profile.basedOn}`}>
+            This server's parameter catalogue describes OS {PARAMETER_CATALOGUE.basedOn}. Devices with another major version refuse a direct assignment of this
+            profile.
+          </Alert>
+        )}
+      </div>
+      <Tabs value={tab} onChange={(v) => onTabChange((v as ProfileTab | null) ?? 'parameters')} keepMounted={false} className={classes.tabs}>
+        <Tabs.List px="md">
+          <Tabs.Tab value="parameters" rightSection={dirty ? <Badge size="xs" color="yellow">unsaved</Badge> : undefined}>
+            Parameters
+          </Tabs.Tab>
+          <Tabs.Tab value="assignments">Assignments</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="parameters" className={classes.tabPanel}>
+          <ParameterEditor
+            key={editorKey}
+            draft={draft}
+            saved={saved}
+            errors={errors}
+            readOnly={!canWrite}
+            onSet={onSet}
+            onActivate={onActivate}
+            onRemoveInstance={onRemoveInstance}
+            search={search}
+            onSearchChange={setSearch}
+          />
+          {canWrite && (
+            <div className={`${classes.saveBar} ${dirty ? '' : classes.saveBarClean}`} data-testid="save-bar">
+              <Group gap="sm">
+                {dirty ? (
+                  <Text size="sm" fw={500}>
+                    {changed.length} unsaved change{changed.length === 1 ? '' : 's'}
+                  </Text>
+                ) : (
+                  <Text size="sm" c="dimmed">
+                    No unsaved changes
+                  </Text>
+                )}
+                {errors.size > 0 && <InvalidValues errors={errors} onShow={setSearch} />}
+              </Group>
+              <Group gap="xs">
+                <Button size="xs" variant="default" disabled={!dirty} onClick={discard}>
+                  Discard changes
+                </Button>
+                <Button size="xs" disabled={!dirty || errors.size > 0} onClick={() => setDialog('save')} title={errors.size > 0 ? 'Correct the invalid values first' : undefined}>
+                  Save…
+                </Button>
+              </Group>
+            </div>
+          )}
+        </Tabs.Panel>
+        <Tabs.Panel value="assignments" className={classes.tabPanel}>
+          <AssignmentsPanel profile={profile} canWrite={canWrite} />
+        </Tabs.Panel>
+      </Tabs>
+      {dialog === 'save' && (
+        <SaveProfileDialog
+          profile={profile}
+          draft={draft}
+          changes={counts}
+          onClose={close}
+          onSaved={(updated) => {
+            // Secrets come back masked: the saved profile is the new starting point.
+            setDraft(updated.settings);
+            memory.current.clear();
+          }}
+        />
+      )}
+      {dialog === 'assign' && <AssignProfileDialog profile={profile} onClose={close} onAssigned={() => onTabChange('assignments')} />}
+      {dialog === 'rename' && <RenameProfileDialog profile={profile} onClose={close} />}
+      {dialog === 'move' && <MoveProfileDialog profile={profile} onClose={close} onMoved={onFolderChanged} />}
+      {dialog === 'copy' && <CopyProfileDialog profile={profile} onClose={close} onCopied={onOpenProfile} />}
+      {dialog === 'delete' && <DeleteProfileDialog profile={profile} onClose={close} onDeleted={onDeleted} />}
+    </>
+  );
+}
+
+/** "2 invalid values" with a list; choosing one searches for it. */
+function InvalidValues({ errors, onShow }: { errors: ReadonlyMap<string, string>; onShow: (key: string) => void }) {
+  return (
+    <Popover position="top-start" withArrow shadow="md" width={420}>
+      <Popover.Target>
+        <Button size="compact-sm" variant="light" color="red" data-testid="invalid-count">
+          {errors.size} invalid value{errors.size === 1 ? '' : 's'}
+        </Button>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <Stack gap={6}>
+          {[...errors].slice(0, 20).map(([key, message]) => (
+            <UnstyledButton key={key} onClick={() => onShow(key)}>
+              <Text size="xs" ff="monospace" c="teal.8">
+                {key}
+              </Text>
+              <Text size="xs">{shortMessage(key, message)}</Text>
+            </UnstyledButton>
+          ))}
+        </Stack>
+      </Popover.Dropdown>
+    </Popover>
+  );
+}

@@ -1,0 +1,275 @@
+import { Permission, type Profile } from '@openums/protocol';
+import { Button, Group, Menu, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-router';
+import { useHasPermission } from '../auth/session';
+import deviceClasses from '../devices/devices.module.css';
+import { ExportDialog, ImportButton, PriorityProfilesSwitch } from './import-export';
+import {
+  DeleteProfileFolderDialog,
+  MoveProfileFolderDialog,
+  NewProfileDialog,
+  NewProfileFolderDialog,
+  RenameProfileFolderDialog,
+} from './profile-dialogs';
+import { PROFILE_TABS, ProfileEditor, type ProfileTab } from './profile-editor';
+import { ProfileSearchResults, ProfileTree, type TreeSelection } from './profile-tree';
+import classes from './profiles.module.css';
+import { useProfile, useProfileFolders, type ProfileFolderKey } from './queries';
+
+type Dialog = 'new-profile' | 'new-folder' | 'rename-folder' | 'move-folder' | 'delete-folder' | 'export' | null;
+
+function parseId(value: string | null | undefined): number | null {
+  const id = Number(value);
+  return value && Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/**
+ * Profiles: folders and profiles on the left, the open profile's editor on the right. The open
+ * profile is in the path (/profiles/12), the rest in the query (?folder=&tab=&q=).
+ */
+export function ProfilesPage() {
+  const { profileId: profileParam } = useParams();
+  const profileId = parseId(profileParam);
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const folderParam = parseId(params.get('folder'));
+  const tab = (PROFILE_TABS as readonly string[]).includes(params.get('tab') ?? '') ? (params.get('tab') as ProfileTab) : 'parameters';
+  const [search, setSearch] = useState(params.get('q') ?? '');
+  const [q] = useDebouncedValue(search.trim(), 250);
+  const [expanded, setExpanded] = useState<ReadonlySet<ProfileFolderKey>>(() => new Set<ProfileFolderKey>(['root']));
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [exportIds, setExportIds] = useState<number[]>([]);
+  const [dirty, setDirtyState] = useState(false);
+  // The blocker reads the ref: a navigation right after "changes are gone" (deleted) must pass.
+  const dirtyRef = useRef(false);
+  const setDirty = useCallback((value: boolean) => {
+    dirtyRef.current = value;
+    setDirtyState(value);
+  }, []);
+  const canWrite = useHasPermission(Permission.ProfilesWrite);
+  const folders = useProfileFolders();
+  const openProfile = useProfile(profileId);
+  const open = profileId !== null ? openProfile.data : undefined;
+
+  const selection: TreeSelection = profileId !== null ? { kind: 'profile', id: profileId } : { kind: 'folder', key: folderParam ?? 'root' };
+  /** Where "New profile" and "New folder" create: the selected folder, or the open profile's. */
+  const currentFolder: ProfileFolderKey = profileId !== null ? (open?.folderId ?? 'root') : (folderParam ?? 'root');
+  const selectedFolder = selection.kind === 'folder' && selection.key !== 'root' ? selection.key : null;
+
+  useEffect(() => {
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        if (q) next.set('q', q);
+        else next.delete('q');
+        return next;
+      },
+      { replace: true },
+    );
+  }, [q, setParams]);
+
+  const expandPath = useCallback(
+    (key: ProfileFolderKey) =>
+      setExpanded((prev) => {
+        const next = new Set(prev);
+        next.add('root');
+        if (key !== 'root') for (const id of folders.index.ancestors(key)) next.add(id);
+        next.add(key);
+        return next;
+      }),
+    [folders.index],
+  );
+  // Opening a profile by its address shows it in the tree.
+  const openFolder = open?.folderId ?? null;
+  useEffect(() => {
+    if (openFolder !== null && folders.data) expandPath(openFolder);
+  }, [openFolder, folders.data, expandPath]);
+
+  const onToggle = useCallback((key: ProfileFolderKey, value: boolean) => {
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      if (value) next.add(key);
+      else next.delete(key);
+      return next;
+    });
+  }, []);
+
+  const keepQuery = (extra: Record<string, string | null> = {}) => {
+    const next = new URLSearchParams();
+    const merged = { q: q || null, ...extra };
+    for (const [k, v] of Object.entries(merged)) if (v !== null) next.set(k, v);
+    const qs = next.toString();
+    return qs ? `?${qs}` : '';
+  };
+  const goToProfile = (profile: Pick<Profile, 'id'>, nextTab: ProfileTab | null = null) =>
+    void navigate(`/profiles/${profile.id}${keepQuery({ tab: nextTab })}`);
+  const goToFolder = (key: ProfileFolderKey) => void navigate(`/profiles${keepQuery({ folder: key === 'root' ? null : String(key) })}`);
+
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirtyRef.current && currentLocation.pathname !== nextLocation.pathname);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
+  const close = () => setDialog(null);
+
+  return (
+    <div className={classes.page}>
+      <section aria-label="Profile tree" className={classes.sidePanel}>
+        <Stack gap={6} className={deviceClasses.panelHeader}>
+          <Text size="xs" fw={700} c="dimmed" tt="uppercase">
+            Profiles
+          </Text>
+          {canWrite && (
+            <Group gap={4}>
+              <Button size="compact-xs" onClick={() => setDialog('new-profile')}>
+                New profile
+              </Button>
+              <Button size="compact-xs" variant="light" onClick={() => setDialog('new-folder')} aria-label="New profile folder">
+                New folder
+              </Button>
+              <Menu position="bottom-start" withinPortal>
+                <Menu.Target>
+                  <Button size="compact-xs" variant="default" disabled={selectedFolder === null} title={selectedFolder === null ? 'Select a folder first' : undefined} aria-label="Folder actions">
+                    Folder ▾
+                  </Button>
+                </Menu.Target>
+                <Menu.Dropdown>
+                  <Menu.Item onClick={() => setDialog('rename-folder')}>Rename folder</Menu.Item>
+                  <Menu.Item onClick={() => setDialog('move-folder')}>Move folder</Menu.Item>
+                  <Menu.Item color="red" onClick={() => setDialog('delete-folder')}>
+                    Delete folder
+                  </Menu.Item>
+                </Menu.Dropdown>
+              </Menu>
+            </Group>
+          )}
+          <TextInput size="xs" type="search" aria-label="Search profiles" placeholder="Search profiles by name" value={search} onChange={(e) => setSearch(e.currentTarget.value)} maxLength={128} />
+        </Stack>
+        <div className={deviceClasses.treeScroll}>
+          {q ? (
+            <ProfileSearchResults q={q} selectedId={profileId} onSelect={(p) => goToProfile(p)} />
+          ) : (
+            <ProfileTree selection={selection} expanded={expanded} onSelectFolder={goToFolder} onSelectProfile={(p) => goToProfile(p)} onToggle={onToggle} />
+          )}
+        </div>
+        <Stack gap={8} className={classes.sideFooter}>
+          <Group gap={4}>
+            {canWrite && <ImportButton onImported={(created) => created[0] && goToProfile(created[0])} />}
+            <Button
+              size="compact-xs"
+              variant="default"
+              onClick={() => {
+                setExportIds(profileId !== null ? [profileId] : []);
+                setDialog('export');
+              }}
+              aria-label="Export profiles"
+            >
+              Export…
+            </Button>
+          </Group>
+          <PriorityProfilesSwitch canWrite={canWrite} />
+        </Stack>
+      </section>
+      <section aria-label="Profile" className={classes.main} data-testid="profile-panel">
+        {profileId !== null ? (
+          <ProfileEditor
+            profileId={profileId}
+            tab={tab}
+            canWrite={canWrite}
+            onTabChange={(next) => setParams((prev) => {
+              const p = new URLSearchParams(prev);
+              if (next === 'parameters') p.delete('tab');
+              else p.set('tab', next);
+              return p;
+            }, { replace: true })}
+            onOpenProfile={(p) => goToProfile(p)}
+            onDeleted={() => {
+              setDirty(false);
+              void navigate(`/profiles${keepQuery({ folder: open?.folderId ? String(open.folderId) : null })}`);
+            }}
+            onFolderChanged={expandPath}
+            onExport={(p) => {
+              setExportIds([p.id]);
+              setDialog('export');
+            }}
+            onDirtyChange={setDirty}
+          />
+        ) : (
+          <NoProfileOpen canWrite={canWrite} onNew={() => setDialog('new-profile')} />
+        )}
+      </section>
+      {dialog === 'new-profile' && (
+        <NewProfileDialog
+          folder={currentFolder}
+          onClose={close}
+          onCreated={(p) => {
+            if (p.folderId !== null) expandPath(p.folderId);
+            goToProfile(p);
+          }}
+        />
+      )}
+      {dialog === 'new-folder' && (
+        <NewProfileFolderDialog
+          parent={currentFolder}
+          onClose={close}
+          onCreated={(id) => {
+            expandPath(currentFolder);
+            if (profileId === null) goToFolder(id);
+          }}
+        />
+      )}
+      {dialog === 'rename-folder' && selectedFolder !== null && <RenameProfileFolderDialog id={selectedFolder} onClose={close} />}
+      {dialog === 'move-folder' && selectedFolder !== null && <MoveProfileFolderDialog id={selectedFolder} onClose={close} onMoved={expandPath} />}
+      {dialog === 'delete-folder' && selectedFolder !== null && <DeleteProfileFolderDialog id={selectedFolder} onClose={close} onDeleted={goToFolder} />}
+      {dialog === 'export' && <ExportDialog initial={exportIds} canWrite={canWrite} onClose={close} />}
+      {blocker.state === 'blocked' && (
+        <Modal opened onClose={() => blocker.reset()} title="Discard unsaved changes?" centered>
+          <Stack>
+            <Text size="sm">The open profile has changes that are not saved. Leave it and lose them?</Text>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => blocker.reset()} data-autofocus>
+                Stay
+              </Button>
+              <Button
+                color="red"
+                onClick={() => {
+                  setDirty(false);
+                  blocker.proceed();
+                }}
+              >
+                Discard changes
+              </Button>
+            </Group>
+          </Stack>
+        </Modal>
+      )}
+    </div>
+  );
+}
+
+function NoProfileOpen({ canWrite, onNew }: { canWrite: boolean; onNew: () => void }) {
+  return (
+    <Stack p="lg" gap="sm" maw={720} data-testid="no-profile-open">
+      <Title order={2}>Profiles</Title>
+      <Text>
+        A profile sets some of the devices’ parameters: only the parameters you activate in it. Assign it to devices or device folders; every device in
+        an assigned folder and its sub-folders gets it.
+      </Text>
+      <Text size="sm" c="dimmed">
+        When several profiles set the same parameter, the one closest to the device wins (a profile assigned to the device beats one assigned to its
+        folder, which beats one on a parent folder); priority profiles override standard profiles. The device tab “Effective configuration” shows which
+        profile set each value.
+      </Text>
+      {canWrite && (
+        <Button w="fit-content" onClick={onNew}>
+          New profile
+        </Button>
+      )}
+    </Stack>
+  );
+}
