@@ -1,102 +1,28 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RealServer, SERVER_READY, until } from './support/real-server.js';
 
 /**
  * End to end against the real OpenUMS server: built server and agent binaries in child
  * processes, real EST, real mutual-TLS gateway, real REST API.
  */
-const ROOT = resolve(import.meta.dirname, '../../..');
-const SERVER_READY = existsSync(join(ROOT, 'packages/server/src/modules/est/est.routes.ts')) && existsSync(join(ROOT, 'packages/server/src/gateway/gateway.ts'));
-const AGENT_BIN = join(ROOT, 'packages/agent/bin/openums-agent.js');
 const PASSWORD = 'agent-e2e-password-1';
 
-let base = '';
-let token = '';
-let server: ChildProcess | null = null;
+let s: RealServer;
 let dir = '';
-const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => res(port));
-    });
-  });
-}
-
-function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Record<string, unknown> }> {
-  return new Promise((res, rej) => {
-    const req = request(
-      `${base}${path}`,
-      {
-        method,
-        rejectUnauthorized: false,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      },
-      (r) => {
-        let text = '';
-        r.on('data', (c) => (text += c));
-        r.on('end', () => res({ status: r.statusCode!, json: text && r.headers['content-type']?.includes('json') ? JSON.parse(text) : text, headers: r.headers }));
-      },
-    );
-    req.on('error', rej);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function agent(args: string[]): ChildProcess & { out: string[]; err: string[]; exit: Promise<number | null> } {
-  const p = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: string[]; err: string[]; exit: Promise<number | null> };
-  p.out = [];
-  p.err = [];
-  p.stdout!.on('data', (c: Buffer) => p.out.push(c.toString()));
-  p.stderr!.on('data', (c: Buffer) => p.err.push(c.toString()));
-  p.exit = new Promise((r) => p.once('exit', (code) => r(code)));
-  children.push(p);
-  return p;
-}
+const api = (method: string, path: string, body?: unknown) => s.api(method, path, body);
+const agent = (args: string[]) => s.agent(args);
+let base = '';
 
 describe.skipIf(!SERVER_READY)('agent against the real server', () => {
   beforeAll(async () => {
-    const build = spawnSync('npx', ['tsc', '-b', 'packages/protocol', 'packages/server', 'packages/agent'], { cwd: ROOT, encoding: 'utf8' });
-    expect(build.status, build.stdout + build.stderr).toBe(0);
-    dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
-    const port = await freePort();
-    base = `https://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [join(ROOT, 'packages/server/bin/openums.js'), 'server', '--data-dir', join(dir, 'data'), '--port', String(port), '--host', '127.0.0.1'], {
-      env: { ...process.env, OPENUMS_ADMIN_PASSWORD: PASSWORD },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const login = await until('server login', async () => {
-      const r = await api('POST', '/api/v1/auth/login', { username: 'admin', password: PASSWORD });
-      return r.status === 200 ? r.json : null;
-    }, 40_000);
-    token = login.token;
+    s = await RealServer.start(PASSWORD);
+    dir = s.dir;
+    base = s.base;
   });
 
-  afterAll(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    if (server) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server!.once('exit', r));
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => s?.close());
 
   it('enrolls with a pinned CA, comes online, runs a command, and exits when the device is deleted', async () => {
     const keys = await api('POST', '/api/v1/enrollment-keys', { type: 'mass' });

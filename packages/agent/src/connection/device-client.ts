@@ -81,6 +81,8 @@ const STOP_GRACE_MS = 3000;
 export class DeviceClient {
   state: ClientState = 'idle';
   deviceId: number | null = null;
+  /** Counts connections; an answer meant for one connection is not sent on the next. */
+  connectionId = 0;
   readonly done: Promise<Terminal>;
 
   private resolveDone!: (t: Terminal) => void;
@@ -154,6 +156,7 @@ export class DeviceClient {
     const { opts } = this;
     if (this.stopping) return this.finish({ reason: 'stopped' });
     this.setState('connecting');
+    this.connectionId++;
     const started = performance.now();
     this.bye = null;
     this.lastError = null;
@@ -324,6 +327,12 @@ export class DeviceClient {
 
   /** Resolves true once written to an open channel; false when there is none or the write failed. */
   send(msg: DeviceMessage): Promise<boolean> {
+    return this.sendOn(this.connectionId, msg);
+  }
+
+  /** As send, but only on connection `connectionId` (an answer to a message that arrived on it). */
+  sendOn(connectionId: number, msg: DeviceMessage): Promise<boolean> {
+    if (connectionId !== this.connectionId) return Promise.resolve(false);
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
     return new Promise((resolve) => ws.send(JSON.stringify(msg), (err) => resolve(!err)));

@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs';
-import type { SystemInfo } from '@openums/protocol';
+import { PARAMETER_CATALOGUE, type SystemInfo } from '@openums/protocol';
 import { masked } from '../settings/values.js';
 import { POWER_ACTIONS_DISABLED, type Platform, type SettingsApplyRecord } from './platform.js';
 
@@ -33,6 +33,13 @@ export interface RecordingOptions {
 }
 
 /**
+ * The OS version simulated devices report: of the catalogue's version, because the server
+ * applies a profile only to devices of its based-on major version — a simulated fleet must take
+ * the same profiles as a real one.
+ */
+export const SIMULATED_OS_VERSION = `${PARAMETER_CATALOGUE.basedOn}.0`;
+
+/**
  * Deterministic device for tests and the simulator: records actions instead of doing them.
  * Small on purpose (one per virtual device).
  */
@@ -59,7 +66,7 @@ export class RecordingPlatform implements Platform {
       macs: [this.opts.mac],
       ips: [`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`],
       product: 'OpenUMS simulated device',
-      version: '1.0.0',
+      version: SIMULATED_OS_VERSION,
       serial: `SIM${this.opts.mac}`,
       bootTime: this.bootTime,
       uptime: this.uptime(),

@@ -82,13 +82,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
   const store = new FileCommandStore(join(opts.stateDir, STATE_FILES.commands));
   const platform = makePlatform(opts, identity, config.allowPowerActions, log);
   const paths = settingsPaths(opts.stateDir, { hooksDir: opts.hooksDir ?? config.hooksDir, configFile: opts.config });
-  // Both send through the client, created just below; messages are only sent once it is online.
+  // Sends through the client, created just below; only once it is online.
   const applier = new SettingsApplier({
     paths,
     log,
     platform,
     hookTimeoutMs: config.hookTimeoutSeconds * 1000,
-    send: (m) => client.send(m),
   });
   const reporter = new SettingsReporter({
     stateDir: opts.stateDir,
@@ -112,7 +111,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
         void reporter.flush();
       },
       connectFailed: (_c, reason) => log.warn(`connection failed: ${reason}`),
-      settingsReceived: (_c, msg) => applier.receive(msg),
+      settingsReceived: (c, msg) => {
+        const on = c.connectionId;
+        applier.receive(msg, (answer) => c.sendOn(on, answer));
+      },
     },
   });
 

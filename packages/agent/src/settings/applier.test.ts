@@ -20,16 +20,13 @@ function setup(hooks: Record<string, string> = {}) {
   }
   const sent: SettingsAppliedMessage[] = [];
   const platform = new RecordingPlatform({ unitId: 'U1', mac: '020000000001' });
-  const applier = new SettingsApplier({
-    paths,
-    log: silentLogger,
-    platform,
-    send: async (m) => {
-      sent.push(m);
-      return true;
-    },
-  });
-  return { stateDir, paths, sent, platform, applier };
+  const inner = new SettingsApplier({ paths, log: silentLogger, platform });
+  const reply = async (m: SettingsAppliedMessage) => {
+    sent.push(m);
+    return true;
+  };
+  const applier = { receive: (m: SettingsMessage) => inner.receive(m, reply), idle: () => inner.idle(), currentHash: () => inner.currentHash() };
+  return { stateDir, paths, sent, platform, applier, inner };
 }
 
 const msg = (revision: number, settings: Record<string, string | number | boolean | string[]>, hash = settingsHash(settings)): SettingsMessage => ({
@@ -113,5 +110,18 @@ describe('SettingsApplier', () => {
     await applier.idle();
     expect(sent.map((m) => m.ok)).toEqual([true, true]);
     expect(JSON.parse(readFileSync(join(stateDir, 'settings.json.in'), 'utf8'))).toEqual({ 'sessions.rdp[profile:1:1].port': null });
+  });
+});
+
+describe('SettingsApplier answers', () => {
+  it('go back through the reply of the message they answer', async () => {
+    const { inner } = setup();
+    const first: SettingsAppliedMessage[] = [];
+    const second: SettingsAppliedMessage[] = [];
+    inner.receive(msg(1, { 'a.b': 1 }), async (m) => (first.push(m), false));
+    inner.receive(msg(2, { 'a.b': 2 }), async (m) => (second.push(m), true));
+    await inner.idle();
+    expect(first.map((m) => m.revision)).toEqual([1]);
+    expect(second.map((m) => m.revision)).toEqual([2]);
   });
 });

@@ -11,8 +11,6 @@ import type { SettingsChanges } from './values.js';
 export interface SettingsApplierOptions {
   paths: SettingsPaths;
   log: Logger;
-  /** Sends on the current channel; false when there is none (then the next hello's hash tells the server). */
-  send: (msg: SettingsAppliedMessage) => Promise<boolean>;
   platform?: Platform;
   hookTimeoutMs?: number;
   lockTimeoutMs?: number;
@@ -29,8 +27,14 @@ const clip = (m: string) => (m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE 
  * A failing hook does not undo the store: the store holds the desired state, the answer says
  * ok=false naming the hook, and the hook runs again when a later change touches its group.
  */
+/**
+ * Sends the answer on the connection the configuration came on; false when that one is gone
+ * (the server forgets what it sent on a closed channel; the next hello's hash tells it).
+ */
+export type Reply = (msg: SettingsAppliedMessage) => Promise<boolean>;
+
 export class SettingsApplier {
-  private pending: SettingsMessage | null = null;
+  private pending: { msg: SettingsMessage; reply: Reply } | null = null;
   private running: Promise<void> | null = null;
 
   constructor(private readonly opts: SettingsApplierOptions) {}
@@ -46,12 +50,12 @@ export class SettingsApplier {
   }
 
   /** `msg` has passed parseServerMessage (shape, keys, values). */
-  receive(msg: SettingsMessage): void {
-    if (this.pending && this.pending.revision > msg.revision) {
-      this.opts.log.info(`settings revision ${msg.revision} ignored: revision ${this.pending.revision} is already waiting`);
+  receive(msg: SettingsMessage, reply: Reply): void {
+    if (this.pending && this.pending.msg.revision > msg.revision) {
+      this.opts.log.info(`settings revision ${msg.revision} ignored: revision ${this.pending.msg.revision} is already waiting`);
       return;
     }
-    this.pending = msg;
+    this.pending = { msg, reply };
     this.running ??= this.drain().finally(() => (this.running = null));
   }
 
@@ -62,19 +66,19 @@ export class SettingsApplier {
 
   private async drain(): Promise<void> {
     while (this.pending) {
-      const msg = this.pending;
+      const { msg, reply } = this.pending;
       this.pending = null;
-      await this.apply(msg).catch((err) => this.opts.log.error(`settings revision ${msg.revision}: ${errorMessage(err)}`));
+      await this.apply(msg, reply).catch((err) => this.opts.log.error(`settings revision ${msg.revision}: ${errorMessage(err)}`));
     }
   }
 
-  private async apply(msg: SettingsMessage): Promise<void> {
+  private async apply(msg: SettingsMessage, reply: Reply): Promise<void> {
     const { opts } = this;
     const { revision } = msg;
     const answer = (hash: string, ok: boolean, message?: string) => {
       const m: SettingsAppliedMessage = { t: 'settings-applied', revision, hash, ok };
       if (message) m.message = clip(message);
-      return opts.send(m);
+      return reply(m);
     };
 
     const before = SettingsStore.load(opts.paths.store, opts.log);

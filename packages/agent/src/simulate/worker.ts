@@ -11,7 +11,7 @@ import { reenroll } from '../enroll/renew.js';
 import { MemoryCommandStore } from '../handlers/command-store.js';
 import { errorMessage, type Logger } from '../lib/log.js';
 import { Semaphore } from '../lib/semaphore.js';
-import { RecordingPlatform } from '../platform/recording.js';
+import { RecordingPlatform, SIMULATED_OS_VERSION } from '../platform/recording.js';
 import { EMPTY_SETTINGS_HASH } from '../settings/hash.js';
 import type { SettingsMap } from '../settings/values.js';
 import { loadSimIdentity, macFor, removeSimIdentity, saveSimIdentity, type SimIdentity } from './identities.js';
@@ -208,7 +208,7 @@ export class SimulatorWorker {
   }
 
   private info(dev: VirtualDevice): EnrollDeviceInfo {
-    return { unitId: dev.mac, mac: dev.mac, product: 'OpenUMS simulated device', version: '1.0.0', hostname: `sim-${dev.mac.toLowerCase()}` };
+    return { unitId: dev.mac, mac: dev.mac, product: 'OpenUMS simulated device', version: SIMULATED_OS_VERSION, hostname: `sim-${dev.mac.toLowerCase()}` };
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,0 +1,106 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * The real OpenUMS server and the real agent binary in child processes, for end-to-end tests:
+ * built with tsc first, real EST, real mutual-TLS gateway, real REST API.
+ */
+export const ROOT = resolve(import.meta.dirname, '../../../..');
+export const SERVER_READY = existsSync(join(ROOT, 'packages/server/src/modules/est/est.routes.ts')) && existsSync(join(ROOT, 'packages/server/src/gateway/gateway.ts'));
+export const AGENT_BIN = join(ROOT, 'packages/agent/bin/openums-agent.js');
+
+export type ApiResult = { status: number; json: any; headers: Record<string, unknown> };
+export type AgentProcess = ChildProcess & { out: string[]; err: string[]; exit: Promise<number | null> };
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export class RealServer {
+  base = '';
+  token = '';
+  dir = '';
+  private server: ChildProcess | null = null;
+  private readonly children: AgentProcess[] = [];
+
+  /** Builds protocol, server and agent, starts a server on a free port with SQLite, logs in as admin. */
+  static async start(password: string): Promise<RealServer> {
+    const s = new RealServer();
+    const build = spawnSync('npx', ['tsc', '-b', 'packages/protocol', 'packages/server', 'packages/agent'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    s.dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
+    const port = await freePort();
+    s.base = `https://127.0.0.1:${port}`;
+    s.server = spawn(process.execPath, [join(ROOT, 'packages/server/bin/openums.js'), 'server', '--data-dir', join(s.dir, 'data'), '--port', String(port), '--host', '127.0.0.1'], {
+      env: { ...process.env, OPENUMS_ADMIN_PASSWORD: password },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const login = await until('server login', async () => {
+      const r = await s.api('POST', '/api/v1/auth/login', { username: 'admin', password });
+      return r.status === 200 ? r.json : null;
+    }, 40_000);
+    s.token = login.token;
+    return s;
+  }
+
+  api(method: string, path: string, body?: unknown): Promise<ApiResult> {
+    return new Promise((res, rej) => {
+      const req = request(
+        `${this.base}${path}`,
+        {
+          method,
+          rejectUnauthorized: false,
+          headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        },
+        (r) => {
+          let text = '';
+          r.on('data', (c) => (text += c));
+          r.on('end', () => res({ status: r.statusCode!, json: text && r.headers['content-type']?.includes('json') ? JSON.parse(text) : text, headers: r.headers }));
+        },
+      );
+      req.on('error', rej);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+
+  /** `openums-agent ARGS` as a child process; output collected, killed at close. */
+  agent(args: string[]): AgentProcess {
+    const p = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) as AgentProcess;
+    p.out = [];
+    p.err = [];
+    p.stdout!.on('data', (c: Buffer) => p.out.push(c.toString()));
+    p.stderr!.on('data', (c: Buffer) => p.err.push(c.toString()));
+    p.exit = new Promise((r) => p.once('exit', (code) => r(code)));
+    this.children.push(p);
+    return p;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
+    if (this.server) {
+      const server = this.server;
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
