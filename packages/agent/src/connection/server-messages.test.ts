@@ -5,12 +5,11 @@ const HASH = 'a'.repeat(64);
 const settings = (extra: Record<string, unknown>) => JSON.stringify({ t: 'settings', revision: 3, hash: HASH, settings: { 'a.b': 1 }, ...extra });
 
 describe('parseServerMessage: settings', () => {
-  it('accepts a well-formed configuration and hands out a checked copy', () => {
+  it('accepts a well-formed configuration', () => {
     const r = parseServerMessage(settings({ settings: { 'a.b': 1, 'c.d': ['x'], 'sessions.rdp[profile:12:1].server': 'h', 'e.f': false } }));
     expect(r.ok).toBe(true);
     if (!r.ok || r.message.t !== 'settings') throw new Error('not settings');
     expect(r.message).toEqual({ t: 'settings', revision: 3, hash: HASH, settings: { 'a.b': 1, 'c.d': ['x'], 'sessions.rdp[profile:12:1].server': 'h', 'e.f': false } });
-    expect(Object.isFrozen(r.message.settings['c.d'])).toBe(true);
   });
 
   it('refuses bad revisions, hashes, keys and values', () => {

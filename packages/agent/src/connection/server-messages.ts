@@ -44,7 +44,6 @@ export function parseServerMessage(text: string): ParseResult {
       if (!isStr(m.hash) || !SHA256_HEX.test(m.hash)) return { ok: false, error: 'bad settings: hash' };
       const checked = checkSettingsMap(m.settings);
       if (!checked.ok) return { ok: false, error: `bad settings: ${checked.error}` };
-      // The checked copy (null prototype, frozen lists), not the parsed object.
       return { ok: true, message: { t: 'settings', revision: m.revision, hash: m.hash, settings: checked.settings } };
     }
     default:

@@ -48,20 +48,29 @@ export function valueProblem(value: unknown): string | null {
 }
 
 /**
- * Checks a whole map (a received configuration or the stored one). Own properties only, and
- * no `__proto__` games: the map is copied into a null-prototype object.
+ * Checks a whole map (a received configuration or the stored one): own enumerable properties,
+ * each key and value valid. The object itself is returned, not a copy — cheap for thousands of
+ * simulated devices, and safe because `__proto__` is refused as a key (JSON.parse makes it an own
+ * property, but code copying the map into a plain object would change a prototype instead).
  */
 export function checkSettingsMap(raw: unknown): { ok: true; settings: SettingsMap } | { ok: false; error: string } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, error: 'settings must be an object' };
-  const entries = Object.entries(raw);
-  if (entries.length > MAX_SETTINGS) return { ok: false, error: `more than ${MAX_SETTINGS} settings` };
-  const settings: SettingsMap = Object.create(null) as SettingsMap;
-  for (const [key, value] of entries) {
-    const problem = keyProblem(key) ?? valueProblem(value);
+  let n = 0;
+  for (const key in raw) {
+    if (!Object.hasOwn(raw, key)) continue;
+    if (++n > MAX_SETTINGS) return { ok: false, error: `more than ${MAX_SETTINGS} settings` };
+    const problem = keyProblem(key) ?? valueProblem((raw as Record<string, unknown>)[key]);
     if (problem) return { ok: false, error: `${key.slice(0, MAX_KEY_LENGTH)}: ${problem}` };
-    settings[key] = Array.isArray(value) ? Object.freeze([...(value as string[])]) : (value as SettingValue);
   }
-  return { ok: true, settings };
+  return { ok: true, settings: raw as SettingsMap };
+}
+
+/** Same keys, same values. */
+export function sameSettings(a: Readonly<SettingsMap>, b: Readonly<SettingsMap>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (!Object.hasOwn(b, k) || !sameValue(a[k], b[k])) return false;
+  return true;
 }
 
 export function sameValue(a: SettingValue | undefined, b: SettingValue | undefined): boolean {

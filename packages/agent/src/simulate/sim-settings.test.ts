@@ -15,6 +15,9 @@ describe('virtual device settings', () => {
     expect(a).toMatchObject({ changed: true, answer: { t: 'settings-applied', revision: 1, hash: m.hash, ok: true } });
     const b = applySimSettings(null, msg(1, { 'a.b': 1 }), intern);
     expect(b.store!.values).toBe(a.store!.values);
+    // A known hash does not vouch for a different map.
+    const forged = applySimSettings(null, msg(2, { 'a.b': 2 }, m.hash), intern);
+    expect(forged).toMatchObject({ changed: false, store: null, answer: { ok: false, message: 'hash mismatch' } });
   });
 
   it('answers at once when already in effect (only the revision moves) and refuses a wrong hash', () => {
