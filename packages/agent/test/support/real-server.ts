@@ -4,6 +4,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { withSettingsLock } from '../../src/settings/lock.js';
 
 /**
  * The real OpenUMS server and the real agent binary in child processes, for end-to-end tests:
@@ -45,7 +47,9 @@ export class RealServer {
   /** Builds protocol, server and agent, starts a server on a free port with SQLite, logs in as admin. */
   static async start(password: string): Promise<RealServer> {
     const s = new RealServer();
-    const build = spawnSync('npx', ['tsc', '-b', 'packages/protocol', 'packages/server', 'packages/agent'], { cwd: ROOT, encoding: 'utf8' });
+    // Test files run in parallel: one build at a time, so none starts a server from half-written output.
+    const lock = join(tmpdir(), `openums-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+    const build = await withSettingsLock(lock, () => spawnSync('npx', ['tsc', '-b', 'packages/protocol', 'packages/server', 'packages/agent'], { cwd: ROOT, encoding: 'utf8' }), { timeoutMs: 300_000 });
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
     s.dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
     const port = await freePort();
