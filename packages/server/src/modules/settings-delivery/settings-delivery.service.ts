@@ -1,4 +1,5 @@
 import {
+  MAX_MESSAGE_BYTES,
   findParameter,
   validateSetting,
   type ApplyMode,
@@ -271,6 +272,9 @@ export class SettingsDeliveryService {
         this.writer.update(input.id, { revision, state: 'APPLIED', hash, error: null });
       } else if (row.config_state === 'PENDING' && row.config_apply === 'next-reboot' && !(ch.settings.bootTime > Number(row.config_changed_at ?? 0))) {
         // Waits for the device's next boot.
+      } else if (JSON.stringify(settings).length > MAX_MESSAGE_BYTES - 512) {
+        // Devices accept messages up to MAX_MESSAGE_BYTES: sending more would only get the channel closed.
+        this.writer.update(input.id, { revision, state: 'PENDING', error: `the effective configuration is larger than ${MAX_MESSAGE_BYTES} bytes and cannot be sent` });
       } else {
         ch.settings.sent = { revision, hash };
         ch.send({ t: 'settings', revision, hash, settings });
