@@ -1,5 +1,5 @@
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
-import type { Command, Device, DeviceFolder, DevicePage, FolderPage, LoginResponse } from '@openums/protocol';
+import type { Command, CreateProfileRequest, Device, DeviceFolder, DevicePage, FolderPage, LoginResponse, Profile } from '@openums/protocol';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -75,6 +75,18 @@ export class ApiClient {
     return ((await res.json()) as FolderPage).items;
   }
 
+  async createProfile(body: CreateProfileRequest): Promise<Profile> {
+    const res = await this.request.post('/api/v1/profiles', { data: body, headers: this.headers });
+    expect(res.status(), await res.text()).toBe(201);
+    return (await res.json()) as Profile;
+  }
+
+  async profilesNamed(prefix: string): Promise<Profile[]> {
+    const res = await this.request.get(`/api/v1/profiles?q=${encodeURIComponent(prefix)}&limit=1000`, { headers: this.headers });
+    expect(res.status(), await res.text()).toBe(200);
+    return ((await res.json()) as { items: Profile[] }).items;
+  }
+
   async folderByName(parentId: number | 'root', name: string): Promise<DeviceFolder> {
     const folder = (await this.childFolders(parentId)).find((f) => f.name === name);
     if (!folder) throw new Error(`folder "${name}" not found under ${parentId}`);
@@ -103,6 +115,15 @@ export const test = base.extend<{ api: ApiClient }>({
 });
 
 export { expect };
+
+/** Signs in through the login page as the administrator. */
+export async function signIn(page: Page): Promise<void> {
+  await page.goto('/login');
+  await page.getByRole('textbox', { name: 'User name' }).fill(admin.username);
+  await page.getByRole('textbox', { name: 'Password' }).fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/devices/);
+}
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/screenshots/${name}.png` });

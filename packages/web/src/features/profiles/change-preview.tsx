@@ -58,8 +58,8 @@ export function ChangePreview({ profileId, request, enabled = true }: { profileI
           `No device changes: the ${affectedDevices.toLocaleString()} device${affectedDevices === 1 ? '' : 's'} reached by this profile already ${affectedDevices === 1 ? 'has' : 'have'} these values.`
         ) : (
           <>
-            <b>{changedDevices.toLocaleString()}</b> of {affectedDevices.toLocaleString()} device{affectedDevices === 1 ? '' : 's'} reached by this profile
-            {changedDevices === 1 ? ' changes' : ' change'} their configuration.
+            <b>{changedDevices.toLocaleString()}</b> of {affectedDevices.toLocaleString()} device{affectedDevices === 1 ? '' : 's'} reached by this profile{' '}
+            {changedDevices === 1 ? 'gets' : 'get'} a new configuration.
           </>
         )}
       </Text>

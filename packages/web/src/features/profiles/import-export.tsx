@@ -6,6 +6,7 @@ import { isApiError } from '../../api/client';
 import { exportProfilesUrl, importErrors, importProfiles, putProfileSettings } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifyError, notifySuccess } from '../../components/notify';
+import { shortMessage } from './parameter-model';
 import { invalidateDeviceConfiguration, invalidateProfiles, profileKeys, useAllProfiles, useProfileFeatureSettings, useProfileFolders } from './queries';
 
 /** Largest file the browser reads for an import. */
@@ -47,27 +48,39 @@ export function ImportFailedDialog({ fileName, error, onClose }: { fileName: str
   return (
     <Modal opened onClose={onClose} title="Import refused" centered size="lg">
       <Stack>
-        <Text size="sm">
-          Nothing was imported from <b>{fileName}</b>.
-        </Text>
-        <ErrorAlert title="The server refused the file" error={error} />
+        {errors.length > 0 ? (
+          <Text size="sm" data-testid="import-summary">
+            Nothing was imported from <b>{fileName}</b>: it has {errors.length === 1 ? 'a problem' : `${errors.length} problems`}. Correct the file and
+            import it again.
+          </Text>
+        ) : (
+          <>
+            <Text size="sm">
+              Nothing was imported from <b>{fileName}</b>.
+            </Text>
+            <ErrorAlert title="The server refused the file" error={error} />
+          </>
+        )}
         {errors.length > 0 && (
-          <Table withTableBorder striped verticalSpacing={4} fz="sm" aria-label="Problems in the file" data-testid="import-errors">
+          <Table withTableBorder striped verticalSpacing={6} fz="sm" aria-label="Problems in the file" data-testid="import-errors">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th w={70}>Line</Table.Th>
-                <Table.Th>Field</Table.Th>
+                <Table.Th w={80}>Line</Table.Th>
                 <Table.Th>Problem</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {errors.map((e, i) => (
                 <Table.Tr key={i} data-testid="import-error">
-                  <Table.Td>{e.line > 0 ? `Line ${e.line}` : '—'}</Table.Td>
-                  <Table.Td ff="monospace" fz="xs" style={{ overflowWrap: 'anywhere' }}>
-                    {e.field ?? ''}
+                  <Table.Td style={{ verticalAlign: 'top', whiteSpace: 'nowrap' }}>{e.line > 0 ? `Line ${e.line}` : 'File'}</Table.Td>
+                  <Table.Td>
+                    {e.field && (
+                      <Text size="xs" ff="monospace" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                        {e.field}
+                      </Text>
+                    )}
+                    <Text size="sm">{e.field ? shortMessage(e.field, e.message) : e.message}</Text>
                   </Table.Td>
-                  <Table.Td>{e.message}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
