@@ -162,4 +162,19 @@ describe.each(DIALECTS)('settings delivery over the device channel (%s)', (diale
     expect((await s.api('GET', `/api/v1/devices/${c.id}/assigned-objects`)).body.items).toEqual([]);
     c.ws.close();
   });
+
+  it('does not send a configuration larger than the device message limit, and says why', async () => {
+    const big: Record<string, string> = {};
+    for (let i = 1; i <= 20; i++) big[`accessories.app[${i}].command`] = `/usr/bin/tool --option ${'x'.repeat(4000)}`;
+    const f = (await s.api('POST', '/api/v1/device-folders', { name: 'Huge' })).body.id;
+    const p = (await s.api('POST', '/api/v1/profiles', { name: 'Huge', type: 'standard', settings: big })).body.id;
+    await s.api('POST', `/api/v1/profiles/${p}/assignments`, { targets: [{ type: 'folder', id: f }] });
+    const d = await s.enrollDevice(f);
+    const c = await s.connect(d, { settingsHash: hashOf({}) });
+    await s.waitFor(async () => (await state(c.id)).lastError !== null);
+    expect((await state(c.id)).lastError).toContain('larger than 65536 bytes');
+    expect((await state(c.id)).configChanges).toBe('PENDING');
+    expect(await noMessage(c.ws, 300)).toEqual([]);
+    c.ws.close();
+  });
 });
