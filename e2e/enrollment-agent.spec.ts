@@ -162,6 +162,23 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     // --- The agent goes away: the device turns offline, again without a reload.
     await run.stop();
     await expect(row).toContainText('Offline', { timeout: 30_000 });
+
+    // --- Settings delivery, live: a profile assigned to the folder while the device is offline
+    // leaves it "settings pending"; when the agent is back, it applies them and the mark goes.
+    const profile = await api.createProfile({ name: `E2E Agent profile ${suffix}`, type: 'standard', settings: { 'userinterface.screensaver.timeout': 42 } });
+    await api.assignProfile(profile.id, [{ type: 'folder', id: folder.id }]);
+    await expect(row.getByTestId('config-pending')).toBeVisible();
+    await expect(detail.getByTestId('config-pending-badge')).toBeVisible();
+    await screenshot(page, '19b-settings-pending');
+    const back = AgentProcess.start('run-again', ['run', '--state-dir', stateDir, '--platform', 'recording']);
+    agents.push(back);
+    await expect(row, `agent run log ${back.logFile}`).toContainText('Online', { timeout: 30_000 });
+    await expect(row.getByTestId('config-pending')).toHaveCount(0, { timeout: 30_000 });
+    await expect(detail.getByTestId('config-pending-badge')).toHaveCount(0);
+    await detail.getByRole('tab', { name: 'Effective configuration' }).click();
+    await expect(detail.getByTestId('delivery-state')).toContainText('Applied: revision');
+    await expect(detail.locator('[data-testid="effective-row"][data-key="userinterface.screensaver.timeout"]').getByTestId('effective-value')).toHaveText('42');
+    await screenshot(page, '19c-settings-applied');
   } finally {
     for (const agent of agents) await agent.stop();
     rmSync(stateDir, { recursive: true, force: true });

@@ -81,6 +81,11 @@ export class ApiClient {
     return (await res.json()) as Profile;
   }
 
+  async assignProfile(id: number, targets: { type: 'device' | 'folder'; id: number }[], apply: 'now' | 'next-reboot' = 'now'): Promise<void> {
+    const res = await this.request.post(`/api/v1/profiles/${id}/assignments`, { data: { targets, apply }, headers: this.headers });
+    expect(res.status(), await res.text()).toBe(200);
+  }
+
   async profilesNamed(prefix: string): Promise<Profile[]> {
     const res = await this.request.get(`/api/v1/profiles?q=${encodeURIComponent(prefix)}&limit=1000`, { headers: this.headers });
     expect(res.status(), await res.text()).toBe(200);

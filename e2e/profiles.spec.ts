@@ -172,6 +172,27 @@ test('profile folders, copies, import with line-numbered errors, and export', as
   await expect(page.getByTestId('profile-name')).toHaveText(`Copy of ${profile.name}`);
   await expect(page.getByTestId('activated-count')).toHaveText('2 of 249 parameters activated');
 
+  // --- Priority profiles: off by default; turned on (with a confirmation), one can be created; then off again.
+  const prioritySwitch = page.getByRole('switch', { name: 'Priority profiles' });
+  await expect(prioritySwitch).not.toBeChecked();
+  await prioritySwitch.click();
+  dialog = page.getByRole('dialog', { name: 'Turn on priority profiles?' });
+  await dialog.getByRole('button', { name: 'Turn on' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(prioritySwitch).toBeChecked();
+  await page.getByLabel('Profile tree').getByRole('button', { name: 'New profile', exact: true }).click();
+  dialog = page.getByRole('dialog', { name: 'New profile' });
+  await dialog.getByLabel('Profile name').fill(`E2E Priority ${suffix}`);
+  await dialog.getByRole('radio', { name: 'Priority profile' }).check();
+  await dialog.getByRole('button', { name: 'Create profile' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('profile-type')).toHaveText('Priority profile');
+  await expect(page.getByText(`in ${folderName} ·`)).toBeVisible();
+  await prioritySwitch.click();
+  dialog = page.getByRole('dialog', { name: 'Turn off priority profiles?' });
+  await dialog.getByRole('button', { name: 'Turn off' }).click();
+  await expect(prioritySwitch).not.toBeChecked();
+
   // --- Export: the open profile is preselected; the download is the profile file.
   await tree.getByRole('treeitem', { name: profile.name, exact: true }).click();
   await expect(page.getByTestId('profile-name')).toHaveText(profile.name);

@@ -111,7 +111,7 @@ export function DeviceEffectiveConfiguration({ deviceId, online }: { deviceId: n
               ? 'Nothing is configured for this device yet: no profile sets a parameter and the device has reported none.'
               : needle
                 ? `${rows.length} of ${query.data.parameters.length} parameters match`
-                : `${rows.length} parameters`}
+                : `${rows.length} parameter${rows.length === 1 ? '' : 's'}`}
           </Text>
           <div className={classes.configList} role="list" aria-label="Effective configuration">
             {rows.map((p) => (
