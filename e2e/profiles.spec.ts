@@ -64,6 +64,14 @@ test('a profile built in the editor reaches a device through its folder, with pr
   await expect(page.getByTestId('save-bar')).toContainText('2 unsaved changes');
   await screenshot(page, '21-profile-editor-rdp-session');
 
+  // Leaving with unsaved changes asks first.
+  await page.getByRole('link', { name: 'Devices' }).click();
+  dialog = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+  await dialog.getByRole('button', { name: 'Stay' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page).toHaveURL(/\/profiles\/\d+/);
+  await expect(page.getByTestId('save-bar')).toContainText('2 unsaved changes');
+
   // --- Save: the preview says no device has it yet; then the server has exactly these values.
   await page.getByRole('button', { name: 'Save…' }).click();
   dialog = page.getByRole('dialog', { name: `Save "${profileName}"` });

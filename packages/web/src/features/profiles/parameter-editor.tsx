@@ -252,14 +252,21 @@ function GroupPane({ node, counts, added, onAddInstance, onRemoveInstance, onSel
             {node.name}
           </Text>
           <Text size="xs" c="dimmed">
-            {node.params.length} parameter{node.params.length === 1 ? '' : 's'}
-            {group ? ` per ${inSentence(group.label)}` : ''} · {counts.get(node.id) ?? 0} activated here and below
+            {node.params.length > 0
+              ? `${node.params.length} parameter${node.params.length === 1 ? '' : 's'}${group ? ` per ${inSentence(group.label)}` : ''}`
+              : `${node.children.length} sub-group${node.children.length === 1 ? '' : 's'}`}{' '}
+            · {counts.get(node.id) ?? 0} activated here and below
           </Text>
         </Group>
       </div>
       {plain.length > 0 && <RowList rows={plain} {...rowProps} />}
       {group && (
         <Stack gap="xs">
+          {group.kind === 'fixed' && (
+            <Text size="sm" c="dimmed">
+              Every device has these {group.fixedIds?.length ?? ''} instances; where several profiles set the same instance, the usual precedence decides.
+            </Text>
+          )}
           {group.kind === 'free' && (
             <Text size="sm" c="dimmed">
               Each {inSentence(group.label)} of this profile exists on the device beside those of other profiles. Only instances with at least one

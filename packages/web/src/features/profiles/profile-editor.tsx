@@ -9,7 +9,7 @@ import { ParameterEditor } from './parameter-editor';
 import { changedKeys, defaultValue, shortMessage, validateSettings, withoutInstance, type Settings } from './parameter-model';
 import { CopyProfileDialog, DeleteProfileDialog, MoveProfileDialog, RenameProfileDialog } from './profile-dialogs';
 import classes from './profiles.module.css';
-import { useProfile, useProfileFolders, type ProfileFolderKey } from './queries';
+import { useProfile, useProfileFeatureSettings, useProfileFolders, type ProfileFolderKey } from './queries';
 import { SaveProfileDialog } from './save-dialog';
 
 export const PROFILE_TABS = ['parameters', 'assignments'] as const;
@@ -58,6 +58,7 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
   /** Values of deactivated parameters, restored when they are activated again. */
   const memory = useRef(new Map<string, unknown>());
   const folders = useProfileFolders();
+  const feature = useProfileFeatureSettings();
 
   const saved = profile.settings;
   const changed = useMemo(() => changedKeys(saved, draft), [saved, draft]);
@@ -138,6 +139,11 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
             )}
           </Group>
         </Group>
+        {profile.type === 'priority' && feature.data && !feature.data.priorityProfiles && (
+          <Alert color="yellow" mt="xs" p="xs" title="Priority profiles are switched off" data-testid="priority-off">
+            This priority profile applies to no device until an administrator turns priority profiles on (switch under the profile tree).
+          </Alert>
+        )}
         {versionMismatch && (
           <Alert color="yellow" mt="xs" p="xs" title={`Based on OS ${profile.basedOn}`}>
             This server's parameter catalogue describes OS {PARAMETER_CATALOGUE.basedOn}. Devices with another major version refuse a direct assignment of this
