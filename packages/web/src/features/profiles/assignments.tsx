@@ -211,7 +211,8 @@ function DevicePicker({ picked, assigned, onToggle }: PickerProps) {
   const [q] = useDebouncedValue(text.trim(), 250);
   const folders = useAllFolders();
   const query = useQuery({
-    queryKey: ['devices', 'list', 'assign-picker', q],
+    // Not under ['devices', 'list']: those keys hold paged lists that live updates patch.
+    queryKey: ['device-picker', q],
     queryFn: ({ signal }) => listDevices({ folderId: undefined, recursive: true, q, sort: 'name' }, undefined, signal),
   });
   const devices: Device[] = query.data?.items ?? [];
@@ -316,7 +317,12 @@ function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
               size="sm"
               icon={<span style={{ display: 'inline-block', transform: open ? 'rotate(90deg)' : undefined, transition: 'transform 120ms' }}>▸</span>}
               aria-label={`${open ? 'Collapse' : 'Expand'} ${folder.name}`}
-              onClick={() => setExpanded((prev) => { const next = new Set(prev); if (open) next.delete(folder.id); else next.add(folder.id); return next; })}
+              onClick={() => {
+                const next = new Set(expanded);
+                if (open) next.delete(folder.id);
+                else next.add(folder.id);
+                setExpanded(next);
+              }}
             />
           ) : (
             <span style={{ width: 22, flex: 'none' }} />

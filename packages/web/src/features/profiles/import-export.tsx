@@ -1,7 +1,7 @@
 import type { Profile } from '@openums/protocol';
 import { Alert, Button, Checkbox, FileButton, Group, Modal, MultiSelect, Stack, Switch, Table, Text, Tooltip } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { isApiError } from '../../api/client';
 import { exportProfilesUrl, importErrors, importProfiles, putProfileSettings } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
@@ -16,6 +16,8 @@ const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 export function ImportButton({ onImported }: { onImported: (created: Profile[]) => void }) {
   const queryClient = useQueryClient();
   const [failure, setFailure] = useState<{ fileName: string; error: unknown } | null>(null);
+  // Cleared after each pick, so choosing the same (corrected) file again uploads it again.
+  const resetFile = useRef<() => void>(null);
   const upload = useMutation({
     mutationFn: async (file: File) => {
       if (file.size > MAX_IMPORT_BYTES) throw new Error(`${file.name} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; that is not a profile export.`);
@@ -31,7 +33,13 @@ export function ImportButton({ onImported }: { onImported: (created: Profile[]) 
   });
   return (
     <>
-      <FileButton onChange={(file) => file && upload.mutate(file)} accept=".oprof,.txt,text/plain">
+      <FileButton
+        resetRef={resetFile}
+        onChange={(file) => {
+          if (file) upload.mutate(file);
+          resetFile.current?.();
+        }}
+        accept=".oprof,.txt,text/plain">
         {(props) => (
           <Button {...props} size="compact-xs" variant="default" loading={upload.isPending} aria-label="Import profiles">
             Import…

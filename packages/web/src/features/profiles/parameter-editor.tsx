@@ -119,7 +119,7 @@ export function ParameterEditor(props: ParameterEditorProps) {
           {filtering ? (
             <SearchResults text={debouncedSearch} onlyActivated={onlyActivated} added={added} {...rowProps} />
           ) : (
-            <GroupPane node={GROUP_BY_ID.get(selected)!} counts={counts} added={added[GROUP_BY_ID.get(selected)!.instanceGroup?.key ?? ''] ?? []} onAddInstance={addInstance} onRemoveInstance={removeInstance} onSelect={select} {...rowProps} />
+            <GroupPane key={selected} node={GROUP_BY_ID.get(selected)!} counts={counts} added={added[GROUP_BY_ID.get(selected)!.instanceGroup?.key ?? ''] ?? []} onAddInstance={addInstance} onRemoveInstance={removeInstance} onSelect={select} {...rowProps} />
           )}
         </div>
       </div>

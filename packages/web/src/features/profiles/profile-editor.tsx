@@ -61,6 +61,13 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
   const feature = useProfileFeatureSettings();
 
   const saved = profile.settings;
+  // The profile changed on the server (another window, another administrator): an untouched
+  // editor follows it; one with unsaved changes keeps them.
+  const [base, setBase] = useState(saved);
+  if (base !== saved) {
+    setBase(saved);
+    if (changedKeys(base, draft).length === 0) setDraft(saved);
+  }
   const changed = useMemo(() => changedKeys(saved, draft), [saved, draft]);
   const errors = useMemo(() => validateSettings(draft), [draft]);
   const dirty = changed.length > 0;

@@ -58,7 +58,9 @@ export function ProfilesPage() {
   const currentFolder: ProfileFolderKey = profileId !== null ? (open?.folderId ?? 'root') : (folderParam ?? 'root');
   const selectedFolder = selection.kind === 'folder' && selection.key !== 'root' ? selection.key : null;
 
+  const urlQ = params.get('q') ?? '';
   useEffect(() => {
+    if (q === urlQ) return;
     setParams(
       (prev) => {
         const next = new URLSearchParams(prev);
@@ -68,7 +70,7 @@ export function ProfilesPage() {
       },
       { replace: true },
     );
-  }, [q, setParams]);
+  }, [q, urlQ, setParams]);
 
   const expandPath = useCallback(
     (key: ProfileFolderKey) =>
