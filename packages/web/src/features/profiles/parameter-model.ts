@@ -2,6 +2,7 @@ import {
   findInstanceGroup,
   findParameter,
   instanceKey,
+  isFreeInstanceGroup,
   parseInstanceKey,
   PARAMETER_CATALOGUE,
   validateSetting,
@@ -210,6 +211,50 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
 export function changedKeys(saved: Settings, draft: Settings): string[] {
   const keys = new Set([...Object.keys(saved), ...Object.keys(draft)]);
   return [...keys].filter((k) => !(k in saved && k in draft && sameValue(saved[k], draft[k]))).sort();
+}
+
+/** How many keys of a change were activated, deactivated or given another value (for "Save" summaries). */
+export function changeCounts(saved: Settings, draft: Settings, changed: readonly string[]): { activated: number; deactivated: number; changed: number } {
+  return {
+    activated: changed.filter((k) => !(k in saved)).length,
+    deactivated: changed.filter((k) => !(k in draft)).length,
+    changed: changed.filter((k) => k in saved && k in draft).length,
+  };
+}
+
+/**
+ * The edits made on top of `base`, applied to `next` (the settings changed on the server while
+ * they were being edited): keys the user did not touch follow the server, touched keys keep the
+ * user's value (or stay removed).
+ */
+export function rebaseDraft(base: Settings, draft: Settings, next: Settings): Settings {
+  const result: Settings = { ...next };
+  for (const key of changedKeys(base, draft)) {
+    if (key in draft) result[key] = draft[key];
+    else delete result[key];
+  }
+  return result;
+}
+
+/** Settings whose key is a catalogue parameter, and the rest (reported by a device with a newer catalogue). */
+export function splitByCatalogue(settings: Settings): { known: Settings; unknown: Settings } {
+  const known: Settings = {};
+  const unknown: Settings = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (findParameter(key)) known[key] = value;
+    else unknown[key] = value;
+  }
+  return { known, unknown };
+}
+
+/**
+ * The key a device's own setting has in its effective configuration: the same, except for an
+ * instance of a free group (RDP sessions …), which the server keys by its source
+ * (`sessions.rdp[device:1].server`) so that it never collides with a profile's instances.
+ */
+export function deviceEffectiveKey(key: string): string {
+  const inst = parseInstanceKey(key);
+  return inst && isFreeInstanceGroup(inst.group) ? instanceKey(inst.group, `device:${inst.instanceId}`, inst.field) : key;
 }
 
 /** Drops every setting of one instance (removing an RDP session). */

@@ -1,16 +1,17 @@
-import { PARAMETER_CATALOGUE, type CatalogueParameter, type InstanceGroup, type Profile } from '@openums/protocol';
-import { Alert, Badge, Button, Group, Loader, Popover, Stack, Tabs, Text, Title, UnstyledButton } from '@mantine/core';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { PARAMETER_CATALOGUE, type Profile } from '@openums/protocol';
+import { Alert, Badge, Button, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
 import { isApiError } from '../../api/client';
 import { ErrorAlert } from '../../components/error-alert';
 import { formatDateTime } from '../devices/format';
 import { AssignProfileDialog, AssignmentsPanel } from './assignments';
 import { ParameterEditor } from './parameter-editor';
-import { changedKeys, defaultValue, shortMessage, validateSettings, withoutInstance, type Settings } from './parameter-model';
 import { CopyProfileDialog, DeleteProfileDialog, MoveProfileDialog, RenameProfileDialog } from './profile-dialogs';
 import classes from './profiles.module.css';
 import { useProfile, useProfileFeatureSettings, useProfileFolders, type ProfileFolderKey } from './queries';
+import { SaveBar } from './save-bar';
 import { SaveProfileDialog } from './save-dialog';
+import { useSettingsDraft } from './settings-draft';
 
 export const PROFILE_TABS = ['parameters', 'assignments'] as const;
 export type ProfileTab = (typeof PROFILE_TABS)[number];
@@ -51,52 +52,18 @@ export function ProfileEditor(props: ProfileEditorProps) {
 }
 
 function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfile, onDeleted, onFolderChanged, onExport, onDirtyChange }: ProfileEditorProps & { profile: Profile }) {
-  const [draft, setDraft] = useState<Settings>(profile.settings);
-  const [dialog, setDialog] = useState<Dialog>(null);
-  const [search, setSearch] = useState('');
-  const [editorKey, setEditorKey] = useState(0);
-  /** Values of deactivated parameters, restored when they are activated again. */
-  const memory = useRef(new Map<string, unknown>());
-  const folders = useProfileFolders();
-  const feature = useProfileFeatureSettings();
-
   const saved = profile.settings;
   // The profile changed on the server (another window, another administrator): an untouched
   // editor follows it; one with unsaved changes keeps them.
-  const [base, setBase] = useState(saved);
-  if (base !== saved) {
-    setBase(saved);
-    if (changedKeys(base, draft).length === 0) setDraft(saved);
-  }
-  const changed = useMemo(() => changedKeys(saved, draft), [saved, draft]);
-  const errors = useMemo(() => validateSettings(draft), [draft]);
-  const dirty = changed.length > 0;
+  const edit = useSettingsDraft(saved, 'keep');
+  const { draft, dirty } = edit;
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [search, setSearch] = useState('');
+  const folders = useProfileFolders();
+  const feature = useProfileFeatureSettings();
   useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
   useEffect(() => () => onDirtyChange(false), [onDirtyChange]);
 
-  const onSet = useCallback((key: string, value: unknown) => setDraft((d) => ({ ...d, [key]: value })), []);
-  const onActivate = useCallback((key: string, param: CatalogueParameter, active: boolean) => {
-    setDraft((d) => {
-      if (active) return key in d ? d : { ...d, [key]: memory.current.has(key) ? memory.current.get(key) : defaultValue(param) };
-      if (!(key in d)) return d;
-      memory.current.set(key, d[key]);
-      const next = { ...d };
-      delete next[key];
-      return next;
-    });
-  }, []);
-  const onRemoveInstance = useCallback((group: InstanceGroup, id: string) => setDraft((d) => withoutInstance(d, group.key, id)), []);
-
-  const discard = () => {
-    setDraft(saved);
-    memory.current.clear();
-    setEditorKey((k) => k + 1);
-  };
-  const counts = {
-    activated: changed.filter((k) => !(k in saved)).length,
-    deactivated: changed.filter((k) => !(k in draft)).length,
-    changed: changed.filter((k) => k in saved && k in draft).length,
-  };
   const activatedCount = Object.keys(saved).length;
   const versionMismatch = profile.basedOn.split('.')[0] !== PARAMETER_CATALOGUE.basedOn.split('.')[0];
   const close = () => setDialog(null);
@@ -167,41 +134,18 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
         </Tabs.List>
         <Tabs.Panel value="parameters" className={classes.tabPanel}>
           <ParameterEditor
-            key={editorKey}
+            key={edit.editorKey}
             draft={draft}
             saved={saved}
-            errors={errors}
+            errors={edit.errors}
             readOnly={!canWrite}
-            onSet={onSet}
-            onActivate={onActivate}
-            onRemoveInstance={onRemoveInstance}
+            onSet={edit.onSet}
+            onActivate={edit.onActivate}
+            onRemoveInstance={edit.onRemoveInstance}
             search={search}
             onSearchChange={setSearch}
           />
-          {canWrite && (
-            <div className={`${classes.saveBar} ${dirty ? '' : classes.saveBarClean}`} data-testid="save-bar">
-              <Group gap="sm">
-                {dirty ? (
-                  <Text size="sm" fw={500}>
-                    {changed.length} unsaved change{changed.length === 1 ? '' : 's'}
-                  </Text>
-                ) : (
-                  <Text size="sm" c="dimmed">
-                    No unsaved changes
-                  </Text>
-                )}
-                {errors.size > 0 && <InvalidValues errors={errors} onShow={setSearch} />}
-              </Group>
-              <Group gap="xs">
-                <Button size="xs" variant="default" disabled={!dirty} onClick={discard}>
-                  Discard changes
-                </Button>
-                <Button size="xs" disabled={!dirty || errors.size > 0} onClick={() => setDialog('save')} title={errors.size > 0 ? 'Correct the invalid values first' : undefined}>
-                  Save…
-                </Button>
-              </Group>
-            </div>
-          )}
+          {canWrite && <SaveBar changed={edit.changed.length} errors={edit.errors} onShow={setSearch} onDiscard={edit.discard} onSave={() => setDialog('save')} />}
         </Tabs.Panel>
         <Tabs.Panel value="assignments" className={classes.tabPanel}>
           <AssignmentsPanel profile={profile} canWrite={canWrite} />
@@ -211,13 +155,10 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
         <SaveProfileDialog
           profile={profile}
           draft={draft}
-          changes={counts}
+          changes={edit.counts}
           onClose={close}
-          onSaved={(updated) => {
-            // Secrets come back masked: the saved profile is the new starting point.
-            setDraft(updated.settings);
-            memory.current.clear();
-          }}
+          // Secrets come back masked: the saved profile is the new starting point.
+          onSaved={(updated) => edit.reset(updated.settings)}
         />
       )}
       {dialog === 'assign' && <AssignProfileDialog profile={profile} onClose={close} onAssigned={() => onTabChange('assignments')} />}
@@ -226,30 +167,5 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
       {dialog === 'copy' && <CopyProfileDialog profile={profile} onClose={close} onCopied={onOpenProfile} />}
       {dialog === 'delete' && <DeleteProfileDialog profile={profile} onClose={close} onDeleted={onDeleted} />}
     </>
-  );
-}
-
-/** "2 invalid values" with a list; choosing one searches for it. */
-function InvalidValues({ errors, onShow }: { errors: ReadonlyMap<string, string>; onShow: (key: string) => void }) {
-  return (
-    <Popover position="top-start" withArrow shadow="md" width={420}>
-      <Popover.Target>
-        <Button size="compact-sm" variant="light" color="red" data-testid="invalid-count">
-          {errors.size} invalid value{errors.size === 1 ? '' : 's'}
-        </Button>
-      </Popover.Target>
-      <Popover.Dropdown>
-        <Stack gap={6}>
-          {[...errors].slice(0, 20).map(([key, message]) => (
-            <UnstyledButton key={key} onClick={() => onShow(key)}>
-              <Text size="xs" ff="monospace" c="teal.8">
-                {key}
-              </Text>
-              <Text size="xs">{shortMessage(key, message)}</Text>
-            </UnstyledButton>
-          ))}
-        </Stack>
-      </Popover.Dropdown>
-    </Popover>
   );
 }
