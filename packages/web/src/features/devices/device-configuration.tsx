@@ -67,7 +67,7 @@ export function DeviceAssignedObjects({ deviceId }: { deviceId: number }) {
   );
 }
 
-function sourceText(source: ConfigSource): string {
+export function sourceText(source: ConfigSource): string {
   if (source.type === 'device') return "Device's own configuration";
   const kind = source.priority ? 'Priority profile' : 'Profile';
   const via = source.via === 'folder' ? ` (via folder ${source.folderName ?? `#${source.folderId}`})` : ' (direct)';
@@ -174,7 +174,7 @@ function EffectiveRow({ param }: { param: EffectiveParameter }) {
 }
 
 /** Whether the device has applied its newest configuration. */
-function DeliveryState({ deviceId, online }: { deviceId: number; online: boolean }) {
+export function DeliveryState({ deviceId, online }: { deviceId: number; online: boolean }) {
   const query = useDeviceSettings(deviceId);
   if (query.isPending) return null;
   if (query.isError) {

@@ -11,6 +11,7 @@ import { CommandHistory } from '../commands/command-history';
 import { CommandMenu } from '../commands/command-menu';
 import { ConfigPendingBadge, DeviceAssignedObjects, DeviceEffectiveConfiguration } from './device-configuration';
 import { EditInventoryDialog, MoveDeviceDialog, RenameDeviceDialog } from './device-dialogs';
+import { DeviceOwnConfiguration } from './device-own-configuration';
 import { DeviceSystemInfo } from './device-system-info';
 import classes from './devices.module.css';
 import { formatDateTime, formatMac, orDash } from './format';
@@ -18,9 +19,11 @@ import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
 
 type Dialog = 'rename' | 'move' | 'inventory' | 'delete' | null;
 
-export const DETAIL_TABS = ['details', 'system', 'commands', 'assigned', 'configuration'] as const;
+export const DETAIL_TABS = ['details', 'system', 'commands', 'assigned', 'own', 'configuration'] as const;
 /** Tabs that need a wider panel (tables of parameters). */
 export const WIDE_TABS: ReadonlySet<DetailTab> = new Set<DetailTab>(['assigned', 'configuration']);
+/** Tabs with the parameter editor: the widest panel, filled to its height. */
+export const EDITOR_TABS: ReadonlySet<DetailTab> = new Set<DetailTab>(['own']);
 export type DetailTab = (typeof DETAIL_TABS)[number];
 
 interface DeviceDetailProps {
@@ -68,6 +71,7 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
 
   const device = query.data;
   const close = () => setDialog(null);
+  const fill = EDITOR_TABS.has(tab);
   return (
     <>
       {header(
@@ -81,7 +85,7 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           <ConfigPendingBadge configChanges={device.configChanges} />
         </Group>,
       )}
-      <Stack p="sm" gap="sm">
+      <Stack p="sm" gap="sm" className={fill ? classes.fillColumn : undefined}>
         <Group gap={6}>
           <Button size="compact-xs" variant="default" onClick={() => setDialog('rename')} aria-label="Rename device">
             Rename
@@ -97,12 +101,13 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           </Button>
           <CommandMenu target={{ kind: 'device', deviceId: device.id, name: device.name, online: device.online }} ariaLabel="Device commands" />
         </Group>
-        <Tabs value={tab} onChange={(value) => onTabChange((value as DetailTab | null) ?? 'details')} keepMounted={false} classNames={{ tab: classes.detailTab }}>
+        <Tabs value={tab} onChange={(value) => onTabChange((value as DetailTab | null) ?? 'details')} keepMounted={false} classNames={{ root: fill ? classes.fillColumn : undefined, tab: classes.detailTab }}>
           <Tabs.List>
             <Tabs.Tab value="details">Details</Tabs.Tab>
             <Tabs.Tab value="system">System</Tabs.Tab>
             <Tabs.Tab value="commands">Commands</Tabs.Tab>
             <Tabs.Tab value="assigned">Assigned objects</Tabs.Tab>
+            <Tabs.Tab value="own">Device configuration</Tabs.Tab>
             <Tabs.Tab value="configuration">Effective configuration</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="details" pt="sm">
@@ -116,6 +121,9 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           </Tabs.Panel>
           <Tabs.Panel value="assigned" pt="sm">
             <DeviceAssignedObjects deviceId={device.id} />
+          </Tabs.Panel>
+          <Tabs.Panel value="own" pt="sm" className={classes.fillColumn}>
+            <DeviceOwnConfiguration device={device} />
           </Tabs.Panel>
           <Tabs.Panel value="configuration" pt="sm">
             <DeviceEffectiveConfiguration deviceId={device.id} online={device.online} />

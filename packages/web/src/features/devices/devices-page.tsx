@@ -3,7 +3,7 @@ import { Text } from '@mantine/core';
 import { useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { DeviceListFilter } from '../../api/devices';
-import { DETAIL_TABS, DeviceDetail, WIDE_TABS, type DetailTab } from './device-detail';
+import { DETAIL_TABS, DeviceDetail, EDITOR_TABS, WIDE_TABS, type DetailTab } from './device-detail';
 import { NewDeviceDialog } from './device-dialogs';
 import { DeviceList } from './device-list';
 import classes from './devices.module.css';
@@ -89,8 +89,10 @@ export function DevicesPage() {
   const title = folder === 'root' ? (recursive ? 'All devices' : 'Devices in no folder') : folders.index.path(folder);
   const onSearchChange = useCallback((value: string) => update({ q: value || null }), [update]);
 
+  const detailWidth = EDITOR_TABS.has(tab) ? classes.pageWithEditorDetail : WIDE_TABS.has(tab) ? classes.pageWithWideDetail : classes.pageWithDetail;
+
   return (
-    <div className={`${classes.page} ${deviceId !== null ? (WIDE_TABS.has(tab) ? classes.pageWithWideDetail : classes.pageWithDetail) : ''}`}>
+    <div className={`${classes.page} ${deviceId !== null ? detailWidth : ''}`}>
       <section aria-label="Folders" className={`${classes.panel} ${classes.treePanel}`}>
         <div className={classes.panelHeader}>
           <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6}>

@@ -6,13 +6,13 @@ import { previewProfileChange } from '../../api/profiles';
 import { formatValue } from './parameter-model';
 import classes from './profiles.module.css';
 
-/** "Apply now / at next reboot", for saving and for (un)assigning. */
-export function ApplyChoice({ value, onChange }: { value: ApplyMode; onChange: (value: ApplyMode) => void }) {
+/** "Apply now / at next reboot", for saving and for (un)assigning; `oneDevice` words it for a single device. */
+export function ApplyChoice({ value, onChange, oneDevice = false }: { value: ApplyMode; onChange: (value: ApplyMode) => void; oneDevice?: boolean }) {
   return (
-    <Radio.Group label="When devices apply the change" value={value} onChange={(v) => onChange(v as ApplyMode)}>
+    <Radio.Group label={oneDevice ? 'When the device applies the change' : 'When devices apply the change'} value={value} onChange={(v) => onChange(v as ApplyMode)}>
       <Group gap="lg" mt={6}>
-        <Radio value="now" label="Now" description="Online devices take it at once" />
-        <Radio value="next-reboot" label="At next reboot" description="Devices take it when they next start" />
+        <Radio value="now" label="Now" description={oneDevice ? 'At once if it is online' : 'Online devices take it at once'} />
+        <Radio value="next-reboot" label="At next reboot" description={oneDevice ? 'When it next starts' : 'Devices take it when they next start'} />
       </Group>
     </Radio.Group>
   );

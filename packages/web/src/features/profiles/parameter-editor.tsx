@@ -2,6 +2,7 @@ import { findParameter, type CatalogueParameter, type InstanceGroup } from '@ope
 import { Badge, Button, Group, Stack, Switch, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { memo, useMemo, useState, type KeyboardEvent } from 'react';
+import { Link } from 'react-router';
 import deviceClasses from '../devices/devices.module.css';
 import { ParameterInput } from './parameter-input';
 import {
@@ -33,6 +34,42 @@ const PARAMETER_COUNT = ALL_GROUPS.reduce((n, g) => n + g.params.length, 0);
 /** Search results shown at first; the rest on request (each row holds inputs). */
 const SEARCH_PAGE = 60;
 
+/** Whose settings the editor shows: a profile's, or a device's own configuration. Only the wording differs. */
+export type SettingsOwner = 'profile' | 'device';
+
+const WORDING = {
+  profile: {
+    activeTitle: 'Activated: the profile sets this parameter. Untick to deactivate.',
+    inactiveTitle: 'Not activated: tick to let the profile set this parameter.',
+    inactiveHint: 'Not activated: devices keep the value they have',
+    fixedInstances: 'where several profiles set the same instance, the usual precedence decides.',
+    freeInstances: (label: string) => `Each ${label} of this profile exists on the device beside those of other profiles.`,
+    noInstances: (label: string) => `This profile has no ${label} yet.`,
+    nothingActivated: 'No parameter is activated in this profile yet.',
+  },
+  device: {
+    activeTitle: "Activated: set in the device's own configuration. Untick to remove it.",
+    inactiveTitle: "Not activated: tick to set this parameter in the device's own configuration.",
+    inactiveHint: "Not activated: not in the device's own configuration",
+    fixedInstances: "a profile that sets a parameter of an instance overrides the device's own value.",
+    freeInstances: (label: string) => `The device's own ${label}s exist beside those its profiles bring.`,
+    noInstances: (label: string) => `The device's own configuration has no ${label}.`,
+    nothingActivated: "No parameter is set in the device's own configuration.",
+  },
+} satisfies Record<SettingsOwner, unknown>;
+
+/**
+ * A line under a parameter, e.g. that a profile overrides it on this device. `override` marks an
+ * activated value that does not take effect; `info` is a plain remark.
+ */
+export interface ParamNote {
+  text: string;
+  tone: 'override' | 'info';
+  /** A page the note links to (the profile). */
+  to?: string;
+  linkText?: string;
+}
+
 export interface ParameterEditorProps {
   draft: Settings;
   saved: Settings;
@@ -46,14 +83,22 @@ export interface ParameterEditorProps {
   /** A search to start with (jump to an invalid parameter). */
   search: string;
   onSearchChange: (text: string) => void;
+  /** Whose settings these are (wording only); a profile's by default. */
+  owner?: SettingsOwner;
+  /** Notes under parameters, by concrete key. */
+  notes?: ReadonlyMap<string, ParamNote>;
+  /** A narrower group tree, for a side panel. */
+  compact?: boolean;
 }
+
+const NO_NOTES: ReadonlyMap<string, ParamNote> = new Map();
 
 /**
  * The parameters of a profile: a tree of the catalogue's groups beside the parameters of the
  * selected group (only one group's inputs are rendered at a time), or the matches of a search.
  */
 export function ParameterEditor(props: ParameterEditorProps) {
-  const { draft, saved, errors, readOnly, onSet, onActivate, onRemoveInstance, search, onSearchChange } = props;
+  const { draft, saved, errors, readOnly, onSet, onActivate, onRemoveInstance, search, onSearchChange, owner = 'profile', notes = NO_NOTES, compact = false } = props;
   const [selected, setSelected] = useState<string>(() => firstGroupWithSettings(draft) ?? ALL_GROUPS.find((g) => g.params.length)!.id);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(ancestorIds(selected)));
   const [onlyActivated, setOnlyActivated] = useState(false);
@@ -88,10 +133,10 @@ export function ParameterEditor(props: ParameterEditorProps) {
   };
 
   const filtering = debouncedSearch.trim() !== '' || onlyActivated;
-  const rowProps = { draft, saved, errors, readOnly, onSet, onActivate };
+  const rowProps = { draft, saved, errors, readOnly, onSet, onActivate, owner, notes };
 
   return (
-    <div className={classes.editor}>
+    <div className={`${classes.editor} ${compact ? classes.editorCompact : ''}`}>
       <div className={classes.editorToolbar}>
         <TextInput
           size="xs"
@@ -218,7 +263,7 @@ function GroupTreeNode({ node, level, selected, expanded, counts, onSelect, onTo
   );
 }
 
-type RowProps = Pick<ParameterEditorProps, 'draft' | 'saved' | 'errors' | 'readOnly' | 'onSet' | 'onActivate'>;
+type RowProps = Pick<ParameterEditorProps, 'draft' | 'saved' | 'errors' | 'readOnly' | 'onSet' | 'onActivate'> & { owner: SettingsOwner; notes: ReadonlyMap<string, ParamNote> };
 
 interface GroupPaneProps extends RowProps {
   node: GroupNode;
@@ -232,6 +277,7 @@ interface GroupPaneProps extends RowProps {
 function GroupPane({ node, counts, added, onAddInstance, onRemoveInstance, onSelect, ...rowProps }: GroupPaneProps) {
   const { plain, instances } = useMemo(() => rowsOfGroup(node, rowProps.draft, added), [node, rowProps.draft, added]);
   const group = node.instanceGroup;
+  const wording = WORDING[rowProps.owner];
   const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set(instances.length === 1 ? [instances[0]!.id] : []));
   const toggleOpen = (id: string, value: boolean) =>
     setOpen((prev) => {
@@ -264,18 +310,17 @@ function GroupPane({ node, counts, added, onAddInstance, onRemoveInstance, onSel
         <Stack gap="xs">
           {group.kind === 'fixed' && (
             <Text size="sm" c="dimmed">
-              Every device has these {group.fixedIds?.length ?? ''} instances; where several profiles set the same instance, the usual precedence decides.
+              Every device has these {group.fixedIds?.length ?? ''} instances; {wording.fixedInstances}
             </Text>
           )}
           {group.kind === 'free' && (
             <Text size="sm" c="dimmed">
-              Each {inSentence(group.label)} of this profile exists on the device beside those of other profiles. Only instances with at least one
-              activated parameter are saved.
+              {wording.freeInstances(inSentence(group.label))} Only instances with at least one activated parameter are saved.
             </Text>
           )}
           {instances.length === 0 && (
             <Text size="sm" c="dimmed" data-testid="no-instances">
-              This profile has no {inSentence(group.label)} yet.
+              {wording.noInstances(inSentence(group.label))}
             </Text>
           )}
           {instances.map((inst) => {
@@ -372,7 +417,7 @@ function SearchResults({ text, onlyActivated, added, ...rowProps }: RowProps & {
       <Text size="sm" c="dimmed" aria-live="polite" data-testid="search-count">
         {sections.total === 0
           ? onlyActivated && !text.trim()
-            ? 'No parameter is activated in this profile yet.'
+            ? WORDING[rowProps.owner].nothingActivated
             : 'No parameter matches.'
           : `${sections.total} parameter${sections.total === 1 ? '' : 's'}${onlyActivated ? ' activated' : ''}${text.trim() ? ` matching "${text.trim()}"` : ''}`}
       </Text>
@@ -393,7 +438,7 @@ function SearchResults({ text, onlyActivated, added, ...rowProps }: RowProps & {
   );
 }
 
-function RowList({ rows, draft, saved, errors, readOnly, onSet, onActivate }: RowProps & { rows: ParamRow[] }) {
+function RowList({ rows, draft, saved, errors, readOnly, onSet, onActivate, owner, notes }: RowProps & { rows: ParamRow[] }) {
   return (
     <div className={classes.paramList}>
       {rows.map((row) => {
@@ -408,6 +453,8 @@ function RowList({ rows, draft, saved, errors, readOnly, onSet, onActivate }: Ro
             value={value}
             changed={changed}
             error={errors.get(row.key)}
+            note={notes.get(row.key)}
+            owner={owner}
             readOnly={readOnly}
             onSet={onSet}
             onActivate={onActivate}
@@ -424,6 +471,8 @@ interface ParamRowViewProps {
   value: unknown;
   changed: boolean;
   error: string | undefined;
+  note: ParamNote | undefined;
+  owner: SettingsOwner;
   readOnly: boolean;
   onSet: (key: string, value: unknown) => void;
   onActivate: (key: string, param: CatalogueParameter, active: boolean) => void;
@@ -433,14 +482,16 @@ interface ParamRowViewProps {
  * One parameter. Plain elements (no Mantine components) outside the value input: a search can
  * show all 249 parameters, and each row must stay cheap to render.
  */
-const ParamRowView = memo(function ParamRowView({ row, active, value, changed, error, readOnly, onSet, onActivate }: ParamRowViewProps) {
+const ParamRowView = memo(function ParamRowView({ row, active, value, changed, error, note, owner, readOnly, onSet, onActivate }: ParamRowViewProps) {
   const { key, param } = row;
+  const wording = WORDING[owner];
   return (
     <div
       className={classes.paramRow}
       data-active={active || undefined}
       data-changed={changed || undefined}
       data-invalid={error ? true : undefined}
+      data-overridden={active && note?.tone === 'override' ? true : undefined}
       data-testid="param-row"
       data-key={key}
     >
@@ -448,7 +499,7 @@ const ParamRowView = memo(function ParamRowView({ row, active, value, changed, e
         type="checkbox"
         className={classes.paramCheck}
         aria-label={`Activate ${key}`}
-        title={active ? 'Activated: the profile sets this parameter. Untick to deactivate.' : 'Not activated: tick to let the profile set this parameter.'}
+        title={active ? wording.activeTitle : wording.inactiveTitle}
         checked={active}
         disabled={readOnly}
         onChange={(e) => onActivate(key, param, e.currentTarget.checked)}
@@ -463,13 +514,26 @@ const ParamRowView = memo(function ParamRowView({ row, active, value, changed, e
           <span>{limitsText(param)}</span>
           {changed && <span className={classes.changedTag}>changed</span>}
         </div>
+        {note && (
+          <div className={classes.paramNote} data-tone={note.tone} data-testid="param-note">
+            {note.text}
+            {note.to && (
+              <>
+                {' '}
+                <Link to={note.to} className={classes.paramNoteLink}>
+                  {note.linkText ?? 'Open'}
+                </Link>
+              </>
+            )}
+          </div>
+        )}
       </div>
       <div className={classes.paramValue}>
         {active ? (
           <ParameterInput param={param} settingKey={key} value={value} error={error ? shortMessage(key, error) : undefined} readOnly={readOnly} onChange={(v) => onSet(key, v)} />
         ) : (
           <div className={classes.inactive}>
-            <span className={classes.inactiveText} title={`Not activated: devices keep the value they have (default ${formatDefault(param)})`}>
+            <span className={classes.inactiveText} title={`${wording.inactiveHint} (default ${formatDefault(param)})`}>
               Not activated · default <b>{formatDefault(param)}</b>
             </span>
             {!readOnly && (

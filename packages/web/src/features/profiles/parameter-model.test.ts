@@ -5,6 +5,7 @@ import {
   activatedCounts,
   allRows,
   buildGroupTree,
+  changeCounts,
   changedKeys,
   concreteKey,
   flattenGroups,
@@ -12,9 +13,11 @@ import {
   instanceTitle,
   matchesSearch,
   nextInstanceId,
+  rebaseDraft,
   rowsOfGroup,
   searchWords,
   shortMessage,
+  splitByCatalogue,
   validateSettings,
   visibleInstances,
   withoutInstance,
@@ -78,6 +81,27 @@ describe('editing helpers', () => {
     const saved = { a: 1, b: ['x'], c: true };
     expect(changedKeys(saved, { a: 1, b: ['x'], c: true })).toEqual([]);
     expect(changedKeys(saved, { a: 2, b: ['x'], d: 'new' })).toEqual(['a', 'c', 'd']);
+  });
+
+  it('counts a change as activated, deactivated and changed keys', () => {
+    const saved = { a: 1, b: 2, c: 3 };
+    const draft = { a: 1, b: 5, d: 4 };
+    expect(changeCounts(saved, draft, changedKeys(saved, draft))).toEqual({ activated: 1, deactivated: 1, changed: 1 });
+  });
+
+  it('applies edits to settings that changed on the server meanwhile: untouched keys follow, edited keys keep the edit', () => {
+    const base = { a: 1, b: 2, c: 3, gone: true };
+    const draft = { a: 10, c: 3, gone: true, added: 'x' }; // a edited, b removed, added activated
+    const next = { a: 1, b: 7, c: 30 }; // the device changed b and c and dropped `gone`
+    expect(rebaseDraft(base, draft, next)).toEqual({ a: 10, c: 30, added: 'x' });
+    expect(rebaseDraft(base, base, next)).toEqual(next);
+  });
+
+  it('tells catalogue parameters apart from keys a newer device reported', () => {
+    expect(splitByCatalogue({ 'sessions.rdp[3].server': 'a', 'network.dns.servers': [], 'vendor.future.knob': 1 })).toEqual({
+      known: { 'sessions.rdp[3].server': 'a', 'network.dns.servers': [] },
+      unknown: { 'vendor.future.knob': 1 },
+    });
   });
 
   it('removes one instance and names instances by their name setting', () => {

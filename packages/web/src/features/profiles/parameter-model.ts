@@ -2,7 +2,6 @@ import {
   findInstanceGroup,
   findParameter,
   instanceKey,
-  isFreeInstanceGroup,
   parseInstanceKey,
   PARAMETER_CATALOGUE,
   validateSetting,
@@ -245,16 +244,6 @@ export function splitByCatalogue(settings: Settings): { known: Settings; unknown
     else unknown[key] = value;
   }
   return { known, unknown };
-}
-
-/**
- * The key a device's own setting has in its effective configuration: the same, except for an
- * instance of a free group (RDP sessions …), which the server keys by its source
- * (`sessions.rdp[device:1].server`) so that it never collides with a profile's instances.
- */
-export function deviceEffectiveKey(key: string): string {
-  const inst = parseInstanceKey(key);
-  return inst && isFreeInstanceGroup(inst.group) ? instanceKey(inst.group, `device:${inst.instanceId}`, inst.field) : key;
 }
 
 /** Drops every setting of one instance (removing an RDP session). */

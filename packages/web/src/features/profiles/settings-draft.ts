@@ -43,9 +43,13 @@ export function useSettingsDraft(saved: Settings, onServerChange: 'keep' | 'reba
     memory.current.clear();
     setEditorKey((k) => k + 1);
   };
-  /** After saving: what the server stored (secrets masked) is the new starting point. */
+  /**
+   * After saving: what the server stored (secrets masked) is the new starting point, also when
+   * newer settings (refetched) arrive before the saved ones were shown.
+   */
   const reset = (next: Settings) => {
     setDraft(next);
+    setBase(next);
     memory.current.clear();
   };
 
