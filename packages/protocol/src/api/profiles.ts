@@ -175,12 +175,13 @@ export const PutDeviceSettingsRequest = Type.Object(
 );
 export type PutDeviceSettingsRequest = Static<typeof PutDeviceSettingsRequest>;
 
+const Via = Type.Union([Type.Literal('direct'), Type.Literal('folder')]);
 const Source = Type.Object({
-  type: Type.String(),
+  type: Type.Union([Type.Literal('device'), Type.Literal('profile')]),
   id: Type.Integer(),
   name: Type.String(),
   priority: Type.Boolean(),
-  via: Type.String(),
+  via: Via,
   folderId: Type.Optional(Type.Integer()),
   folderName: Type.Optional(Type.String()),
 });
@@ -196,20 +197,33 @@ export const EffectiveConfigurationResponse = Type.Object({
   ),
 });
 
+export type EffectiveConfigurationResponse = Static<typeof EffectiveConfigurationResponse>;
+
 export const AssignedObjectsResponse = Type.Object({
   items: Type.Array(
     Type.Object({
-      type: Type.String(),
+      type: Type.Literal('profile'),
       id: Type.Integer(),
       name: Type.String(),
       priority: Type.Boolean(),
-      via: Type.String(),
+      via: Via,
       distance: Type.Integer(),
       folderId: Type.Optional(Type.Integer()),
       folderName: Type.Optional(Type.String()),
     }),
   ),
 });
+
+export type AssignedObjectsResponse = Static<typeof AssignedObjectsResponse>;
+
+/** `devices`: how many devices got a new settings revision. */
+export const AssignProfileResponse = Type.Object({ assigned: Type.Integer(), devices: Type.Integer() });
+export type AssignProfileResponse = Static<typeof AssignProfileResponse>;
+export const UnassignProfileResponse = Type.Object({ removed: Type.Integer(), devices: Type.Integer() });
+export type UnassignProfileResponse = Static<typeof UnassignProfileResponse>;
+export type ProfileAssignmentsResponse = Static<typeof ProfileAssignmentsResponse>;
+export type ImportProfilesResponse = Static<typeof ImportProfilesResponse>;
+export type AssignmentTarget = Static<typeof AssignmentTarget>;
 
 export const ProfileSettings = Type.Object({ priorityProfiles: Type.Boolean() }, { additionalProperties: false });
 export type ProfileSettings = Static<typeof ProfileSettings>;

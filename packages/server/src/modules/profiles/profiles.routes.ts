@@ -3,6 +3,8 @@ import {
   ApplyMode,
   AssignedObjectsResponse,
   AssignProfileRequest,
+  AssignProfileResponse,
+  UnassignProfileResponse,
   CopyProfileRequest,
   CreateProfileFolderRequest,
   CreateProfileRequest,
@@ -128,12 +130,12 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   });
   app.post('/api/v1/profiles/:id/assignments', {
     config: write,
-    schema: { tags, summary: 'Assign a profile to devices and folders (all or nothing)', params: IdParams, body: AssignProfileRequest, response: { 200: Type.Object({ assigned: Type.Integer(), devices: Type.Integer() }), ...errors } },
+    schema: { tags, summary: 'Assign a profile to devices and folders (all or nothing)', params: IdParams, body: AssignProfileRequest, response: { 200: AssignProfileResponse, ...errors } },
     handler: (req) => profiles.assign(req.params.id, req.body),
   });
   app.delete('/api/v1/profiles/:id/assignments', {
     config: write,
-    schema: { tags, summary: 'Remove assignments of a profile', params: IdParams, body: AssignProfileRequest, response: { 200: Type.Object({ removed: Type.Integer(), devices: Type.Integer() }), ...errors } },
+    schema: { tags, summary: 'Remove assignments of a profile', params: IdParams, body: AssignProfileRequest, response: { 200: UnassignProfileResponse, ...errors } },
     handler: (req) => profiles.unassign(req.params.id, req.body),
   });
 
