@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, readTextIfExists, removeIfExists, writePrivateFile } from '../lib/files.js';
 
@@ -60,9 +61,14 @@ export function saveIdentity(stateDir: string, id: Identity): void {
   writePrivateFile(join(stateDir, STATE_FILES.agent), `${JSON.stringify(id.record, null, 2)}\n`);
 }
 
-/** Forget the device identity (factory reset, device deleted). The local agent config stays. */
+/**
+ * Forget the device identity (factory reset, device deleted). The settings store and the queue of
+ * unreported local changes go too: a reset device starts from defaults, and changes made under the
+ * old registration must not be reported under a new one. The local agent config stays.
+ */
 export function wipeIdentity(stateDir: string): void {
-  for (const name of [STATE_FILES.agent, STATE_FILES.cert, STATE_FILES.key, STATE_FILES.tlsSession, STATE_FILES.commands, STATE_FILES.deviceCa, STATE_FILES.serverCa]) {
+  for (const name of [STATE_FILES.agent, STATE_FILES.cert, STATE_FILES.key, STATE_FILES.tlsSession, STATE_FILES.commands, STATE_FILES.deviceCa, STATE_FILES.serverCa, STATE_FILES.settings]) {
     removeIfExists(join(stateDir, name));
   }
+  rmSync(join(stateDir, STATE_FILES.settingsQueue), { recursive: true, force: true });
 }
