@@ -135,4 +135,25 @@ describe.each(DIALECTS)('profile management: folders, copy, secrets, import/expo
     expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body).toMatchObject({ revision: 2, apply: 'next-reboot' });
     expect((await t.api('GET', `/api/v1/devices/${d}`)).body.configChanges).toBe('PENDING');
   });
+
+  it('gives affected devices a new revision when a profile is deleted or the priority switch changes', async () => {
+    const d = (await t.api('POST', '/api/v1/devices', { mac: '02:00:00:00:DD:01', name: 'rev' })).body.id;
+    const p = (await t.api('POST', '/api/v1/profiles', { name: 'Doomed', type: 'standard', settings: { [TIMEOUT]: 4 } })).body.id;
+    await t.api('POST', `/api/v1/profiles/${p}/assignments`, { targets: [{ type: 'device', id: d }] });
+    const r1 = (await t.api('GET', `/api/v1/devices/${d}/settings`)).body.revision;
+    // A rename changes nothing a device sees: no new revision.
+    await t.api('PATCH', `/api/v1/profiles/${p}`, { name: 'Doomed (renamed)' });
+    expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body.revision).toBe(r1);
+    expect((await t.api('DELETE', `/api/v1/profiles/${p}?apply=next-reboot`)).status).toBe(204);
+    expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body).toMatchObject({ revision: r1 + 1, apply: 'next-reboot', configChanges: 'PENDING' });
+    expect((await t.api('GET', `/api/v1/devices/${d}/effective-configuration`)).body.parameters).toEqual([]);
+    const before = (await t.api('GET', '/api/v1/settings/profiles')).body.priorityProfiles;
+    await t.api('PUT', '/api/v1/settings/profiles', { priorityProfiles: !before });
+    expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body.revision).toBe(r1 + 2);
+    // The same value again changes nothing; switching back is a change.
+    await t.api('PUT', '/api/v1/settings/profiles', { priorityProfiles: !before });
+    expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body.revision).toBe(r1 + 2);
+    await t.api('PUT', '/api/v1/settings/profiles', { priorityProfiles: before });
+    expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body.revision).toBe(r1 + 3);
+  });
 });
