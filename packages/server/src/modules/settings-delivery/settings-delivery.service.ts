@@ -34,6 +34,7 @@ type StatePatch = { revision: number; state?: 'PENDING' | 'APPLIED'; hash?: stri
 const CHUNK = 500;
 /** Devices computed per pass; bounds memory and the time one pass holds the event loop. */
 const PASS = 2000;
+const RETRY_MS = 1000;
 
 /**
  * Settings revisions and their delivery. A change that may affect devices (profile edited,
@@ -75,12 +76,6 @@ export class SettingsDeliveryService {
     this.timer = null;
     await this.running;
     await this.writer.stop();
-  }
-
-  /** Waits until queued deliveries are sent and state changes are written (tests, shutdown). */
-  async settle(): Promise<void> {
-    while (this.queue.size || this.running) await (this.running ?? this.pass());
-    await this.writer.flush();
   }
 
   // ── marking ──────────────────────────────────────────────────────────────────
@@ -218,8 +213,20 @@ export class SettingsDeliveryService {
   }
 
   private pass(): Promise<void> {
-    this.running ??= this.runPass()
-      .catch((err: unknown) => this.log?.error({ err }, 'settings delivery pass failed'))
+    if (this.running) return this.running;
+    const ids: number[] = [];
+    for (const id of this.queue) {
+      ids.push(id);
+      this.queue.delete(id);
+      if (ids.length >= PASS) break;
+    }
+    this.running = this.runPass(ids)
+      .catch((err: unknown) => {
+        // Database trouble: the devices stay due and are tried again shortly.
+        this.log?.error({ err, devices: ids.length }, 'settings delivery pass failed; retrying');
+        for (const id of ids) this.queue.add(id);
+        return new Promise<void>((r) => setTimeout(r, RETRY_MS).unref());
+      })
       .finally(() => {
         this.running = null;
         if (this.queue.size) this.enqueue(this.queue.values().next().value!);
@@ -233,13 +240,7 @@ export class SettingsDeliveryService {
     return this.engine.engine;
   }
 
-  private async runPass(): Promise<void> {
-    const ids: number[] = [];
-    for (const id of this.queue) {
-      ids.push(id);
-      this.queue.delete(id);
-      if (ids.length >= PASS) break;
-    }
+  private async runPass(ids: readonly number[]): Promise<void> {
     type StateRow = { id: number; config_state: string | null; config_revision: number; config_apply: string; config_changed_at: number | null; config_applied_hash: string | null };
     const rows: StateRow[] = [];
     for (let i = 0; i < ids.length; i += CHUNK) {
