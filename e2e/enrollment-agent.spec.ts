@@ -179,6 +179,34 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect(detail.getByTestId('delivery-state')).toContainText('Applied: revision');
     await expect(detail.locator('[data-testid="effective-row"][data-key="userinterface.screensaver.timeout"]').getByTestId('effective-value')).toHaveText('42');
     await screenshot(page, '19c-settings-applied');
+
+    // --- Values changed on the device come back as its own configuration, including a key this
+    // server's catalogue does not know: shown read-only, and dropped by an administrator's save
+    // (the server accepts catalogue keys only).
+    for (const [key, value] of [['vendor.future.knob', '"on"'], ['userinterface.screensaver.timeout', '7']] as const) {
+      const set = AgentProcess.start(`settings-set-${key}`, ['settings', 'set', key, value, '--state-dir', stateDir]);
+      agents.push(set);
+      expect(await set.exited(15_000), `agent settings log ${set.logFile}`).toBe(0);
+    }
+    await expect.poll(async () => (await api.deviceSettings(device!.id)).settings, { timeout: 20_000 }).toEqual({
+      'vendor.future.knob': 'on',
+      'userinterface.screensaver.timeout': 7,
+    });
+    await detail.getByRole('tab', { name: 'Device configuration' }).click();
+    const unknown = detail.getByTestId('unknown-settings');
+    await expect(unknown).toContainText("1 reported value unknown to this server's catalogue");
+    await expect(unknown.locator('[data-testid="unknown-setting"][data-key="vendor.future.knob"]')).toContainText('on');
+    await expect(detail.getByTestId('overridden-count')).toHaveText('1 activated value is overridden by a profile');
+    await screenshot(page, '19d-device-reported-values');
+    await detail.getByLabel('Search parameters').fill('system.time.ntp.interval');
+    await detail.getByRole('button', { name: 'Set system.time.ntp.interval' }).click();
+    await detail.getByRole('button', { name: 'Save…' }).click();
+    dialog = page.getByRole('dialog', { name: /^Save the device configuration of / });
+    await expect(dialog.getByTestId('save-unknown')).toContainText('vendor.future.knob');
+    await dialog.getByRole('button', { name: 'Save device configuration' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(unknown).toHaveCount(0);
+    expect(Object.keys((await api.deviceSettings(device!.id)).settings).sort()).toEqual(['system.time.ntp.interval', 'userinterface.screensaver.timeout']);
   } finally {
     for (const agent of agents) await agent.stop();
     rmSync(stateDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
-import type { Command, CreateProfileRequest, Device, DeviceFolder, DevicePage, FolderPage, LoginResponse, Profile } from '@openums/protocol';
+import type { Command, CreateProfileRequest, Device, DeviceFolder, DevicePage, DeviceSettingsResponse, FolderPage, LoginResponse, Profile } from '@openums/protocol';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -84,6 +84,12 @@ export class ApiClient {
   async assignProfile(id: number, targets: { type: 'device' | 'folder'; id: number }[], apply: 'now' | 'next-reboot' = 'now'): Promise<void> {
     const res = await this.request.post(`/api/v1/profiles/${id}/assignments`, { data: { targets, apply }, headers: this.headers });
     expect(res.status(), await res.text()).toBe(200);
+  }
+
+  async deviceSettings(deviceId: number): Promise<DeviceSettingsResponse> {
+    const res = await this.request.get(`/api/v1/devices/${deviceId}/settings`, { headers: this.headers });
+    expect(res.status(), await res.text()).toBe(200);
+    return (await res.json()) as DeviceSettingsResponse;
   }
 
   async profilesNamed(prefix: string): Promise<Profile[]> {

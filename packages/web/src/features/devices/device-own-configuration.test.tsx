@@ -108,7 +108,7 @@ describe('DeviceOwnConfiguration', () => {
     renderTab();
 
     expect(screen.getByTestId('activated-count').textContent).toBe('2 of 249 parameters activated');
-    expect(screen.getByTestId('overridden-count').textContent).toBe('1 activated value is overridden by profiles');
+    expect(screen.getByTestId('overridden-count').textContent).toBe('1 activated value is overridden by a profile');
     const unknown = within(screen.getByTestId('unknown-settings'));
     expect(unknown.getByText(/1 reported value unknown to this server's catalogue/)).toBeTruthy();
     expect(unknown.getByText('vendor.future.knob')).toBeTruthy();

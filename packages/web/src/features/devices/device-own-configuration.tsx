@@ -106,9 +106,8 @@ function LoadedOwnConfiguration({ device, data }: { device: Device; data: Device
       <Stack gap={6}>
         <DeliveryState deviceId={device.id} online={device.online} />
         <Text size="xs" c="dimmed">
-          Values the device reported and values set here for this device alone; activated parameters are set on the device. Every profile
-          overrides them: where a profile sets a parameter, the profile’s value applies.
-          {data.updatedAt ? ` Last changed ${formatDateTime(data.updatedAt)}.` : ''}
+          The device’s own values: reported by the device or set here for it alone (activated parameters). Where a profile sets the same
+          parameter, the profile’s value applies.{data.updatedAt ? ` Last changed ${formatDateTime(data.updatedAt)}.` : ''}
         </Text>
         {overridden.length > 0 && <OverriddenValues entries={overridden} onShow={setSearch} />}
         {effective.isError && (
@@ -181,18 +180,25 @@ function LoadedOwnConfiguration({ device, data }: { device: Device; data: Device
 /** "2 activated values are overridden by profiles", with the list; choosing one shows it. */
 function OverriddenValues({ entries, onShow }: { entries: [string, ParamNote][]; onShow: (key: string) => void }) {
   const n = entries.length;
+  const [opened, setOpened] = useState(false);
   return (
     <Group gap={6}>
-      <Popover position="bottom-start" withArrow shadow="md" width={440}>
+      <Popover position="bottom-start" withArrow shadow="md" width={440} opened={opened} onChange={setOpened}>
         <Popover.Target>
-          <Button size="compact-xs" variant="light" color="orange" data-testid="overridden-count">
-            {n} activated value{n === 1 ? ' is' : 's are'} overridden by profiles
+          <Button size="compact-xs" variant="light" color="orange" data-testid="overridden-count" onClick={() => setOpened((o) => !o)}>
+            {n === 1 ? '1 activated value is overridden by a profile' : `${n} activated values are overridden by profiles`}
           </Button>
         </Popover.Target>
         <Popover.Dropdown>
           <Stack gap={6}>
             {entries.slice(0, 30).map(([key, note]) => (
-              <UnstyledButton key={key} onClick={() => onShow(key)}>
+              <UnstyledButton
+                key={key}
+                onClick={() => {
+                  setOpened(false);
+                  onShow(key);
+                }}
+              >
                 <Text size="xs" ff="monospace" c="teal.8">
                   {key}
                 </Text>
@@ -203,7 +209,7 @@ function OverriddenValues({ entries, onShow }: { entries: [string, ParamNote][];
         </Popover.Dropdown>
       </Popover>
       <Text size="xs" c="dimmed">
-        they do not take effect on this device
+        {n === 1 ? 'it does' : 'they do'} not take effect on this device
       </Text>
     </Group>
   );
@@ -218,8 +224,9 @@ function UnknownSettings({ settings }: { settings: Settings }) {
     <Alert color="yellow" p="xs" title={`${n} reported value${n === 1 ? '' : 's'} unknown to this server's catalogue`} data-testid="unknown-settings">
       <Stack gap={4}>
         <Text size="xs">
-          The device reported {n === 1 ? 'a parameter' : 'parameters'} that this server’s catalogue (OS {PARAMETER_CATALOGUE.basedOn}) does not know. They are
-          shown read-only: the server accepts only catalogue parameters, so saving the device configuration here removes them.
+          The device reported {n === 1 ? 'a parameter' : 'parameters'} that this server’s catalogue (OS {PARAMETER_CATALOGUE.basedOn}) does not know.{' '}
+          {n === 1 ? 'It is' : 'They are'} shown read-only: the server accepts only catalogue parameters, so saving the device configuration here removes{' '}
+          {n === 1 ? 'it' : 'them'}.
         </Text>
         {open ? (
           <dl className={classes.unknownList}>

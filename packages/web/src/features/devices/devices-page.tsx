@@ -40,8 +40,10 @@ export function DevicesPage() {
   const update = useCallback(
     (changes: Record<string, string | null>) =>
       setParams(
-        (prev) => {
-          const next = new URLSearchParams(prev);
+        // From the address bar, not from the last render: a navigation not rendered yet (a folder
+        // clicked just before the debounced search clears `q`) must not be undone by this one.
+        () => {
+          const next = new URLSearchParams(window.location.search);
           for (const [key, value] of Object.entries(changes)) {
             if (value === null) next.delete(key);
             else next.set(key, value);
