@@ -117,6 +117,9 @@ describe.each(DIALECTS)('settings delivery over the device channel (%s)', (diale
     expect(msg.settings).toEqual({ [DOMAIN]: 'local.example', 'vendor.future.knob': 'x' });
     const eff = (await s.api('GET', `/api/v1/devices/${c.id}/effective-configuration`)).body.parameters;
     expect(eff.find((p: any) => p.key === DOMAIN)).toMatchObject({ value: 'local.example', source: { type: 'device' } });
+    // An administrator's save replaces the catalogue parameters and keeps the unknown one.
+    const put = await s.api('PUT', `/api/v1/devices/${c.id}/settings`, { settings: { [TIMEOUT]: 3 } });
+    expect(put.body.settings).toEqual({ [TIMEOUT]: 3, 'vendor.future.knob': 'x' });
     c.ws.close();
   });
 

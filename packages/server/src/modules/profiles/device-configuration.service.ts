@@ -102,12 +102,18 @@ export class DeviceConfigurationService {
     };
   }
 
-  /** Replaces the device's own configuration (catalogue keys only; secrets may be sent back masked). */
+  /**
+   * Replaces the catalogue parameters of the device's own configuration (secrets may be sent back
+   * masked); values the device reported for parameters unknown to the catalogue stay as they are.
+   */
   async putDeviceSettings(deviceId: number, input: { settings: Record<string, unknown>; apply?: ApplyMode }): Promise<DeviceSettingsResponse> {
     if (!(await this.devices.findDeviceById(deviceId))) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
     const own = await this.repo.findDeviceSettings(deviceId);
     const stored = own ? (JSON.parse(own.settings) as SettingsMap) : {};
     const settings = validateSettings(keepMaskedSecrets(input.settings, stored));
+    // Values the device reported for parameters this catalogue does not know (a newer OS) are
+    // kept: an administrator cannot see their meaning here, so a save must not drop them.
+    for (const [key, value] of Object.entries(stored)) if (!findParameter(key)) settings[key] = value;
     await this.repo.putDeviceSettings(deviceId, JSON.stringify(settings), this.clock.now());
     await this.delivery.markDevices([deviceId], input.apply ?? 'now');
     return this.getDeviceSettings(deviceId);

@@ -225,8 +225,7 @@ function UnknownSettings({ settings }: { settings: Settings }) {
       <Stack gap={4}>
         <Text size="xs">
           The device reported {n === 1 ? 'a parameter' : 'parameters'} that this server’s catalogue (OS {PARAMETER_CATALOGUE.basedOn}) does not know.{' '}
-          {n === 1 ? 'It is' : 'They are'} shown read-only: the server accepts only catalogue parameters, so saving the device configuration here removes{' '}
-          {n === 1 ? 'it' : 'them'}.
+          {n === 1 ? 'It is' : 'They are'} shown read-only and kept as the device reported {n === 1 ? 'it' : 'them'} when you save here.
         </Text>
         {open ? (
           <dl className={classes.unknownList}>
@@ -259,7 +258,7 @@ interface SaveDialogProps {
   onShowParameter: (key: string, message: string) => void;
 }
 
-/** Saving says which changes profiles override and what is lost, then asks when the device applies it. */
+/** Saving says which changes profiles override and which reported values are kept, then asks when the device applies it. */
 function SaveDeviceConfigurationDialog({ device, draft, changed, counts, notes, unknown, onClose, onSaved, onShowParameter }: SaveDialogProps) {
   const [apply, setApply] = useState<ApplyMode>('now');
   const queryClient = useQueryClient();
@@ -311,14 +310,11 @@ function SaveDeviceConfigurationDialog({ device, draft, changed, counts, notes, 
           </Alert>
         )}
         {unknownKeys.length > 0 && (
-          <Alert color="yellow" p="xs" title="Reported values that are removed" data-testid="save-unknown">
-            <Text size="xs">
-              The server accepts only parameters of its catalogue, so the {plural(unknownKeys.length, 'value')} the device reported for{' '}
-              <span className={classes.mono}>{unknownKeys.slice(0, 5).join(', ')}</span>
-              {unknownKeys.length > 5 ? ` and ${unknownKeys.length - 5} more` : ''} {unknownKeys.length === 1 ? 'is' : 'are'} removed from its own
-              configuration.
-            </Text>
-          </Alert>
+          <Text size="xs" c="dimmed" data-testid="save-unknown">
+            Kept as reported: {plural(unknownKeys.length, 'value')} for parameters this server’s catalogue does not know (
+            <span className={classes.mono}>{unknownKeys.slice(0, 5).join(', ')}</span>
+            {unknownKeys.length > 5 ? ` and ${unknownKeys.length - 5} more` : ''}).
+          </Text>
         )}
         <ApplyChoice value={apply} onChange={setApply} oneDevice />
         {apply === 'now' && !device.online && (
