@@ -169,10 +169,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // A factory reset wipes the device's identity: its certificate is revoked with it.
     if (command === 'reset-factory-defaults' && ok) await devicesRepo.updateDevice(deviceId, { cert_serial: null });
   });
-  const delivery = new SettingsDeliveryService(database.db, new ConfigSnapshotLoader(database.db, settings), registry, events, clock, log);
   const profilesRepo = new ProfilesRepository(database.db);
+  const delivery = new SettingsDeliveryService(database.db, profilesRepo, new ConfigSnapshotLoader(database.db, settings), registry, events, clock, log);
   const profileFolders = new ProfileFoldersService(profilesRepo, clock);
-  const profiles = new ProfilesService(profilesRepo, devicesRepo, foldersRepo, profileFolders, settings, delivery, clock);
+  const profiles = new ProfilesService(profilesRepo, profileFolders, settings, delivery, clock);
   const profileModule = {
     profiles,
     folders: profileFolders,

@@ -106,13 +106,25 @@ export class ProfilesRepository {
     return rows.map((r) => ({ ...r, id: Number(r.id), target_id: Number(r.target_id) }));
   };
 
-  findDeviceSettings = async (deviceId: number) => {
-    const r = await this.db.selectFrom('device_settings').select(['settings', 'updated_at']).where('device_id', '=', deviceId).executeTakeFirst();
+  /** The devices (name, OS version) and folders among the given ids that exist. */
+  findTargets = async (deviceIds: readonly number[], folderIds: readonly number[]) => {
+    const devices = deviceIds.length
+      ? await this.db.selectFrom('devices').select(['id', 'name', 'version']).where('id', 'in', deviceIds).execute()
+      : [];
+    const folders = folderIds.length ? await this.db.selectFrom('device_folders').select('id').where('id', 'in', folderIds).execute() : [];
+    return {
+      devices: new Map(devices.map((d) => [Number(d.id), { name: d.name, version: d.version }])),
+      folders: new Set(folders.map((f) => Number(f.id))),
+    };
+  };
+
+  findDeviceSettings = async (deviceId: number, db: Db = this.db) => {
+    const r = await db.selectFrom('device_settings').select(['settings', 'updated_at']).where('device_id', '=', deviceId).executeTakeFirst();
     return r && { settings: r.settings, updatedAt: Number(r.updated_at) };
   };
 
-  putDeviceSettings = async (deviceId: number, settings: string, now: number) => {
-    await this.db
+  putDeviceSettings = async (deviceId: number, settings: string, now: number, db: Db = this.db) => {
+    await db
       .insertInto('device_settings')
       .values({ device_id: deviceId, settings, updated_at: now })
       .onConflict((oc) => oc.column('device_id').doUpdateSet({ settings, updated_at: now }))

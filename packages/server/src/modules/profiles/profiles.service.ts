@@ -17,8 +17,6 @@ import {
 import { AppError, notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
-import type { DeviceFoldersRepository } from '../device-folders/device-folders.repository.js';
-import type { DevicesRepository } from '../devices/devices.repository.js';
 import type { SettingsRepository } from '../server-info/settings.repository.js';
 import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
 import type { ProfileFoldersService } from './profile-folders.service.js';
@@ -35,8 +33,6 @@ export const SECRET_MASK = '********';
 export class ProfilesService {
   constructor(
     private readonly repo: ProfilesRepository,
-    private readonly devices: DevicesRepository,
-    private readonly folders: DeviceFoldersRepository,
     private readonly profileFolders: ProfileFoldersService,
     private readonly settings: SettingsRepository,
     private readonly delivery: SettingsDeliveryService,
@@ -163,12 +159,14 @@ export class ProfilesService {
 
   async checkTargets(profile: ProfileRow, targets: readonly Target[]): Promise<void> {
     const major = majorVersion(profile.based_on);
+    const ids = (type: Target['type']) => [...new Set(targets.filter((t) => t.type === type).map((t) => t.id))];
+    const found = await this.repo.findTargets(ids('device'), ids('folder'));
     for (const [i, t] of targets.entries()) {
       if (t.type === 'folder') {
-        if (!(await this.folders.findFolderById(t.id))) throw new AppError(ErrorCode.FolderNotFound, `folder ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
+        if (!found.folders.has(t.id)) throw new AppError(ErrorCode.FolderNotFound, `folder ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
         continue;
       }
-      const device = await this.devices.findDeviceById(t.id);
+      const device = found.devices.get(t.id);
       if (!device) throw new AppError(ErrorCode.DeviceNotFound, `device ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
       const deviceMajor = majorVersion(device.version);
       if (deviceMajor !== null && major !== null && deviceMajor !== major) {

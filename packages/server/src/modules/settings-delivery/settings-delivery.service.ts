@@ -16,6 +16,7 @@ import type { DeviceChannel, DeviceRegistry } from '../../gateway/device-registr
 import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
 import { settingsHash } from '../profiles/settings-hash.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
+import type { ProfilesRepository } from '../profiles/profiles.repository.js';
 import type { ConfigSnapshotLoader } from './config-snapshot.js';
 
 /** What the server knows about a live channel's settings (kept on the channel, in memory). */
@@ -55,6 +56,8 @@ export class SettingsDeliveryService {
 
   constructor(
     private readonly db: Db,
+    /** Where a device's own configuration is kept (settings reports are merged into it). */
+    private readonly ownSettings: ProfilesRepository,
     readonly loader: ConfigSnapshotLoader,
     private readonly registry: DeviceRegistry,
     private readonly events: EventBus,
@@ -185,19 +188,13 @@ export class SettingsDeliveryService {
     }
     const id = ch.deviceId;
     await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('device_settings').select('settings').where('device_id', '=', id).executeTakeFirst();
+      const row = await this.ownSettings.findDeviceSettings(id, trx);
       const own: Record<string, SettingValue> = msg.complete || !row ? {} : (JSON.parse(row.settings) as Record<string, SettingValue>);
       for (const [key, value] of Object.entries(msg.settings)) {
         if (value === null) delete own[key];
         else own[key] = value;
       }
-      const settings = JSON.stringify(own);
-      const now = this.clock.now();
-      await trx
-        .insertInto('device_settings')
-        .values({ device_id: id, settings, updated_at: now })
-        .onConflict((oc) => oc.column('device_id').doUpdateSet({ settings, updated_at: now }))
-        .execute();
+      await this.ownSettings.putDeviceSettings(id, JSON.stringify(own), this.clock.now(), trx);
     });
     await this.markDevices([id], 'now');
     return null;

@@ -6,6 +6,7 @@ import { useBlocker } from 'react-router';
 import { isApiError } from '../../api/client';
 import { putDeviceSettings, type EffectiveParameter } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
+import { DiscardChangesModal, useWarnBeforeUnload } from '../../components/unsaved-changes';
 import { notifySuccess } from '../../components/notify';
 import { useHasPermission } from '../auth/session';
 import { ApplyChoice } from '../profiles/change-preview';
@@ -94,12 +95,7 @@ function LoadedOwnConfiguration({ device, data }: { device: Device; data: Device
     const after = new URLSearchParams(nextLocation.search);
     return before.get('device') !== after.get('device') || before.get('tab') !== after.get('tab');
   });
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
+  useWarnBeforeUnload(dirty);
 
   return (
     <div className={classes.ownConfig} data-testid="device-own-configuration">
@@ -152,27 +148,9 @@ function LoadedOwnConfiguration({ device, data }: { device: Device; data: Device
           }}
         />
       )}
-      {blocker.state === 'blocked' && (
-        <Modal opened onClose={() => blocker.reset()} title="Discard unsaved changes?" centered>
-          <Stack>
-            <Text size="sm">The device configuration of {device.name} has changes that are not saved. Leave it and lose them?</Text>
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => blocker.reset()} data-autofocus>
-                Stay
-              </Button>
-              <Button
-                color="red"
-                onClick={() => {
-                  dirtyRef.current = false;
-                  blocker.proceed();
-                }}
-              >
-                Discard changes
-              </Button>
-            </Group>
-          </Stack>
-        </Modal>
-      )}
+      <DiscardChangesModal blocker={blocker} onDiscard={() => (dirtyRef.current = false)}>
+        The device configuration of {device.name} has changes that are not saved. Leave it and lose them?
+      </DiscardChangesModal>
     </div>
   );
 }

@@ -10,6 +10,7 @@ import classes from './devices.module.css';
 import { FolderActions } from './folder-actions';
 import { FolderTree } from './folder-tree';
 import { useAllFolders, type FolderKey } from './queries';
+import { expandedWithPath } from '../../components/folder-paths';
 
 function parseFolder(value: string | null): FolderKey {
   const id = Number(value);
@@ -66,14 +67,7 @@ export function DevicesPage() {
 
   /** Expand a node and its ancestors, so a new or moved folder is visible. */
   const expandPath = useCallback(
-    (key: FolderKey) =>
-      setExpanded((prev) => {
-        const next = new Set(prev);
-        next.add('root');
-        if (key !== 'root') for (const id of folders.index.ancestors(key)) next.add(id);
-        next.add(key);
-        return next;
-      }),
+    (key: FolderKey) => setExpanded((prev) => expandedWithPath(prev, key, folders.index.ancestors)),
     [folders.index],
   );
 

@@ -1,6 +1,5 @@
-import { Select } from '@mantine/core';
-import { useMemo } from 'react';
 import { errorMessage } from '../../api/client';
+import { FolderPathSelect } from '../../components/folder-path-select';
 import { useAllFolders, type FolderKey } from './queries';
 
 interface FolderSelectProps {
@@ -10,32 +9,18 @@ interface FolderSelectProps {
   description?: string;
 }
 
-/** Searchable choice of any folder (by full path) or the top level. */
+/** Searchable choice of any device folder (by full path) or the top level. */
 export function FolderSelect({ label, value, onChange, description }: FolderSelectProps) {
   const folders = useAllFolders();
-  const data = useMemo(() => {
-    const options = (folders.data ?? [])
-      .map((f) => ({ value: String(f.id), label: folders.index.path(f.id) }))
-      .sort((a, b) => a.label.localeCompare(b.label));
-    return [{ value: 'root', label: 'Top level (no folder)' }, ...options];
-  }, [folders.data, folders.index]);
-
   return (
-    <Select
+    <FolderPathSelect
       label={label}
       description={description}
-      data={data}
-      value={String(value)}
-      onChange={(v) => onChange(v === null || v === 'root' ? 'root' : Number(v))}
-      searchable
-      allowDeselect={false}
-      nothingFoundMessage="No folder with that name"
+      value={value}
+      onChange={onChange}
+      folders={folders}
       limit={300}
-      maxDropdownHeight={280}
-      disabled={folders.isPending}
-      placeholder={folders.isPending ? 'Loading folders…' : undefined}
       error={folders.error ? errorMessage(folders.error) : undefined}
-      comboboxProps={{ withinPortal: true }}
     />
   );
 }

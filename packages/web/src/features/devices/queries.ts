@@ -5,6 +5,7 @@ import { getDevice, getDeviceSystemInfo, listDevices, type DeviceListFilter } fr
 import { listAllFolders, listChildFolders } from '../../api/folders';
 import { useLiveStatus } from '../live/live-status';
 import { presenceLog } from './presence-log';
+import { folderPaths, type FolderPaths } from '../../components/folder-paths';
 
 /** A node of the device tree: the root ('root') or a folder id. */
 export type FolderKey = 'root' | number;
@@ -39,34 +40,11 @@ export function useFolderChildren(parent: FolderKey, enabled = true) {
   });
 }
 
-export interface FolderIndex {
-  byId: Map<number, DeviceFolder>;
-  /** "Parent / Child" path of a folder, for pickers and the detail panel. */
-  path: (id: number | null) => string;
-  /** The folder and all its ancestors, root first. */
-  ancestors: (id: number) => number[];
-}
+export type FolderIndex = FolderPaths<DeviceFolder>;
 
 export function useAllFolders() {
   const query = useQuery({ queryKey: keys.allFolders, queryFn: ({ signal }) => listAllFolders(signal) });
-  const index = useMemo<FolderIndex>(() => {
-    const byId = new Map((query.data ?? []).map((f) => [f.id, f]));
-    const ancestors = (id: number) => {
-      const chain: number[] = [];
-      let current = byId.get(id);
-      while (current && !chain.includes(current.id)) {
-        chain.unshift(current.id);
-        current = current.parentId === null ? undefined : byId.get(current.parentId);
-      }
-      return chain;
-    };
-    const path = (id: number | null) => {
-      if (id === null) return 'Top level (no folder)';
-      const chain = ancestors(id);
-      return chain.length ? chain.map((a) => byId.get(a)!.name).join(' / ') : `Folder #${id}`;
-    };
-    return { byId, path, ancestors };
-  }, [query.data]);
+  const index = useMemo<FolderIndex>(() => folderPaths(query.data ?? [], 'Top level (no folder)'), [query.data]);
   return { ...query, index };
 }
 

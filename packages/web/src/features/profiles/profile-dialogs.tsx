@@ -1,7 +1,7 @@
 import { PARAMETER_CATALOGUE, type Profile } from '@openums/protocol';
-import { Radio, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Radio, Stack, Text, TextInput } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import {
   copyProfile,
   createProfile,
@@ -12,6 +12,7 @@ import {
   updateProfileFolder,
 } from '../../api/profiles';
 import { ConfirmDialog } from '../../components/confirm-dialog';
+import { FolderPathSelect } from '../../components/folder-path-select';
 import { FormDialog } from '../../components/form-dialog';
 import { notifySuccess } from '../../components/notify';
 import {
@@ -38,29 +39,7 @@ interface ProfileFolderSelectProps {
 /** Searchable choice of a profile folder by its full path, or the top level. */
 export function ProfileFolderSelect({ label, value, onChange, description, exclude }: ProfileFolderSelectProps) {
   const folders = useProfileFolders();
-  const data = useMemo(() => {
-    const options = (folders.data ?? [])
-      .filter((f) => exclude === undefined || !folders.index.ancestors(f.id).includes(exclude))
-      .map((f) => ({ value: String(f.id), label: folders.index.path(f.id) }))
-      .sort((a, b) => a.label.localeCompare(b.label));
-    return [{ value: 'root', label: 'Top level (no folder)' }, ...options];
-  }, [folders.data, folders.index, exclude]);
-  return (
-    <Select
-      label={label}
-      description={description}
-      data={data}
-      value={String(value)}
-      onChange={(v) => onChange(v === null || v === 'root' ? 'root' : Number(v))}
-      searchable
-      allowDeselect={false}
-      nothingFoundMessage="No folder with that name"
-      maxDropdownHeight={280}
-      disabled={folders.isPending}
-      placeholder={folders.isPending ? 'Loading folders…' : undefined}
-      comboboxProps={{ withinPortal: true }}
-    />
-  );
+  return <FolderPathSelect label={label} description={description} value={value} onChange={onChange} folders={folders} exclude={exclude} />;
 }
 
 export function NewProfileDialog({ folder, onClose, onCreated }: { folder: ProfileFolderKey; onClose: () => void; onCreated: (profile: Profile) => void }) {

@@ -1,5 +1,5 @@
 import { Permission, type Profile } from '@openums/protocol';
-import { Button, Group, Menu, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Menu, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-router';
@@ -17,6 +17,8 @@ import { PROFILE_TABS, ProfileEditor, type ProfileTab } from './profile-editor';
 import { ProfileSearchResults, ProfileTree, type TreeSelection } from './profile-tree';
 import classes from './profiles.module.css';
 import { useProfile, useProfileFolders, type ProfileFolderKey } from './queries';
+import { expandedWithPath } from '../../components/folder-paths';
+import { DiscardChangesModal, useWarnBeforeUnload } from '../../components/unsaved-changes';
 
 type Dialog = 'new-profile' | 'new-folder' | 'rename-folder' | 'move-folder' | 'delete-folder' | 'export' | null;
 
@@ -73,14 +75,7 @@ export function ProfilesPage() {
   }, [q, urlQ, setParams]);
 
   const expandPath = useCallback(
-    (key: ProfileFolderKey) =>
-      setExpanded((prev) => {
-        const next = new Set(prev);
-        next.add('root');
-        if (key !== 'root') for (const id of folders.index.ancestors(key)) next.add(id);
-        next.add(key);
-        return next;
-      }),
+    (key: ProfileFolderKey) => setExpanded((prev) => expandedWithPath(prev, key, folders.index.ancestors)),
     [folders.index],
   );
   // Opening a profile by its address shows it in the tree.
@@ -110,12 +105,7 @@ export function ProfilesPage() {
   const goToFolder = (key: ProfileFolderKey) => void navigate(`/profiles${keepQuery({ folder: key === 'root' ? null : String(key) })}`);
 
   const blocker = useBlocker(({ currentLocation, nextLocation }) => dirtyRef.current && currentLocation.pathname !== nextLocation.pathname);
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
+  useWarnBeforeUnload(dirty);
 
   const close = () => setDialog(null);
 
@@ -229,27 +219,9 @@ export function ProfilesPage() {
       {dialog === 'move-folder' && selectedFolder !== null && <MoveProfileFolderDialog id={selectedFolder} onClose={close} onMoved={expandPath} />}
       {dialog === 'delete-folder' && selectedFolder !== null && <DeleteProfileFolderDialog id={selectedFolder} onClose={close} onDeleted={goToFolder} />}
       {dialog === 'export' && <ExportDialog initial={exportIds} canWrite={canWrite} onClose={close} />}
-      {blocker.state === 'blocked' && (
-        <Modal opened onClose={() => blocker.reset()} title="Discard unsaved changes?" centered>
-          <Stack>
-            <Text size="sm">The open profile has changes that are not saved. Leave it and lose them?</Text>
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => blocker.reset()} data-autofocus>
-                Stay
-              </Button>
-              <Button
-                color="red"
-                onClick={() => {
-                  setDirty(false);
-                  blocker.proceed();
-                }}
-              >
-                Discard changes
-              </Button>
-            </Group>
-          </Stack>
-        </Modal>
-      )}
+      <DiscardChangesModal blocker={blocker} onDiscard={() => setDirty(false)}>
+        The open profile has changes that are not saved. Leave it and lose them?
+      </DiscardChangesModal>
     </div>
   );
 }

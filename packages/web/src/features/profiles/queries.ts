@@ -14,6 +14,7 @@ import {
   type ProfileListFilter,
   type ProfilePage,
 } from '../../api/profiles';
+import { folderPaths, type FolderPaths } from '../../components/folder-paths';
 import { keys as deviceKeys } from '../devices/queries';
 
 /** A node of the profile tree: the top level ('root') or a profile folder id. */
@@ -30,40 +31,22 @@ export const profileKeys = {
   settings: ['settings', 'profiles'] as const,
 };
 
-export interface ProfileFolderIndex {
-  byId: Map<number, ProfileFolder>;
+export interface ProfileFolderIndex extends FolderPaths<ProfileFolder> {
   children: (parent: ProfileFolderKey) => ProfileFolder[];
-  /** "Parent / Child", or "Top level" for null. */
-  path: (id: number | null) => string;
-  ancestors: (id: number) => number[];
 }
 
 export function useProfileFolders() {
   const query = useQuery({ queryKey: profileKeys.folders, queryFn: ({ signal }) => listAllProfileFolders(signal) });
   const index = useMemo<ProfileFolderIndex>(() => {
     const list = query.data ?? [];
-    const byId = new Map(list.map((f) => [f.id, f]));
+    const paths = folderPaths(list, 'Top level');
     const byParent = new Map<ProfileFolderKey, ProfileFolder[]>();
     for (const folder of list) {
-      const parent = folder.parentId === null || !byId.has(folder.parentId) ? 'root' : folder.parentId;
+      const parent = folder.parentId === null || !paths.byId.has(folder.parentId) ? 'root' : folder.parentId;
       byParent.set(parent, [...(byParent.get(parent) ?? []), folder]);
     }
     for (const children of byParent.values()) children.sort((a, b) => a.name.localeCompare(b.name));
-    const ancestors = (id: number) => {
-      const chain: number[] = [];
-      let current = byId.get(id);
-      while (current && !chain.includes(current.id)) {
-        chain.unshift(current.id);
-        current = current.parentId === null ? undefined : byId.get(current.parentId);
-      }
-      return chain;
-    };
-    const path = (id: number | null) => {
-      if (id === null) return 'Top level';
-      const chain = ancestors(id);
-      return chain.length ? chain.map((a) => byId.get(a)!.name).join(' / ') : `Folder #${id}`;
-    };
-    return { byId, children: (parent) => byParent.get(parent) ?? [], path, ancestors };
+    return { ...paths, children: (parent) => byParent.get(parent) ?? [] };
   }, [query.data]);
   return { ...query, index };
 }
