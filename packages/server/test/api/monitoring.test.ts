@@ -66,7 +66,23 @@ describe.each(DIALECTS)('monitoring routes (%s)', (dialect) => {
     await t.api('GET', '/api/v1/devices');
     const m = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(m.statusCode).toBe(200);
-    expect(m.body).toContain('openums_process_cpu_user_seconds_total');
+    // The standard process and Node.js metrics keep their standard names (ready-made dashboards).
+    const names = new Set([...m.body.matchAll(/^# TYPE (\S+) /gm)].map((x) => x[1]));
+    for (const std of [
+      'process_cpu_seconds_total',
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+    ]) {
+      expect(names, std).toContain(std);
+    }
+    expect([...names].filter((n) => n.startsWith('openums_process_') || n.startsWith('openums_nodejs_'))).toEqual([]);
+    // OpenUMS's own metrics keep their prefix; every metric is either standard or ours.
+    expect([...names].filter((n) => !/^(openums_|process_|nodejs_)/.test(n))).toEqual([]);
+    expect(names).toContain('openums_devices_connected');
     expect(m.body).toMatch(/openums_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/devices",status="200"\} [1-9]/);
     expect(m.body).toContain('openums_db_query_duration_seconds_bucket');
   });

@@ -36,7 +36,9 @@ export class Metrics {
   readonly enrollments = new Counter({ name: 'openums_enrollments_total', help: 'EST enrollments, by outcome', labelNames: ['outcome'], registers: [this.registry] });
 
   constructor(defaults = true) {
-    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'openums_' });
+    // No prefix: the standard process_* and nodejs_* names are what ready-made dashboards
+    // and alerts expect. OpenUMS's own metrics carry the openums_ prefix in their names above.
+    if (defaults) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Kysely log hook: time every query, labelled by its first SQL word. */
