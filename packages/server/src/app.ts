@@ -29,7 +29,7 @@ import { monitoringRoutes } from './modules/monitoring/monitoring.routes.js';
 import { SettingsRepository } from './modules/server-info/settings.repository.js';
 import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/server-info.routes.js';
 import { AppError } from './lib/errors.js';
-import { ErrorCode } from '@openums/protocol';
+import { ErrorCode, type ErrorBody } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
@@ -263,7 +263,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await webRoutes(app, config.webRoot);
 
   app.setNotFoundHandler({}, (req, reply) => {
-    reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.url}` } });
+    reply.code(404).send({ error: { code: ErrorCode.RouteNotFound, message: `No route ${req.method} ${req.url}` } } satisfies ErrorBody);
   });
 
   const prepare = async () => {

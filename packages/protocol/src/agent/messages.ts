@@ -160,6 +160,8 @@ export const DeviceErrorCode = {
   MessageTooLarge: 'MESSAGE_TOO_LARGE',
   RateLimited: 'RATE_LIMITED',
   HelloRequired: 'HELLO_REQUIRED',
+  /** A repeated hello named another unit id than the channel's first hello; it was ignored. */
+  UnitIdChanged: 'UNIT_ID_CHANGED',
   UnknownCommand: 'UNKNOWN_COMMAND',
   Unauthorized: 'UNAUTHORIZED',
   DeviceDeleted: 'DEVICE_DELETED',

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { CloseCode, DEVICE_WS_PATH, DeviceErrorCode, type DeviceMessage } from '@openums/protocol';
+import { CloseCode, DEVICE_WS_PATH, DeviceErrorCode, ErrorCode, errorStatus, type DeviceMessage, type ErrorBody } from '@openums/protocol';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import type { EventBus } from '../lib/event-bus.js';
@@ -153,19 +153,20 @@ export class DeviceGateway {
 
   private async onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== DEVICE_WS_PATH || this.closing) return reject(socket, this.closing ? 503 : 404, this.closing ? 'shutting down' : 'no WebSocket here');
+    if (this.closing) return reject(socket, ErrorCode.ServiceUnavailable, 'shutting down');
+    if (path !== DEVICE_WS_PATH) return reject(socket, ErrorCode.RouteNotFound, 'no WebSocket here');
     const id = identifyClient(req, this.d.config.clientCertForwarding, this.d.ca);
     if (!id.ok) {
       this.d.metrics.deviceMessageErrors.inc({ reason: id.reason === 'missing' ? 'no-certificate' : 'bad-certificate' });
       this.d.log?.warn({ reason: id.message, ip: socket.remoteAddress }, 'device connection refused');
-      return reject(socket, 401, id.message);
+      return reject(socket, id.reason === 'missing' ? ErrorCode.ClientCertificateRequired : ErrorCode.ClientCertificateInvalid, id.message);
     }
     let serial: string | null | undefined;
     try {
       serial = await this.d.devices.findCertSerial(id.deviceId);
     } catch (err) {
       this.d.log?.error({ err }, 'device lookup failed');
-      return reject(socket, 503, 'database unavailable');
+      return reject(socket, ErrorCode.ServiceUnavailable, 'database unavailable');
     }
     const ip = clientIp(req, id.via);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -262,11 +263,16 @@ export class DeviceGateway {
   }
 }
 
-function reject(socket: Socket, status: number, message: string): void {
-  const text = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
-  const body = JSON.stringify({ error: { code: status === 401 ? 'CLIENT_CERTIFICATE_INVALID' : 'ROUTE_NOT_FOUND', message } });
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+/** Refuses an upgrade with the REST API's error body; the status belongs to the code. */
+function reject(socket: Socket, code: ErrorCode, message: string): void {
+  const status = errorStatus[code];
+  const text = STATUS_TEXT[status] ?? 'Error';
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  const retry = status === 503 ? 'Retry-After: 5\r\n' : '';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`);
 }
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' };
 
 function closeWith(ws: WebSocket, code: number, errorCode: DeviceErrorCode, message: string): void {
   ws.send(JSON.stringify({ t: 'bye', code: errorCode, message }));

@@ -48,6 +48,13 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
     conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `protocol version ${msg.v} is newer than the server's ${PROTOCOL_VERSION}` });
   }
   const first = !conn.helloReceived;
+  // A channel's identity is fixed by its first hello: presence, registry and delivery state
+  // are keyed on it. A later hello may refresh the system information, never rename the unit.
+  if (!first && msg.unitId !== conn.unitId) {
+    ctx.log?.warn({ deviceId: conn.deviceId, unitId: conn.unitId, claimed: msg.unitId.slice(0, 64) }, 'repeated hello with another unit id refused');
+    conn.send({ t: 'error', code: DeviceErrorCode.UnitIdChanged, message: `this channel belongs to unit ${conn.unitId}; reconnect to change the unit id` });
+    return;
+  }
   conn.helloReceived = true;
   conn.unitId = msg.unitId;
   // A device that sends no settings hash does not take settings (older agents, plain test peers).

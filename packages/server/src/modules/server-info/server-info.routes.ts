@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Permission } from '@openums/protocol';
+import { ErrorCode, Permission, type ErrorBody } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import { fingerprint } from '../../tls/pki.js';
 import { VERSION } from '../../lib/version.js';
@@ -17,7 +17,7 @@ export function serverInfoRoutes(app: App, identity: ServerIdentity): void {
     config: { access: 'public' },
     schema: { tags: ['server'], summary: 'The web CA certificate (PEM) to trust or pin' },
     handler: async (_req, reply) => {
-      if (!identity.webCaPem) return reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: 'This server has no web CA' } });
+      if (!identity.webCaPem) return reply.code(404).send({ error: { code: ErrorCode.RouteNotFound, message: 'This server has no web CA' } } satisfies ErrorBody);
       return reply
         .type('application/x-pem-file')
         .header('content-disposition', 'attachment; filename="openums-web-ca.crt"')
