@@ -34,6 +34,10 @@ export const ErrorCode = {
   ProfileFolderNotEmpty: 'PROFILE_FOLDER_NOT_EMPTY',
   ImportInvalid: 'IMPORT_INVALID',
   RateLimited: 'RATE_LIMITED',
+  BadRequest: 'BAD_REQUEST',
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  UriTooLong: 'URI_TOO_LONG',
+  HeadersTooLarge: 'HEADERS_TOO_LARGE',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL_ERROR',
 } as const;
@@ -73,6 +77,10 @@ export const errorStatus: Record<ErrorCode, number> = {
   PROFILE_FOLDER_NOT_EMPTY: 409,
   IMPORT_INVALID: 400,
   RATE_LIMITED: 429,
+  BAD_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
+  URI_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };

@@ -9,10 +9,10 @@ import type { DatabaseHandle } from './db/database.js';
 import { installAccessControl } from './auth/access.js';
 import { DEFAULT_LIMITS, LoginLimiter } from './auth/login-limiter.js';
 import { systemClock, type Clock } from './lib/clock.js';
-import { installErrorHandler } from './lib/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './lib/error-handler.js';
 import type { App } from './lib/fastify.js';
 import type { Logger } from './lib/logger.js';
-import { createValidatorCompiler } from './lib/validation.js';
+import { createValidatorCompiler, installTextSafety } from './lib/validation.js';
 import { PRODUCT_NAME, VERSION } from './lib/version.js';
 import { AuthRepository } from './modules/auth/auth.repository.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -109,6 +109,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // Per-request log lines would dominate at 1,000 req/s; /metrics has the numbers, errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors raised before routing or by Node's HTTP parser get the same `{ error }` envelope.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
   };
   if (deps.https) {
@@ -129,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandler(app);
+  installTextSafety(app);
   // The API speaks JSON only; anything else is answered with 415.
   app.removeContentTypeParser('text/plain');
 

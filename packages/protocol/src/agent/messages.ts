@@ -16,6 +16,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 const Str = (max: number) => Type.String({ maxLength: max });
 const Mac = Type.String({ pattern: '^[0-9A-F]{12}$' });
+/** Integers that reach the database: bounded so PostgreSQL's bigint (and JavaScript) holds them exactly. */
+const Int = (minimum: number, options: { description?: string } = {}) => Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, ...options });
 
 export const SystemInfo = Type.Object(
   {
@@ -25,11 +27,11 @@ export const SystemInfo = Type.Object(
     product: Str(128),
     version: Str(64),
     serial: Type.Optional(Str(128)),
-    bootTime: Type.Integer({ minimum: 0, description: 'epoch ms' }),
-    uptime: Type.Integer({ minimum: 0, description: 'seconds' }),
+    bootTime: Int(0, { description: 'epoch ms' }),
+    uptime: Int(0, { description: 'seconds' }),
     cpu: Type.Object({ model: Str(256), cores: Type.Integer({ minimum: 0, maximum: 4096 }) }, { additionalProperties: false }),
     memory: Type.Object(
-      { totalMb: Type.Integer({ minimum: 0 }), freeMb: Type.Integer({ minimum: 0 }) },
+      { totalMb: Int(0), freeMb: Int(0) },
       { additionalProperties: false },
     ),
     structureTag: Type.Optional(Str(256)),
@@ -42,7 +44,7 @@ export type SystemInfo = Static<typeof SystemInfo>;
 export const HelloMessage = Type.Object(
   {
     t: Type.Literal('hello'),
-    v: Type.Integer({ minimum: 1 }),
+    v: Int(1),
     unitId: Str(64),
     system: SystemInfo,
     settingsHash: Type.Optional(Str(128)),
@@ -52,20 +54,20 @@ export const HelloMessage = Type.Object(
 export type HelloMessage = Static<typeof HelloMessage>;
 
 export const HeartbeatMessage = Type.Object(
-  { t: Type.Literal('heartbeat'), uptime: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { t: Type.Literal('heartbeat'), uptime: Type.Optional(Int(0)) },
   { additionalProperties: false },
 );
 export type HeartbeatMessage = Static<typeof HeartbeatMessage>;
 
 /** The device received command `id` (before executing it). */
-export const AckMessage = Type.Object({ t: Type.Literal('ack'), id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const AckMessage = Type.Object({ t: Type.Literal('ack'), id: Int(1) }, { additionalProperties: false });
 export type AckMessage = Static<typeof AckMessage>;
 
 /** Outcome of command `id`; `system` answers refresh-sysinfo. */
 export const ResultMessage = Type.Object(
   {
     t: Type.Literal('result'),
-    id: Type.Integer({ minimum: 1 }),
+    id: Int(1),
     ok: Type.Boolean(),
     message: Type.Optional(Str(2000)),
     system: Type.Optional(SystemInfo),
@@ -90,7 +92,7 @@ const SettingKey = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-
 export const SettingsAppliedMessage = Type.Object(
   {
     t: Type.Literal('settings-applied'),
-    revision: Type.Integer({ minimum: 0 }),
+    revision: Int(0),
     hash: Str(128),
     ok: Type.Boolean(),
     message: Type.Optional(Str(2000)),

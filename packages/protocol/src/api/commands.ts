@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { COMMAND_NAMES } from '../agent/messages.js';
-import { Cursor, Nullable, Page, PageLimit } from './common.js';
+import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 
 export const CommandState = Type.Union([
   Type.Literal('queued'), Type.Literal('sent'), Type.Literal('acknowledged'), Type.Literal('succeeded'),
@@ -11,8 +11,8 @@ export type CommandState = 'queued' | 'sent' | 'acknowledged' | 'succeeded' | 'f
 export const SendCommandRequest = Type.Object(
   {
     command: Type.Union(COMMAND_NAMES.map((c) => Type.Literal(c))),
-    deviceIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 100_000, uniqueItems: true })),
-    folderId: Type.Optional(Type.Integer({ minimum: 1 })),
+    deviceIds: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 100_000, uniqueItems: true })),
+    folderId: Type.Optional(Id),
     recursive: Type.Optional(Type.Boolean()),
     /** send-message: the text shown on the device. */
     text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),

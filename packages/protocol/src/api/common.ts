@@ -13,8 +13,15 @@ export const ErrorResponse = Type.Object(
 );
 export type ErrorResponse = Static<typeof ErrorResponse>;
 
+/**
+ * A database id wherever a request carries one (path, query, body): a positive integer that
+ * JavaScript numbers, SQLite and PostgreSQL `bigint` all hold exactly. Larger values are
+ * refused with 400 instead of reaching the database.
+ */
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
 /** Numeric ids in paths (IMI-compatible integer ids). */
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) }, { additionalProperties: false });
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 export type IdParams = Static<typeof IdParams>;
 
 export const MAX_PAGE_LIMIT = 1000;

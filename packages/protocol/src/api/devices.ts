@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Nullable, Page, PageLimit } from './common.js';
+import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 
 const NullableText = (max: number) => Nullable(Type.String({ maxLength: max }));
 const NullableTime = Nullable(Type.String({ format: 'date-time' }));
@@ -41,7 +41,7 @@ export const CreateDeviceRequest = Type.Object(
   {
     mac: Type.String({ pattern: MAC_PATTERN }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_NAME_MAX, pattern: '\\S' })),
-    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    folderId: Type.Optional(Nullable(Id)),
   },
   { additionalProperties: false },
 );
@@ -51,7 +51,7 @@ export type CreateDeviceRequest = Static<typeof CreateDeviceRequest>;
 export const UpdateDeviceRequest = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_NAME_MAX, pattern: '\\S' })),
-    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    folderId: Type.Optional(Nullable(Id)),
     site: Type.Optional(NullableText(255)),
     department: Type.Optional(NullableText(255)),
     costCenter: Type.Optional(NullableText(255)),
@@ -71,7 +71,7 @@ export const ListDevicesQuery = Type.Object(
   {
     limit: Type.Optional(PageLimit),
     cursor: Type.Optional(Cursor),
-    folderId: Type.Optional(Type.Union([Type.Literal('root'), Type.Integer({ minimum: 1 })], {
+    folderId: Type.Optional(Type.Union([Type.Literal('root'), Id], {
       description: "Devices in this folder ('root' = devices not in any folder); omit for all devices",
     })),
     recursive: Type.Optional(Type.Boolean({ default: false, description: 'Include devices of sub-folders' })),
@@ -91,8 +91,8 @@ export type DevicePage = Static<typeof DevicePage>;
 
 export const MoveDevicesRequest = Type.Object(
   {
-    deviceIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 1000, uniqueItems: true }),
-    folderId: Nullable(Type.Integer({ minimum: 1 })),
+    deviceIds: Type.Array(Id, { minItems: 1, maxItems: 1000, uniqueItems: true }),
+    folderId: Nullable(Id),
   },
   { additionalProperties: false },
 );

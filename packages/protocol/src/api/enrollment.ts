@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Nullable, Page, PageLimit } from './common.js';
+import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 
 export const EnrollmentKeyType = Type.Union([Type.Literal('one-time'), Type.Literal('mass')]);
 export type EnrollmentKeyType = Static<typeof EnrollmentKeyType>;
@@ -14,7 +14,7 @@ export const CreateEnrollmentKeysRequest = Type.Object(
     expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
     /** one-time: bind each key to one unit id (the device's MAC in most cases). */
     unitIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9:._-]+$' }), { minItems: 1, maxItems: 1000, uniqueItems: true })),
-    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    folderId: Type.Optional(Nullable(Id)),
     comment: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
@@ -52,7 +52,7 @@ export const UpdateEnrollmentKeyRequest = Type.Object({ disabled: Type.Boolean()
 
 /** Automatic registration: devices may enroll without a key (off by default). */
 export const EnrollmentSettings = Type.Object(
-  { autoRegistration: Type.Boolean(), autoRegistrationFolderId: Nullable(Type.Integer({ minimum: 1 })) },
+  { autoRegistration: Type.Boolean(), autoRegistrationFolderId: Nullable(Id) },
   { additionalProperties: false },
 );
 export type EnrollmentSettings = Static<typeof EnrollmentSettings>;

@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Nullable, Page, PageLimit } from './common.js';
+import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 
 export const FOLDER_NAME_MAX = 100;
 const FolderName = Type.String({ minLength: 1, maxLength: FOLDER_NAME_MAX, pattern: '\\S' });
 /** null = the root of the device tree. */
-const ParentId = Nullable(Type.Integer({ minimum: 1 }));
+const ParentId = Nullable(Id);
 
 export const DeviceFolder = Type.Object({
   id: Type.Integer(),
@@ -29,7 +29,7 @@ export type UpdateFolderRequest = Static<typeof UpdateFolderRequest>;
 
 export const ListFoldersQuery = Type.Object(
   {
-    parentId: Type.Optional(Type.Union([Type.Literal('root'), Type.Integer({ minimum: 1 })], {
+    parentId: Type.Optional(Type.Union([Type.Literal('root'), Id], {
       description: "Only the direct children of this folder ('root' for top level); omit for all folders",
     })),
     limit: Type.Optional(PageLimit),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Nullable, Page, PageLimit } from './common.js';
+import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 import { ConfigChanges } from './devices.js';
 
 const SettingsMap = Type.Record(Type.String({ maxLength: 200 }), Type.Unknown(), {
@@ -27,7 +27,7 @@ export const CreateProfileRequest = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' }),
     type: Type.Union([Type.Literal('standard'), Type.Literal('priority')]),
     basedOn: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9]+(\\.[0-9]+)*$' })),
-    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    folderId: Type.Optional(Nullable(Id)),
     settings: Type.Optional(SettingsMap),
   },
   { additionalProperties: false },
@@ -37,7 +37,7 @@ export type CreateProfileRequest = Static<typeof CreateProfileRequest>;
 export const UpdateProfileRequest = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' })),
-    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    folderId: Type.Optional(Nullable(Id)),
     /**
      * Replaces the activated parameters. A secret sent back as the mask ("********") keeps its
      * stored value, so a client can round-trip a profile it read.
@@ -52,7 +52,7 @@ export type UpdateProfileRequest = Static<typeof UpdateProfileRequest>;
 export const CopyProfileRequest = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' })),
-    folderId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    folderId: Type.Optional(Nullable(Id)),
   },
   { additionalProperties: false },
 );
@@ -63,7 +63,7 @@ export const ListProfilesQuery = Type.Object(
   {
     limit: Type.Optional(PageLimit),
     cursor: Type.Optional(Cursor),
-    folderId: Type.Optional(Type.Union([Type.Literal('root'), Type.Integer({ minimum: 1 })], {
+    folderId: Type.Optional(Type.Union([Type.Literal('root'), Id], {
       description: "Only profiles in this profile folder ('root' = top level); omit for all",
     })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Case-insensitive name prefix' })),
@@ -73,7 +73,7 @@ export const ListProfilesQuery = Type.Object(
 export type ListProfilesQuery = Static<typeof ListProfilesQuery>;
 
 export const AssignmentTarget = Type.Object(
-  { type: Type.Union([Type.Literal('device'), Type.Literal('folder')]), id: Type.Integer({ minimum: 1 }) },
+  { type: Type.Union([Type.Literal('device'), Type.Literal('folder')]), id: Id },
   { additionalProperties: false },
 );
 export const AssignProfileRequest = Type.Object(
@@ -129,7 +129,7 @@ export const ImportProfilesResponse = Type.Object({ created: Type.Array(Profile)
 
 export const ExportProfilesQuery = Type.Object(
   {
-    ids: Type.String({ pattern: '^[0-9]+(,[0-9]+){0,999}$', description: 'Comma-separated profile ids' }),
+    ids: Type.String({ pattern: '^[0-9]{1,16}(,[0-9]{1,16}){0,999}$', description: 'Comma-separated profile ids' }),
     includeSecrets: Type.Optional(Type.Boolean({ default: false })),
   },
   { additionalProperties: false },
@@ -140,12 +140,12 @@ export const ProfileFolder = Type.Object({ id: Type.Integer(), name: Type.String
 export type ProfileFolder = Static<typeof ProfileFolder>;
 export const ProfileFolderPage = Page(ProfileFolder);
 export const CreateProfileFolderRequest = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), parentId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))) },
+  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), parentId: Type.Optional(Nullable(Id)) },
   { additionalProperties: false },
 );
 export type CreateProfileFolderRequest = Static<typeof CreateProfileFolderRequest>;
 export const UpdateProfileFolderRequest = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })), parentId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))) },
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })), parentId: Type.Optional(Nullable(Id)) },
   { additionalProperties: false, minProperties: 1 },
 );
 export type UpdateProfileFolderRequest = Static<typeof UpdateProfileFolderRequest>;

@@ -8,6 +8,7 @@ import type { Clock } from '../lib/clock.js';
 import type { EventBus } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../modules/monitoring/metrics.js';
+import { findUnsafeString } from '../lib/text-safety.js';
 import type { DevicesRepository } from '../modules/devices/devices.repository.js';
 import type { CommandsService } from '../modules/commands/commands.service.js';
 import type { DeviceCa } from '../tls/device-ca.js';
@@ -240,6 +241,12 @@ export class DeviceGateway {
       m.deviceMessageErrors.inc({ reason: 'schema' });
       const e = validate.errors?.[0];
       return this.invalid(conn, DeviceErrorCode.InvalidMessage, `${String(t)}${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is invalid'}`);
+    }
+    // A NUL would fail a batched PostgreSQL write for every device in the batch.
+    const unsafe = findUnsafeString(msg, String(t));
+    if (unsafe) {
+      m.deviceMessageErrors.inc({ reason: 'unsafe-text' });
+      return this.invalid(conn, DeviceErrorCode.InvalidMessage, `${unsafe} contains a NUL character or an unpaired UTF-16 surrogate`);
     }
     const type = t as DeviceMessage['t'];
     if (type !== 'hello' && !conn.helloReceived) {

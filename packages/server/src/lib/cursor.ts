@@ -1,5 +1,6 @@
 import { ErrorCode } from '@openums/protocol';
 import { AppError } from './errors.js';
+import { isUnsafeText } from './text-safety.js';
 
 export type CursorValue = string | number;
 
@@ -22,7 +23,8 @@ export function decodeCursor(cursor: string, sort: string, types: Array<'string'
   const p = parsed as { s?: unknown; v?: unknown };
   if (!p || p.s !== sort || !Array.isArray(p.v) || p.v.length !== types.length) throw bad();
   p.v.forEach((v, i) => {
-    if (typeof v !== types[i] || (typeof v === 'number' && !Number.isSafeInteger(v))) throw bad();
+    // Values go into the keyset query: a NUL or an id past the bigint range would fail there.
+    if (typeof v !== types[i] || (typeof v === 'number' && !Number.isSafeInteger(v)) || (typeof v === 'string' && isUnsafeText(v))) throw bad();
   });
   return p.v as CursorValue[];
 }

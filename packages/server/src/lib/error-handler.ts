@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { ErrorCode, type ErrorBody } from '@openums/protocol';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, errorStatus, type ErrorBody } from '@openums/protocol';
 import { AppError } from './errors.js';
 
 interface AjvIssue {
@@ -48,8 +49,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       status = 415;
       body = { error: { code: ErrorCode.UnsupportedMediaType, message: `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json` } };
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      // Other framework 4xx (a bad Content-Length, …): the code that belongs to the status.
       status = err.statusCode;
-      body = { error: { code: status === 429 ? ErrorCode.RateLimited : ErrorCode.ValidationFailed, message: err.message } };
+      const code = status === 400 ? ErrorCode.ValidationFailed : (FRAMEWORK_CODES[status] ?? ErrorCode.BadRequest);
+      body = { error: { code, message: err.message } };
     } else {
       // Details of server faults go to the log, never to the client.
       req.log.error({ err }, 'request failed');
@@ -58,4 +61,51 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     return reply.code(status).send(body);
   });
+}
+
+/** Codes for statuses the framework and Node's HTTP parser produce on their own. */
+const FRAMEWORK_CODES: Partial<Record<number, ErrorCode>> = {
+  400: ErrorCode.BadRequest,
+  408: ErrorCode.RequestTimeout,
+  413: ErrorCode.PayloadTooLarge,
+  414: ErrorCode.UriTooLong,
+  415: ErrorCode.UnsupportedMediaType,
+  429: ErrorCode.RateLimited,
+  431: ErrorCode.HeadersTooLarge,
+};
+
+/**
+ * Fastify's `frameworkErrors`: failures found before a route is chosen (a path that is not
+ * valid percent-encoding, an overlong path parameter). Same envelope as every other error.
+ */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const code = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? ErrorCode.UriTooLong : err.statusCode && err.statusCode >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest;
+  const message = code === ErrorCode.UriTooLong ? 'A path segment of the URL is too long' : code === ErrorCode.BadRequest ? 'The URL path is not valid percent-encoded UTF-8' : 'Internal server error; see the server log';
+  void reply.code(errorStatus[code]).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ error: { code, message } } satisfies ErrorBody));
+}
+
+/**
+ * Node's `clientError`: requests its HTTP parser refuses before Fastify sees them (headers too
+ * large, a malformed request line, an unknown method, a timeout). Answered with the envelope,
+ * then the connection is closed as Node itself would.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code =
+    err.code === 'HPE_HEADER_OVERFLOW' ? ErrorCode.HeadersTooLarge : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ErrorCode.RequestTimeout : ErrorCode.BadRequest;
+  const message =
+    code === ErrorCode.HeadersTooLarge
+      ? 'Request headers are too large'
+      : code === ErrorCode.RequestTimeout
+        ? 'The request was not received in time'
+        : 'Malformed HTTP request';
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  const status = errorStatus[code];
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[status] ?? 'Error';
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

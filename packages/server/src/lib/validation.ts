@@ -1,6 +1,9 @@
 import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { ErrorCode } from '@openums/protocol';
+import { AppError } from './errors.js';
+import { findUnsafeString } from './text-safety.js';
 
 /**
  * Bodies are validated strictly (a string is not a number, unknown fields are errors);
@@ -19,4 +22,50 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     const ajv = httpPart === 'body' ? strict : coercing;
     return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
   };
+}
+
+/** 400 VALIDATION_FAILED naming the field, shaped like a schema failure. */
+export function unsafeTextError(field: string): AppError {
+  const message = `${field} contains a NUL character or an unpaired UTF-16 surrogate`;
+  return new AppError(ErrorCode.ValidationFailed, message, { field, issues: [{ field, message }] });
+}
+
+/**
+ * The query string's parser keeps a malformed escape (`%ZZ`, `%FF`) as it stands; such a
+ * parameter is refused rather than guessed at. Returns the offending field, or null.
+ */
+function findMalformedQuery(url: string): string | null {
+  const q = url.indexOf('?');
+  if (q < 0) return null;
+  for (const pair of url.slice(q + 1).split('&')) {
+    if (!pair.includes('%')) continue;
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    try {
+      decodeURIComponent(pair.replace(/\+/g, ' '));
+    } catch {
+      try {
+        return `query.${decodeURIComponent(name.replace(/\+/g, ' '))}`;
+      } catch {
+        return 'query';
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Every request's path parameters, query and body (JSON or text) are checked once here, before
+ * schema validation: text the databases cannot store is refused with 400 on both of them.
+ */
+export function installTextSafety(app: FastifyInstance): void {
+  app.addHook('preValidation', async (req) => {
+    const malformed = findMalformedQuery(req.url);
+    if (malformed) {
+      const message = `${malformed} is not valid percent-encoded UTF-8`;
+      throw new AppError(ErrorCode.ValidationFailed, message, { field: malformed, issues: [{ field: malformed, message }] });
+    }
+    const field = findUnsafeString(req.params, 'params') ?? findUnsafeString(req.query, 'query') ?? findUnsafeString(req.body, 'body');
+    if (field) throw unsafeTextError(field);
+  });
 }

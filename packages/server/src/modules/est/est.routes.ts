@@ -3,6 +3,8 @@ import { EST_BASE_PATH, ENROLL_INFO_HEADER, EnrollDeviceInfo, ErrorCode } from '
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../lib/fastify.js';
 import { AppError } from '../../lib/errors.js';
+import { findUnsafeString } from '../../lib/text-safety.js';
+import { unsafeTextError } from '../../lib/validation.js';
 import { certsOnlyPkcs7, DeviceCa } from '../../tls/device-ca.js';
 import type { EnrollmentService } from './enrollment.service.js';
 
@@ -22,6 +24,9 @@ function deviceInfo(req: FastifyRequest) {
     const e = validateInfo.errors?.[0];
     throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER}${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is invalid'}`, { field: ENROLL_INFO_HEADER });
   }
+  // Decoded from base64, so the request-wide check on text cannot see it.
+  const unsafe = findUnsafeString(info, `headers.${ENROLL_INFO_HEADER}`);
+  if (unsafe) throw unsafeTextError(unsafe);
   return info;
 }
 

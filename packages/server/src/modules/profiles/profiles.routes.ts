@@ -75,6 +75,9 @@ export function profileRoutes(app: App, m: ProfileModule): void {
         throw new AppError(ErrorCode.Forbidden, 'Exporting secrets needs the profiles:write permission', { field: 'includeSecrets' });
       }
       const ids = [...new Set(req.query.ids.split(',').map(Number))];
+      if (ids.some((id) => id < 1 || !Number.isSafeInteger(id))) {
+        throw new AppError(ErrorCode.ValidationFailed, `query.ids must be ids from 1 to ${Number.MAX_SAFE_INTEGER}`, { field: 'query.ids' });
+      }
       const text = await transfer.exportProfiles(ids, includeSecrets);
       return reply
         .type('text/plain; charset=utf-8')
