@@ -69,7 +69,7 @@ export function installAccessControl(app: FastifyInstance, auth: AuthService, id
     const session = await auth.authenticate(found.token);
     if (!session) throw new AppError(ErrorCode.Unauthenticated, 'Session expired or unknown; log in again');
 
-    if (found.via === 'cookie' && !SAFE_METHODS.has(req.method) && req.headers[CSRF_HEADER] !== session.csrfToken) {
+    if (found.via === 'cookie' && !SAFE_METHODS.has(req.method) && !auth.csrfMatches(session, req.headers[CSRF_HEADER])) {
       throw new AppError(ErrorCode.CsrfTokenInvalid, `Missing or wrong ${CSRF_HEADER} header for a cookie-authenticated change`);
     }
     if (access !== 'authenticated' && !session.permissions.has(access)) {

@@ -10,7 +10,8 @@ export interface DatabaseHandle {
   db: Db;
   dialect: DialectName;
   describe: string;
-  migrate(): Promise<string[]>;
+  /** Applies pending migrations (up to and including `upTo`, for tests); returns their names. */
+  migrate(upTo?: string): Promise<string[]>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -44,11 +45,11 @@ export function openDatabase(opts: OpenDatabaseOptions): DatabaseHandle {
     db,
     dialect: setup.name,
     describe: setup.describe,
-    async migrate() {
+    async migrate(upTo?: string) {
       // Kysely's migrator holds a lock (an advisory lock on PostgreSQL) while it runs, so
       // servers of a cluster starting together apply each migration once.
       const migrator = new Migrator({ db, provider });
-      const { error, results } = await migrator.migrateToLatest();
+      const { error, results } = upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(upTo);
       if (error) {
         const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
         throw new Error(`Database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);

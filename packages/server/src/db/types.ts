@@ -21,7 +21,8 @@ export interface UsersTable {
 export interface SessionsTable {
   id: Generated<number>;
   token_hash: string;
-  csrf_token: string;
+  /** SHA-256 (hex) of the CSRF token; the token itself is only in the browser. */
+  csrf_token_hash: string;
   user_id: number;
   created_at: number;
   expires_at: number;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
 import { DIALECTS } from '../helpers/db.js';
@@ -75,6 +76,10 @@ describe.each(DIALECTS)('login and sessions (%s)', (dialect) => {
 
     const ok = await t.app.inject({ method: 'POST', url: '/api/v1/device-folders', headers: { cookie, 'x-csrf-token': csrfToken }, payload });
     expect(ok.statusCode).toBe(201);
+    // The stored hash itself is not accepted in place of the token.
+    const row = await t.database.db.selectFrom('sessions').select('csrf_token_hash').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const byHash = await t.app.inject({ method: 'POST', url: '/api/v1/device-folders', headers: { cookie, 'x-csrf-token': row.csrf_token_hash }, payload: { name: 'by-hash' } });
+    expect(byHash.statusCode).toBe(403);
     const bearer = await t.app.inject({
       method: 'POST',
       url: '/api/v1/device-folders',
@@ -82,6 +87,23 @@ describe.each(DIALECTS)('login and sessions (%s)', (dialect) => {
       payload: { name: 'bearer-test' },
     });
     expect(bearer.statusCode).toBe(201);
+  });
+
+  it('stores only a SHA-256 of the CSRF token; /auth/me hands a cookie session back the token its browser holds', async () => {
+    const res = await login('admin', ADMIN_PASSWORD, '10.0.0.8');
+    const { token, csrfToken } = res.json();
+    const rows = await t.database.db.selectFrom('sessions').select(['token_hash', 'csrf_token_hash']).execute();
+    const stored = rows.find((r) => r.token_hash === createHash('sha256').update(token).digest('hex'))!;
+    expect(stored.csrf_token_hash).toBe(createHash('sha256').update(csrfToken).digest('hex'));
+    expect(rows.map((r) => r.csrf_token_hash)).not.toContain(csrfToken);
+    expect(JSON.stringify(rows)).not.toContain(csrfToken);
+
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: `openums_session=${token}; openums_csrf=${csrfToken}` } });
+    expect(me.json()).toMatchObject({ user: { username: 'admin' }, csrfToken });
+    const forged = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: `openums_session=${token}; openums_csrf=forged` } });
+    expect(forged.json().csrfToken).toBeNull();
+    const bearer = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
+    expect(bearer.json().csrfToken).toBeNull();
   });
 
   it('rate-limits repeated failures per address and per user name with 429 and Retry-After', async () => {

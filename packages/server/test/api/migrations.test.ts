@@ -1,5 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { AuthRepository } from '../../src/modules/auth/auth.repository.js';
+import { AuthService } from '../../src/modules/auth/auth.service.js';
+import { DEFAULT_LIMITS, LoginLimiter } from '../../src/auth/login-limiter.js';
+import { TestClock } from '../helpers/app.js';
 import { DIALECTS, createTestDb } from '../helpers/db.js';
 import { migrations } from '../../src/db/migrations/index.js';
 
@@ -18,6 +23,30 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
           : sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'devices'`;
       const names = (await indexQuery.execute(db.db)).rows.map((r) => r.name);
       expect(names).toEqual(expect.arrayContaining(['devices_name', 'devices_folder_name', 'devices_last_contact']));
+    } finally {
+      await db.close();
+      await testDb.drop();
+    }
+  });
+});
+
+describe.each(DIALECTS)('migration 20261202T1000-session-csrf-hash (%s)', (dialect) => {
+  it('hashes the CSRF tokens of open sessions, which keep working after the upgrade', async () => {
+    const testDb = await createTestDb(dialect);
+    const db = testDb.open();
+    try {
+      await db.migrate('20261127T1500-settings-delivery');
+      const raw = db.db as unknown as Kysely<any>;
+      const user = await raw.insertInto('users').values({ username: 'admin', password_hash: 'x', role: 'superuser', created_at: 1, updated_at: 1 }).returning('id').executeTakeFirstOrThrow();
+      await raw.insertInto('sessions').values({ token_hash: 'a'.repeat(64), csrf_token: 'plain-csrf-token', user_id: user.id, created_at: 1, expires_at: 2 }).execute();
+      await db.migrate();
+      const row = await db.db.selectFrom('sessions').selectAll().executeTakeFirstOrThrow();
+      expect(row.csrf_token_hash).toBe(createHash('sha256').update('plain-csrf-token').digest('hex'));
+      expect(row).not.toHaveProperty('csrf_token');
+      const auth = new AuthService(new AuthRepository(db.db), new LoginLimiter(new TestClock(), DEFAULT_LIMITS), new TestClock(), 60_000);
+      const session = (await new AuthRepository(db.db).findSessionByTokenHash('a'.repeat(64)))!;
+      expect(auth.csrfMatches(session, 'plain-csrf-token')).toBe(true);
+      expect(auth.csrfMatches(session, row.csrf_token_hash)).toBe(false);
     } finally {
       await db.close();
       await testDb.drop();

@@ -9,7 +9,8 @@ export interface UserRow {
 
 export interface SessionWithUser {
   sessionId: number;
-  csrfToken: string;
+  /** SHA-256 (hex) of the session's CSRF token. */
+  csrfTokenHash: string;
   expiresAt: number;
   user: { id: number; username: string; role: string };
 }
@@ -34,10 +35,10 @@ export class AuthRepository {
   findUserByUsername = (username: string): Promise<UserRow | undefined> =>
     this.db.selectFrom('users').select(['id', 'username', 'role', 'password_hash']).where('username', '=', username).executeTakeFirst();
 
-  createSession = async (s: { tokenHash: string; csrfToken: string; userId: number; now: number; expiresAt: number }) => {
+  createSession = async (s: { tokenHash: string; csrfTokenHash: string; userId: number; now: number; expiresAt: number }) => {
     await this.db
       .insertInto('sessions')
-      .values({ token_hash: s.tokenHash, csrf_token: s.csrfToken, user_id: s.userId, created_at: s.now, expires_at: s.expiresAt })
+      .values({ token_hash: s.tokenHash, csrf_token_hash: s.csrfTokenHash, user_id: s.userId, created_at: s.now, expires_at: s.expiresAt })
       .execute();
   };
 
@@ -45,13 +46,13 @@ export class AuthRepository {
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.id as sid', 'sessions.csrf_token', 'sessions.expires_at', 'users.id as uid', 'users.username', 'users.role'])
+      .select(['sessions.id as sid', 'sessions.csrf_token_hash', 'sessions.expires_at', 'users.id as uid', 'users.username', 'users.role'])
       .where('sessions.token_hash', '=', tokenHash)
       .executeTakeFirst();
     if (!row) return undefined;
     return {
       sessionId: Number(row.sid),
-      csrfToken: row.csrf_token,
+      csrfTokenHash: row.csrf_token_hash,
       expiresAt: Number(row.expires_at),
       user: { id: Number(row.uid), username: row.username, role: row.role },
     };

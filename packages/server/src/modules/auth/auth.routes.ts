@@ -39,7 +39,9 @@ export function authRoutes(app: App, auth: AuthService, sessionTtlMs: number): v
     schema: { tags: ['auth'], summary: 'The logged-in administrator', response: { 200: MeResponse, 401: ErrorResponse } },
     handler: async (req) => ({
       user: req.auth!.user,
-      csrfToken: req.auth!.via === 'cookie' ? req.auth!.csrfToken : null,
+      // Only a hash is stored: a cookie session gets back the CSRF cookie its browser sent,
+      // when it is the session's token (the web app's fallback when it cannot read the cookie).
+      csrfToken: req.auth!.via === 'cookie' && auth.csrfMatches(req.auth!, req.cookies[CSRF_COOKIE]) ? req.cookies[CSRF_COOKIE]! : null,
     }),
   });
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, ROLE_PERMISSIONS, type Permission } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -57,7 +57,9 @@ export class AuthService {
     const csrfToken = randomBytes(24).toString('base64url');
     const now = this.clock.now();
     const expiresAt = now + this.sessionTtlMs;
-    await this.repo.createSession({ tokenHash: sha256(token), csrfToken, userId: user.id, now, expiresAt });
+    // Like the session token, the CSRF token is stored only as a hash: a leaked database or
+    // backup gives neither. The browser gets the plain token (cookie and body) once, here.
+    await this.repo.createSession({ tokenHash: sha256(token), csrfTokenHash: sha256(csrfToken), userId: user.id, now, expiresAt });
     return { token, csrfToken, expiresAt, user: { id: user.id, username: user.username, role: user.role } };
   }
 
@@ -77,6 +79,14 @@ export class AuthService {
     }
     if (!session || session.expiresAt <= now) return null;
     return session;
+  }
+
+  /** Whether `candidate` is the session's CSRF token; compared by hash, in constant time. */
+  csrfMatches(session: SessionWithUser, candidate: unknown): boolean {
+    if (typeof candidate !== 'string' || candidate.length === 0) return false;
+    const expected = Buffer.from(session.csrfTokenHash, 'hex');
+    const actual = createHash('sha256').update(candidate).digest();
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
   async logout(token: string): Promise<void> {
