@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -33,8 +33,10 @@ export function createDialect(opts: { databaseUrl: string | null; sqliteFile: st
     };
   }
   mkdirSync(dirname(opts.sqliteFile), { recursive: true });
+  restrictSqliteFiles(opts.sqliteFile);
   const db = new SQLite(opts.sqliteFile);
   db.pragma('journal_mode = WAL');
+  restrictSqliteFiles(opts.sqliteFile);
   // FULL: an acknowledged write survives power loss too, not only a process crash.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
@@ -42,6 +44,19 @@ export function createDialect(opts: { databaseUrl: string | null; sqliteFile: st
   // A 100,000-device table with its indexes is ~60 MB: keep it in SQLite's page cache.
   db.pragma('cache_size = -131072');
   return { name: 'sqlite', dialect: new SqliteDialect({ database: withStatementCache(db) }), describe: `sqlite:${opts.sqliteFile}` };
+}
+
+/**
+ * The database holds password and session hashes and the device CA's sealed key: owner-only
+ * (0600) like the TLS keys, whatever the umask. The file is created 0600 before SQLite opens it
+ * (SQLite gives its -wal and -shm files the database file's mode); existing files, for example
+ * from a version that created them 0644, are narrowed at every start.
+ */
+function restrictSqliteFiles(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(f)) chmodSync(f, 0o600);
+  }
 }
 
 /**
