@@ -35,6 +35,7 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (v: string) => un
   OPENUMS_MAX_HANDSHAKES: { path: ['gateway', 'maxHandshakesInProgress'], parse: numberOrText },
   OPENUMS_CLIENT_CERT_FORWARDING: { path: ['clientCertForwarding', 'enabled'], parse: (v) => (v === 'true' ? true : v === 'false' ? false : v) },
   OPENUMS_CLIENT_CERT_HEADER: { path: ['clientCertForwarding', 'header'], parse: (v) => v },
+  OPENUMS_CRASH_POINT: { path: ['crashPoint'], parse: (v) => v || null },
   OPENUMS_TRUSTED_PROXIES: { path: ['clientCertForwarding', 'trustedProxies'], parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
 };
 

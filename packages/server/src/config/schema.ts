@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { CRASH_POINTS } from '../lib/crash-points.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -52,6 +53,9 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    crashPoint: Type.Union([Type.Union(CRASH_POINTS.map((c) => Type.Literal(c))), Type.Null()], {
+      description: 'Testing only: the process kills itself (SIGKILL) when it reaches this point, to prove crash safety',
+    }),
   },
   { additionalProperties: false },
 );
@@ -80,4 +84,5 @@ export const DEFAULTS: Config = {
     deviceCertDays: 365,
   },
   clientCertForwarding: { enabled: false, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1', '::1'] },
+  crashPoint: null,
 };

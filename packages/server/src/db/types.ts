@@ -152,4 +152,16 @@ export interface Database {
   profile_assignments: ProfileAssignmentsTable;
   device_settings: DeviceSettingsTable;
   profile_folders: ProfileFoldersTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export interface IdempotencyKeysTable {
+  id: Generated<number>;
+  principal: string;
+  idempotency_key: string;
+  route: string;
+  request_hash: string;
+  status: number;
+  response: string;
+  created_at: number;
 }

@@ -10,14 +10,18 @@ const OPEN_STATES = ['queued', 'sent', 'acknowledged'];
 export class CommandsRepository {
   constructor(private readonly db: Db) {}
 
-  /** Inserts in chunks (bound-parameter limits) inside one transaction; returns ids in order. */
-  insertCommands = (rows: Insertable<CommandsTable>[]): Promise<number[]> =>
+  /**
+   * Inserts in chunks (bound-parameter limits) inside one transaction, then runs `alsoInTrx`
+   * (e.g. storing the answer for an Idempotency-Key) before the commit; returns ids in order.
+   */
+  insertCommands = (rows: Insertable<CommandsTable>[], alsoInTrx?: (trx: Db, ids: number[]) => Promise<void>): Promise<number[]> =>
     this.db.transaction().execute(async (trx) => {
       const ids: number[] = [];
       for (let i = 0; i < rows.length; i += 500) {
         const out = await trx.insertInto('commands').values(rows.slice(i, i + 500)).returning('id').execute();
         ids.push(...out.map((r) => Number(r.id)));
       }
+      await alsoInTrx?.(trx, ids);
       return ids;
     });
 

@@ -2,15 +2,24 @@ import { Command, CommandPage, DeviceSystemInfoResponse, ErrorResponse, IdParams
 import type { App } from '../../lib/fastify.js';
 import type { DevicesService } from '../devices/devices.service.js';
 import type { CommandsService } from './commands.service.js';
+import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['commands'];
 
-export function commandRoutes(app: App, commands: CommandsService, devices: DevicesService): void {
+export function commandRoutes(app: App, commands: CommandsService, devices: DevicesService, idempotency: IdempotencyService): void {
   app.post('/api/v1/devices/commands', {
     config: { access: Permission.CommandsSend },
-    schema: { tags, summary: 'Send a command to devices or to every device of a folder', body: SendCommandRequest, response: { 201: SendCommandResponse, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await commands.sendCommand(req.body, req.auth?.user.username ?? null)),
+    schema: {
+      tags,
+      summary: 'Send a command to devices or to every device of a folder',
+      headers: IdempotencyHeaders,
+      body: SendCommandRequest,
+      response: { 201: SendCommandResponse, ...errors },
+    },
+    handler: async (req, reply) => {
+      await idempotency.handle(req, reply, 201, (record) => commands.sendCommand(req.body, req.auth?.user.username ?? null, record));
+    },
   });
   app.get('/api/v1/commands/:id', {
     config: { access: Permission.DevicesRead },

@@ -16,6 +16,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { DeviceRegistry } from '../../gateway/device-registry.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
 import type { CommandPatch, CommandRow, CommandsRepository } from './commands.repository.js';
+import { crashPoint } from '../../lib/crash-points.js';
+import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 
 const DEFAULT_EXPIRY_S = 24 * 3600;
 
@@ -69,7 +71,11 @@ export class CommandsService {
 
   flush = () => this.writer.flush();
 
-  async sendCommand(req: SendCommandRequest, createdBy: string | null) {
+  /**
+   * Creates one command per device and pushes it to connected devices. The answer says "sent"
+   * for devices connected at the commit; `record` stores it with the commands (Idempotency-Key).
+   */
+  async sendCommand(req: SendCommandRequest, createdBy: string | null, record?: RecordAnswer) {
     if (req.command === 'wakeup') {
       throw new AppError(ErrorCode.CommandNotSupported, 'Wake up is not supported yet (it comes with wake-on-LAN)', { field: 'command' });
     }
@@ -99,6 +105,10 @@ export class CommandsService {
     }
     const now = this.clock.now();
     const expiresAt = now + (req.expiresInSeconds ?? DEFAULT_EXPIRY_S) * 1000;
+    const answerFor = (ids: number[]) => ({
+      commands: ids.map((id, i) => ({ id, deviceId: deviceIds[i]!, state: (this.registry.get(deviceIds[i]!) ? 'sent' : 'queued') as CommandState })),
+    });
+    let answer: ReturnType<typeof answerFor> | null = null;
     const ids = await this.repo.insertCommands(
       deviceIds.map((deviceId) => ({
         device_id: deviceId,
@@ -113,13 +123,16 @@ export class CommandsService {
         expires_at: expiresAt,
         created_by: createdBy,
       })),
+      record &&
+        (async (trx, inserted) => {
+          answer = answerFor(inserted);
+          await record(trx, answer);
+        }),
     );
-    const commands = ids.map((id, i) => {
-      const deviceId = deviceIds[i]!;
-      const sent = this.push(deviceId, id, req.command, req.text ?? null, now);
-      return { id, deviceId, state: (sent ? 'sent' : 'queued') as CommandState };
-    });
-    return { commands };
+    crashPoint('commands-committed');
+    answer ??= answerFor(ids);
+    for (const [i, id] of ids.entries()) this.push(deviceIds[i]!, id, req.command, req.text ?? null, now);
+    return answer;
   }
 
   /** Called when a device says hello: (re)sends everything not finished, oldest first. */

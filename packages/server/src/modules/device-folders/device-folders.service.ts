@@ -3,16 +3,23 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Db } from '../../db/database.js';
+import type { ConfigurationChanges, ConfigurationMarker } from '../settings-delivery/configuration-changes.js';
 import type { DeviceFoldersRepository, FolderRow } from './device-folders.repository.js';
 
+/**
+ * The device folder tree. Every change of the tree goes through ConfigurationChanges in the
+ * tree-locking transaction: the cached tree reloads, and a moved folder's devices inherit anew.
+ */
 export class DeviceFoldersService {
-  /** Called after the folder tree changed (created, moved, deleted): inherited configuration may change below them. */
-  onTreeChange: ((folderIds: number[]) => Promise<void>) | null = null;
-
   constructor(
     private readonly repo: DeviceFoldersRepository,
     private readonly clock: Clock,
+    private readonly configuration: ConfigurationChanges,
   ) {}
+
+  private inTree<T>(work: (trx: Db, mark: ConfigurationMarker) => Promise<T>): Promise<T> {
+    return this.configuration.change(work, this.repo.inTreeTransaction);
+  }
 
   async listFolders(q: { parentId?: 'root' | number; limit?: number; cursor?: string }): Promise<FolderPage> {
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
@@ -35,18 +42,18 @@ export class DeviceFoldersService {
   async createFolder(input: { name: string; parentId?: number | null }): Promise<DeviceFolder> {
     const name = input.name.trim();
     const parentId = input.parentId ?? null;
-    const id = await this.repo.inTreeTransaction(async (trx) => {
+    const id = await this.inTree(async (trx, mark) => {
       if (parentId !== null) await this.requireFolder(parentId, 'parentId', trx);
       await this.requireFreeName(parentId, name, null, trx);
+      await mark.tree();
       return this.repo.insertFolder({ name, parentId, now: this.clock.now() }, trx);
     });
-    await this.onTreeChange?.([]);
     return this.getFolder(id);
   }
 
   /** Rename and/or move. Moving a folder into itself or its own subtree is refused. */
   async updateFolder(id: number, input: { name?: string; parentId?: number | null }): Promise<DeviceFolder> {
-    await this.repo.inTreeTransaction(async (trx) => {
+    await this.inTree(async (trx, mark) => {
       const folder = await this.requireFolder(id, 'id', trx);
       const name = input.name?.trim() ?? folder.name;
       const parentId = input.parentId === undefined ? folder.parent_id : input.parentId;
@@ -60,16 +67,15 @@ export class DeviceFoldersService {
       }
       if (name !== folder.name || parentId !== folder.parent_id) await this.requireFreeName(parentId, name, id, trx);
       await this.repo.updateFolder(id, { name, parent_id: parentId }, trx);
-      return { moved: parentId !== folder.parent_id, renamed: name !== folder.name };
-    }).then(async ({ moved, renamed }) => {
       // A move changes what devices below inherit; a rename only the names shown as provenance.
-      if (moved || renamed) await this.onTreeChange?.(moved ? [id] : []);
+      if (parentId !== folder.parent_id || name !== folder.name) await mark.tree();
+      if (parentId !== folder.parent_id) await mark.folders([id]);
     });
     return this.getFolder(id);
   }
 
   async deleteFolder(id: number): Promise<void> {
-    await this.repo.inTreeTransaction(async (trx) => {
+    await this.inTree(async (trx, mark) => {
       await this.requireFolder(id, 'id', trx);
       const counts = (await this.repo.countContents([id], trx)).get(id)!;
       if (counts.childCount > 0 || counts.deviceCount > 0) {
@@ -79,9 +85,10 @@ export class DeviceFoldersService {
           counts,
         );
       }
+      // Empty, so no device changes; its assignments go with it.
       await this.repo.deleteFolder(id, trx);
+      await mark.tree();
     });
-    await this.onTreeChange?.([]);
   }
 
   /** The folder, or a FOLDER_NOT_FOUND error naming the request field it came from. */

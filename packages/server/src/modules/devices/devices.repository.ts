@@ -44,10 +44,10 @@ export interface DeviceListQuery {
 type Eb = ExpressionBuilder<Database, 'devices'>;
 
 export class DevicesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(readonly db: Db) {}
 
-  findDeviceById = async (id: number): Promise<DeviceRow | undefined> => {
-    const r = await this.db.selectFrom('devices').select(DEVICE_COLUMNS).where('id', '=', id).executeTakeFirst();
+  findDeviceById = async (id: number, db: Db = this.db): Promise<DeviceRow | undefined> => {
+    const r = await db.selectFrom('devices').select(DEVICE_COLUMNS).where('id', '=', id).executeTakeFirst();
     return r && norm(r);
   };
 
@@ -133,6 +133,15 @@ export class DevicesRepository {
     return Number(r.numUpdatedRows) > 0;
   };
 
+  /**
+   * Renewal: replaces the device's certificate only while the one it presented is still the
+   * current one, so two renewals with the same certificate cannot both win. False otherwise.
+   */
+  replaceCertSerial = async (id: number, presentedSerial: string, next: { cert_serial: string; cert_expires_at: number }): Promise<boolean> => {
+    const r = await this.db.updateTable('devices').set(next).where('id', '=', id).where('cert_serial', '=', presentedSerial).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  };
+
   /** Its direct profile assignments go with it (they reference it without a foreign key). */
   deleteDevice = (id: number): Promise<boolean> =>
     this.db.transaction().execute(async (trx) => {
@@ -142,15 +151,14 @@ export class DevicesRepository {
     });
 
   /** Moves all or nothing: returns the ids that do not exist instead of moving any. */
-  moveDevices = (ids: number[], folderId: number | null): Promise<{ moved: number; missing: number[] }> =>
-    this.db.transaction().execute(async (trx) => {
-      const found = await trx.selectFrom('devices').select('id').where('id', 'in', ids).execute();
-      const have = new Set(found.map((r) => Number(r.id)));
-      const missing = ids.filter((id) => !have.has(id));
-      if (missing.length) return { moved: 0, missing };
-      const r = await trx.updateTable('devices').set({ folder_id: folderId }).where('id', 'in', ids).executeTakeFirst();
-      return { moved: Number(r.numUpdatedRows), missing };
-    });
+  moveDevices = async (ids: number[], folderId: number | null, trx: Db): Promise<{ moved: number; missing: number[] }> => {
+    const found = await trx.selectFrom('devices').select('id').where('id', 'in', ids).execute();
+    const have = new Set(found.map((r) => Number(r.id)));
+    const missing = ids.filter((id) => !have.has(id));
+    if (missing.length) return { moved: 0, missing };
+    const r = await trx.updateTable('devices').set({ folder_id: folderId }).where('id', 'in', ids).executeTakeFirst();
+    return { moved: Number(r.numUpdatedRows), missing };
+  };
 
   countDevices = async (): Promise<number> => {
     const r = await this.db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -12,11 +12,12 @@ import {
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import type { DevicesService } from './devices.service.js';
+import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['devices'];
 
-export function deviceRoutes(app: App, devices: DevicesService): void {
+export function deviceRoutes(app: App, devices: DevicesService, idempotency: IdempotencyService): void {
   app.get('/api/v1/devices', {
     config: { access: Permission.DevicesRead },
     schema: {
@@ -30,8 +31,10 @@ export function deviceRoutes(app: App, devices: DevicesService): void {
 
   app.post('/api/v1/devices', {
     config: { access: Permission.DevicesWrite },
-    schema: { tags, summary: 'Create an inventory record for a device', body: CreateDeviceRequest, response: { 201: Device, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await devices.createDevice(req.body)),
+    schema: { tags, summary: 'Create an inventory record for a device', headers: IdempotencyHeaders, body: CreateDeviceRequest, response: { 201: Device, ...errors } },
+    handler: async (req, reply) => {
+      await idempotency.handle(req, reply, 201, (record) => devices.createDevice(req.body, record));
+    },
   });
 
   app.post('/api/v1/devices/move', {
@@ -39,10 +42,13 @@ export function deviceRoutes(app: App, devices: DevicesService): void {
     schema: {
       tags,
       summary: 'Move devices to a folder (all or nothing)',
+      headers: IdempotencyHeaders,
       body: MoveDevicesRequest,
       response: { 200: Type.Object({ moved: Type.Integer() }), ...errors },
     },
-    handler: (req) => devices.moveDevices(req.body.deviceIds, req.body.folderId),
+    handler: async (req, reply) => {
+      await idempotency.handle(req, reply, 200, (record) => devices.moveDevices(req.body.deviceIds, req.body.folderId, record));
+    },
   });
 
   app.get('/api/v1/devices/:id', {

@@ -15,6 +15,8 @@ import { toIso, type Clock } from '../../lib/clock.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
+import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
+import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 import { newDeviceRow, type DevicePatch, type DeviceRow, type DevicesRepository, type SortColumn } from './devices.repository.js';
 
 const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
@@ -23,14 +25,13 @@ const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', la
 export const normalizeMac = (mac: string) => mac.replace(/[:-]/g, '').toUpperCase();
 
 export class DevicesService {
-  /** Called after devices changed folder (their inherited configuration changes). */
-  onFolderChange: ((deviceIds: number[]) => Promise<void>) | null = null;
-
   constructor(
     private readonly repo: DevicesRepository,
     private readonly folders: DeviceFoldersService,
     private readonly clock: Clock,
     private readonly events: EventBus,
+    /** A device that changes folder inherits other profiles: moves go through it. */
+    private readonly configuration: ConfigurationChanges,
   ) {}
 
   async getSystemInfo(id: number) {
@@ -70,14 +71,19 @@ export class DevicesService {
   }
 
   /** An inventory record, before any agent has enrolled for this MAC. */
-  async createDevice(input: CreateDeviceRequest): Promise<Device> {
+  /** `record` stores the answer with the new row (Idempotency-Key). */
+  async createDevice(input: CreateDeviceRequest, record?: RecordAnswer): Promise<Device> {
     const mac = normalizeMac(input.mac);
     const folderId = input.folderId ?? null;
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
     const name = input.name?.trim() ?? `ITC${mac}`;
     try {
-      const id = await this.repo.insertDevice(newDeviceRow({ mac, name, folderId, now: this.clock.now() }));
-      return this.getDevice(id);
+      return await this.repo.db.transaction().execute(async (trx) => {
+        const id = await this.repo.insertDevice(newDeviceRow({ mac, name, folderId, now: this.clock.now() }), trx);
+        const device = toDevice((await this.repo.findDeviceById(id, trx))!);
+        await record?.(trx, device);
+        return device;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw this.duplicateMac(mac);
       throw err;
@@ -108,9 +114,11 @@ export class DevicesService {
       patch.serial_number = input.serialNumber;
       patch.serial_lc = input.serialNumber?.toLowerCase() ?? null;
     }
-    if (!(await this.repo.updateDevice(id, patch))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+    await this.configuration.change(async (trx, mark) => {
+      if (!(await this.repo.updateDevice(id, patch, trx))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+      if (input.folderId !== undefined) await mark.devices([id]);
+    });
     this.events.publish({ type: 'device.changed', deviceId: id });
-    if (input.folderId !== undefined) await this.onFolderChange?.([id]);
     return this.getDevice(id);
   }
 
@@ -120,18 +128,23 @@ export class DevicesService {
     this.events.publish({ type: 'device.deleted', deviceId: id });
   }
 
-  async moveDevices(ids: number[], folderId: number | null): Promise<{ moved: number }> {
+  /** All or nothing; `record` stores the answer with the move (Idempotency-Key). */
+  async moveDevices(ids: number[], folderId: number | null, record?: RecordAnswer): Promise<{ moved: number }> {
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
-    const { moved, missing } = await this.repo.moveDevices(ids, folderId);
-    if (!missing.length) for (const deviceId of ids) this.events.publish({ type: 'device.changed', deviceId });
-    if (!missing.length) await this.onFolderChange?.(ids);
-    if (missing.length) {
-      throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; nothing was moved`, {
-        field: 'deviceIds',
-        missing,
-      });
-    }
-    return { moved };
+    const answer = await this.configuration.change(async (trx, mark) => {
+      const { moved, missing } = await this.repo.moveDevices(ids, folderId, trx);
+      if (missing.length) {
+        throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; nothing was moved`, {
+          field: 'deviceIds',
+          missing,
+        });
+      }
+      await mark.devices(ids);
+      await record?.(trx, { moved });
+      return { moved };
+    });
+    for (const deviceId of ids) this.events.publish({ type: 'device.changed', deviceId });
+    return answer;
   }
 
   private async requireDevice(id: number): Promise<DeviceRow> {

@@ -1,7 +1,9 @@
 import {
   ErrorCode,
   findParameter,
+  validateSetting,
   type ApplyMode,
+  type SettingsReportMessage,
   type DeviceSettingsResponse,
   type PreviewProfileChangeRequest,
   type PreviewProfileChangeResponse,
@@ -11,6 +13,7 @@ import { notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import type { DevicesRepository } from '../devices/devices.repository.js';
 import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
+import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
 import { EffectiveConfigEngine, toEngineProfile, type EngineProfile, type EngineTree, type SettingsMap } from './effective-config-engine.js';
 import { computeEffectiveConfiguration, listAssignedObjects, type ProfileAssignmentInput } from './precedence.js';
 import { SECRET_MASK, keepMaskedSecrets, validateSettings, type ProfilesService } from './profiles.service.js';
@@ -32,6 +35,7 @@ export class DeviceConfigurationService {
     private readonly profiles: ProfilesService,
     private readonly devices: DevicesRepository,
     private readonly delivery: SettingsDeliveryService,
+    private readonly configuration: ConfigurationChanges,
     private readonly clock: Clock,
   ) {}
 
@@ -114,9 +118,35 @@ export class DeviceConfigurationService {
     // Values the device reported for parameters this catalogue does not know (a newer OS) are
     // kept: an administrator cannot see their meaning here, so a save must not drop them.
     for (const [key, value] of Object.entries(stored)) if (!findParameter(key)) settings[key] = value;
-    await this.repo.putDeviceSettings(deviceId, JSON.stringify(settings), this.clock.now());
-    await this.delivery.markDevices([deviceId], input.apply ?? 'now');
+    await this.configuration.change(async (trx, mark) => {
+      await this.repo.putDeviceSettings(deviceId, JSON.stringify(settings), this.clock.now(), trx);
+      await mark.devices([deviceId], input.apply ?? 'now');
+    });
     return this.getDeviceSettings(deviceId);
+  }
+
+  /**
+   * settings-report: settings changed on the device become its own configuration. Known
+   * parameters are validated against the catalogue (one bad value rejects the whole report);
+   * parameters the catalogue does not know are kept as reported. Returns an error text or null.
+   */
+  async recordDeviceReport(deviceId: number, msg: SettingsReportMessage): Promise<string | null> {
+    for (const [key, value] of Object.entries(msg.settings)) {
+      if (value === null || !findParameter(key)) continue;
+      const problem = validateSetting(key, value);
+      if (problem) return `settings.${key}: ${problem.message}`;
+    }
+    await this.configuration.change(async (trx, mark) => {
+      const row = await this.repo.findDeviceSettings(deviceId, trx);
+      const own: SettingsMap = msg.complete || !row ? {} : (JSON.parse(row.settings) as SettingsMap);
+      for (const [key, value] of Object.entries(msg.settings)) {
+        if (value === null) delete own[key];
+        else own[key] = value;
+      }
+      await this.repo.putDeviceSettings(deviceId, JSON.stringify(own), this.clock.now(), trx);
+      await mark.devices([deviceId]);
+    });
+    return null;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { ErrorCode, PARAMETER_CATALOGUE, type Profile, type SettingValue } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
-import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
+import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
 import { formatProfileFile, parseProfileFile, type FileError } from './profile-file.js';
 import type { ProfileFoldersService } from './profile-folders.service.js';
 import { checkBasedOn, toProfile, type ProfilesService } from './profiles.service.js';
@@ -13,7 +13,7 @@ export class ProfileTransferService {
     private readonly repo: ProfilesRepository,
     private readonly profiles: ProfilesService,
     private readonly folders: ProfileFoldersService,
-    private readonly delivery: SettingsDeliveryService,
+    private readonly configuration: ConfigurationChanges,
     private readonly clock: Clock,
   ) {}
 
@@ -57,7 +57,8 @@ export class ProfileTransferService {
         errors: all.slice(0, 200),
       });
     }
-    const ids = await this.repo.db.transaction().execute(async (trx) => {
+    const ids = await this.configuration.change(async (trx, mark) => {
+      await mark.tree();
       const created: number[] = [];
       const now = this.clock.now();
       for (const p of profiles) {
@@ -80,7 +81,6 @@ export class ProfileTransferService {
       }
       return created;
     });
-    await this.delivery.loader.treeChanged();
     const created: Profile[] = [];
     for (const id of ids) created.push(toProfile(await this.profiles.requireProfile(id)));
     return { created };

@@ -40,11 +40,11 @@ export class ProfilesRepository {
     return (await s.execute()).map(normProfile);
   };
 
-  updateProfile = async (id: number, patch: Partial<Omit<ProfilesTable, 'id'>>): Promise<boolean> =>
-    Number((await this.db.updateTable('profiles').set(patch).where('id', '=', id).executeTakeFirst()).numUpdatedRows) > 0;
+  updateProfile = async (id: number, patch: Partial<Omit<ProfilesTable, 'id'>>, db: Db = this.db): Promise<boolean> =>
+    Number((await db.updateTable('profiles').set(patch).where('id', '=', id).executeTakeFirst()).numUpdatedRows) > 0;
 
-  deleteProfile = async (id: number): Promise<boolean> =>
-    Number((await this.db.deleteFrom('profiles').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+  deleteProfile = async (id: number, db: Db = this.db): Promise<boolean> =>
+    Number((await db.deleteFrom('profiles').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
 
   /** Adds assignments; an assignment that exists already is kept as it is. */
   insertAssignments = async (profileId: number, targets: readonly Target[], now: number, db: Db = this.db) => {
@@ -55,20 +55,20 @@ export class ProfilesRepository {
       .execute();
   };
 
-  deleteAssignments = (profileId: number, targets: readonly Target[]): Promise<number> =>
-    this.db.transaction().execute(async (trx) => {
-      let n = 0;
-      for (const t of targets) {
-        const r = await trx
-          .deleteFrom('profile_assignments')
-          .where('profile_id', '=', profileId)
-          .where('target_type', '=', t.type)
-          .where('target_id', '=', t.id)
-          .executeTakeFirst();
-        n += Number(r.numDeletedRows);
-      }
-      return n;
-    });
+  /** Call inside the change's transaction: the removals count as one. */
+  deleteAssignments = async (profileId: number, targets: readonly Target[], trx: Db): Promise<number> => {
+    let n = 0;
+    for (const t of targets) {
+      const r = await trx
+        .deleteFrom('profile_assignments')
+        .where('profile_id', '=', profileId)
+        .where('target_type', '=', t.type)
+        .where('target_id', '=', t.id)
+        .executeTakeFirst();
+      n += Number(r.numDeletedRows);
+    }
+    return n;
+  };
 
   /** Direct assignments of a profile with the target's name, by assignment id. */
   listAssignmentsOf = async (profileId: number, limit: number, afterId: number | null) => {

@@ -38,6 +38,8 @@ import type { ProfileFoldersService } from './profile-folders.service.js';
 import type { ProfileTransferService } from './profile-transfer.service.js';
 import type { ProfilesService } from './profiles.service.js';
 
+import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
+
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['profiles'];
 const write = { access: Permission.ProfilesWrite } as const;
@@ -52,10 +54,11 @@ export interface ProfileModule {
   folders: ProfileFoldersService;
   configuration: DeviceConfigurationService;
   transfer: ProfileTransferService;
+  idempotency: IdempotencyService;
 }
 
 export function profileRoutes(app: App, m: ProfileModule): void {
-  const { profiles, folders, configuration, transfer } = m;
+  const { profiles, folders, configuration, transfer, idempotency } = m;
   app.post('/api/v1/profiles', {
     config: write,
     schema: { tags, summary: 'Create a profile (only the given, activated parameters apply)', body: CreateProfileRequest, response: { 201: Profile, ...errors } },
@@ -133,8 +136,17 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   });
   app.post('/api/v1/profiles/:id/assignments', {
     config: write,
-    schema: { tags, summary: 'Assign a profile to devices and folders (all or nothing)', params: IdParams, body: AssignProfileRequest, response: { 200: AssignProfileResponse, ...errors } },
-    handler: (req) => profiles.assign(req.params.id, req.body),
+    schema: {
+      tags,
+      summary: 'Assign a profile to devices and folders (all or nothing)',
+      params: IdParams,
+      headers: IdempotencyHeaders,
+      body: AssignProfileRequest,
+      response: { 200: AssignProfileResponse, ...errors },
+    },
+    handler: async (req, reply) => {
+      await idempotency.handle(req, reply, 200, (record) => profiles.assign(req.params.id, req.body, record));
+    },
   });
   app.delete('/api/v1/profiles/:id/assignments', {
     config: write,

@@ -18,24 +18,25 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { SettingsRepository } from '../server-info/settings.repository.js';
-import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
+import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
 import type { ProfileFoldersService } from './profile-folders.service.js';
 import type { ProfileRow, ProfilesRepository, Target } from './profiles.repository.js';
 import { majorVersion } from './settings-hash.js';
+import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 
 export const SECRET_MASK = '********';
 
 /**
  * Profiles and their assignment to devices and folders. Every change that can alter a device's
- * effective configuration hands the affected devices to settings delivery (new revision, sent
- * now or at next reboot).
+ * effective configuration goes through ConfigurationChanges: the affected devices are marked
+ * (new revision, sent now or at next reboot) in the change's own transaction.
  */
 export class ProfilesService {
   constructor(
     private readonly repo: ProfilesRepository,
     private readonly profileFolders: ProfileFoldersService,
     private readonly settings: SettingsRepository,
-    private readonly delivery: SettingsDeliveryService,
+    private readonly configuration: ConfigurationChanges,
     private readonly clock: Clock,
   ) {}
 
@@ -48,18 +49,23 @@ export class ProfilesService {
     const settings = validateSettings(input.settings ?? {});
     const now = this.clock.now();
     const name = input.name.trim();
-    const id = await this.repo.insertProfile({
-      name,
-      name_lc: name.toLowerCase(),
-      type: input.type,
-      based_on: basedOn,
-      folder_id: input.folderId ?? null,
-      settings: JSON.stringify(settings),
-      created_at: now,
-      updated_at: now,
+    const id = await this.configuration.change(async (trx, mark) => {
+      // Not assigned yet, so no device changes; the cached tree must learn the profile.
+      await mark.tree();
+      return this.repo.insertProfile(
+        {
+          name,
+          name_lc: name.toLowerCase(),
+          type: input.type,
+          based_on: basedOn,
+          folder_id: input.folderId ?? null,
+          settings: JSON.stringify(settings),
+          created_at: now,
+          updated_at: now,
+        },
+        trx,
+      );
     });
-    // Not assigned yet, so no device changes; the cached tree must learn the profile.
-    await this.delivery.loader.treeChanged();
     return this.getProfile(id);
   }
 
@@ -90,16 +96,19 @@ export class ProfilesService {
       settings = JSON.stringify(validateSettings(keepMaskedSecrets(input.settings, stored)));
     }
     const name = input.name?.trim();
-    await this.repo.updateProfile(id, {
-      ...(name !== undefined ? { name, name_lc: name.toLowerCase() } : {}),
-      ...(input.folderId !== undefined ? { folder_id: input.folderId } : {}),
-      ...(settings !== undefined ? { settings } : {}),
-      updated_at: this.clock.now(),
+    await this.configuration.change(async (trx, mark) => {
+      const patch = {
+        ...(name !== undefined ? { name, name_lc: name.toLowerCase() } : {}),
+        ...(input.folderId !== undefined ? { folder_id: input.folderId } : {}),
+        ...(settings !== undefined ? { settings } : {}),
+        updated_at: this.clock.now(),
+      };
+      if (!(await this.repo.updateProfile(id, patch, trx))) throw notFound(ErrorCode.ProfileNotFound, 'Profile', id);
+      if (settings !== undefined && settings !== current.settings) {
+        await mark.tree();
+        await mark.profile(id, input.apply ?? 'now');
+      }
     });
-    if (settings !== undefined && settings !== current.settings) {
-      await this.delivery.loader.treeChanged();
-      await this.delivery.markDevices(await this.delivery.devicesOfProfile(id), input.apply ?? 'now');
-    }
     return this.getProfile(id);
   }
 
@@ -108,26 +117,33 @@ export class ProfilesService {
     if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
     const name = input.name?.trim() ?? `${p.name} (copy)`.slice(0, 128);
     const now = this.clock.now();
-    const copy = await this.repo.insertProfile({
-      name,
-      name_lc: name.toLowerCase(),
-      type: p.type,
-      based_on: p.based_on,
-      folder_id: input.folderId === undefined ? p.folder_id : input.folderId,
-      settings: p.settings,
-      created_at: now,
-      updated_at: now,
+    const copy = await this.configuration.change(async (trx, mark) => {
+      await mark.tree();
+      return this.repo.insertProfile(
+        {
+          name,
+          name_lc: name.toLowerCase(),
+          type: p.type,
+          based_on: p.based_on,
+          folder_id: input.folderId === undefined ? p.folder_id : input.folderId,
+          settings: p.settings,
+          created_at: now,
+          updated_at: now,
+        },
+        trx,
+      );
     });
-    await this.delivery.loader.treeChanged();
     return this.getProfile(copy);
   }
 
   async deleteProfile(id: number, apply: ApplyMode = 'now'): Promise<void> {
     await this.requireProfile(id);
-    const affected = await this.delivery.devicesOfProfile(id);
-    if (!(await this.repo.deleteProfile(id))) throw notFound(ErrorCode.ProfileNotFound, 'Profile', id);
-    await this.delivery.loader.treeChanged();
-    await this.delivery.markDevices(affected, apply);
+    await this.configuration.change(async (trx, mark) => {
+      // Marked before the delete: the devices it reached are found through its assignments.
+      await mark.profile(id, apply);
+      await mark.tree();
+      if (!(await this.repo.deleteProfile(id, trx))) throw notFound(ErrorCode.ProfileNotFound, 'Profile', id);
+    });
   }
 
   async listAssignments(id: number, q: { limit?: number; cursor?: string }) {
@@ -140,21 +156,28 @@ export class ProfilesService {
   }
 
   /** All or nothing: every target must exist and, for devices, run the profile's OS major version. */
-  async assign(id: number, req: AssignProfileRequest): Promise<{ assigned: number; devices: number }> {
+  /** `record` stores the answer with the change (Idempotency-Key). */
+  async assign(id: number, req: AssignProfileRequest, record?: RecordAnswer): Promise<{ assigned: number; devices: number }> {
     const profile = await this.requireProfile(id);
     await this.checkTargets(profile, req.targets);
-    await this.repo.insertAssignments(id, req.targets, this.clock.now());
-    if (req.targets.some((t) => t.type === 'folder')) await this.delivery.loader.treeChanged();
-    const devices = await this.delivery.markDevices(await this.delivery.devicesOfTargets(req.targets), req.apply ?? 'now');
-    return { assigned: req.targets.length, devices };
+    return this.configuration.change(async (trx, mark) => {
+      await this.repo.insertAssignments(id, req.targets, this.clock.now(), trx);
+      if (req.targets.some((t) => t.type === 'folder')) await mark.tree();
+      const devices = await mark.targets(req.targets, req.apply ?? 'now');
+      const answer = { assigned: req.targets.length, devices };
+      await record?.(trx, answer);
+      return answer;
+    });
   }
 
   async unassign(id: number, req: AssignProfileRequest): Promise<{ removed: number; devices: number }> {
     await this.requireProfile(id);
-    const removed = await this.repo.deleteAssignments(id, req.targets);
-    if (req.targets.some((t) => t.type === 'folder')) await this.delivery.loader.treeChanged();
-    const devices = removed ? await this.delivery.markDevices(await this.delivery.devicesOfTargets(req.targets), req.apply ?? 'now') : 0;
-    return { removed, devices };
+    return this.configuration.change(async (trx, mark) => {
+      const removed = await this.repo.deleteAssignments(id, req.targets, trx);
+      if (!removed) return { removed, devices: 0 };
+      if (req.targets.some((t) => t.type === 'folder')) await mark.tree();
+      return { removed, devices: await mark.targets(req.targets, req.apply ?? 'now') };
+    });
   }
 
   async checkTargets(profile: ProfileRow, targets: readonly Target[]): Promise<void> {
@@ -186,11 +209,13 @@ export class ProfilesService {
 
   async putSettings(s: ProfileSettings): Promise<ProfileSettings> {
     const before = await this.getSettings();
-    await this.settings.putSetting('profiles', JSON.stringify(s));
-    if (before.priorityProfiles !== s.priorityProfiles) {
-      await this.delivery.loader.treeChanged();
-      await this.delivery.markAll('now');
-    }
+    await this.configuration.change(async (trx, mark) => {
+      await this.settings.putSetting('profiles', JSON.stringify(s), trx);
+      if (before.priorityProfiles !== s.priorityProfiles) {
+        await mark.tree();
+        await mark.all('now');
+      }
+    });
     return s;
   }
 

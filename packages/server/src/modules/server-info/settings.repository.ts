@@ -7,8 +7,8 @@ export class SettingsRepository {
   findSetting = async (key: string): Promise<string | undefined> =>
     (await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
 
-  putSetting = async (key: string, value: string): Promise<void> => {
-    await this.db
+  putSetting = async (key: string, value: string, db: Db = this.db): Promise<void> => {
+    await db
       .insertInto('settings')
       .values({ key, value })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value }))

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { SettingValue } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import type { SettingsRepository } from '../server-info/settings.repository.js';
+import { TREE_GENERATION_KEY } from './delivery-state.repository.js';
 import { toEngineProfile, type EngineDevice, type EngineProfile, type EngineTree } from '../profiles/effective-config-engine.js';
 
-const GENERATION_KEY = 'profiles.generation';
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 500;
 
@@ -13,9 +12,9 @@ type SettingsMap = Record<string, SettingValue>;
 /**
  * Loads what the effective-configuration engine needs. The tree part (device folders, profiles,
  * folder assignments, the priority switch) is small and shared by every device, so it is cached
- * and reloaded only when its generation changes; every writer of those tables calls
- * `treeChanged()`, which stores a new generation in the database so other server processes
- * sharing it reload too. Device parts (folder, version, own settings, direct assignments) are
+ * and reloaded only when its generation changes; every writer of those tables stores a new
+ * generation in the same transaction (ConfigurationChanges, `mark.tree()`), so this process and
+ * every other one sharing the database reload it. Device parts (folder, version, own settings, direct assignments) are
  * read fresh, in chunks.
  */
 export class ConfigSnapshotLoader {
@@ -26,13 +25,8 @@ export class ConfigSnapshotLoader {
     private readonly settings: SettingsRepository,
   ) {}
 
-  async treeChanged(): Promise<void> {
-    this.cached = null;
-    await this.settings.putSetting(GENERATION_KEY, randomUUID());
-  }
-
   async tree(): Promise<EngineTree> {
-    const generation = (await this.settings.findSetting(GENERATION_KEY)) ?? '';
+    const generation = (await this.settings.findSetting(TREE_GENERATION_KEY)) ?? '';
     if (this.cached?.generation === generation) return this.cached.tree;
     const [folders, assignments, profiles, switches] = await Promise.all([
       this.db.selectFrom('device_folders').select(['id', 'parent_id', 'name']).execute(),

@@ -1,12 +1,4 @@
-import {
-  MAX_MESSAGE_BYTES,
-  findParameter,
-  validateSetting,
-  type ApplyMode,
-  type SettingsAppliedMessage,
-  type SettingsReportMessage,
-  type SettingValue,
-} from '@openums/protocol';
+import { MAX_MESSAGE_BYTES, type SettingsAppliedMessage } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
 import type { Clock } from '../../lib/clock.js';
@@ -16,8 +8,8 @@ import type { DeviceChannel, DeviceRegistry } from '../../gateway/device-registr
 import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
 import { settingsHash } from '../profiles/settings-hash.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
-import type { ProfilesRepository } from '../profiles/profiles.repository.js';
 import type { ConfigSnapshotLoader } from './config-snapshot.js';
+import type { DeliveryQueue, MarkedDevices } from './configuration-changes.js';
 
 /** What the server knows about a live channel's settings (kept on the channel, in memory). */
 export interface ChannelSettings {
@@ -39,15 +31,15 @@ const RETRY_MS = 1000;
 
 /**
  * Settings revisions and their delivery. A change that may affect devices (profile edited,
- * assigned or removed, device moved, own configuration changed …) marks every affected device:
- * config_revision + 1, state PENDING, apply mode and time. Devices connected to this process are
- * queued; a pass computes their effective configuration in bulk and sends it only where the
+ * assigned or removed, device moved, own configuration changed …) marks every affected device in
+ * its own transaction (ConfigurationChanges): config_revision + 1, state PENDING, apply mode and
+ * time. After the commit, devices connected to this process are queued (deliverMarked); a pass computes their effective configuration in bulk and sends it only where the
  * device's store hash differs ("unchanged devices receive nothing"). Devices that are offline, or
  * whose change waits for the next reboot, get it when they connect (hello carries the store hash
  * and the boot time). The device's answer moves the row to APPLIED, written in batches. Pending
  * state lives in the database, so a restart loses nothing.
  */
-export class SettingsDeliveryService {
+export class SettingsDeliveryService implements DeliveryQueue {
   private readonly queue = new Set<number>();
   private readonly writer: BatchWriter<number, StatePatch>;
   private timer: NodeJS.Timeout | null = null;
@@ -56,8 +48,6 @@ export class SettingsDeliveryService {
 
   constructor(
     private readonly db: Db,
-    /** Where a device's own configuration is kept (settings reports are merged into it). */
-    private readonly ownSettings: ProfilesRepository,
     readonly loader: ConfigSnapshotLoader,
     private readonly registry: DeviceRegistry,
     private readonly events: EventBus,
@@ -81,26 +71,14 @@ export class SettingsDeliveryService {
     await this.writer.stop();
   }
 
-  // ── marking ──────────────────────────────────────────────────────────────────
-  async markDevices(ids: readonly number[], apply: ApplyMode): Promise<number> {
-    const now = this.clock.now();
-    let marked = 0;
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      const rows = await this.db
-        .updateTable('devices')
-        .set((eb) => ({ config_state: 'PENDING', config_revision: eb('config_revision', '+', 1), config_apply: apply, config_changed_at: now }))
-        .where('id', 'in', chunk)
-        .returning('id')
-        .execute();
-      marked += rows.length;
-      for (const r of rows) {
-        const id = Number(r.id);
-        this.events.publish({ type: 'device.changed', deviceId: id });
-        if (this.registry.get(id)) this.enqueue(id);
-      }
+  // ── marking (committed by ConfigurationChanges) ─────────────────────────────
+  /** Devices just marked PENDING in the database: the web app hears of them, connected ones are computed. */
+  deliverMarked(marked: MarkedDevices): void {
+    const ids = marked === 'all' ? [...this.registry.all()].map((ch) => ch.deviceId) : marked;
+    for (const id of ids) {
+      this.events.publish({ type: 'device.changed', deviceId: id });
+      if (this.registry.get(id)) this.enqueue(id);
     }
-    return marked;
   }
 
   /** Every device in the folders or below them. */
@@ -143,19 +121,6 @@ export class SettingsDeliveryService {
     return [...new Set([...direct, ...viaFolders])];
   }
 
-  /** Every device (priority switch): one statement, then the connected ones are queued. */
-  async markAll(apply: ApplyMode): Promise<void> {
-    const now = this.clock.now();
-    await this.db
-      .updateTable('devices')
-      .set((eb) => ({ config_state: 'PENDING', config_revision: eb('config_revision', '+', 1), config_apply: apply, config_changed_at: now }))
-      .execute();
-    for (const ch of this.registry.all()) {
-      this.events.publish({ type: 'device.changed', deviceId: ch.deviceId });
-      this.enqueue(ch.deviceId);
-    }
-  }
-
   // ── device channel ───────────────────────────────────────────────────────────
   /** hello: compare the device's store with its configuration (queued, computed in bulk). */
   onHello(ch: DeviceChannel): void {
@@ -173,31 +138,6 @@ export class SettingsDeliveryService {
     const error = msg.ok ? (matches ? null : 'the device reported a different settings hash than the one sent') : (msg.message ?? 'the device could not apply the settings');
     this.writer.update(ch.deviceId, matches ? { revision: msg.revision, state: 'APPLIED', hash: msg.hash, error } : { revision: msg.revision, error });
     return true;
-  }
-
-  /**
-   * settings-report: settings changed on the device become its own configuration. Known
-   * parameters are validated against the catalogue (one bad value rejects the whole report);
-   * parameters the catalogue does not know are kept as reported. Returns an error text or null.
-   */
-  async onReport(ch: DeviceChannel, msg: SettingsReportMessage): Promise<string | null> {
-    for (const [key, value] of Object.entries(msg.settings)) {
-      if (value === null || !findParameter(key)) continue;
-      const problem = validateSetting(key, value);
-      if (problem) return `settings.${key}: ${problem.message}`;
-    }
-    const id = ch.deviceId;
-    await this.db.transaction().execute(async (trx) => {
-      const row = await this.ownSettings.findDeviceSettings(id, trx);
-      const own: Record<string, SettingValue> = msg.complete || !row ? {} : (JSON.parse(row.settings) as Record<string, SettingValue>);
-      for (const [key, value] of Object.entries(msg.settings)) {
-        if (value === null) delete own[key];
-        else own[key] = value;
-      }
-      await this.ownSettings.putDeviceSettings(id, JSON.stringify(own), this.clock.now(), trx);
-    });
-    await this.markDevices([id], 'now');
-    return null;
   }
 
   // ── delivery passes ──────────────────────────────────────────────────────────

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestDb } from './db.js';
+import { httpsCall, type Target } from './device.js';
+
+const BIN = new URL('../../bin/openums.js', import.meta.url).pathname;
+
+/**
+ * `openums server` as its own process on a test database, so a test can kill it with SIGKILL
+ * like a crash, or let it kill itself at a crash point (OPENUMS_CRASH_POINT), and start it again
+ * on the same data. `api` logs in once per start (sessions survive restarts; this only keeps
+ * tests independent of that).
+ */
+export class ServerProcess {
+  child!: ChildProcess;
+  t!: Target;
+  private token = '';
+
+  constructor(
+    readonly db: TestDb,
+    readonly port: number,
+    private readonly password = 'process-test-password',
+  ) {}
+
+  async start(env: Record<string, string> = {}): Promise<void> {
+    const args = [BIN, 'server', '--data-dir', this.db.dataDir, '--port', String(this.port), '--host', '127.0.0.1', '--log-level', 'warn'];
+    if (this.db.databaseUrl) args.push('--database-url', this.db.databaseUrl);
+    this.child = spawn(process.execPath, args, {
+      env: { ...process.env, OPENUMS_ADMIN_PASSWORD: this.password, OPENUMS_PING_INTERVAL_SECONDS: '2', ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    this.t = { port: this.port, ca: '' };
+    for (let i = 0; i < 300; i++) {
+      try {
+        this.t.ca = readFileSync(join(this.db.dataDir, 'tls/web-ca.crt'), 'utf8');
+        const r = await httpsCall(this.t, 'GET', '/ums/check-status');
+        if (r.status === 200 && JSON.parse(r.body).status === 'ok') {
+          await this.login();
+          return;
+        }
+      } catch {
+        /* starting */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('server did not start');
+  }
+
+  private async login(): Promise<void> {
+    const r = await httpsCall(this.t, 'POST', '/api/v1/auth/login', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: this.password }),
+    });
+    this.token = JSON.parse(r.body).token;
+  }
+
+  /** Resolves when the process has exited (by a kill or a crash point). */
+  exited(): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode);
+    return new Promise((r) => this.child.once('exit', (code) => r(code)));
+  }
+
+  async kill(): Promise<void> {
+    const done = this.exited();
+    this.child.kill('SIGKILL');
+    await done;
+  }
+
+  async api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const r = await httpsCall(this.t, method, path, {
+      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: r.status, body: r.body ? JSON.parse(r.body) : null, headers: r.headers };
+  }
+}
