@@ -57,7 +57,7 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect(dialog.getByTestId('secret-warning')).toContainText('shown only this once');
     const secret = (await dialog.getByTestId('enrollment-secret').innerText()).trim();
     expect(secret.length).toBeGreaterThan(16);
-    await expect(dialog.getByTestId('enroll-command')).toContainText(`--key ${secret}`);
+    await expect(dialog.getByTestId('enroll-command')).toContainText(`OPENUMS_ENROLLMENT_KEY=${secret} openums-agent enroll`);
     await screenshot(page, '12-key-created');
     await dialog.getByRole('button', { name: 'I have saved the key' }).click();
     await expect(dialog).toBeHidden();

@@ -12,9 +12,11 @@ export const AGENT_VERSION = '0.1.0';
 
 const USAGE = `Usage: openums-agent <command> [options]
 
-  enroll    --server URL --key KEY --state-dir DIR [--ca-fingerprint sha256:…]
+  enroll    --server URL --key-file FILE --state-dir DIR [--ca-fingerprint sha256:…]
             [--unit-id ID] [--name NAME] [--force]
-            Register this device (EST) and store its identity in DIR.
+            Register this device (EST) and store its identity in DIR. The enrollment
+            key comes from --key-file FILE, the OPENUMS_ENROLLMENT_KEY environment
+            variable, or --key KEY (visible to other users in \`ps\`; avoid).
   run       --state-dir DIR [--config FILE] [--platform linux|recording] [--actions-file FILE]
             [--hooks-dir DIR]
             Keep the management channel to the server open and apply the settings it
@@ -39,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'enroll': {
-        const args = parseEnrollArgs(rest);
+        const args = parseEnrollArgs(rest, { env: process.env });
         const identity = await enrollDevice({ ...args, log });
         process.stdout.write(`Enrolled as device ${identity.record.deviceId} (unit id ${identity.record.unitId})\n`);
         return 0;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAddressRange, parseEnrollArgs, parseRunArgs, parseSimulateArgs, UsageError } from './args.js';
 import { addressShare } from '../simulate/coordinator.js';
@@ -21,7 +24,8 @@ describe('command-line options', () => {
     [['--key', 'k', '--state-dir', '/s'], /--server is required/],
     [['--server', 'http://x', '--key', 'k', '--state-dir', '/s'], /https/],
     [['--server', 'not a url', '--key', 'k', '--state-dir', '/s'], /not a URL/],
-    [['--server', 'https://x', '--state-dir', '/s'], /--key is required/],
+    [['--server', 'https://x', '--state-dir', '/s'], /an enrollment key is required: --key-file FILE, OPENUMS_ENROLLMENT_KEY or --key KEY/],
+    [['--server', 'https://x', '--key', 'k', '--key-file', '/k', '--state-dir', '/s'], /either --key or --key-file/],
     [['--server', 'https://x', '--key', 'k'], /--state-dir is required/],
     [['--server', 'https://x', '--key', 'k', '--state-dir', '/s', '--ca-fingerprint', 'abc'], /fingerprint/],
     [['--server', 'https://x', '--key', 'k', '--state-dir', '/s', '--unit-id', 'a b'], /--unit-id/],
@@ -29,6 +33,33 @@ describe('command-line options', () => {
   ])('rejects enroll %j', (argv, msg) => {
     expect(() => parseEnrollArgs(argv)).toThrow(UsageError);
     expect(() => parseEnrollArgs(argv)).toThrow(msg);
+  });
+
+  it('takes the enrollment key from --key-file or OPENUMS_ENROLLMENT_KEY, out of the process list', () => {
+    const base = ['--server', 'https://h', '--state-dir', '/s'];
+    const files: Record<string, string> = { '/etc/openums/enroll.key': 'oek_from_file\n', '/empty': ' \n', '/two': 'oek_a\noek_b\n' };
+    const readFile = (p: string) => {
+      if (!(p in files)) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+      return files[p]!;
+    };
+    expect(parseEnrollArgs([...base, '--key-file', '/etc/openums/enroll.key'], { readFile }).key).toBe('oek_from_file');
+    expect(parseEnrollArgs(base, { env: { OPENUMS_ENROLLMENT_KEY: 'oek_from_env\n' } }).key).toBe('oek_from_env');
+    // A flag wins over the environment; --key keeps working.
+    expect(parseEnrollArgs([...base, '--key-file', '/etc/openums/enroll.key'], { readFile, env: { OPENUMS_ENROLLMENT_KEY: 'oek_env' } }).key).toBe('oek_from_file');
+    expect(parseEnrollArgs([...base, '--key', 'oek_flag'], { env: { OPENUMS_ENROLLMENT_KEY: 'oek_env' } }).key).toBe('oek_flag');
+    expect(() => parseEnrollArgs(base, { env: { OPENUMS_ENROLLMENT_KEY: '  ' } })).toThrow(/enrollment key is required/);
+    expect(() => parseEnrollArgs([...base, '--key-file', '/missing'], { readFile })).toThrow(/--key-file \/missing: ENOENT/);
+    expect(() => parseEnrollArgs([...base, '--key-file', '/empty'], { readFile })).toThrow(/exactly one enrollment key/);
+    expect(() => parseEnrollArgs([...base, '--key-file', '/two'], { readFile })).toThrow(/exactly one enrollment key/);
+    expect(() => parseEnrollArgs([...base, '--key-file', '/missing'], { readFile })).toThrow(UsageError);
+  });
+
+  it('reads --key-file from disk by default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openums-key-'));
+    const file = join(dir, 'enroll.key');
+    writeFileSync(file, 'oek_on_disk\n', { mode: 0o600 });
+    expect(parseEnrollArgs(['--server', 'https://h', '--state-dir', '/s', '--key-file', file]).key).toBe('oek_on_disk');
+    rmSync(dir, { recursive: true });
   });
 
   it('parses run', () => {

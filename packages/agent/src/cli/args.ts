@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isIPv4 } from 'node:net';
 import { normalizeFingerprint } from '../crypto/x509.js';
@@ -80,10 +81,50 @@ export interface EnrollArgs {
   force: boolean;
 }
 
-export function parseEnrollArgs(argv: string[]): EnrollArgs {
+/** The environment variable that may carry the enrollment key (not visible in `ps`). */
+export const ENROLLMENT_KEY_ENV = 'OPENUMS_ENROLLMENT_KEY';
+
+export interface EnrollKeySources {
+  /** The process environment (main passes process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  readFile?: (path: string) => string;
+}
+
+/**
+ * The enrollment key from --key-file FILE, the OPENUMS_ENROLLMENT_KEY environment variable or
+ * --key KEY. The first two keep the key out of the process list; --key shows it to every local
+ * user running `ps` while the agent enrolls. A flag wins over the environment.
+ */
+function enrollmentKey(v: Record<string, string | boolean | undefined>, sources: EnrollKeySources): string {
+  const flag = v.key as string | undefined;
+  const file = v['key-file'] as string | undefined;
+  if (flag !== undefined && file !== undefined) throw new UsageError('give either --key or --key-file, not both');
+  if (file !== undefined) {
+    if (file === '') throw new UsageError('--key-file must be a path');
+    let text: string;
+    try {
+      text = (sources.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(file);
+    } catch (err) {
+      throw new UsageError(`--key-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const key = text.trim();
+    if (key === '' || /\s/.test(key)) throw new UsageError(`--key-file ${file} must hold exactly one enrollment key`);
+    return key;
+  }
+  if (flag !== undefined) {
+    if (flag === '') throw new UsageError('--key is empty');
+    return flag;
+  }
+  const fromEnv = sources.env?.[ENROLLMENT_KEY_ENV]?.trim();
+  if (fromEnv) return fromEnv;
+  throw new UsageError(`an enrollment key is required: --key-file FILE, ${ENROLLMENT_KEY_ENV} or --key KEY`);
+}
+
+export function parseEnrollArgs(argv: string[], sources: EnrollKeySources = {}): EnrollArgs {
   const v = parse(argv, {
     server: { type: 'string' },
     key: { type: 'string' },
+    'key-file': { type: 'string' },
     'ca-fingerprint': { type: 'string' },
     'state-dir': { type: 'string' },
     'unit-id': { type: 'string' },
@@ -96,7 +137,7 @@ export function parseEnrollArgs(argv: string[]): EnrollArgs {
   if (name !== undefined && (name.length === 0 || name.length > 253)) throw new UsageError('--name: 1-253 characters');
   return {
     server: parseServerUrl(required(v, 'server')),
-    key: required(v, 'key'),
+    key: enrollmentKey(v, sources),
     caFingerprint: fingerprint(v),
     stateDir: required(v, 'state-dir'),
     unitId,

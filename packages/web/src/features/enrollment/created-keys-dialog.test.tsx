@@ -34,7 +34,9 @@ describe('CreatedKeysDialog', () => {
     expect(screen.getByTestId('secret-warning').textContent).toContain('shown only this once');
     expect(screen.getByTestId('enrollment-secret').textContent).toBe('oek_secret_one');
     const command = screen.getByTestId('enroll-command').textContent!;
-    expect(command).toContain('--key oek_secret_one');
+    // The key travels in the environment, not as an argument other users could read in `ps`.
+    expect(command).toMatch(/^OPENUMS_ENROLLMENT_KEY=oek_secret_one openums-agent enroll/);
+    expect(command).not.toContain('--key');
     expect(command).toContain('--ca-fingerprint sha256:AB:CD');
     expect(command).toContain(`--server https://${window.location.hostname}:`);
 

@@ -47,7 +47,8 @@ export function CreatedKeysDialog({ keys, type, onClose }: CreatedKeysDialogProp
               label="Copy command"
             />
             <Text size="xs" c="dimmed">
-              Run it as root on the device, then start the agent with <Code>{runCommand()}</Code> (the package's service does this).
+              Run it as root on the device, then start the agent with <Code>{runCommand()}</Code> (the package's service does this). The key
+              is handed to the agent in its environment, so other users of the device cannot read it in the process list.
             </Text>
           </Stack>
         ) : (

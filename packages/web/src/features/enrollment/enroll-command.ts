@@ -18,12 +18,17 @@ export interface EnrollCommandParts {
   stateDir?: string;
 }
 
-/** The command line; `multiline` puts each option on its own line (shell continuations), for reading. */
+/**
+ * The command line; `multiline` puts each option on its own line (shell continuations), for
+ * reading. The key goes in the agent's environment (OPENUMS_ENROLLMENT_KEY), not in an
+ * argument, so other users of the device cannot read it in the process list (`ps`).
+ */
 export function enrollCommand({ serverUrl, key, caFingerprint, stateDir = DEFAULT_STATE_DIR }: EnrollCommandParts, multiline = false): string {
-  const options = [`--server ${shellQuote(serverUrl)}`, `--key ${key === '<KEY>' ? key : shellQuote(key)}`];
+  const program = `OPENUMS_ENROLLMENT_KEY=${key === '<KEY>' ? key : shellQuote(key)} openums-agent enroll`;
+  const options = [`--server ${shellQuote(serverUrl)}`];
   if (caFingerprint) options.push(`--ca-fingerprint ${shellQuote(caFingerprint)}`);
   options.push(`--state-dir ${shellQuote(stateDir)}`);
-  return multiline ? ['openums-agent enroll', ...options].join(' \\\n  ') : ['openums-agent enroll', ...options].join(' ');
+  return multiline ? [program, ...options].join(' \\\n  ') : [program, ...options].join(' ');
 }
 
 export function runCommand(stateDir = DEFAULT_STATE_DIR): string {

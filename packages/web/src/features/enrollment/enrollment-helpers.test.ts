@@ -10,14 +10,17 @@ describe('enroll command line', () => {
     expect(serverUrlFromLocation({ protocol: 'https:', hostname: '127.0.0.1', port: '8443' })).toBe('https://127.0.0.1:8443');
   });
 
-  it('builds the agent command, quoting only what a shell would misread', () => {
+  it('builds the agent command with the key in the environment (not in ps), quoting only what a shell would misread', () => {
     const parts = { serverUrl: 'https://h:8443', key: 'oek_abc-DEF_1', caFingerprint: 'sha256:AA:BB' };
     expect(enrollCommand(parts)).toBe(
-      'openums-agent enroll --server https://h:8443 --key oek_abc-DEF_1 --ca-fingerprint sha256:AA:BB --state-dir /var/lib/openums-agent',
+      'OPENUMS_ENROLLMENT_KEY=oek_abc-DEF_1 openums-agent enroll --server https://h:8443 --ca-fingerprint sha256:AA:BB --state-dir /var/lib/openums-agent',
     );
     expect(enrollCommand({ ...parts, caFingerprint: null }, true)).toBe(
-      'openums-agent enroll \\\n  --server https://h:8443 \\\n  --key oek_abc-DEF_1 \\\n  --state-dir /var/lib/openums-agent',
+      'OPENUMS_ENROLLMENT_KEY=oek_abc-DEF_1 openums-agent enroll \\\n  --server https://h:8443 \\\n  --state-dir /var/lib/openums-agent',
     );
+    expect(enrollCommand({ ...parts, key: '<KEY>' })).toMatch(/^OPENUMS_ENROLLMENT_KEY=<KEY> openums-agent enroll /);
+    expect(enrollCommand({ ...parts, key: "o'k" })).toMatch(/^OPENUMS_ENROLLMENT_KEY='o'\\''k' /);
+    expect(enrollCommand(parts, true)).not.toContain('--key');
     expect(shellQuote("it's here")).toBe(`'it'\\''s here'`);
   });
 });
