@@ -14,6 +14,31 @@ afterEach(() => {
 });
 
 describe('api client', () => {
+  it('resends a request with an Idempotency-Key, with the same key, when its answer was lost', async () => {
+    const fetchMock = vi
+      .fn()
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockResolvedValueOnce(new Response('bad gateway', { status: 502 }))
+      .mockResolvedValueOnce(jsonResponse(201, { commands: [] }));
+    vi.stubGlobal('fetch', fetchMock);
+    await expect(api.post('/api/v1/devices/commands', { command: 'reboot' }, { idempotencyKey: 'k-1' })).resolves.toEqual({ commands: [] });
+    expect(fetchMock).toHaveBeenCalledTimes(3);
+    for (const [, init] of fetchMock.mock.calls as unknown as Array<[string, RequestInit]>) {
+      expect((init.headers as Record<string, string>)['Idempotency-Key']).toBe('k-1');
+    }
+  });
+
+  it('never resends a request without a key, nor one the server refused', async () => {
+    const network = vi.fn().mockRejectedValue(new TypeError('Failed to fetch'));
+    vi.stubGlobal('fetch', network);
+    await expect(api.post('/api/v1/devices', { mac: '001122334455' })).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(network).toHaveBeenCalledTimes(1);
+    const refused = vi.fn(async () => jsonResponse(409, { error: { code: 'IDEMPOTENCY_KEY_REUSED', message: 'used' } }));
+    vi.stubGlobal('fetch', refused);
+    await expect(api.post('/api/v1/devices/commands', {}, { idempotencyKey: 'k-2' })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(refused).toHaveBeenCalledTimes(1);
+  });
+
   it('sends the CSRF cookie value on writes only, with same-origin credentials', async () => {
     document.cookie = 'openums_csrf=tok%2Fen';
     const fetchMock = vi.fn(async () => jsonResponse(200, { ok: true }));

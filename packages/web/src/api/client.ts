@@ -60,7 +60,16 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Don't treat a 401 as "session gone" (the login call answers 401 for a wrong password). */
   skipAuthRedirect?: boolean;
+  /**
+   * Sent as Idempotency-Key: the server does the work once however often the request arrives,
+   * so a request whose answer was lost (network error, 502/503/504 from a proxy) is sent again.
+   */
+  idempotencyKey?: string;
 }
+
+/** Waits before resending a request with an Idempotency-Key whose answer was lost. */
+const RESEND_DELAYS_MS = [300, 1500];
+const LOST_ANSWER_STATUSES = new Set([502, 503, 504]);
 
 export function buildUrl(path: string, query?: Record<string, QueryValue>): string {
   const params = new URLSearchParams();
@@ -87,7 +96,22 @@ function isErrorBody(value: unknown): value is ErrorBody {
 }
 
 export async function apiRequest<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  if (!options.idempotencyKey) return sendOnce<T>(method, path, options);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sendOnce<T>(method, path, options);
+    } catch (err) {
+      const lost = err instanceof ApiError && (err.code === 'NETWORK_ERROR' || LOST_ANSWER_STATUSES.has(err.status));
+      const delay = RESEND_DELAYS_MS[attempt];
+      if (!lost || delay === undefined) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+async function sendOnce<T>(method: string, path: string, options: RequestOptions): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
   if (options.text) headers['Content-Type'] = options.text.contentType;
   else if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {

@@ -20,7 +20,9 @@ export interface CommandPage {
 
 export const COMMAND_PAGE_SIZE = 50;
 
-export const sendCommand = (body: SendCommandBody) => api.post<{ commands: QueuedCommand[] }>('/api/v1/devices/commands', body);
+/** One key per call: a lost answer is retried by the client without creating the commands twice. */
+export const sendCommand = (body: SendCommandBody) =>
+  api.post<{ commands: QueuedCommand[] }>('/api/v1/devices/commands', body, { idempotencyKey: crypto.randomUUID() });
 export const getCommand = (id: number, signal?: AbortSignal) => api.get<Command>(`/api/v1/commands/${id}`, undefined, signal);
 /** Newest first. */
 export const listDeviceCommands = (deviceId: number, cursor?: string, signal?: AbortSignal) =>
