@@ -224,8 +224,10 @@ export class SettingsDeliveryService implements DeliveryQueue {
 
   private async writeStates(batch: Array<[number, StatePatch]>): Promise<void> {
     const now = this.clock.now();
+    // In id order: row locks taken in one order make lock cycles with concurrent markings unlikely.
+    const ordered = [...batch].sort((a, b) => a[0] - b[0]);
     await this.db.transaction().execute(async (trx) => {
-      for (const [id, p] of batch) {
+      for (const [id, p] of ordered) {
         const set: DevicePatch = {};
         if (p.state === 'APPLIED') Object.assign(set, { config_state: 'APPLIED', config_applied_revision: p.revision, config_applied_hash: p.hash ?? null, config_applied_at: now });
         if (p.state === 'PENDING') set.config_state = 'PENDING';
