@@ -57,6 +57,10 @@ import { DeviceConfigurationService } from './modules/profiles/device-configurat
 import { ProfileTransferService } from './modules/profiles/profile-transfer.service.js';
 import { ConfigSnapshotLoader } from './modules/settings-delivery/config-snapshot.js';
 import { SettingsDeliveryService } from './modules/settings-delivery/settings-delivery.service.js';
+import { ConfigurationChanges } from './modules/settings-delivery/configuration-changes.js';
+import { DeliveryStateRepository } from './modules/settings-delivery/delivery-state.repository.js';
+import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
+import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 
 export interface AppDeps {
   config: Config;
@@ -143,10 +147,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const events = new EventBus();
   const registry = new DeviceRegistry();
   const auth = new AuthService(new AuthRepository(database.db), new LoginLimiter(clock), clock, config.session.ttlHours * 3_600_000);
+  // Every configuration change (profiles, assignments, folders, device moves) marks the devices
+  // it affects in its own transaction; delivery wakes them after the commit.
+  const profilesRepo = new ProfilesRepository(database.db);
+  const delivery = new SettingsDeliveryService(database.db, new ConfigSnapshotLoader(database.db, settings), registry, events, clock, log);
+  const configurationChanges = new ConfigurationChanges(database.db, new DeliveryStateRepository(), delivery, clock);
+  const idempotency = new IdempotencyService(new IdempotencyRepository(database.db), clock);
   const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
-  const folders = new DeviceFoldersService(foldersRepo, clock);
+  const folders = new DeviceFoldersService(foldersRepo, clock, configurationChanges);
   const devicesRepo = new DevicesRepository(database.db);
-  const devices = new DevicesService(devicesRepo, folders, clock, events);
+  const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges);
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock);
   const commands = new CommandsService(new CommandsRepository(database.db), folders, registry, events, clock, log);
   const presence = new PresenceService(database.db, deps.serverId, events, clock, metrics, log, config.gateway.presenceFlushMs);
@@ -173,23 +183,17 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     // A factory reset wipes the device's identity: its certificate is revoked with it.
     if (command === 'reset-factory-defaults' && ok) await devicesRepo.updateDevice(deviceId, { cert_serial: null });
   });
-  const profilesRepo = new ProfilesRepository(database.db);
-  const delivery = new SettingsDeliveryService(database.db, profilesRepo, new ConfigSnapshotLoader(database.db, settings), registry, events, clock, log);
   const profileFolders = new ProfileFoldersService(profilesRepo, clock);
-  const profiles = new ProfilesService(profilesRepo, profileFolders, settings, delivery, clock);
+  const profiles = new ProfilesService(profilesRepo, profileFolders, settings, configurationChanges, clock);
+  const deviceConfiguration = new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, delivery, configurationChanges, clock);
   const profileModule = {
     profiles,
     folders: profileFolders,
-    configuration: new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, delivery, clock),
-    transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, delivery, clock),
+    configuration: deviceConfiguration,
+    transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, configurationChanges, clock),
+    idempotency,
   };
-  // Moving devices or folders changes what the devices inherit.
-  devices.onFolderChange = async (ids) => void (await delivery.markDevices(ids, 'now'));
-  folders.onTreeChange = async (folderIds) => {
-    await delivery.loader.treeChanged();
-    await delivery.markDevices(await delivery.devicesUnderFolders(folderIds), 'now');
-  };
-  const gateway = new DeviceGateway({ config, ca: caProxy, devices: devicesRepo, registry, presence, commands, delivery, events, metrics, clock, log });
+  const gateway = new DeviceGateway({ config, ca: caProxy, devices: devicesRepo, registry, presence, commands, delivery, deviceConfiguration, events, metrics, clock, log });
   const health = new HealthService(
     { database: () => database.ping(), devicePort: () => !deps.https || app.server.listening },
     clock,
@@ -239,10 +243,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   authRoutes(app, auth, config.session.ttlHours * 3_600_000);
   deviceFolderRoutes(app, folders);
-  deviceRoutes(app, devices);
+  deviceRoutes(app, devices, idempotency);
   monitoringRoutes(app, health, metrics);
   enrollmentKeyRoutes(app, enrollmentKeys);
-  commandRoutes(app, commands, devices);
+  commandRoutes(app, commands, devices, idempotency);
   eventRoutes(app, events);
   profileRoutes(app, profileModule);
   estRoutes(
@@ -261,6 +265,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     await presence.stop();
     await commands.stop();
     await delivery.stop();
+    idempotency.stop();
     await enrollmentKeys.stop();
   });
   serverInfoRoutes(app, identity);
@@ -288,6 +293,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     presence.start();
     commands.start();
     delivery.start();
+    idempotency.start();
     enrollmentKeys.start();
     ready = true;
     health.markReady();

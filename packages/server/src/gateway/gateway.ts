@@ -17,6 +17,7 @@ import { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
 import { handlers, validators, type HandlerContext } from './message-handlers.js';
 import type { SettingsDeliveryService } from '../modules/settings-delivery/settings-delivery.service.js';
+import type { DeviceConfigurationService } from '../modules/profiles/device-configuration.service.js';
 import type { PresenceService } from './presence.js';
 
 const HELLO_TIMEOUT_MS = 30_000;
@@ -30,6 +31,7 @@ export interface GatewayDeps {
   presence: PresenceService;
   commands: CommandsService;
   delivery: SettingsDeliveryService;
+  deviceConfiguration: DeviceConfigurationService;
   events: EventBus;
   metrics: Metrics;
   clock: Clock;
@@ -64,7 +66,7 @@ export class DeviceGateway {
 
   constructor(private readonly d: GatewayDeps) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.gateway.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    this.ctx = { registry: d.registry, presence: d.presence, commands: d.commands, delivery: d.delivery, clock: d.clock, config: d.config.gateway, log: d.log };
+    this.ctx = { registry: d.registry, presence: d.presence, commands: d.commands, delivery: d.delivery, deviceConfiguration: d.deviceConfiguration, clock: d.clock, config: d.config.gateway, log: d.log };
     this.pingSlots = Array.from({ length: d.config.gateway.pingIntervalSeconds }, () => new Set<DeviceConnection>());
   }
 

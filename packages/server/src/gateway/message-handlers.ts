@@ -15,6 +15,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { CommandsService } from '../modules/commands/commands.service.js';
 import type { SettingsDeliveryService } from '../modules/settings-delivery/settings-delivery.service.js';
+import type { DeviceConfigurationService } from '../modules/profiles/device-configuration.service.js';
 import type { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { PresenceService } from './presence.js';
@@ -35,6 +36,7 @@ export interface HandlerContext {
   presence: PresenceService;
   commands: CommandsService;
   delivery: SettingsDeliveryService;
+  deviceConfiguration: DeviceConfigurationService;
   clock: Clock;
   config: Config['gateway'];
   log: Logger | null;
@@ -105,7 +107,7 @@ const onSettingsApplied: Handler<SettingsAppliedMessage> = (ctx, conn, msg) => {
 
 const onSettingsReport: Handler<SettingsReportMessage> = async (ctx, conn, msg) => {
   ctx.presence.touch(conn.deviceId);
-  const problem = await ctx.delivery.onReport(conn, msg);
+  const problem = await ctx.deviceConfiguration.recordDeviceReport(conn.deviceId, msg);
   if (problem) conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `settings report rejected, nothing stored: ${problem}` });
 };
 

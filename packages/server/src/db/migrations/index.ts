@@ -4,6 +4,7 @@ import * as initial from './20261127T1200-initial.js';
 import * as deviceChannel from './20261127T1300-device-channel.js';
 import * as profiles from './20261127T1400-profiles.js';
 import * as settingsDelivery from './20261127T1500-settings-delivery.js';
+import * as idempotencyKeys from './20261202T0900-idempotency-keys.js';
 import * as sessionCsrfHash from './20261202T1000-session-csrf-hash.js';
 
 export interface AppMigration {
@@ -16,5 +17,6 @@ export const migrations: Record<string, AppMigration> = {
   '20261127T1300-device-channel': deviceChannel,
   '20261127T1400-profiles': profiles,
   '20261127T1500-settings-delivery': settingsDelivery,
+  '20261202T0900-idempotency-keys': idempotencyKeys,
   '20261202T1000-session-csrf-hash': sessionCsrfHash,
 };
