@@ -3,6 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type BuiltApp } from './app.js';
 import type { Config } from './config/schema.js';
+import { configWarnings } from './config/warnings.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { lockDataDir, loadServerId } from './lib/data-dir.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -28,8 +29,13 @@ const SESSION_PURGE_MS = 60 * 60_000;
  * Starts `openums server`: lock the data directory, load or create the TLS identity, listen,
  * then migrate and create the first administrator while /ums/check-status says "init".
  */
-export async function startServer(config: Readonly<Config>, secrets: { adminPassword?: string | undefined }): Promise<RunningServer> {
-  const logger = createLogger(config.logLevel);
+export async function startServer(
+  config: Readonly<Config>,
+  secrets: { adminPassword?: string | undefined },
+  options: { logger?: Logger } = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  for (const w of configWarnings(config)) logger.warn({ setting: w.setting }, w.message);
   const unlock = lockDataDir(config.dataDir);
   let database: DatabaseHandle | null = null;
   try {

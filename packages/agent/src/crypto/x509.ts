@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { createPrivateKey, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import { createPrivateKey, sign, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import { reenrollProofMessage } from '@openums/protocol';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -93,4 +94,14 @@ export function needsRenewal(pem: string, now = Date.now()): boolean {
 /** True when the key in `keyPem` belongs to the certificate. */
 export function keyMatchesCert(keyPem: string, certPem: string): boolean {
   return new NodeX509(certPem).checkPrivateKey(createPrivateKey(keyPem));
+}
+
+/**
+ * Proof of possession for EST simplereenroll (REENROLL_PROOF_HEADER): the CURRENT key signs
+ * the current certificate's serial and the new CSR. A proxy that terminates TLS forwards only
+ * the certificate; this signature is what shows the server we also hold its key.
+ */
+export function reenrollProof(certPem: string, keyPem: string, csrDer: Uint8Array): string {
+  const serial = new NodeX509(certPem).serialNumber;
+  return sign('sha256', reenrollProofMessage(serial, csrDer), { key: createPrivateKey(keyPem), dsaEncoding: 'der' }).toString('base64url');
 }

@@ -1,6 +1,6 @@
 import type { Agent } from 'node:https';
-import { EST_BASE_PATH, ENROLL_INFO_HEADER, type EnrollDeviceInfo } from '@openums/protocol';
-import { base64Body, firstPem, fingerprint256, parsePkcs7Certs } from '../crypto/x509.js';
+import { EST_BASE_PATH, ENROLL_INFO_HEADER, REENROLL_PROOF_HEADER, type EnrollDeviceInfo } from '@openums/protocol';
+import { base64Body, firstPem, fingerprint256, parsePkcs7Certs, reenrollProof } from '../crypto/x509.js';
 import { headerValue, httpsCall, type HttpResponse } from './http.js';
 
 /** A failed EST or CA call, with the server's error code when it sent one. */
@@ -50,7 +50,10 @@ export interface EnrollRequest {
   agent?: Agent;
 }
 
-/** EST simpleenroll (key) or simplereenroll (mutual TLS); returns the issued certificate (PEM). */
+/**
+ * EST simpleenroll (key) or simplereenroll (mutual TLS, plus a proof signed by the current key
+ * for servers behind a TLS-terminating proxy); returns the issued certificate (PEM).
+ */
 export async function requestCertificate(req: EnrollRequest): Promise<string> {
   const op = req.identity ? 'simplereenroll' : 'simpleenroll';
   const headers: Record<string, string> = {
@@ -60,6 +63,8 @@ export async function requestCertificate(req: EnrollRequest): Promise<string> {
     [ENROLL_INFO_HEADER]: Buffer.from(JSON.stringify(req.info)).toString('base64url'),
   };
   if (req.enrollmentKey !== undefined) headers.authorization = `Bearer ${req.enrollmentKey}`;
+  // Always sent: through a TLS-terminating proxy the server cannot see our key in the handshake.
+  if (req.identity) headers[REENROLL_PROOF_HEADER] = reenrollProof(req.identity.cert, req.identity.key, req.csrDer);
   const res = await httpsCall(estUrl(req.server, op), {
     method: 'POST',
     headers,

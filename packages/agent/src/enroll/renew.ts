@@ -13,7 +13,10 @@ export interface RenewInput {
   localAddress?: string;
 }
 
-/** EST simplereenroll over mutual TLS with the current identity; a new key each time. */
+/**
+ * EST simplereenroll over mutual TLS with the current identity (and a proof of possession of
+ * its key, see requestCertificate); a new key each time.
+ */
 export async function reenroll(input: RenewInput): Promise<{ keyPem: string; certPem: string }> {
   const { keyPem, csrDer } = await createKeyAndCsr(input.info.unitId);
   const certPem = await requestCertificate({

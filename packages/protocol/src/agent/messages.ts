@@ -9,8 +9,42 @@ import { Type, type Static } from 'typebox';
 
 export const DEVICE_WS_PATH = '/device-connector/device/ws-connect';
 export const EST_BASE_PATH = '/device-connector/device/.well-known/est';
-/** Header carrying device facts on EST simpleenroll: base64url(JSON of EnrollDeviceInfo). */
+/** RFC 7030's own location of the same EST operations (for standard clients). */
+export const EST_STANDARD_BASE_PATH = '/.well-known/est';
+/**
+ * Header carrying device facts on EST simpleenroll: base64url(JSON of EnrollDeviceInfo).
+ * Optional: without it the server takes the unit id and MAC from the CSR's CN (a MAC address).
+ */
 export const ENROLL_INFO_HEADER = 'x-openums-device';
+/**
+ * Proof of possession on EST simplereenroll: base64url of an ECDSA-SHA256 signature (DER) by the
+ * device's CURRENT key over reenrollProofMessage(current serial, CSR). Required when the
+ * current certificate reached the server in a proxy's header rather than in the TLS handshake.
+ */
+export const REENROLL_PROOF_HEADER = 'x-openums-proof';
+/**
+ * The only paths on which the server accepts a client certificate forwarded by a
+ * TLS-terminating proxy; the shipped proxy configurations set the header on these and clear it
+ * everywhere else.
+ */
+export const FORWARDED_CERT_PATHS: readonly string[] = [
+  DEVICE_WS_PATH,
+  `${EST_BASE_PATH}/simplereenroll`,
+  `${EST_STANDARD_BASE_PATH}/simplereenroll`,
+];
+
+/**
+ * What the re-enrollment proof signs: "openums-reenroll-v1\n" + serial (upper-case hex, as in
+ * the certificate) + "\n" + the CSR's DER bytes. The serial makes a captured proof useless
+ * once the certificate it names has been replaced.
+ */
+export function reenrollProofMessage(serialHex: string, csrDer: Uint8Array): Uint8Array {
+  const head = new TextEncoder().encode(`openums-reenroll-v1\n${serialHex.toUpperCase()}\n`);
+  const out = new Uint8Array(head.length + csrDer.length);
+  out.set(head, 0);
+  out.set(csrDer, head.length);
+  return out;
+}
 /** Largest message either side accepts (bytes). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CSRF_HEADER, ErrorCode, SESSION_COOKIE, type Permission } from '@openums/protocol';
 import { AppError } from '../lib/errors.js';
@@ -9,8 +10,19 @@ import type { AuthService, AuthenticatedSession } from '../modules/auth/auth.ser
  */
 export type Access = 'public' | 'authenticated' | 'device' | Permission;
 
+/**
+ * The device behind a request: its current certificate, and whether the TLS handshake proved
+ * the key ('tls') or a trusted proxy only forwarded the certificate ('forwarded').
+ */
+export interface RequestDevice {
+  deviceId: number;
+  serial: string;
+  via: 'tls' | 'forwarded';
+  cert: X509Certificate;
+}
+
 /** Resolves the device behind a request's client certificate ('device' routes). */
-export type DeviceIdentifier = (req: FastifyRequest) => Promise<{ deviceId: number } | AppError>;
+export type DeviceIdentifier = (req: FastifyRequest) => Promise<RequestDevice | AppError>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,7 +30,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth: (AuthenticatedSession & { via: 'cookie' | 'bearer'; token: string }) | null;
-    device: { deviceId: number } | null;
+    device: RequestDevice | null;
   }
 }
 

@@ -1,5 +1,6 @@
+import { verify, type KeyObject } from 'node:crypto';
 import { DerError, parseAndVerifyCsr, type ParsedCsr } from '../../tls/der.js';
-import { ErrorCode, type EnrollDeviceInfo } from '@openums/protocol';
+import { ENROLL_INFO_HEADER, ErrorCode, REENROLL_PROOF_HEADER, reenrollProofMessage, type EnrollDeviceInfo } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Db } from '../../db/database.js';
@@ -32,28 +33,30 @@ export class EnrollmentService {
     private readonly certDays: number,
   ) {}
 
-  async enroll(opts: { key: string | null; info: EnrollDeviceInfo; csrBase64: string; clientAddress: string; lastIp: string }): Promise<EnrollResult> {
+  async enroll(opts: { key: string | null; info: EnrollDeviceInfo | null; csrBase64: string; clientAddress: string; lastIp: string }): Promise<EnrollResult> {
     const limitKey = `enroll:${opts.clientAddress}`;
     const wait = this.limiter.retryAfter(limitKey);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       throw new AppError(ErrorCode.RateLimited, `Too many failed enrollments; try again in ${seconds} s`, { retryAfterSeconds: seconds }, { 'retry-after': String(seconds) });
     }
-    const csr = parseCsr(opts.csrBase64, opts.info.unitId);
+    const { csr } = parseCsr(opts.csrBase64, opts.info?.unitId ?? null);
+    // Standard EST clients send no device facts: the CSR's CN (a MAC address) names the device.
+    const info = opts.info ?? infoFromCsr(csr);
     const settings = opts.key ? null : await this.keys.getSettings();
     if (!opts.key && !settings?.autoRegistration) {
       this.limiter.fail(limitKey);
       throw new AppError(ErrorCode.EnrollmentKeyInvalid, 'An enrollment key is required (automatic registration is off)');
     }
     const now = this.clock.now();
-    const mac = opts.info.mac;
+    const mac = info.mac;
     try {
       const result = await this.db.transaction().execute(async (trx) => {
         let folderId: number | null = settings?.autoRegistrationFolderId ?? null;
         let boundToThisUnit = false;
         let usedKey: EnrollmentKeyRow | null = null;
         if (opts.key) {
-          const check = await this.keys.checkKey(opts.key, opts.info.unitId, trx);
+          const check = await this.keys.checkKey(opts.key, info.unitId, trx);
           if (!check.ok || !(await this.keys.use(check.key, trx))) {
             throw new AppError(ErrorCode.EnrollmentKeyInvalid, `Enrollment key refused: ${check.ok ? 'key is used' : check.reason}`);
           }
@@ -62,21 +65,21 @@ export class EnrollmentService {
           usedKey = check.key;
         }
         const facts = {
-          unit_id: opts.info.unitId,
-          product: opts.info.product ?? null,
-          version: opts.info.version ?? null,
-          network_name: opts.info.hostname ?? null,
-          serial_number: opts.info.serial ?? null,
-          serial_lc: opts.info.serial?.toLowerCase() ?? null,
+          unit_id: info.unitId,
+          product: info.product ?? null,
+          version: info.version ?? null,
+          network_name: info.hostname ?? null,
+          serial_number: info.serial ?? null,
+          serial_lc: info.serial?.toLowerCase() ?? null,
           last_ip: opts.lastIp,
         };
-        const existing = await this.devices.findDeviceForEnrollment(opts.info.unitId, mac, trx);
+        const existing = await this.devices.findDeviceForEnrollment(info.unitId, mac, trx);
         // Taking over a record that still has a valid certificate would let anyone holding a
         // mass key impersonate that device: only a key bound to this unit id may do it.
         if (existing && existing.cert_serial !== null && !boundToThisUnit) {
           throw new AppError(
             ErrorCode.DeviceAlreadyEnrolled,
-            `A device with unit id ${opts.info.unitId} or MAC ${mac} is already enrolled; delete it, reset it, or use a one-time key bound to its unit id`,
+            `A device with unit id ${info.unitId} or MAC ${mac} is already enrolled; delete it, reset it, or use a one-time key bound to its unit id`,
           );
         }
         let deviceId = existing?.id;
@@ -97,19 +100,68 @@ export class EnrollmentService {
     }
   }
 
-  /** Renewal over mutual TLS: the device already proved its current certificate. */
-  async reenroll(deviceId: number, csrBase64: string): Promise<EnrollResult> {
-    const csr = parseCsr(csrBase64, null);
+  /**
+   * Renewal with the current certificate. A TLS handshake proved its key; a certificate a proxy
+   * forwarded in a header proves nothing (anyone who saw it can send it), so then the request
+   * must carry a proof signed by the current key (REENROLL_PROOF_HEADER). A proof that is sent
+   * is always checked. Nothing changes unless the presented certificate is still the current one.
+   */
+  async reenroll(opts: { current: PresentedCert; csrBase64: string; proof: string | undefined }): Promise<EnrollResult> {
+    const { deviceId } = opts.current;
+    const { csr, der } = parseCsr(opts.csrBase64, null);
+    if (opts.proof !== undefined || opts.current.via === 'forwarded') checkProof(opts.current, der, opts.proof);
     const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, this.clock.now());
-    if (!(await this.devices.updateDevice(deviceId, { cert_serial: cert.serial, cert_expires_at: cert.expiresAt }))) {
-      throw new AppError(ErrorCode.ClientCertificateInvalid, 'The device no longer exists');
+    if (!(await this.devices.replaceCertSerial(deviceId, opts.current.serial, { cert_serial: cert.serial, cert_expires_at: cert.expiresAt }))) {
+      throw new AppError(ErrorCode.ClientCertificateInvalid, 'certificate revoked or replaced (or the device no longer exists)');
     }
     return { deviceId, certDer: cert.der };
   }
 }
 
+/** The certificate a renewal was authorised with, and how it reached the server. */
+export interface PresentedCert {
+  deviceId: number;
+  serial: string;
+  via: 'tls' | 'forwarded';
+  publicKey: KeyObject;
+}
+
+function checkProof(current: PresentedCert, csrDer: Buffer, proof: string | undefined): void {
+  if (proof === undefined || proof === '') {
+    throw new AppError(
+      ErrorCode.ReenrollProofInvalid,
+      `Renewal through a TLS-terminating proxy needs the ${REENROLL_PROOF_HEADER} header (a signature by the current key), or renew over direct mutual TLS`,
+    );
+  }
+  const signature = /^[A-Za-z0-9_-]{1,300}$/.test(proof) ? Buffer.from(proof, 'base64url') : null;
+  let ok = false;
+  try {
+    ok = !!signature && verify('sha256', reenrollProofMessage(current.serial, csrDer), { key: current.publicKey, dsaEncoding: 'der' }, signature);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new AppError(ErrorCode.ReenrollProofInvalid, `${REENROLL_PROOF_HEADER} does not verify with the current certificate's key for this request`);
+}
+
+/**
+ * Device facts of an enrollment without ENROLL_INFO_HEADER: the subject CN must be a MAC address
+ * (12 hex digits, optionally in pairs separated by ':' or '-'); unit id and MAC are those digits
+ * in upper case.
+ */
+function infoFromCsr(csr: ParsedCsr): EnrollDeviceInfo {
+  const cn = csr.commonName ?? '';
+  if (!/^[0-9A-Fa-f]{12}$|^[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}$/.test(cn)) {
+    throw new AppError(
+      ErrorCode.CsrInvalid,
+      `Certificate request refused: without the ${ENROLL_INFO_HEADER} header the subject CN must be the device's MAC address (got ${JSON.stringify(cn.slice(0, 64))})`,
+    );
+  }
+  const mac = cn.replace(/[:-]/g, '').toUpperCase();
+  return { unitId: mac, mac };
+}
+
 /** A PKCS#10 request: well-formed, self-signed correctly, ECDSA P-256, CN = unit id. */
-function parseCsr(base64: string, unitId: string | null): ParsedCsr {
+function parseCsr(base64: string, unitId: string | null): { csr: ParsedCsr; der: Buffer } {
   const bad = (why: string) => new AppError(ErrorCode.CsrInvalid, `Certificate request refused: ${why}`);
   const der = Buffer.from(base64.replace(/\s+/g, ''), 'base64');
   if (der.length < 64 || der.length > 8192) throw bad('body is not a base64 DER PKCS#10 request');
@@ -121,5 +173,5 @@ function parseCsr(base64: string, unitId: string | null): ParsedCsr {
     throw err;
   }
   if (unitId !== null && csr.commonName !== unitId) throw bad(`subject CN must be the unit id ${unitId}`);
-  return csr;
+  return { csr, der };
 }

@@ -1,5 +1,5 @@
 import { Ajv } from 'ajv';
-import { EST_BASE_PATH, ENROLL_INFO_HEADER, EnrollDeviceInfo, ErrorCode } from '@openums/protocol';
+import { EST_BASE_PATH, EST_STANDARD_BASE_PATH, ENROLL_INFO_HEADER, EnrollDeviceInfo, ErrorCode, REENROLL_PROOF_HEADER } from '@openums/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../lib/fastify.js';
 import { AppError } from '../../lib/errors.js';
@@ -11,9 +11,11 @@ import type { EnrollmentService } from './enrollment.service.js';
 const PKCS7 = 'application/pkcs7-mime; smime-type=certs-only';
 const validateInfo = new Ajv({ allErrors: false, strict: false }).compile(EnrollDeviceInfo);
 
-function deviceInfo(req: FastifyRequest) {
+/** The device facts header, or null when absent (the service then reads the CSR). */
+function deviceInfo(req: FastifyRequest): EnrollDeviceInfo | null {
   const raw = req.headers[ENROLL_INFO_HEADER];
-  if (typeof raw !== 'string') throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER} header is required`, { field: ENROLL_INFO_HEADER });
+  if (raw === undefined) return null;
+  if (typeof raw !== 'string') throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER} header must be sent once`, { field: ENROLL_INFO_HEADER });
   let info: unknown;
   try {
     info = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
@@ -40,21 +42,28 @@ function presentedKey(req: FastifyRequest): string | null {
   throw new AppError(ErrorCode.EnrollmentKeyInvalid, 'Authorization must be "Bearer <enrollment key>"');
 }
 
-/** EST (RFC 7030) under the device connector path; bodies and answers are base64 DER. */
-/** `enrollment` is a getter: the service exists once the device CA is loaded (prepare()). */
+/**
+ * EST (RFC 7030) under the device connector path and at the standard /.well-known/est, same
+ * handlers and access rules at both; bodies and answers are base64 DER.
+ * `enrollment` is a getter: the service exists once the device CA is loaded (prepare()).
+ */
 export function estRoutes(app: App, enrollment: () => EnrollmentService, ca: DeviceCa): void {
   app.addContentTypeParser(['application/pkcs10', 'application/pkcs10-base64'], { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
     done(null, body),
   );
+  for (const base of [EST_BASE_PATH, EST_STANDARD_BASE_PATH]) estRoutesAt(app, base, enrollment, ca);
+}
 
-  app.get(`${EST_BASE_PATH}/cacerts`, {
+function estRoutesAt(app: App, base: string, enrollment: () => EnrollmentService, ca: DeviceCa): void {
+
+  app.get(`${base}/cacerts`, {
     config: { access: 'public' },
     schema: { tags: ['device connector'], summary: 'EST: the device CA certificate (PKCS#7, base64)' },
     handler: async (_req, reply) => reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(DeviceCa.pkcs7([ca.certPem])),
   });
 
   // Public at the HTTP layer: the enrollment key in Authorization is checked by the service.
-  app.post(`${EST_BASE_PATH}/simpleenroll`, {
+  app.post(`${base}/simpleenroll`, {
     config: { access: 'public' },
     schema: { tags: ['device connector'], summary: 'EST: enroll a device with an enrollment key and a PKCS#10 request' },
     handler: async (req, reply) => {
@@ -71,12 +80,19 @@ export function estRoutes(app: App, enrollment: () => EnrollmentService, ca: Dev
     },
   });
 
-  app.post(`${EST_BASE_PATH}/simplereenroll`, {
+  app.post(`${base}/simplereenroll`, {
     config: { access: 'device' },
-    schema: { tags: ['device connector'], summary: 'EST: renew the certificate (mutual TLS with the current one)' },
+    schema: { tags: ['device connector'], summary: `EST: renew the certificate (mutual TLS with the current one; through a TLS-terminating proxy also ${REENROLL_PROOF_HEADER})` },
     handler: async (req, reply) => {
       if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
-      const r = await enrollment().reenroll(req.device!.deviceId, req.body);
+      const device = req.device!;
+      const proof = req.headers[REENROLL_PROOF_HEADER];
+      const r = await enrollment().reenroll({
+        current: { deviceId: device.deviceId, serial: device.serial, via: device.via, publicKey: device.cert.publicKey },
+        csrBase64: req.body,
+        proof: Array.isArray(proof) ? proof.join(',') : proof,
+      });
+      req.log.info({ deviceId: r.deviceId, via: device.via }, 'device certificate renewed');
       return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(certsOnlyPkcs7([r.certDer]).toString('base64'));
     },
   });

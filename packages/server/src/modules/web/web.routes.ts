@@ -27,7 +27,8 @@ export async function webRoutes(app: App, webRoot: string | null): Promise<void>
     schema: { hide: true },
     handler: async (req, reply) => {
       const path = (req.params as { '*': string })['*'];
-      if (/^(api|umsapi|device-connector|ums)(\/|$)/.test(path)) {
+      // .well-known/* belongs to protocols (EST): an unknown one is a 404, never the app's HTML.
+      if (/^(api|umsapi|device-connector|ums|\.well-known)(\/|$)/.test(path)) {
         throw new AppError(ErrorCode.RouteNotFound, `No route ${req.method} ${req.url}`);
       }
       if (!built) return reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(NOT_BUILT);
