@@ -57,8 +57,22 @@ function findMalformedQuery(url: string): string | null {
 /**
  * Every request's path parameters, query and body (JSON or text) are checked once here, before
  * schema validation: text the databases cannot store is refused with 400 on both of them.
+ * Call before any route is registered (it replaces the JSON body parser).
  */
 export function installTextSafety(app: FastifyInstance): void {
+  // JSON must be UTF-8 (RFC 8259): invalid bytes are refused, not silently turned into U+FFFD.
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(new AppError(ErrorCode.InvalidJson, 'Request body is not valid UTF-8'), undefined);
+    }
+    parseJson(req, text, done);
+  });
   app.addHook('preValidation', async (req) => {
     const malformed = findMalformedQuery(req.url);
     if (malformed) {
