@@ -158,7 +158,7 @@ export class DeviceGateway {
     const path = (req.url ?? '').split('?')[0];
     if (this.closing) return reject(socket, ErrorCode.ServiceUnavailable, 'shutting down');
     if (path !== DEVICE_WS_PATH) return reject(socket, ErrorCode.RouteNotFound, 'no WebSocket here');
-    const id = identifyClient(req, this.d.config.clientCertForwarding, this.d.ca);
+    const id = identifyClient(req, this.d.config.clientCertForwarding, this.d.ca, path);
     if (!id.ok) {
       this.d.metrics.deviceMessageErrors.inc({ reason: id.reason === 'missing' ? 'no-certificate' : 'bad-certificate' });
       this.d.log?.warn({ reason: id.message, ip: socket.remoteAddress }, 'device connection refused');
