@@ -169,7 +169,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const caProxy = new Proxy({} as DeviceCa, { get: (_t, prop) => Reflect.get(requireCa(), prop, requireCa()) as unknown });
   let enrollment: EnrollmentService | null = null;
   const identifyDevice = async (req: FastifyRequest) => {
-    const id = identifyClient(req.raw, config.clientCertForwarding, requireCa());
+    // The matched route, not the raw URL: the forwarded-path check must see what the router saw.
+    const id = identifyClient(req.raw, config.clientCertForwarding, requireCa(), req.routeOptions.url ?? '');
     if (!id.ok) {
       metrics.deviceMessageErrors.inc({ reason: 'bad-certificate' });
       return new AppError(id.reason === 'missing' ? ErrorCode.ClientCertificateRequired : ErrorCode.ClientCertificateInvalid, id.message);
@@ -177,7 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     if ((await devicesRepo.findCertSerial(id.deviceId)) !== id.serial) {
       return new AppError(ErrorCode.ClientCertificateInvalid, 'certificate revoked or replaced');
     }
-    return { deviceId: id.deviceId };
+    return { deviceId: id.deviceId, serial: id.serial, via: id.via, cert: id.cert };
   };
   commands.onResult(async (deviceId, command, ok) => {
     // A factory reset wipes the device's identity: its certificate is revoked with it.
