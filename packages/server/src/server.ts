@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js';
 import { configWarnings } from './config/warnings.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { lockDataDir, loadServerId } from './lib/data-dir.js';
+import { armCrashPoint } from './lib/crash-points.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { Metrics } from './modules/monitoring/metrics.js';
 import { ensureWebTls, writeSecret } from './tls/web-identity.js';
@@ -36,6 +37,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   for (const w of configWarnings(config)) logger.warn({ setting: w.setting }, w.message);
+  armCrashPoint(config.crashPoint);
   const unlock = lockDataDir(config.dataDir);
   let database: DatabaseHandle | null = null;
   try {
