@@ -257,6 +257,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       return enrollment;
     },
     caProxy,
+    metrics,
   );
   if (deps.https) gateway.attach(app.server as unknown as TlsServer);
   app.addHook('preClose', async () => {

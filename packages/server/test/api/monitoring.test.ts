@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/db.js';
 import { buildTestApp, TestClock, type TestApp } from '../helpers/app.js';
 import { HealthService } from '../../src/modules/monitoring/health.service.js';
+import { EST_BASE_PATH } from '@openums/protocol';
+import { makeCsr } from '../helpers/device.js';
 
 describe('check-status state machine', () => {
   it('is init until ready, err after 120 s of init', async () => {
@@ -85,6 +87,26 @@ describe.each(DIALECTS)('monitoring routes (%s)', (dialect) => {
     expect(names).toContain('openums_devices_connected');
     expect(m.body).toMatch(/openums_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/devices",status="200"\} [1-9]/);
     expect(m.body).toContain('openums_db_query_duration_seconds_bucket');
+  });
+
+  it('counts enrollments by outcome', async () => {
+    const count = async (outcome: string) => {
+      const body = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(new RegExp(`^openums_enrollments_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(body)?.[1] ?? 0);
+    };
+    const key = (await t.api('POST', '/api/v1/enrollment-keys', { type: 'mass' })).body.keys[0].secret;
+    const mac = '02AB00000077';
+    const enrollWith = async (secret: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `${EST_BASE_PATH}/simpleenroll`,
+        headers: { 'content-type': 'application/pkcs10', authorization: `Bearer ${secret}` },
+        payload: (await makeCsr(mac)).csrBase64,
+      });
+    expect((await enrollWith('oek_wrong')).statusCode).toBe(401);
+    expect((await enrollWith(key)).statusCode).toBe(200);
+    expect(await count('enrolled')).toBe(1);
+    expect(await count('refused')).toBe(1);
   });
 
   it('publishes the OpenAPI document generated from the route schemas', async () => {

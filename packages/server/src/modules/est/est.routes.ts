@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import { EST_BASE_PATH, EST_STANDARD_BASE_PATH, ENROLL_INFO_HEADER, EnrollDeviceInfo, ErrorCode, REENROLL_PROOF_HEADER } from '@openums/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../lib/fastify.js';
+import type { Metrics } from '../monitoring/metrics.js';
 import { AppError } from '../../lib/errors.js';
 import { findUnsafeString } from '../../lib/text-safety.js';
 import { unsafeTextError } from '../../lib/validation.js';
@@ -47,15 +48,26 @@ function presentedKey(req: FastifyRequest): string | null {
  * handlers and access rules at both; bodies and answers are base64 DER.
  * `enrollment` is a getter: the service exists once the device CA is loaded (prepare()).
  */
-export function estRoutes(app: App, enrollment: () => EnrollmentService, ca: DeviceCa): void {
+/** `openums_enrollments_total{outcome}`: enrolled, renewed, refused (any 4xx, e.g. a bad key or CSR). */
+async function counted<T>(metrics: Metrics, success: 'enrolled' | 'renewed', work: () => Promise<T>): Promise<T> {
+  try {
+    const out = await work();
+    metrics.enrollments.inc({ outcome: success });
+    return out;
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) metrics.enrollments.inc({ outcome: 'refused' });
+    throw err;
+  }
+}
+
+export function estRoutes(app: App, enrollment: () => EnrollmentService, ca: DeviceCa, metrics: Metrics): void {
   app.addContentTypeParser(['application/pkcs10', 'application/pkcs10-base64'], { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
     done(null, body),
   );
-  for (const base of [EST_BASE_PATH, EST_STANDARD_BASE_PATH]) estRoutesAt(app, base, enrollment, ca);
+  for (const base of [EST_BASE_PATH, EST_STANDARD_BASE_PATH]) estRoutesAt(app, base, enrollment, ca, metrics);
 }
 
-function estRoutesAt(app: App, base: string, enrollment: () => EnrollmentService, ca: DeviceCa): void {
-
+function estRoutesAt(app: App, base: string, enrollment: () => EnrollmentService, ca: DeviceCa, metrics: Metrics): void {
   app.get(`${base}/cacerts`, {
     config: { access: 'public' },
     schema: { tags: ['device connector'], summary: 'EST: the device CA certificate (PKCS#7, base64)' },
@@ -68,13 +80,16 @@ function estRoutesAt(app: App, base: string, enrollment: () => EnrollmentService
     schema: { tags: ['device connector'], summary: 'EST: enroll a device with an enrollment key and a PKCS#10 request' },
     handler: async (req, reply) => {
       if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
-      const r = await enrollment().enroll({
-        key: presentedKey(req),
-        info: deviceInfo(req),
-        csrBase64: req.body,
-        clientAddress: req.ip,
-        lastIp: req.ip.replace(/^::ffff:/, ''),
-      });
+      const body = req.body;
+      const r = await counted(metrics, 'enrolled', () =>
+        enrollment().enroll({
+          key: presentedKey(req),
+          info: deviceInfo(req),
+          csrBase64: body,
+          clientAddress: req.ip,
+          lastIp: req.ip.replace(/^::ffff:/, ''),
+        }),
+      );
       req.log.info({ deviceId: r.deviceId }, 'device enrolled');
       return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(certsOnlyPkcs7([r.certDer]).toString('base64'));
     },
@@ -87,11 +102,14 @@ function estRoutesAt(app: App, base: string, enrollment: () => EnrollmentService
       if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
       const device = req.device!;
       const proof = req.headers[REENROLL_PROOF_HEADER];
-      const r = await enrollment().reenroll({
-        current: { deviceId: device.deviceId, serial: device.serial, via: device.via, publicKey: device.cert.publicKey },
-        csrBase64: req.body,
-        proof: Array.isArray(proof) ? proof.join(',') : proof,
-      });
+      const body = req.body;
+      const r = await counted(metrics, 'renewed', () =>
+        enrollment().reenroll({
+          current: { deviceId: device.deviceId, serial: device.serial, via: device.via, publicKey: device.cert.publicKey },
+          csrBase64: body,
+          proof: Array.isArray(proof) ? proof.join(',') : proof,
+        }),
+      );
       req.log.info({ deviceId: r.deviceId, via: device.via }, 'device certificate renewed');
       return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(certsOnlyPkcs7([r.certDer]).toString('base64'));
     },
