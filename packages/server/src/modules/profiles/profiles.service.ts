@@ -47,26 +47,23 @@ export class ProfilesService {
     const basedOn = checkBasedOn(input.basedOn ?? PARAMETER_CATALOGUE.basedOn, 'basedOn');
     if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
     const settings = validateSettings(input.settings ?? {});
-    const now = this.clock.now();
-    const name = input.name.trim();
-    const id = await this.configuration.change(async (trx, mark) => {
-      // Not assigned yet, so no device changes; the cached tree must learn the profile.
-      await mark.tree();
-      return this.repo.insertProfile(
-        {
-          name,
-          name_lc: name.toLowerCase(),
-          type: input.type,
-          based_on: basedOn,
-          folder_id: input.folderId ?? null,
-          settings: JSON.stringify(settings),
-          created_at: now,
-          updated_at: now,
-        },
-        trx,
-      );
+    const id = await this.insertProfile({
+      name: input.name.trim(),
+      type: input.type,
+      based_on: basedOn,
+      folder_id: input.folderId ?? null,
+      settings: JSON.stringify(settings),
     });
     return this.getProfile(id);
+  }
+
+  /** A new profile is not assigned yet, so no device changes; the cached tree must learn it. */
+  private insertProfile(p: Pick<ProfileRow, 'name' | 'type' | 'based_on' | 'folder_id' | 'settings'>): Promise<number> {
+    const now = this.clock.now();
+    return this.configuration.change(async (trx, mark) => {
+      await mark.tree();
+      return this.repo.insertProfile({ ...p, name_lc: p.name.toLowerCase(), created_at: now, updated_at: now }, trx);
+    });
   }
 
   async getProfile(id: number): Promise<Profile> {
@@ -115,23 +112,12 @@ export class ProfilesService {
   async copyProfile(id: number, input: CopyProfileRequest): Promise<Profile> {
     const p = await this.requireProfile(id);
     if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
-    const name = input.name?.trim() ?? `${p.name} (copy)`.slice(0, 128);
-    const now = this.clock.now();
-    const copy = await this.configuration.change(async (trx, mark) => {
-      await mark.tree();
-      return this.repo.insertProfile(
-        {
-          name,
-          name_lc: name.toLowerCase(),
-          type: p.type,
-          based_on: p.based_on,
-          folder_id: input.folderId === undefined ? p.folder_id : input.folderId,
-          settings: p.settings,
-          created_at: now,
-          updated_at: now,
-        },
-        trx,
-      );
+    const copy = await this.insertProfile({
+      name: input.name?.trim() ?? `${p.name} (copy)`.slice(0, 128),
+      type: p.type,
+      based_on: p.based_on,
+      folder_id: input.folderId === undefined ? p.folder_id : input.folderId,
+      settings: p.settings,
     });
     return this.getProfile(copy);
   }
