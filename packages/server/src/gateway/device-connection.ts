@@ -1,12 +1,11 @@
 import type { WebSocket } from 'ws';
 import type { CommandName, ServerMessage } from '@openums/protocol';
-import type { ChannelSettings } from '../modules/settings-delivery/settings-delivery.service.js';
-import type { DeviceChannel } from './device-registry.js';
+import type { ChannelConfiguration, DeviceChannel } from '../channel/device-channel.js';
 
 /** One device's live channel: its socket, liveness, message budget and commands in flight. */
 export class DeviceConnection implements DeviceChannel {
   readonly inflight = new Map<number, CommandName>();
-  readonly settings: ChannelSettings = { reported: undefined, bootTime: 0, sent: null };
+  readonly configuration: ChannelConfiguration = { reported: undefined, bootTime: 0, sent: null };
   helloReceived = false;
   unitId = '';
   /** When the unanswered ping was sent, or null when the last ping was answered. */

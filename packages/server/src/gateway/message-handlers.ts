@@ -60,8 +60,8 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
   conn.helloReceived = true;
   conn.unitId = msg.unitId;
   // A device that sends no settings hash does not take settings (older agents, plain test peers).
-  conn.settings.reported = msg.settingsHash;
-  conn.settings.bootTime = msg.system.bootTime;
+  conn.configuration.reported = msg.settingsHash;
+  conn.configuration.bootTime = msg.system.bootTime;
   if (first) {
     const replaced = ctx.registry.set(conn);
     if (replaced) replaced.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'a newer connection of this device took over' });

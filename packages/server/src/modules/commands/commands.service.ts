@@ -13,7 +13,7 @@ import { toIso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { Logger } from '../../lib/logger.js';
-import type { DeviceRegistry } from '../../gateway/device-registry.js';
+import type { DeviceChannels } from '../../channel/device-channel.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
 import type { CommandPatch, CommandRow, CommandsRepository } from './commands.repository.js';
 import { crashPoint } from '../../lib/crash-points.js';
@@ -39,7 +39,7 @@ export class CommandsService {
   constructor(
     private readonly repo: CommandsRepository,
     private readonly folders: DeviceFoldersService,
-    private readonly registry: DeviceRegistry,
+    private readonly channels: DeviceChannels,
     private readonly events: EventBus,
     private readonly clock: Clock,
     log: Logger | null,
@@ -106,7 +106,7 @@ export class CommandsService {
     const now = this.clock.now();
     const expiresAt = now + (req.expiresInSeconds ?? DEFAULT_EXPIRY_S) * 1000;
     const answerFor = (ids: number[]) => ({
-      commands: ids.map((id, i) => ({ id, deviceId: deviceIds[i]!, state: (this.registry.get(deviceIds[i]!) ? 'sent' : 'queued') as CommandState })),
+      commands: ids.map((id, i) => ({ id, deviceId: deviceIds[i]!, state: (this.channels.get(deviceIds[i]!) ? 'sent' : 'queued') as CommandState })),
     });
     let answer: ReturnType<typeof answerFor> | null = null;
     const ids = await this.repo.insertCommands(
@@ -145,7 +145,7 @@ export class CommandsService {
   }
 
   private push(deviceId: number, id: number, command: CommandName, text: string | null, now: number, state: string = 'queued'): boolean {
-    const channel = this.registry.get(deviceId);
+    const channel = this.channels.get(deviceId);
     if (!channel) return false;
     if (!channel.send({ t: 'command', id, command, ...(text !== null ? { text } : {}) })) return false;
     channel.inflight.set(id, command);

@@ -4,22 +4,12 @@ import { BatchWriter } from '../../lib/batch-writer.js';
 import type { Clock } from '../../lib/clock.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { Logger } from '../../lib/logger.js';
-import type { DeviceChannel, DeviceRegistry } from '../../gateway/device-registry.js';
+import type { DeviceChannel, DeviceChannels } from '../../channel/device-channel.js';
 import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
 import { settingsHash } from '../profiles/settings-hash.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
 import type { ConfigSnapshotLoader } from './config-snapshot.js';
 import type { DeliveryQueue, MarkedDevices } from './configuration-changes.js';
-
-/** What the server knows about a live channel's settings (kept on the channel, in memory). */
-export interface ChannelSettings {
-  /** Hash of the device's store as last reported (hello or settings-applied); undefined = the device does not take settings. */
-  reported: string | undefined;
-  /** hello.system.bootTime (epoch ms): "next reboot" changes made before it are due. */
-  bootTime: number;
-  /** The revision sent and not yet answered. */
-  sent: { revision: number; hash: string } | null;
-}
 
 /** Only the fields present are written; later patches of the same device override earlier ones. */
 type StatePatch = { revision: number; state?: 'PENDING' | 'APPLIED'; hash?: string; error?: string | null };
@@ -49,7 +39,7 @@ export class SettingsDeliveryService implements DeliveryQueue {
   constructor(
     private readonly db: Db,
     readonly loader: ConfigSnapshotLoader,
-    private readonly registry: DeviceRegistry,
+    private readonly channels: DeviceChannels,
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly log: Logger | null,
@@ -74,10 +64,10 @@ export class SettingsDeliveryService implements DeliveryQueue {
   // ── marking (committed by ConfigurationChanges) ─────────────────────────────
   /** Devices just marked PENDING in the database: the web app hears of them, connected ones are computed. */
   deliverMarked(marked: MarkedDevices): void {
-    const ids = marked === 'all' ? [...this.registry.all()].map((ch) => ch.deviceId) : marked;
+    const ids = marked === 'all' ? [...this.channels.all()].map((ch) => ch.deviceId) : marked;
     for (const id of ids) {
       this.events.publish({ type: 'device.changed', deviceId: id });
-      if (this.registry.get(id)) this.enqueue(id);
+      if (this.channels.get(id)) this.enqueue(id);
     }
   }
 
@@ -124,16 +114,16 @@ export class SettingsDeliveryService implements DeliveryQueue {
   // ── device channel ───────────────────────────────────────────────────────────
   /** hello: compare the device's store with its configuration (queued, computed in bulk). */
   onHello(ch: DeviceChannel): void {
-    if (ch.settings.reported !== undefined) this.enqueue(ch.deviceId);
+    if (ch.configuration.reported !== undefined) this.enqueue(ch.deviceId);
   }
 
   /** settings-applied; false when the revision was never sent on this channel. */
   onApplied(ch: DeviceChannel, msg: SettingsAppliedMessage): boolean {
-    ch.settings.reported = msg.hash;
-    const sent = ch.settings.sent;
+    ch.configuration.reported = msg.hash;
+    const sent = ch.configuration.sent;
     if (!sent || msg.revision > sent.revision) return false;
     if (msg.revision < sent.revision) return true; // an older answer overtaken by a newer revision
-    ch.settings.sent = null;
+    ch.configuration.sent = null;
     const matches = msg.hash === sent.hash;
     const error = msg.ok ? (matches ? null : 'the device reported a different settings hash than the one sent') : (msg.message ?? 'the device could not apply the settings');
     this.writer.update(ch.deviceId, matches ? { revision: msg.revision, state: 'APPLIED', hash: msg.hash, error } : { revision: msg.revision, error });
@@ -190,31 +180,31 @@ export class SettingsDeliveryService implements DeliveryQueue {
     }
     const due = new Map<number, StateRow>();
     for (const r of rows) {
-      const ch = this.registry.get(Number(r.id));
-      if (!ch || ch.settings.reported === undefined) continue;
+      const ch = this.channels.get(Number(r.id));
+      if (!ch || ch.configuration.reported === undefined) continue;
       // Confirmed before and the store still hashes the same: nothing to compute.
-      if (r.config_state === 'APPLIED' && r.config_applied_hash === ch.settings.reported) continue;
+      if (r.config_state === 'APPLIED' && r.config_applied_hash === ch.configuration.reported) continue;
       due.set(Number(r.id), r);
     }
     if (!due.size) return;
     const engine = await this.engineFor();
     for (const input of await this.loader.devices([...due.keys()])) {
       const row = due.get(input.id)!;
-      const ch = this.registry.get(input.id);
+      const ch = this.channels.get(input.id);
       if (!ch) continue;
       const settings = engine.compute(input);
       const hash = settingsHash(settings);
       const revision = Number(row.config_revision);
-      if (ch.settings.reported === hash) {
-        ch.settings.sent = null;
+      if (ch.configuration.reported === hash) {
+        ch.configuration.sent = null;
         this.writer.update(input.id, { revision, state: 'APPLIED', hash, error: null });
-      } else if (row.config_state === 'PENDING' && row.config_apply === 'next-reboot' && !(ch.settings.bootTime > Number(row.config_changed_at ?? 0))) {
+      } else if (row.config_state === 'PENDING' && row.config_apply === 'next-reboot' && !(ch.configuration.bootTime > Number(row.config_changed_at ?? 0))) {
         // Waits for the device's next boot.
       } else if (JSON.stringify(settings).length > MAX_MESSAGE_BYTES - 512) {
         // Devices accept messages up to MAX_MESSAGE_BYTES: sending more would only get the channel closed.
         this.writer.update(input.id, { revision, state: 'PENDING', error: `the effective configuration is larger than ${MAX_MESSAGE_BYTES} bytes and cannot be sent` });
       } else {
-        ch.settings.sent = { revision, hash };
+        ch.configuration.sent = { revision, hash };
         ch.send({ t: 'settings', revision, hash, settings });
         // Sent to a device that had nothing pending (first contact, store changed on the device): pending until it answers.
         if (row.config_state !== 'PENDING') this.writer.update(input.id, { revision, state: 'PENDING' });
