@@ -6,7 +6,7 @@ import { Link } from 'react-router';
 import { isApiError } from '../../api/client';
 import type { ConfigSource, EffectiveParameter } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
-import { formatValue } from '../profiles/parameter-model';
+import { formatValue } from '../configuration-editor/parameter-model';
 import { useAssignedObjects, useDeviceSettings, useEffectiveConfiguration } from '../profiles/queries';
 import classes from './devices.module.css';
 import { formatDateTime } from './format';

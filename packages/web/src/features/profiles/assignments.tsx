@@ -9,7 +9,7 @@ import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import { formatDateTime, formatMac } from '../devices/format';
 import { useAllFolders } from '../devices/queries';
-import { ApplyChoice, ChangePreview } from './change-preview';
+import { ApplyChoice, ChangePreview } from '../configuration-editor/change-preview';
 import classes from './profiles.module.css';
 import { invalidateDeviceConfiguration, profileKeys, useAssignments } from './queries';
 

@@ -6,7 +6,7 @@ import { isApiError } from '../../api/client';
 import { exportProfilesUrl, importErrors, importProfiles, putProfileSettings } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifyError, notifySuccess } from '../../components/notify';
-import { shortMessage } from './parameter-model';
+import { shortMessage } from '../configuration-editor/parameter-model';
 import { invalidateDeviceConfiguration, invalidateProfiles, profileKeys, useAllProfiles, useProfileFeatureSettings, useProfileFolders } from './queries';
 
 /** Largest file the browser reads for an import. */

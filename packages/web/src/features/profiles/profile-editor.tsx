@@ -5,13 +5,13 @@ import { isApiError } from '../../api/client';
 import { ErrorAlert } from '../../components/error-alert';
 import { formatDateTime } from '../devices/format';
 import { AssignProfileDialog, AssignmentsPanel } from './assignments';
-import { ParameterEditor } from './parameter-editor';
+import { ParameterEditor } from '../configuration-editor/parameter-editor';
 import { CopyProfileDialog, DeleteProfileDialog, MoveProfileDialog, RenameProfileDialog } from './profile-dialogs';
 import classes from './profiles.module.css';
 import { useProfile, useProfileFeatureSettings, useProfileFolders, type ProfileFolderKey } from './queries';
-import { SaveBar } from './save-bar';
+import { SaveBar } from '../configuration-editor/save-bar';
 import { SaveProfileDialog } from './save-dialog';
-import { useSettingsDraft } from './settings-draft';
+import { useSettingsDraft } from '../configuration-editor/settings-draft';
 
 export const PROFILE_TABS = ['parameters', 'assignments'] as const;
 export type ProfileTab = (typeof PROFILE_TABS)[number];

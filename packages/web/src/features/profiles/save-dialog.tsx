@@ -5,8 +5,8 @@ import { useState } from 'react';
 import { updateProfile } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
-import { ApplyChoice, ChangePreview } from './change-preview';
-import type { Settings } from './parameter-model';
+import { ApplyChoice, ChangePreview } from '../configuration-editor/change-preview';
+import type { Settings } from '../configuration-editor/parameter-model';
 import { invalidateDeviceConfiguration, invalidateProfiles, storeProfile } from './queries';
 
 interface SaveProfileDialogProps {

@@ -1,6 +1,6 @@
 import { Button, Group, Popover, Stack, Text, UnstyledButton } from '@mantine/core';
 import { shortMessage } from './parameter-model';
-import classes from './profiles.module.css';
+import classes from './configuration-editor.module.css';
 
 interface SaveBarProps {
   changed: number;

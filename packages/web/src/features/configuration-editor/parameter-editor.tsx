@@ -24,7 +24,7 @@ import {
   type ParamRow,
   type Settings,
 } from './parameter-model';
-import classes from './profiles.module.css';
+import classes from './configuration-editor.module.css';
 
 /** The catalogue's setup tree never changes at run time: built once. */
 const TREE = buildGroupTree();

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { errorMessage } from '../../api/client';
 import { previewProfileChange } from '../../api/profiles';
 import { formatValue } from './parameter-model';
-import classes from './profiles.module.css';
+import classes from './configuration-editor.module.css';
 
 /** "Apply now / at next reboot", for saving and for (un)assigning; `oneDevice` words it for a single device. */
 export function ApplyChoice({ value, onChange, oneDevice = false }: { value: ApplyMode; onChange: (value: ApplyMode) => void; oneDevice?: boolean }) {
