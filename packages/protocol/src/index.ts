@@ -9,6 +9,7 @@ export * from './api/enrollment.js';
 export * from './api/commands.js';
 export * from './api/events.js';
 export * from './api/profiles.js';
+export * from './api/server-info.js';
 export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';
 export * from './settings/catalogue.js';

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import type { SettingValue } from '../settings/catalogue-types.js';
 
 /**
  * Messages on the device channel (WebSocket at /device-connector/device/ws-connect, JSON text
@@ -117,6 +118,7 @@ export const WireSettingValue = Type.Union([
   Type.String({ maxLength: 4096 }),
   Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 256 }),
 ]);
+export type WireSettingValue = Static<typeof WireSettingValue>;
 const SettingKey = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:\\[\\]-]+$' });
 
 /**
@@ -161,6 +163,7 @@ export const DeviceMessage = Type.Union([
 export type DeviceMessage = Static<typeof DeviceMessage>;
 
 // ── server → device ───────────────────────────────────────────────────────────
+// No `additionalProperties: false` here: a newer server may add fields an older agent ignores.
 export const WelcomeMessage = Type.Object({
   t: Type.Literal('welcome'),
   deviceId: Type.Integer(),
@@ -184,11 +187,15 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const CommandMessage = Type.Object({
   t: Type.Literal('command'),
-  id: Type.Integer(),
-  command: Type.Union(COMMAND_NAMES.map((c) => Type.Literal(c))),
+  id: Int(1),
+  /**
+   * Typed as the known names, checked as any string: a device answers a command it does not
+   * know with `result` ok=false (a newer server may know more commands) instead of dropping it.
+   */
+  command: Type.Unsafe<CommandName>(Type.String()),
   text: Type.Optional(Type.String()),
 });
-export type CommandMessage = { t: 'command'; id: number; command: CommandName; text?: string };
+export type CommandMessage = Static<typeof CommandMessage>;
 
 /** Codes in `error` messages and WebSocket close reasons. */
 export const DeviceErrorCode = {
@@ -206,39 +213,45 @@ export const DeviceErrorCode = {
   ServerShutdown: 'SERVER_SHUTDOWN',
 } as const;
 export type DeviceErrorCode = (typeof DeviceErrorCode)[keyof typeof DeviceErrorCode];
+/** Typed as the known codes, checked as any string: an older device still reads a newer server's codes. */
+const ErrorCodeField = Type.Unsafe<DeviceErrorCode>(Type.String());
 
 export const ErrorMessage = Type.Object({
   t: Type.Literal('error'),
-  code: Type.String(),
+  code: ErrorCodeField,
   message: Type.String(),
   ref: Type.Optional(Type.Integer()),
 });
-export type ErrorMessage = { t: 'error'; code: DeviceErrorCode; message: string; ref?: number };
+export type ErrorMessage = Static<typeof ErrorMessage>;
 
 /** Sent before the server closes the channel on purpose. */
 export const ByeMessage = Type.Object({
   t: Type.Literal('bye'),
-  code: Type.String(),
+  code: ErrorCodeField,
   message: Type.String(),
   retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
 });
-export type ByeMessage = { t: 'bye'; code: DeviceErrorCode; message: string; retryAfterSeconds?: number };
+export type ByeMessage = Static<typeof ByeMessage>;
 
 /**
  * The device's complete effective configuration (every parameter that differs from the
  * catalogue default or was set by a profile or the device itself; keys of free instances carry
  * their source, e.g. `sessions.rdp[profile:12:1].server`). The device replaces its managed
  * settings with this map, runs the hooks of changed groups and answers `settings-applied`.
- * `hash` = settingsHash(settings); a device whose store hashes the same has nothing to do.
+ * `hash` = settingsHash(settings) (SHA-256, lower-case hex); a device whose store hashes the
+ * same has nothing to do.
  */
-export interface SettingsMessage {
-  t: 'settings';
-  revision: number;
-  hash: string;
-  settings: Record<string, string | number | boolean | readonly string[]>;
-}
+export const SettingsMessage = Type.Object({
+  t: Type.Literal('settings'),
+  revision: Int(0),
+  hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  // Typed with read-only lists so a stored configuration is sent as is.
+  settings: Type.Record(SettingKey, Type.Unsafe<SettingValue>(WireSettingValue)),
+});
+export type SettingsMessage = Static<typeof SettingsMessage>;
 
-export type ServerMessage = WelcomeMessage | CommandMessage | ErrorMessage | ByeMessage | SettingsMessage;
+export const ServerMessage = Type.Union([WelcomeMessage, CommandMessage, ErrorMessage, ByeMessage, SettingsMessage]);
+export type ServerMessage = Static<typeof ServerMessage>;
 
 /**
  * WebSocket close codes (4000-4999 are application codes). A device must not reconnect after

@@ -6,7 +6,7 @@ export const CommandState = Type.Union([
   Type.Literal('queued'), Type.Literal('sent'), Type.Literal('acknowledged'), Type.Literal('succeeded'),
   Type.Literal('failed'), Type.Literal('expired'), Type.Literal('cancelled'),
 ]);
-export type CommandState = 'queued' | 'sent' | 'acknowledged' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
+export type CommandState = Static<typeof CommandState>;
 
 export const SendCommandRequest = Type.Object(
   {
@@ -42,5 +42,10 @@ export type Command = Static<typeof Command>;
 export const SendCommandResponse = Type.Object({
   commands: Type.Array(Type.Object({ id: Type.Integer(), deviceId: Type.Integer(), state: CommandState })),
 });
+export type SendCommandResponse = Static<typeof SendCommandResponse>;
+/** One queued command of a SendCommandResponse. */
+export type QueuedCommand = SendCommandResponse['commands'][number];
 export const CommandPage = Page(Command);
+export type CommandPage = Static<typeof CommandPage>;
 export const ListCommandsQuery = Type.Object({ limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
+export type ListCommandsQuery = Static<typeof ListCommandsQuery>;

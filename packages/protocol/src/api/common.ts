@@ -19,6 +19,7 @@ export type ErrorResponse = Static<typeof ErrorResponse>;
  * refused with 400 instead of reaching the database.
  */
 export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+export type Id = Static<typeof Id>;
 
 /** Numeric ids in paths (IMI-compatible integer ids). */
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
@@ -29,9 +30,12 @@ export const DEFAULT_PAGE_LIMIT = 100;
 
 /** An opaque cursor; clients pass back what they received in `nextCursor`. */
 export const Cursor = Type.String({ minLength: 1, maxLength: 512 });
+export type Cursor = Static<typeof Cursor>;
 export const PageLimit = Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT });
+export type PageLimit = Static<typeof PageLimit>;
 
 export const OkResponse = Type.Object({ ok: Type.Literal(true) });
+export type OkResponse = Static<typeof OkResponse>;
 
 /**
  * `T | null` as `type: [T, "null"]` rather than `anyOf`: the response serializer handles a

@@ -10,6 +10,7 @@ export const DEVICE_NAME_MAX = 128;
 
 /** Settings delivery state: PENDING until the device applied the newest revision; null = never configured. */
 export const ConfigChanges = Type.Unsafe<'PENDING' | 'APPLIED' | null>({ type: ['string', 'null'], enum: ['PENDING', 'APPLIED', null] });
+export type ConfigChanges = Static<typeof ConfigChanges>;
 
 export const Device = Type.Object({
   id: Type.Integer(),
@@ -97,6 +98,8 @@ export const MoveDevicesRequest = Type.Object(
   { additionalProperties: false },
 );
 export type MoveDevicesRequest = Static<typeof MoveDevicesRequest>;
+export const MoveDevicesResponse = Type.Object({ moved: Type.Integer() });
+export type MoveDevicesResponse = Static<typeof MoveDevicesResponse>;
 
 
 /** The latest system information a device reported (hello or refresh-sysinfo), or null. */
@@ -104,3 +107,4 @@ export const DeviceSystemInfoResponse = Type.Object({
   system: Type.Unsafe<import('../agent/messages.js').SystemInfo | null>({ type: ['object', 'null'], additionalProperties: true }),
   reportedAt: Nullable(Type.String({ format: 'date-time' })),
 });
+export type DeviceSystemInfoResponse = Static<typeof DeviceSystemInfoResponse>;

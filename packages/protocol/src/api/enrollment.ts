@@ -41,14 +41,19 @@ export const EnrollmentKey = Type.Object({
 export type EnrollmentKey = Static<typeof EnrollmentKey>;
 
 export const CreatedEnrollmentKey = Type.Intersect([EnrollmentKey, Type.Object({ secret: Type.String({ description: 'The key to give to `openums-agent enroll --key`; shown only now' }) })]);
+export type CreatedEnrollmentKey = Static<typeof CreatedEnrollmentKey>;
 export const CreateEnrollmentKeysResponse = Type.Object({ keys: Type.Array(CreatedEnrollmentKey) });
+export type CreateEnrollmentKeysResponse = Static<typeof CreateEnrollmentKeysResponse>;
 
 export const EnrollmentKeyPage = Page(EnrollmentKey);
+export type EnrollmentKeyPage = Static<typeof EnrollmentKeyPage>;
 export const ListEnrollmentKeysQuery = Type.Object(
   { limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) },
   { additionalProperties: false },
 );
+export type ListEnrollmentKeysQuery = Static<typeof ListEnrollmentKeysQuery>;
 export const UpdateEnrollmentKeyRequest = Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false });
+export type UpdateEnrollmentKeyRequest = Static<typeof UpdateEnrollmentKeyRequest>;
 
 /** Automatic registration: devices may enroll without a key (off by default). */
 export const EnrollmentSettings = Type.Object(

@@ -3,3 +3,4 @@ import { Type, type Static } from 'typebox';
 export const ServerStatus = Type.Union([Type.Literal('init'), Type.Literal('ok'), Type.Literal('warn'), Type.Literal('err')]);
 export type ServerStatus = Static<typeof ServerStatus>;
 export const CheckStatusResponse = Type.Object({ status: ServerStatus });
+export type CheckStatusResponse = Static<typeof CheckStatusResponse>;

@@ -59,6 +59,7 @@ export const CopyProfileRequest = Type.Object(
 export type CopyProfileRequest = Static<typeof CopyProfileRequest>;
 
 export const ProfilePage = Page(Profile);
+export type ProfilePage = Static<typeof ProfilePage>;
 export const ListProfilesQuery = Type.Object(
   {
     limit: Type.Optional(PageLimit),
@@ -76,6 +77,7 @@ export const AssignmentTarget = Type.Object(
   { type: Type.Union([Type.Literal('device'), Type.Literal('folder')]), id: Id },
   { additionalProperties: false },
 );
+export type AssignmentTarget = Static<typeof AssignmentTarget>;
 export const AssignProfileRequest = Type.Object(
   {
     targets: Type.Array(AssignmentTarget, { minItems: 1, maxItems: 1000 }),
@@ -97,6 +99,9 @@ export const ProfileAssignmentsResponse = Type.Object({
   ),
   nextCursor: Nullable(Type.String()),
 });
+export type ProfileAssignmentsResponse = Static<typeof ProfileAssignmentsResponse>;
+/** One direct assignment of a profile (an item of ProfileAssignmentsResponse). */
+export type ProfileAssignment = ProfileAssignmentsResponse['items'][number];
 
 /** What a change would do, computed without saving anything. */
 export const PreviewProfileChangeRequest = Type.Object(
@@ -114,6 +119,7 @@ export const SettingChange = Type.Object({
   before: Type.Unknown({ description: 'null = not set' }),
   after: Type.Unknown({ description: 'null = not set any more' }),
 });
+export type SettingChange = Static<typeof SettingChange>;
 export const PreviewProfileChangeResponse = Type.Object({
   /** Devices the profile reaches before or after the change. */
   affectedDevices: Type.Integer(),
@@ -126,6 +132,7 @@ export const PreviewProfileChangeResponse = Type.Object({
 export type PreviewProfileChangeResponse = Static<typeof PreviewProfileChangeResponse>;
 
 export const ImportProfilesResponse = Type.Object({ created: Type.Array(Profile) });
+export type ImportProfilesResponse = Static<typeof ImportProfilesResponse>;
 
 export const ExportProfilesQuery = Type.Object(
   {
@@ -134,11 +141,13 @@ export const ExportProfilesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type ExportProfilesQuery = Static<typeof ExportProfilesQuery>;
 
 // ── profile folders ──────────────────────────────────────────────────────────
 export const ProfileFolder = Type.Object({ id: Type.Integer(), name: Type.String(), parentId: Nullable(Type.Integer()) });
 export type ProfileFolder = Static<typeof ProfileFolder>;
 export const ProfileFolderPage = Page(ProfileFolder);
+export type ProfileFolderPage = Static<typeof ProfileFolderPage>;
 export const CreateProfileFolderRequest = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }), parentId: Type.Optional(Nullable(Id)) },
   { additionalProperties: false },
@@ -176,7 +185,8 @@ export const PutDeviceSettingsRequest = Type.Object(
 export type PutDeviceSettingsRequest = Static<typeof PutDeviceSettingsRequest>;
 
 const Via = Type.Union([Type.Literal('direct'), Type.Literal('folder')]);
-const Source = Type.Object({
+/** Where an effective parameter's value comes from: the device itself or a profile. */
+export const ConfigSource = Type.Object({
   type: Type.Union([Type.Literal('device'), Type.Literal('profile')]),
   id: Type.Integer(),
   name: Type.String(),
@@ -185,19 +195,21 @@ const Source = Type.Object({
   folderId: Type.Optional(Type.Integer()),
   folderName: Type.Optional(Type.String()),
 });
+export type ConfigSource = Static<typeof ConfigSource>;
 
 export const EffectiveConfigurationResponse = Type.Object({
   parameters: Type.Array(
     Type.Object({
       key: Type.String(),
       value: Type.Unknown(),
-      source: Source,
-      overridden: Type.Array(Type.Object({ value: Type.Unknown(), source: Source })),
+      source: ConfigSource,
+      overridden: Type.Array(Type.Object({ value: Type.Unknown(), source: ConfigSource })),
     }),
   ),
 });
 
 export type EffectiveConfigurationResponse = Static<typeof EffectiveConfigurationResponse>;
+export type EffectiveParameter = EffectiveConfigurationResponse['parameters'][number];
 
 export const AssignedObjectsResponse = Type.Object({
   items: Type.Array(
@@ -207,6 +219,7 @@ export const AssignedObjectsResponse = Type.Object({
       name: Type.String(),
       priority: Type.Boolean(),
       via: Via,
+      /** 0 = assigned to the device; 1 = its folder, 2 = the folder above, … */
       distance: Type.Integer(),
       folderId: Type.Optional(Type.Integer()),
       folderName: Type.Optional(Type.String()),
@@ -215,15 +228,13 @@ export const AssignedObjectsResponse = Type.Object({
 });
 
 export type AssignedObjectsResponse = Static<typeof AssignedObjectsResponse>;
+export type AssignedObject = AssignedObjectsResponse['items'][number];
 
 /** `devices`: how many devices got a new settings revision. */
 export const AssignProfileResponse = Type.Object({ assigned: Type.Integer(), devices: Type.Integer() });
 export type AssignProfileResponse = Static<typeof AssignProfileResponse>;
 export const UnassignProfileResponse = Type.Object({ removed: Type.Integer(), devices: Type.Integer() });
 export type UnassignProfileResponse = Static<typeof UnassignProfileResponse>;
-export type ProfileAssignmentsResponse = Static<typeof ProfileAssignmentsResponse>;
-export type ImportProfilesResponse = Static<typeof ImportProfilesResponse>;
-export type AssignmentTarget = Static<typeof AssignmentTarget>;
 
 export const ProfileSettings = Type.Object({ priorityProfiles: Type.Boolean() }, { additionalProperties: false });
 export type ProfileSettings = Static<typeof ProfileSettings>;
