@@ -88,13 +88,13 @@ async function seedProfiles(target, folderIds, { devices, profiles }) {
 async function computeAll(target) {
   const { openDatabase } = await import(dist('packages/server/dist/db/database.js'));
   const { SettingsRepository } = await import(dist('packages/server/dist/modules/server-info/settings.repository.js'));
-  const { ConfigSnapshotLoader } = await import(dist('packages/server/dist/modules/settings-delivery/config-snapshot.js'));
+  const { ConfigSnapshotRepository } = await import(dist('packages/server/dist/modules/settings-delivery/config-snapshot.js'));
   const { EffectiveConfigEngine } = await import(dist('packages/server/dist/modules/profiles/effective-config-engine.js'));
   const { settingsHash } = await import(dist('packages/server/dist/modules/profiles/settings-hash.js'));
   const handle = openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir });
-  const loader = new ConfigSnapshotLoader(handle.db, new SettingsRepository(handle.db));
+  const loader = new ConfigSnapshotRepository(handle.db, new SettingsRepository(handle.db));
   const t0 = performance.now();
-  const tree = await loader.tree();
+  const tree = await loader.findTree();
   const engine = new EffectiveConfigEngine(tree);
   let devices = 0;
   let keys = 0;
@@ -104,7 +104,7 @@ async function computeAll(target) {
   let maxDepth = 0;
   let computeMs = 0;
   let hashMs = 0;
-  for await (const page of loader.allDevices(5000)) {
+  for await (const page of loader.pageAllEngineDevices(5000)) {
     for (const d of page) {
       const c0 = performance.now();
       const settings = engine.compute(d);

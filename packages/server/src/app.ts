@@ -39,6 +39,7 @@ import { DeviceRegistry } from './gateway/device-registry.js';
 import { DeviceGateway } from './gateway/gateway.js';
 import { identifyClient } from './gateway/client-cert.js';
 import { PresenceService } from './gateway/presence.js';
+import { PresenceRepository } from './modules/devices/presence.repository.js';
 import { DeviceCa } from './tls/device-ca.js';
 import { CommandsRepository } from './modules/commands/commands.repository.js';
 import { CommandsService } from './modules/commands/commands.service.js';
@@ -55,7 +56,7 @@ import { profileRoutes } from './modules/profiles/profiles.routes.js';
 import { ProfileFoldersService } from './modules/profiles/profile-folders.service.js';
 import { DeviceConfigurationService } from './modules/profiles/device-configuration.service.js';
 import { ProfileTransferService } from './modules/profiles/profile-transfer.service.js';
-import { ConfigSnapshotLoader } from './modules/settings-delivery/config-snapshot.js';
+import { ConfigSnapshotRepository } from './modules/settings-delivery/config-snapshot.js';
 import { SettingsDeliveryService } from './modules/settings-delivery/settings-delivery.service.js';
 import { ConfigurationChanges } from './modules/settings-delivery/configuration-changes.js';
 import { DeliveryStateRepository } from './modules/settings-delivery/delivery-state.repository.js';
@@ -150,16 +151,18 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
   const profilesRepo = new ProfilesRepository(database.db);
-  const delivery = new SettingsDeliveryService(database.db, new ConfigSnapshotLoader(database.db, settings), registry, events, clock, log);
-  const configurationChanges = new ConfigurationChanges(database.db, new DeliveryStateRepository(), delivery, clock);
+  const snapshot = new ConfigSnapshotRepository(database.db, settings);
+  const deliveryState = new DeliveryStateRepository(database.db);
+  const delivery = new SettingsDeliveryService(deliveryState, snapshot, registry, events, clock, log);
+  const configurationChanges = new ConfigurationChanges(database.db, deliveryState, profilesRepo, delivery, clock);
   const idempotency = new IdempotencyService(new IdempotencyRepository(database.db), clock);
   const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
   const folders = new DeviceFoldersService(foldersRepo, clock, configurationChanges);
   const devicesRepo = new DevicesRepository(database.db);
   const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges);
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock);
-  const commands = new CommandsService(new CommandsRepository(database.db), folders, registry, events, clock, log);
-  const presence = new PresenceService(database.db, deps.serverId, events, clock, metrics, log, config.gateway.presenceFlushMs);
+  const commands = new CommandsService(new CommandsRepository(database.db), devicesRepo, folders, registry, events, clock, log);
+  const presence = new PresenceService(new PresenceRepository(database.db), deps.serverId, events, clock, metrics, log, config.gateway.presenceFlushMs);
   // The device CA lives in the database; it is loaded in prepare(), before any device request.
   let deviceCa: DeviceCa | null = null;
   const requireCa = (): DeviceCa => {
@@ -186,7 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   const profileFolders = new ProfileFoldersService(profilesRepo, clock);
   const profiles = new ProfilesService(profilesRepo, profileFolders, settings, configurationChanges, clock);
-  const deviceConfiguration = new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, delivery, configurationChanges, clock);
+  const deviceConfiguration = new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, snapshot, configurationChanges, clock);
   const profileModule = {
     profiles,
     folders: profileFolders,

@@ -1,6 +1,6 @@
 import type { LiveEvent, SystemInfo } from '@openums/protocol';
-import type { Db } from '../db/database.js';
 import type { DevicePatch } from '../modules/devices/devices.repository.js';
+import type { PresenceRepository } from '../modules/devices/presence.repository.js';
 import { BatchWriter } from '../lib/batch-writer.js';
 import type { Clock } from '../lib/clock.js';
 import type { EventBus } from '../lib/event-bus.js';
@@ -17,7 +17,7 @@ export class PresenceService {
   private readonly pendingEvents = new Map<number, LiveEvent[]>();
 
   constructor(
-    private readonly db: Db,
+    private readonly repo: PresenceRepository,
     private readonly serverId: string,
     private readonly events: EventBus,
     private readonly clock: Clock,
@@ -44,14 +44,8 @@ export class PresenceService {
   }
 
   /** Devices this process left marked online when it last stopped (crash) are offline now. */
-  async resetOnStart(): Promise<number> {
-    const r = await this.db
-      .updateTable('devices')
-      .set({ online: 0, connected_server: null })
-      .where('online', '=', 1)
-      .where((eb) => eb.or([eb('connected_server', '=', this.serverId), eb('connected_server', 'is', null)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+  resetOnStart(): Promise<number> {
+    return this.repo.resetOnlineDevices(this.serverId);
   }
 
   online(deviceId: number, ip: string, unitId: string, system: SystemInfo): void {
@@ -122,9 +116,6 @@ export class PresenceService {
         latest = Math.max(latest, patch.last_contact);
       } else rest.push(entry);
     }
-    await this.db.transaction().execute(async (trx) => {
-      if (touched.length) await trx.updateTable('devices').set({ last_contact: latest }).where('id', 'in', touched).execute();
-      for (const [id, patch] of rest) await trx.updateTable('devices').set(patch).where('id', '=', id).execute();
-    });
+    await this.repo.updatePresence(touched, latest, rest);
   }
 }

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { CommandsTable } from '../../db/types.js';
 
@@ -70,26 +70,5 @@ export class CommandsRepository {
         .execute();
     }
     return rows.map((r) => ({ id: Number(r.id), device_id: Number(r.device_id) }));
-  };
-
-  /** Device ids of a folder (and its sub-folders), for folder-wide commands. */
-  listDeviceIdsInFolder = async (folderId: number, recursive: boolean): Promise<number[]> => {
-    const rows = recursive
-      ? await sql<{ id: number }>`
-          with recursive sub(id) as (
-            select id from device_folders where id = ${folderId}
-            union all select f.id from device_folders f join sub on f.parent_id = sub.id
-          ) select d.id from devices d where d.folder_id in (select id from sub) order by d.id`.execute(this.db).then((r) => r.rows)
-      : await this.db.selectFrom('devices').select('id').where('folder_id', '=', folderId).orderBy('id').execute();
-    return rows.map((r) => Number(r.id));
-  };
-
-  listExistingDeviceIds = async (ids: number[]): Promise<Set<number>> => {
-    const out = new Set<number>();
-    for (let i = 0; i < ids.length; i += 1000) {
-      const rows = await this.db.selectFrom('devices').select('id').where('id', 'in', ids.slice(i, i + 1000)).execute();
-      for (const r of rows) out.add(Number(r.id));
-    }
-    return out;
   };
 }

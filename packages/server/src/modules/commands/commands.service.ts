@@ -14,6 +14,7 @@ import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { Logger } from '../../lib/logger.js';
 import type { DeviceChannels } from '../../channel/device-channel.js';
+import type { DevicesRepository } from '../devices/devices.repository.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
 import type { CommandPatch, CommandRow, CommandsRepository } from './commands.repository.js';
 import { crashPoint } from '../../lib/crash-points.js';
@@ -38,6 +39,7 @@ export class CommandsService {
 
   constructor(
     private readonly repo: CommandsRepository,
+    private readonly devices: Pick<DevicesRepository, 'listDeviceIdsInFolder' | 'listExistingDeviceIds'>,
     private readonly folders: DeviceFoldersService,
     private readonly channels: DeviceChannels,
     private readonly events: EventBus,
@@ -91,10 +93,10 @@ export class CommandsService {
     let deviceIds: number[];
     if (req.folderId !== undefined) {
       await this.folders.requireFolder(req.folderId, 'folderId');
-      deviceIds = await this.repo.listDeviceIdsInFolder(req.folderId, req.recursive ?? false);
+      deviceIds = await this.devices.listDeviceIdsInFolder(req.folderId, req.recursive ?? false);
     } else {
       deviceIds = req.deviceIds!;
-      const existing = await this.repo.listExistingDeviceIds(deviceIds);
+      const existing = await this.devices.listExistingDeviceIds(deviceIds);
       const missing = deviceIds.filter((id) => !existing.has(id));
       if (missing.length) {
         throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; no command was created`, {

@@ -1,6 +1,20 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
+
+/**
+ * The folders `roots` and every folder below them, as a subquery for `where('folder_id', 'in', …)`
+ * (a recursive CTE, the same on SQLite and PostgreSQL). The one definition of a folder subtree:
+ * every "devices in these folders and below" read or update is built on it. `roots` must not be
+ * empty; `union` (not `union all`) ends the walk even on a corrupt tree with a cycle.
+ */
+export function folderSubtreeIds(roots: readonly number[]): RawBuilder<number> {
+  return sql<number>`(
+    with recursive subtree(id) as (
+      select id from device_folders where id in (${sql.join(roots)})
+      union select f.id from device_folders f join subtree on f.parent_id = subtree.id
+    ) select id from subtree)`;
+}
 
 export interface FolderRow {
   id: number;

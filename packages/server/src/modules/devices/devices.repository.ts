@@ -1,7 +1,11 @@
-import { sql, type Selectable, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Selectable, Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database, DevicesTable } from '../../db/types.js';
 import type { CursorValue } from '../../lib/cursor.js';
+import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
+
+/** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
+const CHUNK = 500;
 
 /** Columns of the inventory views; the system-information blob is read only on its own route. */
 export const DEVICE_COLUMNS = [
@@ -90,13 +94,7 @@ export class DevicesRepository {
     if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
     else if (typeof q.folderId === 'number') {
       const fid = q.folderId;
-      query = q.recursive
-        ? query.where('folder_id', 'in', sql<number>`(
-            with recursive sub(id) as (
-              select id from device_folders where id = ${fid}
-              union all select f.id from device_folders f join sub on f.parent_id = sub.id
-            ) select id from sub)`)
-        : query.where('folder_id', '=', fid);
+      query = q.recursive ? query.where('folder_id', 'in', folderSubtreeIds([fid])) : query.where('folder_id', '=', fid);
     }
     if (q.prefix) {
       const { text, mac, ip } = q.prefix;
@@ -121,6 +119,33 @@ export class DevicesRepository {
     if (q.sort !== 'id') query = query.orderBy(q.sort, dir);
     const rows = await query.orderBy('id', dir).limit(q.limit).execute();
     return rows.map(norm);
+  };
+
+  /** Ids of the devices in the folder (and its sub-folders when `recursive`), in id order. */
+  listDeviceIdsInFolder = async (folderId: number, recursive: boolean): Promise<number[]> => {
+    if (recursive) return this.listDeviceIdsUnderFolders([folderId]);
+    const rows = await this.db.selectFrom('devices').select('id').where('folder_id', '=', folderId).orderBy('id').execute();
+    return rows.map((r) => Number(r.id));
+  };
+
+  /** Ids of every device in the folders or anywhere below them, in id order. */
+  listDeviceIdsUnderFolders = async (folderIds: readonly number[], db: Db = this.db): Promise<number[]> => {
+    const out = new Set<number>();
+    for (let i = 0; i < folderIds.length; i += CHUNK) {
+      const rows = await db.selectFrom('devices').select('id').where('folder_id', 'in', folderSubtreeIds(folderIds.slice(i, i + CHUNK))).execute();
+      for (const r of rows) out.add(Number(r.id));
+    }
+    return [...out].sort((a, b) => a - b);
+  };
+
+  /** Which of the ids are devices. */
+  listExistingDeviceIds = async (ids: readonly number[]): Promise<Set<number>> => {
+    const out = new Set<number>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await this.db.selectFrom('devices').select('id').where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+      for (const r of rows) out.add(Number(r.id));
+    }
+    return out;
   };
 
   insertDevice = async (d: DeviceInsert, db: Db = this.db): Promise<number> => {

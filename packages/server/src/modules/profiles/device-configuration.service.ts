@@ -12,7 +12,7 @@ import {
 import { notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import type { DevicesRepository } from '../devices/devices.repository.js';
-import type { SettingsDeliveryService } from '../settings-delivery/settings-delivery.service.js';
+import type { ConfigSnapshotRepository } from '../settings-delivery/config-snapshot.js';
 import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
 import { EffectiveConfigEngine, toEngineProfile, type EngineProfile, type EngineTree, type SettingsMap } from './effective-config-engine.js';
 import { computeEffectiveConfiguration, listAssignedObjects, type ProfileAssignmentInput } from './precedence.js';
@@ -34,7 +34,7 @@ export class DeviceConfigurationService {
     private readonly repo: ProfilesRepository,
     private readonly profiles: ProfilesService,
     private readonly devices: DevicesRepository,
-    private readonly delivery: SettingsDeliveryService,
+    private readonly snapshot: ConfigSnapshotRepository,
     private readonly configuration: ConfigurationChanges,
     private readonly clock: Clock,
   ) {}
@@ -44,7 +44,7 @@ export class DeviceConfigurationService {
     const device = await this.devices.findDeviceById(deviceId);
     if (!device) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
     // The folder chain and the priority switch come from the cached tree (one query when unchanged).
-    const tree = await this.delivery.loader.tree();
+    const tree = await this.snapshot.findTree();
     const chain: Array<{ id: number; distance: number; name: string }> = [];
     for (let f = device.folder_id, distance = 1; f !== null && distance < 1000; f = tree.parentOf.get(f) ?? null, distance++) {
       chain.push({ id: f, distance, name: tree.folderNames.get(f) ?? '' });
@@ -161,11 +161,13 @@ export class DeviceConfigurationService {
     if (assign.length) await this.profiles.checkTargets(profile, assign);
     const newSettings = req.settings === undefined ? undefined : validateSettings(keepMaskedSecrets(req.settings, JSON.parse(profile.settings) as SettingsMap));
 
-    const before = await this.delivery.loader.tree();
+    const before = await this.snapshot.findTree();
     const after = withChange(before, profileId, profile, newSettings, assign, unassign);
+    // Devices the profile reaches now (directly or through a folder above them) or would reach.
+    const targets = [...(await this.repo.listProfileTargets(profileId)), ...assign];
     const reached = new Set([
-      ...(await this.delivery.devicesOfProfile(profileId)),
-      ...(await this.delivery.devicesOfTargets(assign)),
+      ...targets.filter((t) => t.type === 'device').map((t) => t.id),
+      ...(await this.devices.listDeviceIdsUnderFolders(targets.filter((t) => t.type === 'folder').map((t) => t.id))),
     ]);
     // Direct assignments added or removed by the change, per device.
     const directAdd = new Set(assign.filter((t) => t.type === 'device').map((t) => t.id));
@@ -175,7 +177,7 @@ export class DeviceConfigurationService {
     const engineAfter = new EffectiveConfigEngine(after);
     let changed = 0;
     let sample: PreviewProfileChangeResponse['sample'] = null;
-    for (const d of await this.delivery.loader.devices(ids)) {
+    for (const d of await this.snapshot.listEngineDevices(ids)) {
       const directAfter = d.direct.filter((p) => p !== profileId || !directRemove.has(d.id));
       if (directAdd.has(d.id) && !directAfter.includes(profileId)) directAfter.push(profileId);
       const a = engineBefore.compute(d);

@@ -71,6 +71,12 @@ export class ProfilesRepository {
   };
 
   /** Direct assignments of a profile with the target's name, by assignment id. */
+  /** Where a profile is assigned now (read inside a change before it removes assignments). */
+  listProfileTargets = async (profileId: number, db: Db = this.db): Promise<Target[]> => {
+    const rows = await db.selectFrom('profile_assignments').select(['target_type', 'target_id']).where('profile_id', '=', profileId).execute();
+    return rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) }));
+  };
+
   listAssignmentsOf = async (profileId: number, limit: number, afterId: number | null) => {
     let q = this.db
       .selectFrom('profile_assignments as a')

@@ -10,14 +10,14 @@ const CHUNK = 500;
 type SettingsMap = Record<string, SettingValue>;
 
 /**
- * Loads what the effective-configuration engine needs. The tree part (device folders, profiles,
+ * Reads what the effective-configuration engine needs (a read-only repository). The tree part (device folders, profiles,
  * folder assignments, the priority switch) is small and shared by every device, so it is cached
  * and reloaded only when its generation changes; every writer of those tables stores a new
  * generation in the same transaction (ConfigurationChanges, `mark.tree()`), so this process and
  * every other one sharing the database reload it. Device parts (folder, version, own settings, direct assignments) are
  * read fresh, in chunks.
  */
-export class ConfigSnapshotLoader {
+export class ConfigSnapshotRepository {
   private cached: { generation: string; tree: EngineTree } | null = null;
 
   constructor(
@@ -25,7 +25,7 @@ export class ConfigSnapshotLoader {
     private readonly settings: SettingsRepository,
   ) {}
 
-  async tree(): Promise<EngineTree> {
+  async findTree(): Promise<EngineTree> {
     const generation = (await this.settings.findSetting(TREE_GENERATION_KEY)) ?? '';
     if (this.cached?.generation === generation) return this.cached.tree;
     const [folders, assignments, profiles, switches] = await Promise.all([
@@ -54,7 +54,7 @@ export class ConfigSnapshotLoader {
   }
 
   /** Engine inputs of the given devices (missing ids are left out), in the order of `ids`. */
-  async devices(ids: readonly number[]): Promise<EngineDevice[]> {
+  async listEngineDevices(ids: readonly number[]): Promise<EngineDevice[]> {
     const out: EngineDevice[] = [];
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
@@ -65,7 +65,7 @@ export class ConfigSnapshotLoader {
   }
 
   /** Every device, in pages of `pageSize` by id. */
-  async *allDevices(pageSize = 5000): AsyncGenerator<EngineDevice[]> {
+  async *pageAllEngineDevices(pageSize = 5000): AsyncGenerator<EngineDevice[]> {
     let after = 0;
     for (;;) {
       const rows = await this.db

@@ -2,7 +2,7 @@ import type { ApplyMode } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import { crashPoint } from '../../lib/crash-points.js';
-import type { Target } from '../profiles/profiles.repository.js';
+import type { ProfilesRepository, Target } from '../profiles/profiles.repository.js';
 import type { DeliveryStateRepository } from './delivery-state.repository.js';
 
 /** Devices whose configuration may have changed: the ones marked, or every device. */
@@ -45,6 +45,7 @@ export class ConfigurationChanges {
   constructor(
     private readonly db: Db,
     private readonly state: DeliveryStateRepository,
+    private readonly profiles: Pick<ProfilesRepository, 'listProfileTargets'>,
     private readonly delivery: DeliveryQueue,
     private readonly clock: Clock,
   ) {}
@@ -70,7 +71,7 @@ export class ConfigurationChanges {
           const viaFolders = add(await this.state.markDevicesUnderFolders(trx, targets.filter((t) => t.type === 'folder').map((t) => t.id), apply, now));
           return new Set([...direct, ...viaFolders]).size;
         },
-        profile: async (id, apply = 'now') => mark.targets(await this.state.listProfileTargets(trx, id), apply),
+        profile: async (id, apply = 'now') => mark.targets(await this.profiles.listProfileTargets(id, trx), apply),
         all: async (apply = 'now') => {
           await this.state.markAllDevices(trx, apply, now);
           marked.all = true;

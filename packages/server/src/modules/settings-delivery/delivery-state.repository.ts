@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ApplyMode } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
-import type { Target } from '../profiles/profiles.repository.js';
+import type { DevicePatch } from '../devices/devices.repository.js';
+import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
 
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 500;
@@ -9,13 +10,27 @@ const CHUNK = 500;
 /** Settings key whose value changes whenever the shared tree (folders, profiles, folder assignments, switch) changes. */
 export const TREE_GENERATION_KEY = 'profiles.generation';
 
+/** A device's delivery state as a delivery pass needs it. */
+export interface DeliveryStateRow {
+  id: number;
+  config_state: string | null;
+  config_revision: number;
+  config_apply: string;
+  config_changed_at: number | null;
+  config_applied_hash: string | null;
+}
+
+/** Only the fields present are written; guarded by `revision`. */
+export type DeliveryStatePatch = { revision: number; state?: 'PENDING' | 'APPLIED'; hash?: string; error?: string | null };
 
 /**
- * The per-device delivery state ("configuration revision") and its marking. Every method takes
- * the transaction of the change that made the marking necessary: a change and the marking of
- * the devices it affects commit together or not at all.
+ * The per-device delivery state ("configuration revision"), its marking and its updates from
+ * devices. The marking methods take the transaction of the change that made the marking
+ * necessary: a change and the marking of the devices it affects commit together or not at all.
  */
 export class DeliveryStateRepository {
+  constructor(private readonly db: Db) {}
+
   /** New revision, PENDING, apply mode and time for the given devices; returns those that exist. */
   async markDevices(trx: Db, ids: readonly number[], apply: ApplyMode, now: number): Promise<number[]> {
     const out: number[] = [];
@@ -35,18 +50,10 @@ export class DeliveryStateRepository {
   async markDevicesUnderFolders(trx: Db, folderIds: readonly number[], apply: ApplyMode, now: number): Promise<number[]> {
     const out: number[] = [];
     for (let i = 0; i < folderIds.length; i += CHUNK) {
-      const roots = folderIds.slice(i, i + CHUNK);
       const rows = await trx
-        .withRecursive('subtree(id)', (db) =>
-          db
-            .selectFrom('device_folders')
-            .select('id')
-            .where('id', 'in', roots)
-            .union(db.selectFrom('device_folders as f').innerJoin('subtree', 'subtree.id', 'f.parent_id').select('f.id')),
-        )
         .updateTable('devices')
         .set((eb) => ({ config_state: 'PENDING', config_revision: eb('config_revision', '+', 1), config_apply: apply, config_changed_at: now }))
-        .where('folder_id', 'in', (eb) => eb.selectFrom('subtree').select('subtree.id'))
+        .where('folder_id', 'in', folderSubtreeIds(folderIds.slice(i, i + CHUNK)))
         .returning('id')
         .execute();
       for (const r of rows) out.push(Number(r.id));
@@ -62,12 +69,6 @@ export class DeliveryStateRepository {
       .execute();
   }
 
-  /** Where a profile is assigned now (read inside the change, before it removes assignments). */
-  async listProfileTargets(trx: Db, profileId: number): Promise<Target[]> {
-    const rows = await trx.selectFrom('profile_assignments').select(['target_type', 'target_id']).where('profile_id', '=', profileId).execute();
-    return rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) }));
-  }
-
   /** A new tree generation: every process sharing the database reloads its cached tree. */
   async bumpTreeGeneration(trx: Db): Promise<void> {
     const value = randomUUID();
@@ -76,5 +77,35 @@ export class DeliveryStateRepository {
       .values({ key: TREE_GENERATION_KEY, value })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
       .execute();
+  }
+
+  /** Delivery state of the given devices (missing ids are left out). */
+  async listDeliveryStates(ids: readonly number[]): Promise<DeliveryStateRow[]> {
+    const out: DeliveryStateRow[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom('devices')
+        .select(['id', 'config_state', 'config_revision', 'config_apply', 'config_changed_at', 'config_applied_hash'])
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .execute();
+      out.push(...(rows as DeliveryStateRow[]));
+    }
+    return out;
+  }
+
+  /** Answers and delivery outcomes, in one transaction; a patch for an older revision changes nothing. */
+  async updateDeliveryStates(batch: ReadonlyArray<readonly [number, DeliveryStatePatch]>, now: number): Promise<void> {
+    // In id order: row locks taken in one order make lock cycles with concurrent markings unlikely.
+    const ordered = [...batch].sort((a, b) => a[0] - b[0]);
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, p] of ordered) {
+        const set: DevicePatch = {};
+        if (p.state === 'APPLIED') Object.assign(set, { config_state: 'APPLIED', config_applied_revision: p.revision, config_applied_hash: p.hash ?? null, config_applied_at: now });
+        if (p.state === 'PENDING') set.config_state = 'PENDING';
+        if (p.error !== undefined) set.config_error = p.error;
+        // Guarded by the revision: an answer to an older revision never marks a newer change applied.
+        await trx.updateTable('devices').set(set).where('id', '=', id).where('config_revision', '=', p.revision).execute();
+      }
+    });
   }
 }

@@ -1,5 +1,4 @@
 import { MAX_MESSAGE_BYTES, type SettingsAppliedMessage } from '@openums/protocol';
-import type { Db } from '../../db/database.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
 import type { Clock } from '../../lib/clock.js';
 import type { EventBus } from '../../lib/event-bus.js';
@@ -7,14 +6,10 @@ import type { Logger } from '../../lib/logger.js';
 import type { DeviceChannel, DeviceChannels } from '../../channel/device-channel.js';
 import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
 import { settingsHash } from '../profiles/settings-hash.js';
-import type { DevicePatch } from '../devices/devices.repository.js';
-import type { ConfigSnapshotLoader } from './config-snapshot.js';
+import type { ConfigSnapshotRepository } from './config-snapshot.js';
+import type { DeliveryStatePatch, DeliveryStateRepository, DeliveryStateRow } from './delivery-state.repository.js';
 import type { DeliveryQueue, MarkedDevices } from './configuration-changes.js';
 
-/** Only the fields present are written; later patches of the same device override earlier ones. */
-type StatePatch = { revision: number; state?: 'PENDING' | 'APPLIED'; hash?: string; error?: string | null };
-
-const CHUNK = 500;
 /** Devices computed per pass; bounds memory and the time one pass holds the event loop. */
 const PASS = 2000;
 const RETRY_MS = 1000;
@@ -31,21 +26,21 @@ const RETRY_MS = 1000;
  */
 export class SettingsDeliveryService implements DeliveryQueue {
   private readonly queue = new Set<number>();
-  private readonly writer: BatchWriter<number, StatePatch>;
+  private readonly writer: BatchWriter<number, DeliveryStatePatch>;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private engine: { tree: EngineTree; engine: EffectiveConfigEngine } | null = null;
 
   constructor(
-    private readonly db: Db,
-    readonly loader: ConfigSnapshotLoader,
+    private readonly state: DeliveryStateRepository,
+    private readonly snapshot: ConfigSnapshotRepository,
     private readonly channels: DeviceChannels,
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly log: Logger | null,
     flushMs = 250,
   ) {
-    this.writer = new BatchWriter('config-state', (batch) => this.writeStates(batch), flushMs, log, 1000, (batch) => {
+    this.writer = new BatchWriter('config-state', (batch) => this.state.updateDeliveryStates(batch, this.clock.now()), flushMs, log, 1000, (batch) => {
       for (const [deviceId] of batch) this.events.publish({ type: 'device.changed', deviceId });
     });
   }
@@ -69,46 +64,6 @@ export class SettingsDeliveryService implements DeliveryQueue {
       this.events.publish({ type: 'device.changed', deviceId: id });
       if (this.channels.get(id)) this.enqueue(id);
     }
-  }
-
-  /** Every device in the folders or below them. */
-  async devicesUnderFolders(folderIds: readonly number[]): Promise<number[]> {
-    if (!folderIds.length) return [];
-    const tree = await this.loader.tree();
-    const children = new Map<number, number[]>();
-    for (const [id, parent] of tree.parentOf) {
-      if (parent === null) continue;
-      const list = children.get(parent);
-      if (list) list.push(id);
-      else children.set(parent, [id]);
-    }
-    const all = new Set<number>();
-    const stack = [...folderIds];
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (all.has(id)) continue;
-      all.add(id);
-      stack.push(...(children.get(id) ?? []));
-    }
-    const folders = [...all];
-    const out: number[] = [];
-    for (let i = 0; i < folders.length; i += CHUNK) {
-      const rows = await this.db.selectFrom('devices').select('id').where('folder_id', 'in', folders.slice(i, i + CHUNK)).execute();
-      for (const r of rows) out.push(Number(r.id));
-    }
-    return out;
-  }
-
-  /** Devices a profile reaches now: assigned directly or through a folder above them. */
-  async devicesOfProfile(profileId: number): Promise<number[]> {
-    const rows = await this.db.selectFrom('profile_assignments').select(['target_type', 'target_id']).where('profile_id', '=', profileId).execute();
-    return this.devicesOfTargets(rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) })));
-  }
-
-  async devicesOfTargets(targets: ReadonlyArray<{ type: 'device' | 'folder'; id: number }>): Promise<number[]> {
-    const direct = targets.filter((t) => t.type === 'device').map((t) => t.id);
-    const viaFolders = await this.devicesUnderFolders(targets.filter((t) => t.type === 'folder').map((t) => t.id));
-    return [...new Set([...direct, ...viaFolders])];
   }
 
   // ── device channel ───────────────────────────────────────────────────────────
@@ -162,23 +117,14 @@ export class SettingsDeliveryService implements DeliveryQueue {
   }
 
   private async engineFor(): Promise<EffectiveConfigEngine> {
-    const tree = await this.loader.tree();
+    const tree = await this.snapshot.findTree();
     if (this.engine?.tree !== tree) this.engine = { tree, engine: new EffectiveConfigEngine(tree) };
     return this.engine.engine;
   }
 
   private async runPass(ids: readonly number[]): Promise<void> {
-    type StateRow = { id: number; config_state: string | null; config_revision: number; config_apply: string; config_changed_at: number | null; config_applied_hash: string | null };
-    const rows: StateRow[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = await this.db
-        .selectFrom('devices')
-        .select(['id', 'config_state', 'config_revision', 'config_apply', 'config_changed_at', 'config_applied_hash'])
-        .where('id', 'in', ids.slice(i, i + CHUNK))
-        .execute();
-      rows.push(...(chunk as StateRow[]));
-    }
-    const due = new Map<number, StateRow>();
+    const rows = await this.state.listDeliveryStates(ids);
+    const due = new Map<number, DeliveryStateRow>();
     for (const r of rows) {
       const ch = this.channels.get(Number(r.id));
       if (!ch || ch.configuration.reported === undefined) continue;
@@ -188,7 +134,7 @@ export class SettingsDeliveryService implements DeliveryQueue {
     }
     if (!due.size) return;
     const engine = await this.engineFor();
-    for (const input of await this.loader.devices([...due.keys()])) {
+    for (const input of await this.snapshot.listEngineDevices([...due.keys()])) {
       const row = due.get(input.id)!;
       const ch = this.channels.get(input.id);
       if (!ch) continue;
@@ -210,22 +156,6 @@ export class SettingsDeliveryService implements DeliveryQueue {
         if (row.config_state !== 'PENDING') this.writer.update(input.id, { revision, state: 'PENDING' });
       }
     }
-  }
-
-  private async writeStates(batch: Array<[number, StatePatch]>): Promise<void> {
-    const now = this.clock.now();
-    // In id order: row locks taken in one order make lock cycles with concurrent markings unlikely.
-    const ordered = [...batch].sort((a, b) => a[0] - b[0]);
-    await this.db.transaction().execute(async (trx) => {
-      for (const [id, p] of ordered) {
-        const set: DevicePatch = {};
-        if (p.state === 'APPLIED') Object.assign(set, { config_state: 'APPLIED', config_applied_revision: p.revision, config_applied_hash: p.hash ?? null, config_applied_at: now });
-        if (p.state === 'PENDING') set.config_state = 'PENDING';
-        if (p.error !== undefined) set.config_error = p.error;
-        // Guarded by the revision: an answer to an older revision never marks a newer change applied.
-        await trx.updateTable('devices').set(set).where('id', '=', id).where('config_revision', '=', p.revision).execute();
-      }
-    });
   }
 }
 

@@ -1,0 +1,29 @@
+import type { Db } from '../../db/database.js';
+import type { DevicePatch } from './devices.repository.js';
+
+/** Online state, last contact and reported facts of devices, written in batches by the presence service. */
+export class PresenceRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Devices left online by this server (or by none) go offline; returns how many. */
+  resetOnlineDevices = async (serverId: string): Promise<number> => {
+    const r = await this.db
+      .updateTable('devices')
+      .set({ online: 0, connected_server: null })
+      .where('online', '=', 1)
+      .where((eb) => eb.or([eb('connected_server', '=', serverId), eb('connected_server', 'is', null)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  };
+
+  /**
+   * One transaction: the devices in `touched` get `lastContact` in one statement (the heartbeat
+   * bulk), the other patches are written row by row.
+   */
+  updatePresence = async (touched: readonly number[], lastContact: number, patches: ReadonlyArray<readonly [number, DevicePatch]>): Promise<void> => {
+    await this.db.transaction().execute(async (trx) => {
+      if (touched.length) await trx.updateTable('devices').set({ last_contact: lastContact }).where('id', 'in', touched).execute();
+      for (const [id, patch] of patches) await trx.updateTable('devices').set(patch).where('id', '=', id).execute();
+    });
+  };
+}
