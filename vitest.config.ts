@@ -1,17 +1,30 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
+const alias = {
+  // Tests run against the sources of the shared contract, no build needed.
+  '@openums/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
+};
+
+/**
+ * Two tiers (the third, e2e, is Playwright):
+ * - unit: tests next to their subject in `src/` plus `server/test/unit` — no database, no
+ *   network, no server process; seconds. `npm run test:unit`.
+ * - integration: `server/test/api` and `agent/test` — real SQLite and PostgreSQL, real TLS,
+ *   real server and agent processes. `npm test` runs both tiers.
+ */
 export default defineConfig({
-  resolve: {
-    // Tests run against the sources of the shared contract, no build needed.
-    alias: { '@openums/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)) },
-  },
+  resolve: { alias },
   test: {
-    include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.ts'],
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    projects: [
+      // `extends: true`: each tier inherits the alias, pool and timeouts above.
+      { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/server/test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['packages/server/test/api/**/*.test.ts', 'packages/agent/test/**/*.test.ts'] } },
+    ],
   },
 });
