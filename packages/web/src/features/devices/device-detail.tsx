@@ -13,6 +13,7 @@ import { ConfigPendingBadge, DeviceAssignedObjects, DeviceEffectiveConfiguration
 import { EditInventoryDialog, MoveDeviceDialog, RenameDeviceDialog } from './device-dialogs';
 import { DeviceOwnConfiguration } from './device-own-configuration';
 import { DeviceSystemInfo } from './device-system-info';
+import panels from '../../components/panels.module.css';
 import classes from './devices.module.css';
 import { formatDateTime, formatMac, orDash } from './format';
 import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
@@ -38,7 +39,7 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
   const [dialog, setDialog] = useState<Dialog>(null);
 
   const header = (title: ReactNode) => (
-    <Group justify="space-between" wrap="nowrap" className={classes.panelHeader}>
+    <Group justify="space-between" wrap="nowrap" className={panels.panelHeader}>
       {title}
       <CloseButton aria-label="Close device details" onClick={onClose} />
     </Group>

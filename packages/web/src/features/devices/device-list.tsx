@@ -5,6 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { DeviceListFilter } from '../../api/devices';
 import { ErrorAlert } from '../../components/error-alert';
+import panels from '../../components/panels.module.css';
 import classes from './devices.module.css';
 import { formatDateTime, formatMac, orDash } from './format';
 import { useDeviceList } from './queries';
@@ -41,7 +42,7 @@ export function DeviceList(props: DeviceListProps) {
 
   return (
     <>
-      <Stack gap={6} className={classes.panelHeader}>
+      <Stack gap={6} className={panels.panelHeader}>
         <Group justify="space-between" wrap="nowrap">
           <Title order={2} size="h4" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} data-testid="device-list-title">
             {props.title}

@@ -6,6 +6,7 @@ import type { DeviceListFilter } from '../../api/devices';
 import { DETAIL_TABS, DeviceDetail, EDITOR_TABS, WIDE_TABS, type DetailTab } from './device-detail';
 import { NewDeviceDialog } from './device-dialogs';
 import { DeviceList } from './device-list';
+import panels from '../../components/panels.module.css';
 import classes from './devices.module.css';
 import { FolderActions } from './folder-actions';
 import { FolderTree } from './folder-tree';
@@ -89,14 +90,14 @@ export function DevicesPage() {
 
   return (
     <div className={`${classes.page} ${deviceId !== null ? detailWidth : ''}`}>
-      <section aria-label="Folders" className={`${classes.panel} ${classes.treePanel}`}>
-        <div className={classes.panelHeader}>
+      <section aria-label="Folders" className={panels.sidePanel}>
+        <div className={panels.panelHeader}>
           <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6}>
             Folders
           </Text>
           <FolderActions selected={folder} onSelect={(key) => update({ folder: key === 'root' ? null : String(key) })} onExpand={expandPath} />
         </div>
-        <div className={classes.treeScroll}>
+        <div className={panels.treeScroll}>
           <FolderTree
             selected={folder}
             expanded={expanded}
@@ -105,7 +106,7 @@ export function DevicesPage() {
           />
         </div>
       </section>
-      <section aria-label="Device list" className={`${classes.panel} ${classes.listPanel}`}>
+      <section aria-label="Device list" className={`${panels.panel} ${classes.listPanel}`}>
         <DeviceList
           title={title}
           filter={filter}
@@ -119,7 +120,7 @@ export function DevicesPage() {
         />
       </section>
       {deviceId !== null && (
-        <section aria-label="Device details" className={`${classes.panel} ${classes.detailPanel}`} data-testid="device-detail">
+        <section aria-label="Device details" className={`${panels.panel} ${classes.detailPanel}`} data-testid="device-detail">
           <DeviceDetail
             key={deviceId}
             id={deviceId}

@@ -1,7 +1,7 @@
 import { Badge, Button, Loader, Text } from '@mantine/core';
-import { createContext, useContext, type KeyboardEvent } from 'react';
+import { createContext, useContext } from 'react';
 import { errorMessage } from '../../api/client';
-import classes from './devices.module.css';
+import { TreeItem, TreeLabel } from '../../components/tree-item';
 import { useFolderChildren, type FolderKey } from './queries';
 
 interface TreeState {
@@ -92,63 +92,26 @@ interface TreeRowProps {
 function TreeRow({ nodeKey, label, level, hasChildren, count }: TreeRowProps) {
   const { selected, expanded, onSelect, onToggle } = useTree();
   const isExpanded = expanded.has(nodeKey);
-  const isSelected = selected === nodeKey;
-
   const select = () => {
     onSelect(nodeKey);
     if (hasChildren && !isExpanded) onToggle(nodeKey, true);
   };
-  const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      select();
-    } else if (event.key === 'ArrowRight' && hasChildren) {
-      onToggle(nodeKey, true);
-    } else if (event.key === 'ArrowLeft' && hasChildren) {
-      onToggle(nodeKey, false);
-    }
-  };
-
   return (
-    <div
-      role="treeitem"
-      aria-label={label}
-      aria-level={level}
-      aria-selected={isSelected}
-      aria-expanded={hasChildren ? isExpanded : undefined}
-      tabIndex={0}
-      className={classes.treeRow}
-      style={{ paddingLeft: (level - 1) * 16 + 4 }}
-      onClick={select}
-      onKeyDown={onKeyDown}
-      data-testid={`folder-node-${nodeKey}`}
+    <TreeItem
+      label={label}
+      level={level}
+      selected={selected === nodeKey}
+      expanded={isExpanded}
+      onActivate={select}
+      onToggle={hasChildren ? (open) => onToggle(nodeKey, open) : undefined}
+      testId={`folder-node-${nodeKey}`}
     >
-      {hasChildren ? (
-        <button
-          type="button"
-          className={classes.treeToggle}
-          aria-label={`${isExpanded ? 'Collapse' : 'Expand'} ${label}`}
-          tabIndex={-1}
-          onClick={(event) => {
-            event.stopPropagation();
-            onToggle(nodeKey, !isExpanded);
-          }}
-        >
-          <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden style={{ transform: isExpanded ? 'rotate(90deg)' : undefined, transition: 'transform 120ms' }}>
-            <path d="M4 2l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
-          </svg>
-        </button>
-      ) : (
-        <span className={classes.treeToggle} aria-hidden />
-      )}
-      <span className={classes.treeLabel} title={label}>
-        {label}
-      </span>
+      <TreeLabel title={label}>{label}</TreeLabel>
       {count !== undefined && (
         <Badge size="sm" variant="light" color={count ? 'teal' : 'gray'} title={`${count} device${count === 1 ? '' : 's'} directly in this folder`} aria-label={`${count} devices`} data-testid="folder-count">
           {count.toLocaleString()}
         </Badge>
       )}
-    </div>
+    </TreeItem>
   );
 }

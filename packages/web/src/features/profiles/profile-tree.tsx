@@ -1,8 +1,8 @@
 import type { Profile } from '@openums/protocol';
 import { Badge, Button, Loader, Text } from '@mantine/core';
-import { createContext, useContext, useMemo, type KeyboardEvent, type ReactNode } from 'react';
+import { createContext, useContext, useMemo } from 'react';
 import { errorMessage } from '../../api/client';
-import deviceClasses from '../devices/devices.module.css';
+import { TreeItem, TreeLabel, treeClasses } from '../../components/tree-item';
 import classes from './profiles.module.css';
 import { useProfileFolders, useProfileList, type ProfileFolderKey } from './queries';
 
@@ -122,9 +122,7 @@ function FolderRow({ folderKey, label, level }: { folderKey: ProfileFolderKey; l
       testId={`profile-folder-${folderKey}`}
       icon={<FolderIcon open={isExpanded} />}
     >
-      <span className={deviceClasses.treeLabel} title={label}>
-        {label}
-      </span>
+      <TreeLabel title={label}>{label}</TreeLabel>
     </TreeItem>
   );
 }
@@ -135,79 +133,13 @@ function ProfileRow({ profile, level }: { profile: Profile; level: number }) {
   const activated = Object.keys(profile.settings).length;
   return (
     <TreeItem label={profile.name} level={level} selected={isSelected} onActivate={() => onSelectProfile(profile)} testId={`profile-node-${profile.id}`} icon={<ProfileIcon />}>
-      <span className={deviceClasses.treeLabel} title={`${profile.name} — ${activated} activated parameter${activated === 1 ? '' : 's'}`}>
-        {profile.name}
-      </span>
+      <TreeLabel title={`${profile.name} — ${activated} activated parameter${activated === 1 ? '' : 's'}`}>{profile.name}</TreeLabel>
       {profile.type === 'priority' && (
         <Badge size="xs" color="grape" variant="light" title="Priority profile">
           Priority
         </Badge>
       )}
     </TreeItem>
-  );
-}
-
-interface TreeItemProps {
-  label: string;
-  level: number;
-  selected: boolean;
-  /** undefined for leaves (profiles). */
-  expanded?: boolean;
-  onActivate: () => void;
-  onToggle?: (open: boolean) => void;
-  testId: string;
-  icon: ReactNode;
-  children: ReactNode;
-}
-
-function TreeItem({ label, level, selected, expanded, onActivate, onToggle, testId, icon, children }: TreeItemProps) {
-  const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      onActivate();
-    } else if (event.key === 'ArrowRight' && onToggle) {
-      onToggle(true);
-    } else if (event.key === 'ArrowLeft' && onToggle) {
-      onToggle(false);
-    }
-  };
-  return (
-    <div
-      role="treeitem"
-      aria-label={label}
-      aria-level={level}
-      aria-selected={selected}
-      aria-expanded={expanded}
-      tabIndex={0}
-      className={deviceClasses.treeRow}
-      style={{ paddingLeft: (level - 1) * 16 + 4 }}
-      onClick={onActivate}
-      onKeyDown={onKeyDown}
-      data-testid={testId}
-    >
-      {onToggle ? (
-        <button
-          type="button"
-          className={deviceClasses.treeToggle}
-          aria-label={`${expanded ? 'Collapse' : 'Expand'} ${label}`}
-          tabIndex={-1}
-          onClick={(event) => {
-            event.stopPropagation();
-            onToggle(!expanded);
-          }}
-        >
-          <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden style={{ transform: expanded ? 'rotate(90deg)' : undefined, transition: 'transform 120ms' }}>
-            <path d="M4 2l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
-          </svg>
-        </button>
-      ) : (
-        <span className={deviceClasses.treeToggle} aria-hidden />
-      )}
-      <span className={classes.treeIcon} aria-hidden>
-        {icon}
-      </span>
-      {children}
-    </div>
   );
 }
 
@@ -240,7 +172,7 @@ export function ProfileSearchResults({ q, selectedId, onSelect }: { q: string; s
           aria-selected={profile.id === selectedId}
           aria-label={profile.name}
           tabIndex={0}
-          className={`${deviceClasses.treeRow} ${classes.searchRow}`}
+          className={`${treeClasses.treeRow} ${classes.searchRow}`}
           onClick={() => onSelect(profile)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' || e.key === ' ') {
@@ -249,10 +181,10 @@ export function ProfileSearchResults({ q, selectedId, onSelect }: { q: string; s
             }
           }}
         >
-          <span className={classes.treeIcon} aria-hidden>
+          <span className={treeClasses.treeIcon} aria-hidden>
             <ProfileIcon />
           </span>
-          <span className={deviceClasses.treeLabel}>
+          <span className={treeClasses.treeLabel}>
             {profile.name}
             <Text span size="xs" c="dimmed" display="block">
               {folders.index.path(profile.folderId)}

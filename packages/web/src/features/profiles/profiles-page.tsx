@@ -4,7 +4,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useHasPermission } from '../auth/session';
-import deviceClasses from '../devices/devices.module.css';
+import panels from '../../components/panels.module.css';
 import { ExportDialog, ImportButton, PriorityProfilesSwitch } from './import-export';
 import {
   DeleteProfileFolderDialog,
@@ -111,8 +111,8 @@ export function ProfilesPage() {
 
   return (
     <div className={classes.page}>
-      <section aria-label="Profile tree" className={classes.sidePanel}>
-        <Stack gap={6} className={deviceClasses.panelHeader}>
+      <section aria-label="Profile tree" className={panels.sidePanel}>
+        <Stack gap={6} className={panels.panelHeader}>
           <Text size="xs" fw={700} c="dimmed" tt="uppercase">
             Profiles
           </Text>
@@ -142,7 +142,7 @@ export function ProfilesPage() {
           )}
           <TextInput size="xs" type="search" aria-label="Search profiles" placeholder="Search profiles by name" value={search} onChange={(e) => setSearch(e.currentTarget.value)} maxLength={128} />
         </Stack>
-        <div className={deviceClasses.treeScroll}>
+        <div className={panels.treeScroll}>
           {q ? (
             <ProfileSearchResults q={q} selectedId={profileId} onSelect={(p) => goToProfile(p)} />
           ) : (
@@ -167,7 +167,7 @@ export function ProfilesPage() {
           <PriorityProfilesSwitch canWrite={canWrite} />
         </Stack>
       </section>
-      <section aria-label="Profile" className={classes.main} data-testid="profile-panel">
+      <section aria-label="Profile" className={panels.panel} data-testid="profile-panel">
         {profileId !== null ? (
           <ProfileEditor
             profileId={profileId}
