@@ -1,7 +1,7 @@
 import { Button, Group, Loader, Stack, Table, Text } from '@mantine/core';
 import { useMemo } from 'react';
 import { ErrorAlert } from '../../components/error-alert';
-import { formatDateTime, formatDuration, formatShortDateTime } from '../devices/format';
+import { formatDateTime, formatDuration, formatShortDateTime } from '../../lib/format';
 import { commandLabel } from './command-catalog';
 import { CommandStateBadge } from './command-result';
 import { useDeviceCommands } from './queries';

@@ -3,7 +3,7 @@ import { Alert, Badge, Button, Group, Loader, Modal, Progress, Stack, Table, Tex
 import { skipToken, useQuery } from '@tanstack/react-query';
 import type { QueuedCommand } from '../../api/commands';
 import { ErrorAlert } from '../../components/error-alert';
-import { formatDateTime } from '../devices/format';
+import { formatDateTime } from '../../lib/format';
 import { useLiveStatus } from '../live/live-status';
 import { commandLabel } from './command-catalog';
 import { COMMAND_STATES, isTerminal, STATE_COLOR, STATE_LABEL } from './command-states';

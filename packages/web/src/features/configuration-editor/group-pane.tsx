@@ -6,6 +6,7 @@ import classes from './configuration-editor.module.css';
 import { inSentence, instanceTitle, rowsOfGroup, type GroupNode } from './parameter-model';
 import { RowList, type RowProps } from './parameter-row';
 import { WORDING } from './wording';
+import { plural } from '../../lib/format';
 
 export interface GroupPaneProps extends RowProps {
   node: GroupNode;
@@ -42,8 +43,8 @@ export function GroupPane({ node, counts, added, onAddInstance, onRemoveInstance
           </Text>
           <Text size="xs" c="dimmed">
             {node.params.length > 0
-              ? `${node.params.length} parameter${node.params.length === 1 ? '' : 's'}${group ? ` per ${inSentence(group.label)}` : ''}`
-              : `${node.children.length} sub-group${node.children.length === 1 ? '' : 's'}`}{' '}
+              ? `${plural(node.params.length, 'parameter')}${group ? ` per ${inSentence(group.label)}` : ''}`
+              : plural(node.children.length, 'sub-group')}{' '}
             · {counts.get(node.id) ?? 0} activated here and below
           </Text>
         </Group>

@@ -1,6 +1,7 @@
 import { Button, Group, Popover, Stack, Text, UnstyledButton } from '@mantine/core';
 import { shortMessage } from './parameter-model';
 import classes from './configuration-editor.module.css';
+import { plural } from '../../lib/format';
 
 interface SaveBarProps {
   changed: number;
@@ -19,7 +20,7 @@ export function SaveBar({ changed, errors, onShow, onDiscard, onSave }: SaveBarP
       <Group gap="sm">
         {dirty ? (
           <Text size="sm" fw={500}>
-            {changed} unsaved change{changed === 1 ? '' : 's'}
+            {plural(changed, 'unsaved change')}
           </Text>
         ) : (
           <Text size="sm" c="dimmed">
@@ -46,7 +47,7 @@ function InvalidValues({ errors, onShow }: { errors: ReadonlyMap<string, string>
     <Popover position="top-start" withArrow shadow="md" width={420}>
       <Popover.Target>
         <Button size="compact-sm" variant="light" color="red" data-testid="invalid-count">
-          {errors.size} invalid value{errors.size === 1 ? '' : 's'}
+          {plural(errors.size, 'invalid value')}
         </Button>
       </Popover.Target>
       <Popover.Dropdown>

@@ -4,6 +4,7 @@ import { TREE } from './catalogue-groups';
 import { allRows, instanceTitle, matchesSearch, searchWords, type ParamRow } from './parameter-model';
 import { RowList, type RowProps } from './parameter-row';
 import { WORDING } from './wording';
+import { plural } from '../../lib/format';
 
 /** Search results shown at first; the rest on request (each row holds inputs). */
 const SEARCH_PAGE = 60;
@@ -32,7 +33,7 @@ export function SearchResults({ text, onlyActivated, added, ...rowProps }: RowPr
           ? onlyActivated && !text.trim()
             ? WORDING[rowProps.owner].nothingActivated
             : 'No parameter matches.'
-          : `${sections.total} parameter${sections.total === 1 ? '' : 's'}${onlyActivated ? ' activated' : ''}${text.trim() ? ` matching "${text.trim()}"` : ''}`}
+          : `${plural(sections.total, 'parameter')}${onlyActivated ? ' activated' : ''}${text.trim() ? ` matching "${text.trim()}"` : ''}`}
       </Text>
       {sections.list.map((section) => (
         <div key={section.title}>

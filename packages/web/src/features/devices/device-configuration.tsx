@@ -9,7 +9,7 @@ import { ErrorAlert } from '../../components/error-alert';
 import { formatValue } from '../configuration-editor/parameter-model';
 import { useAssignedObjects, useDeviceSettings, useEffectiveConfiguration } from '../profiles/queries';
 import classes from './devices.module.css';
-import { formatDateTime } from './format';
+import { formatDateTime, plural } from '../../lib/format';
 
 /** "Settings pending" while the device has not applied its newest configuration. */
 export function ConfigPendingBadge({ configChanges }: { configChanges: Device['configChanges'] | undefined }) {
@@ -111,7 +111,7 @@ export function DeviceEffectiveConfiguration({ deviceId, online }: { deviceId: n
               ? 'Nothing is configured for this device yet: no profile sets a parameter and the device has reported none.'
               : needle
                 ? `${rows.length} of ${query.data.parameters.length} parameters match`
-                : `${rows.length} parameter${rows.length === 1 ? '' : 's'}`}
+                : plural(rows.length, 'parameter')}
           </Text>
           <div className={classes.configList} role="list" aria-label="Effective configuration">
             {rows.map((p) => (
@@ -150,7 +150,7 @@ function EffectiveRow({ param }: { param: EffectiveParameter }) {
         <>
           <UnstyledButton onClick={() => setOpen(!open)} aria-expanded={open} className={classes.overrideToggle}>
             <Text size="xs" c="dimmed">
-              {open ? '▾' : '▸'} Overrides {param.overridden.length} value{param.overridden.length === 1 ? '' : 's'}
+              {open ? '▾' : '▸'} Overrides {plural(param.overridden.length, 'value')}
             </Text>
           </UnstyledButton>
           {open && (

@@ -15,7 +15,7 @@ import { DeviceOwnConfiguration } from './device-own-configuration';
 import { DeviceSystemInfo } from './device-system-info';
 import panels from '../../components/panels.module.css';
 import classes from './devices.module.css';
-import { formatDateTime, formatMac, orDash } from './format';
+import { formatDateTime, formatMac, orDash } from '../../lib/format';
 import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
 
 type Dialog = 'rename' | 'move' | 'inventory' | 'delete' | null;

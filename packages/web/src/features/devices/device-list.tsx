@@ -7,7 +7,7 @@ import type { DeviceListFilter } from '../../api/devices';
 import { ErrorAlert } from '../../components/error-alert';
 import panels from '../../components/panels.module.css';
 import classes from './devices.module.css';
-import { formatDateTime, formatMac, orDash } from './format';
+import { formatDateTime, formatMac, orDash } from '../../lib/format';
 import { useDeviceList } from './queries';
 
 const ROW_HEIGHT = 36;

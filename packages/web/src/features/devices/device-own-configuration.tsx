@@ -17,7 +17,7 @@ import { SaveBar } from '../configuration-editor/save-bar';
 import { useSettingsDraft } from '../configuration-editor/settings-draft';
 import { DeliveryState, sourceText } from './device-configuration';
 import classes from './devices.module.css';
-import { formatDateTime } from './format';
+import { formatDateTime, plural } from '../../lib/format';
 import { keys } from './queries';
 
 /**
@@ -199,7 +199,7 @@ function UnknownSettings({ settings }: { settings: Settings }) {
   const [open, setOpen] = useState(entries.length <= 3);
   const n = entries.length;
   return (
-    <Alert color="yellow" p="xs" title={`${n} reported value${n === 1 ? '' : 's'} unknown to this server's catalogue`} data-testid="unknown-settings">
+    <Alert color="yellow" p="xs" title={`${plural(n, 'reported value')} unknown to this server's catalogue`} data-testid="unknown-settings">
       <Stack gap={4}>
         <Text size="xs">
           The device reported {n === 1 ? 'a parameter' : 'parameters'} that this server’s catalogue (OS {PARAMETER_CATALOGUE.basedOn}) does not know.{' '}
@@ -342,5 +342,3 @@ function fieldOf(details: unknown): string | undefined {
   const field = (details as { field?: unknown }).field;
   return typeof field === 'string' ? field : undefined;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

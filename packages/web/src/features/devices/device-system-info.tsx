@@ -8,7 +8,7 @@ import { notifyError } from '../../components/notify';
 import { isTerminal } from '../commands/command-states';
 import { useCommand } from '../commands/queries';
 import classes from './devices.module.css';
-import { formatDateTime, formatDuration, formatMac, formatMegabytes, orDash } from './format';
+import { formatDateTime, formatDuration, formatMac, formatMegabytes, orDash, plural } from '../../lib/format';
 import { keys, useSystemInfo } from './queries';
 
 /** The latest system information the agent reported, with a button to ask for fresh values. */
@@ -103,7 +103,7 @@ function SystemFields({ system }: { system: SystemInfo; reportedAt: string | nul
     ['serial', 'Serial number', orDash(system.serial)],
     ['ips', 'IP addresses', system.ips.length ? system.ips.join('\n') : '—'],
     ['macs', 'MAC addresses', system.macs.length ? system.macs.map(formatMac).join('\n') : '—'],
-    ['cpu', 'CPU', `${system.cpu.model}${system.cpu.cores ? ` (${system.cpu.cores} core${system.cpu.cores === 1 ? '' : 's'})` : ''}`],
+    ['cpu', 'CPU', `${system.cpu.model}${system.cpu.cores ? ` (${plural(system.cpu.cores, 'core')})` : ''}`],
     [
       'memory',
       'Memory',

@@ -3,6 +3,7 @@ import { createContext, useContext } from 'react';
 import { errorMessage } from '../../api/client';
 import { TreeItem, TreeLabel } from '../../components/tree-item';
 import { useFolderChildren, type FolderKey } from './queries';
+import { plural } from '../../lib/format';
 
 interface TreeState {
   selected: FolderKey;
@@ -108,7 +109,7 @@ function TreeRow({ nodeKey, label, level, hasChildren, count }: TreeRowProps) {
     >
       <TreeLabel title={label}>{label}</TreeLabel>
       {count !== undefined && (
-        <Badge size="sm" variant="light" color={count ? 'teal' : 'gray'} title={`${count} device${count === 1 ? '' : 's'} directly in this folder`} aria-label={`${count} devices`} data-testid="folder-count">
+        <Badge size="sm" variant="light" color={count ? 'teal' : 'gray'} title={`${plural(count, 'device')} directly in this folder`} aria-label={`${count} devices`} data-testid="folder-count">
           {count.toLocaleString()}
         </Badge>
       )}

@@ -51,7 +51,7 @@ describe('parseUnitIds', () => {
 
 describe('formatShortDateTime', () => {
   it('drops what the reader already knows, never the year of another year', async () => {
-    const { formatShortDateTime } = await import('../devices/format');
+    const { formatShortDateTime } = await import('../../lib/format');
     const now = new Date(2026, 10, 27, 12, 0);
     expect(formatShortDateTime(null, now, 'Never')).toBe('Never');
     expect(formatShortDateTime(new Date(2026, 10, 27, 9, 5).toISOString(), now)).not.toMatch(/2026|Nov/);

@@ -6,7 +6,7 @@ import { deleteEnrollmentKey, setEnrollmentKeyDisabled } from '../../api/enrollm
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifyError, notifySuccess } from '../../components/notify';
-import { formatDateTime, formatShortDateTime } from '../devices/format';
+import { formatDateTime, formatShortDateTime } from '../../lib/format';
 import { useAllFolders } from '../devices/queries';
 import { enrollmentKeys, removeEnrollmentKey, storeEnrollmentKey, useEnrollmentKeys } from './queries';
 

@@ -7,7 +7,7 @@ import { listDevices } from '../../api/devices';
 import { assignProfile, unassignProfile, type AssignmentTarget, type ProfileAssignment } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
-import { formatDateTime, formatMac } from '../devices/format';
+import { formatDateTime, formatMac, plural } from '../../lib/format';
 import { useAllFolders } from '../devices/queries';
 import { ApplyChoice, ChangePreview } from '../configuration-editor/change-preview';
 import classes from './profiles.module.css';
@@ -336,7 +336,7 @@ function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
               <Group gap={8} wrap="nowrap">
                 <Text size="sm">{showPath ? folders.index.path(folder.id) : folder.name}</Text>
                 <Text size="xs" c="dimmed">
-                  {folder.deviceCount} device{folder.deviceCount === 1 ? '' : 's'}
+                  {plural(folder.deviceCount, 'device')}
                 </Text>
                 {already && (
                   <Badge size="xs" variant="light">

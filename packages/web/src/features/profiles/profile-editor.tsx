@@ -3,7 +3,7 @@ import { Alert, Badge, Button, Group, Loader, Stack, Tabs, Text, Title } from '@
 import { useEffect, useState } from 'react';
 import { isApiError } from '../../api/client';
 import { ErrorAlert } from '../../components/error-alert';
-import { formatDateTime } from '../devices/format';
+import { formatDateTime, plural } from '../../lib/format';
 import { AssignProfileDialog, AssignmentsPanel } from './assignments';
 import { ParameterEditor } from '../configuration-editor/parameter-editor';
 import { CopyProfileDialog, DeleteProfileDialog, MoveProfileDialog, RenameProfileDialog } from './profile-dialogs';
@@ -82,7 +82,7 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
               </Badge>
             </Group>
             <Text size="xs" c="dimmed">
-              Based on OS {profile.basedOn} · in {folders.index.path(profile.folderId)} · {activatedCount} activated parameter{activatedCount === 1 ? '' : 's'} · changed{' '}
+              Based on OS {profile.basedOn} · in {folders.index.path(profile.folderId)} · {plural(activatedCount, 'activated parameter')} · changed{' '}
               {formatDateTime(profile.updatedAt)}
             </Text>
           </Stack>

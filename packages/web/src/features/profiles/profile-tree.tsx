@@ -5,6 +5,7 @@ import { errorMessage } from '../../api/client';
 import { TreeItem, TreeLabel, treeClasses } from '../../components/tree-item';
 import classes from './profiles.module.css';
 import { useProfileFolders, useProfileList, type ProfileFolderKey } from './queries';
+import { plural } from '../../lib/format';
 
 export type TreeSelection = { kind: 'folder'; key: ProfileFolderKey } | { kind: 'profile'; id: number };
 
@@ -133,7 +134,7 @@ function ProfileRow({ profile, level }: { profile: Profile; level: number }) {
   const activated = Object.keys(profile.settings).length;
   return (
     <TreeItem label={profile.name} level={level} selected={isSelected} onActivate={() => onSelectProfile(profile)} testId={`profile-node-${profile.id}`} icon={<ProfileIcon />}>
-      <TreeLabel title={`${profile.name} — ${activated} activated parameter${activated === 1 ? '' : 's'}`}>{profile.name}</TreeLabel>
+      <TreeLabel title={`${profile.name} — ${plural(activated, 'activated parameter')}`}>{profile.name}</TreeLabel>
       {profile.type === 'priority' && (
         <Badge size="xs" color="grape" variant="light" title="Priority profile">
           Priority

@@ -8,6 +8,7 @@ import { notifySuccess } from '../../components/notify';
 import { ApplyChoice, ChangePreview } from '../configuration-editor/change-preview';
 import type { Settings } from '../configuration-editor/parameter-model';
 import { invalidateDeviceConfiguration, invalidateProfiles, storeProfile } from './queries';
+import { plural } from '../../lib/format';
 
 interface SaveProfileDialogProps {
   profile: Profile;
@@ -59,5 +60,3 @@ export function SaveProfileDialog({ profile, draft, changes, onClose, onSaved }:
     </Modal>
   );
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -45,3 +45,8 @@ export function formatDuration(totalSeconds: number): string {
 export function formatMegabytes(mb: number): string {
   return mb < 1024 ? `${mb} MB` : `${(mb / 1024).toFixed(mb < 10 * 1024 ? 1 : 0)} GB`;
 }
+
+/** "1 parameter", "3 parameters": a count and its noun, plural with an "s" unless it is one. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
