@@ -1,10 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
-const alias = {
-  // Tests run against the sources of the shared contract, no build needed.
-  '@openums/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
-};
+const protocolSrc = (file: string) => fileURLToPath(new URL(`./packages/protocol/src/${file}`, import.meta.url));
+// Tests run against the sources of the shared contract, no build needed. Exact matches: a plain
+// string alias would also rewrite the subpath `@openums/protocol/checker`.
+const alias = [
+  { find: /^@openums\/protocol$/, replacement: protocolSrc('index.ts') },
+  { find: /^@openums\/protocol\/checker$/, replacement: protocolSrc('checker.ts') },
+];
 
 /**
  * Two tiers (the third, e2e, is Playwright):

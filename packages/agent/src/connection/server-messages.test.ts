@@ -31,3 +31,35 @@ describe('parseServerMessage: settings', () => {
     }
   });
 });
+
+describe('parseServerMessage: the other server messages', () => {
+  const parse = (m: unknown) => parseServerMessage(JSON.stringify(m));
+
+  it('accepts the messages a server sends, extra fields included', () => {
+    const ok = [
+      { t: 'welcome', deviceId: 7, heartbeatSeconds: 60, heartbeatOffsetSeconds: 0, serverTime: 1, futureField: true },
+      { t: 'command', id: 1, command: 'send-message', text: 'hi' },
+      // A command this agent does not know passes: the runner answers it ok:false.
+      { t: 'command', id: 2, command: 'brew-coffee' },
+      { t: 'error', code: 'SOME_NEW_CODE', message: 'm', ref: 3 },
+      { t: 'bye', code: 'SERVER_BUSY', message: 'busy', retryAfterSeconds: 0 },
+    ];
+    for (const m of ok) expect(parse(m), JSON.stringify(m)).toEqual({ ok: true, message: m });
+  });
+
+  it('refuses malformed ones, naming the field', () => {
+    const cases: Array<[unknown, string]> = [
+      ['[1]', 'not an object'],
+      [{ t: 'hello' }, 'unknown type "hello"'],
+      [{ t: 'welcome', deviceId: 7, heartbeatSeconds: 0, heartbeatOffsetSeconds: 0, serverTime: 1 }, 'bad welcome: heartbeatSeconds'],
+      [{ t: 'command', id: 0, command: 'reboot' }, 'bad command: id'],
+      [{ t: 'command', id: 1, command: 'reboot', text: 5 }, 'bad command: text'],
+      [{ t: 'bye', code: 'X', message: 'm', retryAfterSeconds: -1 }, 'bad bye: retryAfterSeconds'],
+      [{ t: 'error', code: 'X' }, 'bad error'],
+    ];
+    for (const [m, error] of cases) {
+      const r = typeof m === 'string' ? parseServerMessage(m) : parse(m);
+      expect(r.ok ? '' : r.error, JSON.stringify(m)).toContain(error);
+    }
+  });
+});

@@ -184,6 +184,8 @@ export const COMMAND_NAMES = [
   'reset-factory-defaults',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
+/** One of COMMAND_NAMES (Unsafe only to carry the static type: a mapped union of literals is typed `never`). */
+export const CommandName = Type.Unsafe<CommandName>(Type.Union(COMMAND_NAMES.map((c) => Type.Literal(c))));
 
 export const CommandMessage = Type.Object({
   t: Type.Literal('command'),

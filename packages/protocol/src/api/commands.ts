@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { COMMAND_NAMES } from '../agent/messages.js';
+import { CommandName } from '../agent/messages.js';
 import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 
 export const CommandState = Type.Union([
@@ -10,7 +10,7 @@ export type CommandState = Static<typeof CommandState>;
 
 export const SendCommandRequest = Type.Object(
   {
-    command: Type.Union(COMMAND_NAMES.map((c) => Type.Literal(c))),
+    command: CommandName,
     deviceIds: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 100_000, uniqueItems: true })),
     folderId: Type.Optional(Id),
     recursive: Type.Optional(Type.Boolean()),
