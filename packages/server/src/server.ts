@@ -7,8 +7,9 @@ import { configWarnings } from './config/warnings.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { lockDataDir, loadServerId } from './lib/data-dir.js';
 import { armCrashPoint } from './lib/crash-points.js';
+import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { Metrics } from './modules/monitoring/metrics.js';
+import { Metrics } from './lib/metrics.js';
 import { ensureWebTls, writeSecret } from './tls/web-identity.js';
 import { PRODUCT_NAME, VERSION } from './lib/version.js';
 
@@ -33,7 +34,7 @@ const SESSION_PURGE_MS = 60 * 60_000;
 export async function startServer(
   config: Readonly<Config>,
   secrets: { adminPassword?: string | undefined },
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; clock?: Clock } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   for (const w of configWarnings(config)) logger.warn({ setting: w.setting }, w.message);
@@ -52,6 +53,7 @@ export async function startServer(
       database,
       serverId,
       logger,
+      ...(options.clock ? { clock: options.clock } : {}),
       metrics,
       https: {
         key: tls.web.keyPem,

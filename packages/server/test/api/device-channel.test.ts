@@ -12,6 +12,8 @@ let macCounter = 0x10;
 const nextMac = () => `02AABBCC${(macCounter++).toString(16).toUpperCase().padStart(4, '0')}`;
 
 describe.each(DIALECTS)('device channel over real mTLS (%s)', (dialect) => {
+  /** Real time plus an offset the test moves forward instead of sleeping (key expiry). */
+  const clock = { offset: 0, now: () => Date.now() + clock.offset };
   let testDb: TestDb;
   let server: RunningServer;
   let t: Target;
@@ -57,6 +59,7 @@ describe.each(DIALECTS)('device channel over real mTLS (%s)', (dialect) => {
     server = await startServer(
       { ...config, gateway: { ...config.gateway, pingIntervalSeconds: 1, presenceFlushMs: 100, messagesPerMinute: 600, maxMessageBytes: 8192 } },
       { adminPassword: PASSWORD },
+      { clock },
     );
     t = { port: (server.built.app.server.address() as { port: number }).port, ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8') };
     const login = await httpsCall(t, 'POST', '/api/v1/auth/login', {
@@ -115,8 +118,8 @@ describe.each(DIALECTS)('device channel over real mTLS (%s)', (dialect) => {
     expect((await api('PATCH', `/api/v1/enrollment-keys/${disabled!.id}`, { disabled: true })).body.status).toBe('disabled');
     expect((await enroll(t, disabled!.secret, info())).status).toBe(401);
 
-    const [expiring] = await newKey({ type: 'mass', expiresAt: new Date(Date.now() + 1500).toISOString() });
-    await new Promise((r) => setTimeout(r, 1700));
+    const [expiring] = await newKey({ type: 'mass', expiresAt: new Date(clock.now() + 1500).toISOString() });
+    clock.offset += 1700;
     const expired = await enroll(t, expiring!.secret, info());
     expect(expired.status).toBe(401);
     expect(JSON.parse(expired.body).error.message).toContain('expired');
