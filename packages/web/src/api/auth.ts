@@ -1,4 +1,4 @@
-import type { LoginRequest, LoginResponse, MeResponse } from '@openums/protocol';
+import type { LoginRequest, LoginResponse, MeResponse, OkResponse } from '@openums/protocol';
 import { api, apiRequest, rememberCsrfToken } from './client';
 
 export async function login(body: LoginRequest): Promise<LoginResponse> {
@@ -8,7 +8,7 @@ export async function login(body: LoginRequest): Promise<LoginResponse> {
 }
 
 export async function logout(): Promise<void> {
-  await api.post<{ ok: true }>('/api/v1/auth/logout', undefined, { skipAuthRedirect: true });
+  await api.post<OkResponse>('/api/v1/auth/logout', undefined, { skipAuthRedirect: true });
   rememberCsrfToken(null);
 }
 

@@ -1,28 +1,14 @@
-import type { Command, CommandName, CommandState } from '@openums/protocol';
+import type { Command, CommandPage, QueuedCommand, SendCommandRequest, SendCommandResponse } from '@openums/protocol';
 import { api } from './client';
 
-export interface SendCommandBody {
-  command: CommandName;
-  deviceIds?: number[];
-  folderId?: number;
-  recursive?: boolean;
-  text?: string;
-}
-export interface QueuedCommand {
-  id: number;
-  deviceId: number;
-  state: CommandState;
-}
-export interface CommandPage {
-  items: Command[];
-  nextCursor: string | null;
-}
+export type { CommandPage, QueuedCommand };
+export type SendCommandBody = SendCommandRequest;
 
 export const COMMAND_PAGE_SIZE = 50;
 
 /** One key per call: a lost answer is retried by the client without creating the commands twice. */
 export const sendCommand = (body: SendCommandBody) =>
-  api.post<{ commands: QueuedCommand[] }>('/api/v1/devices/commands', body, { idempotencyKey: crypto.randomUUID() });
+  api.post<SendCommandResponse>('/api/v1/devices/commands', body, { idempotencyKey: crypto.randomUUID() });
 export const getCommand = (id: number, signal?: AbortSignal) => api.get<Command>(`/api/v1/commands/${id}`, undefined, signal);
 /** Newest first. */
 export const listDeviceCommands = (deviceId: number, cursor?: string, signal?: AbortSignal) =>

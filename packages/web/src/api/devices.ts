@@ -1,4 +1,13 @@
-import type { CreateDeviceRequest, Device, DevicePage, DeviceSort, SystemInfo, UpdateDeviceRequest } from '@openums/protocol';
+import type {
+  CreateDeviceRequest,
+  Device,
+  DevicePage,
+  DeviceSort,
+  DeviceSystemInfoResponse,
+  MoveDevicesRequest,
+  MoveDevicesResponse,
+  UpdateDeviceRequest,
+} from '@openums/protocol';
 import { api } from './client';
 
 const BASE = '/api/v1/devices';
@@ -32,11 +41,8 @@ export const createDevice = (body: CreateDeviceRequest) => api.post<Device>(BASE
 export const updateDevice = (id: number, body: UpdateDeviceRequest) => api.patch<Device>(`${BASE}/${id}`, body);
 export const deleteDevice = (id: number) => api.delete(`${BASE}/${id}`);
 export const moveDevices = (deviceIds: number[], folderId: number | null) =>
-  api.post<{ moved: number }>(`${BASE}/move`, { deviceIds, folderId });
+  api.post<MoveDevicesResponse>(`${BASE}/move`, { deviceIds, folderId } satisfies MoveDevicesRequest);
 
-export interface DeviceSystemInfo {
-  system: SystemInfo | null;
-  reportedAt: string | null;
-}
+export type DeviceSystemInfo = DeviceSystemInfoResponse;
 export const getDeviceSystemInfo = (id: number, signal?: AbortSignal) =>
   api.get<DeviceSystemInfo>(`${BASE}/${id}/system-info`, undefined, signal);

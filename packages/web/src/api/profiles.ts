@@ -1,17 +1,31 @@
 import type {
   ApplyMode,
+  AssignedObject,
+  AssignedObjectsResponse,
+  AssignmentTarget,
+  AssignProfileRequest,
+  AssignProfileResponse,
+  ConfigSource,
   CopyProfileRequest,
   CreateProfileFolderRequest,
   CreateProfileRequest,
   DeviceSettingsResponse,
+  EffectiveConfigurationResponse,
+  EffectiveParameter,
+  ImportProfilesResponse,
   PreviewProfileChangeRequest,
   PreviewProfileChangeResponse,
   Profile,
+  ProfileAssignment,
+  ProfileAssignmentsResponse,
   ProfileFolder,
+  ProfileFolderPage,
+  ProfilePage,
   ProfileSettings,
   PutDeviceSettingsRequest,
   UpdateProfileFolderRequest,
   UpdateProfileRequest,
+  UnassignProfileResponse,
 } from '@openums/protocol';
 import { api, apiRequest, buildUrl } from './client';
 
@@ -19,10 +33,8 @@ const BASE = '/api/v1/profiles';
 const FOLDERS = '/api/v1/profile-folders';
 export const PROFILE_PAGE_SIZE = 200;
 
-export interface ProfilePage {
-  items: Profile[];
-  nextCursor: string | null;
-}
+export type { AssignedObject, AssignmentTarget, ConfigSource, EffectiveParameter, ProfileAssignment, ProfileFolderPage, ProfilePage };
+export type ProfileAssignmentPage = ProfileAssignmentsResponse;
 
 export interface ProfileListFilter {
   /** undefined = every profile, 'root' = profiles in no folder. */
@@ -54,10 +66,6 @@ export const deleteProfile = (id: number, apply: ApplyMode = 'now') => api.delet
 export const copyProfile = (id: number, body: CopyProfileRequest) => api.post<Profile>(`${BASE}/${id}/copy`, body);
 
 // ── folders ──────────────────────────────────────────────────────────────────
-export interface ProfileFolderPage {
-  items: ProfileFolder[];
-  nextCursor: string | null;
-}
 
 export async function listAllProfileFolders(signal?: AbortSignal): Promise<ProfileFolder[]> {
   const all: ProfileFolder[] = [];
@@ -75,28 +83,13 @@ export const updateProfileFolder = (id: number, body: UpdateProfileFolderRequest
 export const deleteProfileFolder = (id: number) => api.delete(`${FOLDERS}/${id}`);
 
 // ── assignments ──────────────────────────────────────────────────────────────
-export interface AssignmentTarget {
-  type: 'device' | 'folder';
-  id: number;
-}
-
-export interface ProfileAssignment extends AssignmentTarget {
-  name: string;
-  assignedAt: string;
-}
-
-export interface ProfileAssignmentPage {
-  items: ProfileAssignment[];
-  nextCursor: string | null;
-}
-
 export const listAssignments = (id: number, cursor?: string, signal?: AbortSignal) =>
   api.get<ProfileAssignmentPage>(`${BASE}/${id}/assignments`, { limit: 200, cursor }, signal);
 /** `devices`: how many devices the change reaches. */
 export const assignProfile = (id: number, targets: AssignmentTarget[], apply: ApplyMode) =>
-  api.post<{ assigned: number; devices?: number }>(`${BASE}/${id}/assignments`, { targets, apply });
+  api.post<AssignProfileResponse>(`${BASE}/${id}/assignments`, { targets, apply } satisfies AssignProfileRequest);
 export const unassignProfile = (id: number, targets: AssignmentTarget[], apply: ApplyMode) =>
-  api.delete<{ removed: number; devices?: number }>(`${BASE}/${id}/assignments`, { targets, apply });
+  api.delete<UnassignProfileResponse>(`${BASE}/${id}/assignments`, { targets, apply } satisfies AssignProfileRequest);
 
 export const previewProfileChange = (id: number, body: PreviewProfileChangeRequest, signal?: AbortSignal) =>
   apiRequest<PreviewProfileChangeResponse>('POST', `${BASE}/${id}/preview`, { body, signal });
@@ -108,7 +101,7 @@ export function exportProfilesUrl(ids: readonly number[], includeSecrets: boolea
 }
 
 export const importProfiles = (text: string) =>
-  apiRequest<{ created: Profile[] }>('POST', `${BASE}/import`, { text: { contentType: 'text/plain', content: text } });
+  apiRequest<ImportProfilesResponse>('POST', `${BASE}/import`, { text: { contentType: 'text/plain', content: text } });
 
 /** One problem of a refused import file (400 IMPORT_INVALID, `details.errors`). */
 export interface ImportError {
@@ -139,40 +132,11 @@ export const getProfileSettings = (signal?: AbortSignal) => api.get<ProfileSetti
 export const putProfileSettings = (body: ProfileSettings) => api.put<ProfileSettings>('/api/v1/settings/profiles', body);
 
 // ── a device's configuration ─────────────────────────────────────────────────
-export interface ConfigSource {
-  type: 'device' | 'profile';
-  id: number;
-  name: string;
-  priority: boolean;
-  via: 'direct' | 'folder';
-  folderId?: number;
-  folderName?: string;
-}
-
-export interface EffectiveParameter {
-  key: string;
-  value: unknown;
-  source: ConfigSource;
-  overridden: { value: unknown; source: ConfigSource }[];
-}
-
-export interface AssignedObject {
-  type: 'profile';
-  id: number;
-  name: string;
-  priority: boolean;
-  via: 'direct' | 'folder';
-  /** 0 = assigned to the device; 1 = its folder, 2 = the folder above, … */
-  distance: number;
-  folderId?: number;
-  folderName?: string;
-}
-
 const DEVICES = '/api/v1/devices';
 export const getEffectiveConfiguration = (deviceId: number, signal?: AbortSignal) =>
-  api.get<{ parameters: EffectiveParameter[] }>(`${DEVICES}/${deviceId}/effective-configuration`, undefined, signal);
+  api.get<EffectiveConfigurationResponse>(`${DEVICES}/${deviceId}/effective-configuration`, undefined, signal);
 export const getAssignedObjects = (deviceId: number, signal?: AbortSignal) =>
-  api.get<{ items: AssignedObject[] }>(`${DEVICES}/${deviceId}/assigned-objects`, undefined, signal);
+  api.get<AssignedObjectsResponse>(`${DEVICES}/${deviceId}/assigned-objects`, undefined, signal);
 export const getDeviceSettings = (deviceId: number, signal?: AbortSignal) =>
   api.get<DeviceSettingsResponse>(`${DEVICES}/${deviceId}/settings`, undefined, signal);
 export const putDeviceSettings = (deviceId: number, body: PutDeviceSettingsRequest) =>
