@@ -7,6 +7,7 @@ import { inSentence, instanceTitle, rowsOfGroup, type GroupNode } from './parame
 import { RowList, type RowProps } from './parameter-row';
 import { WORDING } from './wording';
 import { plural } from '../../lib/format';
+import { withMember } from '../../lib/sets';
 
 export interface GroupPaneProps extends RowProps {
   node: GroupNode;
@@ -23,13 +24,7 @@ export function GroupPane({ node, counts, added, onAddInstance, onRemoveInstance
   const group = node.instanceGroup;
   const wording = WORDING[rowProps.owner];
   const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set(instances.length === 1 ? [instances[0]!.id] : []));
-  const toggleOpen = (id: string, value: boolean) =>
-    setOpen((prev) => {
-      const next = new Set(prev);
-      if (value) next.add(id);
-      else next.delete(id);
-      return next;
-    });
+  const toggleOpen = (id: string, value: boolean) => setOpen((prev) => withMember(prev, id, value));
 
   return (
     <Stack gap="sm" p="sm" key={node.id}>

@@ -1,26 +1,20 @@
-import type { CatalogueParameter, InstanceGroup } from '@openums/protocol';
+import type { InstanceGroup } from '@openums/protocol';
 import { Switch, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useMemo, useState } from 'react';
+import { withMember } from '../../lib/sets';
 import { ALL_GROUPS, ancestorIds, firstGroupWithSettings, GROUP_BY_ID, PARAMETER_COUNT } from './catalogue-groups';
 import classes from './configuration-editor.module.css';
 import { GroupPane } from './group-pane';
 import { GroupTree } from './group-tree';
-import { activatedCounts, instanceIds, nextInstanceId, type Settings } from './parameter-model';
+import { activatedCounts, instanceIds, nextInstanceId } from './parameter-model';
+import type { RowProps } from './parameter-row';
 import { SearchResults } from './search-results';
 import type { ParamNote, SettingsOwner } from './wording';
 
 export type { ParamNote, SettingsOwner } from './wording';
 
-export interface ParameterEditorProps {
-  draft: Settings;
-  saved: Settings;
-  errors: ReadonlyMap<string, string>;
-  readOnly: boolean;
-  /** Sets an activated parameter's value. */
-  onSet: (key: string, value: unknown) => void;
-  /** Activates (with the default or the last value) or deactivates a parameter. */
-  onActivate: (key: string, param: CatalogueParameter, active: boolean) => void;
+export interface ParameterEditorProps extends Omit<RowProps, 'owner' | 'notes'> {
   onRemoveInstance: (group: InstanceGroup, id: string) => void;
   /** A search to start with (jump to an invalid parameter). */
   search: string;
@@ -56,13 +50,7 @@ export function ParameterEditor(props: ParameterEditorProps) {
     if (search) onSearchChange('');
     setOnlyActivated(false);
   };
-  const toggle = (id: string, open: boolean) =>
-    setExpanded((prev) => {
-      const next = new Set(prev);
-      if (open) next.add(id);
-      else next.delete(id);
-      return next;
-    });
+  const toggle = (id: string, open: boolean) => setExpanded((prev) => withMember(prev, id, open));
 
   const addInstance = (group: InstanceGroup) => {
     const id = nextInstanceId([...(added[group.key] ?? []), ...instanceIds(draft, group.key)]);

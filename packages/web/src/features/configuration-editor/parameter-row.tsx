@@ -12,7 +12,9 @@ export interface RowProps {
   saved: Settings;
   errors: ReadonlyMap<string, string>;
   readOnly: boolean;
+  /** Sets an activated parameter's value. */
   onSet: (key: string, value: unknown) => void;
+  /** Activates (with the default or the last value) or deactivates a parameter. */
   onActivate: (key: string, param: CatalogueParameter, active: boolean) => void;
   owner: SettingsOwner;
   notes: ReadonlyMap<string, ParamNote>;

@@ -7,9 +7,9 @@ import { isApiError } from '../../api/client';
 import type { ConfigSource, EffectiveParameter } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
 import { formatValue } from '../configuration-editor/parameter-model';
-import { useAssignedObjects, useDeviceSettings, useEffectiveConfiguration } from '../profiles/queries';
 import classes from './devices.module.css';
 import { formatDateTime, plural } from '../../lib/format';
+import { useAssignedObjects, useDeviceSettings, useEffectiveConfiguration } from './queries';
 
 /** "Settings pending" while the device has not applied its newest configuration. */
 export function ConfigPendingBadge({ configChanges }: { configChanges: Device['configChanges'] | undefined }) {

@@ -12,13 +12,12 @@ import { useHasPermission } from '../auth/session';
 import { ApplyChoice } from '../configuration-editor/change-preview';
 import { ParameterEditor, type ParamNote } from '../configuration-editor/parameter-editor';
 import { formatValue, shortMessage, splitByCatalogue, type Settings } from '../configuration-editor/parameter-model';
-import { invalidateDeviceConfiguration, useDeviceSettings, useEffectiveConfiguration } from '../profiles/queries';
 import { SaveBar } from '../configuration-editor/save-bar';
 import { useSettingsDraft } from '../configuration-editor/settings-draft';
 import { DeliveryState, sourceText } from './device-configuration';
 import classes from './devices.module.css';
 import { formatDateTime, plural } from '../../lib/format';
-import { keys } from './queries';
+import { invalidateDeviceConfiguration, keys, useDeviceSettings, useEffectiveConfiguration } from './queries';
 
 /**
  * What profiles do to the device's own values, by key: an activated value a profile overrides (it

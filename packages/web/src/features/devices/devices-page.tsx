@@ -12,6 +12,7 @@ import { FolderActions } from './folder-actions';
 import { FolderTree } from './folder-tree';
 import { useAllFolders, type FolderKey } from './queries';
 import { expandedWithPath } from '../../components/folder-paths';
+import { withMember } from '../../lib/sets';
 
 function parseFolder(value: string | null): FolderKey {
   const id = Number(value);
@@ -58,12 +59,7 @@ export function DevicesPage() {
   );
 
   const onToggle = useCallback((key: FolderKey, open: boolean) => {
-    setExpanded((prev) => {
-      const next = new Set(prev);
-      if (open) next.add(key);
-      else next.delete(key);
-      return next;
-    });
+    setExpanded((prev) => withMember(prev, key, open));
   }, []);
 
   /** Expand a node and its ancestors, so a new or moved folder is visible. */

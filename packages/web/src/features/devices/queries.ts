@@ -2,6 +2,7 @@ import type { Device, DeviceFolder, DevicePage } from '@openums/protocol';
 import { keepPreviousData, useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { getDevice, getDeviceSystemInfo, listDevices, type DeviceListFilter } from '../../api/devices';
+import { getAssignedObjects, getDeviceSettings, getEffectiveConfiguration } from '../../api/profiles';
 import { listAllFolders, listChildFolders } from '../../api/folders';
 import { useLiveStatus } from '../live/live-status';
 import { presenceLog } from './presence-log';
@@ -96,4 +97,24 @@ export function storeUpdatedDevice(queryClient: QueryClient, device: Device): vo
       ? { ...data, pages: data.pages.map((page) => ({ ...page, items: page.items.map((d) => (d.id === device.id ? device : d)) })) }
       : data,
   );
+}
+
+export function useEffectiveConfiguration(deviceId: number) {
+  return useQuery({ queryKey: keys.effective(deviceId), queryFn: ({ signal }) => getEffectiveConfiguration(deviceId, signal), staleTime: 5_000 });
+}
+
+export function useAssignedObjects(deviceId: number) {
+  return useQuery({ queryKey: keys.assigned(deviceId), queryFn: ({ signal }) => getAssignedObjects(deviceId, signal), staleTime: 5_000 });
+}
+
+export function useDeviceSettings(deviceId: number) {
+  return useQuery({ queryKey: keys.settings(deviceId), queryFn: ({ signal }) => getDeviceSettings(deviceId, signal), staleTime: 5_000 });
+}
+
+/**
+ * After a change that alters what devices get (settings saved, assignments, a profile deleted):
+ * what the device panels show. Device lists follow through the live `device.changed` events.
+ */
+export function invalidateDeviceConfiguration(queryClient: QueryClient): void {
+  for (const part of ['effective', 'assigned', 'settings', 'one']) void queryClient.invalidateQueries({ queryKey: ['devices', part] });
 }

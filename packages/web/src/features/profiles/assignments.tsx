@@ -8,10 +8,11 @@ import { assignProfile, unassignProfile, type AssignmentTarget, type ProfileAssi
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import { formatDateTime, formatMac, plural } from '../../lib/format';
-import { useAllFolders } from '../devices/queries';
+import { withMember } from '../../lib/sets';
+import { invalidateDeviceConfiguration, useAllFolders } from '../devices/queries';
 import { ApplyChoice, ChangePreview } from '../configuration-editor/change-preview';
 import classes from './profiles.module.css';
-import { invalidateDeviceConfiguration, profileKeys, useAssignments } from './queries';
+import { profileKeys, useAssignments } from './queries';
 
 const targetId = (t: AssignmentTarget) => `${t.type}:${t.id}`;
 
@@ -317,12 +318,7 @@ function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
               size="sm"
               icon={<span style={{ display: 'inline-block', transform: open ? 'rotate(90deg)' : undefined, transition: 'transform 120ms' }}>▸</span>}
               aria-label={`${open ? 'Collapse' : 'Expand'} ${folder.name}`}
-              onClick={() => {
-                const next = new Set(expanded);
-                if (open) next.delete(folder.id);
-                else next.add(folder.id);
-                setExpanded(next);
-              }}
+              onClick={() => setExpanded(withMember(expanded, folder.id, !open))}
             />
           ) : (
             <span style={{ width: 22, flex: 'none' }} />

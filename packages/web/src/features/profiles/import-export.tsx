@@ -7,7 +7,8 @@ import { exportProfilesUrl, importErrors, importProfiles, putProfileSettings } f
 import { ErrorAlert } from '../../components/error-alert';
 import { notifyError, notifySuccess } from '../../components/notify';
 import { shortMessage } from '../configuration-editor/parameter-model';
-import { invalidateDeviceConfiguration, invalidateProfiles, profileKeys, useAllProfiles, useProfileFeatureSettings, useProfileFolders } from './queries';
+import { invalidateDeviceConfiguration } from '../devices/queries';
+import { invalidateProfiles, profileKeys, useAllProfiles, useProfileFeatureSettings, useProfileFolders } from './queries';
 
 /** Largest file the browser reads for an import. */
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;

@@ -15,8 +15,8 @@ import { ConfirmDialog } from '../../components/confirm-dialog';
 import { FolderPathSelect } from '../../components/folder-path-select';
 import { FormDialog } from '../../components/form-dialog';
 import { notifySuccess } from '../../components/notify';
+import { invalidateDeviceConfiguration } from '../devices/queries';
 import {
-  invalidateDeviceConfiguration,
   invalidateProfiles,
   profileKeys,
   storeProfile,

@@ -19,6 +19,7 @@ import classes from './profiles.module.css';
 import { useProfile, useProfileFolders, type ProfileFolderKey } from './queries';
 import { expandedWithPath } from '../../components/folder-paths';
 import { DiscardChangesModal, useWarnBeforeUnload } from '../../components/unsaved-changes';
+import { withMember } from '../../lib/sets';
 
 type Dialog = 'new-profile' | 'new-folder' | 'rename-folder' | 'move-folder' | 'delete-folder' | 'export' | null;
 
@@ -85,12 +86,7 @@ export function ProfilesPage() {
   }, [openFolder, folders.data, expandPath]);
 
   const onToggle = useCallback((key: ProfileFolderKey, value: boolean) => {
-    setExpanded((prev) => {
-      const next = new Set(prev);
-      if (value) next.add(key);
-      else next.delete(key);
-      return next;
-    });
+    setExpanded((prev) => withMember(prev, key, value));
   }, []);
 
   const keepQuery = (extra: Record<string, string | null> = {}) => {

@@ -2,9 +2,6 @@ import type { Profile, ProfileFolder } from '@openums/protocol';
 import { keepPreviousData, useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import {
-  getAssignedObjects,
-  getDeviceSettings,
-  getEffectiveConfiguration,
   getProfile,
   getProfileSettings,
   listAllProfileFolders,
@@ -15,7 +12,6 @@ import {
   type ProfilePage,
 } from '../../api/profiles';
 import { folderPaths, type FolderPaths } from '../../components/folder-paths';
-import { keys as deviceKeys } from '../devices/queries';
 
 /** A node of the profile tree: the top level ('root') or a profile folder id. */
 export type ProfileFolderKey = 'root' | number;
@@ -84,18 +80,6 @@ export function useProfileFeatureSettings() {
   return useQuery({ queryKey: profileKeys.settings, queryFn: ({ signal }) => getProfileSettings(signal) });
 }
 
-export function useEffectiveConfiguration(deviceId: number) {
-  return useQuery({ queryKey: deviceKeys.effective(deviceId), queryFn: ({ signal }) => getEffectiveConfiguration(deviceId, signal), staleTime: 5_000 });
-}
-
-export function useAssignedObjects(deviceId: number) {
-  return useQuery({ queryKey: deviceKeys.assigned(deviceId), queryFn: ({ signal }) => getAssignedObjects(deviceId, signal), staleTime: 5_000 });
-}
-
-export function useDeviceSettings(deviceId: number) {
-  return useQuery({ queryKey: deviceKeys.settings(deviceId), queryFn: ({ signal }) => getDeviceSettings(deviceId, signal), staleTime: 5_000 });
-}
-
 /** A profile changed in place: store it where it is cached. */
 export function storeProfile(queryClient: QueryClient, profile: Profile): void {
   queryClient.setQueryData(profileKeys.one(profile.id), profile);
@@ -111,12 +95,4 @@ export async function invalidateProfiles(queryClient: QueryClient): Promise<void
     queryClient.invalidateQueries({ queryKey: profileKeys.everything }),
     queryClient.invalidateQueries({ queryKey: profileKeys.folders }),
   ]);
-}
-
-/**
- * After a change that alters what devices get (settings saved, assignments, a profile deleted):
- * what the device panels show. Device lists follow through the live `device.changed` events.
- */
-export function invalidateDeviceConfiguration(queryClient: QueryClient): void {
-  for (const part of ['effective', 'assigned', 'settings', 'one']) void queryClient.invalidateQueries({ queryKey: ['devices', part] });
 }

@@ -7,7 +7,8 @@ import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import { ApplyChoice, ChangePreview } from '../configuration-editor/change-preview';
 import type { Settings } from '../configuration-editor/parameter-model';
-import { invalidateDeviceConfiguration, invalidateProfiles, storeProfile } from './queries';
+import { invalidateDeviceConfiguration } from '../devices/queries';
+import { invalidateProfiles, storeProfile } from './queries';
 import { plural } from '../../lib/format';
 
 interface SaveProfileDialogProps {
