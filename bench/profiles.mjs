@@ -87,12 +87,12 @@ async function seedProfiles(target, folderIds, { devices, profiles }) {
 
 async function computeAll(target) {
   const { openDatabase } = await import(dist('packages/server/dist/db/database.js'));
-  const { SettingsRepository } = await import(dist('packages/server/dist/modules/server-info/settings.repository.js'));
-  const { ConfigSnapshotRepository } = await import(dist('packages/server/dist/modules/settings-delivery/config-snapshot.js'));
+  const { SettingsRepository } = await import(dist('packages/server/dist/db/settings.repository.js'));
+  const { ConfigurationSnapshotRepository } = await import(dist('packages/server/dist/modules/configuration-delivery/configuration-snapshot.repository.js'));
   const { EffectiveConfigEngine } = await import(dist('packages/server/dist/modules/profiles/effective-config-engine.js'));
   const { settingsHash } = await import(dist('packages/server/dist/modules/profiles/settings-hash.js'));
   const handle = openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir });
-  const loader = new ConfigSnapshotRepository(handle.db, new SettingsRepository(handle.db));
+  const loader = new ConfigurationSnapshotRepository(handle.db, new SettingsRepository(handle.db));
   const t0 = performance.now();
   const tree = await loader.findTree();
   const engine = new EffectiveConfigEngine(tree);

@@ -6,8 +6,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/schema.js';
 import type { DatabaseHandle } from './db/database.js';
-import { installAccessControl } from './auth/access.js';
-import { DEFAULT_LIMITS, LoginLimiter } from './auth/login-limiter.js';
+import { installAccessControl } from './modules/auth/access.js';
+import { DEFAULT_LIMITS, LoginLimiter } from './modules/auth/login-limiter.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './lib/error-handler.js';
 import type { App } from './lib/fastify.js';
@@ -24,9 +24,9 @@ import { DevicesRepository } from './modules/devices/devices.repository.js';
 import { deviceRoutes } from './modules/devices/devices.routes.js';
 import { DevicesService } from './modules/devices/devices.service.js';
 import { HealthService } from './modules/monitoring/health.service.js';
-import { Metrics } from './modules/monitoring/metrics.js';
+import { Metrics } from './lib/metrics.js';
 import { monitoringRoutes } from './modules/monitoring/monitoring.routes.js';
-import { SettingsRepository } from './modules/server-info/settings.repository.js';
+import { SettingsRepository } from './db/settings.repository.js';
 import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/server-info.routes.js';
 import { AppError } from './lib/errors.js';
 import { ErrorCode, type ErrorBody } from '@openums/protocol';
@@ -47,19 +47,20 @@ import { commandRoutes } from './modules/commands/commands.routes.js';
 import { EnrollmentKeysRepository } from './modules/enrollment/enrollment-keys.repository.js';
 import { EnrollmentKeysService } from './modules/enrollment/enrollment-keys.service.js';
 import { enrollmentKeyRoutes } from './modules/enrollment/enrollment-keys.routes.js';
-import { EnrollmentService } from './modules/est/enrollment.service.js';
-import { estRoutes } from './modules/est/est.routes.js';
+import { EstEnrollmentService } from './modules/enrollment/est-enrollment.service.js';
+import { estRoutes } from './modules/enrollment/est.routes.js';
 import { eventRoutes } from './modules/events/events.routes.js';
 import { ProfilesRepository } from './modules/profiles/profiles.repository.js';
 import { ProfilesService } from './modules/profiles/profiles.service.js';
 import { profileRoutes } from './modules/profiles/profiles.routes.js';
 import { ProfileFoldersService } from './modules/profiles/profile-folders.service.js';
-import { DeviceConfigurationService } from './modules/profiles/device-configuration.service.js';
+import { DeviceConfigurationService } from './modules/device-configuration/device-configuration.service.js';
+import { deviceConfigurationRoutes } from './modules/device-configuration/device-configuration.routes.js';
 import { ProfileTransferService } from './modules/profiles/profile-transfer.service.js';
-import { ConfigSnapshotRepository } from './modules/settings-delivery/config-snapshot.js';
-import { SettingsDeliveryService } from './modules/settings-delivery/settings-delivery.service.js';
-import { ConfigurationChanges } from './modules/settings-delivery/configuration-changes.js';
-import { DeliveryStateRepository } from './modules/settings-delivery/delivery-state.repository.js';
+import { ConfigurationSnapshotRepository } from './modules/configuration-delivery/configuration-snapshot.repository.js';
+import { ConfigurationDeliveryService } from './modules/configuration-delivery/configuration-delivery.service.js';
+import { ConfigurationChanges } from './modules/configuration-delivery/configuration-changes.js';
+import { DeliveryStateRepository } from './modules/configuration-delivery/delivery-state.repository.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 
@@ -151,9 +152,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
   const profilesRepo = new ProfilesRepository(database.db);
-  const snapshot = new ConfigSnapshotRepository(database.db, settings);
+  const snapshot = new ConfigurationSnapshotRepository(database.db, settings);
   const deliveryState = new DeliveryStateRepository(database.db);
-  const delivery = new SettingsDeliveryService(deliveryState, snapshot, registry, events, clock, log);
+  const delivery = new ConfigurationDeliveryService(deliveryState, snapshot, registry, events, clock, log);
   const configurationChanges = new ConfigurationChanges(database.db, deliveryState, profilesRepo, delivery, clock);
   const idempotency = new IdempotencyService(new IdempotencyRepository(database.db), clock);
   const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
@@ -170,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     return deviceCa;
   };
   const caProxy = new Proxy({} as DeviceCa, { get: (_t, prop) => Reflect.get(requireCa(), prop, requireCa()) as unknown });
-  let enrollment: EnrollmentService | null = null;
+  let enrollment: EstEnrollmentService | null = null;
   const identifyDevice = async (req: FastifyRequest) => {
     // The matched route, not the raw URL: the forwarded-path check must see what the router saw.
     const id = identifyClient(req.raw, config.clientCertForwarding, requireCa(), req.routeOptions.url ?? '');
@@ -250,9 +251,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   deviceRoutes(app, devices, idempotency);
   monitoringRoutes(app, health, metrics);
   enrollmentKeyRoutes(app, enrollmentKeys);
-  commandRoutes(app, commands, devices, idempotency);
+  commandRoutes(app, commands, idempotency);
   eventRoutes(app, events);
   profileRoutes(app, profileModule);
+  deviceConfigurationRoutes(app, deviceConfiguration);
   estRoutes(
     app,
     () => {
@@ -285,7 +287,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     identity.installationId = await settings.insertSettingIfAbsent('installation_id', randomUUID());
     const admin = await auth.ensureInitialAdmin(deps.adminPassword);
     deviceCa = await DeviceCa.load(settings, SecretBox.fromDataDir(config.dataDir));
-    enrollment = new EnrollmentService(database.db, devicesRepo, enrollmentKeys, deviceCa, new LoginLimiter(clock, ENROLL_LIMITS), events, clock, config.gateway.deviceCertDays);
+    enrollment = new EstEnrollmentService(database.db, devicesRepo, enrollmentKeys, deviceCa, new LoginLimiter(clock, ENROLL_LIMITS), events, clock, config.gateway.deviceCertDays);
     if (deps.https) {
       (app.server as unknown as TlsServer).setSecureContext({
         key: deps.https.key,

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import type { EventBus } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../modules/monitoring/metrics.js';
+import type { Metrics } from '../lib/metrics.js';
 import { findUnsafeString } from '../lib/text-safety.js';
 import type { DevicesRepository } from '../modules/devices/devices.repository.js';
 import type { CommandsService } from '../modules/commands/commands.service.js';
@@ -16,8 +16,8 @@ import { identifyClient } from './client-cert.js';
 import { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
 import { handlers, validators, type HandlerContext } from './message-handlers.js';
-import type { SettingsDeliveryService } from '../modules/settings-delivery/settings-delivery.service.js';
-import type { DeviceConfigurationService } from '../modules/profiles/device-configuration.service.js';
+import type { ConfigurationDeliveryService } from '../modules/configuration-delivery/configuration-delivery.service.js';
+import type { DeviceConfigurationService } from '../modules/device-configuration/device-configuration.service.js';
 import type { PresenceService } from './presence.js';
 
 const HELLO_TIMEOUT_MS = 30_000;
@@ -30,7 +30,7 @@ export interface GatewayDeps {
   registry: DeviceRegistry;
   presence: PresenceService;
   commands: CommandsService;
-  delivery: SettingsDeliveryService;
+  delivery: ConfigurationDeliveryService;
   deviceConfiguration: DeviceConfigurationService;
   events: EventBus;
   metrics: Metrics;

@@ -5,7 +5,7 @@ import { BatchWriter } from '../lib/batch-writer.js';
 import type { Clock } from '../lib/clock.js';
 import type { EventBus } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../modules/monitoring/metrics.js';
+import type { Metrics } from '../lib/metrics.js';
 
 /**
  * Online state, last contact, last IP/boot and reported system information. Kept in memory

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createPrivateKey, webcrypto, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { SecretBox } from '../lib/secret-box.js';
-import type { SettingsRepository } from '../modules/server-info/settings.repository.js';
+import type { SettingsRepository } from '../db/settings.repository.js';
 import { createCa, type KeyAndCert } from './pki.js';
 import { issueCertificate, subjectNameOf, tlv } from './der.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { AuthRepository } from '../../src/modules/auth/auth.repository.js';
 import { AuthService } from '../../src/modules/auth/auth.service.js';
-import { DEFAULT_LIMITS, LoginLimiter } from '../../src/auth/login-limiter.js';
+import { DEFAULT_LIMITS, LoginLimiter } from '../../src/modules/auth/login-limiter.js';
 import { TestClock } from '../helpers/app.js';
 import { DIALECTS, createTestDb } from '../helpers/db.js';
 import { migrations } from '../../src/db/migrations/index.js';

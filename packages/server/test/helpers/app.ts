@@ -3,7 +3,7 @@ import { DEFAULTS, type Config } from '../../src/config/schema.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import type { DialectName } from '../../src/db/dialect.js';
 import type { Clock } from '../../src/lib/clock.js';
-import { Metrics } from '../../src/modules/monitoring/metrics.js';
+import { Metrics } from '../../src/lib/metrics.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';

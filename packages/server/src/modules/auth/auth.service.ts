@@ -2,8 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, ROLE_PERMISSIONS, type Permission } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { generatePassword, hashPassword, verifyPassword } from '../../auth/password.js';
-import type { LoginLimiter } from '../../auth/login-limiter.js';
+import { generatePassword, hashPassword, verifyPassword } from './password.js';
+import type { LoginLimiter } from './login-limiter.js';
 import type { AuthRepository, SessionWithUser } from './auth.repository.js';
 
 export interface AuthenticatedSession extends SessionWithUser {

@@ -1,13 +1,12 @@
-import { Command, CommandPage, DeviceSystemInfoResponse, ErrorResponse, IdParams, ListCommandsQuery, Permission, SendCommandRequest, SendCommandResponse } from '@openums/protocol';
+import { Command, CommandPage, ErrorResponse, IdParams, ListCommandsQuery, Permission, SendCommandRequest, SendCommandResponse } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
-import type { DevicesService } from '../devices/devices.service.js';
 import type { CommandsService } from './commands.service.js';
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['commands'];
 
-export function commandRoutes(app: App, commands: CommandsService, devices: DevicesService, idempotency: IdempotencyService): void {
+export function commandRoutes(app: App, commands: CommandsService, idempotency: IdempotencyService): void {
   app.post('/api/v1/devices/commands', {
     config: { access: Permission.CommandsSend },
     schema: {
@@ -29,14 +28,6 @@ export function commandRoutes(app: App, commands: CommandsService, devices: Devi
   app.get('/api/v1/devices/:id/commands', {
     config: { access: Permission.DevicesRead },
     schema: { tags, summary: "A device's command history, newest first", params: IdParams, querystring: ListCommandsQuery, response: { 200: CommandPage, ...errors } },
-    handler: async (req) => {
-      await devices.getDevice(req.params.id);
-      return commands.listDeviceCommands(req.params.id, req.query);
-    },
-  });
-  app.get('/api/v1/devices/:id/system-info', {
-    config: { access: Permission.DevicesRead },
-    schema: { tags: ['devices'], summary: 'The system information the device last reported', params: IdParams, response: { 200: DeviceSystemInfoResponse, ...errors } },
-    handler: (req) => devices.getSystemInfo(req.params.id),
+    handler: (req) => commands.listDeviceCommands(req.params.id, req.query),
   });
 }

@@ -39,7 +39,7 @@ export class CommandsService {
 
   constructor(
     private readonly repo: CommandsRepository,
-    private readonly devices: Pick<DevicesRepository, 'listDeviceIdsInFolder' | 'listExistingDeviceIds'>,
+    private readonly devices: Pick<DevicesRepository, 'findDeviceById' | 'listDeviceIdsInFolder' | 'listExistingDeviceIds'>,
     private readonly folders: DeviceFoldersService,
     private readonly channels: DeviceChannels,
     private readonly events: EventBus,
@@ -193,7 +193,9 @@ export class CommandsService {
     return toCommand(row);
   }
 
+  /** 404 when the device does not exist. */
   async listDeviceCommands(deviceId: number, q: { limit?: number; cursor?: string }) {
+    if (!(await this.devices.findDeviceById(deviceId))) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
     await this.writer.flush();
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const before = q.cursor ? (decodeCursor(q.cursor, 'commands', ['number'])[0] as number) : null;

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Db } from '../../db/database.js';
-import type { ConfigurationChanges, ConfigurationMarker } from '../settings-delivery/configuration-changes.js';
+import type { ConfigurationChanges, ConfigurationMarker } from '../configuration-delivery/configuration-changes.js';
 import type { DeviceFoldersRepository, FolderRow } from './device-folders.repository.js';
 
 /**

@@ -77,8 +77,8 @@ export class DevicesRepository {
     return r === undefined ? undefined : r.cert_serial;
   };
 
-  /** Settings delivery state of one device. */
-  findDeviceState = (id: number) =>
+  /** Configuration delivery state of one device. */
+  findDeliveryState = (id: number) =>
     this.db
       .selectFrom('devices')
       .select(['config_state', 'config_revision', 'config_apply', 'config_changed_at', 'config_applied_revision', 'config_applied_at', 'config_error'])

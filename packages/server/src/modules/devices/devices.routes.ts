@@ -3,6 +3,7 @@ import {
   CreateDeviceRequest,
   Device,
   DevicePage,
+  DeviceSystemInfoResponse,
   ErrorResponse,
   IdParams,
   ListDevicesQuery,
@@ -15,6 +16,8 @@ import type { DevicesService } from './devices.service.js';
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+/** As documented before the route moved here from the commands module. */
+const systemInfoErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['devices'];
 
 export function deviceRoutes(app: App, devices: DevicesService, idempotency: IdempotencyService): void {
@@ -70,5 +73,11 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
       await devices.deleteDevice(req.params.id);
       return reply.code(204).send(null);
     },
+  });
+
+  app.get('/api/v1/devices/:id/system-info', {
+    config: { access: Permission.DevicesRead },
+    schema: { tags: ['devices'], summary: 'The system information the device last reported', params: IdParams, response: { 200: DeviceSystemInfoResponse, ...systemInfoErrors } },
+    handler: (req) => devices.getSystemInfo(req.params.id),
   });
 }

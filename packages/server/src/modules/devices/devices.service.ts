@@ -15,7 +15,7 @@ import { toIso, type Clock } from '../../lib/clock.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
-import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
+import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
 import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 import { newDeviceRow, type DevicePatch, type DeviceRow, type DevicesRepository, type SortColumn } from './devices.repository.js';
 

@@ -6,7 +6,7 @@ import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { Db } from '../../db/database.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
-import type { SettingsRepository } from '../server-info/settings.repository.js';
+import type { SettingsRepository } from '../../db/settings.repository.js';
 import type { EnrollmentKeyRow, EnrollmentKeysRepository } from './enrollment-keys.repository.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -2,7 +2,7 @@ import { CheckStatusResponse } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import { PRODUCT_NAME, VERSION } from '../../lib/version.js';
 import type { HealthService } from './health.service.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../../lib/metrics.js';
 
 export function monitoringRoutes(app: App, health: HealthService, metrics: Metrics): void {
   app.get('/ums/check-status', {

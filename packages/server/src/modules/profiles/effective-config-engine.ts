@@ -1,5 +1,5 @@
 /**
- * Effective configuration of many devices at once (settings delivery, previews, the benchmark).
+ * Effective configuration of many devices at once (configuration delivery, previews, the benchmark).
  *
  * The per-device engine in precedence.ts ranks every candidate and keeps provenance; here only the
  * winning values matter, so the work is shared: all devices of a folder inherit the same folder

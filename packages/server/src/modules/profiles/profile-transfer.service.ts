@@ -1,7 +1,7 @@
 import { ErrorCode, PARAMETER_CATALOGUE, type Profile, type SettingValue } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
-import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
+import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
 import { formatProfileFile, parseProfileFile, type FileError } from './profile-file.js';
 import type { ProfileFoldersService } from './profile-folders.service.js';
 import { checkBasedOn, toProfile, type ProfilesService } from './profiles.service.js';

@@ -124,12 +124,13 @@ export class ProfilesRepository {
     };
   };
 
-  findDeviceSettings = async (deviceId: number, db: Db = this.db) => {
+  /** A device's own configuration (table device_settings), or undefined. */
+  findOwnConfiguration = async (deviceId: number, db: Db = this.db) => {
     const r = await db.selectFrom('device_settings').select(['settings', 'updated_at']).where('device_id', '=', deviceId).executeTakeFirst();
     return r && { settings: r.settings, updatedAt: Number(r.updated_at) };
   };
 
-  putDeviceSettings = async (deviceId: number, settings: string, now: number, db: Db = this.db) => {
+  putOwnConfiguration = async (deviceId: number, settings: string, now: number, db: Db = this.db) => {
     await db
       .insertInto('device_settings')
       .values({ device_id: deviceId, settings, updated_at: now })

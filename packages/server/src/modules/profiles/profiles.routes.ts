@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import {
   ApplyMode,
-  AssignedObjectsResponse,
   AssignProfileRequest,
   AssignProfileResponse,
   UnassignProfileResponse,
@@ -9,8 +8,6 @@ import {
   CreateProfileFolderRequest,
   CreateProfileRequest,
   Cursor,
-  DeviceSettingsResponse,
-  EffectiveConfigurationResponse,
   ErrorCode,
   ErrorResponse,
   ExportProfilesQuery,
@@ -27,17 +24,15 @@ import {
   ProfileFolderPage,
   ProfilePage,
   ProfileSettings,
-  PutDeviceSettingsRequest,
   UpdateProfileFolderRequest,
   UpdateProfileRequest,
 } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { App } from '../../lib/fastify.js';
-import type { DeviceConfigurationService } from './device-configuration.service.js';
+import type { DeviceConfigurationService } from '../device-configuration/device-configuration.service.js';
 import type { ProfileFoldersService } from './profile-folders.service.js';
 import type { ProfileTransferService } from './profile-transfer.service.js';
 import type { ProfilesService } from './profiles.service.js';
-
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -178,26 +173,6 @@ export function profileRoutes(app: App, m: ProfileModule): void {
     },
   });
 
-  app.get('/api/v1/devices/:id/effective-configuration', {
-    config: read,
-    schema: { tags, summary: 'Every effective parameter of a device, with the object that set it and those it overrode', params: IdParams, response: { 200: EffectiveConfigurationResponse, ...errors } },
-    handler: (req) => configuration.effectiveConfiguration(req.params.id),
-  });
-  app.get('/api/v1/devices/:id/assigned-objects', {
-    config: read,
-    schema: { tags, summary: 'Profiles that apply to a device, highest priority first', params: IdParams, response: { 200: AssignedObjectsResponse, ...errors } },
-    handler: (req) => configuration.assignedObjects(req.params.id),
-  });
-  app.get('/api/v1/devices/:id/settings', {
-    config: read,
-    schema: { tags, summary: "The device's own configuration and its settings delivery state", params: IdParams, response: { 200: DeviceSettingsResponse, ...errors } },
-    handler: (req) => configuration.getDeviceSettings(req.params.id),
-  });
-  app.put('/api/v1/devices/:id/settings', {
-    config: write,
-    schema: { tags, summary: "Replace the device's own configuration (lowest precedence)", params: IdParams, body: PutDeviceSettingsRequest, response: { 200: DeviceSettingsResponse, ...errors } },
-    handler: (req) => configuration.putDeviceSettings(req.params.id, req.body),
-  });
   app.get('/api/v1/settings/profiles', {
     config: read,
     schema: { tags, summary: 'Profile feature switches', response: { 200: ProfileSettings, ...errors } },

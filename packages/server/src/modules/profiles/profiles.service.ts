@@ -17,8 +17,8 @@ import {
 import { AppError, notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
-import type { SettingsRepository } from '../server-info/settings.repository.js';
-import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
+import type { SettingsRepository } from '../../db/settings.repository.js';
+import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
 import type { ProfileFoldersService } from './profile-folders.service.js';
 import type { ProfileRow, ProfilesRepository, Target } from './profiles.repository.js';
 import { majorVersion } from './settings-hash.js';

@@ -2,12 +2,12 @@ import { Ajv } from 'ajv';
 import { EST_BASE_PATH, EST_STANDARD_BASE_PATH, ENROLL_INFO_HEADER, EnrollDeviceInfo, ErrorCode, REENROLL_PROOF_HEADER } from '@openums/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../lib/fastify.js';
-import type { Metrics } from '../monitoring/metrics.js';
+import type { Metrics } from '../../lib/metrics.js';
 import { AppError } from '../../lib/errors.js';
 import { findUnsafeString } from '../../lib/text-safety.js';
 import { unsafeTextError } from '../../lib/validation.js';
 import { certsOnlyPkcs7, DeviceCa } from '../../tls/device-ca.js';
-import type { EnrollmentService } from './enrollment.service.js';
+import type { EstEnrollmentService } from './est-enrollment.service.js';
 
 const PKCS7 = 'application/pkcs7-mime; smime-type=certs-only';
 const validateInfo = new Ajv({ allErrors: false, strict: false }).compile(EnrollDeviceInfo);
@@ -60,14 +60,14 @@ async function counted<T>(metrics: Metrics, success: 'enrolled' | 'renewed', wor
   }
 }
 
-export function estRoutes(app: App, enrollment: () => EnrollmentService, ca: DeviceCa, metrics: Metrics): void {
+export function estRoutes(app: App, enrollment: () => EstEnrollmentService, ca: DeviceCa, metrics: Metrics): void {
   app.addContentTypeParser(['application/pkcs10', 'application/pkcs10-base64'], { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
     done(null, body),
   );
   for (const base of [EST_BASE_PATH, EST_STANDARD_BASE_PATH]) estRoutesAt(app, base, enrollment, ca, metrics);
 }
 
-function estRoutesAt(app: App, base: string, enrollment: () => EnrollmentService, ca: DeviceCa, metrics: Metrics): void {
+function estRoutesAt(app: App, base: string, enrollment: () => EstEnrollmentService, ca: DeviceCa, metrics: Metrics): void {
   app.get(`${base}/cacerts`, {
     config: { access: 'public' },
     schema: { tags: ['device connector'], summary: 'EST: the device CA certificate (PKCS#7, base64)' },

@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { DeviceChannel, DeviceChannels } from '../../channel/device-channel.js';
 import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
 import { settingsHash } from '../profiles/settings-hash.js';
-import type { ConfigSnapshotRepository } from './config-snapshot.js';
+import type { ConfigurationSnapshotRepository } from './configuration-snapshot.repository.js';
 import type { DeliveryStatePatch, DeliveryStateRepository, DeliveryStateRow } from './delivery-state.repository.js';
 import type { DeliveryQueue, MarkedDevices } from './configuration-changes.js';
 
@@ -15,16 +15,17 @@ const PASS = 2000;
 const RETRY_MS = 1000;
 
 /**
- * Settings revisions and their delivery. A change that may affect devices (profile edited,
- * assigned or removed, device moved, own configuration changed …) marks every affected device in
- * its own transaction (ConfigurationChanges): config_revision + 1, state PENDING, apply mode and
- * time. After the commit, devices connected to this process are queued (deliverMarked); a pass computes their effective configuration in bulk and sends it only where the
- * device's store hash differs ("unchanged devices receive nothing"). Devices that are offline, or
+ * Configuration revisions and their delivery to devices (the `settings` message on the wire). A
+ * change that may affect devices (profile edited, assigned or removed, device moved, own
+ * configuration changed …) marks every affected device in its own transaction
+ * (ConfigurationChanges): config_revision + 1, state PENDING, apply mode and time. After the
+ * commit, devices connected to this process are queued (deliverMarked); a pass computes their
+ * effective configuration in bulk and sends it only where the device's store hash differs ("unchanged devices receive nothing"). Devices that are offline, or
  * whose change waits for the next reboot, get it when they connect (hello carries the store hash
  * and the boot time). The device's answer moves the row to APPLIED, written in batches. Pending
  * state lives in the database, so a restart loses nothing.
  */
-export class SettingsDeliveryService implements DeliveryQueue {
+export class ConfigurationDeliveryService implements DeliveryQueue {
   private readonly queue = new Set<number>();
   private readonly writer: BatchWriter<number, DeliveryStatePatch>;
   private timer: NodeJS.Timeout | null = null;
@@ -33,14 +34,14 @@ export class SettingsDeliveryService implements DeliveryQueue {
 
   constructor(
     private readonly state: DeliveryStateRepository,
-    private readonly snapshot: ConfigSnapshotRepository,
+    private readonly snapshot: ConfigurationSnapshotRepository,
     private readonly channels: DeviceChannels,
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly log: Logger | null,
     flushMs = 250,
   ) {
-    this.writer = new BatchWriter('config-state', (batch) => this.state.updateDeliveryStates(batch, this.clock.now()), flushMs, log, 1000, (batch) => {
+    this.writer = new BatchWriter('configuration-state', (batch) => this.state.updateDeliveryStates(batch, this.clock.now()), flushMs, log, 1000, (batch) => {
       for (const [deviceId] of batch) this.events.publish({ type: 'device.changed', deviceId });
     });
   }
@@ -105,7 +106,7 @@ export class SettingsDeliveryService implements DeliveryQueue {
     this.running = this.runPass(ids)
       .catch((err: unknown) => {
         // Database trouble: the devices stay due and are tried again shortly.
-        this.log?.error({ err, devices: ids.length }, 'settings delivery pass failed; retrying');
+        this.log?.error({ err, devices: ids.length }, 'configuration delivery pass failed; retrying');
         for (const id of ids) this.queue.add(id);
         return new Promise<void>((r) => setTimeout(r, RETRY_MS).unref());
       })

@@ -1,6 +1,6 @@
 import type { SettingValue } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
-import type { SettingsRepository } from '../server-info/settings.repository.js';
+import type { SettingsRepository } from '../../db/settings.repository.js';
 import { TREE_GENERATION_KEY } from './delivery-state.repository.js';
 import { toEngineProfile, type EngineDevice, type EngineProfile, type EngineTree } from '../profiles/effective-config-engine.js';
 
@@ -10,14 +10,14 @@ const CHUNK = 500;
 type SettingsMap = Record<string, SettingValue>;
 
 /**
- * Reads what the effective-configuration engine needs (a read-only repository). The tree part (device folders, profiles,
- * folder assignments, the priority switch) is small and shared by every device, so it is cached
- * and reloaded only when its generation changes; every writer of those tables stores a new
- * generation in the same transaction (ConfigurationChanges, `mark.tree()`), so this process and
- * every other one sharing the database reload it. Device parts (folder, version, own settings, direct assignments) are
- * read fresh, in chunks.
+ * Reads what the effective-configuration engine needs (a read-only repository). The tree part
+ * (device folders, profiles, folder assignments, the priority switch) is small and shared by every
+ * device, so it is cached and reloaded only when its generation changes; every writer of those
+ * tables stores a new generation in the same transaction (ConfigurationChanges, `mark.tree()`),
+ * so this process and every other one sharing the database reload it. Device parts (folder,
+ * version, own configuration, direct assignments) are read fresh, in chunks.
  */
-export class ConfigSnapshotRepository {
+export class ConfigurationSnapshotRepository {
   private cached: { generation: string; tree: EngineTree } | null = null;
 
   constructor(

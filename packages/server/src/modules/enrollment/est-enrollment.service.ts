@@ -6,10 +6,10 @@ import type { Clock } from '../../lib/clock.js';
 import type { Db } from '../../db/database.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { DeviceCa } from '../../tls/device-ca.js';
-import type { LoginLimiter } from '../../auth/login-limiter.js';
+import type { LoginLimiter } from '../auth/login-limiter.js';
 import { newDeviceRow, type DevicesRepository } from '../devices/devices.repository.js';
-import type { EnrollmentKeysService } from '../enrollment/enrollment-keys.service.js';
-import type { EnrollmentKeyRow } from '../enrollment/enrollment-keys.repository.js';
+import type { EnrollmentKeysService } from './enrollment-keys.service.js';
+import type { EnrollmentKeyRow } from './enrollment-keys.repository.js';
 
 export interface EnrollResult {
   deviceId: number;
@@ -21,7 +21,7 @@ export interface EnrollResult {
  * a CSR, and gets a client certificate naming its device id. The device record is created, or
  * an existing one (same unit id or MAC: inventory record, earlier enrollment) is taken over.
  */
-export class EnrollmentService {
+export class EstEnrollmentService {
   constructor(
     private readonly db: Db,
     private readonly devices: DevicesRepository,

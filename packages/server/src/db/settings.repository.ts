@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db } from './database.js';
 
 /** Installation-wide key/value settings stored in the database (shared by a cluster). */
 export class SettingsRepository {

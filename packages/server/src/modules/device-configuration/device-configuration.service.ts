@@ -12,13 +12,13 @@ import {
 import { notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import type { DevicesRepository } from '../devices/devices.repository.js';
-import type { ConfigSnapshotRepository } from '../settings-delivery/config-snapshot.js';
-import type { ConfigurationChanges } from '../settings-delivery/configuration-changes.js';
-import { EffectiveConfigEngine, toEngineProfile, type EngineProfile, type EngineTree, type SettingsMap } from './effective-config-engine.js';
-import { computeEffectiveConfiguration, listAssignedObjects, type ProfileAssignmentInput } from './precedence.js';
-import { SECRET_MASK, keepMaskedSecrets, validateSettings, type ProfilesService } from './profiles.service.js';
-import type { ProfilesRepository, Target } from './profiles.repository.js';
-import { majorVersion } from './settings-hash.js';
+import type { ConfigurationSnapshotRepository } from '../configuration-delivery/configuration-snapshot.repository.js';
+import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
+import { EffectiveConfigEngine, toEngineProfile, type EngineProfile, type EngineTree, type SettingsMap } from '../profiles/effective-config-engine.js';
+import { computeEffectiveConfiguration, listAssignedObjects, type ProfileAssignmentInput } from '../profiles/precedence.js';
+import { SECRET_MASK, keepMaskedSecrets, validateSettings, type ProfilesService } from '../profiles/profiles.service.js';
+import type { ProfilesRepository, Target } from '../profiles/profiles.repository.js';
+import { majorVersion } from '../profiles/settings-hash.js';
 
 /** How many devices a preview compares at most (the count says when there were more). */
 const PREVIEW_LIMIT = 20_000;
@@ -34,7 +34,7 @@ export class DeviceConfigurationService {
     private readonly repo: ProfilesRepository,
     private readonly profiles: ProfilesService,
     private readonly devices: DevicesRepository,
-    private readonly snapshot: ConfigSnapshotRepository,
+    private readonly snapshot: ConfigurationSnapshotRepository,
     private readonly configuration: ConfigurationChanges,
     private readonly clock: Clock,
   ) {}
@@ -73,7 +73,7 @@ export class DeviceConfigurationService {
 
   async effectiveConfiguration(deviceId: number) {
     const { device, assignments } = await this.inputsOf(deviceId);
-    const own = await this.repo.findDeviceSettings(deviceId);
+    const own = await this.repo.findOwnConfiguration(deviceId);
     const params = computeEffectiveConfiguration({
       device: { id: deviceId, name: device.name, settings: own ? (JSON.parse(own.settings) as SettingsMap) : {} },
       assignments,
@@ -88,10 +88,11 @@ export class DeviceConfigurationService {
     };
   }
 
-  async getDeviceSettings(deviceId: number): Promise<DeviceSettingsResponse> {
-    const device = await this.devices.findDeviceState(deviceId);
+  /** The device's own configuration and its delivery state (`GET /devices/:id/settings`). */
+  async getOwnConfiguration(deviceId: number): Promise<DeviceSettingsResponse> {
+    const device = await this.devices.findDeliveryState(deviceId);
     if (!device) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
-    const own = await this.repo.findDeviceSettings(deviceId);
+    const own = await this.repo.findOwnConfiguration(deviceId);
     const settings = own ? (JSON.parse(own.settings) as Record<string, unknown>) : {};
     for (const key of Object.keys(settings)) settings[key] = mask(key, settings[key]);
     return {
@@ -110,19 +111,19 @@ export class DeviceConfigurationService {
    * Replaces the catalogue parameters of the device's own configuration (secrets may be sent back
    * masked); values the device reported for parameters unknown to the catalogue stay as they are.
    */
-  async putDeviceSettings(deviceId: number, input: { settings: Record<string, unknown>; apply?: ApplyMode }): Promise<DeviceSettingsResponse> {
+  async replaceOwnConfiguration(deviceId: number, input: { settings: Record<string, unknown>; apply?: ApplyMode }): Promise<DeviceSettingsResponse> {
     if (!(await this.devices.findDeviceById(deviceId))) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
-    const own = await this.repo.findDeviceSettings(deviceId);
+    const own = await this.repo.findOwnConfiguration(deviceId);
     const stored = own ? (JSON.parse(own.settings) as SettingsMap) : {};
     const settings = validateSettings(keepMaskedSecrets(input.settings, stored));
     // Values the device reported for parameters this catalogue does not know (a newer OS) are
     // kept: an administrator cannot see their meaning here, so a save must not drop them.
     for (const [key, value] of Object.entries(stored)) if (!findParameter(key)) settings[key] = value;
     await this.configuration.change(async (trx, mark) => {
-      await this.repo.putDeviceSettings(deviceId, JSON.stringify(settings), this.clock.now(), trx);
+      await this.repo.putOwnConfiguration(deviceId, JSON.stringify(settings), this.clock.now(), trx);
       await mark.devices([deviceId], input.apply ?? 'now');
     });
-    return this.getDeviceSettings(deviceId);
+    return this.getOwnConfiguration(deviceId);
   }
 
   /**
@@ -137,13 +138,13 @@ export class DeviceConfigurationService {
       if (problem) return `settings.${key}: ${problem.message}`;
     }
     await this.configuration.change(async (trx, mark) => {
-      const row = await this.repo.findDeviceSettings(deviceId, trx);
+      const row = await this.repo.findOwnConfiguration(deviceId, trx);
       const own: SettingsMap = msg.complete || !row ? {} : (JSON.parse(row.settings) as SettingsMap);
       for (const [key, value] of Object.entries(msg.settings)) {
         if (value === null) delete own[key];
         else own[key] = value;
       }
-      await this.repo.putDeviceSettings(deviceId, JSON.stringify(own), this.clock.now(), trx);
+      await this.repo.putOwnConfiguration(deviceId, JSON.stringify(own), this.clock.now(), trx);
       await mark.devices([deviceId]);
     });
     return null;

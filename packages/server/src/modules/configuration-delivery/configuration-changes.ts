@@ -39,7 +39,7 @@ type Transaction = <T>(fn: (trx: Db) => Promise<T>) => Promise<T>;
  * devices, a device's own configuration, reports from devices). The change and the marking of
  * every device it affects commit in one transaction; only then are connected devices woken. A
  * crash after the commit loses nothing: the devices are PENDING in the database and get the
- * change when they connect again (hello compares the store hash, see SettingsDeliveryService).
+ * change when they connect again (hello compares the store hash, see ConfigurationDeliveryService).
  */
 export class ConfigurationChanges {
   constructor(

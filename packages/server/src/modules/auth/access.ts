@@ -1,8 +1,8 @@
 import type { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CSRF_HEADER, ErrorCode, SESSION_COOKIE, type Permission } from '@openums/protocol';
-import { AppError } from '../lib/errors.js';
-import type { AuthService, AuthenticatedSession } from '../modules/auth/auth.service.js';
+import { AppError } from '../../lib/errors.js';
+import type { AuthService, AuthenticatedSession } from './auth.service.js';
 
 /**
  * Who may call a route: anybody ('public'), any logged-in administrator ('authenticated'),
