@@ -1,16 +1,14 @@
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
 import WebSocket from 'ws';
 import {
   CloseCode,
   DeviceErrorCode,
-  MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   type ByeMessage,
   type CommandMessage,
   type DeviceMessage,
   type HelloMessage,
   type SettingsMessage,
+  type WelcomeMessage,
 } from '@openums/protocol';
 import { CommandRunner } from '../handlers/command-runner.js';
 import type { CommandStore } from '../handlers/command-store.js';
@@ -19,6 +17,8 @@ import { errorMessage, type Logger } from '../lib/log.js';
 import type { Semaphore } from '../lib/semaphore.js';
 import type { Platform } from '../platform/platform.js';
 import { Backoff, retryAfterDelay } from './backoff.js';
+import { dial, type Credentials, type Dialled } from './dial.js';
+import { handleServerMessage, type ServerMessageContext } from './message-handlers.js';
 import { parseServerMessage } from './server-messages.js';
 import type { TimerWheel, WheelTimer } from './timer-wheel.js';
 import type { SessionStore } from './tls-session.js';
@@ -30,11 +30,7 @@ export type Terminal =
   | { reason: 'deleted'; message: string }
   | { reason: 'factory-reset' };
 
-export interface Credentials {
-  cert: string;
-  key: string;
-  ca: string;
-}
+export type { Credentials } from './dial.js';
 
 /** Shared by all virtual devices of a simulator process: one object, the client is passed in. */
 export interface ClientEvents {
@@ -188,39 +184,16 @@ export class DeviceClient {
     }
 
     const dialed = performance.now();
-    let socket: TLSSocket | null = null;
-    const session = opts.sessions.load();
-    let ws: WebSocket;
+    let dialled: Dialled;
     try {
-      ws = new WebSocket(opts.url, {
-        cert: creds.cert,
-        key: creds.key,
-        ca: creds.ca,
-        rejectUnauthorized: true,
-        // TLS 1.3 in practice; 1.2 still allowed for TLS-terminating proxies in front of the server.
-        minVersion: 'TLSv1.2',
-        perMessageDeflate: false,
-        maxPayload: MAX_MESSAGE_BYTES,
-        handshakeTimeout: opts.handshakeTimeoutMs ?? 25_000,
-        localAddress: opts.localAddress,
-        ...(opts.localAddress && isIP(opts.localAddress) === 4 ? { family: 4 } : {}),
-        followRedirects: false,
-        createConnection: ((o: ConnectionOptions & { host?: string; path?: string }) => {
-          // As ws's own tlsConnect, plus the session ticket hook.
-          o.path = undefined;
-          if (!o.servername && o.servername !== '') o.servername = o.host && isIP(o.host) ? '' : o.host;
-          socket = tlsConnect(session ? { ...o, session } : o);
-          socket.on('session', (s: Buffer) => opts.sessions.save(s));
-          return socket;
-        }) as unknown as WebSocket.ClientOptions['createConnection'],
-      });
+      dialled = dial({ url: opts.url, credentials: creds, sessions: opts.sessions, localAddress: opts.localAddress, handshakeTimeoutMs: opts.handshakeTimeoutMs });
     } catch (err) {
-      // A stored ticket the TLS stack cannot parse must not block reconnects forever.
-      if (session) opts.sessions.clear();
       this.releaseGate();
       return this.retry(`cannot connect: ${errorMessage(err)}`, 0);
     }
+    const { ws } = dialled;
     this.ws = ws;
+    const ctx = this.messageContext({ started, dialed, resumed: dialled.resumed });
 
     ws.on('open', () => {
       this.send(hello);
@@ -235,43 +208,42 @@ export class DeviceClient {
       if (isBinary) return this.invalid('binary frame');
       const parsed = parseServerMessage(data.toString());
       if (!parsed.ok) return this.invalid(parsed.error);
-      const msg = parsed.message;
-      switch (msg.t) {
-        case 'welcome': {
-          if (this.onlineAt !== null) return;
-          this.onlineAt = Date.now();
-          this.deviceId = msg.deviceId;
-          this.cancelTimer();
-          this.releaseGate();
-          this.setState('online');
-          const resumed = socket?.isSessionReused() ?? false;
-          opts.events?.online?.(this, { connectMs: performance.now() - started, handshakeMs: performance.now() - dialed, resumed });
-          opts.log.debug(`online as device ${msg.deviceId} (${resumed ? 'resumed' : 'full'} TLS handshake)`);
-          const period = msg.heartbeatSeconds * 1000;
-          const first = Math.floor((opts.random ?? Math.random)() * msg.heartbeatOffsetSeconds * 1000);
-          this.scheduleHeartbeat(first, period);
-          return;
-        }
-        case 'command':
-          void this.runner.handle(msg).catch((err) => opts.log.error(`command ${msg.id}: ${errorMessage(err)}`));
-          return;
-        case 'bye':
-          this.bye = msg;
-          opts.log.info(`server says bye: ${msg.code} ${msg.message}`);
-          return;
-        case 'error':
-          opts.log.warn(`server reports an error: ${msg.code} ${msg.message}`);
-          return;
-        case 'settings':
-          if (opts.events?.settingsReceived) opts.events.settingsReceived(this, msg);
-          else opts.log.warn('settings received but this agent has no settings handler');
-          return;
-      }
+      handleServerMessage(ctx, parsed.message);
     });
     ws.on('error', (err) => {
       this.lastError = errorMessage(err);
     });
     ws.on('close', (code, reason) => this.closed(ws, code, reason.toString()));
+  }
+
+  /** What the message handlers of one connection may do with this client. */
+  private messageContext(attempt: { started: number; dialed: number; resumed: () => boolean }): ServerMessageContext {
+    return {
+      client: this,
+      log: this.opts.log,
+      events: this.opts.events,
+      runner: this.runner,
+      goOnline: (msg) => this.goOnline(msg, attempt),
+      rememberBye: (msg) => {
+        this.bye = msg;
+      },
+    };
+  }
+
+  private goOnline(msg: WelcomeMessage, attempt: { started: number; dialed: number; resumed: () => boolean }): void {
+    const { opts } = this;
+    if (this.onlineAt !== null) return;
+    this.onlineAt = Date.now();
+    this.deviceId = msg.deviceId;
+    this.cancelTimer();
+    this.releaseGate();
+    this.setState('online');
+    const resumed = attempt.resumed();
+    opts.events?.online?.(this, { connectMs: performance.now() - attempt.started, handshakeMs: performance.now() - attempt.dialed, resumed });
+    opts.log.debug(`online as device ${msg.deviceId} (${resumed ? 'resumed' : 'full'} TLS handshake)`);
+    const period = msg.heartbeatSeconds * 1000;
+    const first = Math.floor((opts.random ?? Math.random)() * msg.heartbeatOffsetSeconds * 1000);
+    this.scheduleHeartbeat(first, period);
   }
 
   private scheduleHeartbeat(delayMs: number, periodMs: number): void {

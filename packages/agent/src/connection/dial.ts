@@ -1,0 +1,64 @@
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import WebSocket from 'ws';
+import { MAX_MESSAGE_BYTES } from '@openums/protocol';
+import type { SessionStore } from './tls-session.js';
+
+export interface Credentials {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+export interface DialOptions {
+  /** wss://host:port/device-connector/device/ws-connect */
+  url: string;
+  credentials: Credentials;
+  sessions: SessionStore;
+  localAddress?: string;
+  handshakeTimeoutMs?: number;
+}
+
+export interface Dialled {
+  ws: WebSocket;
+  /** Whether the TLS handshake resumed a stored session (false until the socket exists). */
+  resumed(): boolean;
+}
+
+/**
+ * Opens the device channel: mutual TLS (resuming the stored session ticket when there is one,
+ * saving new ones) and the WebSocket upgrade. Throws when the socket cannot even be created.
+ */
+export function dial(opts: DialOptions): Dialled {
+  let socket: TLSSocket | null = null;
+  const session = opts.sessions.load();
+  try {
+    const ws = new WebSocket(opts.url, {
+      cert: opts.credentials.cert,
+      key: opts.credentials.key,
+      ca: opts.credentials.ca,
+      rejectUnauthorized: true,
+      // TLS 1.3 in practice; 1.2 still allowed for TLS-terminating proxies in front of the server.
+      minVersion: 'TLSv1.2',
+      perMessageDeflate: false,
+      maxPayload: MAX_MESSAGE_BYTES,
+      handshakeTimeout: opts.handshakeTimeoutMs ?? 25_000,
+      localAddress: opts.localAddress,
+      ...(opts.localAddress && isIP(opts.localAddress) === 4 ? { family: 4 } : {}),
+      followRedirects: false,
+      createConnection: ((o: ConnectionOptions & { host?: string; path?: string }) => {
+        // As ws's own tlsConnect, plus the session ticket hook.
+        o.path = undefined;
+        if (!o.servername && o.servername !== '') o.servername = o.host && isIP(o.host) ? '' : o.host;
+        socket = tlsConnect(session ? { ...o, session } : o);
+        socket.on('session', (s: Buffer) => opts.sessions.save(s));
+        return socket;
+      }) as unknown as WebSocket.ClientOptions['createConnection'],
+    });
+    return { ws, resumed: () => (socket as TLSSocket | null)?.isSessionReused() ?? false };
+  } catch (err) {
+    // A stored ticket the TLS stack cannot parse must not block reconnects forever.
+    if (session) opts.sessions.clear();
+    throw err;
+  }
+}

@@ -1,0 +1,41 @@
+import type { ByeMessage, ServerMessage, WelcomeMessage } from '@openums/protocol';
+import type { CommandRunner } from '../handlers/command-runner.js';
+import { errorMessage, type Logger } from '../lib/log.js';
+import type { ClientEvents, DeviceClient } from './device-client.js';
+
+/** What a handler may do with the client whose channel the message arrived on. */
+export interface ServerMessageContext {
+  readonly client: DeviceClient;
+  readonly log: Logger;
+  readonly events: ClientEvents | undefined;
+  readonly runner: CommandRunner;
+  /** The channel is up: heartbeats start (a repeated welcome on the same connection is ignored). */
+  goOnline(msg: WelcomeMessage): void;
+  /** Kept until the channel closes: it decides whether and when to reconnect. */
+  rememberBye(msg: ByeMessage): void;
+}
+
+type Handler<M> = (ctx: ServerMessageContext, msg: M) => void;
+
+/** One handler per server → device message type (messages reach them checked, see server-messages.ts). */
+export const serverMessageHandlers: { [T in ServerMessage['t']]: Handler<Extract<ServerMessage, { t: T }>> } = {
+  welcome: (ctx, msg) => ctx.goOnline(msg),
+  command: (ctx, msg) => {
+    void ctx.runner.handle(msg).catch((err) => ctx.log.error(`command ${msg.id}: ${errorMessage(err)}`));
+  },
+  bye: (ctx, msg) => {
+    ctx.rememberBye(msg);
+    ctx.log.info(`server says bye: ${msg.code} ${msg.message}`);
+  },
+  error: (ctx, msg) => {
+    ctx.log.warn(`server reports an error: ${msg.code} ${msg.message}`);
+  },
+  settings: (ctx, msg) => {
+    if (ctx.events?.settingsReceived) ctx.events.settingsReceived(ctx.client, msg);
+    else ctx.log.warn('settings received but this agent has no settings handler');
+  },
+};
+
+export function handleServerMessage(ctx: ServerMessageContext, msg: ServerMessage): void {
+  (serverMessageHandlers[msg.t] as Handler<ServerMessage>)(ctx, msg);
+}
