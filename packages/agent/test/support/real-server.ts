@@ -12,7 +12,7 @@ import { withSettingsLock } from '../../src/settings/lock.js';
  * built with tsc first, real EST, real mutual-TLS gateway, real REST API.
  */
 export const ROOT = resolve(import.meta.dirname, '../../../..');
-export const SERVER_READY = existsSync(join(ROOT, 'packages/server/src/modules/est/est.routes.ts')) && existsSync(join(ROOT, 'packages/server/src/gateway/gateway.ts'));
+export const SERVER_READY = existsSync(join(ROOT, 'packages/server/src/modules/enrollment/est.routes.ts')) && existsSync(join(ROOT, 'packages/server/src/gateway/gateway.ts'));
 export const AGENT_BIN = join(ROOT, 'packages/agent/bin/openums-agent.js');
 
 export type ApiResult = { status: number; json: any; headers: Record<string, unknown> };
