@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RealServer, SERVER_READY, until } from './support/real-server.js';
+import { RealServer, until } from './support/real-server.js';
 
 /**
  * End to end against the real OpenUMS server: built server and agent binaries in child
@@ -15,7 +15,7 @@ const api = (method: string, path: string, body?: unknown) => s.api(method, path
 const agent = (args: string[]) => s.agent(args);
 let base = '';
 
-describe.skipIf(!SERVER_READY)('agent against the real server', () => {
+describe('agent against the real server', () => {
   beforeAll(async () => {
     s = await RealServer.start(PASSWORD);
     dir = s.dir;

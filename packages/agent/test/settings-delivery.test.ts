@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RealServer, SERVER_READY, until } from './support/real-server.js';
+import { RealServer, until } from './support/real-server.js';
 
 /**
  * Settings delivery end to end: the real server (profiles, assignments, delivery over mutual
@@ -22,7 +22,7 @@ afterAll(() => s?.close());
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 
-describe.skipIf(!SERVER_READY)('settings delivery: real server, real agent', () => {
+describe('settings delivery: real server, real agent', () => {
   it('applies a profile now, holds a next-reboot change until the agent restarts, and reports local changes', async () => {
     const { dir } = s;
     const state = join(dir, 'agent');

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,6 @@ import { withSettingsLock } from '../../src/settings/lock.js';
  * built with tsc first, real EST, real mutual-TLS gateway, real REST API.
  */
 export const ROOT = resolve(import.meta.dirname, '../../../..');
-export const SERVER_READY = existsSync(join(ROOT, 'packages/server/src/modules/enrollment/est.routes.ts')) && existsSync(join(ROOT, 'packages/server/src/gateway/gateway.ts'));
 export const AGENT_BIN = join(ROOT, 'packages/agent/bin/openums-agent.js');
 
 export type ApiResult = { status: number; json: any; headers: Record<string, unknown> };
