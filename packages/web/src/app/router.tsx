@@ -6,7 +6,7 @@ import { DevicesPage } from '../features/devices/devices-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
 import { ProfilesPage } from '../features/profiles/profiles-page';
 import { NotBuiltPage, NotFoundPage } from '../features/placeholder/placeholder-pages';
-import { AppLayout } from '../components/app-layout';
+import { AppLayout } from './app-layout';
 import { RouteError } from '../components/route-error';
 import { SECTIONS } from './sections';
 

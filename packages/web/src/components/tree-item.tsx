@@ -6,7 +6,13 @@ export { classes as treeClasses };
 /** The ">" of an expandable row, turned down when open. */
 export function Chevron({ open, style }: { open: boolean; style?: CSSProperties }) {
   return (
-    <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden style={{ transform: open ? 'rotate(90deg)' : undefined, transition: 'transform 120ms', ...style }}>
+    <svg
+      width="12"
+      height="12"
+      viewBox="0 0 12 12"
+      aria-hidden
+      style={{ transform: open ? 'rotate(90deg)' : undefined, transition: 'transform 120ms', ...style }}
+    >
       <path d="M4 2l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
     </svg>
   );
@@ -37,7 +43,19 @@ interface TreeItemProps {
  * One row of a tree (role treeitem): the expand toggle, an optional icon, the label. Arrow keys
  * open and close it; what it shows and what selecting does belong to the tree that draws it.
  */
-export function TreeItem({ label, level, indent = 16, selected, expanded, onActivate, onKeyActivate = onActivate, onToggle, testId, icon, children }: TreeItemProps) {
+export function TreeItem({
+  label,
+  level,
+  indent = 16,
+  selected,
+  expanded,
+  onActivate,
+  onKeyActivate = onActivate,
+  onToggle,
+  testId,
+  icon,
+  children,
+}: TreeItemProps) {
   const isExpanded = onToggle ? (expanded ?? false) : undefined;
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === 'Enter' || event.key === ' ') {

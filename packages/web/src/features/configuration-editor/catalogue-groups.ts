@@ -15,9 +15,11 @@ export function ancestorIds(id: string): string[] {
 
 /** The first group (catalogue order) in which the profile activates something. */
 export function firstGroupWithSettings(settings: Settings): string | undefined {
-  const used = new Set(Object.keys(settings).flatMap((key) => {
-    const param = findParameter(key);
-    return param ? [groupId(param.group)] : [];
-  }));
+  const used = new Set(
+    Object.keys(settings).flatMap((key) => {
+      const param = findParameter(key);
+      return param ? [groupId(param.group)] : [];
+    }),
+  );
   return ALL_GROUPS.find((g) => used.has(g.id))?.id;
 }

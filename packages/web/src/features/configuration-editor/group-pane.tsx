@@ -87,7 +87,13 @@ export function GroupPane({ node, counts, added, onAddInstance, onRemoveInstance
                     </Group>
                   </UnstyledButton>
                   {group.kind === 'free' && !rowProps.readOnly && (
-                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => onRemoveInstance(group, inst.id)} aria-label={`Remove ${title}`}>
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      color="red"
+                      onClick={() => onRemoveInstance(group, inst.id)}
+                      aria-label={`Remove ${title}`}
+                    >
                       Remove
                     </Button>
                   )}
@@ -131,4 +137,3 @@ export function GroupPane({ node, counts, added, onAddInstance, onRemoveInstance
     </Stack>
   );
 }
-

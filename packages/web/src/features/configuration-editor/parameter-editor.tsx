@@ -34,7 +34,20 @@ const NO_NOTES: ReadonlyMap<string, ParamNote> = new Map();
  * selected group (only one group's inputs are rendered at a time), or the matches of a search.
  */
 export function ParameterEditor(props: ParameterEditorProps) {
-  const { draft, saved, errors, readOnly, onSet, onActivate, onRemoveInstance, search, onSearchChange, owner = 'profile', notes = NO_NOTES, compact = false } = props;
+  const {
+    draft,
+    saved,
+    errors,
+    readOnly,
+    onSet,
+    onActivate,
+    onRemoveInstance,
+    search,
+    onSearchChange,
+    owner = 'profile',
+    notes = NO_NOTES,
+    compact = false,
+  } = props;
   const [selected, setSelected] = useState<string>(() => firstGroupWithSettings(draft) ?? ALL_GROUPS.find((g) => g.params.length)!.id);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(ancestorIds(selected)));
   const [onlyActivated, setOnlyActivated] = useState(false);
@@ -88,7 +101,16 @@ export function ParameterEditor(props: ParameterEditorProps) {
           {filtering ? (
             <SearchResults text={debouncedSearch} onlyActivated={onlyActivated} added={added} {...rowProps} />
           ) : (
-            <GroupPane key={selected} node={GROUP_BY_ID.get(selected)!} counts={counts} added={added[GROUP_BY_ID.get(selected)!.instanceGroup?.key ?? ''] ?? []} onAddInstance={addInstance} onRemoveInstance={removeInstance} onSelect={select} {...rowProps} />
+            <GroupPane
+              key={selected}
+              node={GROUP_BY_ID.get(selected)!}
+              counts={counts}
+              added={added[GROUP_BY_ID.get(selected)!.instanceGroup?.key ?? ''] ?? []}
+              onAddInstance={addInstance}
+              onRemoveInstance={removeInstance}
+              onSelect={select}
+              {...rowProps}
+            />
           )}
         </div>
       </div>

@@ -65,7 +65,18 @@ interface ParamRowViewProps {
  * One parameter. Plain elements (no Mantine components) outside the value input: a search can
  * show all 249 parameters, and each row must stay cheap to render.
  */
-const ParamRowView = memo(function ParamRowView({ row, active, value, changed, error, note, owner, readOnly, onSet, onActivate }: ParamRowViewProps) {
+const ParamRowView = memo(function ParamRowView({
+  row,
+  active,
+  value,
+  changed,
+  error,
+  note,
+  owner,
+  readOnly,
+  onSet,
+  onActivate,
+}: ParamRowViewProps) {
   const { key, param } = row;
   const wording = WORDING[owner];
   return (
@@ -113,7 +124,14 @@ const ParamRowView = memo(function ParamRowView({ row, active, value, changed, e
       </div>
       <div className={classes.paramValue}>
         {active ? (
-          <ParameterInput param={param} settingKey={key} value={value} error={error ? shortMessage(key, error) : undefined} readOnly={readOnly} onChange={(v) => onSet(key, v)} />
+          <ParameterInput
+            param={param}
+            settingKey={key}
+            value={value}
+            error={error ? shortMessage(key, error) : undefined}
+            readOnly={readOnly}
+            onChange={(v) => onSet(key, v)}
+          />
         ) : (
           <div className={classes.inactive}>
             <span className={classes.inactiveText} title={`${wording.inactiveHint} (default ${formatDefault(param)})`}>

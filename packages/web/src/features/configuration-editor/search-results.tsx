@@ -10,7 +10,12 @@ import { plural } from '../../lib/format';
 const SEARCH_PAGE = 60;
 
 /** Search and "only activated": matching rows of every group, under their group's path. */
-export function SearchResults({ text, onlyActivated, added, ...rowProps }: RowProps & { text: string; onlyActivated: boolean; added: Record<string, string[]> }) {
+export function SearchResults({
+  text,
+  onlyActivated,
+  added,
+  ...rowProps
+}: RowProps & { text: string; onlyActivated: boolean; added: Record<string, string[]> }) {
   const { draft } = rowProps;
   const [limit, setLimit] = useState(SEARCH_PAGE);
   const sections = useMemo(() => {
@@ -51,4 +56,3 @@ export function SearchResults({ text, onlyActivated, added, ...rowProps }: RowPr
     </Stack>
   );
 }
-

@@ -1,10 +1,10 @@
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
-import { SECTIONS } from '../app/sections';
+import { SECTIONS } from './sections';
 import { useLogout, useSession } from '../features/auth/session';
 import { LiveEventsProvider, LiveIndicator } from '../features/live/live-context';
-import { notifyError } from './notify';
+import { notifyError } from '../components/notify';
 
 export const HEADER_HEIGHT = 52;
 
