@@ -218,10 +218,10 @@ export class DeviceClient {
 
   /** What the message handlers of one connection may do with this client. */
   private messageContext(attempt: { started: number; dialed: number; resumed: () => boolean }): ServerMessageContext {
+    const { events } = this.opts;
     return {
-      client: this,
       log: this.opts.log,
-      events: this.opts.events,
+      settingsReceived: events?.settingsReceived ? (msg) => events.settingsReceived!(this, msg) : undefined,
       runner: this.runner,
       goOnline: (msg) => this.goOnline(msg, attempt),
       rememberBye: (msg) => {

@@ -1,13 +1,12 @@
-import type { ByeMessage, ServerMessage, WelcomeMessage } from '@openums/protocol';
+import type { ByeMessage, ServerMessage, SettingsMessage, WelcomeMessage } from '@openums/protocol';
 import type { CommandRunner } from '../handlers/command-runner.js';
 import { errorMessage, type Logger } from '../lib/log.js';
-import type { ClientEvents, DeviceClient } from './device-client.js';
 
 /** What a handler may do with the client whose channel the message arrived on. */
 export interface ServerMessageContext {
-  readonly client: DeviceClient;
   readonly log: Logger;
-  readonly events: ClientEvents | undefined;
+  /** Hands a checked `settings` message to whoever applies settings; undefined when nobody does. */
+  readonly settingsReceived: ((msg: SettingsMessage) => void) | undefined;
   readonly runner: CommandRunner;
   /** The channel is up: heartbeats start (a repeated welcome on the same connection is ignored). */
   goOnline(msg: WelcomeMessage): void;
@@ -31,7 +30,7 @@ export const serverMessageHandlers: { [T in ServerMessage['t']]: Handler<Extract
     ctx.log.warn(`server reports an error: ${msg.code} ${msg.message}`);
   },
   settings: (ctx, msg) => {
-    if (ctx.events?.settingsReceived) ctx.events.settingsReceived(ctx.client, msg);
+    if (ctx.settingsReceived) ctx.settingsReceived(msg);
     else ctx.log.warn('settings received but this agent has no settings handler');
   },
 };
