@@ -51,7 +51,7 @@ function randomSettings(r, pool, n) {
   return out;
 }
 
-async function seedProfiles(target, folderIds, { devices, profiles }) {
+async function seedProfiles(target, folderIds, { profiles }) {
   const { openDatabase } = await import(dist('packages/server/dist/db/database.js'));
   const handle = openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir });
   const db = handle.db;

@@ -27,7 +27,7 @@ function setup() {
 
 describe('settings command line', () => {
   it('parses actions, keys and JSON values; refuses mistakes with a usage error', () => {
-    expect(parseSettingsArgs(['set', 'a.b', '[\"x\"]', '--state-dir', '/s'])).toMatchObject({ action: 'set', key: 'a.b', value: ['x'], stateDir: '/s' });
+    expect(parseSettingsArgs(['set', 'a.b', '["x"]', '--state-dir', '/s'])).toMatchObject({ action: 'set', key: 'a.b', value: ['x'], stateDir: '/s' });
     expect(parseSettingsArgs(['--state-dir', '/s', 'get'])).toMatchObject({ action: 'get', stateDir: '/s' });
     expect(parseSettingsArgs(['--state-dir', '/s', 'get'])).not.toHaveProperty('key');
     expect(parseSettingsArgs(['list', '--state-dir', '/s', '--show-secrets'])).toMatchObject({ action: 'list', showSecrets: true });

@@ -196,7 +196,8 @@ export class DeviceClient {
     const ctx = this.messageContext({ started, dialed, resumed: dialled.resumed });
 
     ws.on('open', () => {
-      this.send(hello);
+      // send() never rejects; a hello that cannot be written shows as a closed channel.
+      void this.send(hello);
       this.cancelTimer();
       this.timer = opts.wheel.schedule(opts.welcomeTimeoutMs ?? 30_000, () => {
         this.timer = null;
@@ -250,7 +251,7 @@ export class DeviceClient {
     this.heartbeat = this.opts.wheel.schedule(delayMs, () => {
       this.heartbeat = null;
       if (this.state !== 'online') return;
-      this.send({ t: 'heartbeat', uptime: this.opts.platform.uptime() });
+      void this.send({ t: 'heartbeat', uptime: this.opts.platform.uptime() });
       this.scheduleHeartbeat(periodMs, periodMs);
     });
   }

@@ -4,7 +4,10 @@
  * surrogate has no UTF-8 form (drivers silently store U+FFFD instead). Both are refused at the
  * edges — HTTP requests and device messages — so SQLite and PostgreSQL answer alike.
  */
+// NUL is what we look for: the control character in these patterns is deliberate.
+// eslint-disable-next-line no-control-regex
 const UNSAFE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// eslint-disable-next-line no-control-regex
 const UNSAFE_ALL = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export function isUnsafeText(s: string): boolean {

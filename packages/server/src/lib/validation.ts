@@ -71,7 +71,7 @@ export function installTextSafety(app: FastifyInstance): void {
     } catch {
       return done(new AppError(ErrorCode.InvalidJson, 'Request body is not valid UTF-8'), undefined);
     }
-    parseJson(req, text, done);
+    void parseJson(req, text, done);
   });
   app.addHook('preValidation', async (req) => {
     const malformed = findMalformedQuery(req.url);
