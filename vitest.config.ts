@@ -27,7 +27,10 @@ export default defineConfig({
     projects: [
       // `extends: true`: each tier inherits the alias, pool and timeouts above.
       { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/server/test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['packages/server/test/api/**/*.test.ts', 'packages/agent/test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['packages/server/test/api/**/*.test.ts', 'packages/agent/test/**/*.test.ts'] },
+      },
     ],
   },
 });

@@ -24,7 +24,17 @@ const useWrk = hasWrk();
 const drive = (server, secs, paths) =>
   useWrk ? loadWrk(server, { clients, seconds: secs, paths }) : load(server, { clients, seconds: secs, nextPath: () => pick(paths) });
 
-const result = { bench: 'api', client: hasWrk() ? 'wrk' : 'node', date: new Date().toISOString(), machine: machine(), devices, folders: Number(values.folders), clients, seconds, results: {} };
+const result = {
+  bench: 'api',
+  client: hasWrk() ? 'wrk' : 'node',
+  date: new Date().toISOString(),
+  machine: machine(),
+  devices,
+  folders: Number(values.folders),
+  clients,
+  seconds,
+  results: {},
+};
 
 for (const dialect of values.dialects.split(',')) {
   const r = (result.results[dialect] = {});
@@ -49,8 +59,16 @@ for (const dialect of values.dialects.split(',')) {
   const byFolder = leafFolders.map((f) => `/api/v1/devices?limit=100&folderId=${f}`);
   await drive(server, 2, byFolder);
   r.listByFolder = await drive(server, seconds, byFolder);
-  r.listByQuery = await drive(server, seconds, prefixes.map((p) => `/api/v1/devices?limit=100&q=${p}`));
-  r.listRecursive = await drive(server, Math.min(seconds, 10), seeded.folderIds.slice(0, 110).map((f) => `/api/v1/devices?limit=100&recursive=true&folderId=${f}`));
+  r.listByQuery = await drive(
+    server,
+    seconds,
+    prefixes.map((p) => `/api/v1/devices?limit=100&q=${p}`),
+  );
+  r.listRecursive = await drive(
+    server,
+    Math.min(seconds, 10),
+    seeded.folderIds.slice(0, 110).map((f) => `/api/v1/devices?limit=100&recursive=true&folderId=${f}`),
+  );
   r.helloWorld = await drive(server, seconds, ['/info']);
   const cpu1 = procStats(server.pid);
   r.serverRssMb = cpu1.rssMb;
@@ -59,6 +77,12 @@ for (const dialect of values.dialects.split(',')) {
   await target.drop();
 }
 const s = result.results.sqlite?.listByFolder;
-result.target = { p99msBelow: 50, rpsAtLeast: 1000, metOnSqlite: s ? s.p99ms < 50 && s.rps >= 1000 && result.results.sqlite.listByQuery.p99ms < 50 && result.results.sqlite.listByQuery.rps >= 1000 : null };
+result.target = {
+  p99msBelow: 50,
+  rpsAtLeast: 1000,
+  metOnSqlite: s
+    ? s.p99ms < 50 && s.rps >= 1000 && result.results.sqlite.listByQuery.p99ms < 50 && result.results.sqlite.listByQuery.rps >= 1000
+    : null,
+};
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

@@ -22,7 +22,8 @@ const { values } = parseArgs({
 });
 const N = Number(values.devices);
 const steadySeconds = Number(values['steady-seconds']);
-const simulate = (server, key, stateDir) => simulator(server, key, stateDir, { count: N, localAddresses: values['local-addresses'], processes: values.processes });
+const simulate = (server, key, stateDir) =>
+  simulator(server, key, stateDir, { count: N, localAddresses: values['local-addresses'], processes: values.processes });
 const log = (...a) => process.stderr.write(`[bench:connect] ${a.join(' ')}\n`);
 const serverEnv = { OPENUMS_HEARTBEAT_SECONDS: '60', OPENUMS_HEARTBEAT_OFFSET_SECONDS: '60' };
 
@@ -79,7 +80,7 @@ try {
 
   // ── 4. fan-out: reboot every device until all acknowledged ──
   const ids = [];
-  for (let cursor = null; ; ) {
+  for (let cursor = null; ;) {
     const page = JSON.parse((await call(server, 'GET', `/api/v1/devices?limit=1000&sort=id${cursor ? `&cursor=${cursor}` : ''}`)).body);
     ids.push(...page.items.map((d) => d.id));
     if (!page.nextCursor) break;
@@ -119,7 +120,12 @@ try {
   rmSync(stateDir, { recursive: true, force: true });
 }
 result.targets = {
-  onlineSeconds: '<= 90', serverRssMb: '<= 1536', steadyCpuPercent: '< 15', reconnect99Seconds: '<= 60', enrollPerSecond: '>= 200', fanoutSeconds: '<= 15',
+  onlineSeconds: '<= 90',
+  serverRssMb: '<= 1536',
+  steadyCpuPercent: '< 15',
+  reconnect99Seconds: '<= 60',
+  enrollPerSecond: '>= 200',
+  fanoutSeconds: '<= 15',
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

@@ -11,7 +11,11 @@ import { call, createTarget, machine, procStats, startServer } from './lib.mjs';
 
 x509.cryptoProvider.set(webcrypto);
 const { values } = parseArgs({
-  options: { count: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' }, dialects: { type: 'string', default: 'sqlite,postgres' } },
+  options: {
+    count: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '16' },
+    dialects: { type: 'string', default: 'sqlite,postgres' },
+  },
 });
 const N = Number(values.count);
 const C = Number(values.concurrency);
@@ -20,7 +24,11 @@ const csrs = [];
 for (let i = 0; i < N; i++) {
   const mac = (0x020000100000 + i).toString(16).toUpperCase().padStart(12, '0');
   const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${mac}`, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } });
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${mac}`,
+    keys,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+  });
   csrs.push({ mac, body: Buffer.from(csr.rawData).toString('base64') });
 }
 
@@ -34,8 +42,18 @@ for (const dialect of values.dialects.split(',')) {
     new Promise((resolve, reject) => {
       const req = request(
         {
-          host: '127.0.0.1', servername: 'localhost', port: s.port, path: '/device-connector/device/.well-known/est/simpleenroll', method: 'POST', agent, ca: s.ca,
-          headers: { 'content-type': 'application/pkcs10', authorization: `Bearer ${key}`, 'x-openums-device': Buffer.from(JSON.stringify({ unitId: c.mac, mac: c.mac })).toString('base64url') },
+          host: '127.0.0.1',
+          servername: 'localhost',
+          port: s.port,
+          path: '/device-connector/device/.well-known/est/simpleenroll',
+          method: 'POST',
+          agent,
+          ca: s.ca,
+          headers: {
+            'content-type': 'application/pkcs10',
+            authorization: `Bearer ${key}`,
+            'x-openums-device': Buffer.from(JSON.stringify({ unitId: c.mac, mac: c.mac })).toString('base64url'),
+          },
         },
         (r) => {
           r.resume();
@@ -58,7 +76,11 @@ for (const dialect of values.dialects.split(',')) {
     }),
   );
   const secs = (performance.now() - t0) / 1000;
-  result.results[dialect] = { perSecond: Math.round(N / secs), codes, serverCpuPercent: Math.round((100 * (procStats(s.pid).cpuSeconds - c0.cpuSeconds)) / secs) };
+  result.results[dialect] = {
+    perSecond: Math.round(N / secs),
+    codes,
+    serverCpuPercent: Math.round((100 * (procStats(s.pid).cpuSeconds - c0.cpuSeconds)) / secs),
+  };
   agent.destroy();
   await s.stop();
   await t.drop();

@@ -72,7 +72,13 @@ export async function seed(target, { folders = 1000, devices = 100_000, fanout =
     for (const n of fanout) {
       const next = [];
       for (const parent of level) {
-        const rows = await db.insertInto('device_folders').values(Array.from({ length: n }, (_, i) => ({ name: `f${folderIds.length + next.length + i}`, parent_id: parent, created_at: now }))).returning('id').execute();
+        const rows = await db
+          .insertInto('device_folders')
+          .values(
+            Array.from({ length: n }, (_, i) => ({ name: `f${folderIds.length + next.length + i}`, parent_id: parent, created_at: now })),
+          )
+          .returning('id')
+          .execute();
         next.push(...rows.map((r) => Number(r.id)));
       }
       folderIds.push(...next);
@@ -81,7 +87,11 @@ export async function seed(target, { folders = 1000, devices = 100_000, fanout =
     const leaves = [];
     for (let i = 0; folderIds.length + leaves.length < folders; i++) {
       const parent = level[i % level.length];
-      const r = await db.insertInto('device_folders').values({ name: `leaf-${leaves.length}`, parent_id: parent, created_at: now }).returning('id').executeTakeFirstOrThrow();
+      const r = await db
+        .insertInto('device_folders')
+        .values({ name: `leaf-${leaves.length}`, parent_id: parent, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       leaves.push(Number(r.id));
     }
     folderIds.push(...leaves);
@@ -90,19 +100,31 @@ export async function seed(target, { folders = 1000, devices = 100_000, fanout =
     // Level 1: 10 regions; level 2: 10 sites each; level 3: 9 or 10 departments each → 1,000 in total.
     const level1 = [];
     for (let a = 0; a < 10; a++) {
-      const r = await db.insertInto('device_folders').values({ name: `region-${a}`, parent_id: null, created_at: now }).returning('id').executeTakeFirstOrThrow();
+      const r = await db
+        .insertInto('device_folders')
+        .values({ name: `region-${a}`, parent_id: null, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       level1.push(Number(r.id));
     }
     const level2 = [];
     for (const p of level1) {
-      const rows = await db.insertInto('device_folders').values(Array.from({ length: 10 }, (_, b) => ({ name: `site-${b}`, parent_id: p, created_at: now }))).returning('id').execute();
+      const rows = await db
+        .insertInto('device_folders')
+        .values(Array.from({ length: 10 }, (_, b) => ({ name: `site-${b}`, parent_id: p, created_at: now })))
+        .returning('id')
+        .execute();
       level2.push(...rows.map((r) => Number(r.id)));
     }
     folderIds.push(...level1, ...level2);
     const remaining = folders - folderIds.length;
     for (let i = 0; i < level2.length && folderIds.length < folders; i++) {
       const n = Math.min(Math.ceil(remaining / level2.length), folders - folderIds.length);
-      const rows = await db.insertInto('device_folders').values(Array.from({ length: n }, (_, c) => ({ name: `dept-${c}`, parent_id: level2[i], created_at: now }))).returning('id').execute();
+      const rows = await db
+        .insertInto('device_folders')
+        .values(Array.from({ length: n }, (_, c) => ({ name: `dept-${c}`, parent_id: level2[i], created_at: now })))
+        .returning('id')
+        .execute();
       folderIds.push(...rows.map((r) => Number(r.id)));
     }
     homes = folderIds;
@@ -114,16 +136,33 @@ export async function seed(target, { folders = 1000, devices = 100_000, fanout =
       const name = deviceName(i);
       const mac = (0x00e0c5000000 + i).toString(16).toUpperCase().padStart(12, '0');
       rows.push({
-        unit_id: mac, mac, name, name_lc: name, network_name: name, folder_id: homes[i % homes.length],
-        site: 'HQ', department: null, cost_center: null, comment: null, asset_id: null, in_service_date: null,
-        serial_number: `SN${i}`, serial_lc: `sn${i}`, product: 'OpenUMS Linux', version: '12.1.0',
-        last_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, last_contact: now - (i % 86_400) * 1000,
-        last_boot: now - 3_600_000, registered_at: now - 86_400_000, online: 0,
+        unit_id: mac,
+        mac,
+        name,
+        name_lc: name,
+        network_name: name,
+        folder_id: homes[i % homes.length],
+        site: 'HQ',
+        department: null,
+        cost_center: null,
+        comment: null,
+        asset_id: null,
+        in_service_date: null,
+        serial_number: `SN${i}`,
+        serial_lc: `sn${i}`,
+        product: 'OpenUMS Linux',
+        version: '12.1.0',
+        last_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        last_contact: now - (i % 86_400) * 1000,
+        last_boot: now - 3_600_000,
+        registered_at: now - 86_400_000,
+        online: 0,
       });
     }
     await db.transaction().execute((trx) => trx.insertInto('devices').values(rows).execute());
   }
-  if (handle.dialect === 'postgres') await handle.db.executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } }).catch(() => undefined);
+  if (handle.dialect === 'postgres')
+    await handle.db.executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } }).catch(() => undefined);
   await handle.close();
   return { folderIds, seconds: (Date.now() - started) / 1000 };
 }
@@ -141,9 +180,24 @@ export function freePort() {
 export async function startServer(target, { password = 'bench-password', port: fixedPort, env = {} } = {}) {
   const port = fixedPort ?? (await freePort());
   const t0 = performance.now();
-  const args = [...(process.env.OPENUMS_BENCH_NODE_ARGS ? process.env.OPENUMS_BENCH_NODE_ARGS.split(' ') : []), join(root, 'packages/server/bin/openums.js'), 'server', '--data-dir', target.dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'];
+  const args = [
+    ...(process.env.OPENUMS_BENCH_NODE_ARGS ? process.env.OPENUMS_BENCH_NODE_ARGS.split(' ') : []),
+    join(root, 'packages/server/bin/openums.js'),
+    'server',
+    '--data-dir',
+    target.dataDir,
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+  ];
   if (target.databaseUrl) args.push('--database-url', target.databaseUrl);
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, OPENUMS_ADMIN_PASSWORD: password }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env, OPENUMS_ADMIN_PASSWORD: password },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   let ca = null;
   for (;;) {
@@ -184,7 +238,12 @@ export function call(server, method, path, body, token = server.token) {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
       {
-        host: '127.0.0.1', servername: 'localhost', port: server.port, path, method, ca: server.ca,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port: server.port,
+        path,
+        method,
+        ca: server.ca,
         agent: server.token ? agentFor(server) : false,
         headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
       },
@@ -230,7 +289,12 @@ export function procStats(pid) {
   const ticks = 100;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / ticks, userSeconds: Number(stat[11]) / ticks, systemSeconds: Number(stat[12]) / ticks, rssMb: Math.round(rssKb / 1024) };
+  return {
+    cpuSeconds: (Number(stat[11]) + Number(stat[12])) / ticks,
+    userSeconds: Number(stat[11]) / ticks,
+    systemSeconds: Number(stat[12]) / ticks,
+    rssMb: Math.round(rssKb / 1024),
+  };
 }
 
 /**
@@ -263,10 +327,14 @@ function done(summary, latency, requests)
 end
 `,
   );
-  const out = execFileSync('wrk', ['-t1', `-c${clients}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, `https://127.0.0.1:${server.port}/`], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const out = execFileSync(
+    'wrk',
+    ['-t1', `-c${clients}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, `https://127.0.0.1:${server.port}/`],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
   const r = JSON.parse(line.slice(8));
   return {

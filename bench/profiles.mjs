@@ -33,7 +33,7 @@ const { PARAMETER_CATALOGUE, validateSetting } = await import(dist('packages/pro
 /** Deterministic PRNG: every run seeds the same data. */
 function rng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Parameters whose random values are valid by construction (bool, integer in range, enum). */
@@ -45,7 +45,12 @@ function randomSettings(r, pool, n) {
   const out = {};
   for (let i = 0; i < n; i++) {
     const p = pool[Math.floor(r() * pool.length)];
-    const v = p.type === 'bool' ? r() < 0.5 : p.type === 'integer' ? p.min + Math.floor(r() * (p.max - p.min + 1)) : p.values[Math.floor(r() * p.values.length)];
+    const v =
+      p.type === 'bool'
+        ? r() < 0.5
+        : p.type === 'integer'
+          ? p.min + Math.floor(r() * (p.max - p.min + 1))
+          : p.values[Math.floor(r() * p.values.length)];
     if (!validateSetting(p.key, v)) out[p.key] = v;
   }
   return out;
@@ -62,7 +67,16 @@ async function seedProfiles(target, folderIds, { profiles }) {
   for (let start = 0; start < profiles; start += 500) {
     const rows = [];
     for (let i = start; i < Math.min(profiles, start + 500); i++) {
-      rows.push({ name: `profile-${i}`, name_lc: `profile-${i}`, type: 'standard', based_on: '12.1', folder_id: null, settings: JSON.stringify(randomSettings(r, pool, 8)), created_at: now, updated_at: now });
+      rows.push({
+        name: `profile-${i}`,
+        name_lc: `profile-${i}`,
+        type: 'standard',
+        based_on: '12.1',
+        folder_id: null,
+        settings: JSON.stringify(randomSettings(r, pool, 8)),
+        created_at: now,
+        updated_at: now,
+      });
     }
     profileIds.push(...(await db.insertInto('profiles').values(rows).returning('id').execute()).map((x) => Number(x.id)));
   }
@@ -71,16 +85,25 @@ async function seedProfiles(target, folderIds, { profiles }) {
     while (set.size < n) set.add(profileIds[Math.floor(r() * profileIds.length)]);
     return [...set];
   };
-  const folderRows = folderIds.flatMap((f) => pickProfiles(5).map((p) => ({ profile_id: p, target_type: 'folder', target_id: f, created_at: now })));
-  for (let i = 0; i < folderRows.length; i += 1000) await db.insertInto('profile_assignments').values(folderRows.slice(i, i + 1000)).execute();
+  const folderRows = folderIds.flatMap((f) =>
+    pickProfiles(5).map((p) => ({ profile_id: p, target_type: 'folder', target_id: f, created_at: now })),
+  );
+  for (let i = 0; i < folderRows.length; i += 1000)
+    await db
+      .insertInto('profile_assignments')
+      .values(folderRows.slice(i, i + 1000))
+      .execute();
   const ids = (await db.selectFrom('devices').select('id').orderBy('id').execute()).map((x) => Number(x.id));
   let direct = 0;
   for (let i = 0; i < ids.length; i += 250) {
-    const rows = ids.slice(i, i + 250).flatMap((d) => pickProfiles(5).map((p) => ({ profile_id: p, target_type: 'device', target_id: d, created_at: now })));
+    const rows = ids
+      .slice(i, i + 250)
+      .flatMap((d) => pickProfiles(5).map((p) => ({ profile_id: p, target_type: 'device', target_id: d, created_at: now })));
     direct += rows.length;
     await db.transaction().execute((trx) => trx.insertInto('profile_assignments').values(rows).execute());
   }
-  if (handle.dialect === 'postgres') await handle.db.executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } }).catch(() => undefined);
+  if (handle.dialect === 'postgres')
+    await handle.db.executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } }).catch(() => undefined);
   await handle.close();
   return { profiles: profileIds.length, folderAssignments: folderRows.length, directAssignments: direct, deviceIds: ids };
 }
@@ -88,7 +111,9 @@ async function seedProfiles(target, folderIds, { profiles }) {
 async function computeAll(target) {
   const { openDatabase } = await import(dist('packages/server/dist/db/database.js'));
   const { SettingsRepository } = await import(dist('packages/server/dist/db/settings.repository.js'));
-  const { ConfigurationSnapshotRepository } = await import(dist('packages/server/dist/modules/configuration-delivery/configuration-snapshot.repository.js'));
+  const { ConfigurationSnapshotRepository } = await import(
+    dist('packages/server/dist/modules/configuration-delivery/configuration-snapshot.repository.js')
+  );
   const { EffectiveConfigEngine } = await import(dist('packages/server/dist/modules/profiles/effective-config-engine.js'));
   const { settingsHash } = await import(dist('packages/server/dist/modules/profiles/settings-hash.js'));
   const handle = openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir });
@@ -120,7 +145,15 @@ async function computeAll(target) {
   }
   const seconds = (performance.now() - t0) / 1000;
   await handle.close();
-  return { seconds: Math.round(seconds * 100) / 100, computeSeconds: Math.round(computeMs / 10) / 100, hashSeconds: Math.round(hashMs / 10) / 100, devices, avgAssignmentsPerDevice: Math.round((reach / devices) * 10) / 10, avgEffectiveKeys: Math.round(keys / devices), folderLevels: maxDepth };
+  return {
+    seconds: Math.round(seconds * 100) / 100,
+    computeSeconds: Math.round(computeMs / 10) / 100,
+    hashSeconds: Math.round(hashMs / 10) / 100,
+    devices,
+    avgAssignmentsPerDevice: Math.round((reach / devices) * 10) / 10,
+    avgEffectiveKeys: Math.round(keys / devices),
+    folderLevels: maxDepth,
+  };
 }
 
 async function singleDeviceLatency(target, deviceIds) {
@@ -162,7 +195,16 @@ async function deliveryRun(dialect, n) {
     log(`${n} devices enrolled and online in ${Math.round((performance.now() - t0) / 1000)} s`);
     const handle = openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir });
     const applied = async () =>
-      Number((await handle.db.selectFrom('devices').select((eb) => eb.fn.countAll().as('n')).where('config_state', '=', 'APPLIED').whereRef('config_applied_revision', '=', 'config_revision').executeTakeFirst()).n);
+      Number(
+        (
+          await handle.db
+            .selectFrom('devices')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('config_state', '=', 'APPLIED')
+            .whereRef('config_applied_revision', '=', 'config_revision')
+            .executeTakeFirst()
+        ).n,
+      );
     const waitApplied = async (what) => {
       const start = performance.now();
       for (;;) {
@@ -173,9 +215,20 @@ async function deliveryRun(dialect, n) {
     };
     const initial = await waitApplied('first contact');
     log(`first contact: all ${n} APPLIED (store hash compared) within ${initial} s of being online`);
-    const created = JSON.parse((await call(server, 'POST', '/api/v1/profiles', { name: 'bench', type: 'standard', settings: { 'userinterface.screensaver.timeout': 5 } })).body);
+    const created = JSON.parse(
+      (
+        await call(server, 'POST', '/api/v1/profiles', {
+          name: 'bench',
+          type: 'standard',
+          settings: { 'userinterface.screensaver.timeout': 5 },
+        })
+      ).body,
+    );
     const tAssign = performance.now();
-    const assign = await call(server, 'POST', `/api/v1/profiles/${created.id}/assignments`, { targets: [{ type: 'folder', id: folder }], apply: 'now' });
+    const assign = await call(server, 'POST', `/api/v1/profiles/${created.id}/assignments`, {
+      targets: [{ type: 'folder', id: folder }],
+      apply: 'now',
+    });
     if (assign.status !== 200) throw new Error(`assign failed: ${assign.body}`);
     const assignRequestMs = Math.round(performance.now() - tAssign);
     const assignSeconds = Math.round(((performance.now() - tAssign) / 1000 + (await waitApplied('assignment'))) * 10) / 10;
@@ -186,7 +239,12 @@ async function deliveryRun(dialect, n) {
     log(`profile change on ${n} devices: all applied after ${changeSeconds} s`);
     await handle.close();
     await new Promise((r) => setTimeout(r, 1500)); // one more simulator stats line
-    return { connected: n, assignAppliedSeconds: assignSeconds, changeAppliedSeconds: changeSeconds, simulatorApplied: sim.latest?.settingsApplied ?? null };
+    return {
+      connected: n,
+      assignAppliedSeconds: assignSeconds,
+      changeAppliedSeconds: changeSeconds,
+      simulatorApplied: sim.latest?.settingsApplied ?? null,
+    };
   } finally {
     await sim?.stop();
     await server?.stop();
@@ -201,8 +259,15 @@ if (values.part === 'compute' || values.part === 'all') {
   try {
     const s = await seed(target, { devices: Number(values.devices), fanout: [4, 4, 6] });
     const p = await seedProfiles(target, s.folderIds, { devices: Number(values.devices), profiles: Number(values.profiles) });
-    log(`seeded ${values.devices} devices, ${p.profiles} profiles, ${p.folderAssignments} folder and ${p.directAssignments} device assignments`);
-    result.compute = { ...(await computeAll(target)), profiles: p.profiles, folderAssignments: p.folderAssignments, directAssignments: p.directAssignments };
+    log(
+      `seeded ${values.devices} devices, ${p.profiles} profiles, ${p.folderAssignments} folder and ${p.directAssignments} device assignments`,
+    );
+    result.compute = {
+      ...(await computeAll(target)),
+      profiles: p.profiles,
+      folderAssignments: p.folderAssignments,
+      directAssignments: p.directAssignments,
+    };
     log(`computed every device's effective configuration in ${result.compute.seconds} s`);
     result.singleDevice = await singleDeviceLatency(target, p.deviceIds);
     log(`one device over HTTPS: p50 ${result.singleDevice.p50ms} ms, p99 ${result.singleDevice.p99ms} ms`);
@@ -211,5 +276,9 @@ if (values.part === 'compute' || values.part === 'all') {
   }
 }
 if (values.part === 'delivery' || values.part === 'all') result.delivery = await deliveryRun(values.dialect, Number(values.connected));
-result.targets = { computeSeconds: values.dialect === 'sqlite' ? '<= 10' : '<= 15', singleDeviceP99ms: '< 20', changeAppliedSeconds: '<= 30' };
+result.targets = {
+  computeSeconds: values.dialect === 'sqlite' ? '<= 10' : '<= 15',
+  singleDeviceP99ms: '< 20',
+  changeAppliedSeconds: '<= 30',
+};
 console.log(JSON.stringify(result));

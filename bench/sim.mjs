@@ -8,9 +8,22 @@ const root = new URL('..', import.meta.url).pathname;
 /** The simulator as a child process; `latest` holds its newest aggregated stats line. */
 export function simulator(server, key, stateDir, { count, localAddresses, processes, extra = [] }) {
   const args = [
-    join(root, 'packages/agent/bin/openums-agent.js'), 'simulate', '--server', `https://127.0.0.1:${server.port}`, '--key', key,
-    '--count', String(count), '--state-dir', stateDir, '--local-addresses', localAddresses, '--stats-interval', '1',
-    ...(processes ? ['--processes', processes] : []), ...extra,
+    join(root, 'packages/agent/bin/openums-agent.js'),
+    'simulate',
+    '--server',
+    `https://127.0.0.1:${server.port}`,
+    '--key',
+    key,
+    '--count',
+    String(count),
+    '--state-dir',
+    stateDir,
+    '--local-addresses',
+    localAddresses,
+    '--stats-interval',
+    '1',
+    ...(processes ? ['--processes', processes] : []),
+    ...extra,
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   const sim = { child, latest: null, summary: null, history: [] };
@@ -65,7 +78,10 @@ export async function untilConnected(server, n, timeoutMs, what) {
 export async function metrics(server) {
   const text = (await call(server, 'GET', '/metrics')).body;
   const get = (re) => Number(re.exec(text)?.[1] ?? 0);
-  const buckets = [...text.matchAll(/openums_device_message_handling_seconds_bucket\{le="([^"]+)",type="heartbeat"\} (\d+)/g)].map((m) => [m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  const buckets = [...text.matchAll(/openums_device_message_handling_seconds_bucket\{le="([^"]+)",type="heartbeat"\} (\d+)/g)].map((m) => [
+    m[1] === '+Inf' ? Infinity : Number(m[1]),
+    Number(m[2]),
+  ]);
   return {
     acks: get(/openums_device_messages_total\{type="ack"\} (\d+)/),
     heartbeats: get(/openums_device_messages_total\{type="heartbeat"\} (\d+)/),
@@ -76,4 +92,3 @@ export async function metrics(server) {
     heartbeatBuckets: buckets,
   };
 }
-

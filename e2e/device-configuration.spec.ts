@@ -54,7 +54,11 @@ test("a value set in the device's own configuration takes effect until a profile
   await expect(row.getByTestId('effective-source')).toHaveText("Device's own configuration");
 
   // --- A profile on the device's folder sets the same parameter: the device's value is overridden.
-  const profile = await api.createProfile({ name: profileName, type: 'standard', settings: { 'userinterface.screensaver.timeout': 25, 'system.time.ntp.interval': 30 } });
+  const profile = await api.createProfile({
+    name: profileName,
+    type: 'standard',
+    settings: { 'userinterface.screensaver.timeout': 25, 'system.time.ntp.interval': 30 },
+  });
   await api.assignProfile(profile.id, [{ type: 'folder', id: folder.id }]);
   await page.goto(`/devices?folder=${folder.id}&device=${device.id}&tab=own`);
   await expect(detail.getByTestId('overridden-count')).toHaveText('1 activated value is overridden by a profile');

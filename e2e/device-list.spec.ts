@@ -5,7 +5,10 @@ const COUNT = 450; // more than two pages of 200
 test('device list pages through a large folder with a bounded number of rendered rows', async ({ page, api }) => {
   const suffix = uniqueSuffix();
   const folder = await api.createFolder(`E2E Bulk ${suffix}`);
-  const prefix = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0').toUpperCase();
+  const prefix = Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')
+    .toUpperCase();
   for (let start = 0; start < COUNT; start += 25) {
     await Promise.all(
       Array.from({ length: Math.min(25, COUNT - start) }, (_, k) => {

@@ -87,7 +87,23 @@ test('administrator manages folders and a device, then logs out', async ({ page,
   await expect(detail.getByTestId('device-field-name')).toContainText(deviceName);
   await expect(detail.getByTestId('device-field-folder')).toContainText(siteName);
   await expect(detail.getByTestId('device-field-online')).toContainText('No');
-  for (const field of ['unitId', 'networkName', 'site', 'department', 'costCenter', 'comment', 'assetId', 'inServiceDate', 'serialNumber', 'product', 'version', 'lastIp', 'lastContact', 'lastBoot', 'registeredAt']) {
+  for (const field of [
+    'unitId',
+    'networkName',
+    'site',
+    'department',
+    'costCenter',
+    'comment',
+    'assetId',
+    'inServiceDate',
+    'serialNumber',
+    'product',
+    'version',
+    'lastIp',
+    'lastContact',
+    'lastBoot',
+    'registeredAt',
+  ]) {
     await expect(detail.getByTestId(`device-field-${field}`)).toBeVisible();
   }
   await screenshot(page, '05-device-detail');

@@ -105,12 +105,22 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
 
     const port = new URL(process.env.E2E_BASE_URL!).port;
     const server = `https://localhost:${port}`;
-    const enroll = AgentProcess.start('enroll', ['enroll', '--server', server, '--key', secret, '--ca-fingerprint', webCaFingerprint!, '--state-dir', stateDir]);
+    const enroll = AgentProcess.start('enroll', [
+      'enroll',
+      '--server',
+      server,
+      '--key',
+      secret,
+      '--ca-fingerprint',
+      webCaFingerprint!,
+      '--state-dir',
+      stateDir,
+    ]);
     agents.push(enroll);
     expect(await enroll.exited(60_000), `agent enroll failed; log ${enroll.logFile}:\n${enroll.log}`).toBe(0);
 
     const [device] = await api.devicesInFolder(folder.id);
-    expect(device, 'the enrolled device is in the key\'s folder').toBeDefined();
+    expect(device, "the enrolled device is in the key's folder").toBeDefined();
     const row = page.locator(`[data-testid="device-row"][data-device-id="${device!.id}"]`);
     await expect(row).toBeVisible({ timeout: 15_000 });
     await expect(tree.getByRole('treeitem', { name: folder.name, exact: true }).getByTestId('folder-count')).toHaveText('1');
@@ -140,7 +150,10 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect(result.getByTestId('command-state').first()).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
     await expect(result).toContainText('Succeeded');
     await screenshot(page, '17-reboot-succeeded');
-    await page.getByRole('dialog', { name: /^Reboot: / }).getByRole('button', { name: 'Close' }).click();
+    await page
+      .getByRole('dialog', { name: /^Reboot: / })
+      .getByRole('button', { name: 'Close' })
+      .click();
 
     // The history lists it; the server agrees.
     await detail.getByRole('tab', { name: 'Commands' }).click();
@@ -165,7 +178,11 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
 
     // --- Settings delivery, live: a profile assigned to the folder while the device is offline
     // leaves it "settings pending"; when the agent is back, it applies them and the mark goes.
-    const profile = await api.createProfile({ name: `E2E Agent profile ${suffix}`, type: 'standard', settings: { 'userinterface.screensaver.timeout': 42 } });
+    const profile = await api.createProfile({
+      name: `E2E Agent profile ${suffix}`,
+      type: 'standard',
+      settings: { 'userinterface.screensaver.timeout': 42 },
+    });
     await api.assignProfile(profile.id, [{ type: 'folder', id: folder.id }]);
     await expect(row.getByTestId('config-pending')).toBeVisible();
     await expect(detail.getByTestId('config-pending-badge')).toBeVisible();
@@ -177,20 +194,27 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect(detail.getByTestId('config-pending-badge')).toHaveCount(0);
     await detail.getByRole('tab', { name: 'Effective configuration' }).click();
     await expect(detail.getByTestId('delivery-state')).toContainText('Applied: revision');
-    await expect(detail.locator('[data-testid="effective-row"][data-key="userinterface.screensaver.timeout"]').getByTestId('effective-value')).toHaveText('42');
+    await expect(
+      detail.locator('[data-testid="effective-row"][data-key="userinterface.screensaver.timeout"]').getByTestId('effective-value'),
+    ).toHaveText('42');
     await screenshot(page, '19c-settings-applied');
 
     // --- Values changed on the device come back as its own configuration, including a key this
     // server's catalogue does not know: shown read-only, and kept by an administrator's save.
-    for (const [key, value] of [['vendor.future.knob', '"on"'], ['userinterface.screensaver.timeout', '7']] as const) {
+    for (const [key, value] of [
+      ['vendor.future.knob', '"on"'],
+      ['userinterface.screensaver.timeout', '7'],
+    ] as const) {
       const set = AgentProcess.start(`settings-set-${key}`, ['settings', 'set', key, value, '--state-dir', stateDir]);
       agents.push(set);
       expect(await set.exited(15_000), `agent settings log ${set.logFile}`).toBe(0);
     }
-    await expect.poll(async () => (await api.deviceSettings(device!.id)).settings, { timeout: 20_000 }).toEqual({
-      'vendor.future.knob': 'on',
-      'userinterface.screensaver.timeout': 7,
-    });
+    await expect
+      .poll(async () => (await api.deviceSettings(device!.id)).settings, { timeout: 20_000 })
+      .toEqual({
+        'vendor.future.knob': 'on',
+        'userinterface.screensaver.timeout': 7,
+      });
     await detail.getByRole('tab', { name: 'Device configuration' }).click();
     const unknown = detail.getByTestId('unknown-settings');
     await expect(unknown).toContainText("1 reported value unknown to this server's catalogue");
@@ -205,7 +229,11 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await dialog.getByRole('button', { name: 'Save device configuration' }).click();
     await expect(dialog).toBeHidden();
     await expect(unknown.locator('[data-testid="unknown-setting"][data-key="vendor.future.knob"]')).toContainText('on');
-    expect(Object.keys((await api.deviceSettings(device!.id)).settings).sort()).toEqual(['system.time.ntp.interval', 'userinterface.screensaver.timeout', 'vendor.future.knob']);
+    expect(Object.keys((await api.deviceSettings(device!.id)).settings).sort()).toEqual([
+      'system.time.ntp.interval',
+      'userinterface.screensaver.timeout',
+      'vendor.future.knob',
+    ]);
   } finally {
     for (const agent of agents) await agent.stop();
     rmSync(stateDir, { recursive: true, force: true });

@@ -1,5 +1,15 @@
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
-import type { Command, CreateProfileRequest, Device, DeviceFolder, DevicePage, DeviceSettingsResponse, FolderPage, LoginResponse, Profile } from '@openums/protocol';
+import type {
+  Command,
+  CreateProfileRequest,
+  Device,
+  DeviceFolder,
+  DevicePage,
+  DeviceSettingsResponse,
+  FolderPage,
+  LoginResponse,
+  Profile,
+} from '@openums/protocol';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -81,7 +91,11 @@ export class ApiClient {
     return (await res.json()) as Profile;
   }
 
-  async assignProfile(id: number, targets: { type: 'device' | 'folder'; id: number }[], apply: 'now' | 'next-reboot' = 'now'): Promise<void> {
+  async assignProfile(
+    id: number,
+    targets: { type: 'device' | 'folder'; id: number }[],
+    apply: 'now' | 'next-reboot' = 'now',
+  ): Promise<void> {
     const res = await this.request.post(`/api/v1/profiles/${id}/assignments`, { data: { targets, apply }, headers: this.headers });
     expect(res.status(), await res.text()).toBe(200);
   }

@@ -90,12 +90,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   try {
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`OpenUMS server exited during start-up (code ${child.exitCode}, signal ${child.signalCode}). Log ${logFile}:\n${tail(logFile)}`);
+        throw new Error(
+          `OpenUMS server exited during start-up (code ${child.exitCode}, signal ${child.signalCode}). Log ${logFile}:\n${tail(logFile)}`,
+        );
       }
       last = await getStatus(`${baseUrl}/ums/check-status`);
       if ((last as { status?: unknown } | null)?.status === 'ok') break;
       if (Date.now() > deadline) {
-        throw new Error(`OpenUMS server not ready after ${START_TIMEOUT_MS / 1000} s (last status ${JSON.stringify(last)}). Log ${logFile}:\n${tail(logFile)}`);
+        throw new Error(
+          `OpenUMS server not ready after ${START_TIMEOUT_MS / 1000} s (last status ${JSON.stringify(last)}). Log ${logFile}:\n${tail(logFile)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }

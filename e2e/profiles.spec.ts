@@ -25,7 +25,10 @@ test('a profile built in the editor reaches a device through its folder, with pr
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId('profile-name')).toHaveText(profileName);
   await expect(page.getByTestId('activated-count')).toHaveText('0 of 249 parameters activated');
-  await expect(page.getByRole('tree', { name: 'Profiles' }).getByRole('treeitem', { name: profileName, exact: true })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tree', { name: 'Profiles' }).getByRole('treeitem', { name: profileName, exact: true })).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
 
   // --- Search, activate, and a bad value: the catalogue's message, and no saving.
   await page.getByLabel('Search parameters').fill('screensaver idle');
@@ -135,7 +138,11 @@ test('a profile built in the editor reaches a device through its folder, with pr
 
 test('profile folders, copies, import with line-numbered errors, and export', async ({ page, api }) => {
   const suffix = uniqueSuffix();
-  const profile = await api.createProfile({ name: `E2E Export ${suffix}`, type: 'standard', settings: { 'network.dns.servers': ['10.1.1.1'], 'system.time.ntp.interval': 30 } });
+  const profile = await api.createProfile({
+    name: `E2E Export ${suffix}`,
+    type: 'standard',
+    settings: { 'network.dns.servers': ['10.1.1.1'], 'system.time.ntp.interval': 30 },
+  });
   const folderName = `E2E PFolder ${suffix}`;
 
   await signIn(page);
@@ -160,7 +167,12 @@ test('profile folders, copies, import with line-numbered errors, and export', as
   await dialog.getByRole('button', { name: 'Move', exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByText(`in ${folderName} ·`)).toBeVisible();
-  await expect(tree.getByRole('treeitem', { name: folderName, exact: true }).locator('xpath=following-sibling::div[@role="group"]').getByRole('treeitem', { name: profile.name, exact: true })).toBeVisible();
+  await expect(
+    tree
+      .getByRole('treeitem', { name: folderName, exact: true })
+      .locator('xpath=following-sibling::div[@role="group"]')
+      .getByRole('treeitem', { name: profile.name, exact: true }),
+  ).toBeVisible();
 
   await tree.getByRole('treeitem', { name: folderName, exact: true }).click();
   await page.getByRole('button', { name: 'Folder actions' }).click();
@@ -218,13 +230,25 @@ test('profile folders, copies, import with line-numbered errors, and export', as
   await dialog.getByRole('button', { name: 'Close' }).click();
 
   // --- Import: a bad file is refused with its problems by line; a good one creates a profile.
-  const bad = ['openums-profiles 1', '[profile]', `name = E2E Broken ${suffix}`, 'type = standard', 'userinterface.screensaver.timeout = 99999', 'no.such.parameter = 1', ''].join('\n');
+  const bad = [
+    'openums-profiles 1',
+    '[profile]',
+    `name = E2E Broken ${suffix}`,
+    'type = standard',
+    'userinterface.screensaver.timeout = 99999',
+    'no.such.parameter = 1',
+    '',
+  ].join('\n');
   await page.locator('input[type="file"]').setInputFiles({ name: 'broken.oprof', mimeType: 'text/plain', buffer: Buffer.from(bad) });
   dialog = page.getByRole('dialog', { name: 'Import refused' });
-  await expect(dialog.getByTestId('import-summary')).toHaveText('Nothing was imported from broken.oprof: it has 2 problems. Correct the file and import it again.');
+  await expect(dialog.getByTestId('import-summary')).toHaveText(
+    'Nothing was imported from broken.oprof: it has 2 problems. Correct the file and import it again.',
+  );
   const problems = dialog.getByTestId('import-error');
   await expect(problems).toHaveCount(2);
-  await expect(problems.filter({ hasText: 'Line 5' })).toContainText('userinterface.screensaver.timeoutexpected an integer from 1 to 720 (minutes), got number 99999');
+  await expect(problems.filter({ hasText: 'Line 5' })).toContainText(
+    'userinterface.screensaver.timeoutexpected an integer from 1 to 720 (minutes), got number 99999',
+  );
   await expect(problems.filter({ hasText: 'Line 6' })).toContainText('no.such.parameter');
   await screenshot(page, '25-import-errors');
   await dialog.getByRole('button', { name: 'Close' }).click();

@@ -6,7 +6,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const PACKAGES = { '@openums/protocol': 'packages/protocol/src', '@openums/server': 'packages/server/src', '@openums/agent': 'packages/agent/src', '@openums/web': 'packages/web/src' };
+const PACKAGES = {
+  '@openums/protocol': 'packages/protocol/src',
+  '@openums/server': 'packages/server/src',
+  '@openums/agent': 'packages/agent/src',
+  '@openums/web': 'packages/web/src',
+};
 
 /** [from, to, why]: a file whose path starts with `from` may not import one that starts with `to`. */
 const FORBIDDEN = [
@@ -16,7 +21,11 @@ const FORBIDDEN = [
   ['packages/agent/src/', 'packages/server/', 'the agent talks to the server only over the wire'],
   ['packages/web/src/', 'packages/server/', 'the web app talks to the server only over the REST API'],
   ['packages/web/src/', 'packages/agent/', 'the web app talks to the server only over the REST API'],
-  ['packages/server/src/modules/', 'packages/server/src/gateway/', 'features reach devices through the channel contract, never the gateway'],
+  [
+    'packages/server/src/modules/',
+    'packages/server/src/gateway/',
+    'features reach devices through the channel contract, never the gateway',
+  ],
   ['packages/server/src/channel/', 'packages/server/src/gateway/', 'the channel contract is implemented by the gateway, not the reverse'],
   ['packages/server/src/channel/', 'packages/server/src/modules/', 'the channel contract sits below the features'],
   ['packages/server/src/lib/', 'packages/server/src/modules/', 'lib/ is below every feature'],
@@ -109,4 +118,6 @@ if (problems.length) {
   process.stderr.write(`check:imports: ${problems.length} problem(s)\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
   process.exit(1);
 }
-process.stdout.write(`check:imports: ${files.length} files, ${[...graph.values()].reduce((n, d) => n + d.size, 0)} imports, no forbidden import, no cycle\n`);
+process.stdout.write(
+  `check:imports: ${files.length} files, ${[...graph.values()].reduce((n, d) => n + d.size, 0)} imports, no forbidden import, no cycle\n`,
+);

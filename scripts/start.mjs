@@ -16,11 +16,16 @@ function newestMtime(dir) {
 }
 
 const stale = (src, out) => !existsSync(out) || newestMtime(join(root, src)) > statSync(join(root, out)).mtimeMs;
-if (stale('packages/server/src', 'packages/server/dist/main.js') || stale('packages/protocol/src', 'packages/protocol/dist/index.js')
-  || stale('packages/web/src', 'packages/web/dist/index.html')) {
+if (
+  stale('packages/server/src', 'packages/server/dist/main.js') ||
+  stale('packages/protocol/src', 'packages/protocol/dist/index.js') ||
+  stale('packages/web/src', 'packages/web/dist/index.html')
+) {
   console.log('Building OpenUMS…');
   execSync('npm run build', { cwd: root, stdio: 'inherit' });
 }
-const child = spawn(process.execPath, [join(root, 'packages/server/bin/openums.js'), 'server', ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(process.execPath, [join(root, 'packages/server/bin/openums.js'), 'server', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

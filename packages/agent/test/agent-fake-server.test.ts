@@ -39,15 +39,25 @@ describe('enroll against a fake EST server', () => {
     const sent = server.enrollments.at(-1)!;
     expect(sent.info).toMatchObject({ unitId: 'UNIT-1', hostname: 'kiosk-7' });
     expect(sent.info.mac).toMatch(/^[0-9A-F]{12}$/);
-    await expect(enrollDevice({ server: server.url, key: 'good-key', stateDir: dir, log: silentLogger })).rejects.toThrow(/already enrolled/);
+    await expect(enrollDevice({ server: server.url, key: 'good-key', stateDir: dir, log: silentLogger })).rejects.toThrow(
+      /already enrolled/,
+    );
   });
 
   it('accepts a matching fingerprint and refuses a different one', async () => {
-    const ok = await enrollDevice({ server: server.url, key: 'good-key', stateDir: tmp(), caFingerprint: server.caFingerprint.toLowerCase(), log: silentLogger });
+    const ok = await enrollDevice({
+      server: server.url,
+      key: 'good-key',
+      stateDir: tmp(),
+      caFingerprint: server.caFingerprint.toLowerCase(),
+      log: silentLogger,
+    });
     expect(ok.record.unitId).toMatch(/^[0-9A-F]{12}$/);
     const wrong = `sha256:${'00:'.repeat(31)}00`;
     const dir = tmp();
-    await expect(enrollDevice({ server: server.url, key: 'good-key', stateDir: dir, caFingerprint: wrong, log: silentLogger })).rejects.toThrow(PinningError);
+    await expect(
+      enrollDevice({ server: server.url, key: 'good-key', stateDir: dir, caFingerprint: wrong, log: silentLogger }),
+    ).rejects.toThrow(PinningError);
     expect(existsSync(join(dir, 'device.key'))).toBe(false);
   });
 
@@ -55,7 +65,9 @@ describe('enroll against a fake EST server', () => {
     const err = await enrollDevice({ server: server.url, key: 'nope', stateDir: tmp(), log: silentLogger }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EstError);
     expect((err as EstError).message).toContain('HTTP 401 ENROLLMENT_KEY_INVALID: The enrollment key is not valid');
-    const limited = (await enrollDevice({ server: server.url, key: 'rate-limited', stateDir: tmp(), log: silentLogger }).catch((e: unknown) => e)) as EstError;
+    const limited = (await enrollDevice({ server: server.url, key: 'rate-limited', stateDir: tmp(), log: silentLogger }).catch(
+      (e: unknown) => e,
+    )) as EstError;
     expect(limited.status).toBe(429);
     expect(limited.retryAfterSeconds).toBe(1);
   });
@@ -96,7 +108,8 @@ describe('run against a fake gateway', () => {
 
     c2.ws.close(CloseCode.Deleted, 'deleted');
     expect(await exit).toBe(3);
-    for (const f of ['device.key', 'device.crt', 'agent.json', 'tls-session.bin', 'commands.json']) expect(existsSync(join(dir, f))).toBe(false);
+    for (const f of ['device.key', 'device.crt', 'agent.json', 'tls-session.bin', 'commands.json'])
+      expect(existsSync(join(dir, f))).toBe(false);
   });
 
   it('even a restarted agent resumes its TLS session (ticket persisted); factory reset wipes and exits 0', async () => {
@@ -105,7 +118,13 @@ describe('run against a fake gateway', () => {
     const platform = new RecordingPlatform({ unitId: 'RUN-2', mac: '020000000098' });
     let stop!: () => void;
     let conn = server.nextConnection();
-    const first = runAgent({ stateDir: dir, platform, log: silentLogger, handleSignals: false, stopSignal: new Promise<void>((r) => (stop = r)) });
+    const first = runAgent({
+      stateDir: dir,
+      platform,
+      log: silentLogger,
+      handleSignals: false,
+      stopSignal: new Promise<void>((r) => (stop = r)),
+    });
     const c1 = await conn;
     expect(c1.resumed).toBe(false);
     await c1.next((m) => m.t === 'hello');
@@ -128,14 +147,26 @@ describe('run against a fake gateway', () => {
     const dir = tmp();
     server.lifetimeDays = 30;
     server.notBeforeDaysAgo = 25;
-    const enrolled = await enrollDevice({ server: `https://127.0.0.1:${server.port}`, key: 'good-key', stateDir: dir, unitId: 'RUN-3', log: silentLogger });
+    const enrolled = await enrollDevice({
+      server: `https://127.0.0.1:${server.port}`,
+      key: 'good-key',
+      stateDir: dir,
+      unitId: 'RUN-3',
+      log: silentLogger,
+    });
     server.lifetimeDays = 365;
     server.notBeforeDaysAgo = 1;
     writeFileSync(join(dir, 'agent-config.json'), JSON.stringify({ allowPowerActions: false }));
     const platform = new RecordingPlatform({ unitId: 'RUN-3', mac: '020000000097', allowPowerActions: false });
     let stop!: () => void;
     const conn = server.nextConnection();
-    const exit = runAgent({ stateDir: dir, platform, log: silentLogger, handleSignals: false, stopSignal: new Promise<void>((r) => (stop = r)) });
+    const exit = runAgent({
+      stateDir: dir,
+      platform,
+      log: silentLogger,
+      handleSignals: false,
+      stopSignal: new Promise<void>((r) => (stop = r)),
+    });
     const c1 = await conn;
     // renewed before connecting: same device, new certificate
     expect(server.enrollments.at(-1)).toMatchObject({ unitId: 'RUN-3', renewal: true });
@@ -145,7 +176,12 @@ describe('run against a fake gateway', () => {
 
     await c1.next((m) => m.t === 'hello');
     c1.ws.send(JSON.stringify({ t: 'command', id: 5, command: 'shutdown' }));
-    expect(await c1.next((m) => m.t === 'result')).toEqual({ t: 'result', id: 5, ok: false, message: 'power actions disabled in agent config' });
+    expect(await c1.next((m) => m.t === 'result')).toEqual({
+      t: 'result',
+      id: 5,
+      ok: false,
+      message: 'power actions disabled in agent config',
+    });
 
     const t0 = Date.now();
     const c2p = server.nextConnection();

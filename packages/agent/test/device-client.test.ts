@@ -43,7 +43,10 @@ describe('DeviceClient', () => {
     const rogueCa = await createTestCa('Rogue');
     const rogue = await issueServerCert(rogueCa);
     const failures: string[] = [];
-    const c = client({ cert: rogue.certPem, key: rogue.keyPem, ca: server.webCa.certPem }, { connectFailed: (_c, why) => failures.push(why) });
+    const c = client(
+      { cert: rogue.certPem, key: rogue.keyPem, ca: server.webCa.certPem },
+      { connectFailed: (_c, why) => failures.push(why) },
+    );
     c.start();
     while (failures.length < 3) await new Promise((r) => setTimeout(r, 20));
     expect(failures[0]).toMatch(/401/);
@@ -53,7 +56,13 @@ describe('DeviceClient', () => {
 
   it('refuses a server whose certificate is not from the pinned CA', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dc-'));
-    const id = await enrollDevice({ server: `https://127.0.0.1:${server.port}`, key: 'good-key', stateDir: dir, unitId: 'DC-1', log: silentLogger });
+    const id = await enrollDevice({
+      server: `https://127.0.0.1:${server.port}`,
+      key: 'good-key',
+      stateDir: dir,
+      unitId: 'DC-1',
+      log: silentLogger,
+    });
     const other = await createTestCa('Other');
     const failures: string[] = [];
     const c = client({ cert: id.certPem, key: id.keyPem, ca: other.certPem }, { connectFailed: (_c, why) => failures.push(why) });
@@ -66,7 +75,13 @@ describe('DeviceClient', () => {
 
   it('treats bye DEVICE_DELETED as deletion even with a normal close code; releases the handshake gate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dc-'));
-    const id = await enrollDevice({ server: `https://127.0.0.1:${server.port}`, key: 'good-key', stateDir: dir, unitId: 'DC-2', log: silentLogger });
+    const id = await enrollDevice({
+      server: `https://127.0.0.1:${server.port}`,
+      key: 'good-key',
+      stateDir: dir,
+      unitId: 'DC-2',
+      log: silentLogger,
+    });
     const gate = new Semaphore(1);
     const states: string[] = [];
     const c = client({ cert: id.certPem, key: id.keyPem, ca: id.caPem }, { stateChanged: (_c, _f, to) => states.push(to) }, gate);

@@ -32,7 +32,17 @@ describe('agent against the real server', () => {
     const fingerprint = String(ca.headers['x-certificate-fingerprint']);
     const state = join(dir, 'agent');
 
-    const wrongPin = agent(['enroll', '--server', base, '--key', secret, '--state-dir', join(dir, 'wrong'), '--ca-fingerprint', `sha256:${'00:'.repeat(31)}00`]);
+    const wrongPin = agent([
+      'enroll',
+      '--server',
+      base,
+      '--key',
+      secret,
+      '--state-dir',
+      join(dir, 'wrong'),
+      '--ca-fingerprint',
+      `sha256:${'00:'.repeat(31)}00`,
+    ]);
     expect(await wrongPin.exit).toBe(1);
     expect(wrongPin.err.join('')).toContain('does not match --ca-fingerprint');
 
@@ -40,7 +50,19 @@ describe('agent against the real server', () => {
     expect(await badKey.exit).toBe(1);
     expect(badKey.err.join('')).toContain('ENROLLMENT_KEY_INVALID');
 
-    const enroll = agent(['enroll', '--server', base, '--key', secret, '--state-dir', state, '--ca-fingerprint', fingerprint, '--unit-id', 'AGENTE2E0001']);
+    const enroll = agent([
+      'enroll',
+      '--server',
+      base,
+      '--key',
+      secret,
+      '--state-dir',
+      state,
+      '--ca-fingerprint',
+      fingerprint,
+      '--unit-id',
+      'AGENTE2E0001',
+    ]);
     expect(await enroll.exit, enroll.err.join('')).toBe(0);
     const deviceId = Number(/Enrolled as device (\d+)/.exec(enroll.out.join(''))?.[1]);
     expect(deviceId).toBeGreaterThan(0);
@@ -75,8 +97,32 @@ describe('agent against the real server', () => {
     const secret: string = keys.json.keys[0].secret;
     const state = join(dir, 'sim');
     const simulate = async () => {
-      const sim = agent(['simulate', '--server', base, '--key', secret, '--count', '50', '--processes', '2', '--state-dir', state, '--stats-interval', '1', '--local-addresses', '127.0.0.2-127.0.0.9']);
-      await until('all 50 online', async () => sim.out.join('').split('\n').some((l) => l.startsWith('{"t":"stats"') && JSON.parse(l).online === 50), 60_000);
+      const sim = agent([
+        'simulate',
+        '--server',
+        base,
+        '--key',
+        secret,
+        '--count',
+        '50',
+        '--processes',
+        '2',
+        '--state-dir',
+        state,
+        '--stats-interval',
+        '1',
+        '--local-addresses',
+        '127.0.0.2-127.0.0.9',
+      ]);
+      await until(
+        'all 50 online',
+        async () =>
+          sim.out
+            .join('')
+            .split('\n')
+            .some((l) => l.startsWith('{"t":"stats"') && JSON.parse(l).online === 50),
+        60_000,
+      );
       sim.kill('SIGINT');
       expect(await sim.exit).toBe(0);
       const lines = sim.out.join('').trim().split('\n');
@@ -87,10 +133,14 @@ describe('agent against the real server', () => {
     expect(first.allOnlineSeconds).toBeGreaterThan(0);
     expect(first.timeToOnlineMs.count).toBe(50);
 
-    const enrolledBefore = (await api('GET', '/api/v1/enrollment-keys')).json.items.find((k: { id: number }) => k.id === keys.json.keys[0].id)?.uses;
+    const enrolledBefore = (await api('GET', '/api/v1/enrollment-keys')).json.items.find(
+      (k: { id: number }) => k.id === keys.json.keys[0].id,
+    )?.uses;
     const second = await simulate();
     expect(second).toMatchObject({ enrolled: 50, online: 50, failedEnroll: 0 });
-    const enrolledAfter = (await api('GET', '/api/v1/enrollment-keys')).json.items.find((k: { id: number }) => k.id === keys.json.keys[0].id)?.uses;
+    const enrolledAfter = (await api('GET', '/api/v1/enrollment-keys')).json.items.find(
+      (k: { id: number }) => k.id === keys.json.keys[0].id,
+    )?.uses;
     expect(enrolledBefore).toBe(50);
     expect(enrolledAfter).toBe(50);
   });

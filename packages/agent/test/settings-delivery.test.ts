@@ -20,7 +20,14 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
-const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const lines = (path: string) =>
+  existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 
 describe('settings delivery: real server, real agent', () => {
   it('applies a profile now, holds a next-reboot change until the agent restarts, and reports local changes', async () => {
@@ -55,10 +62,17 @@ describe('settings delivery: real server, real agent', () => {
     await until('empty configuration confirmed', async () => (await device()).configChanges === 'APPLIED');
 
     // ── a profile assigned to the folder, applied now ──
-    const created = await s.api('POST', '/api/v1/profiles', { name: 'Screensaver', type: 'standard', settings: { [TIMEOUT]: 5, [SECRET]: 'Adm1n-s3cret' } });
+    const created = await s.api('POST', '/api/v1/profiles', {
+      name: 'Screensaver',
+      type: 'standard',
+      settings: { [TIMEOUT]: 5, [SECRET]: 'Adm1n-s3cret' },
+    });
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     const profile = created.json.id as number;
-    const assigned = await s.api('POST', `/api/v1/profiles/${profile}/assignments`, { targets: [{ type: 'folder', id: folder }], apply: 'now' });
+    const assigned = await s.api('POST', `/api/v1/profiles/${profile}/assignments`, {
+      targets: [{ type: 'folder', id: folder }],
+      apply: 'now',
+    });
     expect(assigned.status, JSON.stringify(assigned.json)).toBeLessThan(300);
 
     await until('value in the store', async () => store()?.settings[TIMEOUT] === 5).catch((e: Error) => {
@@ -72,13 +86,20 @@ describe('settings delivery: real server, real agent', () => {
     expect(readFileSync(hookLog, 'utf8')).toBe(`server\t${TIMEOUT}\t{"${TIMEOUT}":5}\n`);
     const recorded = lines(actions);
     expect(recorded.find((a) => a.action === 'hook')).toMatchObject({ hook: 'userinterface', keys: [TIMEOUT], ok: true });
-    expect(recorded.find((a) => a.action === 'settings')).toMatchObject({ source: 'server', ok: true, settings: { [TIMEOUT]: 5, [SECRET]: '********' } });
+    expect(recorded.find((a) => a.action === 'settings')).toMatchObject({
+      source: 'server',
+      ok: true,
+      settings: { [TIMEOUT]: 5, [SECRET]: '********' },
+    });
     // The secret reached the store (and nothing else).
     expect(agent.err.join('')).not.toContain(secretValue);
     expect(readFileSync(actions, 'utf8')).not.toContain(secretValue);
 
     // ── a change for the next reboot: not while the agent stays connected … ──
-    const patched = await s.api('PATCH', `/api/v1/profiles/${profile}`, { settings: { [TIMEOUT]: 15, [SECRET]: 'Adm1n-s3cret' }, apply: 'next-reboot' });
+    const patched = await s.api('PATCH', `/api/v1/profiles/${profile}`, {
+      settings: { [TIMEOUT]: 15, [SECRET]: 'Adm1n-s3cret' },
+      apply: 'next-reboot',
+    });
     expect(patched.status, JSON.stringify(patched.json)).toBe(200);
     await until('configChanges PENDING', async () => (await device()).configChanges === 'PENDING');
     // Nothing may arrive: the server's delivery pass runs within ~20 ms of the change, so half a
@@ -99,7 +120,10 @@ describe('settings delivery: real server, real agent', () => {
     const set = s.agent(['settings', 'set', DOMAIN, '"branch.example"', '--state-dir', state]);
     expect(await set.exit, set.err.join('')).toBe(0);
     expect(set.out.join('')).toContain(`set ${DOMAIN}; queued for the server`);
-    await until('own configuration on the server', async () => (await s.api('GET', `/api/v1/devices/${deviceId}/settings`)).json.settings?.[DOMAIN] === 'branch.example');
+    await until(
+      'own configuration on the server',
+      async () => (await s.api('GET', `/api/v1/devices/${deviceId}/settings`)).json.settings?.[DOMAIN] === 'branch.example',
+    );
     // The server's effective configuration now includes it; the device already has it.
     await until('configuration confirmed with the local value', async () => {
       const st = (await s.api('GET', `/api/v1/devices/${deviceId}/settings`)).json;
@@ -118,8 +142,28 @@ describe('settings delivery: real server, real agent', () => {
     const folder = (await s.api('POST', '/api/v1/device-folders', { name: 'Simulated' })).json.id as number;
     const key = await s.api('POST', '/api/v1/enrollment-keys', { type: 'mass', folderId: folder });
     const secret = key.json.keys[0].secret as string;
-    const sim = s.agent(['simulate', '--server', s.base, '--key', secret, '--count', '6', '--processes', '2', '--state-dir', join(s.dir, 'sim'), '--stats-interval', '1']);
-    const stats = () => sim.out.join('').split('\n').filter((l) => l.startsWith('{"t":"stats"')).map((l) => JSON.parse(l)).at(-1);
+    const sim = s.agent([
+      'simulate',
+      '--server',
+      s.base,
+      '--key',
+      secret,
+      '--count',
+      '6',
+      '--processes',
+      '2',
+      '--state-dir',
+      join(s.dir, 'sim'),
+      '--stats-interval',
+      '1',
+    ]);
+    const stats = () =>
+      sim.out
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{"t":"stats"'))
+        .map((l) => JSON.parse(l))
+        .at(-1);
     await until('all 6 online', async () => stats()?.online === 6, 60_000);
 
     // The key put them in the folder; a profile assigned there reaches all six.
@@ -138,7 +182,11 @@ describe('settings delivery: real server, real agent', () => {
     expect(summary.settingsApplied).toBeGreaterThanOrEqual(6);
     expect(summary.settingsReceived).toBeGreaterThanOrEqual(6);
     for (const id of ids) {
-      await until(`device ${id} APPLIED`, async () => (await s.api('GET', `/api/v1/devices/${id}`)).json.configChanges === 'APPLIED', 10_000);
+      await until(
+        `device ${id} APPLIED`,
+        async () => (await s.api('GET', `/api/v1/devices/${id}`)).json.configChanges === 'APPLIED',
+        10_000,
+      );
     }
   });
 });

@@ -22,19 +22,32 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const settingsCli = (stateDir: string, ...argv: string[]) =>
-  runSettingsCommand(parseSettingsArgs([...argv, '--state-dir', stateDir]), { log: silentLogger, out: () => undefined, err: () => undefined });
+  runSettingsCommand(parseSettingsArgs([...argv, '--state-dir', stateDir]), {
+    log: silentLogger,
+    out: () => undefined,
+    err: () => undefined,
+  });
 
 describe('run: settings over the device channel', () => {
   it('sends the store hash in hello, applies settings with hooks, and reports local changes (also after a reconnect)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-settings-'));
     await enrollDevice({ server: `https://127.0.0.1:${server.port}`, key: 'good-key', stateDir: dir, unitId: 'SET-1', log: silentLogger });
     mkdirSync(join(dir, 'hooks.d'));
-    writeFileSync(join(dir, 'hooks.d', 'userinterface'), `#!/bin/sh\necho "$OPENUMS_SETTINGS_SOURCE $OPENUMS_CHANGED_KEYS" >> "${dir}/hook.log"\n`);
+    writeFileSync(
+      join(dir, 'hooks.d', 'userinterface'),
+      `#!/bin/sh\necho "$OPENUMS_SETTINGS_SOURCE $OPENUMS_CHANGED_KEYS" >> "${dir}/hook.log"\n`,
+    );
     chmodSync(join(dir, 'hooks.d', 'userinterface'), 0o755);
     const platform = new RecordingPlatform({ unitId: 'SET-1', mac: '020000000077' });
     let stop!: () => void;
     let conn = server.nextConnection();
-    const exit = runAgent({ stateDir: dir, platform, log: silentLogger, handleSignals: false, stopSignal: new Promise<void>((r) => (stop = r)) });
+    const exit = runAgent({
+      stateDir: dir,
+      platform,
+      log: silentLogger,
+      handleSignals: false,
+      stopSignal: new Promise<void>((r) => (stop = r)),
+    });
 
     const c1 = await conn;
     expect(await c1.next((m) => m.t === 'hello')).toMatchObject({ settingsHash: EMPTY_SETTINGS_HASH });
@@ -52,13 +65,22 @@ describe('run: settings over the device channel', () => {
     expect(await c1.next((m) => m.t === 'settings-applied')).toEqual({ t: 'settings-applied', revision: 2, hash, ok: true });
     // A map that does not match its hash is refused; so is a malformed message.
     c1.ws.send(JSON.stringify({ t: 'settings', revision: 3, hash: settingsHash({}), settings }));
-    expect(await c1.next((m) => m.t === 'settings-applied')).toEqual({ t: 'settings-applied', revision: 3, hash, ok: false, message: 'hash mismatch' });
+    expect(await c1.next((m) => m.t === 'settings-applied')).toEqual({
+      t: 'settings-applied',
+      revision: 3,
+      hash,
+      ok: false,
+      message: 'hash mismatch',
+    });
     c1.ws.send(JSON.stringify({ t: 'settings', revision: 4, hash, settings: { 'a.b': { deep: 1 } } }));
     expect(readFileSync(join(dir, 'hook.log'), 'utf8')).toBe('server userinterface.screensaver.timeout\n');
 
     // A local change while connected is reported within the poll interval.
     expect(await settingsCli(dir, 'set', 'userinterface.screensaver.timeout', '9')).toBe(0);
-    expect(await c1.next((m) => m.t === 'settings-report', 8000)).toEqual({ t: 'settings-report', settings: { 'userinterface.screensaver.timeout': 9 } });
+    expect(await c1.next((m) => m.t === 'settings-report', 8000)).toEqual({
+      t: 'settings-report',
+      settings: { 'userinterface.screensaver.timeout': 9 },
+    });
     // Removed once the send completed (just after the server got it).
     for (let i = 0; i < 50 && readdirSync(join(dir, 'settings-queue')).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(readdirSync(join(dir, 'settings-queue'))).toEqual([]);
@@ -76,7 +98,9 @@ describe('run: settings over the device channel', () => {
     expect([settingsHash({ ...settings, ...local }), settingsHash(local)]).toContain(hello.settingsHash);
     c2.ws.send(JSON.stringify({ t: 'welcome', deviceId: 1, serverTime: Date.now(), heartbeatSeconds: 1, heartbeatOffsetSeconds: 0 }));
     expect(await c2.next((m) => m.t === 'settings-report', 5000)).toEqual({ t: 'settings-report', settings: { 'network.lan.mtu': null } });
-    expect(readFileSync(join(dir, 'hook.log'), 'utf8')).toBe('server userinterface.screensaver.timeout\nlocal userinterface.screensaver.timeout\n');
+    expect(readFileSync(join(dir, 'hook.log'), 'utf8')).toBe(
+      'server userinterface.screensaver.timeout\nlocal userinterface.screensaver.timeout\n',
+    );
 
     stop();
     expect(await exit).toBe(0);

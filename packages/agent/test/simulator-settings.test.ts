@@ -55,10 +55,16 @@ describe('simulator: settings', () => {
     const hash = settingsHash(settings);
     const before = Date.now();
     for (const c of conns) c.ws.send(JSON.stringify({ t: 'settings', revision: 7, hash, settings }));
-    for (const c of conns) expect(await c.next((m) => m.t === 'settings-applied')).toEqual({ t: 'settings-applied', revision: 7, hash, ok: true });
+    for (const c of conns)
+      expect(await c.next((m) => m.t === 'settings-applied')).toEqual({ t: 'settings-applied', revision: 7, hash, ok: true });
     const forged = settingsHash({ 'userinterface.screensaver.timeout': 7 });
     conns[0]!.ws.send(JSON.stringify({ t: 'settings', revision: 8, hash: forged, settings: { 'userinterface.screensaver.timeout': 6 } }));
-    expect(await conns[0]!.next((m) => m.t === 'settings-applied')).toMatchObject({ revision: 8, ok: false, message: 'hash mismatch', hash });
+    expect(await conns[0]!.next((m) => m.t === 'settings-applied')).toMatchObject({
+      revision: 8,
+      ok: false,
+      message: 'hash mismatch',
+      hash,
+    });
     await until('counted', () => worker.stats.settingsApplied === 3);
     expect(worker.stats).toMatchObject({ settingsReceived: 4, settingsApplied: 3, settingsFailed: 1 });
     expect(worker.stats.lastSettingsAppliedAt).toBeGreaterThanOrEqual(before);

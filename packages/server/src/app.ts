@@ -143,7 +143,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.removeContentTypeParser('text/plain');
 
   const settings = new SettingsRepository(database.db);
-  const identity: ServerIdentity = { serverId: deps.serverId, installationId: '', dialect: database.dialect, webCaPem: deps.webCaPem ?? null };
+  const identity: ServerIdentity = {
+    serverId: deps.serverId,
+    installationId: '',
+    dialect: database.dialect,
+    webCaPem: deps.webCaPem ?? null,
+  };
 
   const log = deps.logger ?? null;
   const events = new EventBus();
@@ -163,7 +168,15 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges);
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock);
   const commands = new CommandsService(new CommandsRepository(database.db), devicesRepo, folders, registry, events, clock, log);
-  const presence = new PresenceService(new PresenceRepository(database.db), deps.serverId, events, clock, metrics, log, config.gateway.presenceFlushMs);
+  const presence = new PresenceService(
+    new PresenceRepository(database.db),
+    deps.serverId,
+    events,
+    clock,
+    metrics,
+    log,
+    config.gateway.presenceFlushMs,
+  );
   // The device CA lives in the database; it is loaded in prepare(), before any device request.
   let deviceCa: DeviceCa | null = null;
   const requireCa = (): DeviceCa => {
@@ -198,11 +211,21 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, configurationChanges, clock),
     idempotency,
   };
-  const gateway = new DeviceGateway({ config, ca: caProxy, devices: devicesRepo, registry, presence, commands, delivery, deviceConfiguration, events, metrics, clock, log });
-  const health = new HealthService(
-    { database: () => database.ping(), devicePort: () => !deps.https || app.server.listening },
+  const gateway = new DeviceGateway({
+    config,
+    ca: caProxy,
+    devices: devicesRepo,
+    registry,
+    presence,
+    commands,
+    delivery,
+    deviceConfiguration,
+    events,
+    metrics,
     clock,
-  );
+    log,
+  });
+  const health = new HealthService({ database: () => database.ping(), devicePort: () => !deps.https || app.server.listening }, clock);
 
   let ready = false;
   app.addHook('onRequest', async (req, reply) => {
@@ -287,7 +310,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     identity.installationId = await settings.insertSettingIfAbsent('installation_id', randomUUID());
     const admin = await auth.ensureInitialAdmin(deps.adminPassword);
     deviceCa = await DeviceCa.load(settings, SecretBox.fromDataDir(config.dataDir));
-    enrollment = new EstEnrollmentService(database.db, devicesRepo, enrollmentKeys, deviceCa, new LoginLimiter(clock, ENROLL_LIMITS), events, clock, config.gateway.deviceCertDays);
+    enrollment = new EstEnrollmentService(
+      database.db,
+      devicesRepo,
+      enrollmentKeys,
+      deviceCa,
+      new LoginLimiter(clock, ENROLL_LIMITS),
+      events,
+      clock,
+      config.gateway.deviceCertDays,
+    );
     if (deps.https) {
       (app.server as unknown as TlsServer).setSecureContext({
         key: deps.https.key,

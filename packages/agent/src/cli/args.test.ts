@@ -9,7 +9,20 @@ const FP = `sha256:${'AB:'.repeat(31)}AB`;
 
 describe('command-line options', () => {
   it('parses enroll', () => {
-    expect(parseEnrollArgs(['--server', 'https://ums.example.com:8443/x', '--key', 'k', '--state-dir', '/s', '--ca-fingerprint', FP, '--unit-id', 'AA:BB'])).toEqual({
+    expect(
+      parseEnrollArgs([
+        '--server',
+        'https://ums.example.com:8443/x',
+        '--key',
+        'k',
+        '--state-dir',
+        '/s',
+        '--ca-fingerprint',
+        FP,
+        '--unit-id',
+        'AA:BB',
+      ]),
+    ).toEqual({
       server: 'https://ums.example.com:8443',
       key: 'k',
       stateDir: '/s',
@@ -45,7 +58,9 @@ describe('command-line options', () => {
     expect(parseEnrollArgs([...base, '--key-file', '/etc/openums/enroll.key'], { readFile }).key).toBe('oek_from_file');
     expect(parseEnrollArgs(base, { env: { OPENUMS_ENROLLMENT_KEY: 'oek_from_env\n' } }).key).toBe('oek_from_env');
     // A flag wins over the environment; --key keeps working.
-    expect(parseEnrollArgs([...base, '--key-file', '/etc/openums/enroll.key'], { readFile, env: { OPENUMS_ENROLLMENT_KEY: 'oek_env' } }).key).toBe('oek_from_file');
+    expect(
+      parseEnrollArgs([...base, '--key-file', '/etc/openums/enroll.key'], { readFile, env: { OPENUMS_ENROLLMENT_KEY: 'oek_env' } }).key,
+    ).toBe('oek_from_file');
     expect(parseEnrollArgs([...base, '--key', 'oek_flag'], { env: { OPENUMS_ENROLLMENT_KEY: 'oek_env' } }).key).toBe('oek_flag');
     expect(() => parseEnrollArgs(base, { env: { OPENUMS_ENROLLMENT_KEY: '  ' } })).toThrow(/enrollment key is required/);
     expect(() => parseEnrollArgs([...base, '--key-file', '/missing'], { readFile })).toThrow(/--key-file \/missing: ENOENT/);
@@ -64,7 +79,10 @@ describe('command-line options', () => {
 
   it('parses run', () => {
     expect(parseRunArgs(['--state-dir', '/s'])).toEqual({ stateDir: '/s', config: undefined, platform: 'linux', actionsFile: undefined });
-    expect(parseRunArgs(['--state-dir', '/s', '--platform', 'recording', '--actions-file', '/a'])).toMatchObject({ platform: 'recording', actionsFile: '/a' });
+    expect(parseRunArgs(['--state-dir', '/s', '--platform', 'recording', '--actions-file', '/a'])).toMatchObject({
+      platform: 'recording',
+      actionsFile: '/a',
+    });
     expect(() => parseRunArgs(['--state-dir', '/s', '--platform', 'windows'])).toThrow(/--platform/);
     expect(() => parseRunArgs(['--state-dir', '/s', '--actions-file', '/a'])).toThrow(/recording/);
     expect(() => parseRunArgs([])).toThrow(/--state-dir is required/);
@@ -72,7 +90,18 @@ describe('command-line options', () => {
   });
 
   it('parses simulate with defaults', () => {
-    const a = parseSimulateArgs(['--server', 'https://h:1', '--key', 'k', '--count', '15000', '--state-dir', '/s', '--local-addresses', '127.0.0.2-127.0.0.5']);
+    const a = parseSimulateArgs([
+      '--server',
+      'https://h:1',
+      '--key',
+      'k',
+      '--count',
+      '15000',
+      '--state-dir',
+      '/s',
+      '--local-addresses',
+      '127.0.0.2-127.0.0.5',
+    ]);
     expect(a).toMatchObject({ count: 15000, processes: 2, enrollConcurrency: 50, connectConcurrency: 200, macPrefix: '020000' });
     expect(a.localAddresses).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']);
     expect(parseSimulateArgs(['--server', 'https://h', '--key', 'k', '--count', '10', '--state-dir', '/s']).processes).toBe(1);

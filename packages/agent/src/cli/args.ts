@@ -65,7 +65,8 @@ export function wsUrlFor(server: string): string {
 function fingerprint(values: Record<string, unknown>): string | undefined {
   const v = values['ca-fingerprint'];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !normalizeFingerprint(v)) throw new UsageError('--ca-fingerprint must be a SHA-256 fingerprint (sha256:AA:BB:…)');
+  if (typeof v !== 'string' || !normalizeFingerprint(v))
+    throw new UsageError('--ca-fingerprint must be a SHA-256 fingerprint (sha256:AA:BB:…)');
   return v;
 }
 
@@ -221,7 +222,8 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
   const count = int(v, 'count', 1, 1_000_000)!;
   const processes = int(v, 'processes', 1, 64) ?? Math.ceil(count / DEVICES_PER_PROCESS);
   if (processes > count) throw new UsageError(`--processes (${processes}) is more than --count (${count})`);
-  if (count / processes > 18_000) throw new UsageError(`${Math.ceil(count / processes)} devices per process is too many (open-file limit); raise --processes`);
+  if (count / processes > 18_000)
+    throw new UsageError(`${Math.ceil(count / processes)} devices per process is too many (open-file limit); raise --processes`);
   const macPrefix = ((v['mac-prefix'] as string | undefined) ?? '020000').toUpperCase();
   if (!/^[0-9A-F]{6}$/.test(macPrefix)) throw new UsageError('--mac-prefix: 6 hex digits (the first three bytes of the virtual MACs)');
   if (count > 0xffffff) throw new UsageError('--count: at most 16777215 devices per MAC prefix');
@@ -245,7 +247,10 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
 /** "127.0.0.2-127.0.0.250", "10.0.0.5", or a comma list of both; IPv4 only. */
 export function parseAddressRange(spec: string): string[] {
   const out: string[] = [];
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [a, b, extra] = part.split('-').map((s) => s.trim());
     if (extra !== undefined || !a || !isIPv4(a) || (b !== undefined && !isIPv4(b))) {
       throw new UsageError(`--local-addresses: "${part}" is not an IPv4 address or range (a.b.c.d-a.b.c.e)`);

@@ -27,7 +27,12 @@ function setup() {
 
 describe('settings command line', () => {
   it('parses actions, keys and JSON values; refuses mistakes with a usage error', () => {
-    expect(parseSettingsArgs(['set', 'a.b', '["x"]', '--state-dir', '/s'])).toMatchObject({ action: 'set', key: 'a.b', value: ['x'], stateDir: '/s' });
+    expect(parseSettingsArgs(['set', 'a.b', '["x"]', '--state-dir', '/s'])).toMatchObject({
+      action: 'set',
+      key: 'a.b',
+      value: ['x'],
+      stateDir: '/s',
+    });
     expect(parseSettingsArgs(['--state-dir', '/s', 'get'])).toMatchObject({ action: 'get', stateDir: '/s' });
     expect(parseSettingsArgs(['--state-dir', '/s', 'get'])).not.toHaveProperty('key');
     expect(parseSettingsArgs(['list', '--state-dir', '/s', '--show-secrets'])).toMatchObject({ action: 'list', showSecrets: true });
@@ -54,8 +59,14 @@ describe('settings command line', () => {
     expect((await run('set', 'userinterface.screensaver.timeout', 'null')).err).toContain('use "settings unset');
     expect(readQueue(stateDir, silentLogger).files).toEqual([]);
 
-    expect(await run('set', 'vendor.custom.thing', '{"a":1}')).toMatchObject({ code: 1, err: expect.stringContaining('vendor.custom.thing: expected') });
-    expect(await run('set', 'vendor.custom.thing', '["a","b"]')).toMatchObject({ code: 0, out: 'set vendor.custom.thing; queued for the server\n' });
+    expect(await run('set', 'vendor.custom.thing', '{"a":1}')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('vendor.custom.thing: expected'),
+    });
+    expect(await run('set', 'vendor.custom.thing', '["a","b"]')).toMatchObject({
+      code: 0,
+      out: 'set vendor.custom.thing; queued for the server\n',
+    });
     expect(SettingsStore.load(join(stateDir, 'settings.json')).get('vendor.custom.thing')).toEqual(['a', 'b']);
   });
 
@@ -63,21 +74,35 @@ describe('settings command line', () => {
     const { run, stateDir } = setup();
     const hooks = join(stateDir, 'hooks.d');
     mkdirSync(hooks);
-    writeFileSync(join(hooks, 'userinterface'), `#!/bin/sh\necho "$OPENUMS_SETTINGS_SOURCE $OPENUMS_CHANGED_KEYS" >> "${stateDir}/hook.log"\n`);
+    writeFileSync(
+      join(hooks, 'userinterface'),
+      `#!/bin/sh\necho "$OPENUMS_SETTINGS_SOURCE $OPENUMS_CHANGED_KEYS" >> "${stateDir}/hook.log"\n`,
+    );
     chmodSync(join(hooks, 'userinterface'), 0o755);
 
-    expect(await run('set', 'userinterface.screensaver.timeout', '5')).toEqual({ code: 0, out: 'set userinterface.screensaver.timeout; queued for the server\nhook userinterface: ok\n', err: '' });
+    expect(await run('set', 'userinterface.screensaver.timeout', '5')).toEqual({
+      code: 0,
+      out: 'set userinterface.screensaver.timeout; queued for the server\nhook userinterface: ok\n',
+      err: '',
+    });
     expect(await run('get', 'userinterface.screensaver.timeout')).toMatchObject({ code: 0, out: '5\n' });
     // Same value again: nothing changes on the device, no hook, but it is queued as the device's own value.
-    expect((await run('set', 'userinterface.screensaver.timeout', '5')).out).toBe('set userinterface.screensaver.timeout (no change on this device); queued for the server\n');
+    expect((await run('set', 'userinterface.screensaver.timeout', '5')).out).toBe(
+      'set userinterface.screensaver.timeout (no change on this device); queued for the server\n',
+    );
     expect(await run('unset', 'userinterface.screensaver.timeout')).toMatchObject({ code: 0 });
-    expect(readFileSync(join(stateDir, 'hook.log'), 'utf8')).toBe('local userinterface.screensaver.timeout\nlocal userinterface.screensaver.timeout\n');
+    expect(readFileSync(join(stateDir, 'hook.log'), 'utf8')).toBe(
+      'local userinterface.screensaver.timeout\nlocal userinterface.screensaver.timeout\n',
+    );
 
     const q = readQueue(stateDir, silentLogger);
     expect(q.files).toHaveLength(3);
     expect(q.changes).toEqual({ 'userinterface.screensaver.timeout': null });
     // Back to the catalogue default.
-    expect(await run('get', 'userinterface.screensaver.timeout')).toMatchObject({ code: 0, err: expect.stringContaining('catalogue default') });
+    expect(await run('get', 'userinterface.screensaver.timeout')).toMatchObject({
+      code: 0,
+      err: expect.stringContaining('catalogue default'),
+    });
     expect(await run('get', 'vendor.nothing')).toMatchObject({ code: 1, err: 'vendor.nothing is not set\n' });
   });
 
@@ -98,10 +123,16 @@ describe('settings command line', () => {
     await run('set', 'security.admin_password', '"hunter2"');
     await run('set', 'vendor.api_token', '"t0k"');
     await run('set', 'userinterface.screensaver.timeout', '7');
-    expect((await run('list')).out).toBe('security.admin_password = "********"\nuserinterface.screensaver.timeout = 7\nvendor.api_token = "********"\n');
+    expect((await run('list')).out).toBe(
+      'security.admin_password = "********"\nuserinterface.screensaver.timeout = 7\nvendor.api_token = "********"\n',
+    );
     expect((await run('get', 'security.admin_password')).out).toBe('"********"\n');
     expect((await run('get', 'security.admin_password', '--show-secrets')).out).toBe('"hunter2"\n');
     const all = JSON.parse((await run('get')).out);
-    expect(all).toMatchObject({ revision: 0, hash: expect.stringMatching(/^[0-9a-f]{64}$/), settings: { 'security.admin_password': '********', 'userinterface.screensaver.timeout': 7 } });
+    expect(all).toMatchObject({
+      revision: 0,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      settings: { 'security.admin_password': '********', 'userinterface.screensaver.timeout': 7 },
+    });
   });
 });

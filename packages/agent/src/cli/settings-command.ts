@@ -28,7 +28,8 @@ export function checkLocalValue(key: string, value: unknown): SettingValue {
   if (value === null) throw new SettingValueError(`${key}: null is not a value; use "settings unset ${key}"`);
   const shape = valueProblem(value);
   if (shape) throw new SettingValueError(`${key}: ${shape}`);
-  if (Buffer.byteLength(JSON.stringify(value)) > MAX_REPORT_BYTES - 1000) throw new SettingValueError(`${key}: value too large to report to the server`);
+  if (Buffer.byteLength(JSON.stringify(value)) > MAX_REPORT_BYTES - 1000)
+    throw new SettingValueError(`${key}: value too large to report to the server`);
   if (findParameter(key)) {
     const invalid = validateSetting(key, value);
     if (invalid) throw new SettingValueError(invalid.message);

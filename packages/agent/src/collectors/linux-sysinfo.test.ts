@@ -26,7 +26,10 @@ describe('Linux system information', () => {
     const mem = parseMeminfo('MemTotal:       16384000 kB\nMemFree:         1000 kB\nMemAvailable:    8192000 kB\nActive(anon):  5 kB\n');
     expect(mem.get('MemTotal')).toBe(16_384_000);
     expect(mem.get('Active(anon)')).toBe(5);
-    expect(parseCpuinfo('processor\t: 0\nmodel name\t: Test CPU @ 2GHz\n\nprocessor\t: 1\nmodel name\t: Test CPU @ 2GHz\n')).toEqual({ model: 'Test CPU @ 2GHz', cores: 2 });
+    expect(parseCpuinfo('processor\t: 0\nmodel name\t: Test CPU @ 2GHz\n\nprocessor\t: 1\nmodel name\t: Test CPU @ 2GHz\n')).toEqual({
+      model: 'Test CPU @ 2GHz',
+      cores: 2,
+    });
     expect(parseOsRelease('NAME="Debian GNU/Linux"\nVERSION_ID="12"\n')).toEqual({ product: 'Debian GNU/Linux', version: '12' });
   });
 });

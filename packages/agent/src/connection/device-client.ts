@@ -25,10 +25,7 @@ import type { SessionStore } from './tls-session.js';
 
 export type ClientState = 'idle' | 'waiting' | 'connecting' | 'online' | 'stopped';
 
-export type Terminal =
-  | { reason: 'stopped' }
-  | { reason: 'deleted'; message: string }
-  | { reason: 'factory-reset' };
+export type Terminal = { reason: 'stopped' } | { reason: 'deleted'; message: string } | { reason: 'factory-reset' };
 
 export type { Credentials } from './dial.js';
 
@@ -186,7 +183,13 @@ export class DeviceClient {
     const dialed = performance.now();
     let dialled: Dialled;
     try {
-      dialled = dial({ url: opts.url, credentials: creds, sessions: opts.sessions, localAddress: opts.localAddress, handshakeTimeoutMs: opts.handshakeTimeoutMs });
+      dialled = dial({
+        url: opts.url,
+        credentials: creds,
+        sessions: opts.sessions,
+        localAddress: opts.localAddress,
+        handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      });
     } catch (err) {
       this.releaseGate();
       return this.retry(`cannot connect: ${errorMessage(err)}`, 0);
@@ -240,7 +243,11 @@ export class DeviceClient {
     this.releaseGate();
     this.setState('online');
     const resumed = attempt.resumed();
-    opts.events?.online?.(this, { connectMs: performance.now() - attempt.started, handshakeMs: performance.now() - attempt.dialed, resumed });
+    opts.events?.online?.(this, {
+      connectMs: performance.now() - attempt.started,
+      handshakeMs: performance.now() - attempt.dialed,
+      resumed,
+    });
     opts.log.debug(`online as device ${msg.deviceId} (${resumed ? 'resumed' : 'full'} TLS handshake)`);
     const period = msg.heartbeatSeconds * 1000;
     const first = Math.floor((opts.random ?? Math.random)() * msg.heartbeatOffsetSeconds * 1000);

@@ -2,14 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { parseServerMessage } from './server-messages.js';
 
 const HASH = 'a'.repeat(64);
-const settings = (extra: Record<string, unknown>) => JSON.stringify({ t: 'settings', revision: 3, hash: HASH, settings: { 'a.b': 1 }, ...extra });
+const settings = (extra: Record<string, unknown>) =>
+  JSON.stringify({ t: 'settings', revision: 3, hash: HASH, settings: { 'a.b': 1 }, ...extra });
 
 describe('parseServerMessage: settings', () => {
   it('accepts a well-formed configuration', () => {
-    const r = parseServerMessage(settings({ settings: { 'a.b': 1, 'c.d': ['x'], 'sessions.rdp[profile:12:1].server': 'h', 'e.f': false } }));
+    const r = parseServerMessage(
+      settings({ settings: { 'a.b': 1, 'c.d': ['x'], 'sessions.rdp[profile:12:1].server': 'h', 'e.f': false } }),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok || r.message.t !== 'settings') throw new Error('not settings');
-    expect(r.message).toEqual({ t: 'settings', revision: 3, hash: HASH, settings: { 'a.b': 1, 'c.d': ['x'], 'sessions.rdp[profile:12:1].server': 'h', 'e.f': false } });
+    expect(r.message).toEqual({
+      t: 'settings',
+      revision: 3,
+      hash: HASH,
+      settings: { 'a.b': 1, 'c.d': ['x'], 'sessions.rdp[profile:12:1].server': 'h', 'e.f': false },
+    });
   });
 
   it('refuses bad revisions, hashes, keys and values', () => {

@@ -55,7 +55,11 @@ export function fingerprint256(pem: string): string {
 
 /** Accepts `sha256:aa:bb…`, `AA:BB…` or plain hex; returns the canonical form, or null. */
 export function normalizeFingerprint(input: string): string | null {
-  const hex = input.trim().replace(/^sha-?256:/i, '').replace(/[:\s]/g, '').toUpperCase();
+  const hex = input
+    .trim()
+    .replace(/^sha-?256:/i, '')
+    .replace(/[:\s]/g, '')
+    .toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) return null;
   return `sha256:${hex.match(/../g)!.join(':')}`;
 }

@@ -22,7 +22,8 @@ export class PinningError extends Error {
  */
 export async function pinServerCa(server: string, expected: string | undefined, log: Logger): Promise<ServerCa> {
   const want = expected === undefined ? undefined : normalizeFingerprint(expected);
-  if (expected !== undefined && !want) throw new PinningError(`--ca-fingerprint "${expected}" is not a SHA-256 fingerprint (sha256:AA:BB:…)`);
+  if (expected !== undefined && !want)
+    throw new PinningError(`--ca-fingerprint "${expected}" is not a SHA-256 fingerprint (sha256:AA:BB:…)`);
   const ca = await fetchServerCa(server);
   if (want) {
     if (ca.fingerprint !== want) {

@@ -66,7 +66,12 @@ describe('CommandRunner', () => {
 
   it('refuses power actions when the agent config forbids them', async () => {
     const { sent, platform, runner } = setup({ allowPowerActions: false });
-    for (const [id, c] of [[1, 'reboot'], [2, 'shutdown'], [3, 'suspend']] as const) await runner.handle(cmd(id, c));
+    for (const [id, c] of [
+      [1, 'reboot'],
+      [2, 'shutdown'],
+      [3, 'suspend'],
+    ] as const)
+      await runner.handle(cmd(id, c));
     expect(platform.actions).toEqual([]);
     expect(sent.filter((m) => m.t === 'result')).toEqual([
       { t: 'result', id: 1, ok: false, message: 'power actions disabled in agent config' },

@@ -37,14 +37,16 @@ export function loadAgentConfig(stateDir: string, file?: string): AgentConfig {
       if (typeof v !== 'boolean') throw new Error(`config ${path}: allowPowerActions must be true or false`);
       config.allowPowerActions = v;
     } else if (k === 'logLevel') {
-      if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new Error(`config ${path}: logLevel must be debug, info, warn or error`);
+      if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error')
+        throw new Error(`config ${path}: logLevel must be debug, info, warn or error`);
       config.logLevel = v;
     } else if (k === 'hooksDir') {
       if (typeof v !== 'string' || v === '') throw new Error(`config ${path}: hooksDir must be a directory path`);
       // Relative to the config file, like any path in a config file.
       config.hooksDir = resolve(dirname(path), v);
     } else if (k === 'hookTimeoutSeconds') {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 3600) throw new Error(`config ${path}: hookTimeoutSeconds must be a whole number from 1 to 3600`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 3600)
+        throw new Error(`config ${path}: hookTimeoutSeconds must be a whole number from 1 to 3600`);
       config.hookTimeoutSeconds = v;
     } else {
       throw new Error(`config ${path}: unknown setting "${k}"`);

@@ -67,7 +67,16 @@ export function saveIdentity(stateDir: string, id: Identity): void {
  * old registration must not be reported under a new one. The local agent config stays.
  */
 export function wipeIdentity(stateDir: string): void {
-  for (const name of [STATE_FILES.agent, STATE_FILES.cert, STATE_FILES.key, STATE_FILES.tlsSession, STATE_FILES.commands, STATE_FILES.deviceCa, STATE_FILES.serverCa, STATE_FILES.settings]) {
+  for (const name of [
+    STATE_FILES.agent,
+    STATE_FILES.cert,
+    STATE_FILES.key,
+    STATE_FILES.tlsSession,
+    STATE_FILES.commands,
+    STATE_FILES.deviceCa,
+    STATE_FILES.serverCa,
+    STATE_FILES.settings,
+  ]) {
     removeIfExists(join(stateDir, name));
   }
   rmSync(join(stateDir, STATE_FILES.settingsQueue), { recursive: true, force: true });

@@ -16,9 +16,7 @@ function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<void> {
 
 /** The real device: /proc for facts, systemctl for power actions (only when allowed). */
 export class LinuxPlatform implements Platform {
-  constructor(
-    private readonly opts: { allowPowerActions: boolean; log: Logger; exec?: (cmd: string, args: string[]) => Promise<void> },
-  ) {}
+  constructor(private readonly opts: { allowPowerActions: boolean; log: Logger; exec?: (cmd: string, args: string[]) => Promise<void> }) {}
 
   get powerActionsAllowed(): boolean {
     return this.opts.allowPowerActions;

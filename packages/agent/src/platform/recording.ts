@@ -97,7 +97,15 @@ export class RecordingPlatform implements Platform {
     for (const h of r.hooks) {
       this.record({ unitId, action: 'hook', hook: h.hook, keys: h.keys, ok: h.ok, ...(h.message ? { message: h.message } : {}), at });
     }
-    const rec: RecordedAction = { unitId, action: 'settings', revision: r.revision, source: r.source, settings: masked(r.changes), ok: r.ok, at };
+    const rec: RecordedAction = {
+      unitId,
+      action: 'settings',
+      revision: r.revision,
+      source: r.source,
+      settings: masked(r.changes),
+      ok: r.ok,
+      at,
+    };
     if (r.message) rec.message = r.message;
     this.record(rec);
   }

@@ -25,11 +25,19 @@ function setup(hooks: Record<string, string> = {}) {
     sent.push(m);
     return true;
   };
-  const applier = { receive: (m: SettingsMessage) => inner.receive(m, reply), idle: () => inner.idle(), currentHash: () => inner.currentHash() };
+  const applier = {
+    receive: (m: SettingsMessage) => inner.receive(m, reply),
+    idle: () => inner.idle(),
+    currentHash: () => inner.currentHash(),
+  };
   return { stateDir, paths, sent, platform, applier, inner };
 }
 
-const msg = (revision: number, settings: Record<string, string | number | boolean | string[]>, hash = settingsHash(settings)): SettingsMessage => ({
+const msg = (
+  revision: number,
+  settings: Record<string, string | number | boolean | string[]>,
+  hash = settingsHash(settings),
+): SettingsMessage => ({
   t: 'settings',
   revision,
   hash,
@@ -48,7 +56,9 @@ describe('SettingsApplier', () => {
     expect(store.revision).toBe(3);
     expect(store.hash()).toBe(settingsHash(settings));
     expect(applier.currentHash()).toBe(settingsHash(settings));
-    expect(JSON.parse(readFileSync(join(stateDir, 'settings.json.hook-input'), 'utf8'))).toEqual({ 'userinterface.screensaver.timeout': 5 });
+    expect(JSON.parse(readFileSync(join(stateDir, 'settings.json.hook-input'), 'utf8'))).toEqual({
+      'userinterface.screensaver.timeout': 5,
+    });
     expect(platform.actions.map((a) => a.action)).toEqual(['hook', 'settings']);
     expect(platform.actions[0]).toMatchObject({ hook: 'userinterface', keys: ['userinterface.screensaver.timeout'], ok: true });
     expect(platform.actions[1]).toMatchObject({
@@ -83,21 +93,36 @@ describe('SettingsApplier', () => {
     applier.receive(msg(5, { 'network.lan.mtu': 1400 }));
     await applier.idle();
     expect(sent).toEqual([
-      { t: 'settings-applied', revision: 5, hash: settingsHash({ 'network.lan.mtu': 1400 }), ok: false, message: 'hook network failed (exit code 2): no such interface' },
+      {
+        t: 'settings-applied',
+        revision: 5,
+        hash: settingsHash({ 'network.lan.mtu': 1400 }),
+        ok: false,
+        message: 'hook network failed (exit code 2): no such interface',
+      },
     ]);
     expect(SettingsStore.load(paths.store).get('network.lan.mtu')).toBe(1400);
-    expect(platform.actions.at(-1)).toMatchObject({ action: 'settings', ok: false, message: 'hook network failed (exit code 2): no such interface' });
+    expect(platform.actions.at(-1)).toMatchObject({
+      action: 'settings',
+      ok: false,
+      message: 'hook network failed (exit code 2): no such interface',
+    });
   });
 
   it('applies one at a time; of several arriving meanwhile only the newest follows', async () => {
-    const { paths, sent, applier, stateDir } = setup({ system: `sleep 0.3; echo "$OPENUMS_SETTINGS_REVISION" >> "${'$OPENUMS_SETTINGS_FILE'}.runs"` });
+    const { paths, sent, applier, stateDir } = setup({
+      system: `sleep 0.3; echo "$OPENUMS_SETTINGS_REVISION" >> "${'$OPENUMS_SETTINGS_FILE'}.runs"`,
+    });
     applier.receive(msg(1, { 'system.a.b': 1 }));
     applier.receive(msg(2, { 'system.a.b': 2 }));
     applier.receive(msg(3, { 'system.a.b': 3 }));
     // An older revision arriving late does not replace a newer one that waits.
     applier.receive(msg(2, { 'system.a.b': 2 }));
     await applier.idle();
-    expect(sent.map((m) => [m.revision, m.ok])).toEqual([[1, true], [3, true]]);
+    expect(sent.map((m) => [m.revision, m.ok])).toEqual([
+      [1, true],
+      [3, true],
+    ]);
     expect(readFileSync(join(stateDir, 'settings.json.runs'), 'utf8')).toBe('1\n3\n');
     expect(SettingsStore.load(paths.store).get('system.a.b')).toBe(3);
   });

@@ -146,10 +146,14 @@ export class SettingsApplier {
   /** The map is already in effect (e.g. the server adopted a local change): only the revision is new. */
   private async recordRevision(msg: SettingsMessage): Promise<void> {
     try {
-      await withSettingsLock(this.opts.paths.lock, () => {
-        const store = SettingsStore.load(this.opts.paths.store, this.opts.log);
-        if (store.hash() === msg.hash) store.setRevision(msg.revision);
-      }, { timeoutMs: this.opts.lockTimeoutMs });
+      await withSettingsLock(
+        this.opts.paths.lock,
+        () => {
+          const store = SettingsStore.load(this.opts.paths.store, this.opts.log);
+          if (store.hash() === msg.hash) store.setRevision(msg.revision);
+        },
+        { timeoutMs: this.opts.lockTimeoutMs },
+      );
     } catch (err) {
       this.opts.log.warn(`cannot record settings revision ${msg.revision}: ${errorMessage(err)}`);
     }

@@ -71,7 +71,9 @@ describe('runHooks', () => {
     ]);
     expect(readFileSync(join(out, 'order'), 'utf8')).toBe('sessions.rdp\nuserinterface\nuserinterface.screensaver\n');
     expect(existsSync(join(out, 'network.keys'))).toBe(false);
-    expect(readFileSync(join(out, 'userinterface.screensaver.keys'), 'utf8')).toBe('userinterface.screensaver.enabled userinterface.screensaver.timeout\n');
+    expect(readFileSync(join(out, 'userinterface.screensaver.keys'), 'utf8')).toBe(
+      'userinterface.screensaver.enabled userinterface.screensaver.timeout\n',
+    );
     expect(readFileSync(join(out, 'userinterface.env'), 'utf8')).toBe('server 4 /state/settings.json\n');
     expect(JSON.parse(readFileSync(join(out, 'userinterface.screensaver.stdin'), 'utf8'))).toEqual({
       'userinterface.screensaver.enabled': null,

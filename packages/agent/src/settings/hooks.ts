@@ -120,7 +120,9 @@ export async function runHooks(opts: RunHooksOptions): Promise<HookRun[]> {
     const input: SettingsChanges = {};
     for (const k of mine) input[k] = opts.changes[k]!;
     const run = await runHook(hook, mine, JSON.stringify(input), opts);
-    opts.log[run.ok ? 'info' : 'warn'](`hook ${hook.name} (${mine.length} key${mine.length === 1 ? '' : 's'}): ${run.ok ? 'ok' : run.message} in ${run.ms} ms`);
+    opts.log[run.ok ? 'info' : 'warn'](
+      `hook ${hook.name} (${mine.length} key${mine.length === 1 ? '' : 's'}): ${run.ok ? 'ok' : run.message} in ${run.ms} ms`,
+    );
     runs.push(run);
   }
   return runs;
@@ -188,7 +190,8 @@ function runHook(hook: HookFile, keys: string[], stdin: string, opts: RunHooksOp
       clearTimeout(timer);
       clearTimeout(killTimer);
       if (spawnError) return done(false, `hook ${hook.name} could not start: ${spawnError.message}`);
-      if (timedOut) return done(false, `hook ${hook.name} timed out after ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}`);
+      if (timedOut)
+        return done(false, `hook ${hook.name} timed out after ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}`);
       if (code === 0) return done(true);
       const why = signal ? `killed by ${signal}` : `exit code ${code}`;
       const tail = lastLine(stderr);

@@ -13,12 +13,16 @@ describe('withSettingsLock', () => {
     const path = lockPath();
     const events: string[] = [];
     const holder = (name: string) =>
-      withSettingsLock(path, async () => {
-        events.push(`${name} in`);
-        await sleep(50);
-        events.push(`${name} out`);
-        return name;
-      }, { pollMs: 5 });
+      withSettingsLock(
+        path,
+        async () => {
+          events.push(`${name} in`);
+          await sleep(50);
+          events.push(`${name} out`);
+          return name;
+        },
+        { pollMs: 5 },
+      );
     expect(await Promise.all([holder('a'), holder('b'), holder('c')])).toEqual(['a', 'b', 'c']);
     for (let i = 0; i < events.length; i += 2) expect(events[i + 1]).toBe(events[i]!.replace('in', 'out'));
     expect(existsSync(path)).toBe(false);
@@ -26,7 +30,11 @@ describe('withSettingsLock', () => {
 
   it('releases the lock when the holder throws', async () => {
     const path = lockPath();
-    await expect(withSettingsLock(path, () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      withSettingsLock(path, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(existsSync(path)).toBe(false);
   });
 

@@ -51,7 +51,9 @@ export function readQueue(stateDir: string, log: Logger): QueuedChanges {
   const dir = queueDir(stateDir);
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => QUEUE_FILE.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => QUEUE_FILE.test(n))
+      .sort();
   } catch {
     return { files: [], changes: {} };
   }

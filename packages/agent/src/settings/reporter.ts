@@ -60,7 +60,9 @@ export class SettingsReporter {
     }
     removeQueued(opts.stateDir, queued.files);
     // Keys only: values may be secrets.
-    opts.log.info(`reported ${keys.length} local setting change(s) to the server: ${keys.slice(0, 20).join(' ')}${keys.length > 20 ? ' …' : ''}`);
+    opts.log.info(
+      `reported ${keys.length} local setting change(s) to the server: ${keys.slice(0, 20).join(' ')}${keys.length > 20 ? ' …' : ''}`,
+    );
     return true;
   }
 }

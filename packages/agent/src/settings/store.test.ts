@@ -19,9 +19,15 @@ const map = (o: Record<string, unknown>): SettingsMap => {
 
 describe('settings hash', () => {
   it('is SHA-256 hex of the protocol canonical form: entries sorted by key, as JSON', () => {
-    const s = { 'userinterface.screensaver.timeout': 5, 'a.list': ['x', 'y'], 'sessions.rdp[profile:12:1].server': 'rdp.example', 'b.flag': true };
+    const s = {
+      'userinterface.screensaver.timeout': 5,
+      'a.list': ['x', 'y'],
+      'sessions.rdp[profile:12:1].server': 'rdp.example',
+      'b.flag': true,
+    };
     // Pinned literally, so a change of the canonical form on either side breaks this test.
-    const text = '[["a.list",["x","y"]],["b.flag",true],["sessions.rdp[profile:12:1].server","rdp.example"],["userinterface.screensaver.timeout",5]]';
+    const text =
+      '[["a.list",["x","y"]],["b.flag",true],["sessions.rdp[profile:12:1].server","rdp.example"],["userinterface.screensaver.timeout",5]]';
     expect(canonicalSettingsJson(s)).toBe(text);
     expect(settingsHash(s)).toBe(sha256(text));
     expect(EMPTY_SETTINGS_HASH).toBe(sha256('[]'));
@@ -48,7 +54,9 @@ describe('SettingsStore', () => {
     expect(second).toEqual({ added: ['c.new'], changed: ['a.x'], removed: ['a.y'] });
     expect(changedKeys(second)).toEqual(['a.x', 'a.y', 'c.new']);
     // A list with the same items is unchanged; with other items it is changed.
-    expect(store.replace(map({ 'a.x': 2, 'b.list': ['p', 'q'], 'c.new': 'n', 'future.param.unknown': 'kept' }), 5).changed).toEqual(['b.list']);
+    expect(store.replace(map({ 'a.x': 2, 'b.list': ['p', 'q'], 'c.new': 'n', 'future.param.unknown': 'kept' }), 5).changed).toEqual([
+      'b.list',
+    ]);
 
     const again = SettingsStore.load(path);
     expect(again.revision).toBe(5);
@@ -83,14 +91,22 @@ describe('SettingsStore', () => {
     const again = SettingsStore.load(path);
     // Local changes keep the server's revision.
     expect(again.revision).toBe(7);
-    expect(again.entries()).toEqual([['a.x', 9], ['a.z', []]]);
+    expect(again.entries()).toEqual([
+      ['a.x', 9],
+      ['a.z', []],
+    ]);
     expect(again.valuesOf(['a.x', 'a.y'])).toEqual({ 'a.x': 9, 'a.y': null });
   });
 
   it('sets a corrupt or invalid file aside and starts empty', () => {
     const dir = tmp();
     const path = join(dir, 'settings.json');
-    for (const bad of ['{not json', JSON.stringify({ format: 1, revision: 1, settings: { 'bad key!': 1 } }), JSON.stringify({ format: 1, revision: 1, settings: { k: 1.5 } }), JSON.stringify({ format: 9, revision: 1, settings: {} })]) {
+    for (const bad of [
+      '{not json',
+      JSON.stringify({ format: 1, revision: 1, settings: { 'bad key!': 1 } }),
+      JSON.stringify({ format: 1, revision: 1, settings: { k: 1.5 } }),
+      JSON.stringify({ format: 9, revision: 1, settings: {} }),
+    ]) {
       writeFileSync(path, bad);
       const warnings: string[] = [];
       const store = SettingsStore.load(path, { ...silentLogger, warn: (m) => warnings.push(m) });
@@ -122,6 +138,9 @@ describe('checkSettingsMap', () => {
       expect(r.ok ? '' : r.error).toContain(message);
     }
     // Would change the prototype of the plain objects settings travel in.
-    expect(checkSettingsMap(JSON.parse('{"__proto__": 1}'))).toEqual({ ok: false, error: '__proto__: setting key "__proto__" is reserved' });
+    expect(checkSettingsMap(JSON.parse('{"__proto__": 1}'))).toEqual({
+      ok: false,
+      error: '__proto__: setting key "__proto__" is reserved',
+    });
   });
 });

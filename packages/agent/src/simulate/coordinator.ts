@@ -40,14 +40,18 @@ async function pinnedCa(args: SimulateArgs, log: Logger): Promise<string> {
   const stored = readTextIfExists(caPath);
   if (meta && stored) {
     const m = JSON.parse(meta) as { server: string };
-    if (m.server !== args.server) throw new Error(`${args.stateDir} holds simulated devices of ${m.server}; use another --state-dir for ${args.server}`);
+    if (m.server !== args.server)
+      throw new Error(`${args.stateDir} holds simulated devices of ${m.server}; use another --state-dir for ${args.server}`);
     const want = args.caFingerprint ? normalizeFingerprint(args.caFingerprint) : null;
     if (want && fingerprint256(stored) !== want) throw new Error(`the pinned CA in ${caPath} does not match --ca-fingerprint`);
     return stored;
   }
   const ca = await pinServerCa(args.server, args.caFingerprint, log);
   writePrivateFile(caPath, ca.pem);
-  writePrivateFile(metaPath, `${JSON.stringify({ server: args.server, caFingerprint: ca.fingerprint, macPrefix: args.macPrefix }, null, 2)}\n`);
+  writePrivateFile(
+    metaPath,
+    `${JSON.stringify({ server: args.server, caFingerprint: ca.fingerprint, macPrefix: args.macPrefix }, null, 2)}\n`,
+  );
   return ca.pem;
 }
 
@@ -123,7 +127,10 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
     );
   }, progressEvery);
   const statsTimer = args.statsIntervalSeconds
-    ? setInterval(() => out(`${JSON.stringify({ t: 'stats', elapsedSeconds: elapsed(), ...pick(total()) })}\n`), args.statsIntervalSeconds * 1000)
+    ? setInterval(
+        () => out(`${JSON.stringify({ t: 'stats', elapsedSeconds: elapsed(), ...pick(total()) })}\n`),
+        args.statsIntervalSeconds * 1000,
+      )
     : null;
 
   let stopRequested!: () => void;

@@ -5,7 +5,12 @@ import type { SettingsMap } from '../settings/values.js';
 import { applySimSettings, loadSimSettings } from './sim-settings.js';
 import { addStats, emptyStats } from './stats.js';
 
-const msg = (revision: number, settings: Record<string, number | string>, hash = settingsHash(settings)): SettingsMessage => ({ t: 'settings', revision, hash, settings });
+const msg = (revision: number, settings: Record<string, number | string>, hash = settingsHash(settings)): SettingsMessage => ({
+  t: 'settings',
+  revision,
+  hash,
+  settings,
+});
 
 describe('virtual device settings', () => {
   it('applies a verified map, answers with its hash, and shares equal maps between devices', () => {
@@ -28,11 +33,19 @@ describe('virtual device settings', () => {
     const empty = applySimSettings(null, msg(3, {}), intern);
     expect(empty).toMatchObject({ changed: false, store: null, answer: { ok: true, hash: EMPTY_SETTINGS_HASH } });
     const bad = applySimSettings(first, msg(4, { 'a.b': 2 }, settingsHash({ 'a.b': 3 })), intern);
-    expect(bad).toMatchObject({ changed: false, store: first, answer: { ok: false, message: 'hash mismatch', hash: first!.hash, revision: 4 } });
+    expect(bad).toMatchObject({
+      changed: false,
+      store: first,
+      answer: { ok: false, message: 'hash mismatch', hash: first!.hash, revision: 4 },
+    });
   });
 
   it('loads a stored store only when valid, recomputing its hash', () => {
-    expect(loadSimSettings({ revision: 2, hash: 'forged', values: { 'a.b': 1 } })).toEqual({ revision: 2, hash: settingsHash({ 'a.b': 1 }), values: { 'a.b': 1 } });
+    expect(loadSimSettings({ revision: 2, hash: 'forged', values: { 'a.b': 1 } })).toEqual({
+      revision: 2,
+      hash: settingsHash({ 'a.b': 1 }),
+      values: { 'a.b': 1 },
+    });
     expect(loadSimSettings({ revision: -1, values: {} })).toBeNull();
     expect(loadSimSettings({ revision: 1, values: { 'a.b': 1.5 } })).toBeNull();
     expect(loadSimSettings('x')).toBeNull();

@@ -21,7 +21,14 @@ export function runWorkerProcess(): Promise<number> {
       if (worker) {
         await worker.stop();
         const w = worker;
-        const summary: FromWorker = { t: 'summary', worker: w.cfg.worker, stats: w.stats, connectMs: w.connectMs, handshakeMs: w.handshakeMs, timeToOnlineMs: w.timeToOnlineMs };
+        const summary: FromWorker = {
+          t: 'summary',
+          worker: w.cfg.worker,
+          stats: w.stats,
+          connectMs: w.connectMs,
+          handshakeMs: w.handshakeMs,
+          timeToOnlineMs: w.timeToOnlineMs,
+        };
         if (process.connected) await new Promise<void>((done) => process.send!(summary, undefined, {}, () => done()));
       }
       if (process.connected) process.disconnect();

@@ -92,7 +92,9 @@ export class SimulatorWorker {
         if (!dev) return;
         s.deleted++;
         s.enrolled--;
-        this.log.warn(`device ${dev.n} (${dev.mac}): ${t.reason === 'deleted' ? 'deleted on the server' : 'factory reset'}; identity removed`);
+        this.log.warn(
+          `device ${dev.n} (${dev.mac}): ${t.reason === 'deleted' ? 'deleted on the server' : 'factory reset'}; identity removed`,
+        );
         dev.client = null;
         dev.identity = null;
         dev.settings = null;
@@ -109,7 +111,16 @@ export class SimulatorWorker {
   async start(): Promise<void> {
     const { cfg } = this;
     for (let n = cfg.first; n <= cfg.last; n++) {
-      this.devices.push({ n, mac: macFor(cfg.macPrefix, n), identity: null, client: null, store: null, firstOnline: false, settings: null, settingsDirty: false });
+      this.devices.push({
+        n,
+        mac: macFor(cfg.macPrefix, n),
+        identity: null,
+        client: null,
+        store: null,
+        firstOnline: false,
+        settings: null,
+        settingsDirty: false,
+      });
     }
     // Load stored identities in parallel batches; enroll the missing ones in the background.
     const loadGate = new Semaphore(64);
@@ -208,7 +219,13 @@ export class SimulatorWorker {
   }
 
   private info(dev: VirtualDevice): EnrollDeviceInfo {
-    return { unitId: dev.mac, mac: dev.mac, product: 'OpenUMS simulated device', version: SIMULATED_OS_VERSION, hostname: `sim-${dev.mac.toLowerCase()}` };
+    return {
+      unitId: dev.mac,
+      mac: dev.mac,
+      product: 'OpenUMS simulated device',
+      version: SIMULATED_OS_VERSION,
+      hostname: `sim-${dev.mac.toLowerCase()}`,
+    };
   }
 
   private sleep(ms: number): Promise<void> {
@@ -231,7 +248,15 @@ export class SimulatorWorker {
             enrollmentKey: this.cfg.key,
             agent: this.httpsAgent,
           });
-          const identity: SimIdentity = { n: dev.n, unitId: dev.mac, mac: dev.mac, deviceId: deviceIdFromCert(certPem) ?? 0, keyPem, certPem, enrolledAt: new Date().toISOString() };
+          const identity: SimIdentity = {
+            n: dev.n,
+            unitId: dev.mac,
+            mac: dev.mac,
+            deviceId: deviceIdFromCert(certPem) ?? 0,
+            keyPem,
+            certPem,
+            enrolledAt: new Date().toISOString(),
+          };
           await saveSimIdentity(this.cfg.stateDir, identity);
           dev.identity = identity;
           this.stats.enrolled++;
@@ -242,7 +267,10 @@ export class SimulatorWorker {
             this.log.warn(`device ${dev.n} (${dev.mac}): enrollment failed: ${errorMessage(err)}`);
             return;
           }
-          retryIn = err instanceof EstError && err.retryAfterSeconds !== null ? err.retryAfterSeconds * 1000 + Math.random() * 1000 : backoff.next();
+          retryIn =
+            err instanceof EstError && err.retryAfterSeconds !== null
+              ? err.retryAfterSeconds * 1000 + Math.random() * 1000
+              : backoff.next();
         }
       });
       if (dev.identity) return this.startDevice(dev);
@@ -255,7 +283,13 @@ export class SimulatorWorker {
     const id = dev.identity!;
     await this.enrollGate.run(async () => {
       try {
-        const fresh = await reenroll({ server: this.cfg.server, caPem: this.cfg.caPem, certPem: id.certPem, keyPem: id.keyPem, info: this.info(dev) });
+        const fresh = await reenroll({
+          server: this.cfg.server,
+          caPem: this.cfg.caPem,
+          certPem: id.certPem,
+          keyPem: id.keyPem,
+          info: this.info(dev),
+        });
         dev.identity = { ...id, ...fresh };
         await saveSimIdentity(this.cfg.stateDir, dev.identity);
       } catch (err) {

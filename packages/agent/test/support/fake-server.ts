@@ -131,7 +131,9 @@ export class FakeServer {
     };
     const url = req.url ?? '';
     if (url === '/ca.crt') {
-      res.writeHead(200, { 'content-type': 'application/x-pem-file', 'x-certificate-fingerprint': this.caFingerprint }).end(this.webCa.certPem);
+      res
+        .writeHead(200, { 'content-type': 'application/x-pem-file', 'x-certificate-fingerprint': this.caFingerprint })
+        .end(this.webCa.certPem);
       return;
     }
     if (url === `${EST_BASE_PATH}/cacerts`) {
@@ -148,7 +150,9 @@ export class FakeServer {
       } else {
         const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
         if (key === 'rate-limited') {
-          res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'slow down' } }));
+          res
+            .writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'slow down' } }));
           return;
         }
         if (!this.keys.has(key)) return json(401, 'ENROLLMENT_KEY_INVALID', 'The enrollment key is not valid');
@@ -157,9 +161,17 @@ export class FakeServer {
       if (req.headers['content-type'] !== 'application/pkcs10') return json(415, 'UNSUPPORTED_MEDIA_TYPE', 'pkcs10 expected');
       const info = JSON.parse(Buffer.from(String(req.headers[ENROLL_INFO_HEADER]), 'base64url').toString()) as Record<string, unknown>;
       try {
-        const cert = await signDeviceCsr(this.deviceCa, Buffer.from(body.replace(/\s+/g, ''), 'base64'), deviceId, this.lifetimeDays, this.notBeforeDaysAgo);
+        const cert = await signDeviceCsr(
+          this.deviceCa,
+          Buffer.from(body.replace(/\s+/g, ''), 'base64'),
+          deviceId,
+          this.lifetimeDays,
+          this.notBeforeDaysAgo,
+        );
         this.enrollments.push({ unitId: String(info.unitId), info, renewal });
-        res.writeHead(200, { 'content-type': 'application/pkcs7-mime; smime-type=certs-only' }).end(pkcs7Base64([cert]).replace(/(.{64})/g, '$1\n'));
+        res
+          .writeHead(200, { 'content-type': 'application/pkcs7-mime; smime-type=certs-only' })
+          .end(pkcs7Base64([cert]).replace(/(.{64})/g, '$1\n'));
       } catch (err) {
         json(400, 'CSR_INVALID', (err as Error).message);
       }

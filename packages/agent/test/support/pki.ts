@@ -59,7 +59,13 @@ export async function issueServerCert(ca: TestCa): Promise<{ certPem: string; ke
 }
 
 /** Signs a device CSR the way the server does: CN=device-<id>, clientAuth. */
-export async function signDeviceCsr(ca: TestCa, csrDer: Buffer, deviceId: number, lifetimeDays = 365, notBeforeDaysAgo = 1): Promise<x509.X509Certificate> {
+export async function signDeviceCsr(
+  ca: TestCa,
+  csrDer: Buffer,
+  deviceId: number,
+  lifetimeDays = 365,
+  notBeforeDaysAgo = 1,
+): Promise<x509.X509Certificate> {
   const csr = new x509.Pkcs10CertificateRequest(csrDer);
   if (!(await csr.verify())) throw new Error('CSR signature invalid');
   return x509.X509CertificateGenerator.create({

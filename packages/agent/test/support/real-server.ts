@@ -48,19 +48,40 @@ export class RealServer {
     const s = new RealServer();
     // Test files run in parallel: one build at a time, so none starts a server from half-written output.
     const lock = join(tmpdir(), `openums-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
-    const build = await withSettingsLock(lock, () => spawnSync('npx', ['tsc', '-b', 'packages/protocol', 'packages/server', 'packages/agent'], { cwd: ROOT, encoding: 'utf8' }), { timeoutMs: 300_000 });
+    const build = await withSettingsLock(
+      lock,
+      () => spawnSync('npx', ['tsc', '-b', 'packages/protocol', 'packages/server', 'packages/agent'], { cwd: ROOT, encoding: 'utf8' }),
+      { timeoutMs: 300_000 },
+    );
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
     s.dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
     const port = await freePort();
     s.base = `https://127.0.0.1:${port}`;
-    s.server = spawn(process.execPath, [join(ROOT, 'packages/server/bin/openums.js'), 'server', '--data-dir', join(s.dir, 'data'), '--port', String(port), '--host', '127.0.0.1'], {
-      env: { ...process.env, OPENUMS_ADMIN_PASSWORD: password },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const login = await until('server login', async () => {
-      const r = await s.api('POST', '/api/v1/auth/login', { username: 'admin', password });
-      return r.status === 200 ? r.json : null;
-    }, 40_000);
+    s.server = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'packages/server/bin/openums.js'),
+        'server',
+        '--data-dir',
+        join(s.dir, 'data'),
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      ],
+      {
+        env: { ...process.env, OPENUMS_ADMIN_PASSWORD: password },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    const login = await until(
+      'server login',
+      async () => {
+        const r = await s.api('POST', '/api/v1/auth/login', { username: 'admin', password });
+        return r.status === 200 ? r.json : null;
+      },
+      40_000,
+    );
     s.token = login.token;
     return s;
   }
@@ -72,12 +93,21 @@ export class RealServer {
         {
           method,
           rejectUnauthorized: false,
-          headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
         },
         (r) => {
           let text = '';
           r.on('data', (c) => (text += c));
-          r.on('end', () => res({ status: r.statusCode!, json: text && r.headers['content-type']?.includes('json') ? JSON.parse(text) : text, headers: r.headers }));
+          r.on('end', () =>
+            res({
+              status: r.statusCode!,
+              json: text && r.headers['content-type']?.includes('json') ? JSON.parse(text) : text,
+              headers: r.headers,
+            }),
+          );
         },
       );
       req.on('error', rej);

@@ -52,7 +52,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 const Str = (max: number) => Type.String({ maxLength: max });
 const Mac = Type.String({ pattern: '^[0-9A-F]{12}$' });
 /** Integers that reach the database: bounded so PostgreSQL's bigint (and JavaScript) holds them exactly. */
-const Int = (minimum: number, options: { description?: string } = {}) => Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, ...options });
+const Int = (minimum: number, options: { description?: string } = {}) =>
+  Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, ...options });
 
 export const SystemInfo = Type.Object(
   {
@@ -65,10 +66,7 @@ export const SystemInfo = Type.Object(
     bootTime: Int(0, { description: 'epoch ms' }),
     uptime: Int(0, { description: 'seconds' }),
     cpu: Type.Object({ model: Str(256), cores: Type.Integer({ minimum: 0, maximum: 4096 }) }, { additionalProperties: false }),
-    memory: Type.Object(
-      { totalMb: Int(0), freeMb: Int(0) },
-      { additionalProperties: false },
-    ),
+    memory: Type.Object({ totalMb: Int(0), freeMb: Int(0) }, { additionalProperties: false }),
     structureTag: Type.Optional(Str(256)),
   },
   { additionalProperties: false },

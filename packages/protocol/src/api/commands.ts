@@ -3,8 +3,13 @@ import { CommandName } from '../agent/messages.js';
 import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 
 export const CommandState = Type.Union([
-  Type.Literal('queued'), Type.Literal('sent'), Type.Literal('acknowledged'), Type.Literal('succeeded'),
-  Type.Literal('failed'), Type.Literal('expired'), Type.Literal('cancelled'),
+  Type.Literal('queued'),
+  Type.Literal('sent'),
+  Type.Literal('acknowledged'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('expired'),
+  Type.Literal('cancelled'),
 ]);
 export type CommandState = Static<typeof CommandState>;
 
@@ -47,5 +52,8 @@ export type SendCommandResponse = Static<typeof SendCommandResponse>;
 export type QueuedCommand = SendCommandResponse['commands'][number];
 export const CommandPage = Page(Command);
 export type CommandPage = Static<typeof CommandPage>;
-export const ListCommandsQuery = Type.Object({ limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
+export const ListCommandsQuery = Type.Object(
+  { limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) },
+  { additionalProperties: false },
+);
 export type ListCommandsQuery = Static<typeof ListCommandsQuery>;

@@ -72,16 +72,25 @@ export const ListDevicesQuery = Type.Object(
   {
     limit: Type.Optional(PageLimit),
     cursor: Type.Optional(Cursor),
-    folderId: Type.Optional(Type.Union([Type.Literal('root'), Id], {
-      description: "Devices in this folder ('root' = devices not in any folder); omit for all devices",
-    })),
+    folderId: Type.Optional(
+      Type.Union([Type.Literal('root'), Id], {
+        description: "Devices in this folder ('root' = devices not in any folder); omit for all devices",
+      }),
+    ),
     recursive: Type.Optional(Type.Boolean({ default: false, description: 'Include devices of sub-folders' })),
-    q: Type.Optional(Type.String({
-      minLength: 1,
-      maxLength: 128,
-      description: 'Case-insensitive prefix of name, MAC, unit id, last IP or serial number',
-    })),
-    sort: Type.Optional(Type.Union(DEVICE_SORTS.map((s) => Type.Literal(s)), { default: 'name' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'Case-insensitive prefix of name, MAC, unit id, last IP or serial number',
+      }),
+    ),
+    sort: Type.Optional(
+      Type.Union(
+        DEVICE_SORTS.map((s) => Type.Literal(s)),
+        { default: 'name' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -100,7 +109,6 @@ export const MoveDevicesRequest = Type.Object(
 export type MoveDevicesRequest = Static<typeof MoveDevicesRequest>;
 export const MoveDevicesResponse = Type.Object({ moved: Type.Integer() });
 export type MoveDevicesResponse = Static<typeof MoveDevicesResponse>;
-
 
 /** The latest system information a device reported (hello or refresh-sysinfo), or null. */
 export const DeviceSystemInfoResponse = Type.Object({

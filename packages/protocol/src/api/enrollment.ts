@@ -13,7 +13,13 @@ export const CreateEnrollmentKeysRequest = Type.Object(
     maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
     /** one-time: bind each key to one unit id (the device's MAC in most cases). */
-    unitIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9:._-]+$' }), { minItems: 1, maxItems: 1000, uniqueItems: true })),
+    unitIds: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9:._-]+$' }), {
+        minItems: 1,
+        maxItems: 1000,
+        uniqueItems: true,
+      }),
+    ),
     folderId: Type.Optional(Nullable(Id)),
     comment: Type.Optional(Type.String({ maxLength: 500 })),
   },
@@ -40,7 +46,10 @@ export const EnrollmentKey = Type.Object({
 });
 export type EnrollmentKey = Static<typeof EnrollmentKey>;
 
-export const CreatedEnrollmentKey = Type.Intersect([EnrollmentKey, Type.Object({ secret: Type.String({ description: 'The key to give to `openums-agent enroll --key`; shown only now' }) })]);
+export const CreatedEnrollmentKey = Type.Intersect([
+  EnrollmentKey,
+  Type.Object({ secret: Type.String({ description: 'The key to give to `openums-agent enroll --key`; shown only now' }) }),
+]);
 export type CreatedEnrollmentKey = Static<typeof CreatedEnrollmentKey>;
 export const CreateEnrollmentKeysResponse = Type.Object({ keys: Type.Array(CreatedEnrollmentKey) });
 export type CreateEnrollmentKeysResponse = Static<typeof CreateEnrollmentKeysResponse>;

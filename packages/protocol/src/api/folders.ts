@@ -15,10 +15,7 @@ export const DeviceFolder = Type.Object({
 });
 export type DeviceFolder = Static<typeof DeviceFolder>;
 
-export const CreateFolderRequest = Type.Object(
-  { name: FolderName, parentId: Type.Optional(ParentId) },
-  { additionalProperties: false },
-);
+export const CreateFolderRequest = Type.Object({ name: FolderName, parentId: Type.Optional(ParentId) }, { additionalProperties: false });
 export type CreateFolderRequest = Static<typeof CreateFolderRequest>;
 
 export const UpdateFolderRequest = Type.Object(
@@ -29,9 +26,11 @@ export type UpdateFolderRequest = Static<typeof UpdateFolderRequest>;
 
 export const ListFoldersQuery = Type.Object(
   {
-    parentId: Type.Optional(Type.Union([Type.Literal('root'), Id], {
-      description: "Only the direct children of this folder ('root' for top level); omit for all folders",
-    })),
+    parentId: Type.Optional(
+      Type.Union([Type.Literal('root'), Id], {
+        description: "Only the direct children of this folder ('root' for top level); omit for all folders",
+      }),
+    ),
     limit: Type.Optional(PageLimit),
     cursor: Type.Optional(Cursor),
   },

@@ -64,9 +64,11 @@ export const ListProfilesQuery = Type.Object(
   {
     limit: Type.Optional(PageLimit),
     cursor: Type.Optional(Cursor),
-    folderId: Type.Optional(Type.Union([Type.Literal('root'), Id], {
-      description: "Only profiles in this profile folder ('root' = top level); omit for all",
-    })),
+    folderId: Type.Optional(
+      Type.Union([Type.Literal('root'), Id], {
+        description: "Only profiles in this profile folder ('root' = top level); omit for all",
+      }),
+    ),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Case-insensitive name prefix' })),
   },
   { additionalProperties: false },
@@ -125,9 +127,7 @@ export const PreviewProfileChangeResponse = Type.Object({
   affectedDevices: Type.Integer(),
   /** Of those, devices whose effective configuration would change. */
   changedDevices: Type.Integer(),
-  sample: Nullable(
-    Type.Object({ deviceId: Type.Integer(), deviceName: Type.String(), changes: Type.Array(SettingChange) }),
-  ),
+  sample: Nullable(Type.Object({ deviceId: Type.Integer(), deviceName: Type.String(), changes: Type.Array(SettingChange) })),
 });
 export type PreviewProfileChangeResponse = Static<typeof PreviewProfileChangeResponse>;
 

@@ -61,13 +61,7 @@ export interface ListParameter extends ParameterBase {
   readonly itemPattern?: string;
 }
 
-export type CatalogueParameter =
-  | BoolParameter
-  | IntegerParameter
-  | StringParameter
-  | EnumParameter
-  | SecretParameter
-  | ListParameter;
+export type CatalogueParameter = BoolParameter | IntegerParameter | StringParameter | EnumParameter | SecretParameter | ListParameter;
 
 /**
  * A repeatable group. Free instances are created by the administrator (each profile may bring its
@@ -83,27 +77,64 @@ export interface InstanceGroup {
 }
 
 export const bool = (key: string, dflt: boolean, group: GroupPath, description: string): BoolParameter => ({
-  key, type: 'bool', default: dflt, group, description,
+  key,
+  type: 'bool',
+  default: dflt,
+  group,
+  description,
 });
 
 export const int = (
-  key: string, dflt: number, range: readonly [number, number], group: GroupPath, description: string, unit?: string,
+  key: string,
+  dflt: number,
+  range: readonly [number, number],
+  group: GroupPath,
+  description: string,
+  unit?: string,
 ): IntegerParameter => ({
-  key, type: 'integer', default: dflt, min: range[0], max: range[1], group, description, ...(unit ? { unit } : {}),
+  key,
+  type: 'integer',
+  default: dflt,
+  min: range[0],
+  max: range[1],
+  group,
+  description,
+  ...(unit ? { unit } : {}),
 });
 
 export const str = (
-  key: string, dflt: string, maxLength: number, group: GroupPath, description: string, pattern?: string,
+  key: string,
+  dflt: string,
+  maxLength: number,
+  group: GroupPath,
+  description: string,
+  pattern?: string,
 ): StringParameter => ({
-  key, type: 'string', default: dflt, maxLength, group, description, ...(pattern ? { pattern } : {}),
+  key,
+  type: 'string',
+  default: dflt,
+  maxLength,
+  group,
+  description,
+  ...(pattern ? { pattern } : {}),
 });
 
-export const oneOf = (
-  key: string, dflt: string, values: readonly string[], group: GroupPath, description: string,
-): EnumParameter => ({ key, type: 'enum', default: dflt, values, group, description });
+export const oneOf = (key: string, dflt: string, values: readonly string[], group: GroupPath, description: string): EnumParameter => ({
+  key,
+  type: 'enum',
+  default: dflt,
+  values,
+  group,
+  description,
+});
 
 export const secret = (key: string, maxLength: number, group: GroupPath, description: string): SecretParameter => ({
-  key, type: 'secret', default: '', maxLength, group, description,
+  key,
+  type: 'secret',
+  default: '',
+  maxLength,
+  group,
+  description,
 });
 
 export const list = (

@@ -10,8 +10,17 @@ import { SYSTEM_PARAMETERS } from './parameters-system.js';
 import { USER_INTERFACE_PARAMETERS } from './parameters-user-interface.js';
 
 export type {
-  BoolParameter, CatalogueParameter, EnumParameter, GroupPath, InstanceGroup, IntegerParameter, ListParameter,
-  ParameterType, SecretParameter, SettingValue, StringParameter,
+  BoolParameter,
+  CatalogueParameter,
+  EnumParameter,
+  GroupPath,
+  InstanceGroup,
+  IntegerParameter,
+  ListParameter,
+  ParameterType,
+  SecretParameter,
+  SettingValue,
+  StringParameter,
 } from './catalogue-types.js';
 export { TIME_ZONES, type TimeZone } from './time-zones.js';
 
@@ -36,12 +45,7 @@ const INSTANCE_GROUPS: readonly InstanceGroup[] = [
 
 export const PARAMETER_CATALOGUE: ParameterCatalogue = Object.freeze({
   basedOn: '12.1',
-  parameters: Object.freeze([
-    ...SYSTEM_PARAMETERS,
-    ...NETWORK_PARAMETERS,
-    ...SESSION_PARAMETERS,
-    ...USER_INTERFACE_PARAMETERS,
-  ]),
+  parameters: Object.freeze([...SYSTEM_PARAMETERS, ...NETWORK_PARAMETERS, ...SESSION_PARAMETERS, ...USER_INTERFACE_PARAMETERS]),
   instanceGroups: INSTANCE_GROUPS,
 });
 
@@ -101,18 +105,20 @@ export interface SettingValidationError {
 }
 
 const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'a list'
+      : typeof value === 'string'
+        ? JSON.stringify(value)
+        : `${typeof value} ${String(value)}`;
 
 /**
  * Checks one value against its parameter. Returns null when it is valid, otherwise an error whose
  * message names the parameter, says what was expected and what was given. `key` may be a concrete
  * instance key; it is the name used in the message.
  */
-export function validateValue(
-  param: CatalogueParameter,
-  value: unknown,
-  key: string = param.key,
-): SettingValidationError | null {
+export function validateValue(param: CatalogueParameter, value: unknown, key: string = param.key): SettingValidationError | null {
   const fail = (expected: string): SettingValidationError => ({
     key,
     message: `${key}: expected ${expected}, got ${describe(value)}`,
@@ -181,5 +187,7 @@ export function validateSetting(key: string, value: unknown): SettingValidationE
 
 /** Narrows an unknown value that passed validateValue. */
 export const isSettingValue = (value: unknown): value is SettingValue =>
-  typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string' ||
+  typeof value === 'boolean' ||
+  typeof value === 'number' ||
+  typeof value === 'string' ||
   (Array.isArray(value) && value.every((v) => typeof v === 'string'));

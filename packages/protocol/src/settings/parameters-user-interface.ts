@@ -19,8 +19,13 @@ export const USER_INTERFACE_PARAMETERS: readonly CatalogueParameter[] = [
   int('userinterface.display.monitor[].refresh_rate', 60, [24, 240], monitor, 'Refresh rate', 'Hz'),
   oneOf('userinterface.display.monitor[].rotation', 'normal', ['normal', 'left', 'right', 'inverted'], monitor, 'Rotation'),
   bool('userinterface.display.monitor[].primary', false, monitor, 'Show the taskbar on this monitor'),
-  oneOf('userinterface.display.layout', 'extended-right',
-    ['mirror', 'extended-right', 'extended-left', 'extended-above', 'extended-below'], display, 'Arrangement of several monitors'),
+  oneOf(
+    'userinterface.display.layout',
+    'extended-right',
+    ['mirror', 'extended-right', 'extended-left', 'extended-above', 'extended-below'],
+    display,
+    'Arrangement of several monitors',
+  ),
   int('userinterface.display.dpi', 96, [72, 384], display, 'Screen resolution in dots per inch', 'dpi'),
   int('userinterface.display.brightness', 100, [10, 100], display, 'Backlight brightness of built-in panels', 'percent'),
   str('userinterface.display.background.color', '#1e3a5f', 7, display, 'Desktop background colour', PATTERNS.color),
@@ -33,8 +38,13 @@ export const USER_INTERFACE_PARAMETERS: readonly CatalogueParameter[] = [
   int('userinterface.screensaver.timeout', 5, [1, 720], screensaver, 'Idle minutes before the screensaver starts', 'minutes'),
   oneOf('userinterface.screensaver.mode', 'clock', ['blank', 'clock', 'logo', 'slideshow'], screensaver, 'What the screensaver shows'),
   bool('userinterface.screensaver.lock', false, screensaver, 'Ask for a password to leave the screensaver'),
-  oneOf('userinterface.screensaver.lock_password', 'user', ['user', 'admin', 'user-or-admin'], screensaver,
-    'Which password unlocks the screen'),
+  oneOf(
+    'userinterface.screensaver.lock_password',
+    'user',
+    ['user', 'admin', 'user-or-admin'],
+    screensaver,
+    'Which password unlocks the screen',
+  ),
   str('userinterface.screensaver.image_directory', '', 255, screensaver, 'Images for the slideshow', '^/\\S*$'),
   int('userinterface.screensaver.slideshow_interval', 10, [1, 600], screensaver, 'Seconds each image is shown', 'seconds'),
   bool('userinterface.screensaver.on_boot', false, screensaver, 'Start the screensaver right after boot'),
@@ -54,12 +64,15 @@ export const USER_INTERFACE_PARAMETERS: readonly CatalogueParameter[] = [
   bool('userinterface.input.touchscreen.right_click_on_hold', true, touch, 'Touch and hold acts as a right click'),
 
   // User Interface › Language
-  oneOf('userinterface.language.locale', 'en_US',
-    ['en_US', 'en_GB', 'de_DE', 'de_CH', 'fr_FR', 'es_ES', 'it_IT', 'nl_NL', 'sv_SE', 'pl_PL', 'ja_JP', 'zh_CN'], language,
-    'Language and regional formats'),
+  oneOf(
+    'userinterface.language.locale',
+    'en_US',
+    ['en_US', 'en_GB', 'de_DE', 'de_CH', 'fr_FR', 'es_ES', 'it_IT', 'nl_NL', 'sv_SE', 'pl_PL', 'ja_JP', 'zh_CN'],
+    language,
+    'Language and regional formats',
+  ),
   bool('userinterface.language.keyboard_follows_locale', false, language, 'Choose the keyboard layout from the locale'),
-  list('userinterface.language.input_methods', [], { maxItems: 5, itemMaxLength: 32 }, language,
-    'Additional input methods, e.g. anthy'),
+  list('userinterface.language.input_methods', [], { maxItems: 5, itemMaxLength: 32 }, language, 'Additional input methods, e.g. anthy'),
 
   // User Interface › Desktop
   oneOf('userinterface.desktop.taskbar.position', 'bottom', ['bottom', 'top', 'left', 'right'], desktop, 'Taskbar position'),

@@ -24,7 +24,14 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (v: string) => un
   OPENUMS_DATABASE_URL: { path: ['databaseUrl'], parse: (v) => v || null },
   OPENUMS_LOG_LEVEL: { path: ['logLevel'], parse: (v) => v },
   OPENUMS_TLS_MIN_VERSION: { path: ['tls', 'minVersion'], parse: (v) => v },
-  OPENUMS_TLS_EXTRA_NAMES: { path: ['tls', 'extraNames'], parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
+  OPENUMS_TLS_EXTRA_NAMES: {
+    path: ['tls', 'extraNames'],
+    parse: (v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+  },
   OPENUMS_SESSION_TTL_HOURS: { path: ['session', 'ttlHours'], parse: numberOrText },
   OPENUMS_WEB_ROOT: { path: ['webRoot'], parse: (v) => v || null },
   OPENUMS_BIND_RETRY_SECONDS: { path: ['bindRetrySeconds'], parse: numberOrText },
@@ -33,10 +40,20 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (v: string) => un
   OPENUMS_PING_INTERVAL_SECONDS: { path: ['gateway', 'pingIntervalSeconds'], parse: numberOrText },
   OPENUMS_PONG_TIMEOUT_SECONDS: { path: ['gateway', 'pongTimeoutSeconds'], parse: numberOrText },
   OPENUMS_MAX_HANDSHAKES: { path: ['gateway', 'maxHandshakesInProgress'], parse: numberOrText },
-  OPENUMS_CLIENT_CERT_FORWARDING: { path: ['clientCertForwarding', 'enabled'], parse: (v) => (v === 'true' ? true : v === 'false' ? false : v) },
+  OPENUMS_CLIENT_CERT_FORWARDING: {
+    path: ['clientCertForwarding', 'enabled'],
+    parse: (v) => (v === 'true' ? true : v === 'false' ? false : v),
+  },
   OPENUMS_CLIENT_CERT_HEADER: { path: ['clientCertForwarding', 'header'], parse: (v) => v },
   OPENUMS_CRASH_POINT: { path: ['crashPoint'], parse: (v) => v || null },
-  OPENUMS_TRUSTED_PROXIES: { path: ['clientCertForwarding', 'trustedProxies'], parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
+  OPENUMS_TRUSTED_PROXIES: {
+    path: ['clientCertForwarding', 'trustedProxies'],
+    parse: (v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+  },
 };
 
 function numberOrText(v: string): unknown {

@@ -13,8 +13,13 @@ export const ConfigSchema = Type.Object(
       description: 'postgres://… to use PostgreSQL; null = embedded SQLite file in the data directory',
     }),
     logLevel: Type.Union([
-      Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
-      Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
     ]),
     tls: Type.Object(
       {
@@ -25,18 +30,23 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    session: Type.Object(
-      { ttlHours: Type.Integer({ minimum: 1, maximum: 24 * 30 }) },
-      { additionalProperties: false },
-    ),
+    session: Type.Object({ ttlHours: Type.Integer({ minimum: 1, maximum: 24 * 30 }) }, { additionalProperties: false }),
     webRoot: Type.Union([Type.String(), Type.Null()], { description: 'Directory of the built web app; null = the bundled one' }),
-    bindRetrySeconds: Type.Integer({ minimum: 0, maximum: 600, description: 'Keep retrying a busy port this long (a killed predecessor may still hold it)' }),
+    bindRetrySeconds: Type.Integer({
+      minimum: 0,
+      maximum: 600,
+      description: 'Keep retrying a busy port this long (a killed predecessor may still hold it)',
+    }),
     gateway: Type.Object(
       {
         heartbeatSeconds: Type.Integer({ minimum: 5, maximum: 86_400 }),
         heartbeatOffsetSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
         pingIntervalSeconds: Type.Integer({ minimum: 1, maximum: 300, description: 'Server pings each device this often' }),
-        pongTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 300, description: 'A device that does not answer a ping within this time is offline' }),
+        pongTimeoutSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 300,
+          description: 'A device that does not answer a ping within this time is offline',
+        }),
         maxHandshakesInProgress: Type.Integer({ minimum: 1, maximum: 100_000 }),
         maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024 }),
         messagesPerMinute: Type.Integer({ minimum: 1, maximum: 100_000 }),
@@ -49,7 +59,9 @@ export const ConfigSchema = Type.Object(
       {
         enabled: Type.Boolean(),
         header: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9-]+$' }),
-        trustedProxies: Type.Array(Type.String({ minLength: 1 }), { description: 'Addresses of TLS-terminating proxies allowed to forward certificates' }),
+        trustedProxies: Type.Array(Type.String({ minLength: 1 }), {
+          description: 'Addresses of TLS-terminating proxies allowed to forward certificates',
+        }),
       },
       { additionalProperties: false },
     ),

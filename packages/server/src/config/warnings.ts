@@ -29,7 +29,10 @@ export function configWarnings(config: Readonly<Config>): ConfigWarning[] {
 }
 
 function isLoopback(addr: string): boolean {
-  const a = addr.trim().toLowerCase().replace(/^::ffff:/, '');
+  const a = addr
+    .trim()
+    .toLowerCase()
+    .replace(/^::ffff:/, '');
   if (isIP(a) === 4) return a.startsWith('127.');
   return a === '::1' || a === '0:0:0:0:0:0:0:1';
 }

@@ -7,7 +7,8 @@ import type { DeviceCa } from '../tls/device-ca.js';
 import { identifyClient } from './client-cert.js';
 
 /** A request from `addr` without a TLS client certificate, carrying `headers`. */
-const request = (addr: string, headers: Record<string, string>) => ({ socket: { remoteAddress: addr }, headers }) as unknown as IncomingMessage;
+const request = (addr: string, headers: Record<string, string>) =>
+  ({ socket: { remoteAddress: addr }, headers }) as unknown as IncomingMessage;
 // The CA check itself is DeviceCa's (tested with the API); here every parsed certificate "verifies".
 const ca = { verifyDeviceCert: () => ({ deviceId: 7, serial: 'AB' }) } as unknown as DeviceCa;
 const cfg = { ...DEFAULTS.clientCertForwarding, enabled: true, trustedProxies: ['127.0.0.1'] };
@@ -23,7 +24,12 @@ describe('identifyClient: forwarded certificates', () => {
     for (const path of FORWARDED_CERT_PATHS) {
       expect(identifyClient(request('::ffff:127.0.0.1', header), cfg, ca, path)).toMatchObject({ ok: true, deviceId: 7, via: 'forwarded' });
     }
-    for (const path of ['/device-connector/device/.well-known/est/simpleenroll', '/api/v1/devices', '/device-connector/device/portforwarding', '']) {
+    for (const path of [
+      '/device-connector/device/.well-known/est/simpleenroll',
+      '/api/v1/devices',
+      '/device-connector/device/portforwarding',
+      '',
+    ]) {
       const r = identifyClient(request('127.0.0.1', header), cfg, ca, path);
       expect(r, path).toMatchObject({ ok: false, reason: 'invalid' });
       expect(!r.ok && r.message, path).toContain('not accepted on');
@@ -32,6 +38,9 @@ describe('identifyClient: forwarded certificates', () => {
 
   it('ignores the header from other addresses and when forwarding is off', () => {
     expect(identifyClient(request('127.0.0.2', header), cfg, ca, DEVICE_WS_PATH)).toMatchObject({ ok: false, reason: 'missing' });
-    expect(identifyClient(request('127.0.0.1', header), { ...cfg, enabled: false }, ca, DEVICE_WS_PATH)).toMatchObject({ ok: false, reason: 'missing' });
+    expect(identifyClient(request('127.0.0.1', header), { ...cfg, enabled: false }, ca, DEVICE_WS_PATH)).toMatchObject({
+      ok: false,
+      reason: 'missing',
+    });
   });
 });

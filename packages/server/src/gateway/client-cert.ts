@@ -26,13 +26,18 @@ export function identifyClient(req: IncomingMessage, cfg: Config['clientCertForw
   const socket = req.socket as TLSSocket;
   const peer = typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
   if (peer) {
-    if (!socket.authorized) return { ok: false, reason: 'invalid', message: `client certificate rejected: ${String(socket.authorizationError)}` };
+    if (!socket.authorized)
+      return { ok: false, reason: 'invalid', message: `client certificate rejected: ${String(socket.authorizationError)}` };
     return fromCert(peer, ca, 'tls');
   }
   const header = req.headers[cfg.header.toLowerCase()];
   if (cfg.enabled && header !== undefined && isTrustedProxy(normalizeAddr(socket.remoteAddress), cfg.trustedProxies)) {
     if (!FORWARDED_CERT_PATHS.includes(path)) {
-      return { ok: false, reason: 'invalid', message: `a forwarded ${cfg.header} header is not accepted on ${path} (only on ${FORWARDED_CERT_PATHS.join(', ')})` };
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `a forwarded ${cfg.header} header is not accepted on ${path} (only on ${FORWARDED_CERT_PATHS.join(', ')})`,
+      };
     }
     const value = Array.isArray(header) ? header[0] : header;
     let cert: X509Certificate;

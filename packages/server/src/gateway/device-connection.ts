@@ -55,5 +55,4 @@ export class DeviceConnection implements DeviceChannel {
     this.ws.ping();
     return true;
   }
-
 }

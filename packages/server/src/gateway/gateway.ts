@@ -65,8 +65,22 @@ export class DeviceGateway {
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: GatewayDeps) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.gateway.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    this.ctx = { registry: d.registry, presence: d.presence, commands: d.commands, delivery: d.delivery, deviceConfiguration: d.deviceConfiguration, clock: d.clock, config: d.config.gateway, log: d.log };
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: d.config.gateway.maxMessageBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.ctx = {
+      registry: d.registry,
+      presence: d.presence,
+      commands: d.commands,
+      delivery: d.delivery,
+      deviceConfiguration: d.deviceConfiguration,
+      clock: d.clock,
+      config: d.config.gateway,
+      log: d.log,
+    };
     this.pingSlots = Array.from({ length: d.config.gateway.pingIntervalSeconds }, () => new Set<DeviceConnection>());
   }
 
@@ -112,7 +126,9 @@ export class DeviceGateway {
     this.pingTicker.unref();
     this.unsubscribe = this.d.events.subscribe((e) => {
       if (e.type === 'device.deleted') {
-        this.d.registry.get(e.deviceId)?.close(CloseCode.Deleted, { t: 'bye', code: DeviceErrorCode.DeviceDeleted, message: 'this device was deleted on the server' });
+        this.d.registry
+          .get(e.deviceId)
+          ?.close(CloseCode.Deleted, { t: 'bye', code: DeviceErrorCode.DeviceDeleted, message: 'this device was deleted on the server' });
       }
     });
   }
@@ -191,7 +207,8 @@ export class DeviceGateway {
     const conn = new DeviceConnection(deviceId, ip, ws, gateway.messagesPerMinute, this.d.clock.now());
     this.open.add(conn);
     const helloTimer = setTimeout(() => {
-      if (!conn.helloReceived) conn.close(CloseCode.PolicyViolation, { t: 'bye', code: DeviceErrorCode.HelloRequired, message: 'no hello within 30 s' });
+      if (!conn.helloReceived)
+        conn.close(CloseCode.PolicyViolation, { t: 'bye', code: DeviceErrorCode.HelloRequired, message: 'no hello within 30 s' });
     }, HELLO_TIMEOUT_MS);
     helloTimer.unref();
     ws.on('message', (data, isBinary) => void this.onMessage(conn, data, isBinary));
@@ -242,7 +259,11 @@ export class DeviceGateway {
     if (!validate(msg)) {
       m.deviceMessageErrors.inc({ reason: 'schema' });
       const e = validate.errors?.[0];
-      return this.invalid(conn, DeviceErrorCode.InvalidMessage, `${String(t)}${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is invalid'}`);
+      return this.invalid(
+        conn,
+        DeviceErrorCode.InvalidMessage,
+        `${String(t)}${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is invalid'}`,
+      );
     }
     // A NUL would fail a batched PostgreSQL write for every device in the batch.
     const unsafe = findUnsafeString(msg, String(t));
@@ -278,7 +299,9 @@ function reject(socket: Socket, code: ErrorCode, message: string): void {
   const text = STATUS_TEXT[status] ?? 'Error';
   const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
   const retry = status === 503 ? 'Retry-After: 5\r\n' : '';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
+  );
 }
 
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' };

@@ -47,14 +47,25 @@ type Handler<M> = (ctx: HandlerContext, conn: DeviceConnection, msg: M) => Promi
 /** hello: the device is online; it gets its heartbeat schedule and anything queued for it. */
 const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
   if (msg.v > PROTOCOL_VERSION) {
-    conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `protocol version ${msg.v} is newer than the server's ${PROTOCOL_VERSION}` });
+    conn.send({
+      t: 'error',
+      code: DeviceErrorCode.InvalidMessage,
+      message: `protocol version ${msg.v} is newer than the server's ${PROTOCOL_VERSION}`,
+    });
   }
   const first = !conn.helloReceived;
   // A channel's identity is fixed by its first hello: presence, registry and delivery state
   // are keyed on it. A later hello may refresh the system information, never rename the unit.
   if (!first && msg.unitId !== conn.unitId) {
-    ctx.log?.warn({ deviceId: conn.deviceId, unitId: conn.unitId, claimed: msg.unitId.slice(0, 64) }, 'repeated hello with another unit id refused');
-    conn.send({ t: 'error', code: DeviceErrorCode.UnitIdChanged, message: `this channel belongs to unit ${conn.unitId}; reconnect to change the unit id` });
+    ctx.log?.warn(
+      { deviceId: conn.deviceId, unitId: conn.unitId, claimed: msg.unitId.slice(0, 64) },
+      'repeated hello with another unit id refused',
+    );
+    conn.send({
+      t: 'error',
+      code: DeviceErrorCode.UnitIdChanged,
+      message: `this channel belongs to unit ${conn.unitId}; reconnect to change the unit id`,
+    });
     return;
   }
   conn.helloReceived = true;
@@ -64,7 +75,8 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
   conn.configuration.bootTime = msg.system.bootTime;
   if (first) {
     const replaced = ctx.registry.set(conn);
-    if (replaced) replaced.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'a newer connection of this device took over' });
+    if (replaced)
+      replaced.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'a newer connection of this device took over' });
     ctx.presence.online(conn.deviceId, conn.ip, msg.unitId, msg.system);
   } else {
     ctx.presence.systemInfo(conn.deviceId, msg.system);
@@ -95,20 +107,26 @@ const onResult: Handler<ResultMessage> = async (ctx, conn, msg) => {
   ctx.presence.touch(conn.deviceId);
   if (msg.system) ctx.presence.systemInfo(conn.deviceId, msg.system);
   const done = await ctx.commands.finish(conn.deviceId, conn.inflight, msg.id, msg.ok, msg.message ?? null);
-  if (!done) conn.send({ t: 'error', code: DeviceErrorCode.UnknownCommand, message: `command ${msg.id} was not sent to this device`, ref: msg.id });
+  if (!done)
+    conn.send({ t: 'error', code: DeviceErrorCode.UnknownCommand, message: `command ${msg.id} was not sent to this device`, ref: msg.id });
 };
 
 const onSettingsApplied: Handler<SettingsAppliedMessage> = (ctx, conn, msg) => {
   ctx.presence.touch(conn.deviceId);
   if (!ctx.delivery.onApplied(conn, msg)) {
-    conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `settings revision ${msg.revision} was not sent to this device` });
+    conn.send({
+      t: 'error',
+      code: DeviceErrorCode.InvalidMessage,
+      message: `settings revision ${msg.revision} was not sent to this device`,
+    });
   }
 };
 
 const onSettingsReport: Handler<SettingsReportMessage> = async (ctx, conn, msg) => {
   ctx.presence.touch(conn.deviceId);
   const problem = await ctx.deviceConfiguration.recordDeviceReport(conn.deviceId, msg);
-  if (problem) conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `settings report rejected, nothing stored: ${problem}` });
+  if (problem)
+    conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `settings report rejected, nothing stored: ${problem}` });
 };
 
 export const handlers: { [T in DeviceMessage['t']]: Handler<Extract<DeviceMessage, { t: T }>> } = {

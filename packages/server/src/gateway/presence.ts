@@ -25,12 +25,19 @@ export class PresenceService {
     log: Logger | null,
     flushMs: number,
   ) {
-    this.writer = new BatchWriter('presence', (batch) => this.write(batch), flushMs, log, 1000, (batch) => {
-      for (const [id] of batch) {
-        for (const e of this.pendingEvents.get(id) ?? []) this.events.publish(e);
-        this.pendingEvents.delete(id);
-      }
-    });
+    this.writer = new BatchWriter(
+      'presence',
+      (batch) => this.write(batch),
+      flushMs,
+      log,
+      1000,
+      (batch) => {
+        for (const [id] of batch) {
+          for (const e of this.pendingEvents.get(id) ?? []) this.events.publish(e);
+          this.pendingEvents.delete(id);
+        }
+      },
+    );
   }
 
   start(): void {

@@ -16,9 +16,15 @@ export function describeValidation(part: string, issue: AjvIssue): { field: stri
   const field = path ? `${part}.${path}` : part;
   switch (issue.keyword) {
     case 'additionalProperties':
-      return { field: `${field}.${String(issue.params.additionalProperty)}`, message: `${field} has unknown field '${String(issue.params.additionalProperty)}'` };
+      return {
+        field: `${field}.${String(issue.params.additionalProperty)}`,
+        message: `${field} has unknown field '${String(issue.params.additionalProperty)}'`,
+      };
     case 'required':
-      return { field: `${field}.${String(issue.params.missingProperty)}`, message: `${field}.${String(issue.params.missingProperty)} is required` };
+      return {
+        field: `${field}.${String(issue.params.missingProperty)}`,
+        message: `${field}.${String(issue.params.missingProperty)} is required`,
+      };
     case 'anyOf':
       return { field, message: `${field} has an invalid value` };
     default:
@@ -47,7 +53,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       body = { error: { code: ErrorCode.PayloadTooLarge, message: 'Request body is too large' } };
     } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       status = 415;
-      body = { error: { code: ErrorCode.UnsupportedMediaType, message: `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json` } };
+      body = {
+        error: {
+          code: ErrorCode.UnsupportedMediaType,
+          message: `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted; send application/json`,
+        },
+      };
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       // Other framework 4xx (a bad Content-Length, …): the code that belongs to the status.
       status = err.statusCode;
@@ -79,9 +90,22 @@ const FRAMEWORK_CODES: Partial<Record<number, ErrorCode>> = {
  * valid percent-encoding, an overlong path parameter). Same envelope as every other error.
  */
 export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
-  const code = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? ErrorCode.UriTooLong : err.statusCode && err.statusCode >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest;
-  const message = code === ErrorCode.UriTooLong ? 'A path segment of the URL is too long' : code === ErrorCode.BadRequest ? 'The URL path is not valid percent-encoded UTF-8' : 'Internal server error; see the server log';
-  void reply.code(errorStatus[code]).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ error: { code, message } } satisfies ErrorBody));
+  const code =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? ErrorCode.UriTooLong
+      : err.statusCode && err.statusCode >= 500
+        ? ErrorCode.Internal
+        : ErrorCode.BadRequest;
+  const message =
+    code === ErrorCode.UriTooLong
+      ? 'A path segment of the URL is too long'
+      : code === ErrorCode.BadRequest
+        ? 'The URL path is not valid percent-encoded UTF-8'
+        : 'Internal server error; see the server log';
+  void reply
+    .code(errorStatus[code])
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify({ error: { code, message } } satisfies ErrorBody));
 }
 
 /**
@@ -92,7 +116,11 @@ export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, r
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const code =
-    err.code === 'HPE_HEADER_OVERFLOW' ? ErrorCode.HeadersTooLarge : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ErrorCode.RequestTimeout : ErrorCode.BadRequest;
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ErrorCode.HeadersTooLarge
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ErrorCode.RequestTimeout
+        : ErrorCode.BadRequest;
   const message =
     code === ErrorCode.HeadersTooLarge
       ? 'Request headers are too large'

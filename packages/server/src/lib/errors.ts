@@ -15,5 +15,4 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (code: ErrorCode, what: string, id: number | string) =>
-  new AppError(code, `${what} ${id} does not exist`);
+export const notFound = (code: ErrorCode, what: string, id: number | string) => new AppError(code, `${what} ${id} does not exist`);

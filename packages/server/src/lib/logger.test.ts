@@ -9,7 +9,10 @@ function capture() {
 const secrets = {
   password: 'hunter2-password',
   token: 'session-token-value',
-  req: { method: 'POST', headers: { authorization: 'Bearer bearer-secret', cookie: 'openums_session=cookie-secret', 'x-csrf-token': 'csrf-secret' } },
+  req: {
+    method: 'POST',
+    headers: { authorization: 'Bearer bearer-secret', cookie: 'openums_session=cookie-secret', 'x-csrf-token': 'csrf-secret' },
+  },
   user: { password: 'nested-password' },
 };
 const SECRET_VALUES = ['hunter2-password', 'session-token-value', 'bearer-secret', 'cookie-secret', 'csrf-secret', 'nested-password'];

@@ -20,8 +20,18 @@ export class Metrics {
   });
   readonly dbErrors = new Counter({ name: 'openums_db_query_errors_total', help: 'Failed database queries', registers: [this.registry] });
 
-  readonly deviceMessages = new Counter({ name: 'openums_device_messages_total', help: 'Device channel messages received, by type', labelNames: ['type'], registers: [this.registry] });
-  readonly deviceMessageErrors = new Counter({ name: 'openums_device_message_errors_total', help: 'Rejected device messages and EST requests, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly deviceMessages = new Counter({
+    name: 'openums_device_messages_total',
+    help: 'Device channel messages received, by type',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly deviceMessageErrors = new Counter({
+    name: 'openums_device_message_errors_total',
+    help: 'Rejected device messages and EST requests, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly deviceMessageSeconds = new Histogram({
     name: 'openums_device_message_handling_seconds',
     help: 'Time to handle one device message, by type',
@@ -29,11 +39,33 @@ export class Metrics {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
     registers: [this.registry],
   });
-  readonly devicesConnected = new Gauge({ name: 'openums_devices_connected', help: 'Devices with a live channel on this process', registers: [this.registry] });
-  readonly tlsHandshakes = new Counter({ name: 'openums_tls_handshakes_total', help: 'Completed TLS handshakes, by kind', labelNames: ['kind'], registers: [this.registry] });
-  readonly tlsShed = new Counter({ name: 'openums_tls_connections_shed_total', help: 'Connections closed at once because too many handshakes were in progress', registers: [this.registry] });
-  readonly tlsInProgress = new Gauge({ name: 'openums_tls_handshakes_in_progress', help: 'TLS handshakes in progress', registers: [this.registry] });
-  readonly enrollments = new Counter({ name: 'openums_enrollments_total', help: 'EST enrollments, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly devicesConnected = new Gauge({
+    name: 'openums_devices_connected',
+    help: 'Devices with a live channel on this process',
+    registers: [this.registry],
+  });
+  readonly tlsHandshakes = new Counter({
+    name: 'openums_tls_handshakes_total',
+    help: 'Completed TLS handshakes, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly tlsShed = new Counter({
+    name: 'openums_tls_connections_shed_total',
+    help: 'Connections closed at once because too many handshakes were in progress',
+    registers: [this.registry],
+  });
+  readonly tlsInProgress = new Gauge({
+    name: 'openums_tls_handshakes_in_progress',
+    help: 'TLS handshakes in progress',
+    registers: [this.registry],
+  });
+  readonly enrollments = new Counter({
+    name: 'openums_enrollments_total',
+    help: 'EST enrollments, by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
 
   constructor(defaults = true) {
     // No prefix: the standard process_* and nodejs_* names are what ready-made dashboards

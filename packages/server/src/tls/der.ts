@@ -33,7 +33,7 @@ export function readTlv(buf: Buffer, offset: number, limit = buf.length): Tlv {
 /** The TLVs directly inside a constructed TLV. */
 export function children(buf: Buffer, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let p = parent.bodyStart; p < parent.end; ) {
+  for (let p = parent.bodyStart; p < parent.end;) {
     const t = readTlv(buf, p, parent.end);
     out.push(t);
     p = t.end;
@@ -45,10 +45,13 @@ export function tlv(tag: number, ...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts);
   const len = body.length;
   const head =
-    len < 0x80 ? Buffer.from([tag, len])
-    : len < 0x100 ? Buffer.from([tag, 0x81, len])
-    : len < 0x10000 ? Buffer.from([tag, 0x82, len >> 8, len & 0xff])
-    : Buffer.from([tag, 0x83, len >> 16, (len >> 8) & 0xff, len & 0xff]);
+    len < 0x80
+      ? Buffer.from([tag, len])
+      : len < 0x100
+        ? Buffer.from([tag, 0x81, len])
+        : len < 0x10000
+          ? Buffer.from([tag, 0x82, len >> 8, len & 0xff])
+          : Buffer.from([tag, 0x83, len >> 16, (len >> 8) & 0xff, len & 0xff]);
   return Buffer.concat([head, body]);
 }
 
@@ -72,7 +75,8 @@ export function parseAndVerifyCsr(der: Buffer): ParsedCsr {
   if (!cri || !alg || !sig || cri.tag !== 0x30 || sig.tag !== 0x03) throw new DerError('not a certification request');
   if (!der.subarray(alg.start, alg.end).equals(SIG_ALG)) throw new DerError('signature algorithm must be ecdsa-with-SHA256');
   const [version, subject, spkiTlv] = children(der, cri);
-  if (!version || version.tag !== 0x02 || !subject || subject.tag !== 0x30 || !spkiTlv || spkiTlv.tag !== 0x30) throw new DerError('malformed request info');
+  if (!version || version.tag !== 0x02 || !subject || subject.tag !== 0x30 || !spkiTlv || spkiTlv.tag !== 0x30)
+    throw new DerError('malformed request info');
   const spki = Buffer.from(der.subarray(spkiTlv.start, spkiTlv.end));
   let publicKey: KeyObject;
   try {
@@ -80,10 +84,12 @@ export function parseAndVerifyCsr(der: Buffer): ParsedCsr {
   } catch {
     throw new DerError('unreadable public key');
   }
-  if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new DerError('key must be ECDSA P-256');
+  if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+    throw new DerError('key must be ECDSA P-256');
   if (der[sig.bodyStart] !== 0) throw new DerError('bad signature bit string');
   const signature = der.subarray(sig.bodyStart + 1, sig.end);
-  if (!verify('sha256', der.subarray(cri.start, cri.end), { key: publicKey, dsaEncoding: 'der' }, signature)) throw new DerError('signature does not verify');
+  if (!verify('sha256', der.subarray(cri.start, cri.end), { key: publicKey, dsaEncoding: 'der' }, signature))
+    throw new DerError('signature does not verify');
   return { commonName: findCommonName(der, subject), spki, publicKey };
 }
 

@@ -92,7 +92,8 @@ export class DeviceCa {
    * currently valid, naming a device. Returns the device id and serial, or a reason.
    */
   verifyDeviceCert(cert: NodeX509, now = Date.now()): { deviceId: number; serial: string } | { error: string } {
-    if (!cert.verify(this.cert.publicKey) || cert.issuer !== this.cert.subject) return { error: 'certificate is not issued by the device CA' };
+    if (!cert.verify(this.cert.publicKey) || cert.issuer !== this.cert.subject)
+      return { error: 'certificate is not issued by the device CA' };
     if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) < now) return { error: 'certificate is expired or not yet valid' };
     const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? '';
     const id = cn.startsWith(DEVICE_CN_PREFIX) ? Number(cn.slice(DEVICE_CN_PREFIX.length)) : NaN;

@@ -65,15 +65,20 @@ export async function ensureWebTls(dataDir: string, extraNames: readonly string[
   if (existsSync(files.cert) && existsSync(files.key)) {
     const current = { certPem: readFileSync(files.cert, 'utf8'), keyPem: readFileSync(files.key, 'utf8') };
     const s = summarize(current.certPem);
-    const covers =
-      want.dnsNames.every((n) => s.dnsNames.includes(n)) && want.ipAddresses.every((ip) => s.ipAddresses.includes(ip));
+    const covers = want.dnsNames.every((n) => s.dnsNames.includes(n)) && want.ipAddresses.every((ip) => s.ipAddresses.includes(ip));
     if (covers && s.validTo - now > RENEW_BEFORE_MS) web = current;
     else changed.push(covers ? 'web certificate renewed (near expiry)' : 'web certificate re-issued (host names changed)');
   } else {
     changed.push('web certificate created');
   }
   if (!web) {
-    web = await issueServerCert({ ca, commonName: want.dnsNames.includes(hostname().toLowerCase()) ? hostname() : 'localhost', ...want, days: WEB_CERT_DAYS, now });
+    web = await issueServerCert({
+      ca,
+      commonName: want.dnsNames.includes(hostname().toLowerCase()) ? hostname() : 'localhost',
+      ...want,
+      days: WEB_CERT_DAYS,
+      now,
+    });
     writeSecret(files.key, web.keyPem);
     writeAtomic(files.cert, web.certPem, 0o644);
   }

@@ -69,16 +69,31 @@ describe.each(DIALECTS)('login and sessions (%s)', (dialect) => {
     const noHeader = await t.app.inject({ method: 'POST', url: '/api/v1/device-folders', headers: { cookie }, payload });
     expect(noHeader.statusCode).toBe(403);
     expect(noHeader.json().error.code).toBe('CSRF_TOKEN_INVALID');
-    const wrongHeader = await t.app.inject({ method: 'POST', url: '/api/v1/device-folders', headers: { cookie, 'x-csrf-token': 'x' }, payload });
+    const wrongHeader = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/device-folders',
+      headers: { cookie, 'x-csrf-token': 'x' },
+      payload,
+    });
     expect(wrongHeader.statusCode).toBe(403);
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/device-folders?parentId=root', headers: { cookie } });
     expect(list.json().items.map((f: any) => f.name)).not.toContain('csrf-test');
 
-    const ok = await t.app.inject({ method: 'POST', url: '/api/v1/device-folders', headers: { cookie, 'x-csrf-token': csrfToken }, payload });
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/device-folders',
+      headers: { cookie, 'x-csrf-token': csrfToken },
+      payload,
+    });
     expect(ok.statusCode).toBe(201);
     // The stored hash itself is not accepted in place of the token.
     const row = await t.database.db.selectFrom('sessions').select('csrf_token_hash').orderBy('id', 'desc').executeTakeFirstOrThrow();
-    const byHash = await t.app.inject({ method: 'POST', url: '/api/v1/device-folders', headers: { cookie, 'x-csrf-token': row.csrf_token_hash }, payload: { name: 'by-hash' } });
+    const byHash = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/device-folders',
+      headers: { cookie, 'x-csrf-token': row.csrf_token_hash },
+      payload: { name: 'by-hash' },
+    });
     expect(byHash.statusCode).toBe(403);
     const bearer = await t.app.inject({
       method: 'POST',
@@ -98,9 +113,17 @@ describe.each(DIALECTS)('login and sessions (%s)', (dialect) => {
     expect(rows.map((r) => r.csrf_token_hash)).not.toContain(csrfToken);
     expect(JSON.stringify(rows)).not.toContain(csrfToken);
 
-    const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: `openums_session=${token}; openums_csrf=${csrfToken}` } });
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/me',
+      headers: { cookie: `openums_session=${token}; openums_csrf=${csrfToken}` },
+    });
     expect(me.json()).toMatchObject({ user: { username: 'admin' }, csrfToken });
-    const forged = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: `openums_session=${token}; openums_csrf=forged` } });
+    const forged = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/me',
+      headers: { cookie: `openums_session=${token}; openums_csrf=forged` },
+    });
     expect(forged.json().csrfToken).toBeNull();
     const bearer = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
     expect(bearer.json().csrfToken).toBeNull();

@@ -31,9 +31,36 @@ const RAW = '\u0001RAW:';
 const raw = (text: string) => `${RAW}${text}`;
 const toJson = (v: unknown) => JSON.stringify(v).replace(/"\\u0001RAW:([^"]*)"/g, '$1');
 const BAD_VALUES: unknown[] = [
-  1e308, -1, 0, 1.5, raw('99999999999999999999'), raw('-99999999999999999999'), raw('1e400'), 'abc', null, true, {}, [], [null], 'x'.repeat(70_000),
+  1e308,
+  -1,
+  0,
+  1.5,
+  raw('99999999999999999999'),
+  raw('-99999999999999999999'),
+  raw('1e400'),
+  'abc',
+  null,
+  true,
+  {},
+  [],
+  [null],
+  'x'.repeat(70_000),
 ];
-const BAD_IDS = ['99999999999999999999', '9007199254740992', '1e308', '-1', '0', '1.5', 'abc', '%00', '%ZZ', '%ED%A0%80', '%F0', 'a'.repeat(300), '__proto__'];
+const BAD_IDS = [
+  '99999999999999999999',
+  '9007199254740992',
+  '1e308',
+  '-1',
+  '0',
+  '1.5',
+  'abc',
+  '%00',
+  '%ZZ',
+  '%ED%A0%80',
+  '%F0',
+  'a'.repeat(300),
+  '__proto__',
+];
 const BAD_QUERY_VALUES = ['99999999999999999999', '9999999999999999', '1e308', '-1', '1.5', 'abc', '', 'x'.repeat(5000), 'root%00'];
 const UNSAFE_QUERY_VALUES = ['%00', 'a%00b', '%ZZ', '%ED%A0%80', '%C0%80', '%FF'];
 
@@ -103,12 +130,17 @@ const field = (part: string, path: Array<string | number>) => [part, ...path].jo
 function corpus(doc: Json, ids: Record<string, number>): Case[] {
   const cases: Case[] = [];
   const idFor = (path: string) =>
-    path.startsWith('/api/v1/device-folders/') ? ids.folder
-    : path.startsWith('/api/v1/devices/') ? ids.device
-    : path.startsWith('/api/v1/enrollment-keys/') ? ids.key
-    : path.startsWith('/api/v1/commands/') ? ids.command
-    : path.startsWith('/api/v1/profile-folders/') ? ids.profileFolder
-    : ids.profile;
+    path.startsWith('/api/v1/device-folders/')
+      ? ids.folder
+      : path.startsWith('/api/v1/devices/')
+        ? ids.device
+        : path.startsWith('/api/v1/enrollment-keys/')
+          ? ids.key
+          : path.startsWith('/api/v1/commands/')
+            ? ids.command
+            : path.startsWith('/api/v1/profile-folders/')
+              ? ids.profileFolder
+              : ids.profile;
   for (const [path, ops] of Object.entries<Json>(doc.paths)) {
     for (const [m, op] of Object.entries<Json>(ops)) {
       const method = m.toUpperCase();
@@ -135,18 +167,34 @@ function corpus(doc: Json, ids: Record<string, number>): Case[] {
 
       // Path ids: out of range, not numbers, bad escapes.
       if (path.includes('{id}')) {
-        for (const bad of BAD_IDS) cases.push({ label: `${tag} id=${bad.slice(0, 30)}`, method, url: route(bad) + qs([]), ...body, mustFail: true });
-        cases.push({ label: `${tag} id=NUL`, method, url: route('1%00') + qs([]), ...body, ...(checksInput ? { unsafeField: 'params.id' } : {}), mustFail: true });
+        for (const bad of BAD_IDS)
+          cases.push({ label: `${tag} id=${bad.slice(0, 30)}`, method, url: route(bad) + qs([]), ...body, mustFail: true });
+        cases.push({
+          label: `${tag} id=NUL`,
+          method,
+          url: route('1%00') + qs([]),
+          ...body,
+          ...(checksInput ? { unsafeField: 'params.id' } : {}),
+          mustFail: true,
+        });
       }
       // Query: every parameter, plus unknown and prototype names. Writes only get values that must
       // be refused whatever the route (a route without a query schema ignores other parameters).
       for (const name of [...query.map((p) => p.name as string), 'unknown', '__proto__', 'constructor']) {
         for (const v of UNSAFE_QUERY_VALUES) {
           const unsafeField = v.includes('%00') && checksInput ? `query.${name}` : undefined;
-          cases.push({ label: `${tag} ?${name}=${v}`, method, url: url + qs([`${name}=${v}`]), ...body, ...(unsafeField ? { unsafeField } : {}), mustFail: true });
+          cases.push({
+            label: `${tag} ?${name}=${v}`,
+            method,
+            url: url + qs([`${name}=${v}`]),
+            ...body,
+            ...(unsafeField ? { unsafeField } : {}),
+            mustFail: true,
+          });
         }
         if (safe) {
-          for (const v of BAD_QUERY_VALUES) cases.push({ label: `${tag} ?${name}=${v.slice(0, 30)}`, method, url: url + qs([`${name}=${v}`]) });
+          for (const v of BAD_QUERY_VALUES)
+            cases.push({ label: `${tag} ?${name}=${v.slice(0, 30)}`, method, url: url + qs([`${name}=${v}`]) });
           cases.push({ label: `${tag} ?${name} twice`, method, url: url + qs([`${name}=1`, `${name}=2`]) });
           cases.push({ label: `${tag} ?${name}[a]`, method, url: url + qs([`${name}[a]=1`, `${name}[]=2`]) });
         }
@@ -156,36 +204,91 @@ function corpus(doc: Json, ids: Record<string, number>): Case[] {
       // Body: each leaf (and map key) spoiled in turn.
       for (const leaf of leaves(baseBody)) {
         for (const s of [NUL, ...SURROGATES]) {
-          cases.push({ label: `${tag} body.${leaf.join('.')}=${JSON.stringify(s)}`, method, url: url + qs([]), contentType: 'application/json', body: toJson(withValue(baseBody, leaf, s)), unsafeField: field('body', leaf), mustFail: true });
+          cases.push({
+            label: `${tag} body.${leaf.join('.')}=${JSON.stringify(s)}`,
+            method,
+            url: url + qs([]),
+            contentType: 'application/json',
+            body: toJson(withValue(baseBody, leaf, s)),
+            unsafeField: field('body', leaf),
+            mustFail: true,
+          });
         }
         for (const v of BAD_VALUES) {
-          cases.push({ label: `${tag} body.${leaf.join('.')}=${JSON.stringify(v)?.slice(0, 30)}`, method, url: url + qs([]), contentType: 'application/json', body: toJson(withValue(baseBody, leaf, v)) });
+          cases.push({
+            label: `${tag} body.${leaf.join('.')}=${JSON.stringify(v)?.slice(0, 30)}`,
+            method,
+            url: url + qs([]),
+            contentType: 'application/json',
+            body: toJson(withValue(baseBody, leaf, v)),
+          });
         }
         if (leaf.length) {
           const key = leaf[leaf.length - 1]!;
           if (typeof key === 'string') {
-            cases.push({ label: `${tag} key ${leaf.join('.')}+NUL`, method, url: url + qs([]), contentType: 'application/json', body: toJson(renameKey(baseBody, leaf, `${key}\u0000`)), unsafeField: field('body', [...leaf.slice(0, -1), `${key}\ufffd`]), mustFail: true });
+            cases.push({
+              label: `${tag} key ${leaf.join('.')}+NUL`,
+              method,
+              url: url + qs([]),
+              contentType: 'application/json',
+              body: toJson(renameKey(baseBody, leaf, `${key}\u0000`)),
+              unsafeField: field('body', [...leaf.slice(0, -1), `${key}\ufffd`]),
+              mustFail: true,
+            });
           }
         }
       }
       const objectBody = baseBody as Record<string, unknown>;
       const whole: Array<[string, string | Buffer]> = [
-        ['null', 'null'], ['array', '[]'], ['number', '5'], ['string', '"s"'], ['empty', ''], ['invalid JSON', '{"a":'], ['trailing', '{} x'],
+        ['null', 'null'],
+        ['array', '[]'],
+        ['number', '5'],
+        ['string', '"s"'],
+        ['empty', ''],
+        ['invalid JSON', '{"a":'],
+        ['trailing', '{} x'],
         ['__proto__', `{"__proto__":{"isAdmin":true},${toJson(objectBody).slice(1)}`],
         ['constructor', `{"constructor":{"prototype":{"isAdmin":true}},${toJson(objectBody).slice(1)}`],
         ['unknown field', toJson({ ...objectBody, unknownField: 1 })],
         ['deep nesting', `{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`],
-        ['deep nesting in every field', toJson(Object.fromEntries(Object.keys(objectBody).map((k) => [k, raw(`${'['.repeat(20_000)}${']'.repeat(20_000)}`)])))],
+        [
+          'deep nesting in every field',
+          toJson(Object.fromEntries(Object.keys(objectBody).map((k) => [k, raw(`${'['.repeat(20_000)}${']'.repeat(20_000)}`)]))),
+        ],
         ['huge array', `{"x":[${'1,'.repeat(300_000)}1]}`],
-        ['huge array in every field', toJson(Object.fromEntries(Object.keys(objectBody).map((k) => [k, raw(`[${'99999999999999999999,'.repeat(20_000)}1]`)])))],
-        ['invalid UTF-8', Buffer.concat([Buffer.from(toJson(objectBody).slice(0, -1) + ',"x":"a'), Buffer.from([0xff, 0xc0, 0xed, 0xa0, 0x80]), Buffer.from('"}')])],
+        [
+          'huge array in every field',
+          toJson(Object.fromEntries(Object.keys(objectBody).map((k) => [k, raw(`[${'99999999999999999999,'.repeat(20_000)}1]`)]))),
+        ],
+        [
+          'invalid UTF-8',
+          Buffer.concat([
+            Buffer.from(toJson(objectBody).slice(0, -1) + ',"x":"a'),
+            Buffer.from([0xff, 0xc0, 0xed, 0xa0, 0x80]),
+            Buffer.from('"}'),
+          ]),
+        ],
         ['too large', `{"x":"${'a'.repeat(1_100_000)}"}`],
       ];
-      for (const [what, b] of whole) cases.push({ label: `${tag} body ${what}`, method, url: url + qs([]), contentType: 'application/json', body: b, mustFail: true });
+      for (const [what, b] of whole)
+        cases.push({ label: `${tag} body ${what}`, method, url: url + qs([]), contentType: 'application/json', body: b, mustFail: true });
       // (Copying a profile without a body is a valid request: it is not a "must fail" case.)
       cases.push({ label: `${tag} no body`, method, url: url + qs([]), mustFail: !path.endsWith('/copy') });
-      cases.push({ label: `${tag} text/plain`, method, url: url + qs([]), contentType: 'text/plain', body: toJson(baseBody), mustFail: true });
-      cases.push({ label: `${tag} bad content-type`, method, url: url + qs([]), contentType: 'application/json; charset=latin1; x', body: toJson(baseBody) });
+      cases.push({
+        label: `${tag} text/plain`,
+        method,
+        url: url + qs([]),
+        contentType: 'text/plain',
+        body: toJson(baseBody),
+        mustFail: true,
+      });
+      cases.push({
+        label: `${tag} bad content-type`,
+        method,
+        url: url + qs([]),
+        contentType: 'application/json; charset=latin1; x',
+        body: toJson(baseBody),
+      });
       cases.push({ label: `${tag} form`, method, url: url + qs([]), contentType: 'application/x-www-form-urlencoded', body: 'a=b' });
     }
   }
@@ -193,30 +296,117 @@ function corpus(doc: Json, ids: Record<string, number>): Case[] {
   // Text bodies and headers of the routes that do not take JSON.
   for (const est of [...new Set(Object.keys(doc.paths).filter((p) => p.endsWith('/simpleenroll') || p.endsWith('/simplereenroll')))]) {
     const info = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    cases.push({ label: `POST ${est} NUL body`, method: 'POST', url: est, contentType: 'application/pkcs10', body: `MII${NUL}`, mustFail: true });
-    cases.push({ label: `POST ${est} NUL in device info`, method: 'POST', url: est, contentType: 'application/pkcs10', body: 'MIIB', headers: { 'x-openums-device': info({ unitId: '02AABBCCDDEE', mac: '02AABBCCDDEE', hostname: NUL }) }, mustFail: true });
-    cases.push({ label: `POST ${est} surrogate in device info`, method: 'POST', url: est, contentType: 'application/pkcs10', body: 'MIIB', headers: { 'x-openums-device': info({ unitId: '02AABBCCDDEE', mac: '02AABBCCDDEE', product: '\ud800' }) }, mustFail: true });
-    cases.push({ label: `POST ${est} NUL in basic auth`, method: 'POST', url: est, contentType: 'application/pkcs10', body: 'MIIB', headers: { authorization: `Basic ${Buffer.from(`x:oek_${NUL}_${NUL}`).toString('base64')}` }, mustFail: true });
-    cases.push({ label: `POST ${est} invalid UTF-8`, method: 'POST', url: est, contentType: 'application/pkcs10', body: Buffer.from([0x4d, 0xff, 0xc0, 0x00]), mustFail: true });
-    cases.push({ label: `POST ${est} bad info header`, method: 'POST', url: est, contentType: 'application/pkcs10', body: 'MIIB', headers: { 'x-openums-device': '%%%' }, mustFail: true });
+    cases.push({
+      label: `POST ${est} NUL body`,
+      method: 'POST',
+      url: est,
+      contentType: 'application/pkcs10',
+      body: `MII${NUL}`,
+      mustFail: true,
+    });
+    cases.push({
+      label: `POST ${est} NUL in device info`,
+      method: 'POST',
+      url: est,
+      contentType: 'application/pkcs10',
+      body: 'MIIB',
+      headers: { 'x-openums-device': info({ unitId: '02AABBCCDDEE', mac: '02AABBCCDDEE', hostname: NUL }) },
+      mustFail: true,
+    });
+    cases.push({
+      label: `POST ${est} surrogate in device info`,
+      method: 'POST',
+      url: est,
+      contentType: 'application/pkcs10',
+      body: 'MIIB',
+      headers: { 'x-openums-device': info({ unitId: '02AABBCCDDEE', mac: '02AABBCCDDEE', product: '\ud800' }) },
+      mustFail: true,
+    });
+    cases.push({
+      label: `POST ${est} NUL in basic auth`,
+      method: 'POST',
+      url: est,
+      contentType: 'application/pkcs10',
+      body: 'MIIB',
+      headers: { authorization: `Basic ${Buffer.from(`x:oek_${NUL}_${NUL}`).toString('base64')}` },
+      mustFail: true,
+    });
+    cases.push({
+      label: `POST ${est} invalid UTF-8`,
+      method: 'POST',
+      url: est,
+      contentType: 'application/pkcs10',
+      body: Buffer.from([0x4d, 0xff, 0xc0, 0x00]),
+      mustFail: true,
+    });
+    cases.push({
+      label: `POST ${est} bad info header`,
+      method: 'POST',
+      url: est,
+      contentType: 'application/pkcs10',
+      body: 'MIIB',
+      headers: { 'x-openums-device': '%%%' },
+      mustFail: true,
+    });
   }
   const importUrl = '/api/v1/profiles/import';
-  cases.push({ label: 'import NUL', method: 'POST', url: importUrl, contentType: 'text/plain', body: `# openums profiles\n${NUL}\n`, unsafeField: 'body', mustFail: true });
-  cases.push({ label: 'import invalid UTF-8', method: 'POST', url: importUrl, contentType: 'text/plain', body: Buffer.from([0xff, 0xfe, 0x00, 0x41]), mustFail: true });
+  cases.push({
+    label: 'import NUL',
+    method: 'POST',
+    url: importUrl,
+    contentType: 'text/plain',
+    body: `# openums profiles\n${NUL}\n`,
+    unsafeField: 'body',
+    mustFail: true,
+  });
+  cases.push({
+    label: 'import invalid UTF-8',
+    method: 'POST',
+    url: importUrl,
+    contentType: 'text/plain',
+    body: Buffer.from([0xff, 0xfe, 0x00, 0x41]),
+    mustFail: true,
+  });
   cases.push({ label: 'import empty', method: 'POST', url: importUrl, contentType: 'text/plain', body: '' });
-  cases.push({ label: 'import JSON', method: 'POST', url: importUrl, contentType: 'application/json', body: '{"a":"\\u0000"}', unsafeField: 'body.a' });
+  cases.push({
+    label: 'import JSON',
+    method: 'POST',
+    url: importUrl,
+    contentType: 'application/json',
+    body: '{"a":"\\u0000"}',
+    unsafeField: 'body.a',
+  });
   // Paths no route has, with bad escapes.
-  for (const p of ['/api/v1/%ZZ', '/api/v1/devices/%ZZ/commands', '/%00', '/api/v1/nope?q=%00', `/api/v1/devices?q=${'a'.repeat(20_000)}`]) {
+  for (const p of [
+    '/api/v1/%ZZ',
+    '/api/v1/devices/%ZZ/commands',
+    '/%00',
+    '/api/v1/nope?q=%00',
+    `/api/v1/devices?q=${'a'.repeat(20_000)}`,
+  ]) {
     cases.push({ label: `GET ${p.slice(0, 40)}`, method: 'GET', url: p });
   }
   return cases;
 }
 
 async function counts(t: TestApp): Promise<Record<string, number>> {
-  const tables = ['device_folders', 'devices', 'enrollment_keys', 'commands', 'profiles', 'profile_assignments', 'profile_folders', 'device_settings', 'users'] as const;
+  const tables = [
+    'device_folders',
+    'devices',
+    'enrollment_keys',
+    'commands',
+    'profiles',
+    'profile_assignments',
+    'profile_folders',
+    'device_settings',
+    'users',
+  ] as const;
   const out: Record<string, number> = {};
   for (const table of tables) {
-    const r = await t.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await t.database.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     out[table] = Number(r.n);
   }
   return out;
@@ -269,7 +459,8 @@ describe.each(DIALECTS)('bad input on every route (%s)', (dialect) => {
     if (res.statusCode >= 500) problem = `status ${res.statusCode}`;
     else if (res.statusCode >= 400) {
       const e = body?.error;
-      if (!e || typeof e.code !== 'string' || typeof e.message !== 'string') problem = `no error envelope: ${JSON.stringify(body).slice(0, 200)}`;
+      if (!e || typeof e.code !== 'string' || typeof e.message !== 'string')
+        problem = `no error envelope: ${JSON.stringify(body).slice(0, 200)}`;
       else if (!CODES.has(e.code)) problem = `unknown code ${e.code}`;
       else if (errorStatus[e.code as ErrorCode] !== res.statusCode) problem = `code ${e.code} with status ${res.statusCode}`;
     }

@@ -54,7 +54,9 @@ describe.each(DIALECTS)('commands to devices over real mTLS (%s)', (dialect) => 
     const wake = await api('POST', '/api/v1/devices/commands', { command: 'wakeup', deviceIds: [id] });
     expect(wake.status).toBe(422);
     expect(wake.body.error.code).toBe('COMMAND_NOT_SUPPORTED');
-    expect((await api('POST', '/api/v1/devices/commands', { command: 'send-message', deviceIds: [id] })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await api('POST', '/api/v1/devices/commands', { command: 'send-message', deviceIds: [id] })).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
     expect((await api('POST', '/api/v1/devices/commands', { command: 'reboot', deviceIds: [id, 987654] })).status).toBe(404);
     expect((await api('POST', '/api/v1/devices/commands', { command: 'explode', deviceIds: [id] })).status).toBe(400);
     expect((await api('GET', `/api/v1/devices/${id}/commands`)).body.items).toHaveLength(0);
@@ -72,7 +74,9 @@ describe.each(DIALECTS)('commands to devices over real mTLS (%s)', (dialect) => 
       d.dev.send({ t: 'ack', id: c.id });
       d.dev.send({ t: 'result', id: c.id, ok: true, system: sysinfo({ hostname: `refreshed-${d.id}` }) });
     }
-    await waitFor(async () => (await api('GET', `/api/v1/devices/${devs[2]!.id}/system-info`)).body.system?.hostname === `refreshed-${devs[2]!.id}`);
+    await waitFor(
+      async () => (await api('GET', `/api/v1/devices/${devs[2]!.id}/system-info`)).body.system?.hostname === `refreshed-${devs[2]!.id}`,
+    );
     devs.forEach((d) => d.dev.close());
   });
 

@@ -49,7 +49,8 @@ describe.each(DIALECTS)('nothing is lost when the server dies right after a comm
   it('a folder assignment committed just before kill -9 reaches every device of the subtree after the restart', async () => {
     const top = (await server.api('POST', '/api/v1/device-folders', { name: 'Branch' })).body.id;
     const sub = (await server.api('POST', '/api/v1/device-folders', { name: 'Floor 2', parentId: top })).body.id;
-    const profile = (await server.api('POST', '/api/v1/profiles', { name: 'Screensaver', type: 'standard', settings: { [TIMEOUT]: 7 } })).body.id;
+    const profile = (await server.api('POST', '/api/v1/profiles', { name: 'Screensaver', type: 'standard', settings: { [TIMEOUT]: 7 } }))
+      .body.id;
     const devices = [await enrollInto(top), await enrollInto(sub)];
     const empty = hashOf({});
 
@@ -61,7 +62,9 @@ describe.each(DIALECTS)('nothing is lost when the server dies right after a comm
 
     // The assignment commits; the server dies before it pushes anything or answers.
     const exited = server.exited();
-    await expect(server.api('POST', `/api/v1/profiles/${profile}/assignments`, { targets: [{ type: 'folder', id: top }] })).rejects.toThrow();
+    await expect(
+      server.api('POST', `/api/v1/profiles/${profile}/assignments`, { targets: [{ type: 'folder', id: top }] }),
+    ).rejects.toThrow();
     await exited;
     for (const { ws } of live) await ws.waitClosed();
 

@@ -33,7 +33,8 @@ describe.each(DIALECTS)('commands survive kill -9 of the server (%s)', (dialect)
     const { deviceId } = await dev.next((m) => m.t === 'welcome');
 
     // Sent and acknowledged, but no result yet when the server dies.
-    const sent = (await api('POST', '/api/v1/devices/commands', { command: 'send-message', deviceIds: [deviceId], text: 'before crash' })).commands[0];
+    const sent = (await api('POST', '/api/v1/devices/commands', { command: 'send-message', deviceIds: [deviceId], text: 'before crash' }))
+      .commands[0];
     const cmd = await dev.next((m) => m.t === 'command');
     dev.send({ t: 'ack', id: cmd.id });
     await crashAndRestart();

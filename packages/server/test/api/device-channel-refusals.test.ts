@@ -55,7 +55,11 @@ describe.each(DIALECTS)('device channel refusals over real mTLS (%s)', (dialect)
   it('answers an upgrade it cannot serve for lack of a database with 503 SERVICE_UNAVAILABLE and Retry-After', async () => {
     const dev = await live.enrollDevice();
     await live.server.database.close();
-    const r = await httpsCall(live.t, 'GET', DEVICE_WS_PATH, { headers: upgradeHeaders(), cert: dev.creds.certPem!, key: dev.creds.keyPem });
+    const r = await httpsCall(live.t, 'GET', DEVICE_WS_PATH, {
+      headers: upgradeHeaders(),
+      cert: dev.creds.certPem!,
+      key: dev.creds.keyPem,
+    });
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body).error).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'database unavailable' });
     expect(r.headers['retry-after']).toBe('5');

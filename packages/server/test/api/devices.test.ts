@@ -48,7 +48,12 @@ describe.each(DIALECTS)('devices (%s)', (dialect) => {
 
   it('sorts descending and by id with stable cursors', async () => {
     const desc = await walk('sort=-name', 70);
-    expect(desc.map((d) => d.name)).toEqual(desc.map((d) => d.name).sort().reverse());
+    expect(desc.map((d) => d.name)).toEqual(
+      desc
+        .map((d) => d.name)
+        .sort()
+        .reverse(),
+    );
     const byId = await walk('sort=-id', 33);
     const ids = byId.map((d) => d.id);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
@@ -68,9 +73,7 @@ describe.each(DIALECTS)('devices (%s)', (dialect) => {
 
   it('searches by name, MAC (any notation) and prefix only', async () => {
     const byName = await t.api('GET', '/api/v1/devices?q=DEV-00');
-    expect(byName.body.items.map((d: any) => d.name).sort()).toEqual(
-      Array.from({ length: 10 }, (_, i) => `dev-00${i}`),
-    );
+    expect(byName.body.items.map((d: any) => d.name).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `dev-00${i}`));
     const byMac = await t.api('GET', '/api/v1/devices?q=02-00-00-00-00-0');
     expect(byMac.body.items.length).toBe(16);
     expect(byMac.body.items.every((d: any) => d.mac.startsWith('020000000000') || d.mac.startsWith('02000000000'))).toBe(true);
@@ -103,7 +106,13 @@ describe.each(DIALECTS)('devices (%s)', (dialect) => {
       folderId: folderB,
     });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    expect(patched.body).toMatchObject({ name: 'Reception 1', site: 'HQ', costCenter: '4711', inServiceDate: '2025-02-28', folderId: folderB });
+    expect(patched.body).toMatchObject({
+      name: 'Reception 1',
+      site: 'HQ',
+      costCenter: '4711',
+      inServiceDate: '2025-02-28',
+      folderId: folderB,
+    });
     expect((await t.api('GET', '/api/v1/devices?q=sn-abc')).body.items.map((x: any) => x.id)).toEqual([d.id]);
     expect((await t.api('GET', '/api/v1/devices?q=reception')).body.items.map((x: any) => x.id)).toEqual([d.id]);
 

@@ -37,7 +37,14 @@ describe.each(DIALECTS)('EST enrollment with enrollment keys over real TLS (%s)'
     const subject = new X509Certificate(first.certPem!).subject;
     const id = Number(/CN=device-(\d+)/.exec(subject)![1]);
     const device = await api('GET', `/api/v1/devices/${id}`);
-    expect(device.body).toMatchObject({ mac, unitId: mac, name: `ITC${mac}`, folderId: folder.body.id, product: 'OpenUMS Linux', version: '12.1' });
+    expect(device.body).toMatchObject({
+      mac,
+      unitId: mac,
+      name: `ITC${mac}`,
+      folderId: folder.body.id,
+      product: 'OpenUMS Linux',
+      version: '12.1',
+    });
 
     const again = await enroll(t, keys[0]!.secret, { unitId: nextMac(), mac: nextMac() });
     expect(again.status).toBe(401);
@@ -85,7 +92,12 @@ describe.each(DIALECTS)('EST enrollment with enrollment keys over real TLS (%s)'
     expect(JSON.parse(tampered.body).error.code).toBe('CSR_INVALID');
     const wrongCn = await enroll(t, mass!.secret, i, (await makeCsr('someone-else')).csrBase64);
     expect(JSON.parse(wrongCn.body).error.code).toBe('CSR_INVALID');
-    const notCsr = await enroll(t, mass!.secret, i, Buffer.from('hello world, not a csr at all............................................').toString('base64'));
+    const notCsr = await enroll(
+      t,
+      mass!.secret,
+      i,
+      Buffer.from('hello world, not a csr at all............................................').toString('base64'),
+    );
     expect(notCsr.status).toBe(400);
     // None of the refused attempts created a device.
     const found = await api('GET', `/api/v1/devices?q=${i.mac}`);
@@ -116,7 +128,9 @@ describe.each(DIALECTS)('EST enrollment with enrollment keys over real TLS (%s)'
     let last = 0;
     for (let i = 0; i < 25 && last !== 429; i++) {
       // From an address of its own, so the block does not hit the other tests.
-      last = (await enroll(t, `oek_BBBBBBBBBBBBBBBB_${'y'.repeat(43)}`, { unitId: '02FFFFFF0001', mac: '02FFFFFF0001' }, undefined, '127.0.0.9')).status;
+      last = (
+        await enroll(t, `oek_BBBBBBBBBBBBBBBB_${'y'.repeat(43)}`, { unitId: '02FFFFFF0001', mac: '02FFFFFF0001' }, undefined, '127.0.0.9')
+      ).status;
     }
     expect(last).toBe(429);
     const [good] = await newKey({ type: 'mass' });

@@ -25,25 +25,47 @@ describe.each(DIALECTS)('EST re-enrollment: proof of possession for forwarded ce
   const logLines: Array<{ level: number; setting?: string; msg: string }> = [];
 
   const certSerial = async (deviceId: number) =>
-    ((await server.database.db.selectFrom('devices').select('cert_serial').where('id', '=', deviceId).executeTakeFirstOrThrow()) as { cert_serial: string | null }).cert_serial;
+    (
+      (await server.database.db.selectFrom('devices').select('cert_serial').where('id', '=', deviceId).executeTakeFirstOrThrow()) as {
+        cert_serial: string | null;
+      }
+    ).cert_serial;
   const newDevice = async () => {
     const mac = `02EEFF0000${String(++n).padStart(2, '0')}`;
     const e = await enroll(t, secret, { unitId: mac, mac });
     expect(e.status, e.body).toBe(200);
     const cert = new X509Certificate(e.certPem!);
-    return { mac, creds: { certPem: e.certPem!, keyPem: e.keyPem }, serial: cert.serialNumber, deviceId: Number(/device-(\d+)/.exec(cert.subject)![1]) };
+    return {
+      mac,
+      creds: { certPem: e.certPem!, keyPem: e.keyPem },
+      serial: cert.serialNumber,
+      deviceId: Number(/device-(\d+)/.exec(cert.subject)![1]),
+    };
   };
   const proofFor = (serial: string, csrBase64: string, keyPem: string | ReturnType<typeof generateKeyPairSync>['privateKey']) =>
-    sign('sha256', reenrollProofMessage(serial, Buffer.from(csrBase64, 'base64')), { key: keyPem, dsaEncoding: 'der' }).toString('base64url');
-  const post = (path: string, csrBase64: string, headers: Record<string, string>, tls: { cert?: string; key?: string; localAddress?: string } = {}) =>
-    httpsCall(t, 'POST', path, { body: csrBase64, headers: { 'content-type': 'application/pkcs10', ...headers }, ...tls });
+    sign('sha256', reenrollProofMessage(serial, Buffer.from(csrBase64, 'base64')), { key: keyPem, dsaEncoding: 'der' }).toString(
+      'base64url',
+    );
+  const post = (
+    path: string,
+    csrBase64: string,
+    headers: Record<string, string>,
+    tls: { cert?: string; key?: string; localAddress?: string } = {},
+  ) => httpsCall(t, 'POST', path, { body: csrBase64, headers: { 'content-type': 'application/pkcs10', ...headers }, ...tls });
   const code = (res: { body: string }) => JSON.parse(res.body).error.code as string;
 
   beforeAll(async () => {
     testDb = await createTestDb(dialect);
     const base = loadConfig({
       env: {},
-      flags: { dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'warn', bindRetrySeconds: 0 },
+      flags: {
+        dataDir: testDb.dataDir,
+        databaseUrl: testDb.databaseUrl,
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'warn',
+        bindRetrySeconds: 0,
+      },
     });
     const sink = new Writable({ write: (chunk, _enc, done) => void (logLines.push(JSON.parse(String(chunk))), done()) });
     server = await startServer(
@@ -51,10 +73,19 @@ describe.each(DIALECTS)('EST re-enrollment: proof of possession for forwarded ce
       { adminPassword: 'reenroll-test' },
       { logger: pino({ level: 'warn' }, sink) },
     );
-    t = { port: (server.built.app.server.address() as { port: number }).port, ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8') };
-    const login = await httpsCall(t, 'POST', '/api/v1/auth/login', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'reenroll-test' }) });
+    t = {
+      port: (server.built.app.server.address() as { port: number }).port,
+      ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8'),
+    };
+    const login = await httpsCall(t, 'POST', '/api/v1/auth/login', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'reenroll-test' }),
+    });
     const token = JSON.parse(login.body).token;
-    const keyRes = await httpsCall(t, 'POST', '/api/v1/enrollment-keys', { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'mass' }) });
+    const keyRes = await httpsCall(t, 'POST', '/api/v1/enrollment-keys', {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'mass' }),
+    });
     secret = JSON.parse(keyRes.body).keys[0].secret;
   });
   afterAll(async () => {
@@ -79,7 +110,10 @@ describe.each(DIALECTS)('EST re-enrollment: proof of possession for forwarded ce
       expect(none.status, none.body).toBe(401);
       expect(code(none)).toBe('REENROLL_PROOF_INVALID');
       expect(JSON.parse(none.body).error.message).toContain(REENROLL_PROOF_HEADER);
-      const forged = await post(path, attacker.csrBase64, { ...fwd, [REENROLL_PROOF_HEADER]: proofFor(d.serial, attacker.csrBase64, forgedKey) });
+      const forged = await post(path, attacker.csrBase64, {
+        ...fwd,
+        [REENROLL_PROOF_HEADER]: proofFor(d.serial, attacker.csrBase64, forgedKey),
+      });
       expect(forged.status, forged.body).toBe(401);
       expect(code(forged)).toBe('REENROLL_PROOF_INVALID');
       const garbage = await post(path, attacker.csrBase64, { ...fwd, [REENROLL_PROOF_HEADER]: 'not*base64url' });
@@ -118,10 +152,15 @@ describe.each(DIALECTS)('EST re-enrollment: proof of possession for forwarded ce
   it('ignores X-SSL-CERT from an address that is not a trusted proxy', async () => {
     const d = await newDevice();
     const csr = await makeCsr(d.mac);
-    const res = await post(`${EST_BASE_PATH}/simplereenroll`, csr.csrBase64, {
-      'X-SSL-CERT': encodeURIComponent(d.creds.certPem),
-      [REENROLL_PROOF_HEADER]: proofFor(d.serial, csr.csrBase64, d.creds.keyPem),
-    }, { localAddress: '127.0.0.2' });
+    const res = await post(
+      `${EST_BASE_PATH}/simplereenroll`,
+      csr.csrBase64,
+      {
+        'X-SSL-CERT': encodeURIComponent(d.creds.certPem),
+        [REENROLL_PROOF_HEADER]: proofFor(d.serial, csr.csrBase64, d.creds.keyPem),
+      },
+      { localAddress: '127.0.0.2' },
+    );
     expect(res.status).toBe(401);
     expect(code(res)).toBe('CLIENT_CERTIFICATE_REQUIRED');
     expect(await certSerial(d.deviceId)).toBe(d.serial);
@@ -131,7 +170,12 @@ describe.each(DIALECTS)('EST re-enrollment: proof of possession for forwarded ce
     const d = await newDevice();
     const csr = await makeCsr(d.mac);
     const tls = { cert: d.creds.certPem, key: d.creds.keyPem };
-    const wrong = await post(`${EST_STANDARD_BASE_PATH}/simplereenroll`, csr.csrBase64, { [REENROLL_PROOF_HEADER]: proofFor('01', csr.csrBase64, d.creds.keyPem) }, tls);
+    const wrong = await post(
+      `${EST_STANDARD_BASE_PATH}/simplereenroll`,
+      csr.csrBase64,
+      { [REENROLL_PROOF_HEADER]: proofFor('01', csr.csrBase64, d.creds.keyPem) },
+      tls,
+    );
     expect(code(wrong)).toBe('REENROLL_PROOF_INVALID');
     expect(await certSerial(d.deviceId)).toBe(d.serial);
     const ok = await post(`${EST_STANDARD_BASE_PATH}/simplereenroll`, csr.csrBase64, {}, tls);
@@ -141,7 +185,13 @@ describe.each(DIALECTS)('EST re-enrollment: proof of possession for forwarded ce
 
   it("renews with the agent's reenroll(); the new certificate connects and the old one is refused", async () => {
     const d = await newDevice();
-    const fresh = await reenroll({ server: `https://127.0.0.1:${t.port}`, caPem: t.ca, certPem: d.creds.certPem, keyPem: d.creds.keyPem, info: { unitId: d.mac, mac: d.mac } });
+    const fresh = await reenroll({
+      server: `https://127.0.0.1:${t.port}`,
+      caPem: t.ca,
+      certPem: d.creds.certPem,
+      keyPem: d.creds.keyPem,
+      info: { unitId: d.mac, mac: d.mac },
+    });
     expect(await certSerial(d.deviceId)).toBe(new X509Certificate(fresh.certPem).serialNumber);
     const dev = (await TestDevice.connect(t, fresh)) as TestDevice;
     dev.hello(d.mac);

@@ -35,13 +35,32 @@ describe.each(DIALECTS)('EST at /.well-known/est with openssl and curl (%s)', (d
     testDb = await createTestDb(dialect);
     const base = loadConfig({
       env: {},
-      flags: { dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
+      flags: {
+        dataDir: testDb.dataDir,
+        databaseUrl: testDb.databaseUrl,
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'silent',
+        bindRetrySeconds: 0,
+      },
     });
-    server = await startServer({ ...base, clientCertForwarding: { enabled: true, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1'] } }, { adminPassword: 'est-standard' });
-    t = { port: (server.built.app.server.address() as { port: number }).port, ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8') };
-    const login = await httpsCall(t, 'POST', '/api/v1/auth/login', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'est-standard' }) });
+    server = await startServer(
+      { ...base, clientCertForwarding: { enabled: true, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1'] } },
+      { adminPassword: 'est-standard' },
+    );
+    t = {
+      port: (server.built.app.server.address() as { port: number }).port,
+      ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8'),
+    };
+    const login = await httpsCall(t, 'POST', '/api/v1/auth/login', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'est-standard' }),
+    });
     token = JSON.parse(login.body).token;
-    const keyRes = await httpsCall(t, 'POST', '/api/v1/enrollment-keys', { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'mass' }) });
+    const keyRes = await httpsCall(t, 'POST', '/api/v1/enrollment-keys', {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'mass' }),
+    });
     dir = join(testDb.dataDir, 'est-client');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'ca.crt'), t.ca);
@@ -53,7 +72,11 @@ describe.each(DIALECTS)('EST at /.well-known/est with openssl and curl (%s)', (d
   });
 
   it('serves cacerts, enrolls (CN = MAC, no x-openums-device header) and renews with curl; the certificates work on the device channel', async () => {
-    const caPem = await sh(dir, 'curl -sS --fail-with-body --cacert ca.crt "$UMS/.well-known/est/cacerts" | base64 -d | openssl pkcs7 -inform DER -print_certs', env);
+    const caPem = await sh(
+      dir,
+      'curl -sS --fail-with-body --cacert ca.crt "$UMS/.well-known/est/cacerts" | base64 -d | openssl pkcs7 -inform DER -print_certs',
+      env,
+    );
     expect(caPem).toContain('OpenUMS Device CA');
 
     await sh(
@@ -69,7 +92,9 @@ describe.each(DIALECTS)('EST at /.well-known/est with openssl and curl (%s)', (d
     const subject = await sh(dir, 'openssl x509 -in device.crt -noout -subject', {});
     const deviceId = Number(/CN ?= ?device-(\d+)/.exec(subject)?.[1]);
     expect(deviceId).toBeGreaterThan(0);
-    const device = JSON.parse((await httpsCall(t, 'GET', `/api/v1/devices/${deviceId}`, { headers: { authorization: `Bearer ${token}` } })).body);
+    const device = JSON.parse(
+      (await httpsCall(t, 'GET', `/api/v1/devices/${deviceId}`, { headers: { authorization: `Bearer ${token}` } })).body,
+    );
     expect(device).toMatchObject({ id: deviceId, unitId: '02ABCD000001', mac: '02ABCD000001' });
 
     const dev = (await TestDevice.connect(t, creds)) as TestDevice;
@@ -87,7 +112,10 @@ describe.each(DIALECTS)('EST at /.well-known/est with openssl and curl (%s)', (d
        openssl pkcs7 -inform DER -in new.p7 -print_certs -out new.crt`,
       env,
     );
-    const renewed = (await TestDevice.connect(t, { certPem: readFileSync(join(dir, 'new.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'new.key'), 'utf8') })) as TestDevice;
+    const renewed = (await TestDevice.connect(t, {
+      certPem: readFileSync(join(dir, 'new.crt'), 'utf8'),
+      keyPem: readFileSync(join(dir, 'new.key'), 'utf8'),
+    })) as TestDevice;
     renewed.hello('02ABCD000001');
     expect((await renewed.next((m) => m.t === 'welcome')).deviceId).toBe(deviceId);
     renewed.close();
@@ -109,7 +137,10 @@ describe.each(DIALECTS)('EST at /.well-known/est with openssl and curl (%s)', (d
        openssl pkcs7 -inform DER -in third.p7 -print_certs -out third.crt`,
       { ...env, FORWARDED: encodeURIComponent(readFileSync(join(dir, 'new.crt'), 'utf8')) },
     );
-    const third = (await TestDevice.connect(t, { certPem: readFileSync(join(dir, 'third.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'third.key'), 'utf8') })) as TestDevice;
+    const third = (await TestDevice.connect(t, {
+      certPem: readFileSync(join(dir, 'third.crt'), 'utf8'),
+      keyPem: readFileSync(join(dir, 'third.key'), 'utf8'),
+    })) as TestDevice;
     third.hello('02ABCD000001');
     expect((await third.next((m) => m.t === 'welcome')).deviceId).toBe(deviceId);
     third.close();

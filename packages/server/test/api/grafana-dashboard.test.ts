@@ -21,7 +21,21 @@ function expressions(dash: any): string[] {
   return out;
 }
 
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'and', 'or', 'unless', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'inf',
+  'nan',
+]);
 
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords or labels. */
 function metricNames(expr: string): string[] {
@@ -56,9 +70,11 @@ describe('Grafana dashboard (docs/grafana/openums-dashboard.json)', () => {
   const dash = JSON.parse(readFileSync(DASHBOARD, 'utf8'));
 
   it('finds metric names in PromQL', () => {
-    expect(metricNames('histogram_quantile(0.99, sum by (le, route) (rate(openums_http_request_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))')).toEqual([
-      'openums_http_request_duration_seconds_bucket',
-    ]);
+    expect(
+      metricNames(
+        'histogram_quantile(0.99, sum by (le, route) (rate(openums_http_request_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
+      ),
+    ).toEqual(['openums_http_request_duration_seconds_bucket']);
     expect(metricNames('sum(rate(a_total{x="y"}[5m])) / on (instance) b * 60 + 1e3')).toEqual(['a_total', 'b']);
     expect(metricNames('label_values(openums_devices_connected, instance)')).toEqual(['openums_devices_connected']);
   });

@@ -73,12 +73,15 @@ describe.each(DIALECTS)('hostile input on the wire (%s)', (dialect) => {
     }
   });
 
-  it('answers what Node\'s HTTP parser refuses with the error envelope: 431 for headers too large, 400 for a malformed request', async () => {
+  it("answers what Node's HTTP parser refuses with the error envelope: 431 for headers too large, 400 for a malformed request", async () => {
     const big = await rawHttps(live, `GET /api/v1/devices HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`);
     expect(big.status, big.head).toBe(431);
     expect(big.body).toEqual({ error: { code: ErrorCode.HeadersTooLarge, message: expect.any(String) } });
 
-    const many = await rawHttps(live, `GET /api/v1/devices HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
+    const many = await rawHttps(
+      live,
+      `GET /api/v1/devices HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`,
+    );
     expect(many.status, many.head).toBe(431);
     expect(many.body.error.code).toBe(ErrorCode.HeadersTooLarge);
 
@@ -86,7 +89,11 @@ describe.each(DIALECTS)('hostile input on the wire (%s)', (dialect) => {
     expect(longUrl.status, longUrl.head).toBe(431);
     expect(longUrl.body.error.code).toBe(ErrorCode.HeadersTooLarge);
 
-    for (const request of ['FOO /api/v1/devices HTTP/1.1\r\nHost: localhost\r\n\r\n', 'hello\r\n\r\n', 'GET /api/v1/devices HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n']) {
+    for (const request of [
+      'FOO /api/v1/devices HTTP/1.1\r\nHost: localhost\r\n\r\n',
+      'hello\r\n\r\n',
+      'GET /api/v1/devices HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n',
+    ]) {
       const r = await rawHttps(live, request);
       expect(r.status, `${JSON.stringify(request)} → ${r.head}`).toBe(400);
       expect(r.body).toEqual({ error: { code: ErrorCode.BadRequest, message: expect.any(String) } });

@@ -85,7 +85,10 @@ describe.each(DIALECTS)('openums server over real HTTPS (%s)', (dialect) => {
   it('refuses a second server on the same data directory and on the same port', async () => {
     await expect(startServer(config(), {})).rejects.toBeInstanceOf(DataDirLockedError);
     const other = mkdtempSync(join(tmpdir(), 'openums-https2-'));
-    const clash = loadConfig({ env: {}, flags: { dataDir: other, port, host: '127.0.0.1', logLevel: 'silent', databaseUrl: testDb.databaseUrl, bindRetrySeconds: 1 } });
+    const clash = loadConfig({
+      env: {},
+      flags: { dataDir: other, port, host: '127.0.0.1', logLevel: 'silent', databaseUrl: testDb.databaseUrl, bindRetrySeconds: 1 },
+    });
     const err = await startServer(clash, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StartupError);
     expect((err as Error).message).toMatch(new RegExp(`Port ${port} .*already in use`));
@@ -123,7 +126,10 @@ describe('restart while the old process still holds the port', () => {
     setTimeout(() => holder.close(), 1_000);
     const dataDir = mkdtempSync(join(tmpdir(), 'openums-bind-'));
     const started = Date.now();
-    const server = await startServer(loadConfig({ env: {}, flags: { dataDir, port, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 10 } }), {});
+    const server = await startServer(
+      loadConfig({ env: {}, flags: { dataDir, port, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 10 } }),
+      {},
+    );
     try {
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect((server.built.app.server.address() as { port: number }).port).toBe(port);
@@ -201,7 +207,6 @@ async function fetchJson(port: number, ca: string, method: string, path: string,
     req.end(payload);
   });
 }
-
 
 async function waitFor(cond: () => boolean, ms: number) {
   const end = Date.now() + ms;

@@ -75,14 +75,20 @@ describe.each(DIALECTS)('Idempotency-Key on POSTs that act on devices (%s)', (di
 
     const moved = await post('/api/v1/devices/move', { deviceIds: [created.body.id], folderId: folder }, 'move-1');
     expect(moved).toMatchObject({ status: 200, body: { moved: 1 } });
-    expect(await post('/api/v1/devices/move', { deviceIds: [created.body.id], folderId: folder }, 'move-1')).toEqual({ ...moved, replayed: 'true' });
+    expect(await post('/api/v1/devices/move', { deviceIds: [created.body.id], folderId: folder }, 'move-1')).toEqual({
+      ...moved,
+      replayed: 'true',
+    });
 
     const profile = (await t.api('POST', '/api/v1/profiles', { name: 'Idem', type: 'standard', settings: {} })).body.id;
     const revision = async () => (await t.api('GET', `/api/v1/devices/${created.body.id}/settings`)).body.revision;
     const assigned = await post(`/api/v1/profiles/${profile}/assignments`, { targets: [{ type: 'folder', id: folder }] }, 'assign-1');
     expect(assigned).toMatchObject({ status: 200, body: { assigned: 1, devices: 2 } });
     const rev = await revision();
-    expect(await post(`/api/v1/profiles/${profile}/assignments`, { targets: [{ type: 'folder', id: folder }] }, 'assign-1')).toEqual({ ...assigned, replayed: 'true' });
+    expect(await post(`/api/v1/profiles/${profile}/assignments`, { targets: [{ type: 'folder', id: folder }] }, 'assign-1')).toEqual({
+      ...assigned,
+      replayed: 'true',
+    });
     // The replay did nothing: no new configuration revision for the devices.
     expect(await revision()).toBe(rev);
   });
@@ -103,7 +109,11 @@ describe.each(DIALECTS)('Idempotency-Key on POSTs that act on devices (%s)', (di
     const first = await post('/api/v1/devices/commands', body, 'daily');
     t.clock.advance(24 * 3600_000 + 1);
     // The session has expired by then too.
-    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: ADMIN_PASSWORD } });
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'admin', password: ADMIN_PASSWORD },
+    });
     t.token = login.json().token;
     const later = await post('/api/v1/devices/commands', body, 'daily');
     expect(later.replayed).toBeUndefined();

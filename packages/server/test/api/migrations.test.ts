@@ -37,8 +37,15 @@ describe.each(DIALECTS)('migration 20261202T1000-session-csrf-hash (%s)', (diale
     try {
       await db.migrate('20261127T1500-settings-delivery');
       const raw = db.db as unknown as Kysely<any>;
-      const user = await raw.insertInto('users').values({ username: 'admin', password_hash: 'x', role: 'superuser', created_at: 1, updated_at: 1 }).returning('id').executeTakeFirstOrThrow();
-      await raw.insertInto('sessions').values({ token_hash: 'a'.repeat(64), csrf_token: 'plain-csrf-token', user_id: user.id, created_at: 1, expires_at: 2 }).execute();
+      const user = await raw
+        .insertInto('users')
+        .values({ username: 'admin', password_hash: 'x', role: 'superuser', created_at: 1, updated_at: 1 })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await raw
+        .insertInto('sessions')
+        .values({ token_hash: 'a'.repeat(64), csrf_token: 'plain-csrf-token', user_id: user.id, created_at: 1, expires_at: 2 })
+        .execute();
       await db.migrate();
       const row = await db.db.selectFrom('sessions').selectAll().executeTakeFirstOrThrow();
       expect(row.csrf_token_hash).toBe(createHash('sha256').update('plain-csrf-token').digest('hex'));

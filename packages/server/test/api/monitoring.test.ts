@@ -114,7 +114,9 @@ describe.each(DIALECTS)('monitoring routes (%s)', (dialect) => {
     expect(r.statusCode).toBe(200);
     const doc = r.json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/devices/{id}', '/api/v1/device-folders', '/api/v1/auth/login']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/devices', '/api/v1/devices/{id}', '/api/v1/device-folders', '/api/v1/auth/login']),
+    );
     expect(doc.paths['/api/v1/devices'].get.parameters.map((p: any) => p.name)).toEqual(
       expect.arrayContaining(['limit', 'cursor', 'folderId', 'recursive', 'q', 'sort']),
     );

@@ -14,16 +14,25 @@ describe.each(DIALECTS)('profile management: folders, copy, secrets, import/expo
   afterAll(() => t.close());
 
   const importText = (text: string) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/profiles/import', headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/plain' }, payload: text });
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/profiles/import',
+      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/plain' },
+      payload: text,
+    });
 
   it('organises profiles in folders; lists by folder and name prefix; refuses cycles and non-empty deletes', async () => {
     const berlin = (await t.api('POST', '/api/v1/profile-folders', { name: 'Berlin' })).body;
     const office = (await t.api('POST', '/api/v1/profile-folders', { name: 'Office', parentId: berlin.id })).body;
     expect(office).toEqual({ id: office.id, name: 'Office', parentId: berlin.id });
-    expect((await t.api('POST', '/api/v1/profile-folders', { name: 'Office', parentId: berlin.id })).body.error.code).toBe('FOLDER_NAME_TAKEN');
+    expect((await t.api('POST', '/api/v1/profile-folders', { name: 'Office', parentId: berlin.id })).body.error.code).toBe(
+      'FOLDER_NAME_TAKEN',
+    );
     expect((await t.api('PATCH', `/api/v1/profile-folders/${berlin.id}`, { parentId: office.id })).body.error.code).toBe('FOLDER_CYCLE');
 
-    const p = (await t.api('POST', '/api/v1/profiles', { name: 'Kiosk Berlin', type: 'standard', folderId: office.id, settings: { [TIMEOUT]: 3 } })).body;
+    const p = (
+      await t.api('POST', '/api/v1/profiles', { name: 'Kiosk Berlin', type: 'standard', folderId: office.id, settings: { [TIMEOUT]: 3 } })
+    ).body;
     expect(p.folderId).toBe(office.id);
     await t.api('POST', '/api/v1/profiles', { name: 'Other', type: 'standard', settings: {} });
     expect((await t.api('GET', `/api/v1/profiles?folderId=${office.id}`)).body.items.map((x: any) => x.name)).toEqual(['Kiosk Berlin']);
@@ -44,9 +53,17 @@ describe.each(DIALECTS)('profile management: folders, copy, secrets, import/expo
   });
 
   it('masks secrets and keeps the stored secret when the mask is sent back', async () => {
-    const p = (await t.api('POST', '/api/v1/profiles', { name: 'RDP', type: 'standard', settings: { [RDP_PASSWORD]: 's3cret', 'sessions.rdp[1].server': 'rdp.example' } })).body;
+    const p = (
+      await t.api('POST', '/api/v1/profiles', {
+        name: 'RDP',
+        type: 'standard',
+        settings: { [RDP_PASSWORD]: 's3cret', 'sessions.rdp[1].server': 'rdp.example' },
+      })
+    ).body;
     expect(p.settings[RDP_PASSWORD]).toBe('********');
-    const patched = await t.api('PATCH', `/api/v1/profiles/${p.id}`, { settings: { ...p.settings, 'sessions.rdp[1].server': 'rdp2.example' } });
+    const patched = await t.api('PATCH', `/api/v1/profiles/${p.id}`, {
+      settings: { ...p.settings, 'sessions.rdp[1].server': 'rdp2.example' },
+    });
     expect(patched.status).toBe(200);
     const exported = await t.api('GET', `/api/v1/profiles/export?ids=${p.id}&includeSecrets=true`);
     expect(exported.status).toBe(200);
@@ -60,7 +77,14 @@ describe.each(DIALECTS)('profile management: folders, copy, secrets, import/expo
 
   it('round-trips profiles through export and import, with folders', async () => {
     const folder = (await t.api('POST', '/api/v1/profile-folders', { name: 'Export me' })).body;
-    const a = (await t.api('POST', '/api/v1/profiles', { name: 'A', type: 'standard', folderId: folder.id, settings: { [TIMEOUT]: 7, [DOMAIN]: 'a.example', [RDP_PASSWORD]: 'x' } })).body;
+    const a = (
+      await t.api('POST', '/api/v1/profiles', {
+        name: 'A',
+        type: 'standard',
+        folderId: folder.id,
+        settings: { [TIMEOUT]: 7, [DOMAIN]: 'a.example', [RDP_PASSWORD]: 'x' },
+      })
+    ).body;
     const res = await t.api('GET', `/api/v1/profiles/export?ids=${a.id}`);
     expect(res.headers['content-disposition']).toContain('attachment');
     expect(res.body).not.toContain('"x"');
@@ -76,7 +100,18 @@ describe.each(DIALECTS)('profile management: folders, copy, secrets, import/expo
 
   it('refuses an import with errors, naming every line, and saves nothing', async () => {
     const before = (await t.api('GET', '/api/v1/profiles?limit=1000')).body.items.length;
-    const r = await importText(['openums-profiles 1', '[profile]', 'name = Good', `${TIMEOUT} = 5`, '[profile]', 'name = Bad', `${TIMEOUT} = 100000`, 'basedOn = 11.0'].join('\n'));
+    const r = await importText(
+      [
+        'openums-profiles 1',
+        '[profile]',
+        'name = Good',
+        `${TIMEOUT} = 5`,
+        '[profile]',
+        'name = Bad',
+        `${TIMEOUT} = 100000`,
+        'basedOn = 11.0',
+      ].join('\n'),
+    );
     expect(r.statusCode).toBe(400);
     const body = r.json();
     expect(body.error.code).toBe('IMPORT_INVALID');
@@ -85,14 +120,20 @@ describe.each(DIALECTS)('profile management: folders, copy, secrets, import/expo
       expect.objectContaining({ line: 7, field: TIMEOUT }),
     ]);
     expect((await t.api('GET', '/api/v1/profiles?limit=1000')).body.items.length).toBe(before);
-    const json = await t.app.inject({ method: 'POST', url: '/api/v1/profiles/import', headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' }, payload: '{}' });
+    const json = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/profiles/import',
+      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(json.statusCode).toBe(415);
   });
 
   it('previews how many devices a change affects, with a sample diff, without saving', async () => {
     const folder = (await t.api('POST', '/api/v1/device-folders', { name: 'Preview' })).body.id;
     const devices: number[] = [];
-    for (let i = 0; i < 3; i++) devices.push((await t.api('POST', '/api/v1/devices', { mac: `02:00:00:00:BB:0${i}`, name: `pv-${i}`, folderId: folder })).body.id);
+    for (let i = 0; i < 3; i++)
+      devices.push((await t.api('POST', '/api/v1/devices', { mac: `02:00:00:00:BB:0${i}`, name: `pv-${i}`, folderId: folder })).body.id);
     const p = (await t.api('POST', '/api/v1/profiles', { name: 'Preview', type: 'standard', settings: { [TIMEOUT]: 5 } })).body.id;
     // A stronger profile on one device already sets the timeout: that device does not change.
     const strong = (await t.api('POST', '/api/v1/profiles', { name: 'Direct', type: 'standard', settings: { [TIMEOUT]: 9 } })).body.id;
@@ -121,16 +162,25 @@ describe.each(DIALECTS)('profile management: folders, copy, secrets, import/expo
     expect((await t.api('GET', `/api/v1/profiles/${p}`)).body.settings).toEqual({ [TIMEOUT]: 5 });
   });
 
-  it('edits a device\'s own configuration, validated, with the lowest precedence', async () => {
+  it("edits a device's own configuration, validated, with the lowest precedence", async () => {
     const d = (await t.api('POST', '/api/v1/devices', { mac: '02:00:00:00:CC:01', name: 'own' })).body.id;
     const bad = await t.api('PUT', `/api/v1/devices/${d}/settings`, { settings: { 'no.such.key': 1 } });
     expect(bad.status).toBe(400);
     const put = await t.api('PUT', `/api/v1/devices/${d}/settings`, { settings: { [DOMAIN]: 'own.example', [TIMEOUT]: 1 } });
-    expect(put.body).toMatchObject({ settings: { [DOMAIN]: 'own.example', [TIMEOUT]: 1 }, configChanges: 'PENDING', revision: 1, apply: 'now' });
+    expect(put.body).toMatchObject({
+      settings: { [DOMAIN]: 'own.example', [TIMEOUT]: 1 },
+      configChanges: 'PENDING',
+      revision: 1,
+      apply: 'now',
+    });
     const p = (await t.api('POST', '/api/v1/profiles', { name: 'Over', type: 'standard', settings: { [TIMEOUT]: 10 } })).body.id;
     await t.api('POST', `/api/v1/profiles/${p}/assignments`, { targets: [{ type: 'device', id: d }], apply: 'next-reboot' });
     const eff = (await t.api('GET', `/api/v1/devices/${d}/effective-configuration`)).body.parameters;
-    expect(eff.find((x: any) => x.key === TIMEOUT)).toMatchObject({ value: 10, source: { type: 'profile', id: p }, overridden: [{ value: 1, source: { type: 'device' } }] });
+    expect(eff.find((x: any) => x.key === TIMEOUT)).toMatchObject({
+      value: 10,
+      source: { type: 'profile', id: p },
+      overridden: [{ value: 1, source: { type: 'device' } }],
+    });
     expect(eff.find((x: any) => x.key === DOMAIN)).toMatchObject({ value: 'own.example', source: { type: 'device' } });
     expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body).toMatchObject({ revision: 2, apply: 'next-reboot' });
     expect((await t.api('GET', `/api/v1/devices/${d}`)).body.configChanges).toBe('PENDING');
@@ -145,7 +195,11 @@ describe.each(DIALECTS)('profile management: folders, copy, secrets, import/expo
     await t.api('PATCH', `/api/v1/profiles/${p}`, { name: 'Doomed (renamed)' });
     expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body.revision).toBe(r1);
     expect((await t.api('DELETE', `/api/v1/profiles/${p}?apply=next-reboot`)).status).toBe(204);
-    expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body).toMatchObject({ revision: r1 + 1, apply: 'next-reboot', configChanges: 'PENDING' });
+    expect((await t.api('GET', `/api/v1/devices/${d}/settings`)).body).toMatchObject({
+      revision: r1 + 1,
+      apply: 'next-reboot',
+      configChanges: 'PENDING',
+    });
     expect((await t.api('GET', `/api/v1/devices/${d}/effective-configuration`)).body.parameters).toEqual([]);
     const before = (await t.api('GET', '/api/v1/settings/profiles')).body.priorityProfiles;
     await t.api('PUT', '/api/v1/settings/profiles', { priorityProfiles: !before });

@@ -21,10 +21,15 @@ describe.each(DIALECTS)('profiles and effective configuration (%s)', (dialect) =
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     return r.body.id as number;
   };
-  const assign = (id: number, targets: Array<{ type: string; id: number }>) => t.api('POST', `/api/v1/profiles/${id}/assignments`, { targets, apply: 'now' });
+  const assign = (id: number, targets: Array<{ type: string; id: number }>) =>
+    t.api('POST', `/api/v1/profiles/${id}/assignments`, { targets, apply: 'now' });
 
   it('validates parameters against the catalogue and saves nothing on error', async () => {
-    const bad = await t.api('POST', '/api/v1/profiles', { name: 'bad', type: 'standard', settings: { 'userinterface.screensaver.timeout': 'five' } });
+    const bad = await t.api('POST', '/api/v1/profiles', {
+      name: 'bad',
+      type: 'standard',
+      settings: { 'userinterface.screensaver.timeout': 'five' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('userinterface.screensaver.timeout');
     const unknown = await t.api('POST', '/api/v1/profiles', { name: 'bad', type: 'standard', settings: { 'no.such.parameter': 1 } });
@@ -77,13 +82,19 @@ describe.each(DIALECTS)('profiles and effective configuration (%s)', (dialect) =
 
   it('refuses assignments to unknown targets, removes assignments and deletes profiles', async () => {
     const p = await profile('Temporary', { 'network.dns.domain': 'temp.example' });
-    const missing = await assign(p, [{ type: 'device', id: device }, { type: 'folder', id: 999999 }]);
+    const missing = await assign(p, [
+      { type: 'device', id: device },
+      { type: 'folder', id: 999999 },
+    ]);
     expect(missing.status).toBe(404);
     const none = await t.api('GET', `/api/v1/devices/${device}/assigned-objects`);
     expect(none.body.items.map((a: any) => a.id)).not.toContain(p);
     await assign(p, [{ type: 'device', id: device }]);
     expect((await t.api('GET', `/api/v1/devices/${device}/assigned-objects`)).body.items.map((a: any) => a.id)).toContain(p);
-    expect((await t.api('DELETE', `/api/v1/profiles/${p}/assignments`, { targets: [{ type: 'device', id: device }] })).body).toEqual({ removed: 1, devices: 1 });
+    expect((await t.api('DELETE', `/api/v1/profiles/${p}/assignments`, { targets: [{ type: 'device', id: device }] })).body).toEqual({
+      removed: 1,
+      devices: 1,
+    });
     expect((await t.api('DELETE', `/api/v1/profiles/${p}`)).status).toBe(204);
     expect((await t.api('GET', `/api/v1/profiles/${p}`)).body.error.code).toBe('PROFILE_NOT_FOUND');
   });

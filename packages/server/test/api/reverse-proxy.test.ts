@@ -26,7 +26,11 @@ describe.each(DIALECTS)('behind nginx with SSL offloading and certificate forwar
   let macs = 0;
 
   const certSerial = async (deviceId: number): Promise<string | null> =>
-    ((await server.database.db.selectFrom('devices').select('cert_serial').where('id', '=', deviceId).executeTakeFirstOrThrow()) as { cert_serial: string | null }).cert_serial;
+    (
+      (await server.database.db.selectFrom('devices').select('cert_serial').where('id', '=', deviceId).executeTakeFirstOrThrow()) as {
+        cert_serial: string | null;
+      }
+    ).cert_serial;
 
   /** An enrolled device online through the proxy. */
   const onlineDevice = async () => {
@@ -47,9 +51,19 @@ describe.each(DIALECTS)('behind nginx with SSL offloading and certificate forwar
     testDb = await createTestDb(dialect);
     const base = loadConfig({
       env: {},
-      flags: { dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
+      flags: {
+        dataDir: testDb.dataDir,
+        databaseUrl: testDb.databaseUrl,
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'silent',
+        bindRetrySeconds: 0,
+      },
     });
-    server = await startServer({ ...base, clientCertForwarding: { enabled: true, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1'] } }, { adminPassword: 'proxy-test' });
+    server = await startServer(
+      { ...base, clientCertForwarding: { enabled: true, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1'] } },
+      { adminPassword: 'proxy-test' },
+    );
     const port = (server.built.app.server.address() as { port: number }).port;
     const tlsDir = join(testDb.dataDir, 'tls');
     direct = { port, ca: readFileSync(join(tlsDir, 'web-ca.crt'), 'utf8') };
@@ -77,7 +91,9 @@ describe.each(DIALECTS)('behind nginx with SSL offloading and certificate forwar
     let device: any = null;
     for (let i = 0; i < 100 && !device?.online; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      device = JSON.parse((await httpsCall(proxied, 'GET', `/api/v1/devices/${deviceId}`, { headers: { authorization: `Bearer ${token}` } })).body);
+      device = JSON.parse(
+        (await httpsCall(proxied, 'GET', `/api/v1/devices/${deviceId}`, { headers: { authorization: `Bearer ${token}` } })).body,
+      );
     }
     // The address is the device's as nginx saw it (X-Real-IP from the trusted proxy).
     expect(device).toMatchObject({ online: true, lastIp: '127.0.0.1' });
@@ -96,7 +112,10 @@ describe.each(DIALECTS)('behind nginx with SSL offloading and certificate forwar
     const attacker = await makeCsr(mac);
     // The attacker cannot sign with the device key; a signature by its own key stands in.
     const forged = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const proof = sign('sha256', reenrollProofMessage('00', Buffer.from(attacker.csrBase64, 'base64')), { key: forged, dsaEncoding: 'der' }).toString('base64url');
+    const proof = sign('sha256', reenrollProofMessage('00', Buffer.from(attacker.csrBase64, 'base64')), {
+      key: forged,
+      dsaEncoding: 'der',
+    }).toString('base64url');
     const stolen = encodeURIComponent(e.certPem);
     const attempts: Array<{ path: string; headers: Record<string, string> }> = [];
     for (const base of [EST_BASE_PATH, EST_STANDARD_BASE_PATH]) {
@@ -106,7 +125,10 @@ describe.each(DIALECTS)('behind nginx with SSL offloading and certificate forwar
       attempts.push({ path: `${base}/simplereenroll/`, headers: { 'X-SSL-CERT': stolen } });
     }
     for (const a of attempts) {
-      const res = await httpsCall(proxied, 'POST', a.path, { body: attacker.csrBase64, headers: { 'content-type': 'application/pkcs10', ...a.headers } });
+      const res = await httpsCall(proxied, 'POST', a.path, {
+        body: attacker.csrBase64,
+        headers: { 'content-type': 'application/pkcs10', ...a.headers },
+      });
       expect(res.status, `${a.path}: ${res.body}`).toBe(401);
       // nginx replaced the client's header with the certificate of its own handshake: none.
       expect(JSON.parse(res.body).error.code, a.path).toBe('CLIENT_CERTIFICATE_REQUIRED');
@@ -144,7 +166,13 @@ describe.each(DIALECTS)('behind nginx with SSL offloading and certificate forwar
     const { mac, e, dev, deviceId } = await onlineDevice();
     dev.close();
     const before = await certSerial(deviceId);
-    const fresh = await reenroll({ server: `https://127.0.0.1:${proxied.port}`, caPem: proxied.ca, certPem: e.certPem, keyPem: e.keyPem, info: { unitId: mac, mac } });
+    const fresh = await reenroll({
+      server: `https://127.0.0.1:${proxied.port}`,
+      caPem: proxied.ca,
+      certPem: e.certPem,
+      keyPem: e.keyPem,
+      info: { unitId: mac, mac },
+    });
     expect(await certSerial(deviceId)).not.toBe(before);
     const renewed = (await TestDevice.connect(proxied, fresh)) as TestDevice;
     renewed.hello(mac);
@@ -158,13 +186,25 @@ describe.each(DIALECTS)('behind nginx with SSL offloading and certificate forwar
 describe('forwarded certificates are ignored unless enabled', () => {
   it('does not accept X-SSL-CERT when forwarding is off', async () => {
     const testDb = await createTestDb('sqlite');
-    const config = loadConfig({ env: {}, flags: { dataDir: testDb.dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 } });
+    const config = loadConfig({
+      env: {},
+      flags: { dataDir: testDb.dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
+    });
     const server = await startServer(config, { adminPassword: 'x-forwarding-off' });
     try {
-      const t = { port: (server.built.app.server.address() as { port: number }).port, ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8') };
-      const login = await httpsCall(t, 'POST', '/api/v1/auth/login', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'x-forwarding-off' }) });
+      const t = {
+        port: (server.built.app.server.address() as { port: number }).port,
+        ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8'),
+      };
+      const login = await httpsCall(t, 'POST', '/api/v1/auth/login', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'x-forwarding-off' }),
+      });
       const token = JSON.parse(login.body).token;
-      const keyRes = await httpsCall(t, 'POST', '/api/v1/enrollment-keys', { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'mass' }) });
+      const keyRes = await httpsCall(t, 'POST', '/api/v1/enrollment-keys', {
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'mass' }),
+      });
       const e = await enroll(t, JSON.parse(keyRes.body).keys[0].secret, { unitId: '02DDEE0000F2', mac: '02DDEE0000F2' });
       // A valid device certificate, but only in a header: refused because forwarding is off.
       expect(await TestDevice.connect(t, null, { 'X-SSL-CERT': encodeURIComponent(e.certPem!) })).toEqual({ status: 401 });

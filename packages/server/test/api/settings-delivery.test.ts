@@ -31,7 +31,10 @@ describe.each(DIALECTS)('settings delivery over the device channel (%s)', (diale
 
     const created = await s.api('POST', '/api/v1/profiles', { name: 'Screensaver', type: 'standard', settings: { [TIMEOUT]: 5 } });
     profile = created.body.id;
-    const assigned = await s.api('POST', `/api/v1/profiles/${profile}/assignments`, { targets: [{ type: 'folder', id: folder }], apply: 'now' });
+    const assigned = await s.api('POST', `/api/v1/profiles/${profile}/assignments`, {
+      targets: [{ type: 'folder', id: folder }],
+      apply: 'now',
+    });
     expect(assigned.body).toEqual({ assigned: 1, devices: 1 });
     expect((await s.api('GET', `/api/v1/devices/${id}`)).body.configChanges).toBe('PENDING');
 
@@ -79,7 +82,10 @@ describe.each(DIALECTS)('settings delivery over the device channel (%s)', (diale
     expect(await noMessage(again.ws)).toEqual([]);
     again.ws.close();
     // After a reboot the change is due.
-    const rebooted = await s.connect(d, { settingsHash: hashOf({ [TIMEOUT]: 5, [DOMAIN]: 'corp.example' }), system: { bootTime: Date.now() } });
+    const rebooted = await s.connect(d, {
+      settingsHash: hashOf({ [TIMEOUT]: 5, [DOMAIN]: 'corp.example' }),
+      system: { bootTime: Date.now() },
+    });
     const msg = await rebooted.ws.next((m) => m.t === 'settings');
     expect(msg.settings[TIMEOUT]).toBe(15);
     rebooted.ws.send({ t: 'settings-applied', revision: msg.revision, hash: msg.hash, ok: true });

@@ -39,7 +39,11 @@ export async function buildTestApp(dialect: DialectName, opts: { prepare?: boole
   let token = '';
   if (opts.prepare !== false) {
     await built.prepare();
-    const res = await built.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: ADMIN_PASSWORD } });
+    const res = await built.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'admin', password: ADMIN_PASSWORD },
+    });
     token = res.json().token;
   }
   const t: TestApp = {

@@ -61,14 +61,27 @@ export function channelServer(dialect: DialectName) {
     testDb = await createTestDb(dialect);
     const config = loadConfig({
       env: {},
-      flags: { dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
+      flags: {
+        dataDir: testDb.dataDir,
+        databaseUrl: testDb.databaseUrl,
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'silent',
+        bindRetrySeconds: 0,
+      },
     });
     server = await startServer(
-      { ...config, gateway: { ...config.gateway, pingIntervalSeconds: 1, presenceFlushMs: 100, messagesPerMinute: 600, maxMessageBytes: 8192 } },
+      {
+        ...config,
+        gateway: { ...config.gateway, pingIntervalSeconds: 1, presenceFlushMs: 100, messagesPerMinute: 600, maxMessageBytes: 8192 },
+      },
       { adminPassword: PASSWORD },
       { clock },
     );
-    s.t = { port: (server.built.app.server.address() as { port: number }).port, ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8') };
+    s.t = {
+      port: (server.built.app.server.address() as { port: number }).port,
+      ca: readFileSync(join(testDb.dataDir, 'tls/web-ca.crt'), 'utf8'),
+    };
     const login = await httpsCall(s.t, 'POST', '/api/v1/auth/login', {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: PASSWORD }),

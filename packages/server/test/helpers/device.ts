@@ -3,7 +3,14 @@ import { webcrypto } from 'node:crypto';
 import { request } from 'node:https';
 import * as x509 from '@peculiar/x509';
 import WebSocket from 'ws';
-import { DEVICE_WS_PATH, ENROLL_INFO_HEADER, EST_BASE_PATH, PROTOCOL_VERSION, type EnrollDeviceInfo, type SystemInfo } from '@openums/protocol';
+import {
+  DEVICE_WS_PATH,
+  ENROLL_INFO_HEADER,
+  EST_BASE_PATH,
+  PROTOCOL_VERSION,
+  type EnrollDeviceInfo,
+  type SystemInfo,
+} from '@openums/protocol';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -15,7 +22,11 @@ export interface Target {
 
 export async function makeCsr(cn: string) {
   const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${cn}`, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } });
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${cn}`,
+    keys,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+  });
   const keyPem = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
   return { keyPem, csrBase64: Buffer.from(csr.rawData).toString('base64'), csr };
 }
@@ -28,7 +39,19 @@ export function httpsCall(
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', servername: 'localhost', port: t.port, path, method, ca: t.ca, cert: opts.cert, key: opts.key, headers: opts.headers, agent: false, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) },
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port: t.port,
+        path,
+        method,
+        ca: t.ca,
+        cert: opts.cert,
+        key: opts.key,
+        headers: opts.headers,
+        agent: false,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -87,7 +110,11 @@ export class TestDevice {
     });
   }
 
-  static connect(t: Target, creds: { certPem?: string; keyPem?: string } | null, headers: Record<string, string> = {}): Promise<TestDevice | { status: number }> {
+  static connect(
+    t: Target,
+    creds: { certPem?: string; keyPem?: string } | null,
+    headers: Record<string, string> = {},
+  ): Promise<TestDevice | { status: number }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`wss://127.0.0.1:${t.port}${DEVICE_WS_PATH}`, {
         ca: t.ca,

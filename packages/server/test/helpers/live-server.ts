@@ -14,7 +14,9 @@ const PASSWORD = 'live-server-test';
 let macCounter = 0x100;
 
 export const hashOf = (settings: Record<string, unknown>) =>
-  createHash('sha256').update(canonicalSettingsJson(settings as never)).digest('hex');
+  createHash('sha256')
+    .update(canonicalSettingsJson(settings as never))
+    .digest('hex');
 
 /** A real server (HTTPS + device gateway) on a fresh database, with an admin token. */
 export class LiveServer {
@@ -30,16 +32,29 @@ export class LiveServer {
     const testDb = await createTestDb(dialect);
     const base = loadConfig({
       env: {},
-      flags: { dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
+      flags: {
+        dataDir: testDb.dataDir,
+        databaseUrl: testDb.databaseUrl,
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'silent',
+        bindRetrySeconds: 0,
+      },
     });
-    const config = { ...base, gateway: { ...base.gateway, pingIntervalSeconds: 1, presenceFlushMs: 100, messagesPerMinute: 600, ...gateway } };
+    const config = {
+      ...base,
+      gateway: { ...base.gateway, pingIntervalSeconds: 1, presenceFlushMs: 100, messagesPerMinute: 600, ...gateway },
+    };
     const live = new LiveServer(testDb, await startServer(config, { adminPassword: PASSWORD }), config);
     await live.connectApi();
     return live;
   }
 
   private async connectApi(): Promise<void> {
-    this.t = { port: (this.server.built.app.server.address() as { port: number }).port, ca: readFileSync(join(this.testDb.dataDir, 'tls/web-ca.crt'), 'utf8') };
+    this.t = {
+      port: (this.server.built.app.server.address() as { port: number }).port,
+      ca: readFileSync(join(this.testDb.dataDir, 'tls/web-ca.crt'), 'utf8'),
+    };
     const login = await httpsCall(this.t, 'POST', '/api/v1/auth/login', {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: PASSWORD }),
@@ -80,9 +95,18 @@ export class LiveServer {
   }
 
   /** Connects and says hello; with `settingsHash` the device takes settings. */
-  async connect(dev: { mac: string; creds: { certPem: string | null; keyPem: string } }, hello: { settingsHash?: string; system?: Partial<SystemInfo> } = {}) {
+  async connect(
+    dev: { mac: string; creds: { certPem: string | null; keyPem: string } },
+    hello: { settingsHash?: string; system?: Partial<SystemInfo> } = {},
+  ) {
     const ws = (await TestDevice.connect(this.t, { certPem: dev.creds.certPem!, keyPem: dev.creds.keyPem })) as TestDevice;
-    ws.send({ t: 'hello', v: 1, unitId: dev.mac, system: sysinfo(hello.system), ...(hello.settingsHash !== undefined ? { settingsHash: hello.settingsHash } : {}) });
+    ws.send({
+      t: 'hello',
+      v: 1,
+      unitId: dev.mac,
+      system: sysinfo(hello.system),
+      ...(hello.settingsHash !== undefined ? { settingsHash: hello.settingsHash } : {}),
+    });
     const welcome = await ws.next((m) => m.t === 'welcome');
     return { ws, id: welcome.deviceId as number };
   }

@@ -20,7 +20,13 @@ export interface RunningNginx {
  * inside a minimal main file (the shipped file goes into the http context as an include).
  * `certDir` must hold web.crt, web.key, web-ca.crt and device-ca.pem.
  */
-export async function startShippedNginx(opts: { dir: string; certDir: string; upstreamPort: number; ca: string; conf?: string }): Promise<RunningNginx> {
+export async function startShippedNginx(opts: {
+  dir: string;
+  certDir: string;
+  upstreamPort: number;
+  ca: string;
+  conf?: string;
+}): Promise<RunningNginx> {
   if (spawnSync(NGINX, ['-v']).status !== 0) throw new Error('nginx must be installed (.ci/run installs it)');
   mkdirSync(join(opts.dir, 'tmp'), { recursive: true });
   const port = await freePort();

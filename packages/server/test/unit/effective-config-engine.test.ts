@@ -6,7 +6,7 @@ import { computeEffectiveConfiguration, type ProfileAssignmentInput } from '../.
 /** Small deterministic PRNG so a failure can be replayed from its seed. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const KEYS = [
@@ -34,7 +34,11 @@ describe('bulk engine agrees with the per-device precedence engine', () => {
     });
     const profiles = new Map<number, EngineProfile>(raw.map((p) => [p.id, toEngineProfile(p)]));
     const folderProfiles = new Map<number, number[]>();
-    for (let f = 1; f <= folders; f++) folderProfiles.set(f, raw.filter(() => r() < 0.15).map((p) => p.id));
+    for (let f = 1; f <= folders; f++)
+      folderProfiles.set(
+        f,
+        raw.filter(() => r() < 0.15).map((p) => p.id),
+      );
     for (const priorityEnabled of [true, false]) {
       const engine = new EffectiveConfigEngine({ parentOf, folderNames: new Map(), folderProfiles, profiles, priorityEnabled });
       for (let d = 0; d < 40; d++) {
@@ -52,7 +56,12 @@ describe('bulk engine agrees with the per-device precedence engine', () => {
           return (priorityEnabled || p.type !== 'priority') && (major === null || p.based_on.split('.')[0] === major);
         };
         const assignments: ProfileAssignmentInput[] = [];
-        const toInput = (id: number) => ({ id, name: `p${id}`, priority: raw[id - 1]!.type === 'priority', settings: raw[id - 1]!.settings });
+        const toInput = (id: number) => ({
+          id,
+          name: `p${id}`,
+          priority: raw[id - 1]!.type === 'priority',
+          settings: raw[id - 1]!.settings,
+        });
         for (const id of direct.filter(applies)) assignments.push({ profile: toInput(id), distance: 0 });
         let f = folderId;
         let distance = 1;

@@ -21,10 +21,21 @@ describe('profile file', () => {
     const { profiles, errors } = parseProfileFile(text);
     expect(errors).toEqual([]);
     expect(profiles).toMatchObject([
-      { name: 'Office RDP', type: 'standard', basedOn: '12.1', folderPath: ['Berlin', 'Office'], settings: { 'userinterface.screensaver.timeout': 5, 'network.dns.domain': 'corp.example' } },
+      {
+        name: 'Office RDP',
+        type: 'standard',
+        basedOn: '12.1',
+        folderPath: ['Berlin', 'Office'],
+        settings: { 'userinterface.screensaver.timeout': 5, 'network.dns.domain': 'corp.example' },
+      },
       { name: 'Plain', type: 'priority', folderPath: [], settings: {} },
     ]);
-    const withSecret = parseProfileFile(formatProfileFile([{ name: 'S', type: 'standard', basedOn: '12.1', folderPath: [], settings: { 'sessions.rdp[1].password': 'pw' } }], { includeSecrets: true, exportedAt: 'x' }));
+    const withSecret = parseProfileFile(
+      formatProfileFile(
+        [{ name: 'S', type: 'standard', basedOn: '12.1', folderPath: [], settings: { 'sessions.rdp[1].password': 'pw' } }],
+        { includeSecrets: true, exportedAt: 'x' },
+      ),
+    );
     expect(withSecret.profiles[0]!.settings).toEqual({ 'sessions.rdp[1].password': 'pw' });
   });
 
@@ -56,7 +67,9 @@ describe('profile file', () => {
   it('refuses a file without the header, settings before a profile and duplicates', () => {
     expect(parseProfileFile('').errors[0]).toMatchObject({ line: 1 });
     expect(parseProfileFile('name = x\n').errors[0]).toMatchObject({ line: 1, message: expect.stringContaining('openums-profiles 1') });
-    const dup = parseProfileFile('openums-profiles 1\nnetwork.dns.domain = "a"\n[profile]\nname = a\nname = b\nnetwork.dns.domain = "a"\nnetwork.dns.domain = "b"\n');
+    const dup = parseProfileFile(
+      'openums-profiles 1\nnetwork.dns.domain = "a"\n[profile]\nname = a\nname = b\nnetwork.dns.domain = "a"\nnetwork.dns.domain = "b"\n',
+    );
     expect(dup.errors.map((e) => e.line)).toEqual([2, 5, 7]);
   });
 });

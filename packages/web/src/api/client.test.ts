@@ -35,7 +35,9 @@ describe('api client', () => {
     expect(network).toHaveBeenCalledTimes(1);
     const refused = vi.fn(async () => jsonResponse(409, { error: { code: 'IDEMPOTENCY_KEY_REUSED', message: 'used' } }));
     vi.stubGlobal('fetch', refused);
-    await expect(api.post('/api/v1/devices/commands', {}, { idempotencyKey: 'k-2' })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    await expect(api.post('/api/v1/devices/commands', {}, { idempotencyKey: 'k-2' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
     expect(refused).toHaveBeenCalledTimes(1);
   });
 
@@ -57,7 +59,10 @@ describe('api client', () => {
   });
 
   it('turns an error body into an ApiError with the server code and message', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(409, { error: { code: 'FOLDER_CYCLE', message: 'A folder cannot move into its own sub-folder' } })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => jsonResponse(409, { error: { code: 'FOLDER_CYCLE', message: 'A folder cannot move into its own sub-folder' } })),
+    );
     const error = await api.patch('/api/v1/device-folders/1', { parentId: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 409, code: 'FOLDER_CYCLE' });
@@ -65,11 +70,19 @@ describe('api client', () => {
   });
 
   it('reports the wait time of a rate limit and a non-JSON failure readably', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(429, { error: { code: 'RATE_LIMITED', message: 'Too many login attempts.' } }, { 'Retry-After': '90' })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        jsonResponse(429, { error: { code: 'RATE_LIMITED', message: 'Too many login attempts.' } }, { 'Retry-After': '90' }),
+      ),
+    );
     const limited = await api.post('/api/v1/auth/login', {}, { skipAuthRedirect: true }).catch((e: unknown) => e);
     expect(errorMessage(limited)).toBe('Too many login attempts. Try again in 2 minutes.');
 
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>Bad Gateway</html>', { status: 502, statusText: 'Bad Gateway' })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('<html>Bad Gateway</html>', { status: 502, statusText: 'Bad Gateway' })),
+    );
     const proxy = await api.get('/api/v1/devices').catch((e: unknown) => e);
     expect(proxy).toMatchObject({ code: 'BAD_RESPONSE', status: 502 });
     expect(errorMessage(proxy)).toBe('The server answered 502 Bad Gateway.');
@@ -78,7 +91,10 @@ describe('api client', () => {
   it('ends the session on a 401, except for the login call itself', async () => {
     const handler = vi.fn();
     onUnauthenticated(handler);
-    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(401, { error: { code: 'UNAUTHENTICATED', message: 'Log in first' } })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => jsonResponse(401, { error: { code: 'UNAUTHENTICATED', message: 'Log in first' } })),
+    );
 
     await expect(api.post('/api/v1/auth/login', {}, { skipAuthRedirect: true })).rejects.toBeInstanceOf(ApiError);
     expect(handler).not.toHaveBeenCalled();

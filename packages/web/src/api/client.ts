@@ -11,7 +11,13 @@ export class ApiError extends Error {
   /** Seconds from the Retry-After header, when the server sent one. */
   readonly retryAfterSeconds: number | null;
 
-  constructor(status: number, code: ErrorCode | ClientErrorCode, message: string, details?: unknown, retryAfterSeconds: number | null = null) {
+  constructor(
+    status: number,
+    code: ErrorCode | ClientErrorCode,
+    message: string,
+    details?: unknown,
+    retryAfterSeconds: number | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -148,8 +154,20 @@ async function sendOnce<T>(method: string, path: string, options: RequestOptions
   if (!response.ok) {
     const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
     const error = isErrorBody(payload)
-      ? new ApiError(response.status, payload.error.code, payload.error.message || `Request failed (${response.status})`, payload.error.details, retryAfter)
-      : new ApiError(response.status, 'BAD_RESPONSE', `The server answered ${response.status} ${response.statusText}`.trim() + '.', undefined, retryAfter);
+      ? new ApiError(
+          response.status,
+          payload.error.code,
+          payload.error.message || `Request failed (${response.status})`,
+          payload.error.details,
+          retryAfter,
+        )
+      : new ApiError(
+          response.status,
+          'BAD_RESPONSE',
+          `The server answered ${response.status} ${response.statusText}`.trim() + '.',
+          undefined,
+          retryAfter,
+        );
     if (response.status === 401 && !options.skipAuthRedirect) unauthenticatedHandler?.();
     throw error;
   }

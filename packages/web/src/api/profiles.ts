@@ -44,7 +44,11 @@ export interface ProfileListFilter {
 }
 
 export function listProfiles(filter: ProfileListFilter, cursor?: string, signal?: AbortSignal): Promise<ProfilePage> {
-  return api.get<ProfilePage>(BASE, { limit: PROFILE_PAGE_SIZE, cursor, folderId: filter.folderId, q: filter.q?.trim() || undefined }, signal);
+  return api.get<ProfilePage>(
+    BASE,
+    { limit: PROFILE_PAGE_SIZE, cursor, folderId: filter.folderId, q: filter.q?.trim() || undefined },
+    signal,
+  );
 }
 
 /** Every profile, all pages (pickers, export). */

@@ -15,7 +15,13 @@ interface ConfirmDialogProps {
 }
 
 export function ConfirmDialog({ opened, title, children, confirmLabel, onClose, onConfirm, onDone }: ConfirmDialogProps) {
-  const action = useMutation({ mutationFn: onConfirm, onSuccess: () => { onDone?.(); onClose(); } });
+  const action = useMutation({
+    mutationFn: onConfirm,
+    onSuccess: () => {
+      onDone?.();
+      onClose();
+    },
+  });
   const close = () => {
     action.reset();
     onClose();

@@ -6,7 +6,13 @@ export function CopyIcon({ value, label }: { value: string; label: string }) {
     <CopyButton value={value} timeout={1500}>
       {({ copied, copy }) => (
         <Tooltip label={copied ? 'Copied' : label} withArrow position="left">
-          <ActionIcon variant={copied ? 'filled' : 'default'} color={copied ? 'teal' : undefined} onClick={copy} aria-label={label} size="md">
+          <ActionIcon
+            variant={copied ? 'filled' : 'default'}
+            color={copied ? 'teal' : undefined}
+            onClick={copy}
+            aria-label={label}
+            size="md"
+          >
             {copied ? <CheckIcon /> : <ClipboardIcon />}
           </ActionIcon>
         </Tooltip>
@@ -26,7 +32,17 @@ function ClipboardIcon() {
 
 function CheckIcon() {
   return (
-    <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 16 16"
+      aria-hidden
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
       <path d="M3 8.5l3 3 7-7" />
     </svg>
   );

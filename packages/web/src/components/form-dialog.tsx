@@ -16,7 +16,17 @@ interface FormDialogProps<T> {
   children: ReactNode;
 }
 
-export function FormDialog<T>({ opened, title, submitLabel, onClose, onSubmit, onDone, submitDisabled, size, children }: FormDialogProps<T>) {
+export function FormDialog<T>({
+  opened,
+  title,
+  submitLabel,
+  onClose,
+  onSubmit,
+  onDone,
+  submitDisabled,
+  size,
+  children,
+}: FormDialogProps<T>) {
   const action = useMutation({
     mutationFn: onSubmit,
     onSuccess: (result) => {

@@ -5,9 +5,7 @@ import { errorMessage } from '../api/client';
 /** Error boundary element of the routes: a render error never leaves a blank screen. */
 export function RouteError({ fullPage = false }: { fullPage?: boolean }) {
   const error = useRouteError();
-  const message = isRouteErrorResponse(error)
-    ? `${error.status} ${error.statusText}`.trim()
-    : errorMessage(error);
+  const message = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}`.trim() : errorMessage(error);
   if (!isRouteErrorResponse(error)) console.error(error);
 
   return (

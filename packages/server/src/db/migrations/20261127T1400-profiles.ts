@@ -21,7 +21,12 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('target_id', ctx.idType, (c) => c.notNull())
     .addColumn('created_at', ctx.epochMs, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('profile_assignments_unique').on('profile_assignments').columns(['profile_id', 'target_type', 'target_id']).unique().execute();
+  await db.schema
+    .createIndex('profile_assignments_unique')
+    .on('profile_assignments')
+    .columns(['profile_id', 'target_type', 'target_id'])
+    .unique()
+    .execute();
   await db.schema.createIndex('profile_assignments_target').on('profile_assignments').columns(['target_type', 'target_id']).execute();
   // The device's own configuration (settings received from it or edited for it alone).
   await db.schema

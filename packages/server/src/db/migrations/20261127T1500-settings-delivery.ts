@@ -13,7 +13,10 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .execute();
   await db.schema.createIndex('profile_folders_parent').on('profile_folders').columns(['parent_id']).execute();
 
-  await db.schema.alterTable('profiles').addColumn('folder_id', ctx.idType, (c) => c.references('profile_folders.id')).execute();
+  await db.schema
+    .alterTable('profiles')
+    .addColumn('folder_id', ctx.idType, (c) => c.references('profile_folders.id'))
+    .execute();
   await db.schema.alterTable('profiles').addColumn('name_lc', 'varchar(128)').execute();
   await sql`update profiles set name_lc = lower(name)`.execute(db);
   await db.schema.createIndex('profiles_folder_name').on('profiles').columns(['folder_id', 'name_lc', 'id']).execute();
@@ -23,8 +26,14 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
   // Settings delivery state per device. config_revision counts changes that may affect the
   // device; config_applied_* is what the device last confirmed (revision and store hash).
   await db.schema.alterTable('devices').addColumn('config_state', 'varchar(8)').execute();
-  await db.schema.alterTable('devices').addColumn('config_revision', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('devices').addColumn('config_apply', 'varchar(16)', (c) => c.notNull().defaultTo('now')).execute();
+  await db.schema
+    .alterTable('devices')
+    .addColumn('config_revision', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('devices')
+    .addColumn('config_apply', 'varchar(16)', (c) => c.notNull().defaultTo('now'))
+    .execute();
   await db.schema.alterTable('devices').addColumn('config_changed_at', ctx.epochMs).execute();
   await db.schema.alterTable('devices').addColumn('config_applied_revision', 'integer').execute();
   await db.schema.alterTable('devices').addColumn('config_applied_hash', 'varchar(64)').execute();

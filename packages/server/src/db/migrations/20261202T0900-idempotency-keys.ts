@@ -16,6 +16,11 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('response', 'text', (c) => c.notNull())
     .addColumn('created_at', ctx.epochMs, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('idempotency_keys_principal_key').on('idempotency_keys').columns(['principal', 'idempotency_key']).unique().execute();
+  await db.schema
+    .createIndex('idempotency_keys_principal_key')
+    .on('idempotency_keys')
+    .columns(['principal', 'idempotency_key'])
+    .unique()
+    .execute();
   await db.schema.createIndex('idempotency_keys_created_at').on('idempotency_keys').columns(['created_at']).execute();
 }

@@ -9,7 +9,10 @@ import type { MigrationContext } from '../dialect.js';
 // administrators' sessions of the last hours, so one update per row is cheap.
 export async function up(db: Kysely<any>, _ctx: MigrationContext): Promise<void> {
   await db.schema.alterTable('sessions').renameColumn('csrf_token', 'csrf_token_hash').execute();
-  const rows = (await db.selectFrom('sessions').select(['id', 'csrf_token_hash']).execute()) as Array<{ id: number; csrf_token_hash: string }>;
+  const rows = (await db.selectFrom('sessions').select(['id', 'csrf_token_hash']).execute()) as Array<{
+    id: number;
+    csrf_token_hash: string;
+  }>;
   for (const r of rows) {
     const hash = createHash('sha256').update(r.csrf_token_hash).digest('hex');
     await db.updateTable('sessions').set({ csrf_token_hash: hash }).where('id', '=', r.id).execute();

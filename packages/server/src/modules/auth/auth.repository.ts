@@ -19,7 +19,10 @@ export class AuthRepository {
   constructor(private readonly db: Db) {}
 
   countUsers = async (): Promise<number> => {
-    const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   };
 

@@ -40,9 +40,14 @@ export class AuthService {
     const wait = Math.max(...keys.map((k) => this.limiter.retryAfter(k)));
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
-      throw new AppError(ErrorCode.RateLimited, `Too many failed logins; try again in ${seconds} s`, { retryAfterSeconds: seconds }, {
-        'retry-after': String(seconds),
-      });
+      throw new AppError(
+        ErrorCode.RateLimited,
+        `Too many failed logins; try again in ${seconds} s`,
+        { retryAfterSeconds: seconds },
+        {
+          'retry-after': String(seconds),
+        },
+      );
     }
     const user = await this.repo.findUserByUsername(username);
     const ok = user

@@ -18,7 +18,11 @@ export class CommandsRepository {
     this.db.transaction().execute(async (trx) => {
       const ids: number[] = [];
       for (let i = 0; i < rows.length; i += 500) {
-        const out = await trx.insertInto('commands').values(rows.slice(i, i + 500)).returning('id').execute();
+        const out = await trx
+          .insertInto('commands')
+          .values(rows.slice(i, i + 500))
+          .returning('id')
+          .execute();
         ids.push(...out.map((r) => Number(r.id)));
       }
       await alsoInTrx?.(trx, ids);
@@ -65,7 +69,11 @@ export class CommandsRepository {
       await this.db
         .updateTable('commands')
         .set({ state: 'expired', finished_at: now, message: 'expired before the device finished it' })
-        .where('id', 'in', rows.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
         .where('state', 'in', OPEN_STATES)
         .execute();
     }

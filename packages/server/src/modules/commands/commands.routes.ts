@@ -1,4 +1,13 @@
-import { Command, CommandPage, ErrorResponse, IdParams, ListCommandsQuery, Permission, SendCommandRequest, SendCommandResponse } from '@openums/protocol';
+import {
+  Command,
+  CommandPage,
+  ErrorResponse,
+  IdParams,
+  ListCommandsQuery,
+  Permission,
+  SendCommandRequest,
+  SendCommandResponse,
+} from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import type { CommandsService } from './commands.service.js';
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
@@ -27,7 +36,13 @@ export function commandRoutes(app: App, commands: CommandsService, idempotency: 
   });
   app.get('/api/v1/devices/:id/commands', {
     config: { access: Permission.DevicesRead },
-    schema: { tags, summary: "A device's command history, newest first", params: IdParams, querystring: ListCommandsQuery, response: { 200: CommandPage, ...errors } },
+    schema: {
+      tags,
+      summary: "A device's command history, newest first",
+      params: IdParams,
+      querystring: ListCommandsQuery,
+      response: { 200: CommandPage, ...errors },
+    },
     handler: (req) => commands.listDeviceCommands(req.params.id, req.query),
   });
 }

@@ -77,7 +77,11 @@ describe('CommandsService (in-memory fakes)', () => {
 
   it('refuses bad requests before writing anything', async () => {
     const { service, rows } = setup([1], []);
-    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: AppError) => e.code);
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: AppError) => e.code,
+      );
     expect(await code(service.sendCommand({ command: 'wakeup', deviceIds: [1] }, null))).toBe('COMMAND_NOT_SUPPORTED');
     expect(await code(service.sendCommand({ command: 'send-message', deviceIds: [1] }, null))).toBe('VALIDATION_FAILED');
     expect(await code(service.sendCommand({ command: 'reboot', deviceIds: [1], text: 'x' }, null))).toBe('VALIDATION_FAILED');

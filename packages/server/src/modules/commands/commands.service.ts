@@ -47,13 +47,20 @@ export class CommandsService {
     log: Logger | null,
     flushMs = 250,
   ) {
-    this.writer = new BatchWriter('command-states', (b) => this.repo.updateCommands(b), flushMs, log, 1000, (batch) => {
-      for (const [id] of batch) {
-        const e = this.pendingEvents.get(id);
-        if (e) this.events.publish(e);
-        this.pendingEvents.delete(id);
-      }
-    });
+    this.writer = new BatchWriter(
+      'command-states',
+      (b) => this.repo.updateCommands(b),
+      flushMs,
+      log,
+      1000,
+      (batch) => {
+        for (const [id] of batch) {
+          const e = this.pendingEvents.get(id);
+          if (e) this.events.publish(e);
+          this.pendingEvents.delete(id);
+        }
+      },
+    );
   }
 
   onResult(hook: ResultHook): void {
@@ -108,7 +115,11 @@ export class CommandsService {
     const now = this.clock.now();
     const expiresAt = now + (req.expiresInSeconds ?? DEFAULT_EXPIRY_S) * 1000;
     const answerFor = (ids: number[]) => ({
-      commands: ids.map((id, i) => ({ id, deviceId: deviceIds[i]!, state: (this.channels.get(deviceIds[i]!) ? 'sent' : 'queued') as CommandState })),
+      commands: ids.map((id, i) => ({
+        id,
+        deviceId: deviceIds[i]!,
+        state: (this.channels.get(deviceIds[i]!) ? 'sent' : 'queued') as CommandState,
+      })),
     });
     let answer: ReturnType<typeof answerFor> | null = null;
     const ids = await this.repo.insertCommands(
@@ -204,7 +215,6 @@ export class CommandsService {
     return { items: page.map(toCommand), nextCursor };
   }
 }
-
 
 function toCommand(r: CommandRow): Command {
   return {

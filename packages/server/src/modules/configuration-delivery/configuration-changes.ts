@@ -67,8 +67,22 @@ export class ConfigurationChanges {
         devices: async (ids, apply = 'now') => add(await this.state.markDevices(trx, ids, apply, now)).length,
         folders: async (ids, apply = 'now') => add(await this.state.markDevicesUnderFolders(trx, ids, apply, now)).length,
         targets: async (targets, apply = 'now') => {
-          const direct = add(await this.state.markDevices(trx, targets.filter((t) => t.type === 'device').map((t) => t.id), apply, now));
-          const viaFolders = add(await this.state.markDevicesUnderFolders(trx, targets.filter((t) => t.type === 'folder').map((t) => t.id), apply, now));
+          const direct = add(
+            await this.state.markDevices(
+              trx,
+              targets.filter((t) => t.type === 'device').map((t) => t.id),
+              apply,
+              now,
+            ),
+          );
+          const viaFolders = add(
+            await this.state.markDevicesUnderFolders(
+              trx,
+              targets.filter((t) => t.type === 'folder').map((t) => t.id),
+              apply,
+              now,
+            ),
+          );
           return new Set([...direct, ...viaFolders]).size;
         },
         profile: async (id, apply = 'now') => mark.targets(await this.profiles.listProfileTargets(id, trx), apply),

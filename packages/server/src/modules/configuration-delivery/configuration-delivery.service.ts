@@ -41,9 +41,16 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
     private readonly log: Logger | null,
     flushMs = 250,
   ) {
-    this.writer = new BatchWriter('configuration-state', (batch) => this.state.updateDeliveryStates(batch, this.clock.now()), flushMs, log, 1000, (batch) => {
-      for (const [deviceId] of batch) this.events.publish({ type: 'device.changed', deviceId });
-    });
+    this.writer = new BatchWriter(
+      'configuration-state',
+      (batch) => this.state.updateDeliveryStates(batch, this.clock.now()),
+      flushMs,
+      log,
+      1000,
+      (batch) => {
+        for (const [deviceId] of batch) this.events.publish({ type: 'device.changed', deviceId });
+      },
+    );
   }
 
   start(): void {
@@ -81,8 +88,15 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
     if (msg.revision < sent.revision) return true; // an older answer overtaken by a newer revision
     ch.configuration.sent = null;
     const matches = msg.hash === sent.hash;
-    const error = msg.ok ? (matches ? null : 'the device reported a different settings hash than the one sent') : (msg.message ?? 'the device could not apply the settings');
-    this.writer.update(ch.deviceId, matches ? { revision: msg.revision, state: 'APPLIED', hash: msg.hash, error } : { revision: msg.revision, error });
+    const error = msg.ok
+      ? matches
+        ? null
+        : 'the device reported a different settings hash than the one sent'
+      : (msg.message ?? 'the device could not apply the settings');
+    this.writer.update(
+      ch.deviceId,
+      matches ? { revision: msg.revision, state: 'APPLIED', hash: msg.hash, error } : { revision: msg.revision, error },
+    );
     return true;
   }
 
@@ -145,11 +159,19 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
       if (ch.configuration.reported === hash) {
         ch.configuration.sent = null;
         this.writer.update(input.id, { revision, state: 'APPLIED', hash, error: null });
-      } else if (row.config_state === 'PENDING' && row.config_apply === 'next-reboot' && !(ch.configuration.bootTime > Number(row.config_changed_at ?? 0))) {
+      } else if (
+        row.config_state === 'PENDING' &&
+        row.config_apply === 'next-reboot' &&
+        !(ch.configuration.bootTime > Number(row.config_changed_at ?? 0))
+      ) {
         // Waits for the device's next boot.
       } else if (JSON.stringify(settings).length > MAX_MESSAGE_BYTES - 512) {
         // Devices accept messages up to MAX_MESSAGE_BYTES: sending more would only get the channel closed.
-        this.writer.update(input.id, { revision, state: 'PENDING', error: `the effective configuration is larger than ${MAX_MESSAGE_BYTES} bytes and cannot be sent` });
+        this.writer.update(input.id, {
+          revision,
+          state: 'PENDING',
+          error: `the effective configuration is larger than ${MAX_MESSAGE_BYTES} bytes and cannot be sent`,
+        });
       } else {
         ch.configuration.sent = { revision, hash };
         ch.send({ t: 'settings', revision, hash, settings });
@@ -159,4 +181,3 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
     }
   }
 }
-

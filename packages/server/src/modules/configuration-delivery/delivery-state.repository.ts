@@ -37,7 +37,12 @@ export class DeliveryStateRepository {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const rows = await trx
         .updateTable('devices')
-        .set((eb) => ({ config_state: 'PENDING', config_revision: eb('config_revision', '+', 1), config_apply: apply, config_changed_at: now }))
+        .set((eb) => ({
+          config_state: 'PENDING',
+          config_revision: eb('config_revision', '+', 1),
+          config_apply: apply,
+          config_changed_at: now,
+        }))
         .where('id', 'in', ids.slice(i, i + CHUNK))
         .returning('id')
         .execute();
@@ -52,7 +57,12 @@ export class DeliveryStateRepository {
     for (let i = 0; i < folderIds.length; i += CHUNK) {
       const rows = await trx
         .updateTable('devices')
-        .set((eb) => ({ config_state: 'PENDING', config_revision: eb('config_revision', '+', 1), config_apply: apply, config_changed_at: now }))
+        .set((eb) => ({
+          config_state: 'PENDING',
+          config_revision: eb('config_revision', '+', 1),
+          config_apply: apply,
+          config_changed_at: now,
+        }))
         .where('folder_id', 'in', folderSubtreeIds(folderIds.slice(i, i + CHUNK)))
         .returning('id')
         .execute();
@@ -65,7 +75,12 @@ export class DeliveryStateRepository {
   async markAllDevices(trx: Db, apply: ApplyMode, now: number): Promise<void> {
     await trx
       .updateTable('devices')
-      .set((eb) => ({ config_state: 'PENDING', config_revision: eb('config_revision', '+', 1), config_apply: apply, config_changed_at: now }))
+      .set((eb) => ({
+        config_state: 'PENDING',
+        config_revision: eb('config_revision', '+', 1),
+        config_apply: apply,
+        config_changed_at: now,
+      }))
       .execute();
   }
 
@@ -100,7 +115,13 @@ export class DeliveryStateRepository {
     await this.db.transaction().execute(async (trx) => {
       for (const [id, p] of ordered) {
         const set: DevicePatch = {};
-        if (p.state === 'APPLIED') Object.assign(set, { config_state: 'APPLIED', config_applied_revision: p.revision, config_applied_hash: p.hash ?? null, config_applied_at: now });
+        if (p.state === 'APPLIED')
+          Object.assign(set, {
+            config_state: 'APPLIED',
+            config_applied_revision: p.revision,
+            config_applied_hash: p.hash ?? null,
+            config_applied_at: now,
+          });
         if (p.state === 'PENDING') set.config_state = 'PENDING';
         if (p.error !== undefined) set.config_error = p.error;
         // Guarded by the revision: an answer to an older revision never marks a newer change applied.

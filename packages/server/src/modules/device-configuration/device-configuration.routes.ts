@@ -1,4 +1,12 @@
-import { AssignedObjectsResponse, DeviceSettingsResponse, EffectiveConfigurationResponse, ErrorResponse, IdParams, Permission, PutDeviceSettingsRequest } from '@openums/protocol';
+import {
+  AssignedObjectsResponse,
+  DeviceSettingsResponse,
+  EffectiveConfigurationResponse,
+  ErrorResponse,
+  IdParams,
+  Permission,
+  PutDeviceSettingsRequest,
+} from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import type { DeviceConfigurationService } from './device-configuration.service.js';
 
@@ -12,22 +20,43 @@ const read = { access: Permission.DevicesRead } as const;
 export function deviceConfigurationRoutes(app: App, configuration: DeviceConfigurationService): void {
   app.get('/api/v1/devices/:id/effective-configuration', {
     config: read,
-    schema: { tags, summary: 'Every effective parameter of a device, with the object that set it and those it overrode', params: IdParams, response: { 200: EffectiveConfigurationResponse, ...errors } },
+    schema: {
+      tags,
+      summary: 'Every effective parameter of a device, with the object that set it and those it overrode',
+      params: IdParams,
+      response: { 200: EffectiveConfigurationResponse, ...errors },
+    },
     handler: (req) => configuration.effectiveConfiguration(req.params.id),
   });
   app.get('/api/v1/devices/:id/assigned-objects', {
     config: read,
-    schema: { tags, summary: 'Profiles that apply to a device, highest priority first', params: IdParams, response: { 200: AssignedObjectsResponse, ...errors } },
+    schema: {
+      tags,
+      summary: 'Profiles that apply to a device, highest priority first',
+      params: IdParams,
+      response: { 200: AssignedObjectsResponse, ...errors },
+    },
     handler: (req) => configuration.assignedObjects(req.params.id),
   });
   app.get('/api/v1/devices/:id/settings', {
     config: read,
-    schema: { tags, summary: "The device's own configuration and its settings delivery state", params: IdParams, response: { 200: DeviceSettingsResponse, ...errors } },
+    schema: {
+      tags,
+      summary: "The device's own configuration and its settings delivery state",
+      params: IdParams,
+      response: { 200: DeviceSettingsResponse, ...errors },
+    },
     handler: (req) => configuration.getOwnConfiguration(req.params.id),
   });
   app.put('/api/v1/devices/:id/settings', {
     config: write,
-    schema: { tags, summary: "Replace the device's own configuration (lowest precedence)", params: IdParams, body: PutDeviceSettingsRequest, response: { 200: DeviceSettingsResponse, ...errors } },
+    schema: {
+      tags,
+      summary: "Replace the device's own configuration (lowest precedence)",
+      params: IdParams,
+      body: PutDeviceSettingsRequest,
+      response: { 200: DeviceSettingsResponse, ...errors },
+    },
     handler: (req) => configuration.replaceOwnConfiguration(req.params.id, req.body),
   });
 }

@@ -14,7 +14,13 @@ import { toIso, type Clock } from '../../lib/clock.js';
 import type { DevicesRepository } from '../devices/devices.repository.js';
 import type { ConfigurationSnapshotRepository } from '../configuration-delivery/configuration-snapshot.repository.js';
 import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
-import { EffectiveConfigEngine, toEngineProfile, type EngineProfile, type EngineTree, type SettingsMap } from '../profiles/effective-config-engine.js';
+import {
+  EffectiveConfigEngine,
+  toEngineProfile,
+  type EngineProfile,
+  type EngineTree,
+  type SettingsMap,
+} from '../profiles/effective-config-engine.js';
 import { computeEffectiveConfiguration, listAssignedObjects, type ProfileAssignmentInput } from '../profiles/precedence.js';
 import { SECRET_MASK, keepMaskedSecrets, validateSettings, type ProfilesService } from '../profiles/profiles.service.js';
 import type { ProfilesRepository, Target } from '../profiles/profiles.repository.js';
@@ -51,7 +57,10 @@ export class DeviceConfigurationService {
     }
     const enabled = tree.priorityEnabled;
     const major = majorVersion(device.version);
-    const rows = await this.repo.listAssignmentsFor(deviceId, chain.map((c) => c.id));
+    const rows = await this.repo.listAssignmentsFor(
+      deviceId,
+      chain.map((c) => c.id),
+    );
     const assignments: ProfileAssignmentInput[] = [];
     for (const r of rows) {
       if (r.type === 'priority' && !enabled) continue;
@@ -59,7 +68,12 @@ export class DeviceConfigurationService {
       if (major !== null && pMajor !== null && major !== pMajor) continue;
       const folder = r.target_type === 'folder' ? chain.find((c) => c.id === r.target_id) : undefined;
       assignments.push({
-        profile: { id: r.id, name: r.name, priority: r.type === 'priority', settings: JSON.parse(r.settings) as Record<string, SettingValue> },
+        profile: {
+          id: r.id,
+          name: r.name,
+          priority: r.type === 'priority',
+          settings: JSON.parse(r.settings) as Record<string, SettingValue>,
+        },
         distance: folder ? folder.distance : 0,
         ...(folder ? { folderId: folder.id, folderName: folder.name } : {}),
       });
@@ -111,7 +125,10 @@ export class DeviceConfigurationService {
    * Replaces the catalogue parameters of the device's own configuration (secrets may be sent back
    * masked); values the device reported for parameters unknown to the catalogue stay as they are.
    */
-  async replaceOwnConfiguration(deviceId: number, input: { settings: Record<string, unknown>; apply?: ApplyMode }): Promise<DeviceSettingsResponse> {
+  async replaceOwnConfiguration(
+    deviceId: number,
+    input: { settings: Record<string, unknown>; apply?: ApplyMode },
+  ): Promise<DeviceSettingsResponse> {
     if (!(await this.devices.findDeviceById(deviceId))) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
     const own = await this.repo.findOwnConfiguration(deviceId);
     const stored = own ? (JSON.parse(own.settings) as SettingsMap) : {};
@@ -160,7 +177,10 @@ export class DeviceConfigurationService {
     const assign: Target[] = req.assign ?? [];
     const unassign: Target[] = req.unassign ?? [];
     if (assign.length) await this.profiles.checkTargets(profile, assign);
-    const newSettings = req.settings === undefined ? undefined : validateSettings(keepMaskedSecrets(req.settings, JSON.parse(profile.settings) as SettingsMap));
+    const newSettings =
+      req.settings === undefined
+        ? undefined
+        : validateSettings(keepMaskedSecrets(req.settings, JSON.parse(profile.settings) as SettingsMap));
 
     const before = await this.snapshot.findTree();
     const after = withChange(before, profileId, profile, newSettings, assign, unassign);
@@ -206,7 +226,12 @@ function withChange(
   const profiles = new Map<number, EngineProfile>(tree.profiles);
   if (settings) profiles.set(profileId, toEngineProfile({ id: profileId, type: profile.type, based_on: profile.based_on, settings }));
   const folderProfiles = new Map(tree.folderProfiles);
-  for (const t of unassign) if (t.type === 'folder') folderProfiles.set(t.id, (folderProfiles.get(t.id) ?? []).filter((p) => p !== profileId));
+  for (const t of unassign)
+    if (t.type === 'folder')
+      folderProfiles.set(
+        t.id,
+        (folderProfiles.get(t.id) ?? []).filter((p) => p !== profileId),
+      );
   for (const t of assign) {
     if (t.type !== 'folder') continue;
     const list = folderProfiles.get(t.id) ?? [];
@@ -226,4 +251,3 @@ function diff(a: SettingsMap, b: SettingsMap): Array<{ key: string; before: unkn
   }
   return out;
 }
-

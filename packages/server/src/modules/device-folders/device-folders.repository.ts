@@ -74,7 +74,10 @@ export class DeviceFoldersRepository {
   };
 
   findSiblingByName = async (parentId: number | null, name: string, db: Db = this.db): Promise<FolderRow | undefined> => {
-    let q = db.selectFrom('device_folders').select(['id', 'name', 'parent_id']).where(sql`lower(name)`, '=', name.toLowerCase());
+    let q = db
+      .selectFrom('device_folders')
+      .select(['id', 'name', 'parent_id'])
+      .where(sql`lower(name)`, '=', name.toLowerCase());
     q = parentId === null ? q.where('parent_id', 'is', null) : q.where('parent_id', '=', parentId);
     const r = await q.executeTakeFirst();
     return r && norm(r);

@@ -18,7 +18,12 @@ const tags = ['device folders'];
 export function deviceFolderRoutes(app: App, folders: DeviceFoldersService): void {
   app.get('/api/v1/device-folders', {
     config: { access: Permission.DevicesRead },
-    schema: { tags, summary: 'List folders (children of one folder, or all)', querystring: ListFoldersQuery, response: { 200: FolderPage, ...errors } },
+    schema: {
+      tags,
+      summary: 'List folders (children of one folder, or all)',
+      querystring: ListFoldersQuery,
+      response: { 200: FolderPage, ...errors },
+    },
     handler: (req) => folders.listFolders(req.query),
   });
 
@@ -36,7 +41,13 @@ export function deviceFolderRoutes(app: App, folders: DeviceFoldersService): voi
 
   app.patch('/api/v1/device-folders/:id', {
     config: { access: Permission.FoldersWrite },
-    schema: { tags, summary: 'Rename and/or move a folder', params: IdParams, body: UpdateFolderRequest, response: { 200: DeviceFolder, ...errors } },
+    schema: {
+      tags,
+      summary: 'Rename and/or move a folder',
+      params: IdParams,
+      body: UpdateFolderRequest,
+      response: { 200: DeviceFolder, ...errors },
+    },
     handler: (req) => folders.updateFolder(req.params.id, req.body),
   });
 

@@ -9,9 +9,28 @@ const CHUNK = 500;
 
 /** Columns of the inventory views; the system-information blob is read only on its own route. */
 export const DEVICE_COLUMNS = [
-  'id', 'unit_id', 'mac', 'name', 'name_lc', 'network_name', 'folder_id', 'site', 'department', 'cost_center',
-  'comment', 'asset_id', 'in_service_date', 'serial_number', 'product', 'version', 'last_ip',
-  'last_contact', 'last_boot', 'registered_at', 'online', 'config_state',
+  'id',
+  'unit_id',
+  'mac',
+  'name',
+  'name_lc',
+  'network_name',
+  'folder_id',
+  'site',
+  'department',
+  'cost_center',
+  'comment',
+  'asset_id',
+  'in_service_date',
+  'serial_number',
+  'product',
+  'version',
+  'last_ip',
+  'last_contact',
+  'last_boot',
+  'registered_at',
+  'online',
+  'config_state',
 ] as const;
 export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
 export type DeviceInsert = Omit<DevicesTable, 'id'>;
@@ -21,12 +40,41 @@ export type DevicePatch = Partial<Omit<DevicesTable, 'id' | 'registered_at'>>;
 export function newDeviceRow(f: { mac: string; name: string; folderId: number | null; now: number } & Partial<DeviceInsert>): DeviceInsert {
   const { mac, name, folderId, now, ...rest } = f;
   return {
-    unit_id: null, mac, name, name_lc: name.toLowerCase(), network_name: null, folder_id: folderId, site: null,
-    department: null, cost_center: null, comment: null, asset_id: null, in_service_date: null, serial_number: null,
-    serial_lc: null, product: null, version: null, last_ip: null, last_contact: 0, last_boot: null,
-    registered_at: now, online: 0, cert_serial: null, cert_expires_at: null, sysinfo: null, sysinfo_at: null,
-    connected_server: null, config_state: null, config_revision: 0, config_apply: 'now', config_changed_at: null,
-    config_applied_revision: null, config_applied_hash: null, config_applied_at: null, config_error: null, ...rest,
+    unit_id: null,
+    mac,
+    name,
+    name_lc: name.toLowerCase(),
+    network_name: null,
+    folder_id: folderId,
+    site: null,
+    department: null,
+    cost_center: null,
+    comment: null,
+    asset_id: null,
+    in_service_date: null,
+    serial_number: null,
+    serial_lc: null,
+    product: null,
+    version: null,
+    last_ip: null,
+    last_contact: 0,
+    last_boot: null,
+    registered_at: now,
+    online: 0,
+    cert_serial: null,
+    cert_expires_at: null,
+    sysinfo: null,
+    sysinfo_at: null,
+    connected_server: null,
+    config_state: null,
+    config_revision: 0,
+    config_apply: 'now',
+    config_changed_at: null,
+    config_applied_revision: null,
+    config_applied_hash: null,
+    config_applied_at: null,
+    config_error: null,
+    ...rest,
   };
 }
 
@@ -61,7 +109,11 @@ export class DevicesRepository {
   };
 
   /** A device enrolling with this unit id or MAC already has a record (inventory or earlier enrollment). */
-  findDeviceForEnrollment = async (unitId: string, mac: string, db: Db = this.db): Promise<{ id: number; cert_serial: string | null } | undefined> => {
+  findDeviceForEnrollment = async (
+    unitId: string,
+    mac: string,
+    db: Db = this.db,
+  ): Promise<{ id: number; cert_serial: string | null } | undefined> => {
     const r = await db
       .selectFrom('devices')
       .select(['id', 'cert_serial'])
@@ -81,7 +133,15 @@ export class DevicesRepository {
   findDeliveryState = (id: number) =>
     this.db
       .selectFrom('devices')
-      .select(['config_state', 'config_revision', 'config_apply', 'config_changed_at', 'config_applied_revision', 'config_applied_at', 'config_error'])
+      .select([
+        'config_state',
+        'config_revision',
+        'config_apply',
+        'config_changed_at',
+        'config_applied_revision',
+        'config_applied_at',
+        'config_error',
+      ])
       .where('id', '=', id)
       .executeTakeFirst();
 
@@ -132,7 +192,11 @@ export class DevicesRepository {
   listDeviceIdsUnderFolders = async (folderIds: readonly number[], db: Db = this.db): Promise<number[]> => {
     const out = new Set<number>();
     for (let i = 0; i < folderIds.length; i += CHUNK) {
-      const rows = await db.selectFrom('devices').select('id').where('folder_id', 'in', folderSubtreeIds(folderIds.slice(i, i + CHUNK))).execute();
+      const rows = await db
+        .selectFrom('devices')
+        .select('id')
+        .where('folder_id', 'in', folderSubtreeIds(folderIds.slice(i, i + CHUNK)))
+        .execute();
       for (const r of rows) out.add(Number(r.id));
     }
     return [...out].sort((a, b) => a - b);
@@ -142,7 +206,11 @@ export class DevicesRepository {
   listExistingDeviceIds = async (ids: readonly number[]): Promise<Set<number>> => {
     const out = new Set<number>();
     for (let i = 0; i < ids.length; i += CHUNK) {
-      const rows = await this.db.selectFrom('devices').select('id').where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+      const rows = await this.db
+        .selectFrom('devices')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .execute();
       for (const r of rows) out.add(Number(r.id));
     }
     return out;
@@ -162,8 +230,17 @@ export class DevicesRepository {
    * Renewal: replaces the device's certificate only while the one it presented is still the
    * current one, so two renewals with the same certificate cannot both win. False otherwise.
    */
-  replaceCertSerial = async (id: number, presentedSerial: string, next: { cert_serial: string; cert_expires_at: number }): Promise<boolean> => {
-    const r = await this.db.updateTable('devices').set(next).where('id', '=', id).where('cert_serial', '=', presentedSerial).executeTakeFirst();
+  replaceCertSerial = async (
+    id: number,
+    presentedSerial: string,
+    next: { cert_serial: string; cert_expires_at: number },
+  ): Promise<boolean> => {
+    const r = await this.db
+      .updateTable('devices')
+      .set(next)
+      .where('id', '=', id)
+      .where('cert_serial', '=', presentedSerial)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   };
 
@@ -186,7 +263,10 @@ export class DevicesRepository {
   };
 
   countDevices = async (): Promise<number> => {
-    const r = await this.db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('devices')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   };
 }

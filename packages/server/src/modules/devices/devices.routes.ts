@@ -34,7 +34,13 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
 
   app.post('/api/v1/devices', {
     config: { access: Permission.DevicesWrite },
-    schema: { tags, summary: 'Create an inventory record for a device', headers: IdempotencyHeaders, body: CreateDeviceRequest, response: { 201: Device, ...errors } },
+    schema: {
+      tags,
+      summary: 'Create an inventory record for a device',
+      headers: IdempotencyHeaders,
+      body: CreateDeviceRequest,
+      response: { 201: Device, ...errors },
+    },
     handler: async (req, reply) => {
       await idempotency.handle(req, reply, 201, (record) => devices.createDevice(req.body, record));
     },
@@ -62,7 +68,13 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
 
   app.patch('/api/v1/devices/:id', {
     config: { access: Permission.DevicesWrite },
-    schema: { tags, summary: 'Rename, move or edit inventory fields', params: IdParams, body: UpdateDeviceRequest, response: { 200: Device, ...errors } },
+    schema: {
+      tags,
+      summary: 'Rename, move or edit inventory fields',
+      params: IdParams,
+      body: UpdateDeviceRequest,
+      response: { 200: Device, ...errors },
+    },
     handler: (req) => devices.updateDevice(req.params.id, req.body),
   });
 
@@ -77,7 +89,12 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
 
   app.get('/api/v1/devices/:id/system-info', {
     config: { access: Permission.DevicesRead },
-    schema: { tags: ['devices'], summary: 'The system information the device last reported', params: IdParams, response: { 200: DeviceSystemInfoResponse, ...systemInfoErrors } },
+    schema: {
+      tags: ['devices'],
+      summary: 'The system information the device last reported',
+      params: IdParams,
+      response: { 200: DeviceSystemInfoResponse, ...systemInfoErrors },
+    },
     handler: (req) => devices.getSystemInfo(req.params.id),
   });
 }

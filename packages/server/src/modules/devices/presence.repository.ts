@@ -20,7 +20,11 @@ export class PresenceRepository {
    * One transaction: the devices in `touched` get `lastContact` in one statement (the heartbeat
    * bulk), the other patches are written row by row.
    */
-  updatePresence = async (touched: readonly number[], lastContact: number, patches: ReadonlyArray<readonly [number, DevicePatch]>): Promise<void> => {
+  updatePresence = async (
+    touched: readonly number[],
+    lastContact: number,
+    patches: ReadonlyArray<readonly [number, DevicePatch]>,
+  ): Promise<void> => {
     await this.db.transaction().execute(async (trx) => {
       if (touched.length) await trx.updateTable('devices').set({ last_contact: lastContact }).where('id', 'in', touched).execute();
       for (const [id, patch] of patches) await trx.updateTable('devices').set(patch).where('id', '=', id).execute();

@@ -25,7 +25,11 @@ export class EnrollmentKeysRepository {
   };
 
   setDisabled = async (id: number, disabled: boolean): Promise<boolean> => {
-    const r = await this.db.updateTable('enrollment_keys').set({ disabled: disabled ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .updateTable('enrollment_keys')
+      .set({ disabled: disabled ? 1 : 0 })
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   };
 

@@ -21,12 +21,22 @@ const access = { access: Permission.EnrollmentManage } as const;
 export function enrollmentKeyRoutes(app: App, keys: EnrollmentKeysService): void {
   app.post('/api/v1/enrollment-keys', {
     config: access,
-    schema: { tags, summary: 'Create one-time or mass-deployment keys (secrets are returned only here)', body: CreateEnrollmentKeysRequest, response: { 201: CreateEnrollmentKeysResponse, ...errors } },
+    schema: {
+      tags,
+      summary: 'Create one-time or mass-deployment keys (secrets are returned only here)',
+      body: CreateEnrollmentKeysRequest,
+      response: { 201: CreateEnrollmentKeysResponse, ...errors },
+    },
     handler: async (req, reply) => reply.code(201).send(await keys.createKeys(req.body)),
   });
   app.get('/api/v1/enrollment-keys', {
     config: access,
-    schema: { tags, summary: 'List enrollment keys, newest first', querystring: ListEnrollmentKeysQuery, response: { 200: EnrollmentKeyPage, ...errors } },
+    schema: {
+      tags,
+      summary: 'List enrollment keys, newest first',
+      querystring: ListEnrollmentKeysQuery,
+      response: { 200: EnrollmentKeyPage, ...errors },
+    },
     handler: (req) => keys.listKeys(req.query),
   });
   app.get('/api/v1/enrollment-keys/export.csv', {
@@ -40,7 +50,13 @@ export function enrollmentKeyRoutes(app: App, keys: EnrollmentKeysService): void
   });
   app.patch('/api/v1/enrollment-keys/:id', {
     config: access,
-    schema: { tags, summary: 'Disable or enable a key', params: IdParams, body: UpdateEnrollmentKeyRequest, response: { 200: EnrollmentKey, ...errors } },
+    schema: {
+      tags,
+      summary: 'Disable or enable a key',
+      params: IdParams,
+      body: UpdateEnrollmentKeyRequest,
+      response: { 200: EnrollmentKey, ...errors },
+    },
     handler: (req) => keys.setDisabled(req.params.id, req.body.disabled),
   });
   app.delete('/api/v1/enrollment-keys/:id', {
@@ -58,7 +74,12 @@ export function enrollmentKeyRoutes(app: App, keys: EnrollmentKeysService): void
   });
   app.put('/api/v1/settings/enrollment', {
     config: access,
-    schema: { tags, summary: 'Turn automatic registration on or off', body: EnrollmentSettings, response: { 200: EnrollmentSettings, ...errors } },
+    schema: {
+      tags,
+      summary: 'Turn automatic registration on or off',
+      body: EnrollmentSettings,
+      response: { 200: EnrollmentSettings, ...errors },
+    },
     handler: (req) => keys.putSettings(req.body),
   });
 }

@@ -1,5 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_PAGE_LIMIT, ErrorCode, type CreateEnrollmentKeysRequest, type EnrollmentKey, type EnrollmentSettings } from '@openums/protocol';
+import {
+  DEFAULT_PAGE_LIMIT,
+  ErrorCode,
+  type CreateEnrollmentKeysRequest,
+  type EnrollmentKey,
+  type EnrollmentSettings,
+} from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
@@ -50,7 +56,8 @@ export class EnrollmentKeysService {
     if (input.type === 'one-time' && input.maxUses !== undefined && input.maxUses !== 1) {
       throw new AppError(ErrorCode.ValidationFailed, 'a one-time key has exactly one use', { field: 'maxUses' });
     }
-    const unitIds: Array<string | null> = input.type === 'one-time' ? (input.unitIds ?? Array.from({ length: input.count ?? 1 }, () => null)) : [null];
+    const unitIds: Array<string | null> =
+      input.type === 'one-time' ? (input.unitIds ?? Array.from({ length: input.count ?? 1 }, () => null)) : [null];
     const generated = unitIds.map((unitId) => {
       const lookup = Array.from(randomBytes(16), (b) => ALNUM[b % ALNUM.length]).join('');
       const secret = randomBytes(32).toString('base64url');
@@ -105,7 +112,11 @@ export class EnrollmentKeysService {
       const rows = await this.repo.listKeys({ limit: 1000, afterId });
       for (const r of rows) {
         const k = this.toApi(r);
-        lines.push([k.id, k.type, k.prefix, k.status, k.unitId, k.folderId, k.uses, k.maxUses, k.expiresAt, k.createdAt, k.lastUsedAt, k.comment].map(csvCell).join(','));
+        lines.push(
+          [k.id, k.type, k.prefix, k.status, k.unitId, k.folderId, k.uses, k.maxUses, k.expiresAt, k.createdAt, k.lastUsedAt, k.comment]
+            .map(csvCell)
+            .join(','),
+        );
       }
       if (rows.length < 1000) break;
       afterId = rows[rows.length - 1]!.id;

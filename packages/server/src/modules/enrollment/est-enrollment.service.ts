@@ -33,12 +33,23 @@ export class EstEnrollmentService {
     private readonly certDays: number,
   ) {}
 
-  async enroll(opts: { key: string | null; info: EnrollDeviceInfo | null; csrBase64: string; clientAddress: string; lastIp: string }): Promise<EnrollResult> {
+  async enroll(opts: {
+    key: string | null;
+    info: EnrollDeviceInfo | null;
+    csrBase64: string;
+    clientAddress: string;
+    lastIp: string;
+  }): Promise<EnrollResult> {
     const limitKey = `enroll:${opts.clientAddress}`;
     const wait = this.limiter.retryAfter(limitKey);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
-      throw new AppError(ErrorCode.RateLimited, `Too many failed enrollments; try again in ${seconds} s`, { retryAfterSeconds: seconds }, { 'retry-after': String(seconds) });
+      throw new AppError(
+        ErrorCode.RateLimited,
+        `Too many failed enrollments; try again in ${seconds} s`,
+        { retryAfterSeconds: seconds },
+        { 'retry-after': String(seconds) },
+      );
     }
     const { csr } = parseCsr(opts.csrBase64, opts.info?.unitId ?? null);
     // Standard EST clients send no device facts: the CSR's CN (a MAC address) names the device.
@@ -111,7 +122,9 @@ export class EstEnrollmentService {
     const { csr, der } = parseCsr(opts.csrBase64, null);
     if (opts.proof !== undefined || opts.current.via === 'forwarded') checkProof(opts.current, der, opts.proof);
     const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, this.clock.now());
-    if (!(await this.devices.replaceCertSerial(deviceId, opts.current.serial, { cert_serial: cert.serial, cert_expires_at: cert.expiresAt }))) {
+    if (
+      !(await this.devices.replaceCertSerial(deviceId, opts.current.serial, { cert_serial: cert.serial, cert_expires_at: cert.expiresAt }))
+    ) {
       throw new AppError(ErrorCode.ClientCertificateInvalid, 'certificate revoked or replaced (or the device no longer exists)');
     }
     return { deviceId, certDer: cert.der };
@@ -136,11 +149,17 @@ function checkProof(current: PresentedCert, csrDer: Buffer, proof: string | unde
   const signature = /^[A-Za-z0-9_-]{1,300}$/.test(proof) ? Buffer.from(proof, 'base64url') : null;
   let ok = false;
   try {
-    ok = !!signature && verify('sha256', reenrollProofMessage(current.serial, csrDer), { key: current.publicKey, dsaEncoding: 'der' }, signature);
+    ok =
+      !!signature &&
+      verify('sha256', reenrollProofMessage(current.serial, csrDer), { key: current.publicKey, dsaEncoding: 'der' }, signature);
   } catch {
     ok = false;
   }
-  if (!ok) throw new AppError(ErrorCode.ReenrollProofInvalid, `${REENROLL_PROOF_HEADER} does not verify with the current certificate's key for this request`);
+  if (!ok)
+    throw new AppError(
+      ErrorCode.ReenrollProofInvalid,
+      `${REENROLL_PROOF_HEADER} does not verify with the current certificate's key for this request`,
+    );
 }
 
 /**
@@ -169,7 +188,8 @@ function parseCsr(base64: string, unitId: string | null): { csr: ParsedCsr; der:
   try {
     csr = parseAndVerifyCsr(der);
   } catch (err) {
-    if (err instanceof DerError) throw bad(err.message === 'signature does not verify' ? 'signature does not verify (tampered request)' : err.message);
+    if (err instanceof DerError)
+      throw bad(err.message === 'signature does not verify' ? 'signature does not verify (tampered request)' : err.message);
     throw err;
   }
   if (unitId !== null && csr.commonName !== unitId) throw bad(`subject CN must be the unit id ${unitId}`);

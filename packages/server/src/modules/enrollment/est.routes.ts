@@ -1,5 +1,12 @@
 import { Ajv } from 'ajv';
-import { EST_BASE_PATH, EST_STANDARD_BASE_PATH, ENROLL_INFO_HEADER, EnrollDeviceInfo, ErrorCode, REENROLL_PROOF_HEADER } from '@openums/protocol';
+import {
+  EST_BASE_PATH,
+  EST_STANDARD_BASE_PATH,
+  ENROLL_INFO_HEADER,
+  EnrollDeviceInfo,
+  ErrorCode,
+  REENROLL_PROOF_HEADER,
+} from '@openums/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../lib/fastify.js';
 import type { Metrics } from '../../lib/metrics.js';
@@ -16,7 +23,8 @@ const validateInfo = new Ajv({ allErrors: false, strict: false }).compile(Enroll
 function deviceInfo(req: FastifyRequest): EnrollDeviceInfo | null {
   const raw = req.headers[ENROLL_INFO_HEADER];
   if (raw === undefined) return null;
-  if (typeof raw !== 'string') throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER} header must be sent once`, { field: ENROLL_INFO_HEADER });
+  if (typeof raw !== 'string')
+    throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER} header must be sent once`, { field: ENROLL_INFO_HEADER });
   let info: unknown;
   try {
     info = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
@@ -25,7 +33,11 @@ function deviceInfo(req: FastifyRequest): EnrollDeviceInfo | null {
   }
   if (!validateInfo(info)) {
     const e = validateInfo.errors?.[0];
-    throw new AppError(ErrorCode.ValidationFailed, `${ENROLL_INFO_HEADER}${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is invalid'}`, { field: ENROLL_INFO_HEADER });
+    throw new AppError(
+      ErrorCode.ValidationFailed,
+      `${ENROLL_INFO_HEADER}${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is invalid'}`,
+      { field: ENROLL_INFO_HEADER },
+    );
   }
   // Decoded from base64, so the request-wide check on text cannot see it.
   const unsafe = findUnsafeString(info, `headers.${ENROLL_INFO_HEADER}`);
@@ -61,8 +73,10 @@ async function counted<T>(metrics: Metrics, success: 'enrolled' | 'renewed', wor
 }
 
 export function estRoutes(app: App, enrollment: () => EstEnrollmentService, ca: DeviceCa, metrics: Metrics): void {
-  app.addContentTypeParser(['application/pkcs10', 'application/pkcs10-base64'], { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['application/pkcs10', 'application/pkcs10-base64'],
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (_req, body, done) => done(null, body),
   );
   for (const base of [EST_BASE_PATH, EST_STANDARD_BASE_PATH]) estRoutesAt(app, base, enrollment, ca, metrics);
 }
@@ -71,7 +85,11 @@ function estRoutesAt(app: App, base: string, enrollment: () => EstEnrollmentServ
   app.get(`${base}/cacerts`, {
     config: { access: 'public' },
     schema: { tags: ['device connector'], summary: 'EST: the device CA certificate (PKCS#7, base64)' },
-    handler: async (_req, reply) => reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(DeviceCa.pkcs7([ca.certPem])),
+    handler: async (_req, reply) =>
+      reply
+        .type(PKCS7)
+        .header('content-transfer-encoding', 'base64')
+        .send(DeviceCa.pkcs7([ca.certPem])),
   });
 
   // Public at the HTTP layer: the enrollment key in Authorization is checked by the service.
@@ -79,7 +97,8 @@ function estRoutesAt(app: App, base: string, enrollment: () => EstEnrollmentServ
     config: { access: 'public' },
     schema: { tags: ['device connector'], summary: 'EST: enroll a device with an enrollment key and a PKCS#10 request' },
     handler: async (req, reply) => {
-      if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
+      if (typeof req.body !== 'string')
+        throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
       const body = req.body;
       const r = await counted(metrics, 'enrolled', () =>
         enrollment().enroll({
@@ -91,15 +110,22 @@ function estRoutesAt(app: App, base: string, enrollment: () => EstEnrollmentServ
         }),
       );
       req.log.info({ deviceId: r.deviceId }, 'device enrolled');
-      return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(certsOnlyPkcs7([r.certDer]).toString('base64'));
+      return reply
+        .type(PKCS7)
+        .header('content-transfer-encoding', 'base64')
+        .send(certsOnlyPkcs7([r.certDer]).toString('base64'));
     },
   });
 
   app.post(`${base}/simplereenroll`, {
     config: { access: 'device' },
-    schema: { tags: ['device connector'], summary: `EST: renew the certificate (mutual TLS with the current one; through a TLS-terminating proxy also ${REENROLL_PROOF_HEADER})` },
+    schema: {
+      tags: ['device connector'],
+      summary: `EST: renew the certificate (mutual TLS with the current one; through a TLS-terminating proxy also ${REENROLL_PROOF_HEADER})`,
+    },
     handler: async (req, reply) => {
-      if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
+      if (typeof req.body !== 'string')
+        throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the request as application/pkcs10 (base64 DER)');
       const device = req.device!;
       const proof = req.headers[REENROLL_PROOF_HEADER];
       const body = req.body;
@@ -111,7 +137,10 @@ function estRoutesAt(app: App, base: string, enrollment: () => EstEnrollmentServ
         }),
       );
       req.log.info({ deviceId: r.deviceId, via: device.via }, 'device certificate renewed');
-      return reply.type(PKCS7).header('content-transfer-encoding', 'base64').send(certsOnlyPkcs7([r.certDer]).toString('base64'));
+      return reply
+        .type(PKCS7)
+        .header('content-transfer-encoding', 'base64')
+        .send(certsOnlyPkcs7([r.certDer]).toString('base64'));
     },
   });
 }

@@ -19,7 +19,9 @@ export class IdempotencyRepository {
       .where('idempotency_key', '=', key)
       .where('created_at', '>=', notBefore)
       .executeTakeFirst();
-    return r && { route: r.route, requestHash: r.request_hash, status: Number(r.status), response: r.response, createdAt: Number(r.created_at) };
+    return (
+      r && { route: r.route, requestHash: r.request_hash, status: Number(r.status), response: r.response, createdAt: Number(r.created_at) }
+    );
   };
 
   /**
@@ -29,7 +31,16 @@ export class IdempotencyRepository {
    */
   insertAnswer = async (
     trx: Db,
-    row: { principal: string; key: string; route: string; requestHash: string; status: number; response: string; createdAt: number; notBefore: number },
+    row: {
+      principal: string;
+      key: string;
+      route: string;
+      requestHash: string;
+      status: number;
+      response: string;
+      createdAt: number;
+      notBefore: number;
+    },
   ): Promise<boolean> => {
     await trx
       .deleteFrom('idempotency_keys')

@@ -20,7 +20,10 @@ const PURGE_MS = 10 * 60_000;
 /** For the OpenAPI document of the routes that take the header (checked by `handle`). */
 export const IdempotencyHeaders = Type.Object({
   [IDEMPOTENCY_HEADER]: Type.Optional(
-    Type.String({ description: 'Any unique string (a UUID): a retry with the same key and request gets the first answer again, without doing anything twice' }),
+    Type.String({
+      description:
+        'Any unique string (a UUID): a retry with the same key and request gets the first answer again, without doing anything twice',
+    }),
   ),
 });
 
@@ -86,7 +89,16 @@ export class IdempotencyService {
       }
       try {
         const answer = await run(async (trx, value) => {
-          const inserted = await this.repo.insertAnswer(trx, { principal, key, route, requestHash, status, response: JSON.stringify(value), createdAt: now, notBefore });
+          const inserted = await this.repo.insertAnswer(trx, {
+            principal,
+            key,
+            route,
+            requestHash,
+            status,
+            response: JSON.stringify(value),
+            createdAt: now,
+            notBefore,
+          });
           if (!inserted) throw new KeyTaken();
         });
         reply.code(status).send(answer);
@@ -96,7 +108,10 @@ export class IdempotencyService {
         if (!(err instanceof KeyTaken)) throw err;
       }
     }
-    throw new AppError(ErrorCode.ServiceUnavailable, `A request with ${IDEMPOTENCY_HEADER} ${JSON.stringify(key)} is still being processed; retry`);
+    throw new AppError(
+      ErrorCode.ServiceUnavailable,
+      `A request with ${IDEMPOTENCY_HEADER} ${JSON.stringify(key)} is still being processed; retry`,
+    );
   }
 }
 
@@ -105,9 +120,13 @@ function readKey(req: FastifyRequest): string | null {
   if (raw === undefined) return null;
   const key = Array.isArray(raw) ? raw[0] : raw;
   if (key === undefined || !KEY_PATTERN.test(key)) {
-    throw new AppError(ErrorCode.ValidationFailed, `${IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters (a UUID is a good key)`, {
-      field: `headers.${IDEMPOTENCY_HEADER}`,
-    });
+    throw new AppError(
+      ErrorCode.ValidationFailed,
+      `${IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters (a UUID is a good key)`,
+      {
+        field: `headers.${IDEMPOTENCY_HEADER}`,
+      },
+    );
   }
   return key;
 }

@@ -71,12 +71,18 @@ export function parseProfileFile(text: string): { profiles: FileProfile[]; error
     if (!name) errors.push({ line, field: 'name', message: 'the profile has no name' });
     else if (name.length > 128) errors.push({ line, field: 'name', message: 'name is longer than 128 characters' });
     const type = attrs.get('type')?.trim() ?? 'standard';
-    if (type !== 'standard' && type !== 'priority') errors.push({ line, field: 'type', message: `type must be standard or priority, not "${type}"` });
+    if (type !== 'standard' && type !== 'priority')
+      errors.push({ line, field: 'type', message: `type must be standard or priority, not "${type}"` });
     const basedOn = attrs.get('basedOn')?.trim() || null;
-    if (basedOn !== null && !/^\d+(\.\d+)*$/.test(basedOn)) errors.push({ line, field: 'basedOn', message: `basedOn "${basedOn}" is not a version like 12.1` });
+    if (basedOn !== null && !/^\d+(\.\d+)*$/.test(basedOn))
+      errors.push({ line, field: 'basedOn', message: `basedOn "${basedOn}" is not a version like 12.1` });
     const folder = attrs.get('folder')?.trim() ?? '';
-    const folderPath = folder.split('/').map((s) => s.trim()).filter(Boolean);
-    if (folderPath.some((s) => s.length > 100)) errors.push({ line, field: 'folder', message: 'a folder name is longer than 100 characters' });
+    const folderPath = folder
+      .split('/')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (folderPath.some((s) => s.length > 100))
+      errors.push({ line, field: 'folder', message: 'a folder name is longer than 100 characters' });
     profiles.push({ line, name, type: type as FileProfile['type'], basedOn, folderPath, settings });
     current = null;
   };

@@ -33,9 +33,12 @@ export class ProfileFoldersService {
     const parentId = input.parentId === undefined ? folder.parent_id : input.parentId;
     if (parentId !== null && parentId !== folder.parent_id) {
       const path = await this.repo.folderPath(parentId);
-      if (!path.length) throw new AppError(ErrorCode.ProfileFolderNotFound, `Profile folder ${parentId} does not exist`, { field: 'parentId' });
+      if (!path.length)
+        throw new AppError(ErrorCode.ProfileFolderNotFound, `Profile folder ${parentId} does not exist`, { field: 'parentId' });
       if (path.some((f) => f.id === id)) {
-        throw new AppError(ErrorCode.FolderCycle, `Profile folder ${id} cannot be moved into itself or one of its sub-folders`, { field: 'parentId' });
+        throw new AppError(ErrorCode.FolderCycle, `Profile folder ${id} cannot be moved into itself or one of its sub-folders`, {
+          field: 'parentId',
+        });
       }
     }
     if (name !== folder.name || parentId !== folder.parent_id) await this.requireFreeName(parentId, name, id);
@@ -46,7 +49,10 @@ export class ProfileFoldersService {
   async remove(id: number): Promise<void> {
     await this.requireFolder(id);
     if (!(await this.repo.folderIsEmpty(id))) {
-      throw new AppError(ErrorCode.ProfileFolderNotEmpty, `Profile folder ${id} is not empty; move or delete its profiles and sub-folders first`);
+      throw new AppError(
+        ErrorCode.ProfileFolderNotEmpty,
+        `Profile folder ${id} is not empty; move or delete its profiles and sub-folders first`,
+      );
     }
     await this.repo.deleteFolder(id);
   }
@@ -73,7 +79,8 @@ export class ProfileFoldersService {
 
   private async requireFreeName(parentId: number | null, name: string, self: number | null): Promise<void> {
     const other = await this.repo.findFolderByName(parentId, name);
-    if (other && other.id !== self) throw new AppError(ErrorCode.FolderNameTaken, `A profile folder named "${name}" exists here already`, { field: 'name' });
+    if (other && other.id !== self)
+      throw new AppError(ErrorCode.FolderNameTaken, `A profile folder named "${name}" exists here already`, { field: 'name' });
   }
 }
 

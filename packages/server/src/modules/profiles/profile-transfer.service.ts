@@ -41,7 +41,8 @@ export class ProfileTransferService {
     const priorityOn = (await this.profiles.getSettings()).priorityProfiles;
     const more: FileError[] = [];
     for (const p of profiles) {
-      if (p.type === 'priority' && !priorityOn) more.push({ line: p.line, field: 'type', message: 'priority profiles are switched off on this server' });
+      if (p.type === 'priority' && !priorityOn)
+        more.push({ line: p.line, field: 'type', message: 'priority profiles are switched off on this server' });
       if (p.basedOn !== null) {
         try {
           checkBasedOn(p.basedOn, 'basedOn');
@@ -53,9 +54,13 @@ export class ProfileTransferService {
     const all = [...errors, ...more].sort((a, b) => a.line - b.line);
     if (all.length) {
       const first = all[0]!;
-      throw new AppError(ErrorCode.ImportInvalid, `The file has ${all.length} error(s); nothing was imported. Line ${first.line}: ${first.message}`, {
-        errors: all.slice(0, 200),
-      });
+      throw new AppError(
+        ErrorCode.ImportInvalid,
+        `The file has ${all.length} error(s); nothing was imported. Line ${first.line}: ${first.message}`,
+        {
+          errors: all.slice(0, 200),
+        },
+      );
     }
     const ids = await this.configuration.change(async (trx, mark) => {
       await mark.tree();

@@ -31,7 +31,12 @@ export class ProfilesRepository {
   };
 
   /** By id; optionally only one folder ('root' = top level) and/or a case-insensitive name prefix. */
-  listProfiles = async (q: { limit: number; afterId: number | null; folderId?: number | 'root'; prefix?: string }): Promise<ProfileRow[]> => {
+  listProfiles = async (q: {
+    limit: number;
+    afterId: number | null;
+    folderId?: number | 'root';
+    prefix?: string;
+  }): Promise<ProfileRow[]> => {
     let s = this.db.selectFrom('profiles').selectAll().orderBy('id').limit(q.limit);
     if (q.afterId !== null) s = s.where('id', '>', q.afterId);
     if (q.folderId === 'root') s = s.where('folder_id', 'is', null);
@@ -73,7 +78,11 @@ export class ProfilesRepository {
   /** Direct assignments of a profile with the target's name, by assignment id. */
   /** Where a profile is assigned now (read inside a change before it removes assignments). */
   listProfileTargets = async (profileId: number, db: Db = this.db): Promise<Target[]> => {
-    const rows = await db.selectFrom('profile_assignments').select(['target_type', 'target_id']).where('profile_id', '=', profileId).execute();
+    const rows = await db
+      .selectFrom('profile_assignments')
+      .select(['target_type', 'target_id'])
+      .where('profile_id', '=', profileId)
+      .execute();
     return rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) }));
   };
 
@@ -126,7 +135,11 @@ export class ProfilesRepository {
 
   /** A device's own configuration (table device_settings), or undefined. */
   findOwnConfiguration = async (deviceId: number, db: Db = this.db) => {
-    const r = await db.selectFrom('device_settings').select(['settings', 'updated_at']).where('device_id', '=', deviceId).executeTakeFirst();
+    const r = await db
+      .selectFrom('device_settings')
+      .select(['settings', 'updated_at'])
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst();
     return r && { settings: r.settings, updatedAt: Number(r.updated_at) };
   };
 
@@ -151,7 +164,15 @@ export class ProfilesRepository {
   };
 
   insertFolder = async (name: string, parentId: number | null, now: number, db: Db = this.db): Promise<number> =>
-    Number((await db.insertInto('profile_folders').values({ name, parent_id: parentId, created_at: now }).returning('id').executeTakeFirstOrThrow()).id);
+    Number(
+      (
+        await db
+          .insertInto('profile_folders')
+          .values({ name, parent_id: parentId, created_at: now })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
 
   updateFolder = async (id: number, patch: { name?: string; parent_id?: number | null }) => {
     await this.db.updateTable('profile_folders').set(patch).where('id', '=', id).execute();

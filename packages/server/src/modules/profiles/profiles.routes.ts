@@ -56,17 +56,32 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   const { profiles, folders, configuration, transfer, idempotency } = m;
   app.post('/api/v1/profiles', {
     config: write,
-    schema: { tags, summary: 'Create a profile (only the given, activated parameters apply)', body: CreateProfileRequest, response: { 201: Profile, ...errors } },
+    schema: {
+      tags,
+      summary: 'Create a profile (only the given, activated parameters apply)',
+      body: CreateProfileRequest,
+      response: { 201: Profile, ...errors },
+    },
     handler: async (req, reply) => reply.code(201).send(await profiles.createProfile(req.body)),
   });
   app.get('/api/v1/profiles', {
     config: read,
-    schema: { tags, summary: 'List profiles (by id; optional profile folder and name prefix)', querystring: ListProfilesQuery, response: { 200: ProfilePage, ...errors } },
+    schema: {
+      tags,
+      summary: 'List profiles (by id; optional profile folder and name prefix)',
+      querystring: ListProfilesQuery,
+      response: { 200: ProfilePage, ...errors },
+    },
     handler: (req) => profiles.listProfiles(req.query),
   });
   app.get('/api/v1/profiles/export', {
     config: read,
-    schema: { tags, summary: 'Export profiles as a portable file (secrets only with includeSecrets and profiles:write)', querystring: ExportProfilesQuery, ...errors },
+    schema: {
+      tags,
+      summary: 'Export profiles as a portable file (secrets only with includeSecrets and profiles:write)',
+      querystring: ExportProfilesQuery,
+      ...errors,
+    },
     handler: async (req, reply) => {
       const includeSecrets = req.query.includeSecrets === true;
       if (includeSecrets && !req.auth?.permissions.has(Permission.ProfilesWrite)) {
@@ -74,7 +89,9 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       }
       const ids = [...new Set(req.query.ids.split(',').map(Number))];
       if (ids.some((id) => id < 1 || !Number.isSafeInteger(id))) {
-        throw new AppError(ErrorCode.ValidationFailed, `query.ids must be ids from 1 to ${Number.MAX_SAFE_INTEGER}`, { field: 'query.ids' });
+        throw new AppError(ErrorCode.ValidationFailed, `query.ids must be ids from 1 to ${Number.MAX_SAFE_INTEGER}`, {
+          field: 'query.ids',
+        });
       }
       const text = await transfer.exportProfiles(ids, includeSecrets);
       return reply
@@ -89,7 +106,12 @@ export function profileRoutes(app: App, m: ProfileModule): void {
     scope.post('/api/v1/profiles/import', {
       config: write,
       bodyLimit: IMPORT_LIMIT,
-      schema: { tags, summary: 'Import profiles from a file (all or nothing; errors name their line)', consumes: ['text/plain'], response: { 201: ImportProfilesResponse, ...errors } },
+      schema: {
+        tags,
+        summary: 'Import profiles from a file (all or nothing; errors name their line)',
+        consumes: ['text/plain'],
+        response: { 201: ImportProfilesResponse, ...errors },
+      },
       handler: async (req, reply) => {
         if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the file as Content-Type: text/plain');
         return reply.code(201).send(await transfer.importProfiles(req.body));
@@ -103,12 +125,24 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   });
   app.patch('/api/v1/profiles/:id', {
     config: write,
-    schema: { tags, summary: 'Rename, move or replace the parameters of a profile (apply: now or next-reboot)', params: IdParams, body: UpdateProfileRequest, response: { 200: Profile, ...errors } },
+    schema: {
+      tags,
+      summary: 'Rename, move or replace the parameters of a profile (apply: now or next-reboot)',
+      params: IdParams,
+      body: UpdateProfileRequest,
+      response: { 200: Profile, ...errors },
+    },
     handler: (req) => profiles.updateProfile(req.params.id, req.body),
   });
   app.delete('/api/v1/profiles/:id', {
     config: write,
-    schema: { tags, summary: 'Delete a profile and its assignments', params: IdParams, querystring: ApplyQuery, response: { 204: Type.Null(), ...errors } },
+    schema: {
+      tags,
+      summary: 'Delete a profile and its assignments',
+      params: IdParams,
+      querystring: ApplyQuery,
+      response: { 204: Type.Null(), ...errors },
+    },
     handler: async (req, reply) => {
       await profiles.deleteProfile(req.params.id, req.query.apply);
       return reply.code(204).send(null);
@@ -116,17 +150,35 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   });
   app.post('/api/v1/profiles/:id/copy', {
     config: write,
-    schema: { tags, summary: 'Copy a profile (not its assignments)', params: IdParams, body: CopyProfileRequest, response: { 201: Profile, ...errors } },
+    schema: {
+      tags,
+      summary: 'Copy a profile (not its assignments)',
+      params: IdParams,
+      body: CopyProfileRequest,
+      response: { 201: Profile, ...errors },
+    },
     handler: async (req, reply) => reply.code(201).send(await profiles.copyProfile(req.params.id, req.body ?? {})),
   });
   app.post('/api/v1/profiles/:id/preview', {
     config: read,
-    schema: { tags, summary: 'What a change of settings or assignments would do, without saving it', params: IdParams, body: PreviewProfileChangeRequest, response: { 200: PreviewProfileChangeResponse, ...errors } },
+    schema: {
+      tags,
+      summary: 'What a change of settings or assignments would do, without saving it',
+      params: IdParams,
+      body: PreviewProfileChangeRequest,
+      response: { 200: PreviewProfileChangeResponse, ...errors },
+    },
     handler: (req) => configuration.preview(req.params.id, req.body),
   });
   app.get('/api/v1/profiles/:id/assignments', {
     config: read,
-    schema: { tags, summary: 'Devices and folders the profile is assigned to', params: IdParams, querystring: PageQuery, response: { 200: ProfileAssignmentsResponse, ...errors } },
+    schema: {
+      tags,
+      summary: 'Devices and folders the profile is assigned to',
+      params: IdParams,
+      querystring: PageQuery,
+      response: { 200: ProfileAssignmentsResponse, ...errors },
+    },
     handler: (req) => profiles.listAssignments(req.params.id, req.query),
   });
   app.post('/api/v1/profiles/:id/assignments', {
@@ -145,13 +197,24 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   });
   app.delete('/api/v1/profiles/:id/assignments', {
     config: write,
-    schema: { tags, summary: 'Remove assignments of a profile', params: IdParams, body: AssignProfileRequest, response: { 200: UnassignProfileResponse, ...errors } },
+    schema: {
+      tags,
+      summary: 'Remove assignments of a profile',
+      params: IdParams,
+      body: AssignProfileRequest,
+      response: { 200: UnassignProfileResponse, ...errors },
+    },
     handler: (req) => profiles.unassign(req.params.id, req.body),
   });
 
   app.get('/api/v1/profile-folders', {
     config: read,
-    schema: { tags, summary: 'Profile folders (flat, by id; parentId builds the tree)', querystring: PageQuery, response: { 200: ProfileFolderPage, ...errors } },
+    schema: {
+      tags,
+      summary: 'Profile folders (flat, by id; parentId builds the tree)',
+      querystring: PageQuery,
+      response: { 200: ProfileFolderPage, ...errors },
+    },
     handler: (req) => folders.list(req.query),
   });
   app.post('/api/v1/profile-folders', {
@@ -161,7 +224,13 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   });
   app.patch('/api/v1/profile-folders/:id', {
     config: write,
-    schema: { tags, summary: 'Rename or move a profile folder', params: IdParams, body: UpdateProfileFolderRequest, response: { 200: ProfileFolder, ...errors } },
+    schema: {
+      tags,
+      summary: 'Rename or move a profile folder',
+      params: IdParams,
+      body: UpdateProfileFolderRequest,
+      response: { 200: ProfileFolder, ...errors },
+    },
     handler: (req) => folders.update(req.params.id, req.body),
   });
   app.delete('/api/v1/profile-folders/:id', {
@@ -180,7 +249,12 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   });
   app.put('/api/v1/settings/profiles', {
     config: write,
-    schema: { tags, summary: 'Switch priority profiles on or off (off by default)', body: ProfileSettings, response: { 200: ProfileSettings, ...errors } },
+    schema: {
+      tags,
+      summary: 'Switch priority profiles on or off (off by default)',
+      body: ProfileSettings,
+      response: { 200: ProfileSettings, ...errors },
+    },
     handler: (req) => profiles.putSettings(req.body),
   });
 }

@@ -42,7 +42,11 @@ export class ProfilesService {
 
   async createProfile(input: CreateProfileRequest): Promise<Profile> {
     if (input.type === 'priority' && !(await this.getSettings()).priorityProfiles) {
-      throw new AppError(ErrorCode.FeatureDisabled, 'Priority profiles are switched off (PUT /api/v1/settings/profiles {"priorityProfiles":true})', { field: 'type' });
+      throw new AppError(
+        ErrorCode.FeatureDisabled,
+        'Priority profiles are switched off (PUT /api/v1/settings/profiles {"priorityProfiles":true})',
+        { field: 'type' },
+      );
     }
     const basedOn = checkBasedOn(input.basedOn ?? PARAMETER_CATALOGUE.basedOn, 'basedOn');
     if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
@@ -172,11 +176,13 @@ export class ProfilesService {
     const found = await this.repo.findTargets(ids('device'), ids('folder'));
     for (const [i, t] of targets.entries()) {
       if (t.type === 'folder') {
-        if (!found.folders.has(t.id)) throw new AppError(ErrorCode.FolderNotFound, `folder ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
+        if (!found.folders.has(t.id))
+          throw new AppError(ErrorCode.FolderNotFound, `folder ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
         continue;
       }
       const device = found.devices.get(t.id);
-      if (!device) throw new AppError(ErrorCode.DeviceNotFound, `device ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
+      if (!device)
+        throw new AppError(ErrorCode.DeviceNotFound, `device ${t.id} does not exist; nothing was changed`, { field: `targets.${i}.id` });
       const deviceMajor = majorVersion(device.version);
       if (deviceMajor !== null && major !== null && deviceMajor !== major) {
         throw new AppError(
@@ -239,7 +245,11 @@ export function keepMaskedSecrets(input: Record<string, unknown>, stored: Record
   for (const [key, value] of Object.entries(out)) {
     if (value !== SECRET_MASK || findParameter(key)?.type !== 'secret') continue;
     if (stored[key] === undefined) {
-      throw new AppError(ErrorCode.ValidationFailed, `${key}: "${SECRET_MASK}" is the mask of a stored secret, and none is stored; send the secret itself`, { field: `settings.${key}` });
+      throw new AppError(
+        ErrorCode.ValidationFailed,
+        `${key}: "${SECRET_MASK}" is the mask of a stored secret, and none is stored; send the secret itself`,
+        { field: `settings.${key}` },
+      );
     }
     out[key] = stored[key];
   }

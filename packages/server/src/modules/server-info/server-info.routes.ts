@@ -17,7 +17,8 @@ export function serverInfoRoutes(app: App, identity: ServerIdentity): void {
     config: { access: 'public' },
     schema: { tags: ['server'], summary: 'The web CA certificate (PEM) to trust or pin' },
     handler: async (_req, reply) => {
-      if (!identity.webCaPem) return reply.code(404).send({ error: { code: ErrorCode.RouteNotFound, message: 'This server has no web CA' } } satisfies ErrorBody);
+      if (!identity.webCaPem)
+        return reply.code(404).send({ error: { code: ErrorCode.RouteNotFound, message: 'This server has no web CA' } } satisfies ErrorBody);
       return reply
         .type('application/x-pem-file')
         .header('content-disposition', 'attachment; filename="openums-web-ca.crt"')

@@ -14,7 +14,8 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>OpenUMS</title>
 The REST API is available under <a href="/api/docs">/api/docs</a>.</p>`;
 
 // Mantine sets style attributes at run time, hence 'unsafe-inline' for styles only.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Serves the single-page app: files under /assets, index.html for every other page URL. */
 export async function webRoutes(app: App, webRoot: string | null): Promise<void> {

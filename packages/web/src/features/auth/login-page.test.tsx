@@ -39,7 +39,12 @@ it('shows the server message for wrong credentials, then signs in', async () => 
     if (url === '/api/v1/auth/me') return respond(401, { error: { code: 'UNAUTHENTICATED', message: 'Not logged in' } });
     const { password } = JSON.parse(String(init?.body)) as { password: string };
     return password === 'right'
-      ? respond(200, { token: 't', csrfToken: 'c', expiresAt: '2030-01-01T00:00:00Z', user: { id: 1, username: 'admin', role: 'superuser' } })
+      ? respond(200, {
+          token: 't',
+          csrfToken: 'c',
+          expiresAt: '2030-01-01T00:00:00Z',
+          user: { id: 1, username: 'admin', role: 'superuser' },
+        })
       : respond(401, { error: { code: 'INVALID_CREDENTIALS', message: 'Wrong user name or password' } });
   });
   vi.stubGlobal('fetch', fetchMock);

@@ -49,7 +49,12 @@ export function LoginPage() {
               </Text>
             </div>
             {error && (
-              <Alert color="red" role="alert" title={isApiError(error, 'RATE_LIMITED') ? 'Too many attempts' : 'Sign-in failed'} data-testid="login-error">
+              <Alert
+                color="red"
+                role="alert"
+                title={isApiError(error, 'RATE_LIMITED') ? 'Too many attempts' : 'Sign-in failed'}
+                data-testid="login-error"
+              >
                 {errorMessage(error)}
               </Alert>
             )}

@@ -87,7 +87,13 @@ export function CommandHistory({ deviceId }: { deviceId: number }) {
         </Table.Tbody>
       </Table>
       {query.hasNextPage && (
-        <Button size="compact-xs" variant="subtle" w="fit-content" loading={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+        <Button
+          size="compact-xs"
+          variant="subtle"
+          w="fit-content"
+          loading={query.isFetchingNextPage}
+          onClick={() => void query.fetchNextPage()}
+        >
           Load older commands
         </Button>
       )}

@@ -12,7 +12,13 @@ import { commandKeys, useCommand, type CommandBatch } from './queries';
 
 export function CommandStateBadge({ state, size = 'sm' }: { state: CommandState; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
   return (
-    <Badge color={STATE_COLOR[state]} variant={isTerminal(state) ? 'filled' : 'light'} size={size} data-testid="command-state" data-state={state}>
+    <Badge
+      color={STATE_COLOR[state]}
+      variant={isTerminal(state) ? 'filled' : 'light'}
+      size={size}
+      data-testid="command-state"
+      data-state={state}
+    >
       {STATE_LABEL[state]}
     </Badge>
   );
@@ -127,7 +133,9 @@ function BatchResult({ batchId, total }: { batchId: string; total: number }) {
       <Progress.Root size="lg" aria-label="Command states">
         {COMMAND_STATES.map((state) => {
           const n = counts.get(state) ?? 0;
-          return n ? <Progress.Section key={state} value={(n / total) * 100} color={STATE_COLOR[state]} title={`${STATE_LABEL[state]}: ${n}`} /> : null;
+          return n ? (
+            <Progress.Section key={state} value={(n / total) * 100} color={STATE_COLOR[state]} title={`${STATE_LABEL[state]}: ${n}`} />
+          ) : null;
         })}
       </Progress.Root>
       <Table withRowBorders={false} verticalSpacing={2} fz="sm" data-testid="command-counts">

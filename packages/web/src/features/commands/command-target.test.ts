@@ -2,7 +2,13 @@ import type { DeviceFolder } from '@openums/protocol';
 import { describe, expect, it } from 'vitest';
 import { countFolderDevices, devicesLabel } from './command-target';
 
-const folder = (id: number, parentId: number | null, deviceCount: number): DeviceFolder => ({ id, name: `f${id}`, parentId, childCount: 0, deviceCount });
+const folder = (id: number, parentId: number | null, deviceCount: number): DeviceFolder => ({
+  id,
+  name: `f${id}`,
+  parentId,
+  childCount: 0,
+  deviceCount,
+});
 
 describe('countFolderDevices', () => {
   const folders = [folder(1, null, 2), folder(2, 1, 3), folder(3, 2, 4), folder(4, null, 100), folder(5, 1, 0)];

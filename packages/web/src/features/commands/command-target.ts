@@ -2,8 +2,7 @@ import type { DeviceFolder } from '@openums/protocol';
 
 /** What a command goes to: one device, or every device in a folder (optionally its sub-folders). */
 export type CommandTarget =
-  | { kind: 'device'; deviceId: number; name: string; online: boolean }
-  | { kind: 'folder'; folderId: number; name: string };
+  { kind: 'device'; deviceId: number; name: string; online: boolean } | { kind: 'folder'; folderId: number; name: string };
 
 /**
  * Devices a folder command reaches, from the folder list's per-folder counts; null when the

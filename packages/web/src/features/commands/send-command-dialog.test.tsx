@@ -61,7 +61,7 @@ describe('SendCommandDialog', () => {
     expect((confirm as HTMLButtonElement).disabled).toBe(false);
   });
 
-  it('needs a text for a message, and shows the server\'s refusal inline', async () => {
+  it("needs a text for a message, and shows the server's refusal inline", async () => {
     mockFetch(422, { error: { code: 'COMMAND_NOT_SUPPORTED', message: 'wakeup is not supported yet' } });
     renderDialog({ kind: 'device', deviceId: 4, name: 'kiosk-4', online: false }, 'wakeup');
     fireEvent.click(screen.getByRole('button', { name: 'Wake up' }));

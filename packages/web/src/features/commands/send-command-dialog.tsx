@@ -61,7 +61,11 @@ export function SendCommandDialog({ target, command, onClose, onSent }: SendComm
               </Text>
               <Checkbox label="Include sub-folders" checked={recursive} onChange={(e) => setRecursive(e.currentTarget.checked)} />
               <Text size="sm" data-testid="command-target-count" c={count === 0 ? 'red' : undefined}>
-                {count === null ? 'Counting devices…' : count === 0 ? 'There are no devices here; nothing would be sent.' : `Reaches ${devicesLabel(count)}.`}
+                {count === null
+                  ? 'Counting devices…'
+                  : count === 0
+                    ? 'There are no devices here; nothing would be sent.'
+                    : `Reaches ${devicesLabel(count)}.`}
               </Text>
             </>
           )}
@@ -102,7 +106,13 @@ export function SendCommandDialog({ target, command, onClose, onSent }: SendComm
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" color={command.risk === 'normal' ? undefined : 'red'} loading={action.isPending} disabled={blocked} data-autofocus={!command.needsText || undefined}>
+            <Button
+              type="submit"
+              color={command.risk === 'normal' ? undefined : 'red'}
+              loading={action.isPending}
+              disabled={blocked}
+              data-autofocus={!command.needsText || undefined}
+            >
               {confirmLabel}
             </Button>
           </Group>

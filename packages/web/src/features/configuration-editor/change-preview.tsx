@@ -7,12 +7,28 @@ import { formatValue } from './parameter-model';
 import classes from './configuration-editor.module.css';
 
 /** "Apply now / at next reboot", for saving and for (un)assigning; `oneDevice` words it for a single device. */
-export function ApplyChoice({ value, onChange, oneDevice = false }: { value: ApplyMode; onChange: (value: ApplyMode) => void; oneDevice?: boolean }) {
+export function ApplyChoice({
+  value,
+  onChange,
+  oneDevice = false,
+}: {
+  value: ApplyMode;
+  onChange: (value: ApplyMode) => void;
+  oneDevice?: boolean;
+}) {
   return (
-    <Radio.Group label={oneDevice ? 'When the device applies the change' : 'When devices apply the change'} value={value} onChange={(v) => onChange(v as ApplyMode)}>
+    <Radio.Group
+      label={oneDevice ? 'When the device applies the change' : 'When devices apply the change'}
+      value={value}
+      onChange={(v) => onChange(v as ApplyMode)}
+    >
       <Group gap="lg" mt={6}>
         <Radio value="now" label="Now" description={oneDevice ? 'At once if it is online' : 'Online devices take it at once'} />
-        <Radio value="next-reboot" label="At next reboot" description={oneDevice ? 'When it next starts' : 'Devices take it when they next start'} />
+        <Radio
+          value="next-reboot"
+          label="At next reboot"
+          description={oneDevice ? 'When it next starts' : 'Devices take it when they next start'}
+        />
       </Group>
     </Radio.Group>
   );
@@ -22,7 +38,15 @@ export function ApplyChoice({ value, onChange, oneDevice = false }: { value: App
  * What a change would do to devices, computed by the server without saving: how many devices the
  * profile reaches, how many of them change, and the changes for one sample device.
  */
-export function ChangePreview({ profileId, request, enabled = true }: { profileId: number; request: PreviewProfileChangeRequest; enabled?: boolean }) {
+export function ChangePreview({
+  profileId,
+  request,
+  enabled = true,
+}: {
+  profileId: number;
+  request: PreviewProfileChangeRequest;
+  enabled?: boolean;
+}) {
   const query = useQuery({
     queryKey: ['profiles', 'preview', profileId, request],
     queryFn: ({ signal }) => previewProfileChange(profileId, request, signal),
@@ -58,8 +82,8 @@ export function ChangePreview({ profileId, request, enabled = true }: { profileI
           `No device changes: the ${affectedDevices.toLocaleString()} device${affectedDevices === 1 ? '' : 's'} reached by this profile already ${affectedDevices === 1 ? 'has' : 'have'} these values.`
         ) : (
           <>
-            <b>{changedDevices.toLocaleString()}</b> of {affectedDevices.toLocaleString()} device{affectedDevices === 1 ? '' : 's'} reached by this profile{' '}
-            {changedDevices === 1 ? 'gets' : 'get'} a new configuration.
+            <b>{changedDevices.toLocaleString()}</b> of {affectedDevices.toLocaleString()} device{affectedDevices === 1 ? '' : 's'} reached
+            by this profile {changedDevices === 1 ? 'gets' : 'get'} a new configuration.
           </>
         )}
       </Text>
@@ -80,8 +104,24 @@ export function ChangePreview({ profileId, request, enabled = true }: { profileI
               {sample.changes.slice(0, 50).map((change) => (
                 <Table.Tr key={change.key}>
                   <Table.Td className={classes.mono}>{change.key}</Table.Td>
-                  <Table.Td>{change.before === null ? <Text span size="xs" c="dimmed">not set</Text> : formatValue(change.before)}</Table.Td>
-                  <Table.Td>{change.after === null ? <Text span size="xs" c="dimmed">not set any more</Text> : formatValue(change.after)}</Table.Td>
+                  <Table.Td>
+                    {change.before === null ? (
+                      <Text span size="xs" c="dimmed">
+                        not set
+                      </Text>
+                    ) : (
+                      formatValue(change.before)
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    {change.after === null ? (
+                      <Text span size="xs" c="dimmed">
+                        not set any more
+                      </Text>
+                    ) : (
+                      formatValue(change.after)
+                    )}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -39,7 +39,13 @@ export function ParameterInput({ param, settingKey, value, error, readOnly, onCh
           max={param.max}
           allowDecimal={false}
           clampBehavior="none"
-          rightSection={param.unit ? <Text size="xs" c="dimmed">{param.unit}</Text> : undefined}
+          rightSection={
+            param.unit ? (
+              <Text size="xs" c="dimmed">
+                {param.unit}
+              </Text>
+            ) : undefined
+          }
           rightSectionWidth={param.unit ? Math.min(90, 14 + param.unit.length * 7) : undefined}
           rightSectionPointerEvents="none"
           hideControls={Boolean(param.unit)}
@@ -81,7 +87,16 @@ export function ParameterInput({ param, settingKey, value, error, readOnly, onCh
       );
     }
     case 'list':
-      return <ListEditor param={param} settingKey={settingKey} value={Array.isArray(value) ? (value as unknown[]) : []} error={error} readOnly={readOnly} onChange={onChange} />;
+      return (
+        <ListEditor
+          param={param}
+          settingKey={settingKey}
+          value={Array.isArray(value) ? (value as unknown[]) : []}
+          error={error}
+          readOnly={readOnly}
+          onChange={onChange}
+        />
+      );
     case 'string':
     default:
       return (
@@ -107,7 +122,21 @@ function InlineError({ message }: { message: string }) {
 }
 
 /** An ordered list of strings: edit, move up, remove, add (up to the parameter's maximum). */
-function ListEditor({ param, settingKey, value, error, readOnly, onChange }: { param: ListParameter; settingKey: string; value: unknown[]; error?: string; readOnly?: boolean; onChange: (value: unknown) => void }) {
+function ListEditor({
+  param,
+  settingKey,
+  value,
+  error,
+  readOnly,
+  onChange,
+}: {
+  param: ListParameter;
+  settingKey: string;
+  value: unknown[];
+  error?: string;
+  readOnly?: boolean;
+  onChange: (value: unknown) => void;
+}) {
   const set = (i: number, item: string) => onChange(value.map((v, j) => (j === i ? item : v)));
   const remove = (i: number) => onChange(value.filter((_, j) => j !== i));
   const up = (i: number) => {
@@ -137,15 +166,41 @@ function ListEditor({ param, settingKey, value, error, readOnly, onChange }: { p
           {!readOnly && (
             <>
               <Tooltip label="Move up" withArrow>
-                <ActionIcon variant="subtle" color="gray" size="sm" disabled={i === 0} onClick={() => up(i)} aria-label={`Move entry ${i + 1} up`}>
-                  <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round">
+                <ActionIcon
+                  variant="subtle"
+                  color="gray"
+                  size="sm"
+                  disabled={i === 0}
+                  onClick={() => up(i)}
+                  aria-label={`Move entry ${i + 1} up`}
+                >
+                  <svg
+                    width="12"
+                    height="12"
+                    viewBox="0 0 12 12"
+                    aria-hidden
+                    fill="none"
+                    stroke="currentColor"
+                    strokeWidth="1.6"
+                    strokeLinecap="round"
+                    strokeLinejoin="round"
+                  >
                     <path d="M6 10V2M2.5 5.5L6 2l3.5 3.5" />
                   </svg>
                 </ActionIcon>
               </Tooltip>
               <Tooltip label="Remove" withArrow>
                 <ActionIcon variant="subtle" color="red" size="sm" onClick={() => remove(i)} aria-label={`Remove entry ${i + 1}`}>
-                  <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round">
+                  <svg
+                    width="12"
+                    height="12"
+                    viewBox="0 0 12 12"
+                    aria-hidden
+                    fill="none"
+                    stroke="currentColor"
+                    strokeWidth="1.6"
+                    strokeLinecap="round"
+                  >
                     <path d="M3 3l6 6M9 3l-6 6" />
                   </svg>
                 </ActionIcon>

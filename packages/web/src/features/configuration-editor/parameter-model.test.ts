@@ -56,7 +56,9 @@ describe('the parameter tree', () => {
     const rows = allRows(tree, settings);
     const hits = rows.filter((r) => matchesSearch(r, searchWords('RDP  example.org'), settings));
     expect(hits.map((r) => r.key)).toEqual(['sessions.rdp[1].server']);
-    expect(rows.filter((r) => matchesSearch(r, searchWords('screensaver idle minutes'), {})).map((r) => r.key)).toEqual(['userinterface.screensaver.timeout']);
+    expect(rows.filter((r) => matchesSearch(r, searchWords('screensaver idle minutes'), {})).map((r) => r.key)).toEqual([
+      'userinterface.screensaver.timeout',
+    ]);
   });
 
   it('counts activated parameters into every ancestor group', () => {
@@ -70,11 +72,17 @@ describe('the parameter tree', () => {
 
 describe('editing helpers', () => {
   it('validates with the catalogue messages, and shortens them for the row', () => {
-    const errors = validateSettings({ 'userinterface.screensaver.timeout': 99999, 'sessions.rdp[1].port': '', 'network.dns.servers': ['10.0.0.1'] });
+    const errors = validateSettings({
+      'userinterface.screensaver.timeout': 99999,
+      'sessions.rdp[1].port': '',
+      'network.dns.servers': ['10.0.0.1'],
+    });
     expect([...errors.keys()]).toEqual(['userinterface.screensaver.timeout', 'sessions.rdp[1].port']);
     const message = errors.get('userinterface.screensaver.timeout')!;
     expect(message).toBe('userinterface.screensaver.timeout: expected an integer from 1 to 720 (minutes), got number 99999');
-    expect(shortMessage('userinterface.screensaver.timeout', message)).toBe('expected an integer from 1 to 720 (minutes), got number 99999');
+    expect(shortMessage('userinterface.screensaver.timeout', message)).toBe(
+      'expected an integer from 1 to 720 (minutes), got number 99999',
+    );
   });
 
   it('tells activated, deactivated and changed keys apart from unchanged ones', () => {
@@ -106,7 +114,12 @@ describe('editing helpers', () => {
 
   it('removes one instance and names instances by their name setting', () => {
     const rdp = group('Sessions/RDP/RDP Sessions').instanceGroup!;
-    const settings = { 'sessions.rdp[1].name': 'Office', 'sessions.rdp[1].port': 3390, 'sessions.rdp[2].port': 1, 'network.dns.servers': [] };
+    const settings = {
+      'sessions.rdp[1].name': 'Office',
+      'sessions.rdp[1].port': 3390,
+      'sessions.rdp[2].port': 1,
+      'network.dns.servers': [],
+    };
     expect(Object.keys(withoutInstance(settings, 'sessions.rdp', '1'))).toEqual(['sessions.rdp[2].port', 'network.dns.servers']);
     expect(instanceTitle(rdp, '1', settings)).toBe('Office (RDP session 1)');
     expect(instanceTitle(rdp, '2', settings)).toBe('RDP session 2');

@@ -110,7 +110,11 @@ export function visibleInstances(group: InstanceGroup, settings: Settings, added
 }
 
 /** The rows of one group: its plain parameters, then (for a repeatable group) each instance's. */
-export function rowsOfGroup(node: GroupNode, settings: Settings, added: readonly string[] = []): { plain: ParamRow[]; instances: { id: string; rows: ParamRow[] }[] } {
+export function rowsOfGroup(
+  node: GroupNode,
+  settings: Settings,
+  added: readonly string[] = [],
+): { plain: ParamRow[]; instances: { id: string; rows: ParamRow[] }[] } {
   const plain: ParamRow[] = [];
   const templates: CatalogueParameter[] = [];
   for (const param of node.params) {
@@ -134,7 +138,11 @@ export function concreteKey(templateKey: string, id: string): string {
 }
 
 /** Every row a search can find: plain parameters and the template parameters of visible instances. */
-export function allRows(tree: readonly GroupNode[], settings: Settings, added: Readonly<Record<string, readonly string[]>> = {}): ParamRow[] {
+export function allRows(
+  tree: readonly GroupNode[],
+  settings: Settings,
+  added: Readonly<Record<string, readonly string[]>> = {},
+): ParamRow[] {
   const rows: ParamRow[] = [];
   for (const node of flattenGroups(tree)) {
     const { plain, instances } = rowsOfGroup(node, settings, node.instanceGroup ? added[node.instanceGroup.key] : undefined);
@@ -213,7 +221,11 @@ export function changedKeys(saved: Settings, draft: Settings): string[] {
 }
 
 /** How many keys of a change were activated, deactivated or given another value (for "Save" summaries). */
-export function changeCounts(saved: Settings, draft: Settings, changed: readonly string[]): { activated: number; deactivated: number; changed: number } {
+export function changeCounts(
+  saved: Settings,
+  draft: Settings,
+  changed: readonly string[],
+): { activated: number; deactivated: number; changed: number } {
   return {
     activated: changed.filter((k) => !(k in saved)).length,
     deactivated: changed.filter((k) => !(k in draft)).length,

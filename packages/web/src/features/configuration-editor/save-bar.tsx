@@ -33,7 +33,12 @@ export function SaveBar({ changed, errors, onShow, onDiscard, onSave }: SaveBarP
         <Button size="xs" variant="default" disabled={!dirty} onClick={onDiscard}>
           Discard changes
         </Button>
-        <Button size="xs" disabled={!dirty || errors.size > 0} onClick={onSave} title={errors.size > 0 ? 'Correct the invalid values first' : undefined}>
+        <Button
+          size="xs"
+          disabled={!dirty || errors.size > 0}
+          onClick={onSave}
+          title={errors.size > 0 ? 'Correct the invalid values first' : undefined}
+        >
           Save…
         </Button>
       </Group>

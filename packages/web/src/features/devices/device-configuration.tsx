@@ -43,7 +43,11 @@ export function DeviceAssignedObjects({ deviceId }: { deviceId: number }) {
       </Text>
       <ol className={classes.assignedList} aria-label="Assigned objects">
         {items.map((item, i) => (
-          <li key={`${item.type}:${item.id}:${item.via}:${item.folderId ?? ''}`} className={classes.assignedItem} data-testid="assigned-object">
+          <li
+            key={`${item.type}:${item.id}:${item.via}:${item.folderId ?? ''}`}
+            className={classes.assignedItem}
+            data-testid="assigned-object"
+          >
             <Text size="sm" c="dimmed" w={22} ta="right" style={{ flex: 'none' }}>
               {i + 1}.
             </Text>
@@ -57,7 +61,9 @@ export function DeviceAssignedObjects({ deviceId }: { deviceId: number }) {
                 </Badge>
               </Group>
               <Text size="xs" c="dimmed" data-testid="assigned-object-source">
-                {item.via === 'folder' ? `Inherited from folder ${item.folderName ?? `#${item.folderId}`}` : 'Assigned directly to this device'}
+                {item.via === 'folder'
+                  ? `Inherited from folder ${item.folderName ?? `#${item.folderId}`}`
+                  : 'Assigned directly to this device'}
               </Text>
             </Stack>
           </li>
@@ -76,7 +82,12 @@ export function sourceText(source: ConfigSource): string {
 
 function matches(param: EffectiveParameter, needle: string): boolean {
   if (!needle) return true;
-  const text = [param.key, formatValue(param.value), sourceText(param.source), ...param.overridden.flatMap((o) => [formatValue(o.value), sourceText(o.source)])]
+  const text = [
+    param.key,
+    formatValue(param.value),
+    sourceText(param.source),
+    ...param.overridden.flatMap((o) => [formatValue(o.value), sourceText(o.source)]),
+  ]
     .join(' ')
     .toLowerCase();
   return needle.split(/\s+/).every((w) => text.includes(w));
@@ -195,7 +206,8 @@ export function DeliveryState({ deviceId, online }: { deviceId: number; online: 
       {s.configChanges === 'PENDING' ? (
         <Alert color="orange" p="xs" title="Settings pending">
           <Text size="xs">
-            The device has not applied revision {s.revision} yet{s.appliedRevision !== null ? ` (it runs revision ${s.appliedRevision})` : ''}
+            The device has not applied revision {s.revision} yet
+            {s.appliedRevision !== null ? ` (it runs revision ${s.appliedRevision})` : ''}
             {s.apply === 'next-reboot'
               ? '; it applies it at its next reboot.'
               : online

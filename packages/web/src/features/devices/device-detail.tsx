@@ -48,7 +48,11 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
   if (query.isPending) {
     return (
       <>
-        {header(<Title order={2} size="h4">Device</Title>)}
+        {header(
+          <Title order={2} size="h4">
+            Device
+          </Title>,
+        )}
         <Group p="md" gap="xs">
           <Loader size="xs" />
           <Text size="sm">Loading device…</Text>
@@ -59,12 +63,13 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
   if (query.isError) {
     return (
       <>
-        {header(<Title order={2} size="h4">Device</Title>)}
+        {header(
+          <Title order={2} size="h4">
+            Device
+          </Title>,
+        )}
         <Stack p="md">
-          <ErrorAlert
-            title={isApiError(query.error, 'DEVICE_NOT_FOUND') ? 'Device not found' : 'Cannot load device'}
-            error={query.error}
-          />
+          <ErrorAlert title={isApiError(query.error, 'DEVICE_NOT_FOUND') ? 'Device not found' : 'Cannot load device'} error={query.error} />
         </Stack>
       </>
     );
@@ -77,7 +82,12 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
     <>
       {header(
         <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-          <Title order={2} size="h4" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} data-testid="device-detail-name">
+          <Title
+            order={2}
+            size="h4"
+            style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+            data-testid="device-detail-name"
+          >
             {device.name}
           </Title>
           <Badge color={device.online ? 'green' : 'gray'} variant="light" style={{ flex: 'none' }} data-testid="device-online-badge">
@@ -100,9 +110,17 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           <Button size="compact-xs" variant="light" color="red" onClick={() => setDialog('delete')} aria-label="Delete device">
             Delete
           </Button>
-          <CommandMenu target={{ kind: 'device', deviceId: device.id, name: device.name, online: device.online }} ariaLabel="Device commands" />
+          <CommandMenu
+            target={{ kind: 'device', deviceId: device.id, name: device.name, online: device.online }}
+            ariaLabel="Device commands"
+          />
         </Group>
-        <Tabs value={tab} onChange={(value) => onTabChange((value as DetailTab | null) ?? 'details')} keepMounted={false} classNames={{ root: fill ? classes.fillColumn : undefined, tab: classes.detailTab }}>
+        <Tabs
+          value={tab}
+          onChange={(value) => onTabChange((value as DetailTab | null) ?? 'details')}
+          keepMounted={false}
+          classNames={{ root: fill ? classes.fillColumn : undefined, tab: classes.detailTab }}
+        >
           <Tabs.List>
             <Tabs.Tab value="details">Details</Tabs.Tab>
             <Tabs.Tab value="system">System</Tabs.Tab>
@@ -157,8 +175,8 @@ function DeleteDeviceDialog({ device, onClose, onDeleted }: { device: Device; on
         notifySuccess(`Device "${device.name}" deleted`);
       }}
     >
-      Delete <b>{device.name}</b> ({formatMac(device.mac)})? Its inventory record is removed; a device that is still running will have
-      to register again.
+      Delete <b>{device.name}</b> ({formatMac(device.mac)})? Its inventory record is removed; a device that is still running will have to
+      register again.
     </ConfirmDialog>
   );
 }
@@ -186,7 +204,11 @@ function DeviceFields({ device }: { device: Device }) {
     ['lastBoot', 'Last boot', formatDateTime(device.lastBoot)],
     ['registeredAt', 'Registered', formatDateTime(device.registeredAt)],
     ['online', 'Online', device.online ? 'Yes' : 'No'],
-    ['configChanges', 'Settings', device.configChanges === 'PENDING' ? 'Pending (not applied yet)' : device.configChanges === 'APPLIED' ? 'Applied' : '—'],
+    [
+      'configChanges',
+      'Settings',
+      device.configChanges === 'PENDING' ? 'Pending (not applied yet)' : device.configChanges === 'APPLIED' ? 'Applied' : '—',
+    ],
   ];
   return (
     <dl className={classes.fields} aria-label="Inventory">

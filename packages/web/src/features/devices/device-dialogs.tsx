@@ -26,7 +26,14 @@ export function RenameDeviceDialog({ device, onClose }: { device: Device; onClos
         notifySuccess(`Device renamed to "${updated.name}"`);
       }}
     >
-      <TextInput label="Device name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={128} required />
+      <TextInput
+        label="Device name"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        data-autofocus
+        maxLength={128}
+        required
+      />
     </FormDialog>
   );
 }
@@ -102,16 +109,43 @@ export function EditInventoryDialog({ device, onClose }: { device: Device; onClo
     >
       <SimpleGrid cols={2}>
         {INVENTORY_FIELDS.map((field) => (
-          <TextInput key={field.key} label={field.label} value={values[field.key]} maxLength={field.max} onChange={(e) => set(field.key, e.currentTarget.value)} />
+          <TextInput
+            key={field.key}
+            label={field.label}
+            value={values[field.key]}
+            maxLength={field.max}
+            onChange={(e) => set(field.key, e.currentTarget.value)}
+          />
         ))}
-        <TextInput label="In service since" type="date" value={values.inServiceDate} onChange={(e) => set('inServiceDate', e.currentTarget.value)} />
+        <TextInput
+          label="In service since"
+          type="date"
+          value={values.inServiceDate}
+          onChange={(e) => set('inServiceDate', e.currentTarget.value)}
+        />
       </SimpleGrid>
-      <Textarea label="Comment" autosize minRows={2} maxRows={8} maxLength={4000} value={values.comment} onChange={(e) => set('comment', e.currentTarget.value)} />
+      <Textarea
+        label="Comment"
+        autosize
+        minRows={2}
+        maxRows={8}
+        maxLength={4000}
+        value={values.comment}
+        onChange={(e) => set('comment', e.currentTarget.value)}
+      />
     </FormDialog>
   );
 }
 
-export function NewDeviceDialog({ defaultFolder, onClose, onCreated }: { defaultFolder: FolderKey; onClose: () => void; onCreated: (device: Device) => void }) {
+export function NewDeviceDialog({
+  defaultFolder,
+  onClose,
+  onCreated,
+}: {
+  defaultFolder: FolderKey;
+  onClose: () => void;
+  onCreated: (device: Device) => void;
+}) {
   const [mac, setMac] = useState('');
   const [name, setName] = useState('');
   const [folder, setFolder] = useState<FolderKey>(defaultFolder);
@@ -149,7 +183,13 @@ export function NewDeviceDialog({ defaultFolder, onClose, onCreated }: { default
         onBlur={() => setTouched(true)}
         error={touched && mac && !macValid ? 'Enter 12 hexadecimal digits, e.g. 00:11:22:AA:BB:CC' : undefined}
       />
-      <TextInput label="Name" description="Optional; the server picks a name if empty" maxLength={128} value={name} onChange={(e) => setName(e.currentTarget.value)} />
+      <TextInput
+        label="Name"
+        description="Optional; the server picks a name if empty"
+        maxLength={128}
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+      />
       <FolderSelect label="Folder" value={folder} onChange={setFolder} />
     </FormDialog>
   );

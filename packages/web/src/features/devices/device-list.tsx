@@ -44,7 +44,12 @@ export function DeviceList(props: DeviceListProps) {
     <>
       <Stack gap={6} className={panels.panelHeader}>
         <Group justify="space-between" wrap="nowrap">
-          <Title order={2} size="h4" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} data-testid="device-list-title">
+          <Title
+            order={2}
+            size="h4"
+            style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+            data-testid="device-list-title"
+          >
             {props.title}
           </Title>
           <Button size="compact-sm" onClick={props.onNewDevice}>
@@ -127,7 +132,19 @@ const COLUMNS: { label: string; sort?: 'name' | 'mac' | 'lastContact'; optional?
   { label: 'Last contact', sort: 'lastContact' },
 ];
 
-function DeviceTable({ rows, loading, hasNextPage, isFetchingNextPage, nextPageError, fetchNextPage, sort, onSortChange, selectedId, onSelectDevice, emptyText }: DeviceTableProps) {
+function DeviceTable({
+  rows,
+  loading,
+  hasNextPage,
+  isFetchingNextPage,
+  nextPageError,
+  fetchNextPage,
+  sort,
+  onSortChange,
+  selectedId,
+  onSelectDevice,
+  emptyText,
+}: DeviceTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length + (hasNextPage ? 1 : 0),
@@ -153,14 +170,25 @@ function DeviceTable({ rows, loading, hasNextPage, isFetchingNextPage, nextPageE
 
   return (
     <div ref={scrollRef} className={classes.tableScroll}>
-      <div role="table" aria-label="Devices" aria-rowcount={hasNextPage ? -1 : rows.length + 1} className={classes.tableInner} style={{ height: Math.max(virtualizer.getTotalSize(), HEADER_HEIGHT + ROW_HEIGHT * 3) }}>
+      <div
+        role="table"
+        aria-label="Devices"
+        aria-rowcount={hasNextPage ? -1 : rows.length + 1}
+        className={classes.tableInner}
+        style={{ height: Math.max(virtualizer.getTotalSize(), HEADER_HEIGHT + ROW_HEIGHT * 3) }}
+      >
         <div role="rowgroup" className={classes.headerGroup}>
           <div role="row" className={`${classes.gridRow} ${classes.headerRow}`} aria-rowindex={1}>
             {COLUMNS.map((col) => {
               const active = col.sort && (sort === col.sort || sort === `-${col.sort}`);
               const descending = sort.startsWith('-');
               return (
-                <div role="columnheader" key={col.label} className={`${classes.cell} ${col.optional ? classes.optional : ''}`} aria-sort={active ? (descending ? 'descending' : 'ascending') : undefined}>
+                <div
+                  role="columnheader"
+                  key={col.label}
+                  className={`${classes.cell} ${col.optional ? classes.optional : ''}`}
+                  aria-sort={active ? (descending ? 'descending' : 'ascending') : undefined}
+                >
                   {col.sort ? (
                     <button
                       type="button"
@@ -221,8 +249,24 @@ function DeviceTable({ rows, loading, hasNextPage, isFetchingNextPage, nextPageE
                 <div role="cell" className={`${classes.cell} ${classes.nameCell}`} title={device.name} style={{ fontWeight: 500 }}>
                   <span className={classes.nameText}>{device.name}</span>
                   {device.configChanges === 'PENDING' && (
-                    <span className={classes.pendingMark} title="Settings pending: the device has not applied its newest configuration yet" role="img" aria-label="Settings pending" data-testid="config-pending">
-                      <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round">
+                    <span
+                      className={classes.pendingMark}
+                      title="Settings pending: the device has not applied its newest configuration yet"
+                      role="img"
+                      aria-label="Settings pending"
+                      data-testid="config-pending"
+                    >
+                      <svg
+                        width="14"
+                        height="14"
+                        viewBox="0 0 16 16"
+                        aria-hidden
+                        fill="none"
+                        stroke="currentColor"
+                        strokeWidth="1.6"
+                        strokeLinecap="round"
+                        strokeLinejoin="round"
+                      >
                         <path d="M13.5 8A5.5 5.5 0 0 1 3.4 11M2.5 8A5.5 5.5 0 0 1 12.6 5" />
                         <path d="M12.8 2.2v3h-3M3.2 13.8v-3h3" />
                       </svg>

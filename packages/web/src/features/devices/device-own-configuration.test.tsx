@@ -49,7 +49,8 @@ function mockServer(put: (body: { settings: Record<string, unknown> }) => { stat
       const method = init.method ?? 'GET';
       const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
       calls.push({ method, url, body });
-      const json = (status: number, data: unknown) => new Response(JSON.stringify(data), { status, headers: { 'content-type': 'application/json' } });
+      const json = (status: number, data: unknown) =>
+        new Response(JSON.stringify(data), { status, headers: { 'content-type': 'application/json' } });
       if (method === 'PUT' && url === '/api/v1/devices/5/settings') {
         const answer = put(body);
         if (answer.status === 200) stored = answer.data as DeviceSettingsResponse;
@@ -68,7 +69,9 @@ function renderTab() {
   queryClient.setQueryData(sessionQueryKey, { user: { id: 1, username: 'admin', role: 'superuser' }, csrfToken: null });
   queryClient.setQueryData(keys.settings(5), SETTINGS);
   queryClient.setQueryData(keys.effective(5), { parameters: EFFECTIVE });
-  const router = createMemoryRouter([{ path: '/devices', element: <DeviceOwnConfiguration device={DEVICE} /> }], { initialEntries: ['/devices?device=5&tab=own'] });
+  const router = createMemoryRouter([{ path: '/devices', element: <DeviceOwnConfiguration device={DEVICE} /> }], {
+    initialEntries: ['/devices?device=5&tab=own'],
+  });
   render(
     <MantineProvider>
       <QueryClientProvider client={queryClient}>
@@ -104,7 +107,10 @@ describe('profileNotes', () => {
 
 describe('DeviceOwnConfiguration', () => {
   it('shows overrides and unknown reported values, and saves only catalogue parameters with the chosen apply mode', async () => {
-    const calls = mockServer((body) => ({ status: 200, data: { ...SETTINGS, settings: body.settings, revision: 5, configChanges: 'PENDING' } }));
+    const calls = mockServer((body) => ({
+      status: 200,
+      data: { ...SETTINGS, settings: body.settings, revision: 5, configChanges: 'PENDING' },
+    }));
     renderTab();
 
     expect(screen.getByTestId('activated-count').textContent).toBe('2 of 249 parameters activated');
@@ -143,7 +149,13 @@ describe('DeviceOwnConfiguration', () => {
   it('shows a value the server refuses on its parameter', async () => {
     mockServer(() => ({
       status: 400,
-      data: { error: { code: 'VALIDATION_FAILED', message: 'network.dns.servers: entry 2 is refused by this server', details: { field: 'settings.network.dns.servers' } } },
+      data: {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'network.dns.servers: entry 2 is refused by this server',
+          details: { field: 'settings.network.dns.servers' },
+        },
+      },
     }));
     renderTab();
     const dns = await showRow('network.dns.servers');
@@ -161,7 +173,9 @@ describe('DeviceOwnConfiguration', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(within(row('network.dns.servers')!).getByTestId('param-error').textContent).toBe('entry 2 is refused by this server');
     expect((screen.getByRole('button', { name: 'Save…' }) as HTMLButtonElement).disabled).toBe(true);
-    fireEvent.change(within(row('network.dns.servers')!).getByLabelText('Entry 2 of network.dns.servers'), { target: { value: '10.0.0.55' } });
+    fireEvent.change(within(row('network.dns.servers')!).getByLabelText('Entry 2 of network.dns.servers'), {
+      target: { value: '10.0.0.55' },
+    });
     expect(within(row('network.dns.servers')!).queryByTestId('param-error')).toBeNull();
   });
 });

@@ -1,4 +1,11 @@
-import { findParameter, Permission, PARAMETER_CATALOGUE, type ApplyMode, type Device, type DeviceSettingsResponse } from '@openums/protocol';
+import {
+  findParameter,
+  Permission,
+  PARAMETER_CATALOGUE,
+  type ApplyMode,
+  type Device,
+  type DeviceSettingsResponse,
+} from '@openums/protocol';
 import { Alert, Button, Group, Loader, Modal, Popover, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -128,7 +135,15 @@ function LoadedOwnConfiguration({ device, data }: { device: Device; data: Device
           search={search}
           onSearchChange={setSearch}
         />
-        {canWrite && <SaveBar changed={edit.changed.length} errors={errors} onShow={setSearch} onDiscard={edit.discard} onSave={() => setSaving(true)} />}
+        {canWrite && (
+          <SaveBar
+            changed={edit.changed.length}
+            errors={errors}
+            onShow={setSearch}
+            onDiscard={edit.discard}
+            onSave={() => setSaving(true)}
+          />
+        )}
       </div>
       {saving && (
         <SaveDeviceConfigurationDialog
@@ -201,8 +216,9 @@ function UnknownSettings({ settings }: { settings: Settings }) {
     <Alert color="yellow" p="xs" title={`${plural(n, 'reported value')} unknown to this server's catalogue`} data-testid="unknown-settings">
       <Stack gap={4}>
         <Text size="xs">
-          The device reported {n === 1 ? 'a parameter' : 'parameters'} that this server’s catalogue (OS {PARAMETER_CATALOGUE.basedOn}) does not know.{' '}
-          {n === 1 ? 'It is' : 'They are'} shown read-only and kept as the device reported {n === 1 ? 'it' : 'them'} when you save here.
+          The device reported {n === 1 ? 'a parameter' : 'parameters'} that this server’s catalogue (OS {PARAMETER_CATALOGUE.basedOn}) does
+          not know. {n === 1 ? 'It is' : 'They are'} shown read-only and kept as the device reported {n === 1 ? 'it' : 'them'} when you save
+          here.
         </Text>
         {open ? (
           <dl className={classes.unknownList}>
@@ -236,7 +252,17 @@ interface SaveDialogProps {
 }
 
 /** Saving says which changes profiles override and which reported values are kept, then asks when the device applies it. */
-function SaveDeviceConfigurationDialog({ device, draft, changed, counts, notes, unknown, onClose, onSaved, onShowParameter }: SaveDialogProps) {
+function SaveDeviceConfigurationDialog({
+  device,
+  draft,
+  changed,
+  counts,
+  notes,
+  unknown,
+  onClose,
+  onSaved,
+  onShowParameter,
+}: SaveDialogProps) {
   const [apply, setApply] = useState<ApplyMode>('now');
   const queryClient = useQueryClient();
   const save = useMutation({
@@ -269,8 +295,8 @@ function SaveDeviceConfigurationDialog({ device, draft, changed, counts, notes, 
         {overridden.length > 0 && (
           <Alert color="orange" p="xs" title="Overridden by profiles" data-testid="save-overridden">
             <Text size="xs" mb={4}>
-              {overridden.length === 1 ? 'This value is' : `These ${overridden.length} values are`} saved but do not take effect while a profile sets the
-              parameter:
+              {overridden.length === 1 ? 'This value is' : `These ${overridden.length} values are`} saved but do not take effect while a
+              profile sets the parameter:
             </Text>
             <Stack gap={2}>
               {overridden.slice(0, 10).map((key) => (
@@ -317,7 +343,8 @@ function SaveDeviceConfigurationDialog({ device, draft, changed, counts, notes, 
 function SaveError({ error, onShowParameter }: { error: Error; onShowParameter: (key: string, message: string) => void }) {
   const field = isApiError(error, 'VALIDATION_FAILED') ? fieldOf(error.details) : undefined;
   const key = field?.startsWith('settings.') ? field.slice('settings.'.length) : undefined;
-  if (!key) return <ErrorAlert title={isApiError(error, 'DEVICE_NOT_FOUND') ? 'The device no longer exists' : 'Could not save'} error={error} />;
+  if (!key)
+    return <ErrorAlert title={isApiError(error, 'DEVICE_NOT_FOUND') ? 'The device no longer exists' : 'Could not save'} error={error} />;
   const param = findParameter(key);
   return (
     <Alert color="red" title="The server refused a value" role="alert" data-testid="error-alert">

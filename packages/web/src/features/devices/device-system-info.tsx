@@ -84,7 +84,8 @@ function RefreshWatcher({ id, deviceId, onDone }: { id: number; deviceId: number
       return;
     }
     if (!state || !isTerminal(state)) return;
-    if (state !== 'succeeded') notifyError('The device did not refresh its system information', new Error(command.data?.message ?? `The command ${state}.`));
+    if (state !== 'succeeded')
+      notifyError('The device did not refresh its system information', new Error(command.data?.message ?? `The command ${state}.`));
     void queryClient.invalidateQueries({ queryKey: keys.systemInfo(deviceId) });
     // The server stores reported system information in batches, a moment after the command ends.
     setTimeout(() => void queryClient.invalidateQueries({ queryKey: keys.systemInfo(deviceId) }), 3_000);
@@ -129,4 +130,3 @@ function SystemFields({ system }: { system: SystemInfo; reportedAt: string | nul
     </dl>
   );
 }
-

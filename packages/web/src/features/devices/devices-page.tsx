@@ -82,7 +82,11 @@ export function DevicesPage() {
   const title = folder === 'root' ? (recursive ? 'All devices' : 'Devices in no folder') : folders.index.path(folder);
   const onSearchChange = useCallback((value: string) => update({ q: value || null }), [update]);
 
-  const detailWidth = EDITOR_TABS.has(tab) ? classes.pageWithEditorDetail : WIDE_TABS.has(tab) ? classes.pageWithWideDetail : classes.pageWithDetail;
+  const detailWidth = EDITOR_TABS.has(tab)
+    ? classes.pageWithEditorDetail
+    : WIDE_TABS.has(tab)
+      ? classes.pageWithWideDetail
+      : classes.pageWithDetail;
 
   return (
     <div className={`${classes.page} ${deviceId !== null ? detailWidth : ''}`}>
@@ -91,7 +95,11 @@ export function DevicesPage() {
           <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6}>
             Folders
           </Text>
-          <FolderActions selected={folder} onSelect={(key) => update({ folder: key === 'root' ? null : String(key) })} onExpand={expandPath} />
+          <FolderActions
+            selected={folder}
+            onSelect={(key) => update({ folder: key === 'root' ? null : String(key) })}
+            onExpand={expandPath}
+          />
         </div>
         <div className={panels.treeScroll}>
           <FolderTree

@@ -38,7 +38,14 @@ export function FolderActions({ selected, onSelect, onExpand }: FolderActionsPro
         <Button size="compact-xs" variant="default" disabled={!isFolder} onClick={() => setDialog('move')} aria-label="Move folder">
           Move
         </Button>
-        <Button size="compact-xs" variant="default" color="red" disabled={!isFolder} onClick={() => setDialog('delete')} aria-label="Delete folder">
+        <Button
+          size="compact-xs"
+          variant="default"
+          color="red"
+          disabled={!isFolder}
+          onClick={() => setDialog('delete')}
+          aria-label="Delete folder"
+        >
           Delete
         </Button>
         <CommandMenu
@@ -57,7 +64,13 @@ export function FolderActions({ selected, onSelect, onExpand }: FolderActionsPro
       )}
       {dialog === 'rename' && isFolder && <RenameFolderDialog id={selected} currentName={folder?.name ?? ''} onClose={close} />}
       {dialog === 'move' && isFolder && (
-        <MoveFolderDialog id={selected} name={folder?.name ?? `Folder #${selected}`} currentParent={folder?.parentId ?? 'root'} onClose={close} onMoved={(parent) => onExpand(parent)} />
+        <MoveFolderDialog
+          id={selected}
+          name={folder?.name ?? `Folder #${selected}`}
+          currentParent={folder?.parentId ?? 'root'}
+          onClose={close}
+          onMoved={(parent) => onExpand(parent)}
+        />
       )}
       {dialog === 'delete' && isFolder && (
         <ConfirmDialog
@@ -84,7 +97,17 @@ function useAfterChange() {
   return () => invalidateInventory(queryClient);
 }
 
-function CreateFolderDialog({ parent, parentLabel, onClose, onCreated }: { parent: FolderKey; parentLabel: string; onClose: () => void; onCreated: () => void }) {
+function CreateFolderDialog({
+  parent,
+  parentLabel,
+  onClose,
+  onCreated,
+}: {
+  parent: FolderKey;
+  parentLabel: string;
+  onClose: () => void;
+  onCreated: () => void;
+}) {
   const [name, setName] = useState('');
   const afterChange = useAfterChange();
   return (
@@ -107,7 +130,14 @@ function CreateFolderDialog({ parent, parentLabel, onClose, onCreated }: { paren
       <Text size="sm">
         Inside: <b>{parentLabel}</b>
       </Text>
-      <TextInput label="Folder name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={100} required />
+      <TextInput
+        label="Folder name"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        data-autofocus
+        maxLength={100}
+        required
+      />
     </FormDialog>
   );
 }
@@ -129,7 +159,14 @@ function RenameFolderDialog({ id, currentName, onClose }: { id: number; currentN
       }}
       onDone={(updated) => notifySuccess(`Folder renamed to "${updated.name}"`)}
     >
-      <TextInput label="Folder name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={100} required />
+      <TextInput
+        label="Folder name"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        data-autofocus
+        maxLength={100}
+        required
+      />
     </FormDialog>
   );
 }

@@ -69,7 +69,13 @@ function FolderChildren({ parent, level }: { parent: FolderKey; level: number })
         </div>
       ))}
       {query.hasNextPage && (
-        <Button variant="subtle" size="compact-xs" ml={level * 16} loading={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+        <Button
+          variant="subtle"
+          size="compact-xs"
+          ml={level * 16}
+          loading={query.isFetchingNextPage}
+          onClick={() => void query.fetchNextPage()}
+        >
           Load more folders
         </Button>
       )}
@@ -109,7 +115,14 @@ function TreeRow({ nodeKey, label, level, hasChildren, count }: TreeRowProps) {
     >
       <TreeLabel title={label}>{label}</TreeLabel>
       {count !== undefined && (
-        <Badge size="sm" variant="light" color={count ? 'teal' : 'gray'} title={`${plural(count, 'device')} directly in this folder`} aria-label={`${count} devices`} data-testid="folder-count">
+        <Badge
+          size="sm"
+          variant="light"
+          color={count ? 'teal' : 'gray'}
+          title={`${plural(count, 'device')} directly in this folder`}
+          aria-label={`${count} devices`}
+          data-testid="folder-count"
+        >
           {count.toLocaleString()}
         </Badge>
       )}

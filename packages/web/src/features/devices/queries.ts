@@ -83,10 +83,7 @@ export async function invalidateInventory(queryClient: QueryClient): Promise<voi
   queryClient.setQueriesData<InfiniteData<DevicePage, string | undefined>>({ queryKey: ['devices', 'list'] }, (data) =>
     data && data.pages.length > 1 ? { pages: data.pages.slice(0, 1), pageParams: data.pageParams.slice(0, 1) } : data,
   );
-  await Promise.all([
-    queryClient.invalidateQueries({ queryKey: keys.folders }),
-    queryClient.invalidateQueries({ queryKey: keys.devices }),
-  ]);
+  await Promise.all([queryClient.invalidateQueries({ queryKey: keys.folders }), queryClient.invalidateQueries({ queryKey: keys.devices })]);
 }
 
 /** A device changed in place (rename, inventory edit): patch it into every cached list. */
@@ -100,7 +97,11 @@ export function storeUpdatedDevice(queryClient: QueryClient, device: Device): vo
 }
 
 export function useEffectiveConfiguration(deviceId: number) {
-  return useQuery({ queryKey: keys.effective(deviceId), queryFn: ({ signal }) => getEffectiveConfiguration(deviceId, signal), staleTime: 5_000 });
+  return useQuery({
+    queryKey: keys.effective(deviceId),
+    queryFn: ({ signal }) => getEffectiveConfiguration(deviceId, signal),
+    staleTime: 5_000,
+  });
 }
 
 export function useAssignedObjects(deviceId: number) {

@@ -22,11 +22,24 @@ const VALIDITY = [
 ];
 
 export function parseUnitIds(text: string): { ids: string[]; invalid: string[] } {
-  const ids = [...new Set(text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean))];
+  const ids = [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   return { ids, invalid: ids.filter((id) => !UNIT_ID_RE.test(id)) };
 }
 
-export function CreateKeysDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (keys: CreatedEnrollmentKey[], type: KeyType) => void }) {
+export function CreateKeysDialog({
+  onClose,
+  onCreated,
+}: {
+  onClose: () => void;
+  onCreated: (keys: CreatedEnrollmentKey[], type: KeyType) => void;
+}) {
   const queryClient = useQueryClient();
   const [type, setType] = useState<KeyType>('one-time');
   const [count, setCount] = useState<number | string>(1);
@@ -40,7 +53,11 @@ export function CreateKeysDialog({ onClose, onCreated }: { onClose: () => void; 
   const unitIds = parseUnitIds(unitIdText);
   const untilDate = until ? new Date(until) : null;
   const problems: string[] = [];
-  if (type === 'one-time' && unitIds.ids.length === 0 && !(Number(count) >= 1 && Number(count) <= 1000 && Number.isInteger(Number(count)))) {
+  if (
+    type === 'one-time' &&
+    unitIds.ids.length === 0 &&
+    !(Number(count) >= 1 && Number(count) <= 1000 && Number.isInteger(Number(count)))
+  ) {
     problems.push('Enter how many keys to create (1–1000).');
   }
   if (type === 'one-time' && unitIds.invalid.length) problems.push(`Not a valid unit ID: ${unitIds.invalid.slice(0, 3).join(', ')}`);
@@ -110,7 +127,9 @@ export function CreateKeysDialog({ onClose, onCreated }: { onClose: () => void; 
             maxRows={6}
             value={unitIdText}
             onChange={(e) => setUnitIdText(e.currentTarget.value)}
-            error={unitIds.invalid.length ? `Not valid: ${unitIds.invalid.slice(0, 3).join(', ')} (letters, digits and : . _ - only)` : undefined}
+            error={
+              unitIds.invalid.length ? `Not valid: ${unitIds.invalid.slice(0, 3).join(', ')} (letters, digits and : . _ - only)` : undefined
+            }
           />
         </>
       ) : (
@@ -126,12 +145,31 @@ export function CreateKeysDialog({ onClose, onCreated }: { onClose: () => void; 
           onChange={setMaxUses}
         />
       )}
-      <Select label="Valid for" data={VALIDITY} value={validity} onChange={(v) => setValidity(v ?? '604800')} allowDeselect={false} comboboxProps={{ withinPortal: true }} />
+      <Select
+        label="Valid for"
+        data={VALIDITY}
+        value={validity}
+        onChange={(v) => setValidity(v ?? '604800')}
+        allowDeselect={false}
+        comboboxProps={{ withinPortal: true }}
+      />
       {validity === 'date' && (
-        <TextInput label="Expires at" type="datetime-local" value={until} onChange={(e) => setUntil(e.currentTarget.value)} description="Your local time" />
+        <TextInput
+          label="Expires at"
+          type="datetime-local"
+          value={until}
+          onChange={(e) => setUntil(e.currentTarget.value)}
+          description="Your local time"
+        />
       )}
       <FolderSelect label="Put enrolled devices in" value={folder} onChange={setFolder} />
-      <TextInput label="Comment" description="Optional: what the key is for" maxLength={500} value={comment} onChange={(e) => setComment(e.currentTarget.value)} />
+      <TextInput
+        label="Comment"
+        description="Optional: what the key is for"
+        maxLength={500}
+        value={comment}
+        onChange={(e) => setComment(e.currentTarget.value)}
+      />
       {problems.length > 0 && !unitIds.invalid.length && (
         <Text size="sm" c="red" role="status">
           {problems[0]}

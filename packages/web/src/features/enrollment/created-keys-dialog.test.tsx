@@ -11,13 +11,31 @@ import { enrollmentKeys } from './queries';
 afterEach(cleanup);
 
 const key = (id: number, secret: string, unitId: string | null = null): CreatedEnrollmentKey => ({
-  id, type: 'one-time', prefix: secret.slice(0, 10), secret, unitId, folderId: null, maxUses: null, uses: 0, expiresAt: null,
-  disabled: false, status: 'usable', comment: null, createdAt: '2026-01-01T00:00:00.000Z', lastUsedAt: null,
+  id,
+  type: 'one-time',
+  prefix: secret.slice(0, 10),
+  secret,
+  unitId,
+  folderId: null,
+  maxUses: null,
+  uses: 0,
+  expiresAt: null,
+  disabled: false,
+  status: 'usable',
+  comment: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  lastUsedAt: null,
 });
 
 function renderDialog(keys: CreatedEnrollmentKey[], type: 'one-time' | 'mass', onClose = vi.fn()) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
-  queryClient.setQueryData(enrollmentKeys.serverInfo, { serverId: 's', installationId: 'i', version: '0', database: 'sqlite', webCaFingerprint: 'sha256:AB:CD' });
+  queryClient.setQueryData(enrollmentKeys.serverInfo, {
+    serverId: 's',
+    installationId: 'i',
+    version: '0',
+    database: 'sqlite',
+    webCaFingerprint: 'sha256:AB:CD',
+  });
   render(
     <MantineProvider>
       <QueryClientProvider client={queryClient}>

@@ -18,7 +18,11 @@ export function CreatedKeysDialog({ keys, type, onClose }: CreatedKeysDialogProp
   const single = keys.length === 1 ? keys[0]! : null;
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   const download = () => downloadText(`openums-enrollment-keys-${stamp}.csv`, createdKeysCsv(keys));
-  const title = single ? (type === 'mass' ? 'Mass enrollment key created' : 'Enrollment key created') : `${keys.length} enrollment keys created`;
+  const title = single
+    ? type === 'mass'
+      ? 'Mass enrollment key created'
+      : 'Enrollment key created'
+    : `${keys.length} enrollment keys created`;
 
   return (
     <Modal opened onClose={onClose} title={title} centered size="xl" closeOnClickOutside={false} closeOnEscape={false}>

@@ -23,7 +23,10 @@ export interface EnrollCommandParts {
  * reading. The key goes in the agent's environment (OPENUMS_ENROLLMENT_KEY), not in an
  * argument, so other users of the device cannot read it in the process list (`ps`).
  */
-export function enrollCommand({ serverUrl, key, caFingerprint, stateDir = DEFAULT_STATE_DIR }: EnrollCommandParts, multiline = false): string {
+export function enrollCommand(
+  { serverUrl, key, caFingerprint, stateDir = DEFAULT_STATE_DIR }: EnrollCommandParts,
+  multiline = false,
+): string {
   const program = `OPENUMS_ENROLLMENT_KEY=${key === '<KEY>' ? key : shellQuote(key)} openums-agent enroll`;
   const options = [`--server ${shellQuote(serverUrl)}`];
   if (caFingerprint) options.push(`--ca-fingerprint ${shellQuote(caFingerprint)}`);

@@ -28,13 +28,20 @@ export function EnrollInstructions() {
           identity in <Code>{DEFAULT_STATE_DIR}</Code> and then runs with <Code>{runCommand()}</Code>.
         </Text>
         <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-          {server.isError
-            ? 'The CA fingerprint could not be loaded.'
-            : fingerprint
-              ? <>CA fingerprint: <Code data-testid="ca-fingerprint">{fingerprint}</Code> · <Anchor href="/ca.crt" size="xs">Download the CA certificate</Anchor></>
-              : server.isPending
-                ? 'Loading the CA fingerprint…'
-                : 'This server has no web CA of its own; the agent verifies its certificate with the system trust store.'}
+          {server.isError ? (
+            'The CA fingerprint could not be loaded.'
+          ) : fingerprint ? (
+            <>
+              CA fingerprint: <Code data-testid="ca-fingerprint">{fingerprint}</Code> ·{' '}
+              <Anchor href="/ca.crt" size="xs">
+                Download the CA certificate
+              </Anchor>
+            </>
+          ) : server.isPending ? (
+            'Loading the CA fingerprint…'
+          ) : (
+            'This server has no web CA of its own; the agent verifies its certificate with the system trust store.'
+          )}
         </Text>
       </Stack>
     </Paper>

@@ -5,7 +5,7 @@ import { enrollCommand, serverUrlFromLocation, shellQuote } from './enroll-comma
 import { createdKeysCsv } from './keys-csv';
 
 describe('enroll command line', () => {
-  it('uses this page\'s host with an explicit port', () => {
+  it("uses this page's host with an explicit port", () => {
     expect(serverUrlFromLocation({ protocol: 'https:', hostname: 'ums.example.com', port: '' })).toBe('https://ums.example.com:443');
     expect(serverUrlFromLocation({ protocol: 'https:', hostname: '127.0.0.1', port: '8443' })).toBe('https://127.0.0.1:8443');
   });
@@ -28,8 +28,20 @@ describe('enroll command line', () => {
 describe('createdKeysCsv', () => {
   it('writes one row per key with its secret, escaping fields and defusing formulas in comments', () => {
     const key = {
-      id: 1, type: 'one-time', prefix: 'oek_abc…', secret: 'oek_abcdef', unitId: '00:11', folderId: null, maxUses: null, uses: 0,
-      expiresAt: null, disabled: false, status: 'usable', comment: '=HYPERLINK("x"), "quoted"', createdAt: '', lastUsedAt: null,
+      id: 1,
+      type: 'one-time',
+      prefix: 'oek_abc…',
+      secret: 'oek_abcdef',
+      unitId: '00:11',
+      folderId: null,
+      maxUses: null,
+      uses: 0,
+      expiresAt: null,
+      disabled: false,
+      status: 'usable',
+      comment: '=HYPERLINK("x"), "quoted"',
+      createdAt: '',
+      lastUsedAt: null,
     } as CreatedEnrollmentKey;
     expect(createdKeysCsv([key, { ...key, id: 2, secret: '-starts-with-dash', comment: null }]).split('\r\n')).toEqual([
       'id,type,prefix,secret,unitId,folderId,maxUses,expiresAt,comment',

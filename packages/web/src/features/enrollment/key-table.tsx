@@ -54,7 +54,15 @@ export function EnrollmentKeyTable() {
   return (
     <Stack gap="xs">
       <Table.ScrollContainer minWidth={1000}>
-        <Table striped highlightOnHover fz="sm" verticalSpacing={6} aria-label="Enrollment keys" data-testid="key-table" style={{ whiteSpace: 'nowrap' }}>
+        <Table
+          striped
+          highlightOnHover
+          fz="sm"
+          verticalSpacing={6}
+          aria-label="Enrollment keys"
+          data-testid="key-table"
+          style={{ whiteSpace: 'nowrap' }}
+        >
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Key</Table.Th>
@@ -91,17 +99,29 @@ export function EnrollmentKeyTable() {
                   {key.uses.toLocaleString()} / {key.maxUses === null ? '∞' : key.maxUses.toLocaleString()}
                 </Table.Td>
                 <Table.Td title={formatDateTime(key.expiresAt, 'Never')}>{formatShortDateTime(key.expiresAt, undefined, 'Never')}</Table.Td>
-                <Table.Td maw={200} style={{ overflow: 'hidden', textOverflow: 'ellipsis' }} title={key.folderId === null ? undefined : folders.index.path(key.folderId)}>
+                <Table.Td
+                  maw={200}
+                  style={{ overflow: 'hidden', textOverflow: 'ellipsis' }}
+                  title={key.folderId === null ? undefined : folders.index.path(key.folderId)}
+                >
                   {key.folderId === null ? 'Top level' : folders.index.path(key.folderId)}
                 </Table.Td>
                 <Table.Td maw={240} style={{ overflow: 'hidden', textOverflow: 'ellipsis' }} title={key.comment ?? undefined}>
                   {key.comment ?? '—'}
                 </Table.Td>
-                <Table.Td title={formatDateTime(key.lastUsedAt, 'Never')}>{formatShortDateTime(key.lastUsedAt, undefined, 'Never')}</Table.Td>
+                <Table.Td title={formatDateTime(key.lastUsedAt, 'Never')}>
+                  {formatShortDateTime(key.lastUsedAt, undefined, 'Never')}
+                </Table.Td>
                 <Table.Td>
                   <Group gap={4} wrap="nowrap" justify="flex-end">
                     <ToggleDisabledButton enrollmentKey={key} />
-                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => setDeleting(key)} aria-label={`Delete key ${displayPrefix(key.prefix)}`}>
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      color="red"
+                      onClick={() => setDeleting(key)}
+                      aria-label={`Delete key ${displayPrefix(key.prefix)}`}
+                    >
                       Delete
                     </Button>
                   </Group>
@@ -112,7 +132,13 @@ export function EnrollmentKeyTable() {
         </Table>
       </Table.ScrollContainer>
       {query.hasNextPage && (
-        <Button variant="subtle" size="compact-sm" w="fit-content" loading={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+        <Button
+          variant="subtle"
+          size="compact-sm"
+          w="fit-content"
+          loading={query.isFetchingNextPage}
+          onClick={() => void query.fetchNextPage()}
+        >
           Load more keys
         </Button>
       )}

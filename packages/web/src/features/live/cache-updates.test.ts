@@ -10,16 +10,46 @@ import { LiveCacheUpdater } from './cache-updates';
 
 function device(id: number, patch: Partial<Device> = {}): Device {
   return {
-    id, unitId: null, mac: `0000000000${String(id).padStart(2, '0')}`, name: `d${id}`, networkName: null, folderId: null, site: null,
-    department: null, costCenter: null, comment: null, assetId: null, inServiceDate: null, serialNumber: null, product: null,
-    version: null, lastIp: null, lastContact: null, lastBoot: null, registeredAt: '2026-01-01T00:00:00.000Z', online: false, configChanges: null, ...patch,
+    id,
+    unitId: null,
+    mac: `0000000000${String(id).padStart(2, '0')}`,
+    name: `d${id}`,
+    networkName: null,
+    folderId: null,
+    site: null,
+    department: null,
+    costCenter: null,
+    comment: null,
+    assetId: null,
+    inServiceDate: null,
+    serialNumber: null,
+    product: null,
+    version: null,
+    lastIp: null,
+    lastContact: null,
+    lastBoot: null,
+    registeredAt: '2026-01-01T00:00:00.000Z',
+    online: false,
+    configChanges: null,
+    ...patch,
   };
 }
 
 function command(id: number, patch: Partial<Command> = {}): Command {
   return {
-    id, deviceId: 1, command: 'reboot', text: null, state: 'sent', message: null, createdAt: '2026-01-01T00:00:00.000Z', sentAt: null,
-    acknowledgedAt: null, finishedAt: null, expiresAt: '2026-01-02T00:00:00.000Z', createdBy: 'admin', ...patch,
+    id,
+    deviceId: 1,
+    command: 'reboot',
+    text: null,
+    state: 'sent',
+    message: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    sentAt: null,
+    acknowledgedAt: null,
+    finishedAt: null,
+    expiresAt: '2026-01-02T00:00:00.000Z',
+    createdBy: 'admin',
+    ...patch,
   };
 }
 
@@ -60,7 +90,10 @@ describe('LiveCacheUpdater', () => {
 
   it('remembers presence so a fetch that reads an older database row does not undo it', () => {
     updater.handle({ type: 'device.presence', deviceId: 5, online: true, lastContact: '2026-02-01T10:00:05.000Z', lastIp: '10.1.1.5' });
-    expect(presenceLog.merge(device(5, { online: false, lastContact: '2026-02-01T09:00:00.000Z' }))).toMatchObject({ online: true, lastIp: '10.1.1.5' });
+    expect(presenceLog.merge(device(5, { online: false, lastContact: '2026-02-01T09:00:00.000Z' }))).toMatchObject({
+      online: true,
+      lastIp: '10.1.1.5',
+    });
     // A newer row from the server wins over the event.
     expect(presenceLog.merge(device(5, { online: false, lastContact: '2026-02-01T10:00:09.000Z' }))).toMatchObject({ online: false });
   });
@@ -70,7 +103,11 @@ describe('LiveCacheUpdater', () => {
     const spy = vi.spyOn(qc, 'refetchQueries');
     const invalidate = vi.spyOn(qc, 'invalidateQueries');
     // invalidateQueries refetches through refetchQueries too; count the list refreshes only.
-    const refetch = { get count() { return spy.mock.calls.filter(([filters]) => filters?.predicate).length; } };
+    const refetch = {
+      get count() {
+        return spy.mock.calls.filter(([filters]) => filters?.predicate).length;
+      },
+    };
 
     for (let id = 100; id < 110; id++) {
       updater.handle({ type: 'device.presence', deviceId: id, online: true, lastContact: '2026-02-01T10:00:00.000Z', lastIp: null });
@@ -124,10 +161,13 @@ describe('LiveCacheUpdater', () => {
 
   it('moves command states forward in the single view, batches and history, never backwards', () => {
     qc.setQueryData(commandKeys.one(40), command(40, { state: 'acknowledged' }));
-    qc.setQueryData<CommandBatch>(commandKeys.batch('b'), batchFromQueued([
-      { id: 40, deviceId: 1, state: 'queued' },
-      { id: 41, deviceId: 2, state: 'queued' },
-    ]));
+    qc.setQueryData<CommandBatch>(
+      commandKeys.batch('b'),
+      batchFromQueued([
+        { id: 40, deviceId: 1, state: 'queued' },
+        { id: 41, deviceId: 2, state: 'queued' },
+      ]),
+    );
     qc.setQueryData<InfiniteData<CommandPage, string | undefined>>(commandKeys.deviceHistory(1), {
       pages: [{ items: [command(40, { state: 'queued' })], nextCursor: null }],
       pageParams: [undefined],

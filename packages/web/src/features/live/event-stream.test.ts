@@ -75,9 +75,14 @@ describe('EventStream', () => {
     sources[0]!.open();
     expect(stream.getStatus()).toBe('live');
 
-    sources[0]!.emit('device.presence', JSON.stringify({ deviceId: 7, online: true, lastContact: '2026-01-01T00:00:00.000Z', lastIp: '10.0.0.7' }));
+    sources[0]!.emit(
+      'device.presence',
+      JSON.stringify({ deviceId: 7, online: true, lastContact: '2026-01-01T00:00:00.000Z', lastIp: '10.0.0.7' }),
+    );
     sources[0]!.emit('command.changed', 'not json');
-    expect(events).toEqual([{ type: 'device.presence', deviceId: 7, online: true, lastContact: '2026-01-01T00:00:00.000Z', lastIp: '10.0.0.7' }]);
+    expect(events).toEqual([
+      { type: 'device.presence', deviceId: 7, online: true, lastContact: '2026-01-01T00:00:00.000Z', lastIp: '10.0.0.7' },
+    ]);
     stream.stop();
     expect(sources[0]!.closed).toBe(true);
     expect(stream.getStatus()).toBe('off');

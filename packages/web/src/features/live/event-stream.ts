@@ -9,7 +9,12 @@ const EVENTS_URL: typeof EVENTS_PATH = '/api/v1/events';
  */
 export type LiveStatus = 'off' | 'connecting' | 'live' | 'reconnecting';
 
-export const LIVE_EVENT_TYPES = ['device.presence', 'device.changed', 'device.deleted', 'command.changed'] as const satisfies readonly LiveEvent['type'][];
+export const LIVE_EVENT_TYPES = [
+  'device.presence',
+  'device.changed',
+  'device.deleted',
+  'command.changed',
+] as const satisfies readonly LiveEvent['type'][];
 
 export interface EventStreamOptions {
   url?: string;

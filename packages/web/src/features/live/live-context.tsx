@@ -32,7 +32,11 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
 const LOOK: Record<LiveStatus, { color: string; label: string; hint: string }> = {
   live: { color: 'green', label: 'Live', hint: 'Device status and command results update as they happen.' },
   connecting: { color: 'gray', label: 'Connecting…', hint: 'Opening the live update stream.' },
-  reconnecting: { color: 'yellow', label: 'Reconnecting…', hint: 'The live update stream is interrupted; the page may be out of date until it is back.' },
+  reconnecting: {
+    color: 'yellow',
+    label: 'Reconnecting…',
+    hint: 'The live update stream is interrupted; the page may be out of date until it is back.',
+  },
   off: { color: 'gray', label: 'Not live', hint: 'Live updates are off.' },
 };
 

@@ -1,5 +1,20 @@
 import type { ApplyMode, Device, DeviceFolder, Profile } from '@openums/protocol';
-import { Badge, Button, Checkbox, CloseButton, Group, Loader, Modal, Pill, ScrollArea, SegmentedControl, Stack, Table, Text, TextInput } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Checkbox,
+  CloseButton,
+  Group,
+  Loader,
+  Modal,
+  Pill,
+  ScrollArea,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -27,7 +42,8 @@ export function AssignmentsPanel({ profile, canWrite }: { profile: Profile; canW
     <ScrollArea style={{ flex: 1 }}>
       <Stack p="md" gap="sm" maw={1000}>
         <Text size="sm" c="dimmed">
-          The devices and device folders this profile is assigned to. Devices in an assigned folder, and in its sub-folders, get the profile too.
+          The devices and device folders this profile is assigned to. Devices in an assigned folder, and in its sub-folders, get the profile
+          too.
           {canWrite && ' Use “Assign…” above to add more.'}
         </Text>
         {query.isPending ? (
@@ -63,7 +79,13 @@ export function AssignmentsPanel({ profile, canWrite }: { profile: Profile; canW
                   <Table.Td>{formatDateTime(a.assignedAt)}</Table.Td>
                   {canWrite && (
                     <Table.Td>
-                      <Button size="compact-xs" variant="subtle" color="red" onClick={() => setRemoving(a)} aria-label={`Remove assignment to ${a.name}`}>
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        color="red"
+                        onClick={() => setRemoving(a)}
+                        aria-label={`Remove assignment to ${a.name}`}
+                      >
                         Remove
                       </Button>
                     </Table.Td>
@@ -74,7 +96,13 @@ export function AssignmentsPanel({ profile, canWrite }: { profile: Profile; canW
           </Table>
         )}
         {query.hasNextPage && (
-          <Button variant="subtle" size="compact-sm" w="fit-content" loading={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+          <Button
+            variant="subtle"
+            size="compact-sm"
+            w="fit-content"
+            loading={query.isFetchingNextPage}
+            onClick={() => void query.fetchNextPage()}
+          >
             Load more
           </Button>
         )}
@@ -84,7 +112,15 @@ export function AssignmentsPanel({ profile, canWrite }: { profile: Profile; canW
   );
 }
 
-function RemoveAssignmentDialog({ profile, assignment, onClose }: { profile: Profile; assignment: ProfileAssignment; onClose: () => void }) {
+function RemoveAssignmentDialog({
+  profile,
+  assignment,
+  onClose,
+}: {
+  profile: Profile;
+  assignment: ProfileAssignment;
+  onClose: () => void;
+}) {
   const [apply, setApply] = useState<ApplyMode>('now');
   const queryClient = useQueryClient();
   const target = { type: assignment.type, id: assignment.id };
@@ -135,10 +171,17 @@ export function AssignProfileDialog({ profile, onClose, onAssigned }: { profile:
   const queryClient = useQueryClient();
 
   const toggle = (target: PickedTarget, on: boolean) =>
-    setPicked((prev) => (on ? [...prev.filter((p) => targetId(p) !== targetId(target)), target] : prev.filter((p) => targetId(p) !== targetId(target))));
+    setPicked((prev) =>
+      on ? [...prev.filter((p) => targetId(p) !== targetId(target)), target] : prev.filter((p) => targetId(p) !== targetId(target)),
+    );
 
   const assign = useMutation({
-    mutationFn: () => assignProfile(profile.id, picked.map(({ type, id }) => ({ type, id })), apply),
+    mutationFn: () =>
+      assignProfile(
+        profile.id,
+        picked.map(({ type, id }) => ({ type, id })),
+        apply,
+      ),
     onSuccess: (result) => {
       onClose();
       onAssigned?.();
@@ -178,14 +221,21 @@ export function AssignProfileDialog({ profile, onClose, onAssigned }: { profile:
           ) : (
             <Group gap={6} data-testid="picked-targets">
               {picked.map((t) => (
-                <Pill key={targetId(t)} withRemoveButton onRemove={() => toggle(t, false)} removeButtonProps={{ 'aria-label': `Unselect ${t.label}` }}>
+                <Pill
+                  key={targetId(t)}
+                  withRemoveButton
+                  onRemove={() => toggle(t, false)}
+                  removeButtonProps={{ 'aria-label': `Unselect ${t.label}` }}
+                >
                   {t.type === 'folder' ? `Folder ${t.label}` : t.label}
                 </Pill>
               ))}
             </Group>
           )}
         </div>
-        {previewTargets.length > 0 && <ChangePreview profileId={profile.id} request={{ assign: previewTargets.map(({ type, id }) => ({ type, id })) }} />}
+        {previewTargets.length > 0 && (
+          <ChangePreview profileId={profile.id} request={{ assign: previewTargets.map(({ type, id }) => ({ type, id })) }} />
+        )}
         <ApplyChoice value={apply} onChange={setApply} />
         {assign.error && <ErrorAlert title="Could not assign" error={assign.error} />}
         <Group justify="flex-end">
@@ -300,14 +350,25 @@ function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
   }, [folders.data, folders.index]);
   const needle = filter.trim().toLowerCase();
   const matches = useMemo(
-    () => (needle ? (folders.data ?? []).filter((f) => folders.index.path(f.id).toLowerCase().includes(needle)).sort((a, b) => folders.index.path(a.id).localeCompare(folders.index.path(b.id))) : []),
+    () =>
+      needle
+        ? (folders.data ?? [])
+            .filter((f) => folders.index.path(f.id).toLowerCase().includes(needle))
+            .sort((a, b) => folders.index.path(a.id).localeCompare(folders.index.path(b.id)))
+        : [],
     [needle, folders.data, folders.index],
   );
 
   const row = (folder: DeviceFolder, level: number, showPath: boolean) => {
     const id = `folder:${folder.id}`;
     const already = assigned.has(id);
-    const inheritedFrom = already ? undefined : folders.index.ancestors(folder.id).slice(0, -1).reverse().find((a) => assigned.has(`folder:${a}`));
+    const inheritedFrom = already
+      ? undefined
+      : folders.index
+          .ancestors(folder.id)
+          .slice(0, -1)
+          .reverse()
+          .find((a) => assigned.has(`folder:${a}`));
     const kids = children.get(folder.id) ?? [];
     const open = expanded.has(folder.id);
     return (
@@ -316,7 +377,11 @@ function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
           {kids.length > 0 && !showPath ? (
             <CloseButton
               size="sm"
-              icon={<span style={{ display: 'inline-block', transform: open ? 'rotate(90deg)' : undefined, transition: 'transform 120ms' }}>▸</span>}
+              icon={
+                <span style={{ display: 'inline-block', transform: open ? 'rotate(90deg)' : undefined, transition: 'transform 120ms' }}>
+                  ▸
+                </span>
+              }
               aria-label={`${open ? 'Collapse' : 'Expand'} ${folder.name}`}
               onClick={() => setExpanded(withMember(expanded, folder.id, !open))}
             />
@@ -355,7 +420,14 @@ function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
 
   return (
     <Stack gap={6}>
-      <TextInput size="sm" type="search" label="Find folders" placeholder="Part of a folder's name" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} />
+      <TextInput
+        size="sm"
+        type="search"
+        label="Find folders"
+        placeholder="Part of a folder's name"
+        value={filter}
+        onChange={(e) => setFilter(e.currentTarget.value)}
+      />
       <ScrollArea h={240} className={classes.pickerBox} data-testid="folder-picker">
         {folders.isError ? (
           <ErrorAlert title="Cannot load folders" error={folders.error} />
@@ -369,7 +441,13 @@ function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
             There are no device folders yet.
           </Text>
         ) : needle ? (
-          matches.length ? matches.map((f) => row(f, 1, true)) : <Text size="sm" c="dimmed" p="xs">No folder matches "{filter.trim()}".</Text>
+          matches.length ? (
+            matches.map((f) => row(f, 1, true))
+          ) : (
+            <Text size="sm" c="dimmed" p="xs">
+              No folder matches "{filter.trim()}".
+            </Text>
+          )
         ) : (
           (children.get(null) ?? []).map((f) => row(f, 1, false))
         )}
@@ -380,4 +458,3 @@ function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
     </Stack>
   );
 }
-

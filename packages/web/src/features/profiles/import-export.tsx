@@ -21,7 +21,8 @@ export function ImportButton({ onImported }: { onImported: (created: Profile[]) 
   const resetFile = useRef<() => void>(null);
   const upload = useMutation({
     mutationFn: async (file: File) => {
-      if (file.size > MAX_IMPORT_BYTES) throw new Error(`${file.name} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; that is not a profile export.`);
+      if (file.size > MAX_IMPORT_BYTES)
+        throw new Error(`${file.name} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; that is not a profile export.`);
       return importProfiles(await file.text());
     },
     onSuccess: async (result) => {
@@ -40,7 +41,8 @@ export function ImportButton({ onImported }: { onImported: (created: Profile[]) 
           if (file) upload.mutate(file);
           resetFile.current?.();
         }}
-        accept=".oprof,.txt,text/plain">
+        accept=".oprof,.txt,text/plain"
+      >
         {(props) => (
           <Button {...props} size="compact-xs" variant="default" loading={upload.isPending} aria-label="Import profiles">
             Import…
@@ -59,8 +61,8 @@ export function ImportFailedDialog({ fileName, error, onClose }: { fileName: str
       <Stack>
         {errors.length > 0 ? (
           <Text size="sm" data-testid="import-summary">
-            Nothing was imported from <b>{fileName}</b>: it has {errors.length === 1 ? 'a problem' : `${errors.length} problems`}. Correct the file and
-            import it again.
+            Nothing was imported from <b>{fileName}</b>: it has {errors.length === 1 ? 'a problem' : `${errors.length} problems`}. Correct
+            the file and import it again.
           </Text>
         ) : (
           <>
@@ -134,13 +136,22 @@ export function ExportDialog({ initial, canWrite, onClose }: { initial: number[]
           comboboxProps={{ withinPortal: true }}
         />
         <Group gap="xs">
-          <Button size="compact-xs" variant="subtle" disabled={!profiles.data?.length} onClick={() => setIds((profiles.data ?? []).map((p) => String(p.id)))}>
+          <Button
+            size="compact-xs"
+            variant="subtle"
+            disabled={!profiles.data?.length}
+            onClick={() => setIds((profiles.data ?? []).map((p) => String(p.id)))}
+          >
             Select all ({profiles.data?.length ?? 0})
           </Button>
         </Group>
         {profiles.isError && <ErrorAlert title="Cannot list the profiles" error={profiles.error} />}
         {canWrite && (
-          <Checkbox label="Include secrets (passwords appear readable in the file)" checked={secrets} onChange={(e) => setSecrets(e.currentTarget.checked)} />
+          <Checkbox
+            label="Include secrets (passwords appear readable in the file)"
+            checked={secrets}
+            onChange={(e) => setSecrets(e.currentTarget.checked)}
+          />
         )}
         {secrets && (
           <Alert color="yellow" p="xs">
@@ -151,7 +162,14 @@ export function ExportDialog({ initial, canWrite, onClose }: { initial: number[]
           <Button variant="default" onClick={onClose}>
             Close
           </Button>
-          <Button component="a" href={ids.length ? href : undefined} download data-disabled={ids.length === 0 || undefined} onClick={(e) => ids.length === 0 && e.preventDefault()} aria-disabled={ids.length === 0}>
+          <Button
+            component="a"
+            href={ids.length ? href : undefined}
+            download
+            data-disabled={ids.length === 0 || undefined}
+            onClick={(e) => ids.length === 0 && e.preventDefault()}
+            aria-disabled={ids.length === 0}
+          >
             Download {ids.length > 1 ? `${ids.length} profiles` : ids.length === 1 ? 'profile' : ''}
           </Button>
         </Group>
@@ -178,7 +196,12 @@ export function PriorityProfilesSwitch({ canWrite }: { canWrite: boolean }) {
   const on = settings.data?.priorityProfiles === true;
   return (
     <>
-      <Tooltip label={canWrite ? 'Priority profiles override every standard profile' : 'Only an administrator can change this'} withArrow multiline w={240}>
+      <Tooltip
+        label={canWrite ? 'Priority profiles override every standard profile' : 'Only an administrator can change this'}
+        withArrow
+        multiline
+        w={240}
+      >
         <Switch
           size="xs"
           label="Priority profiles"
@@ -189,7 +212,12 @@ export function PriorityProfilesSwitch({ canWrite }: { canWrite: boolean }) {
         />
       </Tooltip>
       {confirming !== null && (
-        <Modal opened onClose={() => setConfirming(null)} title={confirming ? 'Turn on priority profiles?' : 'Turn off priority profiles?'} centered>
+        <Modal
+          opened
+          onClose={() => setConfirming(null)}
+          title={confirming ? 'Turn on priority profiles?' : 'Turn off priority profiles?'}
+          centered
+        >
           <Stack>
             <Text size="sm">
               {confirming

@@ -42,7 +42,15 @@ export function ProfileFolderSelect({ label, value, onChange, description, exclu
   return <FolderPathSelect label={label} description={description} value={value} onChange={onChange} folders={folders} exclude={exclude} />;
 }
 
-export function NewProfileDialog({ folder, onClose, onCreated }: { folder: ProfileFolderKey; onClose: () => void; onCreated: (profile: Profile) => void }) {
+export function NewProfileDialog({
+  folder,
+  onClose,
+  onCreated,
+}: {
+  folder: ProfileFolderKey;
+  onClose: () => void;
+  onCreated: (profile: Profile) => void;
+}) {
   const [name, setName] = useState('');
   const [type, setType] = useState<'standard' | 'priority'>('standard');
   const [target, setTarget] = useState<ProfileFolderKey>(folder);
@@ -57,7 +65,13 @@ export function NewProfileDialog({ folder, onClose, onCreated }: { folder: Profi
       onClose={onClose}
       submitDisabled={!name.trim()}
       onSubmit={async () => {
-        const created = await createProfile({ name: name.trim(), type, folderId: toFolderId(target), basedOn: PARAMETER_CATALOGUE.basedOn, settings: {} });
+        const created = await createProfile({
+          name: name.trim(),
+          type,
+          folderId: toFolderId(target),
+          basedOn: PARAMETER_CATALOGUE.basedOn,
+          settings: {},
+        });
         await invalidateProfiles(queryClient);
         return created;
       }}
@@ -66,10 +80,21 @@ export function NewProfileDialog({ folder, onClose, onCreated }: { folder: Profi
         onCreated(created);
       }}
     >
-      <TextInput label="Profile name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={128} required />
+      <TextInput
+        label="Profile name"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        data-autofocus
+        maxLength={128}
+        required
+      />
       <Radio.Group label="Type" value={type} onChange={(v) => setType(v as 'standard' | 'priority')}>
         <Stack gap={6} mt={6}>
-          <Radio value="standard" label="Standard profile" description="Overrides the device's own settings; the profile closest to the device wins." />
+          <Radio
+            value="standard"
+            label="Standard profile"
+            description="Overrides the device's own settings; the profile closest to the device wins."
+          />
           <Radio
             value="priority"
             label="Priority profile"
@@ -108,12 +133,27 @@ export function RenameProfileDialog({ profile, onClose }: { profile: Profile; on
       }}
       onDone={(updated) => notifySuccess(`Profile renamed to "${updated.name}"`)}
     >
-      <TextInput label="Profile name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={128} required />
+      <TextInput
+        label="Profile name"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        data-autofocus
+        maxLength={128}
+        required
+      />
     </FormDialog>
   );
 }
 
-export function MoveProfileDialog({ profile, onClose, onMoved }: { profile: Profile; onClose: () => void; onMoved: (folder: ProfileFolderKey) => void }) {
+export function MoveProfileDialog({
+  profile,
+  onClose,
+  onMoved,
+}: {
+  profile: Profile;
+  onClose: () => void;
+  onMoved: (folder: ProfileFolderKey) => void;
+}) {
   const current: ProfileFolderKey = profile.folderId ?? 'root';
   const [target, setTarget] = useState<ProfileFolderKey>(current);
   const queryClient = useQueryClient();
@@ -135,12 +175,25 @@ export function MoveProfileDialog({ profile, onClose, onMoved }: { profile: Prof
         notifySuccess(`Profile "${profile.name}" moved`);
       }}
     >
-      <ProfileFolderSelect label="Move into" value={target} onChange={setTarget} description="Folders only organise profiles; moving changes no device." />
+      <ProfileFolderSelect
+        label="Move into"
+        value={target}
+        onChange={setTarget}
+        description="Folders only organise profiles; moving changes no device."
+      />
     </FormDialog>
   );
 }
 
-export function CopyProfileDialog({ profile, onClose, onCopied }: { profile: Profile; onClose: () => void; onCopied: (copy: Profile) => void }) {
+export function CopyProfileDialog({
+  profile,
+  onClose,
+  onCopied,
+}: {
+  profile: Profile;
+  onClose: () => void;
+  onCopied: (copy: Profile) => void;
+}) {
   const [name, setName] = useState(`Copy of ${profile.name}`.slice(0, 128));
   const [target, setTarget] = useState<ProfileFolderKey>(profile.folderId ?? 'root');
   const queryClient = useQueryClient();
@@ -161,7 +214,14 @@ export function CopyProfileDialog({ profile, onClose, onCopied }: { profile: Pro
         onCopied(copy);
       }}
     >
-      <TextInput label="Name of the copy" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={128} required />
+      <TextInput
+        label="Name of the copy"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        data-autofocus
+        maxLength={128}
+        required
+      />
       <ProfileFolderSelect label="Folder" value={target} onChange={setTarget} />
       <Text size="xs" c="dimmed">
         The copy has the same activated parameters (stored secrets included) and no assignments.
@@ -197,7 +257,15 @@ export function DeleteProfileDialog({ profile, onClose, onDeleted }: { profile: 
 
 // ── folders ──────────────────────────────────────────────────────────────────
 
-export function NewProfileFolderDialog({ parent, onClose, onCreated }: { parent: ProfileFolderKey; onClose: () => void; onCreated: (id: number) => void }) {
+export function NewProfileFolderDialog({
+  parent,
+  onClose,
+  onCreated,
+}: {
+  parent: ProfileFolderKey;
+  onClose: () => void;
+  onCreated: (id: number) => void;
+}) {
   const [name, setName] = useState('');
   const folders = useProfileFolders();
   const queryClient = useQueryClient();
@@ -221,7 +289,14 @@ export function NewProfileFolderDialog({ parent, onClose, onCreated }: { parent:
       <Text size="sm">
         Inside: <b>{parent === 'root' ? 'Top level' : folders.index.path(parent)}</b>
       </Text>
-      <TextInput label="Folder name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={100} required />
+      <TextInput
+        label="Folder name"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        data-autofocus
+        maxLength={100}
+        required
+      />
     </FormDialog>
   );
 }
@@ -245,12 +320,27 @@ export function RenameProfileFolderDialog({ id, onClose }: { id: number; onClose
       }}
       onDone={(updated) => notifySuccess(`Folder renamed to "${updated.name}"`)}
     >
-      <TextInput label="Folder name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus maxLength={100} required />
+      <TextInput
+        label="Folder name"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        data-autofocus
+        maxLength={100}
+        required
+      />
     </FormDialog>
   );
 }
 
-export function MoveProfileFolderDialog({ id, onClose, onMoved }: { id: number; onClose: () => void; onMoved: (parent: ProfileFolderKey) => void }) {
+export function MoveProfileFolderDialog({
+  id,
+  onClose,
+  onMoved,
+}: {
+  id: number;
+  onClose: () => void;
+  onMoved: (parent: ProfileFolderKey) => void;
+}) {
   const folders = useProfileFolders();
   const folder = folders.index.byId.get(id);
   const current: ProfileFolderKey = folder?.parentId ?? 'root';
@@ -273,12 +363,26 @@ export function MoveProfileFolderDialog({ id, onClose, onMoved }: { id: number; 
         notifySuccess(`Folder "${folder?.name ?? id}" moved`);
       }}
     >
-      <ProfileFolderSelect label="Move into" value={target} onChange={setTarget} exclude={id} description="The folder moves with its sub-folders and profiles." />
+      <ProfileFolderSelect
+        label="Move into"
+        value={target}
+        onChange={setTarget}
+        exclude={id}
+        description="The folder moves with its sub-folders and profiles."
+      />
     </FormDialog>
   );
 }
 
-export function DeleteProfileFolderDialog({ id, onClose, onDeleted }: { id: number; onClose: () => void; onDeleted: (parent: ProfileFolderKey) => void }) {
+export function DeleteProfileFolderDialog({
+  id,
+  onClose,
+  onDeleted,
+}: {
+  id: number;
+  onClose: () => void;
+  onDeleted: (parent: ProfileFolderKey) => void;
+}) {
   const folders = useProfileFolders();
   const folder = folders.index.byId.get(id);
   const queryClient = useQueryClient();
@@ -297,8 +401,8 @@ export function DeleteProfileFolderDialog({ id, onClose, onDeleted }: { id: numb
         notifySuccess(`Folder "${folder?.name ?? id}" deleted`);
       }}
     >
-      Delete the profile folder <b>{folder ? folders.index.path(id) : `#${id}`}</b>? Only an empty folder (no profiles, no sub-folders) can be
-      deleted.
+      Delete the profile folder <b>{folder ? folders.index.path(id) : `#${id}`}</b>? Only an empty folder (no profiles, no sub-folders) can
+      be deleted.
     </ConfirmDialog>
   );
 }

@@ -34,9 +34,14 @@ function mockServer() {
       const method = init.method ?? 'GET';
       const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
       calls.push({ method, url, body });
-      const json = (status: number, data: unknown) => new Response(JSON.stringify(data), { status, headers: { 'content-type': 'application/json' } });
+      const json = (status: number, data: unknown) =>
+        new Response(JSON.stringify(data), { status, headers: { 'content-type': 'application/json' } });
       if (method === 'POST' && url === '/api/v1/profiles/7/preview') {
-        return json(200, { affectedDevices: 3, changedDevices: 2, sample: { deviceId: 4, deviceName: 'kiosk-4', changes: [{ key: 'userinterface.screensaver.timeout', before: 10, after: 20 }] } });
+        return json(200, {
+          affectedDevices: 3,
+          changedDevices: 2,
+          sample: { deviceId: 4, deviceName: 'kiosk-4', changes: [{ key: 'userinterface.screensaver.timeout', before: 10, after: 20 }] },
+        });
       }
       if (method === 'PATCH' && url === '/api/v1/profiles/7') return json(200, { ...PROFILE, settings: body.settings });
       return json(200, { items: [], nextCursor: null });
@@ -93,7 +98,9 @@ describe('ProfileEditor', () => {
 
     const dialog = within(await screen.findByRole('dialog', { name: 'Save "Office"' }));
     expect(dialog.getByTestId('save-summary').textContent).toBe('In this profile: 1 value changed.');
-    await waitFor(() => expect(dialog.getByTestId('preview-summary').textContent).toBe('2 of 3 devices reached by this profile get a new configuration.'));
+    await waitFor(() =>
+      expect(dialog.getByTestId('preview-summary').textContent).toBe('2 of 3 devices reached by this profile get a new configuration.'),
+    );
     expect(dialog.getByTestId('preview-diff').textContent).toContain('userinterface.screensaver.timeout');
     const preview = calls.find((c) => c.url === '/api/v1/profiles/7/preview');
     expect(preview?.body).toEqual({ settings: { 'sessions.rdp[1].password': '********', 'userinterface.screensaver.timeout': 20 } });

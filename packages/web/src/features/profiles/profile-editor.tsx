@@ -44,14 +44,27 @@ export function ProfileEditor(props: ProfileEditorProps) {
   if (query.isError) {
     return (
       <Stack p="md">
-        <ErrorAlert title={isApiError(query.error, 'PROFILE_NOT_FOUND') ? 'Profile not found' : 'Cannot load the profile'} error={query.error} />
+        <ErrorAlert
+          title={isApiError(query.error, 'PROFILE_NOT_FOUND') ? 'Profile not found' : 'Cannot load the profile'}
+          error={query.error}
+        />
       </Stack>
     );
   }
   return <LoadedProfileEditor key={query.data.id} profile={query.data} {...props} />;
 }
 
-function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfile, onDeleted, onFolderChanged, onExport, onDirtyChange }: ProfileEditorProps & { profile: Profile }) {
+function LoadedProfileEditor({
+  profile,
+  tab,
+  canWrite,
+  onTabChange,
+  onOpenProfile,
+  onDeleted,
+  onFolderChanged,
+  onExport,
+  onDirtyChange,
+}: ProfileEditorProps & { profile: Profile }) {
   const saved = profile.settings;
   // The profile changed on the server (another window, another administrator): an untouched
   // editor follows it; one with unsaved changes keeps them.
@@ -74,16 +87,26 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
         <Group justify="space-between" wrap="nowrap" align="flex-start">
           <Stack gap={2} style={{ minWidth: 0 }}>
             <Group gap="xs" wrap="nowrap">
-              <Title order={2} size="h4" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} data-testid="profile-name">
+              <Title
+                order={2}
+                size="h4"
+                style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+                data-testid="profile-name"
+              >
                 {profile.name}
               </Title>
-              <Badge variant="light" color={profile.type === 'priority' ? 'grape' : 'gray'} style={{ flex: 'none' }} data-testid="profile-type">
+              <Badge
+                variant="light"
+                color={profile.type === 'priority' ? 'grape' : 'gray'}
+                style={{ flex: 'none' }}
+                data-testid="profile-type"
+              >
                 {profile.type === 'priority' ? 'Priority profile' : 'Standard profile'}
               </Badge>
             </Group>
             <Text size="xs" c="dimmed">
-              Based on OS {profile.basedOn} · in {folders.index.path(profile.folderId)} · {plural(activatedCount, 'activated parameter')} · changed{' '}
-              {formatDateTime(profile.updatedAt)}
+              Based on OS {profile.basedOn} · in {folders.index.path(profile.folderId)} · {plural(activatedCount, 'activated parameter')} ·
+              changed {formatDateTime(profile.updatedAt)}
             </Text>
           </Stack>
           <Group gap={6} wrap="nowrap" style={{ flex: 'none' }}>
@@ -120,14 +143,28 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
         )}
         {versionMismatch && (
           <Alert color="yellow" mt="xs" p="xs" title={`Based on OS ${profile.basedOn}`}>
-            This server's parameter catalogue describes OS {PARAMETER_CATALOGUE.basedOn}. Devices with another major version refuse a direct assignment of this
-            profile.
+            This server's parameter catalogue describes OS {PARAMETER_CATALOGUE.basedOn}. Devices with another major version refuse a direct
+            assignment of this profile.
           </Alert>
         )}
       </div>
-      <Tabs value={tab} onChange={(v) => onTabChange((v as ProfileTab | null) ?? 'parameters')} keepMounted={false} className={classes.tabs}>
+      <Tabs
+        value={tab}
+        onChange={(v) => onTabChange((v as ProfileTab | null) ?? 'parameters')}
+        keepMounted={false}
+        className={classes.tabs}
+      >
         <Tabs.List px="md">
-          <Tabs.Tab value="parameters" rightSection={dirty ? <Badge size="xs" color="yellow">unsaved</Badge> : undefined}>
+          <Tabs.Tab
+            value="parameters"
+            rightSection={
+              dirty ? (
+                <Badge size="xs" color="yellow">
+                  unsaved
+                </Badge>
+              ) : undefined
+            }
+          >
             Parameters
           </Tabs.Tab>
           <Tabs.Tab value="assignments">Assignments</Tabs.Tab>
@@ -145,7 +182,15 @@ function LoadedProfileEditor({ profile, tab, canWrite, onTabChange, onOpenProfil
             search={search}
             onSearchChange={setSearch}
           />
-          {canWrite && <SaveBar changed={edit.changed.length} errors={edit.errors} onShow={setSearch} onDiscard={edit.discard} onSave={() => setDialog('save')} />}
+          {canWrite && (
+            <SaveBar
+              changed={edit.changed.length}
+              errors={edit.errors}
+              onShow={setSearch}
+              onDiscard={edit.discard}
+              onSave={() => setDialog('save')}
+            />
+          )}
         </Tabs.Panel>
         <Tabs.Panel value="assignments" className={classes.tabPanel}>
           <AssignmentsPanel profile={profile} canWrite={canWrite} />

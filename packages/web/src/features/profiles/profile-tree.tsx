@@ -85,7 +85,13 @@ function FolderProfiles({ folder, level, empty }: { folder: ProfileFolderKey; le
         </Text>
       )}
       {query.hasNextPage && (
-        <Button variant="subtle" size="compact-xs" ml={(level - 1) * 16 + 24} loading={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+        <Button
+          variant="subtle"
+          size="compact-xs"
+          ml={(level - 1) * 16 + 24}
+          loading={query.isFetchingNextPage}
+          onClick={() => void query.fetchNextPage()}
+        >
           Load more profiles
         </Button>
       )}
@@ -133,7 +139,14 @@ function ProfileRow({ profile, level }: { profile: Profile; level: number }) {
   const isSelected = selection.kind === 'profile' && selection.id === profile.id;
   const activated = Object.keys(profile.settings).length;
   return (
-    <TreeItem label={profile.name} level={level} selected={isSelected} onActivate={() => onSelectProfile(profile)} testId={`profile-node-${profile.id}`} icon={<ProfileIcon />}>
+    <TreeItem
+      label={profile.name}
+      level={level}
+      selected={isSelected}
+      onActivate={() => onSelectProfile(profile)}
+      testId={`profile-node-${profile.id}`}
+      icon={<ProfileIcon />}
+    >
       <TreeLabel title={`${profile.name} — ${plural(activated, 'activated parameter')}`}>{profile.name}</TreeLabel>
       {profile.type === 'priority' && (
         <Badge size="xs" color="grape" variant="light" title="Priority profile">
@@ -145,7 +158,15 @@ function ProfileRow({ profile, level }: { profile: Profile; level: number }) {
 }
 
 /** Search results: profiles whose name starts with the text, with their folder. */
-export function ProfileSearchResults({ q, selectedId, onSelect }: { q: string; selectedId: number | null; onSelect: (profile: Profile) => void }) {
+export function ProfileSearchResults({
+  q,
+  selectedId,
+  onSelect,
+}: {
+  q: string;
+  selectedId: number | null;
+  onSelect: (profile: Profile) => void;
+}) {
   const query = useProfileList({ q });
   const folders = useProfileFolders();
   const prefix = q.trim().toLowerCase();
@@ -217,7 +238,16 @@ function FolderIcon({ open }: { open: boolean }) {
 
 export function ProfileIcon() {
   return (
-    <svg width="15" height="15" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinejoin="round" strokeLinecap="round">
+    <svg
+      width="15"
+      height="15"
+      viewBox="0 0 16 16"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.3"
+      strokeLinejoin="round"
+      strokeLinecap="round"
+    >
       <path d="M3.5 1.5h6l3 3v10h-9z" />
       <path d="M5.5 7.5h5M5.5 10h5M5.5 12.5h3" />
     </svg>

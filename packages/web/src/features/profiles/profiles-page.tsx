@@ -122,7 +122,13 @@ export function ProfilesPage() {
               </Button>
               <Menu position="bottom-start" withinPortal>
                 <Menu.Target>
-                  <Button size="compact-xs" variant="default" disabled={selectedFolder === null} title={selectedFolder === null ? 'Select a folder first' : undefined} aria-label="Folder actions">
+                  <Button
+                    size="compact-xs"
+                    variant="default"
+                    disabled={selectedFolder === null}
+                    title={selectedFolder === null ? 'Select a folder first' : undefined}
+                    aria-label="Folder actions"
+                  >
                     Folder ▾
                   </Button>
                 </Menu.Target>
@@ -136,13 +142,27 @@ export function ProfilesPage() {
               </Menu>
             </Group>
           )}
-          <TextInput size="xs" type="search" aria-label="Search profiles" placeholder="Search profiles by name" value={search} onChange={(e) => setSearch(e.currentTarget.value)} maxLength={128} />
+          <TextInput
+            size="xs"
+            type="search"
+            aria-label="Search profiles"
+            placeholder="Search profiles by name"
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+            maxLength={128}
+          />
         </Stack>
         <div className={panels.treeScroll}>
           {q ? (
             <ProfileSearchResults q={q} selectedId={profileId} onSelect={(p) => goToProfile(p)} />
           ) : (
-            <ProfileTree selection={selection} expanded={expanded} onSelectFolder={goToFolder} onSelectProfile={(p) => goToProfile(p)} onToggle={onToggle} />
+            <ProfileTree
+              selection={selection}
+              expanded={expanded}
+              onSelectFolder={goToFolder}
+              onSelectProfile={(p) => goToProfile(p)}
+              onToggle={onToggle}
+            />
           )}
         </div>
         <Stack gap={8} className={classes.sideFooter}>
@@ -169,12 +189,17 @@ export function ProfilesPage() {
             profileId={profileId}
             tab={tab}
             canWrite={canWrite}
-            onTabChange={(next) => setParams((prev) => {
-              const p = new URLSearchParams(prev);
-              if (next === 'parameters') p.delete('tab');
-              else p.set('tab', next);
-              return p;
-            }, { replace: true })}
+            onTabChange={(next) =>
+              setParams(
+                (prev) => {
+                  const p = new URLSearchParams(prev);
+                  if (next === 'parameters') p.delete('tab');
+                  else p.set('tab', next);
+                  return p;
+                },
+                { replace: true },
+              )
+            }
             onOpenProfile={(p) => goToProfile(p)}
             onDeleted={() => {
               setDirty(false);
@@ -212,8 +237,12 @@ export function ProfilesPage() {
         />
       )}
       {dialog === 'rename-folder' && selectedFolder !== null && <RenameProfileFolderDialog id={selectedFolder} onClose={close} />}
-      {dialog === 'move-folder' && selectedFolder !== null && <MoveProfileFolderDialog id={selectedFolder} onClose={close} onMoved={expandPath} />}
-      {dialog === 'delete-folder' && selectedFolder !== null && <DeleteProfileFolderDialog id={selectedFolder} onClose={close} onDeleted={goToFolder} />}
+      {dialog === 'move-folder' && selectedFolder !== null && (
+        <MoveProfileFolderDialog id={selectedFolder} onClose={close} onMoved={expandPath} />
+      )}
+      {dialog === 'delete-folder' && selectedFolder !== null && (
+        <DeleteProfileFolderDialog id={selectedFolder} onClose={close} onDeleted={goToFolder} />
+      )}
       {dialog === 'export' && <ExportDialog initial={exportIds} canWrite={canWrite} onClose={close} />}
       <DiscardChangesModal blocker={blocker} onDiscard={() => setDirty(false)}>
         The open profile has changes that are not saved. Leave it and lose them?
@@ -227,13 +256,13 @@ function NoProfileOpen({ canWrite, onNew }: { canWrite: boolean; onNew: () => vo
     <Stack p="lg" gap="sm" maw={720} data-testid="no-profile-open">
       <Title order={2}>Profiles</Title>
       <Text>
-        A profile sets some of the devices’ parameters: only the parameters you activate in it. Assign it to devices or device folders; every device in
-        an assigned folder and its sub-folders gets it.
+        A profile sets some of the devices’ parameters: only the parameters you activate in it. Assign it to devices or device folders;
+        every device in an assigned folder and its sub-folders gets it.
       </Text>
       <Text size="sm" c="dimmed">
-        When several profiles set the same parameter, the one closest to the device wins (a profile assigned to the device beats one assigned to its
-        folder, which beats one on a parent folder); priority profiles override standard profiles. The device tab “Effective configuration” shows which
-        profile set each value.
+        When several profiles set the same parameter, the one closest to the device wins (a profile assigned to the device beats one
+        assigned to its folder, which beats one on a parent folder); priority profiles override standard profiles. The device tab “Effective
+        configuration” shows which profile set each value.
       </Text>
       {canWrite && (
         <Button w="fit-content" onClick={onNew}>
