@@ -6,13 +6,13 @@ import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-route
 import { useHasPermission } from '../auth/session';
 import panels from '../../components/panels.module.css';
 import { ExportDialog, ImportButton, PriorityProfilesSwitch } from './import-export';
+import { NewProfileDialog } from './profile-dialogs';
 import {
   DeleteProfileFolderDialog,
   MoveProfileFolderDialog,
-  NewProfileDialog,
   NewProfileFolderDialog,
   RenameProfileFolderDialog,
-} from './profile-dialogs';
+} from './profile-folder-dialogs';
 import { PROFILE_TABS, ProfileEditor, type ProfileTab } from './profile-editor';
 import { ProfileSearchResults, ProfileTree, type TreeSelection } from './profile-tree';
 import classes from './profiles.module.css';
