@@ -197,10 +197,6 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     }
     return { deviceId: id.deviceId, serial: id.serial, via: id.via, cert: id.cert };
   };
-  commands.onResult(async (deviceId, command, ok) => {
-    // A factory reset wipes the device's identity: its certificate is revoked with it.
-    if (command === 'reset-factory-defaults' && ok) await devicesRepo.updateDevice(deviceId, { cert_serial: null });
-  });
   const profileFolders = new ProfileFoldersService(profilesRepo, clock);
   const profiles = new ProfilesService(profilesRepo, profileFolders, settings, configurationChanges, clock);
   const deviceConfiguration = new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, snapshot, configurationChanges, clock);

@@ -35,7 +35,9 @@ function setup(existing: number[], connected: DeviceChannel[]) {
     },
     updateCommands: async (b: Array<[number, unknown]>) => void updates.push(...b),
   } as unknown as CommandsRepository;
+  const revoked: number[] = [];
   const devices = {
+    revokeCertificate: async (id: number) => void revoked.push(id),
     listExistingDeviceIds: async (ids: number[]) => new Set(ids.filter((id) => existing.includes(id))),
     listDeviceIdsInFolder: async () => existing,
     findDeviceById: async () => undefined,
@@ -44,7 +46,7 @@ function setup(existing: number[], connected: DeviceChannel[]) {
   const byId = new Map(connected.map((c) => [c.deviceId, c]));
   const channels = { get: (id: number) => byId.get(id) } as unknown as DeviceChannels;
   const service = new CommandsService(repo, devices as never, folders as never, channels, new EventBus(), { now: () => 5_000 }, null, 10);
-  return { service, rows, updates, order };
+  return { service, rows, updates, order, revoked };
 }
 
 describe('CommandsService (in-memory fakes)', () => {
@@ -102,5 +104,16 @@ describe('CommandsService (in-memory fakes)', () => {
     await service.flush();
     // Coalesced per command: the last state wins (sent → acknowledged → succeeded).
     expect(updates).toEqual([[id, expect.objectContaining({ state: 'succeeded', finished_at: 5_000 })]]);
+  });
+
+  it('revokes the certificate of a device whose factory reset succeeded, and only then', async () => {
+    const online = channel(4);
+    const { service, revoked } = setup([4], [online.ch]);
+    const failed = (await service.sendCommand({ command: 'reset-factory-defaults', deviceIds: [4] }, null)).commands[0]!.id;
+    await service.finish(4, online.ch.inflight, failed, false, 'disk busy');
+    expect(revoked).toEqual([]);
+    const done = (await service.sendCommand({ command: 'reset-factory-defaults', deviceIds: [4] }, null)).commands[0]!.id;
+    await service.finish(4, online.ch.inflight, done, true, null);
+    expect(revoked).toEqual([4]);
   });
 });

@@ -22,9 +22,6 @@ import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 
 const DEFAULT_EXPIRY_S = 24 * 3600;
 
-/** Side effects of a finished command on the server (revocation after a factory reset …). */
-export type ResultHook = (deviceId: number, command: CommandName, ok: boolean) => Promise<void> | void;
-
 /**
  * Commands are rows first (durable before the API answers), then pushed to online devices;
  * devices acknowledge by id, and a command not finished is sent again after a reconnect (the
@@ -33,13 +30,15 @@ export type ResultHook = (deviceId: number, command: CommandName, ok: boolean) =
 export class CommandsService {
   private readonly writer: BatchWriter<number, CommandPatch>;
   private expiryTimer: NodeJS.Timeout | null = null;
-  private resultHook: ResultHook | null = null;
   /** The newest state event of each command, published once its row is written. */
   private readonly pendingEvents = new Map<number, LiveEvent & { type: 'command.changed' }>();
 
   constructor(
     private readonly repo: CommandsRepository,
-    private readonly devices: Pick<DevicesRepository, 'findDeviceById' | 'listDeviceIdsInFolder' | 'listExistingDeviceIds'>,
+    private readonly devices: Pick<
+      DevicesRepository,
+      'findDeviceById' | 'listDeviceIdsInFolder' | 'listExistingDeviceIds' | 'revokeCertificate'
+    >,
     private readonly folders: DeviceFoldersService,
     private readonly channels: DeviceChannels,
     private readonly events: EventBus,
@@ -61,10 +60,6 @@ export class CommandsService {
         }
       },
     );
-  }
-
-  onResult(hook: ResultHook): void {
-    this.resultHook = hook;
   }
 
   start(): void {
@@ -184,7 +179,8 @@ export class CommandsService {
     const state = ok ? 'succeeded' : 'failed';
     this.writer.update(id, { state, finished_at: this.clock.now(), message });
     this.pendingEvents.set(id, { type: 'command.changed', id, deviceId, state, message });
-    if (this.resultHook) await this.resultHook(deviceId, command, ok);
+    // A factory reset wipes the device's identity: its certificate is revoked with it.
+    if (command === 'reset-factory-defaults' && ok) await this.devices.revokeCertificate(deviceId);
     return true;
   }
 

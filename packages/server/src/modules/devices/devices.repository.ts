@@ -230,6 +230,11 @@ export class DevicesRepository {
    * Renewal: replaces the device's certificate only while the one it presented is still the
    * current one, so two renewals with the same certificate cannot both win. False otherwise.
    */
+  /** The device's certificate is no longer accepted (factory reset); enrolling again needs a key. */
+  revokeCertificate = async (id: number): Promise<void> => {
+    await this.db.updateTable('devices').set({ cert_serial: null }).where('id', '=', id).execute();
+  };
+
   replaceCertSerial = async (
     id: number,
     presentedSerial: string,
