@@ -21,7 +21,14 @@ describe('api client', () => {
       .mockResolvedValueOnce(new Response('bad gateway', { status: 502 }))
       .mockResolvedValueOnce(jsonResponse(201, { commands: [] }));
     vi.stubGlobal('fetch', fetchMock);
-    await expect(api.post('/api/v1/devices/commands', { command: 'reboot' }, { idempotencyKey: 'k-1' })).resolves.toEqual({ commands: [] });
+    vi.useFakeTimers();
+    try {
+      const sent = api.post('/api/v1/devices/commands', { command: 'reboot' }, { idempotencyKey: 'k-1' });
+      await vi.runAllTimersAsync(); // the waits between the resends
+      await expect(sent).resolves.toEqual({ commands: [] });
+    } finally {
+      vi.useRealTimers();
+    }
     expect(fetchMock).toHaveBeenCalledTimes(3);
     for (const [, init] of fetchMock.mock.calls as unknown as Array<[string, RequestInit]>) {
       expect((init.headers as Record<string, string>)['Idempotency-Key']).toBe('k-1');
