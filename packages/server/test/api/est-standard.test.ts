@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
+import { createTestDb, DIALECTS, type TestDb, testServerConfig } from '../helpers/db.js';
 import { httpsCall, TestDevice, type Target } from '../helpers/device.js';
 
 /**
@@ -33,17 +32,7 @@ describe.each(DIALECTS)('EST at /.well-known/est with openssl and curl (%s)', (d
 
   beforeAll(async () => {
     testDb = await createTestDb(dialect);
-    const base = loadConfig({
-      env: {},
-      flags: {
-        dataDir: testDb.dataDir,
-        databaseUrl: testDb.databaseUrl,
-        port: 0,
-        host: '127.0.0.1',
-        logLevel: 'silent',
-        bindRetrySeconds: 0,
-      },
-    });
+    const base = testServerConfig(testDb);
     server = await startServer(
       { ...base, clientCertForwarding: { enabled: true, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1'] } },
       { adminPassword: 'est-standard' },

@@ -6,7 +6,7 @@ import { EST_BASE_PATH, EST_STANDARD_BASE_PATH, REENROLL_PROOF_HEADER, reenrollP
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { reenroll } from '../../../agent/src/enroll/renew.js';
-import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
+import { createTestDb, DIALECTS, type TestDb, testServerConfig } from '../helpers/db.js';
 import { enroll, httpsCall, makeCsr, pkcs7ToPem, TestDevice, type Target } from '../helpers/device.js';
 import { startShippedNginx, type RunningNginx } from '../helpers/nginx.js';
 
@@ -49,17 +49,7 @@ describe.each(DIALECTS)('behind nginx with SSL offloading and certificate forwar
 
   beforeAll(async () => {
     testDb = await createTestDb(dialect);
-    const base = loadConfig({
-      env: {},
-      flags: {
-        dataDir: testDb.dataDir,
-        databaseUrl: testDb.databaseUrl,
-        port: 0,
-        host: '127.0.0.1',
-        logLevel: 'silent',
-        bindRetrySeconds: 0,
-      },
-    });
+    const base = testServerConfig(testDb);
     server = await startServer(
       { ...base, clientCertForwarding: { enabled: true, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1'] } },
       { adminPassword: 'proxy-test' },

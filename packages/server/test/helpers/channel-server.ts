@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { DialectName } from '../../src/db/dialect.js';
-import { createTestDb, type TestDb } from './db.js';
+import { createTestDb, type TestDb, testServerConfig } from './db.js';
 import { enroll, httpsCall, TestDevice, type Target } from './device.js';
 
 const PASSWORD = 'device-channel-test';
@@ -59,17 +58,7 @@ export function channelServer(dialect: DialectName) {
 
   beforeAll(async () => {
     testDb = await createTestDb(dialect);
-    const config = loadConfig({
-      env: {},
-      flags: {
-        dataDir: testDb.dataDir,
-        databaseUrl: testDb.databaseUrl,
-        port: 0,
-        host: '127.0.0.1',
-        logLevel: 'silent',
-        bindRetrySeconds: 0,
-      },
-    });
+    const config = testServerConfig(testDb);
     server = await startServer(
       {
         ...config,

@@ -5,6 +5,8 @@ import pg from 'pg';
 import type { LogEvent } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import type { DialectName } from '../../src/db/dialect.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 
 /** Every data-layer test runs on both dialects. PostgreSQL is the machine's local service. */
 export const DIALECTS: DialectName[] = ['sqlite', 'postgres'];
@@ -51,4 +53,12 @@ async function adminQuery(text: string) {
   } finally {
     await client.end();
   }
+}
+
+/** Configuration of a test server on this database: a free port on 127.0.0.1, no logs, no bind retries. */
+export function testServerConfig(db: Pick<TestDb, 'dataDir' | 'databaseUrl'>): Readonly<Config> {
+  return loadConfig({
+    env: {},
+    flags: { dataDir: db.dataDir, databaseUrl: db.databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
+  });
 }

@@ -3,11 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { canonicalSettingsJson, type SystemInfo } from '@openums/protocol';
-import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { DialectName as Dialect } from '../../src/db/dialect.js';
-import { createTestDb, type TestDb } from './db.js';
+import { createTestDb, type TestDb, testServerConfig } from './db.js';
 import { enroll, httpsCall, sysinfo, TestDevice, type Target } from './device.js';
 
 const PASSWORD = 'live-server-test';
@@ -30,17 +29,7 @@ export class LiveServer {
 
   static async start(dialect: Dialect, gateway: Partial<Config['gateway']> = {}): Promise<LiveServer> {
     const testDb = await createTestDb(dialect);
-    const base = loadConfig({
-      env: {},
-      flags: {
-        dataDir: testDb.dataDir,
-        databaseUrl: testDb.databaseUrl,
-        port: 0,
-        host: '127.0.0.1',
-        logLevel: 'silent',
-        bindRetrySeconds: 0,
-      },
-    });
+    const base = testServerConfig(testDb);
     const config = {
       ...base,
       gateway: { ...base.gateway, pingIntervalSeconds: 1, presenceFlushMs: 100, messagesPerMinute: 600, ...gateway },
