@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { ExpressionBuilder } from 'kysely';
 import type { ApplyMode } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
+import type { Database } from '../../db/types.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
 import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
 
@@ -23,6 +25,14 @@ export interface DeliveryStateRow {
 /** Only the fields present are written; guarded by `revision`. */
 export type DeliveryStatePatch = { revision: number; state?: 'PENDING' | 'APPLIED'; hash?: string; error?: string | null };
 
+/** The marking itself: a new revision, PENDING, with the apply mode and time of the change. */
+const pendingRevision = (apply: ApplyMode, now: number) => (eb: ExpressionBuilder<Database, 'devices'>) => ({
+  config_state: 'PENDING' as const,
+  config_revision: eb('config_revision', '+', 1),
+  config_apply: apply,
+  config_changed_at: now,
+});
+
 /**
  * The per-device delivery state ("configuration revision"), its marking and its updates from
  * devices. The marking methods take the transaction of the change that made the marking
@@ -37,12 +47,7 @@ export class DeliveryStateRepository {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const rows = await trx
         .updateTable('devices')
-        .set((eb) => ({
-          config_state: 'PENDING',
-          config_revision: eb('config_revision', '+', 1),
-          config_apply: apply,
-          config_changed_at: now,
-        }))
+        .set(pendingRevision(apply, now))
         .where('id', 'in', ids.slice(i, i + CHUNK))
         .returning('id')
         .execute();
@@ -57,12 +62,7 @@ export class DeliveryStateRepository {
     for (let i = 0; i < folderIds.length; i += CHUNK) {
       const rows = await trx
         .updateTable('devices')
-        .set((eb) => ({
-          config_state: 'PENDING',
-          config_revision: eb('config_revision', '+', 1),
-          config_apply: apply,
-          config_changed_at: now,
-        }))
+        .set(pendingRevision(apply, now))
         .where('folder_id', 'in', folderSubtreeIds(folderIds.slice(i, i + CHUNK)))
         .returning('id')
         .execute();
@@ -73,15 +73,7 @@ export class DeliveryStateRepository {
 
   /** Every device: one statement (the priority switch changes what applies everywhere). */
   async markAllDevices(trx: Db, apply: ApplyMode, now: number): Promise<void> {
-    await trx
-      .updateTable('devices')
-      .set((eb) => ({
-        config_state: 'PENDING',
-        config_revision: eb('config_revision', '+', 1),
-        config_apply: apply,
-        config_changed_at: now,
-      }))
-      .execute();
+    await trx.updateTable('devices').set(pendingRevision(apply, now)).execute();
   }
 
   /** A new tree generation: every process sharing the database reloads its cached tree. */
