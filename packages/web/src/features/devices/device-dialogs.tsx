@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { createDevice, getDevice, moveDevices, updateDevice } from '../../api/devices';
 import { FormDialog } from '../../components/form-dialog';
+import { RenameDialog } from '../../components/rename-dialog';
 import { notifySuccess } from '../../components/notify';
 import { FolderSelect } from './folder-select';
 import { invalidateInventory, storeUpdatedDevice, type FolderKey } from './queries';
@@ -11,30 +12,18 @@ import { invalidateInventory, storeUpdatedDevice, type FolderKey } from './queri
 const MAC_RE = /^([0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2}$/;
 
 export function RenameDeviceDialog({ device, onClose }: { device: Device; onClose: () => void }) {
-  const [name, setName] = useState(device.name);
   const queryClient = useQueryClient();
   return (
-    <FormDialog
-      opened
+    <RenameDialog
       title="Rename device"
-      submitLabel="Rename"
+      label="Device name"
+      what="Device"
+      currentName={device.name}
+      maxLength={128}
+      save={(name) => updateDevice(device.id, { name })}
+      onSaved={(updated) => storeUpdatedDevice(queryClient, updated)}
       onClose={onClose}
-      submitDisabled={!name.trim() || name.trim() === device.name}
-      onSubmit={() => updateDevice(device.id, { name: name.trim() })}
-      onDone={(updated) => {
-        storeUpdatedDevice(queryClient, updated);
-        notifySuccess(`Device renamed to "${updated.name}"`);
-      }}
-    >
-      <TextInput
-        label="Device name"
-        value={name}
-        onChange={(e) => setName(e.currentTarget.value)}
-        data-autofocus
-        maxLength={128}
-        required
-      />
-    </FormDialog>
+    />
   );
 }
 

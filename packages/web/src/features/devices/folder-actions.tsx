@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { createFolder, deleteFolder, updateFolder } from '../../api/folders';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { FormDialog } from '../../components/form-dialog';
+import { RenameDialog } from '../../components/rename-dialog';
 import { notifySuccess } from '../../components/notify';
 import { CommandMenu } from '../commands/command-menu';
 import { FolderSelect } from './folder-select';
@@ -143,31 +144,21 @@ function CreateFolderDialog({
 }
 
 function RenameFolderDialog({ id, currentName, onClose }: { id: number; currentName: string; onClose: () => void }) {
-  const [name, setName] = useState(currentName);
   const afterChange = useAfterChange();
   return (
-    <FormDialog
-      opened
+    <RenameDialog
       title="Rename folder"
-      submitLabel="Rename"
-      onClose={onClose}
-      submitDisabled={!name.trim() || name.trim() === currentName}
-      onSubmit={async () => {
-        const updated = await updateFolder(id, { name: name.trim() });
+      label="Folder name"
+      what="Folder"
+      currentName={currentName}
+      maxLength={100}
+      save={async (name) => {
+        const updated = await updateFolder(id, { name });
         await afterChange();
         return updated;
       }}
-      onDone={(updated) => notifySuccess(`Folder renamed to "${updated.name}"`)}
-    >
-      <TextInput
-        label="Folder name"
-        value={name}
-        onChange={(e) => setName(e.currentTarget.value)}
-        data-autofocus
-        maxLength={100}
-        required
-      />
-    </FormDialog>
+      onClose={onClose}
+    />
   );
 }
 

@@ -6,6 +6,7 @@ import { copyProfile, createProfile, deleteProfile, updateProfile } from '../../
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { FolderPathSelect } from '../../components/folder-path-select';
 import { FormDialog } from '../../components/form-dialog';
+import { RenameDialog } from '../../components/rename-dialog';
 import { notifySuccess } from '../../components/notify';
 import { invalidateDeviceConfiguration } from '../devices/queries';
 import {
@@ -108,32 +109,22 @@ export function NewProfileDialog({
 }
 
 export function RenameProfileDialog({ profile, onClose }: { profile: Profile; onClose: () => void }) {
-  const [name, setName] = useState(profile.name);
   const queryClient = useQueryClient();
   return (
-    <FormDialog
-      opened
+    <RenameDialog
       title="Rename profile"
-      submitLabel="Rename"
-      onClose={onClose}
-      submitDisabled={!name.trim() || name.trim() === profile.name}
-      onSubmit={async () => {
-        const updated = await updateProfile(profile.id, { name: name.trim() });
+      label="Profile name"
+      what="Profile"
+      currentName={profile.name}
+      maxLength={128}
+      save={async (name) => {
+        const updated = await updateProfile(profile.id, { name });
         storeProfile(queryClient, updated);
         await invalidateProfiles(queryClient);
         return updated;
       }}
-      onDone={(updated) => notifySuccess(`Profile renamed to "${updated.name}"`)}
-    >
-      <TextInput
-        label="Profile name"
-        value={name}
-        onChange={(e) => setName(e.currentTarget.value)}
-        data-autofocus
-        maxLength={128}
-        required
-      />
-    </FormDialog>
+      onClose={onClose}
+    />
   );
 }
 

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { createProfileFolder, deleteProfileFolder, updateProfileFolder } from '../../api/profiles';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { FormDialog } from '../../components/form-dialog';
+import { RenameDialog } from '../../components/rename-dialog';
 import { notifySuccess } from '../../components/notify';
 import { invalidateProfiles, useProfileFolders, type ProfileFolderKey } from './queries';
 
@@ -55,32 +56,21 @@ export function NewProfileFolderDialog({
 
 export function RenameProfileFolderDialog({ id, onClose }: { id: number; onClose: () => void }) {
   const folders = useProfileFolders();
-  const currentName = folders.index.byId.get(id)?.name ?? '';
-  const [name, setName] = useState(currentName);
   const queryClient = useQueryClient();
   return (
-    <FormDialog
-      opened
+    <RenameDialog
       title="Rename profile folder"
-      submitLabel="Rename"
-      onClose={onClose}
-      submitDisabled={!name.trim() || name.trim() === currentName}
-      onSubmit={async () => {
-        const updated = await updateProfileFolder(id, { name: name.trim() });
+      label="Folder name"
+      what="Folder"
+      currentName={folders.index.byId.get(id)?.name ?? ''}
+      maxLength={100}
+      save={async (name) => {
+        const updated = await updateProfileFolder(id, { name });
         await invalidateProfiles(queryClient);
         return updated;
       }}
-      onDone={(updated) => notifySuccess(`Folder renamed to "${updated.name}"`)}
-    >
-      <TextInput
-        label="Folder name"
-        value={name}
-        onChange={(e) => setName(e.currentTarget.value)}
-        data-autofocus
-        maxLength={100}
-        required
-      />
-    </FormDialog>
+      onClose={onClose}
+    />
   );
 }
 
