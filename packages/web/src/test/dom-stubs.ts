@@ -1,6 +1,7 @@
 /**
- * jsdom lacks matchMedia, ResizeObserver and document.fonts, which Mantine uses. Import this first in a web
- * test (with a `// @vitest-environment jsdom` docblock).
+ * jsdom lacks matchMedia, ResizeObserver and document.fonts, which Mantine uses. The unit tier runs this as a
+ * setup file before every test file (setup files run again for each file, also without isolation, while a
+ * module imported by the test would be evaluated once per worker and miss the next file's fresh window).
  */
 if (typeof window !== 'undefined') {
   if (!window.matchMedia) {

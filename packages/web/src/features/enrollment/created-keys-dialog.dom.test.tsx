@@ -1,5 +1,4 @@
 // @vitest-environment jsdom
-import '../../test/dom-stubs';
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';

@@ -1,5 +1,4 @@
 // @vitest-environment jsdom
-import '../../test/dom-stubs';
 import type { Device, DeviceSettingsResponse } from '@openums/protocol';
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
