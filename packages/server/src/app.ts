@@ -28,6 +28,7 @@ import { Metrics } from './lib/metrics.js';
 import { monitoringRoutes } from './modules/monitoring/monitoring.routes.js';
 import { SettingsRepository } from './db/settings.repository.js';
 import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/server-info.routes.js';
+import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster-settings/cluster-settings.routes.js';
 import { AppError } from './lib/errors.js';
 import { ErrorCode, type ErrorBody } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
@@ -274,6 +275,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   eventRoutes(app, events);
   profileRoutes(app, profileModule);
   deviceConfigurationRoutes(app, deviceConfiguration);
+  clusterSettingsRoutes(app, new ClusterSettingsService(settings));
   estRoutes(
     app,
     () => {

@@ -1,0 +1,32 @@
+import { ClusterSettings, ErrorResponse, Permission } from '@openums/protocol';
+import type { App } from '../../lib/fastify.js';
+import type { ClusterSettingsService } from './cluster-settings.service.js';
+
+// Re-exported so that app.ts wires the module with one import.
+export { ClusterSettingsService } from './cluster-settings.service.js';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
+const tags = ['cluster'];
+
+export function clusterSettingsRoutes(app: App, clusterSettings: ClusterSettingsService): void {
+  app.get('/api/v1/cluster-settings', {
+    config: { access: Permission.ServerRead },
+    schema: {
+      tags,
+      summary: 'The cluster address and the device enrollment address (null: not set)',
+      response: { 200: ClusterSettings, ...errors },
+    },
+    handler: () => clusterSettings.getClusterSettings(),
+  });
+
+  app.put('/api/v1/cluster-settings', {
+    config: { access: Permission.ServersManage },
+    schema: {
+      tags,
+      summary: 'Set the cluster address and the device enrollment address (null clears one)',
+      body: ClusterSettings,
+      response: { 200: ClusterSettings, ...errors },
+    },
+    handler: (req) => clusterSettings.updateClusterSettings(req.body),
+  });
+}
