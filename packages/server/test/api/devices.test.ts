@@ -64,6 +64,18 @@ describe.each(DIALECTS)('devices (%s)', (dialect) => {
     expect(await walk(`folderId=${folderA}`, 1000)).toHaveLength(100);
     expect(await walk(`folderId=${folderA}&recursive=true`, 1000)).toHaveLength(150);
     expect(await walk(`folderId=${folderB}&recursive=false`, 1000)).toHaveLength(100);
+    // A subtree in pages (sorted by ids first, rows second): every device once, in order, either way.
+    for (const sort of ['name', '-name', 'id', '-mac']) {
+      const paged = await walk(`folderId=${folderA}&recursive=true&sort=${sort}`, 40);
+      expect(new Set(paged.map((d) => d.id)).size, sort).toBe(150);
+      const key = (d: any) => (sort.endsWith('name') ? `${d.name}\u0000${String(d.id).padStart(9, '0')}` : sort.endsWith('mac') ? d.mac : d.id);
+      const keys = paged.map(key);
+      const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      expect(keys, sort).toEqual(sort.startsWith('-') ? sorted.reverse() : sorted);
+    }
+    const prefixed = await walk(`folderId=${folderA}&recursive=true&q=dev-1&sort=name`, 7);
+    expect(prefixed.length).toBeGreaterThan(0);
+    expect(prefixed.every((d) => d.name.startsWith('dev-1') && [folderA, folderA1].includes(d.folderId))).toBe(true);
     const root = await t.api('GET', '/api/v1/devices?folderId=root');
     expect(root.body.items.every((d: any) => d.folderId === null)).toBe(true);
     const missing = await t.api('GET', '/api/v1/devices?folderId=987654');

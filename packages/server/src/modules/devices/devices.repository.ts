@@ -150,35 +150,48 @@ export class DevicesRepository {
 
   listDevices = async (q: DeviceListQuery): Promise<DeviceRow[]> => {
     const dir = q.descending ? 'desc' : 'asc';
-    let query = this.db.selectFrom('devices').select(DEVICE_COLUMNS);
-    if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
-    else if (typeof q.folderId === 'number') {
-      const fid = q.folderId;
-      query = q.recursive ? query.where('folder_id', 'in', folderSubtreeIds([fid])) : query.where('folder_id', '=', fid);
-    }
-    if (q.prefix) {
-      const { text, mac, ip } = q.prefix;
-      query = query.where((eb) =>
-        eb.or([
-          prefixOf(eb, 'name_lc', text),
-          prefixOf(eb, 'serial_lc', text),
-          // Only ranges that can match: fewer index probes for the OR.
-          ...(ip ? [prefixOf(eb, 'last_ip', text)] : []),
-          ...(mac ? [prefixOf(eb, 'mac', mac), prefixOf(eb, 'unit_id', mac)] : []),
-        ]),
-      );
-    }
-    if (q.after) {
-      const [key, id] = q.after;
-      const cmp = q.descending ? '<' : '>';
-      query =
-        q.sort === 'id'
-          ? query.where('id', cmp, id)
-          : query.where((eb) => eb.or([eb(q.sort, cmp, key), eb.and([eb(q.sort, '=', key), eb('id', cmp, id)])]));
-    }
-    if (q.sort !== 'id') query = query.orderBy(q.sort, dir);
-    const rows = await query.orderBy('id', dir).limit(q.limit).execute();
-    return rows.map(norm);
+    // The filters, sort and page as one query over `devices`, selecting `columns`.
+    const page = <C extends 'id' | (typeof DEVICE_COLUMNS)[number]>(columns: readonly C[]) => {
+      let query = this.db.selectFrom('devices').select(columns);
+      if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
+      else if (typeof q.folderId === 'number') {
+        const fid = q.folderId;
+        query = q.recursive ? query.where('folder_id', 'in', folderSubtreeIds([fid])) : query.where('folder_id', '=', fid);
+      }
+      if (q.prefix) {
+        const { text, mac, ip } = q.prefix;
+        query = query.where((eb) =>
+          eb.or([
+            prefixOf(eb, 'name_lc', text),
+            prefixOf(eb, 'serial_lc', text),
+            // Only ranges that can match: fewer index probes for the OR.
+            ...(ip ? [prefixOf(eb, 'last_ip', text)] : []),
+            ...(mac ? [prefixOf(eb, 'mac', mac), prefixOf(eb, 'unit_id', mac)] : []),
+          ]),
+        );
+      }
+      if (q.after) {
+        const [key, id] = q.after;
+        const cmp = q.descending ? '<' : '>';
+        query =
+          q.sort === 'id'
+            ? query.where('id', cmp, id)
+            : query.where((eb) => eb.or([eb(q.sort, cmp, key), eb.and([eb(q.sort, '=', key), eb('id', cmp, id)])]));
+      }
+      if (q.sort !== 'id') query = query.orderBy(q.sort, dir);
+      return query.orderBy('id', dir).limit(q.limit);
+    };
+    if (!(q.recursive && typeof q.folderId === 'number')) return (await page(DEVICE_COLUMNS).execute()).map(norm);
+    // A subtree spans many folders, so no index yields its devices in sort order: the database
+    // sorts every device below the folder. Sort only ids (read from the covering
+    // (folder_id, sort, id) index), then read the full rows of the one page — 4× faster on a
+    // 10,000-device region than sorting full rows (docs/benchmarks.md).
+    let outer = this.db
+      .selectFrom('devices')
+      .select(DEVICE_COLUMNS)
+      .where('id', 'in', page(['id'] as const));
+    if (q.sort !== 'id') outer = outer.orderBy(q.sort, dir);
+    return (await outer.orderBy('id', dir).execute()).map(norm);
   };
 
   /** Ids of the devices in the folder (and its sub-folders when `recursive`), in id order. */
