@@ -40,6 +40,8 @@ export const ErrorCode = {
   RequestTimeout: 'REQUEST_TIMEOUT',
   UriTooLong: 'URI_TOO_LONG',
   HeadersTooLarge: 'HEADERS_TOO_LARGE',
+  ServerNotFound: 'SERVER_NOT_FOUND',
+  ServerRunning: 'SERVER_RUNNING',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL_ERROR',
 } as const;
@@ -85,6 +87,8 @@ export const errorStatus: Record<ErrorCode, number> = {
   REQUEST_TIMEOUT: 408,
   URI_TOO_LONG: 414,
   HEADERS_TOO_LARGE: 431,
+  SERVER_NOT_FOUND: 404,
+  SERVER_RUNNING: 409,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };

@@ -10,6 +10,8 @@ export * from './api/commands.js';
 export * from './api/events.js';
 export * from './api/profiles.js';
 export * from './api/server-info.js';
+export * from './api/servers.js';
+export * from './api/cluster-settings.js';
 export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';
 export * from './settings/catalogue.js';

@@ -11,6 +11,7 @@ export const Permission = {
   CommandsSend: 'commands:send',
   ProfilesWrite: 'profiles:write',
   AdminsManage: 'admins:manage',
+  ServersManage: 'servers:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 

@@ -7,4 +7,8 @@ setFlagsFromString('--max-semi-space-size=64');
 const { main } = await import('../dist/main.js');
 
 const code = await main(process.argv.slice(2));
-if (code >= 0) process.exitCode = code;
+if (code >= 0) {
+  process.exitCode = code;
+  // A worker's IPC channel would keep it alive: tell the supervisor by exiting.
+  if (process.env.OPENUMS_WORKER_INDEX !== undefined) process.exit(code);
+}

@@ -63,13 +63,28 @@ import { ConfigurationDeliveryService } from './modules/configuration-delivery/c
 import { ConfigurationChanges } from './modules/configuration-delivery/configuration-changes.js';
 import { DeliveryStateRepository } from './modules/configuration-delivery/delivery-state.repository.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
-import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { IDEMPOTENCY_PURGE_MS, IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { noPeers } from './channel/device-channel.js';
+import { LocalBus, type ClusterBus } from './cluster/bus.js';
+import { BusPeers } from './cluster/peers.js';
+import { ClusterWakeups, relayEvent } from './cluster/wakeups.js';
+import { LeasesRepository, SingletonTasks } from './cluster/leases.js';
+import { ServersRepository } from './modules/servers/servers.repository.js';
+import { ServersService } from './modules/servers/servers.service.js';
+import { serverRoutes } from './modules/servers/servers.routes.js';
 
 export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
+  /** This process: `<host id>.<worker>` (presence, leases and the server registry are keyed on it). */
   serverId: string;
+  /** Worker index on this host (0 when there is one process). */
+  worker?: number;
+  /** Wake-ups between the processes of the cluster; one process alone when absent. */
+  bus?: ClusterBus;
   clock?: Clock;
+  /** The machine's clock as compared with the database's (tests skew it); the system clock when absent. */
+  wallClock?: Clock;
   logger?: Logger;
   metrics?: Metrics;
   /** TLS for the HTTPS port; absent in in-process tests that use `inject`. */
@@ -88,6 +103,10 @@ export interface BuiltApp {
   registry: DeviceRegistry;
   presence: PresenceService;
   commands: CommandsService;
+  servers: ServersService;
+  singletons: SingletonTasks;
+  wakeups: ClusterWakeups;
+  bus: ClusterBus;
   /**
    * Brings the database up to date and creates the first administrator, then marks the
    * server ready. Until then only the monitoring routes answer; the rest get 503.
@@ -152,15 +171,24 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   };
 
   const log = deps.logger ?? null;
-  const events = new EventBus();
+  const bus = deps.bus ?? new LocalBus();
+  const alone = bus.transport === 'local';
+  const peers = alone ? noPeers : new BusPeers(bus);
+  const events = new EventBus(alone ? undefined : relayEvent(bus));
   const registry = new DeviceRegistry();
-  const auth = new AuthService(new AuthRepository(database.db), new LoginLimiter(clock), clock, config.session.ttlHours * 3_600_000);
+  const auth = new AuthService(
+    new AuthRepository(database.db),
+    new LoginLimiter(clock),
+    clock,
+    config.session.ttlHours * 3_600_000,
+    (ids) => bus.publish({ t: 'sessions', ids }),
+  );
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
   const profilesRepo = new ProfilesRepository(database.db);
   const snapshot = new ConfigurationSnapshotRepository(database.db, settings);
   const deliveryState = new DeliveryStateRepository(database.db);
-  const delivery = new ConfigurationDeliveryService(deliveryState, snapshot, registry, events, clock, log);
+  const delivery = new ConfigurationDeliveryService(deliveryState, snapshot, registry, events, clock, log, 250, peers);
   const configurationChanges = new ConfigurationChanges(database.db, deliveryState, profilesRepo, delivery, clock);
   const idempotency = new IdempotencyService(new IdempotencyRepository(database.db), clock);
   const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
@@ -168,7 +196,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const devicesRepo = new DevicesRepository(database.db);
   const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges);
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock);
-  const commands = new CommandsService(new CommandsRepository(database.db), devicesRepo, folders, registry, events, clock, log);
+  const commandsRepo = new CommandsRepository(database.db);
+  const commands = new CommandsService(commandsRepo, devicesRepo, folders, registry, events, clock, log, 250, peers);
   const presence = new PresenceService(
     new PresenceRepository(database.db),
     deps.serverId,
@@ -213,6 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     ca: caProxy,
     devices: devicesRepo,
     registry,
+    peers,
     presence,
     commands,
     delivery,
@@ -222,7 +252,60 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     clock,
     log,
   });
-  const health = new HealthService({ database: () => database.ping(), devicePort: () => !deps.https || app.server.listening }, clock);
+  const servers = new ServersService(
+    new ServersRepository(database.db, database.dialect),
+    {
+      id: deps.serverId,
+      worker: deps.worker ?? 0,
+      port: () => {
+        const a = deps.https ? app.server.address() : null;
+        return typeof a === 'object' && a ? a.port : config.port;
+      },
+      database: database.describe,
+      dialect: database.dialect,
+    },
+    () => registry.size(),
+    events,
+    clock,
+    log,
+    config.cluster.beatSeconds * 1000,
+    deps.wallClock,
+  );
+  // Periodic work that must run once per cluster, each under its own lease.
+  const leaseMs = config.cluster.leaseSeconds * 1000;
+  const singletons = new SingletonTasks(new LeasesRepository(database.db), deps.serverId, clock, log, {
+    ttlMs: leaseMs,
+    tickMs: Math.min(5000, Math.max(1000, Math.floor(leaseMs / 4))),
+  });
+  singletons.add({ name: 'stale-servers', intervalMs: config.cluster.beatSeconds * 1000, run: () => servers.reapDead() });
+  singletons.add({ name: 'command-expiry', intervalMs: 30_000, run: () => commands.expire() });
+  singletons.add({ name: 'session-purge', intervalMs: 60 * 60_000, run: () => auth.purgeExpiredSessions() });
+  singletons.add({ name: 'idempotency-purge', intervalMs: IDEMPOTENCY_PURGE_MS, run: () => idempotency.purge() });
+  const wakeups = new ClusterWakeups(
+    bus,
+    {
+      channels: registry,
+      events,
+      commands,
+      delivery,
+      sessions: auth,
+      queries: {
+        devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
+        pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),
+      },
+    },
+    clock,
+    log,
+    config.cluster.catchUpSeconds * 1000,
+  );
+  const health = new HealthService(
+    {
+      database: () => database.ping(),
+      devicePort: () => !deps.https || app.server.listening,
+      warnings: () => servers.skewWarnings(),
+    },
+    clock,
+  );
 
   let ready = false;
   app.addHook('onRequest', async (req, reply) => {
@@ -272,6 +355,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   monitoringRoutes(app, health, metrics);
   enrollmentKeyRoutes(app, enrollmentKeys);
   commandRoutes(app, commands, idempotency);
+  serverRoutes(app, servers);
   eventRoutes(app, events);
   profileRoutes(app, profileModule);
   deviceConfigurationRoutes(app, deviceConfiguration);
@@ -290,11 +374,14 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     await gateway.shutdown();
   });
   app.addHook('onClose', async () => {
+    await wakeups.stop();
+    await singletons.stop();
     await presence.stop();
     await commands.stop();
     await delivery.stop();
-    idempotency.stop();
     await enrollmentKeys.stop();
+    await servers.stop();
+    await bus.stop();
   });
   serverInfoRoutes(app, identity);
   await webRoutes(app, config.webRoot);
@@ -327,15 +414,18 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       });
     }
     await presence.resetOnStart();
+    await servers.start();
+    await bus.start();
     presence.start();
     commands.start();
     delivery.start();
-    idempotency.start();
     enrollmentKeys.start();
+    wakeups.start();
+    singletons.start();
     ready = true;
     health.markReady();
     return { migrations, ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}) };
   };
 
-  return { app, health, auth, metrics, identity, prepare, registry, presence, commands };
+  return { app, health, auth, metrics, identity, prepare, registry, presence, commands, servers, singletons, wakeups, bus };
 }

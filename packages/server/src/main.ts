@@ -1,4 +1,7 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { READY_MESSAGE, WORKER_ENV, runSupervisor, workerCount } from './cluster/supervisor.js';
+import { createLogger } from './lib/logger.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { DataDirLockedError } from './lib/data-dir.js';
@@ -15,6 +18,8 @@ Options (each also settable as OPENUMS_<NAME> or in a JSON --config file):
   --database-url URL     postgres://… (default: SQLite in data dir) OPENUMS_DATABASE_URL
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent   OPENUMS_LOG_LEVEL
   --tls-extra-name NAME  extra certificate name (repeatable)        OPENUMS_TLS_EXTRA_NAMES
+  --workers N|auto       server processes sharing the port (default 1; auto = one per core)
+                                                                    OPENUMS_WORKERS
 First administrator password: OPENUMS_ADMIN_PASSWORD (otherwise generated and printed once).
 `;
 
@@ -42,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
         'database-url': { type: 'string' },
         'log-level': { type: 'string' },
         'tls-extra-name': { type: 'string', multiple: true },
+        workers: { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -55,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       port: values.port === undefined ? undefined : /^\d+$/.test(values.port) ? Number(values.port) : values.port,
       databaseUrl: values['database-url'],
       logLevel: values['log-level'],
+      workers: values.workers === undefined ? undefined : /^\d+$/.test(values.workers) ? Number(values.workers) : values.workers,
       ...(values['tls-extra-name'] ? { tls: { extraNames: values['tls-extra-name'] } } : {}),
     };
     config = loadConfig({ file: values.config, env: process.env, flags: flags as Partial<Config> });
@@ -63,8 +70,21 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // Several workers: this process supervises them (cluster/supervisor.ts); each worker runs main() again.
+  if (cluster.isPrimary && workerCount(config.workers) > 1) {
+    try {
+      await runSupervisor(config, createLogger(config.logLevel).child({ supervisor: true }));
+      return -1;
+    } catch (err) {
+      process.stderr.write(`openums: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  const worker = cluster.isWorker ? Number(process.env[WORKER_ENV] ?? 0) : undefined;
+
   try {
-    const server = await startServer(config, { adminPassword: process.env.OPENUMS_ADMIN_PASSWORD });
+    const server = await startServer(config, { adminPassword: process.env.OPENUMS_ADMIN_PASSWORD }, worker === undefined ? {} : { worker });
+    if (cluster.isWorker) process.send?.(READY_MESSAGE);
     const shutdown = (signal: string) => {
       server.logger.info({ signal }, 'shutting down');
       const force = setTimeout(() => process.exit(1), 15_000);

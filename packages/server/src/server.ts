@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type BuiltApp } from './app.js';
 import type { Config } from './config/schema.js';
@@ -10,8 +9,12 @@ import { armCrashPoint } from './lib/crash-points.js';
 import type { Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { Metrics } from './lib/metrics.js';
-import { ensureWebTls, writeSecret } from './tls/web-identity.js';
+import { ensureWebTls } from './tls/web-identity.js';
+import { loadTicketKeys } from './tls/ticket-keys.js';
 import { PRODUCT_NAME, VERSION } from './lib/version.js';
+import { LocalBus, type ClusterBus } from './cluster/bus.js';
+import { IpcBus } from './cluster/ipc-bus.js';
+import { PgNotifyBus } from './cluster/pg-bus.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -25,8 +28,6 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const SESSION_PURGE_MS = 60 * 60_000;
-
 /**
  * Starts `openums server`: lock the data directory, load or create the TLS identity, listen,
  * then migrate and create the first administrator while /ums/check-status says "init".
@@ -34,24 +35,30 @@ const SESSION_PURGE_MS = 60 * 60_000;
 export async function startServer(
   config: Readonly<Config>,
   secrets: { adminPassword?: string | undefined },
-  options: { logger?: Logger; clock?: Clock } = {},
+  options: { logger?: Logger; clock?: Clock; worker?: number } = {},
 ): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  for (const w of configWarnings(config)) logger.warn({ setting: w.setting }, w.message);
+  const worker = options.worker;
+  const logger = (options.logger ?? createLogger(config.logLevel)).child(worker === undefined ? {} : { worker });
+  if (!worker) for (const w of configWarnings(config)) logger.warn({ setting: w.setting }, w.message);
   armCrashPoint(config.crashPoint);
-  const unlock = lockDataDir(config.dataDir);
+  // A worker's supervisor holds the data directory's lock for all its workers.
+  const unlock = worker === undefined ? lockDataDir(config.dataDir) : () => undefined;
   let database: DatabaseHandle | null = null;
   try {
-    const serverId = loadServerId(config.dataDir);
+    // This process: the host's id (kept in the data directory) and the worker index.
+    const serverId = `${loadServerId(config.dataDir)}.${worker ?? 0}`;
     const tls = await ensureWebTls(config.dataDir, config.tls.extraNames);
     for (const change of tls.changed) logger.info(change);
 
     const metrics = new Metrics();
     database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: metrics.onQuery });
+    const bus = createBus(config, database, serverId, worker, logger);
     const built = await buildApp({
       config,
       database,
       serverId,
+      ...(worker !== undefined ? { worker } : {}),
+      bus,
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
       metrics,
@@ -60,7 +67,8 @@ export async function startServer(
         cert: tls.web.certPem,
         ca: tls.ca.certPem,
         minVersion: config.tls.minVersion,
-        ticketKeys: loadTicketKeys(config.dataDir, logger),
+        // Workers share the supervisor's keys (created or rotated by it before they start).
+        ticketKeys: loadTicketKeys(config.dataDir, logger, worker === undefined),
       },
       webCaPem: tls.ca.certPem,
       adminPassword: secrets.adminPassword,
@@ -82,11 +90,8 @@ export async function startServer(
     if (prepared.migrations.length) logger.info({ migrations: prepared.migrations }, 'database migrated');
     if (prepared.generatedAdminPassword) announceAdminPassword(config.dataDir, prepared.generatedAdminPassword);
 
-    const purge = setInterval(() => void built.auth.purgeExpiredSessions().catch(() => undefined), SESSION_PURGE_MS);
-    purge.unref();
-
     const url = `https://localhost:${port}/`;
-    logger.info({ version: VERSION, database: database.describe, serverId, url }, `${PRODUCT_NAME} ready`);
+    logger.info({ version: VERSION, database: database.describe, serverId, bus: bus.transport, url }, `${PRODUCT_NAME} ready`);
     const db = database;
     let stopping: Promise<void> | null = null;
     return {
@@ -96,7 +101,6 @@ export async function startServer(
       url,
       stop: () =>
         (stopping ??= (async () => {
-          clearInterval(purge);
           await built.app.close();
           await db.close();
           unlock();
@@ -107,6 +111,21 @@ export async function startServer(
     unlock();
     throw err;
   }
+}
+
+/** The cluster bus for this process (setting `cluster.bus`; see docs/cluster.md). */
+function createBus(config: Readonly<Config>, database: DatabaseHandle, serverId: string, worker: number | undefined, logger: Logger): ClusterBus {
+  let kind = config.cluster.bus;
+  if (kind === 'auto') kind = config.databaseUrl ? 'postgres' : worker !== undefined ? 'ipc' : 'local';
+  if (kind === 'postgres') {
+    if (!config.databaseUrl) throw new StartupError('Setting "cluster.bus" is "postgres" but no PostgreSQL database is configured ("databaseUrl")');
+    return new PgNotifyBus(config.databaseUrl, database.db, serverId, logger);
+  }
+  if (kind === 'ipc') {
+    if (worker === undefined) throw new StartupError('Setting "cluster.bus" is "ipc" but this server has no workers (setting "workers")');
+    return new IpcBus();
+  }
+  return new LocalBus();
 }
 
 /**
@@ -126,29 +145,6 @@ async function listenWithRetry(built: BuiltApp, config: Readonly<Config>, logger
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-}
-
-const TICKET_KEY_MAX_AGE_MS = 7 * 24 * 3600_000;
-
-/**
- * TLS session-ticket keys kept in the data directory, so devices resume their TLS 1.3
- * sessions after a restart instead of all doing full handshakes. Rotated when older than a
- * week, at a start (resumption then falls back to full handshakes once).
- */
-function loadTicketKeys(dataDir: string, logger: Logger): Buffer {
-  const file = join(dataDir, 'tls', 'ticket-keys');
-  try {
-    if (Date.now() - statSync(file).mtimeMs < TICKET_KEY_MAX_AGE_MS) {
-      const keys = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-      if (keys.length === 48) return keys;
-    }
-  } catch {
-    /* missing: create */
-  }
-  const keys = randomBytes(48);
-  writeSecret(file, keys.toString('base64'));
-  logger.info('TLS session ticket keys created');
-  return keys;
 }
 
 /** The generated password goes to the terminal once and to a 0600 file, never to the log. */

@@ -15,6 +15,8 @@ export interface ChannelConfiguration {
   bootTime: number;
   /** The revision sent and not yet answered. */
   sent: { revision: number; hash: string } | null;
+  /** The newest revision a delivery pass has looked at for this channel (sent, applied or waiting for a reboot). */
+  evaluated?: number;
 }
 
 /** What the rest of the server may do with a live device channel. */
@@ -40,3 +42,24 @@ export interface DeviceChannels {
   /** Every live channel. */
   all(): IterableIterator<DeviceChannel>;
 }
+
+/**
+ * Devices held by the other server processes of the cluster. Features tell them what changed,
+ * after their transaction committed, by id; the process holding the device reads the state from
+ * the database. One process alone: every call does nothing (cluster/peers.ts implements it).
+ */
+export interface PeerChannels {
+  /** Open commands of these devices changed (created, cancelled). */
+  commandsChanged(deviceIds: readonly number[]): void;
+  /** These devices (or every device) were marked for a new configuration revision. */
+  configurationMarked(deviceIds: readonly number[] | 'all'): void;
+  /** These devices said hello here: channels of theirs held elsewhere are stale. */
+  connected(deviceIds: readonly number[]): void;
+}
+
+/** No other processes. */
+export const noPeers: PeerChannels = {
+  commandsChanged: () => undefined,
+  configurationMarked: () => undefined,
+  connected: () => undefined,
+};

@@ -45,6 +45,8 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (v: string) => un
     parse: (v) => (v === 'true' ? true : v === 'false' ? false : v),
   },
   OPENUMS_CLIENT_CERT_HEADER: { path: ['clientCertForwarding', 'header'], parse: (v) => v },
+  OPENUMS_WORKERS: { path: ['workers'], parse: numberOrText },
+  OPENUMS_CLUSTER_BUS: { path: ['cluster', 'bus'], parse: (v) => v },
   OPENUMS_CRASH_POINT: { path: ['crashPoint'], parse: (v) => v || null },
   OPENUMS_TRUSTED_PROXIES: {
     path: ['clientCertForwarding', 'trustedProxies'],

@@ -41,11 +41,20 @@ export const ConfigSchema = Type.Object(
       {
         heartbeatSeconds: Type.Integer({ minimum: 5, maximum: 86_400 }),
         heartbeatOffsetSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
-        pingIntervalSeconds: Type.Integer({ minimum: 1, maximum: 300, description: 'Server pings each device this often' }),
+        pingIntervalSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 3600,
+          description: 'A channel from which nothing (message or pong) has arrived for this long is pinged',
+        }),
         pongTimeoutSeconds: Type.Integer({
           minimum: 1,
           maximum: 300,
-          description: 'A device that does not answer a ping within this time is offline',
+          description: 'A device that sends nothing within this time of a ping is offline',
+        }),
+        keepAliveSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 7200,
+          description: 'TCP keepalive on device sockets: idle time before the kernel probes (1 s apart, 10 probes); 0 = off',
         }),
         maxHandshakesInProgress: Type.Integer({ minimum: 1, maximum: 100_000 }),
         maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024 }),
@@ -61,6 +70,29 @@ export const ConfigSchema = Type.Object(
         header: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9-]+$' }),
         trustedProxies: Type.Array(Type.String({ minLength: 1 }), {
           description: 'Addresses of TLS-terminating proxies allowed to forward certificates',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')], {
+      description: 'Server processes on this host sharing the HTTPS port; auto = one per CPU core',
+    }),
+    cluster: Type.Object(
+      {
+        bus: Type.Union([Type.Literal('auto'), Type.Literal('local'), Type.Literal('ipc'), Type.Literal('postgres')], {
+          description:
+            'How processes wake each other: auto = PostgreSQL LISTEN/NOTIFY with PostgreSQL, the supervisor IPC channel with several workers on SQLite, none for one process',
+        }),
+        beatSeconds: Type.Integer({ minimum: 1, maximum: 60, description: 'Each process beats this often; silent for 3 beats = dead' }),
+        catchUpSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 300,
+          description: 'Each process looks for work a lost wake-up would have announced this often',
+        }),
+        leaseSeconds: Type.Integer({
+          minimum: 3,
+          maximum: 600,
+          description: 'Singleton work (expiry, purges): a lease not renewed for this long moves to another process',
         }),
       },
       { additionalProperties: false },
@@ -86,9 +118,12 @@ export const DEFAULTS: Config = {
   gateway: {
     heartbeatSeconds: 60,
     heartbeatOffsetSeconds: 10,
-    // Worst case a vanished device is noticed after 8 + 2 = 10 s; 15,000 devices cost 1,875 pings/s.
-    pingIntervalSeconds: 8,
-    pongTimeoutSeconds: 2,
+    // A silent channel is pinged after 40 s: with heartbeats every 60 s one ping per device a
+    // minute (100,000 devices: 1,667/s; every 8 s it was 12,500/s). A vanished or hung device is
+    // offline within 40 + 10 + 2 (wheel) + presenceFlushMs = 54 s; docs/devices.md#liveness.
+    pingIntervalSeconds: 40,
+    pongTimeoutSeconds: 10,
+    keepAliveSeconds: 25,
     maxHandshakesInProgress: 300,
     maxMessageBytes: 64 * 1024,
     messagesPerMinute: 120,
@@ -96,5 +131,7 @@ export const DEFAULTS: Config = {
     deviceCertDays: 365,
   },
   clientCertForwarding: { enabled: false, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1', '::1'] },
+  workers: 1,
+  cluster: { bus: 'auto', beatSeconds: 5, catchUpSeconds: 5, leaseSeconds: 20 },
   crashPoint: null,
 };

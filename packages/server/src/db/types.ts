@@ -153,6 +153,8 @@ export interface Database {
   device_settings: DeviceSettingsTable;
   profile_folders: ProfileFoldersTable;
   idempotency_keys: IdempotencyKeysTable;
+  servers: ServersTable;
+  leases: LeasesTable;
 }
 
 export interface IdempotencyKeysTable {
@@ -164,4 +166,28 @@ export interface IdempotencyKeysTable {
   status: number;
   response: string;
   created_at: number;
+}
+
+export interface ServersTable {
+  /** `<host id>.<worker>` */
+  id: string;
+  host: string;
+  pid: number;
+  worker: number;
+  version: string;
+  database: string;
+  /** JSON array of addresses. */
+  addresses: string;
+  port: number;
+  started_at: number;
+  last_beat: number;
+  status: string;
+  devices_connected: number;
+  clock_offset_ms: number;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
 }

@@ -1,15 +1,20 @@
 import type { WebSocket } from 'ws';
 import type { CommandName, ServerMessage } from '@openums/protocol';
 import type { ChannelConfiguration, DeviceChannel } from '../channel/device-channel.js';
+import type { LiveChannel } from './liveness.js';
 
 /** One device's live channel: its socket, liveness, message budget and commands in flight. */
-export class DeviceConnection implements DeviceChannel {
+export class DeviceConnection implements DeviceChannel, LiveChannel {
   readonly inflight = new Map<number, CommandName>();
   readonly configuration: ChannelConfiguration = { reported: undefined, bootTime: 0, sent: null };
   helloReceived = false;
   unitId = '';
+  /** When the last frame (message or pong) arrived; any frame proves the device is alive. */
+  lastRx = 0;
   /** When the unanswered ping was sent, or null when the last ping was answered. */
   pingSentAt: number | null = null;
+  /** The liveness wheel's bucket holding this channel, or -1. */
+  wheelSlot = -1;
   invalidMessages = 0;
   private tokens: number;
   private lastRefill: number;
@@ -48,9 +53,9 @@ export class DeviceConnection implements DeviceChannel {
     setTimeout(() => this.ws.terminate(), 5_000).unref();
   }
 
-  /** Sends a ping unless one is still unanswered; true when sent. */
+  /** Sends a ping (the liveness wheel decides when); true when sent. */
   ping(now: number): boolean {
-    if (this.pingSentAt !== null || this.ws.readyState !== this.ws.OPEN) return false;
+    if (this.ws.readyState !== this.ws.OPEN) return false;
     this.pingSentAt = now;
     this.ws.ping();
     return true;

@@ -17,6 +17,9 @@ export class DeviceRegistry implements DeviceChannels {
     this.channels.delete(channel.deviceId);
     return true;
   }
+  size(): number {
+    return this.channels.size;
+  }
   all(): IterableIterator<DeviceChannel> {
     return this.channels.values();
   }

@@ -15,6 +15,8 @@ import type { DeviceCa } from '../tls/device-ca.js';
 import { identifyClient } from './client-cert.js';
 import { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
+import { LivenessWheel, TICK_MS } from './liveness.js';
+import type { PeerChannels } from '../channel/device-channel.js';
 import { handlers, validators, type HandlerContext } from './message-handlers.js';
 import type { ConfigurationDeliveryService } from '../modules/configuration-delivery/configuration-delivery.service.js';
 import type { DeviceConfigurationService } from '../modules/device-configuration/device-configuration.service.js';
@@ -28,6 +30,7 @@ export interface GatewayDeps {
   ca: DeviceCa;
   devices: DevicesRepository;
   registry: DeviceRegistry;
+  peers: PeerChannels;
   presence: PresenceService;
   commands: CommandsService;
   delivery: ConfigurationDeliveryService;
@@ -51,17 +54,14 @@ export class DeviceGateway {
   private closing = false;
   /** Every open channel, with or without hello, so shutdown can close them all. */
   private readonly open = new Set<DeviceConnection>();
-  /** Channels with a ping in flight; swept for missed pong deadlines. */
-  private readonly awaitingPong = new Set<DeviceConnection>();
-  private sweeper: NodeJS.Timeout | null = null;
   /**
-   * Channels in pingIntervalSeconds slots; each second one slot is pinged in one go. Bunching
-   * the pings (and so the pongs) makes the event loop wake far less often than a timer per
-   * channel: on 2 cores that was a large share of the idle CPU with thousands of devices.
+   * Liveness (docs/devices.md#liveness): any frame from a device is life; only a channel silent
+   * for pingIntervalSeconds is pinged, and cut off when nothing arrives within pongTimeoutSeconds.
+   * One timer for all channels, so pings go out bunched. With heartbeats every minute this is
+   * one ping per device per minute instead of one every ping interval.
    */
-  private readonly pingSlots: Array<Set<DeviceConnection>>;
-  private pingTicker: NodeJS.Timeout | null = null;
-  private pingTick = 0;
+  private readonly liveness: LivenessWheel<DeviceConnection>;
+  private livenessTicker: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: GatewayDeps) {
@@ -73,6 +73,7 @@ export class DeviceGateway {
     });
     this.ctx = {
       registry: d.registry,
+      peers: d.peers,
       presence: d.presence,
       commands: d.commands,
       delivery: d.delivery,
@@ -81,13 +82,8 @@ export class DeviceGateway {
       config: d.config.gateway,
       log: d.log,
     };
-    this.pingSlots = Array.from({ length: d.config.gateway.pingIntervalSeconds }, () => new Set<DeviceConnection>());
-  }
-
-  private addToPingSlot(conn: DeviceConnection): void {
-    let best = this.pingSlots[0]!;
-    for (const slot of this.pingSlots) if (slot.size < best.size) best = slot;
-    best.add(conn);
+    const { pingIntervalSeconds, pongTimeoutSeconds } = d.config.gateway;
+    this.liveness = new LivenessWheel(pingIntervalSeconds * 1000, pongTimeoutSeconds * 1000, Date.now());
   }
 
   attach(server: TlsServer): void {
@@ -97,33 +93,19 @@ export class DeviceGateway {
       this.d.metrics.tlsHandshakes.inc({ kind: tls.isSessionReused() ? 'resumed' : 'full' });
     });
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(req, socket, head));
-    const timeoutMs = this.d.config.gateway.pongTimeoutSeconds * 1000;
-    let lastSweep = Date.now();
-    this.sweeper = setInterval(() => {
-      const now = Date.now();
-      // After a stall of our own (a handshake burst can block the loop for seconds), pongs may be
-      // waiting unread in socket buffers: restart the deadlines rather than cut devices off.
-      const stalled = now - lastSweep > 1_000;
-      lastSweep = now;
-      for (const conn of this.awaitingPong) {
-        if (stalled) {
-          conn.pingSentAt = now;
-          continue;
-        }
-        if (conn.pingSentAt !== null && now - conn.pingSentAt > timeoutMs) {
-          this.awaitingPong.delete(conn);
+    this.livenessTicker = setInterval(() => {
+      const dead = this.liveness.run(Date.now());
+      if (dead.length === 0) return;
+      // Timers run before the poll phase: give answers already in socket buffers one more read.
+      setImmediate(() => {
+        for (const conn of dead) {
+          if (conn.pingSentAt === null || conn.lastRx >= conn.pingSentAt) continue;
           this.d.metrics.deviceMessageErrors.inc({ reason: 'ping-timeout' });
           conn.ws.terminate();
         }
-      }
-    }, 250);
-    this.sweeper.unref();
-    this.pingTicker = setInterval(() => {
-      const slot = this.pingSlots[this.pingTick++ % this.pingSlots.length]!;
-      const now = Date.now();
-      for (const conn of slot) if (conn.ping(now)) this.awaitingPong.add(conn);
-    }, 1000);
-    this.pingTicker.unref();
+      });
+    }, TICK_MS);
+    this.livenessTicker.unref();
     this.unsubscribe = this.d.events.subscribe((e) => {
       if (e.type === 'device.deleted') {
         this.d.registry
@@ -137,8 +119,7 @@ export class DeviceGateway {
   async shutdown(): Promise<void> {
     this.closing = true;
     this.unsubscribe?.();
-    if (this.sweeper) clearInterval(this.sweeper);
-    if (this.pingTicker) clearInterval(this.pingTicker);
+    if (this.livenessTicker) clearInterval(this.livenessTicker);
     for (const conn of [...this.open]) {
       conn.send({ t: 'bye', code: DeviceErrorCode.ServerShutdown, message: 'server is shutting down', retryAfterSeconds: 5 });
       conn.ws.close(CloseCode.GoingAway, DeviceErrorCode.ServerShutdown);
@@ -198,6 +179,10 @@ export class DeviceGateway {
         this.d.metrics.deviceMessageErrors.inc({ reason: 'revoked-certificate' });
         return closeWith(ws, CloseCode.Unauthorized, DeviceErrorCode.Unauthorized, 'certificate revoked or replaced; enroll again');
       }
+      // The kernel notices a vanished host (no FIN) on its own: libuv probes every 1 s, 10 times,
+      // after this idle time, all without waking us.
+      const { keepAliveSeconds } = this.d.config.gateway;
+      if (keepAliveSeconds > 0) socket.setKeepAlive(true, keepAliveSeconds * 1000);
       this.onConnection(ws, id.deviceId, ip);
     });
   }
@@ -216,14 +201,12 @@ export class DeviceGateway {
       this.d.metrics.deviceMessageErrors.inc({ reason: err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-large' : 'protocol' });
     });
     ws.on('pong', () => {
-      conn.pingSentAt = null;
-      this.awaitingPong.delete(conn);
+      conn.lastRx = Date.now();
     });
-    this.addToPingSlot(conn);
+    this.liveness.add(conn, Date.now());
     ws.on('close', () => {
       this.open.delete(conn);
-      this.awaitingPong.delete(conn);
-      for (const slot of this.pingSlots) slot.delete(conn);
+      this.liveness.remove(conn);
       clearTimeout(helloTimer);
       if (this.d.registry.delete(conn)) this.d.presence.offline(deviceId, ip);
     });
@@ -232,10 +215,7 @@ export class DeviceGateway {
   private async onMessage(conn: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> {
     const started = performance.now();
     // Any message proves the device is alive, like a pong.
-    if (conn.pingSentAt !== null) {
-      conn.pingSentAt = null;
-      this.awaitingPong.delete(conn);
-    }
+    conn.lastRx = Date.now();
     const m = this.d.metrics;
     if (!conn.takeToken(this.d.clock.now())) {
       m.deviceMessageErrors.inc({ reason: 'rate-limited' });

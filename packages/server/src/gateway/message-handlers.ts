@@ -18,6 +18,7 @@ import type { ConfigurationDeliveryService } from '../modules/configuration-deli
 import type { DeviceConfigurationService } from '../modules/device-configuration/device-configuration.service.js';
 import type { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
+import type { PeerChannels } from '../channel/device-channel.js';
 import type { PresenceService } from './presence.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
@@ -33,6 +34,8 @@ export const validators: Record<DeviceMessage['t'], ValidateFunction> = {
 
 export interface HandlerContext {
   registry: DeviceRegistry;
+  /** The other server processes: told when a device connects here. */
+  peers: PeerChannels;
   presence: PresenceService;
   commands: CommandsService;
   delivery: ConfigurationDeliveryService;
@@ -78,6 +81,8 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
     if (replaced)
       replaced.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'a newer connection of this device took over' });
     ctx.presence.online(conn.deviceId, conn.ip, msg.unitId, msg.system);
+    // A channel of this device on another process is stale (the device came back through here).
+    ctx.peers.connected([conn.deviceId]);
   } else {
     ctx.presence.systemInfo(conn.deviceId, msg.system);
   }

@@ -123,6 +123,6 @@ export class PresenceService {
         latest = Math.max(latest, patch.last_contact);
       } else rest.push(entry);
     }
-    await this.repo.updatePresence(touched, latest, rest);
+    await this.repo.updatePresence(touched, latest, rest, this.serverId);
   }
 }

@@ -2,15 +2,22 @@ import { EventEmitter } from 'node:events';
 import type { LiveEvent } from '@openums/protocol';
 
 /**
- * In-process events: what changed, for the live stream to browsers and for the gateway (a
- * deleted device's channel is closed). Listeners must not throw or block.
+ * Live events: what changed, for the browsers' event streams and for the gateway (a deleted
+ * device's channel is closed). `publish` also relays the event to the other server processes of
+ * the cluster (through `relay`), where it arrives through `publishLocal`. Listeners must not
+ * throw or block.
  */
 export class EventBus {
   private readonly emitter = new EventEmitter();
-  constructor() {
+  constructor(private readonly relay: (event: LiveEvent) => void = () => undefined) {
     this.emitter.setMaxListeners(0);
   }
   publish(event: LiveEvent): void {
+    this.emitter.emit('event', event);
+    this.relay(event);
+  }
+  /** An event from another process: for the listeners here only. */
+  publishLocal(event: LiveEvent): void {
     this.emitter.emit('event', event);
   }
   subscribe(listener: (event: LiveEvent) => void): () => void {

@@ -25,6 +25,8 @@ export class AuthService {
     private readonly limiter: LoginLimiter,
     private readonly clock: Clock,
     private readonly sessionTtlMs: number,
+    /** Tells the other server processes, which drop the sessions from their caches at once. */
+    private readonly onSessionsEnded: (sessionIds: number[]) => void = () => undefined,
   ) {}
 
   /** Creates the first administrator when there is none; returns the password if generated. */
@@ -96,8 +98,16 @@ export class AuthService {
 
   async logout(token: string): Promise<void> {
     const hash = sha256(token);
+    const cached = this.cache.get(hash)?.session;
     this.cache.delete(hash);
     await this.repo.deleteSessionByTokenHash(hash);
+    if (cached) this.onSessionsEnded([cached.sessionId]);
+  }
+
+  /** Sessions ended on another process: drop them from this process's cache. */
+  forget(sessionIds: readonly number[]): void {
+    const ids = new Set(sessionIds);
+    for (const [hash, entry] of this.cache) if (entry.session && ids.has(entry.session.sessionId)) this.cache.delete(hash);
   }
 
   purgeExpiredSessions(): Promise<number> {

@@ -50,6 +50,31 @@ export class CommandsRepository {
       .limit(100)
       .execute()) as CommandRow[];
 
+  /**
+   * Catch-up for lost wake-ups: devices connected to `serverId` (by the presence rows) that have a
+   * queued, unexpired command. Walks the server's online devices and probes each one's commands.
+   */
+  listDevicesWithQueuedCommands = async (serverId: string, now: number, limit = 5000): Promise<number[]> => {
+    const rows = await this.db
+      .selectFrom('devices')
+      .select('devices.id')
+      .where('devices.online', '=', 1)
+      .where('devices.connected_server', '=', serverId)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('commands')
+            .select('commands.id')
+            .whereRef('commands.device_id', '=', 'devices.id')
+            .where('commands.state', '=', 'queued')
+            .where('commands.expires_at', '>', now),
+        ),
+      )
+      .limit(limit)
+      .execute();
+    return rows.map((r) => Number(r.id));
+  };
+
   updateCommands = async (batch: Array<[number, CommandPatch]>): Promise<void> => {
     await this.db.transaction().execute(async (trx) => {
       for (const [id, patch] of batch) await trx.updateTable('commands').set(patch).where('id', '=', id).execute();

@@ -13,7 +13,7 @@ import { toIso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { Logger } from '../../lib/logger.js';
-import type { DeviceChannels } from '../../channel/device-channel.js';
+import { noPeers, type DeviceChannels, type PeerChannels } from '../../channel/device-channel.js';
 import type { DevicesRepository } from '../devices/devices.repository.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
 import type { CommandPatch, CommandRow, CommandsRepository } from './commands.repository.js';
@@ -29,7 +29,6 @@ const DEFAULT_EXPIRY_S = 24 * 3600;
  */
 export class CommandsService {
   private readonly writer: BatchWriter<number, CommandPatch>;
-  private expiryTimer: NodeJS.Timeout | null = null;
   /** The newest state event of each command, published once its row is written. */
   private readonly pendingEvents = new Map<number, LiveEvent & { type: 'command.changed' }>();
 
@@ -45,6 +44,8 @@ export class CommandsService {
     private readonly clock: Clock,
     log: Logger | null,
     flushMs = 250,
+    /** Devices held by other server processes are woken through these. */
+    private readonly peers: PeerChannels = noPeers,
   ) {
     this.writer = new BatchWriter(
       'command-states',
@@ -62,14 +63,12 @@ export class CommandsService {
     );
   }
 
+  /** Expiry (expire()) is singleton work of the cluster, scheduled by the app. */
   start(): void {
     this.writer.start();
-    this.expiryTimer = setInterval(() => void this.expire().catch(() => undefined), 30_000);
-    this.expiryTimer.unref();
   }
 
   async stop(): Promise<void> {
-    if (this.expiryTimer) clearInterval(this.expiryTimer);
     await this.writer.stop();
   }
 
@@ -139,7 +138,12 @@ export class CommandsService {
     );
     crashPoint('commands-committed');
     answer ??= answerFor(ids);
-    for (const [i, id] of ids.entries()) this.push(deviceIds[i]!, id, req.command, req.text ?? null, now);
+    const elsewhere: number[] = [];
+    for (const [i, id] of ids.entries()) {
+      if (!this.push(deviceIds[i]!, id, req.command, req.text ?? null, now)) elsewhere.push(deviceIds[i]!);
+    }
+    // Not connected here: maybe to another process of the cluster, which delivers them.
+    this.peers.commandsChanged(elsewhere);
     return answer;
   }
 

@@ -3,7 +3,7 @@ import { BatchWriter } from '../../lib/batch-writer.js';
 import type { Clock } from '../../lib/clock.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { Logger } from '../../lib/logger.js';
-import type { DeviceChannel, DeviceChannels } from '../../channel/device-channel.js';
+import { noPeers, type DeviceChannel, type DeviceChannels, type PeerChannels } from '../../channel/device-channel.js';
 import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
 import { settingsHash } from '../profiles/settings-hash.js';
 import type { ConfigurationSnapshotRepository } from './configuration-snapshot.repository.js';
@@ -40,6 +40,8 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
     private readonly clock: Clock,
     private readonly log: Logger | null,
     flushMs = 250,
+    /** Devices held by other server processes are woken through these. */
+    private readonly peers: PeerChannels = noPeers,
   ) {
     this.writer = new BatchWriter(
       'configuration-state',
@@ -68,10 +70,35 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
   /** Devices just marked PENDING in the database: the web app hears of them, connected ones are computed. */
   deliverMarked(marked: MarkedDevices): void {
     const ids = marked === 'all' ? [...this.channels.all()].map((ch) => ch.deviceId) : marked;
+    const elsewhere: number[] = [];
     for (const id of ids) {
       this.events.publish({ type: 'device.changed', deviceId: id });
       if (this.channels.get(id)) this.enqueue(id);
+      else elsewhere.push(id);
     }
+    this.peers.configurationMarked(marked === 'all' ? 'all' : elsewhere);
+  }
+
+  /** Another process marked these devices (its events reached the browsers already): compute those held here. */
+  onPeerMarked(marked: MarkedDevices): void {
+    const ids = marked === 'all' ? [...this.channels.all()].map((ch) => ch.deviceId) : marked;
+    for (const id of ids) if (this.channels.get(id)) this.enqueue(id);
+  }
+
+  /**
+   * Catch-up for a lost wake-up: devices held here that are pending a revision no pass has looked
+   * at yet. Devices waiting for a reboot were looked at and are not computed again.
+   */
+  catchUp(pending: ReadonlyArray<{ id: number; revision: number }>): number {
+    let n = 0;
+    for (const { id, revision } of pending) {
+      const ch = this.channels.get(id);
+      if (!ch || ch.configuration.reported === undefined) continue;
+      if ((ch.configuration.evaluated ?? -1) >= revision || (ch.configuration.sent?.revision ?? -1) >= revision) continue;
+      this.enqueue(id);
+      n++;
+    }
+    return n;
   }
 
   // ── device channel ───────────────────────────────────────────────────────────
@@ -156,6 +183,7 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
       const settings = engine.compute(input);
       const hash = settingsHash(settings);
       const revision = Number(row.config_revision);
+      ch.configuration.evaluated = revision;
       if (ch.configuration.reported === hash) {
         ch.configuration.sent = null;
         this.writer.update(input.id, { revision, state: 'APPLIED', hash, error: null });

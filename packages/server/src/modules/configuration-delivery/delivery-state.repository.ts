@@ -41,6 +41,19 @@ const pendingRevision = (apply: ApplyMode, now: number) => (eb: ExpressionBuilde
 export class DeliveryStateRepository {
   constructor(private readonly db: Db) {}
 
+  /** Catch-up for lost wake-ups: devices connected to `serverId` with a pending revision. */
+  async listPendingOnServer(serverId: string, limit = 5000): Promise<Array<{ id: number; revision: number }>> {
+    const rows = await this.db
+      .selectFrom('devices')
+      .select(['id', 'config_revision'])
+      .where('online', '=', 1)
+      .where('connected_server', '=', serverId)
+      .where('config_state', '=', 'PENDING')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), revision: Number(r.config_revision) }));
+  }
+
   /** New revision, PENDING, apply mode and time for the given devices; returns those that exist. */
   async markDevices(trx: Db, ids: readonly number[], apply: ApplyMode, now: number): Promise<number[]> {
     const out: number[] = [];

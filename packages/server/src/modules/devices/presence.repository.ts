@@ -24,10 +24,17 @@ export class PresenceRepository {
     touched: readonly number[],
     lastContact: number,
     patches: ReadonlyArray<readonly [number, DevicePatch]>,
+    serverId: string,
   ): Promise<void> => {
     await this.db.transaction().execute(async (trx) => {
       if (touched.length) await trx.updateTable('devices').set({ last_contact: lastContact }).where('id', 'in', touched).execute();
-      for (const [id, patch] of patches) await trx.updateTable('devices').set(patch).where('id', '=', id).execute();
+      for (const [id, patch] of patches) {
+        let q = trx.updateTable('devices').set(patch).where('id', '=', id);
+        // Offline only if still marked as connected here: the device may have moved to another
+        // server process meanwhile, whose "online" must not be overwritten by this late "offline".
+        if (patch.online === 0) q = q.where((eb) => eb.or([eb('connected_server', '=', serverId), eb('connected_server', 'is', null)]));
+        await q.execute();
+      }
     });
   };
 }

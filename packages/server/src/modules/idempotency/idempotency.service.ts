@@ -15,7 +15,8 @@ export const REPLAYED_HEADER = 'idempotent-replayed';
 /** How long a key's first answer is kept and replayed. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-const PURGE_MS = 10 * 60_000;
+/** How often stored answers past their lifetime are deleted (singleton work of the cluster). */
+export const IDEMPOTENCY_PURGE_MS = 10 * 60_000;
 
 /** For the OpenAPI document of the routes that take the header (checked by `handle`). */
 export const IdempotencyHeaders = Type.Object({
@@ -38,22 +39,10 @@ class KeyTaken extends Error {}
  * cannot leave a change without its answer. Keys belong to the administrator who sent them.
  */
 export class IdempotencyService {
-  private timer: NodeJS.Timeout | null = null;
-
   constructor(
     private readonly repo: IdempotencyRepository,
     private readonly clock: Clock,
   ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.purge().catch(() => undefined), PURGE_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
 
   purge = () => this.repo.deleteAnswersBefore(this.clock.now() - IDEMPOTENCY_TTL_MS);
 

@@ -10,7 +10,7 @@ export function monitoringRoutes(app: App, health: HealthService, metrics: Metri
     schema: { tags: ['monitoring'], summary: 'Server status for monitoring systems', response: { 200: CheckStatusResponse } },
     handler: async (_req, reply) => {
       reply.header('cache-control', 'no-store');
-      return { status: await health.status() };
+      return health.report();
     },
   });
 

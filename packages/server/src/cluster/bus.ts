@@ -1,0 +1,141 @@
+import type { LiveEvent } from '@openums/protocol';
+
+/**
+ * Wake-ups between the server processes of one installation. Messages name what changed by id;
+ * the state itself is in the database, and the receiving process reads it. A message is sent
+ * after the change is committed. A lost message only delays: every process also runs a periodic
+ * catch-up query (cluster/catch-up.ts) that finds what a wake-up would have told it.
+ */
+export type BusMessage =
+  /** Commands were created, cancelled or changed for these devices: deliver their open commands. */
+  | { t: 'commands'; deviceIds: number[] }
+  /** These devices (or all) were marked for a new configuration revision. */
+  | { t: 'configuration'; deviceIds: number[] | 'all' }
+  /** These devices said hello on the sender: a channel of theirs held elsewhere is stale. */
+  | { t: 'connected'; deviceIds: number[] }
+  /** Too many devices changed to name them: run the catch-up query now. */
+  | { t: 'catch-up' }
+  /** `device.changed` live events, merged (the bulk of events). */
+  | { t: 'changed'; deviceIds: number[] }
+  /** Any other live event for the browsers' event streams (ids and states only, no device data). */
+  | { t: 'event'; event: LiveEvent }
+  /** Sessions ended (logout, revocation): forget them at once, not after a cache period. */
+  | { t: 'sessions'; ids: number[] };
+
+export type BusTransportName = 'local' | 'ipc' | 'postgres';
+
+export interface ClusterBus {
+  readonly transport: BusTransportName;
+  /** Sends to every other process of the installation (never back to this one). */
+  publish(msg: BusMessage): void;
+  /** Receives the messages other processes publish. */
+  subscribe(handler: (msg: BusMessage) => void): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** False while the transport is disconnected (e.g. PostgreSQL down); the catch-up covers the gap. */
+  healthy(): boolean;
+}
+
+/** One process: nobody else to tell. */
+export class LocalBus implements ClusterBus {
+  readonly transport = 'local' as const;
+  publish(): void {}
+  subscribe(): () => void {
+    return () => undefined;
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  healthy(): boolean {
+    return true;
+  }
+}
+
+type IdListType = 'commands' | 'connected' | 'changed';
+
+/**
+ * Collects messages for a moment and merges id lists of the same kind, so a reconnect storm or a
+ * command to 100,000 devices becomes a few notifications instead of one per device; splits what
+ * it sends into payloads of at most `maxBytes`. Shared by the transports.
+ */
+export class Outbox {
+  private ids = new Map<IdListType | 'configuration' | 'sessions', Set<number>>();
+  private allConfiguration = false;
+  private catchUp = false;
+  private others: BusMessage[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly send: (payloads: string[]) => void,
+    private readonly maxBytes: number,
+    private readonly delayMs = 10,
+  ) {}
+
+  add(msg: BusMessage): void {
+    if (msg.t === 'event') this.others.push(msg);
+    else if (msg.t === 'catch-up') this.catchUp = true;
+    else if (msg.t === 'configuration' && msg.deviceIds === 'all') this.allConfiguration = true;
+    else {
+      const key = msg.t;
+      const list = msg.t === 'sessions' ? msg.ids : (msg.deviceIds as number[]);
+      let set = this.ids.get(key);
+      if (!set) this.ids.set(key, (set = new Set()));
+      for (const id of list) set.add(id);
+    }
+    this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const msgs: BusMessage[] = [];
+    if (this.allConfiguration) msgs.push({ t: 'configuration', deviceIds: 'all' });
+    if (this.catchUp) msgs.push({ t: 'catch-up' });
+    // Each id takes at most 16 bytes in JSON; leave room for the envelope.
+    const perChunk = Math.max(1, Math.floor((this.maxBytes - 200) / 16));
+    for (const [t, set] of this.ids) {
+      if (t === 'configuration' && this.allConfiguration) continue;
+      const all = [...set];
+      for (let i = 0; i < all.length; i += perChunk) {
+        const chunk = all.slice(i, i + perChunk);
+        msgs.push(t === 'sessions' ? { t, ids: chunk } : ({ t, deviceIds: chunk } as BusMessage));
+      }
+    }
+    msgs.push(...this.others);
+    this.ids = new Map();
+    this.allConfiguration = false;
+    this.catchUp = false;
+    this.others = [];
+    // Pack several small messages into one payload (a JSON array).
+    const payloads: string[] = [];
+    let batch: string[] = [];
+    let size = 2;
+    for (const m of msgs) {
+      const s = JSON.stringify(m);
+      if (s.length + 2 > this.maxBytes) continue; // an event too large to relay; the catch-up covers it
+      if (size + s.length + 1 > this.maxBytes && batch.length) {
+        payloads.push(`[${batch.join(',')}]`);
+        batch = [];
+        size = 2;
+      }
+      batch.push(s);
+      size += s.length + 1;
+    }
+    if (batch.length) payloads.push(`[${batch.join(',')}]`);
+    if (payloads.length) this.send(payloads);
+  }
+
+  stop(): void {
+    this.flush();
+  }
+}
+
+/** Parses a payload of another process; null when it is not one of ours. */
+export function parsePayload(text: string): BusMessage[] | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!Array.isArray(v)) return null;
+    return v.filter((m): m is BusMessage => typeof m === 'object' && m !== null && typeof (m as { t?: unknown }).t === 'string');
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,96 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { Config } from '../config/schema.js';
+import { configWarnings } from '../config/warnings.js';
+import { lockDataDir } from '../lib/data-dir.js';
+import type { Logger } from '../lib/logger.js';
+import { ensureWebTls } from '../tls/web-identity.js';
+import { loadTicketKeys } from '../tls/ticket-keys.js';
+import { isIpcEnvelope } from './ipc-bus.js';
+
+/** Env variable carrying a worker's index. */
+export const WORKER_ENV = 'OPENUMS_WORKER_INDEX';
+/** What a worker sends the supervisor once it serves requests. */
+export const READY_MESSAGE = { openumsWorker: 'ready' } as const;
+
+const RESTART_MIN_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+/** A worker that ran this long resets its restart backoff. */
+const STABLE_MS = 60_000;
+const DRAIN_MS = 20_000;
+
+export function workerCount(setting: Config['workers']): number {
+  return setting === 'auto' ? availableParallelism() : setting;
+}
+
+/**
+ * `openums server --workers N`: this process holds the data directory's lock, prepares what the
+ * workers share on disk (web TLS identity, ticket keys), then starts N workers that share the
+ * HTTPS port (Node's cluster module hands each accepted connection to a worker; each worker has
+ * its own sockets and file limit). Worker 0 starts first and migrates the database; the others
+ * follow once it is ready. A worker that dies is restarted with backoff. The supervisor relays
+ * the cluster bus between its workers. SIGTERM/SIGINT drain every worker, then exit.
+ */
+export async function runSupervisor(config: Readonly<Config>, logger: Logger): Promise<void> {
+  const n = workerCount(config.workers);
+  for (const w of configWarnings(config)) logger.warn({ setting: w.setting }, w.message);
+  const unlock = lockDataDir(config.dataDir);
+  const tls = await ensureWebTls(config.dataDir, config.tls.extraNames);
+  for (const change of tls.changed) logger.info(change);
+  loadTicketKeys(config.dataDir, logger, true);
+
+  const workers = new Map<number, Worker>();
+  const backoff = new Map<number, number>();
+  let stopping = false;
+
+  const fork = (index: number): Promise<void> =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      const w = cluster.fork({ [WORKER_ENV]: String(index) });
+      workers.set(index, w);
+      w.on('message', (m: unknown) => {
+        if (isIpcEnvelope(m)) {
+          for (const other of workers.values()) if (other !== w && other.isConnected()) other.send(m);
+        } else if ((m as typeof READY_MESSAGE | null)?.openumsWorker === 'ready') {
+          logger.info({ worker: index, pid: w.process.pid }, 'worker ready');
+          resolve();
+        }
+      });
+      w.on('exit', (code, signal) => {
+        if (workers.get(index) === w) workers.delete(index);
+        resolve();
+        if (stopping) return;
+        const ranMs = Date.now() - started;
+        const delay = ranMs > STABLE_MS ? RESTART_MIN_MS : Math.min((backoff.get(index) ?? RESTART_MIN_MS / 2) * 2, RESTART_MAX_MS);
+        backoff.set(index, delay);
+        logger.error({ worker: index, code, signal, restartInMs: delay }, 'worker died; restarting');
+        setTimeout(() => {
+          if (!stopping) void fork(index);
+        }, delay).unref();
+      });
+    });
+
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers: workers.size }, 'draining workers');
+    for (const w of workers.values()) w.process.kill('SIGTERM');
+    const force = setTimeout(() => {
+      for (const w of workers.values()) w.process.kill('SIGKILL');
+    }, DRAIN_MS);
+    force.unref();
+    const check = setInterval(() => {
+      if (workers.size === 0) {
+        clearInterval(check);
+        unlock();
+        process.exit(0);
+      }
+    }, 100);
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  logger.info({ workers: n, port: config.port }, 'starting workers');
+  await fork(0);
+  await Promise.all(Array.from({ length: n - 1 }, (_, i) => fork(i + 1)));
+}

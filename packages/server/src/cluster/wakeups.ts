@@ -1,0 +1,117 @@
+import { DeviceErrorCode, type LiveEvent } from '@openums/protocol';
+import type { DeviceChannels } from '../channel/device-channel.js';
+import type { Clock } from '../lib/clock.js';
+import type { EventBus } from '../lib/event-bus.js';
+import type { Logger } from '../lib/logger.js';
+import type { BusMessage, ClusterBus } from './bus.js';
+
+/** What the wake-ups act on in this process. */
+export interface WakeupTargets {
+  channels: DeviceChannels;
+  events: EventBus;
+  commands: {
+    deliverPending(deviceId: number): Promise<number>;
+    flush(): Promise<void>;
+  };
+  delivery: {
+    onPeerMarked(ids: number[] | 'all'): void;
+    catchUp(pending: ReadonlyArray<{ id: number; revision: number }>): number;
+  };
+  sessions: { forget(ids: readonly number[]): void };
+  /** Catch-up queries: what this process's devices have waiting in the database. */
+  queries: {
+    devicesWithQueuedCommands(now: number): Promise<number[]>;
+    pendingConfiguration(): Promise<Array<{ id: number; revision: number }>>;
+  };
+}
+
+/** Relays this process's live events to the others (device.changed merged into id lists). */
+export function relayEvent(bus: ClusterBus): (e: LiveEvent) => void {
+  return (e) => bus.publish(e.type === 'device.changed' ? { t: 'changed', deviceIds: [e.deviceId] } : { t: 'event', event: e });
+}
+
+/**
+ * The receiving side of the cluster bus: a message from another process is turned into the same
+ * local action the sender would have taken had it held the device or the browser. Plus the
+ * periodic catch-up, which repairs a lost message: a lost wake-up delays, it never loses.
+ */
+export class ClusterWakeups {
+  private unsubscribe: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private catchingUp: Promise<void> | null = null;
+
+  constructor(
+    private readonly bus: ClusterBus,
+    private readonly t: WakeupTargets,
+    private readonly clock: Clock,
+    private readonly log: Logger | null,
+    private readonly catchUpMs: number,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.bus.subscribe((m) => this.onMessage(m));
+    if (this.bus.transport === 'local') return;
+    this.timer = setInterval(() => void this.catchUp(), this.catchUpMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
+    await this.catchingUp;
+  }
+
+  private onMessage(m: BusMessage): void {
+    const { channels } = this.t;
+    switch (m.t) {
+      case 'commands':
+        for (const id of m.deviceIds) {
+          if (channels.get(id)) void this.t.commands.deliverPending(id).catch((err: unknown) => this.failed(err, 'commands'));
+        }
+        return;
+      case 'configuration':
+        this.t.delivery.onPeerMarked(m.deviceIds);
+        return;
+      case 'connected':
+        for (const id of m.deviceIds) {
+          channels
+            .get(id)
+            ?.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'this device connected to another server' });
+        }
+        return;
+      case 'catch-up':
+        void this.catchUp();
+        return;
+      case 'changed':
+        for (const deviceId of m.deviceIds) this.t.events.publishLocal({ type: 'device.changed', deviceId });
+        return;
+      case 'event':
+        // Also reaches the gateway here, which closes the channel of a deleted device.
+        this.t.events.publishLocal(m.event);
+        return;
+      case 'sessions':
+        this.t.sessions.forget(m.ids);
+        return;
+    }
+  }
+
+  /** Finds what this process's devices have waiting and delivers it. Exposed for tests. */
+  catchUp(): Promise<void> {
+    this.catchingUp ??= (async () => {
+      try {
+        await this.t.commands.flush();
+        for (const id of await this.t.queries.devicesWithQueuedCommands(this.clock.now())) {
+          if (this.t.channels.get(id)) await this.t.commands.deliverPending(id);
+        }
+        this.t.delivery.catchUp(await this.t.queries.pendingConfiguration());
+      } catch (err) {
+        this.failed(err, 'catch-up');
+      }
+    })().finally(() => (this.catchingUp = null));
+    return this.catchingUp;
+  }
+
+  private failed(err: unknown, what: string): void {
+    this.log?.warn({ err: (err as Error).message, what }, 'cluster wake-up failed; the next catch-up retries');
+  }
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { LivenessWheel, TICK_MS, type LiveChannel } from './liveness.js';
+
+const IDLE = 40_000;
+const TIMEOUT = 10_000;
+
+function channel(): LiveChannel & { pings: number[] } {
+  const c = {
+    lastRx: 0,
+    pingSentAt: null as number | null,
+    wheelSlot: -1,
+    pings: [] as number[],
+    ping(now: number) {
+      c.pings.push(now);
+      c.pingSentAt = now;
+      return true;
+    },
+  };
+  return c;
+}
+
+/** Runs the wheel every tick from `from` to `to`; returns when each channel was found dead. */
+function runUntil(w: LivenessWheel<LiveChannel>, from: number, to: number, each?: (now: number) => void) {
+  const dead: Array<[LiveChannel, number]> = [];
+  for (let now = from; now <= to; now += TICK_MS) {
+    each?.(now);
+    for (const c of w.run(now)) dead.push([c, now]);
+  }
+  return dead;
+}
+
+describe('liveness wheel', () => {
+  const start = 1_000_000_123;
+
+  it('pings a silent channel after the idle time and gives it up after the pong timeout', () => {
+    const w = new LivenessWheel(IDLE, TIMEOUT, start);
+    const c = channel();
+    w.add(c, start);
+    const dead = runUntil(w, start, start + 120_000);
+    expect(c.pings).toHaveLength(1);
+    expect(c.pings[0]! - start).toBeGreaterThanOrEqual(IDLE);
+    expect(c.pings[0]! - start).toBeLessThanOrEqual(IDLE + 2 * TICK_MS);
+    expect(dead).toHaveLength(1);
+    const at = dead[0]![1] - start;
+    expect(at).toBeGreaterThanOrEqual(IDLE + TIMEOUT);
+    expect(at).toBeLessThanOrEqual(IDLE + TIMEOUT + 4 * TICK_MS);
+  });
+
+  it('never pings a channel whose frames come more often than the idle time, and keeps an answering one', () => {
+    const w = new LivenessWheel(IDLE, TIMEOUT, start);
+    const talking = channel();
+    const answering = channel();
+    w.add(talking, start);
+    w.add(answering, start);
+    const dead = runUntil(w, start, start + 600_000, (now) => {
+      if ((now - start) % 30_000 === 0) talking.lastRx = now; // a heartbeat every 30 s
+      const sent = answering.pingSentAt;
+      if (sent !== null && answering.lastRx < sent && now - sent >= 1_000) answering.lastRx = now; // pong after 1 s
+    });
+    expect(dead).toEqual([]);
+    expect(talking.pings).toEqual([]);
+    // Silent except for its pongs: one ping per idle period (+ the answer time and wheel slack).
+    expect(answering.pings.length).toBeGreaterThanOrEqual(12);
+    expect(answering.pings.length).toBeLessThanOrEqual(15);
+  });
+
+  it('restarts pong deadlines after an event-loop stall instead of cutting channels off', () => {
+    const w = new LivenessWheel(IDLE, TIMEOUT, start);
+    const c = channel();
+    w.add(c, start);
+    expect(runUntil(w, start, start + IDLE + 2 * TICK_MS)).toEqual([]);
+    expect(c.pings).toHaveLength(1);
+    // The loop was blocked for 15 s: the deadline passed while the pong may be waiting unread.
+    const resumed = start + IDLE + 2 * TICK_MS + 15_000;
+    expect(w.run(resumed)).toEqual([]);
+    c.lastRx = resumed + 1; // the pong is read right after
+    expect(runUntil(w, resumed + TICK_MS, resumed + 30_000)).toEqual([]);
+  });
+
+  it('forgets a removed channel', () => {
+    const w = new LivenessWheel(IDLE, TIMEOUT, start);
+    const c = channel();
+    w.add(c, start);
+    w.remove(c);
+    expect(runUntil(w, start, start + 120_000)).toEqual([]);
+    expect(c.pings).toEqual([]);
+  });
+});

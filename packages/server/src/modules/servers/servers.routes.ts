@@ -1,0 +1,25 @@
+import { Type } from 'typebox';
+import { Permission, ServerListResponse } from '@openums/protocol';
+import type { App } from '../../lib/fastify.js';
+import type { ServersService } from './servers.service.js';
+
+export function serverRoutes(app: App, servers: ServersService): void {
+  app.get('/api/v1/servers', {
+    config: { access: Permission.ServerRead },
+    schema: { tags: ['servers'], summary: 'Server processes of the cluster', response: { 200: ServerListResponse } },
+    handler: async () => ({ items: await servers.list() }),
+  });
+
+  app.delete('/api/v1/servers/:id', {
+    config: { access: Permission.ServersManage },
+    schema: {
+      tags: ['servers'],
+      summary: 'Remove the entry of a dead server process',
+      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+    },
+    handler: async (req, reply) => {
+      await servers.remove(req.params.id);
+      return reply.code(204).send();
+    },
+  });
+}

@@ -1,0 +1,194 @@
+import { hostname, networkInterfaces } from 'node:os';
+import { ErrorCode, MAX_CLOCK_SKEW_MS, type ServerProcess } from '@openums/protocol';
+import { AppError, notFound } from '../../lib/errors.js';
+import { systemClock, toIso, type Clock } from '../../lib/clock.js';
+import type { EventBus } from '../../lib/event-bus.js';
+import type { Logger } from '../../lib/logger.js';
+import { VERSION } from '../../lib/version.js';
+import type { ServerRow, ServersRepository } from './servers.repository.js';
+
+export interface ThisProcess {
+  /** `<host id>.<worker>` */
+  id: string;
+  worker: number;
+  /** The HTTPS port (known once listening). */
+  port: () => number;
+  database: string;
+  dialect: 'sqlite' | 'postgres';
+}
+
+/** A process silent for this many beats is dead. */
+export const DEAD_AFTER_BEATS = 3;
+
+/**
+ * The server registry: this process registers at start, beats every `beatMs` (stamped with the
+ * database's clock, with its own clock's offset), and — as a singleton task on one process of
+ * the cluster — declares silent processes dead: their devices go offline and their leases are
+ * released, so survivors take over their work.
+ */
+export class ServersService {
+  private timer: NodeJS.Timeout | null = null;
+  private startedAt = 0;
+
+  constructor(
+    private readonly repo: ServersRepository,
+    private readonly self: ThisProcess,
+    private readonly devicesConnected: () => number,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly log: Logger | null,
+    readonly beatMs = 5000,
+    /** The machine's real clock, compared with the database's (the injected `clock` may be a test's). */
+    private readonly wallClock: Clock = systemClock,
+  ) {}
+
+  get id(): string {
+    return this.self.id;
+  }
+
+  /** Registers this process; refuses SQLite when a process on another host is registered. */
+  async start(): Promise<void> {
+    this.startedAt = this.clock.now();
+    if (this.self.dialect === 'sqlite') {
+      const here = hostname();
+      const other = (await this.repo.list()).find((s) => s.status === 'running' && s.host !== here);
+      if (other) {
+        throw new AppError(
+          ErrorCode.ServiceUnavailable,
+          `Server ${other.host} also uses this SQLite database; several hosts need PostgreSQL (setting "databaseUrl")`,
+        );
+      }
+    }
+    await this.register();
+    this.timer = setInterval(() => void this.beat(), this.beatMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.repo.markStopped(this.self.id).catch(() => undefined);
+  }
+
+  private async register(): Promise<void> {
+    await this.repo.register({
+      id: this.self.id,
+      host: hostname(),
+      pid: process.pid,
+      worker: this.self.worker,
+      version: VERSION,
+      database: this.self.database,
+      addresses: JSON.stringify(hostAddresses()),
+      port: this.self.port(),
+      started_at: this.startedAt,
+      devices_connected: this.devicesConnected(),
+      clock_offset_ms: await this.clockOffset(),
+    });
+  }
+
+  /** This process's clock minus the database's (ms), corrected for half the round trip. */
+  async clockOffset(): Promise<number> {
+    const before = this.wallClock.now();
+    const db = await this.repo.databaseNow();
+    const after = this.wallClock.now();
+    return Math.round((before + after) / 2 - db);
+  }
+
+  /** One beat; re-registers when this process was declared dead while it was stalled. */
+  async beat(): Promise<void> {
+    try {
+      const offset = await this.clockOffset();
+      if (!(await this.repo.beat(this.self.id, this.devicesConnected(), offset))) {
+        this.log?.warn({ serverId: this.self.id }, 'this server was declared dead while silent; registering again');
+        await this.register();
+      }
+      if (Math.abs(offset) > MAX_CLOCK_SKEW_MS) {
+        this.log?.warn({ clockOffsetMs: offset }, 'this server clock differs from the database clock by more than 60 s; synchronise the clocks (NTP)');
+      }
+    } catch (err) {
+      this.log?.warn({ err: (err as Error).message }, 'server beat failed');
+    }
+  }
+
+  /** Singleton task: declares processes silent for three beats dead. Returns their ids. */
+  async reapDead(): Promise<string[]> {
+    const silentMs = this.beatMs * DEAD_AFTER_BEATS;
+    const dead: string[] = [];
+    for (const id of await this.repo.listSilent(silentMs)) {
+      const devices = await this.repo.declareDead(id, silentMs, this.clock.now());
+      if (devices === null) continue;
+      dead.push(id);
+      this.log?.warn({ serverId: id, devices: devices.length }, 'server declared dead: its devices are offline until they reconnect');
+      const lastContact = new Date(this.clock.now()).toISOString();
+      for (const deviceId of devices) this.events.publish({ type: 'device.presence', deviceId, online: false, lastContact, lastIp: null });
+    }
+    return dead;
+  }
+
+  async list(): Promise<ServerProcess[]> {
+    return (await this.repo.list()).map((r) => this.toApi(r));
+  }
+
+  async remove(id: string): Promise<void> {
+    const r = await this.repo.removeDead(id);
+    if (r === 'missing') throw notFound(ErrorCode.ServerNotFound, 'Server', id);
+    if (r === 'running') throw new AppError(ErrorCode.ServerRunning, `Server ${id} is running; only dead entries can be removed`, { field: 'id' });
+  }
+
+  /** Reasons to report `warn` on /ums/check-status: version or clock skew between running servers. */
+  async skewWarnings(): Promise<string[]> {
+    const running = (await this.repo.list()).filter((r) => r.status === 'running');
+    const reasons: string[] = [];
+    const versions = new Set(running.map((r) => r.version));
+    if (versions.size > 1) {
+      reasons.push(
+        `servers run different versions (${[...versions].sort().join(', ')}); update every server to the same version`,
+      );
+    }
+    if (running.length) {
+      const offsets = running.map((r) => r.clock_offset_ms);
+      const spread = Math.max(...offsets) - Math.min(...offsets);
+      const worst = running.reduce((a, b) => (Math.abs(b.clock_offset_ms) > Math.abs(a.clock_offset_ms) ? b : a));
+      if (spread > MAX_CLOCK_SKEW_MS || Math.abs(worst.clock_offset_ms) > MAX_CLOCK_SKEW_MS) {
+        reasons.push(
+          `server clocks differ by up to ${Math.round(Math.max(spread, Math.abs(worst.clock_offset_ms)) / 1000)} s (worst: ${worst.host} worker ${worst.worker}); synchronise them with NTP`,
+        );
+      }
+    }
+    return reasons;
+  }
+
+  private toApi(r: ServerRow): ServerProcess {
+    return {
+      id: r.id,
+      host: r.host,
+      pid: r.pid,
+      worker: r.worker,
+      version: r.version,
+      database: r.database,
+      addresses: safeJsonArray(r.addresses),
+      port: r.port,
+      startedAt: toIso(r.started_at)!,
+      lastBeat: toIso(r.last_beat)!,
+      status: r.status === 'running' ? 'running' : 'dead',
+      devicesConnected: r.devices_connected,
+      clockOffsetMs: r.clock_offset_ms,
+      self: r.id === this.self.id,
+    };
+  }
+}
+
+function hostAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (!a.internal) out.push(a.address);
+  return out.slice(0, 32);
+}
+
+function safeJsonArray(s: string): string[] {
+  try {
+    const v = JSON.parse(s) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
