@@ -120,6 +120,11 @@ export interface BuiltApp {
  */
 const ENROLL_LIMITS = { ...DEFAULT_LIMITS, maxFailures: 20 };
 
+/** The data directory's secret key does not open the database's sealed data. */
+export class SecretMismatchError extends Error {
+  override name = 'SecretMismatchError';
+}
+
 /** Routes that answer while the server is still starting. */
 const AVAILABLE_DURING_INIT = new Set(['/ums/check-status', '/info', '/metrics']);
 
@@ -394,7 +399,18 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     const migrations = await database.migrate();
     identity.installationId = await settings.insertSettingIfAbsent('installation_id', randomUUID());
     const admin = await auth.ensureInitialAdmin(deps.adminPassword);
-    deviceCa = await DeviceCa.load(settings, SecretBox.fromDataDir(config.dataDir));
+    try {
+      deviceCa = await DeviceCa.load(settings, SecretBox.fromDataDir(config.dataDir));
+    } catch (err) {
+      if (/unable to authenticate|unsupported state/i.test((err as Error).message)) {
+        // Another server set the database up with another secret key: never overwrite its sealed data.
+        throw new SecretMismatchError(
+          `The secret key in ${config.dataDir}/secret.key is not the one this database was set up with. ` +
+            'Join this server to the installation with a join token (openums admin cluster join-token on a running server, then openums server --join-file FILE), or use the right data directory.',
+        );
+      }
+      throw err;
+    }
     enrollment = new EstEnrollmentService(
       database.db,
       devicesRepo,

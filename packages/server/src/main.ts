@@ -2,6 +2,10 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { READY_MESSAGE, WORKER_ENV, runSupervisor, workerCount } from './cluster/supervisor.js';
 import { createLogger } from './lib/logger.js';
+import { readFileSync } from 'node:fs';
+import { adminMain } from './admin-cli.js';
+import { applyJoinToken } from './cluster/join.js';
+import { SecretMismatchError } from './app.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { DataDirLockedError } from './lib/data-dir.js';
@@ -20,6 +24,8 @@ Options (each also settable as OPENUMS_<NAME> or in a JSON --config file):
   --tls-extra-name NAME  extra certificate name (repeatable)        OPENUMS_TLS_EXTRA_NAMES
   --workers N|auto       server processes sharing the port (default 1; auto = one per core)
                                                                     OPENUMS_WORKERS
+  --join-file FILE       join an existing installation (token from openums admin cluster join-token)
+Maintenance: openums admin --help
 First administrator password: OPENUMS_ADMIN_PASSWORD (otherwise generated and printed once).
 `;
 
@@ -28,6 +34,14 @@ export async function main(argv: string[]): Promise<number> {
   if (command === '--version' || command === 'version') {
     process.stdout.write(`${PRODUCT_NAME} ${VERSION}\n`);
     return 0;
+  }
+  if (command === 'admin') {
+    try {
+      return await adminMain(rest);
+    } catch (err) {
+      process.stderr.write(`openums admin: ${(err as Error).message}\n`);
+      return 1;
+    }
   }
   if (command !== 'server') {
     process.stderr.write(command && command !== '--help' && command !== 'help' ? `Unknown command "${command}"\n\n${USAGE}` : USAGE);
@@ -48,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         'log-level': { type: 'string' },
         'tls-extra-name': { type: 'string', multiple: true },
         workers: { type: 'string' },
+        'join-file': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -65,6 +80,11 @@ export async function main(argv: string[]): Promise<number> {
       ...(values['tls-extra-name'] ? { tls: { extraNames: values['tls-extra-name'] } } : {}),
     };
     config = loadConfig({ file: values.config, env: process.env, flags: flags as Partial<Config> });
+    // Before anything reads the data directory: take the installation's shared keys.
+    if (values['join-file'] && cluster.isPrimary) {
+      const { written } = applyJoinToken(config.dataDir, readFileSync(values['join-file'] === '-' ? 0 : values['join-file'], 'utf8'));
+      process.stderr.write(`openums: joined the installation (${written.length} files written to ${config.dataDir})\n`);
+    }
   } catch (err) {
     process.stderr.write(`openums: ${(err as Error).message}\n`);
     return 2;
@@ -101,7 +121,12 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     return -1; // keep running
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof StartupError || err instanceof DataDirLockedError) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof StartupError ||
+      err instanceof DataDirLockedError ||
+      err instanceof SecretMismatchError
+    ) {
       process.stderr.write(`openums: ${err.message}\n`);
       return 1;
     }

@@ -74,9 +74,7 @@ export class ClusterWakeups {
         return;
       case 'connected':
         for (const id of m.deviceIds) {
-          channels
-            .get(id)
-            ?.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'this device connected to another server' });
+          channels.get(id)?.close(4009, { t: 'bye', code: DeviceErrorCode.Replaced, message: 'this device connected to another server' });
         }
         return;
       case 'catch-up':

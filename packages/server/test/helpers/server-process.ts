@@ -18,13 +18,25 @@ export class ServerProcess {
   private token = '';
 
   constructor(
-    readonly db: TestDb,
+    readonly db: Pick<TestDb, 'dataDir' | 'databaseUrl'>,
     readonly port: number,
     private readonly password = 'process-test-password',
   ) {}
 
-  async start(env: Record<string, string> = {}): Promise<void> {
-    const args = [BIN, 'server', '--data-dir', this.db.dataDir, '--port', String(this.port), '--host', '127.0.0.1', '--log-level', 'warn'];
+  async start(env: Record<string, string> = {}, extraArgs: string[] = []): Promise<void> {
+    const args = [
+      BIN,
+      'server',
+      '--data-dir',
+      this.db.dataDir,
+      '--port',
+      String(this.port),
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      ...extraArgs,
+    ];
     if (this.db.databaseUrl) args.push('--database-url', this.db.databaseUrl);
     this.child = spawn(process.execPath, args, {
       env: { ...process.env, OPENUMS_ADMIN_PASSWORD: this.password, OPENUMS_PING_INTERVAL_SECONDS: '2', ...env },
@@ -45,6 +57,15 @@ export class ServerProcess {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error('server did not start');
+  }
+
+  /** A fresh session token (for tests that log out or act as a browser). */
+  async newSession(): Promise<string> {
+    const r = await httpsCall(this.t, 'POST', '/api/v1/auth/login', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: this.password }),
+    });
+    return JSON.parse(r.body).token as string;
   }
 
   private async login(): Promise<void> {

@@ -13,9 +13,7 @@ export class ServersRepository {
 
   /** The database's clock (epoch ms). */
   databaseNow = async (): Promise<number> => {
-    const r = await this.db
-      .selectNoFrom(databaseNowMs(this.dialect).as('now'))
-      .executeTakeFirstOrThrow();
+    const r = await this.db.selectNoFrom(databaseNowMs(this.dialect).as('now')).executeTakeFirstOrThrow();
     return Number(r.now);
   };
 

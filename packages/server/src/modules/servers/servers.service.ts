@@ -103,7 +103,10 @@ export class ServersService {
         await this.register();
       }
       if (Math.abs(offset) > MAX_CLOCK_SKEW_MS) {
-        this.log?.warn({ clockOffsetMs: offset }, 'this server clock differs from the database clock by more than 60 s; synchronise the clocks (NTP)');
+        this.log?.warn(
+          { clockOffsetMs: offset },
+          'this server clock differs from the database clock by more than 60 s; synchronise the clocks (NTP)',
+        );
       }
     } catch (err) {
       this.log?.warn({ err: (err as Error).message }, 'server beat failed');
@@ -132,7 +135,8 @@ export class ServersService {
   async remove(id: string): Promise<void> {
     const r = await this.repo.removeDead(id);
     if (r === 'missing') throw notFound(ErrorCode.ServerNotFound, 'Server', id);
-    if (r === 'running') throw new AppError(ErrorCode.ServerRunning, `Server ${id} is running; only dead entries can be removed`, { field: 'id' });
+    if (r === 'running')
+      throw new AppError(ErrorCode.ServerRunning, `Server ${id} is running; only dead entries can be removed`, { field: 'id' });
   }
 
   /** Reasons to report `warn` on /ums/check-status: version or clock skew between running servers. */
@@ -141,9 +145,7 @@ export class ServersService {
     const reasons: string[] = [];
     const versions = new Set(running.map((r) => r.version));
     if (versions.size > 1) {
-      reasons.push(
-        `servers run different versions (${[...versions].sort().join(', ')}); update every server to the same version`,
-      );
+      reasons.push(`servers run different versions (${[...versions].sort().join(', ')}); update every server to the same version`);
     }
     if (running.length) {
       const offsets = running.map((r) => r.clock_offset_ms);

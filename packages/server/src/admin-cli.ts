@@ -1,0 +1,97 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createJoinToken } from './cluster/join.js';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { openDatabase } from './db/database.js';
+import { ServersRepository } from './modules/servers/servers.repository.js';
+
+export const ADMIN_USAGE = `Usage: openums admin <command> [options]
+
+Commands:
+  servers list                 server processes of the cluster (status, version, devices, last beat)
+  servers remove ID            remove the entry of a dead server process
+  cluster join-token --out FILE
+                               write the token a second host joins with (openums server --join-file FILE);
+                               it holds the installation's secret key: keep the file private, delete it after use
+
+Options: --config FILE, --data-dir DIR, --database-url URL (as for openums server)
+`;
+
+/** `openums admin …`: maintenance commands that work on the data directory and the database directly. */
+export async function adminMain(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  const [area, action, arg] = positionals;
+  if (values.help || !area) {
+    process.stdout.write(ADMIN_USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config: Readonly<Config> = loadConfig({
+    file: values.config,
+    env: process.env,
+    flags: { dataDir: values['data-dir'], databaseUrl: values['database-url'] } as Partial<Config>,
+  });
+
+  if (area === 'cluster' && action === 'join-token') {
+    if (!values.out) {
+      process.stderr.write(
+        'openums admin cluster join-token: --out FILE is required (the token is a secret: it never goes to the terminal)\n',
+      );
+      return 2;
+    }
+    writeFileSync(values.out, `${createJoinToken(config.dataDir)}\n`, { mode: 0o600 });
+    process.stdout.write(`Join token written to ${values.out} (mode 0600). On the new host: openums server --join-file ${values.out} …\n`);
+    return 0;
+  }
+
+  if (area === 'servers' && (action === 'list' || action === 'remove')) {
+    const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+    try {
+      const repo = new ServersRepository(database.db, database.dialect);
+      if (action === 'list') {
+        const rows = await repo.list();
+        const lines = rows.map((r) =>
+          [
+            r.id,
+            r.host,
+            String(r.worker),
+            String(r.pid),
+            r.status,
+            r.version,
+            String(r.devices_connected),
+            new Date(r.last_beat).toISOString(),
+            `${r.clock_offset_ms} ms`,
+          ].join('\t'),
+        );
+        process.stdout.write(['ID\tHOST\tWORKER\tPID\tSTATUS\tVERSION\tDEVICES\tLAST BEAT\tCLOCK OFFSET', ...lines].join('\n') + '\n');
+        return 0;
+      }
+      if (!arg) {
+        process.stderr.write('openums admin servers remove: give the server id (see openums admin servers list)\n');
+        return 2;
+      }
+      const r = await repo.removeDead(arg);
+      if (r === 'removed') {
+        process.stdout.write(`Removed ${arg}\n`);
+        return 0;
+      }
+      process.stderr.write(r === 'missing' ? `No server ${arg}\n` : `Server ${arg} is running; only dead entries can be removed\n`);
+      return 1;
+    } finally {
+      await database.close();
+    }
+  }
+  process.stderr.write(`Unknown admin command "${positionals.join(' ')}"\n\n${ADMIN_USAGE}`);
+  return 2;
+}
