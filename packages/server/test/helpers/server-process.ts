@@ -68,6 +68,11 @@ export class ServerProcess {
     return JSON.parse(r.body).token as string;
   }
 
+  /** Logs in again (e.g. when the first login met a worker that was still starting). */
+  relogin(): Promise<void> {
+    return this.login();
+  }
+
   private async login(): Promise<void> {
     const r = await httpsCall(this.t, 'POST', '/api/v1/auth/login', {
       headers: { 'content-type': 'application/json' },

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '@openums/protocol';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
+import { freePort } from '../helpers/net.js';
+import { ServerProcess } from '../helpers/server-process.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** `openums server --workers 2` on SQLite: one port, two processes, the supervisor's IPC as the bus. */
+describe('workers on one host (sqlite)', () => {
+  let db: TestDb;
+  let server: ServerProcess;
+  const devices: Array<{ unitId: string; creds: Awaited<ReturnType<typeof enroll>>; dev: TestDevice }> = [];
+  const running = async () => ((await server.api('GET', '/api/v1/servers')).body?.items ?? []).filter((s: any) => s.status === 'running');
+  const connect = async (d: (typeof devices)[number]) => {
+    d.dev = (await TestDevice.connect(server.t, d.creds)) as TestDevice;
+    d.dev.hello(d.unitId, sysinfo());
+    await d.dev.next((m) => m.t === 'welcome');
+  };
+
+  beforeAll(async () => {
+    db = await createTestDb('sqlite');
+    server = new ServerProcess(db, await freePort());
+    await server.start({ OPENUMS_CLUSTER_BEAT_SECONDS: '1', OPENUMS_CLUSTER_LEASE_SECONDS: '4' }, ['--workers', '2']);
+    // Worker 1 starts once worker 0 has migrated; until then some requests meet a starting worker.
+    await until('two running workers', async () => {
+      await server.relogin();
+      return (await running()).length === 2;
+    });
+    const key = (await server.api('POST', '/api/v1/enrollment-keys', { type: 'mass' })).body.keys[0].secret;
+    for (let i = 0; i < 6; i++) {
+      const unitId = `02EE000000${String(i).padStart(2, '0')}`;
+      const creds = await enroll(server.t, key, { unitId, mac: unitId });
+      expect(creds.status).toBe(200);
+      devices.push({ unitId, creds, dev: null as unknown as TestDevice });
+    }
+    // Connected back to back: the supervisor hands connections to the workers in turn (an
+    // enrollment request between two would take every other turn).
+    for (const d of devices) await connect(d);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const d of devices) d.dev?.close();
+    await server?.kill();
+    await db?.drop();
+  });
+
+  it('spreads devices over both workers and reaches every device from either', async () => {
+    const workers = await until('devices on both workers', async () => {
+      const r = await running();
+      return r.length === 2 && r.every((s: any) => s.devicesConnected > 0) && r.reduce((n: number, s: any) => n + s.devicesConnected, 0) === 6 && r;
+    });
+    expect(new Set(workers.map((s: any) => s.worker))).toEqual(new Set([0, 1]));
+    const list = (await server.api('GET', '/api/v1/devices?limit=100')).body.items as any[];
+    // Each request may land on either worker; every device gets its command within a second.
+    for (const d of devices) {
+      const id = list.find((x) => x.unitId === d.unitId).id;
+      const started = Date.now();
+      expect((await server.api('POST', '/api/v1/devices/commands', { command: 'refresh-sysinfo', deviceIds: [id] })).status).toBe(201);
+      const cmd = await d.dev.next((m) => m.t === 'command', 5000);
+      expect(Date.now() - started).toBeLessThan(1000);
+      d.dev.send({ t: 'ack', id: cmd.id });
+      d.dev.send({ t: 'result', id: cmd.id, ok: true });
+    }
+  });
+
+  it('restarts a worker killed with SIGKILL; its devices come back through the port', async () => {
+    const before = await running();
+    const victim = before.find((s: any) => s.worker === 1);
+    process.kill(victim.pid, 'SIGKILL');
+    const lost = [];
+    for (const d of devices) {
+      if (await d.dev.waitClosed(3000).then(() => true, () => false)) lost.push(d);
+    }
+    expect(lost.length).toBe(victim.devicesConnected);
+    for (const d of lost) await connect(d);
+    const after = await until('worker 1 running again with a new pid', async () => {
+      const r = await running();
+      const w1 = r.find((s: any) => s.worker === 1);
+      return r.length === 2 && w1 && w1.pid !== victim.pid && w1;
+    });
+    expect(after.id).toBe(victim.id);
+    await until('all six devices connected', async () => (await running()).reduce((n: number, s: any) => n + s.devicesConnected, 0) === 6);
+  });
+
+  it('drains every worker on SIGTERM and exits cleanly', async () => {
+    const exited = server.exited();
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const d of devices) await d.dev.waitClosed(5000);
+  });
+});
