@@ -5,6 +5,7 @@ import { AdminLayout } from '../features/admin/admin-layout';
 import { DevicesPage } from '../features/devices/devices-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
 import { ProfilesPage } from '../features/profiles/profiles-page';
+import { ServersPage } from '../features/servers/servers-page';
 import { NotBuiltPage, NotFoundPage } from '../features/placeholder/placeholder-pages';
 import { AppLayout } from './app-layout';
 import { RouteError } from '../components/route-error';
@@ -39,6 +40,7 @@ export function createAppRouter() {
               children: [
                 { index: true, element: <Navigate to="/admin/enrollment-keys" replace /> },
                 { path: 'enrollment-keys', element: <EnrollmentKeysPage /> },
+                { path: 'servers', element: <ServersPage /> },
                 { path: '*', element: <NotFoundPage /> },
               ],
             },

@@ -2,7 +2,10 @@ import { NavLink, Text } from '@mantine/core';
 import { Link, Outlet, useLocation } from 'react-router';
 import classes from './admin.module.css';
 
-export const ADMIN_PAGES = [{ path: '/admin/enrollment-keys', label: 'Enrollment keys' }] as const;
+export const ADMIN_PAGES = [
+  { path: '/admin/enrollment-keys', label: 'Enrollment keys' },
+  { path: '/admin/servers', label: 'Servers' },
+] as const;
 
 /** Administration: a list of its pages beside the open one. */
 export function AdminLayout() {

@@ -1,9 +1,9 @@
 import { Alert, Button, Code, CopyButton, Group, Modal, ScrollArea, Stack, Table, Text } from '@mantine/core';
 import type { CreatedEnrollmentKey } from '../../api/enrollment';
 import { CopyIcon } from '../../components/copy-icon';
-import { enrollCommand, runCommand, serverUrlFromLocation } from './enroll-command';
+import { enrollCommand, runCommand } from './enroll-command';
 import { createdKeysCsv, downloadText } from './keys-csv';
-import { useServerInfo } from './queries';
+import { useEnrollServerUrl, useServerInfo } from './queries';
 
 interface CreatedKeysDialogProps {
   keys: CreatedEnrollmentKey[];
@@ -14,7 +14,7 @@ interface CreatedKeysDialogProps {
 /** Shows new secrets once. It closes only through its buttons, so a stray click cannot lose them. */
 export function CreatedKeysDialog({ keys, type, onClose }: CreatedKeysDialogProps) {
   const server = useServerInfo();
-  const serverUrl = serverUrlFromLocation(window.location);
+  const serverUrl = useEnrollServerUrl();
   const single = keys.length === 1 ? keys[0]! : null;
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   const download = () => downloadText(`openums-enrollment-keys-${stamp}.csv`, createdKeysCsv(keys));

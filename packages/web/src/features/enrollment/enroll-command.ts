@@ -6,6 +6,24 @@ export function serverUrlFromLocation(location: Pick<Location, 'protocol' | 'hos
   return `https://${location.hostname}:${port}`;
 }
 
+/** A configured address (`host[:port]` or an https URL) as a server URL, with the port spelled out. */
+export function serverUrlFromAddress(address: string): string {
+  const url = new URL(address.startsWith('https://') ? address : `https://${address}`);
+  return `https://${url.hostname}:${url.port || '443'}`;
+}
+
+/**
+ * Where devices enroll: the device enrollment address, else the cluster address (Administration ›
+ * Servers), else this page's host.
+ */
+export function enrollServerUrl(
+  addresses: { enrollmentAddress: string | null; clusterAddress: string | null } | undefined,
+  location: Pick<Location, 'protocol' | 'hostname' | 'port'>,
+): string {
+  const configured = addresses?.enrollmentAddress ?? addresses?.clusterAddress;
+  return configured ? serverUrlFromAddress(configured) : serverUrlFromLocation(location);
+}
+
 /** Quote a value for a POSIX shell only when it needs it. */
 export function shellQuote(value: string): string {
   return /^[A-Za-z0-9_@%+=:,./<>-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;

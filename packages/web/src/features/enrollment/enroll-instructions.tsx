@@ -1,13 +1,14 @@
 import { Anchor, Code, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { CopyIcon } from '../../components/copy-icon';
-import { DEFAULT_STATE_DIR, enrollCommand, runCommand, serverUrlFromLocation } from './enroll-command';
-import { useServerInfo } from './queries';
+import { DEFAULT_STATE_DIR, enrollCommand, runCommand } from './enroll-command';
+import { useEnrollServerUrl, useServerInfo } from './queries';
 
 /** How to enroll a device with a key: the agent's command line for this server. */
 export function EnrollInstructions() {
   const server = useServerInfo();
   const fingerprint = server.data?.webCaFingerprint ?? null;
-  const command = enrollCommand({ serverUrl: serverUrlFromLocation(window.location), key: '<KEY>', caFingerprint: fingerprint }, true);
+  const serverUrl = useEnrollServerUrl();
+  const command = enrollCommand({ serverUrl, key: '<KEY>', caFingerprint: fingerprint }, true);
   return (
     <Paper withBorder p="md" radius="sm" data-testid="enroll-instructions">
       <Stack gap="sm">

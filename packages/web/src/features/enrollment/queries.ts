@@ -2,6 +2,8 @@ import type { EnrollmentKey } from '@openums/protocol';
 import { useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { getEnrollmentSettings, listEnrollmentKeys, type EnrollmentKeyPage } from '../../api/enrollment';
 import { getServerInfo } from '../../api/server-info';
+import { useClusterSettings } from '../servers/queries';
+import { enrollServerUrl } from './enroll-command';
 
 export const enrollmentKeys = {
   keys: ['enrollment-keys'] as const,
@@ -26,6 +28,14 @@ export function useEnrollmentSettings() {
 
 export function useServerInfo() {
   return useQuery({ queryKey: enrollmentKeys.serverInfo, queryFn: ({ signal }) => getServerInfo(signal), staleTime: 5 * 60_000 });
+}
+
+/**
+ * The server URL for enroll commands (enrollment address, else cluster address); this page's host
+ * while the addresses load or when they cannot be read.
+ */
+export function useEnrollServerUrl(): string {
+  return enrollServerUrl(useClusterSettings().data, window.location);
 }
 
 /** Put a changed key into the cached pages (PATCH answers the key). */
