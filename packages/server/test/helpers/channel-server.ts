@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server.js';
+import type { Config } from '../../src/config/schema.js';
 import type { DialectName } from '../../src/db/dialect.js';
 import { createTestDb, type TestDb, testServerConfig } from './db.js';
 import { enroll, httpsCall, TestDevice, type Target } from './device.js';
@@ -14,7 +15,7 @@ let macCounter = 0x10;
  * on a fresh database for one describe block, with helpers to enroll and connect devices. Call
  * it inside `describe`: it registers its own beforeAll/afterAll. `t` is set once it has started.
  */
-export function channelServer(dialect: DialectName) {
+export function channelServer(dialect: DialectName, gateway: Partial<Config['gateway']> = {}) {
   /** Real time plus an offset a test moves forward instead of sleeping (key expiry). */
   const clock = { offset: 0, now: () => Date.now() + clock.offset };
   let testDb: TestDb;
@@ -62,7 +63,15 @@ export function channelServer(dialect: DialectName) {
     server = await startServer(
       {
         ...config,
-        gateway: { ...config.gateway, pingIntervalSeconds: 1, presenceFlushMs: 100, messagesPerMinute: 600, maxMessageBytes: 8192 },
+        gateway: {
+          ...config.gateway,
+          pingIntervalSeconds: 1,
+          pongTimeoutSeconds: 2,
+          presenceFlushMs: 100,
+          messagesPerMinute: 600,
+          maxMessageBytes: 8192,
+          ...gateway,
+        },
       },
       { adminPassword: PASSWORD },
       { clock },

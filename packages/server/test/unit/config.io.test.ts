@@ -18,9 +18,12 @@ describe('configuration', () => {
     expect(Object.isFrozen(c) && Object.isFrozen(c.tls)).toBe(true);
   });
 
-  it('notices a vanished device within 10 s with the default ping settings', () => {
+  it('notices a vanished or hung device within 60 s with the default liveness settings (docs/devices.md#liveness)', () => {
     const { gateway } = loadConfig({ env: {} });
-    expect(gateway.pingIntervalSeconds + gateway.pongTimeoutSeconds).toBeLessThanOrEqual(10);
+    // ping interval + pong timeout + 2 s of wheel resolution + the presence flush
+    expect(gateway.pingIntervalSeconds + gateway.pongTimeoutSeconds + 2 + gateway.presenceFlushMs / 1000).toBeLessThanOrEqual(60);
+    // Heartbeats every minute keep pings to one per device a minute or fewer.
+    expect(gateway.pingIntervalSeconds).toBeGreaterThanOrEqual(gateway.heartbeatSeconds / 2);
   });
 
   it('layers file < environment < flags', () => {
