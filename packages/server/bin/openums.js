@@ -7,8 +7,6 @@ setFlagsFromString('--max-semi-space-size=64');
 const { main } = await import('../dist/main.js');
 
 const code = await main(process.argv.slice(2));
-if (code >= 0) {
-  process.exitCode = code;
-  // A worker's IPC channel would keep it alive: tell the supervisor by exiting.
-  if (process.env.OPENUMS_WORKER_INDEX !== undefined) process.exit(code);
-}
+// -1: a server keeps running. Otherwise exit now: a failed start may leave handles open (a
+// worker's IPC channel, a half-started listener), and stdio to pipes and files is synchronous.
+if (code >= 0) process.exit(code);

@@ -44,6 +44,7 @@ export async function startServer(
   // A worker's supervisor holds the data directory's lock for all its workers.
   const unlock = worker === undefined ? lockDataDir(config.dataDir) : () => undefined;
   let database: DatabaseHandle | null = null;
+  let started: BuiltApp | null = null;
   try {
     // This process: the host's id (kept in the data directory) and the worker index.
     const serverId = `${loadServerId(config.dataDir)}.${worker ?? 0}`;
@@ -86,6 +87,7 @@ export async function startServer(
     const address = built.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
 
+    started = built;
     const prepared = await built.prepare();
     if (prepared.migrations.length) logger.info({ migrations: prepared.migrations }, 'database migrated');
     if (prepared.generatedAdminPassword) announceAdminPassword(config.dataDir, prepared.generatedAdminPassword);
@@ -107,6 +109,8 @@ export async function startServer(
         })()),
     };
   } catch (err) {
+    // A start that fails after listening (e.g. a foreign secret key) stops listening again.
+    await started?.app.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     unlock();
     throw err;
@@ -114,11 +118,18 @@ export async function startServer(
 }
 
 /** The cluster bus for this process (setting `cluster.bus`; see docs/cluster.md). */
-function createBus(config: Readonly<Config>, database: DatabaseHandle, serverId: string, worker: number | undefined, logger: Logger): ClusterBus {
+function createBus(
+  config: Readonly<Config>,
+  database: DatabaseHandle,
+  serverId: string,
+  worker: number | undefined,
+  logger: Logger,
+): ClusterBus {
   let kind = config.cluster.bus;
   if (kind === 'auto') kind = config.databaseUrl ? 'postgres' : worker !== undefined ? 'ipc' : 'local';
   if (kind === 'postgres') {
-    if (!config.databaseUrl) throw new StartupError('Setting "cluster.bus" is "postgres" but no PostgreSQL database is configured ("databaseUrl")');
+    if (!config.databaseUrl)
+      throw new StartupError('Setting "cluster.bus" is "postgres" but no PostgreSQL database is configured ("databaseUrl")');
     return new PgNotifyBus(config.databaseUrl, database.db, serverId, logger);
   }
   if (kind === 'ipc') {

@@ -62,11 +62,15 @@ export class PgNotifyBus implements ClusterBus {
 
   private async notify(payloads: string[]): Promise<void> {
     for (const p of payloads) {
-      try {
-        await sql`select pg_notify(${CHANNEL}, ${`${this.processId}|${p}`})`.execute(this.db);
-      } catch (err) {
-        // The receivers' catch-up finds the change; nothing is lost, it only arrives later.
-        this.log?.warn({ err: (err as Error).message }, 'cluster notification not sent; peers will catch up');
+      // Twice: after a PostgreSQL restart the pool's first connection may be a dead one.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          await sql`select pg_notify(${CHANNEL}, ${`${this.processId}|${p}`})`.execute(this.db);
+          break;
+        } catch (err) {
+          // The receivers' catch-up finds the change; nothing is lost, it only arrives later.
+          if (attempt === 2) this.log?.warn({ err: (err as Error).message }, 'cluster notification not sent; peers will catch up');
+        }
       }
     }
   }

@@ -39,6 +39,7 @@ export class ClusterWakeups {
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private catchingUp: Promise<void> | null = null;
+  private retry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -58,6 +59,7 @@ export class ClusterWakeups {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
+    if (this.retry) clearTimeout(this.retry);
     await this.catchingUp;
   }
 
@@ -109,7 +111,15 @@ export class ClusterWakeups {
     return this.catchingUp;
   }
 
+  /** A failed wake-up (e.g. a dead database connection after a restart) is retried by a catch-up a second later. */
   private failed(err: unknown, what: string): void {
-    this.log?.warn({ err: (err as Error).message, what }, 'cluster wake-up failed; the next catch-up retries');
+    this.log?.warn({ err: (err as Error).message, what }, 'cluster wake-up failed; a catch-up retries it');
+    if (this.bus.transport !== 'local' && !this.retry) {
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        void this.catchUp();
+      }, 1000);
+      this.retry.unref();
+    }
   }
 }

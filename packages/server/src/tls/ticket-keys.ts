@@ -26,4 +26,3 @@ export function loadTicketKeys(dataDir: string, logger: Logger, mayRotate = true
   logger.info('TLS session ticket keys created');
   return keys;
 }
-

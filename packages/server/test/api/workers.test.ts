@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION } from '@openums/protocol';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
 import { freePort } from '../helpers/net.js';
@@ -58,7 +57,12 @@ describe('workers on one host (sqlite)', () => {
   it('spreads devices over both workers and reaches every device from either', async () => {
     const workers = await until('devices on both workers', async () => {
       const r = await running();
-      return r.length === 2 && r.every((s: any) => s.devicesConnected > 0) && r.reduce((n: number, s: any) => n + s.devicesConnected, 0) === 6 && r;
+      return (
+        r.length === 2 &&
+        r.every((s: any) => s.devicesConnected > 0) &&
+        r.reduce((n: number, s: any) => n + s.devicesConnected, 0) === 6 &&
+        r
+      );
     });
     expect(new Set(workers.map((s: any) => s.worker))).toEqual(new Set([0, 1]));
     const list = (await server.api('GET', '/api/v1/devices?limit=100')).body.items as any[];
@@ -80,7 +84,13 @@ describe('workers on one host (sqlite)', () => {
     process.kill(victim.pid, 'SIGKILL');
     const lost = [];
     for (const d of devices) {
-      if (await d.dev.waitClosed(3000).then(() => true, () => false)) lost.push(d);
+      if (
+        await d.dev.waitClosed(3000).then(
+          () => true,
+          () => false,
+        )
+      )
+        lost.push(d);
     }
     expect(lost.length).toBe(victim.devicesConnected);
     for (const d of lost) await connect(d);

@@ -28,14 +28,25 @@ export interface TestApp extends BuiltApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(dialect: DialectName, opts: { prepare?: boolean; config?: Partial<Config> } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  dialect: DialectName,
+  opts: { prepare?: boolean; config?: Partial<Config>; wallClock?: Clock } = {},
+): Promise<TestApp> {
   const testDb = await createTestDb(dialect);
   // Wired like server.ts: the database reports query timings to the app's metrics.
   const metrics = new Metrics();
   const database = testDb.open(metrics.onQuery);
   const clock = new TestClock();
   const config: Config = { ...DEFAULTS, dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, webRoot: null, ...opts.config };
-  const built = await buildApp({ config, database, serverId: 'test-server', clock, metrics, adminPassword: ADMIN_PASSWORD });
+  const built = await buildApp({
+    config,
+    database,
+    serverId: 'test-server',
+    clock,
+    metrics,
+    adminPassword: ADMIN_PASSWORD,
+    ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
+  });
   let token = '';
   if (opts.prepare !== false) {
     await built.prepare();

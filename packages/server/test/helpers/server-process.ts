@@ -34,13 +34,14 @@ export class ServerProcess {
       '--host',
       '127.0.0.1',
       '--log-level',
-      'warn',
+      process.env.OPENUMS_TEST_SERVER_LOGS ? 'info' : 'warn',
       ...extraArgs,
     ];
     if (this.db.databaseUrl) args.push('--database-url', this.db.databaseUrl);
     this.child = spawn(process.execPath, args, {
       env: { ...process.env, OPENUMS_ADMIN_PASSWORD: this.password, OPENUMS_PING_INTERVAL_SECONDS: '2', ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // OPENUMS_TEST_SERVER_LOGS=1 shows the servers' logs while debugging a test.
+      stdio: ['ignore', process.env.OPENUMS_TEST_SERVER_LOGS ? 'inherit' : 'ignore', 'inherit'],
     });
     this.t = { port: this.port, ca: '' };
     for (let i = 0; i < 300; i++) {

@@ -32,7 +32,24 @@ export class PresenceRepository {
         let q = trx.updateTable('devices').set(patch).where('id', '=', id);
         // Offline only if still marked as connected here: the device may have moved to another
         // server process meanwhile, whose "online" must not be overwritten by this late "offline".
-        if (patch.online === 0) q = q.where((eb) => eb.or([eb('connected_server', '=', serverId), eb('connected_server', 'is', null)]));
+        // (A row naming a process that is no longer running is stale, e.g. after a fail-over: ours to fix.)
+        if (patch.online === 0) {
+          q = q.where((eb) =>
+            eb.or([
+              eb('connected_server', '=', serverId),
+              eb('connected_server', 'is', null),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('servers')
+                    .select('servers.id')
+                    .whereRef('servers.id', '=', 'devices.connected_server')
+                    .where('servers.status', '=', 'running'),
+                ),
+              ),
+            ]),
+          );
+        }
         await q.execute();
       }
     });

@@ -47,7 +47,9 @@ export class HealthService {
   async report(): Promise<HealthReport> {
     const now = this.clock.now();
     if (this.readyAt === null) {
-      return now - this.startedAt > INIT_TIMEOUT_MS ? { status: 'err', reasons: ['start-up did not finish within 120 s'] } : { status: 'init' };
+      return now - this.startedAt > INIT_TIMEOUT_MS
+        ? { status: 'err', reasons: ['start-up did not finish within 120 s'] }
+        : { status: 'init' };
     }
     if (this.last && now - this.last.at < RECHECK_INTERVAL_MS) return this.last.report;
     this.inFlight ??= this.check().finally(() => (this.inFlight = null));
