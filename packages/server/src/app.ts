@@ -181,12 +181,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const peers = alone ? noPeers : new BusPeers(bus);
   const events = new EventBus(alone ? undefined : relayEvent(bus));
   const registry = new DeviceRegistry();
-  const auth = new AuthService(
-    new AuthRepository(database.db),
-    new LoginLimiter(clock),
-    clock,
-    config.session.ttlHours * 3_600_000,
-    (ids) => bus.publish({ t: 'sessions', ids }),
+  const loginLimiter = new LoginLimiter(database.db, database.dialect, 'login', clock);
+  const enrollLimiter = new LoginLimiter(database.db, database.dialect, 'enroll', clock, ENROLL_LIMITS);
+  const auth = new AuthService(new AuthRepository(database.db), loginLimiter, clock, config.session.ttlHours * 3_600_000, (ids) =>
+    bus.publish({ t: 'sessions', ids }),
   );
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
@@ -286,6 +284,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   singletons.add({ name: 'command-expiry', intervalMs: 30_000, run: () => commands.expire() });
   singletons.add({ name: 'session-purge', intervalMs: 60 * 60_000, run: () => auth.purgeExpiredSessions() });
   singletons.add({ name: 'idempotency-purge', intervalMs: IDEMPOTENCY_PURGE_MS, run: () => idempotency.purge() });
+  singletons.add({
+    name: 'rate-limit-purge',
+    intervalMs: 10 * 60_000,
+    run: () => Promise.all([loginLimiter.purge(), enrollLimiter.purge()]),
+  });
   const wakeups = new ClusterWakeups(
     bus,
     {
@@ -416,7 +419,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       devicesRepo,
       enrollmentKeys,
       deviceCa,
-      new LoginLimiter(clock, ENROLL_LIMITS),
+      enrollLimiter,
       events,
       clock,
       config.gateway.deviceCertDays,

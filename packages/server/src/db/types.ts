@@ -155,6 +155,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   servers: ServersTable;
   leases: LeasesTable;
+  rate_limits: RateLimitsTable;
 }
 
 export interface IdempotencyKeysTable {
@@ -190,4 +191,15 @@ export interface LeasesTable {
   name: string;
   holder: string;
   expires_at: number;
+}
+
+export interface RateLimitsTable {
+  /** 'login' or 'enroll' */
+  scope: string;
+  /** e.g. `ip:10.0.0.1`, `user:alice` */
+  key: string;
+  failures: number;
+  window_start: number;
+  blocked_until: number;
+  blocks: number;
 }

@@ -223,4 +223,16 @@ describe('three server processes on one PostgreSQL (separate data directories jo
     await sleep(2500); // a catch-up round on every survivor
     expect(away.dev.received.filter((m) => m.t === 'command' && m.id === queued.id)).toHaveLength(0);
   });
+
+  it('blocks a client on every server after too many failed logins spread over several', async () => {
+    const login = (s: number) =>
+      servers[s]!.api('POST', '/api/v1/auth/login', { username: 'mallory', password: 'wrong-password' }, { authorization: '' });
+    // Five failures, alternating between A and C: one count for the cluster, not one per server.
+    for (let i = 0; i < 5; i++) expect((await login(i % 2 ? C : A)).status).toBe(401);
+    for (const s of [A, C]) {
+      const r = await login(s);
+      expect(r.status).toBe(429);
+      expect(r.body.error.code).toBe('RATE_LIMITED');
+    }
+  });
 });

@@ -7,6 +7,7 @@ import * as settingsDelivery from './20261127T1500-settings-delivery.js';
 import * as idempotencyKeys from './20261202T0900-idempotency-keys.js';
 import * as sessionCsrfHash from './20261202T1000-session-csrf-hash.js';
 import * as cluster from './20261203T0900-cluster.js';
+import * as rateLimits from './20261203T1000-rate-limits.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -21,4 +22,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261202T0900-idempotency-keys': idempotencyKeys,
   '20261202T1000-session-csrf-hash': sessionCsrfHash,
   '20261203T0900-cluster': cluster,
+  '20261203T1000-rate-limits': rateLimits,
 };

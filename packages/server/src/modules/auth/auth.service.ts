@@ -39,7 +39,7 @@ export class AuthService {
 
   async login(username: string, password: string, clientAddress: string) {
     const keys = [`ip:${clientAddress}`, `user:${username.toLowerCase()}`];
-    const wait = Math.max(...keys.map((k) => this.limiter.retryAfter(k)));
+    const wait = Math.max(...(await Promise.all(keys.map((k) => this.limiter.retryAfter(k)))));
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       throw new AppError(
@@ -56,10 +56,10 @@ export class AuthService {
       ? await verifyPassword(password, user.password_hash)
       : (await verifyPassword(password, await (this.dummyHash ??= hashPassword(randomBytes(8).toString('hex')))), false);
     if (!user || !ok) {
-      for (const k of keys) this.limiter.fail(k);
+      for (const k of keys) await this.limiter.fail(k);
       throw new AppError(ErrorCode.InvalidCredentials, 'Wrong user name or password');
     }
-    for (const k of keys) this.limiter.succeed(k);
+    for (const k of keys) await this.limiter.succeed(k);
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const now = this.clock.now();

@@ -1,10 +1,6 @@
+import type { Db } from '../../db/database.js';
+import type { DialectName } from '../../db/dialect.js';
 import type { Clock } from '../../lib/clock.js';
-
-interface Entry {
-  failures: number;
-  windowStart: number;
-  blockedUntil: number;
-}
 
 export interface LimiterOptions {
   /** Failures allowed per key inside the window before blocking. */
@@ -13,8 +9,6 @@ export interface LimiterOptions {
   /** First block; doubles on each further block of the same key, up to maxBlockMs. */
   blockMs: number;
   maxBlockMs: number;
-  /** Bound on tracked keys, so a spray of addresses cannot grow memory without limit. */
-  maxKeys: number;
 }
 
 export const DEFAULT_LIMITS: LimiterOptions = {
@@ -22,47 +16,89 @@ export const DEFAULT_LIMITS: LimiterOptions = {
   windowMs: 5 * 60_000,
   blockMs: 60_000,
   maxBlockMs: 30 * 60_000,
-  maxKeys: 50_000,
 };
 
+const MAX_KEY = 300;
+
 /**
- * Counts failed logins per key (client address, user name) and blocks a key for a growing
- * time after too many. In memory: each server process limits on its own.
+ * Counts failed attempts per key (client address, user name) and blocks a key for a growing time
+ * after too many. The counts are rows in the database (`rate_limits`), so every server process of
+ * a cluster sees the same counts and blocks: N processes behind a load balancer allow what one
+ * would. Only failures and checks touch the database — a few per login or enrollment, which cost
+ * a password hash or a certificate anyway. Rows whose window and block are over are purged by a
+ * singleton task (`purge`).
  */
 export class LoginLimiter {
-  private readonly entries = new Map<string, Entry & { blocks: number }>();
   constructor(
+    private readonly db: Db,
+    private readonly dialect: DialectName,
+    private readonly scope: 'login' | 'enroll',
     private readonly clock: Clock,
     private readonly opts: LimiterOptions = DEFAULT_LIMITS,
   ) {}
 
   /** Milliseconds until the key may try again, or 0. */
-  retryAfter(key: string): number {
-    const e = this.entries.get(key);
-    if (!e) return 0;
-    return Math.max(0, e.blockedUntil - this.clock.now());
+  async retryAfter(key: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('rate_limits')
+      .select('blocked_until')
+      .where('scope', '=', this.scope)
+      .where('key', '=', key.slice(0, MAX_KEY))
+      .executeTakeFirst();
+    return row ? Math.max(0, Number(row.blocked_until) - this.clock.now()) : 0;
   }
 
-  fail(key: string): void {
+  async fail(key: string): Promise<void> {
+    const k = key.slice(0, MAX_KEY);
     const now = this.clock.now();
-    let e = this.entries.get(key);
-    if (!e || now - e.windowStart > this.opts.windowMs) {
-      const blocks = e?.blocks ?? 0;
-      e = { failures: 0, windowStart: now, blockedUntil: e?.blockedUntil ?? 0, blocks };
-    }
-    e.failures += 1;
-    if (e.failures >= this.opts.maxFailures) {
-      e.blockedUntil = now + Math.min(this.opts.blockMs * 2 ** e.blocks, this.opts.maxBlockMs);
-      e.blocks += 1;
-      e.failures = 0;
-      e.windowStart = now;
-    }
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    if (this.entries.size > this.opts.maxKeys) this.entries.delete(this.entries.keys().next().value!);
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('rate_limits')
+        .values({ scope: this.scope, key: k, failures: 0, window_start: now, blocked_until: 0, blocks: 0 })
+        .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+        .execute();
+      // Concurrent failures from several processes queue on the row (PostgreSQL); SQLite
+      // serialises write transactions anyway.
+      let q = trx.selectFrom('rate_limits').selectAll().where('scope', '=', this.scope).where('key', '=', k);
+      if (this.dialect === 'postgres') q = q.forUpdate();
+      const e = await q.executeTakeFirstOrThrow();
+      let failures = Number(e.failures);
+      let windowStart = Number(e.window_start);
+      let blockedUntil = Number(e.blocked_until);
+      let blocks = Number(e.blocks);
+      if (now - windowStart > this.opts.windowMs) {
+        failures = 0;
+        windowStart = now;
+      }
+      failures += 1;
+      if (failures >= this.opts.maxFailures) {
+        blockedUntil = now + Math.min(this.opts.blockMs * 2 ** blocks, this.opts.maxBlockMs);
+        blocks += 1;
+        failures = 0;
+        windowStart = now;
+      }
+      await trx
+        .updateTable('rate_limits')
+        .set({ failures, window_start: windowStart, blocked_until: blockedUntil, blocks })
+        .where('scope', '=', this.scope)
+        .where('key', '=', k)
+        .execute();
+    });
   }
 
-  succeed(key: string): void {
-    this.entries.delete(key);
+  async succeed(key: string): Promise<void> {
+    await this.db.deleteFrom('rate_limits').where('scope', '=', this.scope).where('key', '=', key.slice(0, MAX_KEY)).execute();
+  }
+
+  /** Deletes keys whose window and block are over (singleton work). Returns how many. */
+  async purge(): Promise<number> {
+    const now = this.clock.now();
+    const r = await this.db
+      .deleteFrom('rate_limits')
+      .where('scope', '=', this.scope)
+      .where('window_start', '<', now - Math.max(this.opts.windowMs, this.opts.maxBlockMs))
+      .where('blocked_until', '<', now)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 }

@@ -41,7 +41,7 @@ export class EstEnrollmentService {
     lastIp: string;
   }): Promise<EnrollResult> {
     const limitKey = `enroll:${opts.clientAddress}`;
-    const wait = this.limiter.retryAfter(limitKey);
+    const wait = await this.limiter.retryAfter(limitKey);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       throw new AppError(
@@ -56,7 +56,7 @@ export class EstEnrollmentService {
     const info = opts.info ?? infoFromCsr(csr);
     const settings = opts.key ? null : await this.keys.getSettings();
     if (!opts.key && !settings?.autoRegistration) {
-      this.limiter.fail(limitKey);
+      await this.limiter.fail(limitKey);
       throw new AppError(ErrorCode.EnrollmentKeyInvalid, 'An enrollment key is required (automatic registration is off)');
     }
     const now = this.clock.now();
@@ -102,11 +102,11 @@ export class EstEnrollmentService {
         return { deviceId, certDer: cert.der, usedKey };
       });
       if (result.usedKey) this.keys.countUnlimitedUse(result.usedKey);
-      this.limiter.succeed(limitKey);
+      await this.limiter.succeed(limitKey);
       this.events.publish({ type: 'device.changed', deviceId: result.deviceId });
       return { deviceId: result.deviceId, certDer: result.certDer };
     } catch (err) {
-      if (err instanceof AppError && err.code === ErrorCode.EnrollmentKeyInvalid) this.limiter.fail(limitKey);
+      if (err instanceof AppError && err.code === ErrorCode.EnrollmentKeyInvalid) await this.limiter.fail(limitKey);
       throw err;
     }
   }
