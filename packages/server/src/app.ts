@@ -64,6 +64,7 @@ import { ConfigurationChanges } from './modules/configuration-delivery/configura
 import { DeliveryStateRepository } from './modules/configuration-delivery/delivery-state.repository.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IDEMPOTENCY_PURGE_MS, IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { SharedTicketKeys } from './tls/shared-ticket-keys.js';
 import { noPeers } from './channel/device-channel.js';
 import { LocalBus, type ClusterBus } from './cluster/bus.js';
 import { BusPeers } from './cluster/peers.js';
@@ -125,6 +126,8 @@ export class SecretMismatchError extends Error {
   override name = 'SecretMismatchError';
 }
 
+const TLS_SESSION_ID_CONTEXT = 'openums';
+
 /** Routes that answer while the server is still starting. */
 const AVAILABLE_DURING_INIT = new Set(['/ums/check-status', '/info', '/metrics']);
 
@@ -157,6 +160,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       rejectUnauthorized: false,
       // TLS 1.3 tickets stay valid across restarts (keys in the data directory) for a day.
       sessionTimeout: 86_400,
+      // The same on every process (Node's default derives it from the command line): a session
+      // begun on one server of the cluster resumes on another.
+      sessionIdContext: TLS_SESSION_ID_CONTEXT,
       ...(deps.https.ticketKeys ? { ticketKeys: deps.https.ticketKeys } : {}),
     };
   }
@@ -218,6 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   };
   const caProxy = new Proxy({} as DeviceCa, { get: (_t, prop) => Reflect.get(requireCa(), prop, requireCa()) as unknown });
   let enrollment: EstEnrollmentService | null = null;
+  let ticketKeys: SharedTicketKeys | null = null;
   const identifyDevice = async (req: FastifyRequest) => {
     // The matched route, not the raw URL: the forwarded-path check must see what the router saw.
     const id = identifyClient(req.raw, config.clientCertForwarding, requireCa(), req.routeOptions.url ?? '');
@@ -297,6 +304,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       commands,
       delivery,
       sessions: auth,
+      ticketKeys: { reload: async () => (ticketKeys ? ticketKeys.reload() : false) },
       queries: {
         devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
         pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),
@@ -425,12 +433,27 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       config.gateway.deviceCertDays,
     );
     if (deps.https) {
-      (app.server as unknown as TlsServer).setSecureContext({
+      const tlsServer = app.server as unknown as TlsServer;
+      tlsServer.setSecureContext({
         key: deps.https.key,
         cert: deps.https.cert,
         ca: deviceCa.certPem,
         minVersion: deps.https.minVersion,
+        sessionIdContext: TLS_SESSION_ID_CONTEXT,
       });
+      // The installation's ticket keys (after setSecureContext, which would replace them).
+      if (deps.https.ticketKeys) {
+        ticketKeys = new SharedTicketKeys(settings, SecretBox.fromDataDir(config.dataDir), clock, (k) => tlsServer.setTicketKeys(k), log);
+        await ticketKeys.load(deps.https.ticketKeys);
+        const keys = ticketKeys;
+        singletons.add({
+          name: 'ticket-key-rotation',
+          intervalMs: 3600_000,
+          run: async () => {
+            if (await keys.rotateIfOld()) bus.publish({ t: 'ticket-keys' });
+          },
+        });
+      }
     }
     await presence.resetOnStart();
     await servers.start();

@@ -20,7 +20,9 @@ export type BusMessage =
   /** Any other live event for the browsers' event streams (ids and states only, no device data). */
   | { t: 'event'; event: LiveEvent }
   /** Sessions ended (logout, revocation): forget them at once, not after a cache period. */
-  | { t: 'sessions'; ids: number[] };
+  | { t: 'sessions'; ids: number[] }
+  /** The installation's TLS session-ticket keys were rotated: reload them. */
+  | { t: 'ticket-keys' };
 
 export type BusTransportName = 'local' | 'ipc' | 'postgres';
 
@@ -71,7 +73,7 @@ export class Outbox {
   ) {}
 
   add(msg: BusMessage): void {
-    if (msg.t === 'event') this.others.push(msg);
+    if (msg.t === 'event' || msg.t === 'ticket-keys') this.others.push(msg);
     else if (msg.t === 'catch-up') this.catchUp = true;
     else if (msg.t === 'configuration' && msg.deviceIds === 'all') this.allConfiguration = true;
     else {

@@ -18,6 +18,8 @@ export interface WakeupTargets {
     catchUp(pending: ReadonlyArray<{ id: number; revision: number }>): number;
   };
   sessions: { forget(ids: readonly number[]): void };
+  /** The shared TLS session-ticket keys (absent without TLS, e.g. in-process tests). */
+  ticketKeys?: { reload(): Promise<boolean> };
   /** Catch-up queries: what this process's devices have waiting in the database. */
   queries: {
     devicesWithQueuedCommands(now: number): Promise<number[]>;
@@ -40,6 +42,7 @@ export class ClusterWakeups {
   private timer: NodeJS.Timeout | null = null;
   private catchingUp: Promise<void> | null = null;
   private retry: NodeJS.Timeout | null = null;
+  private keysCheckedAt = 0;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -92,6 +95,9 @@ export class ClusterWakeups {
       case 'sessions':
         this.t.sessions.forget(m.ids);
         return;
+      case 'ticket-keys':
+        void this.t.ticketKeys?.reload().catch((err: unknown) => this.failed(err, 'ticket-keys'));
+        return;
     }
   }
 
@@ -104,6 +110,11 @@ export class ClusterWakeups {
           if (this.t.channels.get(id)) await this.t.commands.deliverPending(id);
         }
         this.t.delivery.catchUp(await this.t.queries.pendingConfiguration());
+        // A missed rotation message: the keys are re-read about once a minute.
+        if (this.t.ticketKeys && this.clock.now() - this.keysCheckedAt > 60_000) {
+          this.keysCheckedAt = this.clock.now();
+          await this.t.ticketKeys.reload();
+        }
       } catch (err) {
         this.failed(err, 'catch-up');
       }

@@ -122,6 +122,33 @@ describe('three server processes on one PostgreSQL (separate data directories jo
     expect((await servers[B]!.api('GET', '/ums/check-status')).body).toEqual({ status: 'ok' });
   });
 
+  it('resumes a TLS session begun on A on C (one set of ticket keys for the installation)', async () => {
+    const { connect } = await import('node:tls');
+    const hello = (s: number, session?: Buffer) =>
+      new Promise<{ reused: boolean; session: Buffer }>((resolve, reject) => {
+        const sock = connect({
+          host: '127.0.0.1',
+          port: servers[s]!.t.port,
+          servername: 'localhost',
+          ca: servers[s]!.t.ca,
+          ...(session ? { session } : {}),
+        });
+        let ticket: Buffer | null = null;
+        sock.on('session', (t: Buffer) => (ticket = t));
+        sock.once('secureConnect', () => {
+          // TLS 1.3 sends the ticket after the handshake: let it arrive.
+          setTimeout(() => {
+            resolve({ reused: sock.isSessionReused(), session: ticket ?? Buffer.alloc(0) });
+            sock.end();
+          }, 200);
+        });
+        sock.once('error', reject);
+      });
+    const first = await hello(A);
+    expect(first.session.length).toBeGreaterThan(0);
+    expect((await hello(C, first.session)).reused).toBe(true);
+  });
+
   it('delivers a command created on A to a device held by B within a second', async () => {
     const d = devices.find((x) => x.on === B)!;
     const started = Date.now();

@@ -44,7 +44,8 @@ export class ServerProcess {
       stdio: ['ignore', process.env.OPENUMS_TEST_SERVER_LOGS ? 'inherit' : 'ignore', 'inherit'],
     });
     this.t = { port: this.port, ca: '' };
-    for (let i = 0; i < 300; i++) {
+    // Up to 60 s: a loaded CI machine (tests and benches in parallel) can be slow to start a server.
+    for (let i = 0; i < 1200; i++) {
       try {
         this.t.ca = readFileSync(join(this.db.dataDir, 'tls/web-ca.crt'), 'utf8');
         const r = await httpsCall(this.t, 'GET', '/ums/check-status');
