@@ -45,6 +45,29 @@ export function fillShipped(shipped: string, listen: string, upstreams: readonly
   return text;
 }
 
+/**
+ * The shipped files' instruction for more servers than they list ("More: copy it once per
+ * server"): the last non-comment line naming a numbered upstream is copied once for each further
+ * upstream, with the next number. Fewer upstreams than the file lists: the text unchanged.
+ */
+export function copyServerLines(shipped: string, upstreams: number): string {
+  const lines = shipped.split('\n');
+  let last = -1;
+  let highest = 0;
+  lines.forEach((line, i) => {
+    const n = /^\s*[^#\s].*__UPSTREAM_(\d+)__/.exec(line);
+    if (n && Number(n[1]) >= highest) [last, highest] = [i, Number(n[1])];
+  });
+  if (last < 0 || upstreams <= highest) return shipped;
+  const copies: string[] = [];
+  for (let k = highest + 1; k <= upstreams; k++) {
+    // HAProxy names each server (ums1, ums2, …): a copy gets its own name too.
+    copies.push(lines[last]!.replaceAll(`__UPSTREAM_${highest}__`, `__UPSTREAM_${k}__`).replace(`ums${highest}`, `ums${k}`));
+  }
+  lines.splice(last + 1, 0, ...copies);
+  return lines.join('\n');
+}
+
 /** Waits until `GET /ums/check-status` answers 200 through the balancer; `diagnose` explains a failure. */
 export async function waitForBalancer(port: number, ca: string, child: ChildProcess, diagnose: () => string): Promise<void> {
   const target: Target = { port, ca };
@@ -84,14 +107,17 @@ export async function startShippedNginxStream(opts: {
   dir: string;
   upstreamPorts: readonly number[];
   ca: string;
+  /** nginx's `worker_connections` (default 256); each relayed connection takes two. */
+  workerConnections?: number;
 }): Promise<RunningBalancer> {
   if (spawnSync(NGINX, ['-v']).status !== 0) throw new Error('nginx must be installed (.ci/run installs it)');
   if (!existsSync(STREAM_MODULE)) throw new Error(`${STREAM_MODULE} missing: apt-get install libnginx-mod-stream (.ci/run installs it)`);
   const d = opts.dir;
   mkdirSync(d, { recursive: true });
   const port = await freePort();
+  // More servers than the file lists: its `server` line copied once per server, as it says.
   const site = fillShipped(
-    readFileSync(SHIPPED_NGINX_PASSTHROUGH_CONF, 'utf8'),
+    copyServerLines(readFileSync(SHIPPED_NGINX_PASSTHROUGH_CONF, 'utf8'), opts.upstreamPorts.length),
     `127.0.0.1:${port}`,
     opts.upstreamPorts.map((p) => `127.0.0.1:${p}`),
   );
@@ -103,7 +129,7 @@ worker_processes 2;
 pid ${d}/nginx.pid;
 error_log ${d}/error.log notice;
 load_module ${STREAM_MODULE};
-events { worker_connections 256; }
+events { worker_connections ${opts.workerConnections ?? 256}; }
 include ${d}/openums-stream.conf;
 `,
   );
