@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/schema.js';
 import type { DatabaseHandle } from './db/database.js';
@@ -13,7 +11,6 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from '
 import type { App } from './lib/fastify.js';
 import type { Logger } from './lib/logger.js';
 import { createValidatorCompiler, installTextSafety } from './lib/validation.js';
-import { PRODUCT_NAME, VERSION } from './lib/version.js';
 import { AuthRepository } from './modules/auth/auth.repository.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
@@ -63,15 +60,16 @@ import { ConfigurationDeliveryService } from './modules/configuration-delivery/c
 import { ConfigurationChanges } from './modules/configuration-delivery/configuration-changes.js';
 import { DeliveryStateRepository } from './modules/configuration-delivery/delivery-state.repository.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
-import { IDEMPOTENCY_PURGE_MS, IdempotencyService } from './modules/idempotency/idempotency.service.js';
-import { SharedTicketKeys } from './tls/shared-ticket-keys.js';
+import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import type { SharedTicketKeys } from './tls/shared-ticket-keys.js';
 import { noPeers } from './channel/device-channel.js';
 import { LocalBus, type ClusterBus } from './cluster/bus.js';
 import { BusPeers } from './cluster/peers.js';
-import { ClusterWakeups, relayEvent } from './cluster/wakeups.js';
-import { LeasesRepository, SingletonTasks } from './cluster/leases.js';
-import { ServersRepository } from './modules/servers/servers.repository.js';
-import { ServersService } from './modules/servers/servers.service.js';
+import { relayEvent, type ClusterWakeups } from './cluster/wakeups.js';
+import { composeCluster, startSharedTicketKeys } from './app-cluster.js';
+import { installHttpBasics } from './app-http.js';
+import type { SingletonTasks } from './cluster/leases.js';
+import type { ServersService } from './modules/servers/servers.service.js';
 import { serverRoutes } from './modules/servers/servers.routes.js';
 
 export interface AppDeps {
@@ -262,58 +260,21 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     clock,
     log,
   });
-  const servers = new ServersService(
-    new ServersRepository(database.db, database.dialect),
-    {
-      id: deps.serverId,
-      worker: deps.worker ?? 0,
-      port: () => {
-        const a = deps.https ? app.server.address() : null;
-        return typeof a === 'object' && a ? a.port : config.port;
-      },
-      database: database.describe,
-      dialect: database.dialect,
-    },
-    () => registry.size(),
+  const { servers, singletons, wakeups } = composeCluster({
+    deps,
+    app,
+    bus,
+    registry,
     events,
     clock,
     log,
-    config.cluster.beatSeconds * 1000,
-    deps.wallClock,
-  );
-  // Periodic work that must run once per cluster, each under its own lease.
-  const leaseMs = config.cluster.leaseSeconds * 1000;
-  const singletons = new SingletonTasks(new LeasesRepository(database.db), deps.serverId, clock, log, {
-    ttlMs: leaseMs,
-    tickMs: Math.min(5000, Math.max(1000, Math.floor(leaseMs / 4))),
-  });
-  singletons.add({ name: 'stale-servers', intervalMs: config.cluster.beatSeconds * 1000, run: () => servers.reapDead() });
-  singletons.add({ name: 'command-expiry', intervalMs: 30_000, run: () => commands.expire() });
-  singletons.add({ name: 'session-purge', intervalMs: 60 * 60_000, run: () => auth.purgeExpiredSessions() });
-  singletons.add({ name: 'idempotency-purge', intervalMs: IDEMPOTENCY_PURGE_MS, run: () => idempotency.purge() });
-  singletons.add({
-    name: 'rate-limit-purge',
-    intervalMs: 10 * 60_000,
-    run: () => Promise.all([loginLimiter.purge(), enrollLimiter.purge()]),
-  });
-  const wakeups = new ClusterWakeups(
-    bus,
-    {
-      channels: registry,
-      events,
-      commands,
-      delivery,
-      sessions: auth,
-      ticketKeys: { reload: async () => (ticketKeys ? ticketKeys.reload() : false) },
-      queries: {
-        devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
-        pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),
-      },
+    services: { commands, auth, idempotency, delivery, limiters: [loginLimiter, enrollLimiter] },
+    queries: {
+      devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
+      pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),
     },
-    clock,
-    log,
-    config.cluster.catchUpSeconds * 1000,
-  );
+    ticketKeys: () => ticketKeys,
+  });
   const health = new HealthService(
     {
       database: () => database.ping(),
@@ -332,38 +293,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   await app.register(fastifyCookie);
   installAccessControl(app, auth, identifyDevice);
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
-    if (deps.https) reply.header('strict-transport-security', 'max-age=31536000');
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    metrics.httpDuration.observe(
-      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
-  });
-
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: `${PRODUCT_NAME} REST API`, version: VERSION },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'openums_session' },
-        },
-      },
-      security: [{ bearer: [] }, { cookie: [] }],
-    },
-  });
-  await app.register(async (docs) => {
-    // Routes of the documentation UI are public; marked here because the plugin cannot say it.
-    docs.addHook('onRoute', (route) => {
-      route.config = { ...(route.config as object), access: 'public' };
-    });
-    await docs.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
-  });
+  await installHttpBasics(app, metrics, Boolean(deps.https));
 
   authRoutes(app, auth, config.session.ttlHours * 3_600_000);
   deviceFolderRoutes(app, folders);
@@ -443,15 +373,15 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       });
       // The installation's ticket keys (after setSecureContext, which would replace them).
       if (deps.https.ticketKeys) {
-        ticketKeys = new SharedTicketKeys(settings, SecretBox.fromDataDir(config.dataDir), clock, (k) => tlsServer.setTicketKeys(k), log);
-        await ticketKeys.load(deps.https.ticketKeys);
-        const keys = ticketKeys;
-        singletons.add({
-          name: 'ticket-key-rotation',
-          intervalMs: 3600_000,
-          run: async () => {
-            if (await keys.rotateIfOld()) bus.publish({ t: 'ticket-keys' });
-          },
+        ticketKeys = await startSharedTicketKeys({
+          settings,
+          box: SecretBox.fromDataDir(config.dataDir),
+          clock,
+          log,
+          seed: deps.https.ticketKeys,
+          apply: (k) => tlsServer.setTicketKeys(k),
+          singletons,
+          bus,
         });
       }
     }

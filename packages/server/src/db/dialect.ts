@@ -2,7 +2,17 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder, type Dialect, type RawBuilder } from 'kysely';
+import {
+  CompiledQuery,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type ColumnDefinitionBuilder,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type RawBuilder,
+} from 'kysely';
 
 /**
  * The only place that knows which database is underneath. Business code never branches on
@@ -43,7 +53,28 @@ export function createDialect(opts: { databaseUrl: string | null; sqliteFile: st
   db.pragma('busy_timeout = 5000');
   // A 100,000-device table with its indexes is ~60 MB: keep it in SQLite's page cache.
   db.pragma('cache_size = -131072');
-  return { name: 'sqlite', dialect: new SqliteDialect({ database: withStatementCache(db) }), describe: `sqlite:${opts.sqliteFile}` };
+  return {
+    name: 'sqlite',
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }),
+    describe: `sqlite:${opts.sqliteFile}`,
+  };
+}
+
+/**
+ * Transactions take SQLite's write lock when they begin (`begin immediate`). With several server
+ * processes on one SQLite file (workers), a deferred transaction that reads first and writes
+ * later cannot wait for another process's write — SQLite answers SQLITE_BUSY at once instead of
+ * honouring busy_timeout, since its snapshot is stale. Taking the lock up front makes it wait.
+ * One process: no difference (Kysely runs one statement at a time on the connection).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /**

@@ -78,6 +78,17 @@ describe('workers on one host (sqlite)', () => {
     }
   });
 
+  it('enrolls many devices at once through both workers on one SQLite file (no SQLITE_BUSY)', async () => {
+    const key = (await server.api('POST', '/api/v1/enrollment-keys', { type: 'mass' })).body.keys[0].secret;
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => {
+        const unitId = `02EF000000${String(i).padStart(2, '0')}`;
+        return enroll(server.t, key, { unitId, mac: unitId });
+      }),
+    );
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
+  });
+
   it('restarts a worker killed with SIGKILL; its devices come back through the port', async () => {
     const before = await running();
     const victim = before.find((s: any) => s.worker === 1);
