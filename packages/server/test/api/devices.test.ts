@@ -68,7 +68,8 @@ describe.each(DIALECTS)('devices (%s)', (dialect) => {
     for (const sort of ['name', '-name', 'id', '-mac']) {
       const paged = await walk(`folderId=${folderA}&recursive=true&sort=${sort}`, 40);
       expect(new Set(paged.map((d) => d.id)).size, sort).toBe(150);
-      const key = (d: any) => (sort.endsWith('name') ? `${d.name}\u0000${String(d.id).padStart(9, '0')}` : sort.endsWith('mac') ? d.mac : d.id);
+      const key = (d: any) =>
+        sort.endsWith('name') ? `${d.name}\u0000${String(d.id).padStart(9, '0')}` : sort.endsWith('mac') ? d.mac : d.id;
       const keys = paged.map(key);
       const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       expect(keys, sort).toEqual(sort.startsWith('-') ? sorted.reverse() : sorted);

@@ -50,7 +50,12 @@ describe.each(DIALECTS)('migration 20261202T1000-session-csrf-hash (%s)', (diale
       const row = await db.db.selectFrom('sessions').selectAll().executeTakeFirstOrThrow();
       expect(row.csrf_token_hash).toBe(createHash('sha256').update('plain-csrf-token').digest('hex'));
       expect(row).not.toHaveProperty('csrf_token');
-      const auth = new AuthService(new AuthRepository(db.db), new LoginLimiter(db.db, dialect, 'login', new TestClock(), DEFAULT_LIMITS), new TestClock(), 60_000);
+      const auth = new AuthService(
+        new AuthRepository(db.db),
+        new LoginLimiter(db.db, dialect, 'login', new TestClock(), DEFAULT_LIMITS),
+        new TestClock(),
+        60_000,
+      );
       const session = (await new AuthRepository(db.db).findSessionByTokenHash('a'.repeat(64)))!;
       expect(auth.csrfMatches(session, 'plain-csrf-token')).toBe(true);
       expect(auth.csrfMatches(session, row.csrf_token_hash)).toBe(false);
