@@ -1,4 +1,4 @@
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './app-deps.js';
 import type { ClusterBus } from './cluster/bus.js';
 import { LeasesRepository, SingletonTasks } from './cluster/leases.js';
 import { ClusterWakeups, type WakeupTargets } from './cluster/wakeups.js';

@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config/schema.js';
-import type { DatabaseHandle } from './db/database.js';
 import { installAccessControl } from './modules/auth/access.js';
 import { DEFAULT_LIMITS, LoginLimiter } from './modules/auth/login-limiter.js';
-import { systemClock, type Clock } from './lib/clock.js';
+import { systemClock } from './lib/clock.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './lib/error-handler.js';
 import type { App } from './lib/fastify.js';
-import type { Logger } from './lib/logger.js';
 import { createValidatorCompiler, installTextSafety } from './lib/validation.js';
 import { AuthRepository } from './modules/auth/auth.repository.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -68,30 +65,12 @@ import { BusPeers } from './cluster/peers.js';
 import { relayEvent, type ClusterWakeups } from './cluster/wakeups.js';
 import { composeCluster, startSharedTicketKeys } from './app-cluster.js';
 import { installHttpBasics } from './app-http.js';
+import type { AppDeps } from './app-deps.js';
 import type { SingletonTasks } from './cluster/leases.js';
 import type { ServersService } from './modules/servers/servers.service.js';
 import { serverRoutes } from './modules/servers/servers.routes.js';
 
-export interface AppDeps {
-  config: Config;
-  database: DatabaseHandle;
-  /** This process: `<host id>.<worker>` (presence, leases and the server registry are keyed on it). */
-  serverId: string;
-  /** Worker index on this host (0 when there is one process). */
-  worker?: number;
-  /** Wake-ups between the processes of the cluster; one process alone when absent. */
-  bus?: ClusterBus;
-  clock?: Clock;
-  /** The machine's clock as compared with the database's (tests skew it); the system clock when absent. */
-  wallClock?: Clock;
-  logger?: Logger;
-  metrics?: Metrics;
-  /** TLS for the HTTPS port; absent in in-process tests that use `inject`. */
-  https?: { key: string; cert: string; ca: string; minVersion: 'TLSv1.2' | 'TLSv1.3'; ticketKeys?: Buffer };
-  webCaPem?: string | null;
-  /** Password for the first administrator; generated when absent. */
-  adminPassword?: string | undefined;
-}
+export type { AppDeps } from './app-deps.js';
 
 export interface BuiltApp {
   app: App;
