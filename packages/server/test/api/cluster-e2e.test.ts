@@ -1,17 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyJoinToken, createJoinToken } from '../../src/cluster/join.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { httpsCall, type Target } from '../helpers/device.js';
+import { httpsCall } from '../helpers/device.js';
 import { freePort } from '../helpers/net.js';
 import { startShippedNginxStream, type RunningBalancer } from '../helpers/nginx-stream.js';
 import { ServerProcess } from '../helpers/server-process.js';
+import { openEvents, sleep, until } from '../helpers/wait.js';
 
 /**
  * The cluster end to end, for real: three `openums server` processes (separate data directories
@@ -34,53 +34,6 @@ const AGENT_UNIT = 'E2EAGENT0001';
 const AGENT_BIN = new URL('../../../agent/bin/openums-agent.js', import.meta.url).pathname;
 const TIMEOUT = 'userinterface.screensaver.timeout';
 const [A, B, C] = [0, 1, 2];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number, diagnose = () => ''): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown = null;
-  for (;;) {
-    const v = await fn().catch((e: unknown) => ((last = e), null));
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what} ${diagnose()} ${last ? String(last) : ''}`);
-    await sleep(200);
-  }
-}
-
-/** A browser's live event stream (SSE) on one server; `ready` once the stream's headers arrived. */
-function openEvents(t: Target, token: string) {
-  const events: Array<{ type: string; data: any; at: number }> = [];
-  let ready!: () => void;
-  const opened = new Promise<void>((r) => (ready = r));
-  const req = request(
-    {
-      host: '127.0.0.1',
-      servername: 'localhost',
-      port: t.port,
-      path: '/api/v1/events',
-      ca: t.ca,
-      headers: { authorization: `Bearer ${token}` },
-    },
-    (res) => {
-      ready();
-      let buf = '';
-      res.on('data', (c) => {
-        buf += c;
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const type = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (type && data) events.push({ type, data: JSON.parse(data), at: Date.now() });
-        }
-      });
-    },
-  );
-  req.on('error', () => undefined);
-  req.end();
-  return { events, opened, close: () => req.destroy() };
-}
 
 /** A child process that is killed when this test process exits, however it ends. */
 function track(child: ChildProcess, tail: { text: string }) {

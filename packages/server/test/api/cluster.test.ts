@@ -1,4 +1,3 @@
-import { request } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '@openums/protocol';
 import { createJoinToken, applyJoinToken } from '../../src/cluster/join.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { enroll, sysinfo, TestDevice, type Target } from '../helpers/device.js';
+import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
 import { hashOf } from '../helpers/live-server.js';
 import { freePort } from '../helpers/net.js';
 import { ServerProcess } from '../helpers/server-process.js';
+import { openEvents, sleep, until } from '../helpers/wait.js';
 
 /** Short cluster timings so the test sees beats, deaths and lease take-overs in seconds. */
 const CLUSTER_ENV = {
@@ -18,49 +18,6 @@ const CLUSTER_ENV = {
   OPENUMS_CLUSTER_LEASE_SECONDS: '4',
 };
 const TIMEOUT = 'userinterface.screensaver.timeout';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** A browser's live event stream (SSE) on one server. */
-function openEvents(t: Target, token: string) {
-  const events: Array<{ type: string; data: any; at: number }> = [];
-  const req = request(
-    {
-      host: '127.0.0.1',
-      servername: 'localhost',
-      port: t.port,
-      path: '/api/v1/events',
-      ca: t.ca,
-      headers: { authorization: `Bearer ${token}` },
-    },
-    (res) => {
-      let buf = '';
-      res.on('data', (c) => {
-        buf += c;
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const type = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (type && data) events.push({ type, data: JSON.parse(data), at: Date.now() });
-        }
-      });
-    },
-  );
-  req.on('error', () => undefined);
-  req.end();
-  return { events, close: () => req.destroy() };
-}
 
 describe('three server processes on one PostgreSQL (separate data directories joined by token)', () => {
   let db: TestDb;

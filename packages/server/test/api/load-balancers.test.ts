@@ -1,16 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCa, signDeviceCsr } from '../../../agent/test/support/pki.js';
+import { applyJoinToken, createJoinToken } from '../../src/cluster/join.js';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
 import { enroll, httpsCall, makeCsr, TestDevice, type Target } from '../helpers/device.js';
 import { startShippedHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
 import { freePort } from '../helpers/net.js';
 import { startShippedNginxStream, type RunningBalancer } from '../helpers/nginx-stream.js';
 import { ServerProcess } from '../helpers/server-process.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * The two shipped TLS-passthrough load balancers, started verbatim (placeholders replaced):
@@ -22,18 +24,6 @@ import { ServerProcess } from '../helpers/server-process.js';
  */
 const PASSWORD = 'load-balancer-test';
 const AGENT_BIN = new URL('../../../agent/bin/openums-agent.js', import.meta.url).pathname;
-/** What a second server of the same installation needs from the first one's data directory. */
-const IDENTITY_FILES = ['secret.key', 'tls/web-ca.crt', 'tls/web-ca.key', 'tls/web.crt', 'tls/web.key', 'tls/ticket-keys'];
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Device channels this server process holds, from its own /metrics (straight to it, not through a balancer). */
 async function channelsOn(server: ServerProcess): Promise<number> {
@@ -60,8 +50,8 @@ describe.each(DIALECTS)('TLS-passthrough load balancers (%s)', (dialect) => {
       // A second server on the same database: its own data directory with the first one's identity.
       const dataDir = mkdtempSync(join(tmpdir(), 'openums-test-second-'));
       extraDirs.push(dataDir);
-      mkdirSync(join(dataDir, 'tls'), { mode: 0o700 });
-      for (const f of IDENTITY_FILES) if (existsSync(join(testDb.dataDir, f))) copyFileSync(join(testDb.dataDir, f), join(dataDir, f));
+      // Same installation: the second server joins with the first one's token (keys and certificates).
+      applyJoinToken(dataDir, createJoinToken(testDb.dataDir));
       const second = new ServerProcess({ ...testDb, dataDir }, await freePort(), PASSWORD);
       await second.start();
       servers.push(second);

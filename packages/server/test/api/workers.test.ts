@@ -3,17 +3,7 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
 import { freePort } from '../helpers/net.js';
 import { ServerProcess } from '../helpers/server-process.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { until } from '../helpers/wait.js';
 
 /** `openums server --workers 2` on SQLite: one port, two processes, the supervisor's IPC as the bus. */
 describe('workers on one host (sqlite)', () => {
