@@ -21,7 +21,7 @@
 // Last line: JSON.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,28 +135,7 @@ async function startHaproxy(dir, k, ports, maxconn) {
 /** One keep-alive connection to the REST API (with --workers it is served by one worker: `self`). */
 function lane(server) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: server.ca });
-  const api = (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        {
-          host: '127.0.0.1',
-          servername: 'localhost',
-          port: server.port,
-          path,
-          method,
-          agent,
-          headers: { ...(payload ? { 'content-type': 'application/json' } : {}), authorization: `Bearer ${server.token}` },
-        },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+  const api = (method, path, body) => call(server, method, path, body, server.token, agent);
   return { api, agent, self: null };
 }
 

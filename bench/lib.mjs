@@ -233,7 +233,8 @@ function agentFor(server, sockets = 64) {
   return agents.get(key);
 }
 
-export function call(server, method, path, body, token = server.token) {
+/** One REST call; `agent` (default: a shared keep-alive pool per server) for a dedicated connection. */
+export function call(server, method, path, body, token = server.token, agent = server.token ? agentFor(server) : false) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
@@ -244,7 +245,7 @@ export function call(server, method, path, body, token = server.token) {
         path,
         method,
         ca: server.ca,
-        agent: server.token ? agentFor(server) : false,
+        agent,
         headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
       },
       (res) => {

@@ -94,7 +94,7 @@ export class PgNotifyBus implements ClusterBus {
       await client.end().catch(() => undefined);
       return;
     }
-    const wasDown = this.client !== null || this.retryMs > 500;
+    const wasDown = this.retryMs > 500; // a reconnect, not the first connect
     this.client = client;
     this.connected = true;
     this.retryMs = 500;
