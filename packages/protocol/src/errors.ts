@@ -43,6 +43,7 @@ export const ErrorCode = {
   ServerNotFound: 'SERVER_NOT_FOUND',
   ServerRunning: 'SERVER_RUNNING',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  DatabaseUnavailable: 'DATABASE_UNAVAILABLE',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -90,6 +91,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   SERVER_NOT_FOUND: 404,
   SERVER_RUNNING: 409,
   SERVICE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
 

@@ -7,12 +7,15 @@ import { Outbox, parsePayload, type BusMessage, type ClusterBus } from './bus.js
 const CHANNEL = 'openums_bus';
 /** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more. */
 const MAX_PAYLOAD = 7900;
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 2000;
 
 /**
  * Several hosts on one PostgreSQL: LISTEN on one dedicated connection, NOTIFY through the pool
  * (a short connection of its own, after the change has been committed). A lost connection is
- * re-established with backoff and LISTEN issued again; what was missed meanwhile is found by the
- * catch-up query.
+ * re-established with backoff (0.5 s doubling to 2 s: cheap, and a restarted PostgreSQL is heard
+ * again within 2 s) and LISTEN issued again; what was missed meanwhile is found by a catch-up that
+ * the re-listen starts at once (not at the next periodic one).
  */
 export class PgNotifyBus implements ClusterBus {
   readonly transport = 'postgres' as const;
@@ -21,8 +24,10 @@ export class PgNotifyBus implements ClusterBus {
   private client: pg.Client | null = null;
   private connected = false;
   private stopped = false;
-  private retryMs = 500;
+  private retryMs = FIRST_RETRY_MS;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** When the LISTEN connection was lost (null while listening): one log line per outage, not per retry. */
+  private lostAt: number | null = null;
 
   constructor(
     private readonly databaseUrl: string,
@@ -85,7 +90,10 @@ export class PgNotifyBus implements ClusterBus {
       await client.connect();
       await client.query(`listen ${CHANNEL}`);
     } catch (err) {
-      this.log?.warn({ err: (err as Error).message, retryMs: this.retryMs }, 'cluster bus: cannot listen on PostgreSQL; retrying');
+      const msg = 'cluster bus: cannot listen on PostgreSQL; retrying every 2 s';
+      if (this.lostAt === null) this.log?.warn({ err: (err as Error).message }, msg);
+      else this.log?.debug({ err: (err as Error).message, retryMs: this.retryMs }, msg);
+      this.lostAt ??= Date.now();
       await client.end().catch(() => undefined);
       this.schedule();
       return;
@@ -94,17 +102,23 @@ export class PgNotifyBus implements ClusterBus {
       await client.end().catch(() => undefined);
       return;
     }
-    const wasDown = this.retryMs > 500; // a reconnect, not the first connect
+    const lostAt = this.lostAt;
     this.client = client;
     this.connected = true;
-    this.retryMs = 500;
-    if (wasDown) this.log?.info('cluster bus: listening on PostgreSQL again');
+    this.retryMs = FIRST_RETRY_MS;
+    this.lostAt = null;
+    if (lostAt !== null) {
+      this.log?.info({ downMs: Date.now() - lostAt }, 'cluster bus: listening on PostgreSQL again');
+      // Notifications sent while nobody listened are gone: look for their work now.
+      for (const h of this.handlers) h({ t: 'catch-up' });
+    }
   }
 
   private lost(client: pg.Client): void {
     if (this.client !== client || this.stopped) return;
     this.client = null;
     this.connected = false;
+    this.lostAt = Date.now();
     this.log?.warn('cluster bus: PostgreSQL connection lost; reconnecting');
     void client.end().catch(() => undefined);
     this.schedule();
@@ -117,7 +131,7 @@ export class PgNotifyBus implements ClusterBus {
       void this.connect();
     }, this.retryMs);
     this.retryTimer.unref();
-    this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
   }
 
   private onNotification(payload: string): void {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, errorStatus, type ErrorBody } from '@openums/protocol';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError } from './errors.js';
 
 interface AjvIssue {
@@ -64,6 +65,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       status = err.statusCode;
       const code = status === 400 ? ErrorCode.ValidationFailed : (FRAMEWORK_CODES[status] ?? ErrorCode.BadRequest);
       body = { error: { code, message: err.message } };
+    } else if (isDatabaseUnavailable(err)) {
+      // Not a fault of this request: the database is down or restarting. Retryable, so 503.
+      req.log.warn({ err: err.message }, 'request failed: the database is unavailable');
+      status = 503;
+      reply.header('retry-after', '5');
+      body = { error: { code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; try again in a few seconds' } };
     } else {
       // Details of server faults go to the log, never to the client.
       req.log.error({ err }, 'request failed');

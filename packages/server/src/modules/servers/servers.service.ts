@@ -29,6 +29,10 @@ export const DEAD_AFTER_BEATS = 3;
 export class ServersService {
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
+  /** Since when this process's beats have succeeded without a break (null while they fail). */
+  private beatingSince: number | null = null;
+  /** When the beats began to fail: one log line when the database goes away, one when it is back. */
+  private failingSince: number | null = null;
 
   constructor(
     private readonly repo: ServersRepository,
@@ -60,6 +64,7 @@ export class ServersService {
       }
     }
     await this.register();
+    this.beatingSince = this.clock.now();
     this.timer = setInterval(() => void this.beat(), this.beatMs);
     this.timer.unref();
   }
@@ -108,14 +113,31 @@ export class ServersService {
           'this server clock differs from the database clock by more than 60 s; synchronise the clocks (NTP)',
         );
       }
+      if (this.failingSince !== null) {
+        this.log?.info({ downMs: this.clock.now() - this.failingSince }, 'the database answers again: server beats resumed');
+        this.failingSince = null;
+      }
+      this.beatingSince ??= this.clock.now();
     } catch (err) {
-      this.log?.warn({ err: (err as Error).message }, 'server beat failed');
+      this.beatingSince = null;
+      if (this.failingSince === null) {
+        this.failingSince = this.clock.now();
+        this.log?.warn({ err: (err as Error).message }, 'the database does not answer: server beats fail until it is back');
+      } else {
+        this.log?.debug({ err: (err as Error).message }, 'server beat failed');
+      }
     }
   }
 
-  /** Singleton task: declares processes silent for three beats dead. Returns their ids. */
+  /**
+   * Singleton task: declares processes silent for three beats dead. Returns their ids. Only once
+   * this process itself has beaten for three beats and one more without a break: after a database
+   * outage every process is silent, and must have had the time to beat again before its silence
+   * means it is gone (otherwise the first process back declares the others, and their devices, dead).
+   */
   async reapDead(): Promise<string[]> {
     const silentMs = this.beatMs * DEAD_AFTER_BEATS;
+    if (this.beatingSince === null || this.clock.now() - this.beatingSince < silentMs + this.beatMs) return [];
     const dead: string[] = [];
     for (const id of await this.repo.listSilent(silentMs)) {
       const devices = await this.repo.declareDead(id, silentMs, this.clock.now());
