@@ -15,6 +15,8 @@ const BIN = new URL('../../bin/openums.js', import.meta.url).pathname;
 export class ServerProcess {
   child!: ChildProcess;
   t!: Target;
+  /** The server's log lines (JSON) when started with `captureLogs` (the last 200,000 characters). */
+  logs = '';
   private token = '';
 
   constructor(
@@ -23,7 +25,8 @@ export class ServerProcess {
     private readonly password = 'process-test-password',
   ) {}
 
-  async start(env: Record<string, string> = {}, extraArgs: string[] = []): Promise<void> {
+  /** `captureLogs`: the level the server logs at; its lines are kept in `logs`. */
+  async start(env: Record<string, string> = {}, extraArgs: string[] = [], opts: { captureLogs?: 'info' | 'warn' } = {}): Promise<void> {
     const args = [
       BIN,
       'server',
@@ -34,15 +37,16 @@ export class ServerProcess {
       '--host',
       '127.0.0.1',
       '--log-level',
-      process.env.OPENUMS_TEST_SERVER_LOGS ? 'info' : 'warn',
+      opts.captureLogs ?? (process.env.OPENUMS_TEST_SERVER_LOGS ? 'info' : 'warn'),
       ...extraArgs,
     ];
     if (this.db.databaseUrl) args.push('--database-url', this.db.databaseUrl);
     this.child = spawn(process.execPath, args, {
       env: { ...process.env, OPENUMS_ADMIN_PASSWORD: this.password, OPENUMS_PING_INTERVAL_SECONDS: '2', ...env },
       // OPENUMS_TEST_SERVER_LOGS=1 shows the servers' logs while debugging a test.
-      stdio: ['ignore', process.env.OPENUMS_TEST_SERVER_LOGS ? 'inherit' : 'ignore', 'inherit'],
+      stdio: ['ignore', opts.captureLogs ? 'pipe' : process.env.OPENUMS_TEST_SERVER_LOGS ? 'inherit' : 'ignore', 'inherit'],
     });
+    this.child.stdout?.on('data', (c: Buffer) => (this.logs = (this.logs + c.toString()).slice(-200_000)));
     this.t = { port: this.port, ca: '' };
     // Up to 60 s: a loaded CI machine (tests and benches in parallel) can be slow to start a server.
     for (let i = 0; i < 1200; i++) {
