@@ -17,6 +17,11 @@ import { IDEMPOTENCY_PURGE_MS, type IdempotencyService } from './modules/idempot
 import { ServersRepository } from './modules/servers/servers.repository.js';
 import { ServersService } from './modules/servers/servers.service.js';
 import { SharedTicketKeys } from './tls/shared-ticket-keys.js';
+import { SharedWebCert } from './tls/shared-web-cert.js';
+import type { CertNames } from './tls/web-cert-names.js';
+import { desiredNames, writeWebCertFiles } from './tls/web-identity.js';
+import type { KeyAndCert } from './tls/pki.js';
+import type { Db } from './db/database.js';
 
 /**
  * Composition of the cluster parts (part of buildApp): the server registry, the singleton work
@@ -39,6 +44,7 @@ export function composeCluster(p: {
   };
   queries: WakeupTargets['queries'];
   ticketKeys: () => SharedTicketKeys | null;
+  webCert: () => SharedWebCert | null;
 }) {
   const { deps, clock, log } = p;
   const { config, database } = deps;
@@ -54,6 +60,7 @@ export function composeCluster(p: {
       },
       database: database.describe,
       dialect: database.dialect,
+      tlsNames: (({ dnsNames, ipAddresses }) => [...dnsNames, ...ipAddresses])(desiredNames(config.tls.extraNames)),
     },
     () => p.registry.size(),
     p.events,
@@ -82,6 +89,7 @@ export function composeCluster(p: {
       delivery,
       sessions: auth,
       ticketKeys: { reload: async () => p.ticketKeys()?.reload() ?? false },
+      webCert: { reload: async () => p.webCert()?.reload() ?? false },
       queries: p.queries,
     },
     clock,
@@ -112,4 +120,45 @@ export async function startSharedTicketKeys(p: {
     },
   });
   return keys;
+}
+
+/**
+ * The installation's web certificate (tls/shared-web-cert.ts): adopted or issued at start, checked
+ * by one process every minute (new names, near expiry), announced to the others by generation.
+ */
+export async function startSharedWebCert(p: {
+  settings: SettingsRepository;
+  box: SecretBox;
+  clock: Clock;
+  log: Logger | null;
+  /** The web CA of the data directory and this host's own certificate (the seed). */
+  ca: KeyAndCert;
+  local: KeyAndCert;
+  wanted: (db?: Db) => Promise<CertNames>;
+  apply: (web: KeyAndCert) => void;
+  dataDir: string;
+  singletons: SingletonTasks;
+  bus: ClusterBus;
+}): Promise<{ cert: SharedWebCert; ensureCovers(): Promise<void> }> {
+  const cert = new SharedWebCert(
+    p.settings,
+    p.box,
+    p.clock,
+    p.ca,
+    p.wanted,
+    (web, generation) => {
+      p.apply(web);
+      // The supervisor, the next start and the join token read the files.
+      writeWebCertFiles(p.dataDir, web);
+      p.log?.info({ generation }, 'web certificate of the cluster in use');
+    },
+    p.log,
+  );
+  const announce = () => p.bus.publish({ t: 'web-cert', generation: cert.generation });
+  if (await cert.start(p.local)) announce();
+  const ensureCovers = async () => {
+    if (await cert.ensureCovers()) announce();
+  };
+  p.singletons.add({ name: 'web-certificate', intervalMs: 60_000, run: ensureCovers });
+  return { cert, ensureCovers };
 }

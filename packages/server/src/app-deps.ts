@@ -21,7 +21,15 @@ export interface AppDeps {
   logger?: Logger;
   metrics?: Metrics;
   /** TLS for the HTTPS port; absent in in-process tests that use `inject`. */
-  https?: { key: string; cert: string; ca: string; minVersion: 'TLSv1.2' | 'TLSv1.3'; ticketKeys?: Buffer };
+  https?: {
+    key: string;
+    cert: string;
+    ca: string;
+    minVersion: 'TLSv1.2' | 'TLSv1.3';
+    ticketKeys?: Buffer;
+    /** The web CA's key: with it, the process shares the installation's web certificate (tls/shared-web-cert.ts). */
+    caKey?: string;
+  };
   webCaPem?: string | null;
   /** Password for the first administrator; generated when absent. */
   adminPassword?: string | undefined;

@@ -59,11 +59,14 @@ import { DeliveryStateRepository } from './modules/configuration-delivery/delive
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import type { SharedTicketKeys } from './tls/shared-ticket-keys.js';
+import type { SharedWebCert } from './tls/shared-web-cert.js';
+import type { KeyAndCert } from './tls/pki.js';
+import { certificateNames } from './tls/web-cert-names.js';
 import { noPeers } from './channel/device-channel.js';
 import { LocalBus, type ClusterBus } from './cluster/bus.js';
 import { BusPeers } from './cluster/peers.js';
 import { relayEvent, type ClusterWakeups } from './cluster/wakeups.js';
-import { composeCluster, startSharedTicketKeys } from './app-cluster.js';
+import { composeCluster, startSharedTicketKeys, startSharedWebCert } from './app-cluster.js';
 import { installHttpBasics } from './app-http.js';
 import type { AppDeps } from './app-deps.js';
 import type { SingletonTasks } from './cluster/leases.js';
@@ -202,6 +205,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const caProxy = new Proxy({} as DeviceCa, { get: (_t, prop) => Reflect.get(requireCa(), prop, requireCa()) as unknown });
   let enrollment: EstEnrollmentService | null = null;
   let ticketKeys: SharedTicketKeys | null = null;
+  let webCert: { cert: SharedWebCert; ensureCovers(): Promise<void> } | null = null;
   const identifyDevice = async (req: FastifyRequest) => {
     // The matched route, not the raw URL: the forwarded-path check must see what the router saw.
     const id = identifyClient(req.raw, config.clientCertForwarding, requireCa(), req.routeOptions.url ?? '');
@@ -224,6 +228,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, configurationChanges, clock),
     idempotency,
   };
+  const clusterSettings = new ClusterSettingsService(settings, {
+    clusterAddressChanged: async () => webCert?.ensureCovers(),
+  });
   const gateway = new DeviceGateway({
     config,
     ca: caProxy,
@@ -253,6 +260,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),
     },
     ticketKeys: () => ticketKeys,
+    webCert: () => webCert?.cert ?? null,
   });
   const health = new HealthService(
     {
@@ -284,7 +292,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   eventRoutes(app, events);
   profileRoutes(app, profileModule);
   deviceConfigurationRoutes(app, deviceConfiguration);
-  clusterSettingsRoutes(app, new ClusterSettingsService(settings));
+  clusterSettingsRoutes(app, clusterSettings);
   estRoutes(
     app,
     () => {
@@ -341,15 +349,18 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       clock,
       config.gateway.deviceCertDays,
     );
+    let setWebCert: ((web: KeyAndCert) => void) | null = null;
     if (deps.https) {
       const tlsServer = app.server as unknown as TlsServer;
-      tlsServer.setSecureContext({
-        key: deps.https.key,
-        cert: deps.https.cert,
-        ca: deviceCa.certPem,
-        minVersion: deps.https.minVersion,
-        sessionIdContext: TLS_SESSION_ID_CONTEXT,
-      });
+      const ca = deviceCa.certPem;
+      const { minVersion } = deps.https;
+      let tlsKeys = deps.https.ticketKeys;
+      setWebCert = (web) => {
+        tlsServer.setSecureContext({ key: web.keyPem, cert: web.certPem, ca, minVersion, sessionIdContext: TLS_SESSION_ID_CONTEXT });
+        // A new context has new ticket keys: put the installation's back.
+        if (tlsKeys) tlsServer.setTicketKeys(tlsKeys);
+      };
+      setWebCert({ keyPem: deps.https.key, certPem: deps.https.cert });
       // The installation's ticket keys (after setSecureContext, which would replace them).
       if (deps.https.ticketKeys) {
         ticketKeys = await startSharedTicketKeys({
@@ -358,7 +369,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           clock,
           log,
           seed: deps.https.ticketKeys,
-          apply: (k) => tlsServer.setTicketKeys(k),
+          apply: (k) => {
+            tlsKeys = k;
+            tlsServer.setTicketKeys(k);
+          },
           singletons,
           bus,
         });
@@ -367,6 +381,24 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     await presence.resetOnStart();
     await servers.start();
     await bus.start();
+    // The installation's web certificate, once this process's names are in the registry.
+    if (deps.https?.caKey && setWebCert) {
+      webCert = await startSharedWebCert({
+        settings,
+        box: SecretBox.fromDataDir(config.dataDir),
+        clock,
+        log,
+        ca: { certPem: deps.https.ca, keyPem: deps.https.caKey },
+        local: { certPem: deps.https.cert, keyPem: deps.https.key },
+        // Every server's names and the cluster address.
+        wanted: async (db) =>
+          certificateNames(await servers.listCertificateNames(db), (await clusterSettings.getClusterSettings(db)).clusterAddress),
+        apply: setWebCert,
+        dataDir: config.dataDir,
+        singletons,
+        bus,
+      });
+    }
     presence.start();
     commands.start();
     delivery.start();

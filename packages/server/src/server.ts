@@ -67,6 +67,7 @@ export async function startServer(
         key: tls.web.keyPem,
         cert: tls.web.certPem,
         ca: tls.ca.certPem,
+        caKey: tls.ca.keyPem,
         minVersion: config.tls.minVersion,
         // Workers share the supervisor's keys (created or rotated by it before they start).
         ticketKeys: loadTicketKeys(config.dataDir, logger, worker === undefined),

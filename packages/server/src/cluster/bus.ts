@@ -11,6 +11,8 @@ export type BusMessage =
   | { t: 'commands'; deviceIds: number[] }
   /** These devices (or all) were marked for a new configuration revision. */
   | { t: 'configuration'; deviceIds: number[] | 'all' }
+  /** The installation's web certificate has a new generation: re-read it from the database. */
+  | { t: 'web-cert'; generation: number }
   /** These devices said hello on the sender: a channel of theirs held elsewhere is stale. */
   | { t: 'connected'; deviceIds: number[] }
   /** Too many devices changed to name them: run the catch-up query now. */
@@ -73,7 +75,8 @@ export class Outbox {
   ) {}
 
   add(msg: BusMessage): void {
-    if (msg.t === 'event' || msg.t === 'ticket-keys') this.others.push(msg);
+    if (msg.t === 'web-cert') this.others.push(msg);
+    else if (msg.t === 'event' || msg.t === 'ticket-keys') this.others.push(msg);
     else if (msg.t === 'catch-up') this.catchUp = true;
     else if (msg.t === 'configuration' && msg.deviceIds === 'all') this.allConfiguration = true;
     else {

@@ -20,6 +20,8 @@ export interface WakeupTargets {
   sessions: { forget(ids: readonly number[]): void };
   /** The shared TLS session-ticket keys (absent without TLS, e.g. in-process tests). */
   ticketKeys?: { reload(): Promise<boolean> };
+  /** The installation's shared web certificate (absent without TLS). */
+  webCert?: { reload(): Promise<boolean> };
   /** Catch-up queries: what this process's devices have waiting in the database. */
   queries: {
     devicesWithQueuedCommands(now: number): Promise<number[]>;
@@ -95,6 +97,9 @@ export class ClusterWakeups {
       case 'sessions':
         this.t.sessions.forget(m.ids);
         return;
+      case 'web-cert':
+        void this.t.webCert?.reload().catch((err: unknown) => this.failed(err, 'web-cert'));
+        return;
       case 'ticket-keys':
         void this.t.ticketKeys?.reload().catch((err: unknown) => this.failed(err, 'ticket-keys'));
         return;
@@ -110,6 +115,8 @@ export class ClusterWakeups {
           if (this.t.channels.get(id)) await this.t.commands.deliverPending(id);
         }
         this.t.delivery.catchUp(await this.t.queries.pendingConfiguration());
+        // A missed certificate message: one small read per catch-up finds a newer generation.
+        await this.t.webCert?.reload();
         // A missed rotation message: the keys are re-read about once a minute.
         if (this.t.ticketKeys && this.clock.now() - this.keysCheckedAt > 60_000) {
           this.keysCheckedAt = this.clock.now();

@@ -4,8 +4,8 @@ import type { Db } from './database.js';
 export class SettingsRepository {
   constructor(private readonly db: Db) {}
 
-  findSetting = async (key: string): Promise<string | undefined> =>
-    (await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
+  findSetting = async (key: string, db: Db = this.db): Promise<string | undefined> =>
+    (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
 
   putSetting = async (key: string, value: string, db: Db = this.db): Promise<void> => {
     await db
@@ -24,4 +24,25 @@ export class SettingsRepository {
       .execute();
     return (await this.findSetting(key))!;
   };
+
+  /**
+   * Read-modify-write of an existing setting, one caller at a time across every process: a
+   * no-op update locks the row (PostgreSQL; SQLite transactions hold the write lock from their
+   * start), so a second caller reads what the first one wrote. `change` gets the transaction for
+   * its own reads and returns the new value, or null to leave it.
+   */
+  changeSettingLocked = async <T>(
+    key: string,
+    change: (current: string | undefined, trx: Db) => Promise<{ value: string | null; result: T }>,
+  ): Promise<T> =>
+    this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('settings')
+        .set((eb) => ({ value: eb.ref('value') }))
+        .where('key', '=', key)
+        .execute();
+      const { value, result } = await change(await this.findSetting(key, trx), trx);
+      if (value !== null) await this.putSetting(key, value, trx);
+      return result;
+    });
 }

@@ -185,6 +185,8 @@ export interface ServersTable {
   status: string;
   devices_connected: number;
   clock_offset_ms: number;
+  /** JSON array of the names this process wants in the shared web certificate. */
+  tls_names: string;
 }
 
 export interface LeasesTable {

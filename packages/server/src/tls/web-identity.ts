@@ -4,8 +4,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createCa, issueServerCert, normalizeIp, summarize, type KeyAndCert } from './pki.js';
 
-const RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
-const WEB_CERT_DAYS = 397;
+export const RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
+export const WEB_CERT_DAYS = 397;
 
 export interface WebTls {
   ca: KeyAndCert;
@@ -60,7 +60,7 @@ export async function ensureWebTls(dataDir: string, extraNames: readonly string[
     changed.push('web CA created');
   }
 
-  const want = desiredNames(extraNames);
+  let want = desiredNames(extraNames);
   let web: KeyAndCert | null = null;
   if (existsSync(files.cert) && existsSync(files.key)) {
     const current = { certPem: readFileSync(files.cert, 'utf8'), keyPem: readFileSync(files.key, 'utf8') };
@@ -68,6 +68,14 @@ export async function ensureWebTls(dataDir: string, extraNames: readonly string[
     const covers = want.dnsNames.every((n) => s.dnsNames.includes(n)) && want.ipAddresses.every((ip) => s.ipAddresses.includes(ip));
     if (covers && s.validTo - now > RENEW_BEFORE_MS) web = current;
     else changed.push(covers ? 'web certificate renewed (near expiry)' : 'web certificate re-issued (host names changed)');
+    // Keep the names it had (in a cluster: the other servers' and the cluster address) until the
+    // installation's certificate from the database replaces it.
+    if (!web) {
+      want = {
+        dnsNames: [...new Set([...want.dnsNames, ...s.dnsNames])].sort(),
+        ipAddresses: [...new Set([...want.ipAddresses, ...s.ipAddresses])].sort(),
+      };
+    }
   } else {
     changed.push('web certificate created');
   }
@@ -83,6 +91,18 @@ export async function ensureWebTls(dataDir: string, extraNames: readonly string[
     writeAtomic(files.cert, web.certPem, 0o644);
   }
   return { ca, web, changed };
+}
+
+/**
+ * Writes the installation's certificate to `<dataDir>/tls/web.crt` and `web.key` when it differs
+ * from what is there (the supervisor, the next start and the join token read these files).
+ */
+export function writeWebCertFiles(dataDir: string, web: KeyAndCert): void {
+  const cert = join(dataDir, 'tls', 'web.crt');
+  const key = join(dataDir, 'tls', 'web.key');
+  if (existsSync(cert) && existsSync(key) && readFileSync(cert, 'utf8') === web.certPem && readFileSync(key, 'utf8') === web.keyPem) return;
+  writeSecret(key, web.keyPem);
+  writeAtomic(cert, web.certPem, 0o644);
 }
 
 export function writeSecret(file: string, content: string): void {

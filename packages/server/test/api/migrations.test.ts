@@ -82,3 +82,38 @@ describe('migrations (postgres, cluster start)', () => {
     }
   });
 });
+
+describe.each(DIALECTS)('migration 20261204T0900-server-tls-names (%s)', (dialect) => {
+  it('gives registered servers an empty list of certificate names', async () => {
+    const testDb = await createTestDb(dialect);
+    const db = testDb.open();
+    try {
+      await db.migrate('20261203T1000-rate-limits');
+      const raw = db.db as unknown as Kysely<any>;
+      await raw
+        .insertInto('servers')
+        .values({
+          id: 'h.0',
+          host: 'h',
+          pid: 1,
+          worker: 0,
+          version: 'v',
+          database: 'd',
+          addresses: '["10.0.0.1"]',
+          port: 8443,
+          started_at: 1,
+          last_beat: 1,
+          status: 'running',
+          devices_connected: 0,
+          clock_offset_ms: 0,
+        })
+        .execute();
+      await db.migrate();
+      const row = await db.db.selectFrom('servers').select(['id', 'addresses', 'tls_names']).executeTakeFirstOrThrow();
+      expect(row).toEqual({ id: 'h.0', addresses: '["10.0.0.1"]', tls_names: '[]' });
+    } finally {
+      await db.close();
+      await testDb.drop();
+    }
+  });
+});

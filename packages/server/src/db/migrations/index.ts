@@ -8,6 +8,7 @@ import * as idempotencyKeys from './20261202T0900-idempotency-keys.js';
 import * as sessionCsrfHash from './20261202T1000-session-csrf-hash.js';
 import * as cluster from './20261203T0900-cluster.js';
 import * as rateLimits from './20261203T1000-rate-limits.js';
+import * as serverTlsNames from './20261204T0900-server-tls-names.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -23,4 +24,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261202T1000-session-csrf-hash': sessionCsrfHash,
   '20261203T0900-cluster': cluster,
   '20261203T1000-rate-limits': rateLimits,
+  '20261204T0900-server-tls-names': serverTlsNames,
 };

@@ -42,6 +42,10 @@ export class ServersRepository {
   list = async (limit = 1000): Promise<ServerRow[]> =>
     (await this.db.selectFrom('servers').selectAll().orderBy('host').orderBy('worker').orderBy('id').limit(limit).execute()).map(norm);
 
+  /** What every registered process (running or dead, until removed) wants the shared web certificate to name. */
+  listCertificateNames = async (db: Db = this.db): Promise<Array<Pick<ServerRow, 'host' | 'addresses' | 'tls_names'>>> =>
+    db.selectFrom('servers').select(['host', 'addresses', 'tls_names']).orderBy('id').limit(1000).execute();
+
   findById = async (id: string): Promise<ServerRow | undefined> => {
     const r = await this.db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
     return r && norm(r);

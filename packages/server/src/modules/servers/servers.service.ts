@@ -5,6 +5,8 @@ import { systemClock, toIso, type Clock } from '../../lib/clock.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { Logger } from '../../lib/logger.js';
 import { VERSION } from '../../lib/version.js';
+import type { Db } from '../../db/database.js';
+import type { ServerNames } from '../../tls/web-cert-names.js';
 import type { ServerRow, ServersRepository } from './servers.repository.js';
 
 export interface ThisProcess {
@@ -15,6 +17,8 @@ export interface ThisProcess {
   port: () => number;
   database: string;
   dialect: 'sqlite' | 'postgres';
+  /** The names this process wants in the shared web certificate (host names, addresses, `tls.extraNames`). */
+  tlsNames: readonly string[];
 }
 
 /** A process silent for this many beats is dead. */
@@ -84,6 +88,7 @@ export class ServersService {
       version: VERSION,
       database: this.self.database,
       addresses: JSON.stringify(hostAddresses()),
+      tls_names: JSON.stringify(this.self.tlsNames.slice(0, 200)),
       port: this.self.port(),
       started_at: this.startedAt,
       devices_connected: this.devicesConnected(),
@@ -148,6 +153,15 @@ export class ServersService {
       for (const deviceId of devices) this.events.publish({ type: 'device.presence', deviceId, online: false, lastContact, lastIp: null });
     }
     return dead;
+  }
+
+  /** What the registered processes want the installation's web certificate to name (read with `db` when given). */
+  async listCertificateNames(db?: Db): Promise<ServerNames[]> {
+    return (await this.repo.listCertificateNames(db)).map((r) => ({
+      host: r.host,
+      addresses: safeJsonArray(r.addresses),
+      tlsNames: safeJsonArray(r.tls_names),
+    }));
   }
 
   async list(): Promise<ServerProcess[]> {
