@@ -11,6 +11,7 @@ import type { Logger } from './lib/logger.js';
 import type { SecretBox } from './lib/secret-box.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import type { LoginLimiter } from './modules/auth/login-limiter.js';
+import type { ClusterSettingsService } from './modules/cluster-settings/cluster-settings.service.js';
 import type { CommandsService } from './modules/commands/commands.service.js';
 import type { ConfigurationDeliveryService } from './modules/configuration-delivery/configuration-delivery.service.js';
 import { IDEMPOTENCY_PURGE_MS, type IdempotencyService } from './modules/idempotency/idempotency.service.js';
@@ -40,6 +41,7 @@ export function composeCluster(p: {
     auth: AuthService;
     idempotency: IdempotencyService;
     delivery: ConfigurationDeliveryService;
+    clusterSettings: ClusterSettingsService;
     limiters: LoginLimiter[];
   };
   queries: WakeupTargets['queries'];
@@ -48,7 +50,7 @@ export function composeCluster(p: {
 }) {
   const { deps, clock, log } = p;
   const { config, database } = deps;
-  const { commands, auth, idempotency, delivery, limiters } = p.services;
+  const { commands, auth, idempotency, delivery, clusterSettings, limiters } = p.services;
   const servers = new ServersService(
     new ServersRepository(database.db, database.dialect),
     {
@@ -88,6 +90,7 @@ export function composeCluster(p: {
       commands,
       delivery,
       sessions: auth,
+      clusterSettings,
       ticketKeys: { reload: async () => p.ticketKeys()?.reload() ?? false },
       webCert: { reload: async () => p.webCert()?.reload() ?? false },
       queries: p.queries,

@@ -228,7 +228,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, configurationChanges, clock),
     idempotency,
   };
-  const clusterSettings = new ClusterSettingsService(settings, {
+  const clusterSettings = new ClusterSettingsService(settings, registry, peers, log, {
     clusterAddressChanged: async () => webCert?.ensureCovers(),
   });
   const gateway = new DeviceGateway({
@@ -241,6 +241,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     commands,
     delivery,
     deviceConfiguration,
+    serverAddress: () => clusterSettings.deviceAddress(),
     events,
     metrics,
     clock,
@@ -254,7 +255,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     events,
     clock,
     log,
-    services: { commands, auth, idempotency, delivery, limiters: [loginLimiter, enrollLimiter] },
+    services: { commands, auth, idempotency, delivery, clusterSettings, limiters: [loginLimiter, enrollLimiter] },
     queries: {
       devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
       pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),
@@ -378,6 +379,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         });
       }
     }
+    await clusterSettings.reloadDeviceAddress('never');
     await presence.resetOnStart();
     await servers.start();
     await bus.start();

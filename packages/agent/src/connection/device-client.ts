@@ -33,18 +33,20 @@ export type { Credentials } from './dial.js';
 export interface ClientEvents {
   stateChanged?(client: DeviceClient, from: ClientState, to: ClientState): void;
   /** connectMs: attempt start (including the wait for the handshake gate) to welcome; handshakeMs: socket opened to welcome. */
-  online?(client: DeviceClient, info: { connectMs: number; handshakeMs: number; resumed: boolean }): void;
+  online?(client: DeviceClient, info: { connectMs: number; handshakeMs: number; resumed: boolean; url: string }): void;
   connectFailed?(client: DeviceClient, reason: string): void;
   commandExecuted?(client: DeviceClient, cmd: CommandMessage, outcome: CommandOutcome): void;
   invalidMessage?(client: DeviceClient, reason: string): void;
   /** A valid `settings` message (shape and values checked; the hash not yet verified). */
   settingsReceived?(client: DeviceClient, msg: SettingsMessage): void;
+  /** The server named the address to reconnect to (welcome or server-address; not yet checked). */
+  serverAddressReceived?(client: DeviceClient, address: string): void;
   terminated?(client: DeviceClient, terminal: Terminal): void;
 }
 
 export interface DeviceClientOptions {
-  /** wss://host:port/device-connector/device/ws-connect */
-  url: string;
+  /** wss://host:port/device-connector/device/ws-connect, or a function asked before each attempt. */
+  url: string | (() => string);
   unitId: string;
   credentials: () => Credentials;
   platform: Platform;
@@ -76,6 +78,8 @@ export class DeviceClient {
   deviceId: number | null = null;
   /** Counts connections; an answer meant for one connection is not sent on the next. */
   connectionId = 0;
+  /** The URL of the current (or last) connection attempt. */
+  url = '';
   readonly done: Promise<Terminal>;
 
   private resolveDone!: (t: Terminal) => void;
@@ -183,8 +187,9 @@ export class DeviceClient {
     const dialed = performance.now();
     let dialled: Dialled;
     try {
+      this.url = typeof opts.url === 'function' ? opts.url() : opts.url;
       dialled = dial({
-        url: opts.url,
+        url: this.url,
         credentials: creds,
         sessions: opts.sessions,
         localAddress: opts.localAddress,
@@ -226,6 +231,7 @@ export class DeviceClient {
     return {
       log: this.opts.log,
       settingsReceived: events?.settingsReceived ? (msg) => events.settingsReceived!(this, msg) : undefined,
+      serverAddressReceived: events?.serverAddressReceived ? (address) => events.serverAddressReceived!(this, address) : undefined,
       runner: this.runner,
       goOnline: (msg) => this.goOnline(msg, attempt),
       rememberBye: (msg) => {
@@ -247,6 +253,7 @@ export class DeviceClient {
       connectMs: performance.now() - attempt.started,
       handshakeMs: performance.now() - attempt.dialed,
       resumed,
+      url: this.url,
     });
     opts.log.debug(`online as device ${msg.deviceId} (${resumed ? 'resumed' : 'full'} TLS handshake)`);
     const period = msg.heartbeatSeconds * 1000;

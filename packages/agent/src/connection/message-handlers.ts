@@ -12,13 +12,18 @@ export interface ServerMessageContext {
   goOnline(msg: WelcomeMessage): void;
   /** Kept until the channel closes: it decides whether and when to reconnect. */
   rememberBye(msg: ByeMessage): void;
+  /** The server named the address to reconnect to (checked by the receiver); undefined when nobody keeps it. */
+  readonly serverAddressReceived: ((address: string) => void) | undefined;
 }
 
 type Handler<M> = (ctx: ServerMessageContext, msg: M) => void;
 
 /** One handler per server → device message type (messages reach them checked, see server-messages.ts). */
 export const serverMessageHandlers: { [T in ServerMessage['t']]: Handler<Extract<ServerMessage, { t: T }>> } = {
-  welcome: (ctx, msg) => ctx.goOnline(msg),
+  welcome: (ctx, msg) => {
+    ctx.goOnline(msg);
+    if (msg.serverAddress !== undefined) ctx.serverAddressReceived?.(msg.serverAddress);
+  },
   command: (ctx, msg) => {
     void ctx.runner.handle(msg).catch((err) => ctx.log.error(`command ${msg.id}: ${errorMessage(err)}`));
   },
@@ -32,6 +37,10 @@ export const serverMessageHandlers: { [T in ServerMessage['t']]: Handler<Extract
   settings: (ctx, msg) => {
     if (ctx.settingsReceived) ctx.settingsReceived(msg);
     else ctx.log.warn('settings received but this agent has no settings handler');
+  },
+  'server-address': (ctx, msg) => {
+    if (ctx.serverAddressReceived) ctx.serverAddressReceived(msg.address);
+    else ctx.log.debug(`server address ${msg.address} received; this client keeps its own`);
   },
 };
 

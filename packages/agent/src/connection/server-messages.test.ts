@@ -71,3 +71,46 @@ describe('parseServerMessage: the other server messages', () => {
     }
   });
 });
+
+describe('parseServerMessage: the server address', () => {
+  const parse = (m: unknown) => parseServerMessage(JSON.stringify(m));
+  const welcome = { t: 'welcome', deviceId: 7, heartbeatSeconds: 60, heartbeatOffsetSeconds: 0, serverTime: 1 };
+
+  it('accepts server-address with host:port, for names, IPv4 and bracketed IPv6', () => {
+    for (const address of ['ums.example.com:8443', '10.0.0.5:443', '[2001:db8::1]:8443', 'localhost:1', 'a-b.c:65535']) {
+      const m = { t: 'server-address', address };
+      expect(parse(m), address).toEqual({ ok: true, message: m });
+    }
+  });
+
+  it('refuses a server-address that is not host:port, naming the field', () => {
+    for (const address of [
+      'https://ums.example.com:8443',
+      'ums.example.com',
+      'ums.example.com:8443/path',
+      'ums.example.com:0',
+      'ums.example.com:65536',
+      'user@ums.example.com:443',
+      'ums example.com:443',
+      '-ums.example.com:443',
+      '2001:db8::1:8443',
+      `${'a'.repeat(64)}.com:443`,
+      '',
+      42,
+    ]) {
+      const r = parse({ t: 'server-address', address });
+      expect(r.ok, JSON.stringify(address)).toBe(false);
+      expect(r.ok ? '' : r.error).toContain('bad server-address: address');
+    }
+    expect(parse({ t: 'server-address' }).ok).toBe(false);
+  });
+
+  it('keeps a welcome whose serverAddress is malformed: the device checks the address, the welcome still counts', () => {
+    for (const serverAddress of ['ums.example.com:8443', 'https://junk/path', '']) {
+      const m = { ...welcome, serverAddress };
+      expect(parse(m), serverAddress).toEqual({ ok: true, message: m });
+    }
+    expect(parse({ ...welcome, serverAddress: 5 }).ok).toBe(false);
+    expect(parse({ ...welcome, serverAddress: 'x'.repeat(1025) }).ok).toBe(false);
+  });
+});

@@ -1,4 +1,12 @@
-import { ByeMessage, CommandMessage, ErrorMessage, SettingsMessage, WelcomeMessage, type ServerMessage } from '@openums/protocol';
+import {
+  ByeMessage,
+  CommandMessage,
+  ErrorMessage,
+  ServerAddressMessage,
+  SettingsMessage,
+  WelcomeMessage,
+  type ServerMessage,
+} from '@openums/protocol';
 import { compileChecker, type Checker } from '@openums/protocol/checker';
 import { checkSettingsMap } from '../settings/values.js';
 
@@ -15,6 +23,7 @@ export const serverMessageCheckers: { [T in ServerMessage['t']]: Checker<Extract
   error: compileChecker(ErrorMessage),
   bye: compileChecker(ByeMessage),
   settings: compileChecker(SettingsMessage),
+  'server-address': compileChecker(ServerAddressMessage),
 };
 
 const isServerMessageType = (t: unknown): t is ServerMessage['t'] => typeof t === 'string' && Object.hasOwn(serverMessageCheckers, t);

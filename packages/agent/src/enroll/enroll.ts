@@ -5,7 +5,7 @@ import { collectLinuxSystemInfo } from '../collectors/linux-sysinfo.js';
 import { createKeyAndCsr, deviceIdFromCert, keyMatchesCert, normalizeFingerprint } from '../crypto/x509.js';
 import { primaryMac } from '../identity/mac.js';
 import { STATE_FILES, saveIdentity, type Identity } from '../identity/state.js';
-import { ensurePrivateDir, readTextIfExists, writePrivateFile } from '../lib/files.js';
+import { ensurePrivateDir, readTextIfExists, removeIfExists, writePrivateFile } from '../lib/files.js';
 import { errorMessage, type Logger } from '../lib/log.js';
 import { fetchCaCerts, fetchServerCa, requestCertificate, type ServerCa } from './est-client.js';
 
@@ -80,6 +80,8 @@ export async function enrollDevice(opts: EnrollOptions): Promise<Identity> {
     certPem,
     caPem: ca.pem,
   };
+  // A new enrollment starts from its own server: forget an address an earlier server assigned.
+  removeIfExists(join(opts.stateDir, STATE_FILES.serverAddress));
   saveIdentity(opts.stateDir, identity);
 
   try {

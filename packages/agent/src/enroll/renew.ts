@@ -31,13 +31,22 @@ export async function reenroll(input: RenewInput): Promise<{ keyPem: string; cer
   return { keyPem, certPem };
 }
 
-/** The real agent: renew when less than 1/3 of the lifetime is left; saves and returns the new identity. */
-export async function renewIfDue(stateDir: string, identity: Identity, log: Logger, now = Date.now()): Promise<Identity | null> {
+/**
+ * The real agent: renew when less than 1/3 of the lifetime is left; saves and returns the new
+ * identity. `server`: where to renew (the address that worked last), default the enrollment one.
+ */
+export async function renewIfDue(
+  stateDir: string,
+  identity: Identity,
+  log: Logger,
+  now = Date.now(),
+  server = identity.record.server,
+): Promise<Identity | null> {
   if (!needsRenewal(identity.certPem, now)) return null;
   log.info('device certificate is in the last third of its lifetime: renewing (EST simplereenroll)');
   const { record } = identity;
   const fresh = await reenroll({
-    server: record.server,
+    server,
     caPem: identity.caPem,
     certPem: identity.certPem,
     keyPem: identity.keyPem,

@@ -12,6 +12,8 @@ export const STATE_FILES = {
   commands: 'commands.json',
   tlsSession: 'tls-session.bin',
   config: 'agent-config.json',
+  /** The address the server assigned and the last one that worked (identity/server-address.ts). */
+  serverAddress: 'server-address.json',
   /** The settings store, its lock, and the queue of local changes (src/settings). */
   settings: 'settings.json',
   settingsLock: 'settings.lock',
@@ -75,6 +77,7 @@ export function wipeIdentity(stateDir: string): void {
     STATE_FILES.commands,
     STATE_FILES.deviceCa,
     STATE_FILES.serverCa,
+    STATE_FILES.serverAddress,
     STATE_FILES.settings,
   ]) {
     removeIfExists(join(stateDir, name));

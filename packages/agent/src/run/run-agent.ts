@@ -7,6 +7,7 @@ import { FileSessionStore } from '../connection/tls-session.js';
 import { renewIfDue } from '../enroll/renew.js';
 import { FileCommandStore } from '../handlers/command-store.js';
 import { loadAgentConfig } from '../identity/agent-config.js';
+import { ServerAddressBook } from '../identity/server-address.js';
 import { STATE_FILES, loadIdentity, wipeIdentity, type Identity } from '../identity/state.js';
 import { createLogger, errorMessage, type Logger } from '../lib/log.js';
 import { LinuxPlatform } from '../platform/linux.js';
@@ -61,11 +62,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
   const log = opts.log ?? createLogger({ level: config.logLevel });
   let identity: Identity = loadIdentity(opts.stateDir);
   const { record } = identity;
+  // The address the server assigned (device enrollment address) or the last that worked.
+  const addresses = ServerAddressBook.forStateDir(opts.stateDir, record.server, log);
 
   const sessions = new FileSessionStore(join(opts.stateDir, STATE_FILES.tlsSession));
   const renew = async () => {
     try {
-      const renewed = await renewIfDue(opts.stateDir, identity, log);
+      const renewed = await renewIfDue(opts.stateDir, identity, log, Date.now(), addresses.working());
       if (renewed) {
         identity = renewed;
         // A ticket belongs to the old client certificate.
@@ -96,7 +99,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     online: () => client.state === 'online',
   });
   const client: DeviceClient = new DeviceClient({
-    url: `${wsUrlFor(record.server)}${DEVICE_WS_PATH}`,
+    url: () => `${wsUrlFor(addresses.nextUrl())}${DEVICE_WS_PATH}`,
     unitId: record.unitId,
     credentials: () => ({ cert: identity.certPem, key: identity.keyPem, ca: identity.caPem }),
     platform,
@@ -107,7 +110,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     settingsHash: () => applier.currentHash(),
     events: {
       online: (c, i) => {
-        log.info(`online as device ${c.deviceId} (${Math.round(i.connectMs)} ms, ${i.resumed ? 'resumed' : 'full'} TLS handshake)`);
+        log.info(
+          `online as device ${c.deviceId} via ${new URL(i.url).host} (${Math.round(i.connectMs)} ms, ${i.resumed ? 'resumed' : 'full'} TLS handshake)`,
+        );
+        addresses.connected(new URL(i.url).origin.replace(/^wss:/, 'https:'));
         void reporter.flush();
       },
       connectFailed: (_c, reason) => log.warn(`connection failed: ${reason}`),
@@ -115,6 +121,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
         const on = c.connectionId;
         applier.receive(msg, (answer) => c.sendOn(on, answer));
       },
+      serverAddressReceived: (_c, address) => addresses.receive(address),
     },
   });
 
@@ -124,7 +131,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     process.on('SIGTERM', stop);
   }
   void opts.stopSignal?.then(stop);
-  log.info(`connecting to ${record.server} as ${record.unitId} (device ${record.deviceId})`);
+  log.info(`connecting to ${addresses.assigned() ?? addresses.working()} as ${record.unitId} (device ${record.deviceId})`);
   client.start();
   reporter.start();
   let terminal: Terminal;

@@ -40,11 +40,17 @@ export class RealServer {
   base = '';
   token = '';
   dir = '';
+  port = 0;
   private server: ChildProcess | null = null;
+  private serverArgs: string[] = [];
+  private password = '';
   private readonly children: AgentProcess[] = [];
 
-  /** Builds protocol, server and agent, starts a server on a free port with SQLite, logs in as admin. */
-  static async start(password: string): Promise<RealServer> {
+  /**
+   * Builds protocol, server and agent, starts a server on a free port with SQLite, logs in as admin.
+   * `host`: the address it binds to (default 127.0.0.1; `::` for IPv4 and IPv6 loopback both).
+   */
+  static async start(password: string, opts: { host?: string } = {}): Promise<RealServer> {
     const s = new RealServer();
     // Test files run in parallel: one build at a time, so none starts a server from half-written output.
     const lock = join(tmpdir(), `openums-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
@@ -56,34 +62,48 @@ export class RealServer {
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
     s.dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
     const port = await freePort();
+    s.port = port;
     s.base = `https://127.0.0.1:${port}`;
-    s.server = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'packages/server/bin/openums.js'),
-        'server',
-        '--data-dir',
-        join(s.dir, 'data'),
-        '--port',
-        String(port),
-        '--host',
-        '127.0.0.1',
-      ],
-      {
-        env: { ...process.env, OPENUMS_ADMIN_PASSWORD: password },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    s.password = password;
+    s.serverArgs = [
+      join(ROOT, 'packages/server/bin/openums.js'),
+      'server',
+      '--data-dir',
+      join(s.dir, 'data'),
+      '--port',
+      String(port),
+      '--host',
+      opts.host ?? '127.0.0.1',
+    ];
+    await s.spawnServer();
+    return s;
+  }
+
+  private async spawnServer(): Promise<void> {
+    this.server = spawn(process.execPath, this.serverArgs, {
+      env: { ...process.env, OPENUMS_ADMIN_PASSWORD: this.password },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const login = await until(
       'server login',
       async () => {
-        const r = await s.api('POST', '/api/v1/auth/login', { username: 'admin', password });
+        const r = await this.api('POST', '/api/v1/auth/login', { username: 'admin', password: this.password });
         return r.status === 200 ? r.json : null;
       },
       40_000,
     );
-    s.token = login.token;
-    return s;
+    this.token = login.token;
+  }
+
+  /** Stops the server (SIGTERM: devices are told to come back shortly) and starts it again on the same port and data. */
+  async restart(): Promise<void> {
+    const server = this.server;
+    if (server && server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    this.token = '';
+    await this.spawnServer();
   }
 
   api(method: string, path: string, body?: unknown): Promise<ApiResult> {

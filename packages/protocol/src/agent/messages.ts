@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { SettingValue } from '../settings/catalogue-types.js';
+import { ADDRESS_HOST_PATTERN, ADDRESS_PORT_NUMBER_PATTERN, CLUSTER_ADDRESS_MAX_LENGTH } from '../api/cluster-settings.js';
 
 /**
  * Messages on the device channel (WebSocket at /device-connector/device/ws-connect, JSON text
@@ -161,6 +162,23 @@ export const DeviceMessage = Type.Union([
 export type DeviceMessage = Static<typeof DeviceMessage>;
 
 // ── server → device ───────────────────────────────────────────────────────────
+/**
+ * The address a device reaches the server at, as sent to devices: `host:port`, the port always
+ * spelled out, no scheme, no path (`ums.example.com:8443`, `10.0.0.5:443`, `[2001:db8::1]:8443`).
+ */
+export const DEVICE_ADDRESS_PATTERN = `^${ADDRESS_HOST_PATTERN}:${ADDRESS_PORT_NUMBER_PATTERN}$`;
+/** Longest device address: the longest host name, a colon and five digits. */
+export const DEVICE_ADDRESS_MAX_LENGTH = CLUSTER_ADDRESS_MAX_LENGTH + 6;
+
+/**
+ * The device enrollment address setting (`host`, `host:port` or `https://host[:port]/`, see
+ * ClusterSettings) in the form devices are told: `host:port`, 443 when the setting names no port.
+ */
+export function deviceAddressFromSetting(setting: string): string {
+  const bare = setting.replace(/^https:\/\//i, '').replace(/\/$/, '');
+  return /:[0-9]+$/.test(bare) ? bare : `${bare}:443`;
+}
+
 // No `additionalProperties: false` here: a newer server may add fields an older agent ignores.
 export const WelcomeMessage = Type.Object({
   t: Type.Literal('welcome'),
@@ -169,6 +187,12 @@ export const WelcomeMessage = Type.Object({
   heartbeatSeconds: Type.Integer({ minimum: 1 }),
   heartbeatOffsetSeconds: Type.Integer({ minimum: 0 }),
   serverTime: Type.Integer(),
+  /**
+   * The device enrollment address (DEVICE_ADDRESS_PATTERN) when the administrator set one: the
+   * device reconnects there from its next connection on. Checked by the device itself, not here:
+   * a bad address must not cost the device its welcome (it keeps the address it has).
+   */
+  serverAddress: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 export type WelcomeMessage = Static<typeof WelcomeMessage>;
 
@@ -250,7 +274,19 @@ export const SettingsMessage = Type.Object({
 });
 export type SettingsMessage = Static<typeof SettingsMessage>;
 
-export const ServerMessage = Type.Union([WelcomeMessage, CommandMessage, ErrorMessage, ByeMessage, SettingsMessage]);
+/**
+ * The device enrollment address was set or changed while the device is connected: reconnect there
+ * from the next connection on (the current channel stays). Sent to every connected device when
+ * an administrator saves the setting; clearing the setting sends nothing (devices keep theirs).
+ * Agents that predate this message log it as an unknown message and ignore it.
+ */
+export const ServerAddressMessage = Type.Object({
+  t: Type.Literal('server-address'),
+  address: Type.String({ maxLength: DEVICE_ADDRESS_MAX_LENGTH, pattern: DEVICE_ADDRESS_PATTERN }),
+});
+export type ServerAddressMessage = Static<typeof ServerAddressMessage>;
+
+export const ServerMessage = Type.Union([WelcomeMessage, CommandMessage, ErrorMessage, ByeMessage, SettingsMessage, ServerAddressMessage]);
 export type ServerMessage = Static<typeof ServerMessage>;
 
 /**

@@ -6,8 +6,11 @@ export const CLUSTER_ADDRESS_MAX_LENGTH = 253;
 
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 /** A DNS name or IPv4 address (`ums.example.com`, `10.0.0.5`), or an IPv6 address in brackets. */
-const HOST = `(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])`;
-const PORT = '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?';
+export const ADDRESS_HOST_PATTERN = `(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])`;
+/** A port number, 1 to 65535. */
+export const ADDRESS_PORT_NUMBER_PATTERN = '(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})';
+const HOST = ADDRESS_HOST_PATTERN;
+const PORT = `(?::${ADDRESS_PORT_NUMBER_PATTERN})?`;
 
 /**
  * `host[:port]` or `https://host[:port]` (a trailing slash allowed, no path): devices speak TLS

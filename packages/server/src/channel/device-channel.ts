@@ -55,6 +55,8 @@ export interface PeerChannels {
   configurationMarked(deviceIds: readonly number[] | 'all'): void;
   /** These devices said hello here: channels of theirs held elsewhere are stale. */
   connected(deviceIds: readonly number[]): void;
+  /** The device enrollment address was saved: tell the devices held elsewhere (they re-read it). */
+  serverAddressChanged(): void;
 }
 
 /** No other processes. */
@@ -62,4 +64,5 @@ export const noPeers: PeerChannels = {
   commandsChanged: () => undefined,
   configurationMarked: () => undefined,
   connected: () => undefined,
+  serverAddressChanged: () => undefined,
 };

@@ -24,7 +24,9 @@ export type BusMessage =
   /** Sessions ended (logout, revocation): forget them at once, not after a cache period. */
   | { t: 'sessions'; ids: number[] }
   /** The installation's TLS session-ticket keys were rotated: reload them. */
-  | { t: 'ticket-keys' };
+  | { t: 'ticket-keys' }
+  /** The cluster settings were saved: re-read them and send the device enrollment address to the devices held here. */
+  | { t: 'cluster-settings' };
 
 export type BusTransportName = 'local' | 'ipc' | 'postgres';
 
@@ -76,7 +78,7 @@ export class Outbox {
 
   add(msg: BusMessage): void {
     if (msg.t === 'web-cert') this.others.push(msg);
-    else if (msg.t === 'event' || msg.t === 'ticket-keys') this.others.push(msg);
+    else if (msg.t === 'event' || msg.t === 'ticket-keys' || msg.t === 'cluster-settings') this.others.push(msg);
     else if (msg.t === 'catch-up') this.catchUp = true;
     else if (msg.t === 'configuration' && msg.deviceIds === 'all') this.allConfiguration = true;
     else {

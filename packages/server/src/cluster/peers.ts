@@ -22,4 +22,7 @@ export class BusPeers implements PeerChannels {
   connected(deviceIds: readonly number[]): void {
     if (deviceIds.length) this.bus.publish({ t: 'connected', deviceIds: [...deviceIds] });
   }
+  serverAddressChanged(): void {
+    this.bus.publish({ t: 'cluster-settings' });
+  }
 }

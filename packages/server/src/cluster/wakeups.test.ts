@@ -53,6 +53,7 @@ function setup(held: number[]) {
     peerMarked: [] as Array<number[] | 'all'>,
     catchUp: [] as unknown[],
     forgot: [] as number[],
+    addressReloads: [] as string[],
   };
   const events = new EventBus(relayEvent(bus));
   const seen: LiveEvent[] = [];
@@ -72,6 +73,7 @@ function setup(held: number[]) {
         catchUp: (pending) => (calls.catchUp.push(pending), pending.length),
       },
       sessions: { forget: (ids) => void calls.forgot.push(...ids) },
+      clusterSettings: { reloadDeviceAddress: async (announce) => void calls.addressReloads.push(announce) },
       queries: {
         // Like the SQL: devices connected here with a queued command.
         devicesWithQueuedCommands: async () => [...queued].filter((id) => chans.has(id)),
@@ -121,6 +123,17 @@ describe('cluster wake-ups', () => {
     expect(t.calls.peerMarked).toEqual(['all']);
     expect(t.calls.forgot).toEqual([7, 8]);
     expect(t.calls.deliverPending).toEqual([1]);
+  });
+
+  it('re-reads the device enrollment address on the bus message (announcing it) and in the catch-up (announcing a change only)', async () => {
+    const t = setup([1]);
+    t.bus.deliver({ t: 'cluster-settings' });
+    expect(t.calls.addressReloads).toEqual(['always']);
+    await t.wakeups.catchUp();
+    expect(t.calls.addressReloads).toEqual(['always', 'if-changed']);
+    // Once a minute, not on every catch-up.
+    await t.wakeups.catchUp();
+    expect(t.calls.addressReloads).toHaveLength(2);
   });
 
   it('relays this process events to the others, and shows theirs here without relaying them back', () => {

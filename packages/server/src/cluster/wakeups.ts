@@ -18,6 +18,8 @@ export interface WakeupTargets {
     catchUp(pending: ReadonlyArray<{ id: number; revision: number }>): number;
   };
   sessions: { forget(ids: readonly number[]): void };
+  /** The cluster settings: the device enrollment address cached by this process. */
+  clusterSettings?: { reloadDeviceAddress(announce: 'always' | 'if-changed'): Promise<void> };
   /** The shared TLS session-ticket keys (absent without TLS, e.g. in-process tests). */
   ticketKeys?: { reload(): Promise<boolean> };
   /** The installation's shared web certificate (absent without TLS). */
@@ -45,6 +47,7 @@ export class ClusterWakeups {
   private catchingUp: Promise<void> | null = null;
   private retry: NodeJS.Timeout | null = null;
   private keysCheckedAt = 0;
+  private settingsCheckedAt = 0;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -103,6 +106,9 @@ export class ClusterWakeups {
       case 'ticket-keys':
         void this.t.ticketKeys?.reload().catch((err: unknown) => this.failed(err, 'ticket-keys'));
         return;
+      case 'cluster-settings':
+        void this.t.clusterSettings?.reloadDeviceAddress('always').catch((err: unknown) => this.failed(err, 'cluster-settings'));
+        return;
     }
   }
 
@@ -121,6 +127,12 @@ export class ClusterWakeups {
         if (this.t.ticketKeys && this.clock.now() - this.keysCheckedAt > 60_000) {
           this.keysCheckedAt = this.clock.now();
           await this.t.ticketKeys.reload();
+        }
+        // A missed cluster-settings message: the address is re-read about once a minute (devices
+        // held here are told only if it changed).
+        if (this.t.clusterSettings && this.clock.now() - this.settingsCheckedAt > 60_000) {
+          this.settingsCheckedAt = this.clock.now();
+          await this.t.clusterSettings.reloadDeviceAddress('if-changed');
         }
       } catch (err) {
         this.failed(err, 'catch-up');

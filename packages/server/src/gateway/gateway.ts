@@ -35,6 +35,8 @@ export interface GatewayDeps {
   commands: CommandsService;
   delivery: ConfigurationDeliveryService;
   deviceConfiguration: DeviceConfigurationService;
+  /** The device enrollment address for `welcome` (null: not set). */
+  serverAddress: () => string | null;
   events: EventBus;
   metrics: Metrics;
   clock: Clock;
@@ -78,6 +80,7 @@ export class DeviceGateway {
       commands: d.commands,
       delivery: d.delivery,
       deviceConfiguration: d.deviceConfiguration,
+      serverAddress: d.serverAddress,
       clock: d.clock,
       config: d.config.gateway,
       log: d.log,

@@ -40,6 +40,8 @@ export interface HandlerContext {
   commands: CommandsService;
   delivery: ConfigurationDeliveryService;
   deviceConfiguration: DeviceConfigurationService;
+  /** The device enrollment address (`host:port`) devices are told in `welcome`; null when not set. */
+  serverAddress: () => string | null;
   clock: Clock;
   config: Config['gateway'];
   log: Logger | null;
@@ -86,12 +88,14 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
   } else {
     ctx.presence.systemInfo(conn.deviceId, msg.system);
   }
+  const serverAddress = ctx.serverAddress();
   conn.send({
     t: 'welcome',
     deviceId: conn.deviceId,
     heartbeatSeconds: ctx.config.heartbeatSeconds,
     heartbeatOffsetSeconds: ctx.config.heartbeatOffsetSeconds,
     serverTime: ctx.clock.now(),
+    ...(serverAddress !== null ? { serverAddress } : {}),
   });
   ctx.delivery.onHello(conn);
   if (first) await ctx.commands.deliverPending(conn.deviceId);

@@ -170,6 +170,25 @@ describe('three server processes on one PostgreSQL (separate data directories jo
     expect((await asUser(C)).status).toBe(401);
   });
 
+  it('sends the device enrollment address saved on A to the devices of every process, and in the welcome of a device connecting later', async () => {
+    const started = Date.now();
+    const put = await servers[A]!.api('PUT', '/api/v1/cluster-settings', {
+      clusterAddress: null,
+      enrollmentAddress: 'https://devices.example.com:9443',
+    });
+    expect(put.status).toBe(200);
+    for (const d of devices) {
+      expect(await d.dev.next((m) => m.t === 'server-address')).toEqual({ t: 'server-address', address: 'devices.example.com:9443' });
+    }
+    expect(Date.now() - started).toBeLessThan(2000);
+    const d = devices.find((x) => x.on === C)!;
+    d.dev.close();
+    const dev = (await TestDevice.connect(servers[C]!.t, d.creds)) as TestDevice;
+    dev.send({ t: 'hello', v: PROTOCOL_VERSION, unitId: d.unitId, system: sysinfo(), settingsHash: hashOf({}) });
+    expect(await dev.next((m) => m.t === 'welcome')).toMatchObject({ serverAddress: 'devices.example.com:9443' });
+    d.dev = dev;
+  });
+
   it('after kill -9 of B: B is dead, its devices offline until they come back elsewhere, a queued command runs once', async () => {
     const onB = devices.filter((d) => d.on === B);
     await servers[B]!.kill();
