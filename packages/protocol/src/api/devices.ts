@@ -12,6 +12,16 @@ export const DEVICE_NAME_MAX = 128;
 export const ConfigChanges = Type.Unsafe<'PENDING' | 'APPLIED' | null>({ type: ['string', 'null'], enum: ['PENDING', 'APPLIED', null] });
 export type ConfigChanges = Static<typeof ConfigChanges>;
 
+/** The server process holding a device's channel (`GET /api/v1/servers` lists them). */
+export const ConnectedServer = Type.Object({
+  /** `<host id>.<worker>`, as in the server list. */
+  id: Type.String(),
+  host: Type.String(),
+  /** Worker index on its host. */
+  worker: Type.Integer(),
+});
+export type ConnectedServer = Static<typeof ConnectedServer>;
+
 export const Device = Type.Object({
   id: Type.Integer(),
   unitId: Nullable(Type.String()),
@@ -35,8 +45,17 @@ export const Device = Type.Object({
   online: Type.Boolean(),
   /** Settings delivery: PENDING until the device applied the newest revision; null = nothing sent yet. */
   configChanges: ConfigChanges,
+  /** The server process the device is connected to; null while it is offline. */
+  connectedServer: Nullable(ConnectedServer),
 });
 export type Device = Static<typeof Device>;
+
+/** `GET /api/v1/devices/summary`: counts for the dashboard. */
+export const DeviceSummary = Type.Object({
+  total: Type.Integer(),
+  online: Type.Integer(),
+});
+export type DeviceSummary = Static<typeof DeviceSummary>;
 
 export const CreateDeviceRequest = Type.Object(
   {

@@ -143,6 +143,52 @@ describe.each(DIALECTS)('devices (%s)', (dialect) => {
     expect((await t.api('DELETE', `/api/v1/devices/${d.id}`)).status).toBe(404);
   });
 
+  it('counts devices and online devices, and names the server holding each online device', async () => {
+    const total = (await walk('sort=id', 1000)).length;
+    expect((await t.api('GET', '/api/v1/devices/summary')).body).toEqual({ total, online: 0 });
+
+    const db = t.database.db;
+    // A second process of the cluster: a copy of this app's own registry row (`t.servers.id`) under another name.
+    const own = await db.selectFrom('servers').selectAll().where('id', '=', t.servers.id).executeTakeFirstOrThrow();
+    await db
+      .insertInto('servers')
+      .values({ ...own, id: 'other-host.1', host: 'ums-b.example.com', pid: 4242, worker: 1 })
+      .execute();
+    const [here, there, gone] = await Promise.all(
+      ['held-here', 'held-there', 'gone-offline'].map(
+        async (name, i) => (await t.api('POST', '/api/v1/devices', { mac: `00:E0:C5:00:01:0${i}`, name })).body,
+      ),
+    );
+    expect(here.connectedServer).toBeNull();
+    await db.updateTable('devices').set({ online: 1, connected_server: t.servers.id }).where('id', '=', here.id).execute();
+    await db.updateTable('devices').set({ online: 1, connected_server: 'other-host.1' }).where('id', '=', there.id).execute();
+    // Offline with a stale server id: offline devices are held by nobody.
+    await db.updateTable('devices').set({ online: 0, connected_server: t.servers.id }).where('id', '=', gone.id).execute();
+
+    const self = (await t.api('GET', '/api/v1/servers')).body.items.find((s: any) => s.self);
+    expect((await t.api('GET', `/api/v1/devices/${here.id}`)).body.connectedServer).toEqual({
+      id: t.servers.id,
+      host: self.host,
+      worker: self.worker,
+    });
+    expect((await t.api('GET', `/api/v1/devices/${there.id}`)).body.connectedServer).toEqual({
+      id: 'other-host.1',
+      host: 'ums-b.example.com',
+      worker: 1,
+    });
+    expect((await t.api('GET', `/api/v1/devices/${gone.id}`)).body.connectedServer).toBeNull();
+    const listed = (await t.api('GET', '/api/v1/devices?q=held-&sort=name')).body.items;
+    expect(listed.map((d: any) => [d.name, d.connectedServer?.host ?? null])).toEqual([
+      ['held-here', self.host],
+      ['held-there', 'ums-b.example.com'],
+    ]);
+    expect((await t.api('GET', '/api/v1/devices?q=gone-offline')).body.items[0].connectedServer).toBeNull();
+
+    expect((await t.api('GET', '/api/v1/devices/summary')).body).toEqual({ total: total + 3, online: 2 });
+    await db.updateTable('devices').set({ online: 0, connected_server: null }).where('id', 'in', [here.id, there.id]).execute();
+    await db.deleteFrom('servers').where('id', '=', 'other-host.1').execute();
+  });
+
   it('rejects bad input with a code naming the field and changes nothing', async () => {
     const d = (await t.api('POST', '/api/v1/devices', { mac: '00:E0:C5:00:00:02', name: 'stable' })).body;
     const cases: Array<[string, string, unknown, string, string]> = [

@@ -3,6 +3,7 @@ import type {
   Device,
   DevicePage,
   DeviceSort,
+  DeviceSummary,
   DeviceSystemInfoResponse,
   MoveDevicesRequest,
   MoveDevicesResponse,
@@ -36,6 +37,8 @@ export function listDevices(filter: DeviceListFilter, cursor?: string, signal?: 
   );
 }
 
+/** Total and online devices (two index counts on the server). */
+export const getDeviceSummary = (signal?: AbortSignal) => api.get<DeviceSummary>(`${BASE}/summary`, undefined, signal);
 export const getDevice = (id: number, signal?: AbortSignal) => api.get<Device>(`${BASE}/${id}`, undefined, signal);
 export const createDevice = (body: CreateDeviceRequest) => api.post<Device>(BASE, body);
 export const updateDevice = (id: number, body: UpdateDeviceRequest) => api.patch<Device>(`${BASE}/${id}`, body);

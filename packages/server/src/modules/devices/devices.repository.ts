@@ -30,6 +30,7 @@ export const DEVICE_COLUMNS = [
   'last_boot',
   'registered_at',
   'online',
+  'connected_server',
   'config_state',
 ] as const;
 export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
@@ -278,6 +279,30 @@ export class DevicesRepository {
     if (missing.length) return { moved: 0, missing };
     const r = await trx.updateTable('devices').set({ folder_id: folderId }).where('id', 'in', ids).executeTakeFirst();
     return { moved: Number(r.numUpdatedRows), missing };
+  };
+
+  /** Host and worker of these server processes (a cluster has a handful): who holds which device. */
+  findServerNames = async (ids: readonly string[]): Promise<Map<string, { host: string; worker: number }>> => {
+    const out = new Map<string, { host: string; worker: number }>();
+    if (!ids.length) return out;
+    const rows = await this.db
+      .selectFrom('servers')
+      .select(['id', 'host', 'worker'])
+      .where('id', 'in', [...ids])
+      .execute();
+    for (const r of rows) out.set(r.id, { host: r.host, worker: Number(r.worker) });
+    return out;
+  };
+
+  /** All devices and the online ones, in one round trip; `online` is counted from the (online, connected_server) index. */
+  countDevicesByPresence = async (): Promise<{ total: number; online: number }> => {
+    const r = await this.db
+      .selectNoFrom((eb) => [
+        eb.selectFrom('devices').select(eb.fn.countAll<number>().as('n')).as('total'),
+        eb.selectFrom('devices').select(eb.fn.countAll<number>().as('n')).where('online', '=', 1).as('online'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { total: Number(r.total), online: Number(r.online) };
   };
 
   countDevices = async (): Promise<number> => {

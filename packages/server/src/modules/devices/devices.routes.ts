@@ -3,6 +3,7 @@ import {
   CreateDeviceRequest,
   Device,
   DevicePage,
+  DeviceSummary,
   DeviceSystemInfoResponse,
   ErrorResponse,
   IdParams,
@@ -58,6 +59,12 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
     handler: async (req, reply) => {
       await idempotency.handle(req, reply, 200, (record) => devices.moveDevices(req.body.deviceIds, req.body.folderId, record));
     },
+  });
+
+  app.get('/api/v1/devices/summary', {
+    config: { access: Permission.DevicesRead },
+    schema: { tags, summary: 'How many devices there are and how many are online', response: { 200: DeviceSummary, ...errors } },
+    handler: () => devices.summarizeDevices(),
   });
 
   app.get('/api/v1/devices/:id', {

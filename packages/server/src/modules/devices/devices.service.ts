@@ -2,8 +2,10 @@ import {
   DEFAULT_PAGE_LIMIT,
   ErrorCode,
   type CreateDeviceRequest,
+  type ConnectedServer,
   type Device,
   type DevicePage,
+  type DeviceSummary,
   type DeviceSort,
   type ListDevicesQuery,
   type UpdateDeviceRequest,
@@ -63,11 +65,25 @@ export class DevicesService {
     // An unknown folder is only worth a lookup when nothing came back (saves a query per page).
     if (rows.length === 0 && typeof folderId === 'number') await this.folders.requireFolder(folderId, 'folderId');
     const { page, nextCursor } = toPage(rows, limit, `devices:${sort}`, (r) => [column === 'name_lc' ? r.name_lc : r[column], r.id]);
-    return { items: page.map(toDevice), nextCursor };
+    const servers = await this.connectedServers(page);
+    return { items: page.map((r) => toDevice(r, servers)), nextCursor };
   }
 
   async getDevice(id: number): Promise<Device> {
-    return toDevice(await this.requireDevice(id));
+    const row = await this.requireDevice(id);
+    return toDevice(row, await this.connectedServers([row]));
+  }
+
+  /** How many devices there are and how many are online (the dashboard). */
+  summarizeDevices(): Promise<DeviceSummary> {
+    return this.repo.countDevicesByPresence();
+  }
+
+  /** The servers holding the online devices among `rows`: one small query, none when all are offline. */
+  private async connectedServers(rows: readonly DeviceRow[]): Promise<ServerNames> {
+    const ids = new Set<string>();
+    for (const r of rows) if (r.online === 1 && r.connected_server) ids.add(r.connected_server);
+    return this.repo.findServerNames([...ids]);
   }
 
   /** An inventory record, before any agent has enrolled for this MAC. */
@@ -80,7 +96,7 @@ export class DevicesService {
     try {
       return await this.repo.db.transaction().execute(async (trx) => {
         const id = await this.repo.insertDevice(newDeviceRow({ mac, name, folderId, now: this.clock.now() }), trx);
-        const device = toDevice((await this.repo.findDeviceById(id, trx))!);
+        const device = toDevice((await this.repo.findDeviceById(id, trx))!, new Map());
         await record?.(trx, device);
         return device;
       });
@@ -161,7 +177,12 @@ function assertRealDate(date: string) {
   }
 }
 
-export function toDevice(r: DeviceRow): Device {
+type ServerNames = ReadonlyMap<string, { host: string; worker: number }>;
+
+/** `servers`: host and worker by server id, for `connectedServer` (null when offline or the server is unknown). */
+export function toDevice(r: DeviceRow, servers: ServerNames): Device {
+  const server = r.online === 1 && r.connected_server ? servers.get(r.connected_server) : undefined;
+  const connectedServer: ConnectedServer | null = server ? { id: r.connected_server!, ...server } : null;
   return {
     id: r.id,
     unitId: r.unit_id,
@@ -184,5 +205,6 @@ export function toDevice(r: DeviceRow): Device {
     registeredAt: toIso(r.registered_at)!,
     online: r.online === 1,
     configChanges: r.config_state ?? null,
+    connectedServer,
   };
 }

@@ -181,6 +181,14 @@ function DeleteDeviceDialog({ device, onClose, onDeleted }: { device: Device; on
   );
 }
 
+/** "ums-a (worker 1)": the server process holding the device's channel, like the Servers page names it. */
+function connectedTo(device: Device): string {
+  // A device that just came online is patched in by a live event before its detail is fetched again.
+  if (!device.online) return 'Not connected';
+  const server = device.connectedServer;
+  return server ? `${server.host} (worker ${server.worker})` : '—';
+}
+
 function DeviceFields({ device }: { device: Device }) {
   const folders = useAllFolders();
   const fields: [key: string, label: string, value: ReactNode][] = [
@@ -204,6 +212,7 @@ function DeviceFields({ device }: { device: Device }) {
     ['lastBoot', 'Last boot', formatDateTime(device.lastBoot)],
     ['registeredAt', 'Registered', formatDateTime(device.registeredAt)],
     ['online', 'Online', device.online ? 'Yes' : 'No'],
+    ['connectedServer', 'Connected to', connectedTo(device)],
     [
       'configChanges',
       'Settings',
