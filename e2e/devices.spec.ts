@@ -19,8 +19,10 @@ test('administrator manages folders and a device, then logs out', async ({ page,
 
   await page.getByRole('textbox', { name: 'Password' }).fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/devices/);
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 2 })).toBeVisible();
   await expect(page.getByTestId('current-user')).toContainText(admin.username);
+  await page.getByRole('link', { name: 'Devices', exact: true }).click();
+  await expect(page).toHaveURL(/\/devices/);
 
   const tree = page.getByRole('tree', { name: 'Device folders' });
   const folderItem = (name: string) => tree.getByRole('treeitem', { name, exact: true });

@@ -147,7 +147,8 @@ export async function signIn(page: Page): Promise<void> {
   await page.getByRole('textbox', { name: 'User name' }).fill(admin.username);
   await page.getByRole('textbox', { name: 'Password' }).fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/devices/);
+  // The dashboard is the landing page.
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 2 })).toBeVisible();
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -29,6 +29,8 @@ export default defineConfig({
     port: 5173,
     proxy: {
       '/api': { target: 'https://localhost:8443', changeOrigin: true, secure: false },
+      // The dashboard reads /ums/check-status.
+      '/ums': { target: 'https://localhost:8443', changeOrigin: true, secure: false },
     },
   },
 });

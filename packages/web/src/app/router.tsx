@@ -2,6 +2,7 @@ import { createBrowserRouter, Navigate } from 'react-router';
 import { RequireAuth } from '../features/auth/require-auth';
 import { LoginPage } from '../features/auth/login-page';
 import { AdminLayout } from '../features/admin/admin-layout';
+import { DashboardPage } from '../features/dashboard/dashboard-page';
 import { DevicesPage } from '../features/devices/devices-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
 import { ProfilesPage } from '../features/profiles/profiles-page';
@@ -12,7 +13,7 @@ import { RouteError } from '../components/route-error';
 import { SECTIONS } from './sections';
 
 /** Sections with pages; the others show "not built yet". */
-const BUILT = new Set<string>(['/devices', '/profiles', '/admin']);
+const BUILT = new Set<string>(['/', '/devices', '/profiles', '/admin']);
 
 export function createAppRouter() {
   return createBrowserRouter([
@@ -30,7 +31,7 @@ export function createAppRouter() {
           // Errors inside a section render inside the shell, so navigation stays usable.
           errorElement: <RouteError />,
           children: [
-            { index: true, element: <Navigate to="/devices" replace /> },
+            { index: true, element: <DashboardPage /> },
             { path: 'devices', element: <DevicesPage /> },
             // One route, so the tree keeps its state when a profile opens.
             { path: 'profiles/:profileId?', element: <ProfilesPage /> },

@@ -1,5 +1,6 @@
 /** The sections of the navigation, in order. */
 export const SECTIONS = [
+  { path: '/', label: 'Dashboard' },
   { path: '/devices', label: 'Devices' },
   { path: '/profiles', label: 'Profiles' },
   { path: '/views', label: 'Views' },

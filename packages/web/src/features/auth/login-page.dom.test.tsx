@@ -16,7 +16,7 @@ function renderLogin() {
   const router = createMemoryRouter(
     [
       { path: '/login', element: <LoginPage /> },
-      { path: '/devices', element: <p>Devices page</p> },
+      { path: '/', element: <p>Dashboard page</p> },
     ],
     { initialEntries: ['/login'] },
   );
@@ -33,7 +33,7 @@ function respond(status: number, body: unknown) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-it('shows the server message for wrong credentials, then signs in', async () => {
+it('shows the server message for wrong credentials, then signs in to the dashboard', async () => {
   const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
     if (url === '/api/v1/auth/me') return respond(401, { error: { code: 'UNAUTHENTICATED', message: 'Not logged in' } });
     const { password } = JSON.parse(String(init?.body)) as { password: string };
@@ -56,5 +56,5 @@ it('shows the server message for wrong credentials, then signs in', async () => 
 
   fireEvent.change(screen.getByLabelText(/Password/), { target: { value: 'right' } });
   fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-  expect(await screen.findByText('Devices page')).toBeTruthy();
+  expect(await screen.findByText('Dashboard page')).toBeTruthy();
 });

@@ -6,7 +6,7 @@ import { useLogin, useSession } from './session';
 
 function targetAfterLogin(state: unknown): string {
   const from = (state as { from?: unknown } | null)?.from;
-  return typeof from === 'string' && from.startsWith('/') && !from.startsWith('/login') ? from : '/devices';
+  return typeof from === 'string' && from.startsWith('/') && !from.startsWith('/login') ? from : '/';
 }
 
 export function LoginPage() {
