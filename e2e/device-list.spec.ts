@@ -23,6 +23,9 @@ test('device list pages through a large folder with a bounded number of rendered
   await page.getByRole('textbox', { name: 'User name' }).fill(admin.username);
   await page.getByRole('textbox', { name: 'Password' }).fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Login lands on the dashboard.
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 2 })).toBeVisible();
+  await page.getByRole('link', { name: 'Devices', exact: true }).click();
   await page.getByRole('tree', { name: 'Device folders' }).getByRole('treeitem', { name: folder.name, exact: true }).click();
   await expect(page.getByTestId('device-list-title')).toHaveText(folder.name);
   await expect(page.getByTestId('device-count')).toContainText('200+');
