@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// npm run bench:cluster -- --scale …  (100,000 devices on one host: see bench/cluster-scale.mjs)
 // npm run bench:cluster -- [--devices 15000] [--dialects postgres|sqlite|postgres,sqlite] [--processes 3]
 //                          [--topology processes|workers] [--commands 300] [--steady-seconds 30]
 //
@@ -28,6 +29,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { call, createTarget, freePort, machine, procStats, startServer } from './lib.mjs';
 import { metrics, simulator, until } from './sim.mjs';
+
+// --scale: 100,000 devices on one host with workers (bench/cluster-scale.mjs); it exits when done.
+if (process.argv.includes('--scale')) {
+  await import('./cluster-scale.mjs');
+  await new Promise(() => {});
+}
 
 const root = new URL('..', import.meta.url).pathname;
 const serverDist = join(root, 'packages/server/dist');

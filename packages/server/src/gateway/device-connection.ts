@@ -3,6 +3,9 @@ import type { CommandName, ServerMessage } from '@openums/protocol';
 import type { ChannelConfiguration, DeviceChannel } from '../channel/device-channel.js';
 import type { LiveChannel } from './liveness.js';
 
+/** Messages the device answers (ack, settings-applied): sending one starts an answer deadline. */
+const EXPECTS_ANSWER: ReadonlySet<ServerMessage['t']> = new Set(['command', 'settings']);
+
 /** One device's live channel: its socket, liveness, message budget and commands in flight. */
 export class DeviceConnection implements DeviceChannel, LiveChannel {
   readonly inflight = new Map<number, CommandName>();
@@ -16,6 +19,8 @@ export class DeviceConnection implements DeviceChannel, LiveChannel {
   /** The liveness wheel's bucket holding this channel, or -1. */
   wheelSlot = -1;
   invalidMessages = 0;
+  /** Called after a message that expects an answer went out (the gateway starts a deadline). */
+  onSent: ((conn: DeviceConnection) => void) | null = null;
   private tokens: number;
   private lastRefill: number;
 
@@ -43,6 +48,7 @@ export class DeviceConnection implements DeviceChannel, LiveChannel {
   send(msg: ServerMessage): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
     this.ws.send(JSON.stringify(msg));
+    if (EXPECTS_ANSWER.has(msg.t)) this.onSent?.(this);
     return true;
   }
 

@@ -207,6 +207,7 @@ export class DeviceGateway {
       conn.lastRx = Date.now();
     });
     this.liveness.add(conn, Date.now());
+    conn.onSent = (c) => this.liveness.expectAnswer(c, Date.now());
     ws.on('close', () => {
       this.open.delete(conn);
       this.liveness.remove(conn);

@@ -85,4 +85,31 @@ describe('liveness wheel', () => {
     expect(runUntil(w, start, start + 120_000)).toEqual([]);
     expect(c.pings).toEqual([]);
   });
+
+  it('starts an answer deadline when something is sent to a quiet channel, long before the idle ping', () => {
+    const w = new LivenessWheel(IDLE, TIMEOUT, start);
+    const c = channel();
+    w.add(c, start);
+    const sentAt = start + 5_000;
+    let dead: Array<[LiveChannel, number]> = [];
+    dead = runUntil(w, start, start + 60_000, (now) => {
+      if (now === sentAt) w.expectAnswer(c, now); // a command went out; the host has vanished
+    });
+    expect(c.pings).toEqual([sentAt]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]![1] - sentAt).toBeGreaterThanOrEqual(TIMEOUT);
+    expect(dead[0]![1] - sentAt).toBeLessThanOrEqual(TIMEOUT + 4 * TICK_MS);
+  });
+
+  it('does not ping again for a send while a ping is out, and keeps a channel that answers', () => {
+    const w = new LivenessWheel(IDLE, TIMEOUT, start);
+    const c = channel();
+    w.add(c, start);
+    const dead = runUntil(w, start, start + 30_000, (now) => {
+      if (now === start + 5_000 || now === start + 6_000) w.expectAnswer(c, now);
+      if (now === start + 7_000) c.lastRx = now; // the answer to the first ping
+    });
+    expect(c.pings).toEqual([start + 5_000]);
+    expect(dead).toEqual([]);
+  });
 });

@@ -40,6 +40,17 @@ export class LivenessWheel<C extends LiveChannel> {
     this.schedule(conn, now + this.idleMs);
   }
 
+  /**
+   * Something that expects an answer was just sent (a command, settings): unless a ping is already
+   * out, ping now so that the pong deadline starts. A host that vanished while we were sending to
+   * it leaves that data unacknowledged, which stops kernel keepalive probing; without this only the
+   * next idle ping would notice, up to idle + timeout later.
+   */
+  expectAnswer(conn: C, now: number): void {
+    if (conn.pingSentAt !== null && conn.lastRx < conn.pingSentAt) return;
+    if (conn.ping(now)) this.schedule(conn, now + this.pongTimeoutMs);
+  }
+
   remove(conn: C): void {
     if (conn.wheelSlot >= 0) this.buckets[conn.wheelSlot]!.delete(conn);
     conn.wheelSlot = -1;

@@ -108,6 +108,19 @@ describe.each(DIALECTS)(
       expect(metrics.body).toMatch(/openums_device_message_errors_total\{reason="ping-timeout"\} [1-9]/);
     });
 
+    it('cuts off a hung agent as soon as a command sent to it goes unanswered, long before the idle ping', async () => {
+      const d = await connect({ autoPong: false });
+      const r = await s.api('POST', '/api/v1/devices/commands', { command: 'refresh-sysinfo', deviceIds: [d.id] });
+      expect(r.status).toBe(201);
+      const sentBy = Date.now();
+      await waitOnline(d.id, false, SILENT_BOUND_MS + 5000);
+      // The command started a pong deadline: cut off T after it, not I + T after the hello.
+      expect(d.pings.length).toBeGreaterThanOrEqual(1);
+      expect(d.pings[0]! - d.helloAt).toBeLessThan(IDLE_S * 1000);
+      expect(d.closedAt()! - d.pings[0]!).toBeGreaterThanOrEqual(PONG_S * 1000 - 50);
+      expect(d.closedAt()! - sentBy).toBeLessThanOrEqual(PONG_S * 1000 + 4 * TICK_MS);
+    });
+
     it('cuts off a vanished device (socket no longer read: no pongs, no FIN) within the same bound', async () => {
       const d = await connect({ autoPong: true });
       const t0 = d.helloAt;

@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// npm run bench:cluster -- --scale [--devices 100000] [--dialects sqlite,postgres] [--workers 8]
+//                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
+//
+// 100,000 devices on one host: `openums server --workers W` (supervisor + W workers sharing the
+// HTTPS port) and the agent's simulator in several processes (each device its own key,
+// certificate and mutual-TLS WebSocket) bound to 127.0.0.0/8 source addresses. The server runs
+// with the product's default liveness and heartbeat settings.
+// Phases per dialect:
+//   0) enrollment of N devices through EST (preparation; its rate is reported, not a target);
+//   1) cold start: server and simulator stopped, then both started together (the simulator's new
+//      processes hold no TLS session: full handshakes) → time until every device is online;
+//   2) steady: CPU and RSS of the supervisor and all workers with every device online;
+//   3) kill -9 of every worker at once (the supervisor restarts them) → time until 99 % online
+//      again, and how many of those handshakes were resumed sessions.
+// Last line: JSON.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { call, createTarget, machine, procStats, startServer } from './lib.mjs';
+import { simulator, until } from './sim.mjs';
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'boolean' },
+    devices: { type: 'string', default: '100000' },
+    dialects: { type: 'string', default: 'sqlite,postgres' },
+    workers: { type: 'string', default: '8' },
+    'sim-processes': { type: 'string', default: '8' },
+    'steady-seconds': { type: 'string', default: '120' },
+    'settle-seconds': { type: 'string', default: '60' },
+    'local-addresses': { type: 'string', default: '127.0.0.2-127.0.0.250' },
+  },
+});
+const N = Number(values.devices);
+const W = Number(values.workers);
+const S = Number(values['sim-processes']);
+const steadySeconds = Number(values['steady-seconds']);
+const settleSeconds = Number(values['settle-seconds']);
+const dialects = values.dialects.split(',').map((d) => d.trim());
+const log = (...a) => process.stderr.write(`[bench:cluster --scale ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const round1 = (x) => Math.round(x * 10) / 10;
+const secondsSince = (t) => round1((performance.now() - t) / 1000);
+
+/** Running worker processes (pid, devices) as the registry says; [] while the API does not answer. */
+async function workers(server) {
+  try {
+    const r = await call(server, 'GET', '/api/v1/servers');
+    if (r.status !== 200) return [];
+    return JSON.parse(r.body).items.filter((s) => s.status === 'running');
+  } catch {
+    return [];
+  }
+}
+
+/** Logs in again (a restarted server's sessions are still valid, but a killed worker drops the keep-alive socket). */
+async function relogin(server) {
+  const login = await call(server, 'POST', '/api/v1/auth/login', { username: 'admin', password: 'bench-password' }, undefined, false);
+  if (login.status === 200) server.token = JSON.parse(login.body).token;
+}
+
+/** Polls the simulator's online count until `goal`; returns seconds from `t0` (or null on timeout). */
+async function untilOnline(sim, goal, t0, timeoutMs, what) {
+  let lastLog = 0;
+  for (const end = performance.now() + timeoutMs; performance.now() < end;) {
+    const on = sim.latest?.online ?? 0;
+    if (on >= goal) return secondsSince(t0);
+    if (performance.now() - lastLog > 30_000) {
+      lastLog = performance.now();
+      log(`${what}: ${on} / ${goal} online after ${secondsSince(t0)} s`);
+    }
+    await sleep(250);
+  }
+  return null;
+}
+
+let abort = null;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void Promise.resolve(abort?.()).finally(() => process.exit(130));
+  });
+}
+
+async function runDialect(dialect) {
+  const result = { dialect, workers: W, simulatorProcesses: S, loadAvgAtStart: loadavg().map(round1), startedAt: new Date().toISOString() };
+  const target = await createTarget(dialect);
+  const stateDir = mkdtempSync(join(tmpdir(), 'openums-bench-scale-sim-'));
+  let server = null;
+  let sim = null;
+  const teardown = async () => {
+    await sim?.stop().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    await target.drop().catch((e) => log(`drop failed: ${e.message}`));
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  abort = teardown;
+  const env = { OPENUMS_WORKERS: String(W) };
+  const startSim = (key) => simulator(server, key, stateDir, { count: N, localAddresses: values['local-addresses'], processes: String(S) });
+  try {
+    // ── 0. enrollment (preparation) ──
+    server = await startServer(target, { env });
+    const port = server.port;
+    const key = JSON.parse((await call(server, 'POST', '/api/v1/enrollment-keys', { type: 'mass' })).body).keys[0].secret;
+    let t = performance.now();
+    sim = startSim(key);
+    await until(() => (sim.latest?.enrolled ?? 0) + (sim.latest?.failedEnroll ?? 0) >= N, 60 * 60_000, 'enrollment');
+    result.enrollment = { seconds: secondsSince(t), failed: sim.latest.failedEnroll };
+    result.enrollment.perSecond = Math.round(N / result.enrollment.seconds);
+    log(`enrolled ${N} in ${result.enrollment.seconds} s`);
+    await untilOnline(sim, N, t, 30 * 60_000, 'enrollment run');
+
+    // ── 1. cold start ──
+    await sim.stop();
+    sim = null;
+    await server.stop();
+    log('server and simulator stopped; cold start');
+    t = performance.now();
+    server = await startServer(target, { env, port });
+    result.coldStart = { serverReadySeconds: secondsSince(t) };
+    sim = startSim(key);
+    const online = await untilOnline(sim, N, t, 30 * 60_000, 'cold start');
+    result.coldStart.allOnlineSeconds = online;
+    result.coldStart.fullHandshakes = sim.latest?.fullHandshakes ?? null;
+    result.coldStart.resumedHandshakes = sim.latest?.resumed ?? null;
+    result.coldStart.failedConnects = sim.latest?.failedConnect ?? null;
+    // The registry counts from the workers' beats (every 5 s).
+    let registry = 0;
+    for (const end = performance.now() + 30_000; performance.now() < end;) {
+      registry = (await workers(server)).reduce((a, s) => a + s.devicesConnected, 0);
+      if (registry >= N) break;
+      await sleep(1000);
+    }
+    result.coldStart.registryOnline = registry;
+    log(`cold start: all ${N} online after ${online} s (${JSON.stringify(result.coldStart)})`);
+
+    // ── 2. steady ──
+    await sleep(settleSeconds * 1000);
+    const list = await workers(server);
+    const pids = [server.pid, ...list.map((s) => s.pid)];
+    const c0 = pids.map((pid) => procStats(pid));
+    const t0 = performance.now();
+    await sleep(steadySeconds * 1000);
+    const c1 = pids.map((pid) => procStats(pid));
+    const secs = (performance.now() - t0) / 1000;
+    const pct = (f) => round1((c1.reduce((x, s) => x + s[f], 0) - c0.reduce((x, s) => x + s[f], 0)) * (100 / secs));
+    result.steady = {
+      seconds: round1(secs),
+      processes: pids.length,
+      serverCpuPercentOfOneCore: pct('cpuSeconds'),
+      userPercent: pct('userSeconds'),
+      kernelPercent: pct('systemSeconds'),
+      supervisorCpuPercent: round1((c1[0].cpuSeconds - c0[0].cpuSeconds) * (100 / secs)),
+      serverRssMb: c1.reduce((x, s) => x + s.rssMb, 0),
+      perWorker: list.map((s, i) => ({
+        devices: s.devicesConnected,
+        cpuPercent: round1((c1[i + 1].cpuSeconds - c0[i + 1].cpuSeconds) * (100 / secs)),
+        rssMb: c1[i + 1].rssMb,
+      })),
+      simulatorOnline: sim.latest?.online ?? null,
+      loadAvg: loadavg().map(round1),
+    };
+    log(`steady: ${JSON.stringify(result.steady)}`);
+
+    // ── 3. kill -9 of every worker ──
+    const victims = (await workers(server)).map((s) => s.pid);
+    const resumedBefore = sim.latest?.resumed ?? 0;
+    const fullBefore = sim.latest?.fullHandshakes ?? 0;
+    const failedBefore = sim.latest?.failedConnect ?? 0;
+    const goal = Math.ceil(0.99 * N);
+    log(`kill -9 of ${victims.length} workers (${victims.join(' ')})`);
+    t = performance.now();
+    for (const pid of victims) process.kill(pid, 'SIGKILL');
+    // Wait for the drop first: the simulator notices closed sockets within its stats interval.
+    await until(() => (sim.latest?.online ?? N) < goal, 30_000, 'the drop after kill -9');
+    const back = await untilOnline(sim, goal, t, 15 * 60_000, 'after kill -9');
+    const allBack = await untilOnline(sim, N, t, 5 * 60_000, 'after kill -9 (all)');
+    await relogin(server).catch(() => undefined);
+    const after = await workers(server);
+    result.killAllWorkers = {
+      killed: victims.length,
+      back99Seconds: back,
+      allBackSeconds: allBack,
+      resumedHandshakes: (sim.latest?.resumed ?? 0) - resumedBefore,
+      fullHandshakes: (sim.latest?.fullHandshakes ?? 0) - fullBefore,
+      failedConnects: (sim.latest?.failedConnect ?? 0) - failedBefore,
+      workersAfter: after.length,
+      newPids: after.every((s) => !victims.includes(s.pid)),
+    };
+    log(`kill -9 of every worker: ${JSON.stringify(result.killAllWorkers)}`);
+  } finally {
+    await teardown();
+  }
+  return result;
+}
+
+const out = {
+  bench: 'cluster-scale',
+  date: new Date().toISOString(),
+  machine: machine(),
+  command: `node bench/cluster.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  parameters: {
+    devices: N,
+    workers: W,
+    simulatorProcesses: S,
+    steadySeconds,
+    settleSeconds,
+    localAddresses: values['local-addresses'],
+    liveness: 'product defaults',
+  },
+  results: {},
+};
+for (const d of dialects) {
+  out.results[d] = await runDialect(d);
+  log(`${d}: ${JSON.stringify(out.results[d])}`);
+}
+out.targets = {
+  'coldStart.allOnlineSeconds': '<= 900',
+  'steady.serverCpuPercentOfOneCore': '<= 25',
+  'killAllWorkers.back99Seconds': '<= 300',
+};
+process.stdout.write(`${JSON.stringify(out)}\n`);
+process.exit(0);
