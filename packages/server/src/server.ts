@@ -1,3 +1,4 @@
+import { connectionLimit, openFilesLimit } from './lib/open-files.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type BuiltApp } from './app.js';
@@ -150,6 +151,8 @@ async function listenWithRetry(built: BuiltApp, config: Readonly<Config>, logger
   for (let attempt = 0; ; attempt++) {
     try {
       await built.app.listen({ host: config.host, port: config.port, backlog: 4096 });
+      const max = connectionLimit(openFilesLimit());
+      if (max !== null) built.app.server.maxConnections = max;
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() >= deadline) throw err;
