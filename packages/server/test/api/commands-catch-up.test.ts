@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { CommandsRepository } from '../../src/modules/commands/commands.repository.js';
+import { createTestDb, DIALECTS } from '../helpers/db.js';
+
+describe.each(DIALECTS)('catch-up query for queued commands (%s)', (dialect) => {
+  it("finds each of this server's online devices with a queued, unexpired command once, and nothing else", async () => {
+    const testDb = await createTestDb(dialect);
+    const handle = testDb.open();
+    try {
+      await handle.migrate();
+      const db = handle.db;
+      const now = 1_800_000_000_000;
+      const device = async (n: number, online: number, server: string | null) => {
+        const mac = `02AA000000${String(n).padStart(2, '0')}`;
+        const row = await db
+          .insertInto('devices')
+          .values({ mac, unit_id: mac, name: mac, name_lc: mac.toLowerCase(), registered_at: now, online, connected_server: server })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        return Number(row.id);
+      };
+      const command = (deviceId: number, state: string, expiresAt: number) =>
+        db
+          .insertInto('commands')
+          .values({ device_id: deviceId, command: 'reboot', state, created_at: now, expires_at: expiresAt })
+          .execute();
+      const mine = await device(1, 1, 'me');
+      const mineTwice = await device(2, 1, 'me');
+      const mineExpired = await device(3, 1, 'me');
+      const mineSent = await device(4, 1, 'me');
+      await device(5, 1, 'me'); // online here, nothing queued
+      const other = await device(6, 1, 'other');
+      const offline = await device(7, 0, null);
+      await command(mine, 'queued', now + 60_000);
+      await command(mineTwice, 'queued', now + 60_000);
+      await command(mineTwice, 'queued', now + 120_000);
+      await command(mineExpired, 'queued', now - 1);
+      await command(mineSent, 'sent', now + 60_000);
+      await command(other, 'queued', now + 60_000);
+      await command(offline, 'queued', now + 60_000);
+      const repo = new CommandsRepository(db);
+      expect((await repo.listDevicesWithQueuedCommands('me', now)).sort((a, b) => a - b)).toEqual([mine, mineTwice]);
+      expect(await repo.listDevicesWithQueuedCommands('other', now)).toEqual([other]);
+      expect(await repo.listDevicesWithQueuedCommands('nobody', now)).toEqual([]);
+      expect(await repo.listDevicesWithQueuedCommands('me', now, 1)).toHaveLength(1);
+    } finally {
+      await handle.close();
+      await testDb.drop();
+    }
+  });
+});
