@@ -16,3 +16,4 @@ export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';
 export * from './settings/catalogue.js';
 export { canonicalSettingsJson } from './settings/hash.js';
+export * from './access.js';
