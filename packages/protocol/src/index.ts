@@ -5,6 +5,8 @@ export * from './api/folders.js';
 export * from './api/devices.js';
 export * from './api/monitoring.js';
 export * from './permissions.js';
+export * from './general-rights.js';
+export * from './api/admins.js';
 export * from './api/enrollment.js';
 export * from './api/commands.js';
 export * from './api/events.js';

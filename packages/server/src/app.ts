@@ -11,6 +11,13 @@ import { createValidatorCompiler, installTextSafety } from './lib/validation.js'
 import { AuthRepository } from './modules/auth/auth.repository.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { AdminsRepository } from './modules/admins/admins.repository.js';
+import { AdminsService } from './modules/admins/admins.service.js';
+import { adminRoutes } from './modules/admins/admins.routes.js';
+import { AdminGroupsRepository } from './modules/admins/admin-groups.repository.js';
+import { AdminGroupsService } from './modules/admins/admin-groups.service.js';
+import { adminGroupRoutes } from './modules/admins/admin-groups.routes.js';
+import { PasswordPolicyService } from './modules/admins/password-policy.js';
 import { DeviceFoldersRepository } from './modules/device-folders/device-folders.repository.js';
 import { deviceFolderRoutes } from './modules/device-folders/device-folders.routes.js';
 import { DeviceFoldersService } from './modules/device-folders/device-folders.service.js';
@@ -169,9 +176,25 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const registry = new DeviceRegistry();
   const loginLimiter = new LoginLimiter(database.db, database.dialect, 'login', clock);
   const enrollLimiter = new LoginLimiter(database.db, database.dialect, 'enroll', clock, ENROLL_LIMITS);
-  const auth = new AuthService(new AuthRepository(database.db), loginLimiter, clock, config.session.ttlHours * 3_600_000, (ids) =>
-    bus.publish({ t: 'sessions', ids }),
+  const authRepo = new AuthRepository(database.db);
+  const auth = new AuthService(
+    authRepo,
+    loginLimiter,
+    clock,
+    config.session.ttlHours * 3_600_000,
+    (ids) => bus.publish({ t: 'sessions', ids }),
+    (ids) => bus.publish({ t: 'admins', ids }),
   );
+  const passwordPolicy = new PasswordPolicyService(settings);
+  const admins = new AdminsService(
+    new AdminsRepository(database.db, database.dialect),
+    authRepo,
+    auth,
+    passwordPolicy,
+    loginLimiter,
+    clock,
+  );
+  const adminGroups = new AdminGroupsService(new AdminGroupsRepository(database.db, database.dialect), auth, clock);
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
   const profilesRepo = new ProfilesRepository(database.db);
@@ -284,6 +307,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await installHttpBasics(app, metrics, Boolean(deps.https));
 
   authRoutes(app, auth, config.session.ttlHours * 3_600_000);
+  adminRoutes(app, admins, passwordPolicy);
+  adminGroupRoutes(app, adminGroups);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
   monitoringRoutes(app, health, metrics);
@@ -311,6 +336,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     await wakeups.stop();
     await singletons.stop();
     await presence.stop();
+    await auth.flushTokenUses().catch(() => undefined);
     await commands.stop();
     await delivery.stop();
     await enrollmentKeys.stop();

@@ -27,6 +27,13 @@ export type LoginResponse = Static<typeof LoginResponse>;
 export const MeResponse = Type.Object({
   user: CurrentUser,
   csrfToken: Type.Union([Type.String(), Type.Null()]),
+  // Always sent by the server; optional in the type so a client can build a MeResponse from a
+  // LoginResponse (the web app does after login) before asking /auth/me.
+  superuser: Type.Optional(Type.Boolean()),
+  /** The account's own general rights and those of every group it is in (directly or nested); all of them for a superuser. */
+  generalRights: Type.Optional(Type.Array(Type.String())),
+  /** How this request was authenticated: a login session, or an API token (`apiToken`). */
+  via: Type.Optional(Type.Union([Type.Literal('session'), Type.Literal('apiToken')])),
 });
 export type MeResponse = Static<typeof MeResponse>;
 

@@ -23,6 +23,8 @@ export type BusMessage =
   | { t: 'event'; event: LiveEvent }
   /** Sessions ended (logout, revocation): forget them at once, not after a cache period. */
   | { t: 'sessions'; ids: number[] }
+  /** These administrators changed (disabled, rights, groups, tokens): re-read them on their next request. */
+  | { t: 'admins'; ids: number[] }
   /** The installation's TLS session-ticket keys were rotated: reload them. */
   | { t: 'ticket-keys' }
   /** The cluster settings were saved: re-read them and send the device enrollment address to the devices held here. */
@@ -64,7 +66,7 @@ type IdListType = 'commands' | 'connected' | 'changed';
  * it sends into payloads of at most `maxBytes`. Shared by the transports.
  */
 export class Outbox {
-  private ids = new Map<IdListType | 'configuration' | 'sessions', Set<number>>();
+  private ids = new Map<IdListType | 'configuration' | 'sessions' | 'admins', Set<number>>();
   private allConfiguration = false;
   private catchUp = false;
   private others: BusMessage[] = [];
@@ -83,7 +85,7 @@ export class Outbox {
     else if (msg.t === 'configuration' && msg.deviceIds === 'all') this.allConfiguration = true;
     else {
       const key = msg.t;
-      const list = msg.t === 'sessions' ? msg.ids : (msg.deviceIds as number[]);
+      const list = msg.t === 'sessions' || msg.t === 'admins' ? msg.ids : (msg.deviceIds as number[]);
       let set = this.ids.get(key);
       if (!set) this.ids.set(key, (set = new Set()));
       for (const id of list) set.add(id);
@@ -104,7 +106,7 @@ export class Outbox {
       const all = [...set];
       for (let i = 0; i < all.length; i += perChunk) {
         const chunk = all.slice(i, i + perChunk);
-        msgs.push(t === 'sessions' ? { t, ids: chunk } : ({ t, deviceIds: chunk } as BusMessage));
+        msgs.push(t === 'sessions' || t === 'admins' ? { t, ids: chunk } : ({ t, deviceIds: chunk } as BusMessage));
       }
     }
     msgs.push(...this.others);

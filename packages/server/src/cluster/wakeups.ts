@@ -17,7 +17,7 @@ export interface WakeupTargets {
     onPeerMarked(ids: number[] | 'all'): void;
     catchUp(pending: ReadonlyArray<{ id: number; revision: number }>): number;
   };
-  sessions: { forget(ids: readonly number[]): void };
+  sessions: { forget(ids: readonly number[]): void; forgetAccounts?(userIds: readonly number[]): void };
   /** The cluster settings: the device enrollment address cached by this process. */
   clusterSettings?: { reloadDeviceAddress(announce: 'always' | 'if-changed'): Promise<void> };
   /** The shared TLS session-ticket keys (absent without TLS, e.g. in-process tests). */
@@ -99,6 +99,9 @@ export class ClusterWakeups {
         return;
       case 'sessions':
         this.t.sessions.forget(m.ids);
+        return;
+      case 'admins':
+        this.t.sessions.forgetAccounts?.(m.ids);
         return;
       case 'web-cert':
         void this.t.webCert?.reload().catch((err: unknown) => this.failed(err, 'web-cert'));

@@ -11,6 +11,7 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
+  type Kysely,
   type RawBuilder,
 } from 'kysely';
 
@@ -157,6 +158,38 @@ export interface MigrationContext {
   binaryText: RawBuilder<unknown> | 'text';
   /** Epoch milliseconds. */
   epochMs: 'bigint' | 'integer';
+  /**
+   * Removes a constraint SQLite cannot drop in place (a column-level unique): PostgreSQL runs
+   * `postgresDrop`; SQLite copies the table into `sqliteCreate` (named `<table>_new`, same
+   * columns and ids) and swaps it in with foreign keys off, so rows referencing the table
+   * (e.g. sessions → users) are neither deleted by the cascade nor left dangling.
+   */
+  rebuildTable: (db: Kysely<any>, spec: RebuildSpec) => Promise<void>;
+}
+
+export interface RebuildSpec {
+  table: string;
+  postgresDrop: RawBuilder<unknown>;
+  sqliteCreate: RawBuilder<unknown>;
+  columns: string[];
+}
+
+async function rebuildSqliteTable(db: Kysely<any>, spec: RebuildSpec): Promise<void> {
+  const cols = sql.join(spec.columns.map((c) => sql.ref(c)));
+  // A no-op inside a transaction: set before it (migrations on SQLite run outside one).
+  await sql`pragma foreign_keys = off`.execute(db);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await spec.sqliteCreate.execute(trx);
+      await sql`insert into ${sql.table(`${spec.table}_new`)} (${cols}) select ${cols} from ${sql.table(spec.table)}`.execute(trx);
+      await sql`drop table ${sql.table(spec.table)}`.execute(trx);
+      await sql`alter table ${sql.table(`${spec.table}_new`)} rename to ${sql.table(spec.table)}`.execute(trx);
+      const broken = await sql`pragma foreign_key_check`.execute(trx);
+      if (broken.rows.length) throw new Error(`Rebuilding ${spec.table} left ${broken.rows.length} broken references`);
+    });
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db);
+  }
 }
 
 export function migrationContext(dialect: DialectName): MigrationContext {
@@ -167,6 +200,7 @@ export function migrationContext(dialect: DialectName): MigrationContext {
       idType: sql`bigint`,
       binaryText: sql`text collate "C"`,
       epochMs: 'bigint',
+      rebuildTable: async (db, spec) => void (await spec.postgresDrop.execute(db)),
     };
   }
   return {
@@ -175,6 +209,7 @@ export function migrationContext(dialect: DialectName): MigrationContext {
     idType: 'integer',
     binaryText: 'text',
     epochMs: 'integer',
+    rebuildTable: rebuildSqliteTable,
   };
 }
 

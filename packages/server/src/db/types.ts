@@ -16,6 +16,47 @@ export interface UsersTable {
   role: string;
   created_at: number;
   updated_at: number;
+  /** LDAP domain of a directory account; null = local. Unique (domain, username). */
+  domain: string | null;
+  /** 0/1; defaults to 0. */
+  superuser: Generated<number>;
+  disabled: Generated<number>;
+  /** JSON array of general right names; defaults to []. */
+  general_rights: Generated<string>;
+}
+
+export interface AdminPasswordHistoryTable {
+  id: Generated<number>;
+  user_id: number;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface AdminGroupsTable {
+  id: Generated<number>;
+  name: string;
+  general_rights: string;
+  created_at: number;
+}
+
+/** Exactly one of member_admin_id, member_group_id is set. */
+export interface AdminGroupMembersTable {
+  group_id: number;
+  member_admin_id: number | null;
+  member_group_id: number | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  prefix: string;
+  /** SHA-256 (hex) of the whole token. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
 }
 
 export interface SessionsTable {
@@ -144,6 +185,10 @@ export interface Database {
   settings: SettingsTable;
   users: UsersTable;
   sessions: SessionsTable;
+  admin_password_history: AdminPasswordHistoryTable;
+  admin_groups: AdminGroupsTable;
+  admin_group_members: AdminGroupMembersTable;
+  api_tokens: ApiTokensTable;
   device_folders: DeviceFoldersTable;
   devices: DevicesTable;
   enrollment_keys: EnrollmentKeysTable;

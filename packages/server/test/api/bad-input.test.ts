@@ -140,7 +140,11 @@ function corpus(doc: Json, ids: Record<string, number>): Case[] {
             ? ids.command
             : path.startsWith('/api/v1/profile-folders/')
               ? ids.profileFolder
-              : ids.profile;
+              : path.startsWith('/api/v1/admins/')
+                ? ids.admin
+                : path.startsWith('/api/v1/admin-groups/')
+                  ? ids.adminGroup
+                  : ids.profile;
   for (const [path, ops] of Object.entries<Json>(doc.paths)) {
     for (const [m, op] of Object.entries<Json>(ops)) {
       const method = m.toUpperCase();
@@ -400,6 +404,9 @@ async function counts(t: TestApp): Promise<Record<string, number>> {
     'profile_folders',
     'device_settings',
     'users',
+    'admin_groups',
+    'admin_group_members',
+    'api_tokens',
   ] as const;
   const out: Record<string, number> = {};
   for (const table of tables) {
@@ -424,7 +431,11 @@ describe.each(DIALECTS)('bad input on every route (%s)', (dialect) => {
     const command = await t.api('POST', '/api/v1/devices/commands', { command: 'reboot', deviceIds: [device.body.id] });
     const profileFolder = await t.api('POST', '/api/v1/profile-folders', { name: 'Fixture' });
     const profile = await t.api('POST', '/api/v1/profiles', { name: 'Fixture', type: 'standard' });
-    for (const r of [folder, device, key, command, profileFolder, profile]) expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
+    // Not the corpus's own account: PATCH and password routes may change the fixture freely.
+    const admin = await t.api('POST', '/api/v1/admins', { username: 'fixture', password: 'fixture password 1', superuser: false });
+    const adminGroup = await t.api('POST', '/api/v1/admin-groups', { name: 'Fixture' });
+    for (const r of [folder, device, key, command, profileFolder, profile, admin, adminGroup])
+      expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
     const doc = (await t.app.inject({ method: 'GET', url: '/api/docs/json' })).json();
     cases = corpus(doc, {
       folder: folder.body.id,
@@ -433,6 +444,8 @@ describe.each(DIALECTS)('bad input on every route (%s)', (dialect) => {
       command: command.body.commands[0].id,
       profileFolder: profileFolder.body.id,
       profile: profile.body.id,
+      admin: admin.body.id,
+      adminGroup: adminGroup.body.id,
     });
   });
   afterAll(async () => {

@@ -42,6 +42,9 @@ export function authRoutes(app: App, auth: AuthService, sessionTtlMs: number): v
       // Only a hash is stored: a cookie session gets back the CSRF cookie its browser sent,
       // when it is the session's token (the web app's fallback when it cannot read the cookie).
       csrfToken: req.auth!.via === 'cookie' && auth.csrfMatches(req.auth!, req.cookies[CSRF_COOKIE]) ? req.cookies[CSRF_COOKIE]! : null,
+      superuser: req.auth!.superuser,
+      generalRights: [...req.auth!.generalRights],
+      via: req.auth!.tokenId === null ? ('session' as const) : ('apiToken' as const),
     }),
   });
 }

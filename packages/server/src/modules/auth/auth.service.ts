@@ -1,22 +1,47 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ErrorCode, ROLE_PERMISSIONS, type Permission } from '@openums/protocol';
+import {
+  ALL_GENERAL_RIGHTS,
+  ALL_PERMISSIONS,
+  ErrorCode,
+  GENERAL_RIGHT_PERMISSIONS,
+  ROLE_PERMISSIONS,
+  type GeneralRight,
+  type Permission,
+} from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 import type { LoginLimiter } from './login-limiter.js';
-import type { AuthRepository, SessionWithUser } from './auth.repository.js';
+import type { AccountState, AuthRepository, SessionWithUser } from './auth.repository.js';
+import { parseApiToken } from './api-token-format.js';
 
 export interface AuthenticatedSession extends SessionWithUser {
   permissions: ReadonlySet<Permission>;
+  superuser: boolean;
+  /** Own and group general rights (all of them for a superuser). */
+  generalRights: readonly GeneralRight[];
+  /** Set when the request carries an API token rather than a login session. */
+  tokenId: number | null;
+}
+
+interface CacheEntry {
+  session: AuthenticatedSession | null;
+  disabled: boolean;
+  revokedAt: number | null;
+  until: number;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-/** Sessions are re-read from the database at most this often per process. */
+/** Sessions and tokens are re-read from the database at most this often per process. */
 const SESSION_CACHE_MS = 5_000;
 const SESSION_CACHE_MAX = 10_000;
+/** Token use times are written at most this often (per process), not once per request. */
+const TOKEN_TOUCH_MS = 60_000;
 
 export class AuthService {
-  private readonly cache = new Map<string, { session: AuthenticatedSession | null; until: number }>();
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly touches = new Map<number, number>();
+  private lastTouchFlush = 0;
   // Verifying against a real hash when the user does not exist keeps timing from telling.
   private dummyHash: Promise<string> | null = null;
 
@@ -27,13 +52,21 @@ export class AuthService {
     private readonly sessionTtlMs: number,
     /** Tells the other server processes, which drop the sessions from their caches at once. */
     private readonly onSessionsEnded: (sessionIds: number[]) => void = () => undefined,
+    /** Tells the other processes that these accounts changed (rights, disabled, tokens). */
+    private readonly onAccountsChanged: (userIds: number[]) => void = () => undefined,
   ) {}
 
-  /** Creates the first administrator when there is none; returns the password if generated. */
+  /** Creates the first administrator (a superuser) when there is none; returns the password if generated. */
   async ensureInitialAdmin(configuredPassword: string | undefined): Promise<{ created: boolean; generatedPassword?: string }> {
     if ((await this.repo.countUsers()) > 0) return { created: false };
     const password = configuredPassword || generatePassword();
-    await this.repo.createUser({ username: 'admin', passwordHash: await hashPassword(password), role: 'superuser', now: this.clock.now() });
+    await this.repo.createUser({
+      username: 'admin',
+      passwordHash: await hashPassword(password),
+      role: 'superuser',
+      superuser: true,
+      now: this.clock.now(),
+    });
     return configuredPassword ? { created: true } : { created: true, generatedPassword: password };
   }
 
@@ -60,6 +93,8 @@ export class AuthService {
       throw new AppError(ErrorCode.InvalidCredentials, 'Wrong user name or password');
     }
     for (const k of keys) await this.limiter.succeed(k);
+    // Only after the password: a guess does not learn whether an account exists or is disabled.
+    if (Number(user.disabled) === 1) throw new AppError(ErrorCode.AccountDisabled, 'This account is disabled');
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const now = this.clock.now();
@@ -70,22 +105,86 @@ export class AuthService {
     return { token, csrfToken, expiresAt, user: { id: user.id, username: user.username, role: user.role } };
   }
 
-  /** The session a token belongs to, or null when unknown or expired. */
+  /**
+   * The session or API token a bearer/cookie token belongs to, or null when unknown or expired.
+   * Throws ACCOUNT_DISABLED, TOKEN_REVOKED, TOKEN_EXPIRED for a known credential that may not be used.
+   */
   async authenticate(token: string): Promise<AuthenticatedSession | null> {
     const now = this.clock.now();
     const hash = sha256(token);
-    const cached = this.cache.get(hash);
-    let session: AuthenticatedSession | null;
-    if (cached && cached.until > now) {
-      session = cached.session;
-    } else {
-      const found = await this.repo.findSessionByTokenHash(hash);
-      session = found ? { ...found, permissions: new Set(ROLE_PERMISSIONS[found.user.role] ?? []) } : null;
+    let entry = this.cache.get(hash);
+    if (!entry || entry.until <= now) {
+      entry = { ...(await this.load(token, hash)), until: now + SESSION_CACHE_MS };
       if (this.cache.size >= SESSION_CACHE_MAX) this.cache.clear();
-      this.cache.set(hash, { session, until: now + SESSION_CACHE_MS });
+      this.cache.set(hash, entry);
     }
-    if (!session || session.expiresAt <= now) return null;
+    const { session } = entry;
+    if (!session) return null;
+    if (session.tokenId !== null) {
+      if (entry.revokedAt !== null) throw new AppError(ErrorCode.TokenRevoked, 'This API token was revoked');
+      if (session.expiresAt <= now) throw new AppError(ErrorCode.TokenExpired, 'This API token has expired');
+    } else if (session.expiresAt <= now) {
+      return null;
+    }
+    if (entry.disabled) throw new AppError(ErrorCode.AccountDisabled, 'This account is disabled');
+    if (session.tokenId !== null) await this.touch(session.tokenId, now);
     return session;
+  }
+
+  private async load(token: string, hash: string): Promise<Omit<CacheEntry, 'until'>> {
+    const api = parseApiToken(token);
+    if (api) {
+      const found = await this.repo.findApiTokenByPrefix(api.prefix);
+      if (!found || !hashEquals(found.tokenHash, hash)) return { session: null, disabled: false, revokedAt: null };
+      const session = await this.withRights(found.account, {
+        sessionId: 0,
+        csrfTokenHash: '',
+        expiresAt: found.expiresAt ?? Number.MAX_SAFE_INTEGER,
+        tokenId: found.tokenId,
+      });
+      return { session, disabled: found.account.disabled, revokedAt: found.revokedAt };
+    }
+    const found = await this.repo.findSessionByTokenHash(hash);
+    if (!found) return { session: null, disabled: false, revokedAt: null };
+    const session = await this.withRights(found.account, { ...found, tokenId: null });
+    return { session, disabled: found.account.disabled, revokedAt: null };
+  }
+
+  private async withRights(
+    account: AccountState,
+    s: { sessionId: number; csrfTokenHash: string; expiresAt: number; tokenId: number | null },
+  ): Promise<AuthenticatedSession> {
+    const held = new Set(
+      account.superuser ? ALL_GENERAL_RIGHTS : [...account.generalRights, ...(await this.repo.listGroupRights(account.id))],
+    );
+    // In the catalogue's order; names the catalogue no longer has are ignored.
+    const generalRights = ALL_GENERAL_RIGHTS.filter((r) => held.has(r));
+    const permissions = new Set<Permission>(account.superuser ? ALL_PERMISSIONS : (ROLE_PERMISSIONS[account.role] ?? []));
+    for (const r of generalRights) for (const p of GENERAL_RIGHT_PERMISSIONS[r] ?? []) permissions.add(p);
+    return {
+      sessionId: s.sessionId,
+      csrfTokenHash: s.csrfTokenHash,
+      expiresAt: s.expiresAt,
+      user: { id: account.id, username: account.username, role: account.role },
+      permissions,
+      superuser: account.superuser,
+      generalRights,
+      tokenId: s.tokenId,
+    };
+  }
+
+  private async touch(tokenId: number, now: number): Promise<void> {
+    this.touches.set(tokenId, now);
+    if (now - this.lastTouchFlush >= TOKEN_TOUCH_MS) await this.flushTokenUses();
+  }
+
+  /** Writes the collected token use times (also before a token list and at shutdown). */
+  async flushTokenUses(): Promise<void> {
+    this.lastTouchFlush = this.clock.now();
+    if (!this.touches.size) return;
+    const batch = [...this.touches];
+    this.touches.clear();
+    await this.repo.touchApiTokens(batch);
   }
 
   /** Whether `candidate` is the session's CSRF token; compared by hash, in constant time. */
@@ -100,6 +199,8 @@ export class AuthService {
     const hash = sha256(token);
     const cached = this.cache.get(hash)?.session;
     this.cache.delete(hash);
+    // An API token is not ended by logout; it is revoked through its own route.
+    if (cached?.tokenId) return;
     await this.repo.deleteSessionByTokenHash(hash);
     if (cached) this.onSessionsEnded([cached.sessionId]);
   }
@@ -110,7 +211,33 @@ export class AuthService {
     for (const [hash, entry] of this.cache) if (entry.session && ids.has(entry.session.sessionId)) this.cache.delete(hash);
   }
 
+  /** Accounts changed (here or on another process): their next request re-reads them from the database. */
+  forgetAccounts(userIds: readonly number[]): void {
+    const ids = new Set(userIds);
+    for (const [hash, entry] of this.cache) if (entry.session && ids.has(entry.session.user.id)) this.cache.delete(hash);
+  }
+
+  /** Call after committing a change to accounts (rights, disabled, group membership, tokens). */
+  accountsChanged(userIds: readonly number[]): void {
+    if (!userIds.length) return;
+    this.forgetAccounts(userIds);
+    this.onAccountsChanged([...userIds]);
+  }
+
+  /** Call after deleting sessions in the database (password reset, re-enabled account). */
+  sessionsEnded(sessionIds: readonly number[]): void {
+    if (!sessionIds.length) return;
+    this.forget(sessionIds);
+    this.onSessionsEnded([...sessionIds]);
+  }
+
   purgeExpiredSessions(): Promise<number> {
     return this.repo.deleteExpiredSessions(this.clock.now());
   }
+}
+
+function hashEquals(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -1,0 +1,139 @@
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import {
+  Admin,
+  AdminPage,
+  ApiTokenList,
+  ChangePasswordRequest,
+  CreateAdminRequest,
+  CreateApiTokenRequest,
+  CreatedApiToken,
+  ErrorResponse,
+  IdParams,
+  ListAdminsQuery,
+  OkResponse,
+  PasswordPolicy,
+  Permission,
+  ResetPasswordRequest,
+  TokenParams,
+  UpdateAdminRequest,
+} from '@openums/protocol';
+import type { App } from '../../lib/fastify.js';
+import type { Actor, AdminsService } from './admins.service.js';
+import type { PasswordPolicyService } from './password-policy.js';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const tags = ['admins'];
+// Object-level decisions (which administrator may manage whom) come with the rights evaluator.
+const access = { access: Permission.AdminsManage } as const;
+const actor = (req: FastifyRequest): Actor => ({ userId: req.auth!.user.id, sessionId: req.auth!.sessionId });
+
+export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPolicyService): void {
+  app.get('/api/v1/admins', {
+    config: access,
+    schema: { tags, summary: 'List administrators by id', querystring: ListAdminsQuery, response: { 200: AdminPage, ...errors } },
+    handler: (req) => admins.listAdmins(req.query),
+  });
+  app.post('/api/v1/admins', {
+    config: access,
+    schema: { tags, summary: 'Create a local administrator', body: CreateAdminRequest, response: { 201: Admin, ...errors } },
+    handler: async (req, reply) => reply.code(201).send(await admins.createAdmin(req.body)),
+  });
+  app.get('/api/v1/admins/:id', {
+    config: access,
+    schema: { tags, summary: 'One administrator', params: IdParams, response: { 200: Admin, ...errors } },
+    handler: (req) => admins.getAdmin(req.params.id),
+  });
+  app.patch('/api/v1/admins/:id', {
+    config: access,
+    schema: {
+      tags,
+      summary: 'Rename, make or unmake superuser, disable or enable, set general rights',
+      params: IdParams,
+      body: UpdateAdminRequest,
+      response: { 200: Admin, ...errors },
+    },
+    handler: (req) => admins.updateAdmin(actor(req), req.params.id, req.body),
+  });
+  app.delete('/api/v1/admins/:id', {
+    config: access,
+    schema: {
+      tags,
+      summary: 'Delete an administrator (not the last superuser)',
+      params: IdParams,
+      response: { 204: Type.Null(), ...errors },
+    },
+    handler: async (req, reply) => {
+      await admins.deleteAdmin(actor(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  });
+  app.post('/api/v1/admins/:id/password', {
+    config: access,
+    schema: {
+      tags,
+      summary: "Set an administrator's password (reset); their sessions end",
+      params: IdParams,
+      body: ResetPasswordRequest,
+      response: { 200: OkResponse, ...errors },
+    },
+    handler: async (req) => {
+      await admins.resetPassword(actor(req), req.params.id, req.body.password);
+      return { ok: true as const };
+    },
+  });
+  app.post('/api/v1/auth/password', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Change your own password (needs the current one); your other sessions end',
+      body: ChangePasswordRequest,
+      response: { 200: OkResponse, ...errors, 429: ErrorResponse },
+    },
+    handler: async (req) => {
+      await admins.changeOwnPassword(actor(req), req.body.oldPassword, req.body.newPassword);
+      return { ok: true as const };
+    },
+  });
+
+  app.get('/api/v1/admins/:id/tokens', {
+    config: access,
+    schema: {
+      tags,
+      summary: "An administrator's API tokens (never the secrets)",
+      params: IdParams,
+      response: { 200: ApiTokenList, ...errors },
+    },
+    handler: (req) => admins.listTokens(req.params.id),
+  });
+  app.post('/api/v1/admins/:id/tokens', {
+    config: access,
+    schema: {
+      tags,
+      summary: 'Create an API token for automation (the token is returned only here)',
+      params: IdParams,
+      body: CreateApiTokenRequest,
+      response: { 201: CreatedApiToken, ...errors },
+    },
+    handler: async (req, reply) => reply.code(201).send(await admins.createToken(req.params.id, req.body)),
+  });
+  app.delete('/api/v1/admins/:id/tokens/:tokenId', {
+    config: access,
+    schema: { tags, summary: 'Revoke an API token', params: TokenParams, response: { 204: Type.Null(), ...errors } },
+    handler: async (req, reply) => {
+      await admins.revokeToken(req.params.id, req.params.tokenId);
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.get('/api/v1/settings/password-policy', {
+    config: access,
+    schema: { tags, summary: 'Password policy (minimum length, reuse)', response: { 200: PasswordPolicy, ...errors } },
+    handler: () => policy.getPolicy(),
+  });
+  app.put('/api/v1/settings/password-policy', {
+    config: access,
+    schema: { tags, summary: 'Change the password policy', body: PasswordPolicy, response: { 200: PasswordPolicy, ...errors } },
+    handler: (req) => policy.setPolicy(req.body),
+  });
+}
