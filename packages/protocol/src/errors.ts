@@ -57,6 +57,14 @@ export const ErrorCode = {
   WrongPassword: 'WRONG_PASSWORD',
   TokenExpired: 'TOKEN_EXPIRED',
   TokenRevoked: 'TOKEN_REVOKED',
+  LdapDomainNotFound: 'LDAP_DOMAIN_NOT_FOUND',
+  LdapDomainNameTaken: 'LDAP_DOMAIN_NAME_TAKEN',
+  LdapConnectionFailed: 'LDAP_CONNECTION_FAILED',
+  LdapCertificateInvalid: 'LDAP_CERTIFICATE_INVALID',
+  LdapBindFailed: 'LDAP_BIND_FAILED',
+  LdapSearchFailed: 'LDAP_SEARCH_FAILED',
+  LdapEntryNotFound: 'LDAP_ENTRY_NOT_FOUND',
+  LdapNotImported: 'LDAP_NOT_IMPORTED',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -118,6 +126,16 @@ export const errorStatus: Record<ErrorCode, number> = {
   WRONG_PASSWORD: 403,
   TOKEN_EXPIRED: 401,
   TOKEN_REVOKED: 401,
+  LDAP_DOMAIN_NOT_FOUND: 404,
+  LDAP_DOMAIN_NAME_TAKEN: 409,
+  // The directory could not be used with the domain's settings: a fault of the configuration or
+  // of the directory, reported to the caller (not a 5xx of this server).
+  LDAP_CONNECTION_FAILED: 422,
+  LDAP_CERTIFICATE_INVALID: 422,
+  LDAP_BIND_FAILED: 422,
+  LDAP_SEARCH_FAILED: 422,
+  LDAP_ENTRY_NOT_FOUND: 404,
+  LDAP_NOT_IMPORTED: 403,
   INTERNAL_ERROR: 500,
 };
 

@@ -27,4 +27,5 @@ export const GENERAL_RIGHT_PERMISSIONS: Partial<Record<GeneralRight, readonly Pe
   accountsAndAccess: [Permission.AdminsManage],
   enrollmentKeys: [Permission.EnrollmentManage],
   servers: [Permission.ServersManage, Permission.ServerRead],
+  ldap: [Permission.LdapManage],
 };

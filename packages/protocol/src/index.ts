@@ -7,6 +7,7 @@ export * from './api/monitoring.js';
 export * from './permissions.js';
 export * from './general-rights.js';
 export * from './api/admins.js';
+export * from './api/ldap-domains.js';
 export * from './api/enrollment.js';
 export * from './api/commands.js';
 export * from './api/events.js';

@@ -12,6 +12,8 @@ export const Permission = {
   ProfilesWrite: 'profiles:write',
   AdminsManage: 'admins:manage',
   ServersManage: 'servers:manage',
+  /** LDAP / Active Directory domains: settings, test, search and import. */
+  LdapManage: 'ldap:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 

@@ -18,6 +18,10 @@ import { AdminGroupsRepository } from './modules/admins/admin-groups.repository.
 import { AdminGroupsService } from './modules/admins/admin-groups.service.js';
 import { adminGroupRoutes } from './modules/admins/admin-groups.routes.js';
 import { PasswordPolicyService } from './modules/admins/password-policy.js';
+import { LdapDomainsRepository } from './modules/ldap/ldap-domains.repository.js';
+import { LdapDomainsService } from './modules/ldap/ldap-domains.service.js';
+import { LdapLoginService } from './modules/ldap/ldap-login.service.js';
+import { ldapDomainRoutes } from './modules/ldap/ldap-domains.routes.js';
 import { DeviceFoldersRepository } from './modules/device-folders/device-folders.repository.js';
 import { deviceFolderRoutes } from './modules/device-folders/device-folders.routes.js';
 import { DeviceFoldersService } from './modules/device-folders/device-folders.service.js';
@@ -177,6 +181,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const loginLimiter = new LoginLimiter(database.db, database.dialect, 'login', clock);
   const enrollLimiter = new LoginLimiter(database.db, database.dialect, 'enroll', clock, ENROLL_LIMITS);
   const authRepo = new AuthRepository(database.db);
+  // LDAP / AD domains; their bind passwords are sealed with the data directory's secret key.
+  let secretBox: SecretBox | null = null;
+  const ldapRepo = new LdapDomainsRepository(database.db);
+  const ldapDomains = new LdapDomainsService(ldapRepo, () => (secretBox ??= SecretBox.fromDataDir(config.dataDir)), clock, log);
   const auth = new AuthService(
     authRepo,
     loginLimiter,
@@ -184,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     config.session.ttlHours * 3_600_000,
     (ids) => bus.publish({ t: 'sessions', ids }),
     (ids) => bus.publish({ t: 'admins', ids }),
+    new LdapLoginService(ldapDomains, ldapRepo, clock, log),
   );
   const passwordPolicy = new PasswordPolicyService(settings);
   const admins = new AdminsService(
@@ -309,6 +318,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   authRoutes(app, auth, config.session.ttlHours * 3_600_000);
   adminRoutes(app, admins, passwordPolicy);
   adminGroupRoutes(app, adminGroups);
+  ldapDomainRoutes(app, ldapDomains);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
   monitoringRoutes(app, health, metrics);

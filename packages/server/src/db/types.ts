@@ -23,6 +23,8 @@ export interface UsersTable {
   disabled: Generated<number>;
   /** JSON array of general right names; defaults to []. */
   general_rights: Generated<string>;
+  /** Directory accounts: 1 when imported, 0 when created at a login through an imported group. */
+  directory_imported: Generated<number>;
 }
 
 export interface AdminPasswordHistoryTable {
@@ -37,6 +39,10 @@ export interface AdminGroupsTable {
   name: string;
   general_rights: string;
   created_at: number;
+  /** Set for a group imported from a directory: its domain and DN (and the DN lower-cased). */
+  ldap_domain_id: number | null;
+  directory_dn: string | null;
+  directory_dn_key: string | null;
 }
 
 /** Exactly one of member_admin_id, member_group_id is set. */
@@ -201,6 +207,7 @@ export interface Database {
   servers: ServersTable;
   leases: LeasesTable;
   rate_limits: RateLimitsTable;
+  ldap_domains: LdapDomainsTable;
 }
 
 export interface IdempotencyKeysTable {
@@ -249,4 +256,33 @@ export interface RateLimitsTable {
   window_start: number;
   blocked_until: number;
   blocks: number;
+}
+
+export interface LdapDomainsTable {
+  id: Generated<number>;
+  name: string;
+  /** The name lower-cased (unique). */
+  name_key: string;
+  /** 'ad' | 'ldap' */
+  kind: string;
+  /** JSON array of hosts. */
+  hosts: string;
+  port: number;
+  /** 'none' | 'ldaps' | 'starttls' */
+  security: string;
+  ca_pem: string | null;
+  verify_host_name: number;
+  base_dn: string;
+  bind_dn: string | null;
+  /** SecretBox-sealed; never leaves the server. */
+  bind_password_sealed: string | null;
+  naming_attribute: string;
+  group_attribute: string;
+  member_attribute: string | null;
+  user_filter: string | null;
+  page_size: number;
+  /** JSON array. */
+  upn_suffixes: string;
+  created_at: number;
+  updated_at: number;
 }

@@ -5,6 +5,8 @@ import { prettyFactory } from 'pino-pretty';
 export const REDACT = [
   'password',
   '*.password',
+  'bindPassword',
+  '*.bindPassword',
   'adminPassword',
   'token',
   '*.token',

@@ -144,7 +144,9 @@ function corpus(doc: Json, ids: Record<string, number>): Case[] {
                 ? ids.admin
                 : path.startsWith('/api/v1/admin-groups/')
                   ? ids.adminGroup
-                  : ids.profile;
+                  : path.startsWith('/api/v1/ldap-domains/')
+                    ? ids.ldapDomain
+                    : ids.profile;
   for (const [path, ops] of Object.entries<Json>(doc.paths)) {
     for (const [m, op] of Object.entries<Json>(ops)) {
       const method = m.toUpperCase();
@@ -407,6 +409,7 @@ async function counts(t: TestApp): Promise<Record<string, number>> {
     'admin_groups',
     'admin_group_members',
     'api_tokens',
+    'ldap_domains',
   ] as const;
   const out: Record<string, number> = {};
   for (const table of tables) {
@@ -434,7 +437,18 @@ describe.each(DIALECTS)('bad input on every route (%s)', (dialect) => {
     // Not the corpus's own account: PATCH and password routes may change the fixture freely.
     const admin = await t.api('POST', '/api/v1/admins', { username: 'fixture', password: 'fixture password 1', superuser: false });
     const adminGroup = await t.api('POST', '/api/v1/admin-groups', { name: 'Fixture' });
-    for (const r of [folder, device, key, command, profileFolder, profile, admin, adminGroup])
+    // A directory nobody listens for (port 1 refuses at once): test, search and import answer 422.
+    const ldapDomain = await t.api('POST', '/api/v1/ldap-domains', {
+      name: 'FIXTURE',
+      kind: 'ldap',
+      hosts: ['127.0.0.1'],
+      port: 1,
+      security: 'none',
+      baseDn: 'dc=example,dc=test',
+      bindDn: 'cn=reader,dc=example,dc=test',
+      bindPassword: 'fixture bind password',
+    });
+    for (const r of [folder, device, key, command, profileFolder, profile, admin, adminGroup, ldapDomain])
       expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
     const doc = (await t.app.inject({ method: 'GET', url: '/api/docs/json' })).json();
     cases = corpus(doc, {
@@ -446,6 +460,7 @@ describe.each(DIALECTS)('bad input on every route (%s)', (dialect) => {
       profile: profile.body.id,
       admin: admin.body.id,
       adminGroup: adminGroup.body.id,
+      ldapDomain: ldapDomain.body.id,
     });
   });
   afterAll(async () => {

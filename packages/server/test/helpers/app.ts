@@ -3,6 +3,7 @@ import { DEFAULTS, type Config } from '../../src/config/schema.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import type { DialectName } from '../../src/db/dialect.js';
 import type { Clock } from '../../src/lib/clock.js';
+import type { Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
 import { createTestDb, type TestDb } from './db.js';
 
@@ -30,7 +31,7 @@ export interface TestApp extends BuiltApp {
 
 export async function buildTestApp(
   dialect: DialectName,
-  opts: { prepare?: boolean; config?: Partial<Config>; wallClock?: Clock } = {},
+  opts: { prepare?: boolean; config?: Partial<Config>; wallClock?: Clock; logger?: Logger } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDb(dialect);
   // Wired like server.ts: the database reports query timings to the app's metrics.
@@ -46,6 +47,7 @@ export async function buildTestApp(
     metrics,
     adminPassword: ADMIN_PASSWORD,
     ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   let token = '';
   if (opts.prepare !== false) {

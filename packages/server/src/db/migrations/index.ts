@@ -10,6 +10,7 @@ import * as cluster from './20261203T0900-cluster.js';
 import * as rateLimits from './20261203T1000-rate-limits.js';
 import * as serverTlsNames from './20261204T0900-server-tls-names.js';
 import * as admins from './20261205T0900-admins.js';
+import * as ldapDomains from './20261206T1100-ldap-domains.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -27,4 +28,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261203T1000-rate-limits': rateLimits,
   '20261204T0900-server-tls-names': serverTlsNames,
   '20261205T0900-admins': admins,
+  '20261206T1100-ldap-domains': ldapDomains,
 };

@@ -12,8 +12,9 @@ import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 import type { LoginLimiter } from './login-limiter.js';
-import type { AccountState, AuthRepository, SessionWithUser } from './auth.repository.js';
+import type { AccountState, AuthRepository, SessionWithUser, UserRow } from './auth.repository.js';
 import { parseApiToken } from './api-token-format.js';
+import type { DirectoryLogin } from './directory-login.js';
 
 export interface AuthenticatedSession extends SessionWithUser {
   permissions: ReadonlySet<Permission>;
@@ -54,6 +55,8 @@ export class AuthService {
     private readonly onSessionsEnded: (sessionIds: number[]) => void = () => undefined,
     /** Tells the other processes that these accounts changed (rights, disabled, tokens). */
     private readonly onAccountsChanged: (userIds: number[]) => void = () => undefined,
+    /** Directory (LDAP) logins; local accounts only when absent. */
+    private readonly directory: DirectoryLogin | null = null,
   ) {}
 
   /** Creates the first administrator (a superuser) when there is none; returns the password if generated. */
@@ -84,9 +87,11 @@ export class AuthService {
         },
       );
     }
-    const user = await this.repo.findUserByUsername(username);
+    // A name that points into a configured directory domain is checked there, never locally.
+    const target = this.directory ? await this.directory.match(username) : null;
+    const user = target !== null ? await this.directoryUser(target, password, keys) : await this.repo.findUserByUsername(username);
     const ok = user
-      ? await verifyPassword(password, user.password_hash)
+      ? target !== null || (await verifyPassword(password, user.password_hash))
       : (await verifyPassword(password, await (this.dummyHash ??= hashPassword(randomBytes(8).toString('hex')))), false);
     if (!user || !ok) {
       for (const k of keys) await this.limiter.fail(k);
@@ -103,6 +108,29 @@ export class AuthService {
     // backup gives neither. The browser gets the plain token (cookie and body) once, here.
     await this.repo.createSession({ tokenHash: sha256(token), csrfTokenHash: sha256(csrfToken), userId: user.id, now, expiresAt });
     return { token, csrfToken, expiresAt, user: { id: user.id, username: user.username, role: user.role } };
+  }
+
+  /**
+   * A directory login: the directory checks the password (a wrong one counts towards the same
+   * blocks as local ones). The account as the local path continues with it.
+   */
+  private async directoryUser(target: unknown, password: string, keys: string[]): Promise<UserRow> {
+    const r = await this.directory!.authenticate(target, password);
+    if (r.status === 'bad-password') {
+      for (const k of keys) await this.limiter.fail(k);
+      throw new AppError(ErrorCode.InvalidCredentials, 'Wrong user name or password');
+    }
+    // Only after the password, like a disabled local account.
+    if (r.status === 'not-imported' || r.status === 'disabled') {
+      for (const k of keys) await this.limiter.succeed(k);
+      if (r.status === 'not-imported' && r.changedUserId !== null) this.accountsChanged([r.changedUserId]);
+      throw r.status === 'disabled'
+        ? new AppError(ErrorCode.AccountDisabled, 'This account is disabled in the directory')
+        : new AppError(ErrorCode.LdapNotImported, 'Neither this directory account nor any of its groups is imported');
+    }
+    // Group memberships follow the directory: cached sessions of the account see them at once.
+    if (r.changed) this.accountsChanged([r.user.id]);
+    return { ...r.user, password_hash: '', disabled: r.disabled ? 1 : 0 };
   }
 
   /**
