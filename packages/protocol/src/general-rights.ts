@@ -28,4 +28,5 @@ export const GENERAL_RIGHT_PERMISSIONS: Partial<Record<GeneralRight, readonly Pe
   enrollmentKeys: [Permission.EnrollmentManage],
   servers: [Permission.ServersManage, Permission.ServerRead],
   ldap: [Permission.LdapManage],
+  loggingAndAudit: [Permission.AuditRead, Permission.AuditManage],
 };

@@ -14,6 +14,10 @@ export const Permission = {
   ServersManage: 'servers:manage',
   /** LDAP / Active Directory domains: settings, test, search and import. */
   LdapManage: 'ldap:manage',
+  /** Read and export the audit log. */
+  AuditRead: 'audit:read',
+  /** Change the audit log's retention. */
+  AuditManage: 'audit:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 

@@ -83,6 +83,9 @@ import type { AppDeps } from './app-deps.js';
 import type { SingletonTasks } from './cluster/leases.js';
 import type { ServersService } from './modules/servers/servers.service.js';
 import { serverRoutes } from './modules/servers/servers.routes.js';
+import { AuditLog } from './modules/audit/audit-log.js';
+import { AuditRepository } from './modules/audit/audit.repository.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
 
 export type { AppDeps } from './app-deps.js';
 
@@ -97,6 +100,8 @@ export interface BuiltApp {
   commands: CommandsService;
   servers: ServersService;
   singletons: SingletonTasks;
+  /** The audit log (modules/audit): every change records itself with `audit.record(trx, entry)`. */
+  audit: AuditLog;
   wakeups: ClusterWakeups;
   bus: ClusterBus;
   /**
@@ -181,6 +186,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const loginLimiter = new LoginLimiter(database.db, database.dialect, 'login', clock);
   const enrollLimiter = new LoginLimiter(database.db, database.dialect, 'enroll', clock, ENROLL_LIMITS);
   const authRepo = new AuthRepository(database.db);
+  // Every change records itself here, in its own transaction (modules/audit).
+  const audit = new AuditLog(new AuditRepository(database.db), settings, clock, log);
   // LDAP / AD domains; their bind passwords are sealed with the data directory's secret key.
   let secretBox: SecretBox | null = null;
   const ldapRepo = new LdapDomainsRepository(database.db);
@@ -190,11 +197,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     loginLimiter,
     clock,
     config.session.ttlHours * 3_600_000,
+    audit,
     (ids) => bus.publish({ t: 'sessions', ids }),
     (ids) => bus.publish({ t: 'admins', ids }),
     new LdapLoginService(ldapDomains, ldapRepo, clock, log),
   );
-  const passwordPolicy = new PasswordPolicyService(settings);
+  const passwordPolicy = new PasswordPolicyService(settings, audit);
   const admins = new AdminsService(
     new AdminsRepository(database.db, database.dialect),
     authRepo,
@@ -202,8 +210,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     passwordPolicy,
     loginLimiter,
     clock,
+    audit,
   );
-  const adminGroups = new AdminGroupsService(new AdminGroupsRepository(database.db, database.dialect), auth, clock);
+  const adminGroups = new AdminGroupsService(new AdminGroupsRepository(database.db, database.dialect), auth, clock, audit);
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
   const profilesRepo = new ProfilesRepository(database.db);
@@ -213,10 +222,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const configurationChanges = new ConfigurationChanges(database.db, deliveryState, profilesRepo, delivery, clock);
   const idempotency = new IdempotencyService(new IdempotencyRepository(database.db), clock);
   const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
-  const folders = new DeviceFoldersService(foldersRepo, clock, configurationChanges);
+  const folders = new DeviceFoldersService(foldersRepo, clock, configurationChanges, audit);
   const devicesRepo = new DevicesRepository(database.db);
-  const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges);
-  const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock);
+  const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges, audit);
+  const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock, audit);
   const commandsRepo = new CommandsRepository(database.db);
   const commands = new CommandsService(commandsRepo, devicesRepo, folders, registry, events, clock, log, 250, peers);
   const presence = new PresenceService(
@@ -251,8 +260,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     return { deviceId: id.deviceId, serial: id.serial, via: id.via, cert: id.cert };
   };
   const profileFolders = new ProfileFoldersService(profilesRepo, clock);
-  const profiles = new ProfilesService(profilesRepo, profileFolders, settings, configurationChanges, clock);
-  const deviceConfiguration = new DeviceConfigurationService(profilesRepo, profiles, devicesRepo, snapshot, configurationChanges, clock);
+  const profiles = new ProfilesService(profilesRepo, profileFolders, settings, configurationChanges, clock, audit);
+  const deviceConfiguration = new DeviceConfigurationService(
+    profilesRepo,
+    profiles,
+    devicesRepo,
+    snapshot,
+    configurationChanges,
+    clock,
+    audit,
+  );
   const profileModule = {
     profiles,
     folders: profileFolders,
@@ -260,7 +277,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, configurationChanges, clock),
     idempotency,
   };
-  const clusterSettings = new ClusterSettingsService(settings, registry, peers, log, {
+  const clusterSettings = new ClusterSettingsService(settings, registry, peers, log, audit, {
     clusterAddressChanged: async () => webCert?.ensureCovers(),
   });
   const gateway = new DeviceGateway({
@@ -295,6 +312,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     ticketKeys: () => ticketKeys,
     webCert: () => webCert?.cert ?? null,
   });
+  singletons.add({ name: 'audit-purge', intervalMs: 60 * 60_000, run: () => audit.purge() });
   const health = new HealthService(
     {
       database: () => database.ping(),
@@ -318,6 +336,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   authRoutes(app, auth, config.session.ttlHours * 3_600_000);
   adminRoutes(app, admins, passwordPolicy);
   adminGroupRoutes(app, adminGroups);
+  auditRoutes(app, audit);
   ldapDomainRoutes(app, ldapDomains);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
@@ -448,5 +467,5 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     return { migrations, ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}) };
   };
 
-  return { app, health, auth, metrics, identity, prepare, registry, presence, commands, servers, singletons, wakeups, bus };
+  return { app, health, auth, metrics, identity, prepare, registry, presence, commands, servers, singletons, audit, wakeups, bus };
 }

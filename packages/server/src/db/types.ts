@@ -208,6 +208,7 @@ export interface Database {
   leases: LeasesTable;
   rate_limits: RateLimitsTable;
   ldap_domains: LdapDomainsTable;
+  audit_log: AuditLogTable;
 }
 
 export interface IdempotencyKeysTable {
@@ -285,4 +286,27 @@ export interface LdapDomainsTable {
   upn_suffixes: string;
   created_at: number;
   updated_at: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  /** Epoch ms, from the writing server's clock. */
+  at: number;
+  actor_id: number | null;
+  /** The actor's user name at the time (kept after a rename or deletion). */
+  actor_name: string | null;
+  /** 'session' | 'token' */
+  via: string | null;
+  token_id: number | null;
+  address: string | null;
+  /** Dotted action name, e.g. `device.update`. */
+  action: string;
+  object_type: string | null;
+  object_id: number | null;
+  object_name: string | null;
+  /** JSON with secrets masked. */
+  before_json: string | null;
+  after_json: string | null;
+  /** 'success' | 'failure' */
+  result: string;
 }

@@ -55,6 +55,7 @@ describe.each(DIALECTS)('migration 20261202T1000-session-csrf-hash (%s)', (diale
         new LoginLimiter(db.db, dialect, 'login', new TestClock(), DEFAULT_LIMITS),
         new TestClock(),
         60_000,
+        { record: async () => undefined },
       );
       const session = (await new AuthRepository(db.db).findSessionByTokenHash('a'.repeat(64)))!;
       expect(auth.csrfMatches(session, 'plain-csrf-token')).toBe(true);

@@ -11,6 +11,7 @@ import * as rateLimits from './20261203T1000-rate-limits.js';
 import * as serverTlsNames from './20261204T0900-server-tls-names.js';
 import * as admins from './20261205T0900-admins.js';
 import * as ldapDomains from './20261206T1100-ldap-domains.js';
+import * as auditLog from './20261206T1200-audit-log.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -29,4 +30,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261204T0900-server-tls-names': serverTlsNames,
   '20261205T0900-admins': admins,
   '20261206T1100-ldap-domains': ldapDomains,
+  '20261206T1200-audit-log': auditLog,
 };

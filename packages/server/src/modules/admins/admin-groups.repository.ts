@@ -52,9 +52,9 @@ export class AdminGroupsRepository {
     return Number(row.id);
   };
 
-  updateGroup = async (id: number, c: { name?: string; generalRights?: string[] }): Promise<void> => {
+  updateGroup = async (id: number, c: { name?: string; generalRights?: string[] }, db: Db = this.db): Promise<void> => {
     if (c.name === undefined && c.generalRights === undefined) return;
-    await this.db
+    await db
       .updateTable('admin_groups')
       .set({
         ...(c.name !== undefined ? { name: c.name } : {}),
@@ -116,9 +116,9 @@ export class AdminGroupsRepository {
       .execute();
   };
 
-  removeMember = async (groupId: number, m: MemberRef): Promise<boolean> => {
+  removeMember = async (groupId: number, m: MemberRef, db: Db = this.db): Promise<boolean> => {
     const column = m.type === 'admin' ? 'member_admin_id' : 'member_group_id';
-    const r = await this.db.deleteFrom('admin_group_members').where('group_id', '=', groupId).where(column, '=', m.id).executeTakeFirst();
+    const r = await db.deleteFrom('admin_group_members').where('group_id', '=', groupId).where(column, '=', m.id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   };
 }

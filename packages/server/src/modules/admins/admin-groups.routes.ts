@@ -11,6 +11,7 @@ import {
   UpdateAdminGroupRequest,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
+import { auditContext } from '../audit/audit-context.js';
 import type { AdminGroupsService } from './admin-groups.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -30,7 +31,7 @@ export function adminGroupRoutes(app: App, groups: AdminGroupsService): void {
   app.post('/api/v1/admin-groups', {
     config: access,
     schema: { tags, summary: 'Create a group', body: CreateAdminGroupRequest, response: { 201: AdminGroup, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await groups.createGroup(req.body)),
+    handler: async (req, reply) => reply.code(201).send(await groups.createGroup(auditContext(req), req.body)),
   });
   app.get('/api/v1/admin-groups/:id', {
     config: access,
@@ -46,7 +47,7 @@ export function adminGroupRoutes(app: App, groups: AdminGroupsService): void {
       body: UpdateAdminGroupRequest,
       response: { 200: AdminGroup, ...errors },
     },
-    handler: (req) => groups.updateGroup(req.params.id, req.body),
+    handler: (req) => groups.updateGroup(auditContext(req), req.params.id, req.body),
   });
   app.delete('/api/v1/admin-groups/:id', {
     config: access,
@@ -65,11 +66,11 @@ export function adminGroupRoutes(app: App, groups: AdminGroupsService): void {
       body: GroupMembersRequest,
       response: { 200: AdminGroup, ...errors },
     },
-    handler: (req) => groups.addMembers(req.params.id, req.body.members),
+    handler: (req) => groups.addMembers(auditContext(req), req.params.id, req.body.members),
   });
   app.delete('/api/v1/admin-groups/:id/members/:type/:memberId', {
     config: access,
     schema: { tags, summary: 'Remove a member from a group', params: MemberParams, response: { 200: AdminGroup, ...errors } },
-    handler: (req) => groups.removeMember(req.params.id, { type: req.params.type, id: req.params.memberId }),
+    handler: (req) => groups.removeMember(auditContext(req), req.params.id, { type: req.params.type, id: req.params.memberId }),
   });
 }

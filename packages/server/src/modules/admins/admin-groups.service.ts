@@ -12,6 +12,8 @@ import type { Clock } from '../../lib/clock.js';
 import { parseRights } from '../auth/auth.repository.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { AdminGroupsRepository, GroupRow, MemberRef } from './admin-groups.repository.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import { changedFields, type AuditLog } from '../audit/audit-log.js';
 
 /**
  * Groups of administrators. A group's members are administrators and other groups; a member
@@ -23,6 +25,8 @@ export class AdminGroupsService {
     private readonly repo: AdminGroupsRepository,
     private readonly auth: AuthService,
     private readonly clock: Clock,
+    /** Group changes (rights and members included) are recorded in their transaction. */
+    private readonly audit: AuditLog,
   ) {}
 
   async listGroups(): Promise<{ items: AdminGroup[] }> {
@@ -37,12 +41,14 @@ export class AdminGroupsService {
     return toGroup(row, await this.repo.listMembers([id], db));
   }
 
-  async createGroup(req: CreateAdminGroupRequest): Promise<AdminGroup> {
+  async createGroup(by: AuditContext, req: CreateAdminGroupRequest): Promise<AdminGroup> {
     const members = req.members ?? [];
     const id = await this.writing(req.name, () =>
       this.repo.inMembershipTransaction(async (trx) => {
         const gid = await this.repo.insertGroup({ name: req.name, generalRights: req.generalRights ?? [], now: this.clock.now() }, trx);
         await this.addMembersIn(trx, gid, members);
+        const after = await this.getGroup(gid, trx);
+        await this.audit.record(trx, { by, action: 'admin-group.create', object: groupObject(after), after: groupOf(after) });
         return gid;
       }),
     );
@@ -50,9 +56,16 @@ export class AdminGroupsService {
     return this.getGroup(id);
   }
 
-  async updateGroup(id: number, req: UpdateAdminGroupRequest): Promise<AdminGroup> {
-    if (!(await this.repo.findGroupById(id))) throw notFound(ErrorCode.GroupNotFound, 'Group', id);
-    await this.writing(req.name ?? '', () => this.repo.updateGroup(id, req));
+  async updateGroup(by: AuditContext, id: number, req: UpdateAdminGroupRequest): Promise<AdminGroup> {
+    await this.writing(req.name ?? '', () =>
+      this.repo.inMembershipTransaction(async (trx) => {
+        const before = await this.getGroup(id, trx);
+        await this.repo.updateGroup(id, req, trx);
+        const after = await this.getGroup(id, trx);
+        const edit = changedFields(groupOf(before), groupOf(after));
+        await this.audit.record(trx, { by, action: 'admin-group.update', object: groupObject(after), ...edit });
+      }),
+    );
     if (req.generalRights !== undefined) this.auth.accountsChanged(await this.repo.listAffectedAdminIds(id));
     return this.getGroup(id);
   }
@@ -64,24 +77,33 @@ export class AdminGroupsService {
     this.auth.accountsChanged(affected);
   }
 
-  async addMembers(id: number, members: GroupMember[]): Promise<AdminGroup> {
+  async addMembers(by: AuditContext, id: number, members: GroupMember[]): Promise<AdminGroup> {
     await this.repo.inMembershipTransaction(async (trx) => {
-      if (!(await this.repo.findGroupById(id, trx))) throw notFound(ErrorCode.GroupNotFound, 'Group', id);
+      const before = await this.getGroup(id, trx);
       await this.addMembersIn(trx, id, members);
+      const after = await this.getGroup(id, trx);
+      const edit = changedFields(groupOf(before), groupOf(after));
+      await this.audit.record(trx, { by, action: 'admin-group.update', object: groupObject(after), ...edit });
     });
     this.auth.accountsChanged(await this.repo.listAffectedAdminIds(id));
     return this.getGroup(id);
   }
 
-  async removeMember(id: number, member: MemberRef): Promise<AdminGroup> {
+  async removeMember(by: AuditContext, id: number, member: MemberRef): Promise<AdminGroup> {
     if (!(await this.repo.findGroupById(id))) throw notFound(ErrorCode.GroupNotFound, 'Group', id);
     const affected = await this.repo.listAffectedAdminIds(id);
-    if (!(await this.repo.removeMember(id, member))) {
-      throw new AppError(
-        member.type === 'admin' ? ErrorCode.AdminNotFound : ErrorCode.GroupNotFound,
-        `${member.type === 'admin' ? 'Administrator' : 'Group'} ${member.id} is not a member of group ${id}`,
-      );
-    }
+    await this.repo.inMembershipTransaction(async (trx) => {
+      const before = await this.getGroup(id, trx);
+      if (!(await this.repo.removeMember(id, member, trx))) {
+        throw new AppError(
+          member.type === 'admin' ? ErrorCode.AdminNotFound : ErrorCode.GroupNotFound,
+          `${member.type === 'admin' ? 'Administrator' : 'Group'} ${member.id} is not a member of group ${id}`,
+        );
+      }
+      const after = await this.getGroup(id, trx);
+      const edit = changedFields(groupOf(before), groupOf(after));
+      await this.audit.record(trx, { by, action: 'admin-group.update', object: groupObject(after), ...edit });
+    });
     this.auth.accountsChanged(affected);
     return this.getGroup(id);
   }
@@ -121,6 +143,9 @@ export class AdminGroupsService {
     }
   }
 }
+
+const groupObject = (g: AdminGroup) => ({ type: 'admin-group', id: g.id, name: g.name });
+const groupOf = (g: AdminGroup): Record<string, unknown> => ({ name: g.name, generalRights: g.generalRights, members: g.members });
 
 function toGroup(r: GroupRow, members: Array<MemberRef & { groupId: number }>): AdminGroup {
   return {

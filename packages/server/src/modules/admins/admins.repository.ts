@@ -122,30 +122,31 @@ export class AdminsRepository {
             .execute()
         ).map((r) => r.password_hash);
 
-  /** Sets a new password, moving the old hash into the history (keeping the newest `keep`). */
-  replacePassword = async (userId: number, oldHash: string, newHash: string, keep: number, now: number): Promise<void> => {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('admin_password_history').values({ user_id: userId, password_hash: oldHash, created_at: now }).execute();
-      await trx.updateTable('users').set({ password_hash: newHash, updated_at: now }).where('id', '=', userId).execute();
-      const kept = trx
-        .selectFrom('admin_password_history')
-        .select('id')
-        .where('user_id', '=', userId)
-        .orderBy('id', 'desc')
-        .limit(Math.max(keep, 1));
-      await trx.deleteFrom('admin_password_history').where('user_id', '=', userId).where('id', 'not in', kept).execute();
-    });
+  /** Sets a new password, moving the old hash into the history (keeping the newest `keep`); in the caller's transaction. */
+  replacePassword = async (userId: number, oldHash: string, newHash: string, keep: number, now: number, trx: Db): Promise<void> => {
+    await trx.insertInto('admin_password_history').values({ user_id: userId, password_hash: oldHash, created_at: now }).execute();
+    await trx.updateTable('users').set({ password_hash: newHash, updated_at: now }).where('id', '=', userId).execute();
+    const kept = trx
+      .selectFrom('admin_password_history')
+      .select('id')
+      .where('user_id', '=', userId)
+      .orderBy('id', 'desc')
+      .limit(Math.max(keep, 1));
+    await trx.deleteFrom('admin_password_history').where('user_id', '=', userId).where('id', 'not in', kept).execute();
   };
 
-  insertApiToken = async (t: {
-    userId: number;
-    name: string;
-    prefix: string;
-    tokenHash: string;
-    now: number;
-    expiresAt: number | null;
-  }) => {
-    const row = await this.db
+  insertApiToken = async (
+    t: {
+      userId: number;
+      name: string;
+      prefix: string;
+      tokenHash: string;
+      now: number;
+      expiresAt: number | null;
+    },
+    db: Db = this.db,
+  ) => {
+    const row = await db
       .insertInto('api_tokens')
       .values({ user_id: t.userId, name: t.name, prefix: t.prefix, token_hash: t.tokenHash, created_at: t.now, expires_at: t.expiresAt })
       .returning('id')
@@ -156,12 +157,12 @@ export class AdminsRepository {
   listApiTokens = async (userId: number): Promise<ApiTokenRow[]> =>
     (await this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('id', 'desc').execute()) as ApiTokenRow[];
 
-  findApiToken = async (userId: number, tokenId: number): Promise<ApiTokenRow | undefined> =>
-    (await this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).where('id', '=', tokenId).executeTakeFirst()) as
+  findApiToken = async (userId: number, tokenId: number, db: Db = this.db): Promise<ApiTokenRow | undefined> =>
+    (await db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).where('id', '=', tokenId).executeTakeFirst()) as
       ApiTokenRow | undefined;
 
-  revokeApiToken = async (tokenId: number, now: number): Promise<void> => {
-    await this.db
+  revokeApiToken = async (tokenId: number, now: number, db: Db = this.db): Promise<void> => {
+    await db
       .updateTable('api_tokens')
       .set({ revoked_at: sql<number>`coalesce(revoked_at, ${now})` })
       .where('id', '=', tokenId)

@@ -21,6 +21,7 @@ import {
 import type { App } from '../../lib/fastify.js';
 import type { Actor, AdminsService } from './admins.service.js';
 import type { PasswordPolicyService } from './password-policy.js';
+import { auditContext } from '../audit/audit-context.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['admins'];
@@ -37,7 +38,7 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
   app.post('/api/v1/admins', {
     config: access,
     schema: { tags, summary: 'Create a local administrator', body: CreateAdminRequest, response: { 201: Admin, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await admins.createAdmin(req.body)),
+    handler: async (req, reply) => reply.code(201).send(await admins.createAdmin(auditContext(req), req.body)),
   });
   app.get('/api/v1/admins/:id', {
     config: access,
@@ -53,7 +54,7 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       body: UpdateAdminRequest,
       response: { 200: Admin, ...errors },
     },
-    handler: (req) => admins.updateAdmin(actor(req), req.params.id, req.body),
+    handler: (req) => admins.updateAdmin(actor(req), auditContext(req), req.params.id, req.body),
   });
   app.delete('/api/v1/admins/:id', {
     config: access,
@@ -64,7 +65,7 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       response: { 204: Type.Null(), ...errors },
     },
     handler: async (req, reply) => {
-      await admins.deleteAdmin(actor(req), req.params.id);
+      await admins.deleteAdmin(actor(req), auditContext(req), req.params.id);
       return reply.code(204).send(null);
     },
   });
@@ -78,7 +79,7 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       response: { 200: OkResponse, ...errors },
     },
     handler: async (req) => {
-      await admins.resetPassword(actor(req), req.params.id, req.body.password);
+      await admins.resetPassword(actor(req), auditContext(req), req.params.id, req.body.password);
       return { ok: true as const };
     },
   });
@@ -91,7 +92,7 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       response: { 200: OkResponse, ...errors, 429: ErrorResponse },
     },
     handler: async (req) => {
-      await admins.changeOwnPassword(actor(req), req.body.oldPassword, req.body.newPassword);
+      await admins.changeOwnPassword(actor(req), auditContext(req), req.body.oldPassword, req.body.newPassword);
       return { ok: true as const };
     },
   });
@@ -115,13 +116,13 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       body: CreateApiTokenRequest,
       response: { 201: CreatedApiToken, ...errors },
     },
-    handler: async (req, reply) => reply.code(201).send(await admins.createToken(req.params.id, req.body)),
+    handler: async (req, reply) => reply.code(201).send(await admins.createToken(auditContext(req), req.params.id, req.body)),
   });
   app.delete('/api/v1/admins/:id/tokens/:tokenId', {
     config: access,
     schema: { tags, summary: 'Revoke an API token', params: TokenParams, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
-      await admins.revokeToken(req.params.id, req.params.tokenId);
+      await admins.revokeToken(auditContext(req), req.params.id, req.params.tokenId);
       return reply.code(204).send(null);
     },
   });
@@ -134,6 +135,6 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
   app.put('/api/v1/settings/password-policy', {
     config: access,
     schema: { tags, summary: 'Change the password policy', body: PasswordPolicy, response: { 200: PasswordPolicy, ...errors } },
-    handler: (req) => policy.setPolicy(req.body),
+    handler: (req) => policy.setPolicy(auditContext(req), req.body),
   });
 }

@@ -20,6 +20,8 @@ import { newApiToken } from '../auth/api-token-format.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import type { AdminRow, AdminsRepository, ApiTokenRow } from './admins.repository.js';
 import type { PasswordPolicyService } from './password-policy.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import { changedFields, type AuditLog } from '../audit/audit-log.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** Active tokens one account may hold. */
@@ -39,6 +41,8 @@ export class AdminsService {
     private readonly policy: PasswordPolicyService,
     private readonly limiter: LoginLimiter,
     private readonly clock: Clock,
+    /** Every change to accounts, passwords and tokens is recorded in its transaction. */
+    private readonly audit: AuditLog,
   ) {}
 
   async listAdmins(q: { limit?: number; cursor?: string }) {
@@ -53,17 +57,25 @@ export class AdminsService {
     return toAdmin(await this.requireAdmin(id));
   }
 
-  async createAdmin(req: CreateAdminRequest): Promise<Admin> {
+  async createAdmin(by: AuditContext, req: CreateAdminRequest): Promise<Admin> {
     await this.policy.check(req.password, []);
     const passwordHash = await hashPassword(req.password);
     try {
-      const id = await this.repo.insertAdmin({
-        username: req.username,
-        domain: null,
-        passwordHash,
-        superuser: req.superuser,
-        generalRights: req.generalRights ?? [],
-        now: this.clock.now(),
+      const id = await this.repo.inAccountsTransaction(async (trx) => {
+        const newId = await this.repo.insertAdmin(
+          {
+            username: req.username,
+            domain: null,
+            passwordHash,
+            superuser: req.superuser,
+            generalRights: req.generalRights ?? [],
+            now: this.clock.now(),
+          },
+          trx,
+        );
+        const row = (await this.repo.findAdminById(newId, trx))!;
+        await this.audit.record(trx, { by, action: 'admin.create', object: adminObject(row), after: accountOf(row) });
+        return newId;
       });
       return this.getAdmin(id);
     } catch (err) {
@@ -72,7 +84,7 @@ export class AdminsService {
     }
   }
 
-  async updateAdmin(actor: Actor, id: number, req: UpdateAdminRequest): Promise<Admin> {
+  async updateAdmin(actor: Actor, by: AuditContext, id: number, req: UpdateAdminRequest): Promise<Admin> {
     if (id === actor.userId && req.disabled === true) throw new AppError(ErrorCode.OwnAccount, 'You cannot disable your own account');
     let reenabled = false;
     try {
@@ -85,6 +97,10 @@ export class AdminsService {
         }
         reenabled = before.disabled === 1 && req.disabled === false;
         await this.repo.updateAdmin(id, { ...req, now: this.clock.now() }, trx);
+        const after = (await this.repo.findAdminById(id, trx))!;
+        // Rights, superuser and disabled changes are here with their before and after.
+        const edit = changedFields(accountOf(before), accountOf(after));
+        await this.audit.record(trx, { by, action: 'admin.update', object: adminObject(after), ...edit });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw usernameTaken(req.username ?? '');
@@ -96,7 +112,7 @@ export class AdminsService {
     return this.getAdmin(id);
   }
 
-  async deleteAdmin(actor: Actor, id: number): Promise<void> {
+  async deleteAdmin(actor: Actor, by: AuditContext, id: number): Promise<void> {
     if (id === actor.userId) throw new AppError(ErrorCode.OwnAccount, 'You cannot delete your own account');
     const sessions = await this.authRepo.listSessionIdsOfUsers([id]);
     await this.repo.inAccountsTransaction(async (trx) => {
@@ -106,20 +122,21 @@ export class AdminsService {
         throw new AppError(ErrorCode.LastSuperuser, 'This is the last enabled superuser; make another superuser first');
       }
       await this.repo.deleteAdmin(id, trx);
+      await this.audit.record(trx, { by, action: 'admin.delete', object: adminObject(before), before: accountOf(before) });
     });
     this.auth.sessionsEnded(sessions);
     this.auth.accountsChanged([id]);
   }
 
   /** A manager sets a new password; the account's sessions end (the caller's own session stays). */
-  async resetPassword(actor: Actor, id: number, password: string): Promise<void> {
+  async resetPassword(actor: Actor, by: AuditContext, id: number, password: string): Promise<void> {
     const admin = await this.requireAdmin(id);
-    await this.setPassword(admin, password);
+    await this.setPassword(admin, password, by, 'admin.password-reset');
     this.auth.sessionsEnded(await this.authRepo.deleteSessionsOfUser(id, id === actor.userId ? actor.sessionId : undefined));
   }
 
   /** An administrator changes their own password; their other sessions end. */
-  async changeOwnPassword(actor: Actor, oldPassword: string, newPassword: string): Promise<void> {
+  async changeOwnPassword(actor: Actor, by: AuditContext, oldPassword: string, newPassword: string): Promise<void> {
     const admin = await this.requireAdmin(actor.userId);
     const key = `password:${admin.id}`;
     const wait = await this.limiter.retryAfter(key);
@@ -139,20 +156,24 @@ export class AdminsService {
       throw new AppError(ErrorCode.WrongPassword, 'The current password is wrong');
     }
     await this.limiter.succeed(key);
-    await this.setPassword(admin, newPassword);
+    await this.setPassword(admin, newPassword, by, 'auth.password-change');
     this.auth.sessionsEnded(await this.authRepo.deleteSessionsOfUser(admin.id, actor.sessionId || undefined));
   }
 
-  private async setPassword(admin: AdminRow, password: string): Promise<void> {
+  /** The entry names the account, never a password or hash. */
+  private async setPassword(admin: AdminRow, password: string, by: AuditContext, action: string): Promise<void> {
     const policy = await this.policy.getPolicy();
     const history = await this.repo.listPasswordHistory(admin.id, policy.reuseCount - 1);
     await this.policy.check(password, [admin.password_hash, ...history], policy);
     const hash = await hashPassword(password);
-    await this.repo.replacePassword(admin.id, admin.password_hash, hash, Math.max(policy.reuseCount - 1, 1), this.clock.now());
+    await this.repo.inAccountsTransaction(async (trx) => {
+      await this.repo.replacePassword(admin.id, admin.password_hash, hash, Math.max(policy.reuseCount - 1, 1), this.clock.now(), trx);
+      await this.audit.record(trx, { by, action, object: adminObject(admin) });
+    });
   }
 
-  async createToken(id: number, req: CreateApiTokenRequest): Promise<CreatedApiToken> {
-    await this.requireAdmin(id);
+  async createToken(by: AuditContext, id: number, req: CreateApiTokenRequest): Promise<CreatedApiToken> {
+    const admin = await this.requireAdmin(id);
     const now = this.clock.now();
     const expiresAt = req.expiresAt ? Date.parse(req.expiresAt) : null;
     if (expiresAt !== null && !(expiresAt > now)) {
@@ -162,8 +183,13 @@ export class AdminsService {
     if (active >= MAX_TOKENS) throw new AppError(ErrorCode.ValidationFailed, `An account may hold at most ${MAX_TOKENS} active tokens`);
     const { token, prefix } = newApiToken();
     const tokenHash = createHash('sha256').update(token).digest('hex');
-    const tokenId = await this.repo.insertApiToken({ userId: id, name: req.name, prefix, tokenHash, now, expiresAt });
-    const row = (await this.repo.findApiToken(id, tokenId))!;
+    const row = await this.repo.inAccountsTransaction(async (trx) => {
+      const tokenId = await this.repo.insertApiToken({ userId: id, name: req.name, prefix, tokenHash, now, expiresAt }, trx);
+      const created = (await this.repo.findApiToken(id, tokenId, trx))!;
+      // The token itself is shown once to the caller, never recorded (toToken has only its prefix).
+      await this.audit.record(trx, { by, action: 'api-token.create', object: tokenObject(created, admin), after: toToken(created, now) });
+      return created;
+    });
     return { ...toToken(row, now), token };
   }
 
@@ -174,10 +200,22 @@ export class AdminsService {
     return { items: (await this.repo.listApiTokens(id)).map((t) => toToken(t, now)) };
   }
 
-  async revokeToken(id: number, tokenId: number): Promise<void> {
-    await this.requireAdmin(id);
-    if (!(await this.repo.findApiToken(id, tokenId))) throw notFound(ErrorCode.ApiTokenNotFound, 'API token', tokenId);
-    await this.repo.revokeApiToken(tokenId, this.clock.now());
+  async revokeToken(by: AuditContext, id: number, tokenId: number): Promise<void> {
+    const admin = await this.requireAdmin(id);
+    const now = this.clock.now();
+    await this.repo.inAccountsTransaction(async (trx) => {
+      const before = await this.repo.findApiToken(id, tokenId, trx);
+      if (!before) throw notFound(ErrorCode.ApiTokenNotFound, 'API token', tokenId);
+      await this.repo.revokeApiToken(tokenId, now, trx);
+      const after = (await this.repo.findApiToken(id, tokenId, trx))!;
+      await this.audit.record(trx, {
+        by,
+        action: 'api-token.revoke',
+        object: tokenObject(before, admin),
+        before: toToken(before, now),
+        after: toToken(after, now),
+      });
+    });
     this.auth.accountsChanged([id]);
   }
 
@@ -190,6 +228,16 @@ export class AdminsService {
 
 const usernameTaken = (username: string) =>
   new AppError(ErrorCode.UsernameTaken, `The user name ${JSON.stringify(username.slice(0, 128))} is taken`, { field: 'body.username' });
+
+const adminObject = (r: AdminRow) => ({ type: 'admin', id: Number(r.id), name: r.username });
+/** A token is named after its account: "alice: deploy script". */
+const tokenObject = (t: ApiTokenRow, owner: AdminRow) => ({ type: 'api-token', id: Number(t.id), name: `${owner.username}: ${t.name}` });
+
+/** What an audit entry shows of an account (no password hash, no timestamps). */
+function accountOf(r: AdminRow): Record<string, unknown> {
+  const { username, domain, superuser, disabled, generalRights } = toAdmin(r);
+  return { username, domain, superuser, disabled, generalRights };
+}
 
 function toAdmin(r: AdminRow): Admin {
   return {

@@ -2,26 +2,29 @@ import { ErrorCode, type PasswordPolicy } from '@openums/protocol';
 import type { SettingsRepository } from '../../db/settings.repository.js';
 import { AppError } from '../../lib/errors.js';
 import { verifyPassword } from '../auth/password.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 12, reuseCount: 5 };
 const KEY = 'password_policy';
 
 /** The installation's password policy, kept in the database so every server applies the same one. */
 export class PasswordPolicyService {
-  constructor(private readonly settings: SettingsRepository) {}
+  constructor(
+    private readonly settings: SettingsRepository,
+    private readonly audit: AuditLog,
+  ) {}
 
   async getPolicy(): Promise<PasswordPolicy> {
-    const raw = await this.settings.findSetting(KEY);
-    if (!raw) return DEFAULT_PASSWORD_POLICY;
-    try {
-      return { ...DEFAULT_PASSWORD_POLICY, ...(JSON.parse(raw) as Partial<PasswordPolicy>) };
-    } catch {
-      return DEFAULT_PASSWORD_POLICY;
-    }
+    return parsePolicy(await this.settings.findSetting(KEY));
   }
 
-  async setPolicy(policy: PasswordPolicy): Promise<PasswordPolicy> {
-    await this.settings.putSetting(KEY, JSON.stringify(policy));
+  async setPolicy(by: AuditContext, policy: PasswordPolicy): Promise<PasswordPolicy> {
+    await this.settings.changeSettingLocked(KEY, async (current, trx) => {
+      const object = { type: 'settings', name: 'password-policy' };
+      await this.audit.record(trx, { by, action: 'settings.update', object, before: parsePolicy(current), after: policy });
+      return { value: JSON.stringify(policy), result: undefined };
+    });
     return policy;
   }
 
@@ -48,5 +51,14 @@ export class PasswordPolicyService {
         reuseCount: p.reuseCount,
       });
     }
+  }
+}
+
+function parsePolicy(raw: string | undefined): PasswordPolicy {
+  if (!raw) return DEFAULT_PASSWORD_POLICY;
+  try {
+    return { ...DEFAULT_PASSWORD_POLICY, ...(JSON.parse(raw) as Partial<PasswordPolicy>) };
+  } catch {
+    return DEFAULT_PASSWORD_POLICY;
   }
 }

@@ -66,7 +66,8 @@ export function parseRights(json: string): string[] {
 }
 
 export class AuthRepository {
-  constructor(private readonly db: Db) {}
+  /** Public so a use case can begin the transaction it passes down (login, logout). */
+  constructor(readonly db: Db) {}
 
   countUsers = async (): Promise<number> => {
     const row = await this.db
@@ -102,8 +103,11 @@ export class AuthRepository {
       .where('domain', 'is', null)
       .executeTakeFirst();
 
-  createSession = async (s: { tokenHash: string; csrfTokenHash: string; userId: number; now: number; expiresAt: number }) => {
-    await this.db
+  createSession = async (
+    s: { tokenHash: string; csrfTokenHash: string; userId: number; now: number; expiresAt: number },
+    db: Db = this.db,
+  ) => {
+    await db
       .insertInto('sessions')
       .values({ token_hash: s.tokenHash, csrf_token_hash: s.csrfTokenHash, user_id: s.userId, created_at: s.now, expires_at: s.expiresAt })
       .execute();
@@ -175,8 +179,10 @@ export class AuthRepository {
     });
   };
 
-  deleteSessionByTokenHash = async (tokenHash: string): Promise<void> => {
-    await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  /** Whether a session was deleted. */
+  deleteSessionByTokenHash = async (tokenHash: string, db: Db = this.db): Promise<boolean> => {
+    const r = await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   };
 
   deleteExpiredSessions = async (now: number): Promise<number> => {

@@ -1,6 +1,7 @@
 import { CSRF_COOKIE, ErrorResponse, LoginRequest, LoginResponse, MeResponse, OkResponse, SESSION_COOKIE } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import type { AuthService } from './auth.service.js';
+import { auditContext } from '../audit/audit-context.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse };
 
@@ -27,7 +28,7 @@ export function authRoutes(app: App, auth: AuthService, sessionTtlMs: number): v
     config: { access: 'authenticated' },
     schema: { tags: ['auth'], summary: 'End the current session', response: { 200: OkResponse, 401: ErrorResponse } },
     handler: async (req, reply) => {
-      await auth.logout(req.auth!.token);
+      await auth.logout(req.auth!.token, auditContext(req));
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       reply.clearCookie(CSRF_COOKIE, { path: '/' });
       return { ok: true as const };

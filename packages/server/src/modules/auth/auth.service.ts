@@ -14,6 +14,8 @@ import { generatePassword, hashPassword, verifyPassword } from './password.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { AccountState, AuthRepository, SessionWithUser, UserRow } from './auth.repository.js';
 import { parseApiToken } from './api-token-format.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { DirectoryLogin } from './directory-login.js';
 
 export interface AuthenticatedSession extends SessionWithUser {
@@ -51,6 +53,8 @@ export class AuthService {
     private readonly limiter: LoginLimiter,
     private readonly clock: Clock,
     private readonly sessionTtlMs: number,
+    /** Logins, failed logins and logouts are recorded (a session with its entry, in one transaction). */
+    private readonly audit: Pick<AuditLog, 'record'>,
     /** Tells the other server processes, which drop the sessions from their caches at once. */
     private readonly onSessionsEnded: (sessionIds: number[]) => void = () => undefined,
     /** Tells the other processes that these accounts changed (rights, disabled, tokens). */
@@ -74,6 +78,8 @@ export class AuthService {
   }
 
   async login(username: string, password: string, clientAddress: string) {
+    // Rate-limited attempts are refused before any password is checked and are not recorded:
+    // a flood would otherwise write one entry per request (the limiter's own rows record it).
     const keys = [`ip:${clientAddress}`, `user:${username.toLowerCase()}`];
     const wait = Math.max(...(await Promise.all(keys.map((k) => this.limiter.retryAfter(k)))));
     if (wait > 0) {
@@ -93,20 +99,41 @@ export class AuthService {
     const ok = user
       ? target !== null || (await verifyPassword(password, user.password_hash))
       : (await verifyPassword(password, await (this.dummyHash ??= hashPassword(randomBytes(8).toString('hex')))), false);
+    const address: AuditContext = { actor: null, address: clientAddress };
+    // The name tried is recorded, never the password.
+    const failed = (reason: string, id: number | null) =>
+      this.audit.record(this.repo.db, {
+        by: address,
+        action: 'auth.login-failed',
+        object: { type: 'admin', id, name: username },
+        after: { reason },
+        result: 'failure',
+      });
     if (!user || !ok) {
       for (const k of keys) await this.limiter.fail(k);
+      await failed(user ? 'wrong-password' : 'unknown-user', user ? Number(user.id) : null);
       throw new AppError(ErrorCode.InvalidCredentials, 'Wrong user name or password');
     }
     for (const k of keys) await this.limiter.succeed(k);
     // Only after the password: a guess does not learn whether an account exists or is disabled.
-    if (Number(user.disabled) === 1) throw new AppError(ErrorCode.AccountDisabled, 'This account is disabled');
+    if (Number(user.disabled) === 1) {
+      await failed('account-disabled', Number(user.id));
+      throw new AppError(ErrorCode.AccountDisabled, 'This account is disabled');
+    }
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const now = this.clock.now();
     const expiresAt = now + this.sessionTtlMs;
     // Like the session token, the CSRF token is stored only as a hash: a leaked database or
     // backup gives neither. The browser gets the plain token (cookie and body) once, here.
-    await this.repo.createSession({ tokenHash: sha256(token), csrfTokenHash: sha256(csrfToken), userId: user.id, now, expiresAt });
+    await this.repo.db.transaction().execute(async (trx) => {
+      await this.repo.createSession({ tokenHash: sha256(token), csrfTokenHash: sha256(csrfToken), userId: user.id, now, expiresAt }, trx);
+      await this.audit.record(trx, {
+        by: { actor: { id: Number(user.id), name: user.username, via: 'session', tokenId: null }, address: clientAddress },
+        action: 'auth.login',
+        object: { type: 'admin', id: Number(user.id), name: user.username },
+      });
+    });
     return { token, csrfToken, expiresAt, user: { id: user.id, username: user.username, role: user.role } };
   }
 
@@ -223,13 +250,21 @@ export class AuthService {
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
-  async logout(token: string): Promise<void> {
+  async logout(token: string, by: AuditContext): Promise<void> {
     const hash = sha256(token);
     const cached = this.cache.get(hash)?.session;
     this.cache.delete(hash);
     // An API token is not ended by logout; it is revoked through its own route.
     if (cached?.tokenId) return;
-    await this.repo.deleteSessionByTokenHash(hash);
+    await this.repo.db.transaction().execute(async (trx) => {
+      if (!(await this.repo.deleteSessionByTokenHash(hash, trx))) return;
+      const actor = by.actor;
+      await this.audit.record(trx, {
+        by,
+        action: 'auth.logout',
+        object: actor ? { type: 'admin', id: actor.id, name: actor.name } : null,
+      });
+    });
     if (cached) this.onSessionsEnded([cached.sessionId]);
   }
 

@@ -1,6 +1,7 @@
 import { ClusterSettings, ErrorResponse, Permission } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import type { ClusterSettingsService } from './cluster-settings.service.js';
+import { auditContext } from '../audit/audit-context.js';
 
 // Re-exported so that app.ts wires the module with one import.
 export { ClusterSettingsService } from './cluster-settings.service.js';
@@ -27,6 +28,6 @@ export function clusterSettingsRoutes(app: App, clusterSettings: ClusterSettings
       body: ClusterSettings,
       response: { 200: ClusterSettings, ...errors },
     },
-    handler: (req) => clusterSettings.updateClusterSettings(req.body),
+    handler: (req) => clusterSettings.updateClusterSettings(auditContext(req), req.body),
   });
 }

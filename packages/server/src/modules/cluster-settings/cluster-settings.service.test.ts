@@ -3,12 +3,17 @@ import { deviceAddressFromSetting, type ServerMessage } from '@openums/protocol'
 import type { DeviceChannel, DeviceChannels, PeerChannels } from '../../channel/device-channel.js';
 import type { SettingsRepository } from '../../db/settings.repository.js';
 import { ClusterSettingsService } from './cluster-settings.service.js';
+import { SYSTEM_CONTEXT } from '../audit/audit-context.js';
 
 function setup(connected: number[]) {
   const rows = new Map<string, string>();
   const settings = {
     findSetting: async (k: string) => rows.get(k),
     putSetting: async (k: string, v: string) => void rows.set(k, v),
+    changeSettingLocked: async (k: string, change: (current: string | undefined, trx: null) => Promise<{ value: string | null }>) => {
+      const { value } = await change(rows.get(k), null);
+      if (value !== null) rows.set(k, value);
+    },
   } as unknown as SettingsRepository;
   const sent = new Map<number, ServerMessage[]>(connected.map((id) => [id, []]));
   const channel = (deviceId: number): DeviceChannel => ({
@@ -32,7 +37,7 @@ function setup(connected: number[]) {
     connected: () => undefined,
     serverAddressChanged: () => void announced++,
   };
-  const service = new ClusterSettingsService(settings, channels, peers, null);
+  const service = new ClusterSettingsService(settings, channels, peers, null, { record: async () => undefined });
   return { service, sent, rows, announced: () => announced };
 }
 
@@ -50,7 +55,10 @@ describe('ClusterSettingsService: the device enrollment address reaches the devi
   it('sends server-address to every connected device when saved, and tells the other processes', async () => {
     const t = setup([1, 2]);
     expect(t.service.deviceAddress()).toBeNull();
-    await t.service.updateClusterSettings({ clusterAddress: 'ums.example.com', enrollmentAddress: 'https://devices.example.com:8443/' });
+    await t.service.updateClusterSettings(SYSTEM_CONTEXT, {
+      clusterAddress: 'ums.example.com',
+      enrollmentAddress: 'https://devices.example.com:8443/',
+    });
     expect(t.service.deviceAddress()).toBe('devices.example.com:8443');
     for (const id of [1, 2]) expect(t.sent.get(id)).toEqual([{ t: 'server-address', address: 'devices.example.com:8443' }]);
     expect(t.announced()).toBe(1);
@@ -58,8 +66,8 @@ describe('ClusterSettingsService: the device enrollment address reaches the devi
 
   it('clearing the address sends nothing (devices keep theirs); only the cluster address set sends nothing either', async () => {
     const t = setup([1]);
-    await t.service.updateClusterSettings({ clusterAddress: null, enrollmentAddress: 'devices.example.com' });
-    await t.service.updateClusterSettings({ clusterAddress: 'ums.example.com', enrollmentAddress: null });
+    await t.service.updateClusterSettings(SYSTEM_CONTEXT, { clusterAddress: null, enrollmentAddress: 'devices.example.com' });
+    await t.service.updateClusterSettings(SYSTEM_CONTEXT, { clusterAddress: 'ums.example.com', enrollmentAddress: null });
     expect(t.sent.get(1)).toEqual([{ t: 'server-address', address: 'devices.example.com:443' }]);
     expect(t.service.deviceAddress()).toBeNull();
   });

@@ -3,6 +3,8 @@ import type { DeviceChannels, PeerChannels } from '../../channel/device-channel.
 import type { Db } from '../../db/database.js';
 import type { SettingsRepository } from '../../db/settings.repository.js';
 import type { Logger } from '../../lib/logger.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 /** One key, so both addresses change together. */
 const KEY = 'cluster_addresses';
@@ -25,6 +27,8 @@ export class ClusterSettingsService {
     private readonly channels: DeviceChannels,
     private readonly peers: PeerChannels,
     private readonly log: Logger | null,
+    /** A saved change is recorded in the same transaction. */
+    private readonly audit: Pick<AuditLog, 'record'>,
     /** The installation's web certificate, which names the cluster address. */
     private readonly webCertificate: { clusterAddressChanged(): Promise<void> } | null = null,
   ) {}
@@ -37,9 +41,13 @@ export class ClusterSettingsService {
   }
 
   /** Replaces both addresses (the route has validated them) and tells the connected devices. */
-  async updateClusterSettings(input: ClusterSettings): Promise<ClusterSettings> {
+  async updateClusterSettings(by: AuditContext, input: ClusterSettings): Promise<ClusterSettings> {
     const next: ClusterSettings = { clusterAddress: input.clusterAddress, enrollmentAddress: input.enrollmentAddress };
-    await this.settings.putSetting(KEY, JSON.stringify(next));
+    await this.settings.changeSettingLocked(KEY, async (_current, trx) => {
+      const before = await this.getClusterSettings(trx);
+      await this.audit.record(trx, { by, action: 'settings.update', object: { type: 'settings', name: 'cluster' }, before, after: next });
+      return { value: JSON.stringify(next), result: undefined };
+    });
     // A new cluster address needs a certificate naming it (issued once, adopted by every server).
     // A failure here is repaired by the periodic check; the setting is saved either way.
     await this.webCertificate?.clusterAddressChanged().catch((err: unknown) => {

@@ -8,6 +8,7 @@ import {
   PutDeviceSettingsRequest,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
+import { auditContext } from '../audit/audit-context.js';
 import type { DeviceConfigurationService } from './device-configuration.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -57,6 +58,6 @@ export function deviceConfigurationRoutes(app: App, configuration: DeviceConfigu
       body: PutDeviceSettingsRequest,
       response: { 200: DeviceSettingsResponse, ...errors },
     },
-    handler: (req) => configuration.replaceOwnConfiguration(req.params.id, req.body),
+    handler: (req) => configuration.replaceOwnConfiguration(auditContext(req), req.params.id, req.body),
   });
 }

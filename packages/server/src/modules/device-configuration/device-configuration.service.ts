@@ -25,11 +25,14 @@ import { computeEffectiveConfiguration, listAssignedObjects, type ProfileAssignm
 import { SECRET_MASK, keepMaskedSecrets, validateSettings, type ProfilesService } from '../profiles/profiles.service.js';
 import type { ProfilesRepository, Target } from '../profiles/profiles.repository.js';
 import { majorVersion } from '../profiles/settings-hash.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import { changedFields, type AuditLog } from '../audit/audit-log.js';
 
 /** How many devices a preview compares at most (the count says when there were more). */
 const PREVIEW_LIMIT = 20_000;
 
 const mask = (key: string, v: unknown) => (findParameter(key)?.type === 'secret' ? SECRET_MASK : v);
+const masked = (settings: Record<string, unknown>) => Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, mask(k, v)]));
 
 /**
  * A device's configuration as administrators look at it: what applies (assigned objects), the
@@ -43,6 +46,8 @@ export class DeviceConfigurationService {
     private readonly snapshot: ConfigurationSnapshotRepository,
     private readonly configuration: ConfigurationChanges,
     private readonly clock: Clock,
+    /** An administrator's change of a device's own configuration is recorded (secrets masked). */
+    private readonly audit: AuditLog,
   ) {}
 
   /** Every profile that applies to the device: direct, or through its folder and their parents. */
@@ -126,10 +131,12 @@ export class DeviceConfigurationService {
    * masked); values the device reported for parameters unknown to the catalogue stay as they are.
    */
   async replaceOwnConfiguration(
+    by: AuditContext,
     deviceId: number,
     input: { settings: Record<string, unknown>; apply?: ApplyMode },
   ): Promise<DeviceSettingsResponse> {
-    if (!(await this.devices.findDeviceById(deviceId))) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
+    const device = await this.devices.findDeviceById(deviceId);
+    if (!device) throw notFound(ErrorCode.DeviceNotFound, 'Device', deviceId);
     const own = await this.repo.findOwnConfiguration(deviceId);
     const stored = own ? (JSON.parse(own.settings) as SettingsMap) : {};
     const settings = validateSettings(keepMaskedSecrets(input.settings, stored));
@@ -139,6 +146,14 @@ export class DeviceConfigurationService {
     await this.configuration.change(async (trx, mark) => {
       await this.repo.putOwnConfiguration(deviceId, JSON.stringify(settings), this.clock.now(), trx);
       await mark.devices([deviceId], input.apply ?? 'now');
+      // Recorded as the API shows it: the catalogue's secrets as the mask.
+      const edit = changedFields(masked(stored), masked(settings));
+      await this.audit.record(trx, {
+        by,
+        action: 'device.configuration-update',
+        object: { type: 'device', id: deviceId, name: device.name },
+        ...edit,
+      });
     });
     return this.getOwnConfiguration(deviceId);
   }

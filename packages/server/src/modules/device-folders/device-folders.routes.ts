@@ -10,6 +10,7 @@ import {
   UpdateFolderRequest,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
+import { auditContext } from '../audit/audit-context.js';
 import type { DeviceFoldersService } from './device-folders.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -30,7 +31,7 @@ export function deviceFolderRoutes(app: App, folders: DeviceFoldersService): voi
   app.post('/api/v1/device-folders', {
     config: { access: Permission.FoldersWrite },
     schema: { tags, summary: 'Create a folder', body: CreateFolderRequest, response: { 201: DeviceFolder, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await folders.createFolder(req.body)),
+    handler: async (req, reply) => reply.code(201).send(await folders.createFolder(auditContext(req), req.body)),
   });
 
   app.get('/api/v1/device-folders/:id', {
@@ -48,14 +49,14 @@ export function deviceFolderRoutes(app: App, folders: DeviceFoldersService): voi
       body: UpdateFolderRequest,
       response: { 200: DeviceFolder, ...errors },
     },
-    handler: (req) => folders.updateFolder(req.params.id, req.body),
+    handler: (req) => folders.updateFolder(auditContext(req), req.params.id, req.body),
   });
 
   app.delete('/api/v1/device-folders/:id', {
     config: { access: Permission.FoldersWrite },
     schema: { tags, summary: 'Delete an empty folder', params: IdParams, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
-      await folders.deleteFolder(req.params.id);
+      await folders.deleteFolder(auditContext(req), req.params.id);
       return reply.code(204).send(null);
     },
   });

@@ -5,6 +5,8 @@ import type { Clock } from '../../lib/clock.js';
 import type { Db } from '../../db/database.js';
 import type { ConfigurationChanges, ConfigurationMarker } from '../configuration-delivery/configuration-changes.js';
 import type { DeviceFoldersRepository, FolderRow } from './device-folders.repository.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import { changedFields, type AuditLog } from '../audit/audit-log.js';
 
 /**
  * The device folder tree. Every change of the tree goes through ConfigurationChanges in the
@@ -15,6 +17,8 @@ export class DeviceFoldersService {
     private readonly repo: DeviceFoldersRepository,
     private readonly clock: Clock,
     private readonly configuration: ConfigurationChanges,
+    /** Every change of the tree is recorded in its transaction. */
+    private readonly audit: AuditLog,
   ) {}
 
   private inTree<T>(work: (trx: Db, mark: ConfigurationMarker) => Promise<T>): Promise<T> {
@@ -39,20 +43,23 @@ export class DeviceFoldersService {
     return folder!;
   }
 
-  async createFolder(input: { name: string; parentId?: number | null }): Promise<DeviceFolder> {
+  async createFolder(by: AuditContext, input: { name: string; parentId?: number | null }): Promise<DeviceFolder> {
     const name = input.name.trim();
     const parentId = input.parentId ?? null;
     const id = await this.inTree(async (trx, mark) => {
       if (parentId !== null) await this.requireFolder(parentId, 'parentId', trx);
       await this.requireFreeName(parentId, name, null, trx);
       await mark.tree();
-      return this.repo.insertFolder({ name, parentId, now: this.clock.now() }, trx);
+      const newId = await this.repo.insertFolder({ name, parentId, now: this.clock.now() }, trx);
+      const object = { type: 'device-folder', id: newId, name };
+      await this.audit.record(trx, { by, action: 'device-folder.create', object, after: { name, parentId } });
+      return newId;
     });
     return this.getFolder(id);
   }
 
   /** Rename and/or move. Moving a folder into itself or its own subtree is refused. */
-  async updateFolder(id: number, input: { name?: string; parentId?: number | null }): Promise<DeviceFolder> {
+  async updateFolder(by: AuditContext, id: number, input: { name?: string; parentId?: number | null }): Promise<DeviceFolder> {
     await this.inTree(async (trx, mark) => {
       const folder = await this.requireFolder(id, 'id', trx);
       const name = input.name?.trim() ?? folder.name;
@@ -70,13 +77,15 @@ export class DeviceFoldersService {
       // A move changes what devices below inherit; a rename only the names shown as provenance.
       if (parentId !== folder.parent_id || name !== folder.name) await mark.tree();
       if (parentId !== folder.parent_id) await mark.folders([id]);
+      const edit = changedFields({ name: folder.name, parentId: folder.parent_id }, { name, parentId });
+      await this.audit.record(trx, { by, action: 'device-folder.update', object: { type: 'device-folder', id, name }, ...edit });
     });
     return this.getFolder(id);
   }
 
-  async deleteFolder(id: number): Promise<void> {
+  async deleteFolder(by: AuditContext, id: number): Promise<void> {
     await this.inTree(async (trx, mark) => {
-      await this.requireFolder(id, 'id', trx);
+      const folder = await this.requireFolder(id, 'id', trx);
       const counts = (await this.repo.countContents([id], trx)).get(id)!;
       if (counts.childCount > 0 || counts.deviceCount > 0) {
         throw new AppError(
@@ -88,6 +97,13 @@ export class DeviceFoldersService {
       // Empty, so no device changes; its assignments go with it.
       await this.repo.deleteFolder(id, trx);
       await mark.tree();
+      const object = { type: 'device-folder', id, name: folder.name };
+      await this.audit.record(trx, {
+        by,
+        action: 'device-folder.delete',
+        object,
+        before: { name: folder.name, parentId: folder.parent_id },
+      });
     });
   }
 

@@ -263,13 +263,30 @@ export class DevicesRepository {
     return Number(r.numUpdatedRows) > 0;
   };
 
-  /** Its direct profile assignments go with it (they reference it without a foreign key). */
-  deleteDevice = (id: number): Promise<boolean> =>
-    this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('profile_assignments').where('target_type', '=', 'device').where('target_id', '=', id).execute();
-      const r = await trx.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
-    });
+  /**
+   * Its direct profile assignments go with it (they reference it without a foreign key). In the
+   * caller's transaction (the audit entry of the deletion joins it).
+   */
+  deleteDevice = async (id: number, trx: Db): Promise<boolean> => {
+    await trx.deleteFrom('profile_assignments').where('target_type', '=', 'device').where('target_id', '=', id).execute();
+    const r = await trx.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  };
+
+  /** Name and folder of each of these devices (those that exist). */
+  listDeviceFolders = async (ids: readonly number[], db: Db): Promise<Array<{ id: number; name: string; folder_id: number | null }>> => {
+    const out: Array<{ id: number; name: string; folder_id: number | null }> = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('devices')
+        .select(['id', 'name', 'folder_id'])
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .orderBy('id')
+        .execute();
+      for (const r of rows) out.push({ id: Number(r.id), name: r.name, folder_id: r.folder_id === null ? null : Number(r.folder_id) });
+    }
+    return out;
+  };
 
   /** Moves all or nothing: returns the ids that do not exist instead of moving any. */
   moveDevices = async (ids: number[], folderId: number | null, trx: Db): Promise<{ moved: number; missing: number[] }> => {

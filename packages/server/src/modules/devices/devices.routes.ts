@@ -14,6 +14,7 @@ import {
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import type { DevicesService } from './devices.service.js';
+import { auditContext } from '../audit/audit-context.js';
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -43,7 +44,7 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
       response: { 201: Device, ...errors },
     },
     handler: async (req, reply) => {
-      await idempotency.handle(req, reply, 201, (record) => devices.createDevice(req.body, record));
+      await idempotency.handle(req, reply, 201, (record) => devices.createDevice(req.body, auditContext(req), record));
     },
   });
 
@@ -57,7 +58,9 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
       response: { 200: Type.Object({ moved: Type.Integer() }), ...errors },
     },
     handler: async (req, reply) => {
-      await idempotency.handle(req, reply, 200, (record) => devices.moveDevices(req.body.deviceIds, req.body.folderId, record));
+      await idempotency.handle(req, reply, 200, (record) =>
+        devices.moveDevices(req.body.deviceIds, req.body.folderId, auditContext(req), record),
+      );
     },
   });
 
@@ -82,14 +85,14 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
       body: UpdateDeviceRequest,
       response: { 200: Device, ...errors },
     },
-    handler: (req) => devices.updateDevice(req.params.id, req.body),
+    handler: (req) => devices.updateDevice(req.params.id, req.body, auditContext(req)),
   });
 
   app.delete('/api/v1/devices/:id', {
     config: { access: Permission.DevicesWrite },
     schema: { tags, summary: 'Delete a device', params: IdParams, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
-      await devices.deleteDevice(req.params.id);
+      await devices.deleteDevice(req.params.id, auditContext(req));
       return reply.code(204).send(null);
     },
   });

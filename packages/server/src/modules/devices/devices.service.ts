@@ -19,6 +19,8 @@ import type { EventBus } from '../../lib/event-bus.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
 import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
 import type { RecordAnswer } from '../idempotency/idempotency.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import { changedFields, type AuditLog } from '../audit/audit-log.js';
 import { newDeviceRow, type DevicePatch, type DeviceRow, type DevicesRepository, type SortColumn } from './devices.repository.js';
 
 const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
@@ -34,6 +36,8 @@ export class DevicesService {
     private readonly events: EventBus,
     /** A device that changes folder inherits other profiles: moves go through it. */
     private readonly configuration: ConfigurationChanges,
+    /** Creations, edits, moves and deletions are recorded in their own transaction. */
+    private readonly audit: AuditLog,
   ) {}
 
   async getSystemInfo(id: number) {
@@ -88,7 +92,7 @@ export class DevicesService {
 
   /** An inventory record, before any agent has enrolled for this MAC. */
   /** `record` stores the answer with the new row (Idempotency-Key). */
-  async createDevice(input: CreateDeviceRequest, record?: RecordAnswer): Promise<Device> {
+  async createDevice(input: CreateDeviceRequest, by: AuditContext, record?: RecordAnswer): Promise<Device> {
     const mac = normalizeMac(input.mac);
     const folderId = input.folderId ?? null;
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
@@ -96,7 +100,9 @@ export class DevicesService {
     try {
       return await this.repo.db.transaction().execute(async (trx) => {
         const id = await this.repo.insertDevice(newDeviceRow({ mac, name, folderId, now: this.clock.now() }), trx);
-        const device = toDevice((await this.repo.findDeviceById(id, trx))!, new Map());
+        const row = (await this.repo.findDeviceById(id, trx))!;
+        const device = toDevice(row, new Map());
+        await this.audit.record(trx, { by, action: 'device.create', object: deviceObject(row), after: inventoryOf(row) });
         await record?.(trx, device);
         return device;
       });
@@ -110,7 +116,7 @@ export class DevicesService {
     return new AppError(ErrorCode.DuplicateMac, `A device with MAC ${mac} already exists`, { field: 'mac' });
   }
 
-  async updateDevice(id: number, input: UpdateDeviceRequest): Promise<Device> {
+  async updateDevice(id: number, input: UpdateDeviceRequest, by: AuditContext): Promise<Device> {
     await this.requireDevice(id);
     if (input.folderId != null) await this.folders.requireFolder(input.folderId, 'folderId');
     if (input.inServiceDate) assertRealDate(input.inServiceDate);
@@ -131,23 +137,32 @@ export class DevicesService {
       patch.serial_lc = input.serialNumber?.toLowerCase() ?? null;
     }
     await this.configuration.change(async (trx, mark) => {
-      if (!(await this.repo.updateDevice(id, patch, trx))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+      const before = await this.repo.findDeviceById(id, trx);
+      if (!before || !(await this.repo.updateDevice(id, patch, trx))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
       if (input.folderId !== undefined) await mark.devices([id]);
+      const after = (await this.repo.findDeviceById(id, trx))!;
+      const edit = changedFields(inventoryOf(before), inventoryOf(after));
+      await this.audit.record(trx, { by, action: 'device.update', object: deviceObject(after), ...edit });
     });
     this.events.publish({ type: 'device.changed', deviceId: id });
     return this.getDevice(id);
   }
 
   /** Deleting a device revokes its certificate (the row holding its serial is gone) and closes its channel. */
-  async deleteDevice(id: number): Promise<void> {
-    if (!(await this.repo.deleteDevice(id))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+  async deleteDevice(id: number, by: AuditContext): Promise<void> {
+    await this.repo.db.transaction().execute(async (trx) => {
+      const before = await this.repo.findDeviceById(id, trx);
+      if (!before || !(await this.repo.deleteDevice(id, trx))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
+      await this.audit.record(trx, { by, action: 'device.delete', object: deviceObject(before), before: inventoryOf(before) });
+    });
     this.events.publish({ type: 'device.deleted', deviceId: id });
   }
 
   /** All or nothing; `record` stores the answer with the move (Idempotency-Key). */
-  async moveDevices(ids: number[], folderId: number | null, record?: RecordAnswer): Promise<{ moved: number }> {
+  async moveDevices(ids: number[], folderId: number | null, by: AuditContext, record?: RecordAnswer): Promise<{ moved: number }> {
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
     const answer = await this.configuration.change(async (trx, mark) => {
+      const from = await this.repo.listDeviceFolders(ids, trx);
       const { moved, missing } = await this.repo.moveDevices(ids, folderId, trx);
       if (missing.length) {
         throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; nothing was moved`, {
@@ -156,6 +171,17 @@ export class DevicesService {
         });
       }
       await mark.devices(ids);
+      // One entry per device, so a device's history shows its moves.
+      await this.audit.recordMany(
+        trx,
+        from.map((d) => ({
+          by,
+          action: 'device.move',
+          object: { type: 'device', id: d.id, name: d.name },
+          before: { folderId: d.folder_id },
+          after: { folderId },
+        })),
+      );
       await record?.(trx, { moved });
       return { moved };
     });
@@ -168,6 +194,25 @@ export class DevicesService {
     if (!row) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
     return row;
   }
+}
+
+const deviceObject = (r: DeviceRow) => ({ type: 'device', id: Number(r.id), name: r.name });
+
+/** The fields an administrator edits (not what devices report): what an audit entry shows. */
+function inventoryOf(r: DeviceRow): Record<string, unknown> {
+  return {
+    name: r.name,
+    mac: r.mac,
+    unitId: r.unit_id,
+    folderId: r.folder_id,
+    site: r.site,
+    department: r.department,
+    costCenter: r.cost_center,
+    comment: r.comment,
+    assetId: r.asset_id,
+    inServiceDate: r.in_service_date,
+    serialNumber: r.serial_number,
+  };
 }
 
 function assertRealDate(date: string) {

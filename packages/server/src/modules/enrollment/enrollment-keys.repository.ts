@@ -5,15 +5,16 @@ import type { EnrollmentKeysTable } from '../../db/types.js';
 export type EnrollmentKeyRow = Selectable<EnrollmentKeysTable> & { id: number };
 
 export class EnrollmentKeysRepository {
-  constructor(private readonly db: Db) {}
+  /** Public so a use case can begin the transaction it passes down. */
+  constructor(readonly db: Db) {}
 
   insertKeys = async (rows: Insertable<EnrollmentKeysTable>[], db: Db = this.db): Promise<number[]> => {
     const out = await db.insertInto('enrollment_keys').values(rows).returning('id').execute();
     return out.map((r) => Number(r.id));
   };
 
-  findKeyById = async (id: number): Promise<EnrollmentKeyRow | undefined> =>
-    (await this.db.selectFrom('enrollment_keys').selectAll().where('id', '=', id).executeTakeFirst()) as EnrollmentKeyRow | undefined;
+  findKeyById = async (id: number, db: Db = this.db): Promise<EnrollmentKeyRow | undefined> =>
+    (await db.selectFrom('enrollment_keys').selectAll().where('id', '=', id).executeTakeFirst()) as EnrollmentKeyRow | undefined;
 
   findKeyByLookup = async (lookup: string, db: Db = this.db): Promise<EnrollmentKeyRow | undefined> =>
     (await db.selectFrom('enrollment_keys').selectAll().where('lookup', '=', lookup).executeTakeFirst()) as EnrollmentKeyRow | undefined;
@@ -24,8 +25,8 @@ export class EnrollmentKeysRepository {
     return (await query.execute()) as EnrollmentKeyRow[];
   };
 
-  setDisabled = async (id: number, disabled: boolean): Promise<boolean> => {
-    const r = await this.db
+  setDisabled = async (id: number, disabled: boolean, db: Db = this.db): Promise<boolean> => {
+    const r = await db
       .updateTable('enrollment_keys')
       .set({ disabled: disabled ? 1 : 0 })
       .where('id', '=', id)
@@ -33,8 +34,8 @@ export class EnrollmentKeysRepository {
     return Number(r.numUpdatedRows) > 0;
   };
 
-  deleteKey = async (id: number): Promise<boolean> => {
-    const r = await this.db.deleteFrom('enrollment_keys').where('id', '=', id).executeTakeFirst();
+  deleteKey = async (id: number, db: Db = this.db): Promise<boolean> => {
+    const r = await db.deleteFrom('enrollment_keys').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   };
 

@@ -12,6 +12,7 @@ import {
   UpdateEnrollmentKeyRequest,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
+import { auditContext } from '../audit/audit-context.js';
 import type { EnrollmentKeysService } from './enrollment-keys.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
@@ -27,7 +28,7 @@ export function enrollmentKeyRoutes(app: App, keys: EnrollmentKeysService): void
       body: CreateEnrollmentKeysRequest,
       response: { 201: CreateEnrollmentKeysResponse, ...errors },
     },
-    handler: async (req, reply) => reply.code(201).send(await keys.createKeys(req.body)),
+    handler: async (req, reply) => reply.code(201).send(await keys.createKeys(auditContext(req), req.body)),
   });
   app.get('/api/v1/enrollment-keys', {
     config: access,
@@ -57,13 +58,13 @@ export function enrollmentKeyRoutes(app: App, keys: EnrollmentKeysService): void
       body: UpdateEnrollmentKeyRequest,
       response: { 200: EnrollmentKey, ...errors },
     },
-    handler: (req) => keys.setDisabled(req.params.id, req.body.disabled),
+    handler: (req) => keys.setDisabled(auditContext(req), req.params.id, req.body.disabled),
   });
   app.delete('/api/v1/enrollment-keys/:id', {
     config: access,
     schema: { tags, summary: 'Delete a key', params: IdParams, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
-      await keys.deleteKey(req.params.id);
+      await keys.deleteKey(auditContext(req), req.params.id);
       return reply.code(204).send(null);
     },
   });
@@ -80,6 +81,6 @@ export function enrollmentKeyRoutes(app: App, keys: EnrollmentKeysService): void
       body: EnrollmentSettings,
       response: { 200: EnrollmentSettings, ...errors },
     },
-    handler: (req) => keys.putSettings(req.body),
+    handler: (req) => keys.putSettings(auditContext(req), req.body),
   });
 }

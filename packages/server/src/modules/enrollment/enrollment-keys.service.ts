@@ -14,6 +14,9 @@ import { BatchWriter } from '../../lib/batch-writer.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
 import type { SettingsRepository } from '../../db/settings.repository.js';
 import type { EnrollmentKeyRow, EnrollmentKeysRepository } from './enrollment-keys.repository.js';
+import { csvCell } from '../../lib/csv.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import { changedFields, type AuditLog } from '../audit/audit-log.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** Key format `oek_<lookup>_<secret>`: the lookup finds the row, only the secret's hash is stored. */
@@ -31,6 +34,8 @@ export class EnrollmentKeysService {
     private readonly folders: DeviceFoldersService,
     private readonly settings: SettingsRepository,
     private readonly clock: Clock,
+    /** Creations, changes and deletions of keys and the enrollment settings are recorded in their transaction. */
+    private readonly audit: AuditLog,
   ) {
     this.unlimitedUses = new BatchWriter('enrollment-key-uses', (b) => this.repo.addUses(b), 1000, null);
   }
@@ -42,7 +47,7 @@ export class EnrollmentKeysService {
     return this.unlimitedUses.stop();
   }
 
-  async createKeys(input: CreateEnrollmentKeysRequest) {
+  async createKeys(by: AuditContext, input: CreateEnrollmentKeysRequest) {
     const now = this.clock.now();
     const folderId = input.folderId ?? null;
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
@@ -63,27 +68,34 @@ export class EnrollmentKeysService {
       const secret = randomBytes(32).toString('base64url');
       return { unitId, lookup, secret: `oek_${lookup}_${secret}`, hash: sha256(secret) };
     });
-    const ids = await this.repo.insertKeys(
-      generated.map((g) => ({
-        type: input.type,
-        lookup: g.lookup,
-        secret_hash: g.hash,
-        unit_id: g.unitId,
-        folder_id: folderId,
-        max_uses: input.type === 'one-time' ? 1 : (input.maxUses ?? null),
-        uses: 0,
-        expires_at: expiresAt,
-        disabled: 0,
-        comment: input.comment ?? null,
-        created_at: now,
-        last_used_at: null,
-      })),
-    );
-    const keys = [];
-    for (let i = 0; i < ids.length; i++) {
-      keys.push({ ...this.toApi((await this.repo.findKeyById(ids[i]!))!), secret: generated[i]!.secret });
-    }
-    return { keys };
+    const rows = await this.repo.db.transaction().execute(async (trx) => {
+      const ids = await this.repo.insertKeys(
+        generated.map((g) => ({
+          type: input.type,
+          lookup: g.lookup,
+          secret_hash: g.hash,
+          unit_id: g.unitId,
+          folder_id: folderId,
+          max_uses: input.type === 'one-time' ? 1 : (input.maxUses ?? null),
+          uses: 0,
+          expires_at: expiresAt,
+          disabled: 0,
+          comment: input.comment ?? null,
+          created_at: now,
+          last_used_at: null,
+        })),
+        trx,
+      );
+      const created: EnrollmentKeyRow[] = [];
+      for (const id of ids) created.push((await this.repo.findKeyById(id, trx))!);
+      // The entries show the keys as lists do (prefix, never the secret).
+      await this.audit.recordMany(
+        trx,
+        created.map((k) => ({ by, action: 'enrollment-key.create', object: keyObject(k), after: this.toApi(k) })),
+      );
+      return created;
+    });
+    return { keys: rows.map((r, i) => ({ ...this.toApi(r), secret: generated[i]!.secret })) };
   }
 
   async listKeys(q: { limit?: number; cursor?: string }) {
@@ -95,13 +107,24 @@ export class EnrollmentKeysService {
     return { items: page.map((r) => this.toApi(r)), nextCursor };
   }
 
-  async setDisabled(id: number, disabled: boolean): Promise<EnrollmentKey> {
-    if (!(await this.repo.setDisabled(id, disabled))) throw notFound(ErrorCode.EnrollmentKeyNotFound, 'Enrollment key', id);
-    return this.toApi((await this.repo.findKeyById(id))!);
+  async setDisabled(by: AuditContext, id: number, disabled: boolean): Promise<EnrollmentKey> {
+    return this.repo.db.transaction().execute(async (trx) => {
+      const before = await this.repo.findKeyById(id, trx);
+      if (!before || !(await this.repo.setDisabled(id, disabled, trx)))
+        throw notFound(ErrorCode.EnrollmentKeyNotFound, 'Enrollment key', id);
+      const after = this.toApi((await this.repo.findKeyById(id, trx))!);
+      const edit = changedFields({ disabled: before.disabled === 1 }, { disabled: after.disabled });
+      await this.audit.record(trx, { by, action: 'enrollment-key.update', object: keyObject(before), ...edit });
+      return after;
+    });
   }
 
-  async deleteKey(id: number): Promise<void> {
-    if (!(await this.repo.deleteKey(id))) throw notFound(ErrorCode.EnrollmentKeyNotFound, 'Enrollment key', id);
+  async deleteKey(by: AuditContext, id: number): Promise<void> {
+    await this.repo.db.transaction().execute(async (trx) => {
+      const before = await this.repo.findKeyById(id, trx);
+      if (!before || !(await this.repo.deleteKey(id, trx))) throw notFound(ErrorCode.EnrollmentKeyNotFound, 'Enrollment key', id);
+      await this.audit.record(trx, { by, action: 'enrollment-key.delete', object: keyObject(before), before: this.toApi(before) });
+    });
   }
 
   async exportCsv(): Promise<string> {
@@ -160,14 +183,16 @@ export class EnrollmentKeysService {
   flushUses = (): Promise<void> => this.unlimitedUses.flush();
 
   async getSettings(): Promise<EnrollmentSettings> {
-    const raw = await this.settings.findSetting('enrollment');
-    const parsed = raw ? (JSON.parse(raw) as EnrollmentSettings) : null;
-    return { autoRegistration: parsed?.autoRegistration ?? false, autoRegistrationFolderId: parsed?.autoRegistrationFolderId ?? null };
+    return parseEnrollmentSettings(await this.settings.findSetting('enrollment'));
   }
 
-  async putSettings(s: EnrollmentSettings): Promise<EnrollmentSettings> {
+  async putSettings(by: AuditContext, s: EnrollmentSettings): Promise<EnrollmentSettings> {
     if (s.autoRegistrationFolderId !== null) await this.folders.requireFolder(s.autoRegistrationFolderId, 'autoRegistrationFolderId');
-    await this.settings.putSetting('enrollment', JSON.stringify(s));
+    await this.settings.changeSettingLocked('enrollment', async (current, trx) => {
+      const object = { type: 'settings', name: 'enrollment' };
+      await this.audit.record(trx, { by, action: 'settings.update', object, before: parseEnrollmentSettings(current), after: s });
+      return { value: JSON.stringify(s), result: undefined };
+    });
     return s;
   }
 
@@ -197,10 +222,10 @@ export class EnrollmentKeysService {
   }
 }
 
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  // Quote, and defuse spreadsheet formulas (=, +, -, @ at the start of a cell).
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-  return /[",\r\n']/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+/** An enrollment key in the audit log: its type and the prefix lists show. */
+const keyObject = (k: EnrollmentKeyRow) => ({ type: 'enrollment-key', id: Number(k.id), name: `${k.type} oek_${k.lookup.slice(0, 6)}…` });
+
+function parseEnrollmentSettings(raw: string | undefined): EnrollmentSettings {
+  const parsed = raw ? (JSON.parse(raw) as EnrollmentSettings) : null;
+  return { autoRegistration: parsed?.autoRegistration ?? false, autoRegistrationFolderId: parsed?.autoRegistrationFolderId ?? null };
 }

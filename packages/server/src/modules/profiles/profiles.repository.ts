@@ -25,8 +25,8 @@ export class ProfilesRepository {
   insertProfile = async (p: Omit<ProfilesTable, 'id'>, db: Db = this.db): Promise<number> =>
     Number((await db.insertInto('profiles').values(p).returning('id').executeTakeFirstOrThrow()).id);
 
-  findProfileById = async (id: number): Promise<ProfileRow | undefined> => {
-    const r = await this.db.selectFrom('profiles').selectAll().where('id', '=', id).executeTakeFirst();
+  findProfileById = async (id: number, db: Db = this.db): Promise<ProfileRow | undefined> => {
+    const r = await db.selectFrom('profiles').selectAll().where('id', '=', id).executeTakeFirst();
     return r && normProfile(r);
   };
 

@@ -31,6 +31,7 @@ import { AppError } from '../../lib/errors.js';
 import type { App } from '../../lib/fastify.js';
 import type { DeviceConfigurationService } from '../device-configuration/device-configuration.service.js';
 import type { ProfileFoldersService } from './profile-folders.service.js';
+import { auditContext } from '../audit/audit-context.js';
 import type { ProfileTransferService } from './profile-transfer.service.js';
 import type { ProfilesService } from './profiles.service.js';
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
@@ -62,7 +63,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: CreateProfileRequest,
       response: { 201: Profile, ...errors },
     },
-    handler: async (req, reply) => reply.code(201).send(await profiles.createProfile(req.body)),
+    handler: async (req, reply) => reply.code(201).send(await profiles.createProfile(auditContext(req), req.body)),
   });
   app.get('/api/v1/profiles', {
     config: read,
@@ -132,7 +133,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: UpdateProfileRequest,
       response: { 200: Profile, ...errors },
     },
-    handler: (req) => profiles.updateProfile(req.params.id, req.body),
+    handler: (req) => profiles.updateProfile(auditContext(req), req.params.id, req.body),
   });
   app.delete('/api/v1/profiles/:id', {
     config: write,
@@ -144,7 +145,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       response: { 204: Type.Null(), ...errors },
     },
     handler: async (req, reply) => {
-      await profiles.deleteProfile(req.params.id, req.query.apply);
+      await profiles.deleteProfile(auditContext(req), req.params.id, req.query.apply);
       return reply.code(204).send(null);
     },
   });
@@ -157,7 +158,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: CopyProfileRequest,
       response: { 201: Profile, ...errors },
     },
-    handler: async (req, reply) => reply.code(201).send(await profiles.copyProfile(req.params.id, req.body ?? {})),
+    handler: async (req, reply) => reply.code(201).send(await profiles.copyProfile(auditContext(req), req.params.id, req.body ?? {})),
   });
   app.post('/api/v1/profiles/:id/preview', {
     config: read,
@@ -192,7 +193,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       response: { 200: AssignProfileResponse, ...errors },
     },
     handler: async (req, reply) => {
-      await idempotency.handle(req, reply, 200, (record) => profiles.assign(req.params.id, req.body, record));
+      await idempotency.handle(req, reply, 200, (record) => profiles.assign(auditContext(req), req.params.id, req.body, record));
     },
   });
   app.delete('/api/v1/profiles/:id/assignments', {
@@ -204,7 +205,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: AssignProfileRequest,
       response: { 200: UnassignProfileResponse, ...errors },
     },
-    handler: (req) => profiles.unassign(req.params.id, req.body),
+    handler: (req) => profiles.unassign(auditContext(req), req.params.id, req.body),
   });
 
   app.get('/api/v1/profile-folders', {
@@ -255,6 +256,6 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: ProfileSettings,
       response: { 200: ProfileSettings, ...errors },
     },
-    handler: (req) => profiles.putSettings(req.body),
+    handler: (req) => profiles.putSettings(auditContext(req), req.body),
   });
 }

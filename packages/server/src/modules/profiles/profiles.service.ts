@@ -23,6 +23,8 @@ import type { ProfileFoldersService } from './profile-folders.service.js';
 import type { ProfileRow, ProfilesRepository, Target } from './profiles.repository.js';
 import { majorVersion } from './settings-hash.js';
 import type { RecordAnswer } from '../idempotency/idempotency.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import { changedFields, type AuditLog } from '../audit/audit-log.js';
 
 export const SECRET_MASK = '********';
 
@@ -38,9 +40,11 @@ export class ProfilesService {
     private readonly settings: SettingsRepository,
     private readonly configuration: ConfigurationChanges,
     private readonly clock: Clock,
+    /** Profile changes, assignments and the profile settings are recorded in their transaction (secrets masked). */
+    private readonly audit: AuditLog,
   ) {}
 
-  async createProfile(input: CreateProfileRequest): Promise<Profile> {
+  async createProfile(by: AuditContext, input: CreateProfileRequest): Promise<Profile> {
     if (input.type === 'priority' && !(await this.getSettings()).priorityProfiles) {
       throw new AppError(
         ErrorCode.FeatureDisabled,
@@ -51,7 +55,7 @@ export class ProfilesService {
     const basedOn = checkBasedOn(input.basedOn ?? PARAMETER_CATALOGUE.basedOn, 'basedOn');
     if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
     const settings = validateSettings(input.settings ?? {});
-    const id = await this.insertProfile({
+    const id = await this.insertProfile(by, 'profile.create', {
       name: input.name.trim(),
       type: input.type,
       based_on: basedOn,
@@ -62,11 +66,18 @@ export class ProfilesService {
   }
 
   /** A new profile is not assigned yet, so no device changes; the cached tree must learn it. */
-  private insertProfile(p: Pick<ProfileRow, 'name' | 'type' | 'based_on' | 'folder_id' | 'settings'>): Promise<number> {
+  private insertProfile(
+    by: AuditContext,
+    action: string,
+    p: Pick<ProfileRow, 'name' | 'type' | 'based_on' | 'folder_id' | 'settings'>,
+  ): Promise<number> {
     const now = this.clock.now();
     return this.configuration.change(async (trx, mark) => {
       await mark.tree();
-      return this.repo.insertProfile({ ...p, name_lc: p.name.toLowerCase(), created_at: now, updated_at: now }, trx);
+      const id = await this.repo.insertProfile({ ...p, name_lc: p.name.toLowerCase(), created_at: now, updated_at: now }, trx);
+      const row = (await this.repo.findProfileById(id, trx))!;
+      await this.audit.record(trx, { by, action, object: profileObject(row), after: profileOf(row) });
+      return id;
     });
   }
 
@@ -88,7 +99,7 @@ export class ProfilesService {
     return { items: page.map(toProfile), nextCursor };
   }
 
-  async updateProfile(id: number, input: UpdateProfileRequest): Promise<Profile> {
+  async updateProfile(by: AuditContext, id: number, input: UpdateProfileRequest): Promise<Profile> {
     const current = await this.requireProfile(id);
     if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
     let settings: string | undefined;
@@ -109,14 +120,17 @@ export class ProfilesService {
         await mark.tree();
         await mark.profile(id, input.apply ?? 'now');
       }
+      const after = (await this.repo.findProfileById(id, trx))!;
+      const edit = changedFields(profileOf(current), profileOf(after));
+      await this.audit.record(trx, { by, action: 'profile.update', object: profileObject(after), ...edit });
     });
     return this.getProfile(id);
   }
 
-  async copyProfile(id: number, input: CopyProfileRequest): Promise<Profile> {
+  async copyProfile(by: AuditContext, id: number, input: CopyProfileRequest): Promise<Profile> {
     const p = await this.requireProfile(id);
     if (input.folderId != null) await this.profileFolders.requireFolder(input.folderId, 'folderId');
-    const copy = await this.insertProfile({
+    const copy = await this.insertProfile(by, 'profile.copy', {
       name: input.name?.trim() ?? `${p.name} (copy)`.slice(0, 128),
       type: p.type,
       based_on: p.based_on,
@@ -126,13 +140,14 @@ export class ProfilesService {
     return this.getProfile(copy);
   }
 
-  async deleteProfile(id: number, apply: ApplyMode = 'now'): Promise<void> {
-    await this.requireProfile(id);
+  async deleteProfile(by: AuditContext, id: number, apply: ApplyMode = 'now'): Promise<void> {
+    const before = await this.requireProfile(id);
     await this.configuration.change(async (trx, mark) => {
       // Marked before the delete: the devices it reached are found through its assignments.
       await mark.profile(id, apply);
       await mark.tree();
       if (!(await this.repo.deleteProfile(id, trx))) throw notFound(ErrorCode.ProfileNotFound, 'Profile', id);
+      await this.audit.record(trx, { by, action: 'profile.delete', object: profileObject(before), before: profileOf(before) });
     });
   }
 
@@ -147,24 +162,33 @@ export class ProfilesService {
 
   /** All or nothing: every target must exist and, for devices, run the profile's OS major version. */
   /** `record` stores the answer with the change (Idempotency-Key). */
-  async assign(id: number, req: AssignProfileRequest, record?: RecordAnswer): Promise<{ assigned: number; devices: number }> {
+  async assign(
+    by: AuditContext,
+    id: number,
+    req: AssignProfileRequest,
+    record?: RecordAnswer,
+  ): Promise<{ assigned: number; devices: number }> {
     const profile = await this.requireProfile(id);
     await this.checkTargets(profile, req.targets);
     return this.configuration.change(async (trx, mark) => {
       await this.repo.insertAssignments(id, req.targets, this.clock.now(), trx);
       if (req.targets.some((t) => t.type === 'folder')) await mark.tree();
       const devices = await mark.targets(req.targets, req.apply ?? 'now');
+      const targets = req.targets.map((t) => ({ type: t.type, id: t.id }));
+      await this.audit.record(trx, { by, action: 'profile.assign', object: profileObject(profile), after: { targets } });
       const answer = { assigned: req.targets.length, devices };
       await record?.(trx, answer);
       return answer;
     });
   }
 
-  async unassign(id: number, req: AssignProfileRequest): Promise<{ removed: number; devices: number }> {
-    await this.requireProfile(id);
+  async unassign(by: AuditContext, id: number, req: AssignProfileRequest): Promise<{ removed: number; devices: number }> {
+    const profile = await this.requireProfile(id);
     return this.configuration.change(async (trx, mark) => {
       const removed = await this.repo.deleteAssignments(id, req.targets, trx);
       if (!removed) return { removed, devices: 0 };
+      const targets = req.targets.map((t) => ({ type: t.type, id: t.id }));
+      await this.audit.record(trx, { by, action: 'profile.unassign', object: profileObject(profile), before: { targets } });
       if (req.targets.some((t) => t.type === 'folder')) await mark.tree();
       return { removed, devices: await mark.targets(req.targets, req.apply ?? 'now') };
     });
@@ -199,10 +223,11 @@ export class ProfilesService {
     return { priorityProfiles: raw ? (JSON.parse(raw) as ProfileSettings).priorityProfiles === true : false };
   }
 
-  async putSettings(s: ProfileSettings): Promise<ProfileSettings> {
+  async putSettings(by: AuditContext, s: ProfileSettings): Promise<ProfileSettings> {
     const before = await this.getSettings();
     await this.configuration.change(async (trx, mark) => {
       await this.settings.putSetting('profiles', JSON.stringify(s), trx);
+      await this.audit.record(trx, { by, action: 'settings.update', object: { type: 'settings', name: 'profiles' }, before, after: s });
       if (before.priorityProfiles !== s.priorityProfiles) {
         await mark.tree();
         await mark.all('now');
@@ -260,6 +285,14 @@ export function maskSecrets(settings: Record<string, unknown>): Record<string, u
   const out = { ...settings };
   for (const key of Object.keys(out)) if (findParameter(key)?.type === 'secret') out[key] = SECRET_MASK;
   return out;
+}
+
+const profileObject = (r: ProfileRow) => ({ type: 'profile', id: Number(r.id), name: r.name });
+
+/** A profile in the audit log: its settings with the catalogue's secrets masked, as the API shows them. */
+function profileOf(r: ProfileRow): Record<string, unknown> {
+  const { name, type, basedOn, folderId, settings } = toProfile(r);
+  return { name, type, basedOn, folderId, settings };
 }
 
 export function toProfile(r: ProfileRow): Profile {
