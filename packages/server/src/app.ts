@@ -22,6 +22,9 @@ import { LdapDomainsRepository } from './modules/ldap/ldap-domains.repository.js
 import { LdapDomainsService } from './modules/ldap/ldap-domains.service.js';
 import { LdapLoginService } from './modules/ldap/ldap-login.service.js';
 import { ldapDomainRoutes } from './modules/ldap/ldap-domains.routes.js';
+import { AccessRepository } from './modules/access/access.repository.js';
+import { AccessService } from './modules/access/access.service.js';
+import { accessRoutes } from './modules/access/access.routes.js';
 import { DeviceFoldersRepository } from './modules/device-folders/device-folders.repository.js';
 import { deviceFolderRoutes } from './modules/device-folders/device-folders.routes.js';
 import { DeviceFoldersService } from './modules/device-folders/device-folders.service.js';
@@ -213,6 +216,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     audit,
   );
   const adminGroups = new AdminGroupsService(new AdminGroupsRepository(database.db, database.dialect), auth, clock, audit);
+  const access = new AccessService(new AccessRepository(database.db, database.dialect), (objectType, ids) =>
+    bus.publish({ t: 'access', objectType, ids }),
+  );
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
   const profilesRepo = new ProfilesRepository(database.db);
@@ -338,6 +344,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   adminGroupRoutes(app, adminGroups);
   auditRoutes(app, audit);
   ldapDomainRoutes(app, ldapDomains);
+  accessRoutes(app, access);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
   monitoringRoutes(app, health, metrics);

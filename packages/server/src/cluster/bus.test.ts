@@ -28,6 +28,18 @@ describe('cluster bus outbox', () => {
     expect(sent.flat().flatMap((p) => parsePayload(p)!)).toEqual([{ t: 'configuration', deviceIds: 'all' }] satisfies BusMessage[]);
   });
 
+  it('passes access-list changes on as they were published (object type and ids only)', () => {
+    const sent: string[][] = [];
+    const box = new Outbox((p) => sent.push(p), 7900);
+    box.add({ t: 'access', objectType: 'device-folder', ids: [7] });
+    box.add({ t: 'access', objectType: 'profile', ids: [3] });
+    box.flush();
+    expect(sent.flat().flatMap((p) => parsePayload(p)!)).toEqual([
+      { t: 'access', objectType: 'device-folder', ids: [7] },
+      { t: 'access', objectType: 'profile', ids: [3] },
+    ] satisfies BusMessage[]);
+  });
+
   it('ignores payloads that are not ours', () => {
     expect(parsePayload('not json')).toBeNull();
     expect(parsePayload('{"t":"commands"}')).toBeNull();

@@ -1,4 +1,4 @@
-import type { LiveEvent } from '@openums/protocol';
+import type { AccessObjectType, LiveEvent } from '@openums/protocol';
 
 /**
  * Wake-ups between the server processes of one installation. Messages name what changed by id;
@@ -25,6 +25,8 @@ export type BusMessage =
   | { t: 'sessions'; ids: number[] }
   /** These administrators changed (disabled, rights, groups, tokens): re-read them on their next request. */
   | { t: 'admins'; ids: number[] }
+  /** The access lists of these objects were replaced: drop anything cached from them (nothing is cached yet). */
+  | { t: 'access'; objectType: AccessObjectType; ids: number[] }
   /** The installation's TLS session-ticket keys were rotated: reload them. */
   | { t: 'ticket-keys' }
   /** The cluster settings were saved: re-read them and send the device enrollment address to the devices held here. */
@@ -80,7 +82,7 @@ export class Outbox {
 
   add(msg: BusMessage): void {
     if (msg.t === 'web-cert') this.others.push(msg);
-    else if (msg.t === 'event' || msg.t === 'ticket-keys' || msg.t === 'cluster-settings') this.others.push(msg);
+    else if (msg.t === 'event' || msg.t === 'ticket-keys' || msg.t === 'cluster-settings' || msg.t === 'access') this.others.push(msg);
     else if (msg.t === 'catch-up') this.catchUp = true;
     else if (msg.t === 'configuration' && msg.deviceIds === 'all') this.allConfiguration = true;
     else {

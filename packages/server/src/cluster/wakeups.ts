@@ -112,6 +112,9 @@ export class ClusterWakeups {
       case 'cluster-settings':
         void this.t.clusterSettings?.reloadDeviceAddress('always').catch((err: unknown) => this.failed(err, 'cluster-settings'));
         return;
+      case 'access':
+        // Access lists are read from the database on every request; a per-process cache will drop them here.
+        return;
     }
   }
 

@@ -52,6 +52,19 @@ export interface AdminGroupMembersTable {
   member_group_id: number | null;
 }
 
+/**
+ * One principal's rights on one object or folder. Bit i of a mask is OBJECT_RIGHTS[i]; a right in
+ * neither mask is not set (never in both).
+ */
+export interface AccessEntriesTable {
+  object_type: string;
+  object_id: number;
+  principal_type: 'admin' | 'group';
+  principal_id: number;
+  allow_mask: number;
+  deny_mask: number;
+}
+
 export interface ApiTokensTable {
   id: Generated<number>;
   user_id: number;
@@ -194,6 +207,7 @@ export interface Database {
   admin_password_history: AdminPasswordHistoryTable;
   admin_groups: AdminGroupsTable;
   admin_group_members: AdminGroupMembersTable;
+  access_entries: AccessEntriesTable;
   api_tokens: ApiTokensTable;
   device_folders: DeviceFoldersTable;
   devices: DevicesTable;

@@ -410,6 +410,7 @@ async function counts(t: TestApp): Promise<Record<string, number>> {
     'admin_group_members',
     'api_tokens',
     'ldap_domains',
+    'access_entries',
   ] as const;
   const out: Record<string, number> = {};
   for (const table of tables) {

@@ -10,6 +10,7 @@ import * as cluster from './20261203T0900-cluster.js';
 import * as rateLimits from './20261203T1000-rate-limits.js';
 import * as serverTlsNames from './20261204T0900-server-tls-names.js';
 import * as admins from './20261205T0900-admins.js';
+import * as accessEntries from './20261205T1000-access-entries.js';
 import * as ldapDomains from './20261206T1100-ldap-domains.js';
 import * as auditLog from './20261206T1200-audit-log.js';
 
@@ -29,6 +30,7 @@ export const migrations: Record<string, AppMigration> = {
   '20261203T1000-rate-limits': rateLimits,
   '20261204T0900-server-tls-names': serverTlsNames,
   '20261205T0900-admins': admins,
+  '20261205T1000-access-entries': accessEntries,
   '20261206T1100-ldap-domains': ldapDomains,
   '20261206T1200-audit-log': auditLog,
 };

@@ -64,9 +64,12 @@ export class AdminGroupsRepository {
       .execute();
   };
 
-  deleteGroup = async (id: number): Promise<void> => {
-    await this.db.deleteFrom('admin_groups').where('id', '=', id).execute();
-  };
+  /** Its entries in access lists go with it (no foreign key); memberships by the cascade. */
+  deleteGroup = (id: number): Promise<void> =>
+    this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('admin_groups').where('id', '=', id).execute();
+      await trx.deleteFrom('access_entries').where('principal_type', '=', 'group').where('principal_id', '=', id).execute();
+    });
 
   /** Of `ids`, those that exist as administrators / groups. */
   existingIds = async (type: 'admin' | 'group', ids: number[], db: Db = this.db): Promise<Set<number>> => {

@@ -92,8 +92,10 @@ export class AdminsRepository {
       .execute();
   };
 
+  /** Its entries in access lists go with it (no foreign key); call inside a transaction. */
   deleteAdmin = async (id: number, db: Db = this.db): Promise<void> => {
     await db.deleteFrom('users').where('id', '=', id).execute();
+    await db.deleteFrom('access_entries').where('principal_type', '=', 'admin').where('principal_id', '=', id).execute();
   };
 
   /** Enabled superusers other than `exceptId`. */

@@ -108,10 +108,11 @@ export class DeviceFoldersRepository {
     await db.updateTable('device_folders').set(patch).where('id', '=', id).execute();
   };
 
-  /** Profile assignments to the folder go with it (they reference it without a foreign key). */
+  /** Profile assignments to the folder and its access list go with it (they reference it without a foreign key). */
   deleteFolder = async (id: number, db: Db = this.db) => {
     await db.deleteFrom('profile_assignments').where('target_type', '=', 'folder').where('target_id', '=', id).execute();
     await db.deleteFrom('device_folders').where('id', '=', id).execute();
+    await db.deleteFrom('access_entries').where('object_type', '=', 'device-folder').where('object_id', '=', id).execute();
   };
 
   /** Runs `fn` in a transaction in which no other writer changes the folder tree. */

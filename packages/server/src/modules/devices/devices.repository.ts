@@ -264,12 +264,14 @@ export class DevicesRepository {
   };
 
   /**
-   * Its direct profile assignments go with it (they reference it without a foreign key). In the
-   * caller's transaction (the audit entry of the deletion joins it).
+   * Its direct profile assignments and its access list go with it (they reference it without a
+   * foreign key). In the caller's transaction (the audit entry of the deletion joins it).
    */
   deleteDevice = async (id: number, trx: Db): Promise<boolean> => {
     await trx.deleteFrom('profile_assignments').where('target_type', '=', 'device').where('target_id', '=', id).execute();
     const r = await trx.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
+    // After the device: a list being replaced meanwhile (access_entries locked) is deleted once it commits.
+    await trx.deleteFrom('access_entries').where('object_type', '=', 'device').where('object_id', '=', id).execute();
     return Number(r.numDeletedRows) > 0;
   };
 

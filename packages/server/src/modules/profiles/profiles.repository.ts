@@ -48,8 +48,12 @@ export class ProfilesRepository {
   updateProfile = async (id: number, patch: Partial<Omit<ProfilesTable, 'id'>>, db: Db = this.db): Promise<boolean> =>
     Number((await db.updateTable('profiles').set(patch).where('id', '=', id).executeTakeFirst()).numUpdatedRows) > 0;
 
-  deleteProfile = async (id: number, db: Db = this.db): Promise<boolean> =>
-    Number((await db.deleteFrom('profiles').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+  /** Its access list goes with it (no foreign key); call inside a transaction. */
+  deleteProfile = async (id: number, db: Db = this.db): Promise<boolean> => {
+    const deleted = Number((await db.deleteFrom('profiles').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+    await db.deleteFrom('access_entries').where('object_type', '=', 'profile').where('object_id', '=', id).execute();
+    return deleted;
+  };
 
   /** Adds assignments; an assignment that exists already is kept as it is. */
   insertAssignments = async (profileId: number, targets: readonly Target[], now: number, db: Db = this.db) => {
@@ -178,9 +182,12 @@ export class ProfilesRepository {
     await this.db.updateTable('profile_folders').set(patch).where('id', '=', id).execute();
   };
 
-  deleteFolder = async (id: number) => {
-    await this.db.deleteFrom('profile_folders').where('id', '=', id).execute();
-  };
+  /** Its access list goes with it (no foreign key). */
+  deleteFolder = (id: number) =>
+    this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('profile_folders').where('id', '=', id).execute();
+      await trx.deleteFrom('access_entries').where('object_type', '=', 'profile-folder').where('object_id', '=', id).execute();
+    });
 
   folderIsEmpty = async (id: number): Promise<boolean> => {
     const child = await this.db.selectFrom('profile_folders').select('id').where('parent_id', '=', id).limit(1).executeTakeFirst();

@@ -1,0 +1,196 @@
+import {
+  ErrorCode,
+  type AccessList,
+  type AccessNodeRef,
+  type AccessObjectType,
+  type EffectiveAccess,
+  type ObjectRight,
+  type PrincipalType,
+} from '@openums/protocol';
+import type { Db } from '../../db/database.js';
+import { AppError } from '../../lib/errors.js';
+import { masksToRights, rightsToMasks } from './access-masks.js';
+import { TREE_OF, isFolderType, type AccessRepository, type EntryRow, type PrincipalSet } from './access.repository.js';
+import { evaluateAccess, type AclEntry, type AclNode, type EffectiveRights } from './evaluate.js';
+import { resolveGroups } from './groups.js';
+
+/** Who is asking (from the request's session or token). */
+export interface AccessActor {
+  userId: number;
+  superuser: boolean;
+}
+
+/** The not-found code and noun of each object type (the codes its own routes answer with). */
+const NOT_FOUND: Record<AccessObjectType, { code: ErrorCode; what: string }> = {
+  device: { code: ErrorCode.DeviceNotFound, what: 'Device' },
+  'device-folder': { code: ErrorCode.FolderNotFound, what: 'Folder' },
+  profile: { code: ErrorCode.ProfileNotFound, what: 'Profile' },
+  'profile-folder': { code: ErrorCode.ProfileFolderNotFound, what: 'Profile folder' },
+};
+
+/** Rights that let an administrator read an object's list and ask for effective rights on it. */
+const VIEW_RIGHTS: readonly ObjectRight[] = ['read', 'accessControl'];
+/** The right that lets an administrator replace an object's list. */
+const CHANGE_RIGHTS: readonly ObjectRight[] = ['accessControl'];
+
+const nodeKey = (type: string, id: number) => `${type}:${id}`;
+const toAclEntry = (r: EntryRow): AclEntry => ({
+  principal: { type: r.principal_type, id: r.principal_id },
+  rights: masksToRights({ allow: r.allow_mask, deny: r.deny_mask }),
+});
+
+/**
+ * Object access lists (ADR 0006): read and replace the list of one device, device folder,
+ * profile or profile folder, and explain an administrator's effective rights on it. Rights are
+ * evaluated by `evaluate.ts` from rows read per request (no cache yet); a change is announced
+ * after its commit through `onChanged` (the cluster bus), so caches added later can drop it.
+ */
+export class AccessService {
+  constructor(
+    private readonly repo: AccessRepository,
+    private readonly onChanged: (objectType: AccessObjectType, ids: number[]) => void = () => undefined,
+  ) {}
+
+  async getList(actor: AccessActor, ref: AccessNodeRef): Promise<AccessList> {
+    const node = await this.requireNode(ref);
+    await this.authorize(actor, ref, node.parentId, VIEW_RIGHTS);
+    return { entries: (await this.repo.listEntries(ref)).map(toAclEntry) };
+  }
+
+  /**
+   * Replaces the whole list in one transaction. Refused, with nothing changed: a principal given
+   * twice (400 naming the second), a principal that does not exist (404 ADMIN_NOT_FOUND /
+   * GROUP_NOT_FOUND naming it), the object gone (its own not-found code).
+   */
+  async putList(actor: AccessActor, ref: AccessNodeRef, list: AccessList): Promise<AccessList> {
+    const node = await this.requireNode(ref);
+    await this.authorize(actor, ref, node.parentId, CHANGE_RIGHTS);
+    const seen = new Map<string, number>();
+    list.entries.forEach((e, i) => {
+      const key = nodeKey(e.principal.type, e.principal.id);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        const field = `body.entries.${i}.principal`;
+        throw new AppError(
+          ErrorCode.ValidationFailed,
+          `${field} repeats the principal of body.entries.${first} (${e.principal.type} ${e.principal.id}); give each principal once`,
+          { field, issues: [{ field, message: `${field} repeats body.entries.${first}.principal` }] },
+        );
+      }
+      seen.set(key, i);
+    });
+    const entries = await this.repo.inListTransaction(async (trx) => {
+      await this.requireNode(ref, trx);
+      for (const type of ['admin', 'group'] as const) await this.requirePrincipals(list, type, trx);
+      await this.repo.replaceEntries(
+        ref,
+        list.entries.map((e) => {
+          const { allow, deny } = rightsToMasks(e.rights);
+          return { principalType: e.principal.type, principalId: e.principal.id, allow, deny };
+        }),
+        trx,
+      );
+      return this.repo.listEntries(ref, trx);
+    });
+    this.onChanged(ref.type, [ref.id]);
+    return { entries: entries.map(toAclEntry) };
+  }
+
+  /** Every right of `adminId` on the node, each with the entry that decided it. */
+  async effective(actor: AccessActor, ref: AccessNodeRef, adminId: number): Promise<EffectiveAccess> {
+    const node = await this.requireNode(ref);
+    await this.authorize(actor, ref, node.parentId, VIEW_RIGHTS);
+    const admin = await this.repo.findAdmin(adminId);
+    if (!admin) {
+      throw new AppError(ErrorCode.AdminNotFound, `Administrator ${adminId} does not exist`, { field: 'query.adminId' });
+    }
+    return { adminId, object: ref, rights: await this.evaluate(admin, ref, node.parentId, true) };
+  }
+
+  /** 403 unless the actor is a superuser or holds one of `rights` on the node. */
+  private async authorize(actor: AccessActor, ref: AccessNodeRef, parentId: number | null, rights: readonly ObjectRight[]): Promise<void> {
+    if (actor.superuser) return;
+    // Browse is not among the rights asked for, so the nodes below need not be read.
+    const mine = await this.evaluate({ id: actor.userId, superuser: false }, ref, parentId, false);
+    if (!rights.some((r) => mine[r].allowed)) {
+      throw new AppError(ErrorCode.Forbidden, `The ${rights.join(' or ')} right on ${ref.type} ${ref.id} is required`);
+    }
+  }
+
+  private async evaluate(
+    admin: { id: number; superuser: boolean },
+    ref: AccessNodeRef,
+    parentId: number | null,
+    withBelow: boolean,
+  ): Promise<EffectiveRights> {
+    if (admin.superuser) return evaluateAccess({ adminId: admin.id, superuser: true, groupIds: new Set() }, [{ ref, entries: [] }]);
+    const [direct, parents] = await Promise.all([this.repo.listDirectGroupIds(admin.id), this.repo.listGroupParents()]);
+    // A loop in the membership data (refused on write) does not stop resolution.
+    const { groupIds } = resolveGroups(direct, parents);
+    const principals: PrincipalSet = { adminId: admin.id, groupIds: [...groupIds] };
+    const tree = TREE_OF[ref.type];
+    const folderIds = parentId === null ? [] : await this.repo.listFolderChain(tree, parentId);
+    const byNode = new Map<string, AclEntry[]>();
+    const add = (r: EntryRow) => {
+      const key = nodeKey(r.object_type, r.object_id);
+      const list = byNode.get(key);
+      if (list) list.push(toAclEntry(r));
+      else byNode.set(key, [toAclEntry(r)]);
+    };
+    for (const r of await this.repo.listEntriesOnPath(tree, folderIds, ref, principals)) add(r);
+    const path: AclNode[] = [
+      ...folderIds.map((id): AclNode => ({ ref: { type: tree.folderType, id }, entries: byNode.get(nodeKey(tree.folderType, id)) ?? [] })),
+      { ref, entries: byNode.get(nodeKey(ref.type, ref.id)) ?? [] },
+    ];
+    const below: AclNode[][] = [];
+    if (withBelow && isFolderType(ref.type)) {
+      const { parents: folderParents, entries } = await this.repo.listBelow(tree, ref.id, principals);
+      const folderNode = (id: number): AclNode => ({
+        ref: { type: tree.folderType, id },
+        entries: byNode.get(nodeKey(tree.folderType, id)) ?? [],
+      });
+      for (const e of entries) add(e);
+      const seen = new Set<string>();
+      for (const e of entries) {
+        const key = nodeKey(e.object_type, e.object_id);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        // From the node with the entry up to just below the folder asked about.
+        const chain: AclNode[] = [{ ref: { type: e.object_type as AccessObjectType, id: e.object_id }, entries: byNode.get(key)! }];
+        let up = e.parent_id;
+        while (up !== null && up !== ref.id && chain.length <= 1000) {
+          chain.unshift(folderNode(up));
+          up = folderParents.get(up) ?? null;
+        }
+        if (up === ref.id) below.push(chain);
+      }
+    }
+    return evaluateAccess({ adminId: admin.id, superuser: false, groupIds }, path, below);
+  }
+
+  private async requireNode(ref: AccessNodeRef, db?: Db) {
+    const node = await this.repo.findNodeParent(ref, db);
+    if (!node) {
+      const { code, what } = NOT_FOUND[ref.type];
+      throw new AppError(code, `${what} ${ref.id} does not exist`, { field: 'params.id' });
+    }
+    return node;
+  }
+
+  private async requirePrincipals(list: AccessList, type: PrincipalType, db: Db) {
+    const at = list.entries.map((e, i) => [e, i] as const).filter(([e]) => e.principal.type === type);
+    const found = await this.repo.existingPrincipalIds(
+      type,
+      at.map(([e]) => e.principal.id),
+      db,
+    );
+    const missing = at.find(([e]) => !found.has(e.principal.id));
+    if (!missing) return;
+    const [e, i] = missing;
+    throw new AppError(
+      type === 'admin' ? ErrorCode.AdminNotFound : ErrorCode.GroupNotFound,
+      `${type === 'admin' ? 'Administrator' : 'Group'} ${e.principal.id} (body.entries.${i}.principal) does not exist`,
+      { field: `body.entries.${i}.principal.id` },
+    );
+  }
+}
