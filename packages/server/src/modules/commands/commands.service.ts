@@ -149,6 +149,10 @@ export class CommandsService {
 
   /** Called when a device says hello: (re)sends everything not finished, oldest first. */
   async deliverPending(deviceId: number): Promise<number> {
+    // State changes still in the batch (a command that just finished) must be in the database
+    // before it is read, or a finished command would be read as open and sent again.
+    // Nothing pending: no write; a flush under way: this waits for it.
+    await this.writer.flush();
     const now = this.clock.now();
     const open = await this.repo.listOpenCommandsForDevice(deviceId, now);
     let sent = 0;
@@ -159,6 +163,9 @@ export class CommandsService {
   private push(deviceId: number, id: number, command: CommandName, text: string | null, now: number, state: string = 'queued'): boolean {
     const channel = this.channels.get(deviceId);
     if (!channel) return false;
+    // Already sent on this channel: two deliveries racing (a bus wake-up and a catch-up both read
+    // the command as queued before either marked it sent) must not send it twice.
+    if (channel.inflight.has(id)) return false;
     if (!channel.send({ t: 'command', id, command, ...(text !== null ? { text } : {}) })) return false;
     channel.inflight.set(id, command);
     if (state === 'queued') {
