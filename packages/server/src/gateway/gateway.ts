@@ -64,6 +64,8 @@ export class DeviceGateway {
    */
   private readonly liveness: LivenessWheel<DeviceConnection>;
   private livenessTicker: NodeJS.Timeout | null = null;
+  /** One function for every channel (not a closure per connection: 100,000 of them). */
+  private readonly expectAnswer = (conn: DeviceConnection) => this.liveness.expectAnswer(conn, Date.now());
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: GatewayDeps) {
@@ -207,7 +209,7 @@ export class DeviceGateway {
       conn.lastRx = Date.now();
     });
     this.liveness.add(conn, Date.now());
-    conn.onSent = (c) => this.liveness.expectAnswer(c, Date.now());
+    conn.onSent = this.expectAnswer;
     ws.on('close', () => {
       this.open.delete(conn);
       this.liveness.remove(conn);
