@@ -2,6 +2,10 @@ import { createBrowserRouter, Navigate } from 'react-router';
 import { RequireAuth } from '../features/auth/require-auth';
 import { LoginPage } from '../features/auth/login-page';
 import { AdminLayout } from '../features/admin/admin-layout';
+import { AccountsPage } from '../features/admin/accounts-page';
+import { AuditLogPage } from '../features/admin/audit-log-page';
+import { GroupsPage } from '../features/admin/groups-page';
+import { LdapDomainsPage } from '../features/admin/ldap-domains-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
 import { DevicesPage } from '../features/devices/devices-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
@@ -42,6 +46,10 @@ export function createAppRouter() {
                 { index: true, element: <Navigate to="/admin/enrollment-keys" replace /> },
                 { path: 'enrollment-keys', element: <EnrollmentKeysPage /> },
                 { path: 'servers', element: <ServersPage /> },
+                { path: 'accounts', element: <AccountsPage /> },
+                { path: 'groups', element: <GroupsPage /> },
+                { path: 'ldap-domains', element: <LdapDomainsPage /> },
+                { path: 'audit-log', element: <AuditLogPage /> },
                 { path: '*', element: <NotFoundPage /> },
               ],
             },

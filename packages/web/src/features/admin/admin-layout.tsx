@@ -5,6 +5,10 @@ import classes from './admin.module.css';
 export const ADMIN_PAGES = [
   { path: '/admin/enrollment-keys', label: 'Enrollment keys' },
   { path: '/admin/servers', label: 'Servers' },
+  { path: '/admin/accounts', label: 'Accounts' },
+  { path: '/admin/groups', label: 'Groups' },
+  { path: '/admin/ldap-domains', label: 'LDAP domains' },
+  { path: '/admin/audit-log', label: 'Audit log' },
 ] as const;
 
 /** Administration: a list of its pages beside the open one. */
