@@ -31,6 +31,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    // Every log line the suite's servers and agents write is searched for the secrets the tests
+    // used, after the last test (docs/testing.md#log-secret-scan).
+    globalSetup: ['packages/server/test/log-secrets/global-setup.ts'],
     projects: [
       // `extends: true`: each tier inherits the alias, pool and timeouts above.
       {

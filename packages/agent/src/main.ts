@@ -3,7 +3,7 @@ import { parseEnrollArgs, parseRunArgs, parseSettingsArgs, parseSimulateArgs, Us
 import { runSettingsCommand } from './cli/settings-command.js';
 import { enrollDevice } from './enroll/enroll.js';
 import { NotEnrolledError } from './identity/state.js';
-import { createLogger, errorMessage } from './lib/log.js';
+import { captureLogsTo, createLogger, errorMessage, writeStderr } from './lib/log.js';
 import { runAgent } from './run/run-agent.js';
 import { runSimulator, WORKER_COMMAND } from './simulate/coordinator.js';
 import { runWorkerProcess } from './simulate/worker-process.js';
@@ -37,6 +37,8 @@ const USAGE = `Usage: openums-agent <command> [options]
 /** Dispatches a command line; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Tests only: set by the test suite's global setup (docs/testing.md).
+  captureLogsTo(process.env.OPENUMS_LOG_CAPTURE_DIR);
   const log = createLogger();
   try {
     switch (command) {
@@ -52,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
         return await runSettingsCommand(parseSettingsArgs(rest), {
           log: createLogger({ level: 'warn' }),
           out: (t) => process.stdout.write(t),
-          err: (t) => process.stderr.write(t),
+          err: writeStderr,
         });
       case 'simulate':
         return await runSimulator(parseSimulateArgs(rest), { log });
@@ -73,14 +75,14 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`openums-agent: ${err.message}\n\n${USAGE}`);
+      writeStderr(`openums-agent: ${err.message}\n\n${USAGE}`);
       return 2;
     }
     if (err instanceof NotEnrolledError) {
-      process.stderr.write(`openums-agent: ${err.message}\n`);
+      writeStderr(`openums-agent: ${err.message}\n`);
       return 1;
     }
-    process.stderr.write(`openums-agent: ${errorMessage(err)}\n`);
+    writeStderr(`openums-agent: ${errorMessage(err)}\n`);
     return 1;
   }
 }

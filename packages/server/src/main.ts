@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
   // Several workers: this process supervises them (cluster/supervisor.ts); each worker runs main() again.
   if (cluster.isPrimary && workerCount(config.workers) > 1) {
     try {
-      await runSupervisor(config, createLogger(config.logLevel).child({ supervisor: true }));
+      await runSupervisor(config, createLogger(config.logLevel, { captureDir: config.logCaptureDir }).child({ supervisor: true }));
       return -1;
     } catch (err) {
       process.stderr.write(`openums: ${(err as Error).message}\n`);

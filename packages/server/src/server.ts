@@ -39,7 +39,9 @@ export async function startServer(
   options: { logger?: Logger; clock?: Clock; worker?: number } = {},
 ): Promise<RunningServer> {
   const worker = options.worker;
-  const logger = (options.logger ?? createLogger(config.logLevel)).child(worker === undefined ? {} : { worker });
+  const logger = (options.logger ?? createLogger(config.logLevel, { captureDir: config.logCaptureDir })).child(
+    worker === undefined ? {} : { worker },
+  );
   if (!worker) for (const w of configWarnings(config)) logger.warn({ setting: w.setting }, w.message);
   armCrashPoint(config.crashPoint);
   // A worker's supervisor holds the data directory's lock for all its workers.

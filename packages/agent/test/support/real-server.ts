@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { withSettingsLock } from '../../src/settings/lock.js';
+import { registerSecretsIn, registerSecretsInHeaders, registerSecretsInText } from '../../../server/test/log-secrets/registry.js';
 
 /**
  * The real OpenUMS server and the real agent binary in child processes, for end-to-end tests:
@@ -107,6 +108,9 @@ export class RealServer {
   }
 
   api(method: string, path: string, body?: unknown): Promise<ApiResult> {
+    // Passwords sent, tokens and enrollment keys received: searched for in the logs (server/test/log-secrets/).
+    registerSecretsIn(body);
+    if (this.token) registerSecretsInHeaders({ authorization: `Bearer ${this.token}` });
     return new Promise((res, rej) => {
       const req = request(
         `${this.base}${path}`,
@@ -121,13 +125,14 @@ export class RealServer {
         (r) => {
           let text = '';
           r.on('data', (c) => (text += c));
-          r.on('end', () =>
+          r.on('end', () => {
+            registerSecretsInText(text);
             res({
               status: r.statusCode!,
               json: text && r.headers['content-type']?.includes('json') ? JSON.parse(text) : text,
               headers: r.headers,
-            }),
-          );
+            });
+          });
         },
       );
       req.on('error', rej);

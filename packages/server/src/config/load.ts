@@ -51,6 +51,7 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (v: string) => un
   OPENUMS_CLUSTER_CATCH_UP_SECONDS: { path: ['cluster', 'catchUpSeconds'], parse: numberOrText },
   OPENUMS_CLUSTER_LEASE_SECONDS: { path: ['cluster', 'leaseSeconds'], parse: numberOrText },
   OPENUMS_CRASH_POINT: { path: ['crashPoint'], parse: (v) => v || null },
+  OPENUMS_LOG_CAPTURE_DIR: { path: ['logCaptureDir'], parse: (v) => v || null },
   OPENUMS_TRUSTED_PROXIES: {
     path: ['clientCertForwarding', 'trustedProxies'],
     parse: (v) =>

@@ -100,6 +100,9 @@ export const ConfigSchema = Type.Object(
     crashPoint: Type.Union([Type.Union(CRASH_POINTS.map((c) => Type.Literal(c))), Type.Null()], {
       description: 'Testing only: the process kills itself (SIGKILL) when it reaches this point, to prove crash safety',
     }),
+    logCaptureDir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      description: 'Testing only: every log line down to debug is also appended to a file in this directory (the log-secret scan)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -137,4 +140,5 @@ export const DEFAULTS: Config = {
   workers: 1,
   cluster: { bus: 'auto', beatSeconds: 5, catchUpSeconds: 5, leaseSeconds: 20 },
   crashPoint: null,
+  logCaptureDir: null,
 };

@@ -1,4 +1,5 @@
-import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { join } from 'node:path';
+import pino, { type DestinationStream, type Logger, type Level, type LevelWithSilent, type StreamEntry } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 
 /** Paths whose values never reach a log line. */
@@ -21,6 +22,25 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Where lines go (tests); by default stdout, written synchronously. */
   destination?: DestinationStream;
+  /**
+   * Tests only (`logCaptureDir`): every line down to debug, whatever `level` says, is also
+   * appended as JSON to `<dir>/server-<pid>.log`, where the test suite searches it for the
+   * secrets it used (docs/testing.md).
+   */
+  captureDir?: string | null;
+}
+
+/** One file per process and directory, shared by every logger the process creates. */
+const captureFiles = new Map<string, DestinationStream>();
+
+function captureFile(dir: string): DestinationStream {
+  let dest = captureFiles.get(dir);
+  if (!dest) {
+    // Synchronous: a test may SIGKILL the process at any moment.
+    dest = pino.destination({ dest: join(dir, `server-${process.pid}.log`), sync: true, append: true, mkdir: true });
+    captureFiles.set(dir, dest);
+  }
+  return dest;
 }
 
 /**
@@ -33,8 +53,15 @@ export function createLogger(level: LevelWithSilent, opts: LoggerOptions = {}): 
   const pretty = opts.pretty ?? process.stdout.isTTY === true;
   const out = opts.destination ?? pino.destination({ dest: 1, sync: true });
   const options = { level, redact: { paths: REDACT, censor: '[redacted]' } };
-  if (!pretty) return pino(options, out);
-  const format = prettyFactory({ colorize: opts.destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
-  return pino(options, { write: (line: string) => void out.write(format(line)) });
+  const format = pretty
+    ? prettyFactory({ colorize: opts.destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    : null;
+  const main: DestinationStream = format ? { write: (line: string) => void out.write(format(line)) } : out;
+  if (!opts.captureDir) return pino(options, main);
+
+  const captureLevel: Level = level === 'trace' ? 'trace' : 'debug';
+  const streams: StreamEntry[] = [{ level: captureLevel, stream: captureFile(opts.captureDir) }];
+  if (level !== 'silent') streams.push({ level, stream: main });
+  return pino({ ...options, level: captureLevel }, pino.multistream(streams));
 }
 export type { Logger };

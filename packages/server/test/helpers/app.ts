@@ -3,8 +3,15 @@ import { DEFAULTS, type Config } from '../../src/config/schema.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import type { DialectName } from '../../src/db/dialect.js';
 import type { Clock } from '../../src/lib/clock.js';
-import type { Logger } from '../../src/lib/logger.js';
+import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
+import {
+  CAPTURE_ENV,
+  registerSecret,
+  registerSecretsIn,
+  registerSecretsInHeaders,
+  registerSecretsInText,
+} from '../log-secrets/registry.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -39,6 +46,11 @@ export async function buildTestApp(
   const database = testDb.open(metrics.onQuery);
   const clock = new TestClock();
   const config: Config = { ...DEFAULTS, dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, webRoot: null, ...opts.config };
+  // Without a logger of the test's own, the app logs nothing to the terminal but everything to
+  // the suite's capture directory, where the log-secret scan searches it (log-secrets/).
+  const captureDir = process.env[CAPTURE_ENV];
+  const logger = opts.logger ?? (captureDir ? createLogger('silent', { captureDir, pretty: false }) : undefined);
+  registerSecret('password', ADMIN_PASSWORD);
   const built = await buildApp({
     config,
     database,
@@ -47,8 +59,9 @@ export async function buildTestApp(
     metrics,
     adminPassword: ADMIN_PASSWORD,
     ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(logger ? { logger } : {}),
   });
+  if (captureDir) registerWireSecrets(built);
   let token = '';
   if (opts.prepare !== false) {
     await built.prepare();
@@ -82,6 +95,19 @@ export async function buildTestApp(
     },
   };
   return t;
+}
+
+/** Every credential a test sends to the app or receives from it, however it calls it (api, inject, HTTPS). */
+function registerWireSecrets(built: BuiltApp): void {
+  built.app.addHook('preHandler', async (req) => {
+    registerSecretsInHeaders(req.headers);
+    registerSecretsIn(req.body);
+  });
+  built.app.addHook('onSend', async (_req, reply, payload) => {
+    registerSecretsInHeaders({ 'set-cookie': reply.getHeader('set-cookie') });
+    if (typeof payload === 'string') registerSecretsInText(payload);
+    return payload;
+  });
 }
 
 function safeJson(text: string): unknown {

@@ -7,6 +7,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import type { DialectName } from '../../src/db/dialect.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { CAPTURE_ENV } from '../log-secrets/registry.js';
 
 /** Every data-layer test runs on both dialects. PostgreSQL is the machine's local service. */
 export const DIALECTS: DialectName[] = ['sqlite', 'postgres'];
@@ -55,10 +56,21 @@ async function adminQuery(text: string) {
   }
 }
 
-/** Configuration of a test server on this database: a free port on 127.0.0.1, no logs, no bind retries. */
+/**
+ * Configuration of a test server on this database: a free port on 127.0.0.1, no logs, no bind
+ * retries. Its log lines still go to the suite's capture directory (log-secrets/).
+ */
 export function testServerConfig(db: Pick<TestDb, 'dataDir' | 'databaseUrl'>): Readonly<Config> {
   return loadConfig({
     env: {},
-    flags: { dataDir: db.dataDir, databaseUrl: db.databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
+    flags: {
+      dataDir: db.dataDir,
+      databaseUrl: db.databaseUrl,
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      bindRetrySeconds: 0,
+      logCaptureDir: process.env[CAPTURE_ENV] || null,
+    },
   });
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { request } from 'node:https';
 import * as x509 from '@peculiar/x509';
+import { registerSecret, registerSecretsInHeaders, registerSecretsInText } from '../log-secrets/registry.js';
 import WebSocket from 'ws';
 import {
   DEVICE_WS_PATH,
@@ -28,6 +29,7 @@ export async function makeCsr(cn: string) {
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
   });
   const keyPem = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+  registerSecret('private-key', keyPem);
   return { keyPem, csrBase64: Buffer.from(csr.rawData).toString('base64'), csr };
 }
 
@@ -37,6 +39,10 @@ export function httpsCall(
   path: string,
   opts: { body?: string; headers?: Record<string, string>; cert?: string; key?: string; localAddress?: string } = {},
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  // Whatever credentials go over the wire here are searched for in the servers' logs (log-secrets/).
+  registerSecretsInHeaders(opts.headers);
+  registerSecretsInText(opts.body);
+  if (opts.key) registerSecret('private-key', opts.key);
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -55,7 +61,11 @@ export function httpsCall(
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text, headers: res.headers }));
+        res.on('end', () => {
+          registerSecretsInHeaders({ 'set-cookie': res.headers['set-cookie'] });
+          registerSecretsInText(text);
+          resolve({ status: res.statusCode!, body: text, headers: res.headers });
+        });
       },
     );
     req.on('error', reject);

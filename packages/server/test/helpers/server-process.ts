@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestDb } from './db.js';
+import { registerSecret } from '../log-secrets/registry.js';
 import { httpsCall, type Target } from './device.js';
 
 const BIN = new URL('../../bin/openums.js', import.meta.url).pathname;
@@ -41,6 +42,7 @@ export class ServerProcess {
       ...extraArgs,
     ];
     if (this.db.databaseUrl) args.push('--database-url', this.db.databaseUrl);
+    registerSecret('password', this.password);
     this.child = spawn(process.execPath, args, {
       env: { ...process.env, OPENUMS_ADMIN_PASSWORD: this.password, OPENUMS_PING_INTERVAL_SECONDS: '2', ...env },
       // OPENUMS_TEST_SERVER_LOGS=1 shows the servers' logs while debugging a test.

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
+import { registerSecret } from '../log-secrets/registry.js';
 
 export const SLAPD = '/usr/sbin/slapd';
 export const SLAPADD = '/usr/sbin/slapadd';
@@ -136,6 +137,8 @@ function reachable(port: number): Promise<boolean> {
 }
 
 function ldif(): string {
+  registerSecret('ldap-password', ROOT_PASSWORD);
+  registerSecret('ldap-password', READER_PASSWORD);
   const entries: string[] = [
     `dn: ${BASE_DN}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example`,
     ...['people', 'groups', 'services'].map((ou) => `dn: ou=${ou},${BASE_DN}\nobjectClass: organizationalUnit\nou: ${ou}`),
@@ -147,6 +150,7 @@ function ldif(): string {
     ['carol', 'Carol Cook'],
     ['dave', 'Dave Dyer'],
   ] as const) {
+    registerSecret('ldap-password', userPassword(uid));
     entries.push(
       `dn: uid=${uid},ou=people,${BASE_DN}\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${name}\nsn: ${name.split(' ')[1]}\n` +
         `displayName: ${name}\nuserPassword: ${userPassword(uid)}`,
