@@ -15,13 +15,13 @@ export interface Finding {
   file: string;
   line: number;
   kind: string;
-  /** The secret's first characters and its length — never the secret itself. */
+  /** The secret's first characters and its length, or the text just before a secret-shaped value — never the secret. */
   hint: string;
 }
 
 /** Secrets recognised by their shape alone. */
 const PATTERNS: Array<{ kind: string; re: RegExp }> = [
-  { kind: 'api-token (pattern)', re: /oat_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}/ },
+  { kind: 'api-token (pattern)', re: /oat_[0-9a-f]{12}_(?=[A-Za-z0-9_-]{20})/ },
   { kind: 'private-key (pattern)', re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
   // A JSON field named like a secret whose value is not masked. In a log line the value is
   // either a plain string or, inside a logged request body or message, an escaped one.
@@ -58,8 +58,8 @@ export class SecretMatcher {
     return n;
   }
 
-  /** The registered secrets and secret-shaped values a line contains. */
-  find(line: string): Secret[] {
+  /** The registered secrets and secret-shaped values a line contains, each with a hint that does not reveal it. */
+  find(line: string): Array<{ kind: string; hint: string }> {
     const hits: Secret[] = [];
     if (this.byPrefix.size > 0) {
       for (let i = 0; i + PREFIX <= line.length; i++) {
@@ -68,11 +68,13 @@ export class SecretMatcher {
         for (const s of candidates) if (line.startsWith(s.value, i) && !hits.includes(s)) hits.push(s);
       }
     }
+    const found = hits.map((s) => ({ kind: s.kind, hint: mask(s.value) }));
     for (const p of PATTERNS) {
       const m = p.re.exec(line);
-      if (m) hits.push({ kind: p.kind, value: line.slice(m.index, m.index + 40) });
+      // The matched text stops where the secret begins: a field name, a key's header, a token's prefix.
+      if (m) found.push({ kind: p.kind, hint: m[0].replace(/\\/g, '').slice(0, 60) });
     }
-    return hits;
+    return found;
   }
 }
 
@@ -81,7 +83,7 @@ export function scanText(text: string, file: string, matcher: SecretMatcher): Fi
   const findings: Finding[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    for (const s of matcher.find(lines[i]!)) findings.push({ file, line: i + 1, kind: s.kind, hint: mask(s.value) });
+    for (const s of matcher.find(lines[i]!)) findings.push({ file, line: i + 1, ...s });
   }
   return findings;
 }

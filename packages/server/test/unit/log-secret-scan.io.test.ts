@@ -42,6 +42,9 @@ describe('log-secret scan', () => {
     expect(kinds('{"msg":"body {\\"bindPassword\\":\\"x\\"}"}')).toEqual(['secret field (pattern)']);
     expect(kinds('{"password":"[redacted]","token":"[redacted]","secret":"********","csrfToken":""}')).toEqual([]);
     expect(kinds('{"prefix":"oat_0123456789ab","msg":"-----BEGIN CERTIFICATE-----"}')).toEqual([]);
+    // A finding says where the secret begins, not what it is.
+    expect(matcher.find('{"body":{"password":"hunter22"}}')).toEqual([{ kind: 'secret field (pattern)', hint: '"password":"' }]);
+    expect(matcher.find(`oat_0123456789ab_${'A'.repeat(43)}`)).toEqual([{ kind: 'api-token (pattern)', hint: 'oat_0123456789ab_' }]);
   });
 
   it('registers what helpers see on the wire: body fields, bearer tokens, cookies, private keys', () => {
