@@ -43,6 +43,7 @@ export function composeCluster(p: {
     delivery: ConfigurationDeliveryService;
     clusterSettings: ClusterSettingsService;
     limiters: LoginLimiter[];
+    access: WakeupTargets['access'];
   };
   queries: WakeupTargets['queries'];
   ticketKeys: () => SharedTicketKeys | null;
@@ -50,7 +51,7 @@ export function composeCluster(p: {
 }) {
   const { deps, clock, log } = p;
   const { config, database } = deps;
-  const { commands, auth, idempotency, delivery, clusterSettings, limiters } = p.services;
+  const { commands, auth, idempotency, delivery, clusterSettings, limiters, access } = p.services;
   const servers = new ServersService(
     new ServersRepository(database.db, database.dialect),
     {
@@ -90,6 +91,7 @@ export function composeCluster(p: {
       commands,
       delivery,
       sessions: auth,
+      access,
       clusterSettings,
       ticketKeys: { reload: async () => p.ticketKeys()?.reload() ?? false },
       webCert: { reload: async () => p.webCert()?.reload() ?? false },

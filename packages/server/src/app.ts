@@ -8,23 +8,6 @@ import { systemClock } from './lib/clock.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './lib/error-handler.js';
 import type { App } from './lib/fastify.js';
 import { createValidatorCompiler, installTextSafety } from './lib/validation.js';
-import { AuthRepository } from './modules/auth/auth.repository.js';
-import { authRoutes } from './modules/auth/auth.routes.js';
-import { AuthService } from './modules/auth/auth.service.js';
-import { AdminsRepository } from './modules/admins/admins.repository.js';
-import { AdminsService } from './modules/admins/admins.service.js';
-import { adminRoutes } from './modules/admins/admins.routes.js';
-import { AdminGroupsRepository } from './modules/admins/admin-groups.repository.js';
-import { AdminGroupsService } from './modules/admins/admin-groups.service.js';
-import { adminGroupRoutes } from './modules/admins/admin-groups.routes.js';
-import { PasswordPolicyService } from './modules/admins/password-policy.js';
-import { LdapDomainsRepository } from './modules/ldap/ldap-domains.repository.js';
-import { LdapDomainsService } from './modules/ldap/ldap-domains.service.js';
-import { LdapLoginService } from './modules/ldap/ldap-login.service.js';
-import { ldapDomainRoutes } from './modules/ldap/ldap-domains.routes.js';
-import { AccessRepository } from './modules/access/access.repository.js';
-import { AccessService } from './modules/access/access.service.js';
-import { accessRoutes } from './modules/access/access.routes.js';
 import { DeviceFoldersRepository } from './modules/device-folders/device-folders.repository.js';
 import { deviceFolderRoutes } from './modules/device-folders/device-folders.routes.js';
 import { DeviceFoldersService } from './modules/device-folders/device-folders.service.js';
@@ -86,9 +69,9 @@ import type { AppDeps } from './app-deps.js';
 import type { SingletonTasks } from './cluster/leases.js';
 import type { ServersService } from './modules/servers/servers.service.js';
 import { serverRoutes } from './modules/servers/servers.routes.js';
-import { AuditLog } from './modules/audit/audit-log.js';
-import { AuditRepository } from './modules/audit/audit.repository.js';
-import { auditRoutes } from './modules/audit/audit.routes.js';
+import type { AuditLog } from './modules/audit/audit-log.js';
+import type { AuthService } from './modules/auth/auth.service.js';
+import { composeAdministration } from './app-administration.js';
 
 export type { AppDeps } from './app-deps.js';
 
@@ -188,37 +171,19 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const registry = new DeviceRegistry();
   const loginLimiter = new LoginLimiter(database.db, database.dialect, 'login', clock);
   const enrollLimiter = new LoginLimiter(database.db, database.dialect, 'enroll', clock, ENROLL_LIMITS);
-  const authRepo = new AuthRepository(database.db);
-  // Every change records itself here, in its own transaction (modules/audit).
-  const audit = new AuditLog(new AuditRepository(database.db), settings, clock, log);
-  // LDAP / AD domains; their bind passwords are sealed with the data directory's secret key.
-  let secretBox: SecretBox | null = null;
-  const ldapRepo = new LdapDomainsRepository(database.db);
-  const ldapDomains = new LdapDomainsService(ldapRepo, () => (secretBox ??= SecretBox.fromDataDir(config.dataDir)), clock, log);
-  const auth = new AuthService(
-    authRepo,
-    loginLimiter,
-    clock,
-    config.session.ttlHours * 3_600_000,
-    audit,
-    (ids) => bus.publish({ t: 'sessions', ids }),
-    (ids) => bus.publish({ t: 'admins', ids }),
-    new LdapLoginService(ldapDomains, ldapRepo, clock, log),
-  );
-  const passwordPolicy = new PasswordPolicyService(settings, audit);
-  const admins = new AdminsService(
-    new AdminsRepository(database.db, database.dialect),
-    authRepo,
+  const {
     auth,
-    passwordPolicy,
-    loginLimiter,
-    clock,
     audit,
-  );
-  const adminGroups = new AdminGroupsService(new AdminGroupsRepository(database.db, database.dialect), auth, clock, audit);
-  const access = new AccessService(new AccessRepository(database.db, database.dialect), (objectType, ids) =>
-    bus.publish({ t: 'access', objectType, ids }),
-  );
+    objectAccess,
+    rights,
+    registerRoutes: administrationRoutes,
+  } = composeAdministration({
+    deps,
+    settings,
+    bus,
+    clock,
+    loginLimiter,
+  });
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
   const profilesRepo = new ProfilesRepository(database.db);
@@ -310,7 +275,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     events,
     clock,
     log,
-    services: { commands, auth, idempotency, delivery, clusterSettings, limiters: [loginLimiter, enrollLimiter] },
+    services: { commands, auth, idempotency, delivery, clusterSettings, limiters: [loginLimiter, enrollLimiter], access: objectAccess },
     queries: {
       devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
       pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),
@@ -336,15 +301,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     }
   });
   await app.register(fastifyCookie);
-  installAccessControl(app, auth, identifyDevice);
+  installAccessControl(app, auth, identifyDevice, rights);
   await installHttpBasics(app, metrics, Boolean(deps.https));
 
-  authRoutes(app, auth, config.session.ttlHours * 3_600_000);
-  adminRoutes(app, admins, passwordPolicy);
-  adminGroupRoutes(app, adminGroups);
-  auditRoutes(app, audit);
-  ldapDomainRoutes(app, ldapDomains);
-  accessRoutes(app, access);
+  administrationRoutes(app);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
   monitoringRoutes(app, health, metrics);

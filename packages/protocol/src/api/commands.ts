@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { CommandName } from '../agent/messages.js';
+import type { ObjectRight } from '../access.js';
 import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 
 export const CommandState = Type.Union([
@@ -46,6 +47,8 @@ export type Command = Static<typeof Command>;
 
 export const SendCommandResponse = Type.Object({
   commands: Type.Array(Type.Object({ id: Type.Integer(), deviceId: Type.Integer(), state: CommandState })),
+  /** Target devices you may see but lack the command's right on (COMMAND_RIGHT): no command was created for them. */
+  refused: Type.Array(Type.Object({ deviceId: Type.Integer(), code: Type.String(), message: Type.String() })),
 });
 export type SendCommandResponse = Static<typeof SendCommandResponse>;
 /** One queued command of a SendCommandResponse. */
@@ -57,3 +60,14 @@ export const ListCommandsQuery = Type.Object(
   { additionalProperties: false },
 );
 export type ListCommandsQuery = Static<typeof ListCommandsQuery>;
+
+/** The object right each command needs on every target device (the reference's rights list). */
+export const COMMAND_RIGHT: Record<CommandName, ObjectRight> = {
+  reboot: 'powerControl',
+  shutdown: 'powerControl',
+  suspend: 'powerControl',
+  wakeup: 'powerControl',
+  'refresh-sysinfo': 'read',
+  'send-message': 'sendMessage',
+  'reset-factory-defaults': 'firmwareControl',
+};

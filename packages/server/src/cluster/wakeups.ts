@@ -18,6 +18,8 @@ export interface WakeupTargets {
     catchUp(pending: ReadonlyArray<{ id: number; revision: number }>): number;
   };
   sessions: { forget(ids: readonly number[]): void; forgetAccounts?(userIds: readonly number[]): void };
+  /** Object rights: the per-process tree snapshots and group memberships. */
+  access?: { forgetTree(tree: 'device' | 'profile'): void; forgetPrincipals(): void };
   /** The cluster settings: the device enrollment address cached by this process. */
   clusterSettings?: { reloadDeviceAddress(announce: 'always' | 'if-changed'): Promise<void> };
   /** The shared TLS session-ticket keys (absent without TLS, e.g. in-process tests). */
@@ -102,6 +104,7 @@ export class ClusterWakeups {
         return;
       case 'admins':
         this.t.sessions.forgetAccounts?.(m.ids);
+        this.t.access?.forgetPrincipals();
         return;
       case 'web-cert':
         void this.t.webCert?.reload().catch((err: unknown) => this.failed(err, 'web-cert'));
@@ -113,7 +116,7 @@ export class ClusterWakeups {
         void this.t.clusterSettings?.reloadDeviceAddress('always').catch((err: unknown) => this.failed(err, 'cluster-settings'));
         return;
       case 'access':
-        // Access lists are read from the database on every request; a per-process cache will drop them here.
+        this.t.access?.forgetTree(m.objectType === 'device' || m.objectType === 'device-folder' ? 'device' : 'profile');
         return;
     }
   }

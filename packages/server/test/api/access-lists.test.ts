@@ -246,8 +246,9 @@ describe.each(DIALECTS)('object access lists (%s)', (dialect) => {
       await asAlice('PUT', `${dUrl}/access`, { entries: grant }),
       await asAlice('GET', `${dUrl}/access/effective?adminId=${alice}`),
     ]) {
-      expect(r.status).toBe(403);
-      expect(r.body.error.code).toBe(ErrorCode.Forbidden);
+      // Nothing on the device, not even Browse: it does not exist for her.
+      expect(r.status).toBe(404);
+      expect(r.body.error.code).toBe(ErrorCode.DeviceNotFound);
     }
     // Read on the folder (through nested g2): she may look, not change.
     await put(fUrl, [{ principal: { type: 'group', id: g2 }, rights: { read: 'allow' } }]);
@@ -263,7 +264,8 @@ describe.each(DIALECTS)('object access lists (%s)', (dialect) => {
     expect((await t.api('GET', `${dUrl}/access`)).body).toEqual({ entries: grant });
     // A group's deny on the device wins over her allow on the folder.
     await put(dUrl, [{ principal: { type: 'group', id: g1 }, rights: { accessControl: 'deny' } }]);
-    expect((await asAlice('PUT', `${dUrl}/access`, { entries: [] })).status).toBe(403);
+    // … and with it the only right she had there: the device is now hidden from her.
+    expect((await asAlice('PUT', `${dUrl}/access`, { entries: [] })).status).toBe(404);
     expect((await t.api('GET', `${dUrl}/access`)).body.entries).toHaveLength(1);
     expect((await t.api('DELETE', dUrl)).status).toBe(204);
     expect((await put(fUrl, [])).status).toBe(200);

@@ -1,7 +1,18 @@
-import type { FastifyRequest } from 'fastify';
-import { AccessList, EffectiveAccess, EffectiveAccessQuery, ErrorResponse, IdParams, type AccessObjectType } from '@openums/protocol';
+import { Type } from 'typebox';
+import {
+  AccessList,
+  EffectiveAccess,
+  EffectiveAccessQuery,
+  ErrorResponse,
+  IdParams,
+  OBJECT_RIGHTS,
+  type AccessObjectType,
+  type ObjectRight,
+} from '@openums/protocol';
+import { auditContext } from '../audit/audit-context.js';
+import { rightsOf } from './request-rights.js';
 import type { App } from '../../lib/fastify.js';
-import type { AccessActor, AccessService } from './access.service.js';
+import type { AccessService } from './access.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const tags = ['access'];
@@ -14,13 +25,18 @@ const RESOURCES: ReadonlyArray<[AccessObjectType, string, string]> = [
   ['profile-folder', 'profile-folders', 'a profile folder'],
 ];
 
-const actor = (req: FastifyRequest): AccessActor => ({ userId: req.auth!.user.id, superuser: req.auth!.superuser });
+/** Your own rights on one object: what the web app shows enabled. */
+const MyRights = Type.Object(
+  {
+    rights: Type.Object(
+      Object.fromEntries(OBJECT_RIGHTS.map((r) => [r, Type.Boolean()])) as Record<ObjectRight, ReturnType<typeof Type.Boolean>>,
+    ),
+  },
+  { additionalProperties: false },
+);
 
-/**
- * Any logged-in administrator may call these; the service then requires, on the object itself,
- * the accessControl right to replace a list and read or accessControl to see it or explain
- * rights on it (superusers always).
- */
+/** Seeing a list or explaining rights needs read or accessControl on the node; changing it, accessControl. */
+const VIEW_RIGHTS: readonly ObjectRight[] = ['read', 'accessControl'];
 export function accessRoutes(app: App, access: AccessService): void {
   for (const [type, path, what] of RESOURCES) {
     app.get(`/api/v1/${path}/:id/access`, {
@@ -31,7 +47,10 @@ export function accessRoutes(app: App, access: AccessService): void {
         params: IdParams,
         response: { 200: AccessList, ...errors },
       },
-      handler: (req) => access.getList(actor(req), { type, id: req.params.id }),
+      handler: async (req) => {
+        await rightsOf(req).require({ type, id: req.params.id }, VIEW_RIGHTS);
+        return access.getList({ type, id: req.params.id });
+      },
     });
     app.put(`/api/v1/${path}/:id/access`, {
       config: { access: 'authenticated' },
@@ -42,7 +61,10 @@ export function accessRoutes(app: App, access: AccessService): void {
         body: AccessList,
         response: { 200: AccessList, ...errors },
       },
-      handler: (req) => access.putList(actor(req), { type, id: req.params.id }, req.body),
+      handler: async (req) => {
+        await rightsOf(req).require({ type, id: req.params.id }, 'accessControl');
+        return access.putList({ type, id: req.params.id }, req.body, auditContext(req));
+      },
     });
     app.get(`/api/v1/${path}/:id/access/effective`, {
       config: { access: 'authenticated' },
@@ -53,7 +75,20 @@ export function accessRoutes(app: App, access: AccessService): void {
         querystring: EffectiveAccessQuery,
         response: { 200: EffectiveAccess, ...errors },
       },
-      handler: (req) => access.effective(actor(req), { type, id: req.params.id }, req.query.adminId),
+      handler: async (req) => {
+        await rightsOf(req).require({ type, id: req.params.id }, VIEW_RIGHTS);
+        return access.effective({ type, id: req.params.id }, req.query.adminId);
+      },
+    });
+    app.get(`/api/v1/${path}/:id/access/mine`, {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: `Your own rights on ${what} (what the web app offers); 404 if you may not browse it`,
+        params: IdParams,
+        response: { 200: MyRights, ...errors },
+      },
+      handler: async (req) => ({ rights: await rightsOf(req).mine({ type, id: req.params.id }) }),
     });
   }
 }

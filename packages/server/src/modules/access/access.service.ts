@@ -4,7 +4,6 @@ import {
   type AccessNodeRef,
   type AccessObjectType,
   type EffectiveAccess,
-  type ObjectRight,
   type PrincipalType,
 } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
@@ -13,25 +12,9 @@ import { masksToRights, rightsToMasks } from './access-masks.js';
 import { TREE_OF, isFolderType, type AccessRepository, type EntryRow, type PrincipalSet } from './access.repository.js';
 import { evaluateAccess, type AclEntry, type AclNode, type EffectiveRights } from './evaluate.js';
 import { resolveGroups } from './groups.js';
-
-/** Who is asking (from the request's session or token). */
-export interface AccessActor {
-  userId: number;
-  superuser: boolean;
-}
-
-/** The not-found code and noun of each object type (the codes its own routes answer with). */
-const NOT_FOUND: Record<AccessObjectType, { code: ErrorCode; what: string }> = {
-  device: { code: ErrorCode.DeviceNotFound, what: 'Device' },
-  'device-folder': { code: ErrorCode.FolderNotFound, what: 'Folder' },
-  profile: { code: ErrorCode.ProfileNotFound, what: 'Profile' },
-  'profile-folder': { code: ErrorCode.ProfileFolderNotFound, what: 'Profile folder' },
-};
-
-/** Rights that let an administrator read an object's list and ask for effective rights on it. */
-const VIEW_RIGHTS: readonly ObjectRight[] = ['read', 'accessControl'];
-/** The right that lets an administrator replace an object's list. */
-const CHANGE_RIGHTS: readonly ObjectRight[] = ['accessControl'];
+import { notFoundError } from './request-rights.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 const nodeKey = (type: string, id: number) => `${type}:${id}`;
 const toAclEntry = (r: EntryRow): AclEntry => ({
@@ -48,12 +31,13 @@ const toAclEntry = (r: EntryRow): AclEntry => ({
 export class AccessService {
   constructor(
     private readonly repo: AccessRepository,
+    private readonly audit: Pick<AuditLog, 'record'>,
     private readonly onChanged: (objectType: AccessObjectType, ids: number[]) => void = () => undefined,
   ) {}
 
-  async getList(actor: AccessActor, ref: AccessNodeRef): Promise<AccessList> {
-    const node = await this.requireNode(ref);
-    await this.authorize(actor, ref, node.parentId, VIEW_RIGHTS);
+  /** The node's list. The caller has decided access (read or accessControl on the node). */
+  async getList(ref: AccessNodeRef): Promise<AccessList> {
+    await this.requireNode(ref);
     return { entries: (await this.repo.listEntries(ref)).map(toAclEntry) };
   }
 
@@ -62,9 +46,8 @@ export class AccessService {
    * twice (400 naming the second), a principal that does not exist (404 ADMIN_NOT_FOUND /
    * GROUP_NOT_FOUND naming it), the object gone (its own not-found code).
    */
-  async putList(actor: AccessActor, ref: AccessNodeRef, list: AccessList): Promise<AccessList> {
-    const node = await this.requireNode(ref);
-    await this.authorize(actor, ref, node.parentId, CHANGE_RIGHTS);
+  async putList(ref: AccessNodeRef, list: AccessList, by: AuditContext): Promise<AccessList> {
+    await this.requireNode(ref);
     const seen = new Map<string, number>();
     list.entries.forEach((e, i) => {
       const key = nodeKey(e.principal.type, e.principal.id);
@@ -82,6 +65,7 @@ export class AccessService {
     const entries = await this.repo.inListTransaction(async (trx) => {
       await this.requireNode(ref, trx);
       for (const type of ['admin', 'group'] as const) await this.requirePrincipals(list, type, trx);
+      const before = (await this.repo.listEntries(ref, trx)).map(toAclEntry);
       await this.repo.replaceEntries(
         ref,
         list.entries.map((e) => {
@@ -90,31 +74,29 @@ export class AccessService {
         }),
         trx,
       );
-      return this.repo.listEntries(ref, trx);
+      const after = await this.repo.listEntries(ref, trx);
+      // A change of rights is on record with the list before and after, in the same transaction.
+      await this.audit.record(trx, {
+        by,
+        action: 'access.update',
+        object: { type: ref.type, id: ref.id },
+        before,
+        after: after.map(toAclEntry),
+      });
+      return after;
     });
     this.onChanged(ref.type, [ref.id]);
     return { entries: entries.map(toAclEntry) };
   }
 
-  /** Every right of `adminId` on the node, each with the entry that decided it. */
-  async effective(actor: AccessActor, ref: AccessNodeRef, adminId: number): Promise<EffectiveAccess> {
+  /** Every right of `adminId` on the node, each with the entry that decided it. The caller has decided access. */
+  async effective(ref: AccessNodeRef, adminId: number): Promise<EffectiveAccess> {
     const node = await this.requireNode(ref);
-    await this.authorize(actor, ref, node.parentId, VIEW_RIGHTS);
     const admin = await this.repo.findAdmin(adminId);
     if (!admin) {
       throw new AppError(ErrorCode.AdminNotFound, `Administrator ${adminId} does not exist`, { field: 'query.adminId' });
     }
     return { adminId, object: ref, rights: await this.evaluate(admin, ref, node.parentId, true) };
-  }
-
-  /** 403 unless the actor is a superuser or holds one of `rights` on the node. */
-  private async authorize(actor: AccessActor, ref: AccessNodeRef, parentId: number | null, rights: readonly ObjectRight[]): Promise<void> {
-    if (actor.superuser) return;
-    // Browse is not among the rights asked for, so the nodes below need not be read.
-    const mine = await this.evaluate({ id: actor.userId, superuser: false }, ref, parentId, false);
-    if (!rights.some((r) => mine[r].allowed)) {
-      throw new AppError(ErrorCode.Forbidden, `The ${rights.join(' or ')} right on ${ref.type} ${ref.id} is required`);
-    }
   }
 
   private async evaluate(
@@ -170,10 +152,7 @@ export class AccessService {
 
   private async requireNode(ref: AccessNodeRef, db?: Db) {
     const node = await this.repo.findNodeParent(ref, db);
-    if (!node) {
-      const { code, what } = NOT_FOUND[ref.type];
-      throw new AppError(code, `${what} ${ref.id} does not exist`, { field: 'params.id' });
-    }
+    if (!node) throw notFoundError(ref);
     return node;
   }
 

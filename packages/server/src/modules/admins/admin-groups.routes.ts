@@ -7,16 +7,17 @@ import {
   GroupMembersRequest,
   Id,
   IdParams,
-  Permission,
   UpdateAdminGroupRequest,
+  GeneralRight,
 } from '@openums/protocol';
+import { refuseEscalation } from './admins.routes.js';
 import type { App } from '../../lib/fastify.js';
 import { auditContext } from '../audit/audit-context.js';
 import type { AdminGroupsService } from './admin-groups.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['admins'];
-const access = { access: Permission.AdminsManage } as const;
+const access = { access: { general: GeneralRight.AccountsAndAccess } } as const;
 const MemberParams = Type.Object(
   { id: Id, type: Type.Union([Type.Literal('admin'), Type.Literal('group')]), memberId: Id },
   { additionalProperties: false },
@@ -31,7 +32,10 @@ export function adminGroupRoutes(app: App, groups: AdminGroupsService): void {
   app.post('/api/v1/admin-groups', {
     config: access,
     schema: { tags, summary: 'Create a group', body: CreateAdminGroupRequest, response: { 201: AdminGroup, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await groups.createGroup(auditContext(req), req.body)),
+    handler: async (req, reply) => {
+      refuseEscalation(req, req.body);
+      return reply.code(201).send(await groups.createGroup(auditContext(req), req.body));
+    },
   });
   app.get('/api/v1/admin-groups/:id', {
     config: access,
@@ -47,7 +51,12 @@ export function adminGroupRoutes(app: App, groups: AdminGroupsService): void {
       body: UpdateAdminGroupRequest,
       response: { 200: AdminGroup, ...errors },
     },
-    handler: (req) => groups.updateGroup(auditContext(req), req.params.id, req.body),
+    handler: async (req) => {
+      // Neither give a group more than you hold nor change one that holds more.
+      refuseEscalation(req, req.body);
+      refuseEscalation(req, await groups.getGroup(req.params.id));
+      return groups.updateGroup(auditContext(req), req.params.id, req.body);
+    },
   });
   app.delete('/api/v1/admin-groups/:id', {
     config: access,
@@ -66,7 +75,11 @@ export function adminGroupRoutes(app: App, groups: AdminGroupsService): void {
       body: GroupMembersRequest,
       response: { 200: AdminGroup, ...errors },
     },
-    handler: (req) => groups.addMembers(auditContext(req), req.params.id, req.body.members),
+    handler: async (req) => {
+      // Joining a group hands its rights to the new members.
+      refuseEscalation(req, await groups.getGroup(req.params.id));
+      return groups.addMembers(auditContext(req), req.params.id, req.body.members);
+    },
   });
   app.delete('/api/v1/admin-groups/:id/members/:type/:memberId', {
     config: access,

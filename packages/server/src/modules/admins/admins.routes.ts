@@ -7,27 +7,60 @@ import {
   ChangePasswordRequest,
   CreateAdminRequest,
   CreateApiTokenRequest,
+  ErrorCode,
   CreatedApiToken,
   ErrorResponse,
+  GeneralRight,
   IdParams,
   ListAdminsQuery,
   OkResponse,
   PasswordPolicy,
-  Permission,
   ResetPasswordRequest,
   TokenParams,
   UpdateAdminRequest,
 } from '@openums/protocol';
+import { AppError } from '../../lib/errors.js';
 import type { App } from '../../lib/fastify.js';
+import { rightsOf } from '../access/request-rights.js';
 import type { Actor, AdminsService } from './admins.service.js';
 import type { PasswordPolicyService } from './password-policy.js';
 import { auditContext } from '../audit/audit-context.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['admins'];
-// Object-level decisions (which administrator may manage whom) come with the rights evaluator.
-const access = { access: Permission.AdminsManage } as const;
+const access = { access: { general: GeneralRight.AccountsAndAccess } } as const;
+/** Routes that are also open to the account itself (its own tokens). */
+const ownOrManager = { access: 'authenticated' } as const;
 const actor = (req: FastifyRequest): Actor => ({ userId: req.auth!.user.id, sessionId: req.auth!.sessionId });
+
+/** Your own account, or any with the Accounts and access right. */
+function requireOwnOrManager(req: FastifyRequest, adminId: number): void {
+  const rights = rightsOf(req);
+  if (adminId === req.auth!.user.id) rights.anyAdministrator('own account');
+  else rights.general(GeneralRight.AccountsAndAccess);
+}
+
+/**
+ * No escalation: only a superuser makes superusers, changes a superuser's account, or hands
+ * out general rights; a manager may grant only the general rights it holds itself.
+ */
+export function refuseEscalation(
+  req: FastifyRequest,
+  change: { superuser?: boolean; generalRights?: readonly string[] },
+  target?: Admin,
+): void {
+  const rights = rightsOf(req);
+  if (rights.superuser) return;
+  if (change.superuser || target?.superuser) {
+    throw new AppError(ErrorCode.Forbidden, 'Only a superuser may create or change a superuser', { field: 'body.superuser' });
+  }
+  const beyond = (change.generalRights ?? []).filter((r) => !rights.hasGeneral(r as GeneralRight));
+  if (beyond.length) {
+    throw new AppError(ErrorCode.Forbidden, `You may grant only general rights you hold yourself; not ${beyond.join(', ')}`, {
+      field: 'body.generalRights',
+    });
+  }
+}
 
 export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPolicyService): void {
   app.get('/api/v1/admins', {
@@ -38,7 +71,10 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
   app.post('/api/v1/admins', {
     config: access,
     schema: { tags, summary: 'Create a local administrator', body: CreateAdminRequest, response: { 201: Admin, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await admins.createAdmin(auditContext(req), req.body)),
+    handler: async (req, reply) => {
+      refuseEscalation(req, req.body);
+      return reply.code(201).send(await admins.createAdmin(auditContext(req), req.body));
+    },
   });
   app.get('/api/v1/admins/:id', {
     config: access,
@@ -54,7 +90,10 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       body: UpdateAdminRequest,
       response: { 200: Admin, ...errors },
     },
-    handler: (req) => admins.updateAdmin(actor(req), auditContext(req), req.params.id, req.body),
+    handler: async (req) => {
+      refuseEscalation(req, req.body, await admins.getAdmin(req.params.id));
+      return admins.updateAdmin(actor(req), auditContext(req), req.params.id, req.body);
+    },
   });
   app.delete('/api/v1/admins/:id', {
     config: access,
@@ -65,6 +104,7 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       response: { 204: Type.Null(), ...errors },
     },
     handler: async (req, reply) => {
+      refuseEscalation(req, {}, await admins.getAdmin(req.params.id));
       await admins.deleteAdmin(actor(req), auditContext(req), req.params.id);
       return reply.code(204).send(null);
     },
@@ -79,6 +119,7 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       response: { 200: OkResponse, ...errors },
     },
     handler: async (req) => {
+      refuseEscalation(req, {}, await admins.getAdmin(req.params.id));
       await admins.resetPassword(actor(req), auditContext(req), req.params.id, req.body.password);
       return { ok: true as const };
     },
@@ -92,23 +133,27 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       response: { 200: OkResponse, ...errors, 429: ErrorResponse },
     },
     handler: async (req) => {
+      rightsOf(req).anyAdministrator('own password');
       await admins.changeOwnPassword(actor(req), auditContext(req), req.body.oldPassword, req.body.newPassword);
       return { ok: true as const };
     },
   });
 
   app.get('/api/v1/admins/:id/tokens', {
-    config: access,
+    config: ownOrManager,
     schema: {
       tags,
       summary: "An administrator's API tokens (never the secrets)",
       params: IdParams,
       response: { 200: ApiTokenList, ...errors },
     },
-    handler: (req) => admins.listTokens(req.params.id),
+    handler: (req) => {
+      requireOwnOrManager(req, req.params.id);
+      return admins.listTokens(req.params.id);
+    },
   });
   app.post('/api/v1/admins/:id/tokens', {
-    config: access,
+    config: ownOrManager,
     schema: {
       tags,
       summary: 'Create an API token for automation (the token is returned only here)',
@@ -116,21 +161,29 @@ export function adminRoutes(app: App, admins: AdminsService, policy: PasswordPol
       body: CreateApiTokenRequest,
       response: { 201: CreatedApiToken, ...errors },
     },
-    handler: async (req, reply) => reply.code(201).send(await admins.createToken(auditContext(req), req.params.id, req.body)),
+    handler: async (req, reply) => {
+      requireOwnOrManager(req, req.params.id);
+      return reply.code(201).send(await admins.createToken(auditContext(req), req.params.id, req.body));
+    },
   });
   app.delete('/api/v1/admins/:id/tokens/:tokenId', {
-    config: access,
+    config: ownOrManager,
     schema: { tags, summary: 'Revoke an API token', params: TokenParams, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
+      requireOwnOrManager(req, req.params.id);
       await admins.revokeToken(auditContext(req), req.params.id, req.params.tokenId);
       return reply.code(204).send(null);
     },
   });
 
   app.get('/api/v1/settings/password-policy', {
-    config: access,
+    config: ownOrManager,
     schema: { tags, summary: 'Password policy (minimum length, reuse)', response: { 200: PasswordPolicy, ...errors } },
-    handler: () => policy.getPolicy(),
+    handler: (req) => {
+      // Everyone who changes their own password needs to know the rules.
+      rightsOf(req).anyAdministrator('password rules');
+      return policy.getPolicy();
+    },
   });
   app.put('/api/v1/settings/password-policy', {
     config: access,

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { AuditFilterQuery, AuditPage, AuditSettings, ErrorResponse, ListAuditLogQuery, Permission } from '@openums/protocol';
+import { AuditFilterQuery, AuditPage, AuditSettings, ErrorResponse, ListAuditLogQuery, GeneralRight } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import { auditContext } from './audit-context.js';
 import type { AuditLog } from './audit-log.js';
@@ -9,7 +9,7 @@ const tags = ['audit'];
 
 export function auditRoutes(app: App, audit: AuditLog): void {
   app.get('/api/v1/audit-log', {
-    config: { access: Permission.AuditRead },
+    config: { access: { general: GeneralRight.LoggingAndAudit } },
     schema: {
       tags,
       summary: 'Audit log entries, newest first (filters: time, actor, object, action; keyset cursor)',
@@ -20,7 +20,7 @@ export function auditRoutes(app: App, audit: AuditLog): void {
   });
 
   app.get('/api/v1/audit-log.csv', {
-    config: { access: Permission.AuditRead },
+    config: { access: { general: GeneralRight.LoggingAndAudit } },
     schema: { tags, summary: 'Every matching audit log entry as CSV, newest first (streamed)', querystring: AuditFilterQuery },
     handler: async (req, reply) => {
       // Pulled a page at a time as the client reads: a big export is never held in memory.
@@ -30,13 +30,13 @@ export function auditRoutes(app: App, audit: AuditLog): void {
   });
 
   app.get('/api/v1/settings/audit-log', {
-    config: { access: Permission.AuditRead },
+    config: { access: { general: GeneralRight.LoggingAndAudit } },
     schema: { tags, summary: 'Audit log settings (retention in days)', response: { 200: AuditSettings, ...errors } },
     handler: () => audit.getSettings(),
   });
 
   app.put('/api/v1/settings/audit-log', {
-    config: { access: Permission.AuditManage },
+    config: { access: { general: GeneralRight.LoggingAndAudit } },
     schema: { tags, summary: 'Change the audit log retention', body: AuditSettings, response: { 200: AuditSettings, ...errors } },
     handler: (req) => audit.updateSettings(auditContext(req), req.body),
   });

@@ -1,14 +1,18 @@
 import type { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CSRF_HEADER, ErrorCode, SESSION_COOKIE, type Permission } from '@openums/protocol';
+import { CSRF_HEADER, ErrorCode, SESSION_COOKIE, type ErrorBody, type GeneralRight } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { AuthService, AuthenticatedSession } from './auth.service.js';
+import type { RequestRights, RightsActor } from '../access/request-rights.js';
+import type { TreeName } from '../access/object-access.js';
 
 /**
- * Who may call a route: anybody ('public'), any logged-in administrator ('authenticated'),
- * or holders of one permission. Every route must say which; there is no default.
+ * Who may call a route: anybody ('public'), a device by its certificate ('device'), or a
+ * logged-in administrator — with a general right checked before the handler
+ * (`{general: …}`), or 'authenticated', where the handler decides on the objects it touches
+ * through `req.rights` (ADR 0006). Every route must say which; there is no default.
  */
-export type Access = 'public' | 'authenticated' | 'device' | Permission;
+export type Access = 'public' | 'authenticated' | 'device' | { general: GeneralRight };
 
 /**
  * The device behind a request: its current certificate, and whether the TLS handshake proved
@@ -27,10 +31,14 @@ export type DeviceIdentifier = (req: FastifyRequest) => Promise<RequestDevice | 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** A successful call changes the tree's folders or where objects with access lists are: rights are re-read. */
+    changesTree?: TreeName;
   }
   interface FastifyRequest {
     auth: (AuthenticatedSession & { via: 'cookie' | 'bearer'; token: string }) | null;
     device: RequestDevice | null;
+    /** The administrator's access decisions for this request (null on public and device routes). */
+    rights: RequestRights | null;
   }
 }
 
@@ -46,10 +54,23 @@ export function readToken(req: FastifyRequest): { token: string; via: 'cookie' |
   return cookie ? { token: cookie, via: 'cookie' } : null;
 }
 
+/** What the access check needs of the object-rights module. */
+export interface RightsSource {
+  forRequest(actor: RightsActor): RequestRights;
+  /** A committed change of a tree's folders (config.changesTree). */
+  treeChanged(tree: TreeName): void;
+}
+
 /** Installs the fail-closed access check. Call before any route is registered. */
-export function installAccessControl(app: FastifyInstance, auth: AuthService, identifyDevice: DeviceIdentifier): void {
+export function installAccessControl(
+  app: FastifyInstance,
+  auth: AuthService,
+  identifyDevice: DeviceIdentifier,
+  rights: RightsSource,
+): void {
   app.decorateRequest('auth', null);
   app.decorateRequest('device', null);
+  app.decorateRequest('rights', null);
 
   // Checked once every plugin's onRoute hooks have run: a route without a rule stops start-up.
   const routes: Array<{ method: unknown; url: string; config?: unknown }> = [];
@@ -84,9 +105,24 @@ export function installAccessControl(app: FastifyInstance, auth: AuthService, id
     if (found.via === 'cookie' && !SAFE_METHODS.has(req.method) && !auth.csrfMatches(session, req.headers[CSRF_HEADER])) {
       throw new AppError(ErrorCode.CsrfTokenInvalid, `Missing or wrong ${CSRF_HEADER} header for a cookie-authenticated change`);
     }
-    if (access !== 'authenticated' && !session.permissions.has(access)) {
-      throw new AppError(ErrorCode.Forbidden, `Permission ${access} required`);
-    }
     req.auth = { ...session, ...found };
+    req.rights = rights.forRequest({ userId: session.user.id, superuser: session.superuser, generalRights: session.generalRights });
+    if (typeof access === 'object') req.rights.general(access.general);
+  });
+
+  // Fail closed: an administrator's request that was answered without any access decision
+  // (a route that forgot to ask) is refused instead, and logged as the bug it is.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const rules = req.routeOptions.config;
+    if (!req.rights || reply.statusCode >= 400) return payload;
+    if (req.rights.decision === null) {
+      req.log.error({ route: req.routeOptions.url, method: req.method }, 'route answered without an access decision; refused');
+      reply.code(403).type('application/json; charset=utf-8');
+      const body: ErrorBody = { error: { code: ErrorCode.Forbidden, message: 'Access was not decided for this request' } };
+      return JSON.stringify(body);
+    }
+    // Committed by now: the tree's rights are re-read before the next request is answered.
+    if (rules.changesTree) rights.treeChanged(rules.changesTree);
+    return payload;
   });
 }

@@ -1,4 +1,5 @@
 import { CSRF_COOKIE, ErrorResponse, LoginRequest, LoginResponse, MeResponse, OkResponse, SESSION_COOKIE } from '@openums/protocol';
+import { rightsOf } from '../access/request-rights.js';
 import type { App } from '../../lib/fastify.js';
 import type { AuthService } from './auth.service.js';
 import { auditContext } from '../audit/audit-context.js';
@@ -28,6 +29,7 @@ export function authRoutes(app: App, auth: AuthService, sessionTtlMs: number): v
     config: { access: 'authenticated' },
     schema: { tags: ['auth'], summary: 'End the current session', response: { 200: OkResponse, 401: ErrorResponse } },
     handler: async (req, reply) => {
+      rightsOf(req).anyAdministrator('own session');
       await auth.logout(req.auth!.token, auditContext(req));
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       reply.clearCookie(CSRF_COOKIE, { path: '/' });
@@ -39,6 +41,7 @@ export function authRoutes(app: App, auth: AuthService, sessionTtlMs: number): v
     config: { access: 'authenticated' },
     schema: { tags: ['auth'], summary: 'The logged-in administrator', response: { 200: MeResponse, 401: ErrorResponse } },
     handler: async (req) => ({
+      ...(rightsOf(req).anyAdministrator('own account'), {}),
       user: req.auth!.user,
       // Only a hash is stored: a cookie session gets back the CSRF cookie its browser sent,
       // when it is the session's token (the web app's fallback when it cannot read the cookie).

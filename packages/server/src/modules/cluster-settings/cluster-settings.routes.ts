@@ -1,4 +1,5 @@
-import { ClusterSettings, ErrorResponse, Permission } from '@openums/protocol';
+import { ClusterSettings, ErrorResponse, GeneralRight } from '@openums/protocol';
+import { rightsOf } from '../access/request-rights.js';
 import type { App } from '../../lib/fastify.js';
 import type { ClusterSettingsService } from './cluster-settings.service.js';
 import { auditContext } from '../audit/audit-context.js';
@@ -11,17 +12,20 @@ const tags = ['cluster'];
 
 export function clusterSettingsRoutes(app: App, clusterSettings: ClusterSettingsService): void {
   app.get('/api/v1/cluster-settings', {
-    config: { access: Permission.ServerRead },
+    config: { access: 'authenticated' },
     schema: {
       tags,
       summary: 'The cluster address and the device enrollment address (null: not set)',
       response: { 200: ClusterSettings, ...errors },
     },
-    handler: () => clusterSettings.getClusterSettings(),
+    handler: (req) => {
+      rightsOf(req).anyAdministrator('cluster addresses (no secrets)');
+      return clusterSettings.getClusterSettings();
+    },
   });
 
   app.put('/api/v1/cluster-settings', {
-    config: { access: Permission.ServersManage },
+    config: { access: { general: GeneralRight.Servers } },
     schema: {
       tags,
       summary: 'Set the cluster address and the device enrollment address (null clears one)',

@@ -1,14 +1,17 @@
+import { AppError, notFound } from '../../lib/errors.js';
 import {
   Command,
+  ErrorCode,
   CommandPage,
   ErrorResponse,
   IdParams,
   ListCommandsQuery,
-  Permission,
+  COMMAND_RIGHT,
   SendCommandRequest,
   SendCommandResponse,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
+import { rightsOf } from '../access/request-rights.js';
 import type { CommandsService } from './commands.service.js';
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 
@@ -17,32 +20,57 @@ const tags = ['commands'];
 
 export function commandRoutes(app: App, commands: CommandsService, idempotency: IdempotencyService): void {
   app.post('/api/v1/devices/commands', {
-    config: { access: Permission.CommandsSend },
+    config: { access: 'authenticated' },
     schema: {
       tags,
-      summary: 'Send a command to devices or to every device of a folder',
+      summary: "Send a command to devices or to every device of a folder; devices without the command's right are answered in `refused`",
       headers: IdempotencyHeaders,
       body: SendCommandRequest,
       response: { 201: SendCommandResponse, ...errors },
     },
     handler: async (req, reply) => {
-      await idempotency.handle(req, reply, 201, (record) => commands.sendCommand(req.body, req.auth?.user.username ?? null, record));
+      const rights = rightsOf(req);
+      const right = COMMAND_RIGHT[req.body.command];
+      if (req.body.folderId !== undefined)
+        await rights.require({ type: 'device-folder', id: req.body.folderId }, 'browse', 'body.folderId');
+      await idempotency.handle(req, reply, 201, (record) =>
+        commands.sendCommand(req.body, req.auth?.user.username ?? null, record, (ids) => rights.partition('device', ids, right)),
+      );
     },
   });
   app.get('/api/v1/commands/:id', {
-    config: { access: Permission.DevicesRead },
-    schema: { tags, summary: 'One command and its state', params: IdParams, response: { 200: Command, ...errors } },
-    handler: (req) => commands.getCommand(req.params.id),
-  });
-  app.get('/api/v1/devices/:id/commands', {
-    config: { access: Permission.DevicesRead },
+    config: { access: 'authenticated' },
     schema: {
       tags,
-      summary: "A device's command history, newest first",
+      summary: 'One command and its state (needs read on its device)',
+      params: IdParams,
+      response: { 200: Command, ...errors },
+    },
+    handler: async (req) => {
+      const command = await commands.getCommand(req.params.id);
+      try {
+        await rightsOf(req).require({ type: 'device', id: command.deviceId }, 'read');
+      } catch (err) {
+        // A command of a device you may not see does not exist for you.
+        if (err instanceof AppError && err.code === ErrorCode.DeviceNotFound)
+          throw notFound(ErrorCode.CommandNotFound, 'Command', req.params.id);
+        throw err;
+      }
+      return command;
+    },
+  });
+  app.get('/api/v1/devices/:id/commands', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      summary: "A device's command history, newest first (needs read)",
       params: IdParams,
       querystring: ListCommandsQuery,
       response: { 200: CommandPage, ...errors },
     },
-    handler: (req) => commands.listDeviceCommands(req.params.id, req.query),
+    handler: async (req) => {
+      await rightsOf(req).require({ type: 'device', id: req.params.id }, 'read');
+      return commands.listDeviceCommands(req.params.id, req.query);
+    },
   });
 }

@@ -1,4 +1,5 @@
 import {
+  COMMAND_RIGHT,
   DEFAULT_PAGE_LIMIT,
   ErrorCode,
   type Command,
@@ -27,6 +28,9 @@ const DEFAULT_EXPIRY_S = 24 * 3600;
  * devices acknowledge by id, and a command not finished is sent again after a reconnect (the
  * agent executes an id once). State changes from devices are written in batches.
  */
+/** Sorts target devices by the caller's rights for a command. */
+export type CommandAuthorizer = (deviceIds: number[]) => Promise<{ allowed: number[]; refused: number[]; unknown: number[] }>;
+
 export class CommandsService {
   private readonly writer: BatchWriter<number, CommandPatch>;
   /** The newest state event of each command, published once its row is written. */
@@ -78,7 +82,12 @@ export class CommandsService {
    * Creates one command per device and pushes it to connected devices. The answer says "sent"
    * for devices connected at the commit; `record` stores it with the commands (Idempotency-Key).
    */
-  async sendCommand(req: SendCommandRequest, createdBy: string | null, record?: RecordAnswer) {
+  /**
+   * `authorize` sorts the target devices by the caller's rights (ADR 0006): devices it may not
+   * see count as missing, visible ones without the command's right are answered in `refused`
+   * and get no command.
+   */
+  async sendCommand(req: SendCommandRequest, createdBy: string | null, record?: RecordAnswer, authorize?: CommandAuthorizer) {
     if (req.command === 'wakeup') {
       throw new AppError(ErrorCode.CommandNotSupported, 'Wake up is not supported yet (it comes with wake-on-LAN)', { field: 'command' });
     }
@@ -92,13 +101,20 @@ export class CommandsService {
       throw new AppError(ErrorCode.ValidationFailed, 'Give exactly one of body.deviceIds and body.folderId', { field: 'body.deviceIds' });
     }
     let deviceIds: number[];
+    let refused: number[] = [];
     if (req.folderId !== undefined) {
       await this.folders.requireFolder(req.folderId, 'folderId');
       deviceIds = await this.devices.listDeviceIdsInFolder(req.folderId, req.recursive ?? false);
+      if (authorize) ({ allowed: deviceIds, refused } = await authorize(deviceIds));
     } else {
       deviceIds = req.deviceIds!;
       const existing = await this.devices.listExistingDeviceIds(deviceIds);
-      const missing = deviceIds.filter((id) => !existing.has(id));
+      let missing = deviceIds.filter((id) => !existing.has(id));
+      if (authorize && !missing.length) {
+        const sorted = await authorize(deviceIds);
+        ({ allowed: deviceIds, refused } = sorted);
+        missing = sorted.unknown;
+      }
       if (missing.length) {
         throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${missing.slice(0, 20).join(', ')}; no command was created`, {
           field: 'deviceIds',
@@ -108,12 +124,18 @@ export class CommandsService {
     }
     const now = this.clock.now();
     const expiresAt = now + (req.expiresInSeconds ?? DEFAULT_EXPIRY_S) * 1000;
+    const refusedAnswer = refused.map((deviceId) => ({
+      deviceId,
+      code: ErrorCode.Forbidden,
+      message: `The ${COMMAND_RIGHT[req.command]} right on device ${deviceId} is required for ${req.command}`,
+    }));
     const answerFor = (ids: number[]) => ({
       commands: ids.map((id, i) => ({
         id,
         deviceId: deviceIds[i]!,
         state: (this.channels.get(deviceIds[i]!) ? 'sent' : 'queued') as CommandState,
       })),
+      refused: refusedAnswer,
     });
     let answer: ReturnType<typeof answerFor> | null = null;
     const ids = await this.repo.insertCommands(

@@ -4,18 +4,19 @@ import {
   EffectiveConfigurationResponse,
   ErrorResponse,
   IdParams,
-  Permission,
   PutDeviceSettingsRequest,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
+import { rightsOf } from '../access/request-rights.js';
 import { auditContext } from '../audit/audit-context.js';
 import type { DeviceConfigurationService } from './device-configuration.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 /** Listed with the profiles in the API documentation, as before the module had its own file. */
 const tags = ['profiles'];
-const write = { access: Permission.ProfilesWrite } as const;
-const read = { access: Permission.DevicesRead } as const;
+// Each handler decides on the device itself (ADR 0006).
+const write = { access: 'authenticated' } as const;
+const read = { access: 'authenticated' } as const;
 
 /** One device's configuration: what applies, the effective values, its own configuration (`/settings` on the wire). */
 export function deviceConfigurationRoutes(app: App, configuration: DeviceConfigurationService): void {
@@ -27,7 +28,10 @@ export function deviceConfigurationRoutes(app: App, configuration: DeviceConfigu
       params: IdParams,
       response: { 200: EffectiveConfigurationResponse, ...errors },
     },
-    handler: (req) => configuration.effectiveConfiguration(req.params.id),
+    handler: async (req) => {
+      await rightsOf(req).require({ type: 'device', id: req.params.id }, 'read');
+      return configuration.effectiveConfiguration(req.params.id);
+    },
   });
   app.get('/api/v1/devices/:id/assigned-objects', {
     config: read,
@@ -37,7 +41,10 @@ export function deviceConfigurationRoutes(app: App, configuration: DeviceConfigu
       params: IdParams,
       response: { 200: AssignedObjectsResponse, ...errors },
     },
-    handler: (req) => configuration.assignedObjects(req.params.id),
+    handler: async (req) => {
+      await rightsOf(req).require({ type: 'device', id: req.params.id }, 'read');
+      return configuration.assignedObjects(req.params.id);
+    },
   });
   app.get('/api/v1/devices/:id/settings', {
     config: read,
@@ -47,17 +54,23 @@ export function deviceConfigurationRoutes(app: App, configuration: DeviceConfigu
       params: IdParams,
       response: { 200: DeviceSettingsResponse, ...errors },
     },
-    handler: (req) => configuration.getOwnConfiguration(req.params.id),
+    handler: async (req) => {
+      await rightsOf(req).require({ type: 'device', id: req.params.id }, 'read');
+      return configuration.getOwnConfiguration(req.params.id);
+    },
   });
   app.put('/api/v1/devices/:id/settings', {
     config: write,
     schema: {
       tags,
-      summary: "Replace the device's own configuration (lowest precedence)",
+      summary: "Replace the device's own configuration (lowest precedence; needs editConfiguration)",
       params: IdParams,
       body: PutDeviceSettingsRequest,
       response: { 200: DeviceSettingsResponse, ...errors },
     },
-    handler: (req) => configuration.replaceOwnConfiguration(auditContext(req), req.params.id, req.body),
+    handler: async (req) => {
+      await rightsOf(req).require({ type: 'device', id: req.params.id }, 'editConfiguration');
+      return configuration.replaceOwnConfiguration(auditContext(req), req.params.id, req.body);
+    },
   });
 }

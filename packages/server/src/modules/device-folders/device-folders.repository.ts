@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { TreeScope } from '../access/list-filter-sql.js';
 import type { Db } from '../../db/database.js';
 import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
 
@@ -34,8 +35,14 @@ export class DeviceFoldersRepository {
   };
 
   /** Direct children of `parentId` (null = top level) ordered by name, or all folders by id. */
-  listFolders = async (q: { parentId: number | null | undefined; limit: number; after: [string, number] | [number] | null }) => {
+  listFolders = async (q: {
+    parentId: number | null | undefined;
+    limit: number;
+    after: [string, number] | [number] | null;
+    scope?: TreeScope;
+  }) => {
     let query = this.db.selectFrom('device_folders').select(['id', 'name', 'parent_id']).limit(q.limit);
+    if (q.scope?.folders) query = query.where(q.scope.folders);
     if (q.parentId === undefined) {
       query = query.orderBy('id');
       if (q.after) query = query.where('id', '>', q.after[0] as number);
@@ -50,26 +57,27 @@ export class DeviceFoldersRepository {
     return (await query.execute()).map(norm);
   };
 
-  /** Direct sub-folder and device counts for the given folders. */
-  countContents = async (ids: number[], db: Db = this.db): Promise<Map<number, { childCount: number; deviceCount: number }>> => {
+  /** Direct sub-folder and device counts for the given folders (of what `scope` lets the administrator see). */
+  countContents = async (
+    ids: number[],
+    db: Db = this.db,
+    scope?: TreeScope,
+  ): Promise<Map<number, { childCount: number; deviceCount: number }>> => {
     const out = new Map(ids.map((id) => [id, { childCount: 0, deviceCount: 0 }]));
     if (ids.length === 0) return out;
-    const [children, devices] = await Promise.all([
-      db
-        .selectFrom('device_folders')
-        .select(['parent_id', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('parent_id', 'in', ids)
-        .groupBy('parent_id')
-        .execute(),
-      db
-        .selectFrom('devices')
-        .select(['folder_id', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('folder_id', 'in', ids)
-        .groupBy('folder_id')
-        .execute(),
-    ]);
-    for (const c of children) out.get(Number(c.parent_id))!.childCount = Number(c.n);
-    for (const d of devices) out.get(Number(d.folder_id))!.deviceCount = Number(d.n);
+    let children = db
+      .selectFrom('device_folders')
+      .select(['parent_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('parent_id', 'in', ids);
+    if (scope?.folders) children = children.where(scope.folders);
+    let devices = db
+      .selectFrom('devices')
+      .select(['folder_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('folder_id', 'in', ids);
+    if (scope?.objects) devices = devices.where(scope.objects);
+    const [childRows, deviceRows] = await Promise.all([children.groupBy('parent_id').execute(), devices.groupBy('folder_id').execute()]);
+    for (const c of childRows) out.get(Number(c.parent_id))!.childCount = Number(c.n);
+    for (const d of deviceRows) out.get(Number(d.folder_id))!.deviceCount = Number(d.n);
     return out;
   };
 

@@ -2,6 +2,7 @@ import { DEFAULT_PAGE_LIMIT, ErrorCode, type DeviceFolder, type FolderPage } fro
 import { AppError, notFound } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { Clock } from '../../lib/clock.js';
+import type { TreeScope } from '../access/list-filter-sql.js';
 import type { Db } from '../../db/database.js';
 import type { ConfigurationChanges, ConfigurationMarker } from '../configuration-delivery/configuration-changes.js';
 import type { DeviceFoldersRepository, FolderRow } from './device-folders.repository.js';
@@ -25,7 +26,8 @@ export class DeviceFoldersService {
     return this.configuration.change(work, this.repo.inTreeTransaction);
   }
 
-  async listFolders(q: { parentId?: 'root' | number; limit?: number; cursor?: string }): Promise<FolderPage> {
+  /** A page of folders; `scope` keeps what the administrator may browse (folders and the devices counted). */
+  async listFolders(q: { parentId?: 'root' | number; limit?: number; cursor?: string }, scope?: TreeScope): Promise<FolderPage> {
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const parentId = q.parentId === undefined ? undefined : q.parentId === 'root' ? null : q.parentId;
     if (typeof parentId === 'number') await this.requireFolder(parentId, 'parentId');
@@ -33,13 +35,13 @@ export class DeviceFoldersService {
     const after = q.cursor
       ? (decodeCursor(q.cursor, sortTag, parentId === undefined ? ['number'] : ['string', 'number']) as [string, number] | [number])
       : null;
-    const rows = await this.repo.listFolders({ parentId, limit: limit + 1, after });
+    const rows = await this.repo.listFolders({ parentId, limit: limit + 1, after, ...(scope ? { scope } : {}) });
     const { page, nextCursor } = toPage(rows, limit, sortTag, (r) => (parentId === undefined ? [r.id] : [r.name, r.id]));
-    return { items: await this.withCounts(page), nextCursor };
+    return { items: await this.withCounts(page, scope), nextCursor };
   }
 
-  async getFolder(id: number): Promise<DeviceFolder> {
-    const [folder] = await this.withCounts([await this.requireFolder(id)]);
+  async getFolder(id: number, scope?: TreeScope): Promise<DeviceFolder> {
+    const [folder] = await this.withCounts([await this.requireFolder(id)], scope);
     return folder!;
   }
 
@@ -121,8 +123,12 @@ export class DeviceFoldersService {
     }
   }
 
-  private async withCounts(rows: FolderRow[]): Promise<DeviceFolder[]> {
-    const counts = await this.repo.countContents(rows.map((r) => r.id));
+  private async withCounts(rows: FolderRow[], scope?: TreeScope): Promise<DeviceFolder[]> {
+    const counts = await this.repo.countContents(
+      rows.map((r) => r.id),
+      undefined,
+      scope,
+    );
     return rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id, ...counts.get(r.id)! }));
   }
 }

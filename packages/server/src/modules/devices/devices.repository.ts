@@ -1,4 +1,4 @@
-import type { Selectable, Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { sql, type Selectable, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database, DevicesTable } from '../../db/types.js';
 import type { CursorValue } from '../../lib/cursor.js';
@@ -92,6 +92,8 @@ export interface DeviceListQuery {
   /** Sort key and id of the last row of the previous page. */
   after: [CursorValue, number] | null;
   limit: number;
+  /** Only devices the administrator may browse (null = all). */
+  visible?: RawBuilder<boolean> | null;
 }
 
 type Eb = ExpressionBuilder<Database, 'devices'>;
@@ -154,6 +156,7 @@ export class DevicesRepository {
     // The filters, sort and page as one query over `devices`, selecting `columns`.
     const page = <C extends 'id' | (typeof DEVICE_COLUMNS)[number]>(columns: readonly C[]) => {
       let query = this.db.selectFrom('devices').select(columns);
+      if (q.visible) query = query.where(q.visible);
       if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
       else if (typeof q.folderId === 'number') {
         const fid = q.folderId;
@@ -314,11 +317,22 @@ export class DevicesRepository {
   };
 
   /** All devices and the online ones, in one round trip; `online` is counted from the (online, connected_server) index. */
-  countDevicesByPresence = async (): Promise<{ total: number; online: number }> => {
+  /** Devices and online devices, of those `visible` (null = all). */
+  countDevicesByPresence = async (visible: RawBuilder<boolean> | null = null): Promise<{ total: number; online: number }> => {
+    const all = sql<boolean>`1 = 1`;
     const r = await this.db
       .selectNoFrom((eb) => [
-        eb.selectFrom('devices').select(eb.fn.countAll<number>().as('n')).as('total'),
-        eb.selectFrom('devices').select(eb.fn.countAll<number>().as('n')).where('online', '=', 1).as('online'),
+        eb
+          .selectFrom('devices')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where(visible ?? all)
+          .as('total'),
+        eb
+          .selectFrom('devices')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where('online', '=', 1)
+          .where(visible ?? all)
+          .as('online'),
       ])
       .executeTakeFirstOrThrow();
     return { total: Number(r.total), online: Number(r.online) };

@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import {
   DEFAULT_PAGE_LIMIT,
   ErrorCode,
@@ -46,7 +47,8 @@ export class DevicesService {
     return { system: r.sysinfo ? (JSON.parse(r.sysinfo) as SystemInfo) : null, reportedAt: toIso(r.sysinfo_at) };
   }
 
-  async listDevices(q: ListDevicesQuery): Promise<DevicePage> {
+  /** A page of devices; `visible` keeps those the administrator may browse (ADR 0006). */
+  async listDevices(q: ListDevicesQuery, visible: RawBuilder<boolean> | null = null): Promise<DevicePage> {
     const sort: DeviceSort = q.sort ?? 'name';
     const descending = sort.startsWith('-');
     const column = SORT_COLUMNS[descending ? sort.slice(1) : sort]!;
@@ -65,6 +67,7 @@ export class DevicesService {
       descending,
       after,
       limit: limit + 1,
+      visible,
     });
     // An unknown folder is only worth a lookup when nothing came back (saves a query per page).
     if (rows.length === 0 && typeof folderId === 'number') await this.folders.requireFolder(folderId, 'folderId');
@@ -79,8 +82,8 @@ export class DevicesService {
   }
 
   /** How many devices there are and how many are online (the dashboard). */
-  summarizeDevices(): Promise<DeviceSummary> {
-    return this.repo.countDevicesByPresence();
+  summarizeDevices(visible: RawBuilder<boolean> | null = null): Promise<DeviceSummary> {
+    return this.repo.countDevicesByPresence(visible);
   }
 
   /** The servers holding the online devices among `rows`: one small query, none when all are offline. */

@@ -8,8 +8,8 @@ import {
   ErrorResponse,
   IdParams,
   ListEnrollmentKeysQuery,
-  Permission,
   UpdateEnrollmentKeyRequest,
+  GeneralRight,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import { auditContext } from '../audit/audit-context.js';
@@ -17,7 +17,7 @@ import type { EnrollmentKeysService } from './enrollment-keys.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const tags = ['enrollment'];
-const access = { access: Permission.EnrollmentManage } as const;
+const access = { access: { general: GeneralRight.EnrollmentKeys } } as const;
 
 export function enrollmentKeyRoutes(app: App, keys: EnrollmentKeysService): void {
   app.post('/api/v1/enrollment-keys', {

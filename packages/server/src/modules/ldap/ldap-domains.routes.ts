@@ -10,8 +10,8 @@ import {
   LdapSearchQuery,
   LdapSearchResult,
   LdapTestResult,
-  Permission,
   UpdateLdapDomainRequest,
+  GeneralRight,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
 import type { LdapDomainsService } from './ldap-domains.service.js';
@@ -19,7 +19,7 @@ import type { LdapDomainsService } from './ldap-domains.service.js';
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse };
 const tags = ['ldap'];
 /** The general right `ldap` gives this permission; superusers hold it. */
-const access = { access: Permission.LdapManage } as const;
+const access = { access: { general: GeneralRight.Ldap } } as const;
 
 export function ldapDomainRoutes(app: App, domains: LdapDomainsService): void {
   app.get('/api/v1/ldap-domains', {

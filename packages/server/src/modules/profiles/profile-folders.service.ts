@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import { DEFAULT_PAGE_LIMIT, ErrorCode, type ProfileFolder } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -12,10 +13,11 @@ export class ProfileFoldersService {
     private readonly clock: Clock,
   ) {}
 
-  async list(q: { limit?: number; cursor?: string }) {
+  /** `visible` keeps the folders the administrator may browse. */
+  async list(q: { limit?: number; cursor?: string }, visible: RawBuilder<boolean> | null = null) {
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const afterId = q.cursor ? (decodeCursor(q.cursor, 'profile-folders', ['number'])[0] as number) : null;
-    const { page, nextCursor } = toPage(await this.repo.listFolders(limit + 1, afterId), limit, 'profile-folders', (r) => [r.id]);
+    const { page, nextCursor } = toPage(await this.repo.listFolders(limit + 1, afterId, visible), limit, 'profile-folders', (r) => [r.id]);
     return { items: page.map(toFolder), nextCursor };
   }
 

@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import type { TreeScope } from '../access/list-filter-sql.js';
 import type { Db } from '../../db/database.js';
 import type { ProfileFoldersTable, ProfilesTable } from '../../db/types.js';
 
@@ -36,8 +37,11 @@ export class ProfilesRepository {
     afterId: number | null;
     folderId?: number | 'root';
     prefix?: string;
+    /** Only profiles the administrator may browse (absent = all). */
+    visible?: RawBuilder<boolean> | null;
   }): Promise<ProfileRow[]> => {
     let s = this.db.selectFrom('profiles').selectAll().orderBy('id').limit(q.limit);
+    if (q.visible) s = s.where(q.visible);
     if (q.afterId !== null) s = s.where('id', '>', q.afterId);
     if (q.folderId === 'root') s = s.where('folder_id', 'is', null);
     else if (q.folderId !== undefined) s = s.where('folder_id', '=', q.folderId);
@@ -90,7 +94,8 @@ export class ProfilesRepository {
     return rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) }));
   };
 
-  listAssignmentsOf = async (profileId: number, limit: number, afterId: number | null) => {
+  /** `visible`: the device tree's scope of the administrator; targets outside it are left out. */
+  listAssignmentsOf = async (profileId: number, limit: number, afterId: number | null, visible?: TreeScope) => {
     let q = this.db
       .selectFrom('profile_assignments as a')
       .leftJoin('devices as d', (j) => j.onRef('d.id', '=', 'a.target_id').on('a.target_type', '=', 'device'))
@@ -100,6 +105,14 @@ export class ProfilesRepository {
       .orderBy('a.id')
       .limit(limit);
     if (afterId !== null) q = q.where('a.id', '>', afterId);
+    if (visible && (visible.objects || visible.folders)) {
+      const devices = visible.objects ?? sql<boolean>`1 = 1`;
+      const folders = visible.folders ?? sql<boolean>`1 = 1`;
+      q = q.where(
+        sql<boolean>`((a.target_type = 'device' and a.target_id in (select id from devices where ${devices}))
+          or (a.target_type = 'folder' and a.target_id in (select id from device_folders where ${folders})))`,
+      );
+    }
     return (await q.execute()).map((r) => ({
       id: Number(r.id),
       type: r.target_type,
@@ -161,8 +174,9 @@ export class ProfilesRepository {
     return r && normFolder(r);
   };
 
-  listFolders = async (limit: number, afterId: number | null): Promise<ProfileFolderRow[]> => {
+  listFolders = async (limit: number, afterId: number | null, visible: RawBuilder<boolean> | null = null): Promise<ProfileFolderRow[]> => {
     let q = this.db.selectFrom('profile_folders').select(['id', 'name', 'parent_id']).orderBy('id').limit(limit);
+    if (visible) q = q.where(visible);
     if (afterId !== null) q = q.where('id', '>', afterId);
     return (await q.execute()).map(normFolder);
   };

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   ApplyMode,
@@ -15,7 +16,7 @@ import {
   ImportProfilesResponse,
   ListProfilesQuery,
   PageLimit,
-  Permission,
+  GeneralRight,
   PreviewProfileChangeRequest,
   PreviewProfileChangeResponse,
   Profile,
@@ -29,6 +30,24 @@ import {
 } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { App } from '../../lib/fastify.js';
+import { rightsOf } from '../access/request-rights.js';
+
+/** Assigning and unassigning: read on the profile, assign on every device and device folder named. */
+async function requireAssign(req: FastifyRequest, profileId: number, targets: ReadonlyArray<{ type: 'device' | 'folder'; id: number }>) {
+  const rights = rightsOf(req);
+  await rights.require(profileRef(profileId), 'read');
+  const devices = targets.filter((t) => t.type === 'device').map((t) => t.id);
+  const { unknown, refused } = await rights.partition('device', devices, 'assign');
+  if (unknown.length)
+    throw new AppError(ErrorCode.DeviceNotFound, `Devices do not exist: ${unknown.join(', ')}; nothing was changed`, {
+      field: 'body.targets',
+    });
+  if (refused.length)
+    throw new AppError(ErrorCode.Forbidden, `The assign right is required on devices ${refused.join(', ')}; nothing was changed`, {
+      field: 'body.targets',
+    });
+  for (const t of targets) if (t.type === 'folder') await rights.require({ type: 'device-folder', id: t.id }, 'assign', 'body.targets');
+}
 import type { DeviceConfigurationService } from '../device-configuration/device-configuration.service.js';
 import type { ProfileFoldersService } from './profile-folders.service.js';
 import { auditContext } from '../audit/audit-context.js';
@@ -38,8 +57,11 @@ import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idem
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['profiles'];
-const write = { access: Permission.ProfilesWrite } as const;
-const read = { access: Permission.DevicesRead } as const;
+// Each handler decides on the profiles, folders and devices it touches (ADR 0006).
+const write = { access: 'authenticated' } as const;
+const read = { access: 'authenticated' } as const;
+const profileRef = (id: number) => ({ type: 'profile', id }) as const;
+const folderRef = (id: number) => ({ type: 'profile-folder', id }) as const;
 const PageQuery = Type.Object({ limit: Type.Optional(PageLimit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
 const ApplyQuery = Type.Object({ apply: Type.Optional(ApplyMode) }, { additionalProperties: false });
 /** Largest import file (bytes). */
@@ -63,7 +85,10 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: CreateProfileRequest,
       response: { 201: Profile, ...errors },
     },
-    handler: async (req, reply) => reply.code(201).send(await profiles.createProfile(auditContext(req), req.body)),
+    handler: async (req, reply) => {
+      await rightsOf(req).requireDestination('profile', req.body.folderId ?? null, 'write', 'body.folderId');
+      return reply.code(201).send(await profiles.createProfile(auditContext(req), req.body));
+    },
   });
   app.get('/api/v1/profiles', {
     config: read,
@@ -73,26 +98,35 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       querystring: ListProfilesQuery,
       response: { 200: ProfilePage, ...errors },
     },
-    handler: (req) => profiles.listProfiles(req.query),
+    handler: async (req) => {
+      const rights = rightsOf(req);
+      const { folderId } = req.query;
+      if (typeof folderId === 'number') await rights.require(folderRef(folderId), 'browse', 'query.folderId');
+      return profiles.listProfiles(req.query, (await rights.scope('profile')).objects);
+    },
   });
   app.get('/api/v1/profiles/export', {
     config: read,
     schema: {
       tags,
-      summary: 'Export profiles as a portable file (secrets only with includeSecrets and profiles:write)',
+      summary: 'Export profiles as a portable file (needs read on each; secrets only with includeSecrets and write on each)',
       querystring: ExportProfilesQuery,
       ...errors,
     },
     handler: async (req, reply) => {
       const includeSecrets = req.query.includeSecrets === true;
-      if (includeSecrets && !req.auth?.permissions.has(Permission.ProfilesWrite)) {
-        throw new AppError(ErrorCode.Forbidden, 'Exporting secrets needs the profiles:write permission', { field: 'includeSecrets' });
-      }
       const ids = [...new Set(req.query.ids.split(',').map(Number))];
       if (ids.some((id) => id < 1 || !Number.isSafeInteger(id))) {
         throw new AppError(ErrorCode.ValidationFailed, `query.ids must be ids from 1 to ${Number.MAX_SAFE_INTEGER}`, {
           field: 'query.ids',
         });
+      }
+      const { unknown, refused } = await rightsOf(req).partition('profile', ids, includeSecrets ? 'write' : 'read');
+      if (unknown.length)
+        throw new AppError(ErrorCode.ProfileNotFound, `Profiles do not exist: ${unknown.join(', ')}`, { field: 'query.ids' });
+      if (refused.length) {
+        const right = includeSecrets ? 'write (for includeSecrets)' : 'read';
+        throw new AppError(ErrorCode.Forbidden, `The ${right} right is required on profiles ${refused.join(', ')}`, { field: 'query.ids' });
       }
       const text = await transfer.exportProfiles(ids, includeSecrets);
       return reply
@@ -109,11 +143,13 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       bodyLimit: IMPORT_LIMIT,
       schema: {
         tags,
-        summary: 'Import profiles from a file (all or nothing; errors name their line)',
+        summary:
+          'Import profiles from a file (all or nothing; errors name their line). Imported profiles land at the top level: superusers only',
         consumes: ['text/plain'],
         response: { 201: ImportProfilesResponse, ...errors },
       },
       handler: async (req, reply) => {
+        await rightsOf(req).requireDestination('profile', null, 'write', 'body');
         if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the file as Content-Type: text/plain');
         return reply.code(201).send(await transfer.importProfiles(req.body));
       },
@@ -121,22 +157,36 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   });
   app.get('/api/v1/profiles/:id', {
     config: read,
-    schema: { tags, summary: 'One profile (secrets masked)', params: IdParams, response: { 200: Profile, ...errors } },
-    handler: (req) => profiles.getProfile(req.params.id),
+    schema: { tags, summary: 'One profile (secrets masked; needs read)', params: IdParams, response: { 200: Profile, ...errors } },
+    handler: async (req) => {
+      await rightsOf(req).require(profileRef(req.params.id), 'read');
+      return profiles.getProfile(req.params.id);
+    },
   });
   app.patch('/api/v1/profiles/:id', {
-    config: write,
+    config: { ...write, changesTree: 'profile' },
     schema: {
       tags,
-      summary: 'Rename, move or replace the parameters of a profile (apply: now or next-reboot)',
+      summary:
+        'Rename or replace the parameters of a profile (needs write), move it (needs move, and write on the folder); apply: now or next-reboot',
       params: IdParams,
       body: UpdateProfileRequest,
       response: { 200: Profile, ...errors },
     },
-    handler: (req) => profiles.updateProfile(auditContext(req), req.params.id, req.body),
+    handler: async (req) => {
+      const rights = rightsOf(req);
+      const { folderId, ...rest } = req.body;
+      if (Object.keys(rest).filter((k) => k !== 'apply').length || folderId === undefined)
+        await rights.require(profileRef(req.params.id), 'write');
+      if (folderId !== undefined) {
+        await rights.require(profileRef(req.params.id), 'move');
+        await rights.requireDestination('profile', folderId, 'write', 'body.folderId');
+      }
+      return profiles.updateProfile(auditContext(req), req.params.id, req.body);
+    },
   });
   app.delete('/api/v1/profiles/:id', {
-    config: write,
+    config: { ...write, changesTree: 'profile' },
     schema: {
       tags,
       summary: 'Delete a profile and its assignments',
@@ -145,6 +195,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       response: { 204: Type.Null(), ...errors },
     },
     handler: async (req, reply) => {
+      await rightsOf(req).require(profileRef(req.params.id), 'write');
       await profiles.deleteProfile(auditContext(req), req.params.id, req.query.apply);
       return reply.code(204).send(null);
     },
@@ -158,7 +209,14 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: CopyProfileRequest,
       response: { 201: Profile, ...errors },
     },
-    handler: async (req, reply) => reply.code(201).send(await profiles.copyProfile(auditContext(req), req.params.id, req.body ?? {})),
+    handler: async (req, reply) => {
+      const rights = rightsOf(req);
+      await rights.require(profileRef(req.params.id), 'read');
+      // The copy lands where the body says, else beside the original.
+      const target = req.body && 'folderId' in req.body ? (req.body.folderId ?? null) : (await profiles.getProfile(req.params.id)).folderId;
+      await rights.requireDestination('profile', target, 'write', 'body.folderId');
+      return reply.code(201).send(await profiles.copyProfile(auditContext(req), req.params.id, req.body ?? {}));
+    },
   });
   app.post('/api/v1/profiles/:id/preview', {
     config: read,
@@ -169,7 +227,10 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: PreviewProfileChangeRequest,
       response: { 200: PreviewProfileChangeResponse, ...errors },
     },
-    handler: (req) => configuration.preview(req.params.id, req.body),
+    handler: async (req) => {
+      await rightsOf(req).require(profileRef(req.params.id), 'read');
+      return configuration.preview(req.params.id, req.body);
+    },
   });
   app.get('/api/v1/profiles/:id/assignments', {
     config: read,
@@ -180,19 +241,24 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       querystring: PageQuery,
       response: { 200: ProfileAssignmentsResponse, ...errors },
     },
-    handler: (req) => profiles.listAssignments(req.params.id, req.query),
+    handler: async (req) => {
+      const rights = rightsOf(req);
+      await rights.require(profileRef(req.params.id), 'read');
+      return profiles.listAssignments(req.params.id, req.query, await rights.scope('device'));
+    },
   });
   app.post('/api/v1/profiles/:id/assignments', {
     config: write,
     schema: {
       tags,
-      summary: 'Assign a profile to devices and folders (all or nothing)',
+      summary: 'Assign a profile to devices and folders (all or nothing; needs read on the profile and assign on every target)',
       params: IdParams,
       headers: IdempotencyHeaders,
       body: AssignProfileRequest,
       response: { 200: AssignProfileResponse, ...errors },
     },
     handler: async (req, reply) => {
+      await requireAssign(req, req.params.id, req.body.targets);
       await idempotency.handle(req, reply, 200, (record) => profiles.assign(auditContext(req), req.params.id, req.body, record));
     },
   });
@@ -200,12 +266,15 @@ export function profileRoutes(app: App, m: ProfileModule): void {
     config: write,
     schema: {
       tags,
-      summary: 'Remove assignments of a profile',
+      summary: 'Remove assignments of a profile (needs read on the profile and assign on every target)',
       params: IdParams,
       body: AssignProfileRequest,
       response: { 200: UnassignProfileResponse, ...errors },
     },
-    handler: (req) => profiles.unassign(auditContext(req), req.params.id, req.body),
+    handler: async (req) => {
+      await requireAssign(req, req.params.id, req.body.targets);
+      return profiles.unassign(auditContext(req), req.params.id, req.body);
+    },
   });
 
   app.get('/api/v1/profile-folders', {
@@ -216,15 +285,23 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       querystring: PageQuery,
       response: { 200: ProfileFolderPage, ...errors },
     },
-    handler: (req) => folders.list(req.query),
+    handler: async (req) => folders.list(req.query, (await rightsOf(req).scope('profile')).folders),
   });
   app.post('/api/v1/profile-folders', {
-    config: write,
-    schema: { tags, summary: 'Create a profile folder', body: CreateProfileFolderRequest, response: { 201: ProfileFolder, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await folders.create(req.body)),
+    config: { ...write, changesTree: 'profile' },
+    schema: {
+      tags,
+      summary: 'Create a profile folder (needs write on the parent)',
+      body: CreateProfileFolderRequest,
+      response: { 201: ProfileFolder, ...errors },
+    },
+    handler: async (req, reply) => {
+      await rightsOf(req).requireDestination('profile', req.body.parentId ?? null, 'write', 'body.parentId');
+      return reply.code(201).send(await folders.create(req.body));
+    },
   });
   app.patch('/api/v1/profile-folders/:id', {
-    config: write,
+    config: { ...write, changesTree: 'profile' },
     schema: {
       tags,
       summary: 'Rename or move a profile folder',
@@ -232,12 +309,21 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       body: UpdateProfileFolderRequest,
       response: { 200: ProfileFolder, ...errors },
     },
-    handler: (req) => folders.update(req.params.id, req.body),
+    handler: async (req) => {
+      const rights = rightsOf(req);
+      if (req.body.name !== undefined || req.body.parentId === undefined) await rights.require(folderRef(req.params.id), 'write');
+      if (req.body.parentId !== undefined) {
+        await rights.require(folderRef(req.params.id), 'move');
+        await rights.requireDestination('profile', req.body.parentId, 'write', 'body.parentId');
+      }
+      return folders.update(req.params.id, req.body);
+    },
   });
   app.delete('/api/v1/profile-folders/:id', {
-    config: write,
+    config: { ...write, changesTree: 'profile' },
     schema: { tags, summary: 'Delete an empty profile folder', params: IdParams, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
+      await rightsOf(req).require(folderRef(req.params.id), 'write');
       await folders.remove(req.params.id);
       return reply.code(204).send(null);
     },
@@ -246,10 +332,13 @@ export function profileRoutes(app: App, m: ProfileModule): void {
   app.get('/api/v1/settings/profiles', {
     config: read,
     schema: { tags, summary: 'Profile feature switches', response: { 200: ProfileSettings, ...errors } },
-    handler: () => profiles.getSettings(),
+    handler: (req) => {
+      rightsOf(req).anyAdministrator('profile feature switches');
+      return profiles.getSettings();
+    },
   });
   app.put('/api/v1/settings/profiles', {
-    config: write,
+    config: { access: { general: GeneralRight.GlobalSettings } },
     schema: {
       tags,
       summary: 'Switch priority profiles on or off (off by default)',

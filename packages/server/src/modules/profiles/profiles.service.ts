@@ -1,3 +1,5 @@
+import type { RawBuilder } from 'kysely';
+import type { TreeScope } from '../access/list-filter-sql.js';
 import {
   DEFAULT_PAGE_LIMIT,
   ErrorCode,
@@ -85,7 +87,8 @@ export class ProfilesService {
     return toProfile(await this.requireProfile(id));
   }
 
-  async listProfiles(q: ListProfilesQuery) {
+  /** `visible` keeps the profiles the administrator may browse (ADR 0006). */
+  async listProfiles(q: ListProfilesQuery, visible: RawBuilder<boolean> | null = null) {
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const afterId = q.cursor ? (decodeCursor(q.cursor, 'profiles', ['number'])[0] as number) : null;
     if (typeof q.folderId === 'number') await this.profileFolders.requireFolder(q.folderId, 'folderId');
@@ -94,6 +97,7 @@ export class ProfilesService {
       afterId,
       ...(q.folderId !== undefined ? { folderId: q.folderId } : {}),
       ...(q.q ? { prefix: q.q.toLowerCase() } : {}),
+      visible,
     });
     const { page, nextCursor } = toPage(rows, limit, 'profiles', (r) => [r.id]);
     return { items: page.map(toProfile), nextCursor };
@@ -151,11 +155,12 @@ export class ProfilesService {
     });
   }
 
-  async listAssignments(id: number, q: { limit?: number; cursor?: string }) {
+  /** `visible`: targets the administrator may not browse are left out. */
+  async listAssignments(id: number, q: { limit?: number; cursor?: string }, visible?: TreeScope) {
     await this.requireProfile(id);
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const afterId = q.cursor ? (decodeCursor(q.cursor, 'assignments', ['number'])[0] as number) : null;
-    const rows = await this.repo.listAssignmentsOf(id, limit + 1, afterId);
+    const rows = await this.repo.listAssignmentsOf(id, limit + 1, afterId, visible);
     const { page, nextCursor } = toPage(rows, limit, 'assignments', (r) => [r.id]);
     return { items: page.map((r) => ({ type: r.type, id: r.targetId, name: r.name, assignedAt: toIso(r.createdAt)! })), nextCursor };
   }

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { ErrorCode, Permission, type ErrorBody } from '@openums/protocol';
+import { ErrorCode, type ErrorBody } from '@openums/protocol';
+import { rightsOf } from '../access/request-rights.js';
 import type { App } from '../../lib/fastify.js';
 import { fingerprint } from '../../tls/pki.js';
 import { VERSION } from '../../lib/version.js';
@@ -28,7 +29,7 @@ export function serverInfoRoutes(app: App, identity: ServerIdentity): void {
   });
 
   app.get('/api/v1/server', {
-    config: { access: Permission.ServerRead },
+    config: { access: 'authenticated' },
     schema: {
       tags: ['server'],
       summary: 'Identity of this server process and installation',
@@ -42,12 +43,15 @@ export function serverInfoRoutes(app: App, identity: ServerIdentity): void {
         }),
       },
     },
-    handler: async () => ({
-      serverId: identity.serverId,
-      installationId: identity.installationId,
-      version: VERSION,
-      database: identity.dialect,
-      webCaFingerprint: identity.webCaPem ? fingerprint(identity.webCaPem) : null,
-    }),
+    handler: async (req) => {
+      rightsOf(req).anyAdministrator('server identity');
+      return {
+        serverId: identity.serverId,
+        installationId: identity.installationId,
+        version: VERSION,
+        database: identity.dialect,
+        webCaFingerprint: identity.webCaPem ? fingerprint(identity.webCaPem) : null,
+      };
+    },
   });
 }
