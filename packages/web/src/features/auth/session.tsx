@@ -1,4 +1,4 @@
-import { ROLE_PERMISSIONS, type MeResponse, type Permission } from '@openums/protocol';
+import { GENERAL_RIGHT_PERMISSIONS, ROLE_PERMISSIONS, type GeneralRight, type MeResponse, type Permission } from '@openums/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { getMe, login, logout } from '../../api/auth';
@@ -24,14 +24,17 @@ export function useSession() {
 }
 
 /**
- * Whether the signed-in user's role grants a permission (to hide or disable what the server would
- * refuse anyway). An unknown role is treated as allowed: the server decides.
+ * Whether the signed-in user may use a permission's routes (to hide or disable what the server
+ * would refuse anyway): a superuser always, else its role or a general right that grants it
+ * (GENERAL_RIGHT_PERMISSIONS). An unknown role is treated as allowed: the server decides.
  */
 export function useHasPermission(permission: Permission): boolean {
-  const role = useSession().data?.user.role;
-  if (!role) return false;
-  const granted = ROLE_PERMISSIONS[role];
-  return granted ? granted.includes(permission) : true;
+  const me = useSession().data;
+  if (!me) return false;
+  if (me.superuser) return true;
+  const granted = ROLE_PERMISSIONS[me.user.role];
+  if (!granted || granted.includes(permission)) return true;
+  return (me.generalRights ?? []).some((right) => GENERAL_RIGHT_PERMISSIONS[right as GeneralRight]?.includes(permission) ?? false);
 }
 
 /** Any 401 from the API ends the session in the UI; RequireAuth then shows the login page. */
@@ -53,6 +56,8 @@ export function useLogin() {
       queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== sessionQueryKey[0] });
       const me: MeResponse = { user: res.user, csrfToken: res.csrfToken };
       queryClient.setQueryData(sessionQueryKey, me);
+      // The login answer lacks superuser and general rights: ask /auth/me for them.
+      void queryClient.invalidateQueries({ queryKey: sessionQueryKey });
     },
   });
 }

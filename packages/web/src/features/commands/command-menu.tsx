@@ -1,7 +1,10 @@
-import { Button, Menu } from '@mantine/core';
+import { COMMAND_RIGHT } from '@openums/protocol';
+import { Button, Menu, Text, Tooltip } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import type { QueuedCommand } from '../../api/commands';
+import { RIGHT_LABELS } from '../access/rights-labels';
+import type { MyRightsCheck } from '../access/use-my-rights';
 import { COMMANDS, type CommandInfo } from './command-catalog';
 import { CommandResultDialog } from './command-result';
 import type { CommandTarget } from './command-target';
@@ -13,14 +16,19 @@ interface CommandMenuProps {
   label?: string;
   ariaLabel?: string;
   title?: string;
+  /** The signed-in administrator's rights on the target: commands it lacks the right for are disabled. */
+  rights?: MyRightsCheck;
 }
 
 let batchCounter = 0;
 
 /** "Commands" menu → confirmation → live result. */
-export function CommandMenu({ target, label = 'Commands', ariaLabel, title }: CommandMenuProps) {
+export function CommandMenu({ target, label = 'Commands', ariaLabel, title, rights }: CommandMenuProps) {
   const queryClient = useQueryClient();
   const [chosen, setChosen] = useState<CommandInfo | null>(null);
+  const missing = (command: CommandInfo) =>
+    rights && !rights.can(COMMAND_RIGHT[command.name]) ? RIGHT_LABELS[COMMAND_RIGHT[command.name]] : undefined;
+  const noneAllowed = target !== null && rights !== undefined && !rights.loading && COMMANDS.every((c) => missing(c) !== undefined);
   const [result, setResult] = useState<{ target: CommandTarget; command: string; queued: QueuedCommand[]; batchId: string } | null>(null);
 
   const onSent = (queued: QueuedCommand[]) => {
@@ -34,19 +42,45 @@ export function CommandMenu({ target, label = 'Commands', ariaLabel, title }: Co
 
   return (
     <>
-      <Menu position="bottom-end" withinPortal shadow="md" width={260}>
+      <Menu position="bottom-end" withinPortal shadow="md" width={260} disabled={noneAllowed}>
         <Menu.Target>
-          <Button size="compact-xs" variant="light" disabled={!target} rightSection={<Chevron />} aria-label={ariaLabel} title={title}>
-            {label}
-          </Button>
+          <Tooltip
+            label="You have no right to send commands here (Power control, Send message, Firmware control)"
+            disabled={!noneAllowed}
+            multiline
+            maw={260}
+            withArrow
+          >
+            <Button
+              size="compact-xs"
+              variant="light"
+              disabled={!target}
+              data-disabled={noneAllowed || undefined}
+              aria-disabled={noneAllowed || undefined}
+              rightSection={<Chevron />}
+              aria-label={ariaLabel}
+              title={noneAllowed ? undefined : title}
+            >
+              {label}
+            </Button>
+          </Tooltip>
         </Menu.Target>
         <Menu.Dropdown aria-label={target ? `Commands for ${target.name}` : undefined}>
           {target?.kind === 'folder' && <Menu.Label>To all devices in the folder</Menu.Label>}
           {COMMANDS.map((command, i) => (
             <Fragment key={command.name}>
               {i > 0 && command.risk !== COMMANDS[i - 1]!.risk && <Menu.Divider />}
-              <Menu.Item color={command.risk === 'destructive' ? 'red' : undefined} onClick={() => setChosen(command)}>
+              <Menu.Item
+                color={command.risk === 'destructive' ? 'red' : undefined}
+                onClick={() => setChosen(command)}
+                disabled={missing(command) !== undefined}
+              >
                 {command.label}
+                {missing(command) && (
+                  <Text size="xs" c="dimmed">
+                    Needs the {RIGHT_LABELS[COMMAND_RIGHT[command.name]]} right
+                  </Text>
+                )}
               </Menu.Item>
             </Fragment>
           ))}

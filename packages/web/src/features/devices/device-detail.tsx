@@ -1,5 +1,5 @@
 import type { Device } from '@openums/protocol';
-import { Badge, Button, CloseButton, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Badge, CloseButton, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { isApiError } from '../../api/client';
@@ -8,6 +8,8 @@ import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import { CommandHistory } from '../commands/command-history';
+import { AccessControlButton, GatedButton } from '../access/gated-button';
+import { useMyRights } from '../access/use-my-rights';
 import { CommandMenu } from '../commands/command-menu';
 import { ConfigPendingBadge, DeviceAssignedObjects, DeviceEffectiveConfiguration } from './device-configuration';
 import { EditInventoryDialog, MoveDeviceDialog, RenameDeviceDialog } from './device-dialogs';
@@ -36,6 +38,7 @@ interface DeviceDetailProps {
 
 export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProps) {
   const query = useDevice(id);
+  const mine = useMyRights({ type: 'device', id });
   const [dialog, setDialog] = useState<Dialog>(null);
 
   const header = (title: ReactNode) => (
@@ -98,22 +101,46 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
       )}
       <Stack p="sm" gap="sm" className={fill ? classes.fillColumn : undefined}>
         <Group gap={6}>
-          <Button size="compact-xs" variant="default" onClick={() => setDialog('rename')} aria-label="Rename device">
+          <GatedButton
+            size="compact-xs"
+            variant="default"
+            rights={mine}
+            right="write"
+            onClick={() => setDialog('rename')}
+            aria-label="Rename device"
+          >
             Rename
-          </Button>
-          <Button size="compact-xs" variant="default" onClick={() => setDialog('move')} aria-label="Move device">
+          </GatedButton>
+          <GatedButton
+            size="compact-xs"
+            variant="default"
+            rights={mine}
+            right="move"
+            onClick={() => setDialog('move')}
+            aria-label="Move device"
+          >
             Move
-          </Button>
-          <Button size="compact-xs" variant="default" onClick={() => setDialog('inventory')}>
+          </GatedButton>
+          <GatedButton size="compact-xs" variant="default" rights={mine} right="write" onClick={() => setDialog('inventory')}>
             Edit inventory
-          </Button>
-          <Button size="compact-xs" variant="light" color="red" onClick={() => setDialog('delete')} aria-label="Delete device">
+          </GatedButton>
+          <GatedButton
+            size="compact-xs"
+            variant="light"
+            color="red"
+            rights={mine}
+            right="write"
+            onClick={() => setDialog('delete')}
+            aria-label="Delete device"
+          >
             Delete
-          </Button>
+          </GatedButton>
           <CommandMenu
             target={{ kind: 'device', deviceId: device.id, name: device.name, online: device.online }}
             ariaLabel="Device commands"
+            rights={mine}
           />
+          <AccessControlButton object={{ type: 'device', id: device.id }} name={device.name} rights={mine} />
         </Group>
         <Tabs
           value={tab}

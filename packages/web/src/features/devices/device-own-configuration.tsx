@@ -1,11 +1,4 @@
-import {
-  findParameter,
-  Permission,
-  PARAMETER_CATALOGUE,
-  type ApplyMode,
-  type Device,
-  type DeviceSettingsResponse,
-} from '@openums/protocol';
+import { findParameter, PARAMETER_CATALOGUE, type ApplyMode, type Device, type DeviceSettingsResponse } from '@openums/protocol';
 import { Alert, Button, Group, Loader, Modal, Popover, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -15,7 +8,8 @@ import { putDeviceSettings, type EffectiveParameter } from '../../api/profiles';
 import { ErrorAlert } from '../../components/error-alert';
 import { DiscardChangesModal, useWarnBeforeUnload } from '../../components/unsaved-changes';
 import { notifySuccess } from '../../components/notify';
-import { useHasPermission } from '../auth/session';
+import { useMyRights } from '../access/use-my-rights';
+import { RIGHT_LABELS } from '../access/rights-labels';
 import { ApplyChoice } from '../configuration-editor/change-preview';
 import { ParameterEditor, type ParamNote } from '../configuration-editor/parameter-editor';
 import { formatValue, shortMessage, splitByCatalogue, type Settings } from '../configuration-editor/parameter-model';
@@ -70,7 +64,8 @@ export function DeviceOwnConfiguration({ device }: { device: Device }) {
 type Split = { known: Settings; unknown: Settings };
 
 function LoadedOwnConfiguration({ device, data }: { device: Device; data: DeviceSettingsResponse }) {
-  const canWrite = useHasPermission(Permission.ProfilesWrite);
+  const mine = useMyRights({ type: 'device', id: device.id });
+  const canWrite = mine.can('editConfiguration');
   const effective = useEffectiveConfiguration(device.id);
   const { known: saved, unknown } = useMemo<Split>(() => splitByCatalogue(data.settings), [data.settings]);
   // The device may report changed values while an administrator edits: untouched parameters
@@ -118,6 +113,11 @@ function LoadedOwnConfiguration({ device, data }: { device: Device; data: Device
           </Text>
         )}
         {unknownCount > 0 && <UnknownSettings settings={unknown} />}
+        {!canWrite && !mine.loading && (
+          <Text size="xs" c="dimmed" data-testid="own-configuration-read-only">
+            Read only: changing the device’s configuration needs the {RIGHT_LABELS.editConfiguration} right on it.
+          </Text>
+        )}
       </Stack>
       <div className={classes.ownEditor}>
         <ParameterEditor

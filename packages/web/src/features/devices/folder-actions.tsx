@@ -1,4 +1,4 @@
-import { Button, Group, Text, TextInput } from '@mantine/core';
+import { Group, Text, TextInput } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { createFolder, deleteFolder, updateFolder } from '../../api/folders';
@@ -6,6 +6,8 @@ import { ConfirmDialog } from '../../components/confirm-dialog';
 import { FormDialog } from '../../components/form-dialog';
 import { RenameDialog } from '../../components/rename-dialog';
 import { notifySuccess } from '../../components/notify';
+import { AccessControlButton, GatedButton } from '../access/gated-button';
+import { useMyRights } from '../access/use-my-rights';
 import { CommandMenu } from '../commands/command-menu';
 import { FolderSelect } from './folder-select';
 import { invalidateInventory, useAllFolders, type FolderKey } from './queries';
@@ -24,35 +26,69 @@ export function FolderActions({ selected, onSelect, onExpand }: FolderActionsPro
   const folders = useAllFolders();
   const folder = selected === 'root' ? undefined : folders.index.byId.get(selected);
   const isFolder = selected !== 'root';
+  // The top level has no access list: there the server alone decides.
+  const mine = useMyRights(isFolder ? { type: 'device-folder', id: selected } : null);
   const afterChange = useAfterChange();
   const close = () => setDialog(null);
 
   return (
     <>
       <Group gap={4}>
-        <Button size="compact-xs" variant="light" onClick={() => setDialog('create')} aria-label="New folder">
+        <GatedButton
+          size="compact-xs"
+          variant="light"
+          rights={mine}
+          right="write"
+          onClick={() => setDialog('create')}
+          aria-label="New folder"
+        >
           New
-        </Button>
-        <Button size="compact-xs" variant="default" disabled={!isFolder} onClick={() => setDialog('rename')} aria-label="Rename folder">
+        </GatedButton>
+        <GatedButton
+          size="compact-xs"
+          variant="default"
+          disabled={!isFolder}
+          rights={mine}
+          right="write"
+          onClick={() => setDialog('rename')}
+          aria-label="Rename folder"
+        >
           Rename
-        </Button>
-        <Button size="compact-xs" variant="default" disabled={!isFolder} onClick={() => setDialog('move')} aria-label="Move folder">
+        </GatedButton>
+        <GatedButton
+          size="compact-xs"
+          variant="default"
+          disabled={!isFolder}
+          rights={mine}
+          right="move"
+          onClick={() => setDialog('move')}
+          aria-label="Move folder"
+        >
           Move
-        </Button>
-        <Button
+        </GatedButton>
+        <GatedButton
           size="compact-xs"
           variant="default"
           color="red"
           disabled={!isFolder}
+          rights={mine}
+          right="write"
           onClick={() => setDialog('delete')}
           aria-label="Delete folder"
         >
           Delete
-        </Button>
+        </GatedButton>
         <CommandMenu
           target={isFolder ? { kind: 'folder', folderId: selected, name: folders.index.path(selected) } : null}
           ariaLabel="Folder commands"
           title={isFolder ? 'Send a command to all devices in this folder' : 'Select a folder to send it commands'}
+          rights={mine}
+        />
+        <AccessControlButton
+          object={isFolder ? { type: 'device-folder', id: selected } : null}
+          name={isFolder ? folders.index.path(selected) : ''}
+          rights={mine}
+          label="Access"
         />
       </Group>
       {dialog === 'create' && (

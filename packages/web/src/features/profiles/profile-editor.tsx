@@ -4,6 +4,9 @@ import { useEffect, useState } from 'react';
 import { isApiError } from '../../api/client';
 import { ErrorAlert } from '../../components/error-alert';
 import { formatDateTime, plural } from '../../lib/format';
+import { AccessControlButton, GatedButton } from '../access/gated-button';
+import { RIGHT_LABELS } from '../access/rights-labels';
+import { useMyRights } from '../access/use-my-rights';
 import { AssignProfileDialog, AssignmentsPanel } from './assignments';
 import { ParameterEditor } from '../configuration-editor/parameter-editor';
 import { CopyProfileDialog, DeleteProfileDialog, MoveProfileDialog, RenameProfileDialog } from './profile-dialogs';
@@ -21,6 +24,7 @@ type Dialog = 'rename' | 'move' | 'copy' | 'delete' | 'save' | 'assign' | null;
 interface ProfileEditorProps {
   profileId: number;
   tab: ProfileTab;
+  /** False: read-only whatever the profile's access list says. */
   canWrite: boolean;
   onTabChange: (tab: ProfileTab) => void;
   onOpenProfile: (profile: Profile) => void;
@@ -80,6 +84,9 @@ function LoadedProfileEditor({
   const activatedCount = Object.keys(saved).length;
   const versionMismatch = profile.basedOn.split('.')[0] !== PARAMETER_CATALOGUE.basedOn.split('.')[0];
   const close = () => setDialog(null);
+  const mine = useMyRights({ type: 'profile', id: profile.id });
+  /** Parameters and name: the page allows writing and so does the profile's access list. */
+  const editable = canWrite && mine.can('write');
 
   return (
     <>
@@ -112,30 +119,58 @@ function LoadedProfileEditor({
           <Group gap={6} wrap="nowrap" style={{ flex: 'none' }}>
             {canWrite && (
               <>
-                <Button size="compact-sm" variant="light" onClick={() => setDialog('assign')}>
+                <GatedButton size="compact-sm" variant="light" rights={mine} right="read" onClick={() => setDialog('assign')}>
                   Assign…
-                </Button>
-                <Button size="compact-sm" variant="default" onClick={() => setDialog('rename')} aria-label="Rename profile">
+                </GatedButton>
+                <GatedButton
+                  size="compact-sm"
+                  variant="default"
+                  rights={mine}
+                  right="write"
+                  onClick={() => setDialog('rename')}
+                  aria-label="Rename profile"
+                >
                   Rename
-                </Button>
+                </GatedButton>
                 <Button size="compact-sm" variant="default" onClick={() => setDialog('copy')} aria-label="Copy profile">
                   Copy
                 </Button>
-                <Button size="compact-sm" variant="default" onClick={() => setDialog('move')} aria-label="Move profile">
+                <GatedButton
+                  size="compact-sm"
+                  variant="default"
+                  rights={mine}
+                  right="move"
+                  onClick={() => setDialog('move')}
+                  aria-label="Move profile"
+                >
                   Move
-                </Button>
+                </GatedButton>
               </>
             )}
             <Button size="compact-sm" variant="default" onClick={() => onExport(profile)} aria-label="Export profile">
               Export
             </Button>
+            <AccessControlButton object={{ type: 'profile', id: profile.id }} name={profile.name} rights={mine} size="compact-sm" />
             {canWrite && (
-              <Button size="compact-sm" variant="light" color="red" onClick={() => setDialog('delete')} aria-label="Delete profile">
+              <GatedButton
+                size="compact-sm"
+                variant="light"
+                color="red"
+                rights={mine}
+                right="write"
+                onClick={() => setDialog('delete')}
+                aria-label="Delete profile"
+              >
                 Delete
-              </Button>
+              </GatedButton>
             )}
           </Group>
         </Group>
+        {!editable && canWrite && !mine.loading && (
+          <Text size="xs" c="dimmed" mt={4} data-testid="profile-read-only">
+            Read only: changing this profile needs the {RIGHT_LABELS.write} right on it.
+          </Text>
+        )}
         {profile.type === 'priority' && feature.data && !feature.data.priorityProfiles && (
           <Alert color="yellow" mt="xs" p="xs" title="Priority profiles are switched off" data-testid="priority-off">
             This priority profile applies to no device until an administrator turns priority profiles on (switch under the profile tree).
@@ -175,14 +210,14 @@ function LoadedProfileEditor({
             draft={draft}
             saved={saved}
             errors={edit.errors}
-            readOnly={!canWrite}
+            readOnly={!editable}
             onSet={edit.onSet}
             onActivate={edit.onActivate}
             onRemoveInstance={edit.onRemoveInstance}
             search={search}
             onSearchChange={setSearch}
           />
-          {canWrite && (
+          {editable && (
             <SaveBar
               changed={edit.changed.length}
               errors={edit.errors}

@@ -1,9 +1,12 @@
-import { Permission, type Profile } from '@openums/protocol';
+import type { Profile } from '@openums/protocol';
 import { Button, Group, Menu, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-router';
-import { useHasPermission } from '../auth/session';
+import { AccessDialog } from '../access/access-dialog';
+import { GatedButton } from '../access/gated-button';
+import { useGeneralRight, useIsSuperuser } from '../access/use-general-rights';
+import { useMyRights } from '../access/use-my-rights';
 import panels from '../../components/panels.module.css';
 import { ExportDialog, ImportButton, PriorityProfilesSwitch } from './import-export';
 import { NewProfileDialog } from './profile-dialogs';
@@ -21,7 +24,7 @@ import { expandedWithPath } from '../../components/folder-paths';
 import { DiscardChangesModal, useWarnBeforeUnload } from '../../components/unsaved-changes';
 import { withMember } from '../../lib/sets';
 
-type Dialog = 'new-profile' | 'new-folder' | 'rename-folder' | 'move-folder' | 'delete-folder' | 'export' | null;
+type Dialog = 'new-profile' | 'new-folder' | 'rename-folder' | 'move-folder' | 'delete-folder' | 'folder-access' | 'export' | null;
 
 function parseId(value: string | null | undefined): number | null {
   const id = Number(value);
@@ -51,7 +54,6 @@ export function ProfilesPage() {
     dirtyRef.current = value;
     setDirtyState(value);
   }, []);
-  const canWrite = useHasPermission(Permission.ProfilesWrite);
   const folders = useProfileFolders();
   const openProfile = useProfile(profileId);
   const open = profileId !== null ? openProfile.data : undefined;
@@ -60,6 +62,12 @@ export function ProfilesPage() {
   /** Where "New profile" and "New folder" create: the selected folder, or the open profile's. */
   const currentFolder: ProfileFolderKey = profileId !== null ? (open?.folderId ?? 'root') : (folderParam ?? 'root');
   const selectedFolder = selection.kind === 'folder' && selection.key !== 'root' ? selection.key : null;
+  // Creating needs write on the folder created in; the top level has no access list (the server decides).
+  const createRights = useMyRights(currentFolder === 'root' ? null : { type: 'profile-folder', id: currentFolder });
+  const folderRights = useMyRights(selectedFolder === null ? null : { type: 'profile-folder', id: selectedFolder });
+  const canCreate = createRights.can('write');
+  const canImport = useIsSuperuser();
+  const canSwitchPriority = useGeneralRight('globalSettings');
 
   const urlQ = params.get('q') ?? '';
   useEffect(() => {
@@ -112,36 +120,52 @@ export function ProfilesPage() {
           <Text size="xs" fw={700} c="dimmed" tt="uppercase">
             Profiles
           </Text>
-          {canWrite && (
-            <Group gap={4}>
-              <Button size="compact-xs" onClick={() => setDialog('new-profile')}>
-                New profile
-              </Button>
-              <Button size="compact-xs" variant="light" onClick={() => setDialog('new-folder')} aria-label="New profile folder">
-                New folder
-              </Button>
-              <Menu position="bottom-start" withinPortal>
-                <Menu.Target>
-                  <Button
-                    size="compact-xs"
-                    variant="default"
-                    disabled={selectedFolder === null}
-                    title={selectedFolder === null ? 'Select a folder first' : undefined}
-                    aria-label="Folder actions"
-                  >
-                    Folder ▾
-                  </Button>
-                </Menu.Target>
-                <Menu.Dropdown>
-                  <Menu.Item onClick={() => setDialog('rename-folder')}>Rename folder</Menu.Item>
-                  <Menu.Item onClick={() => setDialog('move-folder')}>Move folder</Menu.Item>
-                  <Menu.Item color="red" onClick={() => setDialog('delete-folder')}>
-                    Delete folder
-                  </Menu.Item>
-                </Menu.Dropdown>
-              </Menu>
-            </Group>
-          )}
+          <Group gap={4}>
+            <GatedButton size="compact-xs" rights={createRights} right="write" onClick={() => setDialog('new-profile')}>
+              New profile
+            </GatedButton>
+            <GatedButton
+              size="compact-xs"
+              variant="light"
+              rights={createRights}
+              right="write"
+              onClick={() => setDialog('new-folder')}
+              aria-label="New profile folder"
+            >
+              New folder
+            </GatedButton>
+            <Menu position="bottom-start" withinPortal>
+              <Menu.Target>
+                <Button
+                  size="compact-xs"
+                  variant="default"
+                  disabled={selectedFolder === null}
+                  title={selectedFolder === null ? 'Select a folder first' : undefined}
+                  aria-label="Folder actions"
+                >
+                  Folder ▾
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <FolderMenuItem missing={folderRights.missing('write')} onClick={() => setDialog('rename-folder')}>
+                  Rename folder
+                </FolderMenuItem>
+                <FolderMenuItem missing={folderRights.missing('move')} onClick={() => setDialog('move-folder')}>
+                  Move folder
+                </FolderMenuItem>
+                <FolderMenuItem missing={folderRights.missing('write')} color="red" onClick={() => setDialog('delete-folder')}>
+                  Delete folder
+                </FolderMenuItem>
+                <Menu.Divider />
+                <FolderMenuItem
+                  missing={folderRights.canAny(['read', 'accessControl']) ? undefined : 'You need the Read or Access control right'}
+                  onClick={() => setDialog('folder-access')}
+                >
+                  Access control…
+                </FolderMenuItem>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
           <TextInput
             size="xs"
             type="search"
@@ -167,7 +191,7 @@ export function ProfilesPage() {
         </div>
         <Stack gap={8} className={classes.sideFooter}>
           <Group gap={4}>
-            {canWrite && <ImportButton onImported={(created) => created[0] && goToProfile(created[0])} />}
+            {canImport && <ImportButton onImported={(created) => created[0] && goToProfile(created[0])} />}
             <Button
               size="compact-xs"
               variant="default"
@@ -180,7 +204,7 @@ export function ProfilesPage() {
               Export…
             </Button>
           </Group>
-          <PriorityProfilesSwitch canWrite={canWrite} />
+          <PriorityProfilesSwitch canWrite={canSwitchPriority} />
         </Stack>
       </section>
       <section aria-label="Profile" className={panels.panel} data-testid="profile-panel">
@@ -188,7 +212,7 @@ export function ProfilesPage() {
           <ProfileEditor
             profileId={profileId}
             tab={tab}
-            canWrite={canWrite}
+            canWrite
             onTabChange={(next) =>
               setParams(
                 (prev) => {
@@ -213,7 +237,7 @@ export function ProfilesPage() {
             onDirtyChange={setDirty}
           />
         ) : (
-          <NoProfileOpen canWrite={canWrite} onNew={() => setDialog('new-profile')} />
+          <NoProfileOpen canWrite={canCreate} onNew={() => setDialog('new-profile')} />
         )}
       </section>
       {dialog === 'new-profile' && (
@@ -243,7 +267,11 @@ export function ProfilesPage() {
       {dialog === 'delete-folder' && selectedFolder !== null && (
         <DeleteProfileFolderDialog id={selectedFolder} onClose={close} onDeleted={goToFolder} />
       )}
-      {dialog === 'export' && <ExportDialog initial={exportIds} canWrite={canWrite} onClose={close} />}
+      {dialog === 'folder-access' && selectedFolder !== null && (
+        <AccessDialog object={{ type: 'profile-folder', id: selectedFolder }} name={folders.index.path(selectedFolder)} onClose={close} />
+      )}
+      {/* Secrets are exported only with write on each profile: the server refuses the others. */}
+      {dialog === 'export' && <ExportDialog initial={exportIds} canWrite onClose={close} />}
       <DiscardChangesModal blocker={blocker} onDiscard={() => setDirty(false)}>
         The open profile has changes that are not saved. Leave it and lose them?
       </DiscardChangesModal>
@@ -270,5 +298,29 @@ function NoProfileOpen({ canWrite, onNew }: { canWrite: boolean; onNew: () => vo
         </Button>
       )}
     </Stack>
+  );
+}
+
+/** An item of the folder menu; without the right it is disabled and says which right is missing. */
+function FolderMenuItem({
+  missing,
+  color,
+  onClick,
+  children,
+}: {
+  missing: string | undefined;
+  color?: string;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Menu.Item color={missing ? undefined : color} disabled={missing !== undefined} onClick={onClick}>
+      {children}
+      {missing && (
+        <Text size="xs" c="dimmed">
+          {missing}
+        </Text>
+      )}
+    </Menu.Item>
   );
 }
