@@ -4,6 +4,7 @@ import type { DatabaseHandle } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { Metrics } from './lib/metrics.js';
+import type { DecisionObserver } from './modules/auth/access.js';
 
 /** What buildApp is built from (server.ts in production, helpers in tests). */
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
     caKey?: string;
   };
   webCaPem?: string | null;
+  /** Sees every administrator request's access decision (the route-walking test). */
+  onAccessDecision?: DecisionObserver;
   /** Password for the first administrator; generated when absent. */
   adminPassword?: string | undefined;
 }

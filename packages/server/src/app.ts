@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { installAccessControl } from './modules/auth/access.js';
+import { installAccessControl, type RegisteredRoute } from './modules/auth/access.js';
 import { DEFAULT_LIMITS, LoginLimiter } from './modules/auth/login-limiter.js';
 import { systemClock } from './lib/clock.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './lib/error-handler.js';
@@ -86,6 +86,8 @@ export interface BuiltApp {
   commands: CommandsService;
   servers: ServersService;
   singletons: SingletonTasks;
+  /** Every route with its access rule, once the app is ready. */
+  routes: ReadonlyArray<RegisteredRoute>;
   /** The audit log (modules/audit): every change records itself with `audit.record(trx, entry)`. */
   audit: AuditLog;
   wakeups: ClusterWakeups;
@@ -301,7 +303,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     }
   });
   await app.register(fastifyCookie);
-  installAccessControl(app, auth, identifyDevice, rights);
+  const routes = installAccessControl(app, auth, identifyDevice, rights, deps.onAccessDecision);
   await installHttpBasics(app, metrics, Boolean(deps.https));
 
   administrationRoutes(app);
@@ -434,5 +436,5 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     return { migrations, ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}) };
   };
 
-  return { app, health, auth, metrics, identity, prepare, registry, presence, commands, servers, singletons, audit, wakeups, bus };
+  return { app, health, auth, metrics, identity, prepare, registry, presence, commands, servers, singletons, audit, wakeups, bus, routes };
 }

@@ -5,6 +5,7 @@ import type { DialectName } from '../../src/db/dialect.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { Metrics } from '../../src/lib/metrics.js';
+import type { DecisionObserver } from '../../src/modules/auth/access.js';
 import {
   CAPTURE_ENV,
   registerSecret,
@@ -38,7 +39,7 @@ export interface TestApp extends BuiltApp {
 
 export async function buildTestApp(
   dialect: DialectName,
-  opts: { prepare?: boolean; config?: Partial<Config>; wallClock?: Clock; logger?: Logger } = {},
+  opts: { prepare?: boolean; config?: Partial<Config>; wallClock?: Clock; logger?: Logger; onAccessDecision?: DecisionObserver } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDb(dialect);
   // Wired like server.ts: the database reports query timings to the app's metrics.
@@ -59,6 +60,7 @@ export async function buildTestApp(
     metrics,
     adminPassword: ADMIN_PASSWORD,
     ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
+    ...(opts.onAccessDecision ? { onAccessDecision: opts.onAccessDecision } : {}),
     ...(logger ? { logger } : {}),
   });
   if (captureDir) registerWireSecrets(built);

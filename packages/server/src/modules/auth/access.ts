@@ -61,19 +61,30 @@ export interface RightsSource {
   treeChanged(tree: TreeName): void;
 }
 
+/** A route as registered, with its access rule (the route-walking test lists them). */
+export interface RegisteredRoute {
+  method: unknown;
+  url: string;
+  config?: unknown;
+}
+
+/** Told of every administrator request's access decision before its answer goes out (tests walk routes with it). */
+export type DecisionObserver = (route: { method: string; url: string; status: number; decision: string | null }) => void;
+
 /** Installs the fail-closed access check. Call before any route is registered. */
 export function installAccessControl(
   app: FastifyInstance,
   auth: AuthService,
   identifyDevice: DeviceIdentifier,
   rights: RightsSource,
-): void {
+  observe?: DecisionObserver,
+): ReadonlyArray<RegisteredRoute> {
   app.decorateRequest('auth', null);
   app.decorateRequest('device', null);
   app.decorateRequest('rights', null);
 
   // Checked once every plugin's onRoute hooks have run: a route without a rule stops start-up.
-  const routes: Array<{ method: unknown; url: string; config?: unknown }> = [];
+  const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => void routes.push(route));
   app.addHook('onReady', async () => {
     const missing = routes.filter((r) => !(r.config as { access?: Access } | undefined)?.access);
@@ -114,6 +125,9 @@ export function installAccessControl(
   // (a route that forgot to ask) is refused instead, and logged as the bug it is.
   app.addHook('onSend', async (req, reply, payload) => {
     const rules = req.routeOptions.config;
+    if (req.rights) {
+      observe?.({ method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, decision: req.rights.decision });
+    }
     if (!req.rights || reply.statusCode >= 400) return payload;
     if (req.rights.decision === null) {
       req.log.error({ route: req.routeOptions.url, method: req.method }, 'route answered without an access decision; refused');
@@ -125,4 +139,5 @@ export function installAccessControl(
     if (rules.changesTree) rights.treeChanged(rules.changesTree);
     return payload;
   });
+  return routes;
 }
