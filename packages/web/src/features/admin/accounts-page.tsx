@@ -107,7 +107,7 @@ function AccountTable({ onOpen }: { onOpen: (open: Open) => void }) {
                   {formatShortDateTime(a.createdAt)}
                 </Table.Td>
                 <Table.Td>
-                  <Group gap={2} wrap="nowrap" justify="flex-end">
+                  <Group gap={2} wrap="nowrap">
                     <RowButton label="Edit" name={a} onClick={() => onOpen({ kind: 'edit', account: a })} />
                     {a.domain === null && (
                       <RowButton label="Reset password" name={a} onClick={() => onOpen({ kind: 'password', account: a })} />

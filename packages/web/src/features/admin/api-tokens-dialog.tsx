@@ -11,8 +11,8 @@ import { adminQueries, useApiTokens } from './queries';
 
 const STATUS_COLOR: Record<string, string> = { active: 'green', expired: 'orange', revoked: 'gray' };
 const STATUS_LABEL: Record<string, string> = { active: 'Active', expired: 'Expired', revoked: 'Revoked' };
-/** The start of the token as it is written: `oat_<prefix>_…`. */
-export const tokenPrefix = (t: Pick<ApiToken, 'prefix'>) => `oat_${t.prefix}_…`;
+/** The start of the token as it is written (the server answers `oat_<12 hex>`): `oat_<12 hex>_…`. */
+export const tokenPrefix = (t: Pick<ApiToken, 'prefix'>) => `${t.prefix.startsWith('oat_') ? t.prefix : `oat_${t.prefix}`}_…`;
 
 const VALIDITY = [
   { value: '30', label: '30 days' },

@@ -91,17 +91,17 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** "created", "deleted", or the changed fields' names. */
+/** "created", "removed", or the changed fields' names (the row opens to show the values). */
 export function changeSummary(entry: Pick<AuditEntry, 'before' | 'after'>): string {
   const hasBefore = entry.before != null;
   const hasAfter = entry.after != null;
   if (!hasBefore && !hasAfter) return '';
-  const fields = fieldChanges(entry)
-    .filter((f) => f.changed)
-    .map((f) => f.field);
-  if (!hasBefore) return fields.length ? `new: ${fields.join(', ')}` : 'new';
+  if (!hasBefore) return 'created';
   if (!hasAfter) return 'removed';
-  return fields.join(', ');
+  return fieldChanges(entry)
+    .filter((f) => f.changed)
+    .map((f) => f.field)
+    .join(', ');
 }
 
 /** `datetime-local` text (local time) to ISO, or undefined when empty or not a time. */

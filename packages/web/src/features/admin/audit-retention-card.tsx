@@ -56,7 +56,7 @@ export function AuditRetentionCard() {
                   value={value}
                   onChange={setDraft}
                   error={valid(value) ? undefined : 'Between 1 and 3650 days'}
-                  w={260}
+                  w={320}
                 />
                 <Button type="submit" disabled={!dirty || !valid(value)} loading={save.isPending}>
                   Save retention

@@ -60,7 +60,7 @@ export function GeneralRightsField({ value, onChange, allGranted, disabled, labe
 export function RightsBadges({ rights, all }: { rights: readonly string[]; all?: boolean }) {
   if (all) {
     return (
-      <Badge variant="light" color="grape" size="sm">
+      <Badge variant="light" color="grape" size="sm" tt="none">
         All (superuser)
       </Badge>
     );

@@ -186,8 +186,8 @@ function MembersSection({ group, groups, accounts, accountsError, onChanged }: G
           <Table.Tbody>
             {members.map((m) => (
               <Table.Tr key={memberKey(m)} data-testid="member-row">
-                <Table.Td w={90}>
-                  <Badge variant="light" color={m.type === 'group' ? 'violet' : 'blue'} size="sm">
+                <Table.Td w={100}>
+                  <Badge variant="light" color={m.type === 'group' ? 'violet' : 'blue'} size="sm" tt="none">
                     {m.type === 'group' ? 'Group' : 'Account'}
                   </Badge>
                 </Table.Td>
