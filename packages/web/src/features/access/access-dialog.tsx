@@ -166,7 +166,7 @@ export function AccessDialog({ object, name, onClose }: AccessDialogProps) {
           <Button variant="default" onClick={requestClose}>
             {dirty ? 'Cancel' : 'Close'}
           </Button>
-          {!readOnly && (
+          {!readOnly && (tab === 'list' || dirty) && (
             <Button onClick={submit} disabled={!dirty} loading={save.isPending}>
               Save
             </Button>

@@ -24,7 +24,8 @@ interface AccessListEditorProps {
   onSetRight: (key: string, right: (typeof OBJECT_RIGHTS)[number], state: RightState) => void;
 }
 
-const STATE_COLORS: Record<RightState, string> = { allow: 'teal', deny: 'red', unset: 'gray' };
+/** Not set stays neutral (the default white indicator), so what is allowed or denied stands out. */
+const STATE_COLORS: Record<RightState, string | undefined> = { allow: 'teal', deny: 'red', unset: undefined };
 const label = (r: (typeof OBJECT_RIGHTS)[number]) => RIGHT_LABELS[r];
 
 /** Principals on the left (add, remove, pick one), the twelve rights of the picked one on the right. */
@@ -32,7 +33,7 @@ export function AccessListEditor(props: AccessListEditorProps) {
   const { entries, selectedKey, onSelect, readOnly, principalName } = props;
   const selected = entries.find((e) => principalKey(e.principal) === selectedKey) ?? null;
   return (
-    <div className={classes.editor}>
+    <div className={classes.editor} data-empty={entries.length === 0 || undefined}>
       <Stack gap="xs" className={classes.principals}>
         <ScrollArea.Autosize mah={420} type="auto">
           <Table highlightOnHover verticalSpacing={6} aria-label="Accounts and groups on this access list">

@@ -50,3 +50,20 @@ export function useMyRights(ref: AccessNodeRef | null): MyRightsCheck {
     loading: false,
   };
 }
+
+const TOP_LEVEL: MyRightsCheck = {
+  can: () => false,
+  missing: () => 'Only a superuser can place things at the top level: select a folder first',
+  canAny: () => false,
+  loading: false,
+};
+
+/**
+ * Rights on a folder something is created in or moved to; `null` is the top level of the tree,
+ * which carries no access list: only a superuser may place things there.
+ */
+export function useDestinationRights(folder: AccessNodeRef | null): MyRightsCheck {
+  const superuser = useIsSuperuser();
+  const rights = useMyRights(folder);
+  return folder === null && !superuser ? TOP_LEVEL : rights;
+}

@@ -8,6 +8,8 @@ import { ErrorAlert } from '../../components/error-alert';
 import panels from '../../components/panels.module.css';
 import classes from './devices.module.css';
 import { formatDateTime, formatMac, orDash } from '../../lib/format';
+import { GatedButton } from '../access/gated-button';
+import { useDestinationRights } from '../access/use-my-rights';
 import { useDeviceList } from './queries';
 
 const ROW_HEIGHT = 36;
@@ -37,6 +39,8 @@ export function DeviceList(props: DeviceListProps) {
   }, [debounced, filter.q, onSearchChange]);
 
   const query = useDeviceList(filter);
+  // A new device goes into the folder shown (write on it); at the top level only a superuser may.
+  const createRights = useDestinationRights(typeof filter.folderId === 'number' ? { type: 'device-folder', id: filter.folderId } : null);
   const rows = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
   const stale = query.isPlaceholderData;
 
@@ -52,9 +56,9 @@ export function DeviceList(props: DeviceListProps) {
           >
             {props.title}
           </Title>
-          <Button size="compact-sm" onClick={props.onNewDevice}>
+          <GatedButton size="compact-sm" rights={createRights} right="write" onClick={props.onNewDevice}>
             New device
-          </Button>
+          </GatedButton>
         </Group>
         <Group gap="md" wrap="nowrap">
           <TextInput

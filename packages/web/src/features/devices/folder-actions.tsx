@@ -7,7 +7,7 @@ import { FormDialog } from '../../components/form-dialog';
 import { RenameDialog } from '../../components/rename-dialog';
 import { notifySuccess } from '../../components/notify';
 import { AccessControlButton, GatedButton } from '../access/gated-button';
-import { useMyRights } from '../access/use-my-rights';
+import { useDestinationRights } from '../access/use-my-rights';
 import { CommandMenu } from '../commands/command-menu';
 import { FolderSelect } from './folder-select';
 import { invalidateInventory, useAllFolders, type FolderKey } from './queries';
@@ -26,8 +26,8 @@ export function FolderActions({ selected, onSelect, onExpand }: FolderActionsPro
   const folders = useAllFolders();
   const folder = selected === 'root' ? undefined : folders.index.byId.get(selected);
   const isFolder = selected !== 'root';
-  // The top level has no access list: there the server alone decides.
-  const mine = useMyRights(isFolder ? { type: 'device-folder', id: selected } : null);
+  // The top level has no access list: only a superuser creates folders there.
+  const mine = useDestinationRights(isFolder ? { type: 'device-folder', id: selected } : null);
   const afterChange = useAfterChange();
   const close = () => setDialog(null);
 

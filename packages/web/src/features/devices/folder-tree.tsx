@@ -2,6 +2,7 @@ import { Badge, Button, Loader, Text } from '@mantine/core';
 import { createContext, useContext } from 'react';
 import { errorMessage } from '../../api/client';
 import { TreeItem, TreeLabel } from '../../components/tree-item';
+import { useIsSuperuser } from '../access/use-general-rights';
 import { useFolderChildren, type FolderKey } from './queries';
 import { plural } from '../../lib/format';
 
@@ -34,6 +35,8 @@ export function FolderTree(props: TreeState) {
 
 function FolderChildren({ parent, level }: { parent: FolderKey; level: number }) {
   const query = useFolderChildren(parent);
+  // Others see only the folders their access lists allow: "none yet" would mislead them.
+  const superuser = useIsSuperuser();
   const indent = { paddingLeft: level * 16 };
 
   if (query.isPending) {
@@ -59,7 +62,7 @@ function FolderChildren({ parent, level }: { parent: FolderKey; level: number })
     <div role="group">
       {folders.length === 0 && parent === 'root' && (
         <Text size="xs" c="dimmed" style={indent} py={4}>
-          No folders yet
+          {superuser ? 'No folders yet' : 'No folders you may see'}
         </Text>
       )}
       {folders.map((folder) => (

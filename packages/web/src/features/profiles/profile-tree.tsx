@@ -4,6 +4,7 @@ import { createContext, useContext, useMemo } from 'react';
 import { errorMessage } from '../../api/client';
 import { TreeItem, TreeLabel, treeClasses } from '../../components/tree-item';
 import classes from './profiles.module.css';
+import { useIsSuperuser } from '../access/use-general-rights';
 import { useProfileFolders, useProfileList, type ProfileFolderKey } from './queries';
 import { plural } from '../../lib/format';
 
@@ -65,6 +66,8 @@ function FolderProfiles({ folder, level, empty }: { folder: ProfileFolderKey; le
     [query.data, folder],
   );
   const indent = { paddingLeft: (level - 1) * 16 + 28 };
+  // Others see only the profiles their access lists allow: "none yet" would mislead them.
+  const superuser = useIsSuperuser();
   if (query.isPending) {
     return (
       <Text size="xs" c="dimmed" style={indent} py={4}>
@@ -81,7 +84,7 @@ function FolderProfiles({ folder, level, empty }: { folder: ProfileFolderKey; le
       ))}
       {profiles.length === 0 && empty && (
         <Text size="xs" c="dimmed" style={indent} py={4}>
-          {folder === 'root' ? 'No profiles yet' : 'Empty folder'}
+          {folder !== 'root' ? 'Empty folder' : superuser ? 'No profiles yet' : 'No profiles you may see'}
         </Text>
       )}
       {query.hasNextPage && (

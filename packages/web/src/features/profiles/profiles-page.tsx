@@ -6,7 +6,7 @@ import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-route
 import { AccessDialog } from '../access/access-dialog';
 import { GatedButton } from '../access/gated-button';
 import { useGeneralRight, useIsSuperuser } from '../access/use-general-rights';
-import { useMyRights } from '../access/use-my-rights';
+import { useDestinationRights, useMyRights } from '../access/use-my-rights';
 import panels from '../../components/panels.module.css';
 import { ExportDialog, ImportButton, PriorityProfilesSwitch } from './import-export';
 import { NewProfileDialog } from './profile-dialogs';
@@ -62,8 +62,8 @@ export function ProfilesPage() {
   /** Where "New profile" and "New folder" create: the selected folder, or the open profile's. */
   const currentFolder: ProfileFolderKey = profileId !== null ? (open?.folderId ?? 'root') : (folderParam ?? 'root');
   const selectedFolder = selection.kind === 'folder' && selection.key !== 'root' ? selection.key : null;
-  // Creating needs write on the folder created in; the top level has no access list (the server decides).
-  const createRights = useMyRights(currentFolder === 'root' ? null : { type: 'profile-folder', id: currentFolder });
+  // Creating needs write on the folder created in; at the top level only a superuser may.
+  const createRights = useDestinationRights(currentFolder === 'root' ? null : { type: 'profile-folder', id: currentFolder });
   const folderRights = useMyRights(selectedFolder === null ? null : { type: 'profile-folder', id: selectedFolder });
   const canCreate = createRights.can('write');
   const canImport = useIsSuperuser();
