@@ -17,13 +17,15 @@ import { Fragment, useMemo, useState, type MouseEvent, type ReactNode } from 're
 import { useSearchParams } from 'react-router';
 import { auditLogCsvUrl } from '../../api/audit';
 import { Chevron } from '../../components/tree-item';
-import { formatDateTime } from '../../lib/format';
 import { displayName } from './account-dialogs';
 import { AuditChanges } from './audit-changes';
 import { AUDIT_ACTIONS, ACTION_RE, changeSummary, isoToLocal, localToIso, OBJECT_TYPES, objectTypeLabel } from './audit-format';
 import { AuditRetentionCard } from './audit-retention-card';
 import { LoadError, Loading, PageHeader } from './page-states';
 import { useAllAccounts, useAuditLog } from './queries';
+
+/** Entries often come seconds apart: the seconds are shown. */
+const entryTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 type FilterKey = 'from' | 'to' | 'actorId' | 'objectType' | 'objectId' | 'action';
 
@@ -253,7 +255,7 @@ function AuditTable({ entries, setFilter }: { entries: AuditEntry[]; setFilter: 
                       </UnstyledButton>
                     )}
                   </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{entryTime.format(new Date(e.at))}</Table.Td>
                   <Table.Td>
                     {e.actorId !== null ? (
                       <FilterLink title="Only this actor's entries" onClick={() => setFilter({ actorId: e.actorId! })}>

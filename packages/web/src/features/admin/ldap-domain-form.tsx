@@ -108,6 +108,7 @@ export function LdapDomainDialog({ domain, onClose }: { domain?: LdapDomain; onC
         />
         <Select
           label="Connection security"
+          description="TLS keeps passwords off the wire"
           data={SECURITY}
           value={d.security}
           onChange={(v) => set('security', (v ?? 'ldaps') as LdapSecurity)}
@@ -158,7 +159,9 @@ export function LdapDomainDialog({ domain, onClose }: { domain?: LdapDomain; onC
       <TextInput
         label="Base DN"
         description={
-          ad ? 'Where users and groups are searched. Empty: derived from the domain name (corp.example → DC=corp,DC=example).' : undefined
+          ad && !editing
+            ? 'Where users and groups are searched. Empty: derived from the domain name (corp.example → DC=corp,DC=example).'
+            : 'Where users and groups are searched'
         }
         placeholder={ad ? 'DC=corp,DC=example' : 'dc=example,dc=com'}
         value={d.baseDn}
@@ -171,7 +174,7 @@ export function LdapDomainDialog({ domain, onClose }: { domain?: LdapDomain; onC
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
         <TextInput
           label="Bind DN"
-          description="Service account that reads the directory. Empty: search anonymously."
+          description="Service account that reads the directory; empty: anonymous"
           placeholder={ad ? 'CN=ums-reader,OU=Service,DC=corp,DC=example' : 'cn=ums-reader,dc=example,dc=com'}
           value={d.bindDn}
           onChange={text('bindDn')}
@@ -181,9 +184,7 @@ export function LdapDomainDialog({ domain, onClose }: { domain?: LdapDomain; onC
           <PasswordInput
             label="Bind password"
             description={
-              domain?.bindPasswordSet
-                ? 'A password is stored; it is never shown. Type a new one to replace it.'
-                : 'Stored encrypted, never shown again'
+              domain?.bindPasswordSet ? 'Stored, never shown; type a new one to replace it' : 'Stored encrypted, never shown again'
             }
             placeholder={domain?.bindPasswordSet && !d.removeBindPassword ? '•••••••• (unchanged)' : undefined}
             value={d.bindPassword}
