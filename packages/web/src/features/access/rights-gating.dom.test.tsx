@@ -7,6 +7,7 @@ import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdminLayout } from '../admin/admin-layout';
 import { sessionQueryKey } from '../auth/session';
+import { CommandResultDialog } from '../commands/command-result';
 import { DeviceDetail } from '../devices/device-detail';
 import { keys } from '../devices/queries';
 
@@ -107,5 +108,25 @@ describe('rights gating', () => {
     const nav = await screen.findByRole('navigation', { name: 'Administration' });
     expect([...nav.querySelectorAll('a')].map((a) => a.textContent)).toEqual(['Servers', 'LDAP domains']);
     await waitFor(() => expect(router.state.location.pathname).toBe('/admin/servers'));
+  });
+
+  it('says how many devices a command left out for want of its right', () => {
+    mockServer({});
+    render(
+      <MantineProvider env="test">
+        <QueryClientProvider client={client(viewer())}>
+          <CommandResultDialog
+            target={{ kind: 'folder', folderId: 2, name: 'Berlin' }}
+            command="reboot"
+            queued={[]}
+            batchId="b1"
+            refused={2}
+            onClose={vi.fn()}
+          />
+        </QueryClientProvider>
+      </MantineProvider>,
+    );
+    expect(screen.getByTestId('command-refused').textContent).toBe('2 devices left out: you need the Power control right on them.');
+    expect(screen.queryByText('There were no devices to send the command to.')).toBeNull();
   });
 });

@@ -29,14 +29,20 @@ export function CommandMenu({ target, label = 'Commands', ariaLabel, title, righ
   const missing = (command: CommandInfo) =>
     rights && !rights.can(COMMAND_RIGHT[command.name]) ? RIGHT_LABELS[COMMAND_RIGHT[command.name]] : undefined;
   const noneAllowed = target !== null && rights !== undefined && !rights.loading && COMMANDS.every((c) => missing(c) !== undefined);
-  const [result, setResult] = useState<{ target: CommandTarget; command: string; queued: QueuedCommand[]; batchId: string } | null>(null);
+  const [result, setResult] = useState<{
+    target: CommandTarget;
+    command: string;
+    queued: QueuedCommand[];
+    batchId: string;
+    refused: number;
+  } | null>(null);
 
-  const onSent = (queued: QueuedCommand[]) => {
+  const onSent = (queued: QueuedCommand[], _recursive: boolean, refused: number) => {
     if (!target || !chosen) return;
     const batchId = `b${++batchCounter}`;
     queryClient.setQueryData(commandKeys.batch(batchId), batchFromQueued(queued));
     if (target.kind === 'device') void queryClient.invalidateQueries({ queryKey: commandKeys.deviceHistory(target.deviceId) });
-    setResult({ target, command: chosen.name, queued, batchId });
+    setResult({ target, command: chosen.name, queued, batchId, refused });
     setChosen(null);
   };
 
@@ -93,6 +99,7 @@ export function CommandMenu({ target, label = 'Commands', ariaLabel, title, righ
           command={result.command}
           queued={result.queued}
           batchId={result.batchId}
+          refused={result.refused}
           onClose={() => {
             queryClient.removeQueries({ queryKey: commandKeys.batch(result.batchId) });
             setResult(null);

@@ -1,8 +1,9 @@
-import type { Command, CommandState } from '@openums/protocol';
+import { COMMAND_RIGHT, type Command, type CommandName, type CommandState } from '@openums/protocol';
 import { Alert, Badge, Button, Group, Loader, Modal, Progress, Stack, Table, Text } from '@mantine/core';
 import { skipToken, useQuery } from '@tanstack/react-query';
 import type { QueuedCommand } from '../../api/commands';
 import { ErrorAlert } from '../../components/error-alert';
+import { RIGHT_LABELS } from '../access/rights-labels';
 import { formatDateTime } from '../../lib/format';
 import { useLiveStatus } from '../live/live-status';
 import { commandLabel } from './command-catalog';
@@ -29,16 +30,26 @@ interface CommandResultDialogProps {
   command: string;
   queued: QueuedCommand[];
   batchId: string;
+  /** Devices left out for want of the command's right (the server's `refused`). */
+  refused?: number;
   onClose: () => void;
 }
 
 /** After sending: one device's command live, or a folder's commands counted by state. */
-export function CommandResultDialog({ target, command, queued, batchId, onClose }: CommandResultDialogProps) {
+export function CommandResultDialog({ target, command, queued, batchId, refused = 0, onClose }: CommandResultDialogProps) {
+  const right = RIGHT_LABELS[COMMAND_RIGHT[command as CommandName] ?? 'read'];
   const title = `${commandLabel(command)}: ${target.kind === 'device' ? target.name : `folder ${target.name}`}`;
   return (
     <Modal opened onClose={onClose} title={title} centered size="md">
       <Stack data-testid="command-result">
-        {queued.length === 0 ? (
+        {refused > 0 && (
+          <Alert color="orange" data-testid="command-refused">
+            {target.kind === 'device'
+              ? `Not sent: you need the ${right} right on this device.`
+              : `${devicesLabel(refused)} left out: you need the ${right} right on them.`}
+          </Alert>
+        )}
+        {queued.length === 0 && refused > 0 ? null : queued.length === 0 ? (
           <Alert color="yellow">There were no devices to send the command to.</Alert>
         ) : target.kind === 'device' && queued.length === 1 ? (
           <SingleResult id={queued[0]!.id} />

@@ -45,7 +45,7 @@ describe('SendCommandDialog', () => {
     expect(screen.getByTestId('command-target-count').textContent).toContain('Reaches 2 devices.');
 
     fireEvent.click(screen.getByRole('button', { name: 'Send to 2 devices' }));
-    await waitFor(() => expect(onSent).toHaveBeenCalledWith([{ id: 9, deviceId: 3, state: 'queued' }], false));
+    await waitFor(() => expect(onSent).toHaveBeenCalledWith([{ id: 9, deviceId: 3, state: 'queued' }], false, 0));
     const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('/api/v1/devices/commands');
     expect(JSON.parse(init.body as string)).toEqual({ command: 'reboot', folderId: 1, recursive: false });

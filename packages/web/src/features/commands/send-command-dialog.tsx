@@ -11,7 +11,8 @@ interface SendCommandDialogProps {
   target: CommandTarget;
   command: CommandInfo;
   onClose: () => void;
-  onSent: (queued: QueuedCommand[], recursive: boolean) => void;
+  /** `refused`: devices the administrator may see but lacks the command's right on (no command for them). */
+  onSent: (queued: QueuedCommand[], recursive: boolean, refused: number) => void;
 }
 
 /** Confirmation that names the target and how many devices it reaches; server errors stay inline. */
@@ -31,7 +32,7 @@ export function SendCommandDialog({ target, command, onClose, onSent }: SendComm
       if (command.needsText) body.text = text.trim();
       return sendCommand(body);
     },
-    onSuccess: (result) => onSent(result.commands, recursive),
+    onSuccess: (result) => onSent(result.commands, recursive, result.refused?.length ?? 0),
   });
 
   const destructive = command.risk === 'destructive';
