@@ -53,7 +53,7 @@ export function composeAdministration(p: {
   // LDAP / AD domains; their bind passwords are sealed with the data directory's secret key.
   let secretBox: SecretBox | null = null;
   const ldapRepo = new LdapDomainsRepository(database.db);
-  const ldapDomains = new LdapDomainsService(ldapRepo, () => (secretBox ??= SecretBox.fromDataDir(config.dataDir)), clock, log);
+  const ldapDomains = new LdapDomainsService(ldapRepo, () => (secretBox ??= SecretBox.fromDataDir(config.dataDir)), clock, log, audit);
   const auth = new AuthService(
     authRepo,
     loginLimiter,

@@ -1,8 +1,9 @@
 import { Type, type Static } from 'typebox';
-import { ALL_GENERAL_RIGHTS } from '../general-rights.js';
+import { ALL_GENERAL_RIGHTS, type GeneralRight } from '../general-rights.js';
 import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
 
-export const GeneralRightName = Type.Union(ALL_GENERAL_RIGHTS.map((r) => Type.Literal(r)));
+/** One of ALL_GENERAL_RIGHTS (Unsafe only to carry the static type: a mapped union of literals is typed `never`). */
+export const GeneralRightName = Type.Unsafe<GeneralRight>(Type.Union(ALL_GENERAL_RIGHTS.map((r) => Type.Literal(r))));
 export const GeneralRights = Type.Array(GeneralRightName, { maxItems: ALL_GENERAL_RIGHTS.length, uniqueItems: true });
 
 /** Local account names: no control characters, no leading/trailing space. */

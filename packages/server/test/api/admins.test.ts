@@ -191,6 +191,8 @@ describe.each(DIALECTS)('administrators, groups and API tokens (%s)', (dialect) 
     expect((await as(session, 'GET', '/api/v1/auth/me')).body.generalRights).toEqual(['mail']);
     expect((await t.api('DELETE', `/api/v1/admin-groups/${inner.body.id}`)).status).toBe(204);
     expect((await as(session, 'GET', '/api/v1/auth/me')).body.generalRights).toEqual([]);
+    const deleted = await t.api('GET', `/api/v1/audit-log?action=admin-group.delete&objectId=${inner.body.id}`);
+    expect(deleted.body.items).toHaveLength(1);
     expect((await t.api('GET', '/api/v1/admin-groups')).body.items.map((g: { name: string }) => g.name)).toEqual(['Operators']);
   }, 60_000);
 

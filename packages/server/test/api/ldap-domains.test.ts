@@ -154,6 +154,13 @@ describe.each(DIALECTS)('LDAP domains (%s)', (dialect) => {
     const gone = await t.api('GET', `/api/v1/ldap-domains/${ad.body.id}`);
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe(ErrorCode.LdapDomainNotFound);
+    // Every change is on record, in its own transaction, and no bind password in it.
+    const audit = await t.api('GET', `/api/v1/audit-log?objectType=ldap-domain&limit=100`);
+    const actions = (audit.body.items as Array<{ action: string; objectId: number }>)
+      .filter((e) => e.objectId === ad.body.id)
+      .map((e) => e.action);
+    expect(actions.sort()).toEqual(['ldap-domain.create', 'ldap-domain.delete', 'ldap-domain.update']);
+    expect(JSON.stringify(audit.body)).not.toContain(READER_PASSWORD);
 
     // The general right `ldap` opens these routes; an account without it gets 403.
     const pw = 'a long enough password 1';

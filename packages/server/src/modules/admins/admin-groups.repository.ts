@@ -65,10 +65,12 @@ export class AdminGroupsRepository {
   };
 
   /** Its entries in access lists go with it (no foreign key); memberships by the cascade. */
-  deleteGroup = (id: number): Promise<void> =>
+  /** `alsoInTrx` runs in the same transaction (the audit entry). */
+  deleteGroup = (id: number, alsoInTrx?: (trx: Db) => Promise<void>): Promise<void> =>
     this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('admin_groups').where('id', '=', id).execute();
       await trx.deleteFrom('access_entries').where('principal_type', '=', 'group').where('principal_id', '=', id).execute();
+      await alsoInTrx?.(trx);
     });
 
   /** Of `ids`, those that exist as administrators / groups. */

@@ -62,7 +62,7 @@ export function adminGroupRoutes(app: App, groups: AdminGroupsService): void {
     config: access,
     schema: { tags, summary: 'Delete a group (its members stay)', params: IdParams, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
-      await groups.deleteGroup(req.params.id);
+      await groups.deleteGroup(auditContext(req), req.params.id);
       return reply.code(204).send(null);
     },
   });

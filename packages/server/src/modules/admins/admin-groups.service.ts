@@ -70,10 +70,13 @@ export class AdminGroupsService {
     return this.getGroup(id);
   }
 
-  async deleteGroup(id: number): Promise<void> {
+  async deleteGroup(by: AuditContext, id: number): Promise<void> {
     if (!(await this.repo.findGroupById(id))) throw notFound(ErrorCode.GroupNotFound, 'Group', id);
+    const before = await this.getGroup(id);
     const affected = await this.repo.listAffectedAdminIds(id);
-    await this.repo.deleteGroup(id);
+    await this.repo.deleteGroup(id, (trx) =>
+      this.audit.record(trx, { by, action: 'admin-group.delete', object: groupObject(before), before: groupOf(before) }),
+    );
     this.auth.accountsChanged(affected);
   }
 

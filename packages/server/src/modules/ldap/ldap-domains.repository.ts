@@ -18,11 +18,11 @@ export class LdapDomainsRepository {
   listDomains = async (): Promise<LdapDomainRow[]> =>
     (await this.db.selectFrom('ldap_domains').selectAll().orderBy('name_key').limit(1000).execute()) as LdapDomainRow[];
 
-  findDomainById = async (id: number): Promise<LdapDomainRow | undefined> =>
-    (await this.db.selectFrom('ldap_domains').selectAll().where('id', '=', id).executeTakeFirst()) as LdapDomainRow | undefined;
+  findDomainById = async (id: number, db: Db = this.db): Promise<LdapDomainRow | undefined> =>
+    (await db.selectFrom('ldap_domains').selectAll().where('id', '=', id).executeTakeFirst()) as LdapDomainRow | undefined;
 
-  insertDomain = async (v: LdapDomainValues, now: number): Promise<number> => {
-    const row = await this.db
+  insertDomain = async (v: LdapDomainValues, now: number, db: Db = this.db): Promise<number> => {
+    const row = await db
       .insertInto('ldap_domains')
       .values({ ...v, created_at: now, updated_at: now })
       .returning('id')
@@ -30,16 +30,16 @@ export class LdapDomainsRepository {
     return Number(row.id);
   };
 
-  updateDomain = async (id: number, v: Partial<LdapDomainValues>, now: number): Promise<void> => {
-    await this.db
+  updateDomain = async (id: number, v: Partial<LdapDomainValues>, now: number, db: Db = this.db): Promise<void> => {
+    await db
       .updateTable('ldap_domains')
       .set({ ...v, updated_at: now })
       .where('id', '=', id)
       .execute();
   };
 
-  deleteDomain = async (id: number): Promise<void> => {
-    await this.db.deleteFrom('ldap_domains').where('id', '=', id).execute();
+  deleteDomain = async (id: number, db: Db = this.db): Promise<void> => {
+    await db.deleteFrom('ldap_domains').where('id', '=', id).execute();
   };
 
   /** Accounts of a domain by user name (exact), for search results and login. */

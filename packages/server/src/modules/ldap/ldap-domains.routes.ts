@@ -13,6 +13,7 @@ import {
   UpdateLdapDomainRequest,
   GeneralRight,
 } from '@openums/protocol';
+import { auditContext } from '../audit/audit-context.js';
 import type { App } from '../../lib/fastify.js';
 import type { LdapDomainsService } from './ldap-domains.service.js';
 
@@ -34,7 +35,7 @@ export function ldapDomainRoutes(app: App, domains: LdapDomainsService): void {
   app.post('/api/v1/ldap-domains', {
     config: access,
     schema: { tags, summary: 'Add a domain', body: CreateLdapDomainRequest, response: { 201: LdapDomain, ...errors } },
-    handler: async (req, reply) => reply.code(201).send(await domains.createDomain(req.body)),
+    handler: async (req, reply) => reply.code(201).send(await domains.createDomain(auditContext(req), req.body)),
   });
   app.get('/api/v1/ldap-domains/:id', {
     config: access,
@@ -50,7 +51,7 @@ export function ldapDomainRoutes(app: App, domains: LdapDomainsService): void {
       body: UpdateLdapDomainRequest,
       response: { 200: LdapDomain, ...errors },
     },
-    handler: (req) => domains.updateDomain(req.params.id, req.body),
+    handler: (req) => domains.updateDomain(auditContext(req), req.params.id, req.body),
   });
   app.delete('/api/v1/ldap-domains/:id', {
     config: access,
@@ -61,7 +62,7 @@ export function ldapDomainRoutes(app: App, domains: LdapDomainsService): void {
       response: { 204: Type.Null(), ...errors },
     },
     handler: async (req, reply) => {
-      await domains.deleteDomain(req.params.id);
+      await domains.deleteDomain(auditContext(req), req.params.id);
       return reply.code(204).send(null);
     },
   });
@@ -95,6 +96,6 @@ export function ldapDomainRoutes(app: App, domains: LdapDomainsService): void {
       body: LdapImportRequest,
       response: { 200: LdapImportResult, ...errors },
     },
-    handler: (req) => domains.importEntries(req.params.id, req.body),
+    handler: (req) => domains.importEntries(auditContext(req), req.params.id, req.body),
   });
 }

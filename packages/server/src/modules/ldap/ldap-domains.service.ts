@@ -13,6 +13,8 @@ import {
 import { isUniqueViolation } from '../../db/dialect.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, notFound } from '../../lib/errors.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import {
@@ -99,6 +101,8 @@ export class LdapDomainsService {
     private readonly box: () => SecretBox,
     private readonly clock: Clock,
     private readonly log: Logger | null,
+    /** Changes of domains and imports are recorded in the transaction that makes them. */
+    private readonly audit: Pick<AuditLog, 'record'>,
   ) {}
 
   async listDomains(): Promise<{ items: LdapDomain[] }> {
@@ -109,7 +113,7 @@ export class LdapDomainsService {
     return toDomain(await this.requireDomain(id));
   }
 
-  async createDomain(req: CreateLdapDomainRequest): Promise<LdapDomain> {
+  async createDomain(by: AuditContext, req: CreateLdapDomainRequest): Promise<LdapDomain> {
     checkFilter(req.userFilter);
     const d = defaults(req.kind);
     const baseDn = req.baseDn ?? (req.kind === 'ad' ? dnsToDn(req.name) : null);
@@ -142,14 +146,25 @@ export class LdapDomainsService {
       upn_suffixes: JSON.stringify((req.upnSuffixes ?? []).map((s) => s.toLowerCase())),
     };
     try {
-      return this.getDomain(await this.repo.insertDomain(row, this.clock.now()));
+      const id = await this.repo.inTransaction(async (trx) => {
+        const newId = await this.repo.insertDomain(row, this.clock.now(), trx);
+        const after = toDomain((await this.repo.findDomainById(newId, trx))!);
+        await this.audit.record(trx, {
+          by,
+          action: 'ldap-domain.create',
+          object: { type: 'ldap-domain', id: newId, name: req.name },
+          after,
+        });
+        return newId;
+      });
+      return this.getDomain(id);
     } catch (err) {
       if (isUniqueViolation(err)) throw nameTaken(req.name);
       throw err;
     }
   }
 
-  async updateDomain(id: number, req: UpdateLdapDomainRequest): Promise<LdapDomain> {
+  async updateDomain(by: AuditContext, id: number, req: UpdateLdapDomainRequest): Promise<LdapDomain> {
     const before = await this.requireDomain(id);
     checkFilter(req.userFilter);
     const v: Partial<LdapDomainValues> = {};
@@ -172,14 +187,33 @@ export class LdapDomainsService {
     if (req.userFilter !== undefined) v.user_filter = req.userFilter;
     if (req.pageSize !== undefined) v.page_size = req.pageSize;
     if (req.upnSuffixes !== undefined) v.upn_suffixes = JSON.stringify(req.upnSuffixes.map((s) => s.toLowerCase()));
-    await this.repo.updateDomain(id, v, this.clock.now());
+    await this.repo.inTransaction(async (trx) => {
+      await this.repo.updateDomain(id, v, this.clock.now(), trx);
+      const after = toDomain((await this.repo.findDomainById(id, trx))!);
+      // toDomain never carries the bind password; a changed one shows as a changed mask.
+      await this.audit.record(trx, {
+        by,
+        action: 'ldap-domain.update',
+        object: { type: 'ldap-domain', id, name: before.name },
+        before: toDomain(before),
+        after: { ...after, ...(req.bindPassword !== undefined ? { bindPassword: req.bindPassword === null ? null : 'changed' } : {}) },
+      });
+    });
     return this.getDomain(id);
   }
 
   /** Accounts and groups imported from the domain stay; they cannot log in while it is gone. */
-  async deleteDomain(id: number): Promise<void> {
-    await this.requireDomain(id);
-    await this.repo.deleteDomain(id);
+  async deleteDomain(by: AuditContext, id: number): Promise<void> {
+    const before = await this.requireDomain(id);
+    await this.repo.inTransaction(async (trx) => {
+      await this.repo.deleteDomain(id, trx);
+      await this.audit.record(trx, {
+        by,
+        action: 'ldap-domain.delete',
+        object: { type: 'ldap-domain', id, name: before.name },
+        before: toDomain(before),
+      });
+    });
   }
 
   /** Connects (trying each host) and binds with the domain's bind DN and password. */
@@ -240,7 +274,7 @@ export class LdapDomainsService {
    * their directory DN; rights are given to them afterwards). Entries are read from the directory
    * first: a DN that does not exist there, or lies outside the base DN, imports nothing.
    */
-  async importEntries(id: number, req: LdapImportRequest): Promise<LdapImportResult> {
+  async importEntries(by: AuditContext, id: number, req: LdapImportRequest): Promise<LdapImportResult> {
     const d = await this.openDomain(await this.requireDomain(id));
     const naming = d.row.naming_attribute;
     const base = dnKey(d.row.base_dn);
@@ -283,6 +317,12 @@ export class LdapDomainsService {
             result.push({ type: 'group', dn: r.entry.dn, id: g.id, name: g.name, created: g.created });
           }
         }
+        await this.audit.record(trx, {
+          by,
+          action: 'ldap-domain.import',
+          object: { type: 'ldap-domain', id: d.row.id, name: d.row.name },
+          after: { items: result },
+        });
         return result;
       });
       return { items };
