@@ -54,9 +54,10 @@ export function AccessDialog({ object, name, onClose }: AccessDialogProps) {
   const choices: PrincipalChoices = {
     accounts: principals.accounts.data,
     groups: principals.groups.data,
-    unavailable:
-      principals.accounts.isError || principals.groups.isError
-        ? 'Only groups and accounts you may list are offered: listing them needs the Accounts and access general right.'
+    unavailable: !principals.listable
+      ? 'Listing accounts and groups to add needs the Accounts and access general right.'
+      : principals.accounts.isError || principals.groups.isError
+        ? 'Cannot list the accounts and groups to add; try again later.'
         : null,
   };
 
@@ -149,6 +150,11 @@ export function AccessDialog({ object, name, onClose }: AccessDialogProps) {
                   onRemove={(key) => edit(withoutPrincipal(entries, key))}
                   onSetRight={(key, right, state) => edit(withRight(entries, key, right, state))}
                 />
+                {readOnly && !principals.listable && entries.length > 0 && (
+                  <Text size="xs" c="dimmed">
+                    Accounts and groups are shown by number: their names need the Accounts and access general right.
+                  </Text>
+                )}
               </Stack>
             )}
           </Tabs.Panel>

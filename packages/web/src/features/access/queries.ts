@@ -8,6 +8,7 @@ import { folderPaths } from '../../components/folder-paths';
 import { keys as deviceKeys } from '../devices/queries';
 import { profileKeys } from '../profiles/queries';
 import type { ReasonNames } from './rights-labels';
+import { useGeneralRight } from './use-general-rights';
 
 export const accessKeys = {
   /** Every key below starts with 'access': one invalidation after a change refreshes them all. */
@@ -45,20 +46,35 @@ export function useEffectiveAccess(ref: AccessNodeRef, adminId: number | null) {
   });
 }
 
-/** Accounts and groups by id; each list fails alone (listing accounts needs a general right). */
+/**
+ * Accounts and groups by id. Listing them needs the accountsAndAccess general right: without it
+ * nothing is asked (`listable` false) and ids stand in for names.
+ */
 export function usePrincipals() {
-  const accounts = useQuery({ queryKey: accessKeys.accounts, queryFn: ({ signal }) => listAccountNames(signal), retry: false });
-  const groups = useQuery({ queryKey: accessKeys.groups, queryFn: ({ signal }) => listGroupNames(signal), retry: false });
+  const listable = useGeneralRight('accountsAndAccess');
+  const accounts = useQuery({
+    queryKey: accessKeys.accounts,
+    queryFn: ({ signal }) => listAccountNames(signal),
+    retry: false,
+    enabled: listable,
+  });
+  const groups = useQuery({
+    queryKey: accessKeys.groups,
+    queryFn: ({ signal }) => listGroupNames(signal),
+    retry: false,
+    enabled: listable,
+  });
   return useMemo(() => {
     const accountById = new Map((accounts.data ?? []).map((a) => [a.id, a]));
     const groupById = new Map((groups.data ?? []).map((g) => [g.id, g]));
     return {
+      listable,
       accounts,
       groups,
       accountName: (id: number) => accountById.get(id)?.name ?? `Account #${id}`,
       groupName: (id: number) => groupById.get(id)?.name ?? `Group #${id}`,
     };
-  }, [accounts, groups]);
+  }, [listable, accounts, groups]);
 }
 
 const isDeviceTree = (type: AccessObjectType) => type === 'device' || type === 'device-folder';
