@@ -9,6 +9,8 @@ import { AdminLayout } from '../admin/admin-layout';
 import { sessionQueryKey } from '../auth/session';
 import { CommandResultDialog } from '../commands/command-result';
 import { DeviceDetail } from '../devices/device-detail';
+import { clusterQueries } from '../servers/queries';
+import { ServersPage } from '../servers/servers-page';
 import { keys } from '../devices/queries';
 
 afterEach(() => {
@@ -128,5 +130,40 @@ describe('rights gating', () => {
     );
     expect(screen.getByTestId('command-refused').textContent).toBe('2 devices left out: you need the Power control right on them.');
     expect(screen.queryByText('There were no devices to send the command to.')).toBeNull();
+  });
+
+  it('shows the servers to every account, with Remove only for holders of the servers right', () => {
+    mockServer({});
+    const dead = { id: 'b.0', host: 'ums-b', pid: 1, worker: 0, version: '0.1.0', database: 'sqlite', addresses: [], port: 8443 };
+    const renderServers = (me: MeResponse) => {
+      const queryClient = client(me);
+      queryClient.setQueryData(clusterQueries.servers, {
+        items: [
+          {
+            ...dead,
+            startedAt: new Date().toISOString(),
+            lastBeat: new Date(0).toISOString(),
+            status: 'dead',
+            devicesConnected: 0,
+            clockOffsetMs: 0,
+            self: false,
+          },
+        ],
+      });
+      queryClient.setQueryData(clusterQueries.settings, { clusterAddress: null, enrollmentAddress: null });
+      return render(
+        <MantineProvider env="test">
+          <QueryClientProvider client={queryClient}>
+            <ServersPage />
+          </QueryClientProvider>
+        </MantineProvider>,
+      );
+    };
+    const without = renderServers(viewer());
+    expect(screen.getByText('ums-b')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Remove/ })).toBeNull();
+    without.unmount();
+    renderServers(viewer(['servers']));
+    expect(screen.getByRole('button', { name: 'Remove ums-b (worker 0)' })).toBeTruthy();
   });
 });
