@@ -68,9 +68,14 @@ export function registerSecretsIn(value: unknown, depth = 0): void {
   }
 }
 
-/** The same for a JSON text; anything else (a CSR, a PKCS#7 answer, an export) is ignored. */
+const SECRET_FIELD = new RegExp(`"(?:${Object.keys(FIELD_KINDS).join('|')})"\\s*:|PRIVATE KEY-----`);
+
+/**
+ * The same for a JSON text; anything else (a CSR, a PKCS#7 answer, an export) is ignored. Only a
+ * text that names a secret field is parsed: most answers (lists) have none.
+ */
 export function registerSecretsInText(text: string | undefined | null): void {
-  if (!captureDir() || !text || (text[0] !== '{' && text[0] !== '[')) return;
+  if (!captureDir() || !text || (text[0] !== '{' && text[0] !== '[') || !SECRET_FIELD.test(text)) return;
   try {
     registerSecretsIn(JSON.parse(text));
   } catch {

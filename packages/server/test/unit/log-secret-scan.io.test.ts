@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/lib/logger.js';
-import { CAPTURE_ENV, registerSecret, registerSecretsIn, registerSecretsInHeaders } from '../log-secrets/registry.js';
+import {
+  CAPTURE_ENV,
+  registerSecret,
+  registerSecretsIn,
+  registerSecretsInHeaders,
+  registerSecretsInText,
+} from '../log-secrets/registry.js';
 import { formatFindings, scanCaptureDir, scanText, SecretMatcher } from '../log-secrets/scan.js';
 
 const PLANTED = 'planted-Secret-0123456789';
@@ -55,12 +61,15 @@ describe('log-secret scan', () => {
       '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n',
     );
     registerSecret('password', 'short'); // too short to search for without false alarms
+    registerSecretsInText('{"keys":[{"id":1,"secret":"enroll-key-456"}]}');
+    registerSecretsInText('{"items":[{"tokens":2,"note":"no-secret-field"}]}');
     const files = scanCaptureDir(dir);
-    expect(files.secrets).toBe(5);
+    expect(files.secrets).toBe(6);
     const registered = readFileSync(join(dir, `secrets-${process.pid}-0.jsonl`), 'utf8');
     expect(registered).toContain('"kind":"api-token"');
     expect(registered).toContain('"value":"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49"');
     expect(registered).not.toContain('not-a-secret');
+    expect(registered).not.toContain('no-secret-field');
   });
 
   it('fails on a secret the real logger wrote to the capture directory, below its level too', () => {
