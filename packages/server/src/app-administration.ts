@@ -79,8 +79,11 @@ export function composeAdministration(p: {
     audit,
   );
   const adminGroups = new AdminGroupsService(new AdminGroupsRepository(database.db, database.dialect), auth, clock, audit);
-  const access = new AccessService(new AccessRepository(database.db, database.dialect), audit, (objectType, ids) =>
-    objectAccess.changed(treeNameOf(objectType), objectType, ids),
+  const access = new AccessService(
+    new AccessRepository(database.db, database.dialect),
+    audit,
+    (objectType, ids) => objectAccess.changed(treeNameOf(objectType), objectType, ids),
+    objectAccess,
   );
   const rights: RightsSource = {
     forRequest: (actor) => new RequestRights(objectAccess, database.db, actor),

@@ -66,8 +66,9 @@ export function AppLayout() {
                   <Text size="sm" fw={600}>
                     {user.username}
                   </Text>
-                  <Badge variant="light" size="sm">
-                    {user.role}
+                  {/* Rights, not the legacy role, decide what an account may do. */}
+                  <Badge variant="light" size="sm" color={session.data?.superuser ? 'blue' : 'gray'}>
+                    {session.data?.superuser ? 'superuser' : 'administrator'}
                   </Badge>
                 </Group>
               )}

@@ -12,6 +12,7 @@ import { masksToRights, rightsToMasks } from './access-masks.js';
 import { TREE_OF, isFolderType, type AccessRepository, type EntryRow, type PrincipalSet } from './access.repository.js';
 import { evaluateAccess, type AclEntry, type AclNode, type EffectiveRights } from './evaluate.js';
 import { resolveGroups } from './groups.js';
+import type { ObjectAccess } from './object-access.js';
 import { notFoundError } from './request-rights.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -33,6 +34,8 @@ export class AccessService {
     private readonly repo: AccessRepository,
     private readonly audit: Pick<AuditLog, 'record'>,
     private readonly onChanged: (objectType: AccessObjectType, ids: number[]) => void = () => undefined,
+    /** Explains from the per-process snapshot (no reads of the tree per request) when given. */
+    private readonly snapshot: Pick<ObjectAccess, 'explain'> | null = null,
   ) {}
 
   /** The node's list. The caller has decided access (read or accessControl on the node). */
@@ -96,7 +99,10 @@ export class AccessService {
     if (!admin) {
       throw new AppError(ErrorCode.AdminNotFound, `Administrator ${adminId} does not exist`, { field: 'query.adminId' });
     }
-    return { adminId, object: ref, rights: await this.evaluate(admin, ref, node.parentId, true) };
+    const rights = this.snapshot
+      ? await this.snapshot.explain(admin, ref, node.parentId)
+      : await this.evaluate(admin, ref, node.parentId, true);
+    return { adminId, object: ref, rights };
   }
 
   private async evaluate(

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import type { AccessObjectType } from '@openums/protocol';
+import type { AccessNodeRef, AccessObjectType } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import { masksToRights } from './access-masks.js';
 import { TREE_OF, type AccessTree } from './access.repository.js';
-import type { AclEntry, AdminPrincipals } from './evaluate.js';
+import { evaluateAccess, type AclEntry, type AclNode, type AdminPrincipals, type EffectiveRights } from './evaluate.js';
 import { resolveGroups } from './groups.js';
 import { evaluateTree, type TreeAccess } from './tree-access.js';
 
@@ -16,9 +16,12 @@ export const treeNameOf = (type: AccessObjectType): TreeName => (TREE_OF[type].o
 /** Everything about one tree that evaluation needs, for every principal. */
 interface TreeSnapshot {
   folders: Map<number, number | null>;
+  /** folder id → its direct sub-folders (subtrees for recursive lists). */
+  children: Map<number, number[]>;
   folderEntries: Map<number, AclEntry[]>;
   /** Objects with entries of their own, with their folder. */
   objects: Array<{ id: number; folderId: number | null; entries: AclEntry[] }>;
+  objectsById: Map<number, { id: number; folderId: number | null; entries: AclEntry[] }>;
   loadedAt: number;
   generation: number;
 }
@@ -86,6 +89,57 @@ export class ObjectAccess {
     if (this.evaluated.size >= EVALUATED_MAX) this.evaluated.clear();
     this.evaluated.set(key, access);
     return access;
+  }
+
+  /**
+   * Every right of an administrator on one node with its reason (`evaluateAccess`), from the
+   * snapshot: no database read but the administrator's groups (cached). `folderId` is an
+   * object's folder (ignored for a folder, whose parent the snapshot knows).
+   */
+  async explain(admin: { id: number; superuser: boolean }, ref: AccessNodeRef, folderId: number | null): Promise<EffectiveRights> {
+    const name = treeNameOf(ref.type);
+    const tree = TREE_BY_NAME[name];
+    const groupIds = admin.superuser ? new Set<number>() : await this.groupsOf(admin.id);
+    const principals: AdminPrincipals = { adminId: admin.id, superuser: admin.superuser, groupIds };
+    const snap = await this.snapshot(name);
+    const isFolder = ref.type === tree.folderType;
+    const folderNode = (id: number): AclNode => ({ ref: { type: tree.folderType, id }, entries: snap.folderEntries.get(id) ?? [] });
+    const ancestors = (from: number | null, stop: number | null): number[] => {
+      const chain: number[] = [];
+      for (let f = from; f !== null && f !== stop && chain.length <= snap.folders.size; f = snap.folders.get(f) ?? null) chain.unshift(f);
+      return chain;
+    };
+    const start = isFolder ? (snap.folders.get(ref.id) ?? null) : folderId;
+    const own = isFolder ? (snap.folderEntries.get(ref.id) ?? []) : (snap.objectsById.get(ref.id)?.entries ?? []);
+    const path: AclNode[] = [...ancestors(start, null).map(folderNode), { ref, entries: own }];
+    const below: AclNode[][] = [];
+    if (isFolder) {
+      const inside = new Set(await this.subtree(name, ref.id));
+      for (const f of inside) {
+        if (f !== ref.id && snap.folderEntries.has(f)) below.push(ancestors(f, ref.id).map(folderNode));
+      }
+      for (const o of snap.objects) {
+        if (o.folderId !== null && inside.has(o.folderId)) {
+          below.push([...ancestors(o.folderId, ref.id).map(folderNode), { ref: { type: tree.objectType, id: o.id }, entries: o.entries }]);
+        }
+      }
+    }
+    return evaluateAccess(principals, path, below);
+  }
+
+  /** The folder and every folder below it, from the snapshot (a corrupt tree's cycle ends the walk). */
+  async subtree(name: TreeName, folderId: number): Promise<number[]> {
+    const { children } = await this.snapshot(name);
+    const out = [folderId];
+    const seen = new Set(out);
+    for (let i = 0; i < out.length; i++) {
+      for (const c of children.get(out[i]!) ?? []) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        out.push(c);
+      }
+    }
+    return out;
   }
 
   /** Whether the snapshot knows the folder; an unknown one (created elsewhere a moment ago) reloads it once. */
@@ -188,6 +242,13 @@ export class ObjectAccess {
       if (o) o.entries.push(entry);
       else objects.set(id, { id, folderId, entries: [entry] });
     }
-    return { folders, folderEntries, objects: [...objects.values()], loadedAt, generation };
+    const children = new Map<number, number[]>();
+    for (const [id, parent] of folders) {
+      if (parent === null) continue;
+      const list = children.get(parent);
+      if (list) list.push(id);
+      else children.set(parent, [id]);
+    }
+    return { folders, children, folderEntries, objects: [...objects.values()], objectsById: objects, loadedAt, generation };
   }
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import {
   ErrorCode,
   OBJECT_RIGHTS,
@@ -123,6 +123,29 @@ export class RequestRights {
   }
 
   /**
+   * The objects condition of a list of one folder (`folderId`; null = top level; undefined = the
+   * whole tree), narrowed to that folder: a folder the administrator may browse needs only its
+   * own-entry exclusions, one it may not only its own-entry inclusions — so the database still
+   * walks the folder's index instead of a condition over every allowed folder.
+   */
+  async objectsIn(name: TreeName, folderId: number | null | undefined, recursive: boolean): Promise<RawBuilder<boolean> | null> {
+    const filter = await this.listFilter(name, 'browse');
+    if (filter.all || folderId === undefined) return objectFilterSql(filter, 'id', 'folder_id');
+    const kept = new Set(filter.folderIds);
+    let folders: number[];
+    let topLevel = false;
+    if (folderId === null) {
+      // The top level (recursive or not, the repository adds its own folder condition).
+      folders = recursive ? filter.folderIds : [];
+      topLevel = filter.includeTopLevel;
+    } else {
+      const within = recursive ? await this.access.subtree(name, folderId) : [folderId];
+      folders = within.filter((f) => kept.has(f));
+    }
+    return objectFilterSql({ ...filter, folderIds: folders, includeTopLevel: topLevel }, 'id', 'folder_id');
+  }
+
+  /**
    * One object or folder: allowed when the administrator holds one of `rights` on it; else
    * 404 with the node's not-found code if it is missing or the administrator holds no right on
    * it at all (its existence does not leak), 403 naming the right otherwise.
@@ -159,9 +182,9 @@ export class RequestRights {
     this.decided(`${ref.type}:${wanted.join('|')}`);
   }
 
-  /** Every right the administrator holds on a node it may browse (404 otherwise). */
+  /** Every right the administrator holds on a node (404 if it holds none, as everywhere). */
   async mine(ref: AccessNodeRef): Promise<Record<ObjectRight, boolean>> {
-    await this.require(ref, 'browse');
+    await this.require(ref, OBJECT_RIGHTS);
     if (this.actor.superuser) return Object.fromEntries(OBJECT_RIGHTS.map((r) => [r, true])) as Record<ObjectRight, boolean>;
     const t = await this.tree(treeNameOf(ref.type));
     const isFolder = TREE_OF[ref.type].folderType === ref.type;

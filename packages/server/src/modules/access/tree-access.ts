@@ -131,6 +131,7 @@ export function evaluateTree(admin: AdminPrincipals, input: TreeInput): TreeAcce
     folderMask[i] = inheritedMask[i]! | (implied[i] && !(inhDeny[i]! & browse) ? browse : 0);
   }
   const topObjects = root.allow & ~root.deny;
+  const listFilters = new Map<ObjectRight, ListFilter>();
 
   const folderOf = (folderId: number) => {
     const i = index.get(folderId);
@@ -150,6 +151,9 @@ export function evaluateTree(admin: AdminPrincipals, input: TreeInput): TreeAcce
       return ids.filter((_, i) => folderMask[i]! & bit);
     },
     listFilter(right) {
+      // Memoised: one evaluated tree serves many requests of the same administrator.
+      const hit = listFilters.get(right);
+      if (hit) return hit;
       const bit = RIGHT_BIT[right];
       const kept = (f: number) => ((f === TOP ? topObjects : inheritedMask[f]!) & bit) !== 0;
       const includeIds: number[] = [];
@@ -159,13 +163,15 @@ export function evaluateTree(admin: AdminPrincipals, input: TreeInput): TreeAcce
         if (has && !kept(o.folder)) includeIds.push(id);
         else if (!has && kept(o.folder)) excludeIds.push(id);
       }
-      return {
+      const filter: ListFilter = {
         all: false,
         folderIds: ids.filter((_, i) => inheritedMask[i]! & bit),
         includeTopLevel: (topObjects & bit) !== 0,
         includeIds,
         excludeIds,
       };
+      listFilters.set(right, filter);
+      return filter;
     },
   };
 }

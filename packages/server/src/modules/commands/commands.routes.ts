@@ -31,10 +31,17 @@ export function commandRoutes(app: App, commands: CommandsService, idempotency: 
     handler: async (req, reply) => {
       const rights = rightsOf(req);
       const right = COMMAND_RIGHT[req.body.command];
-      if (req.body.folderId !== undefined)
-        await rights.require({ type: 'device-folder', id: req.body.folderId }, 'browse', 'body.folderId');
+      // Decided before the idempotency check: a replayed answer is given only to whom the rights allow it now.
+      const { folderId, deviceIds } = req.body;
+      if (folderId !== undefined) await rights.require({ type: 'device-folder', id: folderId }, 'browse', 'body.folderId');
+      const sorted = deviceIds && folderId === undefined ? await rights.partition('device', deviceIds, right) : null;
       await idempotency.handle(req, reply, 201, (record) =>
-        commands.sendCommand(req.body, req.auth?.user.username ?? null, record, (ids) => rights.partition('device', ids, right)),
+        commands.sendCommand(
+          req.body,
+          req.auth?.user.username ?? null,
+          record,
+          async (ids) => sorted ?? rights.partition('device', ids, right),
+        ),
       );
     },
   });

@@ -37,7 +37,8 @@ export function deviceRoutes(app: App, devices: DevicesService, idempotency: Ide
       const rights = rightsOf(req);
       const { folderId } = req.query;
       if (typeof folderId === 'number') await rights.require({ type: 'device-folder', id: folderId }, 'browse', 'query.folderId');
-      return devices.listDevices(req.query, (await rights.scope('device')).objects);
+      const folder = folderId === undefined ? undefined : folderId === 'root' ? null : folderId;
+      return devices.listDevices(req.query, await rights.objectsIn('device', folder, req.query.recursive ?? false));
     },
   });
 
