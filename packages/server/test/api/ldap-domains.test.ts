@@ -5,6 +5,7 @@ import { Attribute, Change, Client } from 'ldapts';
 import { ErrorCode } from '@openums/protocol';
 import { createLogger } from '../../src/lib/logger.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { CAPTURE_ENV } from '../log-secrets/registry.js';
 import { DIALECTS, createTestDb } from '../helpers/db.js';
 import {
   BASE_DN,
@@ -64,7 +65,9 @@ describe.each(DIALECTS)('LDAP domains (%s)', (dialect) => {
         done();
       },
     });
-    t = await buildTestApp(dialect, { logger: createLogger('debug', { destination, pretty: false }) });
+    // Its own lines for the assertions below, and the suite's log-secret scan sees them too.
+    const captureDir = process.env[CAPTURE_ENV] ?? null;
+    t = await buildTestApp(dialect, { logger: createLogger('debug', { destination, pretty: false, captureDir }) });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
