@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { startServer, StartupError, type RunningServer } from '../../src/server.js';
 import { DataDirLockedError } from '../../src/lib/data-dir.js';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
+import { captureEnv } from '../log-secrets/registry.js';
 
 const BIN = new URL('../../bin/openums.js', import.meta.url).pathname;
 
@@ -35,7 +36,7 @@ describe.each(DIALECTS)('openums server over real HTTPS (%s)', (dialect) => {
   let port: number;
   let ca: string;
   const config = () =>
-    loadConfig({ env: {}, flags: { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', databaseUrl: testDb.databaseUrl } });
+    loadConfig({ env: captureEnv(), flags: { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', databaseUrl: testDb.databaseUrl } });
 
   beforeAll(async () => {
     testDb = await createTestDb(dialect);
@@ -86,7 +87,7 @@ describe.each(DIALECTS)('openums server over real HTTPS (%s)', (dialect) => {
     await expect(startServer(config(), {})).rejects.toBeInstanceOf(DataDirLockedError);
     const other = mkdtempSync(join(tmpdir(), 'openums-https2-'));
     const clash = loadConfig({
-      env: {},
+      env: captureEnv(),
       flags: { dataDir: other, port, host: '127.0.0.1', logLevel: 'silent', databaseUrl: testDb.databaseUrl, bindRetrySeconds: 1 },
     });
     const err = await startServer(clash, {}).catch((e: unknown) => e);
@@ -127,7 +128,7 @@ describe('restart while the old process still holds the port', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openums-bind-'));
     const started = Date.now();
     const server = await startServer(
-      loadConfig({ env: {}, flags: { dataDir, port, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 10 } }),
+      loadConfig({ env: captureEnv(), flags: { dataDir, port, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 10 } }),
       {},
     );
     try {

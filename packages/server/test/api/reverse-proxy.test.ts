@@ -9,6 +9,7 @@ import { reenroll } from '../../../agent/src/enroll/renew.js';
 import { createTestDb, DIALECTS, type TestDb, testServerConfig } from '../helpers/db.js';
 import { enroll, httpsCall, makeCsr, pkcs7ToPem, TestDevice, type Target } from '../helpers/device.js';
 import { startShippedNginx, type RunningNginx } from '../helpers/nginx.js';
+import { captureEnv } from '../log-secrets/registry.js';
 
 /**
  * nginx in front of the server doing SSL offloading with docs/proxy/nginx-ssl-offloading.conf,
@@ -178,7 +179,7 @@ describe('forwarded certificates are ignored unless enabled', () => {
   it('does not accept X-SSL-CERT when forwarding is off', async () => {
     const testDb = await createTestDb('sqlite');
     const config = loadConfig({
-      env: {},
+      env: captureEnv(),
       flags: { dataDir: testDb.dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
     });
     const server = await startServer(config, { adminPassword: 'x-forwarding-off' });

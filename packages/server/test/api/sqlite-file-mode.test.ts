@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { captureEnv } from '../log-secrets/registry.js';
 
 // SQLite only: on PostgreSQL the server writes no database file.
 describe('SQLite database file permissions', () => {
@@ -20,7 +21,10 @@ describe('SQLite database file permissions', () => {
 
   const start = async (dataDir: string) => {
     process.umask(0o022);
-    const config = loadConfig({ env: {}, flags: { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 } });
+    const config = loadConfig({
+      env: captureEnv(),
+      flags: { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', bindRetrySeconds: 0 },
+    });
     server = await startServer(config, { adminPassword: 'sqlite-file-mode-test' });
   };
   const modes = (dataDir: string) =>

@@ -33,6 +33,12 @@ const FIELD_KINDS: Record<string, string> = {
 
 const seen = new Set<string>();
 
+/** For `loadConfig({ env })` of a server a test starts in-process: its lines go to the capture too. */
+export function captureEnv(): Record<string, string> {
+  const dir = captureDir();
+  return dir ? { [CAPTURE_ENV]: dir } : {};
+}
+
 function captureDir(): string | undefined {
   return process.env[CAPTURE_ENV] || undefined;
 }
