@@ -14,8 +14,22 @@ const secrets = {
     headers: { authorization: 'Bearer bearer-secret', cookie: 'openums_session=cookie-secret', 'x-csrf-token': 'csrf-secret' },
   },
   user: { password: 'nested-password' },
+  body: { oldPassword: 'old-password-value', newPassword: 'new-password-value', csrfToken: 'csrf-body-value' },
+  key: { secret: 'enrollment-key-value', privateKey: 'private-key-value' },
 };
-const SECRET_VALUES = ['hunter2-password', 'session-token-value', 'bearer-secret', 'cookie-secret', 'csrf-secret', 'nested-password'];
+const SECRET_VALUES = [
+  'hunter2-password',
+  'session-token-value',
+  'bearer-secret',
+  'cookie-secret',
+  'csrf-secret',
+  'nested-password',
+  'old-password-value',
+  'new-password-value',
+  'csrf-body-value',
+  'enrollment-key-value',
+  'private-key-value',
+];
 
 describe('createLogger', () => {
   it('writes one JSON object per line when not pretty (a file, a pipe, a log collector), with secrets redacted', () => {
