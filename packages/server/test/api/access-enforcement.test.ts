@@ -273,6 +273,11 @@ describe.each(DIALECTS)('object rights on every route (%s)', (dialect) => {
     ]);
     const folderA = await as(ann.token, 'GET', `/api/v1/device-folders/${ids.a}`);
     expect(folderA.body).toMatchObject({ childCount: 1, deviceCount: 1 });
+    // She may read folder A's list, and learns the names on it without the right to list accounts.
+    const onList = await as(ann.token, 'GET', `/api/v1/device-folders/${ids.a}/access/principals`);
+    expect(onList.body).toEqual({ items: [{ type: 'group', id: expect.any(Number), name: 'helpdesk' }] });
+    expect((await as(ann.token, 'GET', '/api/v1/admins')).status).toBe(403);
+    expect((await as(nobody.token, 'GET', `/api/v1/device-folders/${ids.a}/access/principals`)).status).toBe(404);
     // Read without Write: she sees the device, may not rename it (403 naming the right).
     const rename = await as(ann.token, 'PATCH', `/api/v1/devices/${ids.devA}`, { name: 'renamed' });
     expect(rename.status).toBe(403);

@@ -41,6 +41,10 @@ export const getEffectiveAccess = (ref: AccessNodeRef, adminId: number, signal?:
 /** The caller's own rights; 404 (the object's not-found code) when it may not browse it. */
 export const getMyRights = (ref: AccessNodeRef, signal?: AbortSignal) => api.get<MyRights>(`${accessPath(ref)}/mine`, undefined, signal);
 
+/** Names of the accounts and groups on one object's list (needs read or accessControl on it, no general right). */
+export const getListPrincipalNames = (ref: AccessNodeRef, signal?: AbortSignal) =>
+  api.get<{ items: { type: 'admin' | 'group'; id: number; name: string }[] }>(`${accessPath(ref)}/principals`, undefined, signal);
+
 /** Pages fetched at most for the account names (1000 each). */
 const MAX_ACCOUNT_PAGES = 50;
 

@@ -117,6 +117,19 @@ export class AccessRepository {
     return rows.map(normEntry);
   };
 
+  listPrincipalNames = async (ref: AccessNodeRef): Promise<Array<{ type: PrincipalType; id: number; name: string }>> => {
+    const r = await sql<{ type: PrincipalType; id: number; name: string }>`
+      select 'admin' as type, u.id, case when u.domain is null then u.username else u.username || '@' || u.domain end as name
+      from access_entries e join users u on u.id = e.principal_id
+      where e.object_type = ${ref.type} and e.object_id = ${ref.id} and e.principal_type = 'admin'
+      union all
+      select 'group' as type, g.id, g.name
+      from access_entries e join admin_groups g on g.id = e.principal_id
+      where e.object_type = ${ref.type} and e.object_id = ${ref.id} and e.principal_type = 'group'
+      order by 1, 2`.execute(this.db);
+    return r.rows.map((row) => ({ type: row.type, id: Number(row.id), name: row.name }));
+  };
+
   replaceEntries = async (
     ref: AccessNodeRef,
     entries: ReadonlyArray<{ principalType: PrincipalType; principalId: number; allow: number; deny: number }>,

@@ -35,6 +35,16 @@ const MyRights = Type.Object(
   { additionalProperties: false },
 );
 
+/** The names of the accounts and groups on one list (for those who may see the list but not list accounts). */
+const PrincipalNames = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object({ type: Type.Union([Type.Literal('admin'), Type.Literal('group')]), id: Type.Integer(), name: Type.String() }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Seeing a list or explaining rights needs read or accessControl on the node; changing it, accessControl. */
 const VIEW_RIGHTS: readonly ObjectRight[] = ['read', 'accessControl'];
 export function accessRoutes(app: App, access: AccessService): void {
@@ -78,6 +88,19 @@ export function accessRoutes(app: App, access: AccessService): void {
       handler: async (req) => {
         await rightsOf(req).require({ type, id: req.params.id }, VIEW_RIGHTS);
         return access.effective({ type, id: req.params.id }, req.query.adminId);
+      },
+    });
+    app.get(`/api/v1/${path}/:id/access/principals`, {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: `Names of the accounts and groups on the access list of ${what} (needs read or accessControl on it)`,
+        params: IdParams,
+        response: { 200: PrincipalNames, ...errors },
+      },
+      handler: async (req) => {
+        await rightsOf(req).require({ type, id: req.params.id }, VIEW_RIGHTS);
+        return { items: await access.principalNames({ type, id: req.params.id }) };
       },
     });
     app.get(`/api/v1/${path}/:id/access/mine`, {

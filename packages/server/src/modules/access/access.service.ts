@@ -92,6 +92,12 @@ export class AccessService {
     return { entries: entries.map(toAclEntry) };
   }
 
+  /** Names of the principals on the node's list: accounts as `user` or `user@DOMAIN`, groups by name. */
+  async principalNames(ref: AccessNodeRef): Promise<Array<{ type: PrincipalType; id: number; name: string }>> {
+    await this.requireNode(ref);
+    return this.repo.listPrincipalNames(ref);
+  }
+
   /** Every right of `adminId` on the node, each with the entry that decided it. The caller has decided access. */
   async effective(ref: AccessNodeRef, adminId: number): Promise<EffectiveAccess> {
     const node = await this.requireNode(ref);

@@ -29,7 +29,7 @@ export function AccessDialog({ object, name, onClose }: AccessDialogProps) {
   const noun = OBJECT_NOUNS[object.type];
   const mine = useMyRights(object);
   const list = useAccessList(object);
-  const principals = usePrincipals();
+  const principals = usePrincipals(object);
   const save = useSaveAccessList(object);
   const [tab, setTab] = useState<Tab>('list');
   /** null: nothing edited, the dialog shows the saved list (and follows it). */
@@ -150,9 +150,9 @@ export function AccessDialog({ object, name, onClose }: AccessDialogProps) {
                   onRemove={(key) => edit(withoutPrincipal(entries, key))}
                   onSetRight={(key, right, state) => edit(withRight(entries, key, right, state))}
                 />
-                {readOnly && !principals.listable && entries.length > 0 && (
+                {!principals.listable && (
                   <Text size="xs" c="dimmed">
-                    Accounts and groups are shown by number: their names need the Accounts and access general right.
+                    Adding accounts or groups needs the Accounts and access general right.
                   </Text>
                 )}
               </Stack>

@@ -1,7 +1,14 @@
 import type { AccessList, AccessNodeRef, AccessObjectType, Device, Profile } from '@openums/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { getAccessList, getEffectiveAccess, listAccountNames, listGroupNames, putAccessList } from '../../api/access';
+import {
+  getAccessList,
+  getEffectiveAccess,
+  getListPrincipalNames,
+  listAccountNames,
+  listGroupNames,
+  putAccessList,
+} from '../../api/access';
 import { listAllFolders } from '../../api/folders';
 import { listAllProfileFolders } from '../../api/profiles';
 import { folderPaths } from '../../components/folder-paths';
@@ -18,6 +25,7 @@ export const accessKeys = {
   mine: (ref: AccessNodeRef) => ['access', 'mine', ref.type, ref.id] as const,
   accounts: ['access', 'accounts'] as const,
   groups: ['access', 'groups'] as const,
+  names: (ref: AccessNodeRef) => ['access', 'names', ref.type, ref.id] as const,
 };
 
 export function useAccessList(ref: AccessNodeRef) {
@@ -48,10 +56,16 @@ export function useEffectiveAccess(ref: AccessNodeRef, adminId: number | null) {
 
 /**
  * Accounts and groups by id. Listing them needs the accountsAndAccess general right: without it
- * nothing is asked (`listable` false) and ids stand in for names.
+ * only the names on this object's list are asked for (`listable` false; nobody can be added).
  */
-export function usePrincipals() {
+export function usePrincipals(ref?: AccessNodeRef) {
   const listable = useGeneralRight('accountsAndAccess');
+  const onList = useQuery({
+    queryKey: accessKeys.names(ref ?? { type: 'device', id: 0 }),
+    queryFn: ({ signal }) => getListPrincipalNames(ref!, signal),
+    retry: false,
+    enabled: !listable && ref !== undefined,
+  });
   const accounts = useQuery({
     queryKey: accessKeys.accounts,
     queryFn: ({ signal }) => listAccountNames(signal),
@@ -65,8 +79,9 @@ export function usePrincipals() {
     enabled: listable,
   });
   return useMemo(() => {
-    const accountById = new Map((accounts.data ?? []).map((a) => [a.id, a]));
-    const groupById = new Map((groups.data ?? []).map((g) => [g.id, g]));
+    const named = (type: 'admin' | 'group') => (onList.data?.items ?? []).filter((p) => p.type === type);
+    const accountById = new Map<number, { name: string }>([...named('admin'), ...(accounts.data ?? [])].map((a) => [a.id, a]));
+    const groupById = new Map<number, { name: string }>([...named('group'), ...(groups.data ?? [])].map((g) => [g.id, g]));
     return {
       listable,
       accounts,
@@ -74,7 +89,7 @@ export function usePrincipals() {
       accountName: (id: number) => accountById.get(id)?.name ?? `Account #${id}`,
       groupName: (id: number) => groupById.get(id)?.name ?? `Group #${id}`,
     };
-  }, [listable, accounts, groups]);
+  }, [listable, accounts, groups, onList.data]);
 }
 
 const isDeviceTree = (type: AccessObjectType) => type === 'device' || type === 'device-folder';
