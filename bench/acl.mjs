@@ -12,7 +12,7 @@ const { values } = parseArgs({
   options: {
     devices: { type: 'string', default: '100000' },
     seconds: { type: 'string', default: '10' },
-    clients: { type: 'string', default: '4' },
+    clients: { type: 'string', default: '1' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
   },
 });
