@@ -65,6 +65,11 @@ export const ErrorCode = {
   LdapSearchFailed: 'LDAP_SEARCH_FAILED',
   LdapEntryNotFound: 'LDAP_ENTRY_NOT_FOUND',
   LdapNotImported: 'LDAP_NOT_IMPORTED',
+  MailNotConfigured: 'MAIL_NOT_CONFIGURED',
+  MailConnectionFailed: 'MAIL_CONNECTION_FAILED',
+  MailCertificateInvalid: 'MAIL_CERTIFICATE_INVALID',
+  MailAuthFailed: 'MAIL_AUTH_FAILED',
+  MailRejected: 'MAIL_REJECTED',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -136,6 +141,13 @@ export const errorStatus: Record<ErrorCode, number> = {
   LDAP_SEARCH_FAILED: 422,
   LDAP_ENTRY_NOT_FOUND: 404,
   LDAP_NOT_IMPORTED: 403,
+  MAIL_NOT_CONFIGURED: 409,
+  // The SMTP server could not be used with the mail settings (or refused the message): a fault of
+  // the configuration or of the mail server, reported to the caller (not a 5xx of this server).
+  MAIL_CONNECTION_FAILED: 422,
+  MAIL_CERTIFICATE_INVALID: 422,
+  MAIL_AUTH_FAILED: 422,
+  MAIL_REJECTED: 422,
   INTERNAL_ERROR: 500,
 };
 

@@ -16,6 +16,7 @@ export * from './api/profiles.js';
 export * from './api/server-info.js';
 export * from './api/servers.js';
 export * from './api/cluster-settings.js';
+export * from './api/mail.js';
 export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';
 export * from './settings/catalogue.js';
