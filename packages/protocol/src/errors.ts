@@ -70,6 +70,8 @@ export const ErrorCode = {
   MailCertificateInvalid: 'MAIL_CERTIFICATE_INVALID',
   MailAuthFailed: 'MAIL_AUTH_FAILED',
   MailRejected: 'MAIL_REJECTED',
+  ViewCriteriaInvalid: 'VIEW_CRITERIA_INVALID',
+  ViewTimeout: 'VIEW_TIMEOUT',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -148,6 +150,9 @@ export const errorStatus: Record<ErrorCode, number> = {
   MAIL_CERTIFICATE_INVALID: 422,
   MAIL_AUTH_FAILED: 422,
   MAIL_REJECTED: 422,
+  VIEW_CRITERIA_INVALID: 400,
+  // The criteria took longer than the evaluation time limit: the caller narrows them.
+  VIEW_TIMEOUT: 422,
   INTERNAL_ERROR: 500,
 };
 

@@ -24,12 +24,10 @@ import { AppError } from './lib/errors.js';
 import { ErrorCode, type ErrorBody } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
 import type { Server as TlsServer } from 'node:tls';
-import type { FastifyRequest } from 'fastify';
 import { EventBus } from './lib/event-bus.js';
 import { SecretBox } from './lib/secret-box.js';
 import { DeviceRegistry } from './gateway/device-registry.js';
 import { DeviceGateway } from './gateway/gateway.js';
-import { identifyClient } from './gateway/client-cert.js';
 import { PresenceService } from './gateway/presence.js';
 import { PresenceRepository } from './modules/devices/presence.repository.js';
 import { DeviceCa } from './tls/device-ca.js';
@@ -57,13 +55,12 @@ import { IdempotencyRepository } from './modules/idempotency/idempotency.reposit
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import type { SharedTicketKeys } from './tls/shared-ticket-keys.js';
 import type { SharedWebCert } from './tls/shared-web-cert.js';
-import type { KeyAndCert } from './tls/pki.js';
 import { certificateNames } from './tls/web-cert-names.js';
 import { noPeers } from './channel/device-channel.js';
 import { LocalBus, type ClusterBus } from './cluster/bus.js';
 import { BusPeers } from './cluster/peers.js';
 import { relayEvent, type ClusterWakeups } from './cluster/wakeups.js';
-import { composeCluster, startSharedTicketKeys, startSharedWebCert } from './app-cluster.js';
+import { composeCluster, startSharedWebCert } from './app-cluster.js';
 import { installHttpBasics } from './app-http.js';
 import type { AppDeps } from './app-deps.js';
 import type { SingletonTasks } from './cluster/leases.js';
@@ -72,6 +69,7 @@ import { serverRoutes } from './modules/servers/servers.routes.js';
 import type { AuditLog } from './modules/audit/audit-log.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import { composeAdministration } from './app-administration.js';
+import { deviceIdentifier, httpsServerOptions, startHttpsIdentity } from './app-tls.js';
 
 export type { AppDeps } from './app-deps.js';
 
@@ -110,8 +108,6 @@ export class SecretMismatchError extends Error {
   override name = 'SecretMismatchError';
 }
 
-const TLS_SESSION_ID_CONTEXT = 'openums';
-
 /** Routes that answer while the server is still starting. */
 const AVAILABLE_DURING_INIT = new Set(['/ums/check-status', '/info', '/metrics']);
 
@@ -132,24 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     clientErrorHandler,
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
   };
-  if (deps.https) {
-    options.https = {
-      key: deps.https.key,
-      cert: deps.https.cert,
-      minVersion: deps.https.minVersion,
-      // Devices present client certificates on the same port: requested, never required, so
-      // browsers are not prompted; the device paths check them. The device CA is added to the
-      // context once the database is open (prepare()).
-      requestCert: true,
-      rejectUnauthorized: false,
-      // TLS 1.3 tickets stay valid across restarts (keys in the data directory) for a day.
-      sessionTimeout: 86_400,
-      // The same on every process (Node's default derives it from the command line): a session
-      // begun on one server of the cluster resumes on another.
-      sessionIdContext: TLS_SESSION_ID_CONTEXT,
-      ...(deps.https.ticketKeys ? { ticketKeys: deps.https.ticketKeys } : {}),
-    };
-  }
+  if (deps.https) options.https = httpsServerOptions(deps.https);
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandler(app);
@@ -220,18 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   let enrollment: EstEnrollmentService | null = null;
   let ticketKeys: SharedTicketKeys | null = null;
   let webCert: { cert: SharedWebCert; ensureCovers(): Promise<void> } | null = null;
-  const identifyDevice = async (req: FastifyRequest) => {
-    // The matched route, not the raw URL: the forwarded-path check must see what the router saw.
-    const id = identifyClient(req.raw, config.clientCertForwarding, requireCa(), req.routeOptions.url ?? '');
-    if (!id.ok) {
-      metrics.deviceMessageErrors.inc({ reason: 'bad-certificate' });
-      return new AppError(id.reason === 'missing' ? ErrorCode.ClientCertificateRequired : ErrorCode.ClientCertificateInvalid, id.message);
-    }
-    if ((await devicesRepo.findCertSerial(id.deviceId)) !== id.serial) {
-      return new AppError(ErrorCode.ClientCertificateInvalid, 'certificate revoked or replaced');
-    }
-    return { deviceId: id.deviceId, serial: id.serial, via: id.via, cert: id.cert };
-  };
+  const identifyDevice = deviceIdentifier(config.clientCertForwarding, requireCa, devicesRepo, metrics);
   const profileFolders = new ProfileFoldersService(profilesRepo, clock);
   const profiles = new ProfilesService(profilesRepo, profileFolders, settings, configurationChanges, clock, audit);
   const deviceConfiguration = new DeviceConfigurationService(
@@ -374,35 +342,21 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       clock,
       config.gateway.deviceCertDays,
     );
-    let setWebCert: ((web: KeyAndCert) => void) | null = null;
-    if (deps.https) {
-      const tlsServer = app.server as unknown as TlsServer;
-      const ca = deviceCa.certPem;
-      const { minVersion } = deps.https;
-      let tlsKeys = deps.https.ticketKeys;
-      setWebCert = (web) => {
-        tlsServer.setSecureContext({ key: web.keyPem, cert: web.certPem, ca, minVersion, sessionIdContext: TLS_SESSION_ID_CONTEXT });
-        // A new context has new ticket keys: put the installation's back.
-        if (tlsKeys) tlsServer.setTicketKeys(tlsKeys);
-      };
-      setWebCert({ keyPem: deps.https.key, certPem: deps.https.cert });
-      // The installation's ticket keys (after setSecureContext, which would replace them).
-      if (deps.https.ticketKeys) {
-        ticketKeys = await startSharedTicketKeys({
+    const https = deps.https
+      ? await startHttpsIdentity({
+          app,
+          https: deps.https,
+          deviceCaPem: deviceCa.certPem,
           settings,
-          box: SecretBox.fromDataDir(config.dataDir),
+          dataDir: config.dataDir,
           clock,
           log,
-          seed: deps.https.ticketKeys,
-          apply: (k) => {
-            tlsKeys = k;
-            tlsServer.setTicketKeys(k);
-          },
           singletons,
           bus,
-        });
-      }
-    }
+        })
+      : null;
+    ticketKeys = https?.ticketKeys ?? null;
+    const setWebCert = https?.setWebCert ?? null;
     await clusterSettings.reloadDeviceAddress('never');
     await presence.resetOnStart();
     await servers.start();
