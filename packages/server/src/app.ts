@@ -20,6 +20,7 @@ import { monitoringRoutes } from './modules/monitoring/monitoring.routes.js';
 import { SettingsRepository } from './db/settings.repository.js';
 import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/server-info.routes.js';
 import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster-settings/cluster-settings.routes.js';
+import { mailModule } from './modules/mail/mail.routes.js';
 import { AppError } from './lib/errors.js';
 import { ErrorCode, type ErrorBody } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
@@ -285,6 +286,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   profileRoutes(app, profileModule);
   deviceConfigurationRoutes(app, deviceConfiguration);
   clusterSettingsRoutes(app, clusterSettings);
+  mailModule({ settings, dataDir: config.dataDir, audit, log }).registerRoutes(app);
   estRoutes(
     app,
     () => {
