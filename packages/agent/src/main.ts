@@ -1,6 +1,7 @@
 import { PROTOCOL_VERSION } from '@openums/protocol';
 import { parseEnrollArgs, parseRunArgs, parseSettingsArgs, parseSimulateArgs, UsageError } from './cli/args.js';
 import { runSettingsCommand } from './cli/settings-command.js';
+import { parseAttrsArgs, runAttrsCommand } from './cli/attrs-command.js';
 import { enrollDevice } from './enroll/enroll.js';
 import { NotEnrolledError } from './identity/state.js';
 import { captureLogsTo, createLogger, errorMessage, writeStderr } from './lib/log.js';
@@ -26,6 +27,12 @@ const USAGE = `Usage: openums-agent <command> [options]
             --state-dir DIR [--config FILE] [--hooks-dir DIR] [--show-secrets]
             Read the device's settings, or change one locally: the store is updated,
             hooks run, and the running agent reports the change to the server.
+  attrs     list | range NAME | type NAME | get NAME | set NAME VALUE | reset NAME | sync
+            --state-dir DIR
+            Device attributes: list (identifier:type:value), the values of a range
+            attribute, an attribute's type or value; set or reset a value where the
+            overwrite rule lets the device (device, all); sync sends the attributes to
+            the server (through the running agent) if any was changed on the device.
   simulate  --server URL --key KEY --count N --state-dir DIR [--processes P]
             [--local-addresses 127.0.0.2-127.0.0.250] [--duration SECONDS]
             [--stats-interval SECONDS] [--enroll-concurrency C] [--connect-concurrency C]
@@ -56,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
           out: (t) => process.stdout.write(t),
           err: writeStderr,
         });
+      case 'attrs':
+        return await runAttrsCommand(parseAttrsArgs(rest), { out: (t) => process.stdout.write(t), err: writeStderr });
       case 'simulate':
         return await runSimulator(parseSimulateArgs(rest), { log });
       case WORKER_COMMAND:

@@ -70,6 +70,8 @@ export const ErrorCode = {
   MailCertificateInvalid: 'MAIL_CERTIFICATE_INVALID',
   MailAuthFailed: 'MAIL_AUTH_FAILED',
   MailRejected: 'MAIL_REJECTED',
+  DeviceAttributeNotFound: 'DEVICE_ATTRIBUTE_NOT_FOUND',
+  DeviceAttributeIdentifierTaken: 'DEVICE_ATTRIBUTE_IDENTIFIER_TAKEN',
   ViewCriteriaInvalid: 'VIEW_CRITERIA_INVALID',
   ViewTimeout: 'VIEW_TIMEOUT',
   Internal: 'INTERNAL_ERROR',
@@ -150,6 +152,8 @@ export const errorStatus: Record<ErrorCode, number> = {
   MAIL_CERTIFICATE_INVALID: 422,
   MAIL_AUTH_FAILED: 422,
   MAIL_REJECTED: 422,
+  DEVICE_ATTRIBUTE_NOT_FOUND: 404,
+  DEVICE_ATTRIBUTE_IDENTIFIER_TAKEN: 409,
   VIEW_CRITERIA_INVALID: 400,
   // The criteria took longer than the evaluation time limit: the caller narrows them.
   VIEW_TIMEOUT: 422,

@@ -70,6 +70,7 @@ import { serverRoutes } from './modules/servers/servers.routes.js';
 import type { AuditLog } from './modules/audit/audit-log.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import { composeAdministration } from './app-administration.js';
+import { deviceAttributesModule } from './modules/device-attributes/device-attributes.routes.js';
 import { deviceIdentifier, httpsServerOptions, startHttpsIdentity } from './app-tls.js';
 
 export type { AppDeps } from './app-deps.js';
@@ -222,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const clusterSettings = new ClusterSettingsService(settings, registry, peers, log, audit, {
     clusterAddressChanged: async () => webCert?.ensureCovers(),
   });
+  const attributes = deviceAttributesModule(database.db, registry, clock, audit, log);
   const gateway = new DeviceGateway({
     config,
     ca: caProxy,
@@ -232,6 +234,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     commands,
     delivery,
     deviceConfiguration,
+    attributes: attributes.service,
     serverAddress: () => clusterSettings.deviceAddress(),
     events,
     metrics,
@@ -285,6 +288,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   eventRoutes(app, events);
   profileRoutes(app, profileModule);
   deviceConfigurationRoutes(app, deviceConfiguration);
+  attributes.registerRoutes(app);
   clusterSettingsRoutes(app, clusterSettings);
   mailModule({ settings, dataDir: config.dataDir, audit, log }).registerRoutes(app);
   estRoutes(

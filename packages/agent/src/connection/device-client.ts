@@ -3,6 +3,7 @@ import {
   CloseCode,
   DeviceErrorCode,
   PROTOCOL_VERSION,
+  type AttributesMessage,
   type ByeMessage,
   type CommandMessage,
   type DeviceMessage,
@@ -41,6 +42,8 @@ export interface ClientEvents {
   settingsReceived?(client: DeviceClient, msg: SettingsMessage): void;
   /** The server named the address to reconnect to (welcome or server-address; not yet checked). */
   serverAddressReceived?(client: DeviceClient, address: string): void;
+  /** A valid `attributes` message (definitions and this device's values). */
+  attributesReceived?(client: DeviceClient, msg: AttributesMessage): void;
   terminated?(client: DeviceClient, terminal: Terminal): void;
 }
 
@@ -63,6 +66,8 @@ export interface DeviceClientOptions {
   welcomeTimeoutMs?: number;
   /** Hash of the device's settings store, asked for at each hello (undefined: not sent). */
   settingsHash?: (client: DeviceClient) => string | undefined;
+  /** hello.capabilities (DEVICE_CAPABILITIES); none when absent. */
+  capabilities?: readonly string[];
   events?: ClientEvents;
 }
 
@@ -175,6 +180,7 @@ export class DeviceClient {
       hello = { t: 'hello', v: PROTOCOL_VERSION, unitId: opts.unitId, system: await opts.platform.systemInfo() };
       const settingsHash = opts.settingsHash?.(this);
       if (settingsHash) hello.settingsHash = settingsHash;
+      if (opts.capabilities?.length) hello.capabilities = [...opts.capabilities];
     } catch (err) {
       this.releaseGate();
       return this.retry(`cannot prepare hello: ${errorMessage(err)}`, 0);
@@ -232,6 +238,7 @@ export class DeviceClient {
       log: this.opts.log,
       settingsReceived: events?.settingsReceived ? (msg) => events.settingsReceived!(this, msg) : undefined,
       serverAddressReceived: events?.serverAddressReceived ? (address) => events.serverAddressReceived!(this, address) : undefined,
+      attributesReceived: events?.attributesReceived ? (msg) => events.attributesReceived!(this, msg) : undefined,
       runner: this.runner,
       goOnline: (msg) => this.goOnline(msg, attempt),
       rememberBye: (msg) => {

@@ -1,4 +1,4 @@
-import type { ByeMessage, ServerMessage, SettingsMessage, WelcomeMessage } from '@openums/protocol';
+import type { AttributesMessage, ByeMessage, ServerMessage, SettingsMessage, WelcomeMessage } from '@openums/protocol';
 import type { CommandRunner } from '../handlers/command-runner.js';
 import { errorMessage, type Logger } from '../lib/log.js';
 
@@ -14,6 +14,8 @@ export interface ServerMessageContext {
   rememberBye(msg: ByeMessage): void;
   /** The server named the address to reconnect to (checked by the receiver); undefined when nobody keeps it. */
   readonly serverAddressReceived: ((address: string) => void) | undefined;
+  /** Hands an `attributes` message to whoever keeps device attributes; undefined when nobody does. */
+  readonly attributesReceived: ((msg: AttributesMessage) => void) | undefined;
 }
 
 type Handler<M> = (ctx: ServerMessageContext, msg: M) => void;
@@ -41,6 +43,10 @@ export const serverMessageHandlers: { [T in ServerMessage['t']]: Handler<Extract
   'server-address': (ctx, msg) => {
     if (ctx.serverAddressReceived) ctx.serverAddressReceived(msg.address);
     else ctx.log.debug(`server address ${msg.address} received; this client keeps its own`);
+  },
+  attributes: (ctx, msg) => {
+    if (ctx.attributesReceived) ctx.attributesReceived(msg);
+    else ctx.log.debug('device attributes received; this client keeps none');
   },
 };
 

@@ -1,4 +1,5 @@
 import {
+  AttributesMessage,
   ByeMessage,
   CommandMessage,
   ErrorMessage,
@@ -24,6 +25,7 @@ export const serverMessageCheckers: { [T in ServerMessage['t']]: Checker<Extract
   bye: compileChecker(ByeMessage),
   settings: compileChecker(SettingsMessage),
   'server-address': compileChecker(ServerAddressMessage),
+  attributes: compileChecker(AttributesMessage),
 };
 
 const isServerMessageType = (t: unknown): t is ServerMessage['t'] => typeof t === 'string' && Object.hasOwn(serverMessageCheckers, t);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { DEVICE_WS_PATH } from '@openums/protocol';
+import { DEVICE_CAPABILITIES, DEVICE_WS_PATH } from '@openums/protocol';
+import { AttributesReporter } from '../attributes/reporter.js';
 import { wsUrlFor } from '../cli/args.js';
 import { DeviceClient, type Terminal } from '../connection/device-client.js';
 import { TimerWheel } from '../connection/timer-wheel.js';
@@ -98,6 +99,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     send: (m) => client.send(m),
     online: () => client.state === 'online',
   });
+  const attributes = new AttributesReporter({
+    stateDir: opts.stateDir,
+    log,
+    send: (m) => client.send(m),
+    online: () => client.state === 'online',
+  });
   const client: DeviceClient = new DeviceClient({
     url: () => `${wsUrlFor(addresses.nextUrl())}${DEVICE_WS_PATH}`,
     unitId: record.unitId,
@@ -108,6 +115,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     wheel: new TimerWheel(250),
     log,
     settingsHash: () => applier.currentHash(),
+    capabilities: [DEVICE_CAPABILITIES.attributes],
     events: {
       online: (c, i) => {
         log.info(
@@ -115,6 +123,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
         );
         addresses.connected(new URL(i.url).origin.replace(/^wss:/, 'https:'));
         void reporter.flush();
+        void attributes.flush();
       },
       connectFailed: (_c, reason) => log.warn(`connection failed: ${reason}`),
       settingsReceived: (c, msg) => {
@@ -122,6 +131,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
         applier.receive(msg, (answer) => c.sendOn(on, answer));
       },
       serverAddressReceived: (_c, address) => addresses.receive(address),
+      attributesReceived: (_c, msg) => attributes.receive(msg),
     },
   });
 
@@ -134,11 +144,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
   log.info(`connecting to ${addresses.assigned() ?? addresses.working()} as ${record.unitId} (device ${record.deviceId})`);
   client.start();
   reporter.start();
+  attributes.start();
   let terminal: Terminal;
   try {
     terminal = await client.done;
   } finally {
     reporter.stop();
+    attributes.stop();
     // An apply in progress finishes (store and hooks stay consistent); its answer is lost, and
     // the next hello's settingsHash tells the server.
     await applier.idle();

@@ -82,6 +82,11 @@ export const HelloMessage = Type.Object(
     unitId: Str(64),
     system: SystemInfo,
     settingsHash: Type.Optional(Str(128)),
+    /**
+     * What this agent takes beyond the base protocol (DEVICE_CAPABILITIES); an agent without the
+     * field (older) gets none of it. Unknown names are ignored.
+     */
+    capabilities: Type.Optional(Type.Array(Str(32), { maxItems: 32 })),
   },
   { additionalProperties: false },
 );
@@ -151,6 +156,30 @@ export const SettingsReportMessage = Type.Object(
 );
 export type SettingsReportMessage = Static<typeof SettingsReportMessage>;
 
+/** Capability names in `hello.capabilities`. */
+export const DEVICE_CAPABILITIES = {
+  /** Device attributes: the device takes `attributes` and may send `attributes-report`. */
+  attributes: 'attributes',
+} as const;
+
+/** A device attribute value on the wire: at most 100 characters (DEVICE_ATTRIBUTE_VALUE_MAX). */
+const AttributeValue = Type.String({ maxLength: 100 });
+const AttributeIdentifier = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9_-]{1,64}$' });
+
+/**
+ * Device attribute values set on the device (`openums-agent attrs set/reset/sync`): identifier
+ * → value, null resets. The server stores those whose overwrite rule lets the device set them
+ * (device, all) and answers the others with an `error` naming them.
+ */
+export const AttributesReportMessage = Type.Object(
+  {
+    t: Type.Literal('attributes-report'),
+    values: Type.Record(AttributeIdentifier, Type.Union([AttributeValue, Type.Null()]), { maxProperties: 500 }),
+  },
+  { additionalProperties: false },
+);
+export type AttributesReportMessage = Static<typeof AttributesReportMessage>;
+
 export const DeviceMessage = Type.Union([
   HelloMessage,
   HeartbeatMessage,
@@ -158,6 +187,7 @@ export const DeviceMessage = Type.Union([
   ResultMessage,
   SettingsAppliedMessage,
   SettingsReportMessage,
+  AttributesReportMessage,
 ]);
 export type DeviceMessage = Static<typeof DeviceMessage>;
 
@@ -286,7 +316,36 @@ export const ServerAddressMessage = Type.Object({
 });
 export type ServerAddressMessage = Static<typeof ServerAddressMessage>;
 
-export const ServerMessage = Type.Union([WelcomeMessage, CommandMessage, ErrorMessage, ByeMessage, SettingsMessage, ServerAddressMessage]);
+/**
+ * The device attribute definitions and this device's values, complete (the device replaces what
+ * it holds). Sent after hello to devices with the `attributes` capability, and when an
+ * administrator changed the device's values.
+ */
+export const AttributesMessage = Type.Object({
+  t: Type.Literal('attributes'),
+  definitions: Type.Array(
+    Type.Object({
+      identifier: Type.String({ maxLength: 64 }),
+      name: Type.String({ maxLength: 200 }),
+      type: Type.String({ maxLength: 16 }),
+      range: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 500 })),
+      overwrite: Type.String({ maxLength: 16 }),
+    }),
+    { maxItems: 500 },
+  ),
+  values: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 100 })),
+});
+export type AttributesMessage = Static<typeof AttributesMessage>;
+
+export const ServerMessage = Type.Union([
+  WelcomeMessage,
+  CommandMessage,
+  ErrorMessage,
+  ByeMessage,
+  SettingsMessage,
+  ServerAddressMessage,
+  AttributesMessage,
+]);
 export type ServerMessage = Static<typeof ServerMessage>;
 
 /**

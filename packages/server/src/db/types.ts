@@ -223,6 +223,8 @@ export interface Database {
   rate_limits: RateLimitsTable;
   ldap_domains: LdapDomainsTable;
   audit_log: AuditLogTable;
+  device_attributes: DeviceAttributesTable;
+  device_attribute_values: DeviceAttributeValuesTable;
 }
 
 export interface IdempotencyKeysTable {
@@ -323,4 +325,25 @@ export interface AuditLogTable {
   after_json: string | null;
   /** 'success' | 'failure' */
   result: string;
+}
+
+export interface DeviceAttributesTable {
+  id: Generated<number>;
+  identifier: string;
+  name: string;
+  type: string;
+  /** JSON array (range attributes only). */
+  range_json: string | null;
+  overwrite: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeviceAttributeValuesTable {
+  device_id: number;
+  attribute_id: number;
+  value: string;
+  updated_at: number;
+  /** 'server' | 'device' */
+  set_by: string;
 }

@@ -20,6 +20,7 @@ import type { PeerChannels } from '../channel/device-channel.js';
 import { handlers, validators, type HandlerContext } from './message-handlers.js';
 import type { ConfigurationDeliveryService } from '../modules/configuration-delivery/configuration-delivery.service.js';
 import type { DeviceConfigurationService } from '../modules/device-configuration/device-configuration.service.js';
+import type { DeviceAttributesService } from '../modules/device-attributes/device-attributes.service.js';
 import type { PresenceService } from './presence.js';
 
 const HELLO_TIMEOUT_MS = 30_000;
@@ -35,6 +36,7 @@ export interface GatewayDeps {
   commands: CommandsService;
   delivery: ConfigurationDeliveryService;
   deviceConfiguration: DeviceConfigurationService;
+  attributes: DeviceAttributesService;
   /** The device enrollment address for `welcome` (null: not set). */
   serverAddress: () => string | null;
   events: EventBus;
@@ -82,6 +84,7 @@ export class DeviceGateway {
       commands: d.commands,
       delivery: d.delivery,
       deviceConfiguration: d.deviceConfiguration,
+      attributes: d.attributes,
       serverAddress: d.serverAddress,
       clock: d.clock,
       config: d.config.gateway,

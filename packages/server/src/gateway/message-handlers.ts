@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import {
   AckMessage,
+  AttributesReportMessage,
   DeviceErrorCode,
   HeartbeatMessage,
   HelloMessage,
@@ -16,6 +17,7 @@ import type { Logger } from '../lib/logger.js';
 import type { CommandsService } from '../modules/commands/commands.service.js';
 import type { ConfigurationDeliveryService } from '../modules/configuration-delivery/configuration-delivery.service.js';
 import type { DeviceConfigurationService } from '../modules/device-configuration/device-configuration.service.js';
+import type { DeviceAttributesService } from '../modules/device-attributes/device-attributes.service.js';
 import type { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { PeerChannels } from '../channel/device-channel.js';
@@ -30,6 +32,7 @@ export const validators: Record<DeviceMessage['t'], ValidateFunction> = {
   result: ajv.compile(ResultMessage),
   'settings-applied': ajv.compile(SettingsAppliedMessage),
   'settings-report': ajv.compile(SettingsReportMessage),
+  'attributes-report': ajv.compile(AttributesReportMessage),
 };
 
 export interface HandlerContext {
@@ -40,6 +43,7 @@ export interface HandlerContext {
   commands: CommandsService;
   delivery: ConfigurationDeliveryService;
   deviceConfiguration: DeviceConfigurationService;
+  attributes: DeviceAttributesService;
   /** The device enrollment address (`host:port`) devices are told in `welcome`; null when not set. */
   serverAddress: () => string | null;
   clock: Clock;
@@ -98,6 +102,11 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
     ...(serverAddress !== null ? { serverAddress } : {}),
   });
   ctx.delivery.onHello(conn);
+  try {
+    await ctx.attributes.onHello(conn, msg.capabilities);
+  } catch (err) {
+    ctx.log?.error({ err, deviceId: conn.deviceId }, 'device attributes not sent');
+  }
   if (first) await ctx.commands.deliverPending(conn.deviceId);
 };
 
@@ -138,6 +147,18 @@ const onSettingsReport: Handler<SettingsReportMessage> = async (ctx, conn, msg) 
     conn.send({ t: 'error', code: DeviceErrorCode.InvalidMessage, message: `settings report rejected, nothing stored: ${problem}` });
 };
 
+/** attributes-report: values set on the device, stored (batched) where the overwrite rule allows. */
+const onAttributesReport: Handler<AttributesReportMessage> = async (ctx, conn, msg) => {
+  ctx.presence.touch(conn.deviceId);
+  const problems = await ctx.attributes.recordDeviceReport(conn.deviceId, msg.values);
+  if (problems.length)
+    conn.send({
+      t: 'error',
+      code: DeviceErrorCode.InvalidMessage,
+      message: `attribute values not stored: ${problems.slice(0, 20).join('; ')}`,
+    });
+};
+
 export const handlers: { [T in DeviceMessage['t']]: Handler<Extract<DeviceMessage, { t: T }>> } = {
   hello: onHello,
   heartbeat: onHeartbeat,
@@ -145,4 +166,5 @@ export const handlers: { [T in DeviceMessage['t']]: Handler<Extract<DeviceMessag
   result: onResult,
   'settings-applied': onSettingsApplied,
   'settings-report': onSettingsReport,
+  'attributes-report': onAttributesReport,
 };

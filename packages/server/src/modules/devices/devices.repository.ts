@@ -272,6 +272,7 @@ export class DevicesRepository {
    */
   deleteDevice = async (id: number, trx: Db): Promise<boolean> => {
     await trx.deleteFrom('profile_assignments').where('target_type', '=', 'device').where('target_id', '=', id).execute();
+    await trx.deleteFrom('device_attribute_values').where('device_id', '=', id).execute();
     const r = await trx.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
     // After the device: a list being replaced meanwhile (access_entries locked) is deleted once it commits.
     await trx.deleteFrom('access_entries').where('object_type', '=', 'device').where('object_id', '=', id).execute();
