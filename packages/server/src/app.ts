@@ -13,6 +13,7 @@ import { deviceFolderRoutes } from './modules/device-folders/device-folders.rout
 import { DeviceFoldersService } from './modules/device-folders/device-folders.service.js';
 import { DevicesRepository } from './modules/devices/devices.repository.js';
 import { deviceRoutes } from './modules/devices/devices.routes.js';
+import { viewRoutes } from './modules/views/views.routes.js';
 import { DevicesService } from './modules/devices/devices.service.js';
 import { HealthService } from './modules/monitoring/health.service.js';
 import { Metrics } from './lib/metrics.js';
@@ -281,6 +282,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   administrationRoutes(app);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
+  viewRoutes(app, database, clock);
   monitoringRoutes(app, health, metrics);
   enrollmentKeyRoutes(app, enrollmentKeys);
   commandRoutes(app, commands, idempotency);

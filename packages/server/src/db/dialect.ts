@@ -14,6 +14,8 @@ import {
   type Kysely,
   type RawBuilder,
 } from 'kysely';
+import { viewIpKey, viewVersionKey } from '@openums/protocol';
+import { checkRegexDeadline, REGEX_TIMEOUT_MESSAGE, viewRegexTest, withRegexDeadline } from '../lib/linear-regex.js';
 
 /**
  * The only place that knows which database is underneath. Business code never branches on
@@ -54,6 +56,7 @@ export function createDialect(opts: { databaseUrl: string | null; sqliteFile: st
   db.pragma('busy_timeout = 5000');
   // A 100,000-device table with its indexes is ~60 MB: keep it in SQLite's page cache.
   db.pragma('cache_size = -131072');
+  registerViewFunctions(db);
   return {
     name: 'sqlite',
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }),
@@ -232,4 +235,69 @@ export function databaseNowMs(dialect: DialectName): RawBuilder<number> {
   return dialect === 'postgres'
     ? sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`
     : sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`;
+}
+
+/**
+ * View criteria (ADR 0007). PostgreSQL gets `openums_version_key` and `openums_ip_key` from the
+ * migration 20261210T1000-device-version-key; SQLite gets them, and `regexp`, per connection.
+ * The keys are the protocol's, so both databases and the in-memory evaluator agree.
+ */
+function registerViewFunctions(db: SQLite.Database): void {
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  db.function('openums_version_key', { deterministic: true }, (v: unknown) => viewVersionKey(text(v)));
+  db.function('openums_ip_key', { deterministic: true }, (v: unknown) => viewIpKey(text(v)));
+  // regexp(pattern, value[, 'i']): `value REGEXP pattern` is case-sensitive; the flag folds case.
+  db.function('regexp', { deterministic: true, varargs: true }, (pattern: unknown, value: unknown, flags?: unknown) => {
+    checkRegexDeadline();
+    if (typeof pattern !== 'string' || typeof value !== 'string') return null;
+    return viewRegexTest(pattern, value, flags !== 'i') ? 1 : 0;
+  });
+}
+
+/** The SQL pieces view criteria need, per dialect. */
+export interface ViewSql {
+  /** Compares byte-wise (PostgreSQL's collation may not). */
+  binary(expr: RawBuilder<unknown>): RawBuilder<string>;
+  /** `needle` occurs in `hay`. */
+  contains(hay: RawBuilder<unknown>, needle: RawBuilder<unknown>): RawBuilder<boolean>;
+  regex(value: RawBuilder<unknown>, pattern: string, caseSensitive: boolean): RawBuilder<boolean>;
+}
+
+export function viewSql(dialect: DialectName): ViewSql {
+  if (dialect === 'postgres') {
+    return {
+      binary: (e) => sql<string>`(${e} collate "C")`,
+      contains: (h, n) => sql<boolean>`(strpos(${h}, ${n}) > 0)`,
+      regex: (v, p, cs) => (cs ? sql<boolean>`(${v} ~ ${p})` : sql<boolean>`(${v} ~* ${p})`),
+    };
+  }
+  return {
+    binary: (e) => sql<string>`${e}`,
+    contains: (h, n) => sql<boolean>`(instr(${h}, ${n}) > 0)`,
+    regex: (v, p, cs) => (cs ? sql<boolean>`regexp(${p}, ${v})` : sql<boolean>`regexp(${p}, ${v}, 'i')`),
+  };
+}
+
+/**
+ * Runs the read queries of `fn` with a time limit: PostgreSQL's statement_timeout in a read
+ * transaction; on SQLite (no such setting) the deadline the `regexp` function checks — the other
+ * operators there are plain comparisons, linear in the table.
+ */
+export async function withStatementTimeout<DB, T>(
+  db: Kysely<DB>,
+  dialect: DialectName,
+  ms: number,
+  fn: (db: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  if (dialect === 'sqlite') return withRegexDeadline(ms, () => fn(db));
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('statement_timeout', ${String(Math.max(1, Math.floor(ms)))}, true)`.execute(trx);
+    return fn(trx);
+  });
+}
+
+/** A statement stopped by `withStatementTimeout`, in either dialect's words. */
+export function isStatementTimeout(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return e?.code === '57014' || (typeof e?.message === 'string' && e.message.includes(REGEX_TIMEOUT_MESSAGE));
 }

@@ -13,6 +13,7 @@ import * as admins from './20261205T0900-admins.js';
 import * as accessEntries from './20261205T1000-access-entries.js';
 import * as ldapDomains from './20261206T1100-ldap-domains.js';
 import * as auditLog from './20261206T1200-audit-log.js';
+import * as deviceVersionKey from './20261210T1000-device-version-key.js';
 import * as deviceAttributes from './20261210T1100-device-attributes.js';
 
 export interface AppMigration {
@@ -34,5 +35,6 @@ export const migrations: Record<string, AppMigration> = {
   '20261205T1000-access-entries': accessEntries,
   '20261206T1100-ldap-domains': ldapDomains,
   '20261206T1200-audit-log': auditLog,
+  '20261210T1000-device-version-key': deviceVersionKey,
   '20261210T1100-device-attributes': deviceAttributes,
 };

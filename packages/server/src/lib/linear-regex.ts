@@ -1,0 +1,61 @@
+import { setFlagsFromString } from 'node:v8';
+import { foldViewRegex } from '@openums/protocol';
+
+/**
+ * Regular expressions of view criteria, evaluated in this process (SQLite's `regexp` function,
+ * the in-memory evaluator): V8's linear-time engine (the `l` flag; no backtracking, so time grows
+ * with pattern × input, never exponentially — ADR 0007). Patterns are the checked subset
+ * (`checkViewRegex`); case-insensitive ones are folded (`[aA]`) because that engine has no `i`.
+ */
+setFlagsFromString('--enable-experimental-regexp-engine');
+
+/** Inputs are cut here: no device column holds more (comments: 4,000). */
+export const REGEX_INPUT_MAX = 4096;
+
+const cache = new Map<string, RegExp>();
+const CACHE_MAX = 256;
+
+/** The compiled pattern; throws `RegexNotLinear` when the engine cannot run it in linear time. */
+export function viewRegExp(pattern: string, caseSensitive: boolean): RegExp {
+  const key = `${caseSensitive ? 's' : 'i'}:${pattern}`;
+  let re = cache.get(key);
+  if (re) return re;
+  const source = caseSensitive ? pattern : foldViewRegex(pattern);
+  try {
+    // `s`: `.` matches a line break, as in PostgreSQL's AREs. `l`: V8's linear engine (enabled above).
+    // eslint-disable-next-line no-invalid-regexp
+    re = new RegExp(source, 'ls');
+  } catch (err) {
+    throw new RegexNotLinear((err as Error).message);
+  }
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(key, re);
+  return re;
+}
+
+export class RegexNotLinear extends Error {}
+
+export function viewRegexTest(pattern: string, value: string, caseSensitive: boolean): boolean {
+  return viewRegExp(pattern, caseSensitive).test(value.length > REGEX_INPUT_MAX ? value.slice(0, REGEX_INPUT_MAX) : value);
+}
+
+/**
+ * A time limit for the SQLite statements of one evaluation (SQLite has no statement timeout):
+ * the `regexp` function checks it every 256 rows and fails the statement past it.
+ */
+let deadline = 0;
+let calls = 0;
+export const REGEX_TIMEOUT_MESSAGE = 'openums: view evaluation time limit exceeded';
+
+export async function withRegexDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  deadline = Date.now() + ms;
+  try {
+    return await fn();
+  } finally {
+    deadline = 0;
+  }
+}
+
+export function checkRegexDeadline(): void {
+  if (deadline !== 0 && (++calls & 255) === 0 && Date.now() > deadline) throw new Error(REGEX_TIMEOUT_MESSAGE);
+}

@@ -1,0 +1,164 @@
+import { sql, type RawBuilder } from 'kysely';
+import {
+  ErrorCode,
+  viewCidrRange,
+  viewDateMs,
+  viewFieldDef,
+  viewIpKey,
+  viewVersionKey,
+  type ViewCriteria,
+  type ViewCriterion,
+} from '@openums/protocol';
+import { viewSql, type DialectName, type ViewSql } from '../../db/dialect.js';
+import { AppError } from '../../lib/errors.js';
+import { RegexNotLinear, viewRegExp } from '../../lib/linear-regex.js';
+import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { DAY_MS, deviceFieldColumn, isTextKind, normalizeMacValue } from './device-fields.js';
+
+type Cond = RawBuilder<boolean>;
+
+export interface CriteriaContext {
+  dialect: DialectName;
+  /** The server's clock, for relative dates. */
+  now: number;
+}
+
+/**
+ * Checked criteria (`checkViewCriteria`) as one condition on unqualified `devices` columns.
+ * Every criterion is two-valued (true or false, never NULL), so `not` and `ne` mean what the
+ * in-memory evaluator (criteria-memory.ts) computes: an empty field matches no comparison, and
+ * `ne` and `not` match it.
+ */
+export function criteriaSql(criteria: ViewCriteria, ctx: CriteriaContext, path = 'body.criteria'): Cond {
+  const d = viewSql(ctx.dialect);
+  const walk = (c: ViewCriteria, at: string): Cond => {
+    if ('and' in c)
+      return sql<boolean>`(${sql.join(
+        c.and.map((x, i) => walk(x, `${at}.and.${i}`)),
+        sql` and `,
+      )})`;
+    if ('or' in c)
+      return sql<boolean>`(${sql.join(
+        c.or.map((x, i) => walk(x, `${at}.or.${i}`)),
+        sql` or `,
+      )})`;
+    if ('not' in c) return sql<boolean>`(not ${walk(c.not, `${at}.not`)})`;
+    return criterion(c, at, d, ctx);
+  };
+  return walk(criteria, path);
+}
+
+function criterion(c: ViewCriterion, at: string, d: ViewSql, ctx: CriteriaContext): Cond {
+  const kind = viewFieldDef(c.field)!.kind;
+  const { column, neverIsZero } = deviceFieldColumn(c.field);
+  const col = sql.ref(column);
+  const present = neverIsZero ? sql<boolean>`${col} <> 0` : sql<boolean>`${col} is not null`;
+  const is = (cond: Cond) => sql<boolean>`(${present} and ${cond})`;
+  const isNot = (cond: Cond) => sql<boolean>`(not ${present} or not ${cond})`;
+  const v = c.value;
+
+  if (c.op === 'isEmpty') {
+    const empty = neverIsZero || !isTextKind(kind) ? sql<boolean>`(not ${present})` : sql<boolean>`(${col} is null or ${col} = '')`;
+    return v === false ? sql<boolean>`(not ${empty})` : empty;
+  }
+  switch (kind) {
+    case 'boolean':
+      return c.op === 'eq' ? sql<boolean>`(${col} = ${v ? 1 : 0})` : sql<boolean>`(${col} <> ${v ? 1 : 0})`;
+    case 'folder': {
+      if (c.op === 'inFolder') {
+        const f = v as { id: number; recursive?: boolean };
+        return f.recursive ? is(sql<boolean>`${col} in ${folderSubtreeIds([f.id])}`) : is(sql<boolean>`${col} = ${f.id}`);
+      }
+      return c.op === 'eq' ? is(sql<boolean>`${col} = ${v as number}`) : isNot(sql<boolean>`${col} = ${v as number}`);
+    }
+    case 'date':
+      return is(dateCond(c, col, ctx.now));
+  }
+  // Text kinds. Versions and IP addresses compare through their sortable keys.
+  if (c.op === 'inCidr') {
+    const [lo, hi] = viewCidrRange(v as string)!;
+    return keyRange(sql`openums_ip_key(${col})`, d, '>=', lo, '<=', hi);
+  }
+  const ordered = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'between'].includes(c.op);
+  if (kind === 'version' && ordered) return keyed(c, sql`openums_version_key(${col})`, d, (x) => viewVersionKey(x)!);
+  if (kind === 'ip' && ordered && c.op !== 'eq' && c.op !== 'ne') return keyed(c, sql`openums_ip_key(${col})`, d, (x) => viewIpKey(x)!);
+
+  const cs = c.caseSensitive === true;
+  if (c.op === 'regex') {
+    try {
+      viewRegExp(v as string, cs);
+    } catch (err) {
+      if (err instanceof RegexNotLinear) {
+        const field = `${at}.value`;
+        const message = `${field} cannot be evaluated in linear time: ${err.message}`;
+        throw new AppError(ErrorCode.ViewCriteriaInvalid, message, { field, issues: [{ field, message }] });
+      }
+      throw err;
+    }
+    return is(d.regex(col, v as string, cs));
+  }
+  const value = (x: unknown) => (kind === 'mac' ? normalizeMacValue(x as string) : (x as string));
+  const f = (e: RawBuilder<unknown>) => (cs ? e : sql`lower(${e})`);
+  const a = f(col);
+  const b = (x: unknown) => f(str(value(x)));
+  switch (c.op) {
+    case 'eq':
+      return is(sql<boolean>`${a} = ${b(v)}`);
+    case 'ne':
+      return isNot(sql<boolean>`${a} = ${b(v)}`);
+    case 'contains':
+      return is(d.contains(a, b(v)));
+    case 'startsWith':
+      return is(sql<boolean>`substr(${a}, 1, length(${b(v)})) = ${b(v)}`);
+    case 'endsWith':
+      return is(sql<boolean>`(length(${a}) >= length(${b(v)}) and substr(${a}, length(${a}) - length(${b(v)}) + 1) = ${b(v)})`);
+    case 'between': {
+      const [lo, hi] = v as [string, string];
+      return is(sql<boolean>`(${d.binary(a)} >= ${d.binary(b(lo))} and ${d.binary(a)} <= ${d.binary(b(hi))})`);
+    }
+    default:
+      return is(sql<boolean>`${d.binary(a)} ${sql.raw(CMP[c.op]!)} ${d.binary(b(v))}`);
+  }
+}
+
+const CMP: Record<string, string> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };
+/** A text parameter typed as text, so PostgreSQL can choose among overloads (length, lower). */
+const str = (x: string) => sql<string>`cast(${x} as text)`;
+
+function keyRange(key: RawBuilder<unknown>, d: ViewSql, op1: string, v1: string, op2: string, v2: string): Cond {
+  const k = d.binary(key);
+  return sql<boolean>`(${key} is not null and ${k} ${sql.raw(op1)} ${d.binary(str(v1))} and ${k} ${sql.raw(op2)} ${d.binary(str(v2))})`;
+}
+
+/** eq/ne/lt/…/between on a sortable key; values were checked to have one. */
+function keyed(c: ViewCriterion, key: RawBuilder<unknown>, d: ViewSql, keyOf: (v: string) => string): Cond {
+  const k = d.binary(key);
+  const val = (x: unknown) => d.binary(str(keyOf(x as string)));
+  if (c.op === 'between') {
+    const [lo, hi] = c.value as [string, string];
+    return keyRange(key, d, '>=', keyOf(lo), '<=', keyOf(hi));
+  }
+  if (c.op === 'ne') return sql<boolean>`(${key} is null or ${k} <> ${val(c.value)})`;
+  const op = c.op === 'eq' ? '=' : CMP[c.op]!;
+  return sql<boolean>`(${key} is not null and ${k} ${sql.raw(op)} ${val(c.value)})`;
+}
+
+function dateCond(c: ViewCriterion, col: RawBuilder<unknown>, now: number): Cond {
+  const v = c.value;
+  switch (c.op) {
+    case 'withinLastDays':
+      return sql<boolean>`${col} >= ${now - (v as number) * DAY_MS}`;
+    case 'moreThanDaysAgo':
+      return sql<boolean>`${col} < ${now - (v as number) * DAY_MS}`;
+    case 'betweenDaysAgo': {
+      const [n, m] = v as [number, number];
+      return sql<boolean>`(${col} >= ${now - m * DAY_MS} and ${col} <= ${now - n * DAY_MS})`;
+    }
+    case 'between': {
+      const [a, b] = v as [string, string];
+      return sql<boolean>`(${col} >= ${viewDateMs(a)!} and ${col} <= ${viewDateMs(b)!})`;
+    }
+    default:
+      return sql<boolean>`${col} ${sql.raw(CMP[c.op]!)} ${viewDateMs(v)!}`;
+  }
+}

@@ -1,0 +1,26 @@
+import { ErrorResponse, EvaluateViewRequest, EvaluateViewResponse } from '@openums/protocol';
+import type { App } from '../../lib/fastify.js';
+import type { Clock } from '../../lib/clock.js';
+import type { DatabaseHandle } from '../../db/database.js';
+import { rightsOf } from '../access/request-rights.js';
+import { ViewsService } from './views.service.js';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse };
+const tags = ['views'];
+
+/** Device views (issue 12 item 1): so far, evaluating unsaved criteria. */
+export function viewRoutes(app: App, database: Pick<DatabaseHandle, 'db' | 'dialect'>, clock: Clock): void {
+  const views = new ViewsService(database.db, database.dialect, clock);
+
+  app.post('/api/v1/views/evaluate', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      summary: 'Count and list the devices you may browse that meet criteria (docs/views.md), a page at a time',
+      body: EvaluateViewRequest,
+      response: { 200: EvaluateViewResponse, ...errors },
+    },
+    // Only devices the administrator may browse are counted and listed (ADR 0006).
+    handler: async (req) => views.evaluateView(req.body, (await rightsOf(req).scope('device')).objects),
+  });
+}
