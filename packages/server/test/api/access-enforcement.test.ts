@@ -24,6 +24,9 @@ const OPEN_TO_EVERY_ADMIN = new Set([
   'GET /api/v1/servers',
   'GET /api/v1/cluster-settings',
   'GET /api/v1/settings/profiles',
+  // Device attribute definitions (names and types, no device data).
+  'GET /api/v1/device-attributes',
+  'GET /api/v1/device-attributes/{id}',
   // Lists and counts answer, filtered to nothing.
   'GET /api/v1/devices',
   'GET /api/v1/devices/summary',
@@ -345,6 +348,37 @@ describe.each(DIALECTS)('object rights on every route (%s)', (dialect) => {
     expect(await list()).toEqual([]);
     await ok(t.api('POST', `/api/v1/admin-groups/${teamA}/members`, { members: [{ type: 'admin', id: ann.id }] }));
     expect(await list()).toEqual(['dev-a', 'dev-a1']);
+  });
+
+  it('lets an account manager grant no more than it holds', async () => {
+    const su = (m: string, u: string, b?: unknown) => ok(t.api(m, u, b));
+    const mgr = (await su('POST', '/api/v1/admins', {
+      username: 'manager',
+      password: PW,
+      superuser: false,
+      generalRights: ['accountsAndAccess', 'mail'],
+    })) as { id: number };
+    const token = (await su('POST', `/api/v1/admins/${mgr.id}/tokens`, { name: 'm' })).token as string;
+    const refused = async (method: string, url: string, body: unknown, field: string) => {
+      const r = await as(token, method, url, body);
+      expect(r.status, `${method} ${url}: ${r.text}`).toBe(403);
+      expect(r.body.error.details?.field).toBe(field);
+    };
+    await refused('POST', '/api/v1/admins', { username: 'boss', password: PW, superuser: true }, 'body.superuser');
+    await refused(
+      'POST',
+      '/api/v1/admins',
+      { username: 'srv', password: PW, superuser: false, generalRights: ['servers'] },
+      'body.generalRights',
+    );
+    await refused('PATCH', `/api/v1/admins/${mgr.id}`, { generalRights: ['accountsAndAccess', 'mail', 'ldap'] }, 'body.generalRights');
+    await refused('POST', `/api/v1/admins/1/password`, { password: 'another long password 1' }, 'body.superuser');
+    const servers = (await su('POST', '/api/v1/admin-groups', { name: 'server-admins', generalRights: ['servers'] })).id as number;
+    await refused('POST', `/api/v1/admin-groups/${servers}/members`, { members: [{ type: 'admin', id: mgr.id }] }, 'body.generalRights');
+    // Within its own rights it may act.
+    const made = await as(token, 'POST', '/api/v1/admins', { username: 'mailer', password: PW, superuser: false, generalRights: ['mail'] });
+    expect(made.status, made.text).toBe(201);
+    expect((await as(token, 'GET', '/api/v1/auth/me')).body.generalRights).toEqual(['accountsAndAccess', 'mail']);
   });
 
   it('streams only events of devices the administrator may browse', async () => {

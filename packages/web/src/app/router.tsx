@@ -6,6 +6,7 @@ import { AccountsPage } from '../features/admin/accounts-page';
 import { AuditLogPage } from '../features/admin/audit-log-page';
 import { GroupsPage } from '../features/admin/groups-page';
 import { LdapDomainsPage } from '../features/admin/ldap-domains-page';
+import { MailPage } from '../features/admin/mail-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
 import { DevicesPage } from '../features/devices/devices-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
@@ -49,6 +50,7 @@ export function createAppRouter() {
                 { path: 'accounts', element: <AccountsPage /> },
                 { path: 'groups', element: <GroupsPage /> },
                 { path: 'ldap-domains', element: <LdapDomainsPage /> },
+                { path: 'mail', element: <MailPage /> },
                 { path: 'audit-log', element: <AuditLogPage /> },
                 { path: '*', element: <NotFoundPage /> },
               ],
