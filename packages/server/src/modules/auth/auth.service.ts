@@ -1,13 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  ALL_GENERAL_RIGHTS,
-  ALL_PERMISSIONS,
-  ErrorCode,
-  GENERAL_RIGHT_PERMISSIONS,
-  ROLE_PERMISSIONS,
-  type GeneralRight,
-  type Permission,
-} from '@openums/protocol';
+import { ALL_GENERAL_RIGHTS, ErrorCode, type GeneralRight } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
@@ -19,7 +11,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { DirectoryLogin } from './directory-login.js';
 
 export interface AuthenticatedSession extends SessionWithUser {
-  permissions: ReadonlySet<Permission>;
   superuser: boolean;
   /** Own and group general rights (all of them for a superuser). */
   generalRights: readonly GeneralRight[];
@@ -214,14 +205,11 @@ export class AuthService {
     );
     // In the catalogue's order; names the catalogue no longer has are ignored.
     const generalRights = ALL_GENERAL_RIGHTS.filter((r) => held.has(r));
-    const permissions = new Set<Permission>(account.superuser ? ALL_PERMISSIONS : (ROLE_PERMISSIONS[account.role] ?? []));
-    for (const r of generalRights) for (const p of GENERAL_RIGHT_PERMISSIONS[r] ?? []) permissions.add(p);
     return {
       sessionId: s.sessionId,
       csrfTokenHash: s.csrfTokenHash,
       expiresAt: s.expiresAt,
       user: { id: account.id, username: account.username, role: account.role },
-      permissions,
       superuser: account.superuser,
       generalRights,
       tokenId: s.tokenId,
