@@ -7,6 +7,7 @@ import { AuditLogPage } from '../features/admin/audit-log-page';
 import { GroupsPage } from '../features/admin/groups-page';
 import { LdapDomainsPage } from '../features/admin/ldap-domains-page';
 import { MailPage } from '../features/admin/mail-page';
+import { DeviceAttributesPage } from '../features/admin/device-attributes-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
 import { DevicesPage } from '../features/devices/devices-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
@@ -51,6 +52,7 @@ export function createAppRouter() {
                 { path: 'groups', element: <GroupsPage /> },
                 { path: 'ldap-domains', element: <LdapDomainsPage /> },
                 { path: 'mail', element: <MailPage /> },
+                { path: 'device-attributes', element: <DeviceAttributesPage /> },
                 { path: 'audit-log', element: <AuditLogPage /> },
                 { path: '*', element: <NotFoundPage /> },
               ],

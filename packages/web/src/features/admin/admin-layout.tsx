@@ -14,6 +14,7 @@ export const ADMIN_PAGES: readonly { path: string; label: string; right?: Genera
   { path: '/admin/groups', label: 'Groups', right: 'accountsAndAccess' },
   { path: '/admin/ldap-domains', label: 'LDAP domains', right: 'ldap' },
   { path: '/admin/mail', label: 'Mail', right: 'mail' },
+  { path: '/admin/device-attributes', label: 'Device attributes', right: 'globalSettings' },
   { path: '/admin/audit-log', label: 'Audit log', right: 'loggingAndAudit' },
 ];
 

@@ -15,6 +15,7 @@ import { ConfigPendingBadge, DeviceAssignedObjects, DeviceEffectiveConfiguration
 import { EditInventoryDialog, MoveDeviceDialog, RenameDeviceDialog } from './device-dialogs';
 import { DeviceOwnConfiguration } from './device-own-configuration';
 import { DeviceSystemInfo } from './device-system-info';
+import { DeviceAttributes } from './device-attributes';
 import panels from '../../components/panels.module.css';
 import classes from './devices.module.css';
 import { formatDateTime, formatMac, orDash } from '../../lib/format';
@@ -22,7 +23,7 @@ import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
 
 type Dialog = 'rename' | 'move' | 'inventory' | 'delete' | null;
 
-export const DETAIL_TABS = ['details', 'system', 'commands', 'assigned', 'own', 'configuration'] as const;
+export const DETAIL_TABS = ['details', 'system', 'attributes', 'commands', 'assigned', 'own', 'configuration'] as const;
 /** Tabs that need a wider panel (tables of parameters). */
 export const WIDE_TABS: ReadonlySet<DetailTab> = new Set<DetailTab>(['assigned', 'configuration']);
 /** Tabs with the parameter editor: the widest panel, filled to its height. */
@@ -151,6 +152,7 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           <Tabs.List>
             <Tabs.Tab value="details">Details</Tabs.Tab>
             <Tabs.Tab value="system">System</Tabs.Tab>
+            <Tabs.Tab value="attributes">Attributes</Tabs.Tab>
             <Tabs.Tab value="commands">Commands</Tabs.Tab>
             <Tabs.Tab value="assigned">Assigned objects</Tabs.Tab>
             <Tabs.Tab value="own">Device configuration</Tabs.Tab>
@@ -161,6 +163,9 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
           </Tabs.Panel>
           <Tabs.Panel value="system" pt="sm">
             <DeviceSystemInfo deviceId={device.id} online={device.online} />
+          </Tabs.Panel>
+          <Tabs.Panel value="attributes" pt="sm">
+            <DeviceAttributes deviceId={device.id} rights={mine} />
           </Tabs.Panel>
           <Tabs.Panel value="commands" pt="sm">
             <CommandHistory deviceId={device.id} />
