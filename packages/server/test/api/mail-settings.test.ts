@@ -176,7 +176,9 @@ describe.each(DIALECTS)('mail settings (%s)', (dialect) => {
     expect(audit.status).toBe(200);
     expect(JSON.stringify(audit.body)).not.toContain(PASSWORD);
     const entry = audit.body.items.find((e: { action: string; objectName?: string }) => e.action === 'settings.update');
-    expect(entry).toBeTruthy();
+    expect(entry).toMatchObject({ objectType: 'settings', objectName: 'mail', before: { host: null }, after: { host: '127.0.0.1' } });
+    // A new password shows as changed (or masked by the audit log's masker), never as itself.
+    expect(['changed', '***', '********']).toContain(entry.after.password);
   });
 
   it('sends the test message to the configured recipients, or to the address given', async () => {
@@ -324,6 +326,33 @@ describe.each(DIALECTS)('mail settings (%s)', (dialect) => {
     expect(none.status).toBe(200);
     expect(none.body).toMatchObject({ host: null, user: null, password: null });
     expect((await sendTest('x@example.test')).body.error.code).toBe(ErrorCode.MailNotConfigured);
+  });
+
+  it('needs the general right mail: others are refused and see nothing', async () => {
+    const tokenFor = async (username: string, generalRights: string[]) => {
+      const admin = await t.api('POST', '/api/v1/admins', {
+        username,
+        password: 'a long enough password 1',
+        superuser: false,
+        generalRights,
+      });
+      expect(admin.status, JSON.stringify(admin.body)).toBe(201);
+      return (await t.api('POST', `/api/v1/admins/${admin.body.id}/tokens`, { name: 'mail' })).body.token as string;
+    };
+    const as = (token: string, method: string, url: string, body?: object) =>
+      t.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
+    const mailer = await tokenFor(`mailer-${dialect}`, ['mail']);
+    const other = await tokenFor(`other-${dialect}`, ['ldap', 'servers']);
+    expect((await as(mailer, 'GET', '/api/v1/settings/mail')).statusCode).toBe(200);
+    for (const [method, url, body] of [
+      ['GET', '/api/v1/settings/mail', undefined],
+      ['PUT', '/api/v1/settings/mail', plainBody()],
+      ['POST', '/api/v1/settings/mail/test', {}],
+    ] as const) {
+      const res = await as(other, method, url, body);
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+      expect(res.body).not.toContain('example.test');
+    }
   });
 
   it('a test message without recipients needs an address', async () => {
