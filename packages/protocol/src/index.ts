@@ -7,7 +7,6 @@ export * from './api/views.js';
 export * from './api/view-regex.js';
 export * from './api/view-criteria-check.js';
 export * from './api/monitoring.js';
-export * from './permissions.js';
 export * from './general-rights.js';
 export * from './api/admins.js';
 export * from './api/ldap-domains.js';

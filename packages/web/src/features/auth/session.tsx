@@ -1,4 +1,4 @@
-import { GENERAL_RIGHT_PERMISSIONS, ROLE_PERMISSIONS, type GeneralRight, type MeResponse, type Permission } from '@openums/protocol';
+import type { MeResponse } from '@openums/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { getMe, login, logout } from '../../api/auth';
@@ -21,20 +21,6 @@ export function useSession() {
     staleTime: Infinity,
     retry: 1,
   });
-}
-
-/**
- * Whether the signed-in user may use a permission's routes (to hide or disable what the server
- * would refuse anyway): a superuser always, else its role or a general right that grants it
- * (GENERAL_RIGHT_PERMISSIONS). An unknown role is treated as allowed: the server decides.
- */
-export function useHasPermission(permission: Permission): boolean {
-  const me = useSession().data;
-  if (!me) return false;
-  if (me.superuser) return true;
-  const granted = ROLE_PERMISSIONS[me.user.role];
-  if (!granted || granted.includes(permission)) return true;
-  return (me.generalRights ?? []).some((right) => GENERAL_RIGHT_PERMISSIONS[right as GeneralRight]?.includes(permission) ?? false);
 }
 
 /** Any 401 from the API ends the session in the UI; RequireAuth then shows the login page. */

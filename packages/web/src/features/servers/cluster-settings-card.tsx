@@ -1,4 +1,4 @@
-import { CLUSTER_ADDRESS_MAX_LENGTH, CLUSTER_ADDRESS_PATTERN, Permission } from '@openums/protocol';
+import { CLUSTER_ADDRESS_MAX_LENGTH, CLUSTER_ADDRESS_PATTERN } from '@openums/protocol';
 import { Button, Code, Group, Loader, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type ChangeEvent } from 'react';
@@ -6,7 +6,7 @@ import { isApiError } from '../../api/client';
 import { putClusterSettings, type ClusterSettings } from '../../api/cluster-settings';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
-import { useHasPermission } from '../auth/session';
+import { useGeneralRight } from '../access/use-general-rights';
 import { enrollServerUrl } from '../enrollment/enroll-command';
 import { clusterQueries, useClusterSettings } from './queries';
 
@@ -41,7 +41,7 @@ function serverFieldErrors(error: unknown): Partial<Record<Field, string>> {
 /** Administration › Servers: the cluster address and the device enrollment address, for every server. */
 export function ClusterSettingsCard() {
   const query = useClusterSettings();
-  const canEdit = useHasPermission(Permission.ServersManage);
+  const canEdit = useGeneralRight('servers');
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<Draft | null>(null);
   const save = useMutation({

@@ -1,4 +1,3 @@
-import { Permission } from '@openums/protocol';
 import { Badge, Button, Group, Table, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -7,7 +6,7 @@ import { deleteServer, type ServerProcess } from '../../api/servers';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { notifySuccess } from '../../components/notify';
 import { formatDateTime } from '../../lib/format';
-import { useHasPermission } from '../auth/session';
+import { useGeneralRight } from '../access/use-general-rights';
 import { formatAgo, formatClockOffset, isClockOff } from './cluster-health';
 import { clusterQueries } from './queries';
 
@@ -19,7 +18,7 @@ const byStatusHostWorker = (a: ServerProcess, b: ServerProcess) =>
 
 /** The server processes of the cluster; `now` is when the list was fetched (for "last beat … ago"). */
 export function ServerTable({ servers, now }: { servers: readonly ServerProcess[]; now: number }) {
-  const canManage = useHasPermission(Permission.ServersManage);
+  const canManage = useGeneralRight('servers');
   const [removing, setRemoving] = useState<ServerProcess | null>(null);
   const queryClient = useQueryClient();
   const rows = [...servers].sort(byStatusHostWorker);
