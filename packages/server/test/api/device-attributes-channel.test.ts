@@ -53,6 +53,14 @@ describe.each(DIALECTS)('device attributes on the device channel (%s)', (dialect
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     const pushed = await dev.next((m) => m.t === 'attributes');
     expect(pushed.values).toEqual({ department: 'Finance', location: 'Karlsruhe' });
+    // A new definition reaches connected devices at once, with their values.
+    const floor = await api('POST', '/api/v1/device-attributes', { identifier: 'floor', name: 'Floor', type: 'number', overwrite: 'all' });
+    expect(floor.status, JSON.stringify(floor.body)).toBe(201);
+    const changed = await dev.next((m) => m.t === 'attributes');
+    expect(changed.definitions.map((d: { identifier: string }) => d.identifier)).toEqual(['department', 'desk', 'floor', 'location']);
+    expect(changed.values).toEqual({ department: 'Finance', location: 'Karlsruhe' });
+    expect((await api('DELETE', `/api/v1/device-attributes/${floor.body.id}`)).status).toBe(204);
+    expect((await dev.next((m) => m.t === 'attributes')).definitions).toHaveLength(3);
     dev.close();
   });
 

@@ -69,6 +69,25 @@ export class DeviceAttributesRepository {
     return new Map(rows.map((r) => [Number(r.attribute_id), r.value]));
   };
 
+  /** Values of many devices (device id → attribute id → value), read a chunk at a time. */
+  listValuesOfDevices = async (deviceIds: readonly number[]): Promise<Map<number, Map<number, string>>> => {
+    const out = new Map<number, Map<number, string>>();
+    for (let i = 0; i < deviceIds.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom('device_attribute_values')
+        .select(['device_id', 'attribute_id', 'value'])
+        .where('device_id', 'in', deviceIds.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows) {
+        const id = Number(r.device_id);
+        let m = out.get(id);
+        if (!m) out.set(id, (m = new Map()));
+        m.set(Number(r.attribute_id), r.value);
+      }
+    }
+    return out;
+  };
+
   /** Sets and resets values of one device. */
   putDeviceValues = async (deviceId: number, changes: ValueChanges, setBy: 'server' | 'device', now: number, db: Db): Promise<void> => {
     const sets = [...changes].filter((c): c is [number, string] => c[1] !== null);

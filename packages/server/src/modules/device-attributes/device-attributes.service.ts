@@ -145,6 +145,7 @@ export class DeviceAttributesService {
       throw err;
     }
     this.cache = null;
+    this.pushToAll();
     return this.getDefinition(id);
   }
 
@@ -175,6 +176,7 @@ export class DeviceAttributesService {
       });
     });
     this.cache = null;
+    this.pushToAll();
     return this.getDefinition(id);
   }
 
@@ -190,6 +192,7 @@ export class DeviceAttributesService {
       });
     });
     this.cache = null;
+    this.pushToAll();
   }
 
   private async requireDefinition(id: number): Promise<Definition> {
@@ -302,6 +305,22 @@ export class DeviceAttributesService {
       this.reports.update(deviceId, accepted);
     }
     return problems;
+  }
+
+  /**
+   * After a definition changed: every device connected to this process that takes attributes
+   * gets the new set (values read a chunk of devices at a time). Devices on other processes get
+   * it with their next hello.
+   */
+  private pushToAll(): void {
+    const run = async () => {
+      const channels = [...this.channels.all()].filter((c) => this.capable.has(c));
+      if (!channels.length) return;
+      const defs = await this.definitions(true);
+      const values = await this.repo.listValuesOfDevices(channels.map((c) => c.deviceId));
+      for (const c of channels) c.send(attributesMessage(defs, values.get(c.deviceId) ?? new Map()));
+    };
+    run().catch((err: unknown) => this.log?.error({ err }, 'device attributes not sent after a definition change'));
   }
 
   /** Tells a connected device (on this process) its attributes after an administrator's change. */
