@@ -88,6 +88,16 @@ describe.each(DIALECTS)('device attributes (%s)', (dialect) => {
     expect(rangeOnString.status).toBe(400);
     const badType = await t.api('POST', '/api/v1/device-attributes', { identifier: 'floor', name: 'Floor', type: 'colour' });
     expect(badType.status).toBe(400);
+    // Devices must be able to take every definition in one channel message (64 KiB).
+    const huge = Array.from({ length: 500 }, (_, n) => `${String(n).padStart(3, '0')}${'x'.repeat(97)}`);
+    const big = await t.api('POST', '/api/v1/device-attributes', { identifier: 'floor', name: 'Floor', type: 'range', range: huge });
+    expect(big.status, JSON.stringify(big.body)).toBe(201);
+    const tooBig = await t.api('POST', '/api/v1/device-attributes', { identifier: 'room', name: 'Room', type: 'range', range: huge });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error.details.field).toBe('body.range');
+    expect(tooBig.body.error.message).toMatch(/message limit/);
+    expect((await t.api('PATCH', `/api/v1/device-attributes/${ids.location}`, { range: huge })).status).toBe(400);
+    expect((await t.api('DELETE', `/api/v1/device-attributes/${big.body.id}`)).status).toBe(204);
     expect((await t.api('GET', '/api/v1/device-attributes/999999')).body.error.code).toBe('DEVICE_ATTRIBUTE_NOT_FOUND');
     expect(ok(await t.api('GET', '/api/v1/device-attributes')).body.items).toHaveLength(5);
   });

@@ -32,6 +32,15 @@ export interface Definition {
   updatedAt: number;
 }
 
+/**
+ * The `attributes` message (every definition and a device's values) must fit the channel's
+ * 64 KiB message limit (MAX_MESSAGE_BYTES, which agents enforce): definitions are refused once
+ * the largest possible message would pass this.
+ */
+const MAX_ATTRIBUTES_MESSAGE_BYTES = 56 * 1024;
+/** A value with its identifier and quoting, at most. */
+const MAX_VALUE_ENTRY_BYTES = 64 + 4 * DEVICE_ATTRIBUTE_VALUE_MAX + 8;
+
 /** How long the definitions cached for the device channel are used before they are read again (other processes' changes). */
 const DEFINITIONS_MAX_AGE_MS = 5_000;
 
@@ -107,6 +116,17 @@ export class DeviceAttributesService {
   async createDefinition(by: AuditContext, req: CreateDeviceAttributeRequest): Promise<DeviceAttribute> {
     if (req.type === 'range' && !req.range) throw invalid('body.range', 'a range attribute needs its list of values');
     if (req.type !== 'range' && req.range) throw invalid('body.range', `only range attributes have a range list (type is ${req.type})`);
+    const draft: Definition = {
+      id: 0,
+      identifier: req.identifier,
+      name: req.name,
+      type: req.type,
+      range: req.range ?? null,
+      overwrite: req.overwrite ?? 'server',
+      createdAt: 0,
+      updatedAt: 0,
+    };
+    checkMessageSize([...(await this.definitions(true)), draft], req.range ? 'body.range' : 'body');
     const now = this.clock.now();
     let id: number;
     try {
@@ -159,6 +179,7 @@ export class DeviceAttributesService {
       range: req.range ?? before.range,
       overwrite: req.overwrite ?? before.overwrite,
     };
+    if (req.range) checkMessageSize([...(await this.definitions(true)).filter((d) => d.id !== id), after], 'body.range');
     await this.repo.db.transaction().execute(async (trx) => {
       await this.repo.updateDefinition(
         id,
@@ -351,4 +372,15 @@ function attributesMessage(defs: readonly Definition[], values: ReadonlyMap<numb
     })),
     values: out,
   };
+}
+
+/** 400 when devices could not take the definitions `defs` with every value set. */
+function checkMessageSize(defs: readonly Definition[], field: string): void {
+  const bytes = Buffer.byteLength(JSON.stringify(attributesMessage(defs, new Map()))) + defs.length * MAX_VALUE_ENTRY_BYTES;
+  if (bytes > MAX_ATTRIBUTES_MESSAGE_BYTES) {
+    throw invalid(
+      field,
+      `with this change the attribute definitions (${defs.length}) and their values would not fit the device channel's message limit; use fewer or shorter range values`,
+    );
+  }
 }
