@@ -238,8 +238,9 @@ export function databaseNowMs(dialect: DialectName): RawBuilder<number> {
 }
 
 /**
- * View criteria (ADR 0007). PostgreSQL gets `openums_version_key` and `openums_ip_key` from the
- * migration 20261210T1000-device-version-key; SQLite gets them, and `regexp`, per connection.
+ * View criteria (ADR 0007). PostgreSQL gets `openums_version_key` and `openums_ip_key` (and
+ * stored columns of them) from the migration 20261210T1000-device-version-key; SQLite gets them,
+ * and `regexp`, per connection.
  * The keys are the protocol's, so both databases and the in-memory evaluator agree.
  */
 function registerViewFunctions(db: SQLite.Database): void {
@@ -256,6 +257,11 @@ function registerViewFunctions(db: SQLite.Database): void {
 
 /** The SQL pieces view criteria need, per dialect. */
 export interface ViewSql {
+  /**
+   * The sortable version and IPv4 keys are stored (PostgreSQL: generated columns `version_key`,
+   * `ip_key` of migration 20261210T1000) rather than computed per row (SQLite: the functions).
+   */
+  storedKeys: boolean;
   /** Compares byte-wise (PostgreSQL's collation may not). */
   binary(expr: RawBuilder<unknown>): RawBuilder<string>;
   /** `needle` occurs in `hay`. */
@@ -266,12 +272,14 @@ export interface ViewSql {
 export function viewSql(dialect: DialectName): ViewSql {
   if (dialect === 'postgres') {
     return {
+      storedKeys: true,
       binary: (e) => sql<string>`(${e} collate "C")`,
       contains: (h, n) => sql<boolean>`(strpos(${h}, ${n}) > 0)`,
       regex: (v, p, cs) => (cs ? sql<boolean>`(${v} ~ ${p})` : sql<boolean>`(${v} ~* ${p})`),
     };
   }
   return {
+    storedKeys: false,
     binary: (e) => sql<string>`${e}`,
     contains: (h, n) => sql<boolean>`(instr(${h}, ${n}) > 0)`,
     regex: (v, p, cs) => (cs ? sql<boolean>`regexp(${p}, ${v})` : sql<boolean>`regexp(${p}, ${v}, 'i')`),

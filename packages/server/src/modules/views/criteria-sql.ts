@@ -50,7 +50,8 @@ export function criteriaSql(criteria: ViewCriteria, ctx: CriteriaContext, path =
 
 function criterion(c: ViewCriterion, at: string, d: ViewSql, ctx: CriteriaContext): Cond {
   const kind = viewFieldDef(c.field)!.kind;
-  const { column, neverIsZero } = deviceFieldColumn(c.field);
+  const { column, neverIsZero, keyColumn } = deviceFieldColumn(c.field);
+  const stored = d.storedKeys && keyColumn ? sql.ref(keyColumn) : null;
   const col = sql.ref(column);
   const present = neverIsZero ? sql<boolean>`${col} <> 0` : sql<boolean>`${col} is not null`;
   const is = (cond: Cond) => sql<boolean>`(${present} and ${cond})`;
@@ -77,11 +78,12 @@ function criterion(c: ViewCriterion, at: string, d: ViewSql, ctx: CriteriaContex
   // Text kinds. Versions and IP addresses compare through their sortable keys.
   if (c.op === 'inCidr') {
     const [lo, hi] = viewCidrRange(v as string)!;
-    return keyRange(sql`openums_ip_key(${col})`, d, '>=', lo, '<=', hi);
+    return keyRange(stored ?? sql`openums_ip_key(${col})`, d, '>=', lo, '<=', hi);
   }
   const ordered = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'between'].includes(c.op);
-  if (kind === 'version' && ordered) return keyed(c, sql`openums_version_key(${col})`, d, (x) => viewVersionKey(x)!);
-  if (kind === 'ip' && ordered && c.op !== 'eq' && c.op !== 'ne') return keyed(c, sql`openums_ip_key(${col})`, d, (x) => viewIpKey(x)!);
+  if (kind === 'version' && ordered) return keyed(c, stored ?? sql`openums_version_key(${col})`, d, (x) => viewVersionKey(x)!);
+  if (kind === 'ip' && ordered && c.op !== 'eq' && c.op !== 'ne')
+    return keyed(c, stored ?? sql`openums_ip_key(${col})`, d, (x) => viewIpKey(x)!);
 
   const cs = c.caseSensitive === true;
   if (c.op === 'regex') {

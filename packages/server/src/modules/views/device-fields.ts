@@ -9,6 +9,8 @@ import type { DeviceRow } from '../devices/devices.repository.js';
 export interface DeviceFieldColumn {
   column: keyof DeviceRow & string;
   neverIsZero?: boolean;
+  /** Where the dialect stores the sortable key (`ViewSql.storedKeys`); else computed by `openums_<kind>_key`. */
+  keyColumn?: string;
 }
 
 export const DEVICE_FIELD_COLUMNS: Record<ViewDeviceField, DeviceFieldColumn> = {
@@ -16,9 +18,9 @@ export const DEVICE_FIELD_COLUMNS: Record<ViewDeviceField, DeviceFieldColumn> = 
   networkName: { column: 'network_name' },
   mac: { column: 'mac' },
   unitId: { column: 'unit_id' },
-  lastIp: { column: 'last_ip' },
+  lastIp: { column: 'last_ip', keyColumn: 'ip_key' },
   product: { column: 'product' },
-  version: { column: 'version' },
+  version: { column: 'version', keyColumn: 'version_key' },
   serialNumber: { column: 'serial_number' },
   site: { column: 'site' },
   department: { column: 'department' },
