@@ -224,7 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const clusterSettings = new ClusterSettingsService(settings, registry, peers, log, audit, {
     clusterAddressChanged: async () => webCert?.ensureCovers(),
   });
-  const attributes = deviceAttributesModule(database.db, registry, clock, audit, log);
+  const attributes = deviceAttributesModule(database.db, registry, bus, clock, audit, log);
   const gateway = new DeviceGateway({
     config,
     ca: caProxy,

@@ -30,7 +30,11 @@ export type BusMessage =
   /** The installation's TLS session-ticket keys were rotated: reload them. */
   | { t: 'ticket-keys' }
   /** The cluster settings were saved: re-read them and send the device enrollment address to the devices held here. */
-  | { t: 'cluster-settings' };
+  | { t: 'cluster-settings' }
+  /** An administrator changed these devices' attribute values: send them their attributes if held here. */
+  | { t: 'attributes'; deviceIds: number[] }
+  /** Device attribute definitions changed: re-read them and send them to the devices held here. */
+  | { t: 'attribute-definitions' };
 
 export type BusTransportName = 'local' | 'ipc' | 'postgres';
 
@@ -60,7 +64,7 @@ export class LocalBus implements ClusterBus {
   }
 }
 
-type IdListType = 'commands' | 'connected' | 'changed';
+type IdListType = 'commands' | 'connected' | 'changed' | 'attributes';
 
 /**
  * Collects messages for a moment and merges id lists of the same kind, so a reconnect storm or a
@@ -83,6 +87,7 @@ export class Outbox {
   add(msg: BusMessage): void {
     if (msg.t === 'web-cert') this.others.push(msg);
     else if (msg.t === 'event' || msg.t === 'ticket-keys' || msg.t === 'cluster-settings' || msg.t === 'access') this.others.push(msg);
+    else if (msg.t === 'attribute-definitions') this.others.push(msg);
     else if (msg.t === 'catch-up') this.catchUp = true;
     else if (msg.t === 'configuration' && msg.deviceIds === 'all') this.allConfiguration = true;
     else {

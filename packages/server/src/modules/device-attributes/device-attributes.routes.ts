@@ -14,6 +14,7 @@ import type { App } from '../../lib/fastify.js';
 import { rightsOf } from '../access/request-rights.js';
 import { auditContext } from '../audit/audit-context.js';
 import type { DeviceChannels } from '../../channel/device-channel.js';
+import type { ClusterBus } from '../../cluster/bus.js';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
@@ -28,9 +29,23 @@ const change = { access: { general: GeneralRight.GlobalSettings } } as const;
 const read = { access: 'authenticated' } as const;
 
 /** The device attributes module: its service (for the device channel) and its routes. */
-export function deviceAttributesModule(db: Db, channels: DeviceChannels, clock: Clock, audit: AuditLog, log: Logger | null) {
-  const service = new DeviceAttributesService(new DeviceAttributesRepository(db), channels, clock, audit, log);
-  return { service, registerRoutes: (app: App) => deviceAttributeRoutes(app, service) };
+export function deviceAttributesModule(
+  db: Db,
+  channels: DeviceChannels,
+  bus: ClusterBus,
+  clock: Clock,
+  audit: AuditLog,
+  log: Logger | null,
+) {
+  const service = new DeviceAttributesService(new DeviceAttributesRepository(db), channels, bus, clock, audit, log);
+  return {
+    service,
+    registerRoutes: (app: App) => {
+      deviceAttributeRoutes(app, service);
+      const unsubscribe = service.listen();
+      app.addHook('onClose', async () => unsubscribe());
+    },
+  };
 }
 
 export function deviceAttributeRoutes(app: App, attributes: DeviceAttributesService): void {

@@ -11,6 +11,7 @@ import {
   type UpdateDeviceAttributeRequest,
 } from '@openums/protocol';
 import type { DeviceChannel, DeviceChannels } from '../../channel/device-channel.js';
+import type { ClusterBus } from '../../cluster/bus.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
 import { toIso, type Clock } from '../../lib/clock.js';
@@ -88,6 +89,8 @@ export class DeviceAttributesService {
   constructor(
     private readonly repo: DeviceAttributesRepository,
     private readonly channels: DeviceChannels,
+    /** The other server processes: told when values or definitions change here. */
+    private readonly bus: ClusterBus,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly log: Logger | null,
@@ -165,7 +168,7 @@ export class DeviceAttributesService {
       throw err;
     }
     this.cache = null;
-    this.pushToAll();
+    this.definitionsChanged();
     return this.getDefinition(id);
   }
 
@@ -197,7 +200,7 @@ export class DeviceAttributesService {
       });
     });
     this.cache = null;
-    this.pushToAll();
+    this.definitionsChanged();
     return this.getDefinition(id);
   }
 
@@ -213,7 +216,7 @@ export class DeviceAttributesService {
       });
     });
     this.cache = null;
-    this.pushToAll();
+    this.definitionsChanged();
   }
 
   private async requireDefinition(id: number): Promise<Definition> {
@@ -289,6 +292,8 @@ export class DeviceAttributesService {
     });
     const result = await this.getDeviceValues(deviceId);
     this.push(deviceId, defs, result);
+    // The device may be connected to another process of the cluster.
+    this.bus.publish({ t: 'attributes', deviceIds: [deviceId] });
     return result;
   }
 
@@ -333,15 +338,37 @@ export class DeviceAttributesService {
    * gets the new set (values read a chunk of devices at a time). Devices on other processes get
    * it with their next hello.
    */
-  private pushToAll(): void {
+  /** A definition changed here: devices held here and by the other processes get the new set. */
+  private definitionsChanged(): void {
+    this.bus.publish({ t: 'attribute-definitions' });
+    this.pushTo('all');
+  }
+
+  /**
+   * Messages of the other processes: a device's values changed there (push if it is held here),
+   * or a definition changed (re-read them; push to every device held here that takes attributes).
+   */
+  listen(): () => void {
+    return this.bus.subscribe((m) => {
+      if (m.t === 'attributes') this.pushTo(m.deviceIds);
+      else if (m.t === 'attribute-definitions') {
+        this.cache = null;
+        this.pushTo('all');
+      }
+    });
+  }
+
+  /** Sends the current set to these devices (or all) connected here that take attributes; values read a chunk of devices at a time. */
+  private pushTo(deviceIds: readonly number[] | 'all'): void {
     const run = async () => {
-      const channels = [...this.channels.all()].filter((c) => this.capable.has(c));
+      const all = deviceIds === 'all' ? [...this.channels.all()] : deviceIds.map((id) => this.channels.get(id));
+      const channels = all.filter((c): c is DeviceChannel => c !== undefined && this.capable.has(c));
       if (!channels.length) return;
       const defs = await this.definitions(true);
       const values = await this.repo.listValuesOfDevices(channels.map((c) => c.deviceId));
       for (const c of channels) c.send(attributesMessage(defs, values.get(c.deviceId) ?? new Map()));
     };
-    run().catch((err: unknown) => this.log?.error({ err }, 'device attributes not sent after a definition change'));
+    run().catch((err: unknown) => this.log?.error({ err }, 'device attributes not sent to devices'));
   }
 
   /** Tells a connected device (on this process) its attributes after an administrator's change. */
