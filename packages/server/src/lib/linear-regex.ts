@@ -40,22 +40,28 @@ export function viewRegexTest(pattern: string, value: string, caseSensitive: boo
 }
 
 /**
- * A time limit for the SQLite statements of one evaluation (SQLite has no statement timeout):
- * the `regexp` function checks it every 256 rows and fails the statement past it.
+ * A time limit for the SQLite statements of an evaluation (SQLite has no statement timeout): the
+ * `regexp` function checks it every 256 rows and fails the statement past it. Evaluations of
+ * concurrent requests interleave between statements, so the latest deadline of those running
+ * applies — every statement still ends within one time limit of its start.
  */
-let deadline = 0;
+const deadlines = new Set<{ at: number }>();
 let calls = 0;
 export const REGEX_TIMEOUT_MESSAGE = 'openums: view evaluation time limit exceeded';
 
 export async function withRegexDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  deadline = Date.now() + ms;
+  const d = { at: Date.now() + ms };
+  deadlines.add(d);
   try {
     return await fn();
   } finally {
-    deadline = 0;
+    deadlines.delete(d);
   }
 }
 
 export function checkRegexDeadline(): void {
-  if (deadline !== 0 && (++calls & 255) === 0 && Date.now() > deadline) throw new Error(REGEX_TIMEOUT_MESSAGE);
+  if (deadlines.size === 0 || (++calls & 255) !== 0) return;
+  let latest = 0;
+  for (const d of deadlines) latest = Math.max(latest, d.at);
+  if (Date.now() > latest) throw new Error(REGEX_TIMEOUT_MESSAGE);
 }

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@openums/protocol';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
+import { newDeviceRow } from '../../src/modules/devices/devices.repository.js';
+import { ViewsService } from '../../src/modules/views/views.service.js';
 
 /** POST /api/v1/views/evaluate (issue 12 item 1): criteria evaluated in the database, access-filtered. */
 
@@ -174,4 +176,20 @@ describe.each(DIALECTS)('views: evaluate criteria (%s)', (dialect) => {
     expect(slow.body.count).toBe(0);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
+
+  // Last: it adds 20,000 devices.
+  it('stops an evaluation past its time limit with 422 VIEW_TIMEOUT (statement_timeout; the regexp deadline on SQLite)', async () => {
+    const batch = dialect === 'sqlite' ? 25 : 1000;
+    for (let b = 0; b < 20_000; b += batch) {
+      const rows = Array.from({ length: batch }, (_, i) =>
+        newDeviceRow({ mac: `0A${(b + i).toString(16).toUpperCase().padStart(10, '0')}`, name: `bulk-${b + i}`, folderId: null, now: 1 }),
+      );
+      await t.database.db.insertInto('devices').values(rows).execute();
+    }
+    const views = new ViewsService(t.database.db, dialect, t.clock, 1);
+    const criteria = { field: 'name', op: 'regex', value: '^bulk-.*9$' } as const;
+    await expect(views.evaluateView({ criteria }, null)).rejects.toMatchObject({ code: ErrorCode.ViewTimeout, status: 422 });
+    // The same criteria within the route's limit.
+    expect((await evaluate(criteria, { limit: 1 })).body.count).toBe(2000);
+  }, 60_000);
 });
