@@ -9,6 +9,7 @@ describe('view regular expressions', () => {
     ['[a-f0-9]{2}', '[a-fA-F0-9]{2}'],
     ['(?:x|Y)-?\\d', '(?:[xX]|[yY])-?\\d'],
     ['\\.\\W', '\\.\\W'],
+    ['x{16}y{0,16}z{15,}', '[xX]{16}[yY]{0,16}[zZ]{15,}'],
   ])('accepts %s and folds it to %s', (p, folded) => {
     expect(checkViewRegex(p)).toBeNull();
     expect(foldViewRegex(p)).toBe(folded);
@@ -20,7 +21,8 @@ describe('view regular expressions', () => {
     ['(a)\\1', /backreferences/],
     ['(?=a)b', /lookarounds/],
     ['a*?', /another quantifier/],
-    ['a{101}', /counts must be/],
+    ['a{17}', /counts must be/],
+    ['a{16,}', /counts must be/],
     ['a{', /not a repetition/],
     ['[b-a]', /reversed/],
     ['(ab', /not closed/],

@@ -3,7 +3,7 @@ import { VIEW_CRITERIA_LIMITS } from './views.js';
 /**
  * Regular expressions in view criteria (ADR 0007): the subset PostgreSQL's ARE and JavaScript
  * read alike — literals, `.`, classes `[…]`, `\d \w \s` (and `\D \W \S` outside classes),
- * groups `(…)`/`(?:…)`, `|`, `* + ?`, `{m}`, `{m,}`, `{m,n}` (m, n ≤ 100), `^` and `$`.
+ * groups `(…)`/`(?:…)`, `|`, `* + ?`, `{m}`, `{m,}`, `{m,n}` (m, n ≤ 16), `^` and `$`.
  * Refused, with the reason: backreferences, lookarounds, other escapes, lazy quantifiers, and
  * nested quantifiers (`(a+)+`), which can backtrack catastrophically.
  *
@@ -22,7 +22,8 @@ export function foldViewRegex(pattern: string): string {
   return r.folded;
 }
 
-const MAX_COUNT = 100;
+/** V8's linear engine unrolls counted repetitions up to 16 (`{m,}`: m copies plus a star). */
+const MAX_COUNT = 16;
 const PUNCT = '\\^$.|?*+()[]{}/-';
 const isLetter = (c: string) => c.toLowerCase() !== c.toUpperCase() && c.length === 1;
 const both = (c: string) => (isLetter(c) ? `${c.toLowerCase()}${c.toUpperCase()}` : c);
@@ -120,8 +121,8 @@ function scan(p: string): { problem: string } | { folded: string } {
       if (!m) return bad(`'{' at ${i} is not a repetition {m}, {m,} or {m,n} (write '\\{' for the character)`);
       const lo = Number(m[1]);
       const hi = m[2] === undefined ? lo : m[3] === '' ? null : Number(m[3]);
-      if (lo > MAX_COUNT || (hi !== null && (hi > MAX_COUNT || hi < lo)))
-        return bad(`'${m[0]}' at ${i}: counts must be 0..${MAX_COUNT}, m ≤ n`);
+      if (lo > (hi === null ? MAX_COUNT - 1 : MAX_COUNT) || (hi !== null && (hi > MAX_COUNT || hi < lo)))
+        return bad(`'${m[0]}' at ${i}: counts must be 0..${MAX_COUNT} (${MAX_COUNT - 1} in {m,}), m ≤ n`);
       const problem = quantify(m[0]);
       if (problem) return problem;
       i += m[0].length;
