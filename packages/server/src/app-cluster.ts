@@ -44,6 +44,7 @@ export function composeCluster(p: {
     clusterSettings: ClusterSettingsService;
     limiters: LoginLimiter[];
     access: WakeupTargets['access'];
+    attributes: WakeupTargets['attributes'];
   };
   queries: WakeupTargets['queries'];
   ticketKeys: () => SharedTicketKeys | null;
@@ -51,7 +52,7 @@ export function composeCluster(p: {
 }) {
   const { deps, clock, log } = p;
   const { config, database } = deps;
-  const { commands, auth, idempotency, delivery, clusterSettings, limiters, access } = p.services;
+  const { commands, auth, idempotency, delivery, clusterSettings, limiters, access, attributes } = p.services;
   const servers = new ServersService(
     new ServersRepository(database.db, database.dialect),
     {
@@ -92,6 +93,7 @@ export function composeCluster(p: {
       delivery,
       sessions: auth,
       access,
+      attributes,
       clusterSettings,
       ticketKeys: { reload: async () => p.ticketKeys()?.reload() ?? false },
       webCert: { reload: async () => p.webCert()?.reload() ?? false },

@@ -224,7 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const clusterSettings = new ClusterSettingsService(settings, registry, peers, log, audit, {
     clusterAddressChanged: async () => webCert?.ensureCovers(),
   });
-  const attributes = deviceAttributesModule(database.db, registry, bus, clock, audit, log);
+  const attributes = deviceAttributesModule(database.db, registry, peers, clock, audit, log);
   const gateway = new DeviceGateway({
     config,
     ca: caProxy,
@@ -250,7 +250,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     events,
     clock,
     log,
-    services: { commands, auth, idempotency, delivery, clusterSettings, limiters: [loginLimiter, enrollLimiter], access: objectAccess },
+    services: {
+      commands,
+      auth,
+      idempotency,
+      delivery,
+      clusterSettings,
+      limiters: [loginLimiter, enrollLimiter],
+      access: objectAccess,
+      attributes: attributes.service,
+    },
     queries: {
       devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
       pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),

@@ -57,6 +57,10 @@ export interface PeerChannels {
   connected(deviceIds: readonly number[]): void;
   /** The device enrollment address was saved: tell the devices held elsewhere (they re-read it). */
   serverAddressChanged(): void;
+  /** An administrator changed these devices' attribute values: the process holding one sends it its attributes. */
+  attributesChanged(deviceIds: readonly number[]): void;
+  /** An attribute definition changed: every process re-reads them and tells its devices. */
+  attributeDefinitionsChanged(): void;
 }
 
 /** No other processes. */
@@ -65,4 +69,6 @@ export const noPeers: PeerChannels = {
   configurationMarked: () => undefined,
   connected: () => undefined,
   serverAddressChanged: () => undefined,
+  attributesChanged: () => undefined,
+  attributeDefinitionsChanged: () => undefined,
 };

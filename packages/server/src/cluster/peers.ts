@@ -25,4 +25,10 @@ export class BusPeers implements PeerChannels {
   serverAddressChanged(): void {
     this.bus.publish({ t: 'cluster-settings' });
   }
+  attributesChanged(deviceIds: readonly number[]): void {
+    if (deviceIds.length) this.bus.publish({ t: 'attributes', deviceIds: [...deviceIds] });
+  }
+  attributeDefinitionsChanged(): void {
+    this.bus.publish({ t: 'attribute-definitions' });
+  }
 }

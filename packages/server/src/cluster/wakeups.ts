@@ -18,6 +18,8 @@ export interface WakeupTargets {
     catchUp(pending: ReadonlyArray<{ id: number; revision: number }>): number;
   };
   sessions: { forget(ids: readonly number[]): void; forgetAccounts?(userIds: readonly number[]): void };
+  /** Device attributes: values or definitions changed on another process. */
+  attributes?: { onPeerAttributes(deviceIds: readonly number[]): void; onPeerDefinitions(): void };
   /** Object rights: the per-process tree snapshots and group memberships. */
   access?: { forgetTree(tree: 'device' | 'profile'): void; forgetPrincipals(): void };
   /** The cluster settings: the device enrollment address cached by this process. */
@@ -114,6 +116,12 @@ export class ClusterWakeups {
         return;
       case 'cluster-settings':
         void this.t.clusterSettings?.reloadDeviceAddress('always').catch((err: unknown) => this.failed(err, 'cluster-settings'));
+        return;
+      case 'attributes':
+        this.t.attributes?.onPeerAttributes(m.deviceIds);
+        return;
+      case 'attribute-definitions':
+        this.t.attributes?.onPeerDefinitions();
         return;
       case 'access':
         this.t.access?.forgetTree(m.objectType === 'device' || m.objectType === 'device-folder' ? 'device' : 'profile');

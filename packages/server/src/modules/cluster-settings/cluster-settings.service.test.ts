@@ -36,6 +36,8 @@ function setup(connected: number[]) {
     configurationMarked: () => undefined,
     connected: () => undefined,
     serverAddressChanged: () => void announced++,
+    attributesChanged: () => undefined,
+    attributeDefinitionsChanged: () => undefined,
   };
   const service = new ClusterSettingsService(settings, channels, peers, null, { record: async () => undefined });
   return { service, sent, rows, announced: () => announced };

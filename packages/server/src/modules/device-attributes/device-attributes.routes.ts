@@ -13,8 +13,7 @@ import {
 import type { App } from '../../lib/fastify.js';
 import { rightsOf } from '../access/request-rights.js';
 import { auditContext } from '../audit/audit-context.js';
-import type { DeviceChannels } from '../../channel/device-channel.js';
-import type { ClusterBus } from '../../cluster/bus.js';
+import type { DeviceChannels, PeerChannels } from '../../channel/device-channel.js';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
@@ -32,18 +31,16 @@ const read = { access: 'authenticated' } as const;
 export function deviceAttributesModule(
   db: Db,
   channels: DeviceChannels,
-  bus: ClusterBus,
+  peers: PeerChannels,
   clock: Clock,
   audit: AuditLog,
   log: Logger | null,
 ) {
-  const service = new DeviceAttributesService(new DeviceAttributesRepository(db), channels, bus, clock, audit, log);
+  const service = new DeviceAttributesService(new DeviceAttributesRepository(db), channels, peers, clock, audit, log);
   return {
     service,
     registerRoutes: (app: App) => {
       deviceAttributeRoutes(app, service);
-      const unsubscribe = service.listen();
-      app.addHook('onClose', async () => unsubscribe());
     },
   };
 }

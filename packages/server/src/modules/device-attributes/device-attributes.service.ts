@@ -10,8 +10,7 @@ import {
   type DeviceAttributeValues,
   type UpdateDeviceAttributeRequest,
 } from '@openums/protocol';
-import type { DeviceChannel, DeviceChannels } from '../../channel/device-channel.js';
-import type { ClusterBus } from '../../cluster/bus.js';
+import type { DeviceChannel, DeviceChannels, PeerChannels } from '../../channel/device-channel.js';
 import { isUniqueViolation } from '../../db/dialect.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
 import { toIso, type Clock } from '../../lib/clock.js';
@@ -90,7 +89,7 @@ export class DeviceAttributesService {
     private readonly repo: DeviceAttributesRepository,
     private readonly channels: DeviceChannels,
     /** The other server processes: told when values or definitions change here. */
-    private readonly bus: ClusterBus,
+    private readonly peers: PeerChannels,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly log: Logger | null,
@@ -293,7 +292,7 @@ export class DeviceAttributesService {
     const result = await this.getDeviceValues(deviceId);
     this.push(deviceId, defs, result);
     // The device may be connected to another process of the cluster.
-    this.bus.publish({ t: 'attributes', deviceIds: [deviceId] });
+    this.peers.attributesChanged([deviceId]);
     return result;
   }
 
@@ -340,22 +339,22 @@ export class DeviceAttributesService {
    */
   /** A definition changed here: devices held here and by the other processes get the new set. */
   private definitionsChanged(): void {
-    this.bus.publish({ t: 'attribute-definitions' });
+    this.peers.attributeDefinitionsChanged();
     this.pushTo('all');
   }
 
   /**
-   * Messages of the other processes: a device's values changed there (push if it is held here),
-   * or a definition changed (re-read them; push to every device held here that takes attributes).
+   * Messages of the other processes (through the cluster wake-ups): a device's values changed
+   * there (push if it is held here), or a definition changed (re-read them; push to every device
+   * held here that takes attributes).
    */
-  listen(): () => void {
-    return this.bus.subscribe((m) => {
-      if (m.t === 'attributes') this.pushTo(m.deviceIds);
-      else if (m.t === 'attribute-definitions') {
-        this.cache = null;
-        this.pushTo('all');
-      }
-    });
+  onPeerAttributes(deviceIds: readonly number[]): void {
+    this.pushTo(deviceIds);
+  }
+
+  onPeerDefinitions(): void {
+    this.cache = null;
+    this.pushTo('all');
   }
 
   /** Sends the current set to these devices (or all) connected here that take attributes; values read a chunk of devices at a time. */
