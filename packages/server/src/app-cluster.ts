@@ -23,6 +23,7 @@ import type { CertNames } from './tls/web-cert-names.js';
 import { desiredNames, writeWebCertFiles } from './tls/web-identity.js';
 import type { KeyAndCert } from './tls/pki.js';
 import type { Db } from './db/database.js';
+import type { AuditLog } from './modules/audit/audit-log.js';
 
 /**
  * Composition of the cluster parts (part of buildApp): the server registry, the singleton work
@@ -45,6 +46,7 @@ export function composeCluster(p: {
     limiters: LoginLimiter[];
     access: WakeupTargets['access'];
     attributes: WakeupTargets['attributes'];
+    audit: AuditLog;
   };
   queries: WakeupTargets['queries'];
   ticketKeys: () => SharedTicketKeys | null;
@@ -52,7 +54,7 @@ export function composeCluster(p: {
 }) {
   const { deps, clock, log } = p;
   const { config, database } = deps;
-  const { commands, auth, idempotency, delivery, clusterSettings, limiters, access, attributes } = p.services;
+  const { commands, auth, idempotency, delivery, clusterSettings, limiters, access, attributes, audit } = p.services;
   const servers = new ServersService(
     new ServersRepository(database.db, database.dialect),
     {
@@ -72,6 +74,7 @@ export function composeCluster(p: {
     log,
     config.cluster.beatSeconds * 1000,
     deps.wallClock,
+    audit,
   );
   // Periodic work that must run once per cluster, each under its own lease.
   const leaseMs = config.cluster.leaseSeconds * 1000;

@@ -182,7 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges, audit);
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock, audit);
   const commandsRepo = new CommandsRepository(database.db);
-  const commands = new CommandsService(commandsRepo, devicesRepo, folders, registry, events, clock, log, 250, peers);
+  const commands = new CommandsService(commandsRepo, devicesRepo, folders, registry, events, clock, log, 250, peers, audit);
   const presence = new PresenceService(
     new PresenceRepository(database.db),
     deps.serverId,
@@ -203,7 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   let ticketKeys: SharedTicketKeys | null = null;
   let webCert: { cert: SharedWebCert; ensureCovers(): Promise<void> } | null = null;
   const identifyDevice = deviceIdentifier(config.clientCertForwarding, requireCa, devicesRepo, metrics);
-  const profileFolders = new ProfileFoldersService(profilesRepo, clock);
+  const profileFolders = new ProfileFoldersService(profilesRepo, clock, audit);
   const profiles = new ProfilesService(profilesRepo, profileFolders, settings, configurationChanges, clock, audit);
   const deviceConfiguration = new DeviceConfigurationService(
     profilesRepo,
@@ -218,7 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     profiles,
     folders: profileFolders,
     configuration: deviceConfiguration,
-    transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, configurationChanges, clock),
+    transfer: new ProfileTransferService(profilesRepo, profiles, profileFolders, configurationChanges, clock, audit),
     idempotency,
   };
   const clusterSettings = new ClusterSettingsService(settings, registry, peers, log, audit, {
@@ -259,6 +259,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       limiters: [loginLimiter, enrollLimiter],
       access: objectAccess,
       attributes: attributes.service,
+      audit,
     },
     queries: {
       devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),

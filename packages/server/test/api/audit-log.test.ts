@@ -103,6 +103,51 @@ describe.each(DIALECTS)('audit log (%s)', (dialect) => {
     expect(f).toMatchObject({ action: 'device-folder.create', after: { name: 'Audit folder', parentId: null } });
   });
 
+  it('records profile folders, profile imports and commands sent (one entry per request)', async () => {
+    const folder = (await t.api('POST', '/api/v1/profile-folders', { name: 'Audited' })).body.id as number;
+    expect((await t.api('PATCH', `/api/v1/profile-folders/${folder}`, { name: 'Audited 2' })).status).toBe(200);
+    expect((await t.api('DELETE', `/api/v1/profile-folders/${folder}`)).status).toBe(204);
+    const folderEntries = await entries(`objectType=profile-folder&objectId=${folder}`);
+    expect(folderEntries.map((e) => e.action).sort()).toEqual(['profile-folder.create', 'profile-folder.delete', 'profile-folder.update']);
+    expect(folderEntries.find((e) => e.action === 'profile-folder.update')).toMatchObject({
+      before: { name: 'Audited' },
+      after: { name: 'Audited 2' },
+    });
+
+    const original = (await t.api('POST', '/api/v1/profiles', { name: 'To export', type: 'standard' })).body.id as number;
+    const file = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/profiles/export?ids=${original}`,
+      headers: { authorization: `Bearer ${t.token}` },
+    });
+    expect(file.statusCode).toBe(200);
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/profiles/import',
+      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/plain' },
+      payload: file.body,
+    });
+    expect(imported.statusCode, imported.body).toBe(201);
+    const [imp] = await entries('action=profile.import');
+    expect(imp.after.profiles).toEqual([{ id: imported.json().created[0].id, name: 'To export', folderPath: [] }]);
+
+    const devices = [];
+    for (const mac of ['02AABBCC0901', '02AABBCC0902']) devices.push((await t.api('POST', '/api/v1/devices', { mac })).body.id as number);
+    const before = await countEntries();
+    const sent = await t.api('POST', '/api/v1/devices/commands', {
+      command: 'send-message',
+      text: 'Maintenance at 18:00',
+      deviceIds: devices,
+    });
+    expect(sent.status).toBe(201);
+    expect(await countEntries()).toBe(before + 1);
+    const [cmd] = await entries('action=command.send');
+    expect(cmd).toMatchObject({
+      objectType: 'device',
+      after: { command: 'send-message', text: 'Maintenance at 18:00', devices: 2, deviceIds: devices, refused: 0 },
+    });
+  });
+
   it('records a failed login with the name tried and never the password; logins and logouts', async () => {
     const guess = 'Guess-Of-The-Password-42';
     expect((await login('admin', guess)).statusCode).toBe(401);

@@ -217,6 +217,9 @@ describe('three server processes on one PostgreSQL (separate data directories jo
     const running = ((await servers[A]!.api('GET', '/api/v1/servers')).body.items as any[]).find((s) => s.status === 'running');
     expect((await servers[A]!.api('DELETE', `/api/v1/servers/${running.id}`)).body.error.code).toBe('SERVER_RUNNING');
     expect((await servers[A]!.api('DELETE', `/api/v1/servers/${deadB.id}`)).status).toBe(204);
+    // On record (in the transaction of the removal), the refused attempt not.
+    const removals = (await servers[A]!.api('GET', '/api/v1/audit-log?action=server.remove')).body.items as any[];
+    expect(removals.map((e) => e.objectName)).toEqual([deadB.id]);
 
     await connectTo(A, away);
     const got = await away.dev.next((m) => m.t === 'command' && m.id === queued.id);

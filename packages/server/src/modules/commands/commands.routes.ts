@@ -11,6 +11,7 @@ import {
   SendCommandResponse,
 } from '@openums/protocol';
 import type { App } from '../../lib/fastify.js';
+import { auditContext } from '../audit/audit-context.js';
 import { rightsOf } from '../access/request-rights.js';
 import type { CommandsService } from './commands.service.js';
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
@@ -41,6 +42,7 @@ export function commandRoutes(app: App, commands: CommandsService, idempotency: 
           req.auth?.user.username ?? null,
           record,
           async (ids) => sorted ?? rights.partition('device', ids, right),
+          auditContext(req),
         ),
       );
     },

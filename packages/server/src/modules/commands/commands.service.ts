@@ -20,6 +20,8 @@ import type { DeviceFoldersService } from '../device-folders/device-folders.serv
 import type { CommandPatch, CommandRow, CommandsRepository } from './commands.repository.js';
 import { crashPoint } from '../../lib/crash-points.js';
 import type { RecordAnswer } from '../idempotency/idempotency.service.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 const DEFAULT_EXPIRY_S = 24 * 3600;
 
@@ -50,6 +52,8 @@ export class CommandsService {
     flushMs = 250,
     /** Devices held by other server processes are woken through these. */
     private readonly peers: PeerChannels = noPeers,
+    /** Commands sent by administrators are recorded, one entry per request, in its transaction. */
+    private readonly audit: Pick<AuditLog, 'record'> | null = null,
   ) {
     this.writer = new BatchWriter(
       'command-states',
@@ -87,7 +91,13 @@ export class CommandsService {
    * see count as missing, visible ones without the command's right are answered in `refused`
    * and get no command.
    */
-  async sendCommand(req: SendCommandRequest, createdBy: string | null, record?: RecordAnswer, authorize?: CommandAuthorizer) {
+  async sendCommand(
+    req: SendCommandRequest,
+    createdBy: string | null,
+    record?: RecordAnswer,
+    authorize?: CommandAuthorizer,
+    by?: AuditContext,
+  ) {
     if (req.command === 'wakeup') {
       throw new AppError(ErrorCode.CommandNotSupported, 'Wake up is not supported yet (it comes with wake-on-LAN)', { field: 'command' });
     }
@@ -152,11 +162,32 @@ export class CommandsService {
         expires_at: expiresAt,
         created_by: createdBy,
       })),
-      record &&
-        (async (trx, inserted) => {
-          answer = answerFor(inserted);
-          await record(trx, answer);
-        }),
+      record || (by && this.audit)
+        ? async (trx, inserted) => {
+            answer = answerFor(inserted);
+            if (by && this.audit) {
+              await this.audit.record(trx, {
+                by,
+                action: 'command.send',
+                object:
+                  req.folderId !== undefined
+                    ? { type: 'device-folder', id: req.folderId }
+                    : deviceIds.length === 1
+                      ? { type: 'device', id: deviceIds[0]! }
+                      : { type: 'device', id: null, name: `${deviceIds.length} devices` },
+                after: {
+                  command: req.command,
+                  ...(req.text !== undefined ? { text: req.text } : {}),
+                  devices: deviceIds.length,
+                  // The first ids only: a folder command may reach 100,000 devices.
+                  deviceIds: deviceIds.slice(0, 100),
+                  refused: refused.length,
+                },
+              });
+            }
+            if (record) await record(trx, answer);
+          }
+        : undefined,
     );
     crashPoint('commands-committed');
     answer ??= answerFor(ids);

@@ -5,12 +5,18 @@ import type { Clock } from '../../lib/clock.js';
 import type { Db } from '../../db/database.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { ProfileFolderRow, ProfilesRepository } from './profiles.repository.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import { changedFields, type AuditLog } from '../audit/audit-log.js';
+
+const folderObject = (id: number, name: string) => ({ type: 'profile-folder', id, name });
 
 /** Profile folders: a tree for organising profiles; it has no effect on precedence. */
 export class ProfileFoldersService {
   constructor(
     private readonly repo: ProfilesRepository,
     private readonly clock: Clock,
+    /** Every change is recorded in its transaction. */
+    private readonly audit: Pick<AuditLog, 'record'>,
   ) {}
 
   /** `visible` keeps the folders the administrator may browse. */
@@ -21,15 +27,20 @@ export class ProfileFoldersService {
     return { items: page.map(toFolder), nextCursor };
   }
 
-  async create(input: { name: string; parentId?: number | null }): Promise<ProfileFolder> {
+  async create(by: AuditContext, input: { name: string; parentId?: number | null }): Promise<ProfileFolder> {
     const parentId = input.parentId ?? null;
     if (parentId !== null) await this.requireFolder(parentId, 'parentId');
     const name = input.name.trim();
     await this.requireFreeName(parentId, name, null);
-    return toFolder((await this.repo.findFolder(await this.repo.insertFolder(name, parentId, this.clock.now())))!);
+    const id = await this.repo.db.transaction().execute(async (trx) => {
+      const newId = await this.repo.insertFolder(name, parentId, this.clock.now(), trx);
+      await this.audit.record(trx, { by, action: 'profile-folder.create', object: folderObject(newId, name), after: { name, parentId } });
+      return newId;
+    });
+    return toFolder((await this.repo.findFolder(id))!);
   }
 
-  async update(id: number, input: { name?: string; parentId?: number | null }): Promise<ProfileFolder> {
+  async update(by: AuditContext, id: number, input: { name?: string; parentId?: number | null }): Promise<ProfileFolder> {
     const folder = await this.requireFolder(id);
     const name = input.name?.trim() ?? folder.name;
     const parentId = input.parentId === undefined ? folder.parent_id : input.parentId;
@@ -44,19 +55,30 @@ export class ProfileFoldersService {
       }
     }
     if (name !== folder.name || parentId !== folder.parent_id) await this.requireFreeName(parentId, name, id);
-    await this.repo.updateFolder(id, { name, parent_id: parentId });
+    await this.repo.db.transaction().execute(async (trx) => {
+      await this.repo.updateFolder(id, { name, parent_id: parentId }, trx);
+      const edit = changedFields({ name: folder.name, parentId: folder.parent_id }, { name, parentId });
+      await this.audit.record(trx, { by, action: 'profile-folder.update', object: folderObject(id, name), ...edit });
+    });
     return toFolder((await this.repo.findFolder(id))!);
   }
 
-  async remove(id: number): Promise<void> {
-    await this.requireFolder(id);
+  async remove(by: AuditContext, id: number): Promise<void> {
+    const folder = await this.requireFolder(id);
     if (!(await this.repo.folderIsEmpty(id))) {
       throw new AppError(
         ErrorCode.ProfileFolderNotEmpty,
         `Profile folder ${id} is not empty; move or delete its profiles and sub-folders first`,
       );
     }
-    await this.repo.deleteFolder(id);
+    await this.repo.deleteFolder(id, (trx) =>
+      this.audit.record(trx, {
+        by,
+        action: 'profile-folder.delete',
+        object: folderObject(id, folder.name),
+        before: { name: folder.name, parentId: folder.parent_id },
+      }),
+    );
   }
 
   async requireFolder(id: number, field = 'id'): Promise<ProfileFolderRow> {

@@ -6,6 +6,8 @@ import { formatProfileFile, parseProfileFile, type FileError } from './profile-f
 import type { ProfileFoldersService } from './profile-folders.service.js';
 import { checkBasedOn, toProfile, type ProfilesService } from './profiles.service.js';
 import type { ProfilesRepository } from './profiles.repository.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 /** Import and export of profiles as portable files (format in profile-file.ts). */
 export class ProfileTransferService {
@@ -15,6 +17,8 @@ export class ProfileTransferService {
     private readonly folders: ProfileFoldersService,
     private readonly configuration: ConfigurationChanges,
     private readonly clock: Clock,
+    /** An import is recorded, with the profiles it created, in its transaction. */
+    private readonly audit: Pick<AuditLog, 'record'>,
   ) {}
 
   async exportProfiles(ids: readonly number[], includeSecrets: boolean): Promise<string> {
@@ -36,7 +40,7 @@ export class ProfileTransferService {
    * All or nothing: the whole file is checked first (every error with its line), then every
    * profile and missing folder is created in one transaction.
    */
-  async importProfiles(text: string): Promise<{ created: Profile[] }> {
+  async importProfiles(by: AuditContext, text: string): Promise<{ created: Profile[] }> {
     const { profiles, errors } = parseProfileFile(text);
     const priorityOn = (await this.profiles.getSettings()).priorityProfiles;
     const more: FileError[] = [];
@@ -84,6 +88,12 @@ export class ProfileTransferService {
           ),
         );
       }
+      await this.audit.record(trx, {
+        by,
+        action: 'profile.import',
+        object: { type: 'profile', id: null, name: `${created.length} profiles` },
+        after: { profiles: created.map((id, i) => ({ id, name: profiles[i]!.name, folderPath: profiles[i]!.folderPath })) },
+      });
       return created;
     });
     const created: Profile[] = [];

@@ -192,15 +192,17 @@ export class ProfilesRepository {
       ).id,
     );
 
-  updateFolder = async (id: number, patch: { name?: string; parent_id?: number | null }) => {
-    await this.db.updateTable('profile_folders').set(patch).where('id', '=', id).execute();
+  updateFolder = async (id: number, patch: { name?: string; parent_id?: number | null }, db: Db = this.db) => {
+    await db.updateTable('profile_folders').set(patch).where('id', '=', id).execute();
   };
 
   /** Its access list goes with it (no foreign key). */
-  deleteFolder = (id: number) =>
+  /** `alsoInTrx` runs in the same transaction (the audit entry). */
+  deleteFolder = (id: number, alsoInTrx?: (trx: Db) => Promise<void>) =>
     this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('profile_folders').where('id', '=', id).execute();
       await trx.deleteFrom('access_entries').where('object_type', '=', 'profile-folder').where('object_id', '=', id).execute();
+      await alsoInTrx?.(trx);
     });
 
   folderIsEmpty = async (id: number): Promise<boolean> => {

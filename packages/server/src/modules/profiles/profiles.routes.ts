@@ -151,7 +151,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
       handler: async (req, reply) => {
         await rightsOf(req).requireDestination('profile', null, 'write', 'body');
         if (typeof req.body !== 'string') throw new AppError(ErrorCode.UnsupportedMediaType, 'Send the file as Content-Type: text/plain');
-        return reply.code(201).send(await transfer.importProfiles(req.body));
+        return reply.code(201).send(await transfer.importProfiles(auditContext(req), req.body));
       },
     });
   });
@@ -297,7 +297,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
     },
     handler: async (req, reply) => {
       await rightsOf(req).requireDestination('profile', req.body.parentId ?? null, 'write', 'body.parentId');
-      return reply.code(201).send(await folders.create(req.body));
+      return reply.code(201).send(await folders.create(auditContext(req), req.body));
     },
   });
   app.patch('/api/v1/profile-folders/:id', {
@@ -316,7 +316,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
         await rights.require(folderRef(req.params.id), 'move');
         await rights.requireDestination('profile', req.body.parentId, 'write', 'body.parentId');
       }
-      return folders.update(req.params.id, req.body);
+      return folders.update(auditContext(req), req.params.id, req.body);
     },
   });
   app.delete('/api/v1/profile-folders/:id', {
@@ -324,7 +324,7 @@ export function profileRoutes(app: App, m: ProfileModule): void {
     schema: { tags, summary: 'Delete an empty profile folder', params: IdParams, response: { 204: Type.Null(), ...errors } },
     handler: async (req, reply) => {
       await rightsOf(req).require(folderRef(req.params.id), 'write');
-      await folders.remove(req.params.id);
+      await folders.remove(auditContext(req), req.params.id);
       return reply.code(204).send(null);
     },
   });

@@ -97,9 +97,15 @@ export class ServersRepository {
   };
 
   /** Removes a dead entry; 'running' when it is not dead, 'missing' when there is none. */
-  removeDead = async (id: string): Promise<'removed' | 'running' | 'missing'> => {
-    const r = await this.db.deleteFrom('servers').where('id', '=', id).where('status', '=', 'dead').executeTakeFirst();
-    if (Number(r.numDeletedRows) > 0) return 'removed';
+  /** `alsoInTrx` runs in the same transaction when an entry was removed (the audit entry). */
+  removeDead = async (id: string, alsoInTrx?: (trx: Db) => Promise<void>): Promise<'removed' | 'running' | 'missing'> => {
+    const removed = await this.db.transaction().execute(async (trx) => {
+      const r = await trx.deleteFrom('servers').where('id', '=', id).where('status', '=', 'dead').executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0) return false;
+      await alsoInTrx?.(trx);
+      return true;
+    });
+    if (removed) return 'removed';
     return (await this.findById(id)) ? 'running' : 'missing';
   };
 }

@@ -3,6 +3,7 @@ import { ServerListResponse, GeneralRight } from '@openums/protocol';
 import { rightsOf } from '../access/request-rights.js';
 import type { App } from '../../lib/fastify.js';
 import type { ServersService } from './servers.service.js';
+import { auditContext } from '../audit/audit-context.js';
 
 export function serverRoutes(app: App, servers: ServersService): void {
   app.get('/api/v1/servers', {
@@ -23,7 +24,7 @@ export function serverRoutes(app: App, servers: ServersService): void {
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
     },
     handler: async (req, reply) => {
-      await servers.remove(req.params.id);
+      await servers.remove(req.params.id, auditContext(req));
       return reply.code(204).send();
     },
   });

@@ -8,6 +8,8 @@ import { VERSION } from '../../lib/version.js';
 import type { Db } from '../../db/database.js';
 import type { ServerNames } from '../../tls/web-cert-names.js';
 import type { ServerRow, ServersRepository } from './servers.repository.js';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface ThisProcess {
   /** `<host id>.<worker>` */
@@ -48,6 +50,8 @@ export class ServersService {
     readonly beatMs = 5000,
     /** The machine's real clock, compared with the database's (the injected `clock` may be a test's). */
     private readonly wallClock: Clock = systemClock,
+    /** Removals of dead entries are recorded in their transaction. */
+    private readonly audit: Pick<AuditLog, 'record'> | null = null,
   ) {}
 
   get id(): string {
@@ -168,8 +172,12 @@ export class ServersService {
     return (await this.repo.list()).map((r) => this.toApi(r));
   }
 
-  async remove(id: string): Promise<void> {
-    const r = await this.repo.removeDead(id);
+  async remove(id: string, by?: AuditContext): Promise<void> {
+    const r = await this.repo.removeDead(id, (trx) =>
+      by && this.audit
+        ? this.audit.record(trx, { by, action: 'server.remove', object: { type: 'server', id: null, name: id } })
+        : Promise.resolve(),
+    );
     if (r === 'missing') throw notFound(ErrorCode.ServerNotFound, 'Server', id);
     if (r === 'running')
       throw new AppError(ErrorCode.ServerRunning, `Server ${id} is running; only dead entries can be removed`, { field: 'id' });
