@@ -36,7 +36,7 @@ export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
  * What can carry an access list. Later issues add their types (views, jobs, files, updates);
  * an object's ancestry is its folder chain in the tree of its kind.
  */
-export const ACCESS_OBJECT_TYPES = ['device', 'device-folder', 'profile', 'profile-folder'] as const;
+export const ACCESS_OBJECT_TYPES = ['device', 'device-folder', 'profile', 'profile-folder', 'view', 'view-folder'] as const;
 export type AccessObjectType = (typeof ACCESS_OBJECT_TYPES)[number];
 
 /** A union of string literals whose static type is the union of `values`. */

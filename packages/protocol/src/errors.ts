@@ -74,6 +74,9 @@ export const ErrorCode = {
   DeviceAttributeIdentifierTaken: 'DEVICE_ATTRIBUTE_IDENTIFIER_TAKEN',
   ViewCriteriaInvalid: 'VIEW_CRITERIA_INVALID',
   ViewTimeout: 'VIEW_TIMEOUT',
+  ViewNotFound: 'VIEW_NOT_FOUND',
+  ViewFolderNotFound: 'VIEW_FOLDER_NOT_FOUND',
+  ViewFolderNotEmpty: 'VIEW_FOLDER_NOT_EMPTY',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -157,6 +160,9 @@ export const errorStatus: Record<ErrorCode, number> = {
   VIEW_CRITERIA_INVALID: 400,
   // The criteria took longer than the evaluation time limit: the caller narrows them.
   VIEW_TIMEOUT: 422,
+  VIEW_NOT_FOUND: 404,
+  VIEW_FOLDER_NOT_FOUND: 404,
+  VIEW_FOLDER_NOT_EMPTY: 409,
   INTERNAL_ERROR: 500,
 };
 

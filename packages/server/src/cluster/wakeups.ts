@@ -21,7 +21,7 @@ export interface WakeupTargets {
   /** Device attributes: values or definitions changed on another process. */
   attributes?: { onPeerAttributes(deviceIds: readonly number[]): void; onPeerDefinitions(): void };
   /** Object rights: the per-process tree snapshots and group memberships. */
-  access?: { forgetTree(tree: 'device' | 'profile'): void; forgetPrincipals(): void };
+  access?: { forgetTree(tree: 'device' | 'profile' | 'view'): void; forgetPrincipals(): void };
   /** The cluster settings: the device enrollment address cached by this process. */
   clusterSettings?: { reloadDeviceAddress(announce: 'always' | 'if-changed'): Promise<void> };
   /** The shared TLS session-ticket keys (absent without TLS, e.g. in-process tests). */
@@ -124,7 +124,7 @@ export class ClusterWakeups {
         this.t.attributes?.onPeerDefinitions();
         return;
       case 'access':
-        this.t.access?.forgetTree(m.objectType === 'device' || m.objectType === 'device-folder' ? 'device' : 'profile');
+        this.t.access?.forgetTree(m.objectType.startsWith('device') ? 'device' : m.objectType.startsWith('view') ? 'view' : 'profile');
         return;
     }
   }

@@ -194,6 +194,23 @@ export interface ProfileFoldersTable {
   created_at: number;
 }
 
+export interface ViewFoldersTable {
+  id: Generated<number>;
+  name: string;
+  parent_id: number | null;
+  created_at: number;
+}
+
+export interface ViewsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  folder_id: number | null;
+  criteria_json: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface DeviceSettingsTable {
   device_id: number;
   settings: string;
@@ -225,6 +242,8 @@ export interface Database {
   audit_log: AuditLogTable;
   device_attributes: DeviceAttributesTable;
   device_attribute_values: DeviceAttributeValuesTable;
+  view_folders: ViewFoldersTable;
+  views: ViewsTable;
 }
 
 export interface IdempotencyKeysTable {

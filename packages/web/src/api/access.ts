@@ -21,6 +21,8 @@ const RESOURCE: Record<AccessObjectType, string> = {
   'device-folder': 'device-folders',
   profile: 'profiles',
   'profile-folder': 'profile-folders',
+  view: 'views',
+  'view-folder': 'view-folders',
 };
 
 const accessPath = (ref: AccessNodeRef) => `/api/v1/${RESOURCE[ref.type]}/${ref.id}/access`;

@@ -15,6 +15,7 @@ import * as ldapDomains from './20261206T1100-ldap-domains.js';
 import * as auditLog from './20261206T1200-audit-log.js';
 import * as deviceVersionKey from './20261210T1000-device-version-key.js';
 import * as deviceAttributes from './20261210T1100-device-attributes.js';
+import * as views from './20261210T1200-views.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -37,4 +38,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261206T1200-audit-log': auditLog,
   '20261210T1000-device-version-key': deviceVersionKey,
   '20261210T1100-device-attributes': deviceAttributes,
+  '20261210T1200-views': views,
 };

@@ -7,18 +7,21 @@ import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
 export interface AccessTree {
   folderType: AccessObjectType;
   objectType: AccessObjectType;
-  folders: 'device_folders' | 'profile_folders';
-  objects: 'devices' | 'profiles';
+  folders: 'device_folders' | 'profile_folders' | 'view_folders';
+  objects: 'devices' | 'profiles' | 'views';
 }
 
 const DEVICE_TREE: AccessTree = { folderType: 'device-folder', objectType: 'device', folders: 'device_folders', objects: 'devices' };
 const PROFILE_TREE: AccessTree = { folderType: 'profile-folder', objectType: 'profile', folders: 'profile_folders', objects: 'profiles' };
+const VIEW_TREE: AccessTree = { folderType: 'view-folder', objectType: 'view', folders: 'view_folders', objects: 'views' };
 
 export const TREE_OF: Record<AccessObjectType, AccessTree> = {
   device: DEVICE_TREE,
   'device-folder': DEVICE_TREE,
   profile: PROFILE_TREE,
   'profile-folder': PROFILE_TREE,
+  view: VIEW_TREE,
+  'view-folder': VIEW_TREE,
 };
 
 export const isFolderType = (type: AccessObjectType) => TREE_OF[type].folderType === type;

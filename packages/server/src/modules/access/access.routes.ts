@@ -23,6 +23,8 @@ const RESOURCES: ReadonlyArray<[AccessObjectType, string, string]> = [
   ['device-folder', 'device-folders', 'a device folder'],
   ['profile', 'profiles', 'a profile'],
   ['profile-folder', 'profile-folders', 'a profile folder'],
+  ['view', 'views', 'a view'],
+  ['view-folder', 'view-folders', 'a view folder'],
 ];
 
 /** Your own rights on one object: what the web app shows enabled. */

@@ -8,10 +8,10 @@ import { evaluateAccess, type AclEntry, type AclNode, type AdminPrincipals, type
 import { resolveGroups } from './groups.js';
 import { evaluateTree, type TreeAccess } from './tree-access.js';
 
-/** The two trees rights are evaluated in. */
-export type TreeName = 'device' | 'profile';
-export const TREE_BY_NAME: Record<TreeName, AccessTree> = { device: TREE_OF.device, profile: TREE_OF.profile };
-export const treeNameOf = (type: AccessObjectType): TreeName => (TREE_OF[type].objectType === 'device' ? 'device' : 'profile');
+/** The trees rights are evaluated in. */
+export type TreeName = 'device' | 'profile' | 'view';
+export const TREE_BY_NAME: Record<TreeName, AccessTree> = { device: TREE_OF.device, profile: TREE_OF.profile, view: TREE_OF.view };
+export const treeNameOf = (type: AccessObjectType): TreeName => TREE_OF[type].objectType as TreeName;
 
 /** Everything about one tree that evaluation needs, for every principal. */
 interface TreeSnapshot {
@@ -47,7 +47,7 @@ const EVALUATED_MAX = 2_000;
  */
 export class ObjectAccess {
   private readonly snapshots = new Map<TreeName, Promise<TreeSnapshot>>();
-  private readonly generations: Record<TreeName, number> = { device: 0, profile: 0 };
+  private readonly generations: Record<TreeName, number> = { device: 0, profile: 0, view: 0 };
   private readonly principals = new Map<number, Promise<ReadonlySet<number>>>();
   private principalsLoadedAt = 0;
   private readonly evaluated = new Map<string, TreeAccess>();

@@ -20,6 +20,8 @@ export const NOT_FOUND: Record<AccessObjectType, { code: ErrorCode; what: string
   'device-folder': { code: ErrorCode.FolderNotFound, what: 'Folder' },
   profile: { code: ErrorCode.ProfileNotFound, what: 'Profile' },
   'profile-folder': { code: ErrorCode.ProfileFolderNotFound, what: 'Profile folder' },
+  view: { code: ErrorCode.ViewNotFound, what: 'View' },
+  'view-folder': { code: ErrorCode.ViewFolderNotFound, what: 'View folder' },
 };
 
 export const notFoundError = (ref: AccessNodeRef, field = 'params.id') => {

@@ -3,14 +3,24 @@ import type { App } from '../../lib/fastify.js';
 import type { Clock } from '../../lib/clock.js';
 import type { DatabaseHandle } from '../../db/database.js';
 import { rightsOf } from '../access/request-rights.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { SavedViewsRepository } from './saved-views.repository.js';
+import { savedViewRoutes } from './saved-views.routes.js';
+import { SavedViewsService } from './saved-views.service.js';
 import { ViewsService } from './views.service.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse };
 const tags = ['views'];
 
-/** Device views (issue 12 item 1): so far, evaluating unsaved criteria. */
-export function viewRoutes(app: App, database: Pick<DatabaseHandle, 'db' | 'dialect'>, clock: Clock): void {
+/** Device views (issue 12 item 1): evaluating unsaved criteria, saved views and their folders. */
+export function viewRoutes(
+  app: App,
+  database: Pick<DatabaseHandle, 'db' | 'dialect'>,
+  clock: Clock,
+  audit: Pick<AuditLog, 'record'>,
+): void {
   const views = new ViewsService(database.db, database.dialect, clock);
+  savedViewRoutes(app, new SavedViewsService(new SavedViewsRepository(database.db), clock, audit), views);
 
   app.post('/api/v1/views/evaluate', {
     config: { access: 'authenticated' },

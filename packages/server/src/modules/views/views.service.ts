@@ -6,6 +6,8 @@ import {
   type DeviceSort,
   type EvaluateViewRequest,
   type EvaluateViewResponse,
+  type ListDevicesQuery,
+  type ViewCriteria,
 } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import { isStatementTimeout, withStatementTimeout, type DialectName } from '../../db/dialect.js';
@@ -14,6 +16,7 @@ import { decodeCursor, toPage } from '../../lib/cursor.js';
 import { AppError } from '../../lib/errors.js';
 import { DevicesRepository, type SortColumn } from '../devices/devices.repository.js';
 import { toDevice } from '../devices/devices.service.js';
+import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
 import { criteriaSql } from './criteria-sql.js';
 import { ViewsRepository } from './views.repository.js';
 
@@ -37,8 +40,29 @@ export class ViewsService {
   async evaluateView(q: EvaluateViewRequest, visible: RawBuilder<boolean> | null): Promise<EvaluateViewResponse> {
     const problem = checkViewCriteria(q.criteria, 'body.criteria');
     if (problem) throw new AppError(ErrorCode.ViewCriteriaInvalid, problem.message, { field: problem.field, issues: [problem] });
-    const condition = criteriaSql(q.criteria, { dialect: this.dialect, now: this.clock.now() });
-    const where = visible ? sql<boolean>`(${visible} and ${condition})` : condition;
+    return this.evaluate(q.criteria, q, visible);
+  }
+
+  /**
+   * Checked criteria (a saved view's) with the device list's query: `folderId`, `recursive`
+   * and `q` narrow the count and the page as they narrow `GET /devices`.
+   */
+  async evaluate(
+    criteria: ViewCriteria,
+    q: Pick<ListDevicesQuery, 'sort' | 'limit' | 'cursor' | 'folderId' | 'recursive' | 'q'>,
+    visible: RawBuilder<boolean> | null,
+  ): Promise<EvaluateViewResponse> {
+    const conditions = [criteriaSql(criteria, { dialect: this.dialect, now: this.clock.now() })];
+    if (visible) conditions.unshift(visible);
+    if (q.folderId !== undefined) {
+      const fid = q.folderId === 'root' ? null : q.folderId;
+      if (fid === null) {
+        if (!q.recursive) conditions.push(sql<boolean>`folder_id is null`);
+      } else conditions.push(q.recursive ? sql<boolean>`folder_id in ${folderSubtreeIds([fid])}` : sql<boolean>`folder_id = ${fid}`);
+    }
+    const text = q.q?.trim().toLowerCase();
+    if (text) conditions.push(prefixCondition(text));
+    const where = conditions.length === 1 ? conditions[0]! : sql<boolean>`(${sql.join(conditions, sql` and `)})`;
 
     const sort: DeviceSort = q.sort ?? 'name';
     const descending = sort.startsWith('-');
@@ -75,4 +99,14 @@ export class ViewsService {
       throw err;
     }
   }
+}
+
+/** The device list's `q`: a prefix of name, serial number, last IP, MAC or unit id (case-insensitive). */
+function prefixCondition(text: string): RawBuilder<boolean> {
+  const macish = text.replace(/[:-]/g, '').toUpperCase();
+  const starts = (col: string, v: string) => sql<boolean>`substr(${sql.ref(col)}, 1, ${v.length}) = ${v}`;
+  const alternatives = [starts('name_lc', text), starts('serial_lc', text)];
+  if (/^[0-9a-f.:]+$/.test(text)) alternatives.push(starts('last_ip', text));
+  if (/^[0-9A-F]+$/.test(macish)) alternatives.push(starts('mac', macish), starts('unit_id', macish));
+  return sql<boolean>`(${sql.join(alternatives, sql` or `)})`;
 }

@@ -126,6 +126,10 @@ export function useNodeNames(type: AccessObjectType, groupName: (id: number) => 
             return `device ${queryClient.getQueryData<Device>(deviceKeys.device(ref.id))?.name ?? `#${ref.id}`}`;
           case 'profile':
             return `profile ${queryClient.getQueryData<Profile>(profileKeys.one(ref.id))?.name ?? `#${ref.id}`}`;
+          case 'view':
+            return `view #${ref.id}`;
+          case 'view-folder':
+            return `view folder #${ref.id}`;
         }
       },
     };

@@ -40,6 +40,8 @@ export const OBJECT_NOUNS: Record<AccessObjectType, string> = {
   'device-folder': 'folder',
   profile: 'profile',
   'profile-folder': 'profile folder',
+  view: 'view',
+  'view-folder': 'view folder',
 };
 
 /** Tooltip of a control the signed-in administrator may not use. */
