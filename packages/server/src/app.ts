@@ -14,6 +14,7 @@ import { DeviceFoldersService } from './modules/device-folders/device-folders.se
 import { DevicesRepository } from './modules/devices/devices.repository.js';
 import { deviceRoutes } from './modules/devices/devices.routes.js';
 import { viewRoutes } from './modules/views/views.routes.js';
+import { searchRoutes } from './modules/search/search.routes.js';
 import { DevicesService } from './modules/devices/devices.service.js';
 import { HealthService } from './modules/monitoring/health.service.js';
 import { Metrics } from './lib/metrics.js';
@@ -292,7 +293,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   administrationRoutes(app);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
-  viewRoutes(app, database, clock, audit);
+  viewRoutes(app, database, clock);
+  searchRoutes(app, database);
   monitoringRoutes(app, health, metrics);
   enrollmentKeyRoutes(app, enrollmentKeys);
   commandRoutes(app, commands, idempotency);
