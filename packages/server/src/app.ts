@@ -293,7 +293,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   administrationRoutes(app);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
-  viewRoutes(app, database, clock);
+  viewRoutes(app, database, clock, audit);
   searchRoutes(app, database);
   monitoringRoutes(app, health, metrics);
   enrollmentKeyRoutes(app, enrollmentKeys);

@@ -33,6 +33,8 @@ const OPEN_TO_EVERY_ADMIN = new Set([
   'GET /api/v1/device-folders',
   'GET /api/v1/profiles',
   'GET /api/v1/profile-folders',
+  'GET /api/v1/views',
+  'GET /api/v1/view-folders',
   // Quick search: every group empty.
   'GET /api/v1/search',
   // Own tokens (the walk uses the caller's own id there).
