@@ -3,10 +3,10 @@ import { Nullable } from './common.js';
 
 /**
  * Quick search (`GET /api/v1/search`, issue 12 item 4, ADR 0008): names of devices, device
- * folders, profiles and profile folders by case-insensitive substring or regular expression
+ * folders, profiles, profile folders, saved views and view folders by case-insensitive substring or regular expression
  * (the view criteria's checked subset), grouped by type, only what the administrator may browse.
  */
-export const SEARCH_TYPES = ['devices', 'device-folders', 'profiles', 'profile-folders'] as const;
+export const SEARCH_TYPES = ['devices', 'device-folders', 'profiles', 'profile-folders', 'views', 'view-folders'] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
 export const SEARCH_DEFAULT_LIMIT = 10;
 export const SEARCH_MAX_LIMIT = 50;
@@ -63,6 +63,9 @@ export const ProfileHit = Type.Object({
 });
 export type ProfileHit = Static<typeof ProfileHit>;
 
+export const ViewHit = Type.Object({ id: Type.Integer(), name: Type.String(), folderId: Nullable(Type.Integer()) });
+export type ViewHit = Static<typeof ViewHit>;
+
 /** The first `limit` matches of one type by name; `more` = there are further matches. */
 const Group = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), more: Type.Boolean() });
 
@@ -72,5 +75,7 @@ export const SearchResponse = Type.Object({
   deviceFolders: Type.Optional(Group(FolderHit)),
   profiles: Type.Optional(Group(ProfileHit)),
   profileFolders: Type.Optional(Group(FolderHit)),
+  views: Type.Optional(Group(ViewHit)),
+  viewFolders: Type.Optional(Group(FolderHit)),
 });
 export type SearchResponse = Static<typeof SearchResponse>;

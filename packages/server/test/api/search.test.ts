@@ -27,6 +27,8 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
       deviceFolders: names(r.body.deviceFolders),
       profiles: names(r.body.profiles),
       profileFolders: names(r.body.profileFolders),
+      views: names(r.body.views),
+      viewFolders: names(r.body.viewFolders),
     };
   };
 
@@ -59,6 +61,12 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
     ids.profRec = (await ok('POST', '/api/v1/profiles', { name: 'Reception browser', type: 'standard', folderId: ids.pfRec })).id;
     ids.profLab = (await ok('POST', '/api/v1/profiles', { name: 'Lab kiosk', type: 'standard', folderId: ids.pfLab })).id;
 
+    ids.vfRec = (await ok('POST', '/api/v1/view-folders', { name: 'Reception views' })).id;
+    ids.vfLab = (await ok('POST', '/api/v1/view-folders', { name: 'Lab views' })).id;
+    const criteria = { field: 'online', op: 'eq', value: false };
+    ids.viewRec = (await ok('POST', '/api/v1/views', { name: 'Reception offline', folderId: ids.vfRec, criteria })).id;
+    ids.viewLab = (await ok('POST', '/api/v1/views', { name: 'Lab offline', folderId: ids.vfLab, criteria })).id;
+
     const account = async (username: string) => {
       const id = (await ok('POST', '/api/v1/admins', { username, password: PW, superuser: false })).id as number;
       return { id, token: (await ok('POST', `/api/v1/admins/${id}/tokens`, { name: 'search' })).token as string };
@@ -72,6 +80,9 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
     await ok('PUT', `/api/v1/profile-folders/${ids.pfLab}/access`, {
       entries: [{ principal: { type: 'admin', id: a.id }, rights: { browse: 'allow' } }],
     });
+    await ok('PUT', `/api/v1/view-folders/${ids.vfLab}/access`, {
+      entries: [{ principal: { type: 'admin', id: a.id }, rights: { browse: 'allow' } }],
+    });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -83,6 +94,8 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
       deviceFolders: ['Augsburg Reception'],
       profiles: ['Reception browser'],
       profileFolders: ['Reception profiles'],
+      views: ['Reception offline'],
+      viewFolders: ['Reception views'],
     });
     // A substring, not only a prefix.
     expect((await found('q=ception-0')).devices).toEqual(['Reception-01', 'reception-02']);
@@ -91,6 +104,8 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
       deviceFolders: ['Berlin Lab'],
       profiles: ['Lab kiosk'],
       profileFolders: ['Lab profiles'],
+      views: ['Lab offline'],
+      viewFolders: ['Lab views'],
     });
   });
 
@@ -123,6 +138,11 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
       more: false,
     });
     expect(r.body.profiles.items).toEqual([{ id: ids.profLab, name: 'Lab kiosk', folderId: ids.pfLab, type: 'standard' }]);
+    const v = await search('q=lab&types=views,view-folders');
+    expect(v.body).toEqual({
+      views: { items: [{ id: ids.viewLab, name: 'Lab offline', folderId: ids.vfLab }], more: false },
+      viewFolders: { items: [{ id: ids.vfLab, name: 'Lab views', parentId: null }], more: false },
+    });
     const f = await search('q=lab&types=device-folders,profile-folders');
     expect(f.body).toEqual({
       deviceFolders: { items: [{ id: ids.berlin, name: 'Berlin Lab', parentId: null }], more: false },
@@ -136,6 +156,12 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
       deviceFolders: [],
       profiles: [],
       profileFolders: [],
+      views: [],
+      viewFolders: [],
+    });
+    expect(await found('regex=true&types=views,view-folders&q=' + encodeURIComponent('(offline|views)$'))).toMatchObject({
+      views: ['Lab offline', 'Reception offline'],
+      viewFolders: ['Lab views', 'Reception views'],
     });
     expect(await found('regex=true&q=' + encodeURIComponent('^(augsburg|berlin) '))).toMatchObject({
       deviceFolders: ['Augsburg Reception', 'Berlin Lab'],
@@ -182,7 +208,7 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
     await refused(`regex=true&q=${'a'.repeat(257)}`, 'querystring.q');
     await refused(`q=${'a'.repeat(129)}`, 'query.q', /128/);
     await refused('q=%20%20', 'query.q');
-    await refused('q=a&types=devices,views', 'querystring.types');
+    await refused('q=a&types=devices,dashboards', 'querystring.types');
     await refused('q=a&types=', 'querystring.types');
     await refused('q=a&limit=51', 'querystring.limit');
     await refused('q=a&limit=0', 'querystring.limit');
@@ -198,8 +224,17 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
       deviceFolders: ['Berlin Lab'],
       profiles: ['Lab kiosk'],
       profileFolders: ['Lab profiles'],
+      views: ['Lab offline'],
+      viewFolders: ['Lab views'],
     });
-    expect(await found('q=reception', ann)).toEqual({ devices: [], deviceFolders: [], profiles: [], profileFolders: [] });
+    expect(await found('q=reception', ann)).toEqual({
+      devices: [],
+      deviceFolders: [],
+      profiles: [],
+      profileFolders: [],
+      views: [],
+      viewFolders: [],
+    });
     expect(await found('regex=true&q=.', ann)).toMatchObject({ devices: ['Kiosk', 'Lab-7'], deviceFolders: ['Berlin Lab'] });
     const none = await search('q=e', nobody);
     expect(none.status).toBe(200);
@@ -208,8 +243,10 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
       deviceFolders: { items: [], more: false },
       profiles: { items: [], more: false },
       profileFolders: { items: [], more: false },
+      views: { items: [], more: false },
+      viewFolders: { items: [], more: false },
     });
     const regex = await search('regex=true&q=.&limit=50', nobody);
-    expect(regex.text).not.toMatch(/Reception|Vault|Bulk|Lab/);
+    expect(regex.text).not.toMatch(/Reception|Vault|Bulk|Lab|offline/);
   });
 });

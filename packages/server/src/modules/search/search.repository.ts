@@ -29,6 +29,12 @@ export interface ProfileHitRow {
   type: 'standard' | 'priority';
 }
 
+export interface ViewHitRow {
+  id: number;
+  name: string;
+  folder_id: number | null;
+}
+
 /** A text parameter typed as text, so PostgreSQL can choose among overloads (lower, strpos). */
 const str = (x: string) => sql<string>`cast(${x} as text)`;
 
@@ -99,8 +105,22 @@ export class SearchRepository {
     return rows.map((r) => ({ ...r, id: Number(r.id), folder_id: r.folder_id === null ? null : Number(r.folder_id) }));
   };
 
+  /** Saved views by name. */
+  searchViews = async (m: SearchMatch, visible: Cond | null, limit: number, db: Db = this.db): Promise<ViewHitRow[]> => {
+    const lowerName = sql`lower(${sql.ref('name')})`;
+    const rows = await db
+      .selectFrom('views')
+      .select(['id', 'name', 'folder_id'])
+      .where(SearchRepository.where(this.nameMatch(m, lowerName), visible))
+      .orderBy(this.d.binary(lowerName))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), name: r.name, folder_id: r.folder_id === null ? null : Number(r.folder_id) }));
+  };
+
   searchFolders = async (
-    table: 'device_folders' | 'profile_folders',
+    table: 'device_folders' | 'profile_folders' | 'view_folders',
     m: SearchMatch,
     visible: Cond | null,
     limit: number,

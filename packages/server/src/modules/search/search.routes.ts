@@ -15,7 +15,7 @@ export function searchRoutes(app: App, database: Pick<DatabaseHandle, 'db' | 'di
     config: { access: 'authenticated' },
     schema: {
       tags,
-      summary: 'Devices, device folders, profiles and profile folders you may browse whose names match a text or regular expression',
+      summary: 'Devices, profiles, views and their folders you may browse whose names match a text or regular expression',
       querystring: SearchQuery,
       response: { 200: SearchResponse, ...errors },
     },
@@ -35,6 +35,11 @@ export function searchRoutes(app: App, database: Pick<DatabaseHandle, 'db' | 'di
         const s = await rights.scope('profile');
         scopes.profiles = s.objects;
         scopes['profile-folders'] = s.folders;
+      }
+      if (types.includes('views') || types.includes('view-folders')) {
+        const s = await rights.scope('view');
+        scopes.views = s.objects;
+        scopes['view-folders'] = s.folders;
       }
       return search.search(req.query, types, scopes);
     },

@@ -52,6 +52,9 @@ export function searchMatchOf(q: Pick<SearchQuery, 'q' | 'regex'>): SearchMatch 
   return { text, mac: /^[0-9A-F]+$/.test(mac) ? mac : null };
 }
 
+const FOLDER_TABLE = { 'device-folders': 'device_folders', 'profile-folders': 'profile_folders', 'view-folders': 'view_folders' } as const;
+const FOLDER_GROUP = { 'device-folders': 'deviceFolders', 'profile-folders': 'profileFolders', 'view-folders': 'viewFolders' } as const;
+
 export class SearchService {
   constructor(
     private readonly db: Db,
@@ -87,16 +90,12 @@ export class SearchService {
           } else if (type === 'profiles') {
             const rows = await repo.searchProfiles(match, scope(type), limit + 1);
             out.profiles = group(rows.map((r) => ({ id: r.id, name: r.name, folderId: r.folder_id, type: r.type })));
+          } else if (type === 'views') {
+            const rows = await repo.searchViews(match, scope(type), limit + 1);
+            out.views = group(rows.map((r) => ({ id: r.id, name: r.name, folderId: r.folder_id })));
           } else {
-            const rows = await repo.searchFolders(
-              type === 'device-folders' ? 'device_folders' : 'profile_folders',
-              match,
-              scope(type),
-              limit + 1,
-            );
-            const items = rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id }));
-            if (type === 'device-folders') out.deviceFolders = group(items);
-            else out.profileFolders = group(items);
+            const rows = await repo.searchFolders(FOLDER_TABLE[type], match, scope(type), limit + 1);
+            out[FOLDER_GROUP[type]] = group(rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id })));
           }
         }
         return out;
