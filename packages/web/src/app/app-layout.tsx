@@ -5,6 +5,7 @@ import { SECTIONS } from './sections';
 import { useLogout, useSession } from '../features/auth/session';
 import { LiveEventsProvider, LiveIndicator } from '../features/live/live-context';
 import { notifyError } from '../components/notify';
+import { QuickSearch } from '../features/search/quick-search';
 
 export const HEADER_HEIGHT = 52;
 
@@ -57,6 +58,7 @@ export function AppLayout() {
               </Group>
             </Group>
             <Group gap="sm" wrap="nowrap">
+              <QuickSearch />
               <LiveIndicator />
               {user && (
                 <Group gap={6} wrap="nowrap" data-testid="current-user">
