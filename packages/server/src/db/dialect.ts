@@ -39,6 +39,10 @@ export function createDialect(opts: { databaseUrl: string | null; sqliteFile: st
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
+    // Nor a checked-out client between two queries (a transaction awaiting other work when
+    // PostgreSQL restarts): pg emits 'error' on it with no listener, which would kill the process.
+    // Its next query fails and the pool discards it.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return {
       name: 'postgres',
       dialect: new PostgresDialect({ pool }),
