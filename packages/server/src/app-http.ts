@@ -1,5 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { ErrorCode, type ErrorBody } from '@openums/protocol';
+import { AppError } from './lib/errors.js';
 import type { App } from './lib/fastify.js';
 import type { Metrics } from './lib/metrics.js';
 import { PRODUCT_NAME, VERSION } from './lib/version.js';
@@ -37,5 +39,41 @@ export async function installHttpBasics(app: App, metrics: Metrics, https: boole
       route.config = { ...(route.config as object), access: 'public' };
     });
     await docs.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  });
+}
+
+/** Routes that answer while the server is still starting. */
+const AVAILABLE_DURING_INIT = new Set(['/ums/check-status', '/info', '/metrics']);
+
+/** Until `markReady()`, only the monitoring routes answer; the rest get 503 with Retry-After. */
+export function installStartupGate(app: App): { markReady(): void } {
+  let ready = false;
+  app.addHook('onRequest', async (req, reply) => {
+    if (!ready && !AVAILABLE_DURING_INIT.has(req.routeOptions.url ?? '')) {
+      reply.header('retry-after', '5');
+      throw new AppError(ErrorCode.ServiceUnavailable, 'The server is starting; try again in a few seconds');
+    }
+  });
+  return { markReady: () => void (ready = true) };
+}
+
+/** Unknown routes answer in the API's error envelope. */
+export function installNotFound(app: App): void {
+  app.setNotFoundHandler({}, (req, reply) => {
+    reply.code(404).send({ error: { code: ErrorCode.RouteNotFound, message: `No route ${req.method} ${req.url}` } } satisfies ErrorBody);
+  });
+}
+
+/**
+ * Shutdown: the device gateway drains before the server closes (its channels end cleanly), then
+ * the services stop one after the other, in the order given (wake-ups and leases first, the bus
+ * last, so nothing is announced to a bus that is gone).
+ */
+export function installShutdown(app: App, gateway: { shutdown(): Promise<void> }, services: ReadonlyArray<{ stop(): unknown }>): void {
+  app.addHook('preClose', async () => {
+    await gateway.shutdown();
+  });
+  app.addHook('onClose', async () => {
+    for (const s of services) await s.stop();
   });
 }

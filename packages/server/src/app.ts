@@ -24,7 +24,7 @@ import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/ser
 import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster-settings/cluster-settings.routes.js';
 import { mailModule } from './modules/mail/mail.routes.js';
 import { AppError } from './lib/errors.js';
-import { ErrorCode, type ErrorBody } from '@openums/protocol';
+import { ErrorCode } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
 import type { Server as TlsServer } from 'node:tls';
 import { EventBus } from './lib/event-bus.js';
@@ -64,7 +64,7 @@ import { LocalBus, type ClusterBus } from './cluster/bus.js';
 import { BusPeers } from './cluster/peers.js';
 import { relayEvent, type ClusterWakeups } from './cluster/wakeups.js';
 import { composeCluster, startSharedWebCert } from './app-cluster.js';
-import { installHttpBasics } from './app-http.js';
+import { installHttpBasics, installNotFound, installShutdown, installStartupGate } from './app-http.js';
 import type { AppDeps } from './app-deps.js';
 import type { SingletonTasks } from './cluster/leases.js';
 import type { ServersService } from './modules/servers/servers.service.js';
@@ -111,9 +111,6 @@ const ENROLL_LIMITS = { ...DEFAULT_LIMITS, maxFailures: 20 };
 export class SecretMismatchError extends Error {
   override name = 'SecretMismatchError';
 }
-
-/** Routes that answer while the server is still starting. */
-const AVAILABLE_DURING_INIT = new Set(['/ums/check-status', '/info', '/metrics']);
 
 /** Builds the whole server as one Fastify app; main.ts only starts it, tests inject into it. */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
@@ -279,13 +276,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     clock,
   );
 
-  let ready = false;
-  app.addHook('onRequest', async (req, reply) => {
-    if (!ready && !AVAILABLE_DURING_INIT.has(req.routeOptions.url ?? '')) {
-      reply.header('retry-after', '5');
-      throw new AppError(ErrorCode.ServiceUnavailable, 'The server is starting; try again in a few seconds');
-    }
-  });
+  const startup = installStartupGate(app);
   await app.register(fastifyCookie);
   const routes = installAccessControl(app, auth, identifyDevice, rights, deps.onAccessDecision);
   await installHttpBasics(app, metrics, Boolean(deps.https));
@@ -315,26 +306,21 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     metrics,
   );
   if (deps.https) gateway.attach(app.server as unknown as TlsServer);
-  app.addHook('preClose', async () => {
-    await gateway.shutdown();
-  });
-  app.addHook('onClose', async () => {
-    await wakeups.stop();
-    await singletons.stop();
-    await presence.stop();
-    await auth.flushTokenUses().catch(() => undefined);
-    await commands.stop();
-    await delivery.stop();
-    await enrollmentKeys.stop();
-    await servers.stop();
-    await bus.stop();
-  });
+  installShutdown(app, gateway, [
+    wakeups,
+    singletons,
+    presence,
+    { stop: () => auth.flushTokenUses().catch(() => undefined) },
+    commands,
+    delivery,
+    enrollmentKeys,
+    servers,
+    bus,
+  ]);
   serverInfoRoutes(app, identity);
   await webRoutes(app, config.webRoot);
 
-  app.setNotFoundHandler({}, (req, reply) => {
-    reply.code(404).send({ error: { code: ErrorCode.RouteNotFound, message: `No route ${req.method} ${req.url}` } } satisfies ErrorBody);
-  });
+  installNotFound(app);
 
   const prepare = async () => {
     const migrations = await database.migrate();
@@ -405,7 +391,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     enrollmentKeys.start();
     wakeups.start();
     singletons.start();
-    ready = true;
+    startup.markReady();
     health.markReady();
     return { migrations, ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}) };
   };
