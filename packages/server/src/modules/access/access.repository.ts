@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { AccessNodeRef, AccessObjectType, PrincipalType } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
@@ -24,8 +24,6 @@ export const TREE_OF: Record<AccessObjectType, AccessTree> = {
   'view-folder': VIEW_TREE,
 };
 
-export const isFolderType = (type: AccessObjectType) => TREE_OF[type].folderType === type;
-
 export interface EntryRow {
   object_type: string;
   object_id: number;
@@ -33,24 +31,6 @@ export interface EntryRow {
   principal_id: number;
   allow_mask: number;
   deny_mask: number;
-}
-
-/** An entry below a folder, with the folder its node hangs from (a folder's parent, an object's folder). */
-export interface EntryBelowRow extends EntryRow {
-  parent_id: number | null;
-}
-
-/** The administrator and the groups it is in (resolved, nested): whose entries count. */
-export interface PrincipalSet {
-  adminId: number;
-  groupIds: readonly number[];
-}
-
-const ENTRY_COLUMNS = sql`e.object_type, e.object_id, e.principal_type, e.principal_id, e.allow_mask, e.deny_mask`;
-
-function principalFilter(p: PrincipalSet): RawBuilder<unknown> {
-  const admin = sql`(e.principal_type = 'admin' and e.principal_id = ${p.adminId})`;
-  return p.groupIds.length ? sql`(${admin} or (e.principal_type = 'group' and e.principal_id in (${sql.join([...p.groupIds])})))` : admin;
 }
 
 const normEntry = <T extends EntryRow>(r: T): T => ({
@@ -61,7 +41,7 @@ const normEntry = <T extends EntryRow>(r: T): T => ({
   deny_mask: Number(r.deny_mask),
 });
 
-/** Access lists (table access_entries) and the tree and membership reads their evaluation needs. */
+/** Access lists (table access_entries): read, replace, and the checks around them. */
 export class AccessRepository {
   constructor(
     private readonly db: Db,
@@ -90,21 +70,6 @@ export class AccessRepository {
     const row = r.rows[0];
     if (!row) return undefined;
     return { parentId: row.parent === null ? null : Number(row.parent) };
-  };
-
-  /**
-   * The folder and its ancestors, from the top down (the folder last). Same walk as the device
-   * folders' ancestor query, for either tree; the depth bound ends it on a corrupt tree.
-   */
-  listFolderChain = async (tree: AccessTree, folderId: number, db: Db = this.db): Promise<number[]> => {
-    const r = await sql<{ id: number }>`
-      with recursive up(id, parent_id, depth) as (
-        select id, parent_id, 0 from ${sql.table(tree.folders)} where id = ${folderId}
-        union all
-        select f.id, f.parent_id, up.depth + 1 from ${sql.table(tree.folders)} f join up on f.id = up.parent_id where up.depth < 1000
-      )
-      select id from up order by depth desc`.execute(db);
-    return r.rows.map((row) => Number(row.id));
   };
 
   /** The list of one node, administrators first, then groups, each by id. */
@@ -170,67 +135,5 @@ export class AccessRepository {
   findAdmin = async (id: number): Promise<{ id: number; superuser: boolean } | undefined> => {
     const r = await this.db.selectFrom('users').select(['id', 'superuser']).where('id', '=', id).executeTakeFirst();
     return r && { id: Number(r.id), superuser: Number(r.superuser) === 1 };
-  };
-
-  /** The groups the administrator is a direct member of. */
-  listDirectGroupIds = async (adminId: number): Promise<number[]> => {
-    const rows = await this.db.selectFrom('admin_group_members').select('group_id').where('member_admin_id', '=', adminId).execute();
-    return rows.map((r) => Number(r.group_id));
-  };
-
-  /** Group nesting: each group that is a member of another, with the groups it is in. */
-  listGroupParents = async (): Promise<Map<number, number[]>> => {
-    const rows = await this.db
-      .selectFrom('admin_group_members')
-      .select(['group_id', 'member_group_id'])
-      .where('member_group_id', 'is not', null)
-      .execute();
-    const parents = new Map<number, number[]>();
-    for (const r of rows) {
-      const child = Number(r.member_group_id);
-      const list = parents.get(child);
-      if (list) list.push(Number(r.group_id));
-      else parents.set(child, [Number(r.group_id)]);
-    }
-    return parents;
-  };
-
-  /** The principals' entries on these folders of `tree` and on the node `ref` itself. */
-  listEntriesOnPath = async (tree: AccessTree, folderIds: readonly number[], ref: AccessNodeRef, p: PrincipalSet): Promise<EntryRow[]> => {
-    const onFolders = folderIds.length
-      ? sql`(e.object_type = ${tree.folderType} and e.object_id in (${sql.join([...folderIds])})) or `
-      : sql``;
-    const r = await sql<EntryRow>`
-      select ${ENTRY_COLUMNS} from access_entries e
-      where (${onFolders}(e.object_type = ${ref.type} and e.object_id = ${ref.id})) and ${principalFilter(p)}`.execute(this.db);
-    return r.rows.map(normEntry);
-  };
-
-  /**
-   * Everything below the folder that implied Browse needs: the parent of every folder strictly
-   * below it, and the principals' entries on those folders and on the objects in the folder or
-   * below (with the object's folder). `union` ends the walk on a corrupt tree with a cycle.
-   */
-  listBelow = async (
-    tree: AccessTree,
-    folderId: number,
-    p: PrincipalSet,
-  ): Promise<{ parents: Map<number, number | null>; entries: EntryBelowRow[] }> => {
-    const subtree = sql`with recursive sub(id, parent_id) as (
-        select id, parent_id from ${sql.table(tree.folders)} where id = ${folderId}
-        union select f.id, f.parent_id from ${sql.table(tree.folders)} f join sub on f.parent_id = sub.id
-      )`;
-    const folders = await sql<{ id: number; parent_id: number | null }>`${subtree}
-      select id, parent_id from sub where id <> ${folderId}`.execute(this.db);
-    const entries = await sql<EntryBelowRow>`${subtree}
-      select ${ENTRY_COLUMNS}, s.parent_id from access_entries e join sub s on s.id = e.object_id
-      where e.object_type = ${tree.folderType} and e.object_id <> ${folderId} and ${principalFilter(p)}
-      union all
-      select ${ENTRY_COLUMNS}, o.folder_id as parent_id from access_entries e join ${sql.table(tree.objects)} o on o.id = e.object_id
-      where e.object_type = ${tree.objectType} and o.folder_id in (select id from sub) and ${principalFilter(p)}`.execute(this.db);
-    return {
-      parents: new Map(folders.rows.map((f) => [Number(f.id), f.parent_id === null ? null : Number(f.parent_id)])),
-      entries: entries.rows.map((e) => ({ ...normEntry(e), parent_id: e.parent_id === null ? null : Number(e.parent_id) })),
-    };
   };
 }
