@@ -77,6 +77,8 @@ export const ErrorCode = {
   ViewNotFound: 'VIEW_NOT_FOUND',
   ViewFolderNotFound: 'VIEW_FOLDER_NOT_FOUND',
   ViewFolderNotEmpty: 'VIEW_FOLDER_NOT_EMPTY',
+  ViewExportTooLarge: 'VIEW_EXPORT_TOO_LARGE',
+  ViewTooManyDevices: 'VIEW_TOO_MANY_DEVICES',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -163,6 +165,9 @@ export const errorStatus: Record<ErrorCode, number> = {
   VIEW_NOT_FOUND: 404,
   VIEW_FOLDER_NOT_FOUND: 404,
   VIEW_FOLDER_NOT_EMPTY: 409,
+  // A mailed export over the attachment limit, or an action on more devices than one call takes: narrow the view.
+  VIEW_EXPORT_TOO_LARGE: 422,
+  VIEW_TOO_MANY_DEVICES: 422,
   INTERNAL_ERROR: 500,
 };
 
