@@ -45,6 +45,8 @@ export const Device = Type.Object({
   online: Type.Boolean(),
   /** Settings delivery: PENDING until the device applied the newest revision; null = nothing sent yet. */
   configChanges: ConfigChanges,
+  /** The structure tag the device reports (its setting system.remotemanager.structure_tag); null: none. */
+  structureTag: Nullable(Type.String()),
   /** The server process the device is connected to; null while it is offline. */
   connectedServer: Nullable(ConnectedServer),
 });

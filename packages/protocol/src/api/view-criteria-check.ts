@@ -6,6 +6,9 @@ import {
   viewCidrRange,
   viewFieldDef,
   viewIpKey,
+  VIEW_ATTRIBUTE_PREFIX,
+  type ViewAttributeDef,
+  type ViewAttributeDefs,
   type ViewCriteria,
   type ViewFieldKind,
   type ViewOp,
@@ -33,9 +36,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /**
  * The first problem of a criteria tree, or null when it can be evaluated: its shape, the
  * limits (depth, number of criteria), known fields, each operator allowed on its field, and each
- * value of the type the operator takes. Paths name array positions (`and.2`).
+ * value of the type the operator takes. Paths name array positions (`and.2`). `attribute:<id>`
+ * fields must name one of `attributes` (the device attribute definitions; none when omitted).
  */
-export function checkViewCriteria(criteria: unknown, path = 'criteria'): ViewCriteriaProblem | null {
+export function checkViewCriteria(criteria: unknown, path = 'criteria', attributes?: ViewAttributeDefs): ViewCriteriaProblem | null {
   let count = 0;
   const problem = (field: string, message: string): ViewCriteriaProblem => ({ field, message: `${field} ${message}` });
 
@@ -66,7 +70,12 @@ export function checkViewCriteria(criteria: unknown, path = 'criteria'): ViewCri
       if (!['field', 'op', 'value', 'caseSensitive'].includes(k))
         return { field: `${at}.${k}`, message: `${at} has unknown field '${k.slice(0, 64)}'` };
     if (typeof v.field !== 'string') return problem(`${at}.field`, 'is required: the device field to compare');
-    const def = viewFieldDef(v.field);
+    const def = viewFieldDef(v.field, attributes);
+    if (!def && v.field.startsWith(VIEW_ATTRIBUTE_PREFIX))
+      return problem(
+        `${at}.field`,
+        `names an unknown device attribute '${v.field.slice(VIEW_ATTRIBUTE_PREFIX.length, VIEW_ATTRIBUTE_PREFIX.length + 64)}' (see /api/v1/device-attributes)`,
+      );
     if (!def) return problem(`${at}.field`, `names an unknown field '${v.field.slice(0, 64)}'`);
     if (typeof v.op !== 'string' || !(VIEW_OPS as readonly string[]).includes(v.op))
       return problem(`${at}.op`, `must be one of ${VIEW_OPS.join(', ')}`);
@@ -77,7 +86,7 @@ export function checkViewCriteria(criteria: unknown, path = 'criteria'): ViewCri
       if (typeof v.caseSensitive !== 'boolean') return problem(`${at}.caseSensitive`, 'must be a boolean');
       if (!TEXT_KINDS.includes(def.kind)) return problem(`${at}.caseSensitive`, `applies only to text fields, not to ${v.field}`);
     }
-    const why = valueProblem(def.kind, op, v.value);
+    const why = valueProblem(def.kind, op, v.value, def.attribute);
     return why ? problem(`${at}.value`, why) : null;
   };
 
@@ -90,10 +99,22 @@ const pair = (v: unknown, ok: (x: unknown) => boolean) => Array.isArray(v) && v.
 const TEXT_VALUE = `must be a text of 1 to ${LIMITS.textLength} characters`;
 
 /** Why `value` does not fit `op` on a field of `kind`, or null. */
-function valueProblem(kind: ViewFieldKind, op: ViewOp, value: unknown): string | null {
+function valueProblem(kind: ViewFieldKind, op: ViewOp, value: unknown, attribute?: ViewAttributeDef): string | null {
   if (op === 'isEmpty') return value === undefined || typeof value === 'boolean' ? null : 'must be omitted, true or false (not empty)';
   if (value === undefined) return 'is required';
   switch (kind) {
+    case 'number':
+      if (op === 'between')
+        return pair(value, isNumber) && (value as number[])[0]! <= (value as number[])[1]! ? null : 'must be [from, to]: two numbers, from ≤ to';
+      return isNumber(value) ? null : `must be a number (${attribute?.identifier ?? 'the field'} holds numbers)`;
+    case 'range': {
+      const list = attribute?.range ?? [];
+      if (typeof value === 'string' && list.includes(value)) return null;
+      const shown = list.slice(0, 10).map((x) => `'${x}'`);
+      return `must be one of the values of ${attribute?.identifier ?? 'the attribute'}: ${shown.join(', ')}${list.length > 10 ? ', …' : ''}`;
+    }
+    case 'profile':
+      return isId(value) ? null : 'must be a profile id';
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be true or false';
     case 'folder':
@@ -141,6 +162,7 @@ function textValueProblem(kind: ViewFieldKind, op: ViewOp, value: unknown): stri
 }
 
 const isId = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
+const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 
 /** Narrows after a successful check. */
 export function isViewCriteria(v: unknown): v is ViewCriteria {

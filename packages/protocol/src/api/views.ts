@@ -35,7 +35,7 @@ export type ViewOp = (typeof VIEW_OPS)[number];
  * ranges and CIDR, `version` compares numerically part by part (11.10.100 > 11.9.0), `date`
  * takes absolute instants and relative days, `boolean` and `folder` take what they hold.
  */
-export type ViewFieldKind = 'text' | 'mac' | 'ip' | 'version' | 'date' | 'boolean' | 'folder';
+export type ViewFieldKind = 'text' | 'mac' | 'ip' | 'version' | 'date' | 'boolean' | 'folder' | 'number' | 'range' | 'profile';
 
 const TEXT_OPS = ['eq', 'ne', 'contains', 'startsWith', 'endsWith', 'regex', 'lt', 'lte', 'gt', 'gte', 'between', 'isEmpty'] as const;
 export const VIEW_KIND_OPS: Record<ViewFieldKind, readonly ViewOp[]> = {
@@ -46,16 +46,38 @@ export const VIEW_KIND_OPS: Record<ViewFieldKind, readonly ViewOp[]> = {
   date: ['lt', 'lte', 'gt', 'gte', 'between', 'isEmpty', 'withinLastDays', 'moreThanDaysAgo', 'betweenDaysAgo'],
   boolean: ['eq', 'ne'],
   folder: ['eq', 'ne', 'isEmpty', 'inFolder'],
+  // Device attributes of type number compare numerically; range attributes take one of their values.
+  number: ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'between', 'isEmpty'],
+  range: ['eq', 'ne', 'isEmpty'],
+  // Assigned profile (directly or through a folder above the device): a profile id.
+  profile: ['eq', 'ne', 'isEmpty'],
 };
 
 export interface ViewFieldDef {
   kind: ViewFieldKind;
+  /** Set for `attribute:<identifier>` fields: the attribute's definition. */
+  attribute?: ViewAttributeDef;
 }
 
+/** What criteria need of a device attribute definition (`attribute:<identifier>`). */
+export interface ViewAttributeDef {
+  id: number;
+  identifier: string;
+  type: 'string' | 'number' | 'date' | 'range';
+  range: readonly string[] | null;
+}
+/** The attribute definitions by identifier, as the evaluation loaded them (once per evaluation). */
+export type ViewAttributeDefs = ReadonlyMap<string, ViewAttributeDef>;
+
+/** Prefix of device attribute fields: `attribute:location`. */
+export const VIEW_ATTRIBUTE_PREFIX = 'attribute:';
+const ATTRIBUTE_KIND: Record<ViewAttributeDef['type'], ViewFieldKind> = { string: 'text', number: 'number', date: 'date', range: 'range' };
+
 /**
- * The device fields criteria may name, as the API names them. Device attributes
- * (`attribute:<identifier>`) and assignments join through `viewFieldDef`, which is the only
- * lookup the checker and the evaluators use.
+ * The device fields criteria may name, as the API names them. `profile` is an assigned profile
+ * (directly or through any folder above the device), `configChanges` whether settings are
+ * pending. Device attributes (`attribute:<identifier>`) resolve through `viewFieldDef`, which is
+ * the only lookup the checker and the evaluators use.
  */
 export const VIEW_DEVICE_FIELDS = {
   name: { kind: 'text' },
@@ -76,10 +98,18 @@ export const VIEW_DEVICE_FIELDS = {
   lastContact: { kind: 'date' },
   lastBoot: { kind: 'date' },
   registeredAt: { kind: 'date' },
+  structureTag: { kind: 'text' },
+  profile: { kind: 'profile' },
+  configChanges: { kind: 'boolean' },
 } as const satisfies Record<string, ViewFieldDef>;
 export type ViewDeviceField = keyof typeof VIEW_DEVICE_FIELDS;
 
-export function viewFieldDef(field: string): ViewFieldDef | undefined {
+/** A field's definition; `attribute:<identifier>` resolves through `attributes` (undefined: unknown). */
+export function viewFieldDef(field: string, attributes?: ViewAttributeDefs): ViewFieldDef | undefined {
+  if (field.startsWith(VIEW_ATTRIBUTE_PREFIX)) {
+    const attribute = attributes?.get(field.slice(VIEW_ATTRIBUTE_PREFIX.length));
+    return attribute && { kind: ATTRIBUTE_KIND[attribute.type], attribute };
+  }
   return Object.prototype.hasOwnProperty.call(VIEW_DEVICE_FIELDS, field) ? VIEW_DEVICE_FIELDS[field as ViewDeviceField] : undefined;
 }
 

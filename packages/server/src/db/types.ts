@@ -133,6 +133,8 @@ export interface DevicesTable {
   config_applied_hash: string | null;
   config_applied_at: number | null;
   config_error: string | null;
+  /** The structure tag the device reports (null: none reported). */
+  structure_tag: string | null;
 }
 
 export interface EnrollmentKeysTable {

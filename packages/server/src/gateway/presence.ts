@@ -7,6 +7,9 @@ import type { EventBus } from '../lib/event-bus.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 
+/** The reported structure tag; an agent that sends none (older ones, or none set) has none. */
+const structureTagOf = (system: SystemInfo): string | null => system.structureTag?.trim() || null;
+
 /**
  * Online state, last contact, last IP/boot and reported system information. Kept in memory
  * and flushed in batches; browsers hear about online/offline changes at once through events.
@@ -15,6 +18,12 @@ export class PresenceService {
   private readonly writer: BatchWriter<number, DevicePatch>;
   /** Events waiting for their device's row to be written (latest per device). */
   private readonly pendingEvents = new Map<number, LiveEvent[]>();
+
+  /**
+   * Takes reported network names when "adjust name when the network name changes" is on (it then
+   * stores them itself and answers true); set by the naming module.
+   */
+  networkNames: { networkNameReported(deviceId: number, hostname: string): boolean } | null = null;
 
   constructor(
     private readonly repo: PresenceRepository,
@@ -66,8 +75,9 @@ export class PresenceService {
       unit_id: unitId,
       product: system.product,
       version: system.version,
-      network_name: system.hostname,
+      ...this.networkName(deviceId, system.hostname),
       ...(system.serial ? { serial_number: system.serial, serial_lc: system.serial.toLowerCase() } : {}),
+      structure_tag: structureTagOf(system),
       sysinfo: JSON.stringify(system),
       sysinfo_at: now,
     });
@@ -87,7 +97,8 @@ export class PresenceService {
       product: system.product,
       version: system.version,
       last_boot: system.bootTime || null,
-      network_name: system.hostname,
+      ...this.networkName(deviceId, system.hostname),
+      structure_tag: structureTagOf(system),
     });
     this.later(deviceId, { type: 'device.changed', deviceId });
   }
@@ -97,6 +108,11 @@ export class PresenceService {
     this.writer.update(deviceId, { online: 0, connected_server: null, last_contact: now });
     this.metrics.devicesConnected.dec();
     this.later(deviceId, { type: 'device.presence', deviceId, online: false, lastContact: new Date(now).toISOString(), lastIp: ip });
+  }
+
+  /** The network_name column of the batch, unless the naming module took the report. */
+  private networkName(deviceId: number, hostname: string): { network_name?: string } {
+    return this.networkNames?.networkNameReported(deviceId, hostname) ? {} : { network_name: hostname };
   }
 
   /** Publishes `event` after the device's pending row changes are committed. */

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { checkViewCriteria, VIEW_DEVICE_FIELDS, viewFieldDef, type ViewCriteria, type ViewDeviceField } from '@openums/protocol';
+import {
+  checkViewCriteria,
+  VIEW_DEVICE_FIELDS,
+  viewFieldDef,
+  type ViewAttributeDef,
+  type ViewCriteria,
+  type ViewDeviceField,
+} from '@openums/protocol';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { DEVICE_COLUMNS, newDeviceRow, type DeviceRow } from '../../src/modules/devices/devices.repository.js';
 import { criteriaSql } from '../../src/modules/views/criteria-sql.js';
@@ -46,6 +53,9 @@ const VERSIONS = [
   '1.0000000002',
 ];
 const IPS = ['10.1.2.3', '10.1.200.7', '10.2.0.1', '192.168.0.10', '10.1.2.30', 'fe80::1', '', '010.1.2.3', '255.255.255.255'];
+const NUMBERS = ['-12', '0', '3.5', '10', '100', '2.25', '7', '007'];
+const RANGE = ['gold', 'silver', 'bronze', 'Gold'];
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const PATTERNS = ['^re', 'ab', '[0-9]$', '^(re|la)', 'e.*1', 'B', '^$', '\\d+', '[a-c]', 'o{2}', '(?:x|z)-?1', '\\.', '^.{3}$', 's'];
 
 describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%s)', (dialect) => {
@@ -54,6 +64,20 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
   let rows: DeviceRow[];
   const parents = new Map<number, number | null>();
   const folderIds: number[] = [];
+  // Device attributes of each type, profiles assigned to devices and folders.
+  const attributes = new Map<string, ViewAttributeDef>();
+  const values = new Map<string, string>(); // `${deviceId}:${attributeId}` → value
+  const profileIds: number[] = [];
+  const deviceProfiles = new Map<number, number[]>();
+  const folderProfiles = new Map<number, number[]>();
+  const memoryContext = () => ({
+    now: NOW,
+    parentOf: (id: number) => parents.get(id),
+    attributes,
+    attributeValue: (d: number, a: number) => values.get(`${d}:${a}`),
+    deviceProfiles: (d: number) => deviceProfiles.get(d) ?? [],
+    folderProfiles: (f: number) => folderProfiles.get(f) ?? [],
+  });
 
   beforeAll(async () => {
     testDb = await createTestDb(dialect);
@@ -91,8 +115,54 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
         last_contact: rnd() < 0.2 ? 0 : time(),
         last_boot: rnd() < 0.3 ? null : time(),
         online: rnd() < 0.5 ? 1 : 0,
+        structure_tag: maybe(pick(WORDS)),
+        config_state: pick([null, 'PENDING', 'APPLIED'] as const),
       });
       await db.db.insertInto('devices').values(row).execute();
+    }
+    const types = [
+      ['location', 'string', null],
+      ['seats', 'number', null],
+      ['installed', 'date', null],
+      ['tier', 'range', RANGE],
+    ] as const;
+    for (const [identifier, type, range] of types) {
+      const r = await db.db
+        .insertInto('device_attributes')
+        .values({ identifier, name: identifier, type, range_json: range && JSON.stringify(range), overwrite: 'all', created_at: 1, updated_at: 1 })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      attributes.set(identifier, { id: Number(r.id), identifier, type, range });
+    }
+    for (let i = 0; i < 4; i++) {
+      const r = await db.db
+        .insertInto('profiles')
+        .values({ name: `p${i}`, name_lc: `p${i}`, type: 'standard', based_on: 'x', settings: '{}', created_at: 1, updated_at: 1 } as never)
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      profileIds.push(Number(r.id));
+    }
+    const assign = async (profileId: number, type: 'device' | 'folder', id: number, into: Map<number, number[]>) => {
+      if ((into.get(id) ?? []).includes(profileId)) return;
+      await db.db
+        .insertInto('profile_assignments')
+        .values({ profile_id: profileId, target_type: type, target_id: id, created_at: 1 })
+        .execute();
+      into.set(id, [...(into.get(id) ?? []), profileId]);
+    };
+    for (let i = 0; i < 4; i++) await assign(pick(profileIds), 'folder', pick(folderIds), folderProfiles);
+    const deviceIds = (await db.db.selectFrom('devices').select('id').orderBy('id').execute()).map((r) => Number(r.id));
+    for (const id of deviceIds) {
+      if (rnd() < 0.15) await assign(pick(profileIds), 'device', id, deviceProfiles);
+      const set: Array<{ device_id: number; attribute_id: number; value: string; updated_at: number; set_by: string }> = [];
+      for (const a of attributes.values()) {
+        if (rnd() < 0.3) continue;
+        const value =
+          a.type === 'string' ? pick(WORDS.filter(Boolean)) : a.type === 'number' ? pick(NUMBERS) : a.type === 'date' ? dayOf(time()) : pick(RANGE);
+        set.push({ device_id: id, attribute_id: a.id, value, updated_at: 1, set_by: 'server' });
+        values.set(`${id}:${a.id}`, value);
+      }
+      if (set.length) await db.db.insertInto('device_attribute_values').values(set).execute();
     }
     rows = (await db.db.selectFrom('devices').select(DEVICE_COLUMNS).orderBy('id').execute()).map(
       (r) => ({ ...r, id: Number(r.id), folder_id: r.folder_id === null ? null : Number(r.folder_id) }) as DeviceRow,
@@ -110,14 +180,30 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
 
   function randomCriteria(rnd: () => number): ViewCriteria {
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
-    const iso = () => new Date(NOW - Math.floor(rnd() * 20 * DAY)).toISOString();
+    // Some bare days (midnight UTC): the boundaries of date attributes.
+    const iso = () => (rnd() < 0.3 ? dayOf : (t: number) => new Date(t).toISOString())(NOW - Math.floor(rnd() * 20 * DAY));
     const days = () => Math.floor(rnd() * 15);
     const leaf = (): ViewCriteria => {
-      const field = pick(Object.keys(VIEW_DEVICE_FIELDS)) as ViewDeviceField;
-      const kind = viewFieldDef(field)!.kind;
+      const field = pick([...Object.keys(VIEW_DEVICE_FIELDS), ...[...attributes.keys()].map((a) => `attribute:${a}`)]) as ViewDeviceField;
+      const kind = viewFieldDef(field, attributes)!.kind;
       const cs = rnd() < 0.3 ? { caseSensitive: true } : {};
       const word = () => pick(WORDS.filter(Boolean));
       switch (kind) {
+        case 'number': {
+          const op = pick(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'between', 'isEmpty'] as const);
+          const n = () => pick([-12, 0, 3.5, 10, 7, 50, 2.25, 100]);
+          if (op === 'isEmpty') return { field, op, ...(rnd() < 0.3 ? { value: false } : {}) };
+          if (op === 'between') return { field, op, value: [n(), n()].sort((a, b) => a - b) };
+          return { field, op, value: n() };
+        }
+        case 'range': {
+          const op = pick(['eq', 'ne', 'isEmpty'] as const);
+          return op === 'isEmpty' ? { field, op } : { field, op, value: pick(RANGE) };
+        }
+        case 'profile': {
+          const op = pick(['eq', 'ne', 'isEmpty'] as const);
+          return op === 'isEmpty' ? { field, op, ...(rnd() < 0.3 ? { value: false } : {}) } : { field, op, value: pick(profileIds) };
+        }
         case 'boolean':
           return { field, op: pick(['eq', 'ne'] as const), value: rnd() < 0.5 };
         case 'folder': {
@@ -176,10 +262,10 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
       let matchedSome = 0;
       for (let n = 0; n < TREES_PER_SEED; n++) {
         const criteria = randomCriteria(rnd);
-        expect(checkViewCriteria(criteria), JSON.stringify(criteria)).toBeNull();
-        const cond = criteriaSql(criteria, { dialect, now: NOW });
+        expect(checkViewCriteria(criteria, 'criteria', attributes), JSON.stringify(criteria)).toBeNull();
+        const cond = criteriaSql(criteria, { dialect, now: NOW, attributes });
         const fromDb = (await db.db.selectFrom('devices').select('id').where(cond).orderBy('id').execute()).map((r) => Number(r.id));
-        const inMemory = rows.filter((r) => matchesCriteria(criteria, r, { now: NOW, parentOf: (id) => parents.get(id) })).map((r) => r.id);
+        const inMemory = rows.filter((r) => matchesCriteria(criteria, r, memoryContext())).map((r) => r.id);
         expect(fromDb, JSON.stringify(criteria)).toEqual(inMemory);
         if (inMemory.length > 0 && inMemory.length < rows.length) matchedSome++;
         // The count the route answers with agrees too.

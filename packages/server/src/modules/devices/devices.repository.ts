@@ -32,6 +32,7 @@ export const DEVICE_COLUMNS = [
   'online',
   'connected_server',
   'config_state',
+  'structure_tag',
 ] as const;
 export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
 export type DeviceInsert = Omit<DevicesTable, 'id'>;
@@ -75,6 +76,7 @@ export function newDeviceRow(f: { mac: string; name: string; folderId: number | 
     config_applied_hash: null,
     config_applied_at: null,
     config_error: null,
+    structure_tag: null,
     ...rest,
   };
 }

@@ -253,6 +253,7 @@ export function toDevice(r: DeviceRow, servers: ServerNames): Device {
     registeredAt: toIso(r.registered_at)!,
     online: r.online === 1,
     configChanges: r.config_state ?? null,
+    structureTag: r.structure_tag ?? null,
     connectedServer,
   };
 }

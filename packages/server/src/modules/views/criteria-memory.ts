@@ -4,18 +4,22 @@ import {
   viewFieldDef,
   viewIpKey,
   viewVersionKey,
+  type ViewAttributeDefs,
   type ViewCriteria,
   type ViewCriterion,
 } from '@openums/protocol';
 import { viewRegexTest } from '../../lib/linear-regex.js';
 import type { DeviceRow } from '../devices/devices.repository.js';
 import { DAY_MS, deviceFieldColumn, isTextKind, normalizeMacValue } from './device-fields.js';
+import { attributeMatches, configChangesMatches, profileMatches, type RelatedMemoryContext } from './criteria-related-memory.js';
 
-export interface MemoryContext {
+export interface MemoryContext extends RelatedMemoryContext {
   /** The server's clock, for relative dates. */
   now: number;
   /** A folder's parent (null at the top level; undefined: no such folder), for recursive inFolder. */
   parentOf(folderId: number): number | null | undefined;
+  /** Device attribute definitions by identifier, for `attribute:<identifier>`. */
+  attributes?: ViewAttributeDefs;
 }
 
 /**
@@ -31,7 +35,11 @@ export function matchesCriteria(criteria: ViewCriteria, row: DeviceRow, ctx: Mem
 }
 
 function matchesCriterion(c: ViewCriterion, row: DeviceRow, ctx: MemoryContext): boolean {
-  const kind = viewFieldDef(c.field)!.kind;
+  const def = viewFieldDef(c.field, ctx.attributes)!;
+  if (def.attribute) return attributeMatches(c, def.attribute, row, ctx);
+  if (c.field === 'profile') return profileMatches(c, row, ctx);
+  if (c.field === 'configChanges') return configChangesMatches(c, row);
+  const kind = def.kind;
   const { column, neverIsZero } = deviceFieldColumn(c.field);
   const raw = row[column] as string | number | null;
   const present = neverIsZero ? raw !== 0 : raw !== null;

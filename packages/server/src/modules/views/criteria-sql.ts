@@ -6,6 +6,7 @@ import {
   viewFieldDef,
   viewIpKey,
   viewVersionKey,
+  type ViewAttributeDefs,
   type ViewCriteria,
   type ViewCriterion,
 } from '@openums/protocol';
@@ -14,6 +15,7 @@ import { AppError } from '../../lib/errors.js';
 import { RegexNotLinear, viewRegExp } from '../../lib/linear-regex.js';
 import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
 import { DAY_MS, deviceFieldColumn, isTextKind, normalizeMacValue } from './device-fields.js';
+import { attributeCriterion, configChangesCriterion, profileCriterion } from './criteria-related-sql.js';
 
 type Cond = RawBuilder<boolean>;
 
@@ -21,6 +23,8 @@ export interface CriteriaContext {
   dialect: DialectName;
   /** The server's clock, for relative dates. */
   now: number;
+  /** Device attribute definitions by identifier, for `attribute:<identifier>` (loaded once per evaluation). */
+  attributes?: ViewAttributeDefs;
 }
 
 /**
@@ -49,7 +53,17 @@ export function criteriaSql(criteria: ViewCriteria, ctx: CriteriaContext, path =
 }
 
 function criterion(c: ViewCriterion, at: string, d: ViewSql, ctx: CriteriaContext): Cond {
-  const kind = viewFieldDef(c.field)!.kind;
+  const def = viewFieldDef(c.field, ctx.attributes);
+  if (!def) {
+    // Checked criteria name known fields; an attribute deleted since a view was saved does not.
+    const field = `${at}.field`;
+    const message = `${field} names a device attribute that does not exist (any more): '${c.field.slice(0, 80)}'`;
+    throw new AppError(ErrorCode.ViewCriteriaInvalid, message, { field, issues: [{ field, message }] });
+  }
+  if (def.attribute) return attributeCriterion(c, at, def.attribute, d, ctx.now);
+  if (c.field === 'profile') return profileCriterion(c);
+  if (c.field === 'configChanges') return configChangesCriterion(c);
+  const kind = def.kind;
   const { column, neverIsZero, keyColumn } = deviceFieldColumn(c.field);
   const stored = d.storedKeys && keyColumn ? sql.ref(keyColumn) : null;
   const col = sql.ref(column);

@@ -13,7 +13,10 @@ export interface DeviceFieldColumn {
   keyColumn?: string;
 }
 
-export const DEVICE_FIELD_COLUMNS: Record<ViewDeviceField, DeviceFieldColumn> = {
+/** Fields on other tables (assignments, delivery state): criteria-related-sql.ts compiles them. */
+export type RelatedField = 'profile' | 'configChanges';
+
+export const DEVICE_FIELD_COLUMNS: Record<Exclude<ViewDeviceField, RelatedField>, DeviceFieldColumn> = {
   name: { column: 'name' },
   networkName: { column: 'network_name' },
   mac: { column: 'mac' },
@@ -32,10 +35,11 @@ export const DEVICE_FIELD_COLUMNS: Record<ViewDeviceField, DeviceFieldColumn> = 
   lastContact: { column: 'last_contact', neverIsZero: true },
   lastBoot: { column: 'last_boot' },
   registeredAt: { column: 'registered_at' },
+  structureTag: { column: 'structure_tag' },
 };
 
 export function deviceFieldColumn(field: string): DeviceFieldColumn {
-  const c = DEVICE_FIELD_COLUMNS[field as ViewDeviceField];
+  const c = DEVICE_FIELD_COLUMNS[field as Exclude<ViewDeviceField, RelatedField>];
   if (!c) throw new Error(`No column for view field ${field}`);
   return c;
 }

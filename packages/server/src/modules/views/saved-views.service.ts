@@ -19,7 +19,9 @@ import { decodeCursor, toPage } from '../../lib/cursor.js';
 import { AppError } from '../../lib/errors.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import { changedFields, type AuditLog } from '../audit/audit-log.js';
+import type { Db } from '../../db/database.js';
 import type { SavedViewsRepository, ViewFolderRow, ViewRow } from './saved-views.repository.js';
+import { loadViewAttributes } from './view-attributes.js';
 
 const folderObject = (id: number, name: string) => ({ type: 'view-folder', id, name });
 const viewObject = (id: number, name: string) => ({ type: 'view', id, name });
@@ -126,7 +128,7 @@ export class SavedViewsService {
   }
 
   async createView(by: AuditContext, input: CreateViewRequest): Promise<View> {
-    checkCriteria(input.criteria);
+    await checkCriteria(this.repo.db, input.criteria);
     const folderId = input.folderId ?? null;
     if (folderId !== null) await this.requireFolder(folderId, 'body.folderId');
     const now = this.clock.now();
@@ -153,7 +155,7 @@ export class SavedViewsService {
 
   async updateView(by: AuditContext, id: number, input: UpdateViewRequest): Promise<View> {
     const view = await this.requireView(id);
-    if (input.criteria !== undefined) checkCriteria(input.criteria);
+    if (input.criteria !== undefined) await checkCriteria(this.repo.db, input.criteria);
     if (input.folderId != null && input.folderId !== view.folder_id) await this.requireFolder(input.folderId, 'body.folderId');
     const before = toView(view);
     const after = {
@@ -206,8 +208,8 @@ export class SavedViewsService {
 }
 
 /** The one semantic check of criteria (as evaluate runs it); nothing is saved if it fails. */
-function checkCriteria(criteria: ViewCriteria): void {
-  const problem = checkViewCriteria(criteria, 'body.criteria');
+async function checkCriteria(db: Db, criteria: ViewCriteria): Promise<void> {
+  const problem = checkViewCriteria(criteria, 'body.criteria', await loadViewAttributes(db, criteria));
   if (problem) throw new AppError(ErrorCode.ViewCriteriaInvalid, problem.message, { field: problem.field, issues: [problem] });
 }
 

@@ -7,6 +7,7 @@ import {
   type EvaluateViewRequest,
   type EvaluateViewResponse,
   type ListDevicesQuery,
+  type ViewAttributeDefs,
   type ViewCriteria,
 } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
@@ -18,6 +19,7 @@ import { DevicesRepository, type SortColumn } from '../devices/devices.repositor
 import { toDevice } from '../devices/devices.service.js';
 import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
 import { criteriaSql } from './criteria-sql.js';
+import { loadViewAttributes } from './view-attributes.js';
 import { ViewsRepository } from './views.repository.js';
 
 const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
@@ -38,9 +40,10 @@ export class ViewsService {
    * administrator may browse; null = all). Evaluated in the database, bounded in time.
    */
   async evaluateView(q: EvaluateViewRequest, visible: RawBuilder<boolean> | null): Promise<EvaluateViewResponse> {
-    const problem = checkViewCriteria(q.criteria, 'body.criteria');
+    const attributes = await loadViewAttributes(this.db, q.criteria);
+    const problem = checkViewCriteria(q.criteria, 'body.criteria', attributes);
     if (problem) throw new AppError(ErrorCode.ViewCriteriaInvalid, problem.message, { field: problem.field, issues: [problem] });
-    return this.evaluate(q.criteria, q, visible);
+    return this.evaluate(q.criteria, q, visible, attributes);
   }
 
   /**
@@ -51,8 +54,11 @@ export class ViewsService {
     criteria: ViewCriteria,
     q: Pick<ListDevicesQuery, 'sort' | 'limit' | 'cursor' | 'folderId' | 'recursive' | 'q'>,
     visible: RawBuilder<boolean> | null,
+    /** The attribute definitions the criteria name, when the caller has read them already. */
+    attributes?: ViewAttributeDefs,
   ): Promise<EvaluateViewResponse> {
-    const conditions = [criteriaSql(criteria, { dialect: this.dialect, now: this.clock.now() })];
+    attributes ??= await loadViewAttributes(this.db, criteria);
+    const conditions = [criteriaSql(criteria, { dialect: this.dialect, now: this.clock.now(), attributes })];
     if (visible) conditions.unshift(visible);
     if (q.folderId !== undefined) {
       const fid = q.folderId === 'root' ? null : q.folderId;
