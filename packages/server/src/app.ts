@@ -280,11 +280,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(fastifyCookie);
   const routes = installAccessControl(app, auth, identifyDevice, rights, deps.onAccessDecision);
   await installHttpBasics(app, metrics, Boolean(deps.https));
-
   administrationRoutes(app);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
-  viewRoutes(app, database, clock, audit);
+  const mail = mailModule({ settings, dataDir: config.dataDir, audit, log });
+  viewRoutes(app, database, clock, audit, { commands, profiles, mailer: () => mail.mailer });
   searchRoutes(app, database);
   monitoringRoutes(app, health, metrics);
   enrollmentKeyRoutes(app, enrollmentKeys);
@@ -295,7 +295,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   deviceConfigurationRoutes(app, deviceConfiguration);
   attributes.registerRoutes(app);
   clusterSettingsRoutes(app, clusterSettings);
-  mailModule({ settings, dataDir: config.dataDir, audit, log }).registerRoutes(app);
+  mail.registerRoutes(app);
   estRoutes(
     app,
     () => {

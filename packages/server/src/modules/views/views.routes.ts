@@ -8,6 +8,13 @@ import { SavedViewsRepository } from './saved-views.repository.js';
 import { savedViewRoutes } from './saved-views.routes.js';
 import { SavedViewsService } from './saved-views.service.js';
 import { ViewsService } from './views.service.js';
+import type { CommandsService } from '../commands/commands.service.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { ProfilesService } from '../profiles/profiles.service.js';
+import { viewActionRoutes } from './view-actions.routes.js';
+import { ViewActionsRepository } from './view-actions.repository.js';
+import { ViewActionsService } from './view-actions.service.js';
+import { ViewDevices } from './view-devices.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse };
 const tags = ['views'];
@@ -18,9 +25,22 @@ export function viewRoutes(
   database: Pick<DatabaseHandle, 'db' | 'dialect'>,
   clock: Clock,
   audit: Pick<AuditLog, 'record'>,
+  /** What acting on a view goes through: the same services as acting on devices. */
+  acting: { commands: CommandsService; profiles: ProfilesService; mailer: () => Mailer },
 ): void {
   const views = new ViewsService(database.db, database.dialect, clock);
-  savedViewRoutes(app, new SavedViewsService(new SavedViewsRepository(database.db), clock, audit), views);
+  const saved = new SavedViewsService(new SavedViewsRepository(database.db), clock, audit);
+  savedViewRoutes(app, saved, views);
+  const devices = new ViewDevices(database.db, database.dialect, clock);
+  const mailer = {
+    send: (...a: Parameters<Mailer['send']>) => acting.mailer().send(...a),
+    sendToRecipients: (...a: Parameters<Mailer['sendToRecipients']>) => acting.mailer().sendToRecipients(...a),
+  };
+  const { commands, profiles } = acting;
+  viewActionRoutes(
+    app,
+    new ViewActionsService({ saved, devices, repo: new ViewActionsRepository(database.db), commands, profiles, mailer, audit }),
+  );
 
   app.post('/api/v1/views/evaluate', {
     config: { access: 'authenticated' },
