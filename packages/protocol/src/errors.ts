@@ -79,6 +79,7 @@ export const ErrorCode = {
   ViewFolderNotEmpty: 'VIEW_FOLDER_NOT_EMPTY',
   ViewExportTooLarge: 'VIEW_EXPORT_TOO_LARGE',
   ViewTooManyDevices: 'VIEW_TOO_MANY_DEVICES',
+  NetworkNameInvalid: 'NETWORK_NAME_INVALID',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -168,6 +169,8 @@ export const errorStatus: Record<ErrorCode, number> = {
   // A mailed export over the attachment limit, or an action on more devices than one call takes: narrow the view.
   VIEW_EXPORT_TOO_LARGE: 422,
   VIEW_TOO_MANY_DEVICES: 422,
+  // A name that cannot become the device's network name while "adjust network name" is on.
+  NETWORK_NAME_INVALID: 422,
   INTERNAL_ERROR: 500,
 };
 

@@ -23,6 +23,7 @@ import { SettingsRepository } from './db/settings.repository.js';
 import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/server-info.routes.js';
 import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster-settings/cluster-settings.routes.js';
 import { mailModule } from './modules/mail/mail.routes.js';
+import { namingModule } from './modules/naming/naming.module.js';
 import { AppError } from './lib/errors.js';
 import { ErrorCode } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
@@ -153,19 +154,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const registry = new DeviceRegistry();
   const loginLimiter = new LoginLimiter(database.db, database.dialect, 'login', clock);
   const enrollLimiter = new LoginLimiter(database.db, database.dialect, 'enroll', clock, ENROLL_LIMITS);
-  const {
-    auth,
-    audit,
-    objectAccess,
-    rights,
-    registerRoutes: administrationRoutes,
-  } = composeAdministration({
-    deps,
-    settings,
-    bus,
-    clock,
-    loginLimiter,
-  });
+  const administration = composeAdministration({ deps, settings, bus, clock, loginLimiter });
+  const { auth, audit, objectAccess, rights } = administration;
   // Every configuration change (profiles, assignments, folders, device moves) marks the devices
   // it affects in its own transaction; delivery wakes them after the commit.
   const profilesRepo = new ProfilesRepository(database.db);
@@ -280,7 +270,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(fastifyCookie);
   const routes = installAccessControl(app, auth, identifyDevice, rights, deps.onAccessDecision);
   await installHttpBasics(app, metrics, Boolean(deps.https));
-  administrationRoutes(app);
+  administration.registerRoutes(app);
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency);
   const mail = mailModule({ settings, dataDir: config.dataDir, audit, log });
@@ -295,6 +285,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   deviceConfigurationRoutes(app, deviceConfiguration);
   attributes.registerRoutes(app);
   clusterSettingsRoutes(app, clusterSettings);
+  const namingDeps = { settings, devicesRepo, foldersRepo, profilesRepo, configuration: configurationChanges, events, clock, audit, log };
+  const naming = namingModule(app, database.db, namingDeps, { devices, presence });
   mail.registerRoutes(app);
   estRoutes(
     app,
@@ -347,6 +339,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       events,
       clock,
       config.gateway.deviceCertDays,
+      naming,
     );
     const https = deps.https
       ? await startHttpsIdentity({
@@ -364,6 +357,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     ticketKeys = https?.ticketKeys ?? null;
     const setWebCert = https?.setWebCert ?? null;
     await clusterSettings.reloadDeviceAddress('never');
+    await naming.load();
     await presence.resetOnStart();
     await servers.start();
     await bus.start();

@@ -22,6 +22,8 @@ import type { ConfigurationChanges } from '../configuration-delivery/configurati
 import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import { changedFields, type AuditLog } from '../audit/audit-log.js';
+import { defaultDeviceName } from '../naming/naming-rules.js';
+import type { NamingService } from '../naming/naming.service.js';
 import { newDeviceRow, type DevicePatch, type DeviceRow, type DevicesRepository, type SortColumn } from './devices.repository.js';
 
 const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
@@ -40,6 +42,9 @@ export class DevicesService {
     /** Creations, edits, moves and deletions are recorded in their own transaction. */
     private readonly audit: AuditLog,
   ) {}
+
+  /** Names new devices and checks renames (set by the naming module; null: `ITC<MAC>`, no checks). */
+  naming: Pick<NamingService, 'nameNewDevice' | 'checkName' | 'renamed'> | null = null;
 
   async getSystemInfo(id: number) {
     const r = await this.repo.findSystemInfo(id);
@@ -99,10 +104,13 @@ export class DevicesService {
     const mac = normalizeMac(input.mac);
     const folderId = input.folderId ?? null;
     if (folderId !== null) await this.folders.requireFolder(folderId, 'folderId');
-    const name = input.name?.trim() ?? `ITC${mac}`;
+    const given = input.name?.trim();
+    if (given) await this.naming?.checkName(given, 'body.name');
     try {
       return await this.repo.db.transaction().execute(async (trx) => {
+        const name = given ?? (this.naming ? await this.naming.nameNewDevice(mac, trx) : defaultDeviceName(mac));
         const id = await this.repo.insertDevice(newDeviceRow({ mac, name, folderId, now: this.clock.now() }), trx);
+        await this.naming?.renamed(trx, null, id, name);
         const row = (await this.repo.findDeviceById(id, trx))!;
         const device = toDevice(row, new Map());
         await this.audit.record(trx, { by, action: 'device.create', object: deviceObject(row), after: inventoryOf(row) });
@@ -123,6 +131,7 @@ export class DevicesService {
     await this.requireDevice(id);
     if (input.folderId != null) await this.folders.requireFolder(input.folderId, 'folderId');
     if (input.inServiceDate) assertRealDate(input.inServiceDate);
+    if (input.name !== undefined) await this.naming?.checkName(input.name.trim(), 'body.name');
     const patch: DevicePatch = {};
     if (input.name !== undefined) {
       patch.name = input.name.trim();
@@ -143,6 +152,8 @@ export class DevicesService {
       const before = await this.repo.findDeviceById(id, trx);
       if (!before || !(await this.repo.updateDevice(id, patch, trx))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
       if (input.folderId !== undefined) await mark.devices([id]);
+      // "Adjust network name": the new name reaches the device as its network name.
+      if (patch.name !== undefined && patch.name !== before.name) await this.naming?.renamed(trx, mark, id, patch.name);
       const after = (await this.repo.findDeviceById(id, trx))!;
       const edit = changedFields(inventoryOf(before), inventoryOf(after));
       await this.audit.record(trx, { by, action: 'device.update', object: deviceObject(after), ...edit });

@@ -10,6 +10,8 @@ import type { LoginLimiter } from '../auth/login-limiter.js';
 import { newDeviceRow, type DevicesRepository } from '../devices/devices.repository.js';
 import type { EnrollmentKeysService } from './enrollment-keys.service.js';
 import type { EnrollmentKeyRow } from './enrollment-keys.repository.js';
+import { defaultDeviceName } from '../naming/naming-rules.js';
+import type { NamingService } from '../naming/naming.service.js';
 
 export interface EnrollResult {
   deviceId: number;
@@ -31,6 +33,8 @@ export class EstEnrollmentService {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly certDays: number,
+    /** Names a new device by the naming convention (null: `ITC<MAC>`). */
+    private readonly naming: Pick<NamingService, 'nameNewDevice' | 'newDeviceNamed'> | null = null,
   ) {}
 
   async enroll(opts: {
@@ -95,7 +99,10 @@ export class EstEnrollmentService {
         }
         let deviceId = existing?.id;
         if (deviceId === undefined) {
-          deviceId = await this.devices.insertDevice(newDeviceRow({ mac, name: `ITC${mac}`, folderId, now, ...facts }), trx);
+          // A pre-registered record (import, inventory) keeps its name; a new one is named by the convention.
+          const name = this.naming ? await this.naming.nameNewDevice(mac, trx) : defaultDeviceName(mac);
+          deviceId = await this.devices.insertDevice(newDeviceRow({ mac, name, folderId, now, ...facts }), trx);
+          await this.naming?.newDeviceNamed(deviceId, name, trx);
         }
         const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, now);
         await this.devices.updateDevice(deviceId, { ...facts, mac, cert_serial: cert.serial, cert_expires_at: cert.expiresAt }, trx);
