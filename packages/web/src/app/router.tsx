@@ -12,6 +12,7 @@ import { DashboardPage } from '../features/dashboard/dashboard-page';
 import { DevicesPage } from '../features/devices/devices-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
 import { ProfilesPage } from '../features/profiles/profiles-page';
+import { ViewsPage } from '../features/views/views-page';
 import { ServersPage } from '../features/servers/servers-page';
 import { NotBuiltPage, NotFoundPage } from '../features/placeholder/placeholder-pages';
 import { AppLayout } from './app-layout';
@@ -19,7 +20,7 @@ import { RouteError } from '../components/route-error';
 import { SECTIONS } from './sections';
 
 /** Sections with pages; the others show "not built yet". */
-const BUILT = new Set<string>(['/', '/devices', '/profiles', '/admin']);
+const BUILT = new Set<string>(['/', '/devices', '/profiles', '/views', '/admin']);
 
 export function createAppRouter() {
   return createBrowserRouter([
@@ -41,6 +42,8 @@ export function createAppRouter() {
             { path: 'devices', element: <DevicesPage /> },
             // One route, so the tree keeps its state when a profile opens.
             { path: 'profiles/:profileId?', element: <ProfilesPage /> },
+            // /views/12 opens a view, /views/new a new one.
+            { path: 'views/:viewId?', element: <ViewsPage /> },
             {
               path: 'admin',
               element: <AdminLayout />,
