@@ -3,6 +3,7 @@ import { uptime } from 'node:os';
 import type { SystemInfo } from '@openums/protocol';
 import { collectLinuxSystemInfo } from '../collectors/linux-sysinfo.js';
 import type { Logger } from '../lib/log.js';
+import { withStructureTag } from '../settings/structure-tag.js';
 import { POWER_ACTIONS_DISABLED, type Platform } from './platform.js';
 
 function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<void> {
@@ -16,14 +17,22 @@ function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<void> {
 
 /** The real device: /proc for facts, systemctl for power actions (only when allowed). */
 export class LinuxPlatform implements Platform {
-  constructor(private readonly opts: { allowPowerActions: boolean; log: Logger; exec?: (cmd: string, args: string[]) => Promise<void> }) {}
+  constructor(
+    private readonly opts: {
+      allowPowerActions: boolean;
+      log: Logger;
+      exec?: (cmd: string, args: string[]) => Promise<void>;
+      /** The structure tag set on the device (reported in hello and refresh-sysinfo). */
+      structureTag?: () => string | undefined;
+    },
+  ) {}
 
   get powerActionsAllowed(): boolean {
     return this.opts.allowPowerActions;
   }
 
-  systemInfo(): Promise<SystemInfo> {
-    return collectLinuxSystemInfo();
+  async systemInfo(): Promise<SystemInfo> {
+    return withStructureTag(await collectLinuxSystemInfo(), this.opts.structureTag?.());
   }
 
   uptime(): number {

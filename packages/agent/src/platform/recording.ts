@@ -1,5 +1,6 @@
 import { appendFile } from 'node:fs';
 import { PARAMETER_CATALOGUE, type SystemInfo } from '@openums/protocol';
+import { withStructureTag } from '../settings/structure-tag.js';
 import { masked } from '../settings/values.js';
 import { POWER_ACTIONS_DISABLED, type Platform, type SettingsApplyRecord } from './platform.js';
 
@@ -30,6 +31,8 @@ export interface RecordingOptions {
   onAction?: (a: RecordedAction) => void;
   keep?: boolean;
   bootTime?: number;
+  /** The structure tag set on the device (reported in hello and refresh-sysinfo). */
+  structureTag?: () => string | undefined;
 }
 
 /**
@@ -61,6 +64,10 @@ export class RecordingPlatform implements Platform {
 
   async systemInfo(): Promise<SystemInfo> {
     const n = Number.parseInt(this.opts.mac.slice(-6), 16) || 0;
+    return withStructureTag(this.simulated(n), this.opts.structureTag?.());
+  }
+
+  private simulated(n: number): SystemInfo {
     return {
       hostname: `sim-${this.opts.unitId.toLowerCase()}`,
       macs: [this.opts.mac],

@@ -17,6 +17,7 @@ import { RecordingPlatform } from '../platform/recording.js';
 import { SettingsApplier } from '../settings/applier.js';
 import { settingsPaths } from '../settings/paths.js';
 import { SettingsReporter } from '../settings/reporter.js';
+import { readStructureTag } from '../settings/structure-tag.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -39,6 +40,8 @@ export interface RunAgentOptions {
 
 function makePlatform(opts: RunAgentOptions, identity: Identity, allowPowerActions: boolean, log: Logger): Platform {
   if (typeof opts.platform === 'object') return opts.platform;
+  // Reported with the system information: older servers ignore nothing (the field is optional).
+  const structureTag = () => readStructureTag(settingsPaths(opts.stateDir).store, log);
   if (opts.platform === 'recording') {
     log.warn('recording platform: commands are recorded, nothing is executed on this machine');
     // Nothing real happens, so power actions are "allowed" (recorded) regardless of the config.
@@ -52,9 +55,10 @@ function makePlatform(opts: RunAgentOptions, identity: Identity, allowPowerActio
       // "until the next reboot" are delivered after an agent restart (tests, demos).
       bootTime: Math.floor(performance.timeOrigin),
       onAction: (a) => log.info(`recorded ${a.action}${a.text !== undefined ? `: ${a.text}` : ''}`),
+      structureTag,
     });
   }
-  return new LinuxPlatform({ allowPowerActions, log });
+  return new LinuxPlatform({ allowPowerActions, log, structureTag });
 }
 
 /** `openums-agent run`: keep the management channel up until stopped, deleted or reset. */
