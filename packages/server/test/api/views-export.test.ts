@@ -4,6 +4,12 @@ import { SMTPServer } from 'smtp-server';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { ErrorCode } from '@openums/protocol';
+import { SYSTEM_CONTEXT } from '../../src/modules/audit/audit-context.js';
+import { SavedViewsRepository } from '../../src/modules/views/saved-views.repository.js';
+import { SavedViewsService } from '../../src/modules/views/saved-views.service.js';
+import { ViewActionsRepository } from '../../src/modules/views/view-actions.repository.js';
+import { ViewActionsService } from '../../src/modules/views/view-actions.service.js';
+import { ViewDevices } from '../../src/modules/views/view-devices.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
 
@@ -308,5 +314,33 @@ describe.each(DIALECTS)('views: export and mail (%s)', (dialect) => {
     expect((off.json() as Json).error.code).toBe(ErrorCode.MailNotConfigured);
     const audit = await ok('GET', '/api/v1/audit-log?action=view.mail');
     expect(audit.items).toHaveLength(2);
+  });
+
+  it('refuses to mail an attachment over the size limit: nothing is sent', async () => {
+    const db = t.database.db;
+    const calls: unknown[] = [];
+    const service = new ViewActionsService({
+      saved: new SavedViewsService(new SavedViewsRepository(db), t.clock, t.audit),
+      devices: new ViewDevices(db, t.database.dialect, t.clock, 2),
+      repo: new ViewActionsRepository(db),
+      commands: { sendCommand: () => Promise.reject(new Error('not used')) },
+      profiles: { requireProfile: () => Promise.reject(new Error('not used')), assign: () => Promise.reject(new Error('not used')) },
+      mailer: {
+        send: async (...a: unknown[]) => (calls.push(a), { messageId: 'x', accepted: [], rejected: [] }),
+        sendToRecipients: async (...a: unknown[]) => (calls.push(a), { messageId: 'x', accepted: ['a@example.test'], rejected: [] }),
+      },
+      audit: t.audit,
+      maxMailBytes: 60,
+    });
+    // name,comment of four devices: well over 60 bytes.
+    await expect(service.mailView(SYSTEM_CONTEXT, viewId, { format: 'csv', columns: ['name', 'comment'] }, null)).rejects.toMatchObject({
+      code: ErrorCode.ViewExportTooLarge,
+      details: { limit: 60 },
+    });
+    expect(calls).toEqual([]);
+    // Under the limit it goes out: one device name per row.
+    const small = await service.mailView(SYSTEM_CONTEXT, viewId, { format: 'csv', columns: ['name'] }, null);
+    expect(small).toMatchObject({ devices: 4, bytes: 'name\naug-1\naug-2\naug-3\nhid-1\n'.length });
+    expect(calls).toHaveLength(1);
   });
 });
