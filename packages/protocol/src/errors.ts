@@ -26,6 +26,8 @@ export const ErrorCode = {
   ReenrollProofInvalid: 'REENROLL_PROOF_INVALID',
   CommandNotSupported: 'COMMAND_NOT_SUPPORTED',
   CommandNotFound: 'COMMAND_NOT_FOUND',
+  /** A warning, not an error: the device is a dedicated wake-on-LAN proxy and refuses shutdown and standby. */
+  WolProxyLocked: 'WOL_PROXY_LOCKED',
   EnrollmentKeyNotFound: 'ENROLLMENT_KEY_NOT_FOUND',
   DeviceAlreadyEnrolled: 'DEVICE_ALREADY_ENROLLED',
   ProfileNotFound: 'PROFILE_NOT_FOUND',
@@ -110,6 +112,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   REENROLL_PROOF_INVALID: 401,
   COMMAND_NOT_SUPPORTED: 422,
   COMMAND_NOT_FOUND: 404,
+  WOL_PROXY_LOCKED: 409,
   ENROLLMENT_KEY_NOT_FOUND: 404,
   DEVICE_ALREADY_ENROLLED: 409,
   PROFILE_NOT_FOUND: 404,

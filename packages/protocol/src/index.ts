@@ -23,6 +23,8 @@ export * from './api/server-info.js';
 export * from './api/servers.js';
 export * from './api/cluster-settings.js';
 export * from './api/mail.js';
+export * from './api/wake-on-lan.js';
+export * from './wol-packet.js';
 export * from './api/naming.js';
 export * from './agent/messages.js';
 export { PROTOCOL_VERSION } from './version.js';

@@ -23,6 +23,7 @@ import { SettingsRepository } from './db/settings.repository.js';
 import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/server-info.routes.js';
 import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster-settings/cluster-settings.routes.js';
 import { mailModule } from './modules/mail/mail.routes.js';
+import { wakeOnLanModule } from './modules/wake-on-lan/wake-on-lan.routes.js';
 import { namingModule } from './modules/naming/naming.module.js';
 import { AppError } from './lib/errors.js';
 import { ErrorCode } from '@openums/protocol';

@@ -9,6 +9,7 @@ import {
   type DeviceMessage,
   type HelloMessage,
   type SettingsMessage,
+  type SettingValue,
   type WelcomeMessage,
 } from '@openums/protocol';
 import { CommandRunner } from '../handlers/command-runner.js';
@@ -68,6 +69,8 @@ export interface DeviceClientOptions {
   settingsHash?: (client: DeviceClient) => string | undefined;
   /** hello.capabilities (DEVICE_CAPABILITIES); none when absent. */
   capabilities?: readonly string[];
+  /** The device's current value of a setting (what handlers such as the power lock consult). */
+  setting?: (key: string) => SettingValue | undefined;
   events?: ClientEvents;
 }
 
@@ -110,6 +113,7 @@ export class DeviceClient {
       send: (msg) => this.send(msg),
       onExecuted: (cmd, outcome) => opts.events?.commandExecuted?.(this, cmd, outcome),
       onFactoryReset: () => this.factoryReset(),
+      setting: opts.setting,
     });
   }
 

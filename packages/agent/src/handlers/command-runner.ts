@@ -1,4 +1,4 @@
-import type { AckMessage, CommandMessage, ResultMessage } from '@openums/protocol';
+import type { AckMessage, CommandMessage, ResultMessage, SettingValue } from '@openums/protocol';
 import { errorMessage, type Logger } from '../lib/log.js';
 import type { Platform } from '../platform/platform.js';
 import type { CommandStore, StoredResult } from './command-store.js';
@@ -13,6 +13,8 @@ export interface RunnerDeps {
   send: (msg: AckMessage | ResultMessage) => Promise<boolean>;
   onExecuted?: (cmd: CommandMessage, outcome: CommandOutcome) => void;
   onFactoryReset: () => void;
+  /** The device's current value of a setting; none known when absent. */
+  setting?: (key: string) => SettingValue | undefined;
 }
 
 const MAX_MESSAGE = 2000;
@@ -53,6 +55,7 @@ export class CommandRunner {
         outcome = await handler(cmd, {
           platform: deps.platform,
           log: deps.log,
+          setting: (key) => deps.setting?.(key),
           recordBefore: (o) => deps.store().put(cmd.id, record(cmd, o)),
         });
       }

@@ -1,4 +1,4 @@
-import type { CommandMessage, SystemInfo } from '@openums/protocol';
+import type { CommandMessage, SettingValue, SystemInfo } from '@openums/protocol';
 import type { Logger } from '../lib/log.js';
 import type { Platform } from '../platform/platform.js';
 
@@ -18,6 +18,8 @@ export interface HandlerContext {
    * the command is then never executed twice, and its result is sent after the reboot.
    */
   recordBefore(outcome: { ok: boolean; message?: string }): void;
+  /** The device's current value of a setting (its settings store); undefined when not set. */
+  setting(key: string): SettingValue | undefined;
 }
 
 export type CommandHandler = (cmd: CommandMessage, ctx: HandlerContext) => Promise<CommandOutcome>;

@@ -119,6 +119,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     wheel: new TimerWheel(250),
     log,
     settingsHash: () => applier.currentHash(),
+    setting: (key) => applier.currentValue(key),
     capabilities: [DEVICE_CAPABILITIES.attributes],
     events: {
       online: (c, i) => {

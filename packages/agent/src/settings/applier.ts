@@ -1,4 +1,4 @@
-import type { SettingsAppliedMessage, SettingsMessage } from '@openums/protocol';
+import type { SettingsAppliedMessage, SettingsMessage, SettingValue } from '@openums/protocol';
 import { errorMessage, type Logger } from '../lib/log.js';
 import type { Platform } from '../platform/platform.js';
 import { settingsHash } from './hash.js';
@@ -38,6 +38,15 @@ export class SettingsApplier {
   private running: Promise<void> | null = null;
 
   constructor(private readonly opts: SettingsApplierOptions) {}
+
+  /** One value of the store on disk (read each time, like the hash); undefined when unset or unreadable. */
+  currentValue(key: string): SettingValue | undefined {
+    try {
+      return SettingsStore.load(this.opts.paths.store, this.opts.log).get(key);
+    } catch {
+      return undefined;
+    }
+  }
 
   /** The hash of the store on disk — read each time, since `openums-agent settings set` may have changed it. */
   currentHash(): string | undefined {

@@ -49,6 +49,8 @@ export const SendCommandResponse = Type.Object({
   commands: Type.Array(Type.Object({ id: Type.Integer(), deviceId: Type.Integer(), state: CommandState })),
   /** Target devices you may see but lack the command's right on (COMMAND_RIGHT): no command was created for them. */
   refused: Type.Array(Type.Object({ deviceId: Type.Integer(), code: Type.String(), message: Type.String() })),
+  /** Commands created that a device will likely refuse, e.g. shutdown of a wake-on-LAN proxy (WOL_PROXY_LOCKED). */
+  warnings: Type.Optional(Type.Array(Type.Object({ deviceId: Type.Integer(), code: Type.String(), message: Type.String() }))),
 });
 export type SendCommandResponse = Static<typeof SendCommandResponse>;
 /** One queued command of a SendCommandResponse. */

@@ -25,6 +25,8 @@ export function channelServer(dialect: DialectName, gateway: Partial<Config['gat
     token: '',
     clock,
     nextMac: () => `02AABBCC${(macCounter++).toString(16).toUpperCase().padStart(4, '0')}`,
+    /** The test database, for a test that must set what only a device could (e.g. its last IP). */
+    testDb: () => testDb,
     async api(method: string, path: string, body?: unknown) {
       const r = await httpsCall(s.t, method, path, {
         headers: { authorization: `Bearer ${s.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

@@ -24,12 +24,26 @@ import type { AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
 const DEFAULT_EXPIRY_S = 24 * 3600;
+const RELAY_EXPIRY_MS = 10 * 60_000;
 
 /**
  * Commands are rows first (durable before the API answers), then pushed to online devices;
  * devices acknowledge by id, and a command not finished is sent again after a reconnect (the
  * agent executes an id once). State changes from devices are written in batches.
  */
+/** What a wake-up did per device (modules/wake-on-lan): messages, devices nothing reached, relay commands for proxies. */
+export interface WakeOutcome {
+  messages: Map<number, string>;
+  failed: Set<number>;
+  relays: { deviceId: number; command: string; text: string }[];
+}
+
+/** Sends wake-on-LAN for `wakeup`; the dedicated proxies, which refuse shutdown and standby. */
+export interface Waker {
+  wake(deviceIds: readonly number[]): Promise<WakeOutcome>;
+  lockedProxies(deviceIds: readonly number[]): Promise<number[]>;
+}
+
 /** Sorts target devices by the caller's rights for a command. */
 export type CommandAuthorizer = (deviceIds: number[]) => Promise<{ allowed: number[]; refused: number[]; unknown: number[] }>;
 
@@ -37,6 +51,7 @@ export class CommandsService {
   private readonly writer: BatchWriter<number, CommandPatch>;
   /** The newest state event of each command, published once its row is written. */
   private readonly pendingEvents = new Map<number, LiveEvent & { type: 'command.changed' }>();
+  private waker: Waker | null = null;
 
   constructor(
     private readonly repo: CommandsRepository,
@@ -48,7 +63,7 @@ export class CommandsService {
     private readonly channels: DeviceChannels,
     private readonly events: EventBus,
     private readonly clock: Clock,
-    log: Logger | null,
+    private readonly log: Logger | null,
     flushMs = 250,
     /** Devices held by other server processes are woken through these. */
     private readonly peers: PeerChannels = noPeers,
@@ -69,6 +84,11 @@ export class CommandsService {
         }
       },
     );
+  }
+
+  /** Wake-on-LAN (modules/wake-on-lan) makes `wakeup` work; without it `wakeup` answers 422. */
+  setWaker(waker: Waker): void {
+    this.waker = waker;
   }
 
   /** Expiry (expire()) is singleton work of the cluster, scheduled by the app. */
@@ -98,7 +118,7 @@ export class CommandsService {
     authorize?: CommandAuthorizer,
     by?: AuditContext,
   ) {
-    if (req.command === 'wakeup') {
+    if (req.command === 'wakeup' && !this.waker) {
       throw new AppError(ErrorCode.CommandNotSupported, 'Wake up is not supported yet (it comes with wake-on-LAN)', { field: 'command' });
     }
     if (req.command === 'send-message' && !req.text) {
@@ -139,6 +159,13 @@ export class CommandsService {
       code: ErrorCode.Forbidden,
       message: `The ${COMMAND_RIGHT[req.command]} right on device ${deviceId} is required for ${req.command}`,
     }));
+    // Shutdown and standby of a dedicated wake-on-LAN proxy: its agent refuses them; say so now.
+    const locked = (req.command === 'shutdown' || req.command === 'suspend') && this.waker ? await this.waker.lockedProxies(deviceIds) : [];
+    const warnings = locked.map((deviceId) => ({
+      deviceId,
+      code: ErrorCode.WolProxyLocked,
+      message: `Device ${deviceId} is a dedicated wake-on-LAN proxy: it refuses ${req.command} while it is one (Administration › Wake on LAN)`,
+    }));
     const answerFor = (ids: number[]) => ({
       commands: ids.map((id, i) => ({
         id,
@@ -146,6 +173,7 @@ export class CommandsService {
         state: (this.channels.get(deviceIds[i]!) ? 'sent' : 'queued') as CommandState,
       })),
       refused: refusedAnswer,
+      ...(warnings.length ? { warnings } : {}),
     });
     let answer: ReturnType<typeof answerFor> | null = null;
     const ids = await this.repo.insertCommands(
@@ -191,6 +219,7 @@ export class CommandsService {
     );
     crashPoint('commands-committed');
     answer ??= answerFor(ids);
+    if (req.command === 'wakeup') await this.sendWakeOnLan(deviceIds, ids, now, createdBy);
     const elsewhere: number[] = [];
     for (const [i, id] of ids.entries()) {
       if (!this.push(deviceIds[i]!, id, req.command, req.text ?? null, now)) elsewhere.push(deviceIds[i]!);
@@ -198,6 +227,53 @@ export class CommandsService {
     // Not connected here: maybe to another process of the cluster, which delivers them.
     this.peers.commandsChanged(elsewhere);
     return answer;
+  }
+
+  /**
+   * `wakeup` of devices not connected here: the magic packets go out now and the command is
+   * `sent` (with where they went) until the device connects — then it succeeds (push) — or it
+   * expires. Relay requests for proxies are commands of their own, delivered like any other.
+   */
+  private async sendWakeOnLan(deviceIds: number[], ids: number[], now: number, createdBy: string | null): Promise<void> {
+    const away = deviceIds.flatMap((deviceId, i) => (this.channels.get(deviceId) ? [] : [{ deviceId, id: ids[i]! }]));
+    if (!away.length || !this.waker) return;
+    let outcome: WakeOutcome;
+    try {
+      outcome = await this.waker.wake(away.map((a) => a.deviceId));
+    } catch (err) {
+      this.log?.error({ err }, 'wake-on-LAN failed');
+      return;
+    }
+    for (const { deviceId, id } of away) {
+      const message = outcome.messages.get(deviceId);
+      if (message === undefined) continue; // online on another process: delivered there
+      const state: CommandState = outcome.failed.has(deviceId) ? 'failed' : 'sent';
+      this.writer.update(id, state === 'failed' ? { state, finished_at: now, message } : { state, sent_at: now, message });
+      this.pendingEvents.set(id, { type: 'command.changed', id, deviceId, state, message });
+    }
+    if (!outcome.relays.length) return;
+    const relayIds = await this.repo.insertCommands(
+      outcome.relays.map((r) => ({
+        device_id: r.deviceId,
+        command: r.command,
+        text: r.text,
+        state: 'queued',
+        message: null,
+        created_at: now,
+        sent_at: null,
+        acknowledged_at: null,
+        finished_at: null,
+        // A relay is only worth sending while the wake-up is fresh.
+        expires_at: now + RELAY_EXPIRY_MS,
+        created_by: createdBy,
+      })),
+    );
+    const elsewhere: number[] = [];
+    for (const [i, id] of relayIds.entries()) {
+      const r = outcome.relays[i]!;
+      if (!this.push(r.deviceId, id, r.command as CommandName, r.text, now)) elsewhere.push(r.deviceId);
+    }
+    this.peers.commandsChanged(elsewhere);
   }
 
   /** Called when a device says hello: (re)sends everything not finished, oldest first. */
@@ -216,6 +292,17 @@ export class CommandsService {
   private push(deviceId: number, id: number, command: CommandName, text: string | null, now: number, state: string = 'queued'): boolean {
     const channel = this.channels.get(deviceId);
     if (!channel) return false;
+    if (command === 'wakeup') {
+      // Nothing to send: the device being connected is what the wake-up asked for.
+      this.writer.update(id, {
+        state: 'succeeded',
+        ...(state === 'queued' ? { sent_at: now } : {}),
+        finished_at: now,
+        message: 'the device is online',
+      });
+      this.pendingEvents.set(id, { type: 'command.changed', id, deviceId, state: 'succeeded', message: 'the device is online' });
+      return true;
+    }
     // Already sent on this channel: two deliveries racing (a bus wake-up and a catch-up both read
     // the command as queued before either marked it sent) must not send it twice.
     if (channel.inflight.has(id)) return false;

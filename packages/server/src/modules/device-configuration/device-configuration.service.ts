@@ -159,6 +159,35 @@ export class DeviceConfigurationService {
   }
 
   /**
+   * Sets (`undefined`: removes) one parameter in several devices' own configuration, as one
+   * change delivered now — Administration › Wake on LAN does this to the devices it makes (or
+   * stops making) dedicated proxies. One audit entry per device, as for an administrator's edit.
+   */
+  async setOwnParameter(by: AuditContext, deviceIds: readonly number[], key: string, value: SettingValue | undefined): Promise<void> {
+    if (!deviceIds.length) return;
+    await this.configuration.change(async (trx, mark) => {
+      for (const deviceId of deviceIds) {
+        const device = await this.devices.findDeviceById(deviceId, trx);
+        if (!device) continue;
+        const own = await this.repo.findOwnConfiguration(deviceId, trx);
+        const stored = own ? (JSON.parse(own.settings) as SettingsMap) : {};
+        const settings: SettingsMap = { ...stored };
+        if (value === undefined) delete settings[key];
+        else settings[key] = value;
+        if (JSON.stringify(settings) === JSON.stringify(stored)) continue;
+        await this.repo.putOwnConfiguration(deviceId, JSON.stringify(settings), this.clock.now(), trx);
+        await mark.devices([deviceId], 'now');
+        await this.audit.record(trx, {
+          by,
+          action: 'device.configuration-update',
+          object: { type: 'device', id: deviceId, name: device.name },
+          ...changedFields(masked(stored), masked(settings)),
+        });
+      }
+    });
+  }
+
+  /**
    * settings-report: settings changed on the device become its own configuration. Known
    * parameters are validated against the catalogue (one bad value rejects the whole report);
    * parameters the catalogue does not know are kept as reported. Returns an error text or null.
