@@ -229,6 +229,8 @@ function DeviceFields({ device }: { device: Device }) {
     ['mac', 'MAC address', formatMac(device.mac)],
     ['name', 'Name', device.name],
     ['networkName', 'Network name', orDash(device.networkName)],
+    // Reported by the device (its setting System › Remote Management › Structure tag).
+    ['structureTag', 'Structure tag', orDash(device.structureTag)],
     ['folder', 'Folder', folders.isPending && device.folderId !== null ? '…' : folders.index.path(device.folderId)],
     ['site', 'Site', orDash(device.site)],
     ['department', 'Department', orDash(device.department)],

@@ -31,6 +31,7 @@ function device(id: number, patch: Partial<Device> = {}): Device {
     registeredAt: '2026-01-01T00:00:00.000Z',
     online: false,
     configChanges: null,
+    structureTag: null,
     connectedServer: null,
     ...patch,
   };
