@@ -11,8 +11,8 @@ export const WOL_PROXY_LOCKED =
 /** reboot, shutdown, suspend: refused unless the local agent config allows power actions. */
 export function powerHandler(action: keyof typeof MESSAGES): CommandHandler {
   return async (_cmd, ctx) => {
-    if (!ctx.platform.powerActionsAllowed) return { ok: false, message: POWER_ACTIONS_DISABLED };
     if (action !== 'reboot' && ctx.setting(WOL_PROXY_SETTING) === true) return { ok: false, message: WOL_PROXY_LOCKED };
+    if (!ctx.platform.powerActionsAllowed) return { ok: false, message: POWER_ACTIONS_DISABLED };
     const message = MESSAGES[action];
     ctx.recordBefore({ ok: true, message });
     const act: Record<typeof action, (p: Platform) => Promise<void>> = {
