@@ -133,7 +133,7 @@ export function ViewsPage() {
           <ViewTree selection={selection} expanded={expanded} onSelectFolder={goToFolder} onSelectView={goToView} onToggle={onToggle} />
         </div>
         <Text size="xs" c="dimmed" className={classes.sideFooter}>
-          Move a view to another folder with its Details….
+          To move a view to another folder, open it and use Details….
         </Text>
       </section>
       <section aria-label="View" className={panels.panel} data-testid="view-panel">
