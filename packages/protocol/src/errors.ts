@@ -82,6 +82,8 @@ export const ErrorCode = {
   ViewExportTooLarge: 'VIEW_EXPORT_TOO_LARGE',
   ViewTooManyDevices: 'VIEW_TOO_MANY_DEVICES',
   NetworkNameInvalid: 'NETWORK_NAME_INVALID',
+  DefaultFolderRuleNotFound: 'DEFAULT_FOLDER_RULE_NOT_FOUND',
+  DefaultFolderRuleCycle: 'DEFAULT_FOLDER_RULE_CYCLE',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -174,6 +176,9 @@ export const errorStatus: Record<ErrorCode, number> = {
   VIEW_TOO_MANY_DEVICES: 422,
   // A name that cannot become the device's network name while "adjust network name" is on.
   NETWORK_NAME_INVALID: 422,
+  DEFAULT_FOLDER_RULE_NOT_FOUND: 404,
+  // A rule moved below itself or one of its own children.
+  DEFAULT_FOLDER_RULE_CYCLE: 409,
   INTERNAL_ERROR: 500,
 };
 

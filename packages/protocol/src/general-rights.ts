@@ -12,6 +12,7 @@ export const GeneralRight = {
   LoggingAndAudit: 'loggingAndAudit',
   Mail: 'mail',
   Ldap: 'ldap',
+  DefaultFolderRules: 'defaultFolderRules',
 } as const;
 export type GeneralRight = (typeof GeneralRight)[keyof typeof GeneralRight];
 

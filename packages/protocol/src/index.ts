@@ -5,6 +5,7 @@ export * from './api/folders.js';
 export * from './api/devices.js';
 export * from './api/views.js';
 export * from './api/saved-views.js';
+export * from './api/default-folder-rules.js';
 export * from './api/view-actions.js';
 export * from './api/view-regex.js';
 export * from './api/view-criteria-check.js';

@@ -25,6 +25,7 @@ import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster
 import { mailModule } from './modules/mail/mail.routes.js';
 import { wakeOnLanModule } from './modules/wake-on-lan/wake-on-lan.routes.js';
 import { namingModule } from './modules/naming/naming.module.js';
+import { defaultFolderRulesModule } from './modules/default-folder-rules/default-folder-rules.routes.js';
 import { AppError } from './lib/errors.js';
 import { ErrorCode } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
@@ -169,18 +170,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const folders = new DeviceFoldersService(foldersRepo, clock, configurationChanges, audit);
   const devicesRepo = new DevicesRepository(database.db);
   const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges, audit);
+  const folderRules = defaultFolderRulesModule({ db: database.db, folders, devices, clock, audit, log });
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock, audit);
   const commandsRepo = new CommandsRepository(database.db);
   const commands = new CommandsService(commandsRepo, devicesRepo, folders, registry, events, clock, log, 250, peers, audit);
-  const presence = new PresenceService(
-    new PresenceRepository(database.db),
-    deps.serverId,
-    events,
-    clock,
-    metrics,
-    log,
-    config.gateway.presenceFlushMs,
-  );
+  const presenceRepo = new PresenceRepository(database.db);
+  const presence = new PresenceService(presenceRepo, deps.serverId, events, clock, metrics, log, config.gateway.presenceFlushMs);
   // The device CA lives in the database; it is loaded in prepare(), before any device request.
   let deviceCa: DeviceCa | null = null;
   const requireCa = (): DeviceCa => {
@@ -225,6 +220,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     delivery,
     deviceConfiguration,
     attributes: attributes.service,
+    folderRules: folderRules.placement,
     serverAddress: () => clusterSettings.deviceAddress(),
     events,
     metrics,
@@ -285,6 +281,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   profileRoutes(app, profileModule);
   deviceConfigurationRoutes(app, deviceConfiguration);
   attributes.registerRoutes(app);
+  folderRules.registerRoutes(app);
   clusterSettingsRoutes(app, clusterSettings);
   const namingDeps = { settings, devicesRepo, foldersRepo, profilesRepo, configuration: configurationChanges, events, clock, audit, log };
   const naming = namingModule(app, database.db, namingDeps, { devices, presence });
@@ -341,6 +338,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       clock,
       config.gateway.deviceCertDays,
       naming,
+      folderRules.placement,
     );
     const https = deps.https
       ? await startHttpsIdentity({

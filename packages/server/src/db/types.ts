@@ -246,6 +246,8 @@ export interface Database {
   device_attribute_values: DeviceAttributeValuesTable;
   view_folders: ViewFoldersTable;
   views: ViewsTable;
+  default_folder_rules: DefaultFolderRulesTable;
+  device_folder_rules: DeviceFolderRulesTable;
 }
 
 export interface IdempotencyKeysTable {
@@ -367,4 +369,30 @@ export interface DeviceAttributeValuesTable {
   updated_at: number;
   /** 'server' | 'device' */
   set_by: string;
+}
+
+export interface DefaultFolderRulesTable {
+  id: Generated<number>;
+  parent_id: number | null;
+  position: number;
+  name: string;
+  criteria_json: string;
+  /** 'none' | 'folder' | 'perSubnet' */
+  target_mode: string;
+  target_folder_id: number | null;
+  prefix_length: number | null;
+  overrides_existing: number;
+  apply_at_boot: number;
+  leave_in_subfolder: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What the default folder rules still owe a device (migration 20261211T1300). */
+export interface DeviceFolderRulesTable {
+  device_id: number;
+  /** 0 nothing; 1 first contact completes registration (folder free); 2 the same, folder is a membership. */
+  pending: number;
+  /** Server time the rules last ran for the device. */
+  applied_at: number;
 }

@@ -37,6 +37,7 @@ export interface GatewayDeps {
   delivery: ConfigurationDeliveryService;
   deviceConfiguration: DeviceConfigurationService;
   attributes: DeviceAttributesService;
+  folderRules?: HandlerContext['folderRules'];
   /** The device enrollment address for `welcome` (null: not set). */
   serverAddress: () => string | null;
   events: EventBus;
@@ -85,6 +86,7 @@ export class DeviceGateway {
       delivery: d.delivery,
       deviceConfiguration: d.deviceConfiguration,
       attributes: d.attributes,
+      ...(d.folderRules ? { folderRules: d.folderRules } : {}),
       serverAddress: d.serverAddress,
       clock: d.clock,
       config: d.config.gateway,

@@ -10,6 +10,7 @@ import {
   SettingsAppliedMessage,
   SettingsReportMessage,
   type DeviceMessage,
+  type SystemInfo,
 } from '@openums/protocol';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
@@ -44,6 +45,8 @@ export interface HandlerContext {
   delivery: ConfigurationDeliveryService;
   deviceConfiguration: DeviceConfigurationService;
   attributes: DeviceAttributesService;
+  /** Default folder rules: a new channel's hello may complete a registration or be a boot (batched, never awaited). */
+  folderRules?: { onHello(deviceId: number, ip: string, system: SystemInfo): void };
   /** The device enrollment address (`host:port`) devices are told in `welcome`; null when not set. */
   serverAddress: () => string | null;
   clock: Clock;
@@ -89,6 +92,7 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
     ctx.presence.online(conn.deviceId, conn.ip, msg.unitId, msg.system);
     // A channel of this device on another process is stale (the device came back through here).
     ctx.peers.connected([conn.deviceId]);
+    ctx.folderRules?.onHello(conn.deviceId, conn.ip, msg.system);
   } else {
     ctx.presence.systemInfo(conn.deviceId, msg.system);
   }

@@ -17,6 +17,7 @@ import * as deviceVersionKey from './20261210T1000-device-version-key.js';
 import * as deviceAttributes from './20261210T1100-device-attributes.js';
 import * as views from './20261210T1200-views.js';
 import * as structureTag from './20261211T1200-structure-tag.js';
+import * as defaultFolderRules from './20261211T1300-default-folder-rules.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -41,4 +42,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261210T1100-device-attributes': deviceAttributes,
   '20261210T1200-views': views,
   '20261211T1200-structure-tag': structureTag,
+  '20261211T1300-default-folder-rules': defaultFolderRules,
 };

@@ -225,7 +225,12 @@ export class DefaultFolderRulesService {
 
   private async require(id: number, field: string, db?: Db): Promise<RuleRow> {
     const row = await this.repo.findRule(id, db);
-    if (!row) throw new AppError(ErrorCode.DefaultFolderRuleNotFound, `Default folder rule ${id} does not exist`, { field });
+    if (!row)
+      throw new AppError(
+        ErrorCode.DefaultFolderRuleNotFound,
+        field === 'params.id' ? `Default folder rule ${id} does not exist` : `${field}: default folder rule ${id} does not exist`,
+        { field },
+      );
     return row;
   }
 

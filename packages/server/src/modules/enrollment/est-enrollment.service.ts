@@ -7,11 +7,12 @@ import type { Db } from '../../db/database.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { DeviceCa } from '../../tls/device-ca.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
-import { newDeviceRow, type DevicesRepository } from '../devices/devices.repository.js';
+import { newDeviceRow, type DeviceRow, type DevicesRepository } from '../devices/devices.repository.js';
 import type { EnrollmentKeysService } from './enrollment-keys.service.js';
 import type { EnrollmentKeyRow } from './enrollment-keys.repository.js';
 import { defaultDeviceName } from '../naming/naming-rules.js';
 import type { NamingService } from '../naming/naming.service.js';
+import type { EnrollmentPlaced, EnrollmentPlacement } from '../default-folder-rules/folder-placement.service.js';
 
 export interface EnrollResult {
   deviceId: number;
@@ -35,6 +36,8 @@ export class EstEnrollmentService {
     private readonly certDays: number,
     /** Names a new device by the naming convention (null: `ITC<MAC>`). */
     private readonly naming: Pick<NamingService, 'nameNewDevice' | 'newDeviceNamed'> | null = null,
+    /** Default folder rules (docs/folder-rules.md#precedence); null: the key's or automatic registration's folder. */
+    private readonly placement: EnrollmentPlacement | null = null,
   ) {}
 
   async enroll(opts: {
@@ -65,6 +68,10 @@ export class EstEnrollmentService {
     }
     const now = this.clock.now();
     const mac = info.mac;
+    // Read before the transaction (the cache may look at the database); none: no extra query inside.
+    const rules = this.placement ? await this.placement.rules() : null;
+    const placement = rules && rules.count > 0 ? this.placement : null;
+    let placed: EnrollmentPlaced | null = null;
     try {
       const result = await this.db.transaction().execute(async (trx) => {
         let folderId: number | null = settings?.autoRegistrationFolderId ?? null;
@@ -101,14 +108,23 @@ export class EstEnrollmentService {
         if (deviceId === undefined) {
           // A pre-registered record (import, inventory) keeps its name; a new one is named by the convention.
           const name = this.naming ? await this.naming.nameNewDevice(mac, trx) : defaultDeviceName(mac);
-          deviceId = await this.devices.insertDevice(newDeviceRow({ mac, name, folderId, now, ...facts }), trx);
+          // The enrollment key's folder is an existing membership; automatic registration's is not.
+          const facts0 = { ...newDeviceRow({ mac, name, folderId, now, ...facts }), id: 0 } as unknown as DeviceRow;
+          placed =
+            placement && (await placement.place(rules!, { facts: facts0, current: folderId, member: !!usedKey && folderId !== null }, trx));
+          deviceId = await this.devices.insertDevice(
+            newDeviceRow({ mac, name, folderId: placed?.folderId ?? folderId, now, ...facts }),
+            trx,
+          );
           await this.naming?.newDeviceNamed(deviceId, name, trx);
-        }
+        } else if (placement) placed = await placement.placeExisting(rules!, deviceId, { ...facts, mac }, trx);
         const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, now);
         await this.devices.updateDevice(deviceId, { ...facts, mac, cert_serial: cert.serial, cert_expires_at: cert.expiresAt }, trx);
+        if (placed) await placement!.recorded(deviceId, placed, trx);
         return { deviceId, certDer: cert.der, usedKey };
       });
       if (result.usedKey) this.keys.countUnlimitedUse(result.usedKey);
+      if (placed) await placement!.finish(result.deviceId, placed);
       await this.limiter.succeed(limitKey);
       this.events.publish({ type: 'device.changed', deviceId: result.deviceId });
       return { deviceId: result.deviceId, certDer: result.certDer };

@@ -11,6 +11,7 @@ export const GENERAL_RIGHT_INFO: Record<GeneralRight, { label: string; descripti
   loggingAndAudit: { label: 'Logging and audit', description: 'Read and export the audit log, set its retention' },
   mail: { label: 'Mail', description: 'Mail server settings' },
   ldap: { label: 'LDAP', description: 'LDAP and Active Directory domains, directory import' },
+  defaultFolderRules: { label: 'Default folder rules', description: 'Rules that place new devices in folders; apply them to devices' },
 };
 
 export const rightLabel = (right: string) => GENERAL_RIGHT_INFO[right as GeneralRight]?.label ?? right;
