@@ -167,6 +167,14 @@ describe.each(DIALECTS)('views: criteria on attributes, profiles, pending change
     const r = await t.api('GET', `/api/v1/views/${view.id}/devices?sort=name`);
     expect(r.status).toBe(200);
     expect(r.body.items.map((d: Json) => d.name)).toEqual(['C', 'D']);
+    // Export walks the same criteria in pages (attribute definitions read once for the walk).
+    const exported = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/views/${view.id}/export?format=json&columns=name,attribute:temp`,
+      headers: { authorization: `Bearer ${t.token}` },
+    });
+    expect(exported.statusCode, exported.body).toBe(200);
+    expect((exported.json() as Json).items.map((d: Json) => d.name)).toEqual(['C', 'D']);
     const attrs = (await ok('GET', '/api/v1/device-attributes')).items as Json[];
     await ok('DELETE', `/api/v1/device-attributes/${attrs.find((a) => a.identifier === 'temp').id}`);
     const gone = await t.api('GET', `/api/v1/views/${view.id}/devices`);

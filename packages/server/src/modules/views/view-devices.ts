@@ -7,6 +7,7 @@ import { AppError } from '../../lib/errors.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { toDevice } from '../devices/devices.service.js';
 import { criteriaSql } from './criteria-sql.js';
+import { loadViewAttributes } from './view-attributes.js';
 import { ViewActionsRepository } from './view-actions.repository.js';
 import { VIEW_EVALUATION_TIMEOUT_MS } from './views.service.js';
 
@@ -27,8 +28,10 @@ export class ViewDevices {
     private readonly timeoutMs = VIEW_EVALUATION_TIMEOUT_MS,
   ) {}
 
-  private where(criteria: ViewCriteria, visible: RawBuilder<boolean> | null): RawBuilder<boolean> {
-    const c = criteriaSql(criteria, { dialect: this.dialect, now: this.clock.now() });
+  /** Attribute definitions are read once per walk (only when the criteria name one). */
+  private async where(criteria: ViewCriteria, visible: RawBuilder<boolean> | null): Promise<RawBuilder<boolean>> {
+    const attributes = await loadViewAttributes(this.db, criteria);
+    const c = criteriaSql(criteria, { dialect: this.dialect, now: this.clock.now(), attributes });
     return visible ? sql<boolean>`(${visible} and ${c})` : c;
   }
 
@@ -48,7 +51,7 @@ export class ViewDevices {
 
   /** Full devices by name (then id), a page at a time. */
   async *devicePages(criteria: ViewCriteria, visible: RawBuilder<boolean> | null): AsyncGenerator<Device[]> {
-    const where = this.where(criteria, visible);
+    const where = await this.where(criteria, visible);
     let after: [string, number] | null = null;
     for (;;) {
       const page = await this.bounded(async (db) => {
@@ -76,7 +79,7 @@ export class ViewDevices {
 
   /** How many devices match, counted up to `max + 1` (enough to refuse "more than max"). */
   async countUpTo(criteria: ViewCriteria, visible: RawBuilder<boolean> | null, max: number): Promise<number> {
-    const where = this.where(criteria, visible);
+    const where = await this.where(criteria, visible);
     return this.bounded((db) => new ViewActionsRepository(db).countMatchingDevicesUpTo(where, max));
   }
 
@@ -85,7 +88,7 @@ export class ViewDevices {
     criteria: ViewCriteria,
     visible: RawBuilder<boolean> | null,
   ): AsyncGenerator<Array<{ id: number; version: string | null }>> {
-    const where = this.where(criteria, visible);
+    const where = await this.where(criteria, visible);
     let afterId = 0;
     for (;;) {
       const page = await this.bounded((db) => new ViewActionsRepository(db).listMatchingDevices(where, afterId, this.pageSize));
