@@ -382,6 +382,24 @@ function corpus(doc: Json, ids: Record<string, number>): Case[] {
     body: '{"a":"\\u0000"}',
     unsafeField: 'body.a',
   });
+  // Device import (CSV): a NUL, invalid UTF-8, a malformed line, an unknown format — nothing saved.
+  const deviceImport = '/api/v1/devices/import?format=long';
+  for (const [what, body] of [
+    ['NUL', `/A;00E0C5AA0001;;;${NUL};;;;;;;`],
+    ['invalid UTF-8', Buffer.concat([Buffer.from('/A;00E0C5AA0002;;;'), Buffer.from([0xff, 0xc0]), Buffer.from(';;;;;;;')])],
+    ['malformed line', '/A;00E0C5AA0003;;;ok;;;;;;;\n/A;"unterminated;;;'],
+    ['bad unit id', '/A;not-a-mac;;;x;;;;;;;'],
+  ] as const) {
+    cases.push({ label: `device import ${what}`, method: 'POST', url: deviceImport, contentType: 'text/csv', body, mustFail: true });
+  }
+  cases.push({
+    label: 'device import bad format',
+    method: 'POST',
+    url: '/api/v1/devices/import?format=xml',
+    contentType: 'text/csv',
+    body: 'a',
+    mustFail: true,
+  });
   // Paths no route has, with bad escapes.
   for (const p of [
     '/api/v1/%ZZ',

@@ -16,9 +16,17 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 413
 
 export function deviceImportRoutes(app: App, imports: DeviceImportService): void {
   app.register(async (scope) => {
-    // The file itself is the body (the rest of the API speaks JSON only).
+    // The file itself is the body (the rest of the API speaks JSON only). It must be UTF-8:
+    // invalid bytes are refused, not silently turned into U+FFFD and stored.
+    const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     for (const type of ['text/csv', 'text/plain']) {
-      scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: DEVICE_IMPORT_MAX_BYTES }, (_req, body, done) => done(null, body));
+      scope.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: DEVICE_IMPORT_MAX_BYTES }, (_req, body, done) => {
+        try {
+          done(null, utf8.decode(body as Buffer));
+        } catch {
+          done(new AppError(ErrorCode.ValidationFailed, 'body: the file is not valid UTF-8', { field: 'body' }), undefined);
+        }
+      });
     }
     scope.post('/api/v1/devices/import', {
       config: { access: 'authenticated', changesTree: 'device' },
