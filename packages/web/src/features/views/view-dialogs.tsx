@@ -8,6 +8,7 @@ import { FolderPathSelect } from '../../components/folder-path-select';
 import { FormDialog } from '../../components/form-dialog';
 import { notifySuccess } from '../../components/notify';
 import { RenameDialog } from '../../components/rename-dialog';
+import { useDestinationRights } from '../access/use-my-rights';
 import { invalidateViews, useViewFolders, viewKeys, type ViewFolderKey } from './queries';
 
 const toId = (key: ViewFolderKey) => (key === 'root' ? null : key);
@@ -18,6 +19,7 @@ function ViewFolderSelect(props: {
   onChange: (v: ViewFolderKey) => void;
   exclude?: number;
   description?: string;
+  error?: string;
 }) {
   const folders = useViewFolders();
   return <FolderPathSelect {...props} folders={folders} />;
@@ -185,13 +187,17 @@ export function ViewDetailsDialog({
   const [target, setTarget] = useState<ViewFolderKey>(mode === 'edit' ? (view?.folderId ?? 'root') : folder);
   const queryClient = useQueryClient();
   const title = mode === 'edit' ? 'View details' : mode === 'save-as' ? 'Save as a new view' : 'Save view';
+  // Creating in (or moving to) a folder needs write there; the top level is for superusers.
+  const moving = mode !== 'edit' || target !== (view?.folderId ?? 'root');
+  const destination = useDestinationRights(target === 'root' ? null : { type: 'view-folder', id: target });
+  const refused = moving && !destination.loading ? destination.missing('write') : undefined;
   return (
     <FormDialog
       opened
       title={title}
       submitLabel={mode === 'edit' ? 'Save details' : 'Save view'}
       onClose={onClose}
-      submitDisabled={!name.trim() || (mode !== 'edit' && criteria === null)}
+      submitDisabled={!name.trim() || (mode !== 'edit' && criteria === null) || refused !== undefined || (moving && destination.loading)}
       onSubmit={async () => {
         const body = { name: name.trim(), description: description.trim(), folderId: toId(target) };
         const saved = mode === 'edit' && view ? await updateView(view.id, body) : await createView({ ...body, criteria: criteria! });
@@ -214,7 +220,7 @@ export function ViewDetailsDialog({
         minRows={2}
         maxRows={6}
       />
-      <ViewFolderSelect label="Folder" value={target} onChange={setTarget} />
+      <ViewFolderSelect label="Folder" value={target} onChange={setTarget} error={refused} />
     </FormDialog>
   );
 }

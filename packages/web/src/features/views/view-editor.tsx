@@ -8,7 +8,7 @@ import { updateView } from '../../api/views';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import { AccessControlButton, GatedButton } from '../access/gated-button';
-import { useDestinationRights, useMyRights } from '../access/use-my-rights';
+import { useMyRights } from '../access/use-my-rights';
 import { devicesLabel } from '../commands/command-target';
 import { CriteriaBuilder, type PlacedProblem } from './criteria-builder';
 import { countCriteria, fromCriteria, locateError, newCriterion, newGroup, toCriteria, type GroupNode } from './criteria-model';
@@ -102,7 +102,6 @@ function EditorForm({
 
   const rights = useMyRights(view ? { type: 'view', id: view.id } : null);
   const folderKey = view ? (view.folderId ?? 'root') : folder;
-  const createRights = useDestinationRights(folderKey === 'root' ? null : { type: 'view-folder', id: folderKey });
 
   const save = useMutation({
     mutationFn: () => updateView(view!.id, { criteria }),
@@ -173,15 +172,9 @@ function EditorForm({
                 <AccessControlButton object={{ type: 'view', id: view.id }} name={view.name} rights={rights} />
               </>
             ) : (
-              <GatedButton
-                size="compact-xs"
-                rights={createRights}
-                right="write"
-                onClick={() => setDialog('create')}
-                disabled={live.problem !== null || empty}
-              >
+              <Button size="compact-xs" onClick={() => setDialog('create')} disabled={live.problem !== null || empty}>
                 Save view…
-              </GatedButton>
+              </Button>
             )}
           </Group>
         </Group>

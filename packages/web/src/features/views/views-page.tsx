@@ -83,9 +83,10 @@ export function ViewsPage() {
             Views
           </Text>
           <Group gap={4}>
-            <GatedButton size="compact-xs" rights={createRights} right="write" onClick={newView}>
+            {/* Building and counting needs no right; saving checks the folder it goes into. */}
+            <Button size="compact-xs" onClick={newView}>
               New view
-            </GatedButton>
+            </Button>
             <GatedButton
               size="compact-xs"
               variant="light"
@@ -156,7 +157,7 @@ export function ViewsPage() {
             }}
           />
         ) : (
-          <NoViewOpen canCreate={createRights.can('write')} onNew={newView} />
+          <NoViewOpen onNew={newView} />
         )}
       </section>
       {dialog === 'new-folder' && (
@@ -186,7 +187,7 @@ export function ViewsPage() {
   );
 }
 
-function NoViewOpen({ canCreate, onNew }: { canCreate: boolean; onNew: () => void }) {
+function NoViewOpen({ onNew }: { onNew: () => void }) {
   return (
     <Stack p="lg" gap="sm" maw={720} data-testid="no-view-open">
       <Text fw={700} size="lg">
@@ -199,11 +200,9 @@ function NoViewOpen({ canCreate, onNew }: { canCreate: boolean; onNew: () => voi
       <Text size="sm" c="dimmed">
         The count updates as you type. Save a view to export or mail its devices, send them a command or assign them profiles.
       </Text>
-      {canCreate && (
-        <Button w="fit-content" onClick={onNew}>
-          New view
-        </Button>
-      )}
+      <Button w="fit-content" onClick={onNew}>
+        New view
+      </Button>
     </Stack>
   );
 }
