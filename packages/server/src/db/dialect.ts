@@ -15,7 +15,7 @@ import {
   type RawBuilder,
 } from 'kysely';
 import { viewIpKey, viewVersionKey } from '@openums/protocol';
-import { checkRegexDeadline, REGEX_TIMEOUT_MESSAGE, viewRegexTest, withRegexDeadline } from '../lib/linear-regex.js';
+import { checkRegexDeadline, regexLiteralPrefix, REGEX_TIMEOUT_MESSAGE, viewRegexTest, withRegexDeadline } from '../lib/linear-regex.js';
 
 /**
  * The only place that knows which database is underneath. Business code never branches on
@@ -244,7 +244,8 @@ export function databaseNowMs(dialect: DialectName): RawBuilder<number> {
 /**
  * View criteria (ADR 0007). PostgreSQL gets `openums_version_key` and `openums_ip_key` (and
  * stored columns of them) from the migration 20261210T1000-device-version-key; SQLite gets them,
- * and `regexp`, per connection.
+ * and `regexp`, per connection — its triggers (migration 20261211T1100-view-indexes) keep the
+ * stored `version_key` / `ip_key` columns with them whenever `version` or `last_ip` is written.
  * The keys are the protocol's, so both databases and the in-memory evaluator agree.
  */
 function registerViewFunctions(db: SQLite.Database): void {
@@ -262,8 +263,10 @@ function registerViewFunctions(db: SQLite.Database): void {
 /** The SQL pieces view criteria need, per dialect. */
 export interface ViewSql {
   /**
-   * The sortable version and IPv4 keys are stored (PostgreSQL: generated columns `version_key`,
-   * `ip_key` of migration 20261210T1000) rather than computed per row (SQLite: the functions).
+   * The sortable version and IPv4 keys are stored in `version_key`, `ip_key` rather than computed
+   * per row (PostgreSQL: generated columns, migration 20261210T1000; SQLite: columns its
+   * triggers keep, migration 20261211T1100). Both dialects now; kept as the seam for a dialect
+   * that computes them.
    */
   storedKeys: boolean;
   /** Compares byte-wise (PostgreSQL's collation may not). */
@@ -283,10 +286,18 @@ export function viewSql(dialect: DialectName): ViewSql {
     };
   }
   return {
-    storedKeys: false,
+    storedKeys: true,
     binary: (e) => sql<string>`${e}`,
     contains: (h, n) => sql<boolean>`(instr(${h}, ${n}) > 0)`,
-    regex: (v, p, cs) => (cs ? sql<boolean>`regexp(${p}, ${v})` : sql<boolean>`regexp(${p}, ${v}, 'i')`),
+    regex: (v, p, cs) => {
+      const call = cs ? sql<boolean>`regexp(${p}, ${v})` : sql<boolean>`regexp(${p}, ${v}, 'i')`;
+      // An anchored literal prefix is tested natively first, so the JavaScript function runs
+      // only on the rows that can match (`^dev-0[0-4].*7$`: names starting with dev-0).
+      const prefix = regexLiteralPrefix(p);
+      if (!prefix) return call;
+      const head = cs ? sql`substr(${v}, 1, ${prefix.length})` : sql`lower(substr(${v}, 1, ${prefix.length}))`;
+      return sql<boolean>`(${head} = ${cs ? prefix : prefix.toLowerCase()} and ${call})`;
+    },
   };
 }
 

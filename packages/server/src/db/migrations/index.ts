@@ -16,6 +16,7 @@ import * as auditLog from './20261206T1200-audit-log.js';
 import * as deviceVersionKey from './20261210T1000-device-version-key.js';
 import * as deviceAttributes from './20261210T1100-device-attributes.js';
 import * as views from './20261210T1200-views.js';
+import * as viewIndexes from './20261211T1100-view-indexes.js';
 import * as structureTag from './20261211T1200-structure-tag.js';
 import * as defaultFolderRules from './20261211T1300-default-folder-rules.js';
 
@@ -41,6 +42,7 @@ export const migrations: Record<string, AppMigration> = {
   '20261210T1000-device-version-key': deviceVersionKey,
   '20261210T1100-device-attributes': deviceAttributes,
   '20261210T1200-views': views,
+  '20261211T1100-view-indexes': viewIndexes,
   '20261211T1200-structure-tag': structureTag,
   '20261211T1300-default-folder-rules': defaultFolderRules,
 };

@@ -35,21 +35,39 @@ export interface CriteriaContext {
  */
 export function criteriaSql(criteria: ViewCriteria, ctx: CriteriaContext, path = 'body.criteria'): Cond {
   const d = viewSql(ctx.dialect);
+  // Operands cheapest first (`rowCost`), in the given order among equals; paths keep the given index.
+  const operands = (xs: ViewCriteria[], at: string) =>
+    xs
+      .map((x, i) => ({ cond: walk(x, `${at}.${i}`), cost: rowCost(x, ctx) }))
+      .sort((a, b) => a.cost - b.cost)
+      .map((o) => o.cond);
   const walk = (c: ViewCriteria, at: string): Cond => {
-    if ('and' in c)
-      return sql<boolean>`(${sql.join(
-        c.and.map((x, i) => walk(x, `${at}.and.${i}`)),
-        sql` and `,
-      )})`;
-    if ('or' in c)
-      return sql<boolean>`(${sql.join(
-        c.or.map((x, i) => walk(x, `${at}.or.${i}`)),
-        sql` or `,
-      )})`;
+    if ('and' in c) return sql<boolean>`(${sql.join(operands(c.and, `${at}.and`), sql` and `)})`;
+    if ('or' in c) return sql<boolean>`(${sql.join(operands(c.or, `${at}.or`), sql` or `)})`;
     if ('not' in c) return sql<boolean>`(not ${walk(c.not, `${at}.not`)})`;
     return criterion(c, at, d, ctx);
   };
   return walk(criteria, path);
+}
+
+/**
+ * A rough cost per row of a criterion, to put cheap operands first: SQLite evaluates AND/OR
+ * operands in the order written and stops at the first that decides, so at 1,000,000 devices a
+ * regular expression (a JavaScript call per row there, ~1.3 µs) written first cost seconds.
+ * Reordering changes no answer: every criterion is two-valued and has no side effect.
+ * PostgreSQL orders quals by its own cost estimates anyway.
+ */
+function rowCost(c: ViewCriteria, ctx: CriteriaContext): number {
+  if ('and' in c) return c.and.reduce((n, x) => n + rowCost(x, ctx), 0);
+  if ('or' in c) return c.or.reduce((n, x) => n + rowCost(x, ctx), 0);
+  if ('not' in c) return rowCost(c.not, ctx);
+  if (c.op === 'regex') return 8;
+  const kind = viewFieldDef(c.field, ctx.attributes)?.kind;
+  // Semi-joins (attributes, profiles, configChanges) and folder subtrees probe another table.
+  if (c.field.includes(':') || c.field === 'profile' || c.field === 'configChanges' || c.op === 'inFolder') return 4;
+  if (c.op === 'contains' || c.op === 'startsWith' || c.op === 'endsWith') return 2;
+  // Text compared through lower(); versions and IPs compare stored keys, dates and flags numbers.
+  return (kind === 'text' || kind === 'mac') && c.caseSensitive !== true && c.op !== 'isEmpty' ? 1 : 0;
 }
 
 function criterion(c: ViewCriterion, at: string, d: ViewSql, ctx: CriteriaContext): Cond {
