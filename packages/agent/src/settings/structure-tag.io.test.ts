@@ -20,10 +20,10 @@ describe('structure tag', () => {
   });
 
   it('goes into the system information only when set (older servers see no new field otherwise)', async () => {
-    let tag: string | undefined;
-    const platform = new RecordingPlatform({ unitId: '02AA00000001', mac: '02AA00000001', keep: false, structureTag: () => tag });
+    const device: { tag?: string } = {};
+    const platform = new RecordingPlatform({ unitId: '02AA00000001', mac: '02AA00000001', keep: false, structureTag: () => device.tag });
     expect(await platform.systemInfo()).not.toHaveProperty('structureTag');
-    tag = 'berlin';
+    device.tag = 'berlin';
     expect((await platform.systemInfo()).structureTag).toBe('berlin');
   });
 });

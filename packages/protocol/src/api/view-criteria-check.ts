@@ -105,7 +105,9 @@ function valueProblem(kind: ViewFieldKind, op: ViewOp, value: unknown, attribute
   switch (kind) {
     case 'number':
       if (op === 'between')
-        return pair(value, isNumber) && (value as number[])[0]! <= (value as number[])[1]! ? null : 'must be [from, to]: two numbers, from ≤ to';
+        return pair(value, isNumber) && (value as number[])[0]! <= (value as number[])[1]!
+          ? null
+          : 'must be [from, to]: two numbers, from ≤ to';
       return isNumber(value) ? null : `must be a number (${attribute?.identifier ?? 'the field'} holds numbers)`;
     case 'range': {
       const list = attribute?.range ?? [];

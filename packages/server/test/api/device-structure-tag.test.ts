@@ -44,7 +44,12 @@ describe.each(DIALECTS)('device structure tag (%s)', (dialect) => {
     await waitFor(async () => (await api('GET', `/api/v1/devices/${id}`)).body.online === true);
     expect(await tagOf(id)).toBeNull();
     const empty = await api('POST', '/api/v1/views/evaluate', {
-      criteria: { and: [{ field: 'structureTag', op: 'isEmpty' }, { field: 'online', op: 'eq', value: true }] },
+      criteria: {
+        and: [
+          { field: 'structureTag', op: 'isEmpty' },
+          { field: 'online', op: 'eq', value: true },
+        ],
+      },
     });
     expect(empty.body.items.map((d: { id: number }) => d.id)).toContain(id);
     dev.close();

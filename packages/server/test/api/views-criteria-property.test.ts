@@ -129,7 +129,15 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
     for (const [identifier, type, range] of types) {
       const r = await db.db
         .insertInto('device_attributes')
-        .values({ identifier, name: identifier, type, range_json: range && JSON.stringify(range), overwrite: 'all', created_at: 1, updated_at: 1 })
+        .values({
+          identifier,
+          name: identifier,
+          type,
+          range_json: range && JSON.stringify(range),
+          overwrite: 'all',
+          created_at: 1,
+          updated_at: 1,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       attributes.set(identifier, { id: Number(r.id), identifier, type, range });
@@ -158,7 +166,13 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
       for (const a of attributes.values()) {
         if (rnd() < 0.3) continue;
         const value =
-          a.type === 'string' ? pick(WORDS.filter(Boolean)) : a.type === 'number' ? pick(NUMBERS) : a.type === 'date' ? dayOf(time()) : pick(RANGE);
+          a.type === 'string'
+            ? pick(WORDS.filter(Boolean))
+            : a.type === 'number'
+              ? pick(NUMBERS)
+              : a.type === 'date'
+                ? dayOf(time())
+                : pick(RANGE);
         set.push({ device_id: id, attribute_id: a.id, value, updated_at: 1, set_by: 'server' });
         values.set(`${id}:${a.id}`, value);
       }

@@ -162,7 +162,12 @@ describe.each(DIALECTS)('views: criteria on attributes, profiles, pending change
     await ok('PUT', `/api/v1/devices/${ids.D}/attributes`, { values: { temp: 'yes' } });
     const view = await ok('POST', '/api/v1/views', {
       name: 'temp',
-      criteria: { or: [{ field: 'attribute:temp', op: 'eq', value: 'YES' }, { field: 'profile', op: 'eq', value: ids.p2 }] },
+      criteria: {
+        or: [
+          { field: 'attribute:temp', op: 'eq', value: 'YES' },
+          { field: 'profile', op: 'eq', value: ids.p2 },
+        ],
+      },
     });
     const r = await t.api('GET', `/api/v1/views/${view.id}/devices?sort=name`);
     expect(r.status).toBe(200);

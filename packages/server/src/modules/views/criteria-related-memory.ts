@@ -19,7 +19,8 @@ export interface RelatedMemoryContext {
 }
 
 const compare = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-const cmp = (op: string, c: number) => (op === 'lt' ? c < 0 : op === 'lte' ? c <= 0 : op === 'gt' ? c > 0 : op === 'gte' ? c >= 0 : c === 0);
+const cmp = (op: string, c: number) =>
+  op === 'lt' ? c < 0 : op === 'lte' ? c <= 0 : op === 'gt' ? c > 0 : op === 'gte' ? c >= 0 : c === 0;
 
 /** `attribute:<identifier>` on one device. */
 export function attributeMatches(c: ViewCriterion, attribute: ViewAttributeDef, row: DeviceRow, ctx: RelatedMemoryContext): boolean {

@@ -183,4 +183,3 @@ export function configChangesCriterion(c: ViewCriterion): Cond {
   const wanted = c.op === 'eq' ? c.value === true : c.value !== true;
   return wanted ? pending : sql<boolean>`(not ${pending})`;
 }
-
