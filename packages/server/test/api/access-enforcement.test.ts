@@ -24,6 +24,8 @@ const OPEN_TO_EVERY_ADMIN = new Set([
   'GET /api/v1/servers',
   'GET /api/v1/cluster-settings',
   'GET /api/v1/settings/profiles',
+  // The naming convention (prefix, digits, switches; no secrets): the web app shows it beside new devices.
+  'GET /api/v1/settings/naming',
   // Device attribute definitions (names and types, no device data).
   'GET /api/v1/device-attributes',
   'GET /api/v1/device-attributes/{id}',
