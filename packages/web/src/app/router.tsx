@@ -6,6 +6,7 @@ import { AccountsPage } from '../features/admin/accounts-page';
 import { AuditLogPage } from '../features/admin/audit-log-page';
 import { GroupsPage } from '../features/admin/groups-page';
 import { LdapDomainsPage } from '../features/admin/ldap-domains-page';
+import { WakeOnLanPage } from '../features/admin/wake-on-lan-page';
 import { MailPage } from '../features/admin/mail-page';
 import { DeviceAttributesPage } from '../features/admin/device-attributes-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
@@ -55,6 +56,7 @@ export function createAppRouter() {
                 { path: 'groups', element: <GroupsPage /> },
                 { path: 'ldap-domains', element: <LdapDomainsPage /> },
                 { path: 'mail', element: <MailPage /> },
+                { path: 'wake-on-lan', element: <WakeOnLanPage /> },
                 { path: 'device-attributes', element: <DeviceAttributesPage /> },
                 { path: 'audit-log', element: <AuditLogPage /> },
                 { path: '*', element: <NotFoundPage /> },
