@@ -32,6 +32,7 @@ export const VIEW_EXPORT_FIELDS = [
   'registeredAt',
   'online',
   'configChanges',
+  'structureTag',
   'connectedServer',
 ] as const;
 export type ViewExportField = (typeof VIEW_EXPORT_FIELDS)[number];

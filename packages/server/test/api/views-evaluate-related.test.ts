@@ -175,11 +175,14 @@ describe.each(DIALECTS)('views: criteria on attributes, profiles, pending change
     // Export walks the same criteria in pages (attribute definitions read once for the walk).
     const exported = await t.app.inject({
       method: 'GET',
-      url: `/api/v1/views/${view.id}/export?format=json&columns=name,attribute:temp`,
+      url: `/api/v1/views/${view.id}/export?format=json&columns=name,structureTag,attribute:temp`,
       headers: { authorization: `Bearer ${t.token}` },
     });
     expect(exported.statusCode, exported.body).toBe(200);
-    expect((exported.json() as Json).items.map((d: Json) => d.name)).toEqual(['C', 'D']);
+    expect((exported.json() as Json).items).toEqual([
+      { name: 'C', structureTag: null, 'attribute:temp': null },
+      { name: 'D', structureTag: 'berlin', 'attribute:temp': 'yes' },
+    ]);
     const attrs = (await ok('GET', '/api/v1/device-attributes')).items as Json[];
     await ok('DELETE', `/api/v1/device-attributes/${attrs.find((a) => a.identifier === 'temp').id}`);
     const gone = await t.api('GET', `/api/v1/views/${view.id}/devices`);
