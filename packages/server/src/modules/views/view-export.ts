@@ -66,6 +66,7 @@ export const splitColumns = (text: string | undefined): string[] | undefined =>
 export function exportFileName(viewName: string, format: ViewExportFormat): string {
   const base = viewName
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // accents go, their letters stay: "Büro" → "Buro"
     .replace(/[^A-Za-z0-9._-]+/g, '_')
     .replace(/^[._]+|_+$/g, '')
     .slice(0, 80);
@@ -127,7 +128,8 @@ export function exportStream(
       let first = true;
       for await (const page of rows) {
         const text = page.map((r) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, r[i]])))).join(',');
-        if (text) yield (first ? '' : ',') + text;
+        if (!text) continue;
+        yield (first ? '' : ',') + text;
         first = false;
       }
       yield ']}\n';
