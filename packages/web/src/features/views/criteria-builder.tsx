@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import {
   appendChild,
   caseApplies,
+  isBlank,
   newCriterion,
   newGroup,
   opLabel,
@@ -258,11 +259,4 @@ export function describeProblem(problem: PlacedProblem): string {
   const rest = space > 0 && problem.message.slice(0, space).includes('criteria') ? problem.message.slice(space + 1) : problem.message;
   const label = PART_LABEL[problem.part];
   return label ? `${label} ${rest}` : rest;
-}
-
-function isBlank(value: unknown): boolean {
-  if (value === '' || value === null || value === undefined) return true;
-  if (Array.isArray(value)) return value.some(isBlank);
-  if (typeof value === 'object') return isBlank((value as { id?: unknown }).id);
-  return false;
 }

@@ -318,3 +318,20 @@ export function locateError(field: string, paths: NodePaths): { key: string; par
   if (!best) return null;
   return { key: best.key, part: at.slice(best.path.length).replace(/^\./, '') };
 }
+
+/** A value not entered yet (an empty input, a pair with an empty side, a folder not chosen). */
+export function isBlank(value: unknown): boolean {
+  if (value === '' || value === null || value === undefined) return true;
+  if (Array.isArray(value)) return value.some(isBlank);
+  if (typeof value === 'object') return isBlank((value as { id?: unknown }).id);
+  return false;
+}
+
+export function findNode(root: GroupNode, key: string): EditorNode | undefined {
+  if (root.key === key) return root;
+  for (const child of root.children) {
+    const found = child.key === key ? child : child.type === 'group' ? findNode(child, key) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -11,7 +11,17 @@ import { AccessControlButton, GatedButton } from '../access/gated-button';
 import { useMyRights } from '../access/use-my-rights';
 import { devicesLabel } from '../commands/command-target';
 import { CriteriaBuilder, type PlacedProblem } from './criteria-builder';
-import { countCriteria, fromCriteria, locateError, newCriterion, newGroup, toCriteria, type GroupNode } from './criteria-model';
+import {
+  countCriteria,
+  findNode,
+  fromCriteria,
+  isBlank,
+  locateError,
+  newCriterion,
+  newGroup,
+  toCriteria,
+  type GroupNode,
+} from './criteria-model';
 import { invalidateViews, useFieldOptions, useLiveResults, useView, viewKeys, type ViewFolderKey } from './queries';
 import { ColumnChooser, ResultGrid, SortSelect, useViewColumns } from './result-grid';
 import { AssignProfilesDialog, ExportMenu, MailDialog, ViewCommandMenu } from './view-actions';
@@ -97,6 +107,9 @@ function EditorForm({
   const live = useLiveResults(empty ? null : criteria, sort, defs);
   const located = live.problem ? locateError(live.problem.field, paths) : null;
   const placed: PlacedProblem | null = live.problem && located ? { ...located, message: live.problem.message } : null;
+  const placedNode = placed ? findNode(root, placed.key) : undefined;
+  // Only a value still to be entered: a step, not a mistake.
+  const incomplete = placed?.part === 'value' && placedNode?.type === 'criterion' && isBlank(placedNode.value);
   const devices = useMemo(() => live.query.data?.pages.flatMap((p) => p.items) ?? [], [live.query.data]);
   const count = live.problem || empty ? null : (live.query.data?.pages[0]?.count ?? null);
 
@@ -118,6 +131,8 @@ function EditorForm({
       : dirty
         ? 'Save the changes first: export and actions use the saved criteria'
         : rights.missing('read');
+  // Acting on nothing helps nobody: commands and assignments wait for a view with devices.
+  const actBlocked = blocked ?? (count === 0 ? 'The view matches no devices' : undefined);
   const names = useMemo(() => new Map(devices.map((d) => [d.id, d.name])), [devices]);
 
   return (
@@ -195,6 +210,7 @@ function EditorForm({
             empty={empty}
             count={count}
             problem={live.problem !== null}
+            incomplete={incomplete}
             error={live.query.error}
             located={located !== null}
             message={live.problem?.message}
@@ -209,9 +225,9 @@ function EditorForm({
               Mail…
             </Button>
           </span>
-          <ViewCommandMenu view={view} count={count} blocked={blocked} />
-          <span title={blocked}>
-            <Button size="compact-xs" variant="light" disabled={blocked !== undefined} onClick={() => setDialog('assign')}>
+          <ViewCommandMenu view={view} count={count} blocked={actBlocked} />
+          <span title={actBlocked}>
+            <Button size="compact-xs" variant="light" disabled={actBlocked !== undefined} onClick={() => setDialog('assign')}>
               Assign profiles…
             </Button>
           </span>
@@ -280,6 +296,7 @@ function LiveCount({
   empty,
   count,
   problem,
+  incomplete,
   error,
   located,
   message,
@@ -287,6 +304,7 @@ function LiveCount({
   empty: boolean;
   count: number | null;
   problem: boolean;
+  incomplete: boolean;
   error: unknown;
   located: boolean;
   message?: string;
@@ -297,6 +315,13 @@ function LiveCount({
         Add a criterion to count the matching devices.
       </Text>
     );
+  if (problem && incomplete) {
+    return (
+      <Text size="sm" c="dimmed" data-testid="live-count-incomplete">
+        Enter the value of the criterion to count the devices.
+      </Text>
+    );
+  }
   if (problem) {
     return (
       <Text size="sm" c="red" data-testid="live-count-error">
