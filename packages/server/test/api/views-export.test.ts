@@ -338,6 +338,12 @@ describe.each(DIALECTS)('views: export and mail (%s)', (dialect) => {
       details: { limit: 60 },
     });
     expect(calls).toEqual([]);
+    // xlsx too (the streaming writer is stopped mid-file without an unhandled error).
+    await expect(service.mailView(SYSTEM_CONTEXT, viewId, { format: 'xlsx' }, null)).rejects.toMatchObject({
+      code: ErrorCode.ViewExportTooLarge,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calls).toEqual([]);
     // Under the limit it goes out: one device name per row.
     const small = await service.mailView(SYSTEM_CONTEXT, viewId, { format: 'csv', columns: ['name'] }, null);
     expect(small).toMatchObject({ devices: 4, bytes: 'name\naug-1\naug-2\naug-3\nhid-1\n'.length });
