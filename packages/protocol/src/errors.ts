@@ -81,6 +81,7 @@ export const ErrorCode = {
   ViewFolderNotEmpty: 'VIEW_FOLDER_NOT_EMPTY',
   ViewExportTooLarge: 'VIEW_EXPORT_TOO_LARGE',
   ViewTooManyDevices: 'VIEW_TOO_MANY_DEVICES',
+  BulkTooManyDevices: 'BULK_TOO_MANY_DEVICES',
   NetworkNameInvalid: 'NETWORK_NAME_INVALID',
   DefaultFolderRuleNotFound: 'DEFAULT_FOLDER_RULE_NOT_FOUND',
   DefaultFolderRuleCycle: 'DEFAULT_FOLDER_RULE_CYCLE',
@@ -174,6 +175,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   // A mailed export over the attachment limit, or an action on more devices than one call takes: narrow the view.
   VIEW_EXPORT_TOO_LARGE: 422,
   VIEW_TOO_MANY_DEVICES: 422,
+  BULK_TOO_MANY_DEVICES: 422,
   // A name that cannot become the device's network name while "adjust network name" is on.
   NETWORK_NAME_INVALID: 422,
   DEFAULT_FOLDER_RULE_NOT_FOUND: 404,

@@ -3,6 +3,7 @@ export * from './api/common.js';
 export * from './api/auth.js';
 export * from './api/folders.js';
 export * from './api/devices.js';
+export * from './api/device-bulk.js';
 export * from './api/views.js';
 export * from './api/saved-views.js';
 export * from './api/default-folder-rules.js';

@@ -6,6 +6,7 @@ import type { App } from './lib/fastify.js';
 import { SecretBox } from './lib/secret-box.js';
 import { AccessRepository } from './modules/access/access.repository.js';
 import { accessRoutes } from './modules/access/access.routes.js';
+import { preferenceRoutes } from './modules/preferences/preferences.routes.js';
 import { AccessService } from './modules/access/access.service.js';
 import { ObjectAccess, treeNameOf, type TreeName } from './modules/access/object-access.js';
 import { RequestRights } from './modules/access/request-rights.js';
@@ -96,6 +97,7 @@ export function composeAdministration(p: {
     auditRoutes(app, audit);
     ldapDomainRoutes(app, ldapDomains);
     accessRoutes(app, access);
+    preferenceRoutes(app, database.db, clock);
   };
   return { auth, audit, objectAccess, rights, registerRoutes };
 }

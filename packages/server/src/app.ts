@@ -169,7 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
   const folders = new DeviceFoldersService(foldersRepo, clock, configurationChanges, audit);
   const devicesRepo = new DevicesRepository(database.db);
-  const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges, audit);
+  const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges, audit, database.dialect);
   const folderRules = defaultFolderRulesModule({ db: database.db, folders, devices, clock, audit, log });
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock, audit);
   const commandsRepo = new CommandsRepository(database.db);
@@ -269,7 +269,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await installHttpBasics(app, metrics, Boolean(deps.https));
   administration.registerRoutes(app);
   deviceFolderRoutes(app, folders);
-  deviceRoutes(app, devices, idempotency);
+  deviceRoutes(app, devices, idempotency, { commands, profiles });
   const mail = mailModule({ settings, dataDir: config.dataDir, audit, log });
   viewRoutes(app, database, clock, audit, { commands, profiles, mailer: () => mail.mailer });
   searchRoutes(app, database);

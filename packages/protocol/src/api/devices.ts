@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Id, Nullable, Page, PageLimit } from './common.js';
+import { Cursor, Id, Nullable, PageLimit } from './common.js';
 
 const NullableText = (max: number) => Nullable(Type.String({ maxLength: max }));
 const NullableTime = Nullable(Type.String({ format: 'date-time' }));
@@ -49,6 +49,8 @@ export const Device = Type.Object({
   structureTag: Nullable(Type.String()),
   /** The server process the device is connected to; null while it is offline. */
   connectedServer: Nullable(ConnectedServer),
+  /** Lists with `attributes=`: the device's values of those attributes (identifier → value; unset ones absent). */
+  attributes: Type.Optional(Type.Record(Type.String(), Type.String())),
 });
 export type Device = Static<typeof Device>;
 
@@ -86,6 +88,13 @@ export const UpdateDeviceRequest = Type.Object(
 );
 export type UpdateDeviceRequest = Static<typeof UpdateDeviceRequest>;
 
+/**
+ * How `q` matches: `prefix` (default) walks the indexes; `contains` (substring, case-insensitive)
+ * reads every device of the query and is bounded by the statement timeout.
+ */
+export const DeviceMatch = Type.Union([Type.Literal('prefix'), Type.Literal('contains')], { default: 'prefix' });
+export type DeviceMatch = Static<typeof DeviceMatch>;
+
 export const DEVICE_SORTS = ['name', '-name', 'id', '-id', 'lastContact', '-lastContact', 'mac', '-mac'] as const;
 export type DeviceSort = (typeof DEVICE_SORTS)[number];
 
@@ -103,8 +112,19 @@ export const ListDevicesQuery = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 128,
-        description: 'Case-insensitive prefix of name, MAC, unit id, last IP or serial number',
+        description: 'Case-insensitive prefix (or, with match=contains, substring) of name, MAC, unit id, last IP or serial number',
       }),
+    ),
+    match: Type.Optional(DeviceMatch),
+    attributes: Type.Optional(
+      Type.String({
+        maxLength: 1400,
+        pattern: '^[a-z0-9_-]{1,64}(,[a-z0-9_-]{1,64}){0,19}$',
+        description: 'Comma-separated device attribute identifiers (at most 20): each item carries their values in `attributes`',
+      }),
+    ),
+    count: Type.Optional(
+      Type.Boolean({ default: false, description: 'Also answer `count`: how many devices the whole query matches (exact)' }),
     ),
     sort: Type.Optional(
       Type.Union(
@@ -117,7 +137,12 @@ export const ListDevicesQuery = Type.Object(
 );
 export type ListDevicesQuery = Static<typeof ListDevicesQuery>;
 
-export const DevicePage = Page(Device);
+export const DevicePage = Type.Object({
+  items: Type.Array(Device),
+  nextCursor: Nullable(Type.String()),
+  /** With count=true: how many devices the whole query matches (exact). */
+  count: Type.Optional(Type.Integer()),
+});
 export type DevicePage = Static<typeof DevicePage>;
 
 export const MoveDevicesRequest = Type.Object(

@@ -12,6 +12,7 @@ export const DeviceFolder = Type.Object({
   parentId: Nullable(Type.Integer()),
   childCount: Type.Integer({ description: 'Direct sub-folders' }),
   deviceCount: Type.Integer({ description: 'Devices directly in this folder' }),
+  totalDeviceCount: Type.Integer({ description: 'Devices in this folder and all its sub-folders' }),
 });
 export type DeviceFolder = Static<typeof DeviceFolder>;
 

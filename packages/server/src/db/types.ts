@@ -219,8 +219,18 @@ export interface DeviceSettingsTable {
   updated_at: number;
 }
 
+/** Per-administrator web app preferences (migration 20261211T1500). */
+export interface AdminPreferencesTable {
+  admin_id: number;
+  key: string;
+  /** JSON text. */
+  value: string;
+  updated_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
+  admin_preferences: AdminPreferencesTable;
   users: UsersTable;
   sessions: SessionsTable;
   admin_password_history: AdminPasswordHistoryTable;

@@ -26,9 +26,11 @@ describe.each(DIALECTS)('device folders (%s)', (dialect) => {
     expect(top.body.items.map((f: any) => f.name)).toContain('Europe');
     const children = await t.api('GET', `/api/v1/device-folders?parentId=${europe.id}`);
     expect(children.body.items).toEqual([
-      { id: berlin.id, name: 'Berlin', parentId: europe.id, childCount: 1, deviceCount: 1 },
-      { id: paris.id, name: 'Paris', parentId: europe.id, childCount: 0, deviceCount: 0 },
+      { id: berlin.id, name: 'Berlin', parentId: europe.id, childCount: 1, deviceCount: 1, totalDeviceCount: 1 },
+      { id: paris.id, name: 'Paris', parentId: europe.id, childCount: 0, deviceCount: 0, totalDeviceCount: 0 },
     ]);
+    // Europe holds no device itself but one below it.
+    expect((await t.api('GET', `/api/v1/device-folders/${europe.id}`)).body).toMatchObject({ deviceCount: 0, totalDeviceCount: 1 });
 
     const renamed = await t.api('PATCH', `/api/v1/device-folders/${paris.id}`, { name: 'Lyon' });
     expect(renamed.body.name).toBe('Lyon');

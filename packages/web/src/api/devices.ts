@@ -1,4 +1,12 @@
 import type {
+  BulkAssignProfilesRequest,
+  BulkCommandRequest,
+  BulkCommandResult,
+  BulkDeleteRequest,
+  BulkMoveRequest,
+  BulkResult,
+  DeviceListSelection,
+  DeviceMatch,
   CreateDeviceRequest,
   Device,
   DevicePage,
@@ -19,9 +27,14 @@ export interface DeviceListFilter {
   folderId: number | 'root' | undefined;
   recursive: boolean;
   q: string;
+  /** How `q` matches: prefix (indexed) or substring. */
+  match?: DeviceMatch;
   sort: DeviceSort;
+  /** Attribute identifiers whose values each device carries (chosen columns). */
+  attributes?: readonly string[];
 }
 
+/** The first page also asks for the exact count of the whole query. */
 export function listDevices(filter: DeviceListFilter, cursor?: string, signal?: AbortSignal): Promise<DevicePage> {
   return api.get<DevicePage>(
     BASE,
@@ -31,11 +44,34 @@ export function listDevices(filter: DeviceListFilter, cursor?: string, signal?: 
       folderId: filter.folderId,
       recursive: filter.folderId === undefined ? undefined : filter.recursive,
       q: filter.q.trim() || undefined,
+      match: filter.q.trim() && filter.match === 'contains' ? 'contains' : undefined,
+      attributes: filter.attributes?.length ? filter.attributes.join(',') : undefined,
+      count: cursor ? undefined : true,
       sort: filter.sort,
     },
     signal,
   );
 }
+
+/** A bulk action's devices: hand-picked ids, or every device the list's query matches. */
+export type DeviceSelection = { deviceIds: number[] } | { query: DeviceListSelection };
+
+export function selectionOf(filter: DeviceListFilter): DeviceListSelection {
+  const q = filter.q.trim();
+  return {
+    ...(filter.folderId !== undefined ? { folderId: filter.folderId, recursive: filter.recursive } : {}),
+    ...(q ? { q, match: filter.match ?? 'prefix' } : {}),
+  };
+}
+
+export const bulkMoveDevices = (selection: DeviceSelection, folderId: number | null) =>
+  api.post<BulkResult>(`${BASE}/bulk/move`, { ...selection, folderId } satisfies BulkMoveRequest);
+export const bulkDeleteDevices = (selection: DeviceSelection) =>
+  api.post<BulkResult>(`${BASE}/bulk/delete`, selection satisfies BulkDeleteRequest);
+export const bulkSendCommand = (selection: DeviceSelection, command: Omit<BulkCommandRequest, 'deviceIds' | 'query'>) =>
+  api.post<BulkCommandResult>(`${BASE}/bulk/commands`, { ...selection, ...command });
+export const bulkAssignProfiles = (selection: DeviceSelection, profileIds: number[]) =>
+  api.post<BulkResult>(`${BASE}/bulk/assign-profiles`, { ...selection, profileIds } satisfies BulkAssignProfilesRequest);
 
 /** Total and online devices (two index counts on the server). */
 export const getDeviceSummary = (signal?: AbortSignal) => api.get<DeviceSummary>(`${BASE}/summary`, undefined, signal);

@@ -11,6 +11,7 @@ import { MailPage } from '../features/admin/mail-page';
 import { DeviceAttributesPage } from '../features/admin/device-attributes-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
 import { DevicesPage } from '../features/devices/devices-page';
+import { DevicePage } from '../features/devices/device-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
 import { ProfilesPage } from '../features/profiles/profiles-page';
 import { ViewsPage } from '../features/views/views-page';
@@ -41,6 +42,8 @@ export function createAppRouter() {
           children: [
             { index: true, element: <DashboardPage /> },
             { path: 'devices', element: <DevicesPage /> },
+            // A device's own page: every tab of the side panel, deep-linkable.
+            { path: 'devices/:deviceId', element: <DevicePage /> },
             // One route, so the tree keeps its state when a profile opens.
             { path: 'profiles/:profileId?', element: <ProfilesPage /> },
             // /views/12 opens a view, /views/new a new one.

@@ -19,6 +19,7 @@ import * as views from './20261210T1200-views.js';
 import * as viewIndexes from './20261211T1100-view-indexes.js';
 import * as structureTag from './20261211T1200-structure-tag.js';
 import * as defaultFolderRules from './20261211T1300-default-folder-rules.js';
+import * as adminPreferences from './20261211T1500-admin-preferences.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -45,4 +46,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261211T1100-view-indexes': viewIndexes,
   '20261211T1200-structure-tag': structureTag,
   '20261211T1300-default-folder-rules': defaultFolderRules,
+  '20261211T1500-admin-preferences': adminPreferences,
 };

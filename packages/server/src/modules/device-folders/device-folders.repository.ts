@@ -81,6 +81,35 @@ export class DeviceFoldersRepository {
     return out;
   };
 
+  /**
+   * Devices in each of the folders and everything below it (of what `visible` lets the
+   * administrator see), in one statement: a recursive CTE pairs each folder with its subtree
+   * folders, the devices of those folders are counted once per folder (the folder_id index), and
+   * the per-folder counts are summed per subtree. Depth-bounded against a corrupt cycle.
+   */
+  countSubtreeDevices = async (
+    ids: number[],
+    visible: RawBuilder<boolean> | null = null,
+    db: Db = this.db,
+  ): Promise<Map<number, number>> => {
+    const out = new Map(ids.map((id) => [id, 0]));
+    if (ids.length === 0) return out;
+    const rows = await sql<{ root: number; n: number }>`
+      with recursive sub(root, id, depth) as (
+        select id, id, 0 from device_folders where id in (${sql.join(ids)})
+        union all
+        select sub.root, f.id, sub.depth + 1 from device_folders f join sub on f.parent_id = sub.id where sub.depth < 100
+      )
+      select sub.root as root, sum(d.n) as n
+      from sub join (
+        select folder_id, count(*) as n from devices
+        where folder_id in (select id from sub) and ${visible ?? sql`1 = 1`} group by folder_id
+      ) d on d.folder_id = sub.id
+      group by sub.root`.execute(db);
+    for (const r of rows.rows) out.set(Number(r.root), Number(r.n));
+    return out;
+  };
+
   findSiblingByName = async (parentId: number | null, name: string, db: Db = this.db): Promise<FolderRow | undefined> => {
     let q = db
       .selectFrom('device_folders')

@@ -124,11 +124,11 @@ export class DeviceFoldersService {
   }
 
   private async withCounts(rows: FolderRow[], scope?: TreeScope): Promise<DeviceFolder[]> {
-    const counts = await this.repo.countContents(
-      rows.map((r) => r.id),
-      undefined,
-      scope,
-    );
-    return rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id, ...counts.get(r.id)! }));
+    const ids = rows.map((r) => r.id);
+    const [counts, totals] = await Promise.all([
+      this.repo.countContents(ids, undefined, scope),
+      this.repo.countSubtreeDevices(ids, scope?.objects ?? null),
+    ]);
+    return rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id, ...counts.get(r.id)!, totalDeviceCount: totals.get(r.id)! }));
   }
 }

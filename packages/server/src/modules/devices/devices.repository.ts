@@ -1,4 +1,12 @@
-import { sql, type Selectable, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Selectable,
+  type Expression,
+  type ExpressionBuilder,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+} from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database, DevicesTable } from '../../db/types.js';
 import type { CursorValue } from '../../lib/cursor.js';
@@ -83,19 +91,25 @@ export function newDeviceRow(f: { mac: string; name: string; folderId: number | 
 
 export type SortColumn = 'name_lc' | 'id' | 'last_contact' | 'mac';
 
-export interface DeviceListQuery {
+export interface DeviceFilter {
   /** undefined = every device; null = devices outside any folder. */
   folderId: number | null | undefined;
   recursive: boolean;
-  /** Lower-case prefix; matched against name, MAC, unit id, last IP and serial. */
-  prefix: { text: string; mac: string | null; ip: boolean } | null;
+  /**
+   * Lower-case text; matched against name, MAC, unit id, last IP and serial — as a prefix, or
+   * with `contains` as a substring. `mac`: the text as MAC hex digits (upper-case), when it is one.
+   */
+  prefix: { text: string; mac: string | null; ip: boolean; contains?: boolean } | null;
+  /** Only devices the administrator may browse (null = all). */
+  visible?: RawBuilder<boolean> | null;
+}
+
+export interface DeviceListQuery extends DeviceFilter {
   sort: SortColumn;
   descending: boolean;
   /** Sort key and id of the last row of the previous page. */
   after: [CursorValue, number] | null;
   limit: number;
-  /** Only devices the administrator may browse (null = all). */
-  visible?: RawBuilder<boolean> | null;
 }
 
 type Eb = ExpressionBuilder<Database, 'devices'>;
@@ -153,29 +167,63 @@ export class DevicesRepository {
   findSystemInfo = async (id: number): Promise<{ sysinfo: string | null; sysinfo_at: number | null } | undefined> =>
     this.db.selectFrom('devices').select(['sysinfo', 'sysinfo_at']).where('id', '=', id).executeTakeFirst();
 
-  listDevices = async (q: DeviceListQuery): Promise<DeviceRow[]> => {
+  /** The filters of a list (access, folder, text) on a query over `devices`. */
+  private filtered = <O>(
+    query: SelectQueryBuilder<Database, 'devices', O>,
+    q: DeviceFilter,
+  ): SelectQueryBuilder<Database, 'devices', O> => {
+    if (q.visible) query = query.where(q.visible);
+    if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
+    else if (typeof q.folderId === 'number') {
+      const fid = q.folderId;
+      query = q.recursive ? query.where('folder_id', 'in', folderSubtreeIds([fid])) : query.where('folder_id', '=', fid);
+    }
+    if (q.prefix) {
+      const { text, mac, ip, contains } = q.prefix;
+      query = contains
+        ? // Substring: no index helps; every device of the folder/access filter is read (bounded by the statement timeout).
+          query.where((eb) =>
+            eb.or([
+              containsIn(sql.ref('name_lc'), text),
+              containsIn(sql.ref('serial_lc'), text),
+              containsIn(sql`lower(last_ip)`, text),
+              containsIn(sql`lower(unit_id)`, text),
+              ...(mac ? [containsIn(sql.ref('mac'), mac)] : []),
+            ]),
+          )
+        : query.where((eb) =>
+            eb.or([
+              prefixOf(eb, 'name_lc', text),
+              prefixOf(eb, 'serial_lc', text),
+              // Only ranges that can match: fewer index probes for the OR.
+              ...(ip ? [prefixOf(eb, 'last_ip', text)] : []),
+              ...(mac ? [prefixOf(eb, 'mac', mac), prefixOf(eb, 'unit_id', mac)] : []),
+            ]),
+          );
+    }
+    return query;
+  };
+
+  /** How many devices the filters match (exact; the folder_id / text indexes as the list uses them). */
+  countMatching = async (q: DeviceFilter, db: Db = this.db): Promise<number> => {
+    const r = await this.filtered(
+      db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('n')),
+      q,
+    ).executeTakeFirstOrThrow();
+    return Number(r.n);
+  };
+
+  /** Ids of the devices the filters match, in id order, at most `limit`. */
+  listMatchingIds = async (q: DeviceFilter, limit: number, db: Db = this.db): Promise<number[]> => {
+    const rows = await this.filtered(db.selectFrom('devices').select('id'), q).orderBy('id').limit(limit).execute();
+    return rows.map((r) => Number(r.id));
+  };
+
+  listDevices = async (q: DeviceListQuery, db: Db = this.db): Promise<DeviceRow[]> => {
     const dir = q.descending ? 'desc' : 'asc';
     // The filters, sort and page as one query over `devices`, selecting `columns`.
     const page = <C extends 'id' | (typeof DEVICE_COLUMNS)[number]>(columns: readonly C[]) => {
-      let query = this.db.selectFrom('devices').select(columns);
-      if (q.visible) query = query.where(q.visible);
-      if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
-      else if (typeof q.folderId === 'number') {
-        const fid = q.folderId;
-        query = q.recursive ? query.where('folder_id', 'in', folderSubtreeIds([fid])) : query.where('folder_id', '=', fid);
-      }
-      if (q.prefix) {
-        const { text, mac, ip } = q.prefix;
-        query = query.where((eb) =>
-          eb.or([
-            prefixOf(eb, 'name_lc', text),
-            prefixOf(eb, 'serial_lc', text),
-            // Only ranges that can match: fewer index probes for the OR.
-            ...(ip ? [prefixOf(eb, 'last_ip', text)] : []),
-            ...(mac ? [prefixOf(eb, 'mac', mac), prefixOf(eb, 'unit_id', mac)] : []),
-          ]),
-        );
-      }
+      let query = this.filtered(db.selectFrom('devices').select(columns), q);
       if (q.after) {
         const [key, id] = q.after;
         const cmp = q.descending ? '<' : '>';
@@ -192,12 +240,34 @@ export class DevicesRepository {
     // sorts every device below the folder. Sort only ids (read from the covering
     // (folder_id, sort, id) index), then read the full rows of the one page — 4× faster on a
     // 10,000-device region than sorting full rows (docs/benchmarks.md).
-    let outer = this.db
+    let outer = db
       .selectFrom('devices')
       .select(DEVICE_COLUMNS)
       .where('id', 'in', page(['id'] as const));
     if (q.sort !== 'id') outer = outer.orderBy(q.sort, dir);
     return (await outer.orderBy('id', dir).execute()).map(norm);
+  };
+
+  /** Values of the attributes `identifiers` of these devices: device id → identifier → value. */
+  listAttributeValues = async (
+    deviceIds: readonly number[],
+    identifiers: readonly string[],
+  ): Promise<Map<number, Record<string, string>>> => {
+    const out = new Map<number, Record<string, string>>();
+    const rows = await this.db
+      .selectFrom('device_attribute_values as v')
+      .innerJoin('device_attributes as a', 'a.id', 'v.attribute_id')
+      .select(['v.device_id', 'a.identifier', 'v.value'])
+      .where('v.device_id', 'in', [...deviceIds])
+      .where('a.identifier', 'in', [...identifiers])
+      .execute();
+    for (const r of rows) {
+      const id = Number(r.device_id);
+      const m = out.get(id) ?? {};
+      m[r.identifier] = r.value;
+      out.set(id, m);
+    }
+    return out;
   };
 
   /** Ids of the devices in the folder (and its sub-folders when `recursive`), in id order. */
@@ -355,6 +425,12 @@ function prefixOf(eb: Eb, col: 'name_lc' | 'serial_lc' | 'last_ip' | 'mac' | 'un
   const last = prefix.codePointAt(prefix.length - 1)!;
   const upper = prefix.slice(0, prefix.length - (last > 0xffff ? 2 : 1)) + String.fromCodePoint(Math.min(last + 1, 0x10ffff));
   return eb.and([eb(col, '>=', prefix), eb(col, '<', upper)]);
+}
+
+/** `needle` (already in the column's case) occurs in `hay`: LIKE with the wildcards escaped, the same on both dialects. */
+function containsIn(hay: RawBuilder<unknown>, needle: string): RawBuilder<SqlBool> {
+  const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<SqlBool>`(${hay} like ${pattern} escape '\\')`;
 }
 
 /**

@@ -16,6 +16,9 @@ import {
 import type { App } from '../../lib/fastify.js';
 import { rightsOf } from '../access/request-rights.js';
 import type { DevicesService } from './devices.service.js';
+import type { CommandsService } from '../commands/commands.service.js';
+import type { ProfilesService } from '../profiles/profiles.service.js';
+import { deviceBulkRoutes } from './devices-bulk.routes.js';
 import { auditContext } from '../audit/audit-context.js';
 import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 
@@ -24,7 +27,13 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const systemInfoErrors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse };
 const tags = ['devices'];
 
-export function deviceRoutes(app: App, devices: DevicesService, idempotency: IdempotencyService): void {
+export function deviceRoutes(
+  app: App,
+  devices: DevicesService,
+  idempotency: IdempotencyService,
+  bulk: { commands: Pick<CommandsService, 'sendCommand'>; profiles: Pick<ProfilesService, 'sortByVersion' | 'assign'> },
+): void {
+  deviceBulkRoutes(app, devices, bulk.commands, bulk.profiles);
   app.get('/api/v1/devices', {
     config: { access: 'authenticated' },
     schema: {

@@ -9,13 +9,15 @@ import {
   type DeviceSummary,
   type DeviceSort,
   type ListDevicesQuery,
+  type DeviceListSelection,
   type UpdateDeviceRequest,
   type SystemInfo,
 } from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import { toIso, type Clock } from '../../lib/clock.js';
-import { isUniqueViolation } from '../../db/dialect.js';
+import { isStatementTimeout, isUniqueViolation, withStatementTimeout, type DialectName } from '../../db/dialect.js';
+import type { Db } from '../../db/database.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { DeviceFoldersService } from '../device-folders/device-folders.service.js';
 import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
@@ -24,9 +26,34 @@ import type { AuditContext } from '../audit/audit-context.js';
 import { changedFields, type AuditLog } from '../audit/audit-log.js';
 import { defaultDeviceName } from '../naming/naming-rules.js';
 import type { NamingService } from '../naming/naming.service.js';
-import { newDeviceRow, type DevicePatch, type DeviceRow, type DevicesRepository, type SortColumn } from './devices.repository.js';
+import {
+  newDeviceRow,
+  type DeviceFilter,
+  type DevicePatch,
+  type DeviceRow,
+  type DevicesRepository,
+  type SortColumn,
+} from './devices.repository.js';
 
 const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
+
+/** A substring search over every device of its query answers within this or not at all. */
+export const CONTAINS_TIMEOUT_MS = 5_000;
+
+/** The filters of a list query (GET /devices or a bulk action's `query`) as the repository takes them. */
+export function deviceFilter(q: DeviceListSelection, visible: RawBuilder<boolean> | null): DeviceFilter {
+  const folderId = q.folderId === undefined ? undefined : q.folderId === 'root' ? null : q.folderId;
+  const text = q.q?.trim().toLowerCase();
+  const macish = text ? text.replace(/[:-]/g, '').toUpperCase() : '';
+  return {
+    folderId,
+    recursive: q.recursive ?? false,
+    prefix: text
+      ? { text, mac: /^[0-9A-F]+$/.test(macish) ? macish : null, ip: /^[0-9a-f.:]+$/.test(text), contains: q.match === 'contains' }
+      : null,
+    visible,
+  };
+}
 
 /** MACs are stored as 12 upper-case hex digits without separators. */
 export const normalizeMac = (mac: string) => mac.replace(/[:-]/g, '').toUpperCase();
@@ -41,6 +68,8 @@ export class DevicesService {
     private readonly configuration: ConfigurationChanges,
     /** Creations, edits, moves and deletions are recorded in their own transaction. */
     private readonly audit: AuditLog,
+    /** For the statement timeout of substring searches (none without it). */
+    private readonly dialect: DialectName | null = null,
   ) {}
 
   /** Names new devices and checks renames (set by the naming module; null: `ITC<MAC>`, no checks). */
@@ -58,27 +87,64 @@ export class DevicesService {
     const descending = sort.startsWith('-');
     const column = SORT_COLUMNS[descending ? sort.slice(1) : sort]!;
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
-    const folderId = q.folderId === undefined ? undefined : q.folderId === 'root' ? null : q.folderId;
     const keyType = column === 'name_lc' || column === 'mac' ? 'string' : 'number';
     const after = q.cursor ? (decodeCursor(q.cursor, `devices:${sort}`, [keyType, 'number']) as [string | number, number]) : null;
-    const text = q.q?.trim().toLowerCase();
-    const macish = text ? text.replace(/[:-]/g, '').toUpperCase() : '';
-
-    const rows = await this.repo.listDevices({
-      folderId,
-      recursive: q.recursive ?? false,
-      prefix: text ? { text, mac: /^[0-9A-F]+$/.test(macish) ? macish : null, ip: /^[0-9a-f.:]+$/.test(text) } : null,
-      sort: column,
-      descending,
-      after,
-      limit: limit + 1,
-      visible,
-    });
+    const filter = deviceFilter(q, visible);
+    const read = async (db: Db) => {
+      const rows = await this.repo.listDevices({ ...filter, sort: column, descending, after, limit: limit + 1 }, db);
+      const count = q.count ? await this.repo.countMatching(filter, db) : undefined;
+      return { rows, count };
+    };
+    // A substring search reads every device of the query: bounded in time (PostgreSQL's statement_timeout).
+    const { rows, count } = await this.bounded(filter, read);
     // An unknown folder is only worth a lookup when nothing came back (saves a query per page).
-    if (rows.length === 0 && typeof folderId === 'number') await this.folders.requireFolder(folderId, 'folderId');
+    if (rows.length === 0 && typeof filter.folderId === 'number') await this.folders.requireFolder(filter.folderId, 'folderId');
     const { page, nextCursor } = toPage(rows, limit, `devices:${sort}`, (r) => [column === 'name_lc' ? r.name_lc : r[column], r.id]);
     const servers = await this.connectedServers(page);
-    return { items: page.map((r) => toDevice(r, servers)), nextCursor };
+    const items = page.map((r) => toDevice(r, servers));
+    if (q.attributes && items.length) {
+      // The chosen attribute columns: one query for the page's values.
+      const values = await this.repo.listAttributeValues(
+        items.map((d) => d.id),
+        q.attributes.split(','),
+      );
+      for (const d of items) d.attributes = values.get(d.id) ?? {};
+    }
+    return { items, nextCursor, ...(count !== undefined ? { count } : {}) };
+  }
+
+  /**
+   * The ids of every device a list query matches (the "select all N matching" of a bulk action),
+   * of those `visible`; more than `max` is refused (422) rather than acted on in part.
+   */
+  async resolveSelection(q: DeviceListSelection, visible: RawBuilder<boolean> | null, max: number): Promise<number[]> {
+    const filter = deviceFilter(q, visible);
+    if (typeof filter.folderId === 'number') await this.folders.requireFolder(filter.folderId, 'body.query.folderId');
+    const ids = await this.bounded(filter, (db) => this.repo.listMatchingIds(filter, max + 1, db));
+    if (ids.length > max) {
+      throw new AppError(
+        ErrorCode.BulkTooManyDevices,
+        `The query matches more than ${max.toLocaleString('en')} devices; narrow it (folder, search) or act in parts`,
+        { field: 'body.query', max },
+      );
+    }
+    return ids;
+  }
+
+  private async bounded<T>(filter: DeviceFilter, read: (db: Db) => Promise<T>): Promise<T> {
+    if (!filter.prefix?.contains || !this.dialect) return read(this.repo.db);
+    try {
+      return await withStatementTimeout(this.repo.db, this.dialect, CONTAINS_TIMEOUT_MS, read);
+    } catch (err) {
+      if (isStatementTimeout(err)) {
+        throw new AppError(
+          ErrorCode.ViewTimeout,
+          `The substring search took longer than ${CONTAINS_TIMEOUT_MS / 1000} s; use a prefix search or narrow the folder`,
+          { field: 'query.q' },
+        );
+      }
+      throw err;
+    }
   }
 
   async getDevice(id: number): Promise<Device> {
@@ -170,6 +236,33 @@ export class DevicesService {
       await this.audit.record(trx, { by, action: 'device.delete', object: deviceObject(before), before: inventoryOf(before) });
     });
     this.events.publish({ type: 'device.deleted', deviceId: id });
+  }
+
+  /**
+   * Bulk deletion: the single deletion's statements and audit entry per device, a transaction
+   * per 200 devices (a failure keeps the chunks before it). Answers the ids deleted; ids that no
+   * longer exist are skipped.
+   */
+  async deleteDevices(ids: readonly number[], by: AuditContext): Promise<number[]> {
+    const deleted: number[] = [];
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      const done = await this.repo.db.transaction().execute(async (trx) => {
+        const out: number[] = [];
+        const entries = [];
+        for (const id of chunk) {
+          const before = await this.repo.findDeviceById(id, trx);
+          if (!before || !(await this.repo.deleteDevice(id, trx))) continue;
+          out.push(id);
+          entries.push({ by, action: 'device.delete', object: deviceObject(before), before: inventoryOf(before) });
+        }
+        await this.audit.recordMany(trx, entries);
+        return out;
+      });
+      deleted.push(...done);
+    }
+    for (const deviceId of deleted) this.events.publish({ type: 'device.deleted', deviceId });
+    return deleted;
   }
 
   /** All or nothing; `record` stores the answer with the move (Idempotency-Key). */

@@ -199,6 +199,35 @@ export class ProfilesService {
     });
   }
 
+  /**
+   * Bulk assignment (POST /devices/bulk/assign-profiles): which devices can take the profile —
+   * the same OS major version as checkTargets demands — and which not, with the reason.
+   */
+  async sortByVersion(
+    id: number,
+    deviceIds: readonly number[],
+  ): Promise<{ fits: number[]; mismatched: Array<{ deviceId: number; message: string }> }> {
+    const profile = await this.requireProfile(id);
+    const major = majorVersion(profile.based_on);
+    const out: { fits: number[]; mismatched: Array<{ deviceId: number; message: string }> } = { fits: [], mismatched: [] };
+    for (let i = 0; i < deviceIds.length; i += 1000) {
+      const chunk = deviceIds.slice(i, i + 1000);
+      const found = await this.repo.findTargets(chunk, []);
+      for (const deviceId of chunk) {
+        const device = found.devices.get(deviceId);
+        if (!device) continue;
+        const deviceMajor = majorVersion(device.version);
+        if (deviceMajor !== null && major !== null && deviceMajor !== major) {
+          out.mismatched.push({
+            deviceId,
+            message: `profile ${profile.id} is based on OS ${profile.based_on}; device ${deviceId} (${device.name}) runs OS ${device.version}`,
+          });
+        } else out.fits.push(deviceId);
+      }
+    }
+    return out;
+  }
+
   async checkTargets(profile: ProfileRow, targets: readonly Target[]): Promise<void> {
     const major = majorVersion(profile.based_on);
     const ids = (type: Target['type']) => [...new Set(targets.filter((t) => t.type === type).map((t) => t.id))];

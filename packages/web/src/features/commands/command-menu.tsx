@@ -1,4 +1,4 @@
-import { COMMAND_RIGHT } from '@openums/protocol';
+import { COMMAND_RIGHT, type CommandName } from '@openums/protocol';
 import { Button, Menu, Text, Tooltip } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
@@ -18,17 +18,22 @@ interface CommandMenuProps {
   title?: string;
   /** The signed-in administrator's rights on the target: commands it lacks the right for are disabled. */
   rights?: MyRightsCheck;
+  /** The commands the target can run (commandsOffered); the others are not shown. Omitted: all. */
+  offered?: readonly CommandName[];
 }
 
 let batchCounter = 0;
 
 /** "Commands" menu → confirmation → live result. */
-export function CommandMenu({ target, label = 'Commands', ariaLabel, title, rights }: CommandMenuProps) {
+export function CommandMenu({ target, label = 'Commands', ariaLabel, title, rights, offered }: CommandMenuProps) {
   const queryClient = useQueryClient();
+  const commands = offered ? COMMANDS.filter((c) => offered.includes(c.name)) : COMMANDS;
   const [chosen, setChosen] = useState<CommandInfo | null>(null);
   const missing = (command: CommandInfo) =>
     rights && !rights.can(COMMAND_RIGHT[command.name]) ? RIGHT_LABELS[COMMAND_RIGHT[command.name]] : undefined;
-  const noneAllowed = target !== null && rights !== undefined && !rights.loading && COMMANDS.every((c) => missing(c) !== undefined);
+  const noneAllowed =
+    target !== null &&
+    ((rights !== undefined && !rights.loading && commands.every((c) => missing(c) !== undefined)) || commands.length === 0);
   const [result, setResult] = useState<{
     target: CommandTarget;
     command: string;
@@ -51,7 +56,11 @@ export function CommandMenu({ target, label = 'Commands', ariaLabel, title, righ
       <Menu position="bottom-end" withinPortal shadow="md" width={260} disabled={noneAllowed}>
         <Menu.Target>
           <Tooltip
-            label="You have no right to send commands here (Power control, Send message, Firmware control)"
+            label={
+              commands.length === 0
+                ? 'This device cannot run commands yet (no agent has enrolled for it)'
+                : 'You have no right to send commands here (Power control, Send message, Firmware control)'
+            }
             disabled={!noneAllowed}
             multiline
             maw={260}
@@ -73,9 +82,9 @@ export function CommandMenu({ target, label = 'Commands', ariaLabel, title, righ
         </Menu.Target>
         <Menu.Dropdown aria-label={target ? `Commands for ${target.name}` : undefined}>
           {target?.kind === 'folder' && <Menu.Label>To all devices in the folder</Menu.Label>}
-          {COMMANDS.map((command, i) => (
+          {commands.map((command, i) => (
             <Fragment key={command.name}>
-              {i > 0 && command.risk !== COMMANDS[i - 1]!.risk && <Menu.Divider />}
+              {i > 0 && command.risk !== commands[i - 1]!.risk && <Menu.Divider />}
               <Menu.Item
                 color={command.risk === 'destructive' ? 'red' : undefined}
                 onClick={() => setChosen(command)}

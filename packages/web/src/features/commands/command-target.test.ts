@@ -8,6 +8,8 @@ const folder = (id: number, parentId: number | null, deviceCount: number): Devic
   parentId,
   childCount: 0,
   deviceCount,
+  // Not what countFolderDevices reads (it sums the direct counts of the folders it is given).
+  totalDeviceCount: deviceCount,
 });
 
 describe('countFolderDevices', () => {

@@ -1,5 +1,7 @@
 import type { Device } from '@openums/protocol';
-import { Badge, CloseButton, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
+import { commandsOffered } from '@openums/protocol';
+import { Anchor, Badge, CloseButton, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Link } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { isApiError } from '../../api/client';
@@ -24,9 +26,7 @@ import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
 type Dialog = 'rename' | 'move' | 'inventory' | 'delete' | null;
 
 export const DETAIL_TABS = ['details', 'system', 'attributes', 'commands', 'assigned', 'own', 'configuration'] as const;
-/** Tabs that need a wider panel (tables of parameters). */
-export const WIDE_TABS: ReadonlySet<DetailTab> = new Set<DetailTab>(['assigned', 'configuration']);
-/** Tabs with the parameter editor: the widest panel, filled to its height. */
+/** Tabs with the parameter editor: filled to the panel's height. */
 export const EDITOR_TABS: ReadonlySet<DetailTab> = new Set<DetailTab>(['own']);
 export type DetailTab = (typeof DETAIL_TABS)[number];
 
@@ -35,9 +35,11 @@ interface DeviceDetailProps {
   tab: DetailTab;
   onTabChange: (tab: DetailTab) => void;
   onClose: () => void;
+  /** panel: beside the list (a link opens the page); page: the device's own page (/devices/:id). */
+  variant?: 'panel' | 'page';
 }
 
-export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProps) {
+export function DeviceDetail({ id, tab, onTabChange, onClose, variant = 'panel' }: DeviceDetailProps) {
   const query = useDevice(id);
   const mine = useMyRights({ type: 'device', id });
   const [dialog, setDialog] = useState<Dialog>(null);
@@ -45,7 +47,18 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
   const header = (title: ReactNode) => (
     <Group justify="space-between" wrap="nowrap" className={panels.panelHeader}>
       {title}
-      <CloseButton aria-label="Close device details" onClick={onClose} />
+      {variant === 'panel' ? (
+        <Group gap={4} wrap="nowrap" style={{ flex: 'none' }}>
+          <Anchor component={Link} to={`/devices/${id}${tab === 'details' ? '' : `?tab=${tab}`}`} size="xs" data-testid="open-device-page">
+            Open page
+          </Anchor>
+          <CloseButton aria-label="Close device details" onClick={onClose} />
+        </Group>
+      ) : (
+        <Anchor component="button" type="button" size="sm" onClick={onClose} style={{ flex: 'none' }}>
+          ← Device list
+        </Anchor>
+      )}
     </Group>
   );
 
@@ -140,6 +153,7 @@ export function DeviceDetail({ id, tab, onTabChange, onClose }: DeviceDetailProp
             target={{ kind: 'device', deviceId: device.id, name: device.name, online: device.online }}
             ariaLabel="Device commands"
             rights={mine}
+            offered={commandsOffered(device)}
           />
           <AccessControlButton object={{ type: 'device', id: device.id }} name={device.name} rights={mine} />
         </Group>

@@ -1,9 +1,9 @@
-import type { Device, DeviceSort } from '@openums/protocol';
+import type { Device, DeviceMatch, DeviceSort } from '@openums/protocol';
 import { Text } from '@mantine/core';
 import { useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { DeviceListFilter } from '../../api/devices';
-import { DETAIL_TABS, DeviceDetail, EDITOR_TABS, WIDE_TABS, type DetailTab } from './device-detail';
+import { DETAIL_TABS, DeviceDetail, type DetailTab } from './device-detail';
 import { NewDeviceDialog } from './device-dialogs';
 import { DeviceList } from './device-list';
 import panels from '../../components/panels.module.css';
@@ -26,13 +26,14 @@ function parseId(value: string | null): number | null {
 
 /**
  * Devices: folder tree | virtualized device list | detail panel. The selection lives in the URL
- * (?folder=&device=&tab=&q=&sub=) so it survives reloads and can be shared.
+ * (?folder=&device=&tab=&q=&match=&sub=) so it survives reloads and can be shared.
  */
 export function DevicesPage() {
   const [params, setParams] = useSearchParams();
   const folder = parseFolder(params.get('folder'));
   const deviceId = parseId(params.get('device'));
   const q = params.get('q') ?? '';
+  const match: DeviceMatch = params.get('match') === 'contains' ? 'contains' : 'prefix';
   const recursive = params.get('sub') !== '0';
   const tab = (DETAIL_TABS as readonly string[]).includes(params.get('tab') ?? '') ? (params.get('tab') as DetailTab) : 'details';
   const [sort, setSort] = useState<DeviceSort>('name');
@@ -74,22 +75,18 @@ export function DevicesPage() {
       folderId: folder === 'root' && recursive ? undefined : folder,
       recursive,
       q,
+      match,
       sort,
     }),
-    [folder, recursive, q, sort],
+    [folder, recursive, q, match, sort],
   );
 
   const title = folder === 'root' ? (recursive ? 'All devices' : 'Devices in no folder') : folders.index.path(folder);
   const onSearchChange = useCallback((value: string) => update({ q: value || null }), [update]);
 
-  const detailWidth = EDITOR_TABS.has(tab)
-    ? classes.pageWithEditorDetail
-    : WIDE_TABS.has(tab)
-      ? classes.pageWithWideDetail
-      : classes.pageWithDetail;
-
+  // One panel width for every tab: switching tabs never moves the list (the device page has room for wide tabs).
   return (
-    <div className={`${classes.page} ${deviceId !== null ? detailWidth : ''}`}>
+    <div className={`${classes.page} ${deviceId !== null ? classes.pageWithDetail : ''}`}>
       <section aria-label="Folders" className={panels.sidePanel}>
         <div className={panels.panelHeader}>
           <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6}>
@@ -117,6 +114,7 @@ export function DevicesPage() {
           searchText={q}
           onSearchChange={onSearchChange}
           onRecursiveChange={(value) => update({ sub: value ? null : '0' })}
+          onMatchChange={(value) => update({ match: value === 'contains' ? 'contains' : null })}
           onSortChange={setSort}
           selectedId={deviceId}
           onSelectDevice={(id) => update({ device: String(id) })}

@@ -67,7 +67,14 @@ function FolderChildren({ parent, level }: { parent: FolderKey; level: number })
       )}
       {folders.map((folder) => (
         <div key={folder.id}>
-          <TreeRow nodeKey={folder.id} label={folder.name} level={level} hasChildren={folder.childCount > 0} count={folder.deviceCount} />
+          <TreeRow
+            nodeKey={folder.id}
+            label={folder.name}
+            level={level}
+            hasChildren={folder.childCount > 0}
+            count={folder.deviceCount}
+            total={folder.totalDeviceCount}
+          />
           {folder.childCount > 0 && <ExpandedChildren parent={folder.id} level={level + 1} />}
         </div>
       ))}
@@ -96,10 +103,13 @@ interface TreeRowProps {
   label: string;
   level: number;
   hasChildren: boolean;
+  /** Devices directly in the folder. */
   count?: number;
+  /** Devices in the folder and all its sub-folders. */
+  total?: number;
 }
 
-function TreeRow({ nodeKey, label, level, hasChildren, count }: TreeRowProps) {
+function TreeRow({ nodeKey, label, level, hasChildren, count, total }: TreeRowProps) {
   const { selected, expanded, onSelect, onToggle } = useTree();
   const isExpanded = expanded.has(nodeKey);
   const select = () => {
@@ -121,12 +131,22 @@ function TreeRow({ nodeKey, label, level, hasChildren, count }: TreeRowProps) {
         <Badge
           size="sm"
           variant="light"
-          color={count ? 'teal' : 'gray'}
-          title={`${plural(count, 'device')} directly in this folder`}
-          aria-label={`${count} devices`}
-          data-testid="folder-count"
+          color={count || total ? 'teal' : 'gray'}
+          style={{ flex: 'none', textTransform: 'none' }}
+          title={
+            total !== undefined && total !== count
+              ? `${plural(count, 'device')} directly in this folder, ${plural(total, 'device')} with its sub-folders`
+              : `${plural(count, 'device')} directly in this folder`
+          }
+          aria-label={total !== undefined && total !== count ? `${count} devices here, ${total} with sub-folders` : `${count} devices`}
         >
-          {count.toLocaleString()}
+          <span data-testid="folder-count">{count.toLocaleString()}</span>
+          {total !== undefined && total !== count && (
+            <>
+              {' / '}
+              <span data-testid="folder-total">{total.toLocaleString()}</span>
+            </>
+          )}
         </Badge>
       )}
     </TreeItem>
