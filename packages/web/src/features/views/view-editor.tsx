@@ -94,14 +94,16 @@ function EditorForm({
   const [root, setRoot] = useState<GroupNode>(() =>
     view ? fromCriteria(view.criteria) : newGroup('and', [newCriterion('name', undefined, options)]),
   );
+  // A new view's starting row is not a change: leaving it untouched asks nothing.
+  const [pristine] = useState(() => normalized(root));
   const [sort, setSort] = useState<DeviceSort>('name');
   const [columns, setColumns] = useViewColumns();
   const [dialog, setDialog] = useState<Dialog>(null);
 
-  const saved = useMemo(() => (view ? normalized(fromCriteria(view.criteria)) : null), [view]);
+  const saved = useMemo(() => (view ? normalized(fromCriteria(view.criteria)) : pristine), [view, pristine]);
   const { criteria, paths } = useMemo(() => toCriteria(root, BASE), [root]);
   const empty = countCriteria(root) === 0 && root.children.length === 0;
-  const dirty = view === null ? !empty : normalized(root) !== saved;
+  const dirty = normalized(root) !== saved;
   useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
 
   const live = useLiveResults(empty ? null : criteria, sort, defs);
@@ -148,7 +150,7 @@ function EditorForm({
             >
               {view ? view.name : 'New view'}
             </Title>
-            {dirty && (
+            {(dirty || !view) && (
               <Badge size="sm" color="orange" variant="light">
                 {view ? 'changed' : 'not saved'}
               </Badge>
