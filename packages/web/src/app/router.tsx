@@ -9,6 +9,7 @@ import { LdapDomainsPage } from '../features/admin/ldap-domains-page';
 import { WakeOnLanPage } from '../features/admin/wake-on-lan-page';
 import { MailPage } from '../features/admin/mail-page';
 import { DeviceAttributesPage } from '../features/admin/device-attributes-page';
+import { DefaultFolderRulesPage } from '../features/default-folder-rules/rules-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
 import { DevicesPage } from '../features/devices/devices-page';
 import { DevicePage } from '../features/devices/device-page';
@@ -61,6 +62,7 @@ export function createAppRouter() {
                 { path: 'mail', element: <MailPage /> },
                 { path: 'wake-on-lan', element: <WakeOnLanPage /> },
                 { path: 'device-attributes', element: <DeviceAttributesPage /> },
+                { path: 'default-folder-rules', element: <DefaultFolderRulesPage /> },
                 { path: 'audit-log', element: <AuditLogPage /> },
                 { path: '*', element: <NotFoundPage /> },
               ],
