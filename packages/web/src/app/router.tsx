@@ -12,6 +12,8 @@ import { DeviceAttributesPage } from '../features/admin/device-attributes-page';
 import { DefaultFolderRulesPage } from '../features/default-folder-rules/rules-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
 import { DevicesPage } from '../features/devices/devices-page';
+import { DeviceImportPage } from '../features/naming/device-import-page';
+import { NamingPage } from '../features/naming/naming-page';
 import { DevicePage } from '../features/devices/device-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
 import { ProfilesPage } from '../features/profiles/profiles-page';
@@ -43,6 +45,7 @@ export function createAppRouter() {
           children: [
             { index: true, element: <DashboardPage /> },
             { path: 'devices', element: <DevicesPage /> },
+            { path: 'devices/import', element: <DeviceImportPage /> },
             // A device's own page: every tab of the side panel, deep-linkable.
             { path: 'devices/:deviceId', element: <DevicePage /> },
             // One route, so the tree keeps its state when a profile opens.
@@ -60,6 +63,7 @@ export function createAppRouter() {
                 { path: 'groups', element: <GroupsPage /> },
                 { path: 'ldap-domains', element: <LdapDomainsPage /> },
                 { path: 'mail', element: <MailPage /> },
+                { path: 'naming', element: <NamingPage /> },
                 { path: 'wake-on-lan', element: <WakeOnLanPage /> },
                 { path: 'device-attributes', element: <DeviceAttributesPage /> },
                 { path: 'default-folder-rules', element: <DefaultFolderRulesPage /> },

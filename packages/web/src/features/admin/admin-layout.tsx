@@ -15,6 +15,7 @@ export const ADMIN_PAGES: readonly { path: string; label: string; right?: Genera
   { path: '/admin/ldap-domains', label: 'LDAP domains', right: 'ldap' },
   { path: '/admin/mail', label: 'Mail', right: 'mail' },
   { path: '/admin/device-attributes', label: 'Device attributes', right: 'globalSettings' },
+  { path: '/admin/naming', label: 'Naming convention', right: 'globalSettings' },
   { path: '/admin/default-folder-rules', label: 'Default folder rules', right: 'defaultFolderRules' },
   { path: '/admin/wake-on-lan', label: 'Wake on LAN', right: 'globalSettings' },
   { path: '/admin/audit-log', label: 'Audit log', right: 'loggingAndAudit' },

@@ -120,6 +120,9 @@ export function DeviceList(props: DeviceListProps) {
             <Button size="compact-sm" variant="default" component={Link} to="/devices/import">
               Import…
             </Button>
+            <Button size="compact-sm" variant="default" component={Link} to="/devices/import">
+              Import…
+            </Button>
           </Group>
         </Group>
         <Group gap="sm" wrap="nowrap">
