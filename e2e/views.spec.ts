@@ -21,6 +21,16 @@ test('views: build criteria with a live count, save, results, export csv, assign
   await signIn(page);
   await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Views' }).click();
   await expect(page.getByTestId('no-view-open')).toBeVisible();
+
+  // --- A view folder; the new view is made in the selected folder.
+  const viewFolder = `E2E View folder ${suffix}`;
+  await page.getByRole('button', { name: 'New view folder' }).click();
+  const folderDialog = page.getByRole('dialog', { name: 'New view folder' });
+  await folderDialog.getByLabel('Folder name').fill(viewFolder);
+  await folderDialog.getByRole('button', { name: 'Create folder' }).click();
+  await expect(folderDialog).toBeHidden();
+  const tree = page.getByRole('tree', { name: 'Views' });
+  await expect(tree.getByRole('treeitem', { name: viewFolder })).toHaveAttribute('aria-selected', 'true');
   await page.getByRole('region', { name: 'View tree' }).getByRole('button', { name: 'New view', exact: true }).click();
   await expect(page.getByTestId('view-title')).toHaveText('New view');
 
@@ -69,11 +79,13 @@ test('views: build criteria with a live count, save, results, export csv, assign
   const dialog = page.getByRole('dialog', { name: 'Save view' });
   await dialog.getByLabel('Name').fill(viewName);
   await dialog.getByLabel('Description').fill('Devices of the e2e test');
+  await expect(dialog.getByLabel('Folder')).toHaveValue(viewFolder);
   await dialog.getByRole('button', { name: 'Save view' }).click();
   await expect(dialog).toBeHidden();
   await expect(page).toHaveURL(/\/views\/\d+$/);
   await expect(page.getByTestId('view-title')).toHaveText(viewName);
-  await expect(page.getByRole('tree', { name: 'Views' }).getByRole('treeitem', { name: viewName })).toBeVisible();
+  await expect(tree.getByRole('treeitem', { name: viewName })).toBeVisible();
+  await expect(tree.getByRole('treeitem', { name: viewName })).toHaveAttribute('aria-level', '3');
 
   // --- Results: the two devices, with the count and the default columns.
   const results = page.getByTestId('view-results');

@@ -1,4 +1,4 @@
-import type { DeviceSort, ViewCriteria, ViewFolder } from '@openums/protocol';
+import type { DeviceAttribute, DeviceSort, ViewCriteria, ViewFolder } from '@openums/protocol';
 import { checkViewCriteria } from '@openums/protocol';
 import { keepPreviousData, useInfiniteQuery, useQuery, type QueryClient } from '@tanstack/react-query';
 import { useDebouncedValue } from '@mantine/hooks';
@@ -57,11 +57,15 @@ export function useView(id: number | null) {
 }
 
 /** The fields the builder offers: the protocol's device fields and the defined device attributes. */
-export function useFieldOptions(): { options: FieldOption[]; defs: ReturnType<typeof attributeDefs> } {
+export function useFieldOptions(): {
+  options: FieldOption[];
+  defs: ReturnType<typeof attributeDefs>;
+  attributes: readonly DeviceAttribute[];
+} {
   const attributes = useQuery({ queryKey: viewKeys.attributes, queryFn: ({ signal }) => listDeviceAttributes(signal), staleTime: 60_000 });
   return useMemo(() => {
     const list = attributes.data?.items ?? [];
-    return { options: fieldOptions(list), defs: attributeDefs(list) };
+    return { options: fieldOptions(list), defs: attributeDefs(list), attributes: list };
   }, [attributes.data]);
 }
 

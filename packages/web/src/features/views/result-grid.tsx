@@ -29,20 +29,39 @@ const SORTS: { value: DeviceSort; label: string }[] = [
   { value: 'id', label: 'Registered order' },
 ];
 
-/** The grid's columns, remembered in this browser; also what Export and Mail send. */
-export function useViewColumns() {
+/** A column: a Device field, or `attribute:<identifier>` (export and mail only: the grid has no attribute values). */
+export type ViewColumn = ViewExportField | `attribute:${string}`;
+const isDeviceField = (c: string): c is ViewExportField => (VIEW_EXPORT_FIELDS as readonly string[]).includes(c);
+export const gridColumns = (columns: readonly ViewColumn[]) => columns.filter(isDeviceField);
+
+/** The chosen columns, remembered in this browser; also what Export and Mail send. */
+export function useViewColumns(attributes: readonly { identifier: string }[]) {
   const [stored, setStored] = useLocalStorage<string[]>({
     key: 'openums.views.columns',
     defaultValue: [...VIEW_EXPORT_DEFAULT_COLUMNS],
     getInitialValueInEffect: false,
   });
-  const columns = VIEW_EXPORT_FIELDS.filter((f) => stored.includes(f));
-  return [columns.length ? columns : [...VIEW_EXPORT_DEFAULT_COLUMNS], setStored] as const;
+  const known = new Set(attributes.map((a) => `attribute:${a.identifier}`));
+  // Device fields in the Device object's order, then attributes still defined.
+  const fields = VIEW_EXPORT_FIELDS.filter((f) => stored.includes(f));
+  const attrs = stored.filter((c) => known.has(c)) as ViewColumn[];
+  const columns: ViewColumn[] = fields.length ? [...fields, ...attrs] : [...VIEW_EXPORT_DEFAULT_COLUMNS, ...attrs];
+  return [columns, setStored as (c: ViewColumn[]) => void] as const;
 }
 
-export function ColumnChooser({ columns, onChange }: { columns: readonly ViewExportField[]; onChange: (c: ViewExportField[]) => void }) {
+export function ColumnChooser({
+  columns,
+  onChange,
+  attributes,
+}: {
+  columns: readonly ViewColumn[];
+  onChange: (c: ViewColumn[]) => void;
+  attributes: readonly { identifier: string; name: string }[];
+}) {
+  const deviceCount = gridColumns(columns).length;
+  const toggle = (column: ViewColumn, on: boolean) => onChange(on ? [...columns, column] : columns.filter((c) => c !== column));
   return (
-    <Popover position="bottom-end" withinPortal shadow="md" width={360}>
+    <Popover position="bottom-end" withinPortal shadow="md" width={380}>
       <Popover.Target>
         <Button size="compact-xs" variant="default" aria-label="Choose columns">
           Columns ({columns.length})
@@ -57,11 +76,33 @@ export function ColumnChooser({ columns, onChange }: { columns: readonly ViewExp
                 size="xs"
                 label={columnLabel(field)}
                 checked={columns.includes(field)}
-                disabled={columns.length === 1 && columns.includes(field)}
-                onChange={(e) => onChange(e.currentTarget.checked ? [...columns, field] : columns.filter((c) => c !== field))}
+                // The grid needs one device column.
+                disabled={deviceCount === 1 && columns.includes(field)}
+                onChange={(e) => toggle(field, e.currentTarget.checked)}
               />
             ))}
           </SimpleGrid>
+          {attributes.length > 0 && (
+            <>
+              <Text size="xs" fw={600} c="dimmed">
+                Device attributes (export and mail only)
+              </Text>
+              <SimpleGrid cols={2} spacing={6} verticalSpacing={6}>
+                {attributes.map((a) => {
+                  const column: ViewColumn = `attribute:${a.identifier}`;
+                  return (
+                    <Checkbox
+                      key={a.identifier}
+                      size="xs"
+                      label={a.name}
+                      checked={columns.includes(column)}
+                      onChange={(e) => toggle(column, e.currentTarget.checked)}
+                    />
+                  );
+                })}
+              </SimpleGrid>
+            </>
+          )}
           <Group justify="space-between">
             <Text size="xs" c="dimmed">
               Export and mail use these columns too.

@@ -105,7 +105,7 @@ export function MailDialog({ view, columns, onClose }: { view: View; columns: re
             placeholder="ops@example.com"
           />
           <Text size="xs" c="dimmed">
-            The attachment holds every matching device with the grid’s {columns.length} columns; at most 10 MiB (use Export for more).
+            The attachment holds every matching device with the {columns.length} chosen columns; at most 10 MiB (use Export for more).
           </Text>
           {action.error && <ErrorAlert title="Not sent" error={action.error} />}
           <Group justify="flex-end">

@@ -23,7 +23,7 @@ import {
   type GroupNode,
 } from './criteria-model';
 import { invalidateViews, useFieldOptions, useLiveResults, useView, viewKeys, type ViewFolderKey } from './queries';
-import { ColumnChooser, ResultGrid, SortSelect, useViewColumns } from './result-grid';
+import { ColumnChooser, gridColumns, ResultGrid, SortSelect, useViewColumns } from './result-grid';
 import { AssignProfilesDialog, ExportMenu, MailDialog, ViewCommandMenu } from './view-actions';
 import { DeleteViewDialog, ViewDetailsDialog } from './view-dialogs';
 import classes from './views.module.css';
@@ -90,14 +90,14 @@ function EditorForm({
 }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const { options, defs } = useFieldOptions();
+  const { options, defs, attributes } = useFieldOptions();
   const [root, setRoot] = useState<GroupNode>(() =>
     view ? fromCriteria(view.criteria) : newGroup('and', [newCriterion('name', undefined, options)]),
   );
   // A new view's starting row is not a change: leaving it untouched asks nothing.
   const [pristine] = useState(() => normalized(root));
   const [sort, setSort] = useState<DeviceSort>('name');
-  const [columns, setColumns] = useViewColumns();
+  const [columns, setColumns] = useViewColumns(attributes);
   const [dialog, setDialog] = useState<Dialog>(null);
 
   const saved = useMemo(() => (view ? normalized(fromCriteria(view.criteria)) : pristine), [view, pristine]);
@@ -220,7 +220,7 @@ function EditorForm({
         </Group>
         <Group gap={4}>
           <SortSelect value={sort} onChange={setSort} />
-          <ColumnChooser columns={columns} onChange={setColumns} />
+          <ColumnChooser columns={columns} onChange={setColumns} attributes={attributes} />
           <ExportMenu view={view} columns={columns} blocked={blocked} />
           <span title={blocked}>
             <Button size="compact-xs" variant="default" disabled={blocked !== undefined} onClick={() => setDialog('mail')}>
@@ -239,7 +239,7 @@ function EditorForm({
         {devices.length > 0 && !live.problem && !empty ? (
           <ResultGrid
             devices={devices}
-            columns={columns}
+            columns={gridColumns(columns)}
             onOpenDevice={(d) =>
               void navigate(
                 `/devices?${new URLSearchParams({ ...(d.folderId ? { folder: String(d.folderId) } : {}), device: String(d.id) })}`,
