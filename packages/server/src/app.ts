@@ -271,7 +271,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   deviceFolderRoutes(app, folders);
   deviceRoutes(app, devices, idempotency, { commands, profiles });
   const mail = mailModule({ settings, dataDir: config.dataDir, audit, log });
-  viewRoutes(app, database, clock, audit, { commands, profiles, mailer: () => mail.mailer });
+  viewRoutes(app, database, clock, audit, { commands, profiles, idempotency, mailer: () => mail.mailer });
   searchRoutes(app, database);
   monitoringRoutes(app, health, metrics);
   enrollmentKeyRoutes(app, enrollmentKeys);

@@ -107,6 +107,24 @@ describe.each(DIALECTS)('views: commands and profile assignment on a view (%s)',
     expect((await ok('GET', '/api/v1/audit-log?action=command.send')).items).toHaveLength(1);
   });
 
+  it('sends a view command once for one Idempotency-Key, replaying the first answer', async () => {
+    const before = (await commandRows()).length;
+    const send = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/views/${viewId}/commands`,
+        headers: { authorization: `Bearer ${ann.token}`, 'idempotency-key': 'view-cmd-1' },
+        payload: { command: 'reboot', expiresInSeconds: 600 },
+      });
+    const first = await send();
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await send();
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect((await commandRows()).length).toBe(before + 3);
+  });
+
   it('refuses bad commands naming the field and a view ann may not read; nothing is created', async () => {
     const before = await commandRows();
     for (const [body, field] of [

@@ -24,9 +24,12 @@ export function viewExportUrl(viewId: number, format: ViewExportFormat, columns?
 /** Mails the export; recipients left out = the mail settings' administrative recipients. */
 export const mailView = (viewId: number, body: MailViewRequest) => api.post<MailViewResponse>(`${BASE}/${viewId}/mail`, body);
 
-/** Sends a command to the view's devices as they are now; devices without the command's right come back in `refused`. */
+/**
+ * Sends a command to the view's devices as they are now; devices without the command's right come
+ * back in `refused`. One key per call: a lost answer is retried without sending the commands twice.
+ */
 export const sendViewCommand = (viewId: number, body: ViewCommandRequest) =>
-  api.post<SendCommandResponse>(`${BASE}/${viewId}/commands`, body);
+  api.post<SendCommandResponse>(`${BASE}/${viewId}/commands`, body, { idempotencyKey: crypto.randomUUID() });
 
 /** Assigns profiles to the view's devices as they are now; one item per device and profile. */
 export const assignViewProfiles = (viewId: number, body: AssignViewProfilesRequest) =>

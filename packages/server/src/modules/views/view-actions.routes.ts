@@ -13,6 +13,7 @@ import {
 import type { App } from '../../lib/fastify.js';
 import { auditContext } from '../audit/audit-context.js';
 import { rightsOf } from '../access/request-rights.js';
+import { IdempotencyHeaders, type IdempotencyService } from '../idempotency/idempotency.service.js';
 import type { ViewActionsService } from './view-actions.service.js';
 import { splitColumns } from './view-export.js';
 
@@ -26,7 +27,7 @@ const viewRef = (id: number) => ({ type: 'view', id }) as const;
  * a view"): read on the view, and only devices the administrator may browse are reached; actions
  * decide per device (command right, assign) and answer refusals per device.
  */
-export function viewActionRoutes(app: App, actions: ViewActionsService): void {
+export function viewActionRoutes(app: App, actions: ViewActionsService, idempotency: IdempotencyService): void {
   app.get('/api/v1/views/:id/export', {
     config,
     schema: {
@@ -70,6 +71,7 @@ export function viewActionRoutes(app: App, actions: ViewActionsService): void {
       tags,
       summary: "Send a command to a saved view's devices as they are now; devices without the command's right are answered in `refused`",
       params: IdParams,
+      headers: IdempotencyHeaders,
       body: ViewCommandRequest,
       response: { 201: SendCommandResponse, ...errors },
     },
@@ -77,15 +79,19 @@ export function viewActionRoutes(app: App, actions: ViewActionsService): void {
       const rights = rightsOf(req);
       await rights.require(viewRef(req.params.id), 'read');
       const right = COMMAND_RIGHT[req.body.command];
-      const answer = await actions.sendCommand(
-        auditContext(req),
-        req.params.id,
-        req.body,
-        req.auth?.user.username ?? null,
-        (ids) => rights.partition('device', ids, right),
-        (await rights.scope('device')).objects,
+      const visible = (await rights.scope('device')).objects;
+      // Decided before the idempotency check: a replayed answer is given only to whom the rights allow it now.
+      await idempotency.handle(req, reply, 201, (record) =>
+        actions.sendCommand(
+          auditContext(req),
+          req.params.id,
+          req.body,
+          req.auth?.user.username ?? null,
+          (ids) => rights.partition('device', ids, right),
+          visible,
+          record,
+        ),
       );
-      return reply.code(201).send(answer);
     },
   });
   app.post('/api/v1/views/:id/assign-profiles', {

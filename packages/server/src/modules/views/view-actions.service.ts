@@ -16,6 +16,7 @@ import { AppError } from '../../lib/errors.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { CommandAuthorizer, CommandsService } from '../commands/commands.service.js';
+import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { ProfilesService } from '../profiles/profiles.service.js';
 import { majorVersion } from '../profiles/settings-hash.js';
@@ -151,11 +152,13 @@ export class ViewActionsService {
     createdBy: string | null,
     authorize: CommandAuthorizer,
     visible: Visible,
+    /** Stores the answer with the commands (Idempotency-Key), as the bulk command route does. */
+    record?: RecordAnswer,
   ): Promise<SendCommandResponse> {
     const { view, pages } = await this.boundedIds(viewId, visible);
     const deviceIds: number[] = [];
     for await (const page of pages) for (const d of page) deviceIds.push(d.id);
-    const answer = await this.d.commands.sendCommand({ ...req, deviceIds }, createdBy, undefined, authorize, by);
+    const answer = await this.d.commands.sendCommand({ ...req, deviceIds }, createdBy, record, authorize, by);
     await this.d.audit.record(this.d.repo.db, {
       by,
       action: 'view.command',

@@ -9,6 +9,7 @@ import { savedViewRoutes } from './saved-views.routes.js';
 import { SavedViewsService } from './saved-views.service.js';
 import { ViewsService } from './views.service.js';
 import type { CommandsService } from '../commands/commands.service.js';
+import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { ProfilesService } from '../profiles/profiles.service.js';
 import { viewActionRoutes } from './view-actions.routes.js';
@@ -26,7 +27,7 @@ export function viewRoutes(
   clock: Clock,
   audit: Pick<AuditLog, 'record'>,
   /** What acting on a view goes through: the same services as acting on devices. */
-  acting: { commands: CommandsService; profiles: ProfilesService; mailer: () => Mailer },
+  acting: { commands: CommandsService; profiles: ProfilesService; idempotency: IdempotencyService; mailer: () => Mailer },
 ): void {
   const views = new ViewsService(database.db, database.dialect, clock);
   const saved = new SavedViewsService(new SavedViewsRepository(database.db), clock, audit);
@@ -40,6 +41,7 @@ export function viewRoutes(
   viewActionRoutes(
     app,
     new ViewActionsService({ saved, devices, repo: new ViewActionsRepository(database.db), commands, profiles, mailer, audit }),
+    acting.idempotency,
   );
 
   app.post('/api/v1/views/evaluate', {
