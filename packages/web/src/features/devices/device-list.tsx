@@ -120,9 +120,6 @@ export function DeviceList(props: DeviceListProps) {
             <Button size="compact-sm" variant="default" component={Link} to="/devices/import">
               Import…
             </Button>
-            <Button size="compact-sm" variant="default" component={Link} to="/devices/import">
-              Import…
-            </Button>
           </Group>
         </Group>
         <Group gap="sm" wrap="nowrap">
