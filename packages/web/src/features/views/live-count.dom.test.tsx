@@ -50,6 +50,8 @@ function renderEditor() {
 }
 
 const valueOf = (call: Call) => call.body.criteria.and[0]!.value;
+/** The machine is shared: allow for slow renders. */
+const slow = { timeout: 5000 };
 const page = (count: number) => ({ count, items: [], nextCursor: null });
 
 afterEach(() => {
@@ -61,29 +63,29 @@ describe('live count', () => {
   it('counts once typing pauses, and aborts a request the next criteria made stale', async () => {
     const calls = mockServer();
     renderEditor();
-    const input = await screen.findByRole('textbox', { name: 'Value' });
+    const input = await screen.findByRole('textbox', { name: 'Value' }, slow);
     // An empty value is not sent: a hint, no request.
-    expect(await screen.findByTestId('criterion-hint')).toBeTruthy();
+    expect(await screen.findByTestId('criterion-hint', {}, slow)).toBeTruthy();
     fireEvent.change(input, { target: { value: 'k' } });
     fireEvent.change(input, { target: { value: 'ki' } });
     fireEvent.change(input, { target: { value: 'kio' } });
-    await waitFor(() => expect(calls).toHaveLength(1));
+    await waitFor(() => expect(calls).toHaveLength(1), slow);
     expect(valueOf(calls[0]!)).toBe('kio');
 
     // The answer for "kio" is still out when the criteria change: that request is cancelled.
     fireEvent.change(input, { target: { value: 'kiosk' } });
-    await waitFor(() => expect(calls).toHaveLength(2));
+    await waitFor(() => expect(calls).toHaveLength(2), slow);
     expect(valueOf(calls[1]!)).toBe('kiosk');
     expect(calls[0]!.signal.aborted).toBe(true);
     calls[1]!.respond(200, page(1234));
-    expect((await screen.findByTestId('live-count')).textContent).toBe('1,234 devices match');
+    expect((await screen.findByTestId('live-count', {}, slow)).textContent).toBe('1,234 devices match');
   });
 
   it("shows the server's refusal at the criterion its field path names", async () => {
     const calls = mockServer();
     renderEditor();
-    fireEvent.change(await screen.findByRole('textbox', { name: 'Value' }), { target: { value: 'x' } });
-    await waitFor(() => expect(calls).toHaveLength(1));
+    fireEvent.change(await screen.findByRole('textbox', { name: 'Value' }, slow), { target: { value: 'x' } });
+    await waitFor(() => expect(calls).toHaveLength(1), slow);
     calls[0]!.respond(400, {
       error: {
         code: 'VIEW_CRITERIA_INVALID',
@@ -92,7 +94,7 @@ describe('live count', () => {
       },
     });
     const row = screen.getAllByTestId('criterion-row')[0]!;
-    expect((await within(row).findByTestId('criterion-error')).textContent).toBe('Value is refused by the server');
+    expect((await within(row).findByTestId('criterion-error', {}, slow)).textContent).toBe('Value is refused by the server');
     expect(screen.getByTestId('live-count-error').textContent).toContain('Complete or fix the marked criterion');
   });
 });

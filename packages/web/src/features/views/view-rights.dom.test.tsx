@@ -61,7 +61,7 @@ describe('view rights', () => {
   it('read without write: the view can be exported and acted on, not changed', async () => {
     mockServer({ browse: true, read: true, write: false, accessControl: false }, 3);
     renderEditor();
-    await screen.findByTestId('live-count');
+    await screen.findByTestId('live-count', {}, { timeout: 5000 });
     // Loaded (while loading every gated button is blocked): Access control needs read, which is held.
     await waitFor(() => expect(blocked('Access control of Lost devices')).toBe(false));
     expect(blocked('Delete')).toBe(true);
@@ -73,7 +73,7 @@ describe('view rights', () => {
   it('write: changing and deleting are offered; a view matching nothing offers no actions', async () => {
     mockServer({ browse: true, read: true, write: true, accessControl: true }, 0);
     renderEditor();
-    await screen.findByTestId('live-count');
+    await screen.findByTestId('live-count', {}, { timeout: 5000 });
     await waitFor(() => expect(blocked('Delete')).toBe(false));
     expect(blocked('Details…')).toBe(false);
     expect(screen.getByRole('button', { name: 'Export ▾' })).toHaveProperty('disabled', false);
