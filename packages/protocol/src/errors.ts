@@ -60,6 +60,7 @@ export const ErrorCode = {
   TokenExpired: 'TOKEN_EXPIRED',
   TokenRevoked: 'TOKEN_REVOKED',
   LdapDomainNotFound: 'LDAP_DOMAIN_NOT_FOUND',
+  NotificationNotFound: 'NOTIFICATION_NOT_FOUND',
   LdapDomainNameTaken: 'LDAP_DOMAIN_NAME_TAKEN',
   LdapConnectionFailed: 'LDAP_CONNECTION_FAILED',
   LdapCertificateInvalid: 'LDAP_CERTIFICATE_INVALID',
@@ -148,6 +149,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   TOKEN_EXPIRED: 401,
   TOKEN_REVOKED: 401,
   LDAP_DOMAIN_NOT_FOUND: 404,
+  NOTIFICATION_NOT_FOUND: 404,
   LDAP_DOMAIN_NAME_TAKEN: 409,
   // The directory could not be used with the domain's settings: a fault of the configuration or
   // of the directory, reported to the caller (not a 5xx of this server).

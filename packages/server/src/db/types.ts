@@ -231,6 +231,8 @@ export interface AdminPreferencesTable {
 export interface Database {
   settings: SettingsTable;
   admin_preferences: AdminPreferencesTable;
+  notifications: NotificationsTable;
+  notification_reads: NotificationReadsTable;
   users: UsersTable;
   sessions: SessionsTable;
   admin_password_history: AdminPasswordHistoryTable;
@@ -405,4 +407,25 @@ export interface DeviceFolderRulesTable {
   pending: number;
   /** Server time the rules last ran for the device. */
   applied_at: number;
+}
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  /** The condition's name across checks and restarts, unique. */
+  key: string;
+  kind: string;
+  severity: string;
+  title: string;
+  message: string;
+  object_type: string | null;
+  object_id: string | null;
+  created_at: number;
+  updated_at: number;
+  resolved_at: number | null;
+}
+
+export interface NotificationReadsTable {
+  notification_id: number;
+  admin_id: number;
+  read_at: number;
 }

@@ -37,6 +37,12 @@ const OPEN_TO_EVERY_ADMIN = new Set([
   'GET /api/v1/profile-folders',
   'GET /api/v1/views',
   'GET /api/v1/view-folders',
+  // Everyone's own notification centre (conditions of the installation, no object data).
+  'GET /api/v1/notifications',
+  'GET /api/v1/notifications/count',
+  'GET /api/v1/notifications/preferences',
+  'PUT /api/v1/notifications/preferences',
+  'POST /api/v1/notifications/read-all',
   // Quick search: every group empty.
   'GET /api/v1/search',
   // Own tokens (the walk uses the caller's own id there).

@@ -6,6 +6,7 @@ import { useLogout, useSession } from '../features/auth/session';
 import { LiveEventsProvider, LiveIndicator } from '../features/live/live-context';
 import { notifyError } from '../components/notify';
 import { QuickSearch } from '../features/search/quick-search';
+import { NotificationBell } from '../features/notifications/notification-centre';
 
 export const HEADER_HEIGHT = 52;
 
@@ -60,6 +61,7 @@ export function AppLayout() {
             <Group gap="sm" wrap="nowrap">
               <QuickSearch />
               <LiveIndicator />
+              <NotificationBell />
               {user && (
                 <Group gap={6} wrap="nowrap" data-testid="current-user">
                   <Text size="sm" c="dimmed" visibleFrom="xs">
