@@ -86,6 +86,9 @@ export const ErrorCode = {
   NetworkNameInvalid: 'NETWORK_NAME_INVALID',
   DefaultFolderRuleNotFound: 'DEFAULT_FOLDER_RULE_NOT_FOUND',
   DefaultFolderRuleCycle: 'DEFAULT_FOLDER_RULE_CYCLE',
+  JobNotFound: 'JOB_NOT_FOUND',
+  JobRunNotFound: 'JOB_RUN_NOT_FOUND',
+  JobFolderNotFound: 'JOB_FOLDER_NOT_FOUND',
   Internal: 'INTERNAL_ERROR',
 } as const;
 
@@ -183,6 +186,9 @@ export const errorStatus: Record<ErrorCode, number> = {
   DEFAULT_FOLDER_RULE_NOT_FOUND: 404,
   // A rule moved below itself or one of its own children.
   DEFAULT_FOLDER_RULE_CYCLE: 409,
+  JOB_NOT_FOUND: 404,
+  JOB_RUN_NOT_FOUND: 404,
+  JOB_FOLDER_NOT_FOUND: 404,
   INTERNAL_ERROR: 500,
 };
 

@@ -13,6 +13,8 @@ export const GeneralRight = {
   Mail: 'mail',
   Ldap: 'ldap',
   DefaultFolderRules: 'defaultFolderRules',
+  /** Scheduled jobs and their run history (docs/jobs.md). */
+  Jobs: 'jobs',
 } as const;
 export type GeneralRight = (typeof GeneralRight)[keyof typeof GeneralRight];
 

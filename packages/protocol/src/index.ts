@@ -26,6 +26,7 @@ export * from './api/servers.js';
 export * from './api/cluster-settings.js';
 export * from './api/mail.js';
 export * from './api/wake-on-lan.js';
+export * from './api/jobs.js';
 export * from './api/notifications.js';
 export * from './wol-packet.js';
 export * from './api/naming.js';

@@ -24,6 +24,7 @@ import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/ser
 import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster-settings/cluster-settings.routes.js';
 import { mailModule } from './modules/mail/mail.routes.js';
 import { wakeOnLanModule } from './modules/wake-on-lan/wake-on-lan.routes.js';
+import { jobsModule } from './modules/jobs/jobs.routes.js';
 import { notificationsModule } from './modules/notifications/notifications.routes.js';
 import { namingModule } from './modules/naming/naming.module.js';
 import { defaultFolderRulesModule } from './modules/default-folder-rules/default-folder-rules.routes.js';
@@ -287,6 +288,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const namingDeps = { settings, devicesRepo, foldersRepo, profilesRepo, configuration: configurationChanges, events, clock, audit, log };
   const naming = namingModule(app, database.db, namingDeps, { devices, presence });
   mail.registerRoutes(app);
+  jobsModule({ database, settings, commands, configuration: configurationChanges, rights: administration.rights, singletons, audit, clock, log }).registerRoutes(app);
   wakeOnLanModule({ db: database.db, settings, commands, configuration: deviceConfiguration, audit, log }).registerRoutes(app);
   const notices = { dataDir: config.dataDir, deviceCaPem: () => deviceCa?.certPem ?? null, skewWarnings: () => servers.skewWarnings() };
   notificationsModule({ db: database.db, clock, mailer: () => mail.mailer, singletons, log, sources: notices }).registerRoutes(app);

@@ -20,6 +20,7 @@ import * as viewIndexes from './20261211T1100-view-indexes.js';
 import * as structureTag from './20261211T1200-structure-tag.js';
 import * as defaultFolderRules from './20261211T1300-default-folder-rules.js';
 import * as adminPreferences from './20261211T1500-admin-preferences.js';
+import * as jobs from './20261211T1600-jobs.js';
 import * as notifications from './20261211T1700-notifications.js';
 
 export interface AppMigration {
@@ -48,5 +49,6 @@ export const migrations: Record<string, AppMigration> = {
   '20261211T1200-structure-tag': structureTag,
   '20261211T1300-default-folder-rules': defaultFolderRules,
   '20261211T1500-admin-preferences': adminPreferences,
+  '20261211T1600-jobs': jobs,
   '20261211T1700-notifications': notifications,
 };

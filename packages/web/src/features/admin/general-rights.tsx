@@ -12,6 +12,7 @@ export const GENERAL_RIGHT_INFO: Record<GeneralRight, { label: string; descripti
   mail: { label: 'Mail', description: 'Mail server settings' },
   ldap: { label: 'LDAP', description: 'LDAP and Active Directory domains, directory import' },
   defaultFolderRules: { label: 'Default folder rules', description: 'Rules that place new devices in folders; apply them to devices' },
+  jobs: { label: 'Scheduled jobs', description: 'Create, change, run and cancel scheduled jobs; read their run history' },
 };
 
 export const rightLabel = (right: string) => GENERAL_RIGHT_INFO[right as GeneralRight]?.label ?? right;

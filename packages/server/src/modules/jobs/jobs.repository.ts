@@ -1,0 +1,454 @@
+import { sql, type Generated, type Insertable, type Kysely, type Updateable, type RawBuilder, type Selectable } from 'kysely';
+import type { Db } from '../../db/database.js';
+
+/** Tables of migration 20261211T1600-jobs (typed here: the module owns them). */
+export interface JobsTable {
+  id: Generated<number>;
+  folder_id: number | null;
+  name: string;
+  command: string;
+  text: string | null;
+  targets_json: string;
+  start_at: number;
+  repeat_json: string | null;
+  enabled: number;
+  comment: string | null;
+  options_json: string;
+  next_run_at: number | null;
+  created_by: string | null;
+  created_by_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface JobRunsTable {
+  id: Generated<number>;
+  job_id: number;
+  trigger: string;
+  state: string;
+  message: string | null;
+  command: string;
+  text: string | null;
+  options_json: string;
+  planned_at: number;
+  started_at: number;
+  expires_at: number;
+  finished_at: number | null;
+  last_start_at: number | null;
+  resolved: number;
+  created_by: string | null;
+}
+export interface JobRunDevicesTable {
+  run_id: number;
+  device_id: number;
+  state: string;
+  deferred: number;
+  message: string | null;
+  command_id: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+export interface JobFoldersTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+interface JobsDatabase {
+  jobs: JobsTable;
+  job_runs: JobRunsTable;
+  job_run_devices: JobRunDevicesTable;
+  job_folders: JobFoldersTable;
+  devices: { id: number; online: number; folder_id: number | null };
+  device_folders: { id: number };
+  commands: { id: number; state: string; message: string | null; finished_at: number | null };
+  users: { id: number; superuser: number; disabled: number };
+}
+type JDb = Kysely<JobsDatabase>;
+
+export type JobRow = Selectable<JobsTable>;
+export type JobRunRow = Selectable<JobRunsTable>;
+export type JobRunDeviceRow = JobRunDevicesTable;
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const jobRow = (r: JobRow): JobRow => ({
+  ...r,
+  id: Number(r.id),
+  folder_id: num(r.folder_id),
+  start_at: Number(r.start_at),
+  enabled: Number(r.enabled),
+  next_run_at: num(r.next_run_at),
+  created_by_id: num(r.created_by_id),
+  created_at: Number(r.created_at),
+  updated_at: Number(r.updated_at),
+});
+const runRow = (r: JobRunRow): JobRunRow => ({
+  ...r,
+  id: Number(r.id),
+  job_id: Number(r.job_id),
+  planned_at: Number(r.planned_at),
+  started_at: Number(r.started_at),
+  expires_at: Number(r.expires_at),
+  finished_at: num(r.finished_at),
+  last_start_at: num(r.last_start_at),
+  resolved: Number(r.resolved),
+});
+const deviceRow = (r: JobRunDevicesTable): JobRunDeviceRow => ({
+  ...r,
+  run_id: Number(r.run_id),
+  device_id: Number(r.device_id),
+  deferred: Number(r.deferred),
+  command_id: num(r.command_id),
+  started_at: num(r.started_at),
+  finished_at: num(r.finished_at),
+});
+
+const CHUNK = 500;
+/** Commands states that end a device's part in a run. */
+const FINISHED_COMMAND_STATES = ['succeeded', 'failed', 'expired', 'cancelled'];
+
+export class JobsRepository {
+  private readonly db: JDb;
+  constructor(db: Db) {
+    this.db = db as unknown as JDb;
+  }
+
+  // ---- jobs ----
+  insertJob = async (row: Insertable<JobsTable>, db: Db): Promise<number> => {
+    const r = await (db as unknown as JDb).insertInto('jobs').values(row).returning('id').executeTakeFirstOrThrow();
+    return Number(r.id);
+  };
+  updateJob = async (id: number, patch: Updateable<JobsTable>, db: Db): Promise<void> => {
+    await (db as unknown as JDb).updateTable('jobs').set(patch).where('id', '=', id).execute();
+  };
+  /** The job with its history (in the caller's transaction). */
+  deleteJob = async (id: number, db: Db): Promise<void> => {
+    const trx = db as unknown as JDb;
+    const runs = trx.selectFrom('job_runs').select('id').where('job_id', '=', id);
+    await trx.deleteFrom('job_run_devices').where('run_id', 'in', runs).execute();
+    await trx.deleteFrom('job_runs').where('job_id', '=', id).execute();
+    await trx.deleteFrom('jobs').where('id', '=', id).execute();
+  };
+  findJob = async (id: number): Promise<JobRow | undefined> => {
+    const r = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? jobRow(r) : undefined;
+  };
+  listJobs = async (afterId: number, limit: number, folderId?: number): Promise<JobRow[]> => {
+    let q = this.db.selectFrom('jobs').selectAll().where('id', '>', afterId).orderBy('id').limit(limit);
+    if (folderId !== undefined) q = q.where('folder_id', '=', folderId);
+    return (await q.execute()).map(jobRow);
+  };
+
+  // ---- folders ----
+  insertFolder = async (name: string, now: number): Promise<number> =>
+    Number((await this.db.insertInto('job_folders').values({ name, created_at: now }).returning('id').executeTakeFirstOrThrow()).id);
+  listFolders = async () =>
+    (await this.db.selectFrom('job_folders').selectAll().orderBy('name').limit(1000).execute()).map((r) => ({
+      ...r,
+      id: Number(r.id),
+      created_at: Number(r.created_at),
+    }));
+  folderExists = async (id: number) =>
+    Boolean(await this.db.selectFrom('job_folders').select('id').where('id', '=', id).executeTakeFirst());
+  deleteFolder = async (id: number) =>
+    Number((await this.db.deleteFrom('job_folders').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+
+  // ---- scheduling ----
+  /** Jobs due at `now` (a bounded batch, oldest first). */
+  listDue = async (now: number, limit: number): Promise<JobRow[]> =>
+    (
+      await this.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('next_run_at', 'is not', null)
+        .where('next_run_at', '<=', now)
+        .orderBy('next_run_at')
+        .limit(limit)
+        .execute()
+    ).map(jobRow);
+
+  /**
+   * The claim: moves `next_run_at` from `due` to `next` only if it is still `due` (compare and
+   * set) and inserts the run in the same transaction. Two processes racing: one updates the row,
+   * the other updates nothing and creates no run. Returns the run id, or null when it lost.
+   */
+  claim = async (jobId: number, due: number, next: number | null, run: Insertable<JobRunsTable>): Promise<number | null> =>
+    this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('jobs')
+        .set({ next_run_at: next })
+        .where('id', '=', jobId)
+        .where('next_run_at', '=', due)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return null;
+      return Number((await trx.insertInto('job_runs').values(run).returning('id').executeTakeFirstOrThrow()).id);
+    });
+
+  insertRun = async (run: Insertable<JobRunsTable>, db: Db): Promise<number> =>
+    Number((await (db as unknown as JDb).insertInto('job_runs').values(run).returning('id').executeTakeFirstOrThrow()).id);
+  findRun = async (id: number): Promise<JobRunRow | undefined> => {
+    const r = await this.db.selectFrom('job_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? runRow(r) : undefined;
+  };
+  updateRunIn = async (db: Db, id: number, patch: Updateable<JobRunsTable>): Promise<void> => {
+    await (db as unknown as JDb).updateTable('job_runs').set(patch).where('id', '=', id).execute();
+  };
+  updateRun = async (id: number, patch: Updateable<JobRunsTable>): Promise<void> => {
+    await this.db.updateTable('job_runs').set(patch).where('id', '=', id).execute();
+  };
+  /** Runs the runner still has work on: running ones, and cancelled ones with devices in flight. */
+  listActiveRuns = async (limit: number): Promise<JobRunRow[]> =>
+    (
+      await this.db
+        .selectFrom('job_runs')
+        .selectAll()
+        .where('state', 'in', ['running', 'cancelled'])
+        .where('finished_at', 'is', null)
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+    ).map(runRow);
+  listRuns = async (jobId: number, beforeId: number | null, limit: number): Promise<JobRunRow[]> => {
+    let q = this.db.selectFrom('job_runs').selectAll().where('job_id', '=', jobId).orderBy('id', 'desc').limit(limit);
+    if (beforeId !== null) q = q.where('id', '<', beforeId);
+    return (await q.execute()).map(runRow);
+  };
+  countsOf = async (runIds: number[]): Promise<Map<number, Record<string, number>>> => {
+    const out = new Map<number, Record<string, number>>();
+    if (!runIds.length) return out;
+    const rows = await this.db
+      .selectFrom('job_run_devices')
+      .select(['run_id', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('run_id', 'in', runIds)
+      .groupBy(['run_id', 'state'])
+      .execute();
+    for (const r of rows) {
+      const m = out.get(Number(r.run_id)) ?? {};
+      m[r.state] = Number(r.n);
+      out.set(Number(r.run_id), m);
+    }
+    return out;
+  };
+
+  // ---- target resolution (set-based: insert … select, never all devices in memory) ----
+  /** Inserts the devices matching `where` (a condition on `devices`) as queued; duplicates ignored. */
+  addDevices = async (trx: Db, runId: number, where: RawBuilder<boolean>): Promise<void> => {
+    await sql`insert into job_run_devices (run_id, device_id, state, deferred)
+      select ${runId}, id, 'queued', 0 from devices where ${where}
+      on conflict do nothing`.execute(trx);
+  };
+  folderExists2 = async (db: Db, id: number) =>
+    Boolean(await (db as unknown as JDb).selectFrom('device_folders').select('id').where('id', '=', id).executeTakeFirst());
+
+  transaction = <T>(fn: (trx: Db) => Promise<T>) => this.db.transaction().execute((trx) => fn(trx as unknown as Db));
+
+  // ---- execution ----
+  /** Devices in flight (sent, not waiting for a next boot). */
+  countInFlight = async (runId: number): Promise<number> =>
+    Number(
+      (
+        await this.db
+          .selectFrom('job_run_devices')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('run_id', '=', runId)
+          .where('state', '=', 'sent')
+          .where('deferred', '=', 0)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  countOpen = async (runId: number): Promise<number> =>
+    Number(
+      (
+        await this.db
+          .selectFrom('job_run_devices')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('run_id', '=', runId)
+          .where('state', 'in', ['queued', 'sent'])
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  /** The next queued devices with whether they exist and are online. */
+  nextQueued = async (runId: number, limit: number): Promise<Array<{ device_id: number; exists: boolean; online: boolean }>> => {
+    const rows = await this.db
+      .selectFrom('job_run_devices as r')
+      .leftJoin('devices as d', 'd.id', 'r.device_id')
+      .select(['r.device_id', 'd.id as did', 'd.online'])
+      .where('r.run_id', '=', runId)
+      .where('r.state', '=', 'queued')
+      .orderBy('r.device_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ device_id: Number(r.device_id), exists: r.did !== null, online: Number(r.online) === 1 }));
+  };
+  /** queued → `state` for these devices (compare and set); returns the ids that changed. */
+  moveQueued = async (
+    runId: number,
+    deviceIds: number[],
+    patch: Partial<JobRunDevicesTable>,
+    db: Db = this.db as unknown as Db,
+  ): Promise<number[]> => {
+    const out: number[] = [];
+    for (let i = 0; i < deviceIds.length; i += CHUNK) {
+      const rows = await (db as unknown as JDb)
+        .updateTable('job_run_devices')
+        .set(patch)
+        .where('run_id', '=', runId)
+        .where('device_id', 'in', deviceIds.slice(i, i + CHUNK))
+        .where('state', '=', 'queued')
+        .returning('device_id')
+        .execute();
+      out.push(...rows.map((r) => Number(r.device_id)));
+    }
+    return out;
+  };
+  setCommandIds = async (db: Db, runId: number, pairs: Array<{ deviceId: number; commandId: number }>): Promise<void> => {
+    for (const p of pairs) {
+      await (db as unknown as JDb)
+        .updateTable('job_run_devices')
+        .set({ command_id: p.commandId })
+        .where('run_id', '=', runId)
+        .where('device_id', '=', p.deviceId)
+        .execute();
+    }
+  };
+  /** Devices of the run whose command finished: their results, to copy onto the run's rows. */
+  finishedCommands = async (runId: number, limit = 5000) =>
+    (
+      await this.db
+        .selectFrom('job_run_devices as r')
+        .innerJoin('commands as c', 'c.id', 'r.command_id')
+        .select(['r.device_id', 'c.state', 'c.message', 'c.finished_at'])
+        .where('r.run_id', '=', runId)
+        .where('r.state', '=', 'sent')
+        .where('c.state', 'in', FINISHED_COMMAND_STATES)
+        .limit(limit)
+        .execute()
+    ).map((r) => ({ deviceId: Number(r.device_id), state: r.state, message: r.message, finishedAt: num(r.finished_at) }));
+  /** Writes results in one transaction: the same result for many devices is one statement. */
+  writeResults = async (runId: number, results: Array<{ deviceId: number; state: string; message: string | null; finishedAt: number }>) => {
+    if (!results.length) return;
+    const groups = new Map<string, { state: string; message: string | null; finishedAt: number; ids: number[] }>();
+    for (const r of results) {
+      const k = JSON.stringify([r.state, r.message, r.finishedAt]);
+      const g = groups.get(k) ?? { state: r.state, message: r.message, finishedAt: r.finishedAt, ids: [] };
+      g.ids.push(r.deviceId);
+      groups.set(k, g);
+    }
+    await this.db.transaction().execute(async (trx) => {
+      for (const g of groups.values()) {
+        for (let i = 0; i < g.ids.length; i += CHUNK) {
+          await trx
+            .updateTable('job_run_devices')
+            .set({ state: g.state, message: g.message, finished_at: g.finishedAt })
+            .where('run_id', '=', runId)
+            .where('device_id', 'in', g.ids.slice(i, i + CHUNK))
+            .where('state', 'in', ['queued', 'sent'])
+            .execute();
+        }
+      }
+    });
+  };
+  /** Devices in flight longer than the timeout (started before `startedBefore`). */
+  timeOut = async (runId: number, startedBefore: number, now: number, message: string): Promise<number> =>
+    Number(
+      (
+        await this.db
+          .updateTable('job_run_devices')
+          .set({ state: 'timedOut', finished_at: now, message })
+          .where('run_id', '=', runId)
+          .where('state', '=', 'sent')
+          .where('deferred', '=', 0)
+          .where('started_at', '<', startedBefore)
+          .executeTakeFirst()
+      ).numUpdatedRows,
+    );
+  /** Claimed but no command committed (a crash between the two): back to queued after a grace time. */
+  requeueOrphans = async (runId: number, startedBefore: number): Promise<void> => {
+    await this.db
+      .updateTable('job_run_devices')
+      .set({ state: 'queued', started_at: null })
+      .where('run_id', '=', runId)
+      .where('state', '=', 'sent')
+      .where('command_id', 'is', null)
+      .where('started_at', '<', startedBefore)
+      .execute();
+  };
+  /** Every open device of the run → `state` (expiry, cancel); `states` limits which. */
+  closeOpen = async (runId: number, states: string[], state: string, now: number, message: string): Promise<number[]> => {
+    const rows = await this.db
+      .updateTable('job_run_devices')
+      .set({ state, finished_at: now, message })
+      .where('run_id', '=', runId)
+      .where('state', 'in', states)
+      .returning('command_id')
+      .execute();
+    return rows.flatMap((r) => (r.command_id === null ? [] : [Number(r.command_id)]));
+  };
+  /** Commands of a cancelled run not yet delivered to their device are cancelled too. */
+  cancelQueuedCommands = async (ids: number[], now: number): Promise<void> => {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      await this.db
+        .updateTable('commands')
+        .set({ state: 'cancelled', finished_at: now, message: 'the job run was cancelled' })
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where('state', '=', 'queued')
+        .execute();
+    }
+  };
+  /** Sent (deferred) devices of a run whose command is still queued: not reached yet. */
+  unreachedSent = async (runId: number): Promise<Array<{ device_id: number; command_id: number }>> =>
+    (
+      await this.db
+        .selectFrom('job_run_devices as r')
+        .innerJoin('commands as c', 'c.id', 'r.command_id')
+        .select(['r.device_id', 'r.command_id'])
+        .where('r.run_id', '=', runId)
+        .where('r.state', '=', 'sent')
+        .where('c.state', '=', 'queued')
+        .execute()
+    ).map((r) => ({ device_id: Number(r.device_id), command_id: Number(r.command_id) }));
+  setDevicesState = async (runId: number, deviceIds: number[], patch: Partial<JobRunDevicesTable>): Promise<void> => {
+    for (let i = 0; i < deviceIds.length; i += CHUNK) {
+      await this.db
+        .updateTable('job_run_devices')
+        .set(patch)
+        .where('run_id', '=', runId)
+        .where('device_id', 'in', deviceIds.slice(i, i + CHUNK))
+        .where('state', 'in', ['queued', 'sent'])
+        .execute();
+    }
+  };
+  listRunDevices = async (runId: number, afterDeviceId: number, limit: number, state?: string): Promise<JobRunDeviceRow[]> => {
+    let q = this.db
+      .selectFrom('job_run_devices')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('device_id', '>', afterDeviceId)
+      .orderBy('device_id')
+      .limit(limit);
+    if (state) q = q.where('state', '=', state);
+    return (await q.execute()).map(deviceRow);
+  };
+
+  /** The creator's account as the rights evaluation needs it (null: deleted or disabled). */
+  findCreator = async (userId: number): Promise<{ superuser: boolean } | null> => {
+    const r = await this.db.selectFrom('users').select(['superuser', 'disabled']).where('id', '=', userId).executeTakeFirst();
+    return r && Number(r.disabled) === 0 ? { superuser: Number(r.superuser) === 1 } : null;
+  };
+
+  /** History retention: finished runs older than `before`, a batch at a time. */
+  purgeRuns = async (before: number, limit = 1000): Promise<number> =>
+    this.db.transaction().execute(async (trx) => {
+      const ids = (
+        await trx
+          .selectFrom('job_runs')
+          .select('id')
+          .where('finished_at', 'is not', null)
+          .where('finished_at', '<', before)
+          .limit(limit)
+          .execute()
+      ).map((r) => Number(r.id));
+      if (!ids.length) return 0;
+      await trx.deleteFrom('job_run_devices').where('run_id', 'in', ids).execute();
+      await trx.deleteFrom('job_runs').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+}
