@@ -105,6 +105,7 @@ test('administrator manages folders and a device, then logs out', async ({ page,
     'lastContact',
     'lastBoot',
     'registeredAt',
+    'structureTag',
   ]) {
     await expect(detail.getByTestId(`device-field-${field}`)).toBeVisible();
   }

@@ -125,6 +125,18 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect(row).toBeVisible({ timeout: 15_000 });
     await expect(tree.getByRole('treeitem', { name: folder.name, exact: true }).getByTestId('folder-count')).toHaveText('1');
 
+    // The device's structure tag, set locally: the agent reports it with its system information.
+    const tag = AgentProcess.start('settings', [
+      'settings',
+      'set',
+      'system.remotemanager.structure_tag',
+      `"e2e/${suffix}"`,
+      '--state-dir',
+      stateDir,
+    ]);
+    agents.push(tag);
+    expect(await tag.exited(30_000), `agent settings set failed:\n${tag.log}`).toBe(0);
+
     const run = AgentProcess.start('run', ['run', '--state-dir', stateDir, '--platform', 'recording']);
     agents.push(run);
     await expect(row, `agent run log ${run.logFile}`).toContainText('Online', { timeout: 30_000 });
@@ -134,6 +146,8 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await row.click();
     const detail = page.getByTestId('device-detail');
     await expect(detail.getByTestId('device-online-badge')).toHaveText('Online');
+    await expect(detail.getByTestId('device-field-structureTag')).toContainText(`e2e/${suffix}`);
+    await screenshot(page, '14b-device-structure-tag');
     await detail.getByRole('tab', { name: 'System' }).click();
     await expect(detail.getByTestId('system-field-hostname')).toBeVisible();
     await expect(detail.getByTestId('system-field-memory')).toContainText('used of');
@@ -212,6 +226,7 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect
       .poll(async () => (await api.deviceSettings(device!.id)).settings, { timeout: 20_000 })
       .toEqual({
+        'system.remotemanager.structure_tag': `e2e/${suffix}`,
         'vendor.future.knob': 'on',
         'userinterface.screensaver.timeout': 7,
       });
@@ -230,6 +245,7 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect(dialog).toBeHidden();
     await expect(unknown.locator('[data-testid="unknown-setting"][data-key="vendor.future.knob"]')).toContainText('on');
     expect(Object.keys((await api.deviceSettings(device!.id)).settings).sort()).toEqual([
+      'system.remotemanager.structure_tag',
       'system.time.ntp.interval',
       'userinterface.screensaver.timeout',
       'vendor.future.knob',
