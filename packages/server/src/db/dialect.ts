@@ -234,6 +234,12 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
+/** A foreign-key violation (a row refers to one that is gone), in either driver's words. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 /** The database server's clock in epoch milliseconds, as an SQL expression. */
 export function databaseNowMs(dialect: DialectName): RawBuilder<number> {
   return dialect === 'postgres'

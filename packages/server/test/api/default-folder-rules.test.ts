@@ -254,6 +254,12 @@ describe.each(DIALECTS)('default folder rules API (%s)', (dialect) => {
     expect((await as('POST', '/api/v1/default-folder-rules', { name: 'x', criteria: name('x'), target: { mode: 'none' } })).status).toBe(
       201,
     );
+    // Testing a stored device needs read on it (hidden: answered as missing).
+    const hidden = ok(await t.api('POST', '/api/v1/devices', { mac: '02AABBCCE0F1', folderId: f.C })).body.id;
+    const peek = await as('POST', '/api/v1/default-folder-rules/test', { deviceId: hidden });
+    expect(peek.status).toBe(404);
+    expect(peek.body.error.details.field).toBe('body.deviceId');
+    expect(ok(await t.api('POST', '/api/v1/default-folder-rules/test', { deviceId: hidden })).body).toMatchObject({ moves: false });
     await clear();
   });
 });

@@ -104,6 +104,20 @@ export class DefaultFolderRulesRepository {
     return new Map(rows.map((r) => [Number(r.id), { name: r.name, parentId: num(r.parent_id) }]));
   };
 
+  /** Which of these folders exist. */
+  existingFolderIds = async (ids: readonly number[], db: Db = this.db): Promise<number[]> => {
+    const out: number[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('device_folders')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .execute();
+      out.push(...rows.map((r) => Number(r.id)));
+    }
+    return out;
+  };
+
   findFolder = async (id: number, db: Db = this.db): Promise<{ id: number; parentId: number | null } | undefined> => {
     const r = await db.selectFrom('device_folders').select(['id', 'parent_id']).where('id', '=', id).executeTakeFirst();
     return r && { id: Number(r.id), parentId: num(r.parent_id) };
@@ -167,6 +181,21 @@ export class DefaultFolderRulesRepository {
       .insertInto('device_folder_rules')
       .values({ device_id: deviceId, pending, applied_at: at })
       .onConflict((oc) => oc.column('device_id').doUpdateSet({ pending, applied_at: at }))
+      .execute();
+  };
+
+  /** Pending registration: 2 when the device is in a folder (a membership), else 1. */
+  setPendingFromFolder = async (deviceId: number, at: number, db: Db): Promise<void> => {
+    await db
+      .insertInto('device_folder_rules')
+      .columns(['device_id', 'pending', 'applied_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('devices')
+          .select((e) => ['id', e.case().when('folder_id', 'is', null).then(1).else(2).end().as('pending'), sql.lit(at).as('applied_at')])
+          .where('id', '=', deviceId),
+      )
+      .onConflict((oc) => oc.column('device_id').doUpdateSet((eb) => ({ pending: eb.ref('excluded.pending'), applied_at: at })))
       .execute();
   };
 

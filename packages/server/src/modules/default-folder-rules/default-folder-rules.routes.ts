@@ -118,7 +118,11 @@ export function defaultFolderRuleRoutes(app: App, rules: DefaultFolderRulesServi
       body: TestDefaultFolderRulesRequest,
       response: { 200: TestDefaultFolderRulesResponse, ...errors },
     },
-    handler: (req) => placement.test(req.body),
+    handler: async (req) => {
+      // An existing device is tested as it is stored: only one the administrator may read.
+      if (req.body.deviceId !== undefined) await rightsOf(req).require({ type: 'device', id: req.body.deviceId }, 'read', 'body.deviceId');
+      return placement.test(req.body);
+    },
   });
   app.post(`${BASE}/apply`, {
     config,

@@ -32,6 +32,12 @@ export interface RuleSet {
   usesAttributes: boolean;
   /** The attribute definitions by identifier, when some rule names one (re-read with every stamp check). */
   attributes?: ViewAttributeDefs;
+  /**
+   * The rules' target folders (and per-subnet parents) that exist, re-read with every stamp
+   * check: enrollment places by it without a query (a folder deleted since is caught by the
+   * foreign key, and that enrollment is retried without rules).
+   */
+  existingFolders?: ReadonlySet<number>;
 }
 
 const EMPTY: RuleSet = { version: '', roots: [], count: 0, hasBootRules: false, usesAttributes: false };
@@ -63,7 +69,8 @@ export class DefaultFolderRulesService {
         const set = same ?? { ...compile(version === '' ? [] : await this.repo.listRules()), version };
         // Definitions change apart from the rules (a type, a deletion): read again with every check.
         const attributes = set.usesAttributes ? await loadViewAttributes(this.repo.db, { field: 'attribute:' }) : undefined;
-        this.cache = { ...set, ...(attributes ? { attributes } : {}), checkedAt: now };
+        const existingFolders = new Set(await this.repo.existingFolderIds(targetFolders(set.roots)));
+        this.cache = { ...set, ...(attributes ? { attributes } : {}), existingFolders, checkedAt: now };
         return this.cache;
       } finally {
         this.loading = null;
@@ -317,6 +324,19 @@ export function compile(rows: readonly RuleRow[]): Omit<RuleSet, 'version'> {
 }
 
 export const emptyRuleSet = EMPTY;
+
+/** Every folder a rule of the tree names (targets and per-subnet parents). */
+function targetFolders(roots: readonly CompiledRule[]): number[] {
+  const out = new Set<number>();
+  const walk = (rules: readonly CompiledRule[]) => {
+    for (const r of rules) {
+      if (r.target.folderId !== null) out.add(r.target.folderId);
+      walk(r.children);
+    }
+  };
+  walk(roots);
+  return [...out];
+}
 
 function toRule(r: RuleRow): DefaultFolderRule {
   return {

@@ -42,11 +42,14 @@ export interface EnrollmentPlacement {
   place(rules: RuleSet, p: { facts: DeviceRow; current: number | null; member: boolean }, trx: Db): Promise<EnrollmentPlaced>;
   placeExisting(rules: RuleSet, deviceId: number, facts: Partial<DeviceRow>, trx: Db): Promise<EnrollmentPlaced>;
   recorded(deviceId: number, placed: EnrollmentPlaced, trx: Db): Promise<void>;
+  recordMembership(deviceId: number, trx: Db): Promise<void>;
   finish(deviceId: number, placed: EnrollmentPlaced): Promise<void>;
 }
 export interface EnrollmentPlaced {
   folderId: number | null;
   pending: 1 | 2;
+  /** Written down in device_folder_rules (a membership, or a taken-over record whose old row must go). */
+  write?: boolean;
   later: { parentId: number | null; name: string } | null;
   /** A taken-over record changes folder: moved after the commit, the administrator's path. */
   moveTo?: number;
@@ -101,14 +104,15 @@ export class FolderPlacementService implements EnrollmentPlacement {
     });
   }
 
-  private async find(target: ResolvedTarget, db?: Db): Promise<FoundTarget> {
+  /** `known`: folders known to exist (the rule set's, at enrollment), instead of a query. */
+  private async find(target: ResolvedTarget, db?: Db, known?: ReadonlySet<number>): Promise<FoundTarget> {
     if (target.kind === 'folder') {
-      const ok = await this.repo.findFolder(target.folderId, db);
+      const ok = known ? known.has(target.folderId) : await this.repo.findFolder(target.folderId, db);
       return { folderId: ok ? target.folderId : null, create: null, missing: !ok };
     }
     const id = await this.repo.findChildFolder(target.parentId, target.name, db);
     if (id !== undefined) return { folderId: id, create: null, missing: false };
-    if (target.parentId !== null && !(await this.repo.findFolder(target.parentId, db)))
+    if (target.parentId !== null && !(known ? known.has(target.parentId) : await this.repo.findFolder(target.parentId, db)))
       return { folderId: null, create: null, missing: true };
     return { folderId: null, create: { parentId: target.parentId, name: target.name }, missing: false };
   }
@@ -134,10 +138,11 @@ export class FolderPlacementService implements EnrollmentPlacement {
     member: boolean,
     folders: () => Promise<Folders>,
     db?: Db,
+    known?: ReadonlySet<number>,
   ): Promise<{ found: FoundTarget | null; placement: { moves: boolean; reason: string } }> {
     if (!decision)
       return { found: null, placement: placementOf({ occasion, decision, current, member, targetFolderId: null, isBelow: () => false }) };
-    const found = await this.find(decision.target, db);
+    const found = await this.find(decision.target, db, known);
     if (found.missing) {
       this.log?.warn({ ruleId: decision.rule.id }, 'the folder of a default folder rule no longer exists; device not moved');
       return { found, placement: { moves: false, reason: `the folder of rule "${decision.rule.name}" no longer exists` } };
@@ -250,7 +255,8 @@ export class FolderPlacementService implements EnrollmentPlacement {
     const values =
       rules.usesAttributes && p.facts.id ? (await this.repo.listAttributeValues([p.facts.id], trx)).get(p.facts.id) : undefined;
     const decision = this.decide(rules, p.facts, values);
-    const { found, placement } = await this.outcome('registration', decision, p.current, p.member, () => this.repo.listFolders(trx), trx);
+    const folders = () => this.repo.listFolders(trx);
+    const { found, placement } = await this.outcome('registration', decision, p.current, p.member, folders, trx, rules.existingFolders);
     if (!placement.moves || !found) return stay;
     if (found.folderId !== null) return { folderId: found.folderId, pending: 1, later: null };
     return { ...stay, pending: 1, later: found.create };
@@ -261,12 +267,18 @@ export class FolderPlacementService implements EnrollmentPlacement {
     const row = await this.repo.findDevice(deviceId, trx);
     const current = row?.folder_id ?? null;
     const placed = await this.place(rules, { facts: { ...row!, ...facts }, current, member: current !== null }, trx);
-    if (placed.folderId === current) return placed;
-    return { ...placed, folderId: current, ...(placed.folderId !== null ? { moveTo: placed.folderId } : {}) };
+    if (placed.folderId === current) return { ...placed, write: true };
+    return { ...placed, write: true, folderId: current, ...(placed.folderId !== null ? { moveTo: placed.folderId } : {}) };
   }
 
+  /** No row means pending with the folder free (the common case: no write); a membership is written down. */
   async recorded(deviceId: number, placed: EnrollmentPlaced, trx: Db): Promise<void> {
-    await this.repo.setPending(deviceId, placed.pending, this.clock.now(), trx);
+    if (placed.pending === 2 || placed.write) await this.repo.setPending(deviceId, placed.pending, this.clock.now(), trx);
+  }
+
+  /** Registered while there are no rules: its folder (if any) is a membership for rules made before its first contact. */
+  async recordMembership(deviceId: number, trx: Db): Promise<void> {
+    await this.repo.setPendingFromFolder(deviceId, this.clock.now(), trx);
   }
 
   /** A per-subnet folder the enrollment needs: created and the device moved once it is committed. */
@@ -316,7 +328,7 @@ export class FolderPlacementService implements EnrollmentPlacement {
     const hello = new Map(batch);
     const rows = (await this.repo.listDevices([...hello.keys()])).filter((r) => {
       const h = hello.get(r.id)!;
-      return (r.pending ?? 0) > 0 || (rules.hasBootRules && h.system.bootTime > (r.applied_at ?? 0));
+      return (r.pending ?? 1) > 0 || (rules.hasBootRules && h.system.bootTime > (r.applied_at ?? 0));
     });
     if (rows.length === 0) return;
     const values = rules.usesAttributes ? await this.repo.listAttributeValues(rows.map((r) => r.id)) : null;
@@ -335,7 +347,7 @@ export class FolderPlacementService implements EnrollmentPlacement {
         structure_tag: system.structureTag?.trim() || null,
         ...(system.serial ? { serial_number: system.serial } : {}),
       };
-      const pending = row.pending ?? 0;
+      const pending = row.pending ?? 1;
       const occasion: RulesOccasion = pending > 0 ? 'registration' : 'boot';
       const member = pending > 0 ? pending === 2 : row.folder_id !== null;
       const decision = this.decide(rules, facts, values?.get(row.id));

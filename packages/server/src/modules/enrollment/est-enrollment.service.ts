@@ -2,6 +2,7 @@ import { verify, type KeyObject } from 'node:crypto';
 import { DerError, parseAndVerifyCsr, type ParsedCsr } from '../../tls/der.js';
 import { ENROLL_INFO_HEADER, ErrorCode, REENROLL_PROOF_HEADER, reenrollProofMessage, type EnrollDeviceInfo } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
+import { isForeignKeyViolation } from '../../db/dialect.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Db } from '../../db/database.js';
 import type { EventBus } from '../../lib/event-bus.js';
@@ -70,59 +71,73 @@ export class EstEnrollmentService {
     const mac = info.mac;
     // Read before the transaction (the cache may look at the database); none: no extra query inside.
     const rules = this.placement ? await this.placement.rules() : null;
-    const placement = rules && rules.count > 0 ? this.placement : null;
+    let placement = rules && rules.count > 0 ? this.placement : null;
     let placed: EnrollmentPlaced | null = null;
     try {
-      const result = await this.db.transaction().execute(async (trx) => {
-        let folderId: number | null = settings?.autoRegistrationFolderId ?? null;
-        let boundToThisUnit = false;
-        let usedKey: EnrollmentKeyRow | null = null;
-        if (opts.key) {
-          const check = await this.keys.checkKey(opts.key, info.unitId, trx);
-          if (!check.ok || !(await this.keys.use(check.key, trx))) {
-            throw new AppError(ErrorCode.EnrollmentKeyInvalid, `Enrollment key refused: ${check.ok ? 'key is used' : check.reason}`);
+      const attempt = () =>
+        this.db.transaction().execute(async (trx) => {
+          let folderId: number | null = settings?.autoRegistrationFolderId ?? null;
+          let boundToThisUnit = false;
+          let usedKey: EnrollmentKeyRow | null = null;
+          if (opts.key) {
+            const check = await this.keys.checkKey(opts.key, info.unitId, trx);
+            if (!check.ok || !(await this.keys.use(check.key, trx))) {
+              throw new AppError(ErrorCode.EnrollmentKeyInvalid, `Enrollment key refused: ${check.ok ? 'key is used' : check.reason}`);
+            }
+            folderId = check.key.folder_id === null ? null : Number(check.key.folder_id);
+            boundToThisUnit = check.key.unit_id !== null;
+            usedKey = check.key;
           }
-          folderId = check.key.folder_id === null ? null : Number(check.key.folder_id);
-          boundToThisUnit = check.key.unit_id !== null;
-          usedKey = check.key;
-        }
-        const facts = {
-          unit_id: info.unitId,
-          product: info.product ?? null,
-          version: info.version ?? null,
-          network_name: info.hostname ?? null,
-          serial_number: info.serial ?? null,
-          serial_lc: info.serial?.toLowerCase() ?? null,
-          last_ip: opts.lastIp,
-        };
-        const existing = await this.devices.findDeviceForEnrollment(info.unitId, mac, trx);
-        // Taking over a record that still has a valid certificate would let anyone holding a
-        // mass key impersonate that device: only a key bound to this unit id may do it.
-        if (existing && existing.cert_serial !== null && !boundToThisUnit) {
-          throw new AppError(
-            ErrorCode.DeviceAlreadyEnrolled,
-            `A device with unit id ${info.unitId} or MAC ${mac} is already enrolled; delete it, reset it, or use a one-time key bound to its unit id`,
-          );
-        }
-        let deviceId = existing?.id;
-        if (deviceId === undefined) {
-          // A pre-registered record (import, inventory) keeps its name; a new one is named by the convention.
-          const name = this.naming ? await this.naming.nameNewDevice(mac, trx) : defaultDeviceName(mac);
-          // The enrollment key's folder is an existing membership; automatic registration's is not.
-          const facts0 = { ...newDeviceRow({ mac, name, folderId, now, ...facts }), id: 0 } as unknown as DeviceRow;
-          placed =
-            placement && (await placement.place(rules!, { facts: facts0, current: folderId, member: !!usedKey && folderId !== null }, trx));
-          deviceId = await this.devices.insertDevice(
-            newDeviceRow({ mac, name, folderId: placed?.folderId ?? folderId, now, ...facts }),
-            trx,
-          );
-          await this.naming?.newDeviceNamed(deviceId, name, trx);
-        } else if (placement) placed = await placement.placeExisting(rules!, deviceId, { ...facts, mac }, trx);
-        const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, now);
-        await this.devices.updateDevice(deviceId, { ...facts, mac, cert_serial: cert.serial, cert_expires_at: cert.expiresAt }, trx);
-        if (placed) await placement!.recorded(deviceId, placed, trx);
-        return { deviceId, certDer: cert.der, usedKey };
-      });
+          const facts = {
+            unit_id: info.unitId,
+            product: info.product ?? null,
+            version: info.version ?? null,
+            network_name: info.hostname ?? null,
+            serial_number: info.serial ?? null,
+            serial_lc: info.serial?.toLowerCase() ?? null,
+            last_ip: opts.lastIp,
+          };
+          const existing = await this.devices.findDeviceForEnrollment(info.unitId, mac, trx);
+          // Taking over a record that still has a valid certificate would let anyone holding a
+          // mass key impersonate that device: only a key bound to this unit id may do it.
+          if (existing && existing.cert_serial !== null && !boundToThisUnit) {
+            throw new AppError(
+              ErrorCode.DeviceAlreadyEnrolled,
+              `A device with unit id ${info.unitId} or MAC ${mac} is already enrolled; delete it, reset it, or use a one-time key bound to its unit id`,
+            );
+          }
+          let deviceId = existing?.id;
+          if (deviceId === undefined) {
+            // A pre-registered record (import, inventory) keeps its name; a new one is named by the convention.
+            const name = this.naming ? await this.naming.nameNewDevice(mac, trx) : defaultDeviceName(mac);
+            // The enrollment key's folder is an existing membership; automatic registration's is not.
+            const facts0 = { ...newDeviceRow({ mac, name, folderId, now, ...facts }), id: 0 } as unknown as DeviceRow;
+            placed =
+              placement &&
+              (await placement.place(rules!, { facts: facts0, current: folderId, member: !!usedKey && folderId !== null }, trx));
+            deviceId = await this.devices.insertDevice(
+              newDeviceRow({ mac, name, folderId: placed?.folderId ?? folderId, now, ...facts }),
+              trx,
+            );
+            await this.naming?.newDeviceNamed(deviceId, name, trx);
+          } else if (placement) placed = await placement.placeExisting(rules!, deviceId, { ...facts, mac }, trx);
+          const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, now);
+          await this.devices.updateDevice(deviceId, { ...facts, mac, cert_serial: cert.serial, cert_expires_at: cert.expiresAt }, trx);
+          if (placed) await placement!.recorded(deviceId, placed, trx);
+          // No rules now: a folder that is a membership is written down for rules made later.
+          else if (this.placement && (existing || (usedKey && folderId !== null))) await this.placement.recordMembership(deviceId, trx);
+          return { deviceId, certDer: cert.der, usedKey };
+        });
+      let result: Awaited<ReturnType<typeof attempt>>;
+      try {
+        result = await attempt();
+      } catch (err) {
+        // A rule's folder deleted within the last second (the rule set's view of the folders): enroll without the rules.
+        if (!placement || !isForeignKeyViolation(err)) throw err;
+        placement = null;
+        placed = null;
+        result = await attempt();
+      }
       if (result.usedKey) this.keys.countUnlimitedUse(result.usedKey);
       if (placed) await placement!.finish(result.deviceId, placed);
       await this.limiter.succeed(limitKey);
