@@ -46,7 +46,7 @@ test('device import wizard: errors by line, a preview, then the import; the nami
   await page.getByRole('link', { name: 'Devices', exact: true }).first().click();
   await page.getByRole('link', { name: 'Import…' }).click();
   await expect(page.getByRole('heading', { name: 'Import devices', level: 2 })).toBeVisible();
-  await page.getByRole('radio', { name: 'Long' }).check({ force: true });
+  await page.getByLabel('Format').getByText('Long', { exact: true }).click();
   const [a, b] = [hexMac(), hexMac()];
   const folder = `Import ${suffix}`;
   const contents = page.getByRole('textbox', { name: 'File contents' });
