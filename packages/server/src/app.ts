@@ -288,7 +288,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const namingDeps = { settings, devicesRepo, foldersRepo, profilesRepo, configuration: configurationChanges, events, clock, audit, log };
   const naming = namingModule(app, database.db, namingDeps, { devices, presence });
   mail.registerRoutes(app);
-  jobsModule({ database, settings, commands, configuration: configurationChanges, rights: administration.rights, singletons, audit, clock, log }).registerRoutes(app);
+  jobsModule({ database, settings, commands, configurationChanges, administration, singletons, audit, clock, log }).registerRoutes(app);
   wakeOnLanModule({ db: database.db, settings, commands, configuration: deviceConfiguration, audit, log }).registerRoutes(app);
   const notices = { dataDir: config.dataDir, deviceCaPem: () => deviceCa?.certPem ?? null, skewWarnings: () => servers.skewWarnings() };
   notificationsModule({ db: database.db, clock, mailer: () => mail.mailer, singletons, log, sources: notices }).registerRoutes(app);

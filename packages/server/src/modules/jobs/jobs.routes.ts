@@ -49,8 +49,8 @@ export function jobsModule(p: {
   database: Pick<DatabaseHandle, 'db' | 'dialect'>;
   settings: SettingsRepository;
   commands: CommandsService;
-  configuration: Pick<ConfigurationChanges, 'change'>;
-  rights: RightsSource;
+  configurationChanges: Pick<ConfigurationChanges, 'change'>;
+  administration: { rights: RightsSource };
   /** The cluster's singleton work (SingletonTasks): one process runs each task under a lease. */
   singletons: { add(task: { name: string; intervalMs: number; run(): Promise<unknown> }): void };
   audit: Pick<AuditLog, 'record'>;
@@ -63,8 +63,8 @@ export function jobsModule(p: {
     p.database.db,
     p.database.dialect,
     p.commands,
-    p.configuration,
-    (actor, ids, right) => p.rights.forRequest({ ...actor, generalRights: [] }).partition('device', ids, right),
+    p.configurationChanges,
+    (actor, ids, right) => p.administration.rights.forRequest({ ...actor, generalRights: [] }).partition('device', ids, right),
     p.clock,
     p.log,
   );
