@@ -1,6 +1,6 @@
 import type { Device, DeviceSort, ViewExportField } from '@openums/protocol';
 import { VIEW_EXPORT_DEFAULT_COLUMNS, VIEW_EXPORT_FIELDS } from '@openums/protocol';
-import { Badge, Button, Checkbox, Group, Popover, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Button, Checkbox, Group, Popover, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useLocalStorage } from '@mantine/hooks';
 import { formatMac, formatShortDateTime } from '../../lib/format';
 import { useAllFolders } from '../devices/queries';
@@ -157,14 +157,11 @@ export function ResultGrid({ devices, columns, onOpenDevice }: GridProps) {
       case 'registeredAt':
         return <span title={String(value)}>{formatShortDateTime(String(value), now)}</span>;
       case 'online':
-        return value ? (
-          <Badge size="xs" color="teal" variant="light">
-            online
-          </Badge>
-        ) : (
-          <Badge size="xs" color="gray" variant="light">
-            offline
-          </Badge>
+        // Text, not a badge: narrow columns stay readable at 1024 px.
+        return (
+          <Text span size="sm" c={value ? 'teal.8' : 'dimmed'}>
+            {value ? '● online' : '○ offline'}
+          </Text>
         );
       case 'folderId':
         return folders.index.path(Number(value));
