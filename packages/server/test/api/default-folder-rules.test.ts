@@ -353,6 +353,23 @@ describe.each(DIALECTS)('default folder rules at registration and boot (%s)', (d
     await s.waitFor(async () => (await folderOf(id)) === aug);
     dev.close();
 
+    // A device enrolled with a key that has a folder: at its first contact the key's folder is a membership the rule does not override.
+    const keyFolder = await folder('Key folder 2');
+    const [folderKey] = await s.newKey({ type: 'mass', folderId: keyFolder });
+    const mac2 = s.nextMac();
+    const e2 = await enroll(s.t, folderKey!.secret, { unitId: mac2, mac: mac2 });
+    const id2 = deviceId(e2.certPem!);
+    const dev2 = (await TestDevice.connect(s.t, e2)) as TestDevice;
+    dev2.hello(mac2, sysinfo({ bootTime: boot1, structureTag: 'DE-AUG' }));
+    await dev2.next((m) => m.t === 'welcome');
+    await s.waitFor(async () => {
+      const r = await s.api('POST', '/api/v1/default-folder-rules/test', { deviceId: id2 });
+      return r.body.decidingRule?.name === 'tag DE-AUG';
+    });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await folderOf(id2)).toBe(keyFolder);
+    dev2.close();
+
     // An administrator moves it; a reconnect without a reboot leaves it, as does a boot while the rule is not applied at boot.
     ok(await s.api('POST', '/api/v1/devices/move', { deviceIds: [id], folderId: elsewhere }));
     dev = await hello(boot1);
