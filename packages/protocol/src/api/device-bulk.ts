@@ -93,20 +93,17 @@ export type Preference = Static<typeof Preference>;
 /** The device list's column choice (preference key `devices.columns`): column ids in order. */
 export const DEVICE_COLUMNS_PREFERENCE = 'devices.columns';
 
-/** Wake-up needs wake-on-LAN, which the server does not send yet (the commands route refuses it). */
-export const WAKEUP_AVAILABLE = false;
-
 /**
- * The commands a device can run, from what it reported: a record that no agent ever enrolled for
- * (no unit id, never in contact) runs nothing; wake-up is for offline devices only (and only once
- * the server sends wake-on-LAN); refresh-sysinfo only for online ones (a device sends its system
- * information with every hello anyway); the others are queued for offline devices until they
- * connect or the command expires.
+ * The commands a device can run, from what it reported: wake-up (wake-on-LAN to its MAC) only
+ * while it is offline; a record that no agent ever enrolled for (no unit id, never in contact)
+ * runs nothing else; refresh-sysinfo only while online (a device sends its system information
+ * with every hello anyway); the others are queued for offline devices until they connect or the
+ * command expires.
  */
 export function commandsOffered(device: { online: boolean; unitId: string | null; lastContact: string | null }): CommandName[] {
   const enrolled = device.unitId !== null || device.lastContact !== null;
   return COMMAND_NAMES.filter((c) => {
-    if (c === 'wakeup') return WAKEUP_AVAILABLE && !device.online;
+    if (c === 'wakeup') return !device.online;
     if (!enrolled) return false;
     if (c === 'refresh-sysinfo') return device.online;
     return true;

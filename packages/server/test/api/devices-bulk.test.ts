@@ -160,9 +160,9 @@ describe.each(DIALECTS)('device list for real sites: bulk actions, counts, subst
     expect(cmd.body.done).toHaveLength(12);
     expect(cmd.body.commands.map((c: Json) => c.deviceId).sort()).toEqual([...cmd.body.done].sort());
     expect(cmd.body.refused.map((x: Json) => x.deviceId).sort()).toEqual([...ids.B!].sort());
-    const wake = await t.api('POST', '/api/v1/devices/bulk/commands', { deviceIds: [ids.A![0]], command: 'send-message' });
-    expect(wake.status).toBe(400);
-    expect(wake.body.error.details.field).toBe('body.text');
+    const noText = await t.api('POST', '/api/v1/devices/bulk/commands', { deviceIds: [ids.A![0]], command: 'send-message' });
+    expect(noText.status).toBe(400);
+    expect(noText.body.error.details.field).toBe('body.text');
 
     const profile = (await ok(t.api('POST', '/api/v1/profiles', { name: 'Kiosk mode', type: 'standard' }))).id;
     const assigned = await ok(

@@ -105,11 +105,6 @@ export function deviceBulkRoutes(
     handler: async (req, reply) => {
       const { command, text, expiresInSeconds } = req.body;
       // The command's own checks first, so a bad command is refused whatever the selection.
-      if (command === 'wakeup') {
-        throw new AppError(ErrorCode.CommandNotSupported, 'Wake up is not supported yet (it comes with wake-on-LAN)', {
-          field: 'body.command',
-        });
-      }
       if ((command === 'send-message') !== (text !== undefined)) {
         throw new AppError(ErrorCode.ValidationFailed, 'body.text is required for send-message and only for it', { field: 'body.text' });
       }

@@ -28,7 +28,7 @@ export function BulkActions({ selection, count, loaded, name, onDone }: BulkActi
   const [action, setAction] = useState<Action | null>(null);
   // A command is offered when at least one selected device can run it; for "all matching" every command the server takes.
   const offered = useMemo(() => {
-    if ('query' in selection) return new Set<CommandName>(COMMANDS.map((c) => c.name).filter((c) => c !== 'wakeup'));
+    if ('query' in selection) return new Set<CommandName>(COMMANDS.map((c) => c.name));
     const out = new Set<CommandName>();
     for (const d of loaded) for (const c of commandsOffered(d)) out.add(c);
     return out;
@@ -36,7 +36,7 @@ export function BulkActions({ selection, count, loaded, name, onDone }: BulkActi
   const commands = COMMANDS.filter((c) => offered.has(c.name));
   return (
     <>
-      <Group gap={6} wrap="nowrap" data-testid="bulk-actions">
+      <Group gap={6} style={{ rowGap: 4 }} data-testid="bulk-actions">
         <Button size="compact-xs" variant="default" onClick={() => setAction({ kind: 'move' })}>
           Move…
         </Button>

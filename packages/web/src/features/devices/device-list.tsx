@@ -103,11 +103,11 @@ export function DeviceList(props: DeviceListProps) {
   return (
     <>
       <Stack gap={6} className={panels.panelHeader}>
-        <Group justify="space-between" wrap="nowrap">
+        <Group justify="space-between" style={{ rowGap: 6 }}>
           <Title
             order={2}
             size="h4"
-            style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+            style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', flex: '1 1 180px', minWidth: 0 }}
             data-testid="device-list-title"
           >
             {props.title}
@@ -122,9 +122,9 @@ export function DeviceList(props: DeviceListProps) {
             </Button>
           </Group>
         </Group>
-        <Group gap="sm" wrap="nowrap">
+        <Group gap="sm" style={{ rowGap: 6 }}>
           <TextInput
-            style={{ flex: 1 }}
+            style={{ flex: 1, minWidth: 180 }}
             size="xs"
             type="search"
             aria-label="Search devices"
@@ -152,9 +152,9 @@ export function DeviceList(props: DeviceListProps) {
             onChange={(e) => props.onRecursiveChange(e.currentTarget.checked)}
           />
         </Group>
-        <Group gap="xs" justify="space-between" wrap="nowrap" mih={26}>
+        <Group gap="xs" justify="space-between" mih={26}>
           {selection ? (
-            <Group gap="xs" wrap="nowrap" data-testid="selection-bar">
+            <Group gap="xs" style={{ rowGap: 4 }} data-testid="selection-bar">
               <Text size="xs" fw={600} data-testid="selection-count">
                 {allMatching ? `All ${selectedCount.toLocaleString()} matching selected` : `${selectedCount.toLocaleString()} selected`}
               </Text>
