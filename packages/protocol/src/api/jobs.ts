@@ -46,13 +46,13 @@ export const JobSchedule = Type.Object(
 );
 export type JobSchedule = Static<typeof JobSchedule>;
 
-/** Defaults: no log, no retry, 100 threads, no delay, 60 s timeout, 40 min expiry (the reference's). */
+/** Defaults: no log line, no retry, 100 threads, no delay, 30 s timeout (the reference's), 40 min expiry (the issue's). */
 export const JOB_OPTION_DEFAULTS = {
   logResults: false,
   retryNextBoot: false,
   maxThreads: 100,
   delaySeconds: 0,
-  timeoutSeconds: 60,
+  timeoutSeconds: 30,
   expiryMinutes: 40,
 } as const;
 

@@ -156,14 +156,22 @@ export class JobRunner {
     if (now >= run.expires_at) {
       await this.repo.closeOpen(run.id, ['queued', 'sent'], 'expired', now, 'the run expired before the device finished');
       await this.repo.updateRun(run.id, { state: run.state === 'running' ? 'finished' : run.state, finished_at: now });
+      if (spec.options.logResults) await this.logResult(run);
       return false;
     }
     if (run.state === 'running') await this.startDevices(run, spec, now);
     if ((await this.repo.countOpen(run.id)) === 0) {
       await this.repo.updateRun(run.id, { state: run.state === 'running' ? 'finished' : run.state, finished_at: this.clock.now() });
+      if (spec.options.logResults) await this.logResult(run);
       return false;
     }
     return true;
+  }
+
+  /** "Log results": one log line per finished run with its counts per state. */
+  private async logResult(run: JobRunRow): Promise<void> {
+    const counts = (await this.repo.countsOf([run.id])).get(run.id) ?? {};
+    this.log?.info({ jobId: run.job_id, runId: run.id, command: run.command, counts }, 'job run finished');
   }
 
   /** Targets → queued rows (set-based, one transaction). False when every target is gone. */
