@@ -4,7 +4,6 @@ import type { Db } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import type { App } from '../../lib/fastify.js';
 import type { Logger } from '../../lib/logger.js';
-import type { SingletonTask } from '../../cluster/leases.js';
 import type { Mailer } from '../mail/mailer.js';
 import { NotificationChecks, type CheckSources } from './notification-checks.js';
 import { NotificationsRepository } from './notifications.repository.js';
@@ -21,7 +20,8 @@ export function notificationsModule(p: {
   clock: Clock;
   sources: CheckSources;
   mailer: () => Pick<Mailer, 'send'> | null;
-  singletons: { add(task: SingletonTask): void };
+  /** The cluster's singleton work (one process at a time, under a lease). */
+  singletons: { add(task: { name: string; intervalMs: number; run(): Promise<unknown> }): void };
   log: Logger | null;
 }) {
   const service = new NotificationsService(new NotificationsRepository(p.db), p.clock, p.mailer, p.log);
