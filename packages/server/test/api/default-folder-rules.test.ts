@@ -41,6 +41,7 @@ describe.each(DIALECTS)('default folder rules API (%s)', (dialect) => {
     const c = await newRule({ name: 'C', criteria: name('c'), target: { mode: 'folder', folderId: f.C }, position: 0 });
     const a1 = await newRule({ name: 'A1', parentId: a.id, criteria: name('a1'), target: { mode: 'folder', folderId: f.A1 } });
     expect(a1).toMatchObject({ parentId: a.id, position: 0, overridesExistingFolder: false, applyAtBoot: false, leaveInSubfolder: false });
+    expect(c).toMatchObject({ parentId: null, position: 0 });
     const order = async () => (await t.api('GET', '/api/v1/default-folder-rules')).body.items.map((r: any) => `${r.name}@${r.position}`);
     expect(await order()).toEqual(['C@0', 'A@1', 'A1@0', 'B@2']);
     ok(await t.api('PATCH', `/api/v1/default-folder-rules/${b.id}`, { position: 0 }));

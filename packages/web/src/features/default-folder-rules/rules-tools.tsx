@@ -44,7 +44,7 @@ export function TestBox() {
               key={key}
               size="xs"
               label={label}
-              placeholder={placeholder}
+              placeholder={placeholder ? `e.g. ${placeholder}` : undefined}
               value={device[key] ?? ''}
               onChange={(e) => setDevice({ ...device, [key]: e.currentTarget.value })}
             />
