@@ -84,7 +84,7 @@ export function ParameterEditor(props: ParameterEditorProps) {
         <TextInput
           size="xs"
           type="search"
-          style={{ flex: 1, maxWidth: 420 }}
+          style={{ flex: 1, minWidth: 200, maxWidth: 420 }}
           placeholder="Search parameters by key, description or value"
           aria-label="Search parameters"
           value={search}
