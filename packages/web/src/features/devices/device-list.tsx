@@ -108,6 +108,7 @@ export function DeviceList(props: DeviceListProps) {
             order={2}
             size="h4"
             style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', flex: '1 1 180px', minWidth: 0 }}
+            title={props.title}
             data-testid="device-list-title"
           >
             {props.title}
