@@ -4,6 +4,7 @@ import {
   type DeviceImportFormat,
   type DeviceImportLine,
   type DeviceImportResponse,
+  type NamingSettings,
   type ObjectRight,
 } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
@@ -85,7 +86,7 @@ export class DeviceImportService {
         const problems: DeviceImportError[] = [];
         await this.checkLines(lines, existing, paths, rights, naming.adjustNetworkName, problems, trx);
         if (problems.length) throw invalid(problems);
-        const out = await this.write(by, lines, existing, trx, mark);
+        const out = await this.write(by, lines, existing, naming, trx, mark);
         if (dryRun) throw new DryRun(out);
         return out;
       });
@@ -206,6 +207,7 @@ export class DeviceImportService {
     by: AuditContext,
     lines: readonly ImportLine[],
     existing: Map<string, Existing>,
+    naming: NamingSettings,
     trx: Db,
     mark: ConfigurationMarker,
   ): Promise<DeviceImportResponse> {
@@ -269,7 +271,7 @@ export class DeviceImportService {
         if (l.name !== undefined) Object.assign(patch, { name, name_lc: name.toLowerCase() });
         if (folderId !== undefined) patch.folder_id = folderId;
         if (Object.keys(patch).length) await this.devices.updateDevice(deviceId, patch, trx);
-        if (l.name !== undefined && l.name !== device.name) await this.naming.renamed(trx, mark, deviceId, name);
+        if (l.name !== undefined && l.name !== device.name) await this.naming.renamed(trx, mark, deviceId, name, naming);
         if (folderId !== undefined && folderId !== device.folder_id) touched.push(deviceId);
         audit.push({
           by,
@@ -279,10 +281,10 @@ export class DeviceImportService {
           after: { ...publicPatch(patch), via: 'import' },
         });
       } else {
-        name = l.name ?? (await this.naming.nameNewDevice(l.unitId, trx));
+        name = l.name ?? (await this.naming.nameNewDevice(l.unitId, trx, naming));
         const row = newDeviceRow({ mac: l.unitId, name, folderId: folderId ?? null, now, unit_id: l.unitId, ...patch });
         deviceId = await this.devices.insertDevice(row, trx);
-        await this.naming.renamed(trx, mark, deviceId, name);
+        await this.naming.renamed(trx, mark, deviceId, name, naming);
         createdCount++;
         audit.push({
           by,

@@ -71,9 +71,23 @@ export class NamingRepository {
     return Number((await q.executeTakeFirstOrThrow()).n);
   };
 
-  renameDevice = async (id: number, name: string, trx: Db): Promise<boolean> => {
-    const r = await trx.updateTable('devices').set({ name, name_lc: name.toLowerCase() }).where('id', '=', id).executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  /** New names for a batch of devices: one statement (CASE by id), not one round trip per device. */
+  renameDevices = async (renames: ReadonlyArray<{ id: number; name: string }>, trx: Db): Promise<void> => {
+    if (!renames.length) return;
+    const caseOf = (value: (r: { id: number; name: string }) => string) =>
+      sql<string>`case id ${sql.join(
+        renames.map((r) => sql`when ${r.id} then ${value(r)}`),
+        sql` `,
+      )} end`;
+    await trx
+      .updateTable('devices')
+      .set({ name: caseOf((r) => r.name), name_lc: caseOf((r) => r.name.toLowerCase()) })
+      .where(
+        'id',
+        'in',
+        renames.map((r) => r.id),
+      )
+      .execute();
   };
 
   /**

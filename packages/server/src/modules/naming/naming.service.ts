@@ -79,8 +79,8 @@ export class NamingService {
   // ── new devices ─────────────────────────────────────────────────────────────
 
   /** The name of a device created now (enrollment, inventory record, import without a name); in the creating transaction. */
-  async nameNewDevice(mac: string, trx: Db): Promise<string> {
-    const s = await this.getNamingSettings(trx);
+  async nameNewDevice(mac: string, trx: Db, settings?: NamingSettings): Promise<string> {
+    const s = settings ?? (await this.getNamingSettings(trx));
     const number = s.enabled && s.identifier === 'sequential' ? await this.repo.reserveNumbers(1, trx) : 0;
     return conventionName(s, mac, number);
   }
@@ -198,11 +198,12 @@ export class NamingService {
         const { names } = plan(s, batch, req.renumber, first);
         const out: number[] = [];
         const entries = [];
+        const renames = batch.map((row, i) => ({ id: row.id, name: names[i]! })).filter((r, i) => r.name !== batch[i]!.name);
+        await this.repo.renameDevices(renames, trx);
         for (let i = 0; i < batch.length; i++) {
           const row = batch[i]!;
           const name = names[i]!;
           if (name === row.name) continue;
-          await this.repo.renameDevice(row.id, name, trx);
           await this.renamed(trx, mark, row.id, name, s);
           out.push(row.id);
           entries.push({
