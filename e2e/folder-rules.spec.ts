@@ -53,6 +53,11 @@ test('default folder rules: a rule is made in the tree editor, the test box says
   await expect(mine.first()).toHaveAccessibleName(`Catch-all ${suffix}`);
   await page.getByRole('button', { name: `Move Catch-all ${suffix} down` }).click();
   await expect(mine.first()).toHaveAccessibleName(`By name ${suffix}`);
+  // Dragging the second onto the first puts it before it; the arrow puts it back.
+  await mine.nth(1).dragTo(mine.nth(0));
+  await expect(mine.first()).toHaveAccessibleName(`Catch-all ${suffix}`);
+  await page.getByRole('button', { name: `Move Catch-all ${suffix} down` }).click();
+  await expect(mine.first()).toHaveAccessibleName(`By name ${suffix}`);
 
   // --- The test box.
   const box = page.getByTestId('rule-test-box');

@@ -31,6 +31,7 @@ export function DefaultFolderRulesPage() {
   const folders = useAllFolders();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState<Open>(null);
+  const [dragged, setDragged] = useState<number | null>(null);
   const items = useMemo(() => query.data?.items ?? [], [query.data]);
   const depth = useMemo(() => {
     const m = new Map<number, number>();
@@ -47,6 +48,14 @@ export function DefaultFolderRulesPage() {
       notifyError('The rule was not moved', err);
     }
   };
+  /** Drag and drop: the dragged rule (with the rules below it) goes before the rule it is dropped on. */
+  const dropOn = (target: DefaultFolderRule) => {
+    const r = items.find((x) => x.id === dragged);
+    setDragged(null);
+    if (!r || r.id === target.id) return;
+    const at = items.filter((x) => x.parentId === target.parentId && x.id !== r.id).findIndex((x) => x.id === target.id);
+    void move(r, { parentId: target.parentId, position: at });
+  };
   const folderPath = (id: number | null) => (id === null ? 'Top level' : folders.index.path(id));
   const targetText = (r: DefaultFolderRule) =>
     r.target.mode === 'none'
@@ -59,7 +68,7 @@ export function DefaultFolderRulesPage() {
     <Stack p="lg" gap="lg" maw={1400}>
       <PageHeader
         title="Default folder rules"
-        description="Where new devices land: the rules are worked through from the top. A matching rule with a target checks the rules below it, and a matching rule below with a target takes over; a rule without a target only groups the rules below it. Applied at registration and, where enabled, at each boot."
+        description="Where new devices land: the rules are worked through from the top. A matching rule with a target checks the rules below it, and a matching rule below with a target takes over; a rule without a target only groups the rules below it. Applied at registration and, where enabled, at each boot. Drag a rule onto another to put it before that one; the arrows reorder and indent."
       >
         <Button onClick={() => setOpen({ kind: 'create', parentId: null })}>New rule</Button>
       </PageHeader>
@@ -87,12 +96,25 @@ export function DefaultFolderRulesPage() {
                 aria-level={(depth.get(r.id) ?? 0) + 1}
                 aria-label={r.name}
                 data-testid="rule-row"
+                draggable
+                onDragStart={(e) => {
+                  e.dataTransfer.effectAllowed = 'move';
+                  setDragged(r.id);
+                }}
+                onDragOver={(e) => {
+                  if (dragged !== null) e.preventDefault();
+                }}
+                onDrop={(e) => {
+                  e.preventDefault();
+                  dropOn(r);
+                }}
+                onDragEnd={() => setDragged(null)}
                 justify="space-between"
                 wrap="nowrap"
                 px="sm"
                 py={6}
                 pl={12 + (depth.get(r.id) ?? 0) * 28}
-                style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}
+                style={{ borderBottom: '1px solid var(--mantine-color-gray-2)', cursor: 'grab', opacity: dragged === r.id ? 0.5 : 1 }}
               >
                 <Stack gap={0} miw={0} style={{ flex: 1 }}>
                   <Group gap={6} wrap="nowrap">
