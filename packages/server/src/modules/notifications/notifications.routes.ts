@@ -1,4 +1,4 @@
-import { ErrorResponse, ListNotificationsQuery, NotificationCount, NotificationPage, NotificationPreferences } from '@openums/protocol';
+import { ErrorResponse, Id, ListNotificationsQuery, NotificationCount, NotificationPage, NotificationPreferences } from '@openums/protocol';
 import { Type } from 'typebox';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
@@ -64,7 +64,7 @@ export function notificationRoutes(app: App, n: NotificationsService): void {
     schema: {
       tags,
       summary: 'Mark one notification read (for you)',
-      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      params: Type.Object({ id: Id }),
       response: { 204: Type.Null(), ...errors },
     },
     handler: async (req, reply) => {
