@@ -175,6 +175,45 @@ describe.each(DIALECTS)('default folder rules API (%s)', (dialect) => {
     await clear();
   });
 
+  it('takes device attributes and the structure tag as criteria, as views do (stored devices included)', async () => {
+    ok(
+      await t.api('POST', '/api/v1/device-attributes', {
+        identifier: 'location',
+        name: 'Location',
+        type: 'range',
+        range: ['Augsburg', 'Bremen'],
+      }),
+    );
+    const bad = await t.api('POST', '/api/v1/default-folder-rules', {
+      name: 'x',
+      criteria: { field: 'attribute:location', op: 'eq', value: 'Paris' },
+      target: { mode: 'none' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.field).toBe('body.criteria.value');
+    await newRule({
+      name: 'Augsburg by attribute',
+      criteria: {
+        and: [
+          { field: 'attribute:location', op: 'eq', value: 'Augsburg' },
+          { field: 'structureTag', op: 'startsWith', value: 'de' },
+        ],
+      },
+      target: { mode: 'folder', folderId: f.A1 },
+    });
+    expect(await test({ structureTag: 'DE-1', attributes: { location: 'Augsburg' } })).toMatchObject({
+      decidingRule: { name: 'Augsburg by attribute' },
+      moves: true,
+    });
+    expect(await test({ structureTag: 'DE-1', attributes: { location: 'Bremen' } })).toMatchObject({ decidingRule: null });
+    const id = ok(await t.api('POST', '/api/v1/devices', { mac: '02AABBCCE0A1' })).body.id;
+    await t.database.db.updateTable('devices').set({ structure_tag: 'de-2' }).where('id', '=', id).execute();
+    ok(await t.api('PUT', `/api/v1/devices/${id}/attributes`, { values: { location: 'Augsburg' } }));
+    const preview = ok(await t.api('POST', '/api/v1/default-folder-rules/apply', { deviceIds: [id] })).body;
+    expect(preview).toMatchObject({ dryRun: true, items: [{ toFolderId: f.A1, moves: true }] });
+    await clear();
+  });
+
   it('creates one folder per subnet on demand; apply with dryRun changes nothing, then moves through the move path', async () => {
     const rule = await newRule({
       name: 'Per subnet',
