@@ -7,7 +7,14 @@ import { accessKeys } from './queries';
 import { missingRightText } from './rights-labels';
 
 /** The object's own not-found codes: the administrator may not browse it (or it is gone). */
-const NOT_FOUND = new Set(['DEVICE_NOT_FOUND', 'FOLDER_NOT_FOUND', 'PROFILE_NOT_FOUND', 'PROFILE_FOLDER_NOT_FOUND']);
+const NOT_FOUND = new Set([
+  'DEVICE_NOT_FOUND',
+  'FOLDER_NOT_FOUND',
+  'PROFILE_NOT_FOUND',
+  'PROFILE_FOLDER_NOT_FOUND',
+  'VIEW_NOT_FOUND',
+  'VIEW_FOLDER_NOT_FOUND',
+]);
 
 export interface MyRightsCheck {
   /** Whether the signed-in administrator holds the right (false while not known yet). */

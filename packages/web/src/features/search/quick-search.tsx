@@ -14,8 +14,9 @@ interface Hit {
 
 /**
  * The header's search box (GET /api/v1/search, docs/api.md#quick-search): devices, device
- * folders, profiles and profile folders by name substring or regular expression, grouped; each
- * result opens its page (a device selected in the devices page, a profile in the profiles page).
+ * folders, profiles, profile folders and saved views by name substring or regular expression,
+ * grouped; each result opens its page (a device selected in the devices page, a profile in the
+ * profiles page, a view in the Views section).
  */
 export function QuickSearch() {
   const navigate = useNavigate();
@@ -56,6 +57,12 @@ export function QuickSearch() {
         title: 'Profiles',
         more: d.profiles.more,
         hits: d.profiles.items.map((x) => ({ key: `p${x.id}`, label: x.name, to: `/profiles/${x.id}` })),
+      });
+    if (d.views)
+      groups.push({
+        title: 'Views',
+        more: d.views.more,
+        hits: d.views.items.map((x) => ({ key: `v${x.id}`, label: x.name, to: `/views/${x.id}` })),
       });
     if (d.profileFolders)
       groups.push({
