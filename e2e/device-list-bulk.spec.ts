@@ -170,3 +170,43 @@ test('device list for real sites: multi-select and bulk move, columns kept per a
   await page.goto('/devices/999999999');
   await expect(page.getByText('Device not found')).toBeVisible();
 });
+
+test('select all matching acts on the whole query, not only the loaded rows', async ({ page, api }) => {
+  test.setTimeout(120_000);
+  const suffix = uniqueSuffix();
+  const folder = await api.createFolder(`E2E All ${suffix}`);
+  const COUNT = 230; // more than the first page of 200
+  const prefix = Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')
+    .toUpperCase();
+  for (let start = 0; start < COUNT; start += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, COUNT - start) }, (_, k) => {
+        const i = start + k;
+        return api.createDevice({
+          mac: `0E${prefix}${i.toString(16).padStart(6, '0')}`,
+          name: `all-${suffix}-${String(i).padStart(3, '0')}`,
+          folderId: folder.id,
+        });
+      }),
+    );
+  }
+  await signInAt(page);
+  await page.goto(`/devices?folder=${folder.id}`);
+  await expect(page.getByTestId('device-count')).toHaveText(`${COUNT} devices (200 loaded; scroll for more)`);
+  await page.getByRole('checkbox', { name: 'Select all loaded devices' }).check();
+  await expect(page.getByTestId('selection-count')).toHaveText('200 selected');
+  await page.getByRole('button', { name: `Select all ${COUNT} matching` }).click();
+  await expect(page.getByTestId('selection-count')).toHaveText(`All ${COUNT} matching selected`);
+  await screenshot(page, '44-device-select-all-matching');
+  await page.getByTestId('bulk-actions').getByRole('button', { name: 'Delete…' }).click();
+  const dialog = page.getByRole('dialog', { name: `Delete ${COUNT} devices` });
+  await expect(dialog).toContainText('Acts on every device the list’s query matches');
+  await dialog.getByLabel('I understand').check();
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(dialog.getByTestId('bulk-result')).toContainText(`${COUNT} deleted`);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByText('No devices here.')).toBeVisible();
+  expect(await api.devicesInFolder(folder.id)).toEqual([]);
+});

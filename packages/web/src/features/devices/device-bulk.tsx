@@ -90,7 +90,7 @@ export function BulkActions({ selection, count, loaded, name, onDone }: BulkActi
 function BulkDialog({
   action,
   selection,
-  count,
+  count: initialCount,
   loaded,
   name,
   onClose,
@@ -104,6 +104,8 @@ function BulkDialog({
   onClose: () => void;
   onDone: () => void;
 }) {
+  // The count when the dialog opened: the list refetches after the action (to 0 after a deletion).
+  const [count] = useState(initialCount);
   const queryClient = useQueryClient();
   const [target, setTarget] = useState<FolderKey>('root');
   const [text, setText] = useState('');
