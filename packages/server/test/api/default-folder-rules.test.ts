@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { channelServer } from '../helpers/channel-server.js';
 import { DIALECTS } from '../helpers/db.js';
+import { DefaultFolderRulesRepository } from '../../src/modules/default-folder-rules/default-folder-rules.repository.js';
+import { DefaultFolderRulesService } from '../../src/modules/default-folder-rules/default-folder-rules.service.js';
 import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
 
 const PW = 'a long enough password 1';
@@ -173,6 +175,21 @@ describe.each(DIALECTS)('default folder rules API (%s)', (dialect) => {
     expect(await test({ structureTag: 'DE', folderId: f.C })).toMatchObject({ moves: false, reason: /override/ });
     expect(await test({ structureTag: 'DE' }, 'boot')).toMatchObject({ moves: false, reason: /boot/ });
     await clear();
+  });
+
+  it('another process sees a rule change through the version stamp once its cached copy is a second old', async () => {
+    let now = 1_000_000;
+    const other = new DefaultFolderRulesService(new DefaultFolderRulesRepository(t.database.db), { now: () => now }, t.audit);
+    expect((await other.ruleSet()).count).toBe(0);
+    await newRule({ name: 'seen later', criteria: name('x'), target: { mode: 'folder', folderId: f.C } });
+    expect((await other.ruleSet()).count).toBe(0);
+    now += 1001;
+    const seen = await other.ruleSet();
+    expect(seen.count).toBe(1);
+    expect(seen.existingFolders?.has(f.C!)).toBe(true);
+    await clear();
+    now += 1001;
+    expect((await other.ruleSet()).count).toBe(0);
   });
 
   it('takes device attributes and the structure tag as criteria, as views do (stored devices included)', async () => {
