@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/db.js';
 import { channelServer } from '../helpers/channel-server.js';
-import { TestDevice } from '../helpers/device.js';
+import { httpsCall, TestDevice } from '../helpers/device.js';
+import { SettingsRepository } from '../../src/db/settings.repository.js';
+import { JobsService } from '../../src/modules/jobs/jobs.service.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { JobsRepository } from '../../src/modules/jobs/jobs.repository.js';
 import { JobRunner } from '../../src/modules/jobs/job-runner.js';
@@ -270,5 +272,92 @@ describe.each(DIALECTS)('scheduled jobs over real mTLS (%s)', (dialect) => {
     expect(runs.map((r: any) => r.state)).toEqual(['finished', 'missed']);
     expect(commandsOf(d)).toHaveLength(1);
     d.dev.close();
+  });
+  it('views and devices as targets (each device once), settings-to-device marks the configuration', async () => {
+    const { folder, devs } = await folderWith('view', 2);
+    const view = await api('POST', '/api/v1/views', {
+      name: `jobs-${dialect}`,
+      criteria: { field: 'folderId', op: 'inFolder', value: { id: folder.id } },
+    });
+    expect(view.status, JSON.stringify(view.body)).toBe(201);
+    const targets = [
+      { type: 'view', id: view.body.id },
+      { type: 'device', id: devs[0]!.id },
+    ];
+    const j = await job({ name: 'settings', command: 'settings-to-device', text: undefined, targets });
+    const { runId } = (await api('POST', `/api/v1/jobs/${j.id}/run`)).body;
+    await waitFor(async () => (await run(runId)).state === 'finished', 20_000);
+    expect(await run(runId)).toMatchObject({ total: 2, counts: { succeeded: 2 } });
+    expect((await devices(runId)).map((d) => d.deviceId).sort()).toEqual(devs.map((d) => d.id).sort());
+    devs.forEach((d) => d.dev.close());
+  });
+
+  it('rights: targets are checked at save time, devices against the creator at run time', async () => {
+    const { devs } = await folderWith('rights', 1);
+    const password = 'Jobs-test-Passw0rd!';
+    const as = async (token: string, method: string, path: string, body?: unknown) => {
+      const r = await httpsCall(s.t, method, path, {
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: r.status, body: r.body ? JSON.parse(r.body) : null };
+    };
+    const login = async (username: string) => {
+      const r = await httpsCall(s.t, 'POST', '/api/v1/auth/login', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      return JSON.parse(r.body).token as string;
+    };
+    const mk = async (username: string, superuser: boolean, generalRights: string[]) => {
+      const r = await api('POST', '/api/v1/admins', { username: `${username}-${dialect}`, password, superuser, generalRights });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return { id: r.body.id as number, token: await login(`${username}-${dialect}`) };
+    };
+    const body = { name: 'r', command: 'reboot', targets: [{ type: 'device', id: devs[0]!.id }], schedule: { startAt: soon() } };
+    // Without the general right: 403; with it but without a right on the device: as if it did not exist.
+    const nobody = await mk('nobody', false, []);
+    expect((await as(nobody.token, 'GET', '/api/v1/jobs')).status).toBe(403);
+    const planner = await mk('planner', false, ['jobs']);
+    const refused = await as(planner.token, 'POST', '/api/v1/jobs', body);
+    expect(refused.status).toBe(404);
+    expect(JSON.stringify(refused.body.error)).toContain('body.targets.0.id');
+    // A superuser's job; the account is disabled afterwards: its devices are skipped.
+    const boss = await mk('boss', true, []);
+    const created = await as(boss.token, 'POST', '/api/v1/jobs', body);
+    expect(created.status).toBe(201);
+    expect(created.body.createdBy).toBe(`boss-${dialect}`);
+    expect((await api('PATCH', `/api/v1/admins/${boss.id}`, { disabled: true })).status).toBe(200);
+    const { runId } = (await api('POST', `/api/v1/jobs/${created.body.id}/run`)).body;
+    await waitFor(async () => (await run(runId)).state === 'finished', 20_000);
+    expect((await devices(runId))[0]).toMatchObject({ state: 'skipped' });
+    expect((await devices(runId))[0].message).toMatch(/creator/);
+    expect(commandsOf(devs[0]!)).toHaveLength(0);
+    devs[0]!.dev.close();
+  });
+
+  it('history retention: finished runs older than historyDays are purged', async () => {
+    expect((await api('PUT', '/api/v1/settings/jobs', { historyDays: 0 })).status).toBe(400);
+    expect((await api('PUT', '/api/v1/settings/jobs', { historyDays: 2 })).body).toEqual({ historyDays: 2 });
+    const repo = new JobsRepository(handle.db);
+    const later = { now: () => s.clock.now() + 3 * 24 * 3_600_000 };
+    const service = new JobsService(
+      repo,
+      handle.db,
+      null as never,
+      new SettingsRepository(handle.db),
+      { record: async () => undefined },
+      later,
+    );
+    const jobs = (await api('GET', '/api/v1/jobs')).body.items as any[];
+    const before = (await Promise.all(jobs.map(async (j) => (await api('GET', `/api/v1/jobs/${j.id}/runs`)).body.items.length))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    expect(before).toBeGreaterThan(0);
+    expect(await service.purge()).toBeGreaterThan(0);
+    const runsLeft = await Promise.all(jobs.map(async (j) => (await api('GET', `/api/v1/jobs/${j.id}/runs`)).body.items));
+    // Only runs not finished (none here) or younger than the retention stay.
+    expect(runsLeft.flat().filter((r: any) => r.finishedAt !== null)).toHaveLength(0);
   });
 });
