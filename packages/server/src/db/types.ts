@@ -403,7 +403,7 @@ export interface DefaultFolderRulesTable {
 /** What the default folder rules still owe a device (migration 20261211T1300). */
 export interface DeviceFolderRulesTable {
   device_id: number;
-  /** 0 nothing; 1 first contact completes registration (folder free); 2 the same, folder is a membership. */
+  /** 0 nothing; 1 (or no row) first contact completes registration (folder free); 2 the same, folder is a membership. */
   pending: number;
   /** Server time the rules last ran for the device. */
   applied_at: number;
