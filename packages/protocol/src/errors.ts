@@ -61,6 +61,7 @@ export const ErrorCode = {
   TokenRevoked: 'TOKEN_REVOKED',
   LdapDomainNotFound: 'LDAP_DOMAIN_NOT_FOUND',
   NotificationNotFound: 'NOTIFICATION_NOT_FOUND',
+  AdminTaskNotFound: 'ADMIN_TASK_NOT_FOUND',
   LdapDomainNameTaken: 'LDAP_DOMAIN_NAME_TAKEN',
   LdapConnectionFailed: 'LDAP_CONNECTION_FAILED',
   LdapCertificateInvalid: 'LDAP_CERTIFICATE_INVALID',
@@ -153,6 +154,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   TOKEN_REVOKED: 401,
   LDAP_DOMAIN_NOT_FOUND: 404,
   NOTIFICATION_NOT_FOUND: 404,
+  ADMIN_TASK_NOT_FOUND: 404,
   LDAP_DOMAIN_NAME_TAKEN: 409,
   // The directory could not be used with the domain's settings: a fault of the configuration or
   // of the directory, reported to the caller (not a 5xx of this server).

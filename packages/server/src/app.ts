@@ -23,11 +23,10 @@ import { SettingsRepository } from './db/settings.repository.js';
 import { serverInfoRoutes, type ServerIdentity } from './modules/server-info/server-info.routes.js';
 import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster-settings/cluster-settings.routes.js';
 import { mailModule } from './modules/mail/mail.routes.js';
-import { wakeOnLanModule } from './modules/wake-on-lan/wake-on-lan.routes.js';
-import { jobsModule } from './modules/jobs/jobs.routes.js';
-import { notificationsModule } from './modules/notifications/notifications.routes.js';
 import { namingModule } from './modules/naming/naming.module.js';
 import { defaultFolderRulesModule } from './modules/default-folder-rules/default-folder-rules.routes.js';
+import { operationsModule } from './app-operations.js';
+import { jobsModule } from './modules/jobs/jobs.routes.js';
 import { AppError } from './lib/errors.js';
 import { ErrorCode } from '@openums/protocol';
 import { webRoutes } from './modules/web/web.routes.js';
@@ -288,10 +287,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const namingDeps = { settings, devicesRepo, foldersRepo, profilesRepo, configuration: configurationChanges, events, clock, audit, log };
   const naming = namingModule(app, database.db, namingDeps, { devices, presence });
   mail.registerRoutes(app);
+  const ops = { database, config, settings, commands, deviceConfiguration, devices, audit, clock, log, singletons, servers, mail };
+  operationsModule(app, ops, () => deviceCa);
   jobsModule({ database, settings, commands, configurationChanges, administration, singletons, audit, clock, log }).registerRoutes(app);
-  wakeOnLanModule({ db: database.db, settings, commands, configuration: deviceConfiguration, audit, log }).registerRoutes(app);
-  const notices = { dataDir: config.dataDir, deviceCaPem: () => deviceCa?.certPem ?? null, skewWarnings: () => servers.skewWarnings() };
-  notificationsModule({ db: database.db, clock, mailer: () => mail.mailer, singletons, log, sources: notices }).registerRoutes(app);
   estRoutes(
     app,
     () => {

@@ -233,6 +233,8 @@ export interface Database {
   admin_preferences: AdminPreferencesTable;
   notifications: NotificationsTable;
   notification_reads: NotificationReadsTable;
+  admin_tasks: AdminTasksTable;
+  admin_task_runs: AdminTaskRunsTable;
   users: UsersTable;
   sessions: SessionsTable;
   admin_password_history: AdminPasswordHistoryTable;
@@ -428,4 +430,28 @@ export interface NotificationReadsTable {
   notification_id: number;
   admin_id: number;
   read_at: number;
+}
+
+export interface AdminTasksTable {
+  id: Generated<number>;
+  name: string;
+  type: string;
+  options_json: string;
+  schedule_json: string;
+  enabled: number;
+  next_run_at: number | null;
+  last_run_at: number | null;
+  last_state: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AdminTaskRunsTable {
+  id: Generated<number>;
+  task_id: number;
+  started_at: number;
+  finished_at: number | null;
+  state: string;
+  message: string | null;
 }

@@ -17,11 +17,12 @@ import * as deviceVersionKey from './20261210T1000-device-version-key.js';
 import * as deviceAttributes from './20261210T1100-device-attributes.js';
 import * as views from './20261210T1200-views.js';
 import * as viewIndexes from './20261211T1100-view-indexes.js';
+import * as adminPreferences from './20261211T1500-admin-preferences.js';
+import * as notifications from './20261211T1700-notifications.js';
+import * as adminTasks from './20261211T1800-admin-tasks.js';
 import * as structureTag from './20261211T1200-structure-tag.js';
 import * as defaultFolderRules from './20261211T1300-default-folder-rules.js';
-import * as adminPreferences from './20261211T1500-admin-preferences.js';
 import * as jobs from './20261211T1600-jobs.js';
-import * as notifications from './20261211T1700-notifications.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -51,4 +52,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261211T1500-admin-preferences': adminPreferences,
   '20261211T1600-jobs': jobs,
   '20261211T1700-notifications': notifications,
+  '20261211T1800-admin-tasks': adminTasks,
 };

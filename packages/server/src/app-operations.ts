@@ -1,0 +1,51 @@
+import type { Config } from './config/schema.js';
+import type { DatabaseHandle } from './db/database.js';
+import type { SettingsRepository } from './db/settings.repository.js';
+import type { Clock } from './lib/clock.js';
+import type { App } from './lib/fastify.js';
+import type { Logger } from './lib/logger.js';
+import { adminTasksModule } from './modules/admin-tasks/admin-tasks.routes.js';
+import type { AuditLog } from './modules/audit/audit-log.js';
+import type { CommandsService } from './modules/commands/commands.service.js';
+import type { DeviceConfigurationService } from './modules/device-configuration/device-configuration.service.js';
+import type { DevicesService } from './modules/devices/devices.service.js';
+import type { MailModule } from './modules/mail/mail.routes.js';
+import { notificationsModule } from './modules/notifications/notifications.routes.js';
+import type { ServersService } from './modules/servers/servers.service.js';
+import type { DeviceCa } from './tls/device-ca.js';
+import { wakeOnLanModule } from './modules/wake-on-lan/wake-on-lan.routes.js';
+
+type Singletons = { add(task: { name: string; intervalMs: number; run(): Promise<unknown> }): void };
+
+/**
+ * Operations (issue 13): wake-on-LAN (it makes the `wakeup` command work), the notification
+ * centre and administrative tasks, with their singleton work. Built after the cluster, since
+ * their periodic work runs under its leases.
+ */
+export function operationsModule(
+  app: App,
+  p: {
+    database: DatabaseHandle;
+    config: Config;
+    settings: SettingsRepository;
+    commands: CommandsService;
+    deviceConfiguration: DeviceConfigurationService;
+    devices: DevicesService;
+    audit: AuditLog;
+    clock: Clock;
+    log: Logger | null;
+    singletons: Singletons;
+    servers: ServersService;
+    mail: MailModule;
+  },
+  deviceCa: () => DeviceCa | null,
+): void {
+  const { database, config, settings, commands, audit, clock, log, singletons } = p;
+  const mailer = () => p.mail.mailer;
+  wakeOnLanModule({ db: database.db, settings, commands, configuration: p.deviceConfiguration, audit, log }).registerRoutes(app);
+  const sources = { dataDir: config.dataDir, deviceCaPem: () => deviceCa()?.certPem ?? null, skewWarnings: () => p.servers.skewWarnings() };
+  notificationsModule({ db: database.db, clock, mailer, singletons, log, sources }).registerRoutes(app);
+  adminTasksModule({ database, databaseUrl: config.databaseUrl, clock, devices: p.devices, mailer, audit, singletons, log }).registerRoutes(
+    app,
+  );
+}
