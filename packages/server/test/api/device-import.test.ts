@@ -158,6 +158,25 @@ describe.each(DIALECTS)('device import (%s)', (dialect) => {
     expect(await deviceByMac('00E0C5000402')).toBeUndefined();
   });
 
+  it('names new devices without a name by the naming convention, numbers in line order', async () => {
+    const put = await api('PUT', '/api/v1/settings/naming', {
+      enabled: true,
+      prefix: 'IM',
+      digits: 3,
+      identifier: 'sequential',
+      adjustNetworkName: false,
+      adjustNameFromNetworkName: false,
+    });
+    expect(put.status).toBe(200);
+    const preview = await importCsv('short', '00E0C5000601;;\n00E0C5000602;given\n00E0C5000603;;', { dryRun: true });
+    expect(preview.body.lines.map((l: any) => l.name)).toEqual(['IM001', 'given', 'IM002']);
+    const done = await importCsv('short', '00E0C5000601;;\n00E0C5000602;given\n00E0C5000603;;');
+    // The dry run gave its numbers back (its transaction rolled back).
+    expect(done.body.lines.map((l: any) => l.name)).toEqual(['IM001', 'given', 'IM002']);
+    expect((await deviceByMac('00E0C5000603')).name).toBe('IM002');
+    expect((await api('PUT', '/api/v1/settings/naming', { ...put.body, enabled: false })).status).toBe(200);
+  });
+
   it('an imported device is pre-registered: its enrollment takes the record over, keeping name and folder', async () => {
     const r = await importCsv('long', `/Pre;00E0C5000501;UD3-LX;;pre-named;;;;;;;`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);

@@ -68,7 +68,7 @@ export class DeviceImportService {
     private readonly devices: Pick<DevicesRepository, 'insertDevice' | 'updateDevice'>,
     private readonly folders: Pick<DeviceFoldersRepository, 'findSiblingByName' | 'insertFolder'>,
     private readonly profiles: Pick<ProfilesRepository, 'insertAssignments' | 'deleteAssignments'>,
-    private readonly naming: Pick<NamingService, 'getNamingSettings' | 'nameNewDevice' | 'renamed'>,
+    private readonly naming: Pick<NamingService, 'getNamingSettings' | 'nameNewDevices' | 'renamed'>,
     private readonly configuration: ConfigurationChanges,
     private readonly events: EventBus,
     private readonly clock: Clock,
@@ -217,6 +217,14 @@ export class DeviceImportService {
     const out: DeviceImportLine[] = [];
     const touched: number[] = [];
     let createdCount = 0;
+    // Names by the convention for the new devices without one: numbers reserved once, in line order.
+    const unnamed = lines.filter((l) => !existing.has(l.unitId) && l.name === undefined);
+    const given = await this.naming.nameNewDevices(
+      unnamed.map((l) => l.unitId),
+      trx,
+      naming,
+    );
+    const conventionNames = new Map(unnamed.map((l, i) => [l.line, given[i]!]));
     for (const l of lines) {
       const createsFolders: string[] = [];
       let folderId: number | null | undefined;
@@ -281,7 +289,7 @@ export class DeviceImportService {
           after: { ...publicPatch(patch), via: 'import' },
         });
       } else {
-        name = l.name ?? (await this.naming.nameNewDevice(l.unitId, trx, naming));
+        name = l.name ?? conventionNames.get(l.line)!;
         const row = newDeviceRow({ mac: l.unitId, name, folderId: folderId ?? null, now, unit_id: l.unitId, ...patch });
         deviceId = await this.devices.insertDevice(row, trx);
         await this.naming.renamed(trx, mark, deviceId, name, naming);

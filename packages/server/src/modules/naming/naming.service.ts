@@ -85,6 +85,14 @@ export class NamingService {
     return conventionName(s, mac, number);
   }
 
+  /** Names for several new devices at once (an import): one reservation of numbers, in order. */
+  async nameNewDevices(macs: readonly string[], trx: Db, settings?: NamingSettings): Promise<string[]> {
+    const s = settings ?? (await this.getNamingSettings(trx));
+    if (!macs.length) return [];
+    const last = s.enabled && s.identifier === 'sequential' ? await this.repo.reserveNumbers(macs.length, trx) : macs.length;
+    return macs.map((mac, i) => conventionName(s, mac, last - macs.length + 1 + i));
+  }
+
   /**
    * A name given or changed by a person or a file (rename, import): refused when "adjust network
    * name" is on and it cannot be a network name. `field` is named in the error.
