@@ -177,6 +177,22 @@ describe.each(DIALECTS)('default folder rules API (%s)', (dialect) => {
     await clear();
   });
 
+  it('refuses to delete a folder a rule places devices in, until the rule is changed', async () => {
+    const target = await folder('Rule target');
+    const rule = await newRule({
+      name: 'keeps its folder',
+      criteria: name('x'),
+      target: { mode: 'perSubnet', folderId: target, prefixLength: 16 },
+    });
+    const refused = await t.api('DELETE', `/api/v1/device-folders/${target}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'FOLDER_HAS_DEFAULT_RULES', details: { field: 'params.id', ruleIds: [rule.id] } });
+    expect(refused.body.error.message).toContain('keeps its folder');
+    ok(await t.api('PATCH', `/api/v1/default-folder-rules/${rule.id}`, { target: { mode: 'none' } }));
+    expect((await t.api('DELETE', `/api/v1/device-folders/${target}`)).status).toBe(204);
+    await clear();
+  });
+
   it('another process sees a rule change through the version stamp once its cached copy is a second old', async () => {
     let now = 1_000_000;
     const other = new DefaultFolderRulesService(new DefaultFolderRulesRepository(t.database.db), { now: () => now }, t.audit);

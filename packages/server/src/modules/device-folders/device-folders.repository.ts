@@ -146,6 +146,18 @@ export class DeviceFoldersRepository {
   };
 
   /** Profile assignments to the folder and its access list go with it (they reference it without a foreign key). */
+  /** Default folder rules that place devices in this folder (or create per-subnet folders in it). */
+  listRulesTargeting = async (folderId: number, db: Db = this.db): Promise<Array<{ id: number; name: string }>> =>
+    (
+      await db
+        .selectFrom('default_folder_rules')
+        .select(['id', 'name'])
+        .where('target_folder_id', '=', folderId)
+        .orderBy('id')
+        .limit(20)
+        .execute()
+    ).map((r) => ({ id: Number(r.id), name: r.name }));
+
   deleteFolder = async (id: number, db: Db = this.db) => {
     await db.deleteFrom('profile_assignments').where('target_type', '=', 'folder').where('target_id', '=', id).execute();
     await db.deleteFrom('device_folders').where('id', '=', id).execute();

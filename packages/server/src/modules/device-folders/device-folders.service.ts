@@ -96,6 +96,15 @@ export class DeviceFoldersService {
           counts,
         );
       }
+      // Rules would place devices in a folder that is gone (the reference refuses this too).
+      const rules = await this.repo.listRulesTargeting(id, trx);
+      if (rules.length > 0) {
+        throw new AppError(
+          ErrorCode.FolderHasDefaultRules,
+          `Folder ${id} is the target of default folder rule${rules.length > 1 ? 's' : ''} ${rules.map((r) => `"${r.name}"`).join(', ')}; change or delete the rule first`,
+          { field: 'params.id', ruleIds: rules.map((r) => r.id) },
+        );
+      }
       // Empty, so no device changes; its assignments go with it.
       await this.repo.deleteFolder(id, trx);
       await mark.tree();
