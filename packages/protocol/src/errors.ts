@@ -87,6 +87,7 @@ export const ErrorCode = {
   NetworkNameInvalid: 'NETWORK_NAME_INVALID',
   DefaultFolderRuleNotFound: 'DEFAULT_FOLDER_RULE_NOT_FOUND',
   DefaultFolderRuleCycle: 'DEFAULT_FOLDER_RULE_CYCLE',
+  FolderHasDefaultRules: 'FOLDER_HAS_DEFAULT_RULES',
   JobNotFound: 'JOB_NOT_FOUND',
   JobRunNotFound: 'JOB_RUN_NOT_FOUND',
   JobFolderNotFound: 'JOB_FOLDER_NOT_FOUND',
@@ -188,6 +189,8 @@ export const errorStatus: Record<ErrorCode, number> = {
   DEFAULT_FOLDER_RULE_NOT_FOUND: 404,
   // A rule moved below itself or one of its own children.
   DEFAULT_FOLDER_RULE_CYCLE: 409,
+  // A folder that default folder rules place devices in (or create subnet folders in) is not deleted.
+  FOLDER_HAS_DEFAULT_RULES: 409,
   JOB_NOT_FOUND: 404,
   JOB_RUN_NOT_FOUND: 404,
   JOB_FOLDER_NOT_FOUND: 404,
