@@ -98,6 +98,36 @@ describe.each(DIALECTS)('scheduled jobs over real mTLS (%s)', (dialect) => {
     devs[0]!.dev.close();
   });
 
+  it('changes a job: fields given replace the stored ones, bad changes leave it as it was', async () => {
+    const { devs } = await folderWith('patch', 1);
+    const target = [{ type: 'device', id: devs[0]!.id }];
+    const j = await job({
+      name: 'p',
+      command: 'reboot',
+      text: undefined,
+      targets: target,
+      enabled: false,
+      schedule: { startAt: soon(600_000) },
+    });
+    expect(j.nextRunAt).toBeNull();
+    const enabled = await api('PATCH', `/api/v1/jobs/${j.id}`, { enabled: true, comment: 'now on' });
+    expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
+    expect(enabled.body).toMatchObject({ enabled: true, comment: 'now on', nextRunAt: j.schedule.startAt, name: 'p' });
+    for (const [patch, field] of [
+      [{ text: 'only for messages' }, 'body.text'],
+      [{ schedule: { startAt: soon(), repeat: { cron: '* * *' } } }, 'body.schedule.repeat.cron'],
+      [{ options: { maxThreads: 5000 } }, 'body.options.maxThreads'],
+    ] as const) {
+      const r = await api('PATCH', `/api/v1/jobs/${j.id}`, patch);
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.body.error)).toContain(field);
+    }
+    expect((await api('GET', `/api/v1/jobs/${j.id}`)).body).toEqual(enabled.body);
+    expect((await api('DELETE', `/api/v1/jobs/${j.id}`)).status).toBe(204);
+    expect((await api('GET', `/api/v1/jobs/${j.id}`)).status).toBe(404);
+    devs[0]!.dev.close();
+  });
+
   it('runs a folder job once at its time: every device executes once, results are followed back', async () => {
     const { folder, devs } = await folderWith('once', 3);
     const j = await job({ name: 'once', targets: [{ type: 'folder', id: folder.id }], schedule: { startAt: soon(60_000) } });
@@ -314,7 +344,7 @@ describe.each(DIALECTS)('scheduled jobs over real mTLS (%s)', (dialect) => {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       return { id: r.body.id as number, token: await login(`${username}-${dialect}`) };
     };
-    const body = { name: 'r', command: 'reboot', targets: [{ type: 'device', id: devs[0]!.id }], schedule: { startAt: soon() } };
+    const body = { name: 'r', command: 'reboot', targets: [{ type: 'device', id: devs[0]!.id }], schedule: { startAt: soon(3_600_000) } };
     // Without the general right: 403; with it but without a right on the device: as if it did not exist.
     const nobody = await mk('nobody', false, []);
     expect((await as(nobody.token, 'GET', '/api/v1/jobs')).status).toBe(403);

@@ -41,6 +41,7 @@ const DUE_BATCH = 100;
 const ACTIVE_RUNS = 50;
 /** A device claimed for a start whose command never committed (crash in between) is queued again after this. */
 const ORPHAN_MS = 30_000;
+const CANCELLED = 'the run was cancelled before the device was reached';
 
 /**
  * The scheduler and executor of job runs, all state in the database. `tick()` runs under one
@@ -149,6 +150,8 @@ export class JobRunner {
     const now = this.clock.now();
     if (!run.resolved && !(await this.resolve(run, spec))) return false;
     await this.repo.requeueOrphans(run.id, now - ORPHAN_MS);
+    // A cancelled run starts nothing: devices requeued above are not reached either.
+    if (run.state === 'cancelled') await this.repo.closeOpen(run.id, ['queued'], 'cancelled', now, CANCELLED);
     await this.followResults(run.id);
     if (run.state === 'running') {
       await this.repo.timeOut(run.id, now - spec.options.timeoutSeconds * 1000, now, `no result within ${spec.options.timeoutSeconds} s`);
@@ -259,8 +262,10 @@ export class JobRunner {
       await skip([...sorted.refused, ...sorted.unknown], `the job's creator lacks the ${right} right on the device`);
       candidates = candidates.filter((d) => allowed.has(d.device_id));
       const offline = candidates.filter((d) => !d.online).map((d) => d.device_id);
-      if (!retryNextBoot) await skip(offline, 'offline at run time (retry at next boot is off)');
-      const starting = retryNextBoot ? candidates : candidates.filter((d) => d.online);
+      // Waking offline devices is what `wakeup` is for: they wait for their connection like retry devices.
+      const waitForOffline = retryNextBoot || run.command === 'wakeup';
+      if (!waitForOffline) await skip(offline, 'offline at run time (retry at next boot is off)');
+      const starting = waitForOffline ? candidates : candidates.filter((d) => d.online);
       if (starting.length) {
         await this.start(
           run,
@@ -284,7 +289,10 @@ export class JobRunner {
         state: 'sent',
         deferred: 1,
         started_at: now,
-        message: 'offline: executes when the device next connects, until the run expires',
+        message:
+          run.command === 'wakeup'
+            ? 'offline: woken; succeeds when the device connects before the run expires'
+            : 'offline: executes when the device next connects, until the run expires',
       })),
     ];
     await this.repo.updateRun(run.id, { last_start_at: now });
@@ -325,8 +333,10 @@ export class JobRunner {
   /** Cancel: devices not reached yet (queued, or waiting for their next boot) → cancelled. */
   async cancel(run: JobRunRow): Promise<void> {
     const now = this.clock.now();
+    // Deliveries made on this process are written first (a device that just connected got its command).
+    await this.commands.flush();
     await this.repo.updateRun(run.id, { state: 'cancelled' });
-    await this.repo.closeOpen(run.id, ['queued'], 'cancelled', now, 'the run was cancelled before the device was reached');
+    await this.repo.closeOpen(run.id, ['queued'], 'cancelled', now, CANCELLED);
     const unreached = await this.repo.unreachedSent(run.id);
     await this.repo.cancelQueuedCommands(
       unreached.map((u) => u.command_id),
@@ -335,7 +345,7 @@ export class JobRunner {
     await this.repo.setDevicesState(
       run.id,
       unreached.map((u) => u.device_id),
-      { state: 'cancelled', finished_at: now, message: 'the run was cancelled before the device was reached' },
+      { state: 'cancelled', finished_at: now, message: CANCELLED },
     );
   }
 }

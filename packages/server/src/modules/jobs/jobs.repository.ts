@@ -393,7 +393,11 @@ export class JobsRepository {
         .execute();
     }
   };
-  /** Sent (deferred) devices of a run whose command is still queued: not reached yet. */
+  /**
+   * Devices that were offline at their start (deferred) whose command is still queued: not reached
+   * yet. Devices online at their start got the command pushed at once (its `sent` state may still
+   * be in the commands' write batch), so they count as reached.
+   */
   unreachedSent = async (runId: number): Promise<Array<{ device_id: number; command_id: number }>> =>
     (
       await this.db
@@ -402,6 +406,7 @@ export class JobsRepository {
         .select(['r.device_id', 'r.command_id'])
         .where('r.run_id', '=', runId)
         .where('r.state', '=', 'sent')
+        .where('r.deferred', '=', 1)
         .where('c.state', '=', 'queued')
         .execute()
     ).map((r) => ({ device_id: Number(r.device_id), command_id: Number(r.command_id) }));

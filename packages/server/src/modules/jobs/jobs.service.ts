@@ -45,7 +45,7 @@ export class JobsService {
   ) {}
 
   /** Everything that can be checked without the database's rights: 400 naming the field. */
-  private async validate(j: CreateJobRequest, now: number): Promise<{ startAt: number; next: number | null }> {
+  private async validate(j: CreateJobRequest, now: number, allowPastStart = false): Promise<{ startAt: number; next: number | null }> {
     if (j.command === 'send-message' && !j.text) throw bad('body.text', 'body.text is required for send-message');
     if (j.command !== 'send-message' && j.text !== undefined) throw bad('body.text', 'body.text is only for send-message');
     const startAt = Date.parse(j.schedule.startAt);
@@ -53,7 +53,7 @@ export class JobsService {
     const repeat = j.schedule.repeat ?? null;
     if (repeat) checkRepeat(repeat);
     // A one-off job in the past would never run; a minute of slack for the time the request took.
-    if (!repeat && startAt < now - 60_000)
+    if (!repeat && !allowPastStart && startAt < now - 60_000)
       throw bad('body.schedule.startAt', 'body.schedule.startAt is in the past (a job that runs once must start in the future)');
     if (j.folderId != null && !(await this.repo.folderExists(j.folderId)))
       throw new AppError(ErrorCode.JobFolderNotFound, `Job folder ${j.folderId} does not exist`, { field: 'body.folderId' });
@@ -116,12 +116,13 @@ export class JobsService {
   async update(by: AuditContext, id: number, patch: UpdateJobRequest, checkRights: TargetCheck): Promise<Job> {
     const row = await this.requireJob(id);
     const current = toJob(row);
+    const command = (patch.command ?? current.command) as CreateJobRequest['command'];
+    // A text given is checked like on create; the stored one is kept only for send-message.
+    const text = patch.text !== undefined ? patch.text : command === 'send-message' ? (current.text ?? undefined) : undefined;
     const merged: CreateJobRequest = {
       name: patch.name ?? current.name,
-      command: (patch.command ?? current.command) as CreateJobRequest['command'],
-      ...((patch.text ?? current.text) !== null && (patch.command ?? current.command) === 'send-message'
-        ? { text: (patch.text ?? current.text)! }
-        : {}),
+      command,
+      ...(text !== undefined ? { text } : {}),
       targets: patch.targets ?? current.targets,
       schedule: patch.schedule ?? { startAt: current.schedule.startAt, repeat: current.schedule.repeat },
       enabled: patch.enabled ?? current.enabled,
@@ -131,11 +132,11 @@ export class JobsService {
     };
     const now = this.clock.now();
     // An unchanged one-off start in the past is not an error on an edit (e.g. renaming a job that ran).
-    const pastOneOff = !merged.schedule.repeat && patch.schedule === undefined;
-    const { startAt, next } = pastOneOff
-      ? { startAt: row.start_at, next: merged.enabled ? (row.next_run_at ?? null) : null }
-      : await this.validate(merged, now);
-    if (pastOneOff) await this.checkTargetsExist(merged.targets);
+    const pastOneOff = !merged.schedule.repeat && patch.schedule === undefined && row.start_at < now - 60_000;
+    const checked = await this.validate(merged, now, pastOneOff);
+    const startAt = checked.startAt;
+    // A one-off job whose time has passed keeps its state (ran, or never will): give a new startAt to run it again.
+    const next = pastOneOff ? (merged.enabled ? row.next_run_at : null) : checked.next;
     if (patch.targets || patch.command) await checkRights(merged.targets, merged.command);
     await this.repo.transaction(async (trx) => {
       await this.repo.updateJob(
