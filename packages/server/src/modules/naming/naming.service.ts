@@ -122,8 +122,11 @@ export class NamingService {
 
   /** A device created in `trx` (enrollment): its network name follows the setting. */
   async newDeviceNamed(deviceId: number, name: string, trx: Db): Promise<void> {
+    // nameNewDevice read the settings in this transaction a moment ago: no second read when the option is off.
+    const s = this.cache?.value ?? (await this.getNamingSettings(trx));
+    if (!s.adjustNetworkName) return;
     await this.configuration.change(
-      (_t, mark) => this.renamed(trx, mark, deviceId, name),
+      (_t, mark) => this.renamed(trx, mark, deviceId, name, s),
       (fn) => fn(trx),
     );
   }
