@@ -29,6 +29,7 @@ export * from './api/naming.js';
 export * from './api/wake-on-lan.js';
 export * from './api/notifications.js';
 export * from './api/admin-tasks.js';
+export * from './api/logging.js';
 export * from './api/jobs.js';
 export * from './wol-packet.js';
 export * from './agent/messages.js';

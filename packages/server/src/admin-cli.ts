@@ -5,6 +5,9 @@ import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { openDatabase } from './db/database.js';
 import { ServersRepository } from './modules/servers/servers.repository.js';
+import { LOG_AREAS, LOG_LEVELS, type LoggingSettings } from '@openums/protocol';
+import { SettingsRepository } from './db/settings.repository.js';
+import { LOGGING_KEY } from './modules/logging/logging.routes.js';
 
 export const ADMIN_USAGE = `Usage: openums admin <command> [options]
 
@@ -14,6 +17,11 @@ Commands:
   cluster join-token --out FILE
                                write the token a second host joins with (openums server --join-file FILE);
                                it holds the installation's secret key: keep the file private, delete it after use
+
+  log-level                    show the log levels the server processes use
+  log-level LEVEL [AREA=LEVEL …]
+                               change them at run time (every process within 5 s, no restart);
+                               levels: fatal error warn info debug trace; areas: ${LOG_AREAS.join(' ')}
 
 Options: --config FILE, --data-dir DIR, --database-url URL (as for openums server)
 `;
@@ -92,6 +100,41 @@ export async function adminMain(argv: string[]): Promise<number> {
       await database.close();
     }
   }
+  if (area === 'log-level') return logLevel(config, positionals.slice(1));
   process.stderr.write(`Unknown admin command "${positionals.join(' ')}"\n\n${ADMIN_USAGE}`);
   return 2;
+}
+
+/** `openums admin log-level [LEVEL [AREA=LEVEL …]]`: reads or writes the stored levels (modules/logging). */
+async function logLevel(config: Readonly<Config>, args: string[]): Promise<number> {
+  const isLevel = (l: string | undefined): l is LoggingSettings['level'] => (LOG_LEVELS as readonly string[]).includes(l ?? '');
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+  try {
+    await database.migrate();
+    const settings = new SettingsRepository(database.db);
+    if (!args.length) {
+      const raw = await settings.findSetting(LOGGING_KEY);
+      process.stdout.write(raw ? `${raw}\n` : 'No level set at run time: each process logs at its --log-level.\n');
+      return 0;
+    }
+    const [level, ...rest] = args;
+    if (!isLevel(level)) {
+      process.stderr.write(`openums admin log-level: "${level}" is not a level (${LOG_LEVELS.join(', ')})\n`);
+      return 2;
+    }
+    const next: LoggingSettings = { level, areas: {} };
+    for (const a of rest) {
+      const [name, value] = a.split('=');
+      if (!(LOG_AREAS as readonly string[]).includes(name ?? '') || !isLevel(value)) {
+        process.stderr.write(`openums admin log-level: "${a}" is not AREA=LEVEL (areas: ${LOG_AREAS.join(', ')})\n`);
+        return 2;
+      }
+      next.areas[name as (typeof LOG_AREAS)[number]] = value;
+    }
+    await settings.putSetting(LOGGING_KEY, JSON.stringify(next));
+    process.stdout.write(`Log levels set: ${JSON.stringify(next)} (every running server applies them within 5 s)\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
 }

@@ -3,7 +3,8 @@ import type { DatabaseHandle } from './db/database.js';
 import type { SettingsRepository } from './db/settings.repository.js';
 import type { Clock } from './lib/clock.js';
 import type { App } from './lib/fastify.js';
-import type { Logger } from './lib/logger.js';
+import type { LogLevels } from './lib/log-levels.js';
+import { loggingModule } from './modules/logging/logging.routes.js';
 import { adminTasksModule } from './modules/admin-tasks/admin-tasks.routes.js';
 import type { AuditLog } from './modules/audit/audit-log.js';
 import type { CommandsService } from './modules/commands/commands.service.js';
@@ -19,7 +20,7 @@ type Singletons = { add(task: { name: string; intervalMs: number; run(): Promise
 
 /**
  * Operations (issue 13): wake-on-LAN (it makes the `wakeup` command work), the notification
- * centre and administrative tasks, with their singleton work. Built after the cluster, since
+ * centre, administrative tasks and run-time log levels, with their singleton work. Built after the cluster, since
  * their periodic work runs under its leases.
  */
 export function operationsModule(
@@ -33,14 +34,16 @@ export function operationsModule(
     devices: DevicesService;
     audit: AuditLog;
     clock: Clock;
-    log: Logger | null;
+    logging: LogLevels;
     singletons: Singletons;
     servers: ServersService;
     mail: MailModule;
   },
   deviceCa: () => DeviceCa | null,
 ): void {
-  const { database, config, settings, commands, audit, clock, log, singletons } = p;
+  const { database, config, settings, commands, audit, clock, singletons } = p;
+  const log = p.logging.area('operations');
+  loggingModule(app, { db: database.db, settings, levels: p.logging, audit });
   const mailer = () => p.mail.mailer;
   wakeOnLanModule({ db: database.db, settings, commands, configuration: p.deviceConfiguration, audit, log }).registerRoutes(app);
   const sources = { dataDir: config.dataDir, deviceCaPem: () => deviceCa()?.certPem ?? null, skewWarnings: () => p.servers.skewWarnings() };

@@ -26,6 +26,7 @@ import { mailModule } from './modules/mail/mail.routes.js';
 import { namingModule } from './modules/naming/naming.module.js';
 import { defaultFolderRulesModule } from './modules/default-folder-rules/default-folder-rules.routes.js';
 import { operationsModule } from './app-operations.js';
+import { LogLevels } from './lib/log-levels.js';
 import { jobsModule } from './modules/jobs/jobs.routes.js';
 import { AppError } from './lib/errors.js';
 import { ErrorCode } from '@openums/protocol';
@@ -150,6 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   };
 
   const log = deps.logger ?? null;
+  const logging = new LogLevels(log);
+  const logIn = (area: string) => logging.area(area);
   const bus = deps.bus ?? new LocalBus();
   const alone = bus.transport === 'local';
   const peers = alone ? noPeers : new BusPeers(bus);
@@ -164,7 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const profilesRepo = new ProfilesRepository(database.db);
   const snapshot = new ConfigurationSnapshotRepository(database.db, settings);
   const deliveryState = new DeliveryStateRepository(database.db);
-  const delivery = new ConfigurationDeliveryService(deliveryState, snapshot, registry, events, clock, log, 250, peers);
+  const delivery = new ConfigurationDeliveryService(deliveryState, snapshot, registry, events, clock, logIn('delivery'), 250, peers);
   const configurationChanges = new ConfigurationChanges(database.db, deliveryState, profilesRepo, delivery, clock);
   const idempotency = new IdempotencyService(new IdempotencyRepository(database.db), clock);
   const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
@@ -174,7 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const folderRules = defaultFolderRulesModule({ db: database.db, folders, devices, clock, audit, log });
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock, audit);
   const commandsRepo = new CommandsRepository(database.db);
-  const commands = new CommandsService(commandsRepo, devicesRepo, folders, registry, events, clock, log, 250, peers, audit);
+  const commands = new CommandsService(commandsRepo, devicesRepo, folders, registry, events, clock, logIn('commands'), 250, peers, audit);
   const presenceRepo = new PresenceRepository(database.db);
   const presence = new PresenceService(presenceRepo, deps.serverId, events, clock, metrics, log, config.gateway.presenceFlushMs);
   // The device CA lives in the database; it is loaded in prepare(), before any device request.
@@ -226,7 +229,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     events,
     metrics,
     clock,
-    log,
+    log: logIn('gateway'),
   });
   const { servers, singletons, wakeups } = composeCluster({
     deps,
@@ -287,7 +290,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const namingDeps = { settings, devicesRepo, foldersRepo, profilesRepo, configuration: configurationChanges, events, clock, audit, log };
   const naming = namingModule(app, database.db, namingDeps, { devices, presence });
   mail.registerRoutes(app);
-  const ops = { database, config, settings, commands, deviceConfiguration, devices, audit, clock, log, singletons, servers, mail };
+  const ops = { database, config, settings, commands, deviceConfiguration, devices, audit, clock, logging, singletons, servers, mail };
   operationsModule(app, ops, () => deviceCa);
   jobsModule({ database, settings, commands, configurationChanges, administration, singletons, audit, clock, log }).registerRoutes(app);
   estRoutes(
