@@ -43,6 +43,8 @@ const OPEN_TO_EVERY_ADMIN = new Set([
   'GET /api/v1/notifications/preferences',
   'PUT /api/v1/notifications/preferences',
   'POST /api/v1/notifications/read-all',
+  // A read mark of one's own (when the walk meets a notification that exists).
+  'POST /api/v1/notifications/{id}/read',
   // Quick search: every group empty.
   'GET /api/v1/search',
   // Own tokens (the walk uses the caller's own id there).
