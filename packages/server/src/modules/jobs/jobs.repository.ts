@@ -299,14 +299,17 @@ export class JobsRepository {
     }
     return out;
   };
+  /** One statement per chunk (`case device_id when … then …`), in the commands' transaction. */
   setCommandIds = async (db: Db, runId: number, pairs: Array<{ deviceId: number; commandId: number }>): Promise<void> => {
-    for (const p of pairs) {
-      await (db as unknown as JDb)
-        .updateTable('job_run_devices')
-        .set({ command_id: p.commandId })
-        .where('run_id', '=', runId)
-        .where('device_id', '=', p.deviceId)
-        .execute();
+    for (let i = 0; i < pairs.length; i += CHUNK) {
+      const chunk = pairs.slice(i, i + CHUNK);
+      const cases = sql.join(
+        // Integer literals (ids read from the database): no parameter typing issue on PostgreSQL.
+        chunk.map((p) => sql`when ${sql.lit(Number(p.deviceId))} then ${sql.lit(Number(p.commandId))}`),
+        sql` `,
+      );
+      await sql`update job_run_devices set command_id = case device_id ${cases} end
+        where run_id = ${runId} and device_id in (${sql.join(chunk.map((p) => p.deviceId))})`.execute(db);
     }
   };
   /** Devices of the run whose command finished: their results, to copy onto the run's rows. */
