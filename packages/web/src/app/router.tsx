@@ -8,6 +8,7 @@ import { GroupsPage } from '../features/admin/groups-page';
 import { LdapDomainsPage } from '../features/admin/ldap-domains-page';
 import { WakeOnLanPage } from '../features/admin/wake-on-lan-page';
 import { MailPage } from '../features/admin/mail-page';
+import { LoggingPage } from '../features/admin/logging-page';
 import { DeviceAttributesPage } from '../features/admin/device-attributes-page';
 import { DefaultFolderRulesPage } from '../features/default-folder-rules/rules-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
@@ -68,6 +69,7 @@ export function createAppRouter() {
                 { path: 'device-attributes', element: <DeviceAttributesPage /> },
                 { path: 'default-folder-rules', element: <DefaultFolderRulesPage /> },
                 { path: 'audit-log', element: <AuditLogPage /> },
+                { path: 'logging', element: <LoggingPage /> },
                 { path: '*', element: <NotFoundPage /> },
               ],
             },
