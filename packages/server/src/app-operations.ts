@@ -5,6 +5,7 @@ import type { Clock } from './lib/clock.js';
 import type { App } from './lib/fastify.js';
 import type { LogLevels } from './lib/log-levels.js';
 import { loggingModule } from './modules/logging/logging.routes.js';
+import { supportInfoRoutes } from './modules/support/support-info.js';
 import { adminTasksModule } from './modules/admin-tasks/admin-tasks.routes.js';
 import type { AuditLog } from './modules/audit/audit-log.js';
 import type { CommandsService } from './modules/commands/commands.service.js';
@@ -44,6 +45,7 @@ export function operationsModule(
   const { database, config, settings, commands, audit, clock, singletons } = p;
   const log = p.logging.area('operations');
   loggingModule(app, { db: database.db, settings, levels: p.logging, audit });
+  supportInfoRoutes(app, { database, config, settings, servers: p.servers, mail: p.mail.settings, clock });
   const mailer = () => p.mail.mailer;
   wakeOnLanModule({ db: database.db, settings, commands, configuration: p.deviceConfiguration, audit, log }).registerRoutes(app);
   const sources = { dataDir: config.dataDir, deviceCaPem: () => deviceCa()?.certPem ?? null, skewWarnings: () => p.servers.skewWarnings() };

@@ -41,6 +41,23 @@ export interface LoggerOptions {
   captureDir?: string | null;
 }
 
+/**
+ * The last lines this process logged (as written, after redaction), for "save support
+ * information". Bounded: at most `max` lines of at most 8 KiB each.
+ */
+export class RecentLines {
+  private readonly lines: string[] = [];
+  constructor(private readonly max = 2000) {}
+  push(line: string): void {
+    this.lines.push(line.length > 8192 ? `${line.slice(0, 8192)}…\n` : line);
+    if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
+  }
+  text(): string {
+    return this.lines.join('');
+  }
+}
+export const recentLogLines = new RecentLines();
+
 /** One file per process and directory, shared by every logger the process creates. */
 const captureFiles = new Map<string, DestinationStream>();
 
@@ -67,7 +84,14 @@ export function createLogger(level: LevelWithSilent, opts: LoggerOptions = {}): 
   const format = pretty
     ? prettyFactory({ colorize: opts.destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : null;
-  const main: DestinationStream = format ? { write: (line: string) => void out.write(format(line)) } : out;
+  const printed: DestinationStream = format ? { write: (line: string) => void out.write(format(line)) } : out;
+  // Every line (already redacted) also goes to the in-memory ring the support archive includes.
+  const main: DestinationStream = {
+    write: (line: string) => {
+      recentLogLines.push(line);
+      printed.write(line);
+    },
+  };
   if (!opts.captureDir) return pino(options, main);
 
   const captureLevel: Level = level === 'trace' ? 'trace' : 'debug';
