@@ -9,6 +9,7 @@ import { LdapDomainsPage } from '../features/admin/ldap-domains-page';
 import { WakeOnLanPage } from '../features/admin/wake-on-lan-page';
 import { MailPage } from '../features/admin/mail-page';
 import { LoggingPage } from '../features/admin/logging-page';
+import { AdminTasksPage } from '../features/admin/admin-tasks-page';
 import { DeviceAttributesPage } from '../features/admin/device-attributes-page';
 import { DefaultFolderRulesPage } from '../features/default-folder-rules/rules-page';
 import { DashboardPage } from '../features/dashboard/dashboard-page';
@@ -70,6 +71,7 @@ export function createAppRouter() {
                 { path: 'default-folder-rules', element: <DefaultFolderRulesPage /> },
                 { path: 'audit-log', element: <AuditLogPage /> },
                 { path: 'logging', element: <LoggingPage /> },
+                { path: 'admin-tasks', element: <AdminTasksPage /> },
                 { path: '*', element: <NotFoundPage /> },
               ],
             },

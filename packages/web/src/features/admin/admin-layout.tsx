@@ -18,6 +18,7 @@ export const ADMIN_PAGES: readonly { path: string; label: string; right?: Genera
   { path: '/admin/naming', label: 'Naming convention', right: 'globalSettings' },
   { path: '/admin/default-folder-rules', label: 'Default folder rules', right: 'defaultFolderRules' },
   { path: '/admin/wake-on-lan', label: 'Wake on LAN', right: 'globalSettings' },
+  { path: '/admin/admin-tasks', label: 'Administrative tasks', right: 'globalSettings' },
   { path: '/admin/audit-log', label: 'Audit log', right: 'loggingAndAudit' },
   { path: '/admin/logging', label: 'Logging', right: 'loggingAndAudit' },
 ];
