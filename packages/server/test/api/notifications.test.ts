@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { NOTIFICATION_KINDS } from '@openums/protocol';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mailer } from '../../src/modules/mail/mailer.js';
@@ -74,6 +75,10 @@ describe.each(DIALECTS)('notifications (%s)', (dialect) => {
     t.database.db.updateTable('devices').set(values).where('id', '=', id).execute();
 
   it('raises a condition once, updates it, resolves it, and raises it again unread', async () => {
+    // The app's own checks and reminders run too (a low disk, a missing backup task on SQLite):
+    // this test looks at one kind only.
+    const only = Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, { show: k === 'deviceCertificateExpiry', mail: false }]));
+    expect((await t.api('PUT', '/api/v1/notifications/preferences', { mailTo: null, kinds: only })).status).toBe(200);
     const now = t.clock.now();
     const a = await device('02CC00000001');
     const b = await device('02CC00000002');
@@ -123,6 +128,7 @@ describe.each(DIALECTS)('notifications (%s)', (dialect) => {
   });
 
   it('reports server certificates, disk space, clock skew and silent devices', async () => {
+    expect((await t.api('PUT', '/api/v1/notifications/preferences', { mailTo: null, kinds: {} })).status).toBe(200);
     // A window longer than the certificate lives: the device CA is "expiring".
     await checks({ certificateDays: 100_000 }).frequent();
     let kinds = (await list()).items.map((n: any) => `${n.kind}:${n.title}`);
