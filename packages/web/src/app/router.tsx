@@ -20,6 +20,7 @@ import { DevicePage } from '../features/devices/device-page';
 import { EnrollmentKeysPage } from '../features/enrollment/enrollment-keys-page';
 import { ProfilesPage } from '../features/profiles/profiles-page';
 import { ViewsPage } from '../features/views/views-page';
+import { JobsPage } from '../features/jobs/jobs-page';
 import { ServersPage } from '../features/servers/servers-page';
 import { NotBuiltPage, NotFoundPage } from '../features/placeholder/placeholder-pages';
 import { AppLayout } from './app-layout';
@@ -27,7 +28,7 @@ import { RouteError } from '../components/route-error';
 import { SECTIONS } from './sections';
 
 /** Sections with pages; the others show "not built yet". */
-const BUILT = new Set<string>(['/', '/devices', '/profiles', '/views', '/admin']);
+const BUILT = new Set<string>(['/', '/devices', '/profiles', '/views', '/jobs', '/admin']);
 
 export function createAppRouter() {
   return createBrowserRouter([
@@ -54,6 +55,8 @@ export function createAppRouter() {
             { path: 'profiles/:profileId?', element: <ProfilesPage /> },
             // /views/12 opens a view, /views/new a new one.
             { path: 'views/:viewId?', element: <ViewsPage /> },
+            // /jobs lists the jobs, /jobs/12 opens one with its runs.
+            { path: 'jobs/:jobId?', element: <JobsPage /> },
             {
               path: 'admin',
               element: <AdminLayout />,
