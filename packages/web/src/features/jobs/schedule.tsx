@@ -103,7 +103,9 @@ export function serverFieldError(error: unknown, ...fields: string[]): string | 
   if (!isApiError(error)) return undefined;
   const f = (error.details as { field?: unknown } | null | undefined)?.field;
   if (typeof f !== 'string') return undefined;
-  return fields.some((x) => f === x || f.startsWith(`${x}.`)) ? error.message : undefined;
+  if (!fields.some((x) => f === x || f.startsWith(`${x}.`))) return undefined;
+  // Shown at the field itself: "body.options.directory: /x is not …" reads as "/x is not …".
+  return error.message.startsWith(`${f}: `) ? error.message.slice(f.length + 2) : error.message;
 }
 
 /** Whether a server error was shown at one of the fields (so the dialog need not show it again). */

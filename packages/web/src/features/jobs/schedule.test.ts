@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../api/client';
+import { scheduleDraftOf, scheduleOf, scheduleProblems, scheduleSummary, serverFieldError } from './schedule';
+
+describe('schedule draft', () => {
+  it('round-trips every repeat form', () => {
+    const startAt = '2026-12-15T01:30:00.000Z';
+    for (const repeat of [
+      null,
+      { everyMinutes: 15 },
+      { everyHours: 2 },
+      { everyDays: 1 },
+      { weekdays: ['mon', 'fri'] as ('mon' | 'fri')[], time: '02:30', timeZone: 'Europe/Berlin' },
+      { cron: '30 2 * * 1-5', timeZone: 'UTC' },
+    ]) {
+      expect(scheduleOf(scheduleDraftOf({ startAt, repeat }))).toEqual({ startAt, repeat });
+    }
+  });
+
+  it('names what is missing before asking the server', () => {
+    const d = scheduleDraftOf();
+    expect(scheduleProblems(d)).toEqual({});
+    expect(scheduleProblems({ ...d, startAt: '' }).startAt).toBeDefined();
+    expect(scheduleProblems({ ...d, kind: 'hours', every: 0 }).every).toBeDefined();
+    expect(scheduleProblems({ ...d, kind: 'weekdays', weekdays: [] }).weekdays).toBeDefined();
+    expect(scheduleProblems({ ...d, kind: 'cron', cron: ' ' }).cron).toBeDefined();
+  });
+
+  it('summarises a schedule in one line', () => {
+    expect(scheduleSummary({ startAt: '2026-12-15T01:30:00Z', repeat: { everyHours: 2 } })).toMatch(/^Every 2 h from /);
+    expect(scheduleSummary({ startAt: '2026-12-15T01:30:00Z', repeat: { weekdays: ['mon', 'tue'], time: '02:00' } })).toBe(
+      'Mon, Tue at 02:00 (UTC)',
+    );
+    expect(scheduleSummary({ startAt: '2026-12-15T01:30:00Z', repeat: null })).toMatch(/^Once at /);
+  });
+});
+
+describe('serverFieldError', () => {
+  const error = new ApiError(400, 'VALIDATION_FAILED', 'body.options.directory: /x is not a writable directory', {
+    field: 'body.options.directory',
+  });
+  it('shows the message at the field it names (or one above it), without the field path', () => {
+    expect(serverFieldError(error, 'body.options.directory')).toBe('/x is not a writable directory');
+    expect(serverFieldError(error, 'body.options')).toBe('/x is not a writable directory');
+    expect(serverFieldError(error, 'body.name')).toBeUndefined();
+    expect(serverFieldError(new Error('x'), 'body.name')).toBeUndefined();
+  });
+});
