@@ -44,7 +44,7 @@ const STATE_COLOR: Record<string, string> = { running: 'blue', succeeded: 'teal'
 export function StateBadge({ state }: { state: string | null }) {
   if (!state) return <Text size="sm">—</Text>;
   return (
-    <Badge variant="light" color={STATE_COLOR[state] ?? 'gray'}>
+    <Badge variant="light" tt="none" style={{ flexShrink: 0, overflow: 'visible' }} color={STATE_COLOR[state] ?? 'gray'}>
       {state}
     </Badge>
   );

@@ -185,6 +185,7 @@ export function JobDialog({ job, onClose, onSaved }: { job: Job | null; onClose:
                 d.targets.map((t) => (
                   <Badge
                     key={key(t)}
+                    tt="none"
                     variant="light"
                     color={t.type === 'device' ? 'blue' : t.type === 'folder' ? 'grape' : 'teal'}
                     rightSection={
@@ -212,7 +213,7 @@ export function JobDialog({ job, onClose, onSaved }: { job: Job | null; onClose:
                 <Tabs.Tab value="views">Views</Tabs.Tab>
               </Tabs.List>
               <Tabs.Panel value="folders" pt="xs">
-                <FolderPicker picked={picked} assigned={none} onToggle={toggle} />
+                <FolderPicker picked={picked} assigned={none} onToggle={toggle} hint="A folder includes the devices of its sub-folders." />
               </Tabs.Panel>
               <Tabs.Panel value="devices" pt="xs">
                 <DevicePicker picked={picked} assigned={none} onToggle={toggle} />

@@ -49,7 +49,7 @@ function RunState({ run }: { run: JobRun | undefined }) {
   const failed = (run.counts.failed ?? 0) + (run.counts.timedOut ?? 0) + (run.counts.expired ?? 0);
   return (
     <Group gap={4} wrap="nowrap">
-      <Badge variant="light" color={RUN_COLOR[run.state] ?? 'gray'}>
+      <Badge tt="none" style={{ flexShrink: 0 }} variant="light" color={RUN_COLOR[run.state] ?? 'gray'}>
         {run.state}
       </Badge>
       {run.total > 0 && (
@@ -284,7 +284,7 @@ function JobDetail({ id }: { id: number }) {
                   <Table.Td>{formatDateTime(r.startedAt)}</Table.Td>
                   <Table.Td>{r.trigger === 'manual' ? `manual${r.createdBy ? ` (${r.createdBy})` : ''}` : 'schedule'}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={RUN_COLOR[r.state] ?? 'gray'}>
+                    <Badge tt="none" style={{ flexShrink: 0 }} variant="light" color={RUN_COLOR[r.state] ?? 'gray'}>
                       {r.state}
                     </Badge>
                   </Table.Td>
@@ -329,7 +329,7 @@ function Counts({ run }: { run: JobRun }) {
     <Group gap={4}>
       <Text size="xs">{run.total} ·</Text>
       {states.map((s) => (
-        <Badge key={s} size="sm" variant="light" color={DEVICE_COLOR[s]}>
+        <Badge key={s} size="sm" tt="none" variant="light" color={DEVICE_COLOR[s]}>
           {s} {run.counts[s]}
         </Badge>
       ))}
@@ -377,7 +377,7 @@ function RunDetail({ runId, onChanged }: { runId: number; onChanged: () => void 
         <Group justify="space-between">
           <Group gap="xs">
             <Title order={4}>Run of {formatDateTime(r.startedAt)}</Title>
-            <Badge variant="light" color={RUN_COLOR[r.state] ?? 'gray'}>
+            <Badge tt="none" style={{ flexShrink: 0 }} variant="light" color={RUN_COLOR[r.state] ?? 'gray'}>
               {r.state}
             </Badge>
           </Group>
@@ -435,7 +435,7 @@ function RunDetail({ runId, onChanged }: { runId: number; onChanged: () => void 
                     </Anchor>
                   </Table.Td>
                   <Table.Td>
-                    <Badge size="sm" variant="light" color={DEVICE_COLOR[d.state]}>
+                    <Badge size="sm" tt="none" variant="light" color={DEVICE_COLOR[d.state]}>
                       {d.state}
                     </Badge>
                   </Table.Td>

@@ -94,7 +94,12 @@ export function DevicePicker({ picked, assigned, onToggle }: PickerProps) {
   );
 }
 
-export function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
+export function FolderPicker({
+  picked,
+  assigned,
+  onToggle,
+  hint = 'Sub-folders inherit the profile: pick the highest folder that should get it.',
+}: PickerProps & { hint?: string }) {
   const folders = useAllFolders();
   const [expandedByUser, setExpanded] = useState<ReadonlySet<number> | null>(null);
   // A small tree starts open; a large one starts with its top level.
@@ -217,7 +222,7 @@ export function FolderPicker({ picked, assigned, onToggle }: PickerProps) {
         )}
       </ScrollArea>
       <Text size="xs" c="dimmed">
-        Sub-folders inherit the profile: pick the highest folder that should get it.
+        {hint}
       </Text>
     </Stack>
   );
