@@ -99,8 +99,18 @@ test("jobs: a job on a folder runs now and its run lists the folder's device", a
   await expect(results).toContainText(`jobdev-${suffix}`);
   await shot(page, 'h9-job-run');
 
+  // Edit: the dialog shows what is stored (target by name, weekdays), a new name is saved.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog', { name: `Edit “job-${suffix}”` });
+  await expect(edit.getByTestId('job-targets')).toContainText(`jobfolder-${suffix}`);
+  await expect(edit.getByRole('textbox', { name: 'At' })).toHaveValue('02:00');
+  await edit.getByRole('textbox', { name: 'Name' }).fill(`job-${suffix}-b`);
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit).toBeHidden();
+  await expect(page.getByRole('heading', { name: `job-${suffix}-b`, level: 2 })).toBeVisible();
+
   await page.getByRole('link', { name: '← All jobs' }).click();
-  const row = page.getByTestId(`job-job-${suffix}`);
+  const row = page.getByTestId(`job-job-${suffix}-b`);
   await expect(row).toContainText(`jobfolder-${suffix}`);
   await expect(row).toContainText(/running|finished/);
   await shot(page, 'h9-jobs-list');

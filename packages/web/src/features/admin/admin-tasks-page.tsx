@@ -113,15 +113,15 @@ export function AdminTasksPage() {
                   <Table.Td>{TYPE_LABEL[t.type as AdminTaskType] ?? t.type}</Table.Td>
                   <Table.Td>{scheduleSummary(t.schedule)}</Table.Td>
                   <Table.Td>{t.enabled ? formatDateTime(t.nextRunAt) : 'disabled'}</Table.Td>
-                  <Table.Td>
-                    <Group gap={6} wrap="nowrap">
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    <Stack gap={2} align="flex-start">
                       <StateBadge state={t.lastState} />
                       {t.lastRunAt && (
                         <Text size="xs" c="dimmed">
                           {formatDateTime(t.lastRunAt)}
                         </Text>
                       )}
-                    </Group>
+                    </Stack>
                   </Table.Td>
                   <Table.Td>
                     <Switch
