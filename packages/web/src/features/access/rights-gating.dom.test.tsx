@@ -54,7 +54,12 @@ function renderDetail(me: MeResponse) {
   render(
     <MantineProvider env="test">
       <QueryClientProvider client={queryClient}>
-        <DeviceDetail id={5} tab="details" onTabChange={vi.fn()} onClose={vi.fn()} />
+        {/* The panel links to the device's own page: it lives inside the router. */}
+        <RouterProvider
+          router={createMemoryRouter([
+            { path: '*', element: <DeviceDetail id={5} tab="details" onTabChange={vi.fn()} onClose={vi.fn()} /> },
+          ])}
+        />
       </QueryClientProvider>
     </MantineProvider>,
   );
