@@ -10,10 +10,19 @@ describe.each(DIALECTS)('migration 20261210T1000-device-version-key (%s)', (dial
     const db = testDb.open();
     try {
       await db.migrate('20261206T1200-audit-log');
-      const before = newDeviceRow({ mac: '02AB00000001', name: 'old', folderId: null, now: 1, version: '11.10.100', last_ip: '10.1.2.3' });
+      // Rows as the schema of that time knew them: columns added by later migrations left out.
+      const asOfThen = <T extends Record<string, unknown>>(row: T) => {
+        const { structure_tag: _later, ...then } = row;
+        return then;
+      };
+      const before = asOfThen(
+        newDeviceRow({ mac: '02AB00000001', name: 'old', folderId: null, now: 1, version: '11.10.100', last_ip: '10.1.2.3' }),
+      );
       await db.db.insertInto('devices').values(before).execute();
       await db.migrate('20261210T1000-device-version-key');
-      const after = newDeviceRow({ mac: '02AB00000002', name: 'new', folderId: null, now: 1, version: 'V12.03', last_ip: 'fe80::1' });
+      const after = asOfThen(
+        newDeviceRow({ mac: '02AB00000002', name: 'new', folderId: null, now: 1, version: 'V12.03', last_ip: 'fe80::1' }),
+      );
       await db.db.insertInto('devices').values(after).execute();
       await db.db.updateTable('devices').set({ version: '11.9.0' }).where('name', '=', 'old').execute();
       // PostgreSQL stores the keys; SQLite computes them with the functions registered per connection.
