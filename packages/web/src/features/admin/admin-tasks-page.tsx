@@ -113,7 +113,7 @@ export function AdminTasksPage() {
                   <Table.Td>{TYPE_LABEL[t.type as AdminTaskType] ?? t.type}</Table.Td>
                   <Table.Td>{scheduleSummary(t.schedule)}</Table.Td>
                   <Table.Td>{t.enabled ? formatDateTime(t.nextRunAt) : 'disabled'}</Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  <Table.Td style={{ whiteSpace: 'nowrap', minWidth: 140 }}>
                     <Stack gap={2} align="flex-start">
                       <StateBadge state={t.lastState} />
                       {t.lastRunAt && (
@@ -410,7 +410,7 @@ function HistoryDialog({ task, onClose }: { task: AdminTask; onClose: () => void
               <Table.Tr key={r.id}>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(r.startedAt)}</Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(r.finishedAt)}</Table.Td>
-                <Table.Td>
+                <Table.Td style={{ minWidth: 110 }}>
                   <StateBadge state={r.state} />
                 </Table.Td>
                 <Table.Td style={{ wordBreak: 'break-word' }}>{r.message ?? ''}</Table.Td>
