@@ -163,11 +163,11 @@ test('accounts, groups and the audit log: an account with a general right signs 
   await page.getByRole('textbox', { name: 'Password' }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('current-user')).toContainText(username);
-  // Administration lists what the account's rights allow: the audit log (its own right), enrollment
+  // Administration lists what the account's rights allow: the audit log and logging (its own right), enrollment
   // keys (its group's right) and the read-only server list; not accounts, groups or LDAP.
   await page.getByRole('link', { name: 'Administration' }).click();
   const nav = page.getByRole('navigation', { name: 'Administration' });
-  await expect(nav.getByRole('link')).toHaveText(['Enrollment keys', 'Servers', 'Audit log']);
+  await expect(nav.getByRole('link')).toHaveText(['Enrollment keys', 'Servers', 'Audit log', 'Logging']);
   await adminNav(page, 'Audit log');
   await expect(page.locator('[data-testid="audit-row"][data-action="auth.login"]').filter({ hasText: username }).first()).toBeVisible();
   await expect(page.getByTestId('audit-retention').getByRole('textbox', { name: 'Keep entries for (days)' })).toBeVisible();
