@@ -22,6 +22,7 @@ import {
   ScheduleEditor,
   scheduleDraftOf,
   scheduleOf,
+  sameSchedule,
   scheduleProblems,
   scheduleSummary,
   serverFieldError,
@@ -225,13 +226,17 @@ function TaskDialog({ task, onClose, onSaved }: { task: AdminTask | null; onClos
   const [name, setName] = useState(task?.name ?? '');
   const [enabled, setEnabled] = useState(task?.enabled ?? true);
   const [o, setO] = useState<OptionsDraft>(() => optionsDraftOf(task?.options));
-  const [schedule, setSchedule] = useState<ScheduleDraft>(() => scheduleDraftOf(task?.schedule));
+  const [initialSchedule] = useState<ScheduleDraft>(() => scheduleDraftOf(task?.schedule));
+  const [schedule, setSchedule] = useState<ScheduleDraft>(initialSchedule);
   const [touched, setTouched] = useState(false);
   const setOpt = <K extends keyof OptionsDraft>(k: K, v: OptionsDraft[K]) => setO((p) => ({ ...p, [k]: v }));
   const save = useMutation({
     mutationFn: () => {
       const body = { name: name.trim(), options: optionsOf(o), schedule: scheduleOf(schedule), enabled };
-      return task ? updateAdminTask(task.id, body) : createAdminTask(body);
+      if (!task) return createAdminTask(body);
+      // An unchanged schedule is left out of the change.
+      const { schedule: changed, ...rest } = body;
+      return updateAdminTask(task.id, sameSchedule(schedule, initialSchedule) ? rest : { ...rest, schedule: changed });
     },
     onSuccess: () => {
       notifySuccess(task ? 'Task saved' : 'Task created');

@@ -33,6 +33,7 @@ import {
   ScheduleEditor,
   scheduleDraftOf,
   scheduleOf,
+  sameSchedule,
   scheduleProblems,
   serverFieldError,
   type ScheduleDraft,
@@ -80,7 +81,8 @@ const KNOWN_FIELDS = ['body.name', 'body.command', 'body.text', 'body.targets', 
 /** Create or change a scheduled job. */
 export function JobDialog({ job, onClose, onSaved }: { job: Job | null; onClose: () => void; onSaved: (job: Job) => void }) {
   const [d, setD] = useState<Draft>(() => draftOf(job));
-  const [schedule, setSchedule] = useState<ScheduleDraft>(() => scheduleDraftOf(job?.schedule));
+  const [initialSchedule] = useState<ScheduleDraft>(() => scheduleDraftOf(job?.schedule));
+  const [schedule, setSchedule] = useState<ScheduleDraft>(initialSchedule);
   const [touched, setTouched] = useState(false);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((p) => ({ ...p, [k]: v }));
   const picked = useMemo(() => new Set(d.targets.map(key)), [d.targets]);
@@ -100,12 +102,13 @@ export function JobDialog({ job, onClose, onSaved }: { job: Job | null; onClose:
         command: d.command,
         ...(d.command === 'send-message' ? { text: d.text } : {}),
         targets: d.targets.map((t) => ({ type: t.type, id: t.id })),
-        schedule: scheduleOf(schedule),
+        // Unchanged on an edit: left out, so a one-off job that already ran can still be renamed.
+        ...(job && sameSchedule(schedule, initialSchedule) ? {} : { schedule: scheduleOf(schedule) }),
         enabled: d.enabled,
         comment: d.comment.trim() || null,
         options,
       };
-      return job ? updateJob(job.id, body) : createJob(body);
+      return job ? updateJob(job.id, body) : createJob({ ...body, schedule: scheduleOf(schedule) });
     },
     onSuccess: (saved) => {
       notifySuccess(job ? 'Job saved' : 'Job created');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/client';
-import { scheduleDraftOf, scheduleOf, scheduleProblems, scheduleSummary, serverFieldError } from './schedule';
+import { sameSchedule, scheduleDraftOf, scheduleOf, scheduleProblems, scheduleSummary, serverFieldError } from './schedule';
 
 describe('schedule draft', () => {
   it('round-trips every repeat form', () => {
@@ -15,6 +15,13 @@ describe('schedule draft', () => {
     ]) {
       expect(scheduleOf(scheduleDraftOf({ startAt, repeat }))).toEqual({ startAt, repeat });
     }
+  });
+
+  it('tells an unchanged schedule from a changed one (fields of other repeat forms do not count)', () => {
+    const stored = scheduleDraftOf({ startAt: '2026-12-15T01:30:00.000Z', repeat: { everyHours: 2 } });
+    expect(sameSchedule({ ...stored, cron: '1 2 3 4 5' }, stored)).toBe(true);
+    expect(sameSchedule({ ...stored, every: 3 }, stored)).toBe(false);
+    expect(sameSchedule({ ...stored, kind: 'none' }, stored)).toBe(false);
   });
 
   it('names what is missing before asking the server', () => {

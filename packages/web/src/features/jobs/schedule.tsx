@@ -68,6 +68,11 @@ export function scheduleOf(d: ScheduleDraft): JobSchedule {
   return { startAt, repeat };
 }
 
+/** Whether two drafts describe the same schedule (fields of other repeat forms do not count). */
+export function sameSchedule(a: ScheduleDraft, b: ScheduleDraft): boolean {
+  return JSON.stringify(scheduleOf(a)) === JSON.stringify(scheduleOf(b));
+}
+
 /** Problems the form can see before asking the server. */
 export function scheduleProblems(d: ScheduleDraft): Record<string, string> {
   const p: Record<string, string> = {};
