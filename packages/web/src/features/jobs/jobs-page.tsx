@@ -1,23 +1,8 @@
-import { JOB_DEVICE_STATES, type JobDeviceState } from '@openums/protocol';
-import { Anchor, Badge, Button, Group, Paper, Select, Stack, Switch, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Paper, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { getDevice } from '../../api/devices';
-import {
-  cancelJobRun,
-  deleteJob,
-  getJob,
-  getJobRun,
-  JOB_RUN_DEVICES_PAGE,
-  listJobRunDevices,
-  listJobRuns,
-  listJobs,
-  runJob,
-  updateJob,
-  type Job,
-  type JobRun,
-} from '../../api/jobs';
+import { deleteJob, getJob, listJobRuns, listJobs, runJob, updateJob, type Job } from '../../api/jobs';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifyError, notifySuccess } from '../../components/notify';
@@ -25,41 +10,13 @@ import { LoadError, Loading, PageHeader } from '../admin/page-states';
 import { commandLabel } from '../commands/command-catalog';
 import { JobDialog } from './job-dialog';
 import { formatDateTime, scheduleSummary } from './schedule';
+import { Counts, RUN_COLOR, RunDetail, RunState } from './run-detail';
 import { TargetLabel } from './target-label';
 
 const jobsKey = ['jobs', 'list'] as const;
 const runsKey = (jobId: number) => ['jobs', jobId, 'runs'] as const;
 
-const RUN_COLOR: Record<string, string> = { running: 'blue', finished: 'teal', cancelled: 'gray', missed: 'orange', targetGone: 'orange' };
-const DEVICE_COLOR: Record<string, string> = {
-  queued: 'gray',
-  sent: 'blue',
-  succeeded: 'teal',
-  failed: 'red',
-  timedOut: 'orange',
-  expired: 'orange',
-  skipped: 'gray',
-  cancelled: 'gray',
-};
-
 const jobCommandLabel = (c: string) => (c === 'settings-to-device' ? 'Send settings to the device' : commandLabel(c));
-
-function RunState({ run }: { run: JobRun | undefined }) {
-  if (!run) return <Text size="sm">—</Text>;
-  const failed = (run.counts.failed ?? 0) + (run.counts.timedOut ?? 0) + (run.counts.expired ?? 0);
-  return (
-    <Group gap={4} wrap="nowrap">
-      <Badge tt="none" style={{ flexShrink: 0 }} variant="light" color={RUN_COLOR[run.state] ?? 'gray'}>
-        {run.state}
-      </Badge>
-      {run.total > 0 && (
-        <Text size="xs" c={failed ? 'red' : 'dimmed'}>
-          {run.counts.succeeded ?? 0}/{run.total} succeeded{failed ? `, ${failed} failed` : ''}
-        </Text>
-      )}
-    </Group>
-  );
-}
 
 /** Jobs: commands for devices, folders and views, run once or on a schedule, with a state per device. */
 export function JobsPage() {
@@ -314,156 +271,5 @@ function JobDetail({ id }: { id: number }) {
         Delete “{j.name}” and its run history? A running run is cancelled.
       </ConfirmDialog>
     </Stack>
-  );
-}
-
-function Counts({ run }: { run: JobRun }) {
-  const states = JOB_DEVICE_STATES.filter((s) => (run.counts[s] ?? 0) > 0);
-  if (run.total === 0)
-    return (
-      <Text size="xs" c="dimmed">
-        {run.message ?? 'no devices'}
-      </Text>
-    );
-  return (
-    <Group gap={4}>
-      <Text size="xs">{run.total} ·</Text>
-      {states.map((s) => (
-        <Badge key={s} size="sm" tt="none" variant="light" color={DEVICE_COLOR[s]}>
-          {s} {run.counts[s]}
-        </Badge>
-      ))}
-    </Group>
-  );
-}
-
-/** One run: counts per state, Cancel while running, and each device's result, a page at a time. */
-function RunDetail({ runId, onChanged }: { runId: number; onChanged: () => void }) {
-  const [state, setState] = useState<JobDeviceState | null>(null);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
-  const run = useQuery({
-    queryKey: ['job-runs', runId],
-    queryFn: ({ signal }) => getJobRun(runId, signal),
-    refetchInterval: (q) => (q.state.data?.state === 'running' ? 2000 : false),
-  });
-  const devices = useQuery({
-    queryKey: ['job-runs', runId, 'devices', state, cursor],
-    queryFn: ({ signal }) => listJobRunDevices(runId, { state: state ?? undefined, cursor }, signal),
-    refetchInterval: run.data?.state === 'running' ? 2000 : false,
-  });
-  const names = useQueries({
-    queries: (devices.data?.items ?? []).map((d) => ({
-      queryKey: ['devices', 'one-name', d.deviceId],
-      queryFn: ({ signal }: { signal: AbortSignal }) => getDevice(d.deviceId, signal),
-      staleTime: 60_000,
-      retry: false,
-    })),
-  });
-  const cancel = useMutation({
-    mutationFn: () => cancelJobRun(runId),
-    onSuccess: () => {
-      notifySuccess('Run cancelled');
-      void run.refetch();
-      onChanged();
-    },
-    onError: (e) => notifyError('Not cancelled', e),
-  });
-  if (!run.data) return run.isError ? <ErrorAlert title="Cannot load the run" error={run.error} /> : <Loading what="run" />;
-  const r = run.data;
-  return (
-    <Paper withBorder p="md" radius="sm" aria-label="Run" component="section">
-      <Stack gap="sm">
-        <Group justify="space-between">
-          <Group gap="xs">
-            <Title order={4}>Run of {formatDateTime(r.startedAt)}</Title>
-            <Badge tt="none" style={{ flexShrink: 0 }} variant="light" color={RUN_COLOR[r.state] ?? 'gray'}>
-              {r.state}
-            </Badge>
-          </Group>
-          {r.state === 'running' && (
-            <Button color="red" variant="light" size="xs" onClick={() => cancel.mutate()} loading={cancel.isPending}>
-              Cancel run
-            </Button>
-          )}
-        </Group>
-        {r.message && (
-          <Text size="sm" c="dimmed">
-            {r.message}
-          </Text>
-        )}
-        <Counts run={r} />
-        <Group align="flex-end">
-          <Select
-            label="Show"
-            size="xs"
-            w={180}
-            data={[
-              { value: 'all', label: 'All devices' },
-              ...JOB_DEVICE_STATES.map((s) => ({ value: s, label: `${s} (${r.counts[s] ?? 0})` })),
-            ]}
-            value={state ?? 'all'}
-            onChange={(v) => {
-              setState(v && v !== 'all' ? (v as JobDeviceState) : null);
-              setCursors([undefined]);
-            }}
-            allowDeselect={false}
-          />
-          <Text size="xs" c="dimmed">
-            Expires {formatDateTime(r.expiresAt)}
-          </Text>
-        </Group>
-        {devices.isError ? (
-          <ErrorAlert title="Cannot load the devices" error={devices.error} />
-        ) : (
-          <Table aria-label="Device results" verticalSpacing={4} striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Device</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Message</Table.Th>
-                <Table.Th>Started</Table.Th>
-                <Table.Th>Finished</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {(devices.data?.items ?? []).map((d, i) => (
-                <Table.Tr key={d.deviceId}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/devices/${d.deviceId}`} size="sm">
-                      {names[i]?.data?.name ?? `device ${d.deviceId}`}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge size="sm" tt="none" variant="light" color={DEVICE_COLOR[d.state]}>
-                      {d.state}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td style={{ wordBreak: 'break-word' }}>{d.message ?? ''}</Table.Td>
-                  <Table.Td>{formatDateTime(d.startedAt)}</Table.Td>
-                  <Table.Td>{formatDateTime(d.finishedAt)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-        <Group gap="xs">
-          <Button size="xs" variant="default" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            Previous
-          </Button>
-          <Button
-            size="xs"
-            variant="default"
-            disabled={!devices.data?.nextCursor}
-            onClick={() => setCursors((c) => [...c, devices.data?.nextCursor ?? undefined])}
-          >
-            Next
-          </Button>
-          <Text size="xs" c="dimmed">
-            Page {cursors.length} · {JOB_RUN_DEVICES_PAGE} devices a page
-          </Text>
-        </Group>
-      </Stack>
-    </Paper>
   );
 }
