@@ -273,8 +273,10 @@ export class JobRunner {
       await skip([...sorted.refused, ...sorted.unknown], `the job's creator lacks the ${right} right on the device`);
       candidates = candidates.filter((d) => allowed.has(d.device_id));
       const offline = candidates.filter((d) => !d.online).map((d) => d.device_id);
-      // Waking offline devices is what `wakeup` is for: they wait for their connection like retry devices.
-      const waitForOffline = retryNextBoot || run.command === 'wakeup';
+      // Waking offline devices is what `wakeup` is for: they wait for their connection like retry
+      // devices. Settings to device needs no connection: the configuration is marked and delivered
+      // when the device next connects (and the run does not hinge on presence being written yet).
+      const waitForOffline = retryNextBoot || run.command === 'wakeup' || run.command === 'settings-to-device';
       if (!waitForOffline) await skip(offline, 'offline at run time (retry at next boot is off)');
       const starting = waitForOffline ? candidates : candidates.filter((d) => d.online);
       if (starting.length) {
