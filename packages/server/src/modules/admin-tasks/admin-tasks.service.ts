@@ -54,12 +54,13 @@ export class AdminTasksService {
     private readonly log: Logger | null,
   ) {}
 
-  private async check(o: AdminTaskOptions, s: JobSchedule, enabled: boolean): Promise<number | null> {
+  private async check(o: AdminTaskOptions, s: JobSchedule, enabled: boolean, scheduleGiven = true): Promise<number | null> {
     if (s.repeat) checkRepeat(s.repeat, 'body.schedule.repeat');
     const start = Date.parse(s.startAt);
     const now = this.clock.now();
-    // A one-off task must lie ahead; a repeating one may have started in the past (next occurrence).
-    if (!s.repeat && start < now - 60_000)
+    // A one-off task must lie ahead when its schedule is set; a repeating one may have started in
+    // the past (next occurrence). Renaming a one-off task that already ran keeps its schedule.
+    if (scheduleGiven && !s.repeat && start < now - 60_000)
       throw invalid('body.schedule.startAt', 'body.schedule.startAt is in the past (a task without repeat runs once)');
     if (o.type === 'backup') {
       const problem = await checkWritableDirectory(o.directory);
@@ -95,7 +96,7 @@ export class AdminTasksService {
       schedule: req.schedule ?? current.schedule,
       enabled: req.enabled ?? current.enabled,
     };
-    const next = await this.check(merged.options, merged.schedule, merged.enabled);
+    const next = await this.check(merged.options, merged.schedule, merged.enabled, req.schedule !== undefined);
     await this.repo.update(id, {
       name: merged.name,
       type: merged.options.type,
@@ -148,7 +149,9 @@ export class AdminTasksService {
   /** Starts a run now (outside the schedule); the answer names the run, its result follows in the history. */
   async runNow(by: AuditContext, id: number): Promise<{ runId: number }> {
     const row = await this.row(id);
-    const runId = await this.repo.startRun(id, this.clock.now());
+    const now = this.clock.now();
+    const runId = await this.repo.startRun(id, now);
+    await this.repo.update(id, { last_run_at: now, last_state: 'running' });
     await this.record(by, 'admin-task.run', id, row.name, null);
     this.track(this.execute(row, runId));
     return { runId };
