@@ -203,7 +203,7 @@ test('administrator manages folders and a device, then logs out', async ({ page,
   await expect(folderItem(`${siteName} renamed`)).toHaveAttribute('aria-selected', 'true');
 
   // --- Sections that are not built yet say so.
-  await page.getByRole('link', { name: 'Files' }).click();
+  await page.getByRole('link', { name: 'Files', exact: true }).click();
   await expect(page.getByTestId('not-built')).toContainText('not built yet');
   await screenshot(page, '08-not-built');
 

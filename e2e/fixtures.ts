@@ -44,6 +44,21 @@ export class ApiClient {
     return { Authorization: `Bearer ${this.token}` };
   }
 
+  /** Puts an installation-wide setting back to its default (specs share one server). */
+  async resetNaming(): Promise<void> {
+    // DEFAULT_NAMING_SETTINGS of the protocol (types only are imported into the specs).
+    const data = {
+      enabled: false,
+      prefix: 'ITC',
+      digits: 4,
+      identifier: 'mac',
+      adjustNetworkName: false,
+      adjustNameFromNetworkName: false,
+    };
+    const res = await this.request.put('/api/v1/settings/naming', { data, headers: this.headers });
+    expect(res.status(), await res.text()).toBe(200);
+  }
+
   async createDevice(body: { mac: string; name?: string; folderId?: number | null }): Promise<Device> {
     const res = await this.request.post('/api/v1/devices', { data: body, headers: this.headers });
     expect(res.status(), await res.text()).toBe(201);

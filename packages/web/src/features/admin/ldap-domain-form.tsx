@@ -198,7 +198,10 @@ export function LdapDomainDialog({ domain, onClose }: { domain?: LdapDomain; onC
               size="xs"
               label="Remove the stored password"
               checked={d.removeBindPassword}
-              onChange={(e) => setD((prev) => ({ ...prev, removeBindPassword: e.currentTarget.checked, bindPassword: '' }))}
+              onChange={(e) => {
+                const removeBindPassword = e.currentTarget.checked; // read before the updater runs (React clears currentTarget)
+                setD((prev) => ({ ...prev, removeBindPassword, bindPassword: '' }));
+              }}
             />
           )}
         </Stack>

@@ -190,7 +190,10 @@ function MailSettingsForm({ settings }: { settings: MailSettings }) {
                       size="xs"
                       label="Remove the stored password"
                       checked={d.removePassword}
-                      onChange={(e) => setD((prev) => ({ ...prev, removePassword: e.currentTarget.checked, password: '' }))}
+                      onChange={(e) => {
+                        const removePassword = e.currentTarget.checked; // read before the updater runs (React clears currentTarget)
+                        setD((prev) => ({ ...prev, removePassword, password: '' }));
+                      }}
                     />
                   )}
                 </Stack>

@@ -222,7 +222,11 @@ function PreferencesForm({ onDone }: { onDone: () => void }) {
         label="Mail to"
         placeholder="you@example.com"
         value={d.mailTo ?? ''}
-        onChange={(e) => setD((prev) => ({ ...prev, mailTo: e.currentTarget.value.trim() || null }))}
+        onChange={(e) => {
+          // Read now: React clears the event's currentTarget before a state updater runs.
+          const mailTo = e.currentTarget.value.trim() || null;
+          setD((prev) => ({ ...prev, mailTo }));
+        }}
         error={mailWanted && !d.mailTo ? 'An address is needed for the kinds chosen for mail' : undefined}
       />
       {save.isError && <ErrorAlert title="Not saved" error={save.error} />}
