@@ -1,0 +1,103 @@
+import type { RawBuilder } from 'kysely';
+import type { DevicesTable } from '../../db/types.js';
+import type { CursorValue } from '../../lib/cursor.js';
+
+// What a device row is and how lists of them are asked for: shared by the repository, the
+// services and the tests (devices.repository.ts re-exports it).
+
+/** Columns of the inventory views; the system-information blob is read only on its own route. */
+export const DEVICE_COLUMNS = [
+  'id',
+  'unit_id',
+  'mac',
+  'name',
+  'name_lc',
+  'network_name',
+  'folder_id',
+  'site',
+  'department',
+  'cost_center',
+  'comment',
+  'asset_id',
+  'in_service_date',
+  'serial_number',
+  'product',
+  'version',
+  'last_ip',
+  'last_contact',
+  'last_boot',
+  'registered_at',
+  'online',
+  'connected_server',
+  'config_state',
+  'structure_tag',
+] as const;
+export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
+export type DeviceInsert = Omit<DevicesTable, 'id'>;
+export type DevicePatch = Partial<Omit<DevicesTable, 'id' | 'registered_at'>>;
+
+/** A new device row: the given facts, everything else empty. */
+export function newDeviceRow(f: { mac: string; name: string; folderId: number | null; now: number } & Partial<DeviceInsert>): DeviceInsert {
+  const { mac, name, folderId, now, ...rest } = f;
+  return {
+    unit_id: null,
+    mac,
+    name,
+    name_lc: name.toLowerCase(),
+    network_name: null,
+    folder_id: folderId,
+    site: null,
+    department: null,
+    cost_center: null,
+    comment: null,
+    asset_id: null,
+    in_service_date: null,
+    serial_number: null,
+    serial_lc: null,
+    product: null,
+    version: null,
+    last_ip: null,
+    last_contact: 0,
+    last_boot: null,
+    registered_at: now,
+    online: 0,
+    cert_serial: null,
+    cert_expires_at: null,
+    sysinfo: null,
+    sysinfo_at: null,
+    connected_server: null,
+    config_state: null,
+    config_revision: 0,
+    config_apply: 'now',
+    config_changed_at: null,
+    config_applied_revision: null,
+    config_applied_hash: null,
+    config_applied_at: null,
+    config_error: null,
+    structure_tag: null,
+    ...rest,
+  };
+}
+
+export type SortColumn = 'name_lc' | 'id' | 'last_contact' | 'mac';
+
+export interface DeviceFilter {
+  /** undefined = every device; null = devices outside any folder. */
+  folderId: number | null | undefined;
+  recursive: boolean;
+  /**
+   * Lower-case text; matched against name, MAC, unit id, last IP and serial — as a prefix, or
+   * with `contains` as a substring. `mac`: the text as MAC hex digits (upper-case), when it is one.
+   */
+  prefix: { text: string; mac: string | null; ip: boolean; contains?: boolean } | null;
+  /** Only devices the administrator may browse (null = all). */
+  visible?: RawBuilder<boolean> | null;
+}
+
+export interface DeviceListQuery extends DeviceFilter {
+  sort: SortColumn;
+  descending: boolean;
+  /** Sort key and id of the last row of the previous page. */
+  after: [CursorValue, number] | null;
+  limit: number;
+}
