@@ -122,9 +122,10 @@ export function useDeviceColumns() {
   );
   const save = useMutation({
     mutationFn: (ids: string[]) => putPreference(DEVICE_COLUMNS_PREFERENCE, ids),
-    onMutate: async (ids) => {
-      // A read still in flight (the first load, a refetch) must not overwrite the choice just made.
-      await queryClient.cancelQueries({ queryKey: key });
+    onMutate: (ids) => {
+      // A read still in flight (the first load, a refetch) must not overwrite the choice just made;
+      // cancelled at once, not awaited: the checkbox shows the choice in the same render.
+      void queryClient.cancelQueries({ queryKey: key });
       const previous = queryClient.getQueryData(key);
       queryClient.setQueryData(key, { key: DEVICE_COLUMNS_PREFERENCE, value: ids, updatedAt: null });
       return { previous };
