@@ -89,9 +89,17 @@ test('device list for real sites: multi-select and bulk move, columns kept per a
   const table = page.getByRole('table', { name: 'Devices' });
   await page.getByRole('button', { name: 'Choose columns' }).click();
   const chooser = page.getByRole('dialog', { name: 'Columns' });
-  await chooser.getByLabel('Folder', { exact: true }).check();
-  await chooser.getByLabel('Site', { exact: true }).check();
-  await chooser.getByLabel('Product', { exact: true }).uncheck();
+  // The boxes show the stored choice, which re-renders a moment after the click (React Query
+  // notifies on the next tick): click, then wait for the state, instead of check()'s instant test.
+  for (const [label, on] of [
+    ['Folder', true],
+    ['Site', true],
+    ['Product', false],
+  ] as const) {
+    const box = chooser.getByLabel(label, { exact: true });
+    await box.click();
+    await expect(box).toBeChecked({ checked: on });
+  }
   await page.keyboard.press('Escape');
   await expect(table.getByRole('columnheader', { name: 'Folder' })).toBeVisible();
   await expect(table.getByRole('columnheader', { name: 'Product' })).toHaveCount(0);
