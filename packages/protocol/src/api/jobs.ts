@@ -70,6 +70,8 @@ export const JobOptions = Type.Object(
 export type JobOptions = Static<typeof JobOptions>;
 
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+/** A server host name as the server registry records it. */
+const HostName = Type.String({ minLength: 1, maxLength: 255, pattern: '^\\S+$' });
 
 export const CreateJobRequest = Type.Object(
   {
@@ -83,6 +85,11 @@ export const CreateJobRequest = Type.Object(
     comment: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
     folderId: Type.Optional(Nullable(Id)),
     options: Type.Optional(JobOptions),
+    /**
+     * Host assignment: the server host (`GET /api/v1/servers` items' `host`) whose processes run
+     * the job while one of them is running; null or absent = any server of the cluster.
+     */
+    host: Type.Optional(Nullable(HostName)),
   },
   { additionalProperties: false },
 );
@@ -102,6 +109,8 @@ export const Job = Type.Object({
   enabled: Type.Boolean(),
   comment: Nullable(Type.String()),
   folderId: Nullable(Type.Integer()),
+  /** The server host the job is pinned to (null: any server). */
+  host: Nullable(Type.String()),
   options: Type.Object({
     logResults: Type.Boolean(),
     retryNextBoot: Type.Boolean(),
@@ -141,6 +150,8 @@ export const JobRun = Type.Object({
   expiresAt: Type.String(),
   finishedAt: Nullable(Type.String()),
   createdBy: Nullable(Type.String()),
+  /** The host whose server process executed the run (null until a process took it up). */
+  server: Nullable(Type.String()),
   total: Type.Integer(),
   /** Devices per state (states without devices are 0). */
   counts: Type.Record(Type.String(), Type.Integer()),
@@ -172,8 +183,43 @@ export const JobRunDevicePage = Page(JobRunDevice);
 export const StartJobRunResponse = Type.Object({ runId: Type.Integer() });
 export const RunIdParams = Type.Object({ runId: Id }, { additionalProperties: false });
 
-export const JobFolder = Type.Object({ id: Type.Integer(), name: Type.String(), createdAt: Type.String() });
-export const CreateJobFolderRequest = Type.Object({ name: Name }, { additionalProperties: false });
+/** Job folders nest: `parentId` null is the top level; a name is unique among its siblings. */
+export const JobFolder = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  parentId: Nullable(Type.Integer()),
+  createdAt: Type.String(),
+});
+export type JobFolder = Static<typeof JobFolder>;
+export const CreateJobFolderRequest = Type.Object({ name: Name, parentId: Type.Optional(Nullable(Id)) }, { additionalProperties: false });
+export type CreateJobFolderRequest = Static<typeof CreateJobFolderRequest>;
+/** Rename and/or move (`parentId` null: to the top level); a move under itself or a descendant is FOLDER_CYCLE. */
+export const UpdateJobFolderRequest = Type.Object(
+  { name: Type.Optional(Name), parentId: Type.Optional(Nullable(Id)) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateJobFolderRequest = Static<typeof UpdateJobFolderRequest>;
+
+/** Calendar windows: at most this many days between `from` and `to`, at most this many entries. */
+export const JOB_CALENDAR_MAX_DAYS = 31;
+export const JOB_CALENDAR_MAX_ITEMS = 1000;
+/** Epoch milliseconds up to the largest date JavaScript holds. */
+const EpochMs = Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 });
+export const JobCalendarQuery = Type.Object(
+  {
+    /** Start of the window, epoch ms (default now). */
+    from: Type.Optional(EpochMs),
+    /** End of the window, epoch ms (default `from` + 7 days); at most 31 days after `from`. */
+    to: Type.Optional(EpochMs),
+  },
+  { additionalProperties: false },
+);
+export type JobCalendarQuery = Static<typeof JobCalendarQuery>;
+export const JobCalendarEntry = Type.Object({ jobId: Type.Integer(), name: Type.String(), at: Type.Integer() });
+export type JobCalendarEntry = Static<typeof JobCalendarEntry>;
+/** Planned runs of enabled jobs in the window, by time; `truncated` when more than 1,000 fell in it. */
+export const JobCalendar = Type.Object({ items: Type.Array(JobCalendarEntry), truncated: Type.Boolean() });
+export type JobCalendar = Static<typeof JobCalendar>;
 
 /** History older than this many days is deleted (default 30). */
 export const JobSettings = Type.Object({ historyDays: Type.Integer({ minimum: 1, maximum: 3650 }) }, { additionalProperties: false });

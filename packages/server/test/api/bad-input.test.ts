@@ -146,7 +146,9 @@ function corpus(doc: Json, ids: Record<string, number>): Case[] {
                   ? ids.adminGroup
                   : path.startsWith('/api/v1/ldap-domains/')
                     ? ids.ldapDomain
-                    : ids.profile;
+                    : path.startsWith('/api/v1/job-folders/')
+                      ? ids.jobFolder
+                      : ids.profile;
   for (const [path, ops] of Object.entries<Json>(doc.paths)) {
     for (const [m, op] of Object.entries<Json>(ops)) {
       const method = m.toUpperCase();
@@ -467,7 +469,10 @@ describe.each(DIALECTS)('bad input on every route (%s)', (dialect) => {
       bindDn: 'cn=reader,dc=example,dc=test',
       bindPassword: 'fixture bind password',
     });
-    for (const r of [folder, device, key, command, profileFolder, profile, admin, adminGroup, ldapDomain])
+    // A job folder with a sub-folder: PATCH and DELETE reach the cycle and not-empty checks.
+    const jobFolder = await t.api('POST', '/api/v1/job-folders', { name: 'Fixture' });
+    const jobSubFolder = await t.api('POST', '/api/v1/job-folders', { name: 'Fixture', parentId: jobFolder.body.id });
+    for (const r of [folder, device, key, command, profileFolder, profile, admin, adminGroup, ldapDomain, jobFolder, jobSubFolder])
       expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
     const doc = (await t.app.inject({ method: 'GET', url: '/api/docs/json' })).json();
     cases = corpus(doc, {
@@ -480,6 +485,7 @@ describe.each(DIALECTS)('bad input on every route (%s)', (dialect) => {
       admin: admin.body.id,
       adminGroup: adminGroup.body.id,
       ldapDomain: ldapDomain.body.id,
+      jobFolder: jobFolder.body.id,
     });
   });
   afterAll(async () => {

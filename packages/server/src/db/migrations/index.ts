@@ -23,6 +23,7 @@ import * as adminTasks from './20261211T1800-admin-tasks.js';
 import * as structureTag from './20261211T1200-structure-tag.js';
 import * as defaultFolderRules from './20261211T1300-default-folder-rules.js';
 import * as jobs from './20261211T1600-jobs.js';
+import * as jobHostFolders from './20261213T1000-job-host-folders.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -53,4 +54,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261211T1600-jobs': jobs,
   '20261211T1700-notifications': notifications,
   '20261211T1800-admin-tasks': adminTasks,
+  '20261213T1000-job-host-folders': jobHostFolders,
 };

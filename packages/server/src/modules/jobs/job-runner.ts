@@ -20,6 +20,8 @@ import { loadViewAttributes } from '../views/view-attributes.js';
 import { SavedViewsRepository } from '../views/saved-views.repository.js';
 import type { Partitioned } from '../access/request-rights.js';
 import type { JobRow, JobRunRow, JobsRepository } from './jobs.repository.js';
+import { clusterScope, type RunnerScope } from './job-hosts.js';
+import { JobHostsRepository } from './job-hosts.repository.js';
 import { occurrenceFrom } from './schedule.js';
 import { withDefaults } from './job-options.js';
 
@@ -71,12 +73,15 @@ export class JobRunner {
     this.stopped = true;
   }
 
-  /** Work for about `budgetMs`, a step every `stepMs` (the lease's tick is a few seconds). */
-  async tick(budgetMs = 0, stepMs = 250): Promise<void> {
+  /**
+   * Work for about `budgetMs`, a step every `stepMs` (the lease's tick is a few seconds), on the
+   * jobs and runs of `scope`: cluster-wide, or those pinned to one host (job-hosts.ts).
+   */
+  async tick(budgetMs = 0, stepMs = 250, scope: RunnerScope = clusterScope()): Promise<void> {
     const end = Date.now() + budgetMs;
     for (;;) {
-      await this.claimDue();
-      const busy = await this.advanceAll();
+      await this.claimDue(scope);
+      const busy = await this.advanceAll(scope);
       if (this.stopped || Date.now() + stepMs > end) return;
       await new Promise((r) => setTimeout(r, busy ? 50 : stepMs));
     }
@@ -85,12 +90,13 @@ export class JobRunner {
   /**
    * Claims the due jobs. Missed-run policy: a run due less than the job's expiry ago runs now
    * (once, however many occurrences were missed); one due longer ago is recorded as `missed`.
-   * Either way the next occurrence is the first after now. Returns the runs created.
+   * Either way the next occurrence is the first after now. Returns the runs created. Only jobs
+   * of `scope` (host assignment); the run records the host it was pinned to and the one running it.
    */
-  async claimDue(): Promise<number[]> {
+  async claimDue(scope: RunnerScope = clusterScope()): Promise<number[]> {
     const now = this.clock.now();
     const created: number[] = [];
-    for (const job of await this.repo.listDue(now, DUE_BATCH)) {
+    for (const job of await new JobHostsRepository(this.db).listDue(now, DUE_BATCH, scope)) {
       const due = job.next_run_at!;
       const repeat = job.repeat_json ? JSON.parse(job.repeat_json) : null;
       let next: number | null = null;
@@ -101,7 +107,8 @@ export class JobRunner {
       }
       const options = withDefaults(JSON.parse(job.options_json));
       const missed = now - due > options.expiryMinutes * 60_000;
-      const id = await this.repo.claim(job.id, due, next, this.newRun(job, 'schedule', due, now, missed));
+      const run = { ...this.newRun(job, 'schedule', due, now, missed), host: job.host, server: scope.host };
+      const id = await this.repo.claim(job.id, due, next, run);
       if (id !== null) created.push(id);
     }
     return created;
@@ -130,11 +137,19 @@ export class JobRunner {
     };
   }
 
-  /** One step of every active run; true when a run still has devices to start or in flight. */
-  async advanceAll(): Promise<boolean> {
-    const runs = await this.repo.listActiveRuns(ACTIVE_RUNS);
+  /** One step of every active run of `scope`; true when a run still has devices to start or in flight. */
+  async advanceAll(scope: RunnerScope = clusterScope()): Promise<boolean> {
+    const hosts = new JobHostsRepository(this.db);
+    const runs = await hosts.listActiveRuns(ACTIVE_RUNS, scope);
     for (const id of this.orphanCheck.keys()) if (!runs.some((r) => r.id === id)) this.orphanCheck.delete(id);
     if (!runs.length) return false;
+    // The host executing: on runs started without a claim (run now) and on runs taken over from their pinned host.
+    const adopted = runs.filter((r) => r.server === null || (r.server === r.host && r.host !== scope.host));
+    if (adopted.length)
+      await hosts.setServer(
+        adopted.map((r) => r.id),
+        scope.host,
+      );
     // Results of devices held by this process are batched in memory: write them first.
     await this.commands.flush();
     let busy = false;

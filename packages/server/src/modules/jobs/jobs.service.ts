@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import {
   DEFAULT_PAGE_LIMIT,
   ErrorCode,
@@ -21,6 +21,9 @@ import type { AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { SavedViewsRepository } from '../views/saved-views.repository.js';
 import type { JobRunner } from './job-runner.js';
+import { failoverNote } from './job-hosts.js';
+import { JobHostsRepository } from './job-hosts.repository.js';
+import { JobReportsRepository } from './job-reports.repository.js';
 import { withDefaults } from './job-options.js';
 import type { JobRow, JobRunRow, JobsRepository } from './jobs.repository.js';
 import { checkRepeat, occurrenceFrom } from './schedule.js';
@@ -35,6 +38,9 @@ export type TargetCheck = (targets: JobTarget[], command: string) => Promise<voi
 const bad = (field: string, message: string) => new AppError(ErrorCode.ValidationFailed, message, { field });
 
 export class JobsService {
+  private readonly hosts: JobHostsRepository;
+  private readonly reports: JobReportsRepository;
+
   constructor(
     private readonly repo: JobsRepository,
     private readonly db: Db,
@@ -42,10 +48,18 @@ export class JobsService {
     private readonly settings: SettingsRepository,
     private readonly audit: Pick<AuditLog, 'record'>,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.hosts = new JobHostsRepository(db);
+    this.reports = new JobReportsRepository(db);
+  }
 
   /** Everything that can be checked without the database's rights: 400 naming the field. */
-  private async validate(j: CreateJobRequest, now: number, allowPastStart = false): Promise<{ startAt: number; next: number | null }> {
+  private async validate(
+    j: CreateJobRequest,
+    now: number,
+    allowPastStart = false,
+    checkHost = true,
+  ): Promise<{ startAt: number; next: number | null }> {
     if (j.command === 'send-message' && !j.text) throw bad('body.text', 'body.text is required for send-message');
     if (j.command !== 'send-message' && j.text !== undefined) throw bad('body.text', 'body.text is only for send-message');
     const startAt = Date.parse(j.schedule.startAt);
@@ -57,6 +71,9 @@ export class JobsService {
       throw bad('body.schedule.startAt', 'body.schedule.startAt is in the past (a job that runs once must start in the future)');
     if (j.folderId != null && !(await this.repo.folderExists(j.folderId)))
       throw new AppError(ErrorCode.JobFolderNotFound, `Job folder ${j.folderId} does not exist`, { field: 'body.folderId' });
+    // A host no server process has registered (a typo, a machine never set up) would never run the job there.
+    if (checkHost && j.host != null && !(await this.hosts.hostKnown(j.host)))
+      throw bad('body.host', `body.host: no server of host ${j.host} is registered (GET /api/v1/servers lists the hosts)`);
     await this.checkTargetsExist(j.targets);
     const enabled = j.enabled ?? true;
     return { startAt, next: enabled ? this.firstRun(startAt, repeat, now) : null };
@@ -100,6 +117,7 @@ export class JobsService {
           comment: j.comment ?? null,
           options_json: JSON.stringify(withDefaults(j.options)),
           next_run_at: next,
+          host: j.host ?? null,
           created_by: creator.username,
           created_by_id: creator.id,
           created_at: now,
@@ -129,11 +147,13 @@ export class JobsService {
       comment: patch.comment !== undefined ? patch.comment : current.comment,
       folderId: patch.folderId !== undefined ? patch.folderId : current.folderId,
       options: { ...current.options, ...(patch.options ?? {}) },
+      host: patch.host !== undefined ? patch.host : current.host,
     };
     const now = this.clock.now();
     // An unchanged one-off start in the past is not an error on an edit (e.g. renaming a job that ran).
     const pastOneOff = !merged.schedule.repeat && patch.schedule === undefined && row.start_at < now - 60_000;
-    const checked = await this.validate(merged, now, pastOneOff);
+    // The stored host is not checked again (its registry entries may have been removed since).
+    const checked = await this.validate(merged, now, pastOneOff, patch.host !== undefined && patch.host !== current.host);
     const startAt = checked.startAt;
     // A one-off job whose time has passed keeps its state (ran, or never will): give a new startAt to run it again.
     const next = pastOneOff ? (merged.enabled ? row.next_run_at : null) : checked.next;
@@ -153,6 +173,7 @@ export class JobsService {
           comment: merged.comment ?? null,
           options_json: JSON.stringify(withDefaults(merged.options)),
           next_run_at: next,
+          host: merged.host ?? null,
           updated_at: now,
         },
         trx,
@@ -198,7 +219,8 @@ export class JobsService {
   async runNow(by: AuditContext, id: number): Promise<{ runId: number }> {
     const job = await this.requireJob(id);
     const now = this.clock.now();
-    const run = this.runner.newRun(job, 'manual', now, now, false, by.actor?.name ?? null);
+    // Pinned: the host's scheduler takes it up (or the cluster's while the host is down).
+    const run = { ...this.runner.newRun(job, 'manual', now, now, false, by.actor?.name ?? null), host: job.host };
     const runId = await this.repo.transaction(async (trx) => {
       const rid = await this.repo.insertRun(run, trx);
       await this.audit.record(trx, { by, action: 'job.run', object: { type: 'job', id, name: job.name }, after: { runId: rid } });
@@ -228,11 +250,15 @@ export class JobsService {
     return run;
   }
 
-  async listRunDevices(runId: number, q: JobRunDevicesQuery) {
+  /**
+   * The devices of a run; `visible` (the caller's browse filter on `d.id` / `d.folder_id`, null for
+   * a superuser) leaves out devices the caller may not browse. The run's counts stay totals.
+   */
+  async listRunDevices(runId: number, q: JobRunDevicesQuery, visible: RawBuilder<boolean> | null = null) {
     await this.requireRun(runId);
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const after = q.cursor ? (decodeCursor(q.cursor, `job-run-devices:${q.state ?? ''}`, ['number'])[0] as number) : 0;
-    const rows = await this.repo.listRunDevices(runId, after, limit + 1, q.state);
+    const rows = await this.reports.listRunDevices(runId, after, limit + 1, q.state, visible);
     const { page, nextCursor } = toPage(rows, limit, `job-run-devices:${q.state ?? ''}`, (r) => [r.device_id]);
     return {
       items: page.map((r) => ({
@@ -256,22 +282,6 @@ export class JobsService {
       );
     }
     return this.getRun(runId);
-  }
-
-  // ---- folders (a flat list) ----
-  listFolders = async () => ({
-    items: (await this.repo.listFolders()).map((f) => ({ id: f.id, name: f.name, createdAt: toIso(f.created_at)! })),
-  });
-  async createFolder(name: string) {
-    const id = await this.repo.insertFolder(name, this.clock.now()).catch((err: unknown) => {
-      if (/unique|duplicate/i.test((err as Error).message))
-        throw new AppError(ErrorCode.ValidationFailed, `A job folder named ${name} exists`, { field: 'body.name' });
-      throw err;
-    });
-    return (await this.listFolders()).items.find((f) => f.id === id)!;
-  }
-  async deleteFolder(id: number) {
-    if (!(await this.repo.deleteFolder(id))) throw notFound(ErrorCode.JobFolderNotFound, 'Job folder', id);
   }
 
   // ---- retention ----
@@ -309,6 +319,7 @@ export function toJob(r: JobRow): Job {
     enabled: r.enabled === 1,
     comment: r.comment,
     folderId: r.folder_id,
+    host: r.host,
     options: withDefaults(JSON.parse(r.options_json)),
     nextRunAt: toIso(r.next_run_at),
     createdBy: r.created_by,
@@ -324,12 +335,13 @@ function toRun(r: JobRunRow, counts: Record<string, number>) {
     jobId: r.job_id,
     trigger: r.trigger as 'schedule' | 'manual',
     state: r.state as 'running',
-    message: r.message,
+    message: [failoverNote(r.host, r.server), r.message].filter(Boolean).join('; ') || null,
     plannedAt: toIso(r.planned_at)!,
     startedAt: toIso(r.started_at)!,
     expiresAt: toIso(r.expires_at)!,
     finishedAt: toIso(r.finished_at),
     createdBy: r.created_by,
+    server: r.server,
     total: Object.values(all).reduce((a, b) => a + b, 0),
     counts: all,
   };

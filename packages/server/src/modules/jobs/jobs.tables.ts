@@ -1,6 +1,6 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 
-// The jobs module's tables (migration 20261211T1600-jobs), its row types and their normalisers
+// The jobs module's tables (migrations 20261211T1600-jobs, 20261213T1000-job-host-folders), its row types and their normalisers
 // (numbers from PostgreSQL's bigint come back as strings).
 
 /** Tables of migration 20261211T1600-jobs (typed here: the module owns them). */
@@ -21,6 +21,8 @@ export interface JobsTable {
   created_by_id: number | null;
   created_at: number;
   updated_at: number;
+  /** Host assignment (null: any server). */
+  host: string | null;
 }
 export interface JobRunsTable {
   id: Generated<number>;
@@ -38,6 +40,9 @@ export interface JobRunsTable {
   last_start_at: number | null;
   resolved: number;
   created_by: string | null;
+  /** The host the job was pinned to when the run was created; `server` the host that executed it. */
+  host: string | null;
+  server: string | null;
 }
 export interface JobRunDevicesTable {
   run_id: number;
@@ -53,6 +58,7 @@ export interface JobFoldersTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  parent_id: number | null;
 }
 export interface JobsDatabase {
   jobs: JobsTable;
@@ -63,12 +69,19 @@ export interface JobsDatabase {
   device_folders: { id: number };
   commands: { id: number; state: string; message: string | null; finished_at: number | null };
   users: { id: number; superuser: number; disabled: number };
+  servers: { id: string; host: string; status: string };
 }
 export type JDb = Kysely<JobsDatabase>;
 
 export type JobRow = Selectable<JobsTable>;
 export type JobRunRow = Selectable<JobRunsTable>;
 export type JobRunDeviceRow = JobRunDevicesTable;
+export interface JobFolderRow {
+  id: number;
+  name: string;
+  created_at: number;
+  parent_id: number | null;
+}
 
 export const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 export const jobRow = (r: JobRow): JobRow => ({

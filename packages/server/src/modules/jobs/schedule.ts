@@ -66,3 +66,31 @@ export function occurrenceFrom(startAt: number, repeat: JobRepeat | null, from: 
   const next = cron.nextRun(new Date(t - 1));
   return next ? next.getTime() : null;
 }
+
+/**
+ * The occurrences in [from, to), in time order, at most `max` (never before `startAt`; a one-off
+ * job's is `startAt`). The calendar's view of the same evaluation the scheduler uses: one croner
+ * pattern per job, stepped with `nextRun`.
+ */
+export function occurrencesBetween(startAt: number, repeat: JobRepeat | null, from: number, to: number, max: number): number[] {
+  const out: number[] = [];
+  if (max <= 0 || to <= from) return out;
+  if (!repeat) {
+    if (startAt >= from && startAt < to) out.push(startAt);
+    return out;
+  }
+  const every = intervalMs(repeat);
+  if (every !== null) {
+    for (let t = occurrenceFrom(startAt, repeat, from)!; t < to && out.length < max; t += every) out.push(t);
+    return out;
+  }
+  const cron = cronOf(repeat, 'schedule.repeat')!;
+  let prev = new Date(Math.max(from, startAt) - 1);
+  while (out.length < max) {
+    const next = cron.nextRun(prev);
+    if (!next || next.getTime() >= to) break;
+    out.push(next.getTime());
+    prev = next;
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
+import { jobFailureConditions } from '../jobs/job-notifications.js';
 import type { Condition } from './notifications.repository.js';
 import type { NotificationsService } from './notifications.service.js';
 
@@ -64,6 +65,8 @@ export class NotificationChecks {
       })),
     );
     await this.notifications.sync('missedHeartbeats', await this.silentDevices());
+    // One per job run that finished with failed, timed-out or expired devices (docs/jobs.md#notifications).
+    await this.notifications.sync('jobFailures', await jobFailureConditions(this.db, this.clock.now()));
   }
 
   async disk(): Promise<void> {
