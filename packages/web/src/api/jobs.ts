@@ -1,7 +1,21 @@
-import type { CreateJobRequest, Job, JobDeviceState, JobRun, JobTarget, UpdateJobRequest } from '@openums/protocol';
+import type {
+  CreateJobRequest,
+  Job as ProtocolJob,
+  JobDeviceState,
+  JobRun as ProtocolJobRun,
+  JobTarget,
+  UpdateJobRequest,
+} from '@openums/protocol';
 import { api } from './client';
 
-export type { CreateJobRequest, Job, JobDeviceState, JobRun, JobTarget, UpdateJobRequest };
+export type { JobDeviceState, JobTarget };
+
+/** `host`: the server host the job is pinned to (null: any). Typed here until the protocol's Job carries it. */
+export type Job = ProtocolJob & { host?: string | null };
+/** `server`: the host that ran it. */
+export type JobRun = ProtocolJobRun & { server?: string | null };
+export type JobBody = CreateJobRequest & { host?: string | null };
+export type JobPatch = UpdateJobRequest & { host?: string | null };
 
 export interface JobRunDevice {
   deviceId: number;
@@ -15,16 +29,33 @@ interface Paged<T> {
   items: T[];
   nextCursor: string | null;
 }
+/** Job folders nest: `parentId` null is the top level. */
+export interface JobFolder {
+  id: number;
+  name: string;
+  parentId: number | null;
+}
+export interface JobCalendarEntry {
+  jobId: number;
+  name: string;
+  /** ISO date-time, or epoch ms. */
+  at: string | number;
+}
 
 const JOBS = '/api/v1/jobs';
 const RUNS = '/api/v1/job-runs';
+const FOLDERS = '/api/v1/job-folders';
 export const JOB_RUN_DEVICES_PAGE = 50;
+/** The calendar API answers at most this span at once. */
+export const CALENDAR_MAX_DAYS = 31;
 
-export const listJobs = (cursor?: string, signal?: AbortSignal) => api.get<Paged<Job>>(JOBS, { limit: 200, cursor }, signal);
+/** Jobs by id (a page of 200); with `folderId` only the jobs filed directly in that folder. */
+export const listJobs = (cursor?: string, signal?: AbortSignal, folderId?: number | null) =>
+  api.get<Paged<Job>>(JOBS, { limit: 200, cursor, folderId: folderId ?? undefined }, signal);
 export const getJob = (id: number, signal?: AbortSignal) => api.get<Job>(`${JOBS}/${id}`, undefined, signal);
 /** Targets need browse (folders, views) or the command's right (devices); bad fields: VALIDATION_FAILED with `details.field`. */
-export const createJob = (body: CreateJobRequest) => api.post<Job>(JOBS, body);
-export const updateJob = (id: number, body: UpdateJobRequest) => api.patch<Job>(`${JOBS}/${id}`, body);
+export const createJob = (body: JobBody) => api.post<Job>(JOBS, body);
+export const updateJob = (id: number, body: JobPatch) => api.patch<Job>(`${JOBS}/${id}`, body);
 export const deleteJob = (id: number) => api.delete(`${JOBS}/${id}`);
 /** Starts a run now; the schedule is unchanged. */
 export const runJob = (id: number) => api.post<{ runId: number }>(`${JOBS}/${id}/run`);
@@ -36,3 +67,16 @@ export const listJobRunDevices = (runId: number, query: { state?: JobDeviceState
   api.get<Paged<JobRunDevice>>(`${RUNS}/${runId}/devices`, { limit: JOB_RUN_DEVICES_PAGE, ...query }, signal);
 /** Devices not reached yet are cancelled; those in flight finish. */
 export const cancelJobRun = (runId: number) => api.post<JobRun>(`${RUNS}/${runId}/cancel`);
+
+export const listJobFolders = async (signal?: AbortSignal): Promise<JobFolder[]> =>
+  (await api.get<{ items: JobFolder[] }>(FOLDERS, undefined, signal)).items.map((f) => ({ ...f, parentId: f.parentId ?? null }));
+export const createJobFolder = (body: { name: string; parentId?: number | null }) => api.post<JobFolder>(FOLDERS, body);
+/** Rename and/or move (`parentId` null: to the top level). */
+export const updateJobFolder = (id: number, body: { name?: string; parentId?: number | null }) =>
+  api.patch<JobFolder>(`${FOLDERS}/${id}`, body);
+/** Its jobs stay, outside any folder. */
+export const deleteJobFolder = (id: number) => api.delete(`${FOLDERS}/${id}`);
+
+/** Planned runs of enabled jobs between two instants (at most 31 days apart), in time order. */
+export const listJobCalendar = (from: number, to: number, signal?: AbortSignal) =>
+  api.get<{ items: JobCalendarEntry[]; truncated: boolean }>(`${JOBS}/calendar`, { from, to }, signal);

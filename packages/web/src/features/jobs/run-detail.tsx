@@ -1,6 +1,6 @@
 import { JOB_DEVICE_STATES, type JobDeviceState } from '@openums/protocol';
-import { Anchor, Badge, Button, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
-import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
+import { Anchor, Badge, Button, Group, Paper, Progress, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { keepPreviousData, useMutation, useQueries, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { getDevice } from '../../api/devices';
@@ -65,6 +65,63 @@ export function Counts({ run }: { run: JobRun }) {
   );
 }
 
+/** Devices of a run that are finished (neither queued nor in flight). */
+export function doneOf(run: JobRun): number {
+  return run.total - (run.counts.queued ?? 0) - (run.counts.sent ?? 0);
+}
+
+const PROGRESS_SECTIONS: { states: JobDeviceState[]; color: string; label: string }[] = [
+  { states: ['succeeded'], color: 'teal', label: 'succeeded' },
+  { states: ['failed', 'timedOut', 'expired'], color: 'red', label: 'failed, timed out or expired' },
+  { states: ['skipped', 'cancelled'], color: 'gray.5', label: 'skipped or cancelled' },
+  { states: ['sent'], color: 'blue', label: 'in flight' },
+];
+
+/**
+ * How far a run is: a bar of finished devices by outcome (devices in flight striped) and "n of
+ * total done". Polled views refresh it every 2 s while the run is running.
+ */
+export function RunProgress({ run, size = 'md', w }: { run: JobRun; size?: 'sm' | 'md'; w?: number }) {
+  if (run.total === 0)
+    return (
+      <Text size="xs" c="dimmed">
+        {run.state === 'running' ? 'Finding the devices…' : (run.message ?? 'no devices')}
+      </Text>
+    );
+  const done = doneOf(run);
+  const pct = (n: number) => (n / run.total) * 100;
+  return (
+    <Stack gap={2} w={w} data-testid="run-progress">
+      <Progress.Root
+        size={size === 'sm' ? 'sm' : 'lg'}
+        aria-label={`${done} of ${run.total} devices done`}
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={run.total}
+        aria-valuenow={done}
+      >
+        {PROGRESS_SECTIONS.map((p) => {
+          const n = p.states.reduce((sum, st) => sum + (run.counts[st] ?? 0), 0);
+          return n > 0 ? (
+            <Progress.Section
+              key={p.label}
+              withAria={false}
+              value={pct(n)}
+              color={p.color}
+              striped={p.label === 'in flight'}
+              animated={p.label === 'in flight' && run.state === 'running'}
+              title={`${n} ${p.label}`}
+            />
+          ) : null;
+        })}
+      </Progress.Root>
+      <Text size="xs" c="dimmed">
+        {done} of {run.total} done{run.state === 'running' ? ` · ${run.counts.sent ?? 0} in flight · ${run.counts.queued ?? 0} queued` : ''}
+      </Text>
+    </Stack>
+  );
+}
+
 /** One run: counts per state, Cancel while running, and each device's result, a page at a time. */
 export function RunDetail({ runId, onChanged }: { runId: number; onChanged: () => void }) {
   const [state, setState] = useState<JobDeviceState | null>(null);
@@ -75,10 +132,17 @@ export function RunDetail({ runId, onChanged }: { runId: number; onChanged: () =
     queryFn: ({ signal }) => getJobRun(runId, signal),
     refetchInterval: (q) => (q.state.data?.state === 'running' ? 2000 : false),
   });
+  // The rows follow the run's progress: the run is polled (every 2 s while running) and the
+  // device page is read again after each change of its state or counts, never before the run
+  // itself was read. Devices are resolved by the scheduler after Run now answers: a list read
+  // at once and only polled "while running" kept the empty first page of a run that resolved
+  // and finished between two polls.
+  const progress = run.data ? `${run.data.state}:${JSON.stringify(run.data.counts)}` : null;
   const devices = useQuery({
-    queryKey: ['job-runs', runId, 'devices', state, cursor],
+    queryKey: ['job-runs', runId, 'devices', state, cursor, progress],
     queryFn: ({ signal }) => listJobRunDevices(runId, { state: state ?? undefined, cursor }, signal),
-    refetchInterval: run.data?.state === 'running' ? 2000 : false,
+    enabled: progress !== null,
+    placeholderData: keepPreviousData,
   });
   const names = useQueries({
     queries: (devices.data?.items ?? []).map((d) => ({
@@ -108,6 +172,11 @@ export function RunDetail({ runId, onChanged }: { runId: number; onChanged: () =
             <Badge tt="none" style={{ flexShrink: 0 }} variant="light" color={RUN_COLOR[r.state] ?? 'gray'}>
               {r.state}
             </Badge>
+            {r.server && (
+              <Text size="sm" c="dimmed">
+                on {r.server}
+              </Text>
+            )}
           </Group>
           {r.state === 'running' && (
             <Button color="red" variant="light" size="xs" onClick={() => cancel.mutate()} loading={cancel.isPending}>
@@ -115,12 +184,13 @@ export function RunDetail({ runId, onChanged }: { runId: number; onChanged: () =
             </Button>
           )}
         </Group>
-        {r.message && (
+        {r.message && r.total > 0 && (
           <Text size="sm" c="dimmed">
             {r.message}
           </Text>
         )}
-        <Counts run={r} />
+        <RunProgress run={r} />
+        {r.total > 0 && <Counts run={r} />}
         <Group align="flex-end">
           <Select
             label="Show"

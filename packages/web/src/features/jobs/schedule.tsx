@@ -134,7 +134,10 @@ export function ScheduleEditor({
   serverError: unknown;
 }) {
   const set = <K extends keyof ScheduleDraft>(key: K, v: ScheduleDraft[K]) => onChange({ ...value, [key]: v });
-  const repeatError = serverFieldError(serverError, 'body.schedule.repeat', 'body.schedule');
+  // Each server error at one field: the start, the time zone, or the repeat rule itself.
+  const startError = serverFieldError(serverError, 'body.schedule.startAt');
+  const zoneError = serverFieldError(serverError, 'body.schedule.repeat.timeZone');
+  const repeatError = startError || zoneError ? undefined : serverFieldError(serverError, 'body.schedule.repeat', 'body.schedule');
   return (
     <Stack gap="xs">
       <TextInput
@@ -143,7 +146,7 @@ export function ScheduleEditor({
         description="In your browser's time zone"
         value={value.startAt}
         onChange={(e) => set('startAt', e.currentTarget.value)}
-        error={problems.startAt ?? serverFieldError(serverError, 'body.schedule.startAt')}
+        error={problems.startAt ?? startError}
         w={260}
       />
       <div>
@@ -207,7 +210,7 @@ export function ScheduleEditor({
               label="At"
               value={value.time}
               onChange={(e) => set('time', e.currentTarget.value)}
-              error={problems.time}
+              error={problems.time ?? repeatError}
               w={140}
             />
             <TextInput
@@ -215,7 +218,7 @@ export function ScheduleEditor({
               placeholder="UTC"
               value={value.timeZone}
               onChange={(e) => set('timeZone', e.currentTarget.value)}
-              error={repeatError}
+              error={zoneError}
               w={220}
             />
           </Group>
@@ -238,6 +241,7 @@ export function ScheduleEditor({
             placeholder="UTC"
             value={value.timeZone}
             onChange={(e) => set('timeZone', e.currentTarget.value)}
+            error={zoneError}
             w={220}
           />
         </Group>
