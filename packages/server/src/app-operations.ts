@@ -10,6 +10,8 @@ import { adminTasksModule } from './modules/admin-tasks/admin-tasks.routes.js';
 import type { AuditLog } from './modules/audit/audit-log.js';
 import type { CommandsService } from './modules/commands/commands.service.js';
 import type { DeviceConfigurationService } from './modules/device-configuration/device-configuration.service.js';
+import type { ProfilesService } from './modules/profiles/profiles.service.js';
+import type { RightsSource } from './modules/auth/access.js';
 import type { DevicesService } from './modules/devices/devices.service.js';
 import type { MailModule } from './modules/mail/mail.routes.js';
 import { notificationsModule } from './modules/notifications/notifications.routes.js';
@@ -31,7 +33,8 @@ export function operationsModule(
     config: Config;
     settings: SettingsRepository;
     commands: CommandsService;
-    deviceConfiguration: DeviceConfigurationService;
+    /** The profiles module's services (assigning profiles to a view's devices is a task). */
+    profileModule: { profiles: ProfilesService; configuration: DeviceConfigurationService };
     devices: DevicesService;
     audit: AuditLog;
     clock: Clock;
@@ -39,6 +42,8 @@ export function operationsModule(
     singletons: Singletons;
     servers: ServersService;
     mail: MailModule;
+    /** Object rights: a view task acts with its creator's. */
+    rights: RightsSource;
   },
   deviceCa: () => DeviceCa | null,
 ): void {
@@ -47,10 +52,23 @@ export function operationsModule(
   loggingModule(app, { db: database.db, settings, levels: p.logging, audit });
   supportInfoRoutes(app, { database, config, settings, servers: p.servers, mail: p.mail.settings, clock });
   const mailer = () => p.mail.mailer;
-  wakeOnLanModule({ db: database.db, settings, commands, configuration: p.deviceConfiguration, audit, log }).registerRoutes(app);
+  wakeOnLanModule({ db: database.db, settings, commands, configuration: p.profileModule.configuration, audit, log }).registerRoutes(app);
   const sources = { dataDir: config.dataDir, deviceCaPem: () => deviceCa()?.certPem ?? null, skewWarnings: () => p.servers.skewWarnings() };
-  notificationsModule({ db: database.db, clock, mailer, singletons, log, sources }).registerRoutes(app);
-  adminTasksModule({ database, databaseUrl: config.databaseUrl, clock, devices: p.devices, mailer, audit, singletons, log }).registerRoutes(
-    app,
-  );
+  const notifications = notificationsModule({ db: database.db, clock, mailer, singletons, log, sources });
+  notifications.registerRoutes(app);
+  adminTasksModule({
+    database,
+    databaseUrl: config.databaseUrl,
+    clock,
+    devices: p.devices,
+    mailer,
+    audit,
+    singletons,
+    log,
+    // One notification centre: the reminders of missing tasks go through the module's own service.
+    notifications: notifications.service,
+    profiles: p.profileModule.profiles,
+    commands,
+    rights: p.rights,
+  }).registerRoutes(app);
 }

@@ -290,7 +290,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const namingDeps = { settings, devicesRepo, foldersRepo, profilesRepo, configuration: configurationChanges, events, clock, audit, log };
   const naming = namingModule(app, database.db, namingDeps, { devices, presence });
   mail.registerRoutes(app);
-  const ops = { database, config, settings, commands, deviceConfiguration, devices, audit, clock, logging, singletons, servers, mail };
+  const ops = { database, config, settings, commands, profileModule, devices, audit, clock, logging, singletons, servers, mail, rights };
   operationsModule(app, ops, () => deviceCa);
   jobsModule({ database, settings, commands, configurationChanges, administration, singletons, audit, clock, log }).registerRoutes(app);
   estRoutes(

@@ -6,6 +6,8 @@ import type {
   AdminTaskRun,
   CreateAdminTaskRequest,
   UpdateAdminTaskRequest,
+  View,
+  ViewPage,
 } from '@openums/protocol';
 import { api } from './client';
 
@@ -23,3 +25,15 @@ export const runAdminTask = (id: number) => api.post<{ runId: number }>(`${BASE}
 /** Newest first. */
 export const listAdminTaskRuns = (id: number, cursor?: string, signal?: AbortSignal) =>
   api.get<AdminTaskRunPage>(`${BASE}/${id}/runs`, { limit: 50, cursor }, signal);
+
+/** Every saved view the administrator may browse, by id (the view tasks' picker); at most 5,000. */
+export async function listAllViews(signal?: AbortSignal): Promise<View[]> {
+  const all: View[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.get<ViewPage>('/api/v1/views', { limit: 1000, cursor }, signal);
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && all.length < 5000);
+  return all;
+}

@@ -116,11 +116,44 @@ export class AdminTasksRepository {
     return q.execute();
   };
 
+  /** The message of each task's newest finished run (one query for a page of tasks). */
+  lastMessages = async (taskIds: readonly number[]): Promise<Map<number, string | null>> => {
+    if (!taskIds.length) return new Map();
+    const rows = await this.db
+      .selectFrom('admin_task_runs')
+      .select(['task_id', 'message'])
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('admin_task_runs')
+          .select((e) => e.fn.max('id').as('id'))
+          .where('task_id', 'in', [...taskIds])
+          .where('state', '<>', 'running')
+          .groupBy('task_id'),
+      )
+      .execute();
+    return new Map(rows.map((r) => [Number(r.task_id), r.message]));
+  };
+
   purgeRuns = async (before: number) =>
     Number(
       (await this.db.deleteFrom('admin_task_runs').where('started_at', '<', before).where('state', '<>', 'running').executeTakeFirst())
         .numDeletedRows,
     );
+
+  /**
+   * The enabled account a task's `created_by` names. Null when it is gone or disabled, and when
+   * several accounts hold the name (directory accounts of different domains): refused, not guessed.
+   */
+  findCreator = async (username: string): Promise<{ userId: number; superuser: boolean } | null> => {
+    const rows = await this.db
+      .selectFrom('users')
+      .select(['id', 'superuser', 'disabled'])
+      .where('username', '=', username)
+      .limit(2)
+      .execute();
+    const [r] = rows;
+    return rows.length === 1 && r && Number(r.disabled) === 0 ? { userId: Number(r.id), superuser: Number(r.superuser) === 1 } : null;
+  };
 
   /** Task types present and enabled (for the reminders). */
   enabledTypes = async () =>

@@ -14,14 +14,17 @@ import type { DatabaseHandle } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import type { App } from '../../lib/fastify.js';
 import type { Logger } from '../../lib/logger.js';
+import { rightsOf, type RequestRights, type RightsActor } from '../access/request-rights.js';
 import { auditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { CommandsService } from '../commands/commands.service.js';
 import type { DevicesService } from '../devices/devices.service.js';
 import type { Mailer } from '../mail/mailer.js';
-import { NotificationsRepository } from '../notifications/notifications.repository.js';
-import { NotificationsService } from '../notifications/notifications.service.js';
+import type { NotificationsService } from '../notifications/notifications.service.js';
+import type { ProfilesService } from '../profiles/profiles.service.js';
 import { AdminTasksRepository } from './admin-tasks.repository.js';
 import { AdminTasksService } from './admin-tasks.service.js';
+import { viewTaskDeps } from './view-tasks.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const tags = ['admin-tasks'];
@@ -34,13 +37,29 @@ export function adminTasksModule(p: {
   databaseUrl: string | null;
   clock: Clock;
   devices: Pick<DevicesService, 'deleteDevices'>;
-  mailer: () => Pick<Mailer, 'send'> | null;
+  mailer: () => Pick<Mailer, 'send' | 'sendToRecipients'>;
   audit: Pick<AuditLog, 'record'>;
   singletons: { add(task: { name: string; intervalMs: number; run(): Promise<unknown> }): void };
   log: Logger | null;
+  /** The notification centre's one service (the reminders of missing tasks go there). */
+  notifications: Pick<NotificationsService, 'sync'>;
+  /** What the view tasks act through: the profiles and commands services, and object rights. */
+  profiles: ProfilesService;
+  commands: Pick<CommandsService, 'sendCommand'>;
+  rights: { forRequest(actor: RightsActor): RequestRights };
 }) {
   const repo = new AdminTasksRepository(p.database.db);
-  const notifications = new NotificationsService(new NotificationsRepository(p.database.db), p.clock, p.mailer, p.log);
+  const { db, dialect } = p.database;
+  const views = viewTaskDeps({
+    db,
+    dialect,
+    clock: p.clock,
+    audit: p.audit,
+    profiles: p.profiles,
+    commands: p.commands,
+    mailer: p.mailer,
+    rights: p.rights,
+  });
   const ctx = {
     db: p.database.db,
     dialect: p.database.dialect,
@@ -49,8 +68,10 @@ export function adminTasksModule(p: {
     devices: p.devices,
     mailer: p.mailer,
     purgeRunsBefore: (before: number) => repo.purgeRuns(before),
+    views,
+    findCreator: (username: string) => repo.findCreator(username),
   };
-  const service = new AdminTasksService(repo, ctx, p.clock, p.audit, notifications, p.log);
+  const service = new AdminTasksService(repo, ctx, p.clock, p.audit, p.notifications, p.log);
   p.singletons.add({ name: 'admin-tasks', intervalMs: 5_000, run: () => service.tick() });
   p.singletons.add({ name: 'admin-task-reminders', intervalMs: 15 * 60_000, run: () => service.reminders() });
   return { service, registerRoutes: (app: App) => adminTaskRoutes(app, service) };
@@ -61,7 +82,7 @@ export function adminTaskRoutes(app: App, tasks: AdminTasksService): void {
     config: access,
     schema: {
       tags,
-      summary: 'Administrative tasks (backup, purges, stale devices, notification summary)',
+      summary: 'Administrative tasks (backup, purges, stale devices, notification summary, view assignment and export)',
       querystring: ListAdminTasksQuery,
       response: { 200: AdminTaskPage, ...errors },
     },
@@ -71,11 +92,13 @@ export function adminTaskRoutes(app: App, tasks: AdminTasksService): void {
     config: access,
     schema: {
       tags,
-      summary: 'Create a task; a backup directory must be writable',
+      summary:
+        "Create a task; a backup or export directory must be writable, a view task's view and profiles must exist and be readable by you",
       body: CreateAdminTaskRequest,
       response: { 201: AdminTask, ...errors },
     },
-    handler: async (req, reply) => reply.code(201).send(await tasks.create(auditContext(req), req.body, req.auth?.user.username ?? null)),
+    handler: async (req, reply) =>
+      reply.code(201).send(await tasks.create(auditContext(req), req.body, req.auth?.user.username ?? null, rightsOf(req))),
   });
   app.get('/api/v1/admin-tasks/:id', {
     config: access,
@@ -91,7 +114,7 @@ export function adminTaskRoutes(app: App, tasks: AdminTasksService): void {
       body: UpdateAdminTaskRequest,
       response: { 200: AdminTask, ...errors },
     },
-    handler: (req) => tasks.update(auditContext(req), req.params.id, req.body),
+    handler: (req) => tasks.update(auditContext(req), req.params.id, req.body, rightsOf(req)),
   });
   app.delete('/api/v1/admin-tasks/:id', {
     config: access,

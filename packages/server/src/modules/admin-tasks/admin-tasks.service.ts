@@ -17,11 +17,16 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { checkRepeat, occurrenceFrom } from '../jobs/schedule.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { AdminTaskRow, AdminTasksRepository } from './admin-tasks.repository.js';
+import type { RequestRights } from '../access/request-rights.js';
 import { checkWritableDirectory, runTask, type TaskContext } from './task-actions.js';
+import { checkViewTask, isViewTask } from './view-tasks.js';
+
+/** The rights of the administrator saving a task (a view task names objects they must be able to read). */
+export type SaverRights = Pick<RequestRights, 'require'> | null;
 
 const invalid = (field: string, message: string) => new AppError(ErrorCode.ValidationFailed, message, { field });
 
-function toTask(r: AdminTaskRow): AdminTask {
+function toTask(r: AdminTaskRow, lastMessage: string | null = null): AdminTask {
   return {
     id: r.id,
     name: r.name,
@@ -32,6 +37,7 @@ function toTask(r: AdminTaskRow): AdminTask {
     nextRunAt: toIso(r.next_run_at),
     lastRunAt: toIso(r.last_run_at),
     lastState: r.last_state,
+    lastMessage,
     createdBy: r.created_by,
     createdAt: toIso(r.created_at)!,
   };
@@ -54,7 +60,14 @@ export class AdminTasksService {
     private readonly log: Logger | null,
   ) {}
 
-  private async check(o: AdminTaskOptions, s: JobSchedule, enabled: boolean, scheduleGiven = true): Promise<number | null> {
+  private async check(
+    o: AdminTaskOptions,
+    s: JobSchedule,
+    enabled: boolean,
+    scheduleGiven: boolean,
+    /** Set when the options are in the request: their objects are checked against the saver's rights. */
+    saver: { rights: SaverRights } | null,
+  ): Promise<number | null> {
     if (s.repeat) checkRepeat(s.repeat, 'body.schedule.repeat');
     const start = Date.parse(s.startAt);
     const now = this.clock.now();
@@ -66,11 +79,16 @@ export class AdminTasksService {
       const problem = await checkWritableDirectory(o.directory);
       if (problem) throw invalid('body.options.directory', `body.options.directory: ${problem}`);
     }
+    if (saver && isViewTask(o)) {
+      if (!this.ctx.views)
+        throw new AppError(ErrorCode.ValidationFailed, 'view tasks are not available on this server', { field: 'body.options.type' });
+      await checkViewTask(o, saver.rights, this.ctx.views);
+    }
     return enabled ? occurrenceFrom(start, s.repeat ?? null, now) : null;
   }
 
-  async create(by: AuditContext, req: CreateAdminTaskRequest, createdBy: string | null): Promise<AdminTask> {
-    const next = await this.check(req.options, req.schedule, req.enabled);
+  async create(by: AuditContext, req: CreateAdminTaskRequest, createdBy: string | null, rights: SaverRights = null): Promise<AdminTask> {
+    const next = await this.check(req.options, req.schedule, req.enabled, true, { rights });
     const now = this.clock.now();
     const id = await this.repo.insert({
       name: req.name,
@@ -87,7 +105,7 @@ export class AdminTasksService {
     return this.get(id);
   }
 
-  async update(by: AuditContext, id: number, req: UpdateAdminTaskRequest): Promise<AdminTask> {
+  async update(by: AuditContext, id: number, req: UpdateAdminTaskRequest, rights: SaverRights = null): Promise<AdminTask> {
     const row = await this.row(id);
     const current = toTask(row);
     const merged = {
@@ -96,7 +114,8 @@ export class AdminTasksService {
       schedule: req.schedule ?? current.schedule,
       enabled: req.enabled ?? current.enabled,
     };
-    const next = await this.check(merged.options, merged.schedule, merged.enabled, req.schedule !== undefined);
+    const saver = req.options !== undefined ? { rights } : null;
+    const next = await this.check(merged.options, merged.schedule, merged.enabled, req.schedule !== undefined, saver);
     await this.repo.update(id, {
       name: merged.name,
       type: merged.options.type,
@@ -117,14 +136,16 @@ export class AdminTasksService {
   }
 
   async get(id: number): Promise<AdminTask> {
-    return toTask(await this.row(id));
+    const row = await this.row(id);
+    return toTask(row, (await this.repo.lastMessages([id])).get(id) ?? null);
   }
 
   async list(q: { limit?: number; cursor?: string }) {
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const after = q.cursor ? (decodeCursor(q.cursor, 'admin-tasks', ['number'])[0] as number) : null;
     const { page, nextCursor } = toPage(await this.repo.list(after, limit + 1), limit, 'admin-tasks', (r) => [r.id]);
-    return { items: page.map(toTask), nextCursor };
+    const messages = await this.repo.lastMessages(page.map((r) => r.id));
+    return { items: page.map((r) => toTask(r, messages.get(r.id) ?? null)), nextCursor };
   }
 
   async runs(id: number, q: { limit?: number; cursor?: string }) {
@@ -205,7 +226,7 @@ export class AdminTasksService {
     let state: 'succeeded' | 'failed' = 'succeeded';
     let message: string;
     try {
-      message = await runTask(row.id, JSON.parse(row.options_json) as AdminTaskOptions, this.ctx);
+      message = await runTask(row.id, JSON.parse(row.options_json) as AdminTaskOptions, this.ctx, row.created_by);
     } catch (err) {
       state = 'failed';
       message = (err as Error).message;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, constants, readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { AdminTaskOptions } from '@openums/protocol';
@@ -9,6 +9,10 @@ import type { Clock } from '../../lib/clock.js';
 import { SYSTEM_CONTEXT } from '../audit/audit-context.js';
 import type { DevicesService } from '../devices/devices.service.js';
 import type { Mailer } from '../mail/mailer.js';
+import { checkWritableDirectory } from './directory.js';
+import { isViewTask, runViewTask, type ViewTaskDeps } from './view-tasks.js';
+
+export { checkWritableDirectory };
 
 const DAY_MS = 86_400_000;
 /** Rows per delete of a purge: short transactions, a busy server keeps answering. */
@@ -22,24 +26,22 @@ export interface TaskContext {
   devices: Pick<DevicesService, 'deleteDevices'>;
   mailer: () => Pick<Mailer, 'send'> | null;
   purgeRunsBefore: (before: number) => Promise<number>;
+  /** The view tasks' services (absent in tests of the other types). */
+  views?: ViewTaskDeps;
+  /** The enabled account a task's creator name stands for (null: gone, disabled or ambiguous). */
+  findCreator?: (username: string) => Promise<{ userId: number; superuser: boolean } | null>;
 }
 
 /** What a run did, for its history (one readable line). */
 export type TaskResult = string;
 
-/** A backup directory must exist and be writable by the server: checked when a task is saved and before each run. */
-export async function checkWritableDirectory(dir: string): Promise<string | null> {
-  try {
-    if (!(await stat(dir)).isDirectory()) return `${dir} is not a directory`;
-    await access(dir, constants.W_OK);
-    return null;
-  } catch (err) {
-    return `${dir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
-  }
-}
-
-export async function runTask(taskId: number, o: AdminTaskOptions, ctx: TaskContext): Promise<TaskResult> {
+export async function runTask(taskId: number, o: AdminTaskOptions, ctx: TaskContext, createdBy: string | null = null): Promise<TaskResult> {
   const now = ctx.clock.now();
+  if (isViewTask(o)) {
+    if (!ctx.views || !ctx.findCreator) throw new Error('view tasks are not available on this server');
+    const creator = createdBy === null ? null : await ctx.findCreator(createdBy);
+    return runViewTask(taskId, o, creator, ctx.views, now);
+  }
   switch (o.type) {
     case 'backup':
       return backup(taskId, o.directory, o.keep, ctx);

@@ -4,6 +4,16 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { createAdminTask, updateAdminTask, type AdminTask, type AdminTaskOptions } from '../../api/admin-tasks';
 import { ErrorAlert } from '../../components/error-alert';
+import {
+  isViewTaskType,
+  VIEW_TASK_DEFAULTS,
+  VIEW_TASK_FIELDS,
+  viewTaskDraftOf,
+  viewTaskOptionsOf,
+  viewTaskProblems,
+  ViewTaskFields,
+  type ViewTaskDraft,
+} from './admin-task-view-options';
 import { notifySuccess } from '../../components/notify';
 import {
   isFieldError,
@@ -23,9 +33,11 @@ export const TYPE_LABEL: Record<AdminTaskType, string> = {
   purgeTaskHistory: 'Purge the task history',
   deleteStaleDevices: 'Delete stale devices',
   mailNotificationSummary: 'Mail a notification summary',
+  assignProfilesToView: "Assign profiles to a view's devices",
+  exportView: 'Export a view (mail or file)',
 };
 
-interface OptionsDraft {
+interface OptionsDraft extends ViewTaskDraft {
   type: AdminTaskType;
   directory: string;
   keep: number | string;
@@ -35,9 +47,12 @@ interface OptionsDraft {
 }
 
 function optionsDraftOf(o?: AdminTaskOptions): OptionsDraft {
-  const d: OptionsDraft = { type: 'backup', directory: '', keep: 7, days: 90, limit: 100, recipients: '' };
+  const d: OptionsDraft = { ...VIEW_TASK_DEFAULTS, type: 'backup', directory: '', keep: 7, days: 90, limit: 100, recipients: '' };
   if (!o) return d;
   switch (o.type) {
+    case 'assignProfilesToView':
+    case 'exportView':
+      return { ...d, ...viewTaskDraftOf(o), type: o.type };
     case 'backup':
       return { ...d, type: o.type, directory: o.directory, keep: o.keep };
     case 'purgeAuditLog':
@@ -52,6 +67,9 @@ function optionsDraftOf(o?: AdminTaskOptions): OptionsDraft {
 
 function optionsOf(d: OptionsDraft): AdminTaskOptions {
   switch (d.type) {
+    case 'assignProfilesToView':
+    case 'exportView':
+      return viewTaskOptionsOf(d.type, d);
     case 'backup':
       return { type: 'backup', directory: d.directory.trim(), keep: Number(d.keep) };
     case 'purgeAuditLog':
@@ -71,6 +89,7 @@ function optionsOf(d: OptionsDraft): AdminTaskOptions {
 }
 
 const KNOWN_FIELDS = ['body.name', 'body.options', ...SCHEDULE_FIELDS];
+const OTHER_OPTION_FIELDS = ['directory', 'keep', 'olderThanDays', 'noContactDays', 'limit', 'recipients'].map((k) => `body.options.${k}`);
 
 /** Create or change an administrative task; the server's field errors are shown at their fields. */
 export function TaskDialog({ task, onClose, onSaved }: { task: AdminTask | null; onClose: () => void; onSaved: () => void }) {
@@ -97,11 +116,12 @@ export function TaskDialog({ task, onClose, onSaved }: { task: AdminTask | null;
   });
   const sProblems = scheduleProblems(schedule);
   const nameProblem = name.trim() ? undefined : 'Enter a name';
+  const vProblems = isViewTaskType(o.type) ? viewTaskProblems(o.type, o) : {};
   const err = save.error;
   const f = (...fields: string[]) => serverFieldError(err, ...fields);
   const submit = () => {
     setTouched(true);
-    if (!nameProblem && Object.keys(sProblems).length === 0) save.mutate();
+    if (!nameProblem && Object.keys(sProblems).length === 0 && Object.keys(vProblems).length === 0) save.mutate();
   };
   return (
     <Modal opened onClose={onClose} title={task ? `Edit “${task.name}”` : 'New administrative task'} size="lg" centered>
@@ -210,13 +230,21 @@ export function TaskDialog({ task, onClose, onSaved }: { task: AdminTask | null;
               error={f('body.options.recipients')}
             />
           )}
+          {isViewTaskType(o.type) && (
+            <ViewTaskFields
+              type={o.type}
+              value={o}
+              onChange={(next) => setO((p) => ({ ...p, ...next }))}
+              problems={touched ? vProblems : {}}
+              error={err}
+            />
+          )}
           {/* An options problem the fields above do not name (e.g. the type). */}
-          {f('body.options') &&
-            !['directory', 'keep', 'olderThanDays', 'noContactDays', 'limit', 'recipients'].some((k) => f(`body.options.${k}`)) && (
-              <Text size="xs" c="red">
-                {f('body.options')}
-              </Text>
-            )}
+          {f('body.options') && ![...OTHER_OPTION_FIELDS, ...VIEW_TASK_FIELDS].some((k) => f(k)) && (
+            <Text size="xs" c="red">
+              {f('body.options')}
+            </Text>
+          )}
           <Text fw={600} size="sm">
             Schedule
           </Text>

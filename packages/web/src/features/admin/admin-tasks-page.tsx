@@ -53,7 +53,7 @@ export function AdminTasksPage() {
     <Stack p="lg" gap="lg">
       <PageHeader
         title="Administrative tasks"
-        description="Work on the server itself — backups, purges, removing stale devices, a mailed notification summary — once or on a schedule. Each task runs once per cluster; every run is kept in its history."
+        description="Work on the server itself — backups, purges, removing stale devices, a mailed notification summary, assigning profiles to a view's devices, exporting a view — once or on a schedule. Each task runs once per cluster; every run is kept in its history."
       >
         <Button onClick={() => setEditing('new')}>New task</Button>
       </PageHeader>
@@ -92,6 +92,18 @@ export function AdminTasksPage() {
                       {t.lastRunAt && (
                         <Text size="xs" c="dimmed">
                           {formatDateTime(t.lastRunAt)}
+                        </Text>
+                      )}
+                      {t.lastMessage && t.lastState !== 'running' && (
+                        <Text
+                          size="xs"
+                          lineClamp={2}
+                          title={t.lastMessage}
+                          maw={320}
+                          style={{ whiteSpace: 'normal' }}
+                          data-testid="last-result"
+                        >
+                          {t.lastMessage}
                         </Text>
                       )}
                     </Stack>

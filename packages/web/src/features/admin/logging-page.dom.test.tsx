@@ -29,3 +29,37 @@ describe('LoggingPage', () => {
     await waitFor(() => expect(calls.find((c) => c.method === 'PUT')?.body).toEqual({ level: 'info', areas: { commands: 'trace' } }));
   });
 });
+
+describe('LoggingPage: support information', () => {
+  it('downloads the archive under the name the server gives, and shows a refusal', async () => {
+    let allowed = true;
+    stubApi({
+      'GET /api/v1/settings/logging': { level: 'info', areas: {} },
+      'GET /api/v1/support-info': () =>
+        allowed
+          ? new Response(new Uint8Array([0x1f, 0x8b, 8, 0]), {
+              headers: {
+                'content-type': 'application/gzip',
+                'content-disposition': 'attachment; filename="openums-support-2026-12-02-21-00-00.tar.gz"',
+              },
+            })
+          : Response.json({ error: { code: 'FORBIDDEN', message: 'The general right loggingAndAudit is required' } }, { status: 403 }),
+    });
+    const created: Blob[] = [];
+    // jsdom has no blob URLs: the page's link gets a stand-in.
+    URL.createObjectURL = (b: Blob) => (created.push(b), 'blob:x');
+    URL.revokeObjectURL = () => undefined;
+    const clicked: string[] = [];
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push(this.download);
+    });
+    renderWithProviders(<LoggingPage />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Download support information' }));
+    await waitFor(() => expect(clicked).toEqual(['openums-support-2026-12-02-21-00-00.tar.gz']));
+    expect(created[0]!.size).toBe(4);
+    allowed = false;
+    fireEvent.click(screen.getByRole('button', { name: 'Download support information' }));
+    expect(await screen.findByText('The general right loggingAndAudit is required')).toBeTruthy();
+    click.mockRestore();
+  });
+});

@@ -2,7 +2,7 @@ import { LOG_AREAS, LOG_LEVELS, type LogArea, type LogLevelName } from '@openums
 import { Button, Group, Paper, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { getLoggingSettings, putLoggingSettings, type LoggingSettings } from '../../api/logging';
+import { downloadSupportInfo, getLoggingSettings, putLoggingSettings, type LoggingSettings } from '../../api/logging';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import { LoadError, Loading, PageHeader } from './page-states';
@@ -43,7 +43,50 @@ export function LoggingPage() {
       ) : (
         <LoggingForm settings={query.data} />
       )}
+      <SupportInfoCard />
     </Stack>
+  );
+}
+
+/** Saves a blob as a file through a temporary link (the browser's download). */
+function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** "Save support information": one archive for a supporter, without passwords, keys or tokens. */
+function SupportInfoCard() {
+  const download = useMutation({
+    mutationFn: () => downloadSupportInfo(),
+    onSuccess: ({ blob, fileName }) => {
+      saveBlob(blob, fileName);
+      notifySuccess(`Saved ${fileName}`);
+    },
+  });
+  return (
+    <Paper withBorder p="md" radius="sm" aria-label="Support information" component="section">
+      <Stack gap="xs">
+        <Text fw={600} size="sm">
+          Support information
+        </Text>
+        <Text size="sm" c="dimmed">
+          One .tar.gz with what a supporter asks for first: versions, the servers, the configuration and settings without secrets, this
+          server's recent log lines and the recent audit log. No passwords, keys or tokens are included.
+        </Text>
+        {download.isError && <ErrorAlert title="Not downloaded" error={download.error} />}
+        <Group>
+          <Button variant="default" loading={download.isPending} onClick={() => download.mutate()}>
+            Download support information
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
   );
 }
 
