@@ -183,7 +183,7 @@ describe.each(DIALECTS)('administrative tasks on views (%s)', (dialect) => {
     // tom browses aug-1, aug-2 (assign) and aug-3 (no assign); hid-1 is not his.
     const first = await runOnce(created.body.id);
     expect(first.state, first.message).toBe('succeeded');
-    expect(first.message).toContain('2 assigned, 0 skipped, 1 refused');
+    expect(first.message).toBe(`2 assigned, 0 skipped, 1 refused (device × profile); view "Augsburg devices", profile(s) ${profile.Kiosk}`);
     expect(await directAssignments(profile.Kiosk!)).toEqual([ids['aug-1'], ids['aug-2']].sort((a, b) => a! - b!));
     const again = await runOnce(created.body.id);
     expect(again.message).toContain('0 assigned, 2 skipped, 1 refused');
@@ -257,7 +257,7 @@ describe.each(DIALECTS)('administrative tasks on views (%s)', (dialect) => {
     for (let i = 0; i < 3; i++) {
       const run = await runOnce(id);
       expect(run.state, run.message).toBe('succeeded');
-      expect(run.message).toMatch(/^exported view "Augsburg devices" \(3 device\(s\)\) to .*_task\d+\.csv \(\d+ bytes\)/);
+      expect(run.message).toMatch(/^exported 3 device\(s\) of view "Augsburg devices" to .*_task\d+\.csv \(\d+ bytes\)/);
       t.clock.advance(60_000);
     }
     const files = readdirSync(out).sort();
@@ -289,7 +289,7 @@ describe.each(DIALECTS)('administrative tasks on views (%s)', (dialect) => {
     );
     const run = await runOnce(created.id);
     expect(run.state, run.message).toBe('succeeded');
-    expect(run.message).toMatch(/^mailed view "Augsburg devices" \(4 device\(s\), \d+ bytes, Augsburg_devices\.json\) to /);
+    expect(run.message).toMatch(/^mailed 4 device\(s\) of view "Augsburg devices" \(Augsburg_devices\.json, \d+ bytes\) to /);
     expect(run.message).toContain('ops@example.test');
     expect(received).toHaveLength(1);
     expect(received[0]!.to.sort()).toEqual(['lead@example.test', 'ops@example.test']);

@@ -132,11 +132,12 @@ export async function runViewTask(
         (ids) => rights.partition('device', ids, 'assign'),
         visible,
       );
-      return `view "${view.name}", profile(s) ${o.profileIds.join(', ')}: ${r.assigned} assigned, ${r.skipped} skipped, ${r.refused} refused (device × profile)`;
+      // Counts first: the task list shows the first two lines of a run's message.
+      return `${r.assigned} assigned, ${r.skipped} skipped, ${r.refused} refused (device × profile); view "${view.name}", profile(s) ${o.profileIds.join(', ')}`;
     }
     if ('mail' in o.to) {
       const r = await d.views.mailView(SYSTEM_CONTEXT, o.viewId, { format: o.format, columns: o.columns, recipients: o.to.mail }, visible);
-      return `mailed view "${view.name}" (${r.devices} device(s), ${r.bytes} bytes, ${r.fileName}) to ${r.recipients.join(', ')}`;
+      return `mailed ${r.devices} device(s) of view "${view.name}" (${r.fileName}, ${r.bytes} bytes) to ${r.recipients.join(', ')}`;
     }
     return await exportToDirectory(taskId, o, o.to, visible, d, now);
   } catch (err) {
@@ -186,5 +187,5 @@ async function exportToDirectory(
       deleted++;
     }
   }
-  return `exported view "${ex.view.name}" (${ex.written.rows} device(s)) to ${file} (${size} bytes)${deleted ? `; ${deleted} older export(s) deleted (keeping ${to.keep})` : ''}`;
+  return `exported ${ex.written.rows} device(s) of view "${ex.view.name}" to ${file} (${size} bytes)${deleted ? `; ${deleted} older export(s) deleted (keeping ${to.keep})` : ''}`;
 }

@@ -176,7 +176,7 @@ export function ViewTaskFields({
       )}
       {type === 'exportView' && (
         <>
-          <Group align="flex-start" grow>
+          <Group align="flex-start" wrap="nowrap">
             <Select
               label="Format"
               data={FORMATS}
@@ -184,7 +184,7 @@ export function ViewTaskFields({
               onChange={(v) => v && set('format', v as ViewExportFormat)}
               allowDeselect={false}
               error={f('format')}
-              maw={220}
+              w={220}
             />
             <TagsInput
               label="Columns"
@@ -195,6 +195,7 @@ export function ViewTaskFields({
               error={f('columns')}
               clearable
               comboboxProps={{ withinPortal: true }}
+              style={{ flex: 1 }}
             />
           </Group>
           <Stack gap={4}>
@@ -224,7 +225,7 @@ export function ViewTaskFields({
               required
             />
           ) : (
-            <Group align="flex-start" grow>
+            <Group align="flex-start" wrap="nowrap">
               <TextInput
                 label="Export directory"
                 description="Absolute path on the server; must exist and be writable by it. Files are named after the view and the time."
@@ -233,6 +234,7 @@ export function ViewTaskFields({
                 onChange={(e) => set('exportDirectory', e.currentTarget.value)}
                 error={problems.exportDirectory ?? f('to.directory') ?? f('to')}
                 required
+                style={{ flex: 1 }}
               />
               <NumberInput
                 label="Keep"
@@ -243,7 +245,7 @@ export function ViewTaskFields({
                 value={value.exportKeep}
                 onChange={(v) => set('exportKeep', v)}
                 error={f('to.keep')}
-                maw={160}
+                w={160}
               />
             </Group>
           )}

@@ -166,7 +166,7 @@ describe('AdminTasksPage: view tasks', () => {
             nextRunAt: '2030-01-01T02:00:00.000Z',
             lastRunAt: '2029-12-31T02:00:00.000Z',
             lastState: 'succeeded',
-            lastMessage: 'view "Augsburg", profile(s) 3: 2 assigned, 0 skipped, 1 refused (device × profile)',
+            lastMessage: '2 assigned, 0 skipped, 1 refused (device × profile); view "Augsburg", profile(s) 3',
             createdBy: 'admin',
             createdAt: '2029-12-01T02:00:00.000Z',
           },
