@@ -127,6 +127,13 @@ export class ApiClient {
     return ((await res.json()) as { items: Profile[] }).items;
   }
 
+  /** A scheduled job (body as in docs/jobs.md); answers the stored job. */
+  async createJob(body: Record<string, unknown>): Promise<{ id: number; name: string; folderId: number | null }> {
+    const res = await this.request.post('/api/v1/jobs', { data: body, headers: this.headers });
+    expect(res.status(), await res.text()).toBe(201);
+    return (await res.json()) as { id: number; name: string; folderId: number | null };
+  }
+
   async folderByName(parentId: number | 'root', name: string): Promise<DeviceFolder> {
     const folder = (await this.childFolders(parentId)).find((f) => f.name === name);
     if (!folder) throw new Error(`folder "${name}" not found under ${parentId}`);

@@ -68,13 +68,22 @@ export const listJobRunDevices = (runId: number, query: { state?: JobDeviceState
 /** Devices not reached yet are cancelled; those in flight finish. */
 export const cancelJobRun = (runId: number) => api.post<JobRun>(`${RUNS}/${runId}/cancel`);
 
-export const listJobFolders = async (signal?: AbortSignal): Promise<JobFolder[]> =>
-  (await api.get<{ items: JobFolder[] }>(FOLDERS, undefined, signal)).items.map((f) => ({ ...f, parentId: f.parentId ?? null }));
+/** Every job folder (they are few: pages of 1,000). */
+export async function listJobFolders(signal?: AbortSignal): Promise<JobFolder[]> {
+  const all: JobFolder[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.get<{ items: JobFolder[]; nextCursor?: string | null }>(FOLDERS, { limit: 1000, cursor }, signal);
+    all.push(...page.items.map((f) => ({ ...f, parentId: f.parentId ?? null })));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
 export const createJobFolder = (body: { name: string; parentId?: number | null }) => api.post<JobFolder>(FOLDERS, body);
 /** Rename and/or move (`parentId` null: to the top level). */
 export const updateJobFolder = (id: number, body: { name?: string; parentId?: number | null }) =>
   api.patch<JobFolder>(`${FOLDERS}/${id}`, body);
-/** Its jobs stay, outside any folder. */
+/** Refused (409 FOLDER_NOT_EMPTY) while it has sub-folders; its jobs move to its parent. */
 export const deleteJobFolder = (id: number) => api.delete(`${FOLDERS}/${id}`);
 
 /** Planned runs of enabled jobs between two instants (at most 31 days apart), in time order. */

@@ -144,8 +144,9 @@ export function DeleteJobFolderDialog({
         notifySuccess(`Folder "${folder?.name ?? id}" deleted`);
       }}
     >
-      Delete the job folder <b>{folder ? folders.index.path(id) : `#${id}`}</b>? Its jobs are kept, outside any folder; the jobs keep
-      running on their schedules.
+      Delete the job folder <b>{folder ? folders.index.path(id) : `#${id}`}</b>? Its jobs move to{' '}
+      {folder?.parentId ? <b>{folders.index.path(folder.parentId)}</b> : 'no folder'} and keep running on their schedules. A folder with
+      sub-folders cannot be deleted: move or delete them first.
     </ConfirmDialog>
   );
 }

@@ -47,7 +47,7 @@ function mockServer() {
       if (method === 'PATCH' && url.startsWith('/api/v1/job-folders/'))
         return Promise.resolve(json(200, { id: 2, name: 'Lab', parentId: null }));
       if (method === 'PATCH' && url.startsWith('/api/v1/jobs/')) return Promise.resolve(json(200, job(2, 'Loose', 2)));
-      if (url === '/api/v1/job-folders')
+      if (url.startsWith('/api/v1/job-folders?'))
         return Promise.resolve(
           json(200, {
             items: [
