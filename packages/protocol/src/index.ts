@@ -16,6 +16,7 @@ export * from './general-rights.js';
 export * from './api/admins.js';
 export * from './api/ldap-domains.js';
 export * from './api/device-attributes.js';
+export * from './api/device-comm-log.js';
 export * from './api/audit.js';
 export * from './api/enrollment.js';
 export * from './api/commands.js';

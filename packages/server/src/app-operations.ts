@@ -18,6 +18,9 @@ import { notificationsModule } from './modules/notifications/notifications.route
 import type { ServersService } from './modules/servers/servers.service.js';
 import type { DeviceCa } from './tls/device-ca.js';
 import { wakeOnLanModule } from './modules/wake-on-lan/wake-on-lan.routes.js';
+import type { CommunicationLog } from './app-comm-log.js';
+
+export { communicationLog } from './app-comm-log.js';
 
 type Singletons = { add(task: { name: string; intervalMs: number; run(): Promise<unknown> }): void };
 
@@ -42,6 +45,8 @@ export function operationsModule(
     singletons: Singletons;
     servers: ServersService;
     mail: MailModule;
+    /** The device communication log (built before the gateway, which records through it). */
+    commLog: CommunicationLog;
     /** Object rights: a view task acts with its creator's. */
     rights: RightsSource;
   },
@@ -50,6 +55,7 @@ export function operationsModule(
   const { database, config, settings, commands, audit, clock, singletons } = p;
   const log = p.logging.area('operations');
   loggingModule(app, { db: database.db, settings, levels: p.logging, audit });
+  p.commLog.install(app, singletons);
   supportInfoRoutes(app, { database, config, settings, servers: p.servers, mail: p.mail.settings, clock });
   const mailer = () => p.mail.mailer;
   wakeOnLanModule({ db: database.db, settings, commands, configuration: p.profileModule.configuration, audit, log }).registerRoutes(app);

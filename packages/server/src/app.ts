@@ -25,7 +25,7 @@ import { clusterSettingsRoutes, ClusterSettingsService } from './modules/cluster
 import { mailModule } from './modules/mail/mail.routes.js';
 import { namingModule } from './modules/naming/naming.module.js';
 import { defaultFolderRulesModule } from './modules/default-folder-rules/default-folder-rules.routes.js';
-import { operationsModule } from './app-operations.js';
+import { communicationLog, operationsModule } from './app-operations.js';
 import { LogLevels } from './lib/log-levels.js';
 import { jobsModule } from './modules/jobs/jobs.routes.js';
 import { AppError } from './lib/errors.js';
@@ -81,7 +81,6 @@ import { deviceAttributesModule } from './modules/device-attributes/device-attri
 import { deviceIdentifier, httpsServerOptions, startHttpsIdentity } from './app-tls.js';
 
 export type { AppDeps } from './app-deps.js';
-
 export interface BuiltApp {
   app: App;
   health: HealthService;
@@ -213,6 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     clusterAddressChanged: async () => webCert?.ensureCovers(),
   });
   const attributes = deviceAttributesModule(database.db, registry, peers, clock, audit, log);
+  const commLog = communicationLog({ db: database.db, settings, bus, clock, audit, log: logIn('gateway') });
   const gateway = new DeviceGateway({
     config,
     ca: caProxy,
@@ -225,6 +225,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     deviceConfiguration,
     attributes: attributes.service,
     folderRules: folderRules.placement,
+    commLog: commLog.tap,
     serverAddress: () => clusterSettings.deviceAddress(),
     events,
     metrics,
@@ -291,7 +292,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const naming = namingModule(app, database.db, namingDeps, { devices, presence });
   mail.registerRoutes(app);
   const ops = { database, config, settings, commands, profileModule, devices, audit, clock, logging, singletons, servers, mail, rights };
-  operationsModule(app, ops, () => deviceCa);
+  operationsModule(app, { ...ops, commLog }, () => deviceCa);
   jobsModule({ database, settings, commands, configurationChanges, administration, singletons, audit, clock, log }).registerRoutes(app);
   estRoutes(
     app,
@@ -316,7 +317,6 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   ]);
   serverInfoRoutes(app, identity);
   await webRoutes(app, config.webRoot);
-
   installNotFound(app);
 
   const prepare = async () => {

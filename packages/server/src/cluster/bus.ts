@@ -34,7 +34,9 @@ export type BusMessage =
   /** An administrator changed these devices' attribute values: send them their attributes if held here. */
   | { t: 'attributes'; deviceIds: number[] }
   /** Device attribute definitions changed: re-read them and send them to the devices held here. */
-  | { t: 'attribute-definitions' };
+  | { t: 'attribute-definitions' }
+  /** These devices' communication log switches changed: re-read them. */
+  | { t: 'comm-log'; deviceIds: number[] };
 
 export type BusTransportName = 'local' | 'ipc' | 'postgres';
 
@@ -64,7 +66,7 @@ export class LocalBus implements ClusterBus {
   }
 }
 
-type IdListType = 'commands' | 'connected' | 'changed' | 'attributes';
+type IdListType = 'commands' | 'connected' | 'changed' | 'attributes' | 'comm-log';
 
 /**
  * Collects messages for a moment and merges id lists of the same kind, so a reconnect storm or a

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { CommandName, ServerMessage } from '@openums/protocol';
 import type { ChannelConfiguration, DeviceChannel } from '../channel/device-channel.js';
 import type { LiveChannel } from './liveness.js';
+import type { CommunicationTap } from '../modules/device-comm-log/comm-log-recorder.js';
 
 /** Messages the device answers (ack, settings-applied): sending one starts an answer deadline. */
 const EXPECTS_ANSWER: ReadonlySet<ServerMessage['t']> = new Set(['command', 'settings']);
@@ -21,6 +22,8 @@ export class DeviceConnection implements DeviceChannel, LiveChannel {
   invalidMessages = 0;
   /** Called after a message that expects an answer went out (the gateway starts a deadline). */
   onSent: ((conn: DeviceConnection) => void) | null = null;
+  /** The device communication log, which records what is sent when this device's log is on. */
+  commLog: CommunicationTap | null = null;
   private tokens: number;
   private lastRefill: number;
 
@@ -47,8 +50,10 @@ export class DeviceConnection implements DeviceChannel, LiveChannel {
 
   send(msg: ServerMessage): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
-    this.ws.send(JSON.stringify(msg));
+    const text = JSON.stringify(msg);
+    this.ws.send(text);
     if (EXPECTS_ANSWER.has(msg.t)) this.onSent?.(this);
+    if (this.commLog?.on.has(this.deviceId)) this.commLog.record(this.deviceId, 'out', msg.t, Buffer.byteLength(text), msg);
     return true;
   }
 

@@ -22,6 +22,7 @@ import type { ConfigurationDeliveryService } from '../modules/configuration-deli
 import type { DeviceConfigurationService } from '../modules/device-configuration/device-configuration.service.js';
 import type { DeviceAttributesService } from '../modules/device-attributes/device-attributes.service.js';
 import type { PresenceService } from './presence.js';
+import type { CommunicationTap } from '../modules/device-comm-log/comm-log-recorder.js';
 
 const HELLO_TIMEOUT_MS = 30_000;
 const MAX_INVALID = 20;
@@ -38,6 +39,8 @@ export interface GatewayDeps {
   deviceConfiguration: DeviceConfigurationService;
   attributes: DeviceAttributesService;
   folderRules?: HandlerContext['folderRules'];
+  /** The device communication log: sees every valid message in and every message out. */
+  commLog?: CommunicationTap;
   /** The device enrollment address for `welcome` (null: not set). */
   serverAddress: () => string | null;
   events: EventBus;
@@ -215,6 +218,7 @@ export class DeviceGateway {
     });
     this.liveness.add(conn, Date.now());
     conn.onSent = this.expectAnswer;
+    conn.commLog = this.d.commLog ?? null;
     ws.on('close', () => {
       this.open.delete(conn);
       this.liveness.remove(conn);
@@ -263,6 +267,7 @@ export class DeviceGateway {
       return this.invalid(conn, DeviceErrorCode.InvalidMessage, `${unsafe} contains a NUL character or an unpaired UTF-16 surrogate`);
     }
     const type = t as DeviceMessage['t'];
+    if (this.d.commLog?.on.has(conn.deviceId)) this.d.commLog.record(conn.deviceId, 'in', type, (data as Buffer).length, msg);
     if (type !== 'hello' && !conn.helloReceived) {
       m.deviceMessageErrors.inc({ reason: 'no-hello' });
       return this.invalid(conn, DeviceErrorCode.HelloRequired, 'send hello first');

@@ -24,6 +24,7 @@ import * as structureTag from './20261211T1200-structure-tag.js';
 import * as defaultFolderRules from './20261211T1300-default-folder-rules.js';
 import * as jobs from './20261211T1600-jobs.js';
 import * as jobHostFolders from './20261213T1000-job-host-folders.js';
+import * as deviceCommLog from './20261213T1200-device-comm-log.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -55,4 +56,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261211T1700-notifications': notifications,
   '20261211T1800-admin-tasks': adminTasks,
   '20261213T1000-job-host-folders': jobHostFolders,
+  '20261213T1200-device-comm-log': deviceCommLog,
 };
