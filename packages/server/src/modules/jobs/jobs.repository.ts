@@ -1,13 +1,11 @@
 import { sql, type Insertable, type Updateable, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
 import {
-  deviceRow,
   jobRow,
   num,
   runRow,
   type JDb,
   type JobRow,
-  type JobRunDeviceRow,
   type JobRunDevicesTable,
   type JobRunRow,
   type JobRunsTable,
@@ -51,34 +49,10 @@ export class JobsRepository {
     return (await q.execute()).map(jobRow);
   };
 
-  // ---- folders ----
-  insertFolder = async (name: string, now: number): Promise<number> =>
-    Number((await this.db.insertInto('job_folders').values({ name, created_at: now }).returning('id').executeTakeFirstOrThrow()).id);
-  listFolders = async () =>
-    (await this.db.selectFrom('job_folders').selectAll().orderBy('name').limit(1000).execute()).map((r) => ({
-      ...r,
-      id: Number(r.id),
-      created_at: Number(r.created_at),
-    }));
+  // ---- folders (the tree: job-folders.repository.ts) ----
   folderExists = async (id: number) =>
     Boolean(await this.db.selectFrom('job_folders').select('id').where('id', '=', id).executeTakeFirst());
-  deleteFolder = async (id: number) =>
-    Number((await this.db.deleteFrom('job_folders').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
-
-  // ---- scheduling ----
-  /** Jobs due at `now` (a bounded batch, oldest first). */
-  listDue = async (now: number, limit: number): Promise<JobRow[]> =>
-    (
-      await this.db
-        .selectFrom('jobs')
-        .selectAll()
-        .where('next_run_at', 'is not', null)
-        .where('next_run_at', '<=', now)
-        .orderBy('next_run_at')
-        .limit(limit)
-        .execute()
-    ).map(jobRow);
-
+  // ---- scheduling (which jobs and runs a scheduler takes: job-hosts.repository.ts) ----
   /**
    * The claim: moves `next_run_at` from `due` to `next` only if it is still `due` (compare and
    * set) and inserts the run in the same transaction. Two processes racing: one updates the row,
@@ -108,18 +82,6 @@ export class JobsRepository {
   updateRun = async (id: number, patch: Updateable<JobRunsTable>): Promise<void> => {
     await this.db.updateTable('job_runs').set(patch).where('id', '=', id).execute();
   };
-  /** Runs the runner still has work on: running ones, and cancelled ones with devices in flight. */
-  listActiveRuns = async (limit: number): Promise<JobRunRow[]> =>
-    (
-      await this.db
-        .selectFrom('job_runs')
-        .selectAll()
-        .where('state', 'in', ['running', 'cancelled'])
-        .where('finished_at', 'is', null)
-        .orderBy('id')
-        .limit(limit)
-        .execute()
-    ).map(runRow);
   listRuns = async (jobId: number, beforeId: number | null, limit: number): Promise<JobRunRow[]> => {
     let q = this.db.selectFrom('job_runs').selectAll().where('job_id', '=', jobId).orderBy('id', 'desc').limit(limit);
     if (beforeId !== null) q = q.where('id', '<', beforeId);
@@ -338,18 +300,6 @@ export class JobsRepository {
         .execute();
     }
   };
-  listRunDevices = async (runId: number, afterDeviceId: number, limit: number, state?: string): Promise<JobRunDeviceRow[]> => {
-    let q = this.db
-      .selectFrom('job_run_devices')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .where('device_id', '>', afterDeviceId)
-      .orderBy('device_id')
-      .limit(limit);
-    if (state) q = q.where('state', '=', state);
-    return (await q.execute()).map(deviceRow);
-  };
-
   /** The creator's account as the rights evaluation needs it (null: deleted or disabled). */
   findCreator = async (userId: number): Promise<{ superuser: boolean } | null> => {
     const r = await this.db.selectFrom('users').select(['superuser', 'disabled']).where('id', '=', userId).executeTakeFirst();
