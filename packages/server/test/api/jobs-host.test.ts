@@ -58,14 +58,14 @@ describe.each(DIALECTS)('job host assignment (%s)', (dialect) => {
     );
   const run = async (runId: number) => (await t.api('GET', `/api/v1/job-runs/${runId}`)).body;
   const runRow = async (runId: number) => raw().selectFrom('job_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+  const jobBody = () => ({
+    name: 'pinned',
+    command: 'reboot',
+    targets: [{ type: 'device', id: deviceId }],
+    schedule: { startAt: new Date(t.clock.now() + HOUR).toISOString() },
+  });
   const job = async (body: Record<string, unknown> = {}) => {
-    const r = await t.api('POST', '/api/v1/jobs', {
-      name: 'pinned',
-      command: 'reboot',
-      targets: [{ type: 'device', id: deviceId }],
-      schedule: { startAt: new Date(t.clock.now() + HOUR).toISOString() },
-      ...body,
-    });
+    const r = await t.api('POST', '/api/v1/jobs', { ...jobBody(), ...body });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     return r.body;
   };
@@ -115,7 +115,11 @@ describe.each(DIALECTS)('job host assignment (%s)', (dialect) => {
     const renamed = await t.api('PATCH', `/api/v1/jobs/${j.id}`, { name: 'renamed' });
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
     expect(renamed.body).toMatchObject({ name: 'renamed', host: 'host-gone' });
-    expect((await t.api('DELETE', `/api/v1/jobs/${j.id}`)).status).toBe(204);
+    // Registered once is enough: a host a job is pinned to (or that ran a run in the history) stays known.
+    const other = await job({ name: 'other', host: 'host-gone' });
+    expect(other.host).toBe('host-gone');
+    for (const id of [j.id, other.id]) expect((await t.api('DELETE', `/api/v1/jobs/${id}`)).status).toBe(204);
+    expect((await t.api('POST', '/api/v1/jobs', { ...jobBody(), host: 'host-gone' })).body.error.details.field).toBe('body.host');
   });
 
   it("runs a pinned job on its host while the host is alive; the cluster's scheduler leaves it alone", async () => {

@@ -53,7 +53,16 @@ export class JobHostsRepository {
     if (runIds.length) await this.db.updateTable('job_runs').set({ server: host }).where('id', 'in', runIds).execute();
   };
 
-  /** Whether a server process of this host is registered (running or dead, until its entry is removed). */
-  hostKnown = async (host: string): Promise<boolean> =>
-    Boolean(await this.db.selectFrom('servers').select('id').where('host', '=', host).limit(1).executeTakeFirst());
+  /**
+   * Whether a server process of this host has registered: its entry is in the registry (running
+   * or dead), or — entries of dead processes can be removed — a job is pinned to it or a run in
+   * the history ran on it.
+   */
+  hostKnown = async (host: string): Promise<boolean> => {
+    const r = await sql<{ k: number }>`select 1 as k from servers where host = ${host}
+      union all select 1 from jobs where host = ${host}
+      union all select 1 from job_runs where server = ${host}
+      limit 1`.execute(this.db);
+    return r.rows.length > 0;
+  };
 }
