@@ -4,36 +4,14 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { copyProfile, createProfile, deleteProfile, updateProfile } from '../../api/profiles';
 import { ConfirmDialog } from '../../components/confirm-dialog';
-import { FolderPathSelect } from '../../components/folder-path-select';
 import { FormDialog } from '../../components/form-dialog';
 import { RenameDialog } from '../../components/rename-dialog';
 import { notifySuccess } from '../../components/notify';
+import { SectionFolderSelect } from '../../components/tree-section/folder-dialogs';
+import { toFolderId } from '../../components/tree-section/tree-section';
 import { invalidateDeviceConfiguration } from '../devices/queries';
-import {
-  invalidateProfiles,
-  profileKeys,
-  storeProfile,
-  useProfileFeatureSettings,
-  useProfileFolders,
-  type ProfileFolderKey,
-} from './queries';
-
-export const toFolderId = (key: ProfileFolderKey) => (key === 'root' ? null : key);
-
-interface ProfileFolderSelectProps {
-  label: string;
-  value: ProfileFolderKey;
-  onChange: (value: ProfileFolderKey) => void;
-  description?: string;
-  /** A folder that may not be chosen, with everything below it (moving a folder into itself). */
-  exclude?: number;
-}
-
-/** Searchable choice of a profile folder by its full path, or the top level. */
-export function ProfileFolderSelect({ label, value, onChange, description, exclude }: ProfileFolderSelectProps) {
-  const folders = useProfileFolders();
-  return <FolderPathSelect label={label} description={description} value={value} onChange={onChange} folders={folders} exclude={exclude} />;
-}
+import { profileSection } from './profile-tree';
+import { invalidateProfiles, profileKeys, storeProfile, useProfileFeatureSettings, type ProfileFolderKey } from './queries';
 
 export function NewProfileDialog({
   folder,
@@ -100,7 +78,7 @@ export function NewProfileDialog({
           />
         </Stack>
       </Radio.Group>
-      <ProfileFolderSelect label="Folder" value={target} onChange={setTarget} />
+      <SectionFolderSelect section={profileSection} label="Folder" value={target} onChange={setTarget} />
       <Text size="xs" c="dimmed">
         Based on OS {PARAMETER_CATALOGUE.basedOn}: the parameters of this version can be set. A new profile activates no parameter yet.
       </Text>
@@ -158,7 +136,8 @@ export function MoveProfileDialog({
         notifySuccess(`Profile "${profile.name}" moved`);
       }}
     >
-      <ProfileFolderSelect
+      <SectionFolderSelect
+        section={profileSection}
         label="Move into"
         value={target}
         onChange={setTarget}
@@ -205,7 +184,7 @@ export function CopyProfileDialog({
         maxLength={128}
         required
       />
-      <ProfileFolderSelect label="Folder" value={target} onChange={setTarget} />
+      <SectionFolderSelect section={profileSection} label="Folder" value={target} onChange={setTarget} />
       <Text size="xs" c="dimmed">
         The copy has the same activated parameters (stored secrets included) and no assignments.
       </Text>

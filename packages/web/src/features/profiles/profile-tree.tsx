@@ -1,162 +1,35 @@
 import type { Profile } from '@openums/protocol';
 import { Badge, Button, Loader, Text } from '@mantine/core';
-import { createContext, useContext, useMemo } from 'react';
-import { errorMessage } from '../../api/client';
-import { TreeItem, TreeLabel, treeClasses } from '../../components/tree-item';
-import classes from './profiles.module.css';
-import { useIsSuperuser } from '../access/use-general-rights';
-import { useProfileFolders, useProfileList, type ProfileFolderKey } from './queries';
+import { createProfileFolder, deleteProfileFolder, updateProfileFolder } from '../../api/profiles';
+import { treeClasses } from '../../components/tree-item';
+import { ErrorLine } from '../../components/tree-section/section-tree';
+import type { TreeSection } from '../../components/tree-section/tree-section';
 import { plural } from '../../lib/format';
+import classes from './profiles.module.css';
+import { invalidateProfiles, useProfileFolders, useProfileList } from './queries';
 
-export type TreeSelection = { kind: 'folder'; key: ProfileFolderKey } | { kind: 'profile'; id: number };
+/** Profile folders with their profiles in the shared section tree, folder dialogs and folder actions. */
+export const profileSection: TreeSection<Profile> = {
+  noun: 'profile',
+  plural: 'profiles',
+  title: 'Profiles',
+  folderType: 'profile-folder',
+  useFolders: useProfileFolders,
+  useItems: (folder) => useProfileList({ folderId: folder }),
+  createFolder: createProfileFolder,
+  updateFolder: updateProfileFolder,
+  deleteFolder: deleteProfileFolder,
+  invalidate: invalidateProfiles,
+  itemIcon: <ProfileIcon />,
+  itemTitle: (profile) => `${profile.name} — ${plural(Object.keys(profile.settings).length, 'activated parameter')}`,
+  itemBadge: (profile) => profile.type === 'priority' && <PriorityBadge title="Priority profile" />,
+};
 
-interface TreeState {
-  selection: TreeSelection;
-  expanded: ReadonlySet<ProfileFolderKey>;
-  onSelectFolder: (key: ProfileFolderKey) => void;
-  onSelectProfile: (profile: Profile) => void;
-  onToggle: (key: ProfileFolderKey, open: boolean) => void;
-}
-
-const TreeContext = createContext<TreeState | null>(null);
-
-function useTree(): TreeState {
-  const state = useContext(TreeContext);
-  if (!state) throw new Error('ProfileTree parts must be inside <ProfileTree>');
-  return state;
-}
-
-/** Profile folders with their profiles; a folder loads its profiles when it is opened. */
-export function ProfileTree(props: TreeState) {
+function PriorityBadge({ title }: { title?: string }) {
   return (
-    <TreeContext.Provider value={props}>
-      <div role="tree" aria-label="Profiles">
-        <FolderRow folderKey="root" label="Profiles" level={1} />
-        {props.expanded.has('root') && <FolderContents parent="root" level={2} />}
-      </div>
-    </TreeContext.Provider>
-  );
-}
-
-function FolderContents({ parent, level }: { parent: ProfileFolderKey; level: number }) {
-  const folders = useProfileFolders();
-  const { expanded } = useTree();
-  const subFolders = folders.index.children(parent);
-  return (
-    <div role="group">
-      {folders.isError && parent === 'root' && <ErrorLine level={level} error={folders.error} retry={() => void folders.refetch()} />}
-      {subFolders.map((folder) => (
-        <div key={folder.id}>
-          <FolderRow folderKey={folder.id} label={folder.name} level={level} />
-          {expanded.has(folder.id) && <FolderContents parent={folder.id} level={level + 1} />}
-        </div>
-      ))}
-      <FolderProfiles folder={parent} level={level} empty={subFolders.length === 0} />
-    </div>
-  );
-}
-
-function FolderProfiles({ folder, level, empty }: { folder: ProfileFolderKey; level: number; empty: boolean }) {
-  const query = useProfileList({ folderId: folder });
-  const profiles = useMemo(
-    () =>
-      (query.data?.pages.flatMap((p) => p.items) ?? [])
-        .filter((p) => (p.folderId ?? 'root') === folder)
-        .sort((a, b) => a.name.localeCompare(b.name)),
-    [query.data, folder],
-  );
-  const indent = { paddingLeft: (level - 1) * 16 + 28 };
-  // Others see only the profiles their access lists allow: "none yet" would mislead them.
-  const superuser = useIsSuperuser();
-  if (query.isPending) {
-    return (
-      <Text size="xs" c="dimmed" style={indent} py={4}>
-        <Loader size={10} mr={6} />
-        Loading profiles…
-      </Text>
-    );
-  }
-  if (query.isError) return <ErrorLine level={level} error={query.error} retry={() => void query.refetch()} />;
-  return (
-    <>
-      {profiles.map((profile) => (
-        <ProfileRow key={profile.id} profile={profile} level={level} />
-      ))}
-      {profiles.length === 0 && empty && (
-        <Text size="xs" c="dimmed" style={indent} py={4}>
-          {folder !== 'root' ? 'Empty folder' : superuser ? 'No profiles yet' : 'No profiles you may see'}
-        </Text>
-      )}
-      {query.hasNextPage && (
-        <Button
-          variant="subtle"
-          size="compact-xs"
-          ml={(level - 1) * 16 + 24}
-          loading={query.isFetchingNextPage}
-          onClick={() => void query.fetchNextPage()}
-        >
-          Load more profiles
-        </Button>
-      )}
-    </>
-  );
-}
-
-function ErrorLine({ level, error, retry }: { level: number; error: unknown; retry: () => void }) {
-  return (
-    <Text size="xs" c="red" style={{ paddingLeft: (level - 1) * 16 + 8 }} py={4} role="alert">
-      {errorMessage(error)}{' '}
-      <Button variant="subtle" size="compact-xs" onClick={retry}>
-        Retry
-      </Button>
-    </Text>
-  );
-}
-
-function FolderRow({ folderKey, label, level }: { folderKey: ProfileFolderKey; label: string; level: number }) {
-  const { selection, expanded, onSelectFolder, onToggle } = useTree();
-  const isExpanded = expanded.has(folderKey);
-  const isSelected = selection.kind === 'folder' && selection.key === folderKey;
-  const select = () => {
-    onSelectFolder(folderKey);
-    if (!isExpanded) onToggle(folderKey, true);
-  };
-  return (
-    <TreeItem
-      label={label}
-      level={level}
-      selected={isSelected}
-      expanded={isExpanded}
-      onActivate={select}
-      onToggle={(open) => onToggle(folderKey, open)}
-      testId={`profile-folder-${folderKey}`}
-      icon={<FolderIcon open={isExpanded} />}
-    >
-      <TreeLabel title={label}>{label}</TreeLabel>
-    </TreeItem>
-  );
-}
-
-function ProfileRow({ profile, level }: { profile: Profile; level: number }) {
-  const { selection, onSelectProfile } = useTree();
-  const isSelected = selection.kind === 'profile' && selection.id === profile.id;
-  const activated = Object.keys(profile.settings).length;
-  return (
-    <TreeItem
-      label={profile.name}
-      level={level}
-      selected={isSelected}
-      onActivate={() => onSelectProfile(profile)}
-      testId={`profile-node-${profile.id}`}
-      icon={<ProfileIcon />}
-    >
-      <TreeLabel title={`${profile.name} — ${plural(activated, 'activated parameter')}`}>{profile.name}</TreeLabel>
-      {profile.type === 'priority' && (
-        <Badge size="xs" color="grape" variant="light" title="Priority profile">
-          Priority
-        </Badge>
-      )}
-    </TreeItem>
+    <Badge size="xs" color="grape" variant="light" title={title}>
+      Priority
+    </Badge>
   );
 }
 
@@ -215,11 +88,7 @@ export function ProfileSearchResults({
               {folders.index.path(profile.folderId)}
             </Text>
           </span>
-          {profile.type === 'priority' && (
-            <Badge size="xs" color="grape" variant="light">
-              Priority
-            </Badge>
-          )}
+          {profile.type === 'priority' && <PriorityBadge />}
         </div>
       ))}
       {query.hasNextPage && (
@@ -228,14 +97,6 @@ export function ProfileSearchResults({
         </Button>
       )}
     </div>
-  );
-}
-
-function FolderIcon({ open }: { open: boolean }) {
-  return (
-    <svg width="15" height="15" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinejoin="round">
-      {open ? <path d="M1.5 13V3.5h4.5l1.5 1.5h6v2.5M1.5 13l2-5.5h11L12.5 13z" /> : <path d="M1.5 13V3.5h4.5l1.5 1.5h7V13z" />}
-    </svg>
   );
 }
 

@@ -1,35 +1,24 @@
 import type { Profile } from '@openums/protocol';
-import { Button, Group, Menu, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-router';
-import { AccessDialog } from '../access/access-dialog';
+import { useEffect, useState } from 'react';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
+import panels from '../../components/panels.module.css';
+import { SectionTree, type SectionSelection } from '../../components/tree-section/section-tree';
+import { parseId, useExpandedFolders, useUnsavedChangesGuard } from '../../components/tree-section/section-state';
+import { DiscardChangesModal } from '../../components/unsaved-changes';
 import { GatedButton } from '../access/gated-button';
 import { useGeneralRight, useIsSuperuser } from '../access/use-general-rights';
-import { useDestinationRights, useMyRights } from '../access/use-my-rights';
-import panels from '../../components/panels.module.css';
+import { useDestinationRights } from '../access/use-my-rights';
+import { FolderActions } from '../tree-section/folder-actions';
 import { ExportDialog, ImportButton, PriorityProfilesSwitch } from './import-export';
 import { NewProfileDialog } from './profile-dialogs';
-import {
-  DeleteProfileFolderDialog,
-  MoveProfileFolderDialog,
-  NewProfileFolderDialog,
-  RenameProfileFolderDialog,
-} from './profile-folder-dialogs';
 import { PROFILE_TABS, ProfileEditor, type ProfileTab } from './profile-editor';
-import { ProfileSearchResults, ProfileTree, type TreeSelection } from './profile-tree';
+import { profileSection, ProfileSearchResults } from './profile-tree';
 import classes from './profiles.module.css';
 import { useProfile, useProfileFolders, type ProfileFolderKey } from './queries';
-import { expandedWithPath } from '../../components/folder-paths';
-import { DiscardChangesModal, useWarnBeforeUnload } from '../../components/unsaved-changes';
-import { withMember } from '../../lib/sets';
 
-type Dialog = 'new-profile' | 'new-folder' | 'rename-folder' | 'move-folder' | 'delete-folder' | 'folder-access' | 'export' | null;
-
-function parseId(value: string | null | undefined): number | null {
-  const id = Number(value);
-  return value && Number.isSafeInteger(id) && id > 0 ? id : null;
-}
+type Dialog = 'new-profile' | 'export' | null;
 
 /**
  * Profiles: folders and profiles on the left, the open profile's editor on the right. The open
@@ -44,27 +33,19 @@ export function ProfilesPage() {
   const tab = (PROFILE_TABS as readonly string[]).includes(params.get('tab') ?? '') ? (params.get('tab') as ProfileTab) : 'parameters';
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [q] = useDebouncedValue(search.trim(), 250);
-  const [expanded, setExpanded] = useState<ReadonlySet<ProfileFolderKey>>(() => new Set<ProfileFolderKey>(['root']));
   const [dialog, setDialog] = useState<Dialog>(null);
   const [exportIds, setExportIds] = useState<number[]>([]);
-  const [dirty, setDirtyState] = useState(false);
-  // The blocker reads the ref: a navigation right after "changes are gone" (deleted) must pass.
-  const dirtyRef = useRef(false);
-  const setDirty = useCallback((value: boolean) => {
-    dirtyRef.current = value;
-    setDirtyState(value);
-  }, []);
+  const { setDirty, blocker } = useUnsavedChangesGuard();
   const folders = useProfileFolders();
   const openProfile = useProfile(profileId);
   const open = profileId !== null ? openProfile.data : undefined;
 
-  const selection: TreeSelection = profileId !== null ? { kind: 'profile', id: profileId } : { kind: 'folder', key: folderParam ?? 'root' };
+  const selection: SectionSelection = profileId !== null ? { kind: 'item', id: profileId } : { kind: 'folder', key: folderParam ?? 'root' };
   /** Where "New profile" and "New folder" create: the selected folder, or the open profile's. */
   const currentFolder: ProfileFolderKey = profileId !== null ? (open?.folderId ?? 'root') : (folderParam ?? 'root');
   const selectedFolder = selection.kind === 'folder' && selection.key !== 'root' ? selection.key : null;
   // Creating needs write on the folder created in; at the top level only a superuser may.
   const createRights = useDestinationRights(currentFolder === 'root' ? null : { type: 'profile-folder', id: currentFolder });
-  const folderRights = useMyRights(selectedFolder === null ? null : { type: 'profile-folder', id: selectedFolder });
   const canCreate = createRights.can('write');
   const canImport = useIsSuperuser();
   const canSwitchPriority = useGeneralRight('globalSettings');
@@ -83,19 +64,7 @@ export function ProfilesPage() {
     );
   }, [q, urlQ, setParams]);
 
-  const expandPath = useCallback(
-    (key: ProfileFolderKey) => setExpanded((prev) => expandedWithPath(prev, key, folders.index.ancestors)),
-    [folders.index],
-  );
-  // Opening a profile by its address shows it in the tree.
-  const openFolder = open?.folderId ?? null;
-  useEffect(() => {
-    if (openFolder !== null && folders.data) expandPath(openFolder);
-  }, [openFolder, folders.data, expandPath]);
-
-  const onToggle = useCallback((key: ProfileFolderKey, value: boolean) => {
-    setExpanded((prev) => withMember(prev, key, value));
-  }, []);
+  const { expanded, expandPath, onToggle } = useExpandedFolders(folders, open?.folderId ?? null);
 
   const keepQuery = (extra: Record<string, string | null> = {}) => {
     const next = new URLSearchParams();
@@ -107,9 +76,6 @@ export function ProfilesPage() {
   const goToProfile = (profile: Pick<Profile, 'id'>, nextTab: ProfileTab | null = null) =>
     void navigate(`/profiles/${profile.id}${keepQuery({ tab: nextTab })}`);
   const goToFolder = (key: ProfileFolderKey) => void navigate(`/profiles${keepQuery({ folder: key === 'root' ? null : String(key) })}`);
-
-  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirtyRef.current && currentLocation.pathname !== nextLocation.pathname);
-  useWarnBeforeUnload(dirty);
 
   const close = () => setDialog(null);
 
@@ -124,47 +90,15 @@ export function ProfilesPage() {
             <GatedButton size="compact-xs" rights={createRights} right="write" onClick={() => setDialog('new-profile')}>
               New profile
             </GatedButton>
-            <GatedButton
-              size="compact-xs"
-              variant="light"
-              rights={createRights}
-              right="write"
-              onClick={() => setDialog('new-folder')}
-              aria-label="New profile folder"
-            >
-              New folder
-            </GatedButton>
-            <Menu position="bottom-start" withinPortal>
-              <Menu.Target>
-                <Button
-                  size="compact-xs"
-                  variant="default"
-                  disabled={selectedFolder === null}
-                  title={selectedFolder === null ? 'Select a folder first' : undefined}
-                  aria-label="Folder actions"
-                >
-                  Folder ▾
-                </Button>
-              </Menu.Target>
-              <Menu.Dropdown>
-                <FolderMenuItem missing={folderRights.missing('write')} onClick={() => setDialog('rename-folder')}>
-                  Rename folder
-                </FolderMenuItem>
-                <FolderMenuItem missing={folderRights.missing('move')} onClick={() => setDialog('move-folder')}>
-                  Move folder
-                </FolderMenuItem>
-                <FolderMenuItem missing={folderRights.missing('write')} color="red" onClick={() => setDialog('delete-folder')}>
-                  Delete folder
-                </FolderMenuItem>
-                <Menu.Divider />
-                <FolderMenuItem
-                  missing={folderRights.canAny(['read', 'accessControl']) ? undefined : 'You need the Read or Access control right'}
-                  onClick={() => setDialog('folder-access')}
-                >
-                  Access control…
-                </FolderMenuItem>
-              </Menu.Dropdown>
-            </Menu>
+            <FolderActions
+              section={profileSection}
+              currentFolder={currentFolder}
+              selectedFolder={selectedFolder}
+              createRights={createRights}
+              itemOpen={profileId !== null}
+              expandPath={expandPath}
+              goToFolder={goToFolder}
+            />
           </Group>
           <TextInput
             size="xs"
@@ -180,11 +114,13 @@ export function ProfilesPage() {
           {q ? (
             <ProfileSearchResults q={q} selectedId={profileId} onSelect={(p) => goToProfile(p)} />
           ) : (
-            <ProfileTree
+            <SectionTree
+              section={profileSection}
               selection={selection}
               expanded={expanded}
+              seesAll={canImport}
               onSelectFolder={goToFolder}
-              onSelectProfile={(p) => goToProfile(p)}
+              onSelectItem={(p) => goToProfile(p)}
               onToggle={onToggle}
             />
           )}
@@ -250,26 +186,6 @@ export function ProfilesPage() {
           }}
         />
       )}
-      {dialog === 'new-folder' && (
-        <NewProfileFolderDialog
-          parent={currentFolder}
-          onClose={close}
-          onCreated={(id) => {
-            expandPath(currentFolder);
-            if (profileId === null) goToFolder(id);
-          }}
-        />
-      )}
-      {dialog === 'rename-folder' && selectedFolder !== null && <RenameProfileFolderDialog id={selectedFolder} onClose={close} />}
-      {dialog === 'move-folder' && selectedFolder !== null && (
-        <MoveProfileFolderDialog id={selectedFolder} onClose={close} onMoved={expandPath} />
-      )}
-      {dialog === 'delete-folder' && selectedFolder !== null && (
-        <DeleteProfileFolderDialog id={selectedFolder} onClose={close} onDeleted={goToFolder} />
-      )}
-      {dialog === 'folder-access' && selectedFolder !== null && (
-        <AccessDialog object={{ type: 'profile-folder', id: selectedFolder }} name={folders.index.path(selectedFolder)} onClose={close} />
-      )}
       {/* Secrets are exported only with write on each profile: the server refuses the others. */}
       {dialog === 'export' && <ExportDialog initial={exportIds} canWrite onClose={close} />}
       <DiscardChangesModal blocker={blocker} onDiscard={() => setDirty(false)}>
@@ -298,29 +214,5 @@ function NoProfileOpen({ canWrite, onNew }: { canWrite: boolean; onNew: () => vo
         </Button>
       )}
     </Stack>
-  );
-}
-
-/** An item of the folder menu; without the right it is disabled and says which right is missing. */
-function FolderMenuItem({
-  missing,
-  color,
-  onClick,
-  children,
-}: {
-  missing: string | undefined;
-  color?: string;
-  onClick: () => void;
-  children: ReactNode;
-}) {
-  return (
-    <Menu.Item color={missing ? undefined : color} disabled={missing !== undefined} onClick={onClick}>
-      {children}
-      {missing && (
-        <Text size="xs" c="dimmed">
-          {missing}
-        </Text>
-      )}
-    </Menu.Item>
   );
 }

@@ -1,6 +1,5 @@
-import type { Profile, ProfileFolder } from '@openums/protocol';
+import type { Profile } from '@openums/protocol';
 import { keepPreviousData, useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
-import { useMemo } from 'react';
 import {
   getProfile,
   getProfileSettings,
@@ -11,10 +10,10 @@ import {
   type ProfileListFilter,
   type ProfilePage,
 } from '../../api/profiles';
-import { folderPaths, type FolderPaths } from '../../components/folder-paths';
+import { useFolderIndex, type FolderKey } from '../../components/tree-section/tree-section';
 
 /** A node of the profile tree: the top level ('root') or a profile folder id. */
-export type ProfileFolderKey = 'root' | number;
+export type ProfileFolderKey = FolderKey;
 
 export const profileKeys = {
   all: ['profiles'] as const,
@@ -27,24 +26,8 @@ export const profileKeys = {
   settings: ['settings', 'profiles'] as const,
 };
 
-export interface ProfileFolderIndex extends FolderPaths<ProfileFolder> {
-  children: (parent: ProfileFolderKey) => ProfileFolder[];
-}
-
 export function useProfileFolders() {
-  const query = useQuery({ queryKey: profileKeys.folders, queryFn: ({ signal }) => listAllProfileFolders(signal) });
-  const index = useMemo<ProfileFolderIndex>(() => {
-    const list = query.data ?? [];
-    const paths = folderPaths(list, 'Top level');
-    const byParent = new Map<ProfileFolderKey, ProfileFolder[]>();
-    for (const folder of list) {
-      const parent = folder.parentId === null || !paths.byId.has(folder.parentId) ? 'root' : folder.parentId;
-      byParent.set(parent, [...(byParent.get(parent) ?? []), folder]);
-    }
-    for (const children of byParent.values()) children.sort((a, b) => a.name.localeCompare(b.name));
-    return { ...paths, children: (parent) => byParent.get(parent) ?? [] };
-  }, [query.data]);
-  return { ...query, index };
+  return useFolderIndex(profileKeys.folders, listAllProfileFolders);
 }
 
 /** Profiles of one folder (the tree) or matching a name prefix (the search). */

@@ -1,4 +1,4 @@
-import type { DeviceAttribute, DeviceSort, ViewCriteria, ViewFolder } from '@openums/protocol';
+import type { DeviceAttribute, DeviceSort, ViewCriteria } from '@openums/protocol';
 import { checkViewCriteria } from '@openums/protocol';
 import { keepPreviousData, useInfiniteQuery, useQuery, type QueryClient } from '@tanstack/react-query';
 import { useDebouncedValue } from '@mantine/hooks';
@@ -6,11 +6,11 @@ import { useMemo } from 'react';
 import { listDeviceAttributes } from '../../api/device-attributes';
 import { evaluateView, getView, listAllViewFolders, listViews, VIEW_RESULT_PAGE_SIZE } from '../../api/views';
 import { isApiError } from '../../api/client';
-import { folderPaths, type FolderPaths } from '../../components/folder-paths';
+import { useFolderIndex, type FolderKey } from '../../components/tree-section/tree-section';
 import { attributeDefs, fieldOptions, type FieldOption } from './criteria-model';
 
 /** A node of the view tree: the top level ('root') or a view folder id. */
-export type ViewFolderKey = 'root' | number;
+export type ViewFolderKey = FolderKey;
 
 export const viewKeys = {
   all: ['views'] as const,
@@ -22,24 +22,8 @@ export const viewKeys = {
   attributes: ['views', 'device-attributes'] as const,
 };
 
-export interface ViewFolderIndex extends FolderPaths<ViewFolder> {
-  children: (parent: ViewFolderKey) => ViewFolder[];
-}
-
 export function useViewFolders() {
-  const query = useQuery({ queryKey: viewKeys.folders, queryFn: ({ signal }) => listAllViewFolders(signal) });
-  const index = useMemo<ViewFolderIndex>(() => {
-    const list = query.data ?? [];
-    const paths = folderPaths(list, 'Top level');
-    const byParent = new Map<ViewFolderKey, ViewFolder[]>();
-    for (const folder of list) {
-      const parent = folder.parentId === null || !paths.byId.has(folder.parentId) ? 'root' : folder.parentId;
-      byParent.set(parent, [...(byParent.get(parent) ?? []), folder]);
-    }
-    for (const children of byParent.values()) children.sort((a, b) => a.name.localeCompare(b.name));
-    return { ...paths, children: (parent) => byParent.get(parent) ?? [] };
-  }, [query.data]);
-  return { ...query, index };
+  return useFolderIndex(viewKeys.folders, listAllViewFolders);
 }
 
 export function useViewList(folder: ViewFolderKey, enabled = true) {

@@ -1,167 +1,16 @@
 import type { View, ViewCriteria } from '@openums/protocol';
-import { Text, Textarea, TextInput } from '@mantine/core';
+import { Textarea, TextInput } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { createView, createViewFolder, deleteView, deleteViewFolder, updateView, updateViewFolder } from '../../api/views';
+import { createView, deleteView, updateView } from '../../api/views';
 import { ConfirmDialog } from '../../components/confirm-dialog';
-import { FolderPathSelect } from '../../components/folder-path-select';
 import { FormDialog } from '../../components/form-dialog';
 import { notifySuccess } from '../../components/notify';
-import { RenameDialog } from '../../components/rename-dialog';
+import { SectionFolderSelect } from '../../components/tree-section/folder-dialogs';
+import { toFolderId } from '../../components/tree-section/tree-section';
 import { useDestinationRights } from '../access/use-my-rights';
-import { invalidateViews, useViewFolders, viewKeys, type ViewFolderKey } from './queries';
-
-const toId = (key: ViewFolderKey) => (key === 'root' ? null : key);
-
-function ViewFolderSelect(props: {
-  label: string;
-  value: ViewFolderKey;
-  onChange: (v: ViewFolderKey) => void;
-  exclude?: number;
-  description?: string;
-  error?: string;
-}) {
-  const folders = useViewFolders();
-  return <FolderPathSelect {...props} folders={folders} />;
-}
-
-export function NewViewFolderDialog({
-  parent,
-  onClose,
-  onCreated,
-}: {
-  parent: ViewFolderKey;
-  onClose: () => void;
-  onCreated: (id: number) => void;
-}) {
-  const [name, setName] = useState('');
-  const folders = useViewFolders();
-  const queryClient = useQueryClient();
-  return (
-    <FormDialog
-      opened
-      title="New view folder"
-      submitLabel="Create folder"
-      onClose={onClose}
-      submitDisabled={!name.trim()}
-      onSubmit={async () => {
-        const created = await createViewFolder({ name: name.trim(), parentId: toId(parent) });
-        await invalidateViews(queryClient);
-        return created;
-      }}
-      onDone={(created) => {
-        onCreated(created.id);
-        notifySuccess(`Folder "${created.name}" created`);
-      }}
-    >
-      <Text size="sm">
-        Inside: <b>{folders.index.path(toId(parent))}</b>
-      </Text>
-      <TextInput
-        label="Folder name"
-        value={name}
-        onChange={(e) => setName(e.currentTarget.value)}
-        data-autofocus
-        maxLength={100}
-        required
-      />
-    </FormDialog>
-  );
-}
-
-export function RenameViewFolderDialog({ id, onClose }: { id: number; onClose: () => void }) {
-  const folders = useViewFolders();
-  const queryClient = useQueryClient();
-  return (
-    <RenameDialog
-      title="Rename view folder"
-      label="Folder name"
-      what="Folder"
-      currentName={folders.index.byId.get(id)?.name ?? ''}
-      maxLength={100}
-      save={async (name) => {
-        const updated = await updateViewFolder(id, { name });
-        await invalidateViews(queryClient);
-        return updated;
-      }}
-      onClose={onClose}
-    />
-  );
-}
-
-export function MoveViewFolderDialog({
-  id,
-  onClose,
-  onMoved,
-}: {
-  id: number;
-  onClose: () => void;
-  onMoved: (parent: ViewFolderKey) => void;
-}) {
-  const folders = useViewFolders();
-  const folder = folders.index.byId.get(id);
-  const current: ViewFolderKey = folder?.parentId ?? 'root';
-  const [target, setTarget] = useState<ViewFolderKey>(current);
-  const queryClient = useQueryClient();
-  return (
-    <FormDialog
-      opened
-      title={`Move folder "${folder?.name ?? id}"`}
-      submitLabel="Move"
-      onClose={onClose}
-      submitDisabled={target === current}
-      onSubmit={async () => {
-        await updateViewFolder(id, { parentId: toId(target) });
-        await invalidateViews(queryClient);
-        return target;
-      }}
-      onDone={(parent) => {
-        onMoved(parent);
-        notifySuccess(`Folder "${folder?.name ?? id}" moved`);
-      }}
-    >
-      <ViewFolderSelect
-        label="Move into"
-        value={target}
-        onChange={setTarget}
-        exclude={id}
-        description="The folder moves with its sub-folders and views."
-      />
-    </FormDialog>
-  );
-}
-
-export function DeleteViewFolderDialog({
-  id,
-  onClose,
-  onDeleted,
-}: {
-  id: number;
-  onClose: () => void;
-  onDeleted: (parent: ViewFolderKey) => void;
-}) {
-  const folders = useViewFolders();
-  const folder = folders.index.byId.get(id);
-  const queryClient = useQueryClient();
-  return (
-    <ConfirmDialog
-      opened
-      title="Delete view folder"
-      confirmLabel="Delete folder"
-      onClose={onClose}
-      onConfirm={async () => {
-        await deleteViewFolder(id);
-        await invalidateViews(queryClient);
-      }}
-      onDone={() => {
-        onDeleted(folder?.parentId ?? 'root');
-        notifySuccess(`Folder "${folder?.name ?? id}" deleted`);
-      }}
-    >
-      Delete the view folder <b>{folders.index.path(id)}</b>? Only an empty folder (no views, no sub-folders) can be deleted.
-    </ConfirmDialog>
-  );
-}
+import { invalidateViews, viewKeys, type ViewFolderKey } from './queries';
+import { viewSection } from './view-tree';
 
 /**
  * Name, description and folder of a view: "Save" of a new view and "Save as" create one with the
@@ -199,7 +48,7 @@ export function ViewDetailsDialog({
       onClose={onClose}
       submitDisabled={!name.trim() || (mode !== 'edit' && criteria === null) || refused !== undefined || (moving && destination.loading)}
       onSubmit={async () => {
-        const body = { name: name.trim(), description: description.trim(), folderId: toId(target) };
+        const body = { name: name.trim(), description: description.trim(), folderId: toFolderId(target) };
         const saved = mode === 'edit' && view ? await updateView(view.id, body) : await createView({ ...body, criteria: criteria! });
         queryClient.setQueryData(viewKeys.one(saved.id), saved);
         await invalidateViews(queryClient);
@@ -220,7 +69,7 @@ export function ViewDetailsDialog({
         minRows={2}
         maxRows={6}
       />
-      <ViewFolderSelect label="Folder" value={target} onChange={setTarget} error={refused} />
+      <SectionFolderSelect section={viewSection} label="Folder" value={target} onChange={setTarget} error={refused} />
     </FormDialog>
   );
 }
