@@ -1,12 +1,13 @@
 import type { BulkResult, CommandName, Device } from '@openums/protocol';
 import { commandsOffered } from '@openums/protocol';
-import { Alert, Badge, Button, Checkbox, Group, Menu, Modal, MultiSelect, ScrollArea, Stack, Text, Textarea } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Group, Menu, Modal, MultiSelect, ScrollArea, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Fragment, useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { bulkAssignProfiles, bulkDeleteDevices, bulkMoveDevices, bulkSendCommand, type DeviceSelection } from '../../api/devices';
 import { ErrorAlert } from '../../components/error-alert';
 import { COMMANDS, type CommandInfo } from '../commands/command-catalog';
 import { devicesLabel } from '../commands/command-target';
+import { CommandMenuItems, ManyDevicesCommandDialog } from '../commands/many-devices-command';
 import { useAllProfiles } from '../profiles/queries';
 import { FolderSelect } from './folder-select';
 import { invalidateDeviceConfiguration, invalidateInventory, type FolderKey } from './queries';
@@ -52,17 +53,7 @@ export function BulkActions({ selection, count, loaded, name, onDone }: BulkActi
             </Button>
           </Menu.Target>
           <Menu.Dropdown aria-label="Commands for the selected devices">
-            {commands.map((command, i) => (
-              <Fragment key={command.name}>
-                {i > 0 && command.risk !== commands[i - 1]!.risk && <Menu.Divider />}
-                <Menu.Item
-                  color={command.risk === 'destructive' ? 'red' : undefined}
-                  onClick={() => setAction({ kind: 'command', command })}
-                >
-                  {command.label}
-                </Menu.Item>
-              </Fragment>
-            ))}
+            <CommandMenuItems commands={commands} onChoose={(command) => setAction({ kind: 'command', command })} />
           </Menu.Dropdown>
         </Menu>
         <Button size="compact-xs" variant="default" onClick={() => setAction({ kind: 'assign' })}>
@@ -72,9 +63,9 @@ export function BulkActions({ selection, count, loaded, name, onDone }: BulkActi
           Delete…
         </Button>
       </Group>
-      {action && (
-        <BulkDialog
-          action={action}
+      {action?.kind === 'command' && (
+        <BulkCommandDialog
+          command={action.command}
           selection={selection}
           count={count}
           loaded={loaded}
@@ -83,32 +74,85 @@ export function BulkActions({ selection, count, loaded, name, onDone }: BulkActi
           onDone={onDone}
         />
       )}
+      {action && action.kind !== 'command' && (
+        <BulkDialog action={action} selection={selection} count={count} name={name} onClose={() => setAction(null)} onDone={onDone} />
+      )}
     </>
   );
 }
 
-function BulkDialog({
-  action,
+interface BulkDialogProps {
+  selection: DeviceSelection;
+  count: number;
+  name: (id: number) => string;
+  onClose: () => void;
+  onDone: () => void;
+}
+
+/** Acts on every device the list's query matches: said above the confirmation. */
+function QueryNotice({ selection, what }: { selection: DeviceSelection; what: string }) {
+  if (!('query' in selection)) return null;
+  return (
+    <Alert color="blue" p="xs">
+      Acts on every device the list’s query matches when you confirm ({what} at the last count).
+    </Alert>
+  );
+}
+
+function BulkCommandDialog({
+  command,
   selection,
   count: initialCount,
   loaded,
   name,
   onClose,
   onDone,
-}: {
-  action: Action;
-  selection: DeviceSelection;
-  count: number;
-  loaded: readonly Device[];
-  name: (id: number) => string;
-  onClose: () => void;
-  onDone: () => void;
-}) {
+}: BulkDialogProps & { command: CommandInfo; loaded: readonly Device[] }) {
+  // The count when the dialog opened: the list refetches after the action.
+  const [count] = useState(initialCount);
+  // A hand-picked command goes only to the devices that can run it.
+  const commandSelection = useMemo<DeviceSelection>(() => {
+    if ('query' in selection) return selection;
+    const can = new Set(loaded.filter((d) => commandsOffered(d).includes(command.name)).map((d) => d.id));
+    return { deviceIds: selection.deviceIds.filter((id) => can.has(id)) };
+  }, [command, selection, loaded]);
+  const commandCount = 'deviceIds' in commandSelection ? commandSelection.deviceIds.length : count;
+  const what = devicesLabel(commandCount);
+  return (
+    <ManyDevicesCommandDialog
+      command={command}
+      target={what}
+      size="lg"
+      intro={
+        <>
+          <QueryNotice selection={selection} what={what} />
+          <Text size="sm">
+            Each device {command.effect}. Devices that are offline get it when they connect.
+            {'deviceIds' in selection && commandCount < selection.deviceIds.length
+              ? ` ${devicesLabel(selection.deviceIds.length - commandCount)} of the selection cannot run it and are left out.`
+              : ''}
+          </Text>
+        </>
+      }
+      submitLabel="Send"
+      submitRed={command.risk === 'destructive'}
+      errorTitle="Nothing was done"
+      blocked={commandCount === 0}
+      send={(body) => bulkSendCommand(commandSelection, body)}
+      renderResult={(result, close) => <BulkResultView done="sent" result={result} name={name} onClose={close} />}
+      onClose={onClose}
+      onDone={onDone}
+    />
+  );
+}
+
+type OtherAction = Exclude<Action, { kind: 'command' }>;
+
+function BulkDialog({ action, selection, count: initialCount, name, onClose, onDone }: BulkDialogProps & { action: OtherAction }) {
   // The count when the dialog opened: the list refetches after the action (to 0 after a deletion).
   const [count] = useState(initialCount);
   const queryClient = useQueryClient();
   const [target, setTarget] = useState<FolderKey>('root');
-  const [text, setText] = useState('');
   const [understood, setUnderstood] = useState(false);
   const [picked, setPicked] = useState<string[]>([]);
   const profiles = useAllProfiles();
@@ -116,13 +160,6 @@ function BulkDialog({
     () => (profiles.data ?? []).map((p) => ({ value: String(p.id), label: p.name })).sort((a, b) => a.label.localeCompare(b.label)),
     [profiles.data],
   );
-  // A hand-picked command goes only to the devices that can run it.
-  const commandSelection = useMemo<DeviceSelection>(() => {
-    if (action.kind !== 'command' || 'query' in selection) return selection;
-    const can = new Set(loaded.filter((d) => commandsOffered(d).includes(action.command.name)).map((d) => d.id));
-    return { deviceIds: selection.deviceIds.filter((id) => can.has(id)) };
-  }, [action, selection, loaded]);
-  const commandCount = 'deviceIds' in commandSelection ? commandSelection.deviceIds.length : count;
 
   const run = useMutation({
     mutationFn: async (): Promise<BulkResult> => {
@@ -133,16 +170,11 @@ function BulkDialog({
           return bulkDeleteDevices(selection);
         case 'assign':
           return bulkAssignProfiles(selection, picked.map(Number));
-        case 'command':
-          return bulkSendCommand(commandSelection, {
-            command: action.command.name,
-            ...(action.command.needsText ? { text: text.trim() } : {}),
-          });
       }
     },
     onSuccess: async () => {
       if (action.kind === 'assign') invalidateDeviceConfiguration(queryClient);
-      if (action.kind !== 'command') await invalidateInventory(queryClient);
+      await invalidateInventory(queryClient);
     },
   });
   // After the result was read, the selection is spent.
@@ -151,20 +183,10 @@ function BulkDialog({
     if (run.isSuccess) onDone();
   };
 
-  const what = devicesLabel(action.kind === 'command' ? commandCount : count);
-  const title =
-    action.kind === 'move'
-      ? `Move ${what}`
-      : action.kind === 'delete'
-        ? `Delete ${what}`
-        : action.kind === 'assign'
-          ? `Assign profiles to ${what}`
-          : `${action.command.label.replace(/…$/, '')}: ${what}`;
-  const destructive = action.kind === 'delete' || (action.kind === 'command' && action.command.risk === 'destructive');
-  const blocked =
-    (destructive && !understood) ||
-    (action.kind === 'assign' && picked.length === 0) ||
-    (action.kind === 'command' && ((action.command.needsText && !text.trim()) || commandCount === 0));
+  const what = devicesLabel(count);
+  const title = action.kind === 'move' ? `Move ${what}` : action.kind === 'delete' ? `Delete ${what}` : `Assign profiles to ${what}`;
+  const destructive = action.kind === 'delete';
+  const blocked = (destructive && !understood) || (action.kind === 'assign' && picked.length === 0);
 
   let body: ReactNode = null;
   if (action.kind === 'move') body = <FolderSelect label="Target folder" value={target} onChange={setTarget} />;
@@ -183,29 +205,6 @@ function BulkDialog({
         data-autofocus
       />
     );
-  } else if (action.kind === 'command') {
-    body = (
-      <>
-        <Text size="sm">
-          Each device {action.command.effect}. Devices that are offline get it when they connect.
-          {'deviceIds' in selection && commandCount < selection.deviceIds.length
-            ? ` ${devicesLabel(selection.deviceIds.length - commandCount)} of the selection cannot run it and are left out.`
-            : ''}
-        </Text>
-        {action.command.needsText && (
-          <Textarea
-            label="Message"
-            required
-            autosize
-            minRows={3}
-            maxLength={2000}
-            value={text}
-            onChange={(e) => setText(e.currentTarget.value)}
-            data-autofocus
-          />
-        )}
-      </>
-    );
   } else {
     body = <Text size="sm">Their inventory records are removed; a device that is still running will have to register again.</Text>;
   }
@@ -213,7 +212,7 @@ function BulkDialog({
   return (
     <Modal opened onClose={close} title={title} centered size="lg">
       {run.data ? (
-        <BulkResultView action={action} result={run.data} name={name} onClose={close} />
+        <BulkResultView done={DONE_LABEL[action.kind]} result={run.data} name={name} onClose={close} />
       ) : (
         <form
           onSubmit={(e) => {
@@ -223,11 +222,7 @@ function BulkDialog({
           noValidate
         >
           <Stack>
-            {'query' in selection && (
-              <Alert color="blue" p="xs">
-                Acts on every device the list’s query matches when you confirm ({what} at the last count).
-              </Alert>
-            )}
+            <QueryNotice selection={selection} what={what} />
             {body}
             {destructive && (
               <Alert color="red" title="This cannot be undone">
@@ -240,7 +235,7 @@ function BulkDialog({
                 Cancel
               </Button>
               <Button type="submit" color={destructive ? 'red' : undefined} loading={run.isPending} disabled={blocked}>
-                {action.kind === 'move' ? 'Move' : action.kind === 'delete' ? 'Delete' : action.kind === 'assign' ? 'Assign' : 'Send'}
+                {action.kind === 'move' ? 'Move' : action.kind === 'delete' ? 'Delete' : 'Assign'}
               </Button>
             </Group>
           </Stack>
@@ -250,17 +245,18 @@ function BulkDialog({
   );
 }
 
-const DONE_LABEL = { move: 'moved', delete: 'deleted', assign: 'assigned', command: 'sent' } as const;
+const DONE_LABEL = { move: 'moved', delete: 'deleted', assign: 'assigned' } as const;
 /** Refusals listed by name (the totals count them all). */
 const SHOWN = 200;
 
 function BulkResultView({
-  action,
+  done,
   result,
   name,
   onClose,
 }: {
-  action: Action;
+  /** What happened to the devices that were acted on: "moved". */
+  done: string;
   result: BulkResult;
   name: (id: number) => string;
   onClose: () => void;
@@ -269,7 +265,7 @@ function BulkResultView({
     <Stack data-testid="bulk-result">
       <Group gap="xs">
         <Badge color="teal" variant="light">
-          {result.done.length.toLocaleString()} {DONE_LABEL[action.kind]}
+          {result.done.length.toLocaleString()} {done}
         </Badge>
         {result.refused.length > 0 && (
           <Badge color="red" variant="light">

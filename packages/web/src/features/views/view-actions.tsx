@@ -1,24 +1,8 @@
 import type { ApplyMode, AssignViewProfilesResponse, View, ViewExportFormat } from '@openums/protocol';
 import { COMMAND_RIGHT } from '@openums/protocol';
-import {
-  Alert,
-  Badge,
-  Button,
-  Checkbox,
-  Group,
-  Menu,
-  Modal,
-  MultiSelect,
-  ScrollArea,
-  Select,
-  Stack,
-  Table,
-  TagsInput,
-  Text,
-  Textarea,
-} from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Modal, MultiSelect, ScrollArea, Select, Stack, Table, TagsInput, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { Fragment, useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { assignViewProfiles, mailView, sendViewCommand, viewExportUrl } from '../../api/views-actions';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
@@ -26,6 +10,7 @@ import { ApplyChoice } from '../configuration-editor/change-preview';
 import { RIGHT_LABELS } from '../access/rights-labels';
 import { COMMANDS, type CommandInfo } from '../commands/command-catalog';
 import { devicesLabel } from '../commands/command-target';
+import { commandName, CommandMenuItems, ManyDevicesCommandDialog } from '../commands/many-devices-command';
 import { useAllProfiles } from '../profiles/queries';
 
 const FORMATS: { value: ViewExportFormat; label: string }[] = [
@@ -137,14 +122,7 @@ export function ViewCommandMenu({ view, count, blocked }: { view: View | null; c
             </Menu.Target>
             <Menu.Dropdown aria-label="Commands for the view's devices">
               <Menu.Label>To every device of the view</Menu.Label>
-              {COMMANDS.map((command, i) => (
-                <Fragment key={command.name}>
-                  {i > 0 && command.risk !== COMMANDS[i - 1]!.risk && <Menu.Divider />}
-                  <Menu.Item color={command.risk === 'destructive' ? 'red' : undefined} onClick={() => setChosen(command)}>
-                    {command.label}
-                  </Menu.Item>
-                </Fragment>
-              ))}
+              <CommandMenuItems commands={COMMANDS} onChoose={setChosen} />
             </Menu.Dropdown>
           </Menu>
         )}
@@ -165,18 +143,23 @@ function ViewCommandDialog({
   count: number | null;
   onClose: () => void;
 }) {
-  const [text, setText] = useState('');
-  const [understood, setUnderstood] = useState(false);
-  const action = useMutation({
-    mutationFn: () => sendViewCommand(view.id, { command: command.name, ...(command.needsText ? { text: text.trim() } : {}) }),
-  });
-  const name = command.label.replace(/…$/, '');
-  const destructive = command.risk === 'destructive';
-  const blocked = (command.needsText && !text.trim()) || (destructive && !understood);
-  const result = action.data;
+  const name = commandName(command);
   return (
-    <Modal opened onClose={onClose} title={`${name}: ${view.name}`} centered>
-      {result ? (
+    <ManyDevicesCommandDialog
+      command={command}
+      target={view.name}
+      intro={
+        <Text>
+          Send <b>{name}</b> to every device of the view <b>{view.name}</b> as it matches now
+          {count !== null ? ` (${devicesLabel(count)} at the last count)` : ''}? Each device {command.effect}.
+        </Text>
+      }
+      danger="Every device of the view loses its configuration and enrollment."
+      submitLabel="Send to the view’s devices"
+      submitRed={command.risk !== 'normal'}
+      errorTitle="Not sent"
+      send={(body) => sendViewCommand(view.id, body)}
+      renderResult={(result, close) => (
         <Stack data-testid="view-command-result">
           <Text>
             <b>{name}</b> queued for {devicesLabel(result.commands.length)}; connected devices get it at once, the others when they connect.
@@ -187,53 +170,12 @@ function ViewCommandDialog({
             </Alert>
           )}
           <Group justify="flex-end">
-            <Button onClick={onClose}>Close</Button>
+            <Button onClick={close}>Close</Button>
           </Group>
         </Stack>
-      ) : (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!blocked && !action.isPending) action.mutate();
-          }}
-          noValidate
-        >
-          <Stack>
-            <Text>
-              Send <b>{name}</b> to every device of the view <b>{view.name}</b> as it matches now
-              {count !== null ? ` (${devicesLabel(count)} at the last count)` : ''}? Each device {command.effect}.
-            </Text>
-            {command.needsText && (
-              <Textarea
-                label="Message"
-                required
-                autosize
-                minRows={3}
-                maxLength={2000}
-                value={text}
-                onChange={(e) => setText(e.currentTarget.value)}
-                data-autofocus
-              />
-            )}
-            {destructive && (
-              <Alert color="red" title="This cannot be undone">
-                Every device of the view loses its configuration and enrollment.
-                <Checkbox mt="sm" label="I understand" checked={understood} onChange={(e) => setUnderstood(e.currentTarget.checked)} />
-              </Alert>
-            )}
-            {action.error && <ErrorAlert title="Not sent" error={action.error} />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose}>
-                Cancel
-              </Button>
-              <Button type="submit" color={command.risk === 'normal' ? undefined : 'red'} loading={action.isPending} disabled={blocked}>
-                Send to the view’s devices
-              </Button>
-            </Group>
-          </Stack>
-        </form>
       )}
-    </Modal>
+      onClose={onClose}
+    />
   );
 }
 
