@@ -1,6 +1,6 @@
 import type { ViewFieldKind, ViewOp } from '@openums/protocol';
 import { Checkbox, Group, NumberInput, Select, Text, TextInput } from '@mantine/core';
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { useAllFolders } from '../devices/queries';
 import { useAllProfiles } from '../profiles/queries';
 import type { FieldOption } from './criteria-model';
@@ -27,55 +27,23 @@ const W = { text: 200, small: 110 };
 /** The value input(s) fitting the field's kind and the operator. */
 export function CriterionValue({ option, op, value, onChange, invalid }: ValueProps) {
   const kind = option?.kind ?? 'text';
-  const error = invalid || undefined;
-  if (op === 'isEmpty') {
-    return (
-      <Select
-        aria-label="Value"
-        size="xs"
-        w={W.small}
-        data={[
-          { value: 'true', label: 'yes' },
-          { value: 'false', label: 'no (is set)' },
-        ]}
-        value={value === false ? 'false' : 'true'}
-        onChange={(v) => onChange(v !== 'false')}
-        allowDeselect={false}
-        error={error}
-      />
-    );
-  }
-  if (op === 'withinLastDays' || op === 'moreThanDaysAgo') {
-    return <DaysInput label="Days" value={value} onChange={onChange} invalid={invalid} />;
-  }
+  if (op === 'isEmpty') return <YesNoValue no="no (is set)" value={value} onChange={onChange} invalid={invalid} />;
+  if (op === 'withinLastDays' || op === 'moreThanDaysAgo')
+    return <NumberValue days label="Days" value={value} onChange={onChange} invalid={invalid} />;
   if (op === 'betweenDaysAgo') {
-    const [a, b] = Array.isArray(value) ? value : [null, null];
     return (
-      <Group gap={4} wrap="nowrap">
-        <DaysInput label="From days ago" value={a} onChange={(v) => onChange([v, b])} invalid={invalid} />
-        <Text size="xs">and</Text>
-        <DaysInput label="To days ago" value={b} onChange={(v) => onChange([a, v])} invalid={invalid} />
-      </Group>
+      <PairValue
+        value={value}
+        blank={null}
+        onChange={onChange}
+        input={(half, v, set) => (
+          <NumberValue days label={half === 0 ? 'From days ago' : 'To days ago'} value={v} onChange={set} invalid={invalid} />
+        )}
+      />
     );
   }
   if (op === 'inFolder' || kind === 'folder') return <FolderValue op={op} value={value} onChange={onChange} invalid={invalid} />;
-  if (kind === 'boolean') {
-    return (
-      <Select
-        aria-label="Value"
-        size="xs"
-        w={W.small}
-        data={[
-          { value: 'true', label: 'yes' },
-          { value: 'false', label: 'no' },
-        ]}
-        value={value === false ? 'false' : 'true'}
-        onChange={(v) => onChange(v !== 'false')}
-        allowDeselect={false}
-        error={error}
-      />
-    );
-  }
+  if (kind === 'boolean') return <YesNoValue no="no" value={value} onChange={onChange} invalid={invalid} />;
   if (kind === 'range') {
     return (
       <Select
@@ -86,52 +54,100 @@ export function CriterionValue({ option, op, value, onChange, invalid }: ValuePr
         value={typeof value === 'string' ? value : null}
         onChange={(v) => onChange(v ?? '')}
         searchable
-        error={error}
+        error={invalid || undefined}
         comboboxProps={{ withinPortal: true }}
       />
     );
   }
   if (kind === 'profile') return <ProfileValue value={value} onChange={onChange} invalid={invalid} />;
   if (op === 'between') {
-    const [a, b] = Array.isArray(value) ? value : ['', ''];
     return (
-      <Group gap={4} wrap="nowrap">
-        <Single kind={kind} op={op} label="From" value={a} onChange={(v) => onChange([v, b])} invalid={invalid} />
-        <Text size="xs">and</Text>
-        <Single kind={kind} op={op} label="To" value={b} onChange={(v) => onChange([a, v])} invalid={invalid} />
-      </Group>
+      <PairValue
+        value={value}
+        blank=""
+        onChange={onChange}
+        input={(half, v, set) => (
+          <Single kind={kind} op={op} label={half === 0 ? 'From' : 'To'} value={v} onChange={set} invalid={invalid} />
+        )}
+      />
     );
   }
   return <Single kind={kind} op={op} label="Value" value={value} onChange={onChange} invalid={invalid} />;
 }
 
-function Single({
-  kind,
-  op,
-  label,
-  value,
-  onChange,
-  invalid,
-}: {
-  kind: ViewFieldKind;
-  op: ViewOp;
-  label: string;
+interface InputProps {
   value: unknown;
   onChange: (value: unknown) => void;
   invalid: boolean;
-}) {
-  if (kind === 'number') {
-    return (
-      <NumberInput
-        aria-label={label}
-        size="xs"
-        w={W.small}
-        value={typeof value === 'number' ? value : ''}
-        onChange={(v) => onChange(typeof v === 'number' ? v : v === '' ? null : Number(v))}
-        error={invalid || undefined}
-      />
-    );
-  }
+}
+
+/** Two inputs joined by "and", for a [from, to] value (`blank` for a half not set). */
+function PairValue({
+  value,
+  blank,
+  onChange,
+  input,
+}: Omit<InputProps, 'invalid'> & { blank: unknown; input: (half: 0 | 1, value: unknown, set: (v: unknown) => void) => ReactNode }) {
+  const [a, b] = Array.isArray(value) ? value : [blank, blank];
+  return (
+    <Group gap={4} wrap="nowrap">
+      {input(0, a, (v) => onChange([v, b]))}
+      <Text size="xs">and</Text>
+      {input(1, b, (v) => onChange([a, v]))}
+    </Group>
+  );
+}
+
+/** Yes or no; `no` names the no (for "is empty": "no (is set)"). */
+function YesNoValue({ no, value, onChange, invalid }: InputProps & { no: string }) {
+  return (
+    <Select
+      aria-label="Value"
+      size="xs"
+      w={W.small}
+      data={[
+        { value: 'true', label: 'yes' },
+        { value: 'false', label: no },
+      ]}
+      value={value === false ? 'false' : 'true'}
+      onChange={(v) => onChange(v !== 'false')}
+      allowDeselect={false}
+      error={invalid || undefined}
+    />
+  );
+}
+
+/** A number; `days` for a whole number of days (0 to 100 years, "days" after it). */
+function NumberValue({ label, days = false, value, onChange, invalid }: InputProps & { label: string; days?: boolean }) {
+  const dayProps = days
+    ? {
+        min: 0,
+        max: 36_500,
+        allowDecimal: false,
+        allowNegative: false,
+        rightSection: (
+          <Text size="xs" c="dimmed" pr={6}>
+            days
+          </Text>
+        ),
+        rightSectionWidth: 36,
+      }
+    : {};
+  return (
+    <NumberInput
+      aria-label={label}
+      size="xs"
+      w={days ? 100 : W.small}
+      {...dayProps}
+      value={typeof value === 'number' ? value : ''}
+      onChange={(v) => onChange(typeof v === 'number' ? v : v === '' ? null : Number(v))}
+      error={invalid || undefined}
+    />
+  );
+}
+
+function Single({ kind, op, label, value, onChange, invalid }: InputProps & { kind: ViewFieldKind; op: ViewOp; label: string }) {
+  if (kind === 'number') return <NumberValue label={label} value={value} onChange={onChange} invalid={invalid} />;
   const text = typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value);
   // A saved date-time (not a plain date) stays editable as text.
   const dateInput = kind === 'date' && (text === '' || DATE_ONLY.test(text));
@@ -153,70 +169,69 @@ function Single({
   );
 }
 
-function DaysInput({
+/** A choice of one folder or profile by name; the value is its id. */
+function IdSelect({
   label,
-  value,
+  noun,
+  options,
+  loading,
+  id,
   onChange,
   invalid,
+  ...more
 }: {
   label: string;
-  value: unknown;
-  onChange: (v: unknown) => void;
+  /** "folder": "Choose a folder", "Loading folders…". */
+  noun: string;
+  options: { value: string; label: string }[];
+  loading: boolean;
+  id: unknown;
+  onChange: (id: number | null) => void;
   invalid: boolean;
+  nothingFoundMessage?: string;
+  limit?: number;
 }) {
   return (
-    <NumberInput
+    <Select
       aria-label={label}
       size="xs"
-      w={100}
-      min={0}
-      max={36_500}
-      allowDecimal={false}
-      allowNegative={false}
-      value={typeof value === 'number' ? value : ''}
-      onChange={(v) => onChange(typeof v === 'number' ? v : v === '' ? null : Number(v))}
-      rightSection={
-        <Text size="xs" c="dimmed" pr={6}>
-          days
-        </Text>
-      }
-      rightSectionWidth={36}
+      w={W.text}
+      data={options}
+      value={typeof id === 'number' ? String(id) : null}
+      onChange={(s) => onChange(s === null ? null : Number(s))}
+      searchable
+      placeholder={loading ? `Loading ${noun}s…` : `Choose a ${noun}`}
+      {...more}
       error={invalid || undefined}
+      comboboxProps={{ withinPortal: true }}
     />
   );
 }
 
-function FolderValue({ op, value, onChange, invalid }: { op: ViewOp; value: unknown; onChange: (v: unknown) => void; invalid: boolean }) {
+/** Options by name (or path), sorted. */
+function byLabel<T extends { id: number }>(list: readonly T[] | undefined, label: (item: T) => string) {
+  return (list ?? []).map((item) => ({ value: String(item.id), label: label(item) })).sort((a, b) => a.label.localeCompare(b.label));
+}
+
+function FolderValue({ op, value, onChange, invalid }: InputProps & { op: ViewOp }) {
   const folders = useAllFolders();
-  const data = useMemo(
-    () =>
-      (folders.data ?? [])
-        .map((f) => ({ value: String(f.id), label: folders.index.path(f.id) }))
-        .sort((a, b) => a.label.localeCompare(b.label)),
-    [folders.data, folders.index],
-  );
+  const options = useMemo(() => byLabel(folders.data, (f) => folders.index.path(f.id)), [folders.data, folders.index]);
   const inFolder = op === 'inFolder';
   const v = (inFolder ? (value as { id?: unknown; recursive?: unknown } | null) : null) ?? {};
   const id = inFolder ? v.id : value;
   const recursive = inFolder ? v.recursive !== false : false;
   return (
     <Group gap={8} wrap="nowrap">
-      <Select
-        aria-label="Folder"
-        size="xs"
-        w={W.text}
-        data={data}
-        value={typeof id === 'number' ? String(id) : null}
-        onChange={(s) => {
-          const next = s === null ? null : Number(s);
-          onChange(inFolder ? { id: next, recursive } : next);
-        }}
-        searchable
-        placeholder={folders.isPending ? 'Loading folders…' : 'Choose a folder'}
+      <IdSelect
+        label="Folder"
+        noun="folder"
+        options={options}
+        loading={folders.isPending}
+        id={id}
+        onChange={(next) => onChange(inFolder ? { id: next, recursive } : next)}
         nothingFoundMessage="No folder with that name"
         limit={300}
-        error={invalid || undefined}
-        comboboxProps={{ withinPortal: true }}
+        invalid={invalid}
       />
       {inFolder && (
         <Checkbox
@@ -230,24 +245,18 @@ function FolderValue({ op, value, onChange, invalid }: { op: ViewOp; value: unkn
   );
 }
 
-function ProfileValue({ value, onChange, invalid }: { value: unknown; onChange: (v: unknown) => void; invalid: boolean }) {
+function ProfileValue({ value, onChange, invalid }: InputProps) {
   const profiles = useAllProfiles();
-  const data = useMemo(
-    () => (profiles.data ?? []).map((p) => ({ value: String(p.id), label: p.name })).sort((a, b) => a.label.localeCompare(b.label)),
-    [profiles.data],
-  );
+  const options = useMemo(() => byLabel(profiles.data, (p) => p.name), [profiles.data]);
   return (
-    <Select
-      aria-label="Profile"
-      size="xs"
-      w={W.text}
-      data={data}
-      value={typeof value === 'number' ? String(value) : null}
-      onChange={(s) => onChange(s === null ? null : Number(s))}
-      searchable
-      placeholder={profiles.isPending ? 'Loading profiles…' : 'Choose a profile'}
-      error={invalid || undefined}
-      comboboxProps={{ withinPortal: true }}
+    <IdSelect
+      label="Profile"
+      noun="profile"
+      options={options}
+      loading={profiles.isPending}
+      id={value}
+      onChange={onChange}
+      invalid={invalid}
     />
   );
 }
