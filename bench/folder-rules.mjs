@@ -8,14 +8,11 @@
 //    target: with rules ≥ 90 % of without (measured back to back, so other load on the machine
 //    hits both alike).
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
-import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as x509 from '@peculiar/x509';
-import { call, createTarget, machine, procStats, startServer } from './lib.mjs';
+import { estClient, makeCsrs } from './est.mjs';
+import { call, createTarget, machine, startServer } from './lib.mjs';
 
-x509.cryptoProvider.set(webcrypto);
 const { values } = parseArgs({
   options: {
     devices: { type: 'string', default: '10000' },
@@ -170,54 +167,7 @@ async function enrollment(dialect, csrs) {
     return JSON.parse(r.body);
   };
   const key = (await api('POST', '/api/v1/enrollment-keys', { type: 'mass' })).keys[0].secret;
-  const agent = new Agent({ keepAlive: true, maxSockets: C, ca: s.ca });
-  const one = (c) =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          servername: 'localhost',
-          port: s.port,
-          path: '/device-connector/device/.well-known/est/simpleenroll',
-          method: 'POST',
-          agent,
-          ca: s.ca,
-          headers: {
-            'content-type': 'application/pkcs10',
-            authorization: `Bearer ${key}`,
-            'x-openums-device': Buffer.from(JSON.stringify({ unitId: c.mac, mac: c.mac })).toString('base64url'),
-          },
-        },
-        (r) => {
-          r.resume();
-          r.on('end', () => resolve(r.statusCode));
-        },
-      );
-      req.on('error', reject);
-      req.end(c.body);
-    });
-  const run = async (batch) => {
-    const c0 = procStats(s.pid);
-    const t0 = performance.now();
-    let next = 0;
-    const codes = {};
-    await Promise.all(
-      Array.from({ length: C }, async () => {
-        while (next < batch.length) {
-          const code = await one(batch[next++]);
-          codes[code] = (codes[code] ?? 0) + 1;
-        }
-      }),
-    );
-    const secs = (performance.now() - t0) / 1000;
-    return {
-      count: batch.length,
-      secs,
-      perSecond: Math.round(batch.length / secs),
-      codes,
-      serverCpuPercent: Math.round((100 * (procStats(s.pid).cpuSeconds - c0.cpuSeconds)) / secs),
-    };
-  };
+  const { run, close } = estClient(s, key, C);
   // Warm-up (JIT, connections, caches), not counted.
   await run(csrs.slice(2 * N, 2 * N + WARMUP));
   const folderIds = [];
@@ -253,7 +203,7 @@ async function enrollment(dialect, csrs) {
   const withRules = total(rounds.withRules);
   // Where the enrolled devices went: those of the rounds with rules to the loopback rule's folder.
   const inFolder = (await api('GET', `/api/v1/devices?folderId=${folderIds[0]}&limit=1`)).items.length;
-  agent.destroy();
+  close();
   await s.stop();
   await t.drop();
   return {
@@ -265,17 +215,7 @@ async function enrollment(dialect, csrs) {
   };
 }
 
-const csrs = [];
-for (let i = 0; i < 2 * N + WARMUP; i++) {
-  const mac = (0x020000200000 + i).toString(16).toUpperCase().padStart(12, '0');
-  const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${mac}`,
-    keys,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-  });
-  csrs.push({ mac, body: Buffer.from(csr.rawData).toString('base64') });
-}
+const csrs = await makeCsrs(2 * N + WARMUP, 0x020000200000);
 const result = {
   bench: 'folder-rules',
   date: new Date().toISOString(),
