@@ -1,5 +1,6 @@
 // EST enrollment of the benchmarks: CSRs made up front (key generation is not what is measured),
 // then keep-alive clients posting them to simpleenroll with a mass enrollment key.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import * as x509 from '@peculiar/x509';
