@@ -18,6 +18,7 @@ import { EditInventoryDialog, MoveDeviceDialog, RenameDeviceDialog } from './dev
 import { DeviceOwnConfiguration } from './device-own-configuration';
 import { DeviceSystemInfo } from './device-system-info';
 import { DeviceAttributes } from './device-attributes';
+import { CommLogPanel } from './comm-log-panel';
 import panels from '../../components/panels.module.css';
 import classes from './devices.module.css';
 import { formatDateTime, formatMac, orDash } from '../../lib/format';
@@ -25,7 +26,7 @@ import { invalidateInventory, keys, useAllFolders, useDevice } from './queries';
 
 type Dialog = 'rename' | 'move' | 'inventory' | 'delete' | null;
 
-export const DETAIL_TABS = ['details', 'system', 'attributes', 'commands', 'assigned', 'own', 'configuration'] as const;
+export const DETAIL_TABS = ['details', 'system', 'attributes', 'commands', 'assigned', 'own', 'configuration', 'comm-log'] as const;
 /** Tabs with the parameter editor: filled to the panel's height. */
 export const EDITOR_TABS: ReadonlySet<DetailTab> = new Set<DetailTab>(['own']);
 export type DetailTab = (typeof DETAIL_TABS)[number];
@@ -171,6 +172,7 @@ export function DeviceDetail({ id, tab, onTabChange, onClose, variant = 'panel' 
             <Tabs.Tab value="assigned">Assigned objects</Tabs.Tab>
             <Tabs.Tab value="own">Device configuration</Tabs.Tab>
             <Tabs.Tab value="configuration">Effective configuration</Tabs.Tab>
+            <Tabs.Tab value="comm-log">Communication log</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="details" pt="sm">
             <DeviceFields device={device} />
@@ -192,6 +194,9 @@ export function DeviceDetail({ id, tab, onTabChange, onClose, variant = 'panel' 
           </Tabs.Panel>
           <Tabs.Panel value="configuration" pt="sm">
             <DeviceEffectiveConfiguration deviceId={device.id} online={device.online} />
+          </Tabs.Panel>
+          <Tabs.Panel value="comm-log" pt="sm">
+            <CommLogPanel deviceId={device.id} rights={mine} />
           </Tabs.Panel>
         </Tabs>
       </Stack>
