@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import {
   COMMAND_RIGHT,
+  ErrorCode,
   type CommandName,
   type JobCommand,
   type JobOptions,
@@ -11,6 +12,7 @@ import {
 import type { Db } from '../../db/database.js';
 import type { DialectName } from '../../db/dialect.js';
 import type { Clock } from '../../lib/clock.js';
+import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CommandsService } from '../commands/commands.service.js';
 import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
@@ -41,10 +43,13 @@ export type RightsFor = (actor: { userId: number; superuser: boolean }, ids: num
 
 const DUE_BATCH = 100;
 const ACTIVE_RUNS = 50;
-/** A device claimed for a start whose command never committed (crash in between) is queued again after this. */
+/** A device claimed without a command (settings-to-device, crash before the marking) is queued again after this. */
 const ORPHAN_MS = 30_000;
 const ORPHAN_CHECK_MS = 5_000;
 const CANCELLED = 'the run was cancelled before the device was reached';
+
+/** Another runner claimed devices of this start first: the commands' transaction rolls back. */
+class ClaimLost extends Error {}
 
 /**
  * The scheduler and executor of job runs, all state in the database. `tick()` runs under one
@@ -168,14 +173,15 @@ export class JobRunner {
     const spec = JSON.parse(run.options_json) as RunSpec;
     const now = this.clock.now();
     if (!run.resolved && !(await this.resolve(run, spec))) return false;
-    // Orphans are rare (a crash between claim and commit): looked for every few seconds, not every step.
+    // Orphans (settings-to-device rows claimed, then a crash before the marking) are rare:
+    // looked for every few seconds, not every step. Command starts claim in the commands' transaction.
     if (now - (this.orphanCheck.get(run.id) ?? 0) >= ORPHAN_CHECK_MS) {
       this.orphanCheck.set(run.id, now);
       await this.repo.requeueOrphans(run.id, now - ORPHAN_MS);
     }
     // A cancelled run starts nothing: devices requeued above are not reached either.
     if (run.state === 'cancelled') await this.repo.closeOpen(run.id, ['queued'], 'cancelled', now, CANCELLED);
-    await this.followResults(run.id);
+    await this.repo.copyResults(run.id, now);
     if (run.state === 'running') {
       await this.repo.timeOut(run.id, now - spec.options.timeoutSeconds * 1000, now, `no result within ${spec.options.timeoutSeconds} s`);
     }
@@ -185,7 +191,8 @@ export class JobRunner {
       if (spec.options.logResults) await this.logResult(run);
       return false;
     }
-    if (run.state === 'running') await this.startDevices(run, spec, now);
+    // Devices still queued after the starts: the run is open, no count needed.
+    if (run.state === 'running' && (await this.startDevices(run, spec, now))) return true;
     if ((await this.repo.countOpen(run.id)) === 0) {
       await this.repo.updateRun(run.id, { state: run.state === 'running' ? 'finished' : run.state, finished_at: this.clock.now() });
       if (spec.options.logResults) await this.logResult(run);
@@ -234,33 +241,28 @@ export class JobRunner {
     return gone.length < spec.targets.length;
   }
 
-  /** Finished commands → the run's device rows (grouped writes, one transaction). */
-  private async followResults(runId: number): Promise<void> {
-    for (;;) {
-      const done = await this.repo.finishedCommands(runId);
-      if (!done.length) return;
-      await this.repo.writeResults(
-        runId,
-        done.map((d) => ({ deviceId: d.deviceId, state: d.state, message: d.message, finishedAt: d.finishedAt ?? this.clock.now() })),
-      );
-      if (done.length < 5000) return;
-    }
-  }
-
-  private async startDevices(run: JobRunRow, spec: RunSpec, now: number): Promise<void> {
+  /**
+   * Starts the next queued devices within `maxThreads` (one device per start with a delay).
+   * True when queued devices are left or were started (the run is certainly open).
+   */
+  private async startDevices(run: JobRunRow, spec: RunSpec, now: number): Promise<boolean> {
     const { maxThreads, delaySeconds, retryNextBoot } = spec.options;
-    let slots = maxThreads - (await this.repo.countInFlight(run.id));
-    if (slots <= 0) return;
-    if (delaySeconds > 0) {
-      if (run.last_start_at !== null && now - run.last_start_at < delaySeconds * 1000) return;
-      slots = 1;
-    }
+    if (delaySeconds > 0 && run.last_start_at !== null && now - run.last_start_at < delaySeconds * 1000) return false;
     const right = jobCommandRight(run.command);
-    const creator = spec.createdById === null ? null : await this.repo.findCreator(spec.createdById);
+    // Waking offline devices is what `wakeup` is for: they wait for their connection like retry
+    // devices. Settings to device needs no connection: the configuration is marked and delivered
+    // when the device next connects (and the run does not hinge on presence being written yet).
+    const waitForOffline = retryNextBoot || run.command === 'wakeup' || run.command === 'settings-to-device';
+    let open = false;
     // Skipped devices take no slot: keep reading until the slots are used or nothing is queued.
-    while (slots > 0 && !this.stopped) {
-      const next = await this.repo.nextQueued(run.id, slots);
-      if (!next.length) return;
+    // Each round is one read (queue, devices in flight, creator) and, for the starts, the
+    // commands' transaction, which claims the rows too.
+    for (let round = 0; round < 20 && !this.stopped; round++) {
+      const step = await this.repo.nextStep(run.id, spec.createdById, maxThreads);
+      if (!step.queued.length) return open;
+      const slots = delaySeconds > 0 ? Math.min(1, maxThreads - step.inFlight) : maxThreads - step.inFlight;
+      if (slots <= 0) return true;
+      const next = step.queued.slice(0, slots);
       const skip = async (ids: number[], message: string) => {
         if (ids.length) await this.repo.moveQueued(run.id, ids, { state: 'skipped', message, finished_at: now });
       };
@@ -269,6 +271,7 @@ export class JobRunner {
         'the device no longer exists',
       );
       let candidates = next.filter((d) => d.exists);
+      const creator = step.creator;
       if (!creator) {
         await skip(
           candidates.map((d) => d.device_id),
@@ -276,11 +279,11 @@ export class JobRunner {
         );
         continue;
       }
-      // A superuser may do everything to every device that exists (nextQueued read that): no query.
+      // A superuser may do everything to every device that exists (the step read that): no query.
       const sorted = creator.superuser
         ? { allowed: candidates.map((d) => d.device_id), refused: [], unknown: [] }
         : await this.rightsFor(
-            { userId: spec.createdById!, superuser: creator.superuser },
+            { userId: spec.createdById!, superuser: false },
             candidates.map((d) => d.device_id),
             right,
           );
@@ -288,73 +291,81 @@ export class JobRunner {
       await skip([...sorted.refused, ...sorted.unknown], `the job's creator lacks the ${right} right on the device`);
       candidates = candidates.filter((d) => allowed.has(d.device_id));
       const offline = candidates.filter((d) => !d.online).map((d) => d.device_id);
-      // Waking offline devices is what `wakeup` is for: they wait for their connection like retry
-      // devices. Settings to device needs no connection: the configuration is marked and delivered
-      // when the device next connects (and the run does not hinge on presence being written yet).
-      const waitForOffline = retryNextBoot || run.command === 'wakeup' || run.command === 'settings-to-device';
+      const away = new Set(offline);
       if (!waitForOffline) await skip(offline, 'offline at run time (retry at next boot is off)');
-      const starting = waitForOffline ? candidates : candidates.filter((d) => d.online);
+      const starting = (waitForOffline ? candidates : candidates.filter((d) => d.online)).map((d) => d.device_id);
       if (starting.length) {
-        await this.start(
-          run,
-          starting.map((d) => d.device_id),
-          new Set(offline),
-          now,
-        );
-        slots -= starting.filter((d) => d.online).length;
+        if (!(await this.start(run, starting, away, now))) return true;
+        if (delaySeconds > 0) await this.repo.updateRun(run.id, { last_start_at: now });
+        open = true;
       }
-      if (delaySeconds > 0 && starting.length) return;
+      if (step.queued.length > next.length) open = true;
+      // Every slot used (devices waiting for their next boot take none), or one start per delay.
+      if (delaySeconds > 0 ? starting.length > 0 : starting.filter((id) => !away.has(id)).length >= slots) return open;
     }
+    return open;
   }
 
-  /** Claims the devices (queued → sent), then creates their commands; the command ids are written in the commands' transaction. */
-  private async start(run: JobRunRow, deviceIds: number[], offline: Set<number>, now: number): Promise<void> {
-    const online = deviceIds.filter((id) => !offline.has(id));
-    const away = deviceIds.filter((id) => offline.has(id));
-    const claimed = [
-      ...(await this.repo.moveQueued(run.id, online, { state: 'sent', deferred: 0, started_at: now })),
-      ...(await this.repo.moveQueued(run.id, away, {
-        state: 'sent',
-        deferred: 1,
-        started_at: now,
-        message:
-          run.command === 'wakeup'
-            ? 'offline: woken; succeeds when the device connects before the run expires'
-            : 'offline: executes when the device next connects, until the run expires',
-      })),
-    ];
-    await this.repo.updateRun(run.id, { last_start_at: now });
-    if (!claimed.length) return;
+  /**
+   * Creates the devices' commands and, in the commands' own transaction, claims the devices
+   * (queued → sent with their command ids, compare and set): a crash leaves either both or
+   * neither. False when another runner claimed some of them first (nothing is created then).
+   */
+  private async start(run: JobRunRow, deviceIds: number[], offline: Set<number>, now: number): Promise<boolean> {
+    const deferredMessage =
+      run.command === 'wakeup'
+        ? 'offline: woken; succeeds when the device connects before the run expires'
+        : 'offline: executes when the device next connects, until the run expires';
     if ((run.command as JobCommand) === 'settings-to-device') {
+      // No command: claimed first; a crash before the marking leaves rows `sent` without a
+      // command, queued again after ORPHAN_MS (marking twice is harmless).
+      const online = deviceIds.filter((id) => !offline.has(id));
+      const away = deviceIds.filter((id) => offline.has(id));
+      const claimed = [
+        ...(await this.repo.moveQueued(run.id, online, { state: 'sent', deferred: 0, started_at: now })),
+        ...(await this.repo.moveQueued(run.id, away, { state: 'sent', deferred: 1, started_at: now, message: deferredMessage })),
+      ];
+      if (!claimed.length) return false;
       await this.configuration.change((trx, mark) => mark.devices(claimed, 'now'));
       await this.repo.setDevicesState(run.id, claimed, {
         state: 'succeeded',
         finished_at: this.clock.now(),
         message: 'configuration marked for delivery now (the device state shows when it is applied)',
       });
-      return;
+      return true;
     }
     const expiresInSeconds = Math.max(10, Math.ceil((run.expires_at - now) / 1000));
     try {
       await this.commands.sendCommand(
-        { command: run.command as CommandName, deviceIds: claimed, ...(run.text !== null ? { text: run.text } : {}), expiresInSeconds },
+        { command: run.command as CommandName, deviceIds, ...(run.text !== null ? { text: run.text } : {}), expiresInSeconds },
         run.created_by,
         async (trx, answer) => {
-          const a = answer as { commands: Array<{ id: number; deviceId: number }> };
-          await this.repo.setCommandIds(
-            trx,
-            run.id,
-            a.commands.map((c) => ({ deviceId: c.deviceId, commandId: c.id })),
-          );
+          const pairs = (answer as { commands: Array<{ id: number; deviceId: number }> }).commands.map((c) => ({
+            deviceId: c.deviceId,
+            commandId: c.id,
+          }));
+          const claimed = await this.repo.claimWithCommands(trx, run.id, pairs, offline, deferredMessage, now);
+          if (claimed !== pairs.length) throw new ClaimLost();
         },
       );
+      return true;
     } catch (err) {
+      if (err instanceof ClaimLost) return false;
+      if (!(err instanceof AppError)) throw err; // the database: the devices stay queued, retried at the next step
+      // Refused before anything was written: a device deleted since the step's read is skipped
+      // (the others start at the next step); any other refusal fails the devices.
+      const missing = (err.details as { missing?: number[] } | undefined)?.missing;
+      if (err.code === ErrorCode.DeviceNotFound && missing?.length) {
+        await this.repo.moveQueued(run.id, missing, { state: 'skipped', message: 'the device no longer exists', finished_at: now });
+        return true;
+      }
       this.log?.warn({ err, runId: run.id }, 'job run: commands not created');
-      await this.repo.setDevicesState(run.id, claimed, {
+      await this.repo.moveQueued(run.id, deviceIds, {
         state: 'failed',
         finished_at: this.clock.now(),
-        message: `the command was not created: ${(err as Error).message}`,
+        message: `the command was not created: ${err.message}`,
       });
+      return true;
     }
   }
 

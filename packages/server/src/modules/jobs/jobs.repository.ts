@@ -2,7 +2,6 @@ import { sql, type Insertable, type Updateable, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
 import {
   jobRow,
-  num,
   runRow,
   type JDb,
   type JobRow,
@@ -117,19 +116,26 @@ export class JobsRepository {
   transaction = <T>(fn: (trx: Db) => Promise<T>) => this.db.transaction().execute((trx) => fn(trx as unknown as Db));
 
   // ---- execution ----
-  /** Devices in flight (sent, not waiting for a next boot). */
-  countInFlight = async (runId: number): Promise<number> =>
-    Number(
-      (
-        await this.db
-          .selectFrom('job_run_devices')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('run_id', '=', runId)
-          .where('state', '=', 'sent')
-          .where('deferred', '=', 0)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  /**
+   * The one read of an executor step: the next queued devices (whether they exist, whether
+   * online), with the devices in flight (sent, not waiting for a next boot) and the creator
+   * (`superuser`: null when the account is gone or disabled) as uncorrelated sub-queries.
+   */
+  nextStep = async (runId: number, creatorId: number | null, limit: number) => {
+    const r = await sql<{ device_id: number; did: number | null; online: number | null; in_flight: number; superuser: number | null }>`
+      select r.device_id, d.id as did, d.online,
+        (select count(*) from job_run_devices f where f.run_id = ${runId} and f.state = 'sent' and f.deferred = 0) as in_flight,
+        (select u.superuser from users u where u.id = ${creatorId ?? 0} and u.disabled = 0) as superuser
+      from job_run_devices r left join devices d on d.id = r.device_id
+      where r.run_id = ${runId} and r.state = 'queued' order by r.device_id limit ${limit}`.execute(this.db);
+    const first = r.rows[0];
+    const superuser = first?.superuser ?? null;
+    return {
+      inFlight: Number(first?.in_flight ?? 0),
+      creator: creatorId === null || superuser === null ? null : { superuser: Number(superuser) === 1 },
+      queued: r.rows.map((x) => ({ device_id: Number(x.device_id), exists: x.did !== null, online: Number(x.online) === 1 })),
+    };
+  };
   countOpen = async (runId: number): Promise<number> =>
     Number(
       (
@@ -141,19 +147,6 @@ export class JobsRepository {
           .executeTakeFirstOrThrow()
       ).n,
     );
-  /** The next queued devices with whether they exist and are online. */
-  nextQueued = async (runId: number, limit: number): Promise<Array<{ device_id: number; exists: boolean; online: boolean }>> => {
-    const rows = await this.db
-      .selectFrom('job_run_devices as r')
-      .leftJoin('devices as d', 'd.id', 'r.device_id')
-      .select(['r.device_id', 'd.id as did', 'd.online'])
-      .where('r.run_id', '=', runId)
-      .where('r.state', '=', 'queued')
-      .orderBy('r.device_id')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ device_id: Number(r.device_id), exists: r.did !== null, online: Number(r.online) === 1 }));
-  };
   /** queued → `state` for these devices (compare and set); returns the ids that changed. */
   moveQueued = async (
     runId: number,
@@ -175,55 +168,44 @@ export class JobsRepository {
     }
     return out;
   };
-  /** One statement per chunk (`case device_id when … then …`), in the commands' transaction. */
-  setCommandIds = async (db: Db, runId: number, pairs: Array<{ deviceId: number; commandId: number }>): Promise<void> => {
+  /**
+   * The claim of a start, in the commands' own transaction: queued → sent with each device's
+   * command id, one statement per 500 devices (compare and set on `queued`). Returns how many rows
+   * it claimed: fewer than given means another runner took some, and the caller rolls back.
+   */
+  claimWithCommands = async (
+    db: Db,
+    runId: number,
+    pairs: Array<{ deviceId: number; commandId: number }>,
+    deferred: ReadonlySet<number>,
+    deferredMessage: string,
+    now: number,
+  ): Promise<number> => {
+    let claimed = 0;
     for (let i = 0; i < pairs.length; i += CHUNK) {
       const chunk = pairs.slice(i, i + CHUNK);
-      const cases = sql.join(
-        // Integer literals (ids read from the database): no parameter typing issue on PostgreSQL.
-        chunk.map((p) => sql`when ${sql.lit(Number(p.deviceId))} then ${sql.lit(Number(p.commandId))}`),
-        sql` `,
-      );
-      await sql`update job_run_devices set command_id = case device_id ${cases} end
-        where run_id = ${runId} and device_id in (${sql.join(chunk.map((p) => p.deviceId))})`.execute(db);
+      // Integer literals (ids read from the database): no parameter typing issue on PostgreSQL.
+      const lit = (n: number) => sql.lit(Number(n));
+      const ids = sql.join(chunk.map((p) => lit(p.deviceId)));
+      const away = chunk.filter((p) => deferred.has(p.deviceId)).map((p) => lit(p.deviceId));
+      const rows = await sql`update job_run_devices set state = 'sent', started_at = ${now},
+        deferred = ${away.length ? sql`case when device_id in (${sql.join(away)}) then 1 else 0 end` : sql.lit(0)},
+        message = ${away.length ? sql`case when device_id in (${sql.join(away)}) then ${deferredMessage} else null end` : sql`null`},
+        command_id = case device_id ${sql.join(
+          chunk.map((p) => sql`when ${lit(p.deviceId)} then ${lit(p.commandId)}`),
+          sql` `,
+        )} end
+        where run_id = ${runId} and state = 'queued' and device_id in (${ids}) returning device_id`.execute(db);
+      claimed += rows.rows.length;
     }
+    return claimed;
   };
-  /** Devices of the run whose command finished: their results, to copy onto the run's rows. */
-  finishedCommands = async (runId: number, limit = 5000) =>
-    (
-      await this.db
-        .selectFrom('job_run_devices as r')
-        .innerJoin('commands as c', 'c.id', 'r.command_id')
-        .select(['r.device_id', 'c.state', 'c.message', 'c.finished_at'])
-        .where('r.run_id', '=', runId)
-        .where('r.state', '=', 'sent')
-        .where('c.state', 'in', FINISHED_COMMAND_STATES)
-        .limit(limit)
-        .execute()
-    ).map((r) => ({ deviceId: Number(r.device_id), state: r.state, message: r.message, finishedAt: num(r.finished_at) }));
-  /** Writes results in one transaction: the same result for many devices is one statement. */
-  writeResults = async (runId: number, results: Array<{ deviceId: number; state: string; message: string | null; finishedAt: number }>) => {
-    if (!results.length) return;
-    const groups = new Map<string, { state: string; message: string | null; finishedAt: number; ids: number[] }>();
-    for (const r of results) {
-      const k = JSON.stringify([r.state, r.message, r.finishedAt]);
-      const g = groups.get(k) ?? { state: r.state, message: r.message, finishedAt: r.finishedAt, ids: [] };
-      g.ids.push(r.deviceId);
-      groups.set(k, g);
-    }
-    await this.db.transaction().execute(async (trx) => {
-      for (const g of groups.values()) {
-        for (let i = 0; i < g.ids.length; i += CHUNK) {
-          await trx
-            .updateTable('job_run_devices')
-            .set({ state: g.state, message: g.message, finished_at: g.finishedAt })
-            .where('run_id', '=', runId)
-            .where('device_id', 'in', g.ids.slice(i, i + CHUNK))
-            .where('state', 'in', ['queued', 'sent'])
-            .execute();
-        }
-      }
-    });
+  /** Finished commands → the run's rows that are still `sent`, in one set-based statement (no read). */
+  copyResults = async (runId: number, now: number): Promise<void> => {
+    await sql`update job_run_devices as r set state = c.state, message = c.message, finished_at = coalesce(c.finished_at, ${now})
+      from commands as c
+      where c.id = r.command_id and r.run_id = ${runId} and r.state = 'sent'
+        and c.state in (${sql.join(FINISHED_COMMAND_STATES)})`.execute(this.db);
   };
   /** Devices in flight longer than the timeout (started before `startedBefore`). */
   timeOut = async (runId: number, startedBefore: number, now: number, message: string): Promise<number> =>
@@ -300,12 +282,6 @@ export class JobsRepository {
         .execute();
     }
   };
-  /** The creator's account as the rights evaluation needs it (null: deleted or disabled). */
-  findCreator = async (userId: number): Promise<{ superuser: boolean } | null> => {
-    const r = await this.db.selectFrom('users').select(['superuser', 'disabled']).where('id', '=', userId).executeTakeFirst();
-    return r && Number(r.disabled) === 0 ? { superuser: Number(r.superuser) === 1 } : null;
-  };
-
   /** History retention: finished runs older than `before`, a batch at a time. */
   purgeRuns = async (before: number, limit = 1000): Promise<number> =>
     this.db.transaction().execute(async (trx) => {

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { DIALECTS } from '../helpers/db.js';
+import { JobRunner } from '../../src/modules/jobs/job-runner.js';
+import { JobsRepository } from '../../src/modules/jobs/jobs.repository.js';
+
+/**
+ * The executor's claim (docs/jobs.md, "How it runs"): a start creates the devices' commands and,
+ * in the same transaction, claims the run's rows queued → sent with their command ids (compare
+ * and set). Two executors stepping the same run at once — a lease hand-over — must create one
+ * command per device, never two; and results are copied back onto the run in one statement.
+ */
+describe.each(DIALECTS)('job executor (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const N = 120;
+  const setUp = async (name: string, options: Record<string, unknown>) => {
+    const folder = (await t.api('POST', '/api/v1/device-folders', { name })).body;
+    const db = t.database.db;
+    const ids: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const mac = `02EE${name.length.toString(16).padStart(2, '0')}${String(i).padStart(6, '0')}`;
+      const row = await db
+        .insertInto('devices')
+        .values({ mac, unit_id: mac, name: `${name}-${i}`, name_lc: `${name}-${i}`, registered_at: t.clock.now(), folder_id: folder.id })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.push(Number(row.id));
+    }
+    const job = await t.api('POST', '/api/v1/jobs', {
+      name,
+      command: 'send-message',
+      text: name,
+      targets: [{ type: 'folder', id: folder.id }],
+      schedule: { startAt: new Date(t.clock.now() + 3_600_000).toISOString() },
+      options,
+    });
+    expect(job.status, JSON.stringify(job.body)).toBe(201);
+    const { runId } = (await t.api('POST', `/api/v1/jobs/${job.body.id}/run`)).body;
+    const repo = new JobsRepository(t.database.db);
+    const runner = () =>
+      new JobRunner(
+        repo,
+        t.database.db,
+        t.database.dialect,
+        t.commands,
+        { change: async () => undefined } as never,
+        async () => ({ allowed: [], refused: [], unknown: [] }),
+        t.clock,
+        null,
+      );
+    return { ids, runId: runId as number, repo, runner };
+  };
+  const commandsPerDevice = async (ids: number[]) => {
+    const rows = await t.database.db
+      .selectFrom('commands')
+      .select(['device_id', (eb) => eb.fn.countAll().as('n')])
+      .where('device_id', 'in', ids)
+      .groupBy('device_id')
+      .execute();
+    return new Map(rows.map((r) => [Number(r.device_id), Number(r.n)]));
+  };
+
+  it('two executors racing on one run create one command per device', async () => {
+    // Offline devices with retry at next boot take no slot: each step starts every queued device.
+    const { ids, runId, repo, runner } = await setUp('race', { retryNextBoot: true, maxThreads: 1000, timeoutSeconds: 600 });
+    const a = runner();
+    const b = runner();
+    for (let round = 0; round < 4; round++) {
+      const run = (await repo.findRun(runId))!;
+      await Promise.all([a.advance(run), b.advance(run), runner().advance(run)]);
+    }
+    const per = await commandsPerDevice(ids);
+    expect(per.size).toBe(N);
+    expect([...per.values()].filter((n) => n !== 1)).toEqual([]);
+    const rows = await t.database.db
+      .selectFrom('job_run_devices as r')
+      .innerJoin('commands as c', 'c.id', 'r.command_id')
+      .select(['r.device_id', 'r.state', 'r.deferred', 'c.device_id as cdev'])
+      .where('r.run_id', '=', runId)
+      .execute();
+    expect(rows).toHaveLength(N);
+    for (const r of rows) expect([Number(r.cdev), r.state, Number(r.deferred)]).toEqual([Number(r.device_id), 'sent', 1]);
+  });
+
+  it('copies finished commands back onto the run, each with its own result', async () => {
+    const { ids, runId, repo, runner } = await setUp('results', { retryNextBoot: true, timeoutSeconds: 600 });
+    const r = runner();
+    await r.advance((await repo.findRun(runId))!);
+    const cmds = await t.database.db.selectFrom('commands').select(['id', 'device_id']).where('device_id', 'in', ids).execute();
+    expect(cmds).toHaveLength(N);
+    // As devices would answer: half succeed, half fail with their own message and time.
+    for (const [i, c] of cmds.entries()) {
+      await t.database.db
+        .updateTable('commands')
+        .set({ state: i % 2 ? 'failed' : 'succeeded', message: `answer ${i}`, finished_at: t.clock.now() + i })
+        .where('id', '=', c.id)
+        .execute();
+    }
+    t.clock.advance(1000);
+    expect(await r.advance((await repo.findRun(runId))!)).toBe(false);
+    const run = (await t.api('GET', `/api/v1/job-runs/${runId}`)).body;
+    expect(run).toMatchObject({ state: 'finished', total: N, counts: { succeeded: N / 2, failed: N / 2, sent: 0 } });
+    const devices = (await t.api('GET', `/api/v1/job-runs/${runId}/devices?limit=500`)).body.items as any[];
+    const byId = new Map(cmds.map((c, i) => [Number(c.device_id), i]));
+    for (const d of devices) {
+      const i = byId.get(d.deviceId)!;
+      expect(d).toMatchObject({ state: i % 2 ? 'failed' : 'succeeded', message: `answer ${i}` });
+      expect(Date.parse(d.finishedAt)).toBe(t.clock.now() - 1000 + i);
+    }
+  });
+});
