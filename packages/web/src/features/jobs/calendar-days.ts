@@ -1,6 +1,6 @@
 import type { JobCalendarEntry } from '../../api/jobs';
 
-/** A job running more often than this on one day is one line ("48 runs, 00:00–23:30"). */
+/** A job running more often than this on one day shows as its count and first and last time ("48 runs, 0:00 – 23:30"). */
 export const RUNS_SHOWN_PER_JOB = 3;
 
 export const startOfDay = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate());
@@ -20,7 +20,7 @@ export interface CalendarDay {
 
 /**
  * The planned runs grouped by the browser's local day (`days` days from `start`), each day in
- * time order; a job with many runs on a day is one line with its runs.
+ * time order, one line per job and day with its runs.
  */
 export function groupByDay(entries: readonly JobCalendarEntry[], start: Date, days: number): CalendarDay[] {
   const result: CalendarDay[] = Array.from({ length: days }, (_, i) => ({ date: addDays(start, i), lines: [] }));

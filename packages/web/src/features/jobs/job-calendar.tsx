@@ -1,4 +1,4 @@
-import { Alert, Anchor, Group, Paper, Stack, Text } from '@mantine/core';
+import { Alert, Anchor, Paper, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link } from 'react-router';
@@ -8,7 +8,7 @@ import { Loading } from '../admin/page-states';
 import { addDays, groupByDay, RUNS_SHOWN_PER_JOB, startOfDay, type CalendarDay } from './calendar-days';
 
 export const CALENDAR_DAYS = 7;
-const time = (d: Date) => d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+const time = (d: Date) => d.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 
 /**
  * Upcoming runs of the next seven days (from the start of today, in the browser's time zone),
@@ -65,23 +65,18 @@ function DayColumn({ day, today }: { day: CalendarDay; today: boolean }) {
       withBorder
       radius="sm"
       p={6}
-      bg={today ? 'var(--mantine-color-blue-light)' : undefined}
       role="group"
       aria-label={today ? `${title} (today)` : title}
       data-testid={`calendar-day-${isoDay(day.date)}`}
-      style={{ minHeight: 160 }}
+      style={{ minHeight: 160, borderColor: today ? 'var(--mantine-color-blue-5)' : undefined }}
     >
-      <Group justify="space-between" gap={4} mb={4} wrap="nowrap">
-        <Text size="sm" fw={600}>
-          {title}
-        </Text>
-        {today && (
-          <Text size="xs" c="blue">
-            today
-          </Text>
-        )}
-      </Group>
-      <Stack gap={4}>
+      <Text size="sm" fw={600} c={today ? 'blue.7' : undefined}>
+        {title}
+      </Text>
+      <Text size="xs" c="blue.7" mb={4} style={{ visibility: today ? 'visible' : 'hidden' }}>
+        today
+      </Text>
+      <Stack gap={6}>
         {day.lines.length === 0 && (
           <Text size="xs" c="dimmed">
             —
@@ -92,25 +87,18 @@ function DayColumn({ day, today }: { day: CalendarDay; today: boolean }) {
             key={l.jobId}
             component={Link}
             to={`/jobs/${l.jobId}`}
-            size="xs"
             underline="hover"
             title={`${l.name}: ${l.times.map(time).join(', ')}`}
-            style={{ display: 'block', lineHeight: 1.3 }}
+            display="block"
           >
-            <Text span size="xs" c="dimmed" ff="monospace">
-              {l.times.length > RUNS_SHOWN_PER_JOB
-                ? `${time(l.times[0]!)}–${time(l.times[l.times.length - 1]!)}`
-                : l.times.map(time).join(' ')}
-            </Text>{' '}
-            <Text span size="xs" fw={500} style={{ wordBreak: 'break-word' }}>
+            <Text span size="xs" fw={500} display="block" style={{ wordBreak: 'break-word' }}>
               {l.name}
             </Text>
-            {l.times.length > RUNS_SHOWN_PER_JOB && (
-              <Text span size="xs" c="dimmed">
-                {' '}
-                ({l.times.length} runs)
-              </Text>
-            )}
+            <Text span size="xs" c="dimmed" display="block">
+              {l.times.length > RUNS_SHOWN_PER_JOB
+                ? `${l.times.length} runs, ${time(l.times[0]!)} – ${time(l.times[l.times.length - 1]!)}`
+                : l.times.map(time).join(', ')}
+            </Text>
           </Anchor>
         ))}
       </Stack>

@@ -60,7 +60,13 @@ export function jobDraftOf(job: Job | null, folderId: number | null = null): Job
 const isWhole = (v: unknown) => v !== '' && Number.isInteger(Number(v));
 
 /** What the form can see is wrong on one step, by field (`startAt`, `every` … for the schedule). */
-export function stepProblems(step: JobStep, d: JobDraft, schedule: ScheduleDraft): Record<string, string> {
+/** `initial`: an edited job's stored schedule (left unchanged, it is not sent and not checked against the clock). */
+export interface CheckContext {
+  initial?: ScheduleDraft | null;
+  now?: number;
+}
+
+export function stepProblems(step: JobStep, d: JobDraft, schedule: ScheduleDraft, ctx: CheckContext = {}): Record<string, string> {
   const p: Record<string, string> = {};
   if (step === 'command') {
     if (!d.name.trim()) p.name = 'Enter a name';
@@ -69,6 +75,11 @@ export function stepProblems(step: JobStep, d: JobDraft, schedule: ScheduleDraft
     if (d.targets.length === 0) p.targets = 'Pick at least one device, folder or view';
   } else if (step === 'schedule') {
     Object.assign(p, scheduleProblems(schedule));
+    // The server refuses a one-off time more than a minute past (a recurring job may start in the past).
+    const start = new Date(schedule.startAt).getTime();
+    const unchanged = ctx.initial && sameSchedule(schedule, ctx.initial);
+    if (!p.startAt && !unchanged && schedule.kind === 'none' && start < (ctx.now ?? Date.now()) - 60_000)
+      p.startAt = 'This time has passed: pick a later one (or save and use Run now)';
   } else if (step === 'options') {
     for (const o of NUMBER_OPTIONS) {
       const v = d.options[o.key];
@@ -78,10 +89,17 @@ export function stepProblems(step: JobStep, d: JobDraft, schedule: ScheduleDraft
   return p;
 }
 
+/** A new job's first run: the next quarter hour at least 5 minutes ahead (a wizard takes a while; a one-off time must not pass meanwhile). */
+export function defaultStart(now = new Date()): Date {
+  const t = new Date(now.getTime() + 5 * 60_000);
+  const quarter = Math.ceil(t.getMinutes() / 15) * 15;
+  return new Date(t.getFullYear(), t.getMonth(), t.getDate(), t.getHours(), quarter);
+}
+
 /** The first step (up to `upTo`, not included) with a problem, or null. */
-export function firstInvalidStep(d: JobDraft, schedule: ScheduleDraft, upTo: JobStep = 'summary'): JobStep | null {
+export function firstInvalidStep(d: JobDraft, schedule: ScheduleDraft, upTo: JobStep = 'summary', ctx: CheckContext = {}): JobStep | null {
   for (const step of JOB_STEPS.slice(0, JOB_STEPS.indexOf(upTo))) {
-    if (Object.keys(stepProblems(step, d, schedule)).length > 0) return step;
+    if (Object.keys(stepProblems(step, d, schedule, ctx)).length > 0) return step;
   }
   return null;
 }

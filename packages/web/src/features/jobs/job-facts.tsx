@@ -66,7 +66,7 @@ export function JobFacts({
   const folders = useJobFolders();
   const change = (step: JobStep, what: string) =>
     onChange && (
-      <Anchor component="button" type="button" size="xs" ml="xs" onClick={() => onChange(step)} aria-label={`Change ${what}`}>
+      <Anchor component="button" type="button" size="xs" onClick={() => onChange(step)} aria-label={`Change ${what}`}>
         Change
       </Anchor>
     );
@@ -76,8 +76,14 @@ export function JobFacts({
         {th}
       </Table.Th>
       <Table.Td>
-        {td}
-        {edit}
+        {edit ? (
+          <Group gap="xs" wrap="wrap">
+            {td}
+            {edit}
+          </Group>
+        ) : (
+          td
+        )}
       </Table.Td>
     </Table.Tr>
   );

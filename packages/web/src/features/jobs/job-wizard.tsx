@@ -5,6 +5,7 @@ import { createJob, updateJob, type Job, type JobBody } from '../../api/jobs';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import {
+  defaultStart,
   firstInvalidStep,
   JOB_STEPS,
   jobBodyOf,
@@ -17,15 +18,8 @@ import {
 } from './job-draft';
 import { JobFacts } from './job-facts';
 import { CommandStep, OptionsStep, TargetsStep } from './job-wizard-steps';
-import { isFieldError, scheduleDraftOf, scheduleOf, ScheduleEditor, type ScheduleDraft } from './schedule';
+import { isFieldError, scheduleDraftOf, scheduleOf, ScheduleEditor, toLocalInput, type ScheduleDraft } from './schedule';
 
-const STEP_HINTS: Record<JobStep, string> = {
-  command: 'Name and command',
-  targets: 'Devices, folders, views',
-  schedule: 'Once or repeated',
-  options: 'Threads, timeout, server',
-  summary: 'Check and save',
-};
 /** Fields a step shows itself: a server error naming one of them is not repeated on the summary. */
 const SHOWN_FIELDS = [
   'body.name',
@@ -58,7 +52,9 @@ export function JobWizard({
 }) {
   const [draft, setDraft] = useState<JobDraft>(() => jobDraftOf(job, folderId));
   const [initial] = useState(() => (job ? { schedule: scheduleDraftOf(job.schedule), host: job.host ?? null } : null));
-  const [schedule, setSchedule] = useState<ScheduleDraft>(() => initial?.schedule ?? scheduleDraftOf());
+  const [schedule, setSchedule] = useState<ScheduleDraft>(
+    () => initial?.schedule ?? { ...scheduleDraftOf(), startAt: toLocalInput(defaultStart()) },
+  );
   const [active, setActive] = useState<JobStep>('command');
   // Steps whose problems are shown: those Next, a step click or Save went past.
   const [checked, setChecked] = useState<ReadonlySet<JobStep>>(() => new Set());
@@ -74,6 +70,7 @@ export function JobWizard({
     },
     onError: (error) => setActive(stepOfError(error)),
   });
+  const ctx = { initial: initial?.schedule ?? null };
   const index = JOB_STEPS.indexOf(active);
   const check = (steps: readonly JobStep[]) => setChecked((prev) => new Set([...prev, ...steps]));
   /** Moves to `step`; going forward first checks the steps on the way (and stops at the first with a problem). */
@@ -81,15 +78,15 @@ export function JobWizard({
     if (JOB_STEPS.indexOf(step) <= index) return setActive(step);
     const passed = JOB_STEPS.slice(0, JOB_STEPS.indexOf(step));
     check(passed);
-    setActive(firstInvalidStep(draft, schedule, step) ?? step);
+    setActive(firstInvalidStep(draft, schedule, step, ctx) ?? step);
   };
   const submit = () => {
     check(JOB_STEPS);
-    const invalid = firstInvalidStep(draft, schedule);
+    const invalid = firstInvalidStep(draft, schedule, 'summary', ctx);
     if (invalid) setActive(invalid);
     else save.mutate();
   };
-  const problems = checked.has(active) ? stepProblems(active, draft, schedule) : {};
+  const problems = checked.has(active) ? stepProblems(active, draft, schedule, ctx) : {};
   const err = save.error;
   const stepProps = { draft, onChange: setDraft, problems, serverError: err };
   const isLast = active === 'summary';
@@ -110,10 +107,14 @@ export function JobWizard({
               <Stepper.Step
                 key={s}
                 label={STEP_LABELS[s]}
-                description={STEP_HINTS[s]}
                 aria-label={`Step ${STEP_LABELS[s]}`}
                 aria-current={s === active ? 'step' : undefined}
-                color={checked.has(s) && Object.keys(stepProblems(s, draft, schedule)).length ? 'red' : undefined}
+                color={
+                  (checked.has(s) && Object.keys(stepProblems(s, draft, schedule, ctx)).length) ||
+                  (err && stepOfError(err) === s && s !== 'summary')
+                    ? 'red'
+                    : undefined
+                }
               />
             ))}
           </Stepper>

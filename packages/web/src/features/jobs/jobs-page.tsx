@@ -204,11 +204,11 @@ function JobList({
               <Table striped highlightOnHover aria-label="Jobs" verticalSpacing="xs">
                 <Table.Thead>
                   <Table.Tr>
-                    <Table.Th>Name</Table.Th>
+                    <Table.Th miw={150}>Name</Table.Th>
                     <Table.Th>Command</Table.Th>
                     <Table.Th>Targets</Table.Th>
                     <Table.Th>Schedule</Table.Th>
-                    <Table.Th>Next run</Table.Th>
+                    <Table.Th style={{ whiteSpace: 'nowrap' }}>Next run</Table.Th>
                     <Table.Th>Last run</Table.Th>
                     {folderId === null && <Table.Th>Folder</Table.Th>}
                     <Table.Th w={40} aria-label="Actions" />
@@ -229,12 +229,20 @@ function JobList({
                           {j.targets.length === 1 ? <TargetLabel target={j.targets[0]!} /> : `${j.targets.length} targets`}
                         </Table.Td>
                         <Table.Td>{scheduleSummary(j.schedule)}</Table.Td>
-                        <Table.Td>{j.enabled ? formatDateTime(j.nextRunAt) : 'disabled'}</Table.Td>
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{j.enabled ? formatDateTime(j.nextRunAt) : 'disabled'}</Table.Td>
                         <Table.Td>
                           <RunState run={last} />
                           {last?.state === 'running' && <RunProgress run={last} size="sm" w={180} />}
                         </Table.Td>
-                        {folderId === null && <Table.Td>{j.folderId === null ? '' : folders.index.path(j.folderId)}</Table.Td>}
+                        {folderId === null && (
+                          <Table.Td>
+                            {j.folderId !== null && (
+                              <Text size="sm" truncate maw={220} title={folders.index.path(j.folderId)}>
+                                {folders.index.path(j.folderId)}
+                              </Text>
+                            )}
+                          </Table.Td>
+                        )}
                         <Table.Td>
                           <Menu position="bottom-end" withinPortal>
                             <Menu.Target>

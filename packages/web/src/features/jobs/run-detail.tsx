@@ -37,7 +37,7 @@ export function RunState({ run }: { run: JobRun | undefined }) {
         {run.state}
       </Badge>
       {run.total > 0 && (
-        <Text size="xs" c={failed ? 'red' : 'dimmed'}>
+        <Text size="xs" c={failed ? 'red' : 'dimmed'} style={{ whiteSpace: 'nowrap' }}>
           {run.counts.succeeded ?? 0}/{run.total} succeeded{failed ? `, ${failed} failed` : ''}
         </Text>
       )}
@@ -227,19 +227,19 @@ export function RunDetail({ runId, onChanged }: { runId: number; onChanged: () =
             <Table.Tbody>
               {(devices.data?.items ?? []).map((d, i) => (
                 <Table.Tr key={d.deviceId}>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Anchor component={Link} to={`/devices/${d.deviceId}`} size="sm">
                       {names[i]?.data?.name ?? `device ${d.deviceId}`}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>
-                    <Badge size="sm" tt="none" variant="light" color={DEVICE_COLOR[d.state]}>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    <Badge size="sm" tt="none" variant="light" color={DEVICE_COLOR[d.state]} style={{ flexShrink: 0 }}>
                       {d.state}
                     </Badge>
                   </Table.Td>
                   <Table.Td style={{ wordBreak: 'break-word' }}>{d.message ?? ''}</Table.Td>
-                  <Table.Td>{formatDateTime(d.startedAt)}</Table.Td>
-                  <Table.Td>{formatDateTime(d.finishedAt)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(d.startedAt)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(d.finishedAt)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -51,5 +51,9 @@ describe('serverFieldError', () => {
     expect(serverFieldError(error, 'body.options')).toBe('/x is not a writable directory');
     expect(serverFieldError(error, 'body.name')).toBeUndefined();
     expect(serverFieldError(new Error('x'), 'body.name')).toBeUndefined();
+    const cron = new ApiError(400, 'VALIDATION_FAILED', 'body.schedule.repeat.cron is not a valid cron expression: minute 61', {
+      field: 'body.schedule.repeat.cron',
+    });
+    expect(serverFieldError(cron, 'body.schedule.repeat')).toBe('This value is not a valid cron expression: minute 61');
   });
 });

@@ -109,8 +109,11 @@ export function serverFieldError(error: unknown, ...fields: string[]): string | 
   const f = (error.details as { field?: unknown } | null | undefined)?.field;
   if (typeof f !== 'string') return undefined;
   if (!fields.some((x) => f === x || f.startsWith(`${x}.`))) return undefined;
-  // Shown at the field itself: "body.options.directory: /x is not …" reads as "/x is not …".
-  return error.message.startsWith(`${f}: `) ? error.message.slice(f.length + 2) : error.message;
+  // Shown at the field itself: "body.options.directory: /x is not …" reads as "/x is not …",
+  // "body.schedule.repeat.cron is not a valid …" as "This value is not a valid …".
+  if (error.message.startsWith(`${f}: `)) return error.message.slice(f.length + 2);
+  if (error.message.startsWith(`${f} `)) return `This value ${error.message.slice(f.length + 1)}`;
+  return error.message;
 }
 
 /** Whether a server error was shown at one of the fields (so the dialog need not show it again). */
