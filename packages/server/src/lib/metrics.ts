@@ -1,4 +1,5 @@
 import { Registry, Histogram, Counter, Gauge, collectDefaultMetrics } from 'prom-client';
+import { EVENT_LOOP_LAG_METRICS, registerEventLoopLag } from './event-loop-lag.js';
 import type { LogEvent } from 'kysely';
 
 /** One registry per app instance, so several apps in one test process do not collide. */
@@ -70,7 +71,18 @@ export class Metrics {
   constructor(defaults = true) {
     // No prefix: the standard process_* and nodejs_* names are what ready-made dashboards
     // and alerts expect. OpenUMS's own metrics carry the openums_ prefix in their names above.
-    if (defaults) collectDefaultMetrics({ register: this.registry });
+    if (defaults) {
+      // prom-client's defaults, except the event-loop delay: its 10-ms sampling timer woke every
+      // process 100 times a second (event-loop-lag.ts samples every 100 ms, same metric names).
+      // Its own sampler runs here at 1 s and is not exported.
+      const standard = new Registry();
+      collectDefaultMetrics({ register: standard, eventLoopMonitoringPrecision: 1000 });
+      registerEventLoopLag(this.registry);
+      for (const { name } of standard.getMetricsAsArray()) {
+        const metric = standard.getSingleMetric(name);
+        if (metric && !EVENT_LOOP_LAG_METRICS.includes(name)) this.registry.registerMetric(metric);
+      }
+    }
   }
 
   /** Kysely log hook: time every query, labelled by its first SQL word. */
