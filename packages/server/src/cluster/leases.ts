@@ -32,7 +32,27 @@ export class LeasesRepository {
 
   holderOf = async (name: string): Promise<{ holder: string; expires_at: number } | undefined> =>
     this.db.selectFrom('leases').select(['holder', 'expires_at']).where('name', '=', name).executeTakeFirst();
+
+  /** Every lease (a row per singleton task: a few dozen at most), in one read. */
+  list = async (): Promise<Array<{ name: string; holder: string; expires_at: number }>> =>
+    this.db.selectFrom('leases').select(['name', 'holder', 'expires_at']).execute();
+
+  /** Renews, in one statement, those of `names` that `holder` still has; returns their names. */
+  renew = async (names: readonly string[], holder: string, now: number, ttlMs: number): Promise<Set<string>> => {
+    if (!names.length) return new Set();
+    const rows = await this.db
+      .updateTable('leases')
+      .set({ expires_at: now + ttlMs })
+      .where('holder', '=', holder)
+      .where('name', 'in', [...names])
+      .returning('name')
+      .execute();
+    return new Set(rows.map((r) => r.name));
+  };
 }
+
+/** What SingletonTasks needs of the leases table (LeasesRepository; a fake in unit tests). */
+export type Leases = Pick<LeasesRepository, 'tryAcquire' | 'release' | 'list' | 'renew'>;
 
 export interface SingletonTask {
   /** Lease name; one process of the cluster runs the task at a time. */
@@ -50,9 +70,12 @@ export interface SingletonOptions {
 
 /**
  * Periodic work that must run once per cluster (command expiry, purges, dead-server cleanup):
- * every tick each process tries to take or renew each task's lease; the holder runs the task when
- * it is due. A holder that dies stops renewing, and another process takes over within
- * ttl + tick (25 s by default). Works the same on SQLite (one host) and PostgreSQL.
+ * every tick each process reads the leases (one statement), renews those it holds (one statement
+ * for all of them) and tries to take only those that are free or expired; the holder runs the task
+ * when it is due. A process that holds nothing therefore costs one small read per tick, however
+ * many tasks there are (it was one upsert per task and tick). A holder that dies stops renewing,
+ * and another process takes over within ttl + tick (25 s by default). Works the same on SQLite
+ * (one host) and PostgreSQL.
  */
 export class SingletonTasks {
   private readonly tasks: Array<SingletonTask & { lastRun: number; held: boolean; running: boolean }> = [];
@@ -62,7 +85,7 @@ export class SingletonTasks {
   private ticking: Promise<void> | null = null;
 
   constructor(
-    private readonly leases: LeasesRepository,
+    private readonly leases: Leases,
     private readonly holder: string,
     private readonly clock: Clock,
     private readonly log: Logger | null,
@@ -104,18 +127,22 @@ export class SingletonTasks {
   }
 
   private async round(): Promise<void> {
+    const now = this.clock.now();
+    let held: Set<string>;
+    try {
+      held = await this.acquire(now);
+    } catch (err) {
+      // Without the database we cannot know; stop running the tasks until the leases are renewed.
+      // One line when held leases are lost; retries during an outage only at debug level.
+      if (this.tasks.some((t) => t.held)) this.log?.warn({ err: (err as Error).message }, 'leases not renewed');
+      else this.log?.debug({ err: (err as Error).message }, 'leases not renewed');
+      for (const t of this.tasks) t.held = false;
+      return;
+    }
     for (const t of this.tasks) {
-      const now = this.clock.now();
-      try {
-        const held = await this.leases.tryAcquire(t.name, this.holder, now, this.ttlMs);
-        if (held && !t.held) this.log?.info({ lease: t.name }, 'lease taken: this process runs the task');
-        t.held = held;
-      } catch (err) {
-        // Without the database we cannot know; stop running the task until the lease is renewed.
-        t.held = false;
-        this.log?.warn({ lease: t.name, err: (err as Error).message }, 'lease not renewed');
-        continue;
-      }
+      const isHeld = held.has(t.name);
+      if (isHeld && !t.held) this.log?.info({ lease: t.name }, 'lease taken: this process runs the task');
+      t.held = isHeld;
       if (t.held && !t.running && now - t.lastRun >= t.intervalMs) {
         t.running = true;
         t.lastRun = now;
@@ -125,5 +152,26 @@ export class SingletonTasks {
           .finally(() => (t.running = false));
       }
     }
+  }
+
+  /**
+   * The names of the leases this process holds after this round: one read of every lease, one
+   * renewal of those it had, and an attempt (compare-and-set, as before) on each free or expired
+   * one — so a steady cluster costs one read per process and tick, plus one write on each holder.
+   */
+  private async acquire(now: number): Promise<Set<string>> {
+    const rows = new Map((await this.leases.list()).map((r) => [r.name, r]));
+    const mine: string[] = [];
+    const free: string[] = [];
+    for (const t of this.tasks) {
+      const r = rows.get(t.name);
+      if (r?.holder === this.holder) mine.push(t.name);
+      else if (!r || r.expires_at < now) free.push(t.name);
+    }
+    const held = mine.length ? await this.leases.renew(mine, this.holder, now, this.ttlMs) : new Set<string>();
+    for (const name of free) {
+      if (await this.leases.tryAcquire(name, this.holder, now, this.ttlMs)) held.add(name);
+    }
+    return held;
   }
 }
