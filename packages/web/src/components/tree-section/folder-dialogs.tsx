@@ -92,6 +92,60 @@ export function RenameFolderDialog({ section, id, onClose }: { section: Section;
   );
 }
 
+/** Moving a folder or an object of the section into another folder (or the top level). */
+export function MoveToFolderDialog({
+  section,
+  title,
+  what,
+  current,
+  exclude,
+  description,
+  move,
+  onClose,
+  onMoved,
+}: {
+  section: Pick<Section, 'useFolders'>;
+  title: string;
+  /** What moves, for the notification: `${what} moved`. */
+  what: string;
+  current: FolderKey;
+  /** A folder that may not be chosen, with everything below it (a folder cannot move into itself). */
+  exclude?: number;
+  description: string;
+  /** Moves it and refreshes what shows it; a failure keeps the dialog open. */
+  move: (target: FolderKey) => Promise<void>;
+  onClose: () => void;
+  onMoved: (target: FolderKey) => void;
+}) {
+  const [target, setTarget] = useState<FolderKey>(current);
+  return (
+    <FormDialog
+      opened
+      title={title}
+      submitLabel="Move"
+      onClose={onClose}
+      submitDisabled={target === current}
+      onSubmit={async () => {
+        await move(target);
+        return target;
+      }}
+      onDone={(moved) => {
+        onMoved(moved);
+        notifySuccess(`${what} moved`);
+      }}
+    >
+      <SectionFolderSelect
+        section={section}
+        label="Move into"
+        value={target}
+        onChange={setTarget}
+        exclude={exclude}
+        description={description}
+      />
+    </FormDialog>
+  );
+}
+
 export function MoveFolderDialog({
   section,
   id,
@@ -105,35 +159,22 @@ export function MoveFolderDialog({
 }) {
   const folders = section.useFolders();
   const folder = folders.index.byId.get(id);
-  const current: FolderKey = folder?.parentId ?? 'root';
-  const [target, setTarget] = useState<FolderKey>(current);
   const queryClient = useQueryClient();
   return (
-    <FormDialog
-      opened
+    <MoveToFolderDialog
+      section={section}
       title={`Move folder "${folder?.name ?? id}"`}
-      submitLabel="Move"
-      onClose={onClose}
-      submitDisabled={target === current}
-      onSubmit={async () => {
+      what={`Folder "${folder?.name ?? id}"`}
+      current={folder?.parentId ?? 'root'}
+      exclude={id}
+      description={`The folder moves with its sub-folders and ${section.plural}.`}
+      move={async (target) => {
         await section.updateFolder(id, { parentId: toFolderId(target) });
         await section.invalidate(queryClient);
-        return target;
       }}
-      onDone={(parent) => {
-        onMoved(parent);
-        notifySuccess(`Folder "${folder?.name ?? id}" moved`);
-      }}
-    >
-      <SectionFolderSelect
-        section={section}
-        label="Move into"
-        value={target}
-        onChange={setTarget}
-        exclude={id}
-        description={`The folder moves with its sub-folders and ${section.plural}.`}
-      />
-    </FormDialog>
+      onClose={onClose}
+      onMoved={onMoved}
+    />
   );
 }
 

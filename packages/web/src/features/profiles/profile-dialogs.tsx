@@ -7,7 +7,7 @@ import { ConfirmDialog } from '../../components/confirm-dialog';
 import { FormDialog } from '../../components/form-dialog';
 import { RenameDialog } from '../../components/rename-dialog';
 import { notifySuccess } from '../../components/notify';
-import { SectionFolderSelect } from '../../components/tree-section/folder-dialogs';
+import { MoveToFolderDialog, SectionFolderSelect } from '../../components/tree-section/folder-dialogs';
 import { toFolderId } from '../../components/tree-section/tree-section';
 import { invalidateDeviceConfiguration } from '../devices/queries';
 import { profileSection } from './profile-tree';
@@ -115,35 +115,22 @@ export function MoveProfileDialog({
   onClose: () => void;
   onMoved: (folder: ProfileFolderKey) => void;
 }) {
-  const current: ProfileFolderKey = profile.folderId ?? 'root';
-  const [target, setTarget] = useState<ProfileFolderKey>(current);
   const queryClient = useQueryClient();
   return (
-    <FormDialog
-      opened
+    <MoveToFolderDialog
+      section={profileSection}
       title={`Move "${profile.name}"`}
-      submitLabel="Move"
-      onClose={onClose}
-      submitDisabled={target === current}
-      onSubmit={async () => {
+      what={`Profile "${profile.name}"`}
+      current={profile.folderId ?? 'root'}
+      description="Folders only organise profiles; moving changes no device."
+      move={async (target) => {
         const updated = await updateProfile(profile.id, { folderId: toFolderId(target) });
         storeProfile(queryClient, updated);
         await invalidateProfiles(queryClient);
-        return target;
       }}
-      onDone={(folder) => {
-        onMoved(folder);
-        notifySuccess(`Profile "${profile.name}" moved`);
-      }}
-    >
-      <SectionFolderSelect
-        section={profileSection}
-        label="Move into"
-        value={target}
-        onChange={setTarget}
-        description="Folders only organise profiles; moving changes no device."
-      />
-    </FormDialog>
+      onClose={onClose}
+      onMoved={onMoved}
+    />
   );
 }
 

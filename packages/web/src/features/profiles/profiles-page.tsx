@@ -4,6 +4,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import panels from '../../components/panels.module.css';
+import { SectionSidePanel } from '../../components/tree-section/section-side-panel';
 import { SectionTree, type SectionSelection } from '../../components/tree-section/section-tree';
 import { parseId, useExpandedFolders, useUnsavedChangesGuard } from '../../components/tree-section/section-state';
 import { DiscardChangesModal } from '../../components/unsaved-changes';
@@ -81,12 +82,11 @@ export function ProfilesPage() {
 
   return (
     <div className={classes.page}>
-      <section aria-label="Profile tree" className={panels.sidePanel}>
-        <Stack gap={6} className={panels.panelHeader}>
-          <Text size="xs" fw={700} c="dimmed" tt="uppercase">
-            Profiles
-          </Text>
-          <Group gap={4}>
+      <SectionSidePanel
+        label="Profile tree"
+        title="Profiles"
+        actions={
+          <>
             <GatedButton size="compact-xs" rights={createRights} right="write" onClick={() => setDialog('new-profile')}>
               New profile
             </GatedButton>
@@ -99,7 +99,9 @@ export function ProfilesPage() {
               expandPath={expandPath}
               goToFolder={goToFolder}
             />
-          </Group>
+          </>
+        }
+        search={
           <TextInput
             size="xs"
             type="search"
@@ -109,40 +111,41 @@ export function ProfilesPage() {
             onChange={(e) => setSearch(e.currentTarget.value)}
             maxLength={128}
           />
-        </Stack>
-        <div className={panels.treeScroll}>
-          {q ? (
-            <ProfileSearchResults q={q} selectedId={profileId} onSelect={(p) => goToProfile(p)} />
-          ) : (
-            <SectionTree
-              section={profileSection}
-              selection={selection}
-              expanded={expanded}
-              seesAll={canImport}
-              onSelectFolder={goToFolder}
-              onSelectItem={(p) => goToProfile(p)}
-              onToggle={onToggle}
-            />
-          )}
-        </div>
-        <Stack gap={8} className={classes.sideFooter}>
-          <Group gap={4}>
-            {canImport && <ImportButton onImported={(created) => created[0] && goToProfile(created[0])} />}
-            <Button
-              size="compact-xs"
-              variant="default"
-              onClick={() => {
-                setExportIds(profileId !== null ? [profileId] : []);
-                setDialog('export');
-              }}
-              aria-label="Export profiles"
-            >
-              Export…
-            </Button>
-          </Group>
-          <PriorityProfilesSwitch canWrite={canSwitchPriority} />
-        </Stack>
-      </section>
+        }
+        footer={
+          <Stack gap={8} className={classes.sideFooter}>
+            <Group gap={4}>
+              {canImport && <ImportButton onImported={(created) => created[0] && goToProfile(created[0])} />}
+              <Button
+                size="compact-xs"
+                variant="default"
+                onClick={() => {
+                  setExportIds(profileId !== null ? [profileId] : []);
+                  setDialog('export');
+                }}
+                aria-label="Export profiles"
+              >
+                Export…
+              </Button>
+            </Group>
+            <PriorityProfilesSwitch canWrite={canSwitchPriority} />
+          </Stack>
+        }
+      >
+        {q ? (
+          <ProfileSearchResults q={q} selectedId={profileId} onSelect={(p) => goToProfile(p)} />
+        ) : (
+          <SectionTree
+            section={profileSection}
+            selection={selection}
+            expanded={expanded}
+            seesAll={canImport}
+            onSelectFolder={goToFolder}
+            onSelectItem={(p) => goToProfile(p)}
+            onToggle={onToggle}
+          />
+        )}
+      </SectionSidePanel>
       <section aria-label="Profile" className={panels.panel} data-testid="profile-panel">
         {profileId !== null ? (
           <ProfileEditor

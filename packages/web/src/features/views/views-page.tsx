@@ -1,7 +1,8 @@
 import type { View } from '@openums/protocol';
-import { Button, Group, Stack, Text } from '@mantine/core';
+import { Button, Stack, Text } from '@mantine/core';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import panels from '../../components/panels.module.css';
+import { SectionSidePanel } from '../../components/tree-section/section-side-panel';
 import { SectionTree, type SectionSelection } from '../../components/tree-section/section-tree';
 import { parseId, useExpandedFolders, useUnsavedChangesGuard } from '../../components/tree-section/section-state';
 import { DiscardChangesModal } from '../../components/unsaved-changes';
@@ -48,12 +49,11 @@ export function ViewsPage() {
 
   return (
     <div className={classes.page}>
-      <section aria-label="View tree" className={panels.sidePanel}>
-        <Stack gap={6} className={panels.panelHeader}>
-          <Text size="xs" fw={700} c="dimmed" tt="uppercase">
-            Views
-          </Text>
-          <Group gap={4}>
+      <SectionSidePanel
+        label="View tree"
+        title="Views"
+        actions={
+          <>
             {/* Building and counting needs no right; saving checks the folder it goes into. */}
             <Button size="compact-xs" onClick={newView}>
               New view
@@ -67,23 +67,24 @@ export function ViewsPage() {
               expandPath={expandPath}
               goToFolder={goToFolder}
             />
-          </Group>
-        </Stack>
-        <div className={panels.treeScroll}>
-          <SectionTree
-            section={viewSection}
-            selection={selection}
-            expanded={expanded}
-            seesAll={superuser}
-            onSelectFolder={goToFolder}
-            onSelectItem={goToView}
-            onToggle={onToggle}
-          />
-        </div>
-        <Text size="xs" c="dimmed" className={classes.sideFooter}>
-          To move a view to another folder, open it and use Details….
-        </Text>
-      </section>
+          </>
+        }
+        footer={
+          <Text size="xs" c="dimmed" className={classes.sideFooter}>
+            To move a view to another folder, open it and use Details….
+          </Text>
+        }
+      >
+        <SectionTree
+          section={viewSection}
+          selection={selection}
+          expanded={expanded}
+          seesAll={superuser}
+          onSelectFolder={goToFolder}
+          onSelectItem={goToView}
+          onToggle={onToggle}
+        />
+      </SectionSidePanel>
       <section aria-label="View" className={panels.panel} data-testid="view-panel">
         {viewId !== null || isNew ? (
           <ViewEditor
