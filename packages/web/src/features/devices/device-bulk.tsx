@@ -1,6 +1,6 @@
 import type { BulkResult, CommandName, Device } from '@openums/protocol';
 import { commandsOffered } from '@openums/protocol';
-import { Alert, Badge, Button, Checkbox, Group, Menu, Modal, MultiSelect, ScrollArea, Stack, Text } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Group, Menu, Modal, ScrollArea, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type ReactNode } from 'react';
 import { bulkAssignProfiles, bulkDeleteDevices, bulkMoveDevices, bulkSendCommand, type DeviceSelection } from '../../api/devices';
@@ -8,7 +8,7 @@ import { ErrorAlert } from '../../components/error-alert';
 import { COMMANDS, type CommandInfo } from '../commands/command-catalog';
 import { devicesLabel } from '../commands/command-target';
 import { CommandMenuItems, ManyDevicesCommandDialog } from '../commands/many-devices-command';
-import { useAllProfiles } from '../profiles/queries';
+import { ProfilesMultiSelect } from '../profiles/profile-options';
 import { FolderSelect } from './folder-select';
 import { invalidateDeviceConfiguration, invalidateInventory, type FolderKey } from './queries';
 
@@ -155,11 +155,6 @@ function BulkDialog({ action, selection, count: initialCount, name, onClose, onD
   const [target, setTarget] = useState<FolderKey>('root');
   const [understood, setUnderstood] = useState(false);
   const [picked, setPicked] = useState<string[]>([]);
-  const profiles = useAllProfiles();
-  const profileData = useMemo(
-    () => (profiles.data ?? []).map((p) => ({ value: String(p.id), label: p.name })).sort((a, b) => a.label.localeCompare(b.label)),
-    [profiles.data],
-  );
 
   const run = useMutation({
     mutationFn: async (): Promise<BulkResult> => {
@@ -191,20 +186,7 @@ function BulkDialog({ action, selection, count: initialCount, name, onClose, onD
   let body: ReactNode = null;
   if (action.kind === 'move') body = <FolderSelect label="Target folder" value={target} onChange={setTarget} />;
   else if (action.kind === 'assign') {
-    body = (
-      <MultiSelect
-        label="Profiles"
-        data={profileData}
-        value={picked}
-        onChange={setPicked}
-        searchable
-        maxValues={20}
-        placeholder={profiles.isPending ? 'Loading profiles…' : 'Choose profiles'}
-        nothingFoundMessage="No profile with that name"
-        comboboxProps={{ withinPortal: true }}
-        data-autofocus
-      />
-    );
+    body = <ProfilesMultiSelect value={picked} onChange={setPicked} placeholder="Choose profiles" />;
   } else {
     body = <Text size="sm">Their inventory records are removed; a device that is still running will have to register again.</Text>;
   }

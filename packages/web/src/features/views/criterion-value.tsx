@@ -2,7 +2,7 @@ import type { ViewFieldKind, ViewOp } from '@openums/protocol';
 import { Checkbox, Group, NumberInput, Select, Text, TextInput } from '@mantine/core';
 import { useMemo, type ReactNode } from 'react';
 import { useAllFolders } from '../devices/queries';
-import { useAllProfiles } from '../profiles/queries';
+import { useProfileOptions } from '../profiles/profile-options';
 import type { FieldOption } from './criteria-model';
 
 interface ValueProps {
@@ -208,14 +208,15 @@ function IdSelect({
   );
 }
 
-/** Options by name (or path), sorted. */
-function byLabel<T extends { id: number }>(list: readonly T[] | undefined, label: (item: T) => string) {
-  return (list ?? []).map((item) => ({ value: String(item.id), label: label(item) })).sort((a, b) => a.label.localeCompare(b.label));
-}
-
 function FolderValue({ op, value, onChange, invalid }: InputProps & { op: ViewOp }) {
   const folders = useAllFolders();
-  const options = useMemo(() => byLabel(folders.data, (f) => folders.index.path(f.id)), [folders.data, folders.index]);
+  const options = useMemo(
+    () =>
+      (folders.data ?? [])
+        .map((f) => ({ value: String(f.id), label: folders.index.path(f.id) }))
+        .sort((a, b) => a.label.localeCompare(b.label)),
+    [folders.data, folders.index],
+  );
   const inFolder = op === 'inFolder';
   const v = (inFolder ? (value as { id?: unknown; recursive?: unknown } | null) : null) ?? {};
   const id = inFolder ? v.id : value;
@@ -246,17 +247,6 @@ function FolderValue({ op, value, onChange, invalid }: InputProps & { op: ViewOp
 }
 
 function ProfileValue({ value, onChange, invalid }: InputProps) {
-  const profiles = useAllProfiles();
-  const options = useMemo(() => byLabel(profiles.data, (p) => p.name), [profiles.data]);
-  return (
-    <IdSelect
-      label="Profile"
-      noun="profile"
-      options={options}
-      loading={profiles.isPending}
-      id={value}
-      onChange={onChange}
-      invalid={invalid}
-    />
-  );
+  const { options, isPending } = useProfileOptions();
+  return <IdSelect label="Profile" noun="profile" options={options} loading={isPending} id={value} onChange={onChange} invalid={invalid} />;
 }

@@ -1,8 +1,8 @@
 import type { ApplyMode, AssignViewProfilesResponse, View, ViewExportFormat } from '@openums/protocol';
 import { COMMAND_RIGHT } from '@openums/protocol';
-import { Alert, Badge, Button, Group, Menu, Modal, MultiSelect, ScrollArea, Select, Stack, Table, TagsInput, Text } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Modal, ScrollArea, Select, Stack, Table, TagsInput, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { useMemo, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { assignViewProfiles, mailView, sendViewCommand, viewExportUrl } from '../../api/views-actions';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
@@ -11,7 +11,7 @@ import { RIGHT_LABELS } from '../access/rights-labels';
 import { COMMANDS, type CommandInfo } from '../commands/command-catalog';
 import { devicesLabel } from '../commands/command-target';
 import { commandName, CommandMenuItems, ManyDevicesCommandDialog } from '../commands/many-devices-command';
-import { useAllProfiles } from '../profiles/queries';
+import { ProfilesMultiSelect, useProfileOptions } from '../profiles/profile-options';
 
 const FORMATS: { value: ViewExportFormat; label: string }[] = [
   { value: 'csv', label: 'CSV (spreadsheets, scripts)' },
@@ -195,15 +195,11 @@ export function AssignProfilesDialog({
   deviceName: (id: number) => string;
   onClose: () => void;
 }) {
-  const profiles = useAllProfiles();
+  const { options } = useProfileOptions();
   const [picked, setPicked] = useState<string[]>([]);
   const [apply, setApply] = useState<ApplyMode>('now');
   const action = useMutation({ mutationFn: () => assignViewProfiles(view.id, { profileIds: picked.map(Number), apply }) });
-  const data = useMemo(
-    () => (profiles.data ?? []).map((p) => ({ value: String(p.id), label: p.name })).sort((a, b) => a.label.localeCompare(b.label)),
-    [profiles.data],
-  );
-  const profileName = (id: number) => data.find((d) => d.value === String(id))?.label ?? `#${id}`;
+  const profileName = (id: number) => options.find((d) => d.value === String(id))?.label ?? `#${id}`;
   return (
     <Modal opened onClose={onClose} title={`Assign profiles to "${view.name}"`} centered size="lg">
       {action.data ? (
@@ -222,18 +218,7 @@ export function AssignProfilesDialog({
               {count !== null ? ` (${devicesLabel(count)} at the last count)` : ''}. Devices that already have a profile, or run another
               major version than it is made for, are skipped.
             </Text>
-            <MultiSelect
-              label="Profiles"
-              data={data}
-              value={picked}
-              onChange={setPicked}
-              searchable
-              maxValues={20}
-              placeholder={profiles.isPending ? 'Loading profiles…' : 'Choose up to 20 profiles'}
-              nothingFoundMessage="No profile with that name"
-              comboboxProps={{ withinPortal: true }}
-              data-autofocus
-            />
+            <ProfilesMultiSelect value={picked} onChange={setPicked} placeholder="Choose up to 20 profiles" />
             <ApplyChoice value={apply} onChange={setApply} />
             {action.error && <ErrorAlert title="Not assigned" error={action.error} />}
             <Group justify="flex-end">
