@@ -114,9 +114,8 @@ export function JobDetail({ id, back, backLabel = 'All jobs' }: { id: number; ba
                 <Table.Tr
                   key={r.id}
                   onClick={() => setRunId(r.id)}
-                  // The open run: a teal edge as in the trees (a coloured row hid the state badges).
+                  // The open run: a teal edge as in the trees (a coloured row hid the light state badges).
                   style={{ cursor: 'pointer', boxShadow: r.id === shownRun ? 'inset 3px 0 0 var(--mantine-color-teal-6)' : undefined }}
-                  bg={r.id === shownRun ? 'var(--mantine-color-gray-1)' : undefined}
                   aria-selected={r.id === shownRun}
                 >
                   <Table.Td>{formatDateTime(r.startedAt)}</Table.Td>
