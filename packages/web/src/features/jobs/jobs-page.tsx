@@ -209,7 +209,7 @@ function JobList({
                     <Table.Th>Targets</Table.Th>
                     <Table.Th>Schedule</Table.Th>
                     <Table.Th style={{ whiteSpace: 'nowrap' }}>Next run</Table.Th>
-                    <Table.Th>Last run</Table.Th>
+                    <Table.Th style={{ whiteSpace: 'nowrap' }}>Last run</Table.Th>
                     {folderId === null && <Table.Th>Folder</Table.Th>}
                     <Table.Th w={40} aria-label="Actions" />
                   </Table.Tr>
