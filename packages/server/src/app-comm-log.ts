@@ -36,24 +36,41 @@ export function communicationLog(
     install(app: App, singletons: Singletons): void {
       deviceCommLogRoutes(app, service);
       singletons.add({ name: 'device-comm-log-purge', intervalMs: PURGE_EVERY_MS, run: () => service.purge() });
-      const failed = (err: unknown) => p.log?.warn({ err }, 'device communication log switches not loaded; retrying');
+      let loaded = false;
+      const failed = (err: unknown) => {
+        // A server listens before it migrates the database: until the first load, a missing table is expected.
+        if (loaded) p.log?.warn({ err }, 'device communication log switches not read; retrying');
+        else p.log?.debug({ err }, 'device communication log switches not read yet');
+      };
+      const reloadAll = () =>
+        service
+          .reloadAllSwitches()
+          .then(() => void (loaded = true))
+          .catch(failed);
       let unsubscribe: (() => void) | null = null;
       let timer: NodeJS.Timeout | null = null;
+      let retry: NodeJS.Timeout | null = null;
+      let closed = false;
       app.addHook('onReady', async () => {
         recorder.start();
         unsubscribe = p.bus.subscribe((m) => {
           if (m.t === 'comm-log') void service.reloadSwitches(m.deviceIds).catch(failed);
         });
-        await service.reloadAllSwitches().catch(failed);
-        timer = setInterval(
-          () => void service.reloadAllSwitches().catch(failed),
-          p.bus.transport === 'local' ? 5 * CATCH_UP_MS : CATCH_UP_MS,
-        );
+        await reloadAll();
+        // Until the first load succeeds (the migrations run right after listening), try every 2 s.
+        const again = () => {
+          retry = loaded || closed ? null : setTimeout(() => void reloadAll().then(again), 2000);
+          retry?.unref();
+        };
+        again();
+        timer = setInterval(() => void reloadAll(), p.bus.transport === 'local' ? 5 * CATCH_UP_MS : CATCH_UP_MS);
         timer.unref();
       });
       app.addHook('onClose', async () => {
+        closed = true;
         unsubscribe?.();
         if (timer) clearInterval(timer);
+        if (retry) clearTimeout(retry);
         await recorder.stop().catch(() => undefined);
       });
     },

@@ -188,6 +188,10 @@ describe.each(DIALECTS)('device communication log (%s)', (dialect) => {
     expect(app.tap.on.has(device)).toBe(false);
     await app.service.reloadSwitches((p.bus.sent[0] as { deviceIds: number[] }).deviceIds);
     expect(app.tap.on.get(device)).toBe(true);
+    // A process starting later reads every switch from the database.
+    const later = second();
+    await later.service.reloadAllSwitches();
+    expect([...later.tap.on]).toEqual([[device, true]]);
     await p.service.setSwitch(device, { enabled: false, payload: false }, by);
     await app.service.reloadSwitches([device]);
     expect(app.tap.on.has(device)).toBe(false);
