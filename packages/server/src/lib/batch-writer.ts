@@ -9,6 +9,9 @@ export class BatchWriter<K, P extends object> {
   private pending = new Map<K, P>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  private started = false;
+  /** Flushes happen on multiples of the interval from start(). */
+  private epoch = 0;
 
   constructor(
     private readonly name: string,
@@ -21,13 +24,30 @@ export class BatchWriter<K, P extends object> {
   ) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
-    this.timer.unref();
+    this.started = true;
+    this.epoch = Date.now();
+    this.arm();
   }
 
   update(key: K, patch: P): void {
     const prev = this.pending.get(key);
     this.pending.set(key, prev ? { ...prev, ...patch } : patch);
+    this.arm();
+  }
+
+  /**
+   * A timer only while something waits, so an idle process is not woken every interval (six
+   * writers, two of them four times a second). Flushes stay on the interval's grid, as with
+   * setInterval: a patch waits at most one interval, as before.
+   */
+  private arm(): void {
+    if (!this.started || this.timer || this.flushing || this.pending.size === 0) return;
+    const delay = this.intervalMs - ((Date.now() - this.epoch) % this.intervalMs);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+    this.timer.unref();
   }
 
   /** The patch waiting for `key`, if any. */
@@ -41,12 +61,17 @@ export class BatchWriter<K, P extends object> {
 
   /** Writes everything pending; concurrent calls share one run. */
   flush(): Promise<void> {
-    this.flushing ??= this.run().finally(() => (this.flushing = null));
+    this.flushing ??= this.run().finally(() => {
+      this.flushing = null;
+      // What came in during the write, or a failed batch put back: the next interval writes it.
+      this.arm();
+    });
     return this.flushing;
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flush();
     if (this.pending.size) await this.flush();

@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BatchWriter } from './batch-writer.js';
+
+describe('BatchWriter', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  const setup = (fail = false) => {
+    const writes: Array<Array<[number, { v: number }]>> = [];
+    const state = { fail };
+    const w = new BatchWriter<number, { v: number }>(
+      'test',
+      async (batch) => {
+        if (state.fail) throw new Error('database down');
+        writes.push(batch);
+      },
+      250,
+      null,
+    );
+    return { w, writes, state };
+  };
+
+  it('keeps no timer while nothing waits, so an idle process is not woken', async () => {
+    const { w, writes } = setup();
+    w.start();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(writes).toEqual([]);
+    w.update(1, { v: 1 });
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(writes).toEqual([[[1, { v: 1 }]]]);
+    expect(vi.getTimerCount()).toBe(0);
+    await w.stop();
+  });
+
+  it('writes on the interval grid from start: a patch waits at most one interval, the latest per key wins', async () => {
+    const { w, writes } = setup();
+    w.start();
+    await vi.advanceTimersByTimeAsync(100);
+    w.update(1, { v: 1 });
+    w.update(1, { v: 2 });
+    w.update(2, { v: 3 });
+    await vi.advanceTimersByTimeAsync(149);
+    expect(writes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1); // 250 ms after start, 150 ms after the first update
+    expect(writes).toEqual([
+      [
+        [1, { v: 2 }],
+        [2, { v: 3 }],
+      ],
+    ]);
+    await w.stop();
+  });
+
+  it('retries a failed batch at the next interval, and stop() writes what is left', async () => {
+    const { w, writes, state } = setup(true);
+    w.start();
+    w.update(1, { v: 1 });
+    await vi.advanceTimersByTimeAsync(250);
+    expect(writes).toEqual([]);
+    expect(w.size).toBe(1);
+    state.fail = false;
+    await vi.advanceTimersByTimeAsync(250);
+    expect(writes).toEqual([[[1, { v: 1 }]]]);
+    w.update(2, { v: 2 });
+    await w.stop();
+    expect(writes).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
