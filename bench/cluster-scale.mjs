@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// npm run bench:cluster -- --scale [--devices 100000] [--dialects sqlite,postgres] [--workers 8]
+// npm run bench:cluster -- --scale [--devices 100000] [--dialects sqlite,postgres] [--workers 6]
 //                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
 //
 // 100,000 devices on one host: `openums server --workers W` (supervisor + W workers sharing the
-// HTTPS port) and the agent's simulator in several processes (each device its own key,
-// certificate and mutual-TLS WebSocket) bound to 127.0.0.0/8 source addresses. The server runs
-// with the product's default liveness and heartbeat settings.
+// HTTPS port; 6 by default: ≈ 16,700 channels each, below the ~19,000 one process can hold, as
+// each process has a fixed cost — docs/benchmarks.md) and the agent's simulator in several
+// processes (each device its own key, certificate and mutual-TLS WebSocket) bound to 127.0.0.0/8
+// source addresses. The server runs with the product's default liveness and heartbeat settings.
 // Phases per dialect:
 //   0) enrollment of N devices through EST (preparation; its rate is reported, not a target);
 //   1) cold start: server and simulator stopped, then both started together (the simulator's new
@@ -26,7 +27,7 @@ const { values } = parseArgs({
     scale: { type: 'boolean' },
     devices: { type: 'string', default: '100000' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
-    workers: { type: 'string', default: '8' },
+    workers: { type: 'string', default: '6' },
     'sim-processes': { type: 'string', default: '8' },
     'steady-seconds': { type: 'string', default: '120' },
     'settle-seconds': { type: 'string', default: '60' },
