@@ -152,6 +152,26 @@ try {
   for (const end = Date.now() + 10 * 60_000; (await count((qb) => qb.where('state', '=', 'running'))) > 0; await sleep(500)) {
     if (Date.now() > end) break;
   }
+  // The recorded start is the claim batch's clock reading; the first command a run sent is when
+  // it began to act (runs are stepped 50 at a time, so this also shows the executor's queueing).
+  const first = await db
+    .selectFrom('job_runs as r')
+    .innerJoin('job_run_devices as d', 'd.run_id', 'r.id')
+    .select(['r.planned_at', (eb) => eb.fn.min('d.started_at').as('first')])
+    .groupBy(['r.id', 'r.planned_at'])
+    .execute();
+  const firstLate = first
+    .filter((r) => r.first !== null)
+    .map((r) => (Number(r.first) - Number(r.planned_at)) / 1000)
+    .sort((a, b) => a - b);
+  if (firstLate.length) {
+    result.firstCommandLatenessSeconds = {
+      runs: firstLate.length,
+      p50: r3(q(firstLate, 0.5)),
+      p99: r3(q(firstLate, 0.99)),
+      max: r3(firstLate[firstLate.length - 1]),
+    };
+  }
   const finished = await db.selectFrom('job_runs').select(['finished_at', 'state']).execute();
   result.runsFinished = finished.filter((r) => r.state === 'finished').length;
   result.lastRunFinishedSecondsAfterDue =
