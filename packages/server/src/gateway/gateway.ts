@@ -12,6 +12,7 @@ import { findUnsafeString } from '../lib/text-safety.js';
 import type { DevicesRepository } from '../modules/devices/devices.repository.js';
 import type { CommandsService } from '../modules/commands/commands.service.js';
 import type { DeviceCa } from '../tls/device-ca.js';
+import { AppError } from '../lib/errors.js';
 import { identifyClient } from './client-cert.js';
 import { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
@@ -105,7 +106,15 @@ export class DeviceGateway {
       this.pending.get((tls as unknown as { _parent: Socket })._parent)?.();
       this.d.metrics.tlsHandshakes.inc({ kind: tls.isSessionReused() ? 'resumed' : 'full' });
     });
-    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.onUpgrade(req, socket, head));
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      // A device reconnecting while the server is still starting (port open, database and device
+      // CA not loaded yet) is told to come back, instead of an unhandled rejection ending the process.
+      this.onUpgrade(req, socket, head).catch((err: unknown) => {
+        const starting = err instanceof AppError && err.code === ErrorCode.ServiceUnavailable;
+        if (!starting) this.d.log?.error({ err }, 'device upgrade failed');
+        if (!socket.destroyed) reject(socket, ErrorCode.ServiceUnavailable, starting ? 'the server is starting' : 'try again later');
+      });
+    });
     this.livenessTicker = setInterval(() => {
       const dead = this.liveness.run(Date.now());
       if (dead.length === 0) return;
