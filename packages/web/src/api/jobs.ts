@@ -1,5 +1,6 @@
 import type {
   CreateJobRequest,
+  JobSettings,
   Job as ProtocolJob,
   JobDeviceState,
   JobRun as ProtocolJobRun,
@@ -89,3 +90,7 @@ export const deleteJobFolder = (id: number) => api.delete(`${FOLDERS}/${id}`);
 /** Planned runs of enabled jobs between two instants (at most 31 days apart), in time order. */
 export const listJobCalendar = (from: number, to: number, signal?: AbortSignal) =>
   api.get<{ items: JobCalendarEntry[]; truncated: boolean }>(`${JOBS}/calendar`, { from, to }, signal);
+
+/** How long finished runs are kept (general right `jobs`). */
+export const getJobSettings = (signal?: AbortSignal) => api.get<JobSettings>('/api/v1/settings/jobs', undefined, signal);
+export const putJobSettings = (body: JobSettings) => api.put<JobSettings>('/api/v1/settings/jobs', body);

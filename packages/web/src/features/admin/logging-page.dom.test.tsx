@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import type { LoggingSettings } from '@openums/protocol';
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LoggingPage } from './logging-page';
 import { renderWithProviders, stubApi } from './test-helpers';
@@ -61,5 +61,30 @@ describe('LoggingPage: support information', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Download support information' }));
     expect(await screen.findByText('The general right loggingAndAudit is required')).toBeTruthy();
     click.mockRestore();
+  });
+});
+
+describe('LoggingPage: retentions', () => {
+  it('shows the job history and communication log retentions and saves a change of one', async () => {
+    const calls = stubApi({
+      'GET /api/v1/settings/logging': { level: 'info', areas: {} },
+      'GET /api/v1/settings/jobs': { historyDays: 30 },
+      'PUT /api/v1/settings/jobs': (_url: URL, init: RequestInit | undefined) => Response.json(JSON.parse(String(init?.body))),
+      'GET /api/v1/settings/device-comm-log': { retentionDays: 7 },
+    });
+    renderWithProviders(<LoggingPage />);
+    const jobs = await screen.findByRole('textbox', { name: /Keep finished job runs for/ });
+    await waitFor(() => expect((jobs as HTMLInputElement).value).toBe('30'));
+    const comm = screen.getByRole('textbox', { name: /Keep entries for/ });
+    expect((comm as HTMLInputElement).value).toBe('7');
+    fireEvent.change(jobs, { target: { value: '10' } });
+    expect(await screen.findByText('Finished job runs older than 10 days will be deleted within the hour.')).toBeTruthy();
+    const card = screen.getByTestId('job-history-retention');
+    fireEvent.click(within(card).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.find((c) => c.method === 'PUT')?.body).toEqual({ historyDays: 10 }));
+    // Out of range: refused before it is sent.
+    fireEvent.change(comm, { target: { value: '400' } });
+    expect(await screen.findByText('Between 1 and 365 days')).toBeTruthy();
+    expect(within(screen.getByTestId('comm-log-retention')).getByRole('button', { name: 'Save' })).toHaveProperty('disabled', true);
   });
 });

@@ -5,7 +5,34 @@ import { useEffect, useState } from 'react';
 import { downloadSupportInfo, getLoggingSettings, putLoggingSettings, type LoggingSettings } from '../../api/logging';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
+import { getCommLogSettings, putCommLogSettings } from '../../api/device-comm-log';
+import { getJobSettings, putJobSettings } from '../../api/jobs';
 import { LoadError, Loading, PageHeader } from './page-states';
+import { RetentionCard, type RetentionSetting } from './retention-card';
+
+/** Retentions an administrator looks for next to the logs (each route checks its own right). */
+const RETENTIONS: RetentionSetting[] = [
+  {
+    queryKey: ['settings', 'device-comm-log'],
+    read: async (signal) => (await getCommLogSettings(signal)).retentionDays,
+    write: async (days) => (await putCommLogSettings({ retentionDays: days })).retentionDays,
+    title: 'Device communication logs',
+    what: 'entries',
+    max: 365,
+    description: 'For devices whose communication log is switched on (on the device’s page).',
+    testId: 'comm-log-retention',
+  },
+  {
+    queryKey: ['settings', 'jobs'],
+    read: async (signal) => (await getJobSettings(signal)).historyDays,
+    write: async (days) => (await putJobSettings({ historyDays: days })).historyDays,
+    title: 'Job history',
+    what: 'finished job runs',
+    max: 3650,
+    description: 'With each device’s result.',
+    testId: 'job-history-retention',
+  },
+];
 
 export const loggingQueryKey = ['settings', 'logging'] as const;
 
@@ -43,6 +70,9 @@ export function LoggingPage() {
       ) : (
         <LoggingForm settings={query.data} />
       )}
+      {RETENTIONS.map((r) => (
+        <RetentionCard key={r.testId} setting={r} />
+      ))}
       <SupportInfoCard />
     </Stack>
   );
