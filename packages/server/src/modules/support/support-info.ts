@@ -23,6 +23,7 @@ const SAFE_SETTINGS = [
   'enrollment',
   'cluster_addresses',
   'job_settings',
+  'device_comm_log',
 ];
 
 /** The configuration without credentials: a PostgreSQL URL keeps host, port and database only. */
