@@ -3,6 +3,8 @@ import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
 import { JobRunner } from '../../src/modules/jobs/job-runner.js';
 import { JobsRepository } from '../../src/modules/jobs/jobs.repository.js';
+import { JobHostsRepository } from '../../src/modules/jobs/job-hosts.repository.js';
+import { clusterScope } from '../../src/modules/jobs/job-hosts.js';
 
 /**
  * The executor's claim (docs/jobs.md, "How it runs"): a start creates the devices' commands and,
@@ -114,5 +116,53 @@ describe.each(DIALECTS)('job executor (%s)', (dialect) => {
       expect(d).toMatchObject({ state: i % 2 ? 'failed' : 'succeeded', message: `answer ${i}` });
       expect(Date.parse(d.finishedAt)).toBe(t.clock.now() - 1000 + i);
     }
+  });
+
+  it('steps open runs in turn: long-waiting runs do not keep later ones from their turn', async () => {
+    // Runs that wait for offline devices until they expire stay open; the scheduler steps a
+    // page of open runs at a time and must reach every one of them, not the lowest ids forever.
+    const folder = (await t.api('POST', '/api/v1/device-folders', { name: 'round-robin' })).body;
+    await t.database.db
+      .insertInto('devices')
+      .values({
+        mac: '02EEAA000001',
+        unit_id: '02EEAA000001',
+        name: 'rr',
+        name_lc: 'rr',
+        registered_at: t.clock.now(),
+        folder_id: folder.id,
+      })
+      .execute();
+    const mine: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const job = await t.api('POST', '/api/v1/jobs', {
+        name: `rr-${i}`,
+        command: 'reboot',
+        targets: [{ type: 'folder', id: folder.id }],
+        schedule: { startAt: new Date(t.clock.now() + 3_600_000).toISOString() },
+        options: { retryNextBoot: true },
+      });
+      expect(job.status, JSON.stringify(job.body)).toBe(201);
+      mine.push((await t.api('POST', `/api/v1/jobs/${job.body.id}/run`)).body.runId as number);
+    }
+    const hosts = new JobHostsRepository(t.database.db);
+    const open = (await hosts.listActiveRuns(10_000, clusterScope())).length;
+    expect(open).toBeGreaterThanOrEqual(5);
+    const seen = new Set<number>();
+    let cursor = 0;
+    let calls = 0;
+    while (!mine.every((id) => seen.has(id)) && calls < open) {
+      const page = await hosts.listActiveRuns(2, clusterScope(), cursor);
+      expect(page.length).toBe(Math.min(2, open));
+      for (const r of page) seen.add(r.id);
+      cursor = page[page.length - 1]!.id;
+      calls++;
+    }
+    expect(mine.filter((id) => !seen.has(id))).toEqual([]);
+    expect(calls).toBeLessThanOrEqual(Math.ceil(open / 2) + 1);
+    // Past the highest id the page wraps round to the lowest.
+    const all = (await hosts.listActiveRuns(10_000, clusterScope())).map((r) => r.id);
+    const wrapped = await hosts.listActiveRuns(2, clusterScope(), all[all.length - 1]!);
+    expect(wrapped.map((r) => r.id)).toEqual(all.slice(0, 2));
   });
 });

@@ -35,18 +35,27 @@ export class JobHostsRepository {
     ).map(jobRow);
 
   /** Runs with work left that a scheduler of `scope` steps: running ones, and cancelled ones with devices in flight. */
-  listActiveRuns = async (limit: number, scope: RunnerScope): Promise<JobRunRow[]> =>
-    (
-      await this.db
+  /**
+   * Up to `limit` open runs of the scope, in id order after `afterId`, wrapping round to the
+   * lowest ids: a caller that passes the last id it stepped visits every open run in turn, so
+   * runs that wait long (offline devices until expiry) cannot keep the others from being stepped.
+   */
+  listActiveRuns = async (limit: number, scope: RunnerScope, afterId = 0): Promise<JobRunRow[]> => {
+    const open = (after: number, upTo: number | null, n: number) => {
+      let q = this.db
         .selectFrom('job_runs')
         .selectAll()
         .where('state', 'in', ['running', 'cancelled'])
         .where('finished_at', 'is', null)
         .where(inScope('job_runs', scope))
-        .orderBy('id')
-        .limit(limit)
-        .execute()
-    ).map(runRow);
+        .where('id', '>', after);
+      if (upTo !== null) q = q.where('id', '<=', upTo);
+      return q.orderBy('id').limit(n).execute();
+    };
+    const rows = await open(afterId, null, limit);
+    if (rows.length < limit && afterId > 0) rows.push(...(await open(0, afterId, limit - rows.length)));
+    return rows.map(runRow);
+  };
 
   /** Records the host that executes these runs. */
   setServer = async (runIds: number[], host: string): Promise<void> => {

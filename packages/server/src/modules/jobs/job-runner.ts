@@ -62,6 +62,8 @@ export class JobRunner {
   private stopped = false;
   /** When each active run was last checked for orphans (this process). */
   private readonly orphanCheck = new Map<number, number>();
+  /** Per scope, the last run stepped: the next step starts after it (round robin over open runs). */
+  private readonly stepCursor = new Map<string, number>();
 
   constructor(
     private readonly repo: JobsRepository,
@@ -147,9 +149,15 @@ export class JobRunner {
   /** One step of every active run of `scope`; true when a run still has devices to start or in flight. */
   async advanceAll(scope: RunnerScope = clusterScope()): Promise<boolean> {
     const hosts = new JobHostsRepository(this.db);
-    const runs = await hosts.listActiveRuns(ACTIVE_RUNS, scope);
-    for (const id of this.orphanCheck.keys()) if (!runs.some((r) => r.id === id)) this.orphanCheck.delete(id);
-    if (!runs.length) return false;
+    const cursorKey = `${scope.pinned ? 'host' : 'cluster'}:${scope.host}`;
+    const runs = await hosts.listActiveRuns(ACTIVE_RUNS, scope, this.stepCursor.get(cursorKey) ?? 0);
+    if (!runs.length) {
+      this.orphanCheck.clear();
+      this.stepCursor.delete(cursorKey);
+      return false;
+    }
+    this.stepCursor.set(cursorKey, runs[runs.length - 1]!.id);
+    if (this.orphanCheck.size > 20 * ACTIVE_RUNS) this.orphanCheck.clear(); // finished runs' entries: an early check each
     // The host executing: on runs started without a claim (run now) and on runs taken over from their pinned host.
     const adopted = runs.filter((r) => r.server === null || (r.server === r.host && r.host !== scope.host));
     if (adopted.length)
