@@ -1,19 +1,9 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { AdminTasksTable } from '../../db/types-features.js';
 
-export interface AdminTaskRow {
-  id: number;
-  name: string;
-  type: string;
-  options_json: string;
-  schedule_json: string;
-  enabled: number;
-  next_run_at: number | null;
-  last_run_at: number | null;
-  last_state: string | null;
-  created_by: string | null;
-  created_at: number;
-  updated_at: number;
-}
+/** A row as read: the table's columns with the generated id resolved. */
+export type AdminTaskRow = Selectable<AdminTasksTable>;
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const toRow = (r: Record<string, unknown>): AdminTaskRow =>
