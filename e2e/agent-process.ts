@@ -30,6 +30,22 @@ export class AgentProcess {
     return new AgentProcess(child, join(LOG_DIR, `agent-${name}.log`));
   }
 
+  /** `openums-agent enroll` against the e2e server with an enrollment key, its web CA pinned by fingerprint. */
+  static enroll(name: string, o: { key: string; caFingerprint: string; stateDir: string }): AgentProcess {
+    const server = `https://localhost:${new URL(process.env.E2E_BASE_URL!).port}`;
+    return AgentProcess.start(name, [
+      'enroll',
+      '--server',
+      server,
+      '--key',
+      o.key,
+      '--ca-fingerprint',
+      o.caFingerprint,
+      '--state-dir',
+      o.stateDir,
+    ]);
+  }
+
   get log(): string {
     return this.output;
   }

@@ -22,18 +22,7 @@ test("a device's communication log: switched on in the web app, it records a rea
     expect(key.status(), await key.text()).toBe(201);
     const secret = (await key.json()).keys[0].secret as string;
     const { webCaFingerprint } = await api.serverInfo();
-    const port = new URL(process.env.E2E_BASE_URL!).port;
-    const enroll = AgentProcess.start('commlog-enroll', [
-      'enroll',
-      '--server',
-      `https://localhost:${port}`,
-      '--key',
-      secret,
-      '--ca-fingerprint',
-      webCaFingerprint!,
-      '--state-dir',
-      stateDir,
-    ]);
+    const enroll = AgentProcess.enroll('commlog-enroll', { key: secret, caFingerprint: webCaFingerprint!, stateDir });
     agents.push(enroll);
     expect(await enroll.exited(60_000), `agent enroll failed; log ${enroll.logFile}:\n${enroll.log}`).toBe(0);
     const [device] = await api.devicesInFolder(folder.id);

@@ -34,18 +34,7 @@ test('the dashboard shows the running server and the devices online; the device 
   try {
     // --- A real agent enrolls and connects.
     const { webCaFingerprint } = await api.serverInfo();
-    const server = `https://localhost:${new URL(process.env.E2E_BASE_URL!).port}`;
-    const enroll = AgentProcess.start('dashboard-enroll', [
-      'enroll',
-      '--server',
-      server,
-      '--key',
-      secret,
-      '--ca-fingerprint',
-      webCaFingerprint!,
-      '--state-dir',
-      stateDir,
-    ]);
+    const enroll = AgentProcess.enroll('dashboard-enroll', { key: secret, caFingerprint: webCaFingerprint!, stateDir });
     agents.push(enroll);
     expect(await enroll.exited(60_000), `agent enroll failed; log ${enroll.logFile}:\n${enroll.log}`).toBe(0);
     const [device] = await api.devicesInFolder(folder.id);

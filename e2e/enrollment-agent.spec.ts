@@ -103,19 +103,7 @@ test('a device enrolled by a real agent with a key from the UI appears live and 
     await expect(page.getByTestId('device-list-title')).toHaveText(folder.name);
     await expect(page.getByTestId('device-row')).toHaveCount(0);
 
-    const port = new URL(process.env.E2E_BASE_URL!).port;
-    const server = `https://localhost:${port}`;
-    const enroll = AgentProcess.start('enroll', [
-      'enroll',
-      '--server',
-      server,
-      '--key',
-      secret,
-      '--ca-fingerprint',
-      webCaFingerprint!,
-      '--state-dir',
-      stateDir,
-    ]);
+    const enroll = AgentProcess.enroll('enroll', { key: secret, caFingerprint: webCaFingerprint!, stateDir });
     agents.push(enroll);
     expect(await enroll.exited(60_000), `agent enroll failed; log ${enroll.logFile}:\n${enroll.log}`).toBe(0);
 
