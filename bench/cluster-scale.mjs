@@ -218,7 +218,8 @@ async function runDialect(dialect) {
       loadAvg: loadavg().map(round1),
     };
     log(`steady: ${JSON.stringify(result.steady)}`);
-    if (!phases.has('kill')) return result;
+    // With one worker there is no supervisor (the server is that process): nobody would restart it.
+    if (!phases.has('kill') || W < 2) return result;
 
     // ── 3. kill -9 of every worker ──
     const victims = (await workers(server)).map((s) => s.pid);
