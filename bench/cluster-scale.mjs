@@ -18,7 +18,7 @@
 // --keep-dir DIR keeps each dialect's data directory, database and simulator state under DIR
 // (DIR/<dialect>.json says where) instead of dropping them; a later run with the same DIR skips
 // the enrollment and measures the same fleet again (enrolling 100,000 devices takes 20–30 minutes,
-// and is preparation, not a figure). --phases: the run stops after the last phase that is not
+// and is preparation, not a figure). --phases: the run stops before the first phase that is not
 // listed (each phase needs the ones before it: `enroll` alone only prepares; enrollment is skipped
 // only when DIR holds a kept fleet, whatever --phases says).
 // Last line: JSON.
