@@ -22,10 +22,11 @@
 // listed (each phase needs the ones before it: `enroll` alone only prepares; enrollment is skipped
 // only when DIR holds a kept fleet, whatever --phases says).
 // Last line: JSON.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { profileRunning, profileTop, threadCpu, wakeups } from './inspect.mjs';
 import { call, createTarget, machine, procStats, startServer } from './lib.mjs';
 import { simulator, until } from './sim.mjs';
 
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     'settle-seconds': { type: 'string', default: '60' },
     'local-addresses': { type: 'string', default: '127.0.0.2-127.0.0.250' },
     'keep-dir': { type: 'string' },
+    'profile-seconds': { type: 'string', default: '0' },
     phases: { type: 'string', default: 'enroll,cold,steady,kill' },
   },
 });
@@ -66,6 +68,25 @@ async function workers(server) {
     return [];
   }
 }
+
+/** Every process below `pid` (the simulator forks its device processes). */
+function descendants(pid) {
+  const parent = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const raw = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(raw.slice(raw.lastIndexOf(') ') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [c, p] of parent) if (p === out[i]) out.push(c);
+  return out;
+}
+
+const alive = (pid) => existsSync(`/proc/${pid}/stat`);
 
 /** Logs in again (a restarted server's sessions are still valid, but a killed worker drops the keep-alive socket). */
 async function relogin(server) {
@@ -197,11 +218,23 @@ async function runDialect(dialect) {
     await sleep(settleSeconds * 1000);
     const list = await workers(server);
     const pids = [server.pid, ...list.map((s) => s.pid)];
+    const simPids = descendants(sim.child.pid);
+    const simCpu = () => simPids.reduce((a, pid) => a + (alive(pid) ? procStats(pid).cpuSeconds : 0), 0);
     const c0 = pids.map((pid) => procStats(pid));
+    const th0 = pids.map((pid) => threadCpu(pid));
+    const w0 = pids.map((pid) => wakeups(pid));
+    const s0 = simCpu();
     const t0 = performance.now();
     await sleep(steadySeconds * 1000);
     const c1 = pids.map((pid) => procStats(pid));
+    const th1 = pids.map((pid) => threadCpu(pid));
+    const w1 = pids.map((pid) => wakeups(pid));
+    const s1 = simCpu();
     const secs = (performance.now() - t0) / 1000;
+    // Where the server's CPU goes, by thread kind (all processes): JavaScript and native work on
+    // the main threads, V8's helpers (concurrent GC), libuv's pool; and how often they wake up.
+    const byThread = {};
+    for (const k of Object.keys(th0[0])) byThread[k] = round1(th1.reduce((a, t, i) => a + t[k] - th0[i][k], 0) * (100 / secs));
     const pct = (f) => round1((c1.reduce((x, s) => x + s[f], 0) - c0.reduce((x, s) => x + s[f], 0)) * (100 / secs));
     result.steady = {
       seconds: round1(secs),
@@ -216,10 +249,32 @@ async function runDialect(dialect) {
         cpuPercent: round1((c1[i + 1].cpuSeconds - c0[i + 1].cpuSeconds) * (100 / secs)),
         rssMb: c1[i + 1].rssMb,
       })),
+      byThreadPercent: byThread,
+      wakeupsPerSecond: Math.round(w1.reduce((a, w, i) => a + w - w0[i], 0) / secs),
+      simulatorCpuPercent: round1((s1 - s0) * (100 / secs)),
       simulatorOnline: sim.latest?.online ?? null,
       loadAvg: loadavg().map(round1),
     };
     log(`steady: ${JSON.stringify(result.steady)}`);
+    // After the measured window: a CPU profile of the busiest worker through its inspector.
+    const profileSeconds = Number(values['profile-seconds']);
+    if (profileSeconds > 0 && list.length > 0) {
+      const busiest = list.reduce((a, s) => (s.devicesConnected > a.devicesConnected ? s : a));
+      const file = join(keepDir ?? tmpdir(), `${dialect}-worker-${busiest.pid}.cpuprofile`);
+      try {
+        const p = await profileRunning(busiest.pid, profileSeconds, file);
+        result.steady.profile = {
+          pid: busiest.pid,
+          devices: busiest.devicesConnected,
+          seconds: profileSeconds,
+          ...p,
+          top: profileTop(file, 20),
+        };
+        log(`profile: ${JSON.stringify(result.steady.profile)}`);
+      } catch (err) {
+        log(`profile failed: ${err.message}`);
+      }
+    }
     // With one worker there is no supervisor (the server is that process): nobody would restart it.
     if (!phases.has('kill') || W < 2) return result;
 

@@ -1,0 +1,114 @@
+// Looking inside a running server process without restarting it (bench/cluster-scale.mjs uses
+// these after its measured window, so the figures are not disturbed):
+//  * threadCpu(pid): CPU seconds per thread kind from /proc/<pid>/task/*/stat — the JavaScript
+//    main thread, V8's helper threads (concurrent marking, sweeping, compiling), libuv's pool;
+//  * wakeups(pid): context switches (voluntary + involuntary) — how often the process runs;
+//  * profileRunning(pid, seconds, file): SIGUSR1 opens Node's inspector on 127.0.0.1:9229, then a
+//    CPU profile and V8's heap figures are taken over the DevTools protocol (the `ws` client the
+//    agent already depends on). One process at a time: the port is fixed.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../packages/agent/package.json', import.meta.url));
+const WebSocket = require('ws');
+const TICKS = 100;
+
+function threadKind(comm, tid, pid) {
+  if (tid === pid) return 'main';
+  if (comm.startsWith('V8 ')) return 'v8Helpers';
+  if (comm.startsWith('libuv')) return 'libuvPool';
+  return 'other';
+}
+
+/** CPU seconds per thread kind of one process. */
+export function threadCpu(pid) {
+  const out = { main: 0, v8Helpers: 0, libuvPool: 0, other: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
+      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
+      out[threadKind(comm, Number(tid), pid)] += (Number(f[11]) + Number(f[12])) / TICKS;
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
+/** Context switches of the whole process so far (every thread). */
+export function wakeups(pid) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(s)?.[1] ?? 0) + Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(s)?.[1] ?? 0);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU profile (.cpuprofile, for Chrome DevTools or `bench/profile-top.mjs`) of a running Node process. */
+export async function profileRunning(pid, seconds, file) {
+  process.kill(pid, 'SIGUSR1');
+  let target = null;
+  for (let i = 0; i < 50 && !target; i++) {
+    await sleep(200);
+    try {
+      const list = await (await fetch('http://127.0.0.1:9229/json/list')).json();
+      target = list[0]?.webSocketDebuggerUrl ?? null;
+    } catch {
+      // not listening yet
+    }
+  }
+  if (!target) throw new Error(`no inspector for pid ${pid}`);
+  const ws = new WebSocket(target);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let seq = 0;
+  const waiting = new Map();
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data));
+    if (m.id && waiting.has(m.id)) {
+      waiting.get(m.id)(m);
+      waiting.delete(m.id);
+    }
+  });
+  const send = (method, params = {}) =>
+    new Promise((resolve) => {
+      const id = ++seq;
+      waiting.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: 1000 });
+  await send('Profiler.start');
+  await sleep(seconds * 1000);
+  const { result } = await send('Profiler.stop');
+  writeFileSync(file, JSON.stringify(result.profile));
+  const samples = result.profile.samples.length;
+  const idleIds = new Set(result.profile.nodes.filter((x) => x.callFrame.functionName === '(idle)').map((x) => x.id));
+  const busyPercent = Math.round((1000 * result.profile.samples.filter((id) => !idleIds.has(id)).length) / Math.max(1, samples)) / 10;
+  const heap = await send('Runtime.evaluate', {
+    expression: 'JSON.stringify(process.memoryUsage())',
+    returnByValue: true,
+  });
+  ws.close();
+  return { file, busyPercent, memory: JSON.parse(heap.result?.result?.value ?? '{}') };
+}
+
+/** Self time per function of a .cpuprofile, highest first, as shares of the busy (non-idle) samples. */
+export function profileTop(file, n = 25) {
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  const counts = new Map();
+  for (const id of p.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const self = new Map();
+  for (const [id, c] of counts) {
+    const f = byId.get(id).callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + c);
+  }
+  const idle = [...self.entries()].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, c]) => a + c, 0);
+  const total = Math.max(1, p.samples.length - idle);
+  return [...self.entries()]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, c]) => ({ fn: k, percent: Math.round((c * 1000) / total) / 10 }));
+}
