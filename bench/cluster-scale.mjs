@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { profileRunning, profileTop, threadCpu, wakeups } from './inspect.mjs';
+import { netCounters, netdevMaxBacklog, profileRunning, profileTop, threadCpu, wakeups } from './inspect.mjs';
 import { call, createTarget, machine, procStats, startServer } from './lib.mjs';
 import { simulator, until } from './sim.mjs';
 
@@ -224,12 +224,14 @@ async function runDialect(dialect) {
     const th0 = pids.map((pid) => threadCpu(pid));
     const w0 = pids.map((pid) => wakeups(pid));
     const s0 = simCpu();
+    const n0 = netCounters();
     const t0 = performance.now();
     await sleep(steadySeconds * 1000);
     const c1 = pids.map((pid) => procStats(pid));
     const th1 = pids.map((pid) => threadCpu(pid));
     const w1 = pids.map((pid) => wakeups(pid));
     const s1 = simCpu();
+    const n1 = netCounters();
     const secs = (performance.now() - t0) / 1000;
     // Where the server's CPU goes, by thread kind (all processes): JavaScript and native work on
     // the main threads, V8's helpers (concurrent GC), libuv's pool; and how often they wake up.
@@ -252,6 +254,8 @@ async function runDialect(dialect) {
       byThreadPercent: byThread,
       wakeupsPerSecond: Math.round(w1.reduce((a, w, i) => a + w - w0[i], 0) / secs),
       simulatorCpuPercent: round1((s1 - s0) * (100 / secs)),
+      kernelInputDropsPerSecond: Math.round((n1.softnetDrops - n0.softnetDrops) / secs),
+      connectionsAbortedByKernel: n1.abortsOnTimeout - n0.abortsOnTimeout,
       simulatorOnline: sim.latest?.online ?? null,
       loadAvg: loadavg().map(round1),
     };
@@ -323,9 +327,15 @@ const out = {
     settleSeconds,
     localAddresses: values['local-addresses'],
     liveness: 'product defaults',
+    // Every loopback packet passes the per-CPU input queue; docs/cluster.md#large-fleets-on-one-host.
+    netdevMaxBacklog: netdevMaxBacklog(),
   },
   results: {},
 };
+if (out.parameters.netdevMaxBacklog < 16384 && N > 20000)
+  log(
+    `warning: net.core.netdev_max_backlog is ${out.parameters.netdevMaxBacklog}: bursts of keepalive probes will be dropped (docs/cluster.md#large-fleets-on-one-host)`,
+  );
 for (const d of dialects) {
   out.results[d] = await runDialect(d);
   log(`${d}: ${JSON.stringify(out.results[d])}`);

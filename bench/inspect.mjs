@@ -42,6 +42,28 @@ export function wakeups(pid) {
   return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(s)?.[1] ?? 0) + Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(s)?.[1] ?? 0);
 }
 
+/**
+ * Host-wide network counters: packets the kernel dropped from its per-CPU input queue (a burst
+ * larger than net.core.netdev_max_backlog — on loopback every packet passes it) and connections
+ * the kernel gave up after unanswered retransmissions or keepalive probes.
+ */
+export function netCounters() {
+  const drops = readFileSync('/proc/net/softnet_stat', 'utf8')
+    .trim()
+    .split('\n')
+    .reduce((a, line) => a + parseInt(line.trim().split(/\s+/)[1], 16), 0);
+  const ext = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const names = ext[0].split(' ');
+  const values = ext[1].split(' ');
+  const abortsOnTimeout = Number(values[names.indexOf('TCPAbortOnTimeout')] ?? 0);
+  return { softnetDrops: drops, abortsOnTimeout };
+}
+
+/** net.core.netdev_max_backlog (packets per CPU queued between the driver and the stack). */
+export function netdevMaxBacklog() {
+  return Number(readFileSync('/proc/sys/net/core/netdev_max_backlog', 'utf8'));
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU profile (.cpuprofile, for Chrome DevTools or `bench/profile-top.mjs`) of a running Node process. */
