@@ -18,6 +18,7 @@ import type { CommandOutcome } from '../handlers/types.js';
 import { errorMessage, type Logger } from '../lib/log.js';
 import type { Semaphore } from '../lib/semaphore.js';
 import type { Platform } from '../platform/platform.js';
+import { AnswerDeadline, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_KEEPALIVE_MS } from './answer-deadline.js';
 import { Backoff, retryAfterDelay } from './backoff.js';
 import { dial, type Credentials, type Dialled } from './dial.js';
 import { handleServerMessage, type ServerMessageContext } from './message-handlers.js';
@@ -65,6 +66,10 @@ export interface DeviceClientOptions {
   random?: () => number;
   handshakeTimeoutMs?: number;
   welcomeTimeoutMs?: number;
+  /** How long after a heartbeat (sent with a WebSocket ping) the server may stay silent (30 s). */
+  answerTimeoutMs?: number;
+  /** TCP keepalive idle time on the channel's socket (45 s; 0 = off). */
+  keepAliveMs?: number;
   /** Hash of the device's settings store, asked for at each hello (undefined: not sent). */
   settingsHash?: (client: DeviceClient) => string | undefined;
   /** hello.capabilities (DEVICE_CAPABILITIES); none when absent. */
@@ -94,6 +99,8 @@ export class DeviceClient {
   private ws: WebSocket | null = null;
   private timer: WheelTimer | null = null;
   private heartbeat: WheelTimer | null = null;
+  /** answer-deadline.ts: a heartbeat's ping must be answered. */
+  private readonly deadline: AnswerDeadline;
   private holdingGate = false;
   private stopping = false;
   private factoryResetPending = false;
@@ -106,6 +113,7 @@ export class DeviceClient {
   constructor(private readonly opts: DeviceClientOptions) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.backoff = opts.backoff ?? new Backoff({ random: opts.random });
+    this.deadline = new AnswerDeadline(opts.wheel, opts.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS);
     this.runner = new CommandRunner({
       platform: opts.platform,
       log: opts.log,
@@ -204,6 +212,7 @@ export class DeviceClient {
         sessions: opts.sessions,
         localAddress: opts.localAddress,
         handshakeTimeoutMs: opts.handshakeTimeoutMs,
+        keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
       });
     } catch (err) {
       this.releaseGate();
@@ -223,7 +232,9 @@ export class DeviceClient {
         ws.terminate();
       });
     });
+    ws.on('pong', () => this.deadline.answered());
     ws.on('message', (data, isBinary) => {
+      this.deadline.answered();
       if (isBinary) return this.invalid('binary frame');
       const parsed = parseServerMessage(data.toString());
       if (!parsed.ok) return this.invalid(parsed.error);
@@ -277,6 +288,13 @@ export class DeviceClient {
       this.heartbeat = null;
       if (this.state !== 'online') return;
       void this.send({ t: 'heartbeat', uptime: this.opts.platform.uptime() });
+      const ws = this.ws;
+      if (ws)
+        this.deadline.expect(ws, () => {
+          if (this.ws !== ws) return;
+          this.lastError = 'no answer from the server';
+          ws.terminate();
+        });
       this.scheduleHeartbeat(periodMs, periodMs);
     });
   }
@@ -286,6 +304,7 @@ export class DeviceClient {
     this.ws = null;
     this.releaseGate();
     this.cancelTimer();
+    this.deadline.answered();
     this.heartbeat?.cancel();
     this.heartbeat = null;
     const upMs = this.onlineAt !== null ? Date.now() - this.onlineAt : 0;
@@ -356,6 +375,7 @@ export class DeviceClient {
   private finish(t: Terminal): void {
     if (this.state === 'stopped') return;
     this.cancelTimer();
+    this.deadline.answered();
     this.heartbeat?.cancel();
     this.heartbeat = null;
     this.releaseGate();

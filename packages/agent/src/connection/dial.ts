@@ -17,6 +17,8 @@ export interface DialOptions {
   sessions: SessionStore;
   localAddress?: string;
   handshakeTimeoutMs?: number;
+  /** TCP keepalive idle time (probes then go 1 s apart, 10 times: libuv's values); 0 = off. */
+  keepAliveMs?: number;
 }
 
 export interface Dialled {
@@ -51,6 +53,8 @@ export function dial(opts: DialOptions): Dialled {
         o.path = undefined;
         if (!o.servername && o.servername !== '') o.servername = o.host && isIP(o.host) ? '' : o.host;
         socket = tlsConnect(session ? { ...o, session } : o);
+        // Finds a server host that vanished while the channel is idle (see DeviceClient.expectAnswer).
+        if (opts.keepAliveMs) socket.setKeepAlive(true, opts.keepAliveMs);
         socket.on('session', (s: Buffer) => opts.sessions.save(s));
         return socket;
       }) as unknown as WebSocket.ClientOptions['createConnection'],
