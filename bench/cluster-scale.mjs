@@ -42,6 +42,7 @@ const { values } = parseArgs({
     'local-addresses': { type: 'string', default: '127.0.0.2-127.0.0.250' },
     'keep-dir': { type: 'string' },
     'profile-seconds': { type: 'string', default: '0' },
+    'profile-kill-seconds': { type: 'string', default: '0' },
     phases: { type: 'string', default: 'enroll,cold,steady,kill' },
   },
 });
@@ -293,6 +294,22 @@ async function runDialect(dialect) {
     for (const pid of victims) process.kill(pid, 'SIGKILL');
     // Wait for the drop first: the simulator notices closed sockets within its stats interval.
     await until(() => (sim.latest?.online ?? E) < goal, 30_000, 'the drop after kill -9');
+    // Where a reconnect storm's CPU goes: a profile of one restarted worker, 60 s into the storm.
+    const killProfileSeconds = Number(values['profile-kill-seconds']);
+    const killProfile =
+      killProfileSeconds > 0
+        ? sleep(60_000)
+            .then(() => relogin(server))
+            .then(() => workers(server))
+            .then(async (list) => {
+              const w = list.find((s) => !victims.includes(s.pid));
+              if (!w) return { error: 'no restarted worker registered' };
+              const file = join(keepDir ?? tmpdir(), `${dialect}-reconnect-${w.pid}.cpuprofile`);
+              const p = await profileRunning(w.pid, killProfileSeconds, file);
+              return { pid: w.pid, seconds: killProfileSeconds, ...p, top: profileTop(file, 25) };
+            })
+            .catch((err) => ({ error: err.message }))
+        : null;
     const back = await untilOnline(sim, goal, t, 15 * 60_000, 'after kill -9');
     const allBack = await untilOnline(sim, E, t, 5 * 60_000, 'after kill -9 (all)');
     await relogin(server).catch(() => undefined);
@@ -306,6 +323,7 @@ async function runDialect(dialect) {
       failedConnects: (sim.latest?.failedConnect ?? 0) - failedBefore,
       workersAfter: after.length,
       newPids: after.every((s) => !victims.includes(s.pid)),
+      ...(killProfile ? { reconnectProfile: await killProfile } : {}),
     };
     log(`kill -9 of every worker: ${JSON.stringify(result.killAllWorkers)}`);
   } finally {
