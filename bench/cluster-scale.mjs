@@ -306,7 +306,13 @@ async function runDialect(dialect) {
               if (!w) return { error: 'no restarted worker registered' };
               const file = join(keepDir ?? tmpdir(), `${dialect}-reconnect-${w.pid}.cpuprofile`);
               const p = await profileRunning(w.pid, killProfileSeconds, file);
-              return { pid: w.pid, seconds: killProfileSeconds, ...p, top: profileTop(file, 25) };
+              const server = { pid: w.pid, seconds: killProfileSeconds, ...p, top: profileTop(file, 25) };
+              // And the other side of the storm: one of the simulator's device processes.
+              const simPid = descendants(sim.child.pid).find((pid) => pid !== sim.child.pid);
+              if (!simPid) return { server };
+              const simFile = join(keepDir ?? tmpdir(), `${dialect}-reconnect-sim-${simPid}.cpuprofile`);
+              const q = await profileRunning(simPid, killProfileSeconds, simFile);
+              return { server, simulator: { pid: simPid, ...q, top: profileTop(simFile, 25) } };
             })
             .catch((err) => ({ error: err.message }))
         : null;
