@@ -97,6 +97,12 @@ export async function profileRunning(pid, seconds, file) {
       waiting.set(id, resolve);
       ws.send(JSON.stringify({ id, method, params }));
     });
+  // 9229 may still be held by a process profiled before (it is released below): check whose it is.
+  const who = await send('Runtime.evaluate', { expression: 'process.pid', returnByValue: true });
+  if (who.result?.result?.value !== pid) {
+    ws.close();
+    throw new Error(`the inspector on 9229 belongs to pid ${who.result?.result?.value}, not ${pid}`);
+  }
   await send('Profiler.enable');
   await send('Profiler.setSamplingInterval', { interval: 1000 });
   await send('Profiler.start');
@@ -110,7 +116,12 @@ export async function profileRunning(pid, seconds, file) {
     expression: 'JSON.stringify(process.memoryUsage())',
     returnByValue: true,
   });
-  ws.close();
+  // Free the port for the next process (the command-line API lends `require` to evaluate).
+  // Closing the inspector drops this connection before any answer: wait for the close instead.
+  const closed = new Promise((resolve) => ws.once('close', resolve));
+  void send('Runtime.evaluate', { expression: "require('node:inspector').close()", includeCommandLineAPI: true });
+  await Promise.race([closed, sleep(5000)]);
+  ws.terminate();
   return { file, busyPercent, memory: JSON.parse(heap.result?.result?.value ?? '{}') };
 }
 
