@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { retryOnDeadlock } from '../../db/errors.js';
 import type { DevicePatch } from './devices.repository.js';
 
 /** Online state, last contact and reported facts of devices, written in batches by the presence service. */
@@ -7,12 +8,16 @@ export class PresenceRepository {
 
   /** Devices left online by this server (or by none) go offline; returns how many. */
   resetOnlineDevices = async (serverId: string): Promise<number> => {
-    const r = await this.db
-      .updateTable('devices')
-      .set({ online: 0, connected_server: null })
-      .where('online', '=', 1)
-      .where((eb) => eb.or([eb('connected_server', '=', serverId), eb('connected_server', 'is', null)]))
-      .executeTakeFirst();
+    // The lease holder may be declaring this process's previous incarnation dead at this very
+    // moment (servers.repository declareDead): the same rows in another order, a deadlock.
+    const r = await retryOnDeadlock(() =>
+      this.db
+        .updateTable('devices')
+        .set({ online: 0, connected_server: null })
+        .where('online', '=', 1)
+        .where((eb) => eb.or([eb('connected_server', '=', serverId), eb('connected_server', 'is', null)]))
+        .executeTakeFirst(),
+    );
     return Number(r.numUpdatedRows);
   };
 

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { databaseNowMs, type DialectName } from '../../db/dialect.js';
+import { retryOnDeadlock } from '../../db/errors.js';
 import type { ServersTable } from '../../db/types.js';
 
 export type ServerRow = ServersTable;
@@ -68,6 +69,10 @@ export class ServersRepository {
    * Returns the devices it had online, or null when it was not (or no longer) silent.
    */
   declareDead = async (id: string, silentMs: number, now: number): Promise<number[] | null> =>
+    // The dead process may be starting again and resetting the same device rows (a deadlock).
+    retryOnDeadlock(() => this.declareDeadOnce(id, silentMs, now));
+
+  private declareDeadOnce = async (id: string, silentMs: number, now: number): Promise<number[] | null> =>
     this.db.transaction().execute(async (trx) => {
       const r = await trx
         .updateTable('servers')
