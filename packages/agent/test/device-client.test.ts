@@ -73,6 +73,41 @@ describe('DeviceClient', () => {
     await c.stop();
   });
 
+  it('gets out of a session whose resumption is refused: the next attempt is a full handshake', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
+    const id = await enrollDevice({
+      server: `https://127.0.0.1:${server.port}`,
+      key: 'good-key',
+      stateDir: dir,
+      unitId: 'DC-3',
+      log: silentLogger,
+    });
+    // A server still starting: it cannot verify the device, refuses it (401) and hands out a
+    // session that keeps that verdict.
+    server.trustDeviceCa(false);
+    const failures: string[] = [];
+    const c = client({ cert: id.certPem, key: id.keyPem, ca: id.caPem }, { connectFailed: (_c, why) => failures.push(why) });
+    const online = server.nextConnection();
+    try {
+      c.start();
+      while (failures.length < 1) await new Promise((r) => setTimeout(r, 10));
+      expect(failures[0]).toMatch(/401/);
+      // Ready: sessions of the untrusted context still resume here, verdict included.
+      server.trustDeviceCa(true);
+      const conn = await online.catch((e) => {
+        throw new Error(`${e.message} (${failures.length} attempts refused, e.g. ${failures[0]})`);
+      });
+      expect(conn.cn).toBe(`device-${id.record.deviceId}`);
+      expect(conn.resumed).toBe(false);
+      while (c.state !== 'online') await new Promise((r) => setTimeout(r, 10));
+      // One refused resumption at most (the attempt that may have begun before the swap), then a full handshake.
+      expect(failures.length).toBeLessThanOrEqual(3);
+    } finally {
+      server.trustDeviceCa(true);
+      await c.stop();
+    }
+  });
+
   it('treats bye DEVICE_DELETED as deletion even with a normal close code; releases the handshake gate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dc-'));
     const id = await enrollDevice({

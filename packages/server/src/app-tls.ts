@@ -22,6 +22,15 @@ import type { SharedTicketKeys } from './tls/shared-ticket-keys.js';
 
 /** The same on every process (Node's default derives it from the command line): a session begun on one server of the cluster resumes on another. */
 const TLS_SESSION_ID_CONTEXT = 'openums';
+/**
+ * The context a process listens with until its database is open has no device CA: a device's
+ * full handshake then ends with its certificate unverified, and the session it is given keeps
+ * that result. Resumed later, on any process, the session would bring it back every time (the
+ * device refused with 401 for as long as it kept the ticket — seen: devices that never came
+ * online after a cold start). Sessions of that context carry another id context, which OpenSSL
+ * will not resume under the ready one: the device makes one full handshake instead.
+ */
+export const STARTING_SESSION_ID_CONTEXT = 'openums-starting';
 
 type Https = NonNullable<AppDeps['https']>;
 
@@ -38,9 +47,28 @@ export function httpsServerOptions(https: Https) {
     rejectUnauthorized: false,
     // TLS 1.3 tickets stay valid across restarts (keys in the data directory) for a day.
     sessionTimeout: 86_400,
-    sessionIdContext: TLS_SESSION_ID_CONTEXT,
+    sessionIdContext: STARTING_SESSION_ID_CONTEXT,
     ...(https.ticketKeys ? { ticketKeys: https.ticketKeys } : {}),
   };
+}
+
+/**
+ * The context of a ready process: the web certificate, the device CA that checks devices'
+ * certificates, the cluster's session id context and the installation's ticket keys (a new
+ * context has new ones).
+ */
+export function useReadyContext(
+  tlsServer: TlsServer,
+  c: { web: KeyAndCert; deviceCaPem: string; minVersion: Https['minVersion']; ticketKeys: Buffer | undefined },
+): void {
+  tlsServer.setSecureContext({
+    key: c.web.keyPem,
+    cert: c.web.certPem,
+    ca: c.deviceCaPem,
+    minVersion: c.minVersion,
+    sessionIdContext: TLS_SESSION_ID_CONTEXT,
+  });
+  if (c.ticketKeys) tlsServer.setTicketKeys(c.ticketKeys);
 }
 
 /**
@@ -62,17 +90,7 @@ export async function startHttpsIdentity(p: {
   const tlsServer = p.app.server as unknown as TlsServer;
   const { minVersion } = p.https;
   let tlsKeys = p.https.ticketKeys;
-  const setWebCert = (web: KeyAndCert) => {
-    tlsServer.setSecureContext({
-      key: web.keyPem,
-      cert: web.certPem,
-      ca: p.deviceCaPem,
-      minVersion,
-      sessionIdContext: TLS_SESSION_ID_CONTEXT,
-    });
-    // A new context has new ticket keys: put the installation's back.
-    if (tlsKeys) tlsServer.setTicketKeys(tlsKeys);
-  };
+  const setWebCert = (web: KeyAndCert) => useReadyContext(tlsServer, { web, deviceCaPem: p.deviceCaPem, minVersion, ticketKeys: tlsKeys });
   setWebCert({ keyPem: p.https.key, certPem: p.https.cert });
   let ticketKeys: SharedTicketKeys | null = null;
   if (p.https.ticketKeys) {

@@ -102,6 +102,8 @@ export class DeviceClient {
   /** answer-deadline.ts: a heartbeat's ping must be answered. */
   private readonly deadline: AnswerDeadline;
   private holdingGate = false;
+  /** Whether the current attempt's TLS handshake resumed the stored session. */
+  private resumedAttempt: () => boolean = () => false;
   private stopping = false;
   private factoryResetPending = false;
   private onlineAt: number | null = null;
@@ -220,6 +222,7 @@ export class DeviceClient {
     }
     const { ws } = dialled;
     this.ws = ws;
+    this.resumedAttempt = dialled.resumed;
     const ctx = this.messageContext({ started, dialed, resumed: dialled.resumed });
 
     ws.on('open', () => {
@@ -317,7 +320,13 @@ export class DeviceClient {
       return this.finish({ reason: 'deleted', message: this.bye?.message ?? (reason || 'device deleted on the server') });
     }
     if (this.stopping) return this.finish({ reason: 'stopped' });
-    if (!wasOnline) this.opts.events?.connectFailed?.(this, why);
+    if (!wasOnline) {
+      this.opts.events?.connectFailed?.(this, why);
+      // A resumed session brings back what the server decided about our certificate when it was
+      // issued: one from a server that could not verify it would be refused on every attempt.
+      // After a failed resumed attempt the next one is a full handshake.
+      if (this.resumedAttempt()) this.opts.sessions.clear();
+    }
 
     this.backoff.connectionEnded(upMs);
     const retryAfter = this.bye?.retryAfterSeconds;

@@ -23,7 +23,7 @@ export interface DialOptions {
 
 export interface Dialled {
   ws: WebSocket;
-  /** Whether the TLS handshake resumed a stored session (false until the socket exists). */
+  /** Whether the TLS handshake resumed a stored session (false until it completed). */
   resumed(): boolean;
 }
 
@@ -33,6 +33,8 @@ export interface Dialled {
  */
 export function dial(opts: DialOptions): Dialled {
   let socket: TLSSocket | null = null;
+  // Read at the handshake: a closed socket no longer knows (its handle is gone).
+  let reused = false;
   const session = opts.sessions.load();
   try {
     const ws = new WebSocket(opts.url, {
@@ -56,10 +58,13 @@ export function dial(opts: DialOptions): Dialled {
         // Finds a server host that vanished while the channel is idle (see DeviceClient.expectAnswer).
         if (opts.keepAliveMs) socket.setKeepAlive(true, opts.keepAliveMs);
         socket.on('session', (s: Buffer) => opts.sessions.save(s));
+        socket.once('secureConnect', function (this: TLSSocket) {
+          reused = this.isSessionReused();
+        });
         return socket;
       }) as unknown as WebSocket.ClientOptions['createConnection'],
     });
-    return { ws, resumed: () => (socket as TLSSocket | null)?.isSessionReused() ?? false };
+    return { ws, resumed: () => reused };
   } catch (err) {
     // A stored ticket the TLS stack cannot parse must not block reconnects forever.
     if (session) opts.sessions.clear();

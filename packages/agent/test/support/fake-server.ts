@@ -15,6 +15,8 @@ export interface DeviceConn {
   next(pred?: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
+const SESSION_ID_CONTEXT = 'fake-server';
+
 /**
  * A small stand-in for the OpenUMS device endpoints (web CA, EST, ws-connect with mutual TLS),
  * enough to drive the agent end to end before/besides the real server.
@@ -34,14 +36,24 @@ export class FakeServer {
   welcome: Record<string, unknown> | null = { heartbeatSeconds: 1, heartbeatOffsetSeconds: 0 };
   connections: DeviceConn[] = [];
   private waiters: Array<(c: DeviceConn) => void> = [];
+  private web!: { certPem: string; keyPem: string };
 
   static async start(): Promise<FakeServer> {
     const s = new FakeServer();
     s.webCa = await createTestCa('Fake Web CA');
     s.deviceCa = await createTestCa('Fake Device CA');
     const web = await issueServerCert(s.webCa);
+    s.web = web;
     s.server = createServer(
-      { cert: web.certPem, key: web.keyPem, ca: s.deviceCa.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+      {
+        cert: web.certPem,
+        key: web.keyPem,
+        ca: s.deviceCa.certPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+        sessionIdContext: SESSION_ID_CONTEXT,
+      },
       (req, res) => void s.http(req, res),
     );
     s.wss = new WebSocketServer({
@@ -54,6 +66,23 @@ export class FakeServer {
     await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
     s.port = (s.server.address() as AddressInfo).port;
     return s;
+  }
+
+  /**
+   * Swaps the TLS context as a server would whose device CA is not loaded yet (false), and back
+   * (true), keeping the session id context and ticket keys: a session begun while untrusted
+   * resumes afterwards with its failed verification restored (what an agent must get out of).
+   */
+  trustDeviceCa(trusted: boolean): void {
+    const keys = this.server.getTicketKeys();
+    this.server.setSecureContext({
+      cert: this.web.certPem,
+      key: this.web.keyPem,
+      ...(trusted ? { ca: this.deviceCa.certPem } : {}),
+      minVersion: 'TLSv1.2',
+      sessionIdContext: SESSION_ID_CONTEXT,
+    });
+    this.server.setTicketKeys(keys);
   }
 
   get url(): string {

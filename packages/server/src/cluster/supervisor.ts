@@ -41,6 +41,7 @@ export async function runSupervisor(config: Readonly<Config>, logger: Logger): P
 
   const workers = new Map<number, Worker>();
   const backoff = new Map<number, number>();
+  const restarts = new Set<NodeJS.Timeout>();
   let stopping = false;
 
   const fork = (index: number): Promise<void> =>
@@ -64,15 +65,22 @@ export async function runSupervisor(config: Readonly<Config>, logger: Logger): P
         const delay = ranMs > STABLE_MS ? RESTART_MIN_MS : Math.min((backoff.get(index) ?? RESTART_MIN_MS / 2) * 2, RESTART_MAX_MS);
         backoff.set(index, delay);
         logger.error({ worker: index, code, signal, restartInMs: delay }, 'worker died; restarting');
-        setTimeout(() => {
+        // Not unref'd: when every worker died at once (kill -9 of all), this timer is all that
+        // keeps the supervisor alive — the shared port closes with the last worker (seen: the
+        // supervisor exited silently and the host stayed down).
+        const restart = setTimeout(() => {
+          restarts.delete(restart);
           if (!stopping) void fork(index);
-        }, delay).unref();
+        }, delay);
+        restarts.add(restart);
       });
     });
 
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    for (const t of restarts) clearTimeout(t);
+    restarts.clear();
     logger.info({ signal, workers: workers.size }, 'draining workers');
     for (const w of workers.values()) w.process.kill('SIGTERM');
     const force = setTimeout(() => {

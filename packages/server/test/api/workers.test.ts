@@ -104,6 +104,28 @@ describe('workers on one host (sqlite)', () => {
     await until('all six devices connected', async () => (await running()).reduce((n: number, s: any) => n + s.devicesConnected, 0) === 6);
   });
 
+  it('restarts every worker when all are killed at once; the supervisor stays and the devices come back', async () => {
+    const before = await running();
+    expect(before.length).toBe(2);
+    for (const w of before) process.kill(w.pid, 'SIGKILL');
+    for (const d of devices) await d.dev.waitClosed(5000);
+    // The port closes with the last worker: only the restart timers keep the supervisor alive.
+    const after = await until(
+      'both workers running again with new pids',
+      async () => {
+        await server.relogin().catch(() => undefined);
+        const r = await running();
+        return r.length === 2 && r.every((s: any) => !before.some((b: any) => b.pid === s.pid)) && r;
+      },
+      20_000,
+      () => `(supervisor exit code ${server.child.exitCode}, signal ${server.child.signalCode})`,
+    );
+    expect(new Set(after.map((s: any) => s.worker))).toEqual(new Set([0, 1]));
+    expect(server.child.exitCode).toBeNull();
+    for (const d of devices) await connect(d);
+    await until('all six devices connected', async () => (await running()).reduce((n: number, s: any) => n + s.devicesConnected, 0) === 6);
+  }, 40_000);
+
   it('drains every worker on SIGTERM and exits cleanly', async () => {
     const exited = server.exited();
     server.child.kill('SIGTERM');
