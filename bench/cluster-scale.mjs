@@ -2,6 +2,7 @@
 // npm run bench:cluster -- --scale [--devices 100000] [--dialects sqlite,postgres] [--workers 6]
 //                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
 //                                  [--keep-dir DIR] [--phases enroll,cold,steady,kill]
+//                                  [--profile-seconds S] [--profile-kill-seconds S] [--profile-kill-after 60]
 //
 // 100,000 devices on one host: `openums server --workers W` (supervisor + W workers sharing the
 // HTTPS port; 6 by default: ≈ 16,700 channels each, below the ~19,000 one process can hold, as
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     'keep-dir': { type: 'string' },
     'profile-seconds': { type: 'string', default: '0' },
     'profile-kill-seconds': { type: 'string', default: '0' },
+    'profile-kill-after': { type: 'string', default: '60' },
     phases: { type: 'string', default: 'enroll,cold,steady,kill' },
   },
 });
@@ -311,11 +313,12 @@ async function runDialect(dialect) {
     for (const pid of victims) process.kill(pid, 'SIGKILL');
     // Wait for the drop first: the simulator notices closed sockets within its stats interval.
     await until(() => (sim.latest?.online ?? E) < goal, 30_000, 'the drop after kill -9');
-    // Where a reconnect storm's CPU goes: a profile of one restarted worker, 60 s into the storm.
+    // Where a reconnect storm's CPU goes: a profile of one restarted worker, --profile-kill-after
+    // seconds (60) into the storm.
     const killProfileSeconds = Number(values['profile-kill-seconds']);
     const killProfile =
       killProfileSeconds > 0
-        ? sleep(60_000)
+        ? sleep(Number(values['profile-kill-after']) * 1000)
             .then(() => relogin(server))
             .then(() => workers(server))
             .then(async (list) => {

@@ -108,6 +108,85 @@ describe('DeviceClient', () => {
     }
   });
 
+  it('drops its stored session after a resumed attempt was refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
+    const id = await enrollDevice({
+      server: `https://127.0.0.1:${server.port}`,
+      key: 'good-key',
+      stateDir: dir,
+      unitId: 'DC-4',
+      log: silentLogger,
+    });
+    const failures: string[] = [];
+    const c = client({ cert: id.certPem, key: id.keyPem, ca: id.caPem }, { connectFailed: (_c, why) => failures.push(why) });
+    try {
+      const first = server.nextConnection();
+      c.start();
+      const online = async () => {
+        while (c.state !== 'online') await new Promise((r) => setTimeout(r, 10));
+      };
+      const a = await first;
+      expect(a.resumed).toBe(false);
+      await online();
+      // Reconnects resume the session kept from an accepted connection...
+      let next = server.nextConnection();
+      a.ws.terminate();
+      const b = await next;
+      expect(b.resumed).toBe(true);
+      await online();
+      // ...until a resumed attempt is refused: the one after it is a full handshake.
+      server.refuseUpgrades = 1;
+      next = server.nextConnection();
+      b.ws.terminate();
+      const d = await next;
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatch(/401/);
+      expect(d.resumed).toBe(false);
+    } finally {
+      server.refuseUpgrades = 0;
+      await c.stop();
+    }
+  });
+
+  it('keeps the session of its accepted connection when an attempt is refused (a server still starting)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
+    const id = await enrollDevice({
+      server: `https://127.0.0.1:${server.port}`,
+      key: 'good-key',
+      stateDir: dir,
+      unitId: 'DC-5',
+      log: silentLogger,
+    });
+    const failures: string[] = [];
+    const c = client(
+      { cert: id.certPem, key: id.keyPem, ca: id.caPem },
+      {
+        connectFailed: (_c, why) => {
+          // Ready again before the next attempt.
+          if (failures.push(why) === 1) server.trustDeviceCa(true);
+        },
+      },
+    );
+    try {
+      const first = server.nextConnection();
+      c.start();
+      const a = await first;
+      while (c.state !== 'online') await new Promise((r) => setTimeout(r, 10));
+      // A process still starting: its sessions are of another context (nothing resumes across),
+      // it cannot verify the device and refuses it.
+      server.trustDeviceCa(false, 'fake-starting');
+      const next = server.nextConnection();
+      a.ws.terminate();
+      const b = await next;
+      expect(failures).toHaveLength(1);
+      // The refused attempt's session was not kept: the good one resumes.
+      expect(b.resumed).toBe(true);
+    } finally {
+      server.trustDeviceCa(true);
+      await c.stop();
+    }
+  });
+
   it('treats bye DEVICE_DELETED as deletion even with a normal close code; releases the handshake gate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dc-'));
     const id = await enrollDevice({

@@ -81,6 +81,9 @@ export interface DeviceClientOptions {
 
 const STOP_GRACE_MS = 3000;
 
+/** One connection attempt: when it began, when the socket was dialled, its TLS session. */
+type Attempt = { started: number; dialed: number } & Pick<Dialled, 'resumed' | 'keepSession'>;
+
 /**
  * One device's management channel: connect (mutual TLS, resumed session when possible), hello,
  * heartbeats on the shared wheel, commands, and reconnects with full-jitter backoff. The same
@@ -223,7 +226,7 @@ export class DeviceClient {
     const { ws } = dialled;
     this.ws = ws;
     this.resumedAttempt = dialled.resumed;
-    const ctx = this.messageContext({ started, dialed, resumed: dialled.resumed });
+    const ctx = this.messageContext({ started, dialed, resumed: dialled.resumed, keepSession: dialled.keepSession });
 
     ws.on('open', () => {
       // send() never rejects; a hello that cannot be written shows as a closed channel.
@@ -250,7 +253,7 @@ export class DeviceClient {
   }
 
   /** What the message handlers of one connection may do with this client. */
-  private messageContext(attempt: { started: number; dialed: number; resumed: () => boolean }): ServerMessageContext {
+  private messageContext(attempt: Attempt): ServerMessageContext {
     const { events } = this.opts;
     return {
       log: this.opts.log,
@@ -265,7 +268,7 @@ export class DeviceClient {
     };
   }
 
-  private goOnline(msg: WelcomeMessage, attempt: { started: number; dialed: number; resumed: () => boolean }): void {
+  private goOnline(msg: WelcomeMessage, attempt: Attempt): void {
     const { opts } = this;
     if (this.onlineAt !== null) return;
     this.onlineAt = Date.now();
@@ -274,6 +277,7 @@ export class DeviceClient {
     this.releaseGate();
     this.setState('online');
     const resumed = attempt.resumed();
+    attempt.keepSession();
     opts.events?.online?.(this, {
       connectMs: performance.now() - attempt.started,
       handshakeMs: performance.now() - attempt.dialed,

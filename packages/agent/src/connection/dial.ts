@@ -25,6 +25,13 @@ export interface Dialled {
   ws: WebSocket;
   /** Whether the TLS handshake resumed a stored session (false until it completed). */
   resumed(): boolean;
+  /**
+   * Stores this connection's TLS session (and any later one) for the next attempt: called once
+   * the server has accepted the device. A session of a refused attempt — a server still starting,
+   * one that could not verify us — would replace a good one with one that cannot be resumed or,
+   * worse, that brings the refusal back.
+   */
+  keepSession(): void;
 }
 
 /**
@@ -35,6 +42,8 @@ export function dial(opts: DialOptions): Dialled {
   let socket: TLSSocket | null = null;
   // Read at the handshake: a closed socket no longer knows (its handle is gone).
   let reused = false;
+  let keep = false;
+  let pending: Buffer | null = null;
   const session = opts.sessions.load();
   try {
     const ws = new WebSocket(opts.url, {
@@ -57,14 +66,22 @@ export function dial(opts: DialOptions): Dialled {
         socket = tlsConnect(session ? { ...o, session } : o);
         // Finds a server host that vanished while the channel is idle (see DeviceClient.expectAnswer).
         if (opts.keepAliveMs) socket.setKeepAlive(true, opts.keepAliveMs);
-        socket.on('session', (s: Buffer) => opts.sessions.save(s));
+        socket.on('session', (s: Buffer) => {
+          if (keep) opts.sessions.save(s);
+          else pending = s;
+        });
         socket.once('secureConnect', function (this: TLSSocket) {
           reused = this.isSessionReused();
         });
         return socket;
       }) as unknown as WebSocket.ClientOptions['createConnection'],
     });
-    return { ws, resumed: () => reused };
+    const keepSession = () => {
+      keep = true;
+      if (pending) opts.sessions.save(pending);
+      pending = null;
+    };
+    return { ws, resumed: () => reused, keepSession };
   } catch (err) {
     // A stored ticket the TLS stack cannot parse must not block reconnects forever.
     if (session) opts.sessions.clear();

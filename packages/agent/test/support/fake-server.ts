@@ -35,6 +35,8 @@ export class FakeServer {
   /** Sent after hello; set to null to not answer (welcome timeout tests). */
   welcome: Record<string, unknown> | null = { heartbeatSeconds: 1, heartbeatOffsetSeconds: 0 };
   connections: DeviceConn[] = [];
+  /** This many next device upgrades are refused with 401 whatever the certificate. */
+  refuseUpgrades = 0;
   private waiters: Array<(c: DeviceConn) => void> = [];
   private web!: { certPem: string; keyPem: string };
 
@@ -60,7 +62,13 @@ export class FakeServer {
       server: s.server,
       path: DEVICE_WS_PATH,
       maxPayload: 64 * 1024,
-      verifyClient: ({ req }, cb) => ((req.socket as TLSSocket).authorized ? cb(true) : cb(false, 401, 'client certificate required')),
+      verifyClient: ({ req }, cb) => {
+        if (s.refuseUpgrades > 0) {
+          s.refuseUpgrades--;
+          return cb(false, 401, 'refused by the test');
+        }
+        return (req.socket as TLSSocket).authorized ? cb(true) : cb(false, 401, 'client certificate required');
+      },
     });
     s.wss.on('connection', (ws, req) => s.onConnection(ws, req));
     await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
@@ -72,15 +80,16 @@ export class FakeServer {
    * Swaps the TLS context as a server would whose device CA is not loaded yet (false), and back
    * (true), keeping the session id context and ticket keys: a session begun while untrusted
    * resumes afterwards with its failed verification restored (what an agent must get out of).
+   * Another session id context stands for a process whose sessions do not resume on this one.
    */
-  trustDeviceCa(trusted: boolean): void {
+  trustDeviceCa(trusted: boolean, sessionIdContext = SESSION_ID_CONTEXT): void {
     const keys = this.server.getTicketKeys();
     this.server.setSecureContext({
       cert: this.web.certPem,
       key: this.web.keyPem,
       ...(trusted ? { ca: this.deviceCa.certPem } : {}),
       minVersion: 'TLSv1.2',
-      sessionIdContext: SESSION_ID_CONTEXT,
+      sessionIdContext,
     });
     this.server.setTicketKeys(keys);
   }

@@ -109,6 +109,9 @@ describe('cluster end to end: three servers behind the shipped nginx, a real age
     const mark = (what: string) => marks.push(`${what} ${Date.now() - t0} ms`);
     db = await createTestDb('postgres');
     pool = new pg.Pool({ connectionString: db.databaseUrl!, max: 2 });
+    // An idle client whose connection ends emits 'error' on the pool; without a listener that is
+    // an uncaught exception in the test process (the pool replaces the client on the next query).
+    pool.on('error', (err) => console.warn(`test pool: idle PostgreSQL client lost: ${err.message}`));
     const a = new ServerProcess(db, await freePort());
     await a.start(CLUSTER_ENV);
     servers.push(a);
