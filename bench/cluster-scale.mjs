@@ -3,6 +3,7 @@
 //                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
 //                                  [--keep-dir DIR] [--phases enroll,cold,steady,kill]
 //                                  [--profile-seconds S] [--profile-kill-seconds S] [--profile-kill-after 60]
+//                                  [--sim-connect-concurrency 200]
 //
 // 100,000 devices on one host: `openums server --workers W` (supervisor + W workers sharing the
 // HTTPS port; 6 by default: ≈ 16,700 channels each, below the ~19,000 one process can hold, as
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     'profile-seconds': { type: 'string', default: '0' },
     'profile-kill-seconds': { type: 'string', default: '0' },
     'profile-kill-after': { type: 'string', default: '60' },
+    'sim-connect-concurrency': { type: 'string' },
     phases: { type: 'string', default: 'enroll,cold,steady,kill' },
   },
 });
@@ -155,7 +157,10 @@ async function runDialect(dialect) {
   };
   abort = teardown;
   const env = { OPENUMS_WORKERS: String(W) };
-  const startSim = (key) => simulator(server, key, stateDir, { count: N, localAddresses: values['local-addresses'], processes: String(S) });
+  // Handshakes in flight per simulator process (the simulator's default, 200, unless given).
+  const simExtra = values['sim-connect-concurrency'] ? ['--connect-concurrency', values['sim-connect-concurrency']] : [];
+  const startSim = (key) =>
+    simulator(server, key, stateDir, { count: N, localAddresses: values['local-addresses'], processes: String(S), extra: simExtra });
   try {
     let t;
     let key;

@@ -36,6 +36,32 @@ describe('identifyClient: forwarded certificates', () => {
     }
   });
 
+  it("checks a forwarded certificate's signature; for a TLS one it relies on the handshake's check", () => {
+    const checked: boolean[] = [];
+    const spy = {
+      verifyDeviceCert: (_c: unknown, _now: number, signatureChecked: boolean) => (
+        checked.push(signatureChecked),
+        { deviceId: 7, serial: 'AB' }
+      ),
+    } as unknown as DeviceCa;
+    expect(identifyClient(request('127.0.0.1', header), cfg, spy, DEVICE_WS_PATH)).toMatchObject({ ok: true, via: 'forwarded' });
+    const tls = (authorized: boolean) =>
+      ({
+        socket: {
+          remoteAddress: '127.0.0.2',
+          authorized,
+          authorizationError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+          getPeerX509Certificate: () => ({}),
+        },
+        headers: {},
+      }) as unknown as IncomingMessage;
+    expect(identifyClient(tls(true), cfg, spy, DEVICE_WS_PATH)).toMatchObject({ ok: true, via: 'tls' });
+    expect(checked).toEqual([false, true]);
+    // A certificate the handshake did not verify is refused before any check of our own.
+    expect(identifyClient(tls(false), cfg, spy, DEVICE_WS_PATH)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(checked).toHaveLength(2);
+  });
+
   it('ignores the header from other addresses and when forwarding is off', () => {
     expect(identifyClient(request('127.0.0.2', header), cfg, ca, DEVICE_WS_PATH)).toMatchObject({ ok: false, reason: 'missing' });
     expect(identifyClient(request('127.0.0.1', header), { ...cfg, enabled: false }, ca, DEVICE_WS_PATH)).toMatchObject({

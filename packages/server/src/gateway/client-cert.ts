@@ -28,6 +28,7 @@ export function identifyClient(req: IncomingMessage, cfg: Config['clientCertForw
   if (peer) {
     if (!socket.authorized)
       return { ok: false, reason: 'invalid', message: `client certificate rejected: ${String(socket.authorizationError)}` };
+    // authorized: OpenSSL verified the chain against the context's CA, the device CA.
     return fromCert(peer, ca, 'tls');
   }
   const header = req.headers[cfg.header.toLowerCase()];
@@ -52,7 +53,7 @@ export function identifyClient(req: IncomingMessage, cfg: Config['clientCertForw
 }
 
 function fromCert(cert: X509Certificate, ca: DeviceCa, via: 'tls' | 'forwarded'): ClientIdentity {
-  const r = ca.verifyDeviceCert(cert);
+  const r = ca.verifyDeviceCert(cert, Date.now(), via === 'tls');
   if ('error' in r) return { ok: false, reason: 'invalid', message: r.error };
   return { ok: true, deviceId: r.deviceId, serial: r.serial, via, cert };
 }

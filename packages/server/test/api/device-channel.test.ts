@@ -19,6 +19,12 @@ describe.each(DIALECTS)('device channel over real mTLS (%s)', (dialect) => {
     const foreign = await issueServerCert({ ca: otherCa, commonName: 'device-1', dnsNames: ['x'], ipAddresses: [], days: 1 });
     const r = await TestDevice.connect(t, { certPem: foreign.certPem, keyPem: foreign.keyPem });
     expect(r).toEqual({ status: 401 });
+    // A CA of the same name as the device CA, another key: the TLS handshake's chain check refuses
+    // it (the gateway does not verify the signature a second time).
+    const lookalike = await createCa('OpenUMS Device CA', 20);
+    expect(lookalike.certPem).not.toBe(t.ca);
+    const forged = await issueServerCert({ ca: lookalike, commonName: 'device-1', dnsNames: ['x'], ipAddresses: [], days: 1 });
+    expect(await TestDevice.connect(t, { certPem: forged.certPem, keyPem: forged.keyPem })).toEqual({ status: 401 });
   });
 
   it('brings a device online with its system information and takes it offline when the socket closes', async () => {
