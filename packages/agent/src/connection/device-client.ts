@@ -20,10 +20,11 @@ import type { Semaphore } from '../lib/semaphore.js';
 import type { Platform } from '../platform/platform.js';
 import { AnswerDeadline, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_KEEPALIVE_MS } from './answer-deadline.js';
 import { Backoff, retryAfterDelay } from './backoff.js';
-import { dial, type Credentials, type Dialled } from './dial.js';
+import { dial, type Attempt, type Credentials, type Dialled } from './dial.js';
 import { handleServerMessage, type ServerMessageContext } from './message-handlers.js';
 import { parseServerMessage } from './server-messages.js';
 import type { TimerWheel, WheelTimer } from './timer-wheel.js';
+import { TlsContextCache } from './tls-context.js';
 import type { SessionStore } from './tls-session.js';
 
 export type ClientState = 'idle' | 'waiting' | 'connecting' | 'online' | 'stopped';
@@ -81,9 +82,6 @@ export interface DeviceClientOptions {
 
 const STOP_GRACE_MS = 3000;
 
-/** One connection attempt: when it began, when the socket was dialled, its TLS session. */
-type Attempt = { started: number; dialed: number } & Pick<Dialled, 'resumed' | 'keepSession'>;
-
 /**
  * One device's management channel: connect (mutual TLS, resumed session when possible), hello,
  * heartbeats on the shared wheel, commands, and reconnects with full-jitter backoff. The same
@@ -114,6 +112,7 @@ export class DeviceClient {
   private lastError: string | null = null;
   private readonly backoff: Backoff;
   private readonly runner: CommandRunner;
+  private readonly tlsContexts = new TlsContextCache();
 
   constructor(private readonly opts: DeviceClientOptions) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -218,6 +217,7 @@ export class DeviceClient {
         localAddress: opts.localAddress,
         handshakeTimeoutMs: opts.handshakeTimeoutMs,
         keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
+        secureContext: this.tlsContexts.get(creds),
       });
     } catch (err) {
       this.releaseGate();

@@ -1,4 +1,4 @@
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import WebSocket from 'ws';
 import { MAX_MESSAGE_BYTES } from '@openums/protocol';
@@ -19,6 +19,8 @@ export interface DialOptions {
   handshakeTimeoutMs?: number;
   /** TCP keepalive idle time (probes then go 1 s apart, 10 times: libuv's values); 0 = off. */
   keepAliveMs?: number;
+  /** The credentials' TLS context, built once (tls-context.ts); built per connection when absent. */
+  secureContext?: SecureContext;
 }
 
 export interface Dialled {
@@ -33,6 +35,9 @@ export interface Dialled {
    */
   keepSession(): void;
 }
+
+/** One connection attempt as the client tracks it: when it began, when it dialled, its TLS session. */
+export type Attempt = { started: number; dialed: number } & Pick<Dialled, 'resumed' | 'keepSession'>;
 
 /**
  * Opens the device channel: mutual TLS (resuming the stored session ticket when there is one,
@@ -63,7 +68,11 @@ export function dial(opts: DialOptions): Dialled {
         // As ws's own tlsConnect, plus the session ticket hook.
         o.path = undefined;
         if (!o.servername && o.servername !== '') o.servername = o.host && isIP(o.host) ? '' : o.host;
-        socket = tlsConnect(session ? { ...o, session } : o);
+        socket = tlsConnect({
+          ...o,
+          ...(session ? { session } : {}),
+          ...(opts.secureContext ? { secureContext: opts.secureContext } : {}),
+        });
         // Finds a server host that vanished while the channel is idle (see DeviceClient.expectAnswer).
         if (opts.keepAliveMs) socket.setKeepAlive(true, opts.keepAliveMs);
         socket.on('session', (s: Buffer) => {
