@@ -38,6 +38,16 @@ function client(creds: { cert: string; key: string; ca: string }, events: Client
   });
 }
 
+/** A device enrolled with the fake server (its own state directory). */
+const enrolled = (unitId: string) =>
+  enrollDevice({
+    server: `https://127.0.0.1:${server.port}`,
+    key: 'good-key',
+    stateDir: mkdtempSync(join(tmpdir(), 'dc-')),
+    unitId,
+    log: silentLogger,
+  });
+
 describe('DeviceClient', () => {
   it('counts a refused client certificate as a failed attempt and keeps retrying with backoff', async () => {
     const rogueCa = await createTestCa('Rogue');
@@ -55,14 +65,7 @@ describe('DeviceClient', () => {
   });
 
   it('refuses a server whose certificate is not from the pinned CA', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
-    const id = await enrollDevice({
-      server: `https://127.0.0.1:${server.port}`,
-      key: 'good-key',
-      stateDir: dir,
-      unitId: 'DC-1',
-      log: silentLogger,
-    });
+    const id = await enrolled('DC-1');
     const other = await createTestCa('Other');
     const failures: string[] = [];
     const c = client({ cert: id.certPem, key: id.keyPem, ca: other.certPem }, { connectFailed: (_c, why) => failures.push(why) });
@@ -74,14 +77,7 @@ describe('DeviceClient', () => {
   });
 
   it('gets out of a session whose resumption is refused: the next attempt is a full handshake', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
-    const id = await enrollDevice({
-      server: `https://127.0.0.1:${server.port}`,
-      key: 'good-key',
-      stateDir: dir,
-      unitId: 'DC-3',
-      log: silentLogger,
-    });
+    const id = await enrolled('DC-3');
     // A server still starting: it cannot verify the device, refuses it (401) and hands out a
     // session that keeps that verdict.
     server.trustDeviceCa(false);
@@ -109,14 +105,7 @@ describe('DeviceClient', () => {
   });
 
   it('drops its stored session after a resumed attempt was refused', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
-    const id = await enrollDevice({
-      server: `https://127.0.0.1:${server.port}`,
-      key: 'good-key',
-      stateDir: dir,
-      unitId: 'DC-4',
-      log: silentLogger,
-    });
+    const id = await enrolled('DC-4');
     const failures: string[] = [];
     const c = client({ cert: id.certPem, key: id.keyPem, ca: id.caPem }, { connectFailed: (_c, why) => failures.push(why) });
     try {
@@ -149,14 +138,7 @@ describe('DeviceClient', () => {
   });
 
   it('keeps the session of its accepted connection when an attempt is refused (a server still starting)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
-    const id = await enrollDevice({
-      server: `https://127.0.0.1:${server.port}`,
-      key: 'good-key',
-      stateDir: dir,
-      unitId: 'DC-5',
-      log: silentLogger,
-    });
+    const id = await enrolled('DC-5');
     const failures: string[] = [];
     const c = client(
       { cert: id.certPem, key: id.keyPem, ca: id.caPem },
@@ -188,14 +170,7 @@ describe('DeviceClient', () => {
   });
 
   it('treats bye DEVICE_DELETED as deletion even with a normal close code; releases the handshake gate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-'));
-    const id = await enrollDevice({
-      server: `https://127.0.0.1:${server.port}`,
-      key: 'good-key',
-      stateDir: dir,
-      unitId: 'DC-2',
-      log: silentLogger,
-    });
+    const id = await enrolled('DC-2');
     const gate = new Semaphore(1);
     const states: string[] = [];
     const c = client({ cert: id.certPem, key: id.keyPem, ca: id.caPem }, { stateChanged: (_c, _f, to) => states.push(to) }, gate);
