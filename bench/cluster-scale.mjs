@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// npm run bench:cluster -- --scale [--devices 100000] [--dialects sqlite,postgres] [--workers 6]
+// npm run bench:cluster -- --scale [--devices 100000] [--dialects sqlite,postgres] [--workers 7]
 //                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
 //                                  [--keep-dir DIR] [--phases enroll,cold,steady,kill]
 //                                  [--profile-seconds S] [--profile-kill-seconds S] [--profile-kill-after 60]
 //                                  [--sim-connect-concurrency 200]
 //
 // 100,000 devices on one host: `openums server --workers W` (supervisor + W workers sharing the
-// HTTPS port; 6 by default: ≈ 16,700 channels each, below the ~19,000 one process can hold, as
-// each process has a fixed cost — docs/benchmarks.md) and the agent's simulator in several
+// HTTPS port; 7 by default: ≈ 14,300 channels each, so that the other six still hold every device
+// while one is down or restarting (≤ 19,000 each; with 6, five hold only 95,000 — seen on
+// PostgreSQL, docs/benchmarks.md) and the agent's simulator in several
 // processes (each device its own key, certificate and mutual-TLS WebSocket) bound to 127.0.0.0/8
 // source addresses. The server runs with the product's default liveness and heartbeat settings.
 // Phases per dialect:
@@ -37,7 +38,7 @@ const { values } = parseArgs({
     scale: { type: 'boolean' },
     devices: { type: 'string', default: '100000' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
-    workers: { type: 'string', default: '6' },
+    workers: { type: 'string', default: '7' },
     'sim-processes': { type: 'string', default: '8' },
     'steady-seconds': { type: 'string', default: '120' },
     'settle-seconds': { type: 'string', default: '60' },
