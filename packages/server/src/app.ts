@@ -177,7 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock, audit);
   const commandsRepo = new CommandsRepository(database.db);
   const commands = new CommandsService(commandsRepo, devicesRepo, folders, registry, events, clock, logIn('commands'), 250, peers, audit);
-  const presenceRepo = new PresenceRepository(database.db);
+  const presenceRepo = new PresenceRepository(database.db, database.dialect);
   const presence = new PresenceService(presenceRepo, deps.serverId, events, clock, metrics, log, config.gateway.presenceFlushMs);
   // The device CA lives in the database; it is loaded in prepare(), before any device request.
   let deviceCa: DeviceCa | null = null;

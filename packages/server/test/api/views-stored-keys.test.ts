@@ -90,7 +90,7 @@ describe.each(DIALECTS)('views: stored version and IP keys follow every device w
 
   it('follows the device hello (presence batch) and a set-based update of many rows', async () => {
     const ids = [await insert('11.9.0', '10.0.0.1'), await insert('11.9.0', '10.0.0.2'), await insert(null, null)];
-    await new PresenceRepository(db.db).updatePresence(
+    await new PresenceRepository(db.db, db.dialect).updatePresence(
       [ids[2]!],
       5,
       [

@@ -1,24 +1,58 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { retryOnDeadlock } from '../../db/errors.js';
+import type { DialectName } from '../../db/dialect.js';
+import type { Database } from '../../db/types.js';
 import type { DevicePatch } from './devices.repository.js';
+
+const OFFLINE = { online: 0, connected_server: null } as const;
+/** Rows per statement of the start-up reset on PostgreSQL (each is its own short transaction). */
+const RESET_CHUNK = 2000;
+/** How often the reset comes back for rows other writers hold (≈ 25 ms each) before giving up. */
+const RESET_MAX_WAITS = 400;
 
 /** Online state, last contact and reported facts of devices, written in batches by the presence service. */
 export class PresenceRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: DialectName,
+  ) {}
 
-  /** Devices left online by this server (or by none) go offline; returns how many. */
-  resetOnlineDevices = async (serverId: string): Promise<number> => {
-    // The lease holder may be declaring this process's previous incarnation dead at this very
-    // moment (servers.repository declareDead): the same rows in another order, a deadlock.
-    const r = await retryOnDeadlock(() =>
-      this.db
+  /**
+   * Devices left online by this server (or by none) go offline; returns how many.
+   *
+   * On PostgreSQL this runs while the other processes write presence batches for the very same
+   * rows (in a reconnect storm the devices of this process's previous incarnation come online on
+   * the others) and the lease holder may declare that incarnation dead: one bulk UPDATE then waits
+   * on their row locks in its own order and deadlocks again on every retry. So it goes in id-ordered
+   * chunks that skip rows locked at the moment — it never waits, a cycle cannot form — and comes
+   * back for skipped rows that still qualify once their writers have committed (most no longer
+   * do: they were being marked online elsewhere). SQLite serialises writers: one statement.
+   */
+  resetOnlineDevices = async (serverId: string, maxWaits = RESET_MAX_WAITS): Promise<number> => {
+    const leftHere = (eb: ExpressionBuilder<Database, 'devices'>) =>
+      eb.and([eb('online', '=', 1), eb.or([eb('connected_server', '=', serverId), eb('connected_server', 'is', null)])]);
+    if (this.dialect === 'sqlite') {
+      const r = await this.db.updateTable('devices').set(OFFLINE).where(leftHere).executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    }
+    let total = 0;
+    for (let waits = 0; ;) {
+      const r = await this.db
         .updateTable('devices')
-        .set({ online: 0, connected_server: null })
-        .where('online', '=', 1)
-        .where((eb) => eb.or([eb('connected_server', '=', serverId), eb('connected_server', 'is', null)]))
-        .executeTakeFirst(),
-    );
-    return Number(r.numUpdatedRows);
+        .set(OFFLINE)
+        .where('id', 'in', (eb) =>
+          eb.selectFrom('devices').select('id').where(leftHere).orderBy('id').limit(RESET_CHUNK).forUpdate().skipLocked(),
+        )
+        .executeTakeFirst();
+      const n = Number(r.numUpdatedRows);
+      total += n;
+      if (n === RESET_CHUNK) continue;
+      const left = await this.db.selectFrom('devices').select('id').where(leftHere).limit(1).executeTakeFirst();
+      if (!left) return total;
+      // Locked by a writer that has not committed yet: its batch is short.
+      if (++waits > maxWaits) throw new Error(`devices of ${serverId} still locked after ${maxWaits} waits`);
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
   };
 
   /**
@@ -31,9 +65,14 @@ export class PresenceRepository {
     patches: ReadonlyArray<readonly [number, DevicePatch]>,
     serverId: string,
   ): Promise<void> => {
+    // Rows are locked in id order (the bulk through the primary key, then the rest sorted), so two
+    // processes' batches over the same devices — one moving offline here, online there — queue
+    // instead of deadlocking as often.
+    const ids = [...touched].sort((a, b) => a - b);
+    const sorted = [...patches].sort((a, b) => a[0] - b[0]);
     await this.db.transaction().execute(async (trx) => {
-      if (touched.length) await trx.updateTable('devices').set({ last_contact: lastContact }).where('id', 'in', touched).execute();
-      for (const [id, patch] of patches) {
+      if (ids.length) await trx.updateTable('devices').set({ last_contact: lastContact }).where('id', 'in', ids).execute();
+      for (const [id, patch] of sorted) {
         let q = trx.updateTable('devices').set(patch).where('id', '=', id);
         // Offline only if still marked as connected here: the device may have moved to another
         // server process meanwhile, whose "online" must not be overwritten by this late "offline".
