@@ -71,6 +71,18 @@ describe('enroll against a fake EST server', () => {
     expect(limited.status).toBe(429);
     expect(limited.retryAfterSeconds).toBe(1);
   });
+
+  it('asks again with the same key after an enrollment without an answer, and forgets it once enrolled', async () => {
+    const dir = tmp();
+    await expect(enrollDevice({ server: server.url, key: 'nope', stateDir: dir, log: silentLogger })).rejects.toThrow(EstError);
+    const pending = join(dir, 'enroll-pending.key');
+    expect(mode(pending)).toBe(0o600);
+    const keyPem = readFileSync(pending, 'utf8');
+    await enrollDevice({ server: server.url, key: 'good-key', stateDir: dir, log: silentLogger });
+    // The server was asked for (and certified) the key of the first attempt: the same device.
+    expect(readFileSync(join(dir, 'device.key'), 'utf8')).toBe(keyPem);
+    expect(existsSync(pending)).toBe(false);
+  });
 });
 
 describe('run against a fake gateway', () => {

@@ -4,6 +4,7 @@ import { createTestCa, pkcs7Base64, signDeviceCsr, x509 } from '../../test/suppo
 import {
   base64Body,
   createKeyAndCsr,
+  csrForKey,
   deviceIdFromCert,
   fingerprint256,
   keyMatchesCert,
@@ -22,6 +23,16 @@ describe('CSR', () => {
     expect((csr.publicKey.algorithm as { namedCurve?: string }).namedCurve).toBe('P-256');
     expect(keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     // the public key in the CSR belongs to the private key
+    const pub = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
+    expect(Buffer.from(csr.publicKey.rawData).equals(pub)).toBe(true);
+  });
+
+  it('can be made again for an existing key (a repeated enrollment)', async () => {
+    const { keyPem } = await createKeyAndCsr('0242AC110002');
+    const again = await csrForKey(keyPem, '0242AC110002');
+    const csr = new x509.Pkcs10CertificateRequest(again.csrDer);
+    expect(again.keyPem).toBe(keyPem);
+    expect(await csr.verify()).toBe(true);
     const pub = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
     expect(Buffer.from(csr.publicKey.rawData).equals(pub)).toBe(true);
   });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createPrivateKey, sign, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import { reenrollProofMessage } from '@openums/protocol';
 import * as x509 from '@peculiar/x509';
 
@@ -19,13 +19,23 @@ export interface DeviceKeyAndCsr {
 /** A fresh key pair and a PKCS#10 request for subject CN=<unitId>. */
 export async function createKeyAndCsr(unitId: string): Promise<DeviceKeyAndCsr> {
   const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: [{ CN: [unitId] }],
-    keys,
-    signingAlgorithm: SIGN,
-  });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { keyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), csrDer: Buffer.from(csr.rawData) };
+  return { keyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), csrDer: await csrFor(keys, unitId) };
+}
+
+/** A PKCS#10 request for subject CN=<unitId> with an existing key (a repeated enrollment). */
+export async function csrForKey(keyPem: string, unitId: string): Promise<DeviceKeyAndCsr> {
+  const spki = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
+  const keys = {
+    privateKey: await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(keyPem), EC, false, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('spki', spki, EC, true, ['verify']),
+  } as CryptoKeyPair;
+  return { keyPem, csrDer: await csrFor(keys, unitId) };
+}
+
+async function csrFor(keys: CryptoKeyPair, unitId: string): Promise<Buffer> {
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: [{ CN: [unitId] }], keys, signingAlgorithm: SIGN });
+  return Buffer.from(csr.rawData);
 }
 
 /** EST bodies are base64 (RFC 7030 §4.2.1); wrapped at 64 columns like PEM. */

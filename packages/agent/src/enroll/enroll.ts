@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import type { EnrollDeviceInfo } from '@openums/protocol';
 import type { EnrollArgs } from '../cli/args.js';
 import { collectLinuxSystemInfo } from '../collectors/linux-sysinfo.js';
-import { createKeyAndCsr, deviceIdFromCert, keyMatchesCert, normalizeFingerprint } from '../crypto/x509.js';
+import {
+  createKeyAndCsr,
+  csrForKey,
+  deviceIdFromCert,
+  keyMatchesCert,
+  normalizeFingerprint,
+  type DeviceKeyAndCsr,
+} from '../crypto/x509.js';
 import { primaryMac } from '../identity/mac.js';
 import { STATE_FILES, saveIdentity, type Identity } from '../identity/state.js';
 import { ensurePrivateDir, readTextIfExists, removeIfExists, writePrivateFile } from '../lib/files.js';
@@ -40,6 +47,26 @@ export async function pinServerCa(server: string, expected: string | undefined, 
   return ca;
 }
 
+/**
+ * The key of this enrollment, kept before the request goes out: when the answer is lost (a
+ * timeout, a dropped connection), running `enroll` again asks with the same key, and the server
+ * recognises the same device instead of refusing a second enrollment of its unit id (409).
+ */
+export async function pendingKeyAndCsr(stateDir: string, unitId: string): Promise<DeviceKeyAndCsr> {
+  const path = join(stateDir, STATE_FILES.pendingKey);
+  const kept = readTextIfExists(path);
+  if (kept) {
+    try {
+      return await csrForKey(kept, unitId);
+    } catch {
+      // Not a key we can read (edited by hand?): a new one; a repeat then needs the usual remedy.
+    }
+  }
+  const fresh = await createKeyAndCsr(unitId);
+  writePrivateFile(path, fresh.keyPem);
+  return fresh;
+}
+
 /** The command line's enroll arguments, plus a logger. */
 export type EnrollOptions = Omit<EnrollArgs, 'force'> & { force?: boolean; log: Logger };
 
@@ -68,7 +95,7 @@ export async function enrollDevice(opts: EnrollOptions): Promise<Identity> {
   }
   if (opts.name) info.hostname = opts.name;
 
-  const { keyPem, csrDer } = await createKeyAndCsr(unitId);
+  const { keyPem, csrDer } = await pendingKeyAndCsr(opts.stateDir, unitId);
   const certPem = await requestCertificate({ server: opts.server, ca: ca.pem, csrDer, info, enrollmentKey: opts.key });
   if (!keyMatchesCert(keyPem, certPem)) throw new Error('the server returned a certificate for a different key');
   const deviceId = deviceIdFromCert(certPem);
@@ -83,6 +110,7 @@ export async function enrollDevice(opts: EnrollOptions): Promise<Identity> {
   // A new enrollment starts from its own server: forget an address an earlier server assigned.
   removeIfExists(join(opts.stateDir, STATE_FILES.serverAddress));
   saveIdentity(opts.stateDir, identity);
+  removeIfExists(join(opts.stateDir, STATE_FILES.pendingKey));
 
   try {
     const deviceCa = await fetchCaCerts(opts.server, ca.pem);

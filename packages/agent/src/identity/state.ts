@@ -5,6 +5,8 @@ import { ensurePrivateDir, readTextIfExists, removeIfExists, writePrivateFile } 
 /** Files in the state directory (all 0600, the directory 0700). */
 export const STATE_FILES = {
   key: 'device.key',
+  /** The key of an enrollment whose answer has not arrived yet (enroll/enroll.ts). */
+  pendingKey: 'enroll-pending.key',
   cert: 'device.crt',
   serverCa: 'server-ca.pem',
   deviceCa: 'device-ca.pem',

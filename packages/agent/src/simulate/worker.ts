@@ -234,12 +234,16 @@ export class SimulatorWorker {
 
   private async enroll(dev: VirtualDevice): Promise<void> {
     const backoff = new Backoff({ baseMs: 1000, capMs: 30_000 });
+    // One key pair for every attempt: a repeat after a lost answer (timeout) is then the same
+    // device to the server, which issues the certificate again instead of 409.
+    let request: Awaited<ReturnType<typeof createKeyAndCsr>> | null = null;
     for (let attempt = 1; attempt <= ENROLL_ATTEMPTS && !this.stopping; attempt++) {
       let retryIn: number | null = null;
       await this.enrollGate.run(async () => {
         if (this.stopping) return;
         try {
-          const { keyPem, csrDer } = await createKeyAndCsr(dev.mac);
+          request ??= await createKeyAndCsr(dev.mac);
+          const { keyPem, csrDer } = request;
           const certPem = await requestCertificate({
             server: this.cfg.server,
             ca: this.cfg.caPem,

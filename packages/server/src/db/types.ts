@@ -143,6 +143,8 @@ export interface DevicesTable {
   online: number;
   cert_serial: string | null;
   cert_expires_at: number | null;
+  /** SHA-256 (hex) of the public key of the current certificate; null if issued before it was kept. */
+  cert_key_sha256: string | null;
   sysinfo: string | null;
   sysinfo_at: number | null;
   connected_server: string | null;

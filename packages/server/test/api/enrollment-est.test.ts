@@ -124,6 +124,32 @@ describe.each(DIALECTS)('EST enrollment with enrollment keys over real TLS (%s)'
     expect((await old.waitClosed()).code).toBe(4001);
   });
 
+  it('repeats an enrollment whose answer was lost when the same key pair asks again (no 409)', async () => {
+    const [mass] = await newKey({ type: 'mass' });
+    const mac = nextMac();
+    const csr = await makeCsr(mac);
+    // The first answer "never arrived" (a client timeout): the device asks again with its key.
+    const first = await enroll(t, mass!.secret, { unitId: mac, mac }, csr.csrBase64);
+    expect(first.status).toBe(200);
+    const again = await enroll(t, mass!.secret, { unitId: mac, mac }, csr.csrBase64);
+    expect(again.status).toBe(200);
+    const { X509Certificate } = await import('node:crypto');
+    const idOf = (pem: string) => Number(/CN=device-(\d+)/.exec(new X509Certificate(pem).subject)![1]);
+    expect(idOf(again.certPem!)).toBe(idOf(first.certPem!));
+    // The newest certificate is the device's; the lost one no longer counts.
+    const dev = (await TestDevice.connect(t, { keyPem: csr.keyPem, certPem: again.certPem! })) as TestDevice;
+    dev.hello(mac);
+    expect((await dev.next((m) => m.t === 'welcome')).deviceId).toBe(idOf(again.certPem!));
+    dev.close();
+    const lost = (await TestDevice.connect(t, { keyPem: csr.keyPem, certPem: first.certPem! })) as TestDevice;
+    expect((await lost.waitClosed()).code).toBe(4001);
+    // Another key for the same unit id is still a takeover attempt.
+    const other = await enroll(t, mass!.secret, { unitId: mac, mac });
+    expect(other.status).toBe(409);
+    expect(JSON.parse(other.body).error.code).toBe('DEVICE_ALREADY_ENROLLED');
+    expect((await api('GET', `/api/v1/devices?q=${mac}`)).body.items).toHaveLength(1);
+  });
+
   it('rate-limits repeated failed enrollments from one address with 429', async () => {
     let last = 0;
     for (let i = 0; i < 25 && last !== 429; i++) {

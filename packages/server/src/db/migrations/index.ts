@@ -25,6 +25,7 @@ import * as defaultFolderRules from './20261211T1300-default-folder-rules.js';
 import * as jobs from './20261211T1600-jobs.js';
 import * as jobHostFolders from './20261213T1000-job-host-folders.js';
 import * as deviceCommLog from './20261213T1200-device-comm-log.js';
+import * as deviceCertKey from './20261214T0900-device-cert-key.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -57,4 +58,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261211T1800-admin-tasks': adminTasks,
   '20261213T1000-job-host-folders': jobHostFolders,
   '20261213T1200-device-comm-log': deviceCommLog,
+  '20261214T0900-device-cert-key': deviceCertKey,
 };

@@ -33,7 +33,8 @@ export const DEVICE_COLUMNS = [
   'structure_tag',
 ] as const;
 export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
-export type DeviceInsert = Omit<DevicesTable, 'id'>;
+/** The key hash is written with a certificate only (enrollment), never by a plain insert. */
+export type DeviceInsert = Omit<DevicesTable, 'id' | 'cert_key_sha256'> & { cert_key_sha256?: string | null };
 export type DevicePatch = Partial<Omit<DevicesTable, 'id' | 'registered_at'>>;
 
 /** A new device row: the given facts, everything else empty. */

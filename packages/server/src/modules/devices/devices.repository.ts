@@ -45,14 +45,14 @@ export class DevicesRepository {
     unitId: string,
     mac: string,
     db: Db = this.db,
-  ): Promise<{ id: number; cert_serial: string | null } | undefined> => {
+  ): Promise<{ id: number; cert_serial: string | null; cert_key_sha256: string | null } | undefined> => {
     const r = await db
       .selectFrom('devices')
-      .select(['id', 'cert_serial'])
+      .select(['id', 'cert_serial', 'cert_key_sha256'])
       .where((eb) => eb.or([eb('unit_id', '=', unitId), eb('mac', '=', mac)]))
       .orderBy('id')
       .executeTakeFirst();
-    return r && { id: Number(r.id), cert_serial: r.cert_serial };
+    return r && { id: Number(r.id), cert_serial: r.cert_serial, cert_key_sha256: r.cert_key_sha256 };
   };
 
   /** The serial of the certificate a device may currently use (null: none, revoked). */
@@ -234,13 +234,13 @@ export class DevicesRepository {
    */
   /** The device's certificate is no longer accepted (factory reset); enrolling again needs a key. */
   revokeCertificate = async (id: number): Promise<void> => {
-    await this.db.updateTable('devices').set({ cert_serial: null }).where('id', '=', id).execute();
+    await this.db.updateTable('devices').set({ cert_serial: null, cert_key_sha256: null }).where('id', '=', id).execute();
   };
 
   replaceCertSerial = async (
     id: number,
     presentedSerial: string,
-    next: { cert_serial: string; cert_expires_at: number },
+    next: { cert_serial: string; cert_expires_at: number; cert_key_sha256: string },
   ): Promise<boolean> => {
     const r = await this.db
       .updateTable('devices')

@@ -1,4 +1,4 @@
-import { verify, type KeyObject } from 'node:crypto';
+import { createHash, verify, type KeyObject } from 'node:crypto';
 import { DerError, parseAndVerifyCsr, type ParsedCsr } from '../../tls/der.js';
 import { ENROLL_INFO_HEADER, ErrorCode, REENROLL_PROOF_HEADER, reenrollProofMessage, type EnrollDeviceInfo } from '@openums/protocol';
 import { AppError } from '../../lib/errors.js';
@@ -60,6 +60,7 @@ export class EstEnrollmentService {
       );
     }
     const { csr } = parseCsr(opts.csrBase64, opts.info?.unitId ?? null);
+    const keyHash = publicKeyHash(csr.spki);
     // Standard EST clients send no device facts: the CSR's CN (a MAC address) names the device.
     const info = opts.info ?? infoFromCsr(csr);
     const settings = opts.key ? null : await this.keys.getSettings();
@@ -99,8 +100,11 @@ export class EstEnrollmentService {
           };
           const existing = await this.devices.findDeviceForEnrollment(info.unitId, mac, trx);
           // Taking over a record that still has a valid certificate would let anyone holding a
-          // mass key impersonate that device: only a key bound to this unit id may do it.
-          if (existing && existing.cert_serial !== null && !boundToThisUnit) {
+          // mass key impersonate that device: only a key bound to this unit id may do it — or the
+          // holder of that certificate's own key (the CSR's signature proves it), repeating an
+          // enrollment whose answer it never got (a timeout): the same device, not a takeover.
+          const sameKey = existing?.cert_key_sha256 != null && existing.cert_key_sha256 === keyHash;
+          if (existing && existing.cert_serial !== null && !boundToThisUnit && !sameKey) {
             throw new AppError(
               ErrorCode.DeviceAlreadyEnrolled,
               `A device with unit id ${info.unitId} or MAC ${mac} is already enrolled; delete it, reset it, or use a one-time key bound to its unit id`,
@@ -122,7 +126,8 @@ export class EstEnrollmentService {
             await this.naming?.newDeviceNamed(deviceId, name, trx);
           } else if (placement) placed = await placement.placeExisting(rules!, deviceId, { ...facts, mac }, trx);
           const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, now);
-          await this.devices.updateDevice(deviceId, { ...facts, mac, cert_serial: cert.serial, cert_expires_at: cert.expiresAt }, trx);
+          const certColumns = { cert_serial: cert.serial, cert_expires_at: cert.expiresAt, cert_key_sha256: keyHash };
+          await this.devices.updateDevice(deviceId, { ...facts, mac, ...certColumns }, trx);
           if (placed) await placement!.recorded(deviceId, placed, trx);
           // No rules now: a folder that is a membership is written down for rules made later.
           else if (this.placement && (existing || (usedKey && folderId !== null))) await this.placement.recordMembership(deviceId, trx);
@@ -161,7 +166,11 @@ export class EstEnrollmentService {
     if (opts.proof !== undefined || opts.current.via === 'forwarded') checkProof(opts.current, der, opts.proof);
     const cert = await this.ca.issueDeviceCert(deviceId, csr.spki, this.certDays, this.clock.now());
     if (
-      !(await this.devices.replaceCertSerial(deviceId, opts.current.serial, { cert_serial: cert.serial, cert_expires_at: cert.expiresAt }))
+      !(await this.devices.replaceCertSerial(deviceId, opts.current.serial, {
+        cert_serial: cert.serial,
+        cert_expires_at: cert.expiresAt,
+        cert_key_sha256: publicKeyHash(csr.spki),
+      }))
     ) {
       throw new AppError(ErrorCode.ClientCertificateInvalid, 'certificate revoked or replaced (or the device no longer exists)');
     }
@@ -218,6 +227,11 @@ function infoFromCsr(csr: ParsedCsr): EnrollDeviceInfo {
 }
 
 /** A PKCS#10 request: well-formed, self-signed correctly, ECDSA P-256, CN = unit id. */
+/** What the device row keeps of the key its certificate was issued for (SHA-256 of the DER SPKI, hex). */
+function publicKeyHash(spki: Buffer): string {
+  return createHash('sha256').update(spki).digest('hex');
+}
+
 function parseCsr(base64: string, unitId: string | null): { csr: ParsedCsr; der: Buffer } {
   const bad = (why: string) => new AppError(ErrorCode.CsrInvalid, `Certificate request refused: ${why}`);
   const der = Buffer.from(base64.replace(/\s+/g, ''), 'base64');
