@@ -106,6 +106,35 @@ describe('start-up reset next to another process’s presence batch (postgres)',
     expect(n).toBe(DEVICES - 500 - 1);
   });
 
+  it('a presence batch locks its rows in id order first, so a writer taking them in that order never meets it in a cycle', async () => {
+    const s1 = ids.filter((_, i) => i % 10 !== 0 && i % 7 !== 0);
+    const [low, high] = [s1[1]!, s1[s1.length - 1]!];
+    await other.query('begin');
+    await other.query('select id from devices where id = $1 for update', [low]);
+    // Heartbeat bulk on `high`, a device coming online on `low`: written in that order.
+    const batch = new PresenceRepository(db.db, db.dialect).updatePresence(
+      [high],
+      777,
+      [[low, { online: 1, connected_server: 's9' }]],
+      's9',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    // Had the batch taken `high` before waiting for `low`, this would close a cycle (and lose).
+    await other.query('update devices set last_contact = 5 where id = $1', [high]);
+    await other.query('commit');
+    await batch;
+    const rows = await db.db
+      .selectFrom('devices')
+      .select(['id', 'last_contact', 'connected_server'])
+      .where('id', 'in', [low, high])
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => [Number(r.id), Number(r.last_contact), r.connected_server])).toEqual([
+      [low, 0, 's9'],
+      [high, 777, 's1'],
+    ]);
+  });
+
   it('gives up with an error, not a hang, when a row stays locked', async () => {
     const s1 = ids.filter((_, i) => i % 10 !== 0 && i % 7 !== 0);
     await other.query('begin');

@@ -65,12 +65,17 @@ export class PresenceRepository {
     patches: ReadonlyArray<readonly [number, DevicePatch]>,
     serverId: string,
   ): Promise<void> => {
-    // Rows are locked in id order (the bulk through the primary key, then the rest sorted), so two
-    // processes' batches over the same devices — one moving offline here, online there — queue
-    // instead of deadlocking as often.
     const ids = [...touched].sort((a, b) => a - b);
     const sorted = [...patches].sort((a, b) => a[0] - b[0]);
     await this.db.transaction().execute(async (trx) => {
+      // PostgreSQL: every row of the batch is locked first, in id order, as the lease holder's
+      // declareDead does — two transactions that take the same rows in the same order queue, never
+      // deadlock (seen in a reconnect storm: a batch's "online here" row against declareDead of the
+      // process the device had been on). SQLite has one writer at a time.
+      if (this.dialect === 'postgres') {
+        const all = [...new Set([...ids, ...sorted.map(([id]) => id)])].sort((a, b) => a - b);
+        if (all.length) await trx.selectFrom('devices').select('id').where('id', 'in', all).orderBy('id').forUpdate().execute();
+      }
       if (ids.length) await trx.updateTable('devices').set({ last_contact: lastContact }).where('id', 'in', ids).execute();
       for (const [id, patch] of sorted) {
         let q = trx.updateTable('devices').set(patch).where('id', '=', id);

@@ -82,6 +82,16 @@ export class ServersRepository {
         .where((eb) => eb('last_beat', '<', eb(databaseNowMs(this.dialect), '-', silentMs)))
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return null;
+      // Rows locked in id order first, as presence batches do (PostgreSQL): the same order, no cycle.
+      if (this.dialect === 'postgres')
+        await trx
+          .selectFrom('devices')
+          .select('id')
+          .where('online', '=', 1)
+          .where('connected_server', '=', id)
+          .orderBy('id')
+          .forUpdate()
+          .execute();
       const devices = await trx
         .updateTable('devices')
         .set({ online: 0, connected_server: null, last_contact: now })
