@@ -52,7 +52,7 @@ export async function pinServerCa(server: string, expected: string | undefined, 
  * timeout, a dropped connection), running `enroll` again asks with the same key, and the server
  * recognises the same device instead of refusing a second enrollment of its unit id (409).
  */
-export async function pendingKeyAndCsr(stateDir: string, unitId: string): Promise<DeviceKeyAndCsr> {
+async function pendingKeyAndCsr(stateDir: string, unitId: string): Promise<DeviceKeyAndCsr> {
   const path = join(stateDir, STATE_FILES.pendingKey);
   const kept = readTextIfExists(path);
   if (kept) {

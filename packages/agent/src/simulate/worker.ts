@@ -5,7 +5,7 @@ import { Backoff } from '../connection/backoff.js';
 import { DeviceClient, type ClientEvents } from '../connection/device-client.js';
 import { TimerWheel } from '../connection/timer-wheel.js';
 import { MemorySessionStore } from '../connection/tls-session.js';
-import { createKeyAndCsr, deviceIdFromCert, needsRenewal } from '../crypto/x509.js';
+import { createKeyAndCsr, deviceIdFromCert, needsRenewal, type DeviceKeyAndCsr } from '../crypto/x509.js';
 import { EstError, requestCertificate } from '../enroll/est-client.js';
 import { reenroll } from '../enroll/renew.js';
 import { MemoryCommandStore } from '../handlers/command-store.js';
@@ -236,7 +236,7 @@ export class SimulatorWorker {
     const backoff = new Backoff({ baseMs: 1000, capMs: 30_000 });
     // One key pair for every attempt: a repeat after a lost answer (timeout) is then the same
     // device to the server, which issues the certificate again instead of 409.
-    let request: Awaited<ReturnType<typeof createKeyAndCsr>> | null = null;
+    let request: DeviceKeyAndCsr | null = null;
     for (let attempt = 1; attempt <= ENROLL_ATTEMPTS && !this.stopping; attempt++) {
       let retryIn: number | null = null;
       await this.enrollGate.run(async () => {
