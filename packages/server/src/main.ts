@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { READY_MESSAGE, WORKER_ENV, runSupervisor, workerCount } from './cluster/supervisor.js';
+import { LISTEN_EARLY_ENV, READY_MESSAGE, WORKER_ENV, runSupervisor, workerCount } from './cluster/supervisor.js';
 import { createLogger } from './lib/logger.js';
 import { readFileSync } from 'node:fs';
 import { adminMain } from './admin-cli.js';
@@ -103,7 +103,11 @@ export async function main(argv: string[]): Promise<number> {
   const worker = cluster.isWorker ? Number(process.env[WORKER_ENV] ?? 0) : undefined;
 
   try {
-    const server = await startServer(config, { adminPassword: process.env.OPENUMS_ADMIN_PASSWORD }, worker === undefined ? {} : { worker });
+    const server = await startServer(
+      config,
+      { adminPassword: process.env.OPENUMS_ADMIN_PASSWORD },
+      worker === undefined ? {} : { worker, listenWhenReady: process.env[LISTEN_EARLY_ENV] !== '1' },
+    );
     if (cluster.isWorker) process.send?.(READY_MESSAGE);
     const shutdown = (signal: string) => {
       server.logger.info({ signal }, 'shutting down');

@@ -36,7 +36,7 @@ export interface RunningServer {
 export async function startServer(
   config: Readonly<Config>,
   secrets: { adminPassword?: string | undefined },
-  options: { logger?: Logger; clock?: Clock; worker?: number } = {},
+  options: { logger?: Logger; clock?: Clock; worker?: number; listenWhenReady?: boolean } = {},
 ): Promise<RunningServer> {
   const worker = options.worker;
   const logger = (options.logger ?? createLogger(config.logLevel, { captureDir: config.logCaptureDir })).child(
@@ -79,20 +79,20 @@ export async function startServer(
       adminPassword: secrets.adminPassword,
     });
 
-    try {
-      await listenWithRetry(built, config, logger);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new StartupError(`Port ${config.port} on ${config.host} is already in use (setting "port")`);
-      if (code === 'EADDRNOTAVAIL') throw new StartupError(`Address ${config.host} is not an address of this host (setting "host")`);
-      if (code === 'EACCES') throw new StartupError(`Not allowed to bind port ${config.port} (setting "port")`);
-      throw err;
-    }
+    // A single server listens first, so /ums/check-status says "init" during long migrations. A
+    // worker that others share the port with listens only when it can serve devices: the port's
+    // round robin would otherwise hand it connections it can only refuse (a full handshake, then
+    // 503) — after kill -9 of every worker, the first one listening took the whole fleet's
+    // reconnects that way and sent it into long back-offs.
+    const listen = () => listenOrExplain(built, config, logger);
+    started = built;
+    if (options.listenWhenReady) await built.app.ready();
+    else await listen();
+    const prepared = await built.prepare();
+    if (options.listenWhenReady) await listen();
     const address = built.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
 
-    started = built;
-    const prepared = await built.prepare();
     if (prepared.migrations.length) logger.info({ migrations: prepared.migrations }, 'database migrated');
     if (prepared.generatedAdminPassword) announceAdminPassword(config.dataDir, prepared.generatedAdminPassword);
 
@@ -148,6 +148,18 @@ function createBus(
  * exiting): retry for bindRetrySeconds before giving up. A large backlog absorbs reconnect
  * bursts instead of refusing connections.
  */
+async function listenOrExplain(built: BuiltApp, config: Readonly<Config>, logger: Logger): Promise<void> {
+  try {
+    await listenWithRetry(built, config, logger);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartupError(`Port ${config.port} on ${config.host} is already in use (setting "port")`);
+    if (code === 'EADDRNOTAVAIL') throw new StartupError(`Address ${config.host} is not an address of this host (setting "host")`);
+    if (code === 'EACCES') throw new StartupError(`Not allowed to bind port ${config.port} (setting "port")`);
+    throw err;
+  }
+}
+
 async function listenWithRetry(built: BuiltApp, config: Readonly<Config>, logger: Logger): Promise<void> {
   const deadline = Date.now() + config.bindRetrySeconds * 1000;
   for (let attempt = 0; ; attempt++) {

@@ -10,6 +10,11 @@ import { isIpcEnvelope } from './ipc-bus.js';
 
 /** Env variable carrying a worker's index. */
 export const WORKER_ENV = 'OPENUMS_WORKER_INDEX';
+/**
+ * Set for worker 0's first start only: it listens while it migrates the database, so
+ * /ums/check-status says "init" meanwhile. Every other start listens once ready (server.ts).
+ */
+export const LISTEN_EARLY_ENV = 'OPENUMS_WORKER_LISTEN_EARLY';
 /** What a worker sends the supervisor once it serves requests. */
 export const READY_MESSAGE = { openumsWorker: 'ready' } as const;
 
@@ -44,10 +49,12 @@ export async function runSupervisor(config: Readonly<Config>, logger: Logger): P
   const restarts = new Set<NodeJS.Timeout>();
   let stopping = false;
 
+  let firstFork = true;
   const fork = (index: number): Promise<void> =>
     new Promise((resolve) => {
       const started = Date.now();
-      const w = cluster.fork({ [WORKER_ENV]: String(index) });
+      const w = cluster.fork({ [WORKER_ENV]: String(index), ...(firstFork ? { [LISTEN_EARLY_ENV]: '1' } : {}) });
+      firstFork = false;
       workers.set(index, w);
       w.on('message', (m: unknown) => {
         if (isIpcEnvelope(m)) {
