@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, LoginLimiter } from './modules/auth/login-limiter.js';
 import { systemClock } from './lib/clock.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './lib/error-handler.js';
 import type { App } from './lib/fastify.js';
-import { createValidatorCompiler, installTextSafety } from './lib/validation.js';
+import { createSerializerCompiler, createValidatorCompiler, installTextSafety } from './lib/validation.js';
 import { DeviceFoldersRepository } from './modules/device-folders/device-folders.repository.js';
 import { deviceFolderRoutes } from './modules/device-folders/device-folders.routes.js';
 import { DeviceFoldersService } from './modules/device-folders/device-folders.service.js';
@@ -135,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   };
   if (deps.https) options.https = httpsServerOptions(deps.https);
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
-  app.setValidatorCompiler(createValidatorCompiler());
+  app.setValidatorCompiler(createValidatorCompiler()).setSerializerCompiler(createSerializerCompiler());
   installErrorHandler(app);
   installTextSafety(app);
   // The API speaks JSON only; anything else is answered with 415.

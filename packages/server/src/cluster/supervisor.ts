@@ -50,9 +50,40 @@ export async function runSupervisor(config: Readonly<Config>, logger: Logger): P
   let stopping = false;
 
   let firstFork = true;
+  // At most one worker starting per core: seven workers restarted at once on two cores were all
+  // ready only after ≈ 20 s (each start is ≈ 1.7 s of CPU), and the port stayed closed meanwhile;
+  // started a core's worth at a time, the first ones take devices after ≈ 2 s.
+  const startSlots = Math.max(1, availableParallelism());
+  let starting = 0;
+  const waiting: Array<() => void> = [];
+  const slotFreed = () => {
+    starting--;
+    waiting.shift()?.();
+  };
+  /** Ends a worker's start (ready or dead), once. */
+  const startEnded = (state: { inStart: boolean }) => {
+    if (!state.inStart) return;
+    state.inStart = false;
+    slotFreed();
+  };
   const fork = (index: number): Promise<void> =>
+    new Promise<void>((go) => {
+      // The slot is taken when granted (not when the worker forks), so two calls cannot share one.
+      const grant = () => {
+        starting++;
+        go();
+      };
+      if (starting < startSlots) grant();
+      else waiting.push(grant);
+    }).then(() => startWorker(index));
+  const startWorker = (index: number): Promise<void> =>
     new Promise((resolve) => {
+      const start = { inStart: true };
       const started = Date.now();
+      if (stopping) {
+        slotFreed();
+        return resolve();
+      }
       const w = cluster.fork({ [WORKER_ENV]: String(index), ...(firstFork ? { [LISTEN_EARLY_ENV]: '1' } : {}) });
       firstFork = false;
       workers.set(index, w);
@@ -61,11 +92,13 @@ export async function runSupervisor(config: Readonly<Config>, logger: Logger): P
           for (const other of workers.values()) if (other !== w && other.isConnected()) other.send(m);
         } else if ((m as typeof READY_MESSAGE | null)?.openumsWorker === 'ready') {
           logger.info({ worker: index, pid: w.process.pid }, 'worker ready');
+          startEnded(start);
           resolve();
         }
       });
       w.on('exit', (code, signal) => {
         if (workers.get(index) === w) workers.delete(index);
+        startEnded(start);
         resolve();
         if (stopping) return;
         const ranMs = Date.now() - started;
