@@ -8,17 +8,20 @@ import { PRODUCT_NAME, VERSION } from './lib/version.js';
 
 /** Part of buildApp: security headers, request metrics and the OpenAPI document (at /api/docs). */
 export async function installHttpBasics(app: App, metrics: Metrics, https: boolean): Promise<void> {
-  app.addHook('onSend', async (_req, reply) => {
+  // Callback-style hooks: no promise and microtask per request and hook (see auth/access.ts).
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
     if (https) reply.header('strict-transport-security', 'max-age=31536000');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   await app.register(fastifySwagger, {
@@ -48,11 +51,12 @@ const AVAILABLE_DURING_INIT = new Set(['/ums/check-status', '/info', '/metrics']
 /** Until `markReady()`, only the monitoring routes answer; the rest get 503 with Retry-After. */
 export function installStartupGate(app: App): { markReady(): void } {
   let ready = false;
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     if (!ready && !AVAILABLE_DURING_INIT.has(req.routeOptions.url ?? '')) {
       reply.header('retry-after', '5');
-      throw new AppError(ErrorCode.ServiceUnavailable, 'The server is starting; try again in a few seconds');
+      return done(new AppError(ErrorCode.ServiceUnavailable, 'The server is starting; try again in a few seconds'));
     }
+    done();
   });
   return { markReady: () => void (ready = true) };
 }

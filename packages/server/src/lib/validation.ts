@@ -101,13 +101,14 @@ export function installTextSafety(app: FastifyInstance): void {
     }
     void parseJson(req, text, done);
   });
-  app.addHook('preValidation', async (req) => {
+  // Callback style: no promise per request (see auth/access.ts).
+  app.addHook('preValidation', (req, _reply, done) => {
     const malformed = findMalformedQuery(req.url);
     if (malformed) {
       const message = `${malformed} is not valid percent-encoded UTF-8`;
-      throw new AppError(ErrorCode.ValidationFailed, message, { field: malformed, issues: [{ field: malformed, message }] });
+      return done(new AppError(ErrorCode.ValidationFailed, message, { field: malformed, issues: [{ field: malformed, message }] }));
     }
     const field = findUnsafeString(req.params, 'params') ?? findUnsafeString(req.query, 'query') ?? findUnsafeString(req.body, 'body');
-    if (field) throw unsafeTextError(field);
+    done(field ? unsafeTextError(field) : undefined);
   });
 }
