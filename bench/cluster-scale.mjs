@@ -3,7 +3,7 @@
 //                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
 //                                  [--keep-dir DIR] [--phases enroll,cold,steady,kill]
 //                                  [--profile-seconds S] [--profile-kill-seconds S] [--profile-kill-after 60]
-//                                  [--sim-connect-concurrency 200]
+//                                  [--sim-connect-concurrency 200] [--sim-malloc system|jemalloc]
 //
 // 100,000 devices on one host: `openums server --workers W` (supervisor + W workers sharing the
 // HTTPS port; 7 by default: ≈ 14,300 channels each, so that the other six still hold every device
@@ -48,6 +48,8 @@ const { values } = parseArgs({
     'profile-kill-seconds': { type: 'string', default: '0' },
     'profile-kill-after': { type: 'string', default: '60' },
     'sim-connect-concurrency': { type: 'string' },
+    // jemalloc for the simulator's processes (bench/sim.mjs says why); the server keeps glibc's.
+    'sim-malloc': { type: 'string', default: 'system' },
     phases: { type: 'string', default: 'enroll,cold,steady,kill' },
   },
 });
@@ -165,7 +167,13 @@ async function runDialect(dialect) {
   // Handshakes in flight per simulator process (the simulator's default, 200, unless given).
   const simExtra = values['sim-connect-concurrency'] ? ['--connect-concurrency', values['sim-connect-concurrency']] : [];
   const startSim = (key) =>
-    simulator(server, key, stateDir, { count: N, localAddresses: values['local-addresses'], processes: String(S), extra: simExtra });
+    simulator(server, key, stateDir, {
+      count: N,
+      localAddresses: values['local-addresses'],
+      processes: String(S),
+      extra: simExtra,
+      malloc: values['sim-malloc'],
+    });
   try {
     let t;
     let key;
@@ -377,6 +385,7 @@ const out = {
     devices: N,
     workers: W,
     simulatorProcesses: S,
+    simulatorMalloc: values['sim-malloc'],
     steadySeconds,
     settleSeconds,
     localAddresses: values['local-addresses'],

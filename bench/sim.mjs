@@ -1,12 +1,23 @@
 // The agent's simulator as a child process, and waiting helpers shared by the benchmarks.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { call } from './lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** The simulator as a child process; `latest` holds its newest aggregated stats line. */
-export function simulator(server, key, stateDir, { count, localAddresses, processes, extra = [] }) {
+/** Debian's jemalloc (package libjemalloc2), for `malloc: 'jemalloc'`. */
+const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+
+/**
+ * The simulator as a child process; `latest` holds its newest aggregated stats line.
+ * `malloc: 'jemalloc'` runs its processes with jemalloc instead of glibc's allocator: in a
+ * reconnect storm glibc's malloc took ≈ 20 % of the simulator's CPU (OpenSSL's many small
+ * allocations; profile in docs/benchmarks.md), CPU the server under test then lacks on a shared host.
+ */
+export function simulator(server, key, stateDir, { count, localAddresses, processes, extra = [], malloc = 'system' }) {
+  if (malloc !== 'system' && malloc !== 'jemalloc') throw new Error(`malloc: system or jemalloc, not ${malloc}`);
+  if (malloc === 'jemalloc' && !existsSync(JEMALLOC)) throw new Error(`${JEMALLOC} is missing (apt-get install libjemalloc2)`);
   const args = [
     join(root, 'packages/agent/bin/openums-agent.js'),
     'simulate',
@@ -25,7 +36,8 @@ export function simulator(server, key, stateDir, { count, localAddresses, proces
     ...(processes ? ['--processes', processes] : []),
     ...extra,
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const env = malloc === 'jemalloc' ? { ...process.env, LD_PRELOAD: JEMALLOC } : process.env;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env });
   const sim = { child, latest: null, summary: null, history: [] };
   let buf = '';
   child.stdout.on('data', (d) => {
