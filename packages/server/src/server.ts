@@ -143,11 +143,7 @@ function createBus(
   return new LocalBus();
 }
 
-/**
- * A restarted server may find its port still held by the process it replaces (killed, still
- * exiting): retry for bindRetrySeconds before giving up. A large backlog absorbs reconnect
- * bursts instead of refusing connections.
- */
+/** listenWithRetry, with a clear message for the usual reasons a port cannot be taken. */
 async function listenOrExplain(built: BuiltApp, config: Readonly<Config>, logger: Logger): Promise<void> {
   try {
     await listenWithRetry(built, config, logger);
@@ -160,6 +156,11 @@ async function listenOrExplain(built: BuiltApp, config: Readonly<Config>, logger
   }
 }
 
+/**
+ * A restarted server may find its port still held by the process it replaces (killed, still
+ * exiting): retry for bindRetrySeconds before giving up. A large backlog absorbs reconnect
+ * bursts instead of refusing connections.
+ */
 async function listenWithRetry(built: BuiltApp, config: Readonly<Config>, logger: Logger): Promise<void> {
   const deadline = Date.now() + config.bindRetrySeconds * 1000;
   for (let attempt = 0; ; attempt++) {
