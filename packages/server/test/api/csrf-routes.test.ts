@@ -65,6 +65,7 @@ describe.each(DIALECTS)('CSRF on every route (%s)', (dialect) => {
     );
   });
 
+  // Walking every route compiles each route's schemas on its first request (lib/validation.ts).
   it('refuses every cookie-authenticated change without the CSRF header (403), and with a wrong one', async () => {
     const unexpected: string[] = [];
     for (const r of changing().filter((r) => r.access !== 'public' && r.access !== 'device')) {
@@ -85,7 +86,7 @@ describe.each(DIALECTS)('CSRF on every route (%s)', (dialect) => {
     const folder = await send({ method: 'POST', url: '/api/v1/device-folders' }, { cookie, [CSRF_HEADER]: csrf });
     expect(folder.statusCode).toBe(400);
     expect(folder.json().error.code).toBe(ErrorCode.ValidationFailed);
-  });
+  }, 120_000);
 
   it('gives a session cookie no meaning on public and device routes: the answer is the same without it', async () => {
     const open = changing().filter((r) => r.access === 'public' || r.access === 'device');
@@ -118,5 +119,5 @@ describe.each(DIALECTS)('CSRF on every route (%s)', (dialect) => {
       expect(res.statusCode, `GET ${r.url}`).toBeLessThan(500);
     }
     expect(await count()).toBe(before);
-  });
+  }, 120_000);
 });
