@@ -92,7 +92,10 @@ describe.each(DIALECTS)('job executor (%s)', (dialect) => {
   });
 
   it('copies finished commands back onto the run, each with its own result', async () => {
-    const { ids, runId, repo, runner } = await setUp('results', { retryNextBoot: true, timeoutSeconds: 600 });
+    // Every device at once (the default maxThreads is 100 of these 120: the last 20 were started
+    // only when the app's own runner happened to advance the run at the same moment — a race the
+    // CI run of 2026-12-03 lost).
+    const { ids, runId, repo, runner } = await setUp('results', { retryNextBoot: true, maxThreads: 1000, timeoutSeconds: 600 });
     const r = runner();
     await r.advance((await repo.findRun(runId))!);
     const cmds = await t.database.db.selectFrom('commands').select(['id', 'device_id']).where('device_id', 'in', ids).execute();
