@@ -35,6 +35,16 @@ describe('dial', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `wss://127.0.0.1:${(server.address() as AddressInfo).port}/device-connector/device/ws-connect`;
   });
+  /** A first, accepted connection whose session is kept; resolves whether it resumed one. */
+  const connectAndKeep = async (sessions: MemorySessionStore): Promise<boolean> => {
+    const first = dial({ url, credentials, sessions });
+    expect(await outcome(first)).toBe(true);
+    first.keepSession();
+    await until(() => sessions.load() !== undefined);
+    first.ws.close();
+    return first.resumed();
+  };
+
   afterAll(async () => {
     wss?.close();
     await new Promise((r) => server?.close(r));
@@ -42,12 +52,7 @@ describe('dial', () => {
 
   it('resumes the TLS session kept from the last accepted connection', async () => {
     const sessions = new MemorySessionStore();
-    const first = dial({ url, credentials, sessions });
-    expect(await outcome(first)).toBe(true);
-    first.keepSession();
-    await until(() => sessions.load() !== undefined);
-    expect(first.resumed()).toBe(false);
-    first.ws.close();
+    expect(await connectAndKeep(sessions)).toBe(false);
 
     const second = dial({ url, credentials, sessions });
     expect(await outcome(second)).toBe(true);
@@ -57,11 +62,7 @@ describe('dial', () => {
 
   it('a refused attempt does not parse the stored ticket; a connected one does, just before its handshake', async () => {
     const sessions = new MemorySessionStore();
-    const first = dial({ url, credentials, sessions });
-    expect(await outcome(first)).toBe(true);
-    first.keepSession();
-    await until(() => sessions.load() !== undefined);
-    first.ws.close();
+    await connectAndKeep(sessions);
 
     const setSession = vi.spyOn(TLSSocket.prototype as unknown as { setSession(s: Buffer): void }, 'setSession');
     try {

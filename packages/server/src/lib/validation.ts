@@ -29,15 +29,16 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing;
     let compiled: ReturnType<Ajv['compile']> | null = null;
+    const compile = () => (compiled ??= ajv.compile(schema as object));
     // Fastify reads `.errors` from the function it was given after a failed validation.
     const validate = Object.assign(
       (data: unknown, ...rest: unknown[]) => {
-        compiled ??= ajv.compile(schema as object);
-        const ok = (compiled as (...a: unknown[]) => boolean)(data, ...rest);
-        validate.errors = compiled.errors;
+        const v = compile();
+        const ok = (v as (...a: unknown[]) => boolean)(data, ...rest);
+        validate.errors = v.errors;
         return ok;
       },
-      { errors: null as ReturnType<Ajv['compile']>['errors'], compile: () => (compiled ??= ajv.compile(schema as object)) },
+      { errors: null as ReturnType<Ajv['compile']>['errors'], compile },
     );
     return validate as unknown as ReturnType<FastifySchemaCompiler<unknown>>;
   };
