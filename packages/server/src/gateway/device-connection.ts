@@ -17,6 +17,8 @@ export class DeviceConnection implements DeviceChannel, LiveChannel {
   lastRx = 0;
   /** When the unanswered ping was sent, or null when the last ping was answered. */
   pingSentAt: number | null = null;
+  /** When a message the device answers went out with nothing heard since, or null (liveness.ts). */
+  answerDueSince: number | null = null;
   /** The liveness wheel's bucket holding this channel, or -1. */
   wheelSlot = -1;
   invalidMessages = 0;

@@ -4,6 +4,8 @@ export interface LiveChannel {
   lastRx: number;
   /** When the unanswered ping was sent, or null. */
   pingSentAt: number | null;
+  /** When a message the device answers was sent with nothing heard since (its answer deadline), or null. */
+  answerDueSince: number | null;
   /** The wheel bucket the channel sits in, or -1. */
   wheelSlot: number;
   /** Sends a ping; false when the socket is no longer open. */
@@ -41,14 +43,18 @@ export class LivenessWheel<C extends LiveChannel> {
   }
 
   /**
-   * Something that expects an answer was just sent (a command, settings): unless a ping is already
-   * out, ping now so that the pong deadline starts. A host that vanished while we were sending to
-   * it leaves that data unacknowledged, which stops kernel keepalive probing; without this only the
-   * next idle ping would notice, up to idle + timeout later.
+   * Something that expects an answer was just sent (a command, settings): the device must be
+   * heard from (its ack or settings-applied, any frame) within the pong timeout, or it is pinged
+   * then and has one more pong timeout. A host that vanished while we were sending to it leaves
+   * that data unacknowledged, which stops kernel keepalive probing; without this only the next
+   * idle ping would notice, up to idle + timeout later. No ping goes out with the message: the
+   * answer is the proof of life (a ping per delivery was a third of a settings roll-out's cost).
    */
   expectAnswer(conn: C, now: number): void {
-    if (conn.pingSentAt !== null && conn.lastRx < conn.pingSentAt) return;
-    if (conn.ping(now)) this.schedule(conn, now + this.pongTimeoutMs);
+    if (conn.pingSentAt !== null && conn.lastRx < conn.pingSentAt) return; // a ping's deadline runs
+    if (conn.answerDueSince !== null && conn.lastRx < conn.answerDueSince) return; // an earlier send's runs
+    conn.answerDueSince = now;
+    this.schedule(conn, now + this.pongTimeoutMs);
   }
 
   remove(conn: C): void {
@@ -89,6 +95,17 @@ export class LivenessWheel<C extends LiveChannel> {
       return this.schedule(conn, now + this.pongTimeoutMs);
     }
     conn.pingSentAt = null;
+    const asked = conn.answerDueSince;
+    if (asked !== null) {
+      if (conn.lastRx < asked) {
+        if (now - asked < this.pongTimeoutMs) return this.schedule(conn, asked + this.pongTimeoutMs);
+        // No answer in time: a ping decides (an agent busy applying settings still answers it).
+        conn.answerDueSince = null;
+        if (conn.ping(now)) this.schedule(conn, now + this.pongTimeoutMs);
+        return;
+      }
+      conn.answerDueSince = null;
+    }
     const due = conn.lastRx + this.idleMs;
     if (now < due) return this.schedule(conn, due);
     if (conn.ping(now)) this.schedule(conn, now + this.pongTimeoutMs);

@@ -27,6 +27,57 @@ function hasSs(): boolean {
   }
 }
 
+/** Devices on raw ws clients connected to `s` (a channelServer). */
+function devicesOn(s: ReturnType<typeof channelServer>) {
+  /** A device on a raw ws client: `autoPong: false` models an agent whose event loop is stuck. */
+  async function connect(opts: { autoPong: boolean; beatMs?: number }) {
+    const [key] = await s.newKey({ type: 'mass' });
+    const mac = s.nextMac();
+    const e = await enroll(s.t, key!.secret, { unitId: mac, mac });
+    expect(e.status, e.body).toBe(200);
+    const ws = new WebSocket(`wss://127.0.0.1:${s.t.port}${DEVICE_WS_PATH}`, {
+      ca: s.t.ca,
+      servername: 'localhost',
+      cert: e.certPem!,
+      key: e.keyPem,
+      perMessageDeflate: false,
+      autoPong: opts.autoPong,
+    });
+    const pings: number[] = [];
+    let closedAt: number | null = null;
+    ws.on('ping', () => pings.push(Date.now()));
+    ws.on('close', () => (closedAt ??= Date.now()));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.on('error', () => {});
+    const welcome = new Promise<{ deviceId: number }>((resolve) =>
+      ws.on('message', (m) => {
+        const msg = JSON.parse(m.toString());
+        if (msg.t === 'welcome') resolve(msg);
+      }),
+    );
+    const helloAt = Date.now();
+    ws.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, unitId: mac, system: sysinfo() }));
+    const beat = opts.beatMs ? setInterval(() => ws.send(JSON.stringify({ t: 'heartbeat' })), opts.beatMs) : undefined;
+    ws.on('close', () => clearInterval(beat));
+    const id = (await welcome).deviceId;
+    await waitOnline(id, true, 10_000);
+    return { id, ws, pings, closedAt: () => closedAt, helloAt };
+  }
+
+  async function online(id: number): Promise<boolean> {
+    return (await s.api('GET', `/api/v1/devices/${id}`)).body.online === true;
+  }
+  async function waitOnline(id: number, want: boolean, ms: number): Promise<number> {
+    const started = Date.now();
+    await s.waitFor(async () => (await online(id)) === want, ms);
+    return Date.now() - started;
+  }
+  return { connect, online, waitOnline };
+}
+
 describe.each(DIALECTS)(
   'liveness (%s)',
   (dialect) => {
@@ -37,52 +88,7 @@ describe.each(DIALECTS)(
       presenceFlushMs: FLUSH_MS,
     });
 
-    /** A device on a raw ws client: `autoPong: false` models an agent whose event loop is stuck. */
-    async function connect(opts: { autoPong: boolean; beatMs?: number }) {
-      const [key] = await s.newKey({ type: 'mass' });
-      const mac = s.nextMac();
-      const e = await enroll(s.t, key!.secret, { unitId: mac, mac });
-      expect(e.status, e.body).toBe(200);
-      const ws = new WebSocket(`wss://127.0.0.1:${s.t.port}${DEVICE_WS_PATH}`, {
-        ca: s.t.ca,
-        servername: 'localhost',
-        cert: e.certPem!,
-        key: e.keyPem,
-        perMessageDeflate: false,
-        autoPong: opts.autoPong,
-      });
-      const pings: number[] = [];
-      let closedAt: number | null = null;
-      ws.on('ping', () => pings.push(Date.now()));
-      ws.on('close', () => (closedAt ??= Date.now()));
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      });
-      ws.on('error', () => {});
-      const welcome = new Promise<{ deviceId: number }>((resolve) =>
-        ws.on('message', (m) => {
-          const msg = JSON.parse(m.toString());
-          if (msg.t === 'welcome') resolve(msg);
-        }),
-      );
-      const helloAt = Date.now();
-      ws.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, unitId: mac, system: sysinfo() }));
-      const beat = opts.beatMs ? setInterval(() => ws.send(JSON.stringify({ t: 'heartbeat' })), opts.beatMs) : undefined;
-      ws.on('close', () => clearInterval(beat));
-      const id = (await welcome).deviceId;
-      await waitOnline(id, true, 10_000);
-      return { id, ws, pings, closedAt: () => closedAt, helloAt };
-    }
-
-    async function online(id: number): Promise<boolean> {
-      return (await s.api('GET', `/api/v1/devices/${id}`)).body.online === true;
-    }
-    async function waitOnline(id: number, want: boolean, ms: number): Promise<number> {
-      const started = Date.now();
-      await s.waitFor(async () => (await online(id)) === want, ms);
-      return Date.now() - started;
-    }
+    const { connect, online, waitOnline } = devicesOn(s);
 
     it(`shows a closed connection offline within ${CLOSED_BOUND_MS / 1000} s`, async () => {
       const a = await connect({ autoPong: true });
@@ -106,19 +112,6 @@ describe.each(DIALECTS)(
       expect(detected).toBeLessThanOrEqual(SILENT_BOUND_MS);
       const metrics = await httpsCall(s.t, 'GET', '/metrics');
       expect(metrics.body).toMatch(/openums_device_message_errors_total\{reason="ping-timeout"\} [1-9]/);
-    });
-
-    it('cuts off a hung agent as soon as a command sent to it goes unanswered, long before the idle ping', async () => {
-      const d = await connect({ autoPong: false });
-      const r = await s.api('POST', '/api/v1/devices/commands', { command: 'refresh-sysinfo', deviceIds: [d.id] });
-      expect(r.status).toBe(201);
-      const sentBy = Date.now();
-      await waitOnline(d.id, false, SILENT_BOUND_MS + 5000);
-      // The command started a pong deadline: cut off T after it, not I + T after the hello.
-      expect(d.pings.length).toBeGreaterThanOrEqual(1);
-      expect(d.pings[0]! - d.helloAt).toBeLessThan(IDLE_S * 1000);
-      expect(d.closedAt()! - d.pings[0]!).toBeGreaterThanOrEqual(PONG_S * 1000 - 50);
-      expect(d.closedAt()! - sentBy).toBeLessThanOrEqual(PONG_S * 1000 + 4 * TICK_MS);
     });
 
     it('cuts off a vanished device (socket no longer read: no pongs, no FIN) within the same bound', async () => {
@@ -164,4 +157,48 @@ describe.each(DIALECTS)(
     });
   },
   120_000,
+);
+
+/** With a long ping interval, only the answer deadline a send starts can cut a hung agent off early. */
+describe.each(DIALECTS)(
+  'liveness: answer deadline (%s)',
+  (dialect) => {
+    const LONG_IDLE_S = 60;
+    const s = channelServer(dialect, {
+      pingIntervalSeconds: LONG_IDLE_S,
+      pongTimeoutSeconds: PONG_S,
+      keepAliveSeconds: KEEPALIVE_S,
+      presenceFlushMs: FLUSH_MS,
+    });
+    const { connect, waitOnline } = devicesOn(s);
+
+    it('cuts off a hung agent 2T after a command sent to it goes unanswered, long before the idle ping', async () => {
+      const d = await connect({ autoPong: false });
+      const r = await s.api('POST', '/api/v1/devices/commands', { command: 'refresh-sysinfo', deviceIds: [d.id] });
+      expect(r.status).toBe(201);
+      const sentBy = Date.now();
+      await waitOnline(d.id, false, 2 * PONG_S * 1000 + 4 * TICK_MS + FLUSH_MS + 5000);
+      // No ack within T: pinged (not with the command: an answering device is never pinged); no
+      // pong within T: cut off, 2T after the send instead of I + T after the hello.
+      expect(d.pings.length).toBe(1);
+      expect(d.pings[0]! - sentBy).toBeGreaterThanOrEqual(PONG_S * 1000 - 400);
+      expect(d.closedAt()! - d.pings[0]!).toBeGreaterThanOrEqual(PONG_S * 1000 - 50);
+      expect(d.closedAt()! - sentBy).toBeLessThanOrEqual(2 * PONG_S * 1000 + 4 * TICK_MS);
+    });
+
+    it('sends no ping to a device that acknowledges a command', async () => {
+      const d = await connect({ autoPong: false });
+      d.ws.on('message', (m) => {
+        const msg = JSON.parse(m.toString());
+        if (msg.t === 'command') d.ws.send(JSON.stringify({ t: 'ack', id: msg.id }));
+      });
+      const r = await s.api('POST', '/api/v1/devices/commands', { command: 'refresh-sysinfo', deviceIds: [d.id] });
+      expect(r.status).toBe(201);
+      await new Promise((res) => setTimeout(res, 3 * PONG_S * 1000));
+      expect(d.pings).toEqual([]);
+      expect(d.closedAt()).toBeNull();
+      d.ws.terminate();
+    });
+  },
+  60_000,
 );
