@@ -130,4 +130,18 @@ describe('liveness wheel', () => {
     expect(c.pings).toHaveLength(1);
     expect(dead).toEqual([]);
   });
+
+  it('does not take a frame stamped in the millisecond of the send for its answer', () => {
+    const w = new LivenessWheel(IDLE, TIMEOUT, start);
+    const c = channel();
+    w.add(c, start);
+    const sentAt = start + 5_000;
+    runUntil(w, start, start + 5_000 + TIMEOUT + 2 * TICK_MS, (now) => {
+      if (now === sentAt) {
+        c.lastRx = now; // read just before the send went out
+        w.expectAnswer(c, now);
+      }
+    });
+    expect(c.pings).toHaveLength(1);
+  });
 });

@@ -52,7 +52,8 @@ export class LivenessWheel<C extends LiveChannel> {
    */
   expectAnswer(conn: C, now: number): void {
     if (conn.pingSentAt !== null && conn.lastRx < conn.pingSentAt) return; // a ping's deadline runs
-    if (conn.answerDueSince !== null && conn.lastRx < conn.answerDueSince) return; // an earlier send's runs
+    // (A frame stamped in the very millisecond of the send is not taken for its answer: <=.)
+    if (conn.answerDueSince !== null && conn.lastRx <= conn.answerDueSince) return; // an earlier send's runs
     conn.answerDueSince = now;
     this.schedule(conn, now + this.pongTimeoutMs);
   }
@@ -97,7 +98,7 @@ export class LivenessWheel<C extends LiveChannel> {
     conn.pingSentAt = null;
     const asked = conn.answerDueSince;
     if (asked !== null) {
-      if (conn.lastRx < asked) {
+      if (conn.lastRx <= asked) {
         if (now - asked < this.pongTimeoutMs) return this.schedule(conn, asked + this.pongTimeoutMs);
         // No answer in time: a ping decides (an agent busy applying settings still answers it).
         conn.answerDueSince = null;
