@@ -287,22 +287,26 @@ export class DeviceClient {
     opts.log.debug(`online as device ${msg.deviceId} (${resumed ? 'resumed' : 'full'} TLS handshake)`);
     const period = msg.heartbeatSeconds * 1000;
     const first = Math.floor((opts.random ?? Math.random)() * msg.heartbeatOffsetSeconds * 1000);
-    this.scheduleHeartbeat(first, period);
+    this.scheduleHeartbeat(first, period, msg.heartbeatByPing === true);
   }
 
-  private scheduleHeartbeat(delayMs: number, periodMs: number): void {
+  /**
+   * A heartbeat is a WebSocket ping when the server takes one as such (welcome's
+   * `heartbeatByPing`), else a `heartbeat` message with a ping; either way the pong (or any frame)
+   * must come back within the answer deadline.
+   */
+  private scheduleHeartbeat(delayMs: number, periodMs: number, byPing: boolean): void {
     this.heartbeat = this.opts.wheel.schedule(delayMs, () => {
       this.heartbeat = null;
-      if (this.state !== 'online') return;
-      void this.send({ t: 'heartbeat', uptime: this.opts.platform.uptime() });
       const ws = this.ws;
-      if (ws)
-        this.deadline.expect(ws, () => {
-          if (this.ws !== ws) return;
-          this.lastError = 'no answer from the server';
-          ws.terminate();
-        });
-      this.scheduleHeartbeat(periodMs, periodMs);
+      if (this.state !== 'online' || !ws) return;
+      if (!byPing) void this.send({ t: 'heartbeat', uptime: this.opts.platform.uptime() });
+      this.deadline.expect(ws, byPing, () => {
+        if (this.ws !== ws) return;
+        this.lastError = 'no answer from the server';
+        ws.terminate();
+      });
+      this.scheduleHeartbeat(periodMs, periodMs, byPing);
     });
   }
 

@@ -216,6 +216,12 @@ export const WelcomeMessage = Type.Object({
   /** Send a heartbeat every heartbeatSeconds, first one after a random 0..heartbeatOffsetSeconds. */
   heartbeatSeconds: Type.Integer({ minimum: 1 }),
   heartbeatOffsetSeconds: Type.Integer({ minimum: 0 }),
+  /**
+   * The server takes a WebSocket ping from the device as its heartbeat (last contact, answered by
+   * a pong): the device sends the ping alone, without a `heartbeat` message. Absent (older
+   * servers): a `heartbeat` message, with a ping for the answer deadline.
+   */
+  heartbeatByPing: Type.Optional(Type.Boolean()),
   serverTime: Type.Integer(),
   /**
    * The device enrollment address (DEVICE_ADDRESS_PATTERN) when the administrator set one: the

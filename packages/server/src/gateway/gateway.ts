@@ -81,6 +81,8 @@ export class DeviceGateway {
       maxPayload: d.config.gateway.maxMessageBytes,
       perMessageDeflate: false,
       clientTracking: false,
+      // A device's ping is its heartbeat (onPing): answered only within the message rate limit.
+      autoPong: false,
     });
     this.ctx = {
       registry: d.registry,
@@ -225,6 +227,7 @@ export class DeviceGateway {
     ws.on('pong', () => {
       conn.lastRx = Date.now();
     });
+    ws.on('ping', (data) => this.onPing(conn, data));
     this.liveness.add(conn, Date.now());
     conn.onSent = this.expectAnswer;
     conn.commLog = this.d.commLog ?? null;
@@ -288,6 +291,26 @@ export class DeviceGateway {
     }
     m.deviceMessages.inc({ type });
     m.deviceMessageSeconds.observe({ type }, (performance.now() - started) / 1000);
+  }
+
+  /**
+   * A WebSocket ping from a device is its heartbeat (the welcome says `heartbeatByPing`): life,
+   * last contact, and a pong the device waits for — one frame each way instead of a heartbeat
+   * message plus a ping and its pong, about half the server's steady work per device
+   * (docs/devices.md#heartbeats). Pings count against the message rate limit like messages.
+   */
+  private onPing(conn: DeviceConnection, data: Buffer): void {
+    conn.lastRx = Date.now();
+    const m = this.d.metrics;
+    if (!conn.takeToken(this.d.clock.now())) {
+      m.deviceMessageErrors.inc({ reason: 'rate-limited' });
+      return this.invalid(conn, DeviceErrorCode.RateLimited, 'too many messages; slow down');
+    }
+    conn.ws.pong(data);
+    if (!conn.helloReceived) return; // alive, but not a device's heartbeat before its hello
+    if (this.d.commLog?.on.has(conn.deviceId)) this.d.commLog.record(conn.deviceId, 'in', 'ping', data.length, { t: 'ping' });
+    this.d.presence.touch(conn.deviceId);
+    m.deviceMessages.inc({ type: 'ping' });
   }
 
   private invalid(conn: DeviceConnection, code: DeviceErrorCode, message: string): void {

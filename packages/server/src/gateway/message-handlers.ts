@@ -102,6 +102,7 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
     deviceId: conn.deviceId,
     heartbeatSeconds: ctx.config.heartbeatSeconds,
     heartbeatOffsetSeconds: ctx.config.heartbeatOffsetSeconds,
+    heartbeatByPing: true,
     serverTime: ctx.clock.now(),
     ...(serverAddress !== null ? { serverAddress } : {}),
   });
