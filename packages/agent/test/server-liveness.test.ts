@@ -95,6 +95,32 @@ describe('the agent finds a silent server', () => {
     await d.c.stop();
   });
 
+  it('with a server that takes pings as heartbeats (welcome heartbeatByPing): a ping alone per heartbeat, no heartbeat message', async () => {
+    server.welcome = { heartbeatSeconds: 1, heartbeatOffsetSeconds: 0, heartbeatByPing: true };
+    try {
+      const d = await device('SL-4');
+      const s = await online(d.c, server.nextConnection());
+      let pings = 0;
+      s.ws.on('ping', () => pings++);
+      await new Promise((r) => setTimeout(r, 3.5 * HEARTBEAT_MS));
+      expect(d.c.state).toBe('online');
+      expect(pings).toBeGreaterThanOrEqual(3);
+      expect(pings).toBeLessThanOrEqual(4);
+      expect(s.messages.filter((m) => m.t === 'heartbeat')).toEqual([]);
+      // The pong is still the answer that keeps the channel: a server that stops reading is given up.
+      const next = server.nextConnection();
+      socketOf(s).pause();
+      const t0 = performance.now();
+      while (d.c.state === 'online') await new Promise((r) => setTimeout(r, 10));
+      expect(performance.now() - t0).toBeLessThanOrEqual(HEARTBEAT_MS + ANSWER_MS + 2 * TICK_MS + 300);
+      await next;
+      await d.c.stop();
+      s.ws.terminate();
+    } finally {
+      server.welcome = { heartbeatSeconds: 1, heartbeatOffsetSeconds: 0 };
+    }
+  });
+
   it('turns on kernel TCP keepalive on its channel socket', async () => {
     const d = await device('SL-3');
     const s = await online(d.c, server.nextConnection());

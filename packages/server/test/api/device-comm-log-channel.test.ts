@@ -100,7 +100,7 @@ describe.each(DIALECTS)('device communication log on the device channel (%s)', (
     await waitFor(async () => {
       const list = await entries(id);
       return (
-        ['hello', 'heartbeat', 'ack', 'result'].every((t) => has(list, 'in', t)) &&
+        ['hello', 'ping', 'ack', 'result'].every((t) => has(list, 'in', t)) &&
         ['welcome', 'command', 'settings'].every((t) => has(list, 'out', t))
       );
     });
@@ -113,10 +113,17 @@ describe.each(DIALECTS)('device communication log on the device channel (%s)', (
     expect(JSON.parse(out.payload!)).toMatchObject({ t: 'command', id: cid, command: 'send-message', text: 'comm log on' });
     const result = list.find((e) => e.direction === 'in' && e.type === 'result')!;
     expect(JSON.parse(result.payload!)).toMatchObject({ t: 'result', id: cid, ok: true });
-    const beat = list.find((e) => e.type === 'heartbeat')!;
+    // The agent's heartbeat is a WebSocket ping (docs/devices.md#heartbeats): recorded as such, its
+    // size the ping's payload (none).
+    const beat = list.find((e) => e.type === 'ping')!;
+    expect(beat.direction).toBe('in');
+    expect(JSON.parse(beat.payload!)).toEqual({ t: 'ping' });
+    expect(beat.size).toBe(0);
+    expect(list.some((e) => e.type === 'heartbeat')).toBe(false);
+    const result2 = list.find((e) => e.direction === 'in' && e.type === 'result')!;
     // The size is the message's on the wire; the agent's JSON is what the log keeps (nothing masked).
-    expect(beat.size).toBe(Buffer.byteLength(beat.payload!));
-    expect(beat.truncated).toBe(false);
+    expect(result2.size).toBe(Buffer.byteLength(result2.payload!));
+    expect(result2.truncated).toBe(false);
     const settings = list.find((e) => e.direction === 'out' && e.type === 'settings')!;
     expect(JSON.parse(settings.payload!).settings['security.admin_password']).toBe('***');
     expect(JSON.stringify(list)).not.toContain(SECRET_OUT);
@@ -132,7 +139,7 @@ describe.each(DIALECTS)('device communication log on the device channel (%s)', (
     const whileOff = await command(id, 'while off');
     await ok(api('PUT', `/api/v1/devices/${id}/comm-log`, { enabled: true, payload: false }));
     const whileOn = await command(id, 'while on');
-    const newer = async () => (await entries(id)).filter((e) => e.id > list[0]!.id && e.type !== 'heartbeat');
+    const newer = async () => (await entries(id)).filter((e) => e.id > list[0]!.id && e.type !== 'ping');
     await waitFor(async () => has(await newer(), 'in', 'result'));
     // One command's messages (heartbeats aside, they come every 5 s).
     expect((await newer()).map((e) => `${e.direction} ${e.type}`).sort()).toEqual(['in ack', 'in result', 'out command']);
@@ -174,7 +181,7 @@ describe.each(DIALECTS)('device communication log on the device channel (%s)', (
     await ok(api('PUT', `/api/v1/devices/${quiet.id}/comm-log`, { enabled: true, payload: true }));
     const logged = await command(quiet.id, 'logged');
     await waitFor(async () => has(await entries(quiet.id), 'in', 'result'));
-    const q = (await entries(quiet.id)).filter((e) => e.type !== 'heartbeat');
+    const q = (await entries(quiet.id)).filter((e) => e.type !== 'ping');
     expect(q.map((e) => `${e.direction} ${e.type}`).sort()).toEqual(['in ack', 'in result', 'out command']);
     expect(q.map((e) => JSON.parse(e.payload!).id)).toEqual([logged, logged, logged]);
     expect(JSON.stringify(q)).not.toContain(`"id":${unlogged},`);
