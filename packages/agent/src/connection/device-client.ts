@@ -290,11 +290,7 @@ export class DeviceClient {
     this.scheduleHeartbeat(first, period, msg.heartbeatByPing === true);
   }
 
-  /**
-   * A heartbeat is a WebSocket ping when the server takes one as such (welcome's
-   * `heartbeatByPing`), else a `heartbeat` message with a ping; either way the pong (or any frame)
-   * must come back within the answer deadline.
-   */
+  /** A heartbeat: a ping alone if the welcome said `heartbeatByPing`, else a message + ping; answered in time. */
   private scheduleHeartbeat(delayMs: number, periodMs: number, byPing: boolean): void {
     this.heartbeat = this.opts.wheel.schedule(delayMs, () => {
       this.heartbeat = null;
