@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { DEVICE_WS_PATH, PROTOCOL_VERSION } from '@openums/protocol';
+import { PROTOCOL_VERSION } from '@openums/protocol';
 import { DIALECTS } from '../helpers/db.js';
 import { channelServer } from '../helpers/channel-server.js';
-import { enroll, httpsCall, sysinfo } from '../helpers/device.js';
+import { httpsCall, sysinfo } from '../helpers/device.js';
 
 /**
  * A device's WebSocket ping is its heartbeat (docs/devices.md#heartbeats): the welcome says so,
@@ -20,18 +19,7 @@ describe.each(DIALECTS)(
 
     /** A device on a raw ws client (no automatic pong: it never answers a server's ping). */
     async function connect() {
-      const [key] = await s.newKey({ type: 'mass' });
-      const mac = s.nextMac();
-      const e = await enroll(s.t, key!.secret, { unitId: mac, mac });
-      expect(e.status, e.body).toBe(200);
-      const ws = new WebSocket(`wss://127.0.0.1:${s.t.port}${DEVICE_WS_PATH}`, {
-        ca: s.t.ca,
-        servername: 'localhost',
-        cert: e.certPem!,
-        key: e.keyPem,
-        perMessageDeflate: false,
-        autoPong: false,
-      });
+      const { ws, mac } = await s.rawDevice({ autoPong: false });
       const messages: Array<Record<string, unknown>> = [];
       let pongs = 0;
       ws.on('message', (m) => messages.push(JSON.parse(m.toString())));

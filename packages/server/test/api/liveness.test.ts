@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { DEVICE_WS_PATH, PROTOCOL_VERSION } from '@openums/protocol';
+import { PROTOCOL_VERSION } from '@openums/protocol';
 import { TICK_MS } from '../../src/gateway/liveness.js';
 import { DIALECTS } from '../helpers/db.js';
 import { channelServer } from '../helpers/channel-server.js';
-import { enroll, httpsCall, sysinfo } from '../helpers/device.js';
+import { httpsCall, sysinfo } from '../helpers/device.js';
 
 /**
  * The detection times of docs/devices.md#liveness, on short settings. Every bound is computed
@@ -31,18 +30,7 @@ function hasSs(): boolean {
 function devicesOn(s: ReturnType<typeof channelServer>) {
   /** A device on a raw ws client: `autoPong: false` models an agent whose event loop is stuck. */
   async function connect(opts: { autoPong: boolean; beatMs?: number }) {
-    const [key] = await s.newKey({ type: 'mass' });
-    const mac = s.nextMac();
-    const e = await enroll(s.t, key!.secret, { unitId: mac, mac });
-    expect(e.status, e.body).toBe(200);
-    const ws = new WebSocket(`wss://127.0.0.1:${s.t.port}${DEVICE_WS_PATH}`, {
-      ca: s.t.ca,
-      servername: 'localhost',
-      cert: e.certPem!,
-      key: e.keyPem,
-      perMessageDeflate: false,
-      autoPong: opts.autoPong,
-    });
+    const { ws, mac } = await s.rawDevice(opts);
     const pings: number[] = [];
     let closedAt: number | null = null;
     ws.on('ping', () => pings.push(Date.now()));

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
+import WebSocket from 'ws';
+import { DEVICE_WS_PATH } from '@openums/protocol';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { Config } from '../../src/config/schema.js';
 import type { DialectName } from '../../src/db/dialect.js';
@@ -49,6 +51,25 @@ export function channelServer(dialect: DialectName, gateway: Partial<Config['gat
       dev.hello(mac);
       const welcome = await dev.next((m) => m.t === 'welcome');
       return { id: welcome.deviceId as number, dev, mac, creds: e };
+    },
+    /**
+     * Enrolls a fresh device and opens its channel on a raw ws client (no hello sent), for tests
+     * that must control frames TestDevice handles itself; `autoPong: false` never answers a ping.
+     */
+    async rawDevice(opts: { autoPong: boolean }) {
+      const [key] = await s.newKey({ type: 'mass' });
+      const mac = s.nextMac();
+      const e = await enroll(s.t, key!.secret, { unitId: mac, mac });
+      expect(e.status, e.body).toBe(200);
+      const ws = new WebSocket(`wss://127.0.0.1:${s.t.port}${DEVICE_WS_PATH}`, {
+        ca: s.t.ca,
+        servername: 'localhost',
+        cert: e.certPem!,
+        key: e.keyPem,
+        perMessageDeflate: false,
+        autoPong: opts.autoPong,
+      });
+      return { ws, mac };
     },
     async waitFor(fn: () => Promise<boolean>, ms = 10_000) {
       const end = Date.now() + ms;
