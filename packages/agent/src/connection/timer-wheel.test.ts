@@ -40,6 +40,23 @@ describe('TimerWheel', () => {
     expect(wheel.size).toBe(0);
   });
 
+  it('runs a 0-ms entry scheduled on an idle wheel at an exact tick boundary (a reconnect with no backoff delay)', () => {
+    let now = 1_000_050;
+    const wheel = new TimerWheel(100, () => now);
+    const fired: string[] = [];
+    wheel.schedule(0, () => fired.push('first'));
+    now += 100;
+    wheel.advance();
+    expect(wheel.size).toBe(0);
+    // Idle for a while; then, exactly on a tick, a callback with no delay.
+    now = 2_000_000;
+    wheel.schedule(0, () => fired.push('boundary'));
+    now += 100;
+    wheel.advance();
+    expect(fired).toEqual(['first', 'boundary']);
+    expect(wheel.size).toBe(0);
+  });
+
   it('works with the real clock', async () => {
     const wheel = new TimerWheel(10);
     const t0 = Date.now();

@@ -32,6 +32,9 @@ export class TimerWheel {
   }
 
   schedule(delayMs: number, fn: () => void): WheelTimer {
+    // An idle wheel's `last` is stale: bring it to now first. Computed after, a slot for a 0-ms
+    // delay at an exact tick boundary would be `last` itself — behind the wheel, never run.
+    if (!this.timer) this.last = Math.max(this.last, Math.floor(this.now() / this.tickMs));
     const slot = Math.max(Math.ceil((this.now() + Math.max(0, delayMs)) / this.tickMs), this.last + 1);
     const entry: Entry = {
       slot,
@@ -52,10 +55,7 @@ export class TimerWheel {
     if (!set) this.slots.set(slot, (set = new Set()));
     set.add(entry);
     this.count++;
-    if (!this.timer) {
-      this.last = Math.max(this.last, Math.floor(this.now() / this.tickMs));
-      this.timer = setInterval(() => this.advance(), this.tickMs);
-    }
+    if (!this.timer) this.timer = setInterval(() => this.advance(), this.tickMs);
     return entry;
   }
 

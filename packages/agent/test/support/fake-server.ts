@@ -104,11 +104,16 @@ export class FakeServer {
 
   nextConnection(timeoutMs = 10_000): Promise<DeviceConn> {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no device connection')), timeoutMs);
-      this.waiters.push((c) => {
+      const waiter = (c: DeviceConn) => {
         clearTimeout(t);
         resolve(c);
-      });
+      };
+      // A waiter that timed out leaves the queue: else it would take the next test's connection.
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error('no device connection'));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 
