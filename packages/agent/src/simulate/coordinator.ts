@@ -29,6 +29,17 @@ export interface CoordinatorOptions {
   stopSignal?: Promise<unknown>;
 }
 
+/**
+ * Each simulator process holds thousands of devices whose channels all come back at once after a
+ * server restart: as the server's workers (server cluster/supervisor.ts), it gets a larger young
+ * generation than Node's 16 MB semi-spaces, unless NODE_OPTIONS or the command line sets one.
+ */
+const SEMI_SPACE_MB = 64;
+const processExecArgv = (): string[] =>
+  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--max[-_]semi[-_]space[-_]size\b/.test(a))
+    ? process.execArgv
+    : [...process.execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`];
+
 const defaultEntry = () => fileURLToPath(new URL('../../bin/openums-agent.js', import.meta.url));
 
 /** The state dir belongs to one server: its CA is pinned once, its devices enrolled there. */
@@ -90,7 +101,10 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
       startedAt,
       statsEveryMs: 1000,
     };
-    const proc = fork(opts.workerEntry ?? defaultEntry(), [WORKER_COMMAND], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(opts.workerEntry ?? defaultEntry(), [WORKER_COMMAND], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: processExecArgv(),
+    });
     const child: Child = {
       index: k,
       proc,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
@@ -55,6 +56,8 @@ describe('workers on one host (sqlite)', () => {
       );
     });
     expect(new Set(workers.map((s: any) => s.worker))).toEqual(new Set([0, 1]));
+    // Workers run with the larger young generation the supervisor gives them (supervisor.ts).
+    for (const w of workers) expect(readFileSync(`/proc/${w.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
     const list = (await server.api('GET', '/api/v1/devices?limit=100')).body.items as any[];
     // Each request may land on either worker; every device gets its command within a second.
     for (const d of devices) {
