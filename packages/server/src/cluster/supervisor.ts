@@ -28,8 +28,8 @@ const DRAIN_MS = 20_000;
  * V8's young generation for a worker, in MB per semi-space (Node's default: 16). A worker gains
  * thousands of long-lived channels within minutes after a restart, and every handshake leaves
  * short-lived garbage besides: with more room, fewer scavenges run and fewer of those objects get
- * copied and promoted (measured at 100,000 devices: faster cold start and reconnect storm for
- * ≈ 50 MB more RSS per worker — docs/benchmarks.md).
+ * copied and promoted (measured at 100,000 devices: faster cold start and reconnect storm, the
+ * same RSS within run-to-run variation — docs/benchmarks.md).
  */
 export const WORKER_SEMI_SPACE_MB = 64;
 
