@@ -3,6 +3,7 @@ import type { ClusterBus } from './cluster/bus.js';
 import { LeasesRepository, SingletonTasks } from './cluster/leases.js';
 import { ClusterWakeups, type WakeupTargets } from './cluster/wakeups.js';
 import type { SettingsRepository } from './db/settings.repository.js';
+import { TableUpkeep } from './db/table-upkeep.js';
 import type { DeviceRegistry } from './gateway/device-registry.js';
 import type { Clock } from './lib/clock.js';
 import type { EventBus } from './lib/event-bus.js';
@@ -86,6 +87,7 @@ export function composeCluster(p: {
   singletons.add({ name: 'command-expiry', intervalMs: 30_000, run: () => commands.expire() });
   singletons.add({ name: 'session-purge', intervalMs: 60 * 60_000, run: () => auth.purgeExpiredSessions() });
   singletons.add({ name: 'idempotency-purge', intervalMs: IDEMPOTENCY_PURGE_MS, run: () => idempotency.purge() });
+  singletons.add({ name: 'table-upkeep', intervalMs: 60_000, run: new TableUpkeep(database.db, database.dialect, log).run });
   singletons.add({ name: 'rate-limit-purge', intervalMs: 10 * 60_000, run: () => Promise.all(limiters.map((l) => l.purge())) });
   const wakeups = new ClusterWakeups(
     p.bus,
