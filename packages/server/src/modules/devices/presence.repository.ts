@@ -84,7 +84,7 @@ export class PresenceRepository {
       // SQLite runs in this process: a statement per row costs no round trip.
       for (const [id, patch] of sorted) {
         let q = trx.updateTable('devices').set(patch).where('id', '=', id);
-        if (patch.online === 0) q = q.where((eb) => stillOursOrStale(eb, serverId));
+        if (patch.online === 0) q = q.where(stillOursOrStale(serverId));
         await q.execute();
       }
     });
@@ -96,23 +96,11 @@ type Patches = ReadonlyArray<readonly [number, DevicePatch]>;
 /**
  * Offline only if still marked as connected here: the device may have moved to another server
  * process meanwhile, whose "online" must not be overwritten by this late "offline". (A row naming
- * a process that is no longer running is stale, e.g. after a fail-over: ours to fix.)
+ * a process that is no longer running is stale, e.g. after a fail-over: ours to fix.) Qualified
+ * with the table: in PostgreSQL's UPDATE … FROM the new values carry the same column names.
  */
-function stillOursOrStale(eb: ExpressionBuilder<Database, 'devices'>, serverId: string) {
-  return eb.or([
-    eb('connected_server', '=', serverId),
-    eb('connected_server', 'is', null),
-    eb.not(
-      eb.exists(
-        eb
-          .selectFrom('servers')
-          .select('servers.id')
-          .whereRef('servers.id', '=', 'devices.connected_server')
-          .where('servers.status', '=', 'running'),
-      ),
-    ),
-  ]);
-}
+const stillOursOrStale = (serverId: string) =>
+  sql<boolean>`(devices.connected_server = ${serverId} or devices.connected_server is null or not exists (select 1 from servers where servers.id = devices.connected_server and servers.status = 'running'))`;
 
 /** The columns a patch sets (an undefined value sets nothing, as in Kysely's set()). */
 const columnsOf = (patch: DevicePatch): string[] =>
@@ -145,11 +133,8 @@ async function updateGroup(trx: Transaction<Database>, group: Patches, serverId:
   const columns = columnsOf(first);
   if (!columns.length) return;
   const rows = JSON.stringify(group.map(([id, patch]) => ({ ...patch, id })));
-  const guard =
-    first.online === 0
-      ? sql`and (d.connected_server = ${serverId} or d.connected_server is null or not exists (select 1 from servers s where s.id = d.connected_server and s.status = 'running'))`
-      : sql``;
-  await sql`update devices as d set ${sql.join(columns.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
+  const guard = first.online === 0 ? sql`and ${stillOursOrStale(serverId)}` : sql``;
+  await sql`update devices set ${sql.join(columns.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
     from jsonb_populate_recordset(null::devices, ${rows}::jsonb) as v
-    where d.id = v.id ${guard}`.execute(trx);
+    where devices.id = v.id ${guard}`.execute(trx);
 }
