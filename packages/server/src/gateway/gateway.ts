@@ -13,6 +13,7 @@ import type { DevicesRepository } from '../modules/devices/devices.repository.js
 import type { CommandsService } from '../modules/commands/commands.service.js';
 import type { DeviceCa } from '../tls/device-ca.js';
 import { AppError } from '../lib/errors.js';
+import { BatchLoader } from '../lib/batch-loader.js';
 import { identifyClient } from './client-cert.js';
 import { DeviceConnection } from './device-connection.js';
 import type { DeviceRegistry } from './device-registry.js';
@@ -74,6 +75,8 @@ export class DeviceGateway {
   /** One function for every channel (not a closure per connection: 100,000 of them). */
   private readonly expectAnswer = (conn: DeviceConnection) => this.liveness.expectAnswer(conn, Date.now());
   private unsubscribe: (() => void) | null = null;
+  /** The current certificate serial of each connecting device: one query per event-loop turn, not per handshake. */
+  private readonly certSerials: BatchLoader<number, string | null>;
 
   constructor(private readonly d: GatewayDeps) {
     this.wss = new WebSocketServer({
@@ -84,6 +87,7 @@ export class DeviceGateway {
       // A device's ping is its heartbeat (onPing): answered only within the message rate limit.
       autoPong: false,
     });
+    this.certSerials = new BatchLoader((ids) => d.devices.findCertSerials(ids));
     this.ctx = {
       registry: d.registry,
       peers: d.peers,
@@ -187,7 +191,7 @@ export class DeviceGateway {
     }
     let serial: string | null | undefined;
     try {
-      serial = await this.d.devices.findCertSerial(id.deviceId);
+      serial = await this.certSerials.load(id.deviceId);
     } catch (err) {
       this.d.log?.error({ err }, 'device lookup failed');
       return reject(socket, ErrorCode.ServiceUnavailable, 'database unavailable');

@@ -50,6 +50,20 @@ export class CommandsRepository {
       .limit(100)
       .execute()) as CommandRow[];
 
+  /** Which of these devices have an open, unexpired command (most have none: nothing more to read). */
+  devicesWithOpenCommands = async (deviceIds: readonly number[], now: number): Promise<Set<number>> => {
+    if (!deviceIds.length) return new Set();
+    const rows = await this.db
+      .selectFrom('commands')
+      .select('device_id')
+      .distinct()
+      .where('device_id', 'in', deviceIds)
+      .where('state', 'in', OPEN_STATES)
+      .where('expires_at', '>', now)
+      .execute();
+    return new Set(rows.map((r) => Number(r.device_id)));
+  };
+
   /**
    * Catch-up for lost wake-ups: devices connected to `serverId` (by the presence rows) that have a
    * queued, unexpired command. Starts from the queued commands (few, through commands_state_expiry)

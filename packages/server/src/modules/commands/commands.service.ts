@@ -10,6 +10,7 @@ import {
 } from '@openums/protocol';
 import { AppError, notFound } from '../../lib/errors.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
+import { BatchLoader } from '../../lib/batch-loader.js';
 import { toIso, type Clock } from '../../lib/clock.js';
 import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { EventBus } from '../../lib/event-bus.js';
@@ -52,6 +53,11 @@ export class CommandsService {
   /** The newest state event of each command, published once its row is written. */
   private readonly pendingEvents = new Map<number, LiveEvent & { type: 'command.changed' }>();
   private waker: Waker | null = null;
+  /** Whether a device has anything open: one query for the hellos of an event-loop turn. */
+  private readonly hasOpen = new BatchLoader<number, true>(async (ids) => {
+    const open = await this.repo.devicesWithOpenCommands(ids, this.clock.now());
+    return new Map([...open].map((id) => [id, true as const]));
+  });
 
   constructor(
     private readonly repo: CommandsRepository,
@@ -282,6 +288,8 @@ export class CommandsService {
     // before it is read, or a finished command would be read as open and sent again.
     // Nothing pending: no write; a flush under way: this waits for it.
     await this.writer.flush();
+    // Most devices have nothing open; a reconnect storm asks for thousands a second.
+    if (!(await this.hasOpen.load(deviceId))) return 0;
     const now = this.clock.now();
     const open = await this.repo.listOpenCommandsForDevice(deviceId, now);
     let sent = 0;

@@ -61,6 +61,13 @@ export class DevicesRepository {
     return r === undefined ? undefined : r.cert_serial;
   };
 
+  /** findCertSerial for many devices at once (the gateway's lookups of one event-loop turn); deleted ones are absent. */
+  findCertSerials = async (ids: readonly number[]): Promise<Map<number, string | null>> => {
+    if (!ids.length) return new Map();
+    const rows = await this.db.selectFrom('devices').select(['id', 'cert_serial']).where('id', 'in', ids).execute();
+    return new Map(rows.map((r) => [Number(r.id), r.cert_serial]));
+  };
+
   /** Configuration delivery state of one device. */
   findDeliveryState = (id: number) =>
     this.db

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { BatchLoader } from './batch-loader.js';
+
+describe('BatchLoader', () => {
+  const setup = (maxBatch = 500, fail: (keys: number[]) => boolean = () => false) => {
+    const calls: number[][] = [];
+    const loader = new BatchLoader<number, string>(async (keys) => {
+      calls.push(keys);
+      if (fail(keys)) throw new Error('database down');
+      return new Map(keys.filter((k) => k % 2 === 0).map((k) => [k, `v${k}`]));
+    }, maxBatch);
+    return { loader, calls };
+  };
+
+  it('answers the lookups of one turn with one call, each key once', async () => {
+    const { loader, calls } = setup();
+    const answers = await Promise.all([loader.load(2), loader.load(3), loader.load(2), loader.load(4)]);
+    expect(answers).toEqual(['v2', undefined, 'v2', 'v4']);
+    expect(calls).toEqual([[2, 3, 4]]);
+  });
+
+  it('starts a new batch for lookups made after the previous one went out', async () => {
+    const { loader, calls } = setup();
+    expect(await loader.load(2)).toBe('v2');
+    expect(await loader.load(6)).toBe('v6');
+    expect(calls).toEqual([[2], [6]]);
+  });
+
+  it('splits a large batch into chunks of at most maxBatch keys', async () => {
+    const { loader, calls } = setup(2);
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((k) => loader.load(k)));
+    expect(answers).toEqual([undefined, 'v2', undefined, 'v4', undefined]);
+    expect(calls).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('rejects only the lookups of the chunk whose query failed', async () => {
+    const { loader } = setup(2, (keys) => keys.includes(3));
+    const settled = await Promise.allSettled([1, 2, 3, 4, 6].map((k) => loader.load(k)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toEqual(new Error('database down'));
+  });
+});
