@@ -30,7 +30,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { netCounters, netdevMaxBacklog, profileRunning, profileTop, threadCpu, wakeups } from './inspect.mjs';
-import { call, createTarget, machine, procStats, startServer } from './lib.mjs';
+import { call, createTarget, machine, postgresSettings, procStats, startServer } from './lib.mjs';
 import { simulator, until } from './sim.mjs';
 
 const { values } = parseArgs({
@@ -392,6 +392,7 @@ const out = {
     liveness: 'product defaults',
     // Every loopback packet passes the per-CPU input queue; docs/cluster.md#large-fleets-on-one-host.
     netdevMaxBacklog: netdevMaxBacklog(),
+    ...(dialects.includes('postgres') ? { postgres: await postgresSettings() } : {}),
   },
   results: {},
 };

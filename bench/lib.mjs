@@ -48,6 +48,22 @@ async function adminQuery(text) {
   }
 }
 
+/**
+ * The PostgreSQL settings a figure depends on (recorded with it): autovacuum (off on one test
+ * machine: the table-upkeep task then vacuums), the buffer cache, commit durability.
+ */
+export async function postgresSettings() {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    const names = ['server_version', 'autovacuum', 'shared_buffers', 'synchronous_commit', 'max_connections'];
+    const r = await c.query('select name, setting, unit from pg_settings where name = any($1)', [names]);
+    return Object.fromEntries(r.rows.map((x) => [x.name, x.unit === '8kB' ? `${(Number(x.setting) * 8) / 1024} MB` : x.setting]));
+  } finally {
+    await c.end();
+  }
+}
+
 export const deviceName = (i) => `dev-${String(i).padStart(6, '0')}`;
 
 /**
