@@ -37,7 +37,7 @@ export const WORKER_SEMI_SPACE_MB = 64;
  * Where V8 starts the old generation's limit for a worker, in MB (Node's default: a few MB,
  * raised as the heap grows). A worker restarted into a reconnect storm grows from nothing to
  * thousands of channels in a minute; from a small start it runs a full mark-and-sweep of its
- * growing heap again and again on the way (a tenth of its CPU in a storm profile). Starting at
+ * growing heap again and again on the way (about a fifth of its CPU in a storm profile). Starting at
  * 256 MB skips those; a worker that holds more grows past it as before. Measured: reconnect storm
  * after kill -9 of every worker at 20,000 devices 77 → 70 s (docs/benchmarks.md).
  */

@@ -39,4 +39,11 @@ describe('BatchLoader', () => {
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
     expect((settled[2] as PromiseRejectedResult).reason).toEqual(new Error('database down'));
   });
+
+  it('rejects the lookups, not the process, when the loader throws before returning a promise', async () => {
+    const loader = new BatchLoader<number, string>(() => {
+      throw new Error('not connected');
+    });
+    await expect(loader.load(1)).rejects.toThrow('not connected');
+  });
 });

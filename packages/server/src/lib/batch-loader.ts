@@ -34,14 +34,17 @@ export class BatchLoader<K, V> {
     const keys = [...batch.keys()];
     for (let i = 0; i < keys.length; i += this.maxBatch) {
       const chunk = keys.slice(i, i + this.maxBatch);
-      this.loadMany(chunk).then(
-        (found) => {
-          for (const k of chunk) for (const w of batch.get(k) ?? []) w.resolve(found.get(k));
-        },
-        (err: unknown) => {
-          for (const k of chunk) for (const w of batch.get(k) ?? []) w.reject(err);
-        },
-      );
+      // Through a promise, so even a loader that throws at once rejects its lookups (not the process).
+      Promise.resolve(chunk)
+        .then(this.loadMany)
+        .then(
+          (found) => {
+            for (const k of chunk) for (const w of batch.get(k) ?? []) w.resolve(found.get(k));
+          },
+          (err: unknown) => {
+            for (const k of chunk) for (const w of batch.get(k) ?? []) w.reject(err);
+          },
+        );
     }
   }
 }
