@@ -7,6 +7,7 @@ import { pinServerCa } from '../enroll/enroll.js';
 import { ensurePrivateDir, readTextIfExists, writePrivateFile } from '../lib/files.js';
 import type { Logger } from '../lib/log.js';
 import { addStats, percentiles, type FromWorker, type ToWorker, type WorkerConfig, type WorkerStats } from './stats.js';
+import { simulatorExecArgv } from './exec-argv.js';
 
 export const WORKER_COMMAND = '__simulate-worker';
 
@@ -28,17 +29,6 @@ export interface CoordinatorOptions {
   /** Stop when this resolves (tests); SIGINT/SIGTERM always stop. */
   stopSignal?: Promise<unknown>;
 }
-
-/**
- * Each simulator process holds thousands of devices whose channels all come back at once after a
- * server restart: as the server's workers (server cluster/supervisor.ts), it gets a larger young
- * generation than Node's 16 MB semi-spaces, unless NODE_OPTIONS or the command line sets one.
- */
-const SEMI_SPACE_MB = 64;
-const processExecArgv = (): string[] =>
-  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--max[-_]semi[-_]space[-_]size\b/.test(a))
-    ? process.execArgv
-    : [...process.execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`];
 
 const defaultEntry = () => fileURLToPath(new URL('../../bin/openums-agent.js', import.meta.url));
 
@@ -103,7 +93,7 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
     };
     const proc = fork(opts.workerEntry ?? defaultEntry(), [WORKER_COMMAND], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: processExecArgv(),
+      execArgv: simulatorExecArgv(process.execArgv),
     });
     const child: Child = {
       index: k,
