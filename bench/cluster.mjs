@@ -152,10 +152,10 @@ async function servers(server) {
   return JSON.parse(r.body).items;
 }
 
-/** Online devices and the server process holding each, read from the shared database. */
+/** Online devices and the server process holding each, read from the shared database (device_presence). */
 async function placement(dbHandle) {
-  const rows = await dbHandle.db.selectFrom('devices').select(['id', 'connected_server']).where('online', '=', 1).execute();
-  return rows.map((r) => ({ id: Number(r.id), server: r.connected_server }));
+  const rows = await dbHandle.db.selectFrom('device_presence').select(['device_id', 'connected_server']).where('online', '=', 1).execute();
+  return rows.map((r) => ({ id: Number(r.device_id), server: r.connected_server }));
 }
 
 const simOnline = (sims) => sims.reduce((a, s) => a + (s.latest?.online ?? 0), 0);

@@ -82,7 +82,7 @@ try {
     // The scheduler reads presence from the database (written in batches): wait until it says online.
     for (const end = performance.now() + 120_000; ; await sleep(500)) {
       const r = await db
-        .selectFrom('devices')
+        .selectFrom('device_presence')
         .select((eb) => eb.fn.countAll().as('n'))
         .where('online', '=', 1)
         .executeTakeFirstOrThrow();

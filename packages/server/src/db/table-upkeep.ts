@@ -17,10 +17,11 @@ export interface UpkeepResult {
  * Vacuums the tables that need it where PostgreSQL's autovacuum does not: when it is off, or
  * off for a table.
  *
- * Every presence and heartbeat write is an UPDATE of a `devices` row whose indexed columns
- * change (last contact, online, server), so PostgreSQL keeps the old version in the table and in
- * every one of its indexes until a vacuum. Without one, a fleet of 20,000 left 310,000 dead rows
- * after ten minutes (123 MB for 20,000 devices), and every later scan and update walks them: on a
+ * Every presence and heartbeat write is an UPDATE of a `device_presence` row whose indexed
+ * columns change (last contact, online, server), so PostgreSQL keeps the old version in the table
+ * and in its indexes until a vacuum. Without one, a fleet of 20,000 left 310,000 dead rows after
+ * ten minutes (123 MB, when these columns were still in `devices`), and every later scan and
+ * update walks them: on a
  * database whose administrator turned autovacuum off (seen on a test machine) the server slows
  * with time and fleet size. Then this singleton task (one process per cluster) does what
  * autovacuum would, with its threshold, for this database's tables. SQLite reuses freed pages

@@ -116,6 +116,18 @@ export interface DeviceFoldersTable {
   created_at: number;
 }
 
+/** Online state of a device, apart from the wide device row (one per device, made by a trigger on insert). */
+export interface DevicePresenceTable {
+  device_id: number;
+  online: number;
+  /** The server process holding the device's channel (null: none). */
+  connected_server: string | null;
+  /** 0 = never; not NULL so keyset pagination can sort on it. */
+  last_contact: number;
+  /** When the device last reported its system information. */
+  sysinfo_at: number | null;
+}
+
 export interface DevicesTable {
   id: Generated<number>;
   unit_id: string | null;
@@ -136,18 +148,13 @@ export interface DevicesTable {
   product: string | null;
   version: string | null;
   last_ip: string | null;
-  /** 0 = never; not NULL so keyset pagination can sort on it. */
-  last_contact: number;
   last_boot: number | null;
   registered_at: number;
-  online: number;
   cert_serial: string | null;
   cert_expires_at: number | null;
   /** SHA-256 (hex) of the public key of the current certificate; null if issued before it was kept. */
   cert_key_sha256: string | null;
   sysinfo: string | null;
-  sysinfo_at: number | null;
-  connected_server: string | null;
   config_state: 'PENDING' | 'APPLIED' | null;
   config_revision: number;
   config_apply: 'now' | 'next-reboot';
@@ -267,6 +274,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   device_folders: DeviceFoldersTable;
   devices: DevicesTable;
+  device_presence: DevicePresenceTable;
   enrollment_keys: EnrollmentKeysTable;
   commands: CommandsTable;
   profiles: ProfilesTable;

@@ -1,6 +1,5 @@
 import type { LiveEvent, SystemInfo } from '@openums/protocol';
-import type { DevicePatch } from '../modules/devices/devices.repository.js';
-import type { PresenceRepository } from '../modules/devices/presence.repository.js';
+import type { PresencePatch, PresenceRepository } from '../modules/devices/presence.repository.js';
 import { BatchWriter } from '../lib/batch-writer.js';
 import type { Clock } from '../lib/clock.js';
 import type { EventBus } from '../lib/event-bus.js';
@@ -15,7 +14,7 @@ const structureTagOf = (system: SystemInfo): string | null => system.structureTa
  * and flushed in batches; browsers hear about online/offline changes at once through events.
  */
 export class PresenceService {
-  private readonly writer: BatchWriter<number, DevicePatch>;
+  private readonly writer: BatchWriter<number, PresencePatch>;
   /** Events waiting for their device's row to be written (latest per device). */
   private readonly pendingEvents = new Map<number, LiveEvent[]>();
 
@@ -128,10 +127,10 @@ export class PresenceService {
    * Heartbeat-only changes (the bulk) become one statement per batch: last contact is stored
    * with the precision of the flush interval. Other changes are written row by row.
    */
-  private async write(batch: Array<[number, DevicePatch]>): Promise<void> {
+  private async write(batch: Array<[number, PresencePatch]>): Promise<void> {
     const touched: number[] = [];
     let latest = 0;
-    const rest: Array<[number, DevicePatch]> = [];
+    const rest: Array<[number, PresencePatch]> = [];
     for (const entry of batch) {
       const patch = entry[1];
       if (patch.last_contact !== undefined && Object.keys(patch).length === 1) {

@@ -10,6 +10,7 @@ import { AuditRepository } from '../../src/modules/audit/audit.repository.js';
 import { SettingsRepository } from '../../src/db/settings.repository.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
+import { setPresence } from '../helpers/presence.js';
 
 const DAY = 86_400_000;
 
@@ -103,16 +104,8 @@ describe.each(DIALECTS)('administrative tasks (%s)', (dialect) => {
     const mk = async (mac: string, name: string) => (await t.api('POST', '/api/v1/devices', { mac, name })).body.id as number;
     const stale = await mk('02EE00000001', 'stale-one');
     const fresh = await mk('02EE00000002', 'fresh-one');
-    await t.database.db
-      .updateTable('devices')
-      .set({ last_contact: now - 40 * DAY })
-      .where('id', '=', stale)
-      .execute();
-    await t.database.db
-      .updateTable('devices')
-      .set({ last_contact: now - 2 * DAY })
-      .where('id', '=', fresh)
-      .execute();
+    await setPresence(t.database.db, stale, { last_contact: now - 40 * DAY });
+    await setPresence(t.database.db, fresh, { last_contact: now - 2 * DAY });
     const task = await t.api('POST', '/api/v1/admin-tasks', {
       name: 'Clean up',
       options: { type: 'deleteStaleDevices', noContactDays: 30, limit: 100 },

@@ -21,7 +21,7 @@ import { openEvents, sleep, until } from '../helpers/wait.js';
  * processes; a `kill -9` of one process moves its devices to the others and loses no command.
  *
  * Which process holds a device is not in the REST API (the device has `online` only), so the test
- * reads `devices.connected_server` from the database; everything else goes through the API.
+ * reads `device_presence.connected_server` from the database; everything else goes through the API.
  */
 const CLUSTER_ENV = {
   OPENUMS_CLUSTER_BEAT_SECONDS: '1',
@@ -57,7 +57,7 @@ describe('cluster end to end: three servers behind the shipped nginx, a real age
   let db: TestDb;
   let pool: pg.Pool;
   const servers: ServerProcess[] = [];
-  /** Registry id (`servers.id`, what `devices.connected_server` names) of A, B, C. */
+  /** Registry id (`servers.id`, what `device_presence.connected_server` names) of A, B, C. */
   const serverIds: string[] = [];
   const extraDirs: string[] = [];
   let nginx: RunningBalancer | undefined;
@@ -74,7 +74,7 @@ describe('cluster end to end: three servers behind the shipped nginx, a real age
   const rows = async () =>
     (
       await pool.query<{ id: number; unit_id: string; online: number; connected_server: string | null }>(
-        'select id::int, unit_id, online::int, connected_server from devices',
+        'select id::int, unit_id, online::int, connected_server from devices join device_presence on device_id = id',
       )
     ).rows;
   const heldBy = async (s: number) => (await rows()).filter((r) => r.online && r.connected_server === serverIds[s]);

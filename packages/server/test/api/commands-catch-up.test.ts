@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandsRepository } from '../../src/modules/commands/commands.repository.js';
 import { createTestDb, DIALECTS } from '../helpers/db.js';
+import { setPresence } from '../helpers/presence.js';
 
 describe.each(DIALECTS)('catch-up query for queued commands (%s)', (dialect) => {
   it("finds each of this server's online devices with a queued, unexpired command once, and nothing else", async () => {
@@ -14,9 +15,10 @@ describe.each(DIALECTS)('catch-up query for queued commands (%s)', (dialect) => 
         const mac = `02AA000000${String(n).padStart(2, '0')}`;
         const row = await db
           .insertInto('devices')
-          .values({ mac, unit_id: mac, name: mac, name_lc: mac.toLowerCase(), registered_at: now, online, connected_server: server })
+          .values({ mac, unit_id: mac, name: mac, name_lc: mac.toLowerCase(), registered_at: now })
           .returning('id')
           .executeTakeFirstOrThrow();
+        await setPresence(db, Number(row.id), { online, connected_server: server });
         return Number(row.id);
       };
       const command = (deviceId: number, state: string, expiresAt: number) =>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/db.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { setPresence } from '../helpers/presence.js';
 
 const mac = (i: number) => `02:00:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
 
@@ -160,10 +161,10 @@ describe.each(DIALECTS)('devices (%s)', (dialect) => {
       ),
     );
     expect(here.connectedServer).toBeNull();
-    await db.updateTable('devices').set({ online: 1, connected_server: t.servers.id }).where('id', '=', here.id).execute();
-    await db.updateTable('devices').set({ online: 1, connected_server: 'other-host.1' }).where('id', '=', there.id).execute();
+    await setPresence(db, here.id, { online: 1, connected_server: t.servers.id });
+    await setPresence(db, there.id, { online: 1, connected_server: 'other-host.1' });
     // Offline with a stale server id: offline devices are held by nobody.
-    await db.updateTable('devices').set({ online: 0, connected_server: t.servers.id }).where('id', '=', gone.id).execute();
+    await setPresence(db, gone.id, { online: 0, connected_server: t.servers.id });
 
     const self = (await t.api('GET', '/api/v1/servers')).body.items.find((s: any) => s.self);
     expect((await t.api('GET', `/api/v1/devices/${here.id}`)).body.connectedServer).toEqual({
@@ -185,7 +186,7 @@ describe.each(DIALECTS)('devices (%s)', (dialect) => {
     expect((await t.api('GET', '/api/v1/devices?q=gone-offline')).body.items[0].connectedServer).toBeNull();
 
     expect((await t.api('GET', '/api/v1/devices/summary')).body).toEqual({ total: total + 3, online: 2 });
-    await db.updateTable('devices').set({ online: 0, connected_server: null }).where('id', 'in', [here.id, there.id]).execute();
+    await setPresence(db, [here.id, there.id], { online: 0, connected_server: null });
     await db.deleteFrom('servers').where('id', '=', 'other-host.1').execute();
   });
 

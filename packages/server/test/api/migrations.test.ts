@@ -16,13 +16,14 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
       expect(await db.migrate()).toEqual(Object.keys(migrations).sort());
       expect(await db.migrate()).toEqual([]);
       // The schema the repositories rely on exists, including the list indexes.
-      await sql`select id, mac, name_lc, folder_id, last_contact from devices`.execute(db.db);
+      await sql`select id, mac, name_lc, folder_id from devices`.execute(db.db);
+      await sql`select device_id, online, connected_server, last_contact, sysinfo_at from device_presence`.execute(db.db);
       const indexQuery =
         dialect === 'postgres'
           ? sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'devices'`
           : sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'devices'`;
       const names = (await indexQuery.execute(db.db)).rows.map((r) => r.name);
-      expect(names).toEqual(expect.arrayContaining(['devices_name', 'devices_folder_name', 'devices_last_contact']));
+      expect(names).toEqual(expect.arrayContaining(['devices_name', 'devices_folder_name']));
     } finally {
       await db.close();
       await testDb.drop();
@@ -112,6 +113,50 @@ describe.each(DIALECTS)('migration 20261204T0900-server-tls-names (%s)', (dialec
       await db.migrate();
       const row = await db.db.selectFrom('servers').select(['id', 'addresses', 'tls_names']).executeTakeFirstOrThrow();
       expect(row).toEqual({ id: 'h.0', addresses: '["10.0.0.1"]', tls_names: '[]' });
+    } finally {
+      await db.close();
+      await testDb.drop();
+    }
+  });
+});
+
+describe.each(DIALECTS)('migration 20261215T0900-device-presence (%s)', (dialect) => {
+  it('moves online state, holder, last contact and report time of every device into device_presence', async () => {
+    const testDb = await createTestDb(dialect);
+    const db = testDb.open();
+    try {
+      await db.migrate('20261214T0900-device-cert-key');
+      const raw = db.db as unknown as Kysely<any>;
+      const device = (n: number, presence: object) => ({
+        mac: `02EE0000000${n}`,
+        name: `m-${n}`,
+        name_lc: `m-${n}`,
+        registered_at: 1,
+        ...presence,
+      });
+      await raw
+        .insertInto('devices')
+        .values([
+          device(1, { online: 1, connected_server: 'h.0', last_contact: 1234, sysinfo_at: 1200 }),
+          device(2, { online: 0, connected_server: null, last_contact: 0, sysinfo_at: null }),
+        ])
+        .execute();
+      await db.migrate();
+      const rows = await db.db
+        .selectFrom('devices')
+        .innerJoin('device_presence', 'device_presence.device_id', 'devices.id')
+        .select(['name', 'online', 'connected_server', 'last_contact', 'sysinfo_at'])
+        .orderBy('name')
+        .execute();
+      expect(
+        rows.map((r) => [r.name, Number(r.online), r.connected_server, Number(r.last_contact), r.sysinfo_at && Number(r.sysinfo_at)]),
+      ).toEqual([
+        ['m-1', 1, 'h.0', 1234, 1200],
+        ['m-2', 0, null, 0, null],
+      ]);
+      // The columns left the device row.
+      await expect(sql`select last_contact from devices`.execute(db.db)).rejects.toThrow();
+      await expect(sql`select online from devices`.execute(db.db)).rejects.toThrow();
     } finally {
       await db.close();
       await testDb.drop();

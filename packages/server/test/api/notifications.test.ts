@@ -9,6 +9,7 @@ import { NotificationsRepository } from '../../src/modules/notifications/notific
 import { NotificationsService } from '../../src/modules/notifications/notifications.service.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
+import { setDeviceFields } from '../helpers/presence.js';
 
 const DAY = 86_400_000;
 
@@ -71,8 +72,7 @@ describe.each(DIALECTS)('notifications (%s)', (dialect) => {
   const list = async (q = '') => (await t.api('GET', `/api/v1/notifications${q}`)).body;
   const count = async () => (await t.api('GET', '/api/v1/notifications/count')).body;
   const device = async (mac: string) => (await t.api('POST', '/api/v1/devices', { mac })).body.id as number;
-  const setDevice = (id: number, values: Record<string, unknown>) =>
-    t.database.db.updateTable('devices').set(values).where('id', '=', id).execute();
+  const setDevice = (id: number, values: Record<string, unknown>) => setDeviceFields(t.database.db, id, values);
 
   it('raises a condition once, updates it, resolves it, and raises it again unread', async () => {
     // The app's own checks and reminders run too (a low disk, a missing backup task on SQLite):

@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../../src/db/database.js';
 import { newDeviceRow } from '../../src/modules/devices/devices.repository.js';
 import { PresenceRepository } from '../../src/modules/devices/presence.repository.js';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
+import { setPresence } from '../helpers/presence.js';
 
 const DEVICES = 5000; // more than one chunk of the PostgreSQL reset (2,000)
 
@@ -14,21 +15,28 @@ async function seed(db: DatabaseHandle): Promise<number[]> {
     const rows = Array.from({ length: Math.min(500, DEVICES - from) }, (_, k) => {
       const i = from + k;
       // Every tenth on another process, every seventh left online by none, the rest by s1.
-      const server = i % 10 === 0 ? 's2' : i % 7 === 0 ? null : 's1';
-      return {
-        ...newDeviceRow({ mac: `02BB${String(i).padStart(8, '0')}`, name: `r-${i}`, folderId: null, now: 1 }),
-        online: 1,
-        connected_server: server,
-      };
+      return newDeviceRow({ mac: `02BB${String(i).padStart(8, '0')}`, name: `r-${i}`, folderId: null, now: 1 });
     });
     const r = await db.db.insertInto('devices').values(rows).returning('id').execute();
     ids.push(...r.map((x) => Number(x.id)));
   }
+  const server = (i: number) => (i % 10 === 0 ? 's2' : i % 7 === 0 ? null : 's1');
+  await setPresence(db.db, ids, { online: 1, connected_server: 's1' });
+  await setPresence(
+    db.db,
+    ids.filter((_, i) => server(i) === 's2'),
+    { connected_server: 's2' },
+  );
+  await setPresence(
+    db.db,
+    ids.filter((_, i) => server(i) === null),
+    { connected_server: null },
+  );
   return ids;
 }
 
 const onlineBy = async (db: DatabaseHandle) => {
-  const rows = await db.db.selectFrom('devices').select(['connected_server']).where('online', '=', 1).execute();
+  const rows = await db.db.selectFrom('device_presence').select(['connected_server']).where('online', '=', 1).execute();
   const counts: Record<string, number> = {};
   for (const r of rows) counts[r.connected_server ?? 'none'] = (counts[r.connected_server ?? 'none'] ?? 0) + 1;
   return counts;
@@ -53,8 +61,8 @@ describe.each(DIALECTS)('start-up reset of a process’s devices (%s)', (dialect
     expect(await onlineBy(db)).toEqual({ s2: 500 });
     expect(n).toBe(DEVICES - 500);
     const stillMarked = await db.db
-      .selectFrom('devices')
-      .select('id')
+      .selectFrom('device_presence')
+      .select('device_id')
       .where('online', '=', 0)
       .where('connected_server', 'is not', null)
       .execute();
@@ -93,11 +101,11 @@ describe('start-up reset next to another process’s presence batch (postgres)',
     const high = s1[s1.length - 3]!; // held first by the other process
     const low = s1[5]!; // then taken by it, after the reset has passed it
     await other.query('begin');
-    await other.query("update devices set online = 1, connected_server = 's3' where id = $1", [high]);
+    await other.query("update device_presence set online = 1, connected_server = 's3' where device_id = $1", [high]);
     const reset = new PresenceRepository(db.db, db.dialect).resetOnlineDevices('s1');
     await new Promise((r) => setTimeout(r, 300));
     // A bulk reset now holds `low` and waits for `high`: this update would close the cycle.
-    await other.query("update devices set online = 1, connected_server = 's3' where id = $1", [low]);
+    await other.query("update device_presence set online = 1, connected_server = 's3' where device_id = $1", [low]);
     await new Promise((r) => setTimeout(r, 200));
     await other.query('commit');
     const n = await reset;
@@ -110,7 +118,7 @@ describe('start-up reset next to another process’s presence batch (postgres)',
     const s1 = ids.filter((_, i) => i % 10 !== 0 && i % 7 !== 0);
     const [low, high] = [s1[1]!, s1[s1.length - 1]!];
     await other.query('begin');
-    await other.query('select id from devices where id = $1 for update', [low]);
+    await other.query('select device_id from device_presence where device_id = $1 for update', [low]);
     // Heartbeat bulk on `high`, a device coming online on `low`: written in that order.
     const batch = new PresenceRepository(db.db, db.dialect).updatePresence(
       [high],
@@ -120,16 +128,16 @@ describe('start-up reset next to another process’s presence batch (postgres)',
     );
     await new Promise((r) => setTimeout(r, 300));
     // Had the batch taken `high` before waiting for `low`, this would close a cycle (and lose).
-    await other.query('update devices set last_contact = 5 where id = $1', [high]);
+    await other.query('update device_presence set last_contact = 5 where device_id = $1', [high]);
     await other.query('commit');
     await batch;
     const rows = await db.db
-      .selectFrom('devices')
-      .select(['id', 'last_contact', 'connected_server'])
-      .where('id', 'in', [low, high])
-      .orderBy('id')
+      .selectFrom('device_presence')
+      .select(['device_id', 'last_contact', 'connected_server'])
+      .where('device_id', 'in', [low, high])
+      .orderBy('device_id')
       .execute();
-    expect(rows.map((r) => [Number(r.id), Number(r.last_contact), r.connected_server])).toEqual([
+    expect(rows.map((r) => [Number(r.device_id), Number(r.last_contact), r.connected_server])).toEqual([
       [low, 0, 's9'],
       [high, 777, 's1'],
     ]);
@@ -138,7 +146,7 @@ describe('start-up reset next to another process’s presence batch (postgres)',
   it('gives up with an error, not a hang, when a row stays locked', async () => {
     const s1 = ids.filter((_, i) => i % 10 !== 0 && i % 7 !== 0);
     await other.query('begin');
-    await other.query('select id from devices where id = $1 for update', [s1[0]]);
+    await other.query('select device_id from device_presence where device_id = $1 for update', [s1[0]]);
     const started = Date.now();
     const result = await new PresenceRepository(db.db, db.dialect).resetOnlineDevices('s1', 20).then(
       () => 'done',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@openums/protocol';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
+import { setDeviceFields } from '../helpers/presence.js';
 
 /** GET /api/v1/search (issue 12 item 4, ADR 0008): text and regex, grouped, limited, access-filtered. */
 
@@ -53,7 +54,7 @@ describe.each(DIALECTS)('quick search (%s)', (dialect) => {
     for (const [name, folderId, fields] of devices) {
       const mac = `02AB000000${String(n++).padStart(2, '0')}`;
       ids[name] = (await ok('POST', '/api/v1/devices', { mac, name, folderId })).id;
-      if (Object.keys(fields).length) await t.database.db.updateTable('devices').set(fields).where('id', '=', ids[name]!).execute();
+      if (Object.keys(fields).length) await setDeviceFields(t.database.db, ids[name]!, fields);
     }
     for (let i = 0; i < 12; i++) await ok('POST', '/api/v1/devices', { mac: `02CC000000${String(i).padStart(2, '0')}`, name: `Bulk-${i}` });
     ids.pfRec = (await ok('POST', '/api/v1/profile-folders', { name: 'Reception profiles' })).id;

@@ -25,7 +25,10 @@ describe.each(DIALECTS)('table upkeep where autovacuum does not run (%s)', (dial
   });
 
   const deadRows = async () =>
-    Number((await sql<{ n: string }>`select n_dead_tup as n from pg_stat_user_tables where relname = 'devices'`.execute(db.db)).rows[0]!.n);
+    Number(
+      (await sql<{ n: string }>`select n_dead_tup as n from pg_stat_user_tables where relname = 'device_presence'`.execute(db.db)).rows[0]!
+        .n,
+    );
 
   it('vacuums a table full of dead row versions that autovacuum leaves alone, and only such a table', async () => {
     const upkeep = new TableUpkeep(db.db, db.dialect, null);
@@ -35,19 +38,19 @@ describe.each(DIALECTS)('table upkeep where autovacuum does not run (%s)', (dial
       return;
     }
     // Whatever the server's setting, this table is one autovacuum does not visit.
-    await sql`alter table devices set (autovacuum_enabled = false)`.execute(db.db);
+    await sql`alter table device_presence set (autovacuum_enabled = false)`.execute(db.db);
     // Heartbeats: every row rewritten several times (an indexed column changes: no HOT update).
-    for (let round = 1; round <= 4; round++) await db.db.updateTable('devices').set({ last_contact: round }).execute();
+    for (let round = 1; round <= 4; round++) await db.db.updateTable('device_presence').set({ last_contact: round }).execute();
     // Statistics reach pg_stat_user_tables within about a second of the commits.
     let result = await upkeep.run();
-    for (let i = 0; i < 50 && !result.vacuumed.includes('devices'); i++) {
+    for (let i = 0; i < 50 && !result.vacuumed.includes('device_presence'); i++) {
       await new Promise((r) => setTimeout(r, 100));
       result = await upkeep.run();
     }
-    expect(result.vacuumed).toContain('devices');
+    expect(result.vacuumed).toContain('device_presence');
     expect(await deadRows()).toBeLessThan(ROWS);
     // Nothing left to do: the next run vacuums nothing (a table with few dead rows is left alone).
     const again = await upkeep.run();
-    expect(again.vacuumed).not.toContain('devices');
+    expect(again.vacuumed).not.toContain('device_presence');
   });
 });

@@ -9,10 +9,11 @@ import {
   type ViewDeviceField,
 } from '@openums/protocol';
 import type { DatabaseHandle } from '../../src/db/database.js';
-import { DEVICE_COLUMNS, newDeviceRow, type DeviceRow } from '../../src/modules/devices/devices.repository.js';
+import { DEVICE_COLUMNS, devicesWithPresence, newDeviceRow, type DeviceRow } from '../../src/modules/devices/devices.repository.js';
 import { criteriaSql } from '../../src/modules/views/criteria-sql.js';
 import { matchesCriteria } from '../../src/modules/views/criteria-memory.js';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
+import { setPresence } from '../helpers/presence.js';
 
 /**
  * Issue 12 item 11: for seeded random devices and seeded random criteria trees, the database's
@@ -112,13 +113,13 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
         unit_id: maybe(`${pick(WORDS)}#${i}`),
         version: maybe(pick(VERSIONS)),
         last_ip: maybe(pick(IPS)),
-        last_contact: rnd() < 0.2 ? 0 : time(),
         last_boot: rnd() < 0.3 ? null : time(),
-        online: rnd() < 0.5 ? 1 : 0,
         structure_tag: maybe(pick(WORDS)),
         config_state: pick([null, 'PENDING', 'APPLIED'] as const),
       });
-      await db.db.insertInto('devices').values(row).execute();
+      const presence = { last_contact: rnd() < 0.2 ? 0 : time(), online: rnd() < 0.5 ? 1 : 0 };
+      const inserted = await db.db.insertInto('devices').values(row).returning('id').executeTakeFirstOrThrow();
+      await setPresence(db.db, Number(inserted.id), presence);
     }
     const types = [
       ['location', 'string', null],
@@ -178,7 +179,7 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
       }
       if (set.length) await db.db.insertInto('device_attribute_values').values(set).execute();
     }
-    rows = (await db.db.selectFrom('devices').select(DEVICE_COLUMNS).orderBy('id').execute()).map(
+    rows = (await devicesWithPresence(db.db).select(DEVICE_COLUMNS).orderBy('id').execute()).map(
       (r) => ({ ...r, id: Number(r.id), folder_id: r.folder_id === null ? null : Number(r.folder_id) }) as DeviceRow,
     );
     for (const r of rows) {
@@ -278,14 +279,13 @@ describe.each(DIALECTS)('views: criteria in the database = criteria in memory (%
         const criteria = randomCriteria(rnd);
         expect(checkViewCriteria(criteria, 'criteria', attributes), JSON.stringify(criteria)).toBeNull();
         const cond = criteriaSql(criteria, { dialect, now: NOW, attributes });
-        const fromDb = (await db.db.selectFrom('devices').select('id').where(cond).orderBy('id').execute()).map((r) => Number(r.id));
+        const fromDb = (await devicesWithPresence(db.db).select('id').where(cond).orderBy('id').execute()).map((r) => Number(r.id));
         const inMemory = rows.filter((r) => matchesCriteria(criteria, r, memoryContext())).map((r) => r.id);
         expect(fromDb, JSON.stringify(criteria)).toEqual(inMemory);
         if (inMemory.length > 0 && inMemory.length < rows.length) matchedSome++;
         // The count the route answers with agrees too.
         if (n % 25 === 0) {
-          const c = await db.db
-            .selectFrom('devices')
+          const c = await devicesWithPresence(db.db)
             .select(sql<number>`count(*)`.as('n'))
             .where(cond)
             .executeTakeFirstOrThrow();

@@ -4,6 +4,7 @@ import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
 import { newDeviceRow } from '../../src/modules/devices/devices.repository.js';
 import { ViewsService } from '../../src/modules/views/views.service.js';
+import { setDeviceFields } from '../helpers/presence.js';
 
 /** POST /api/v1/views/evaluate (issue 12 item 1): criteria evaluated in the database, access-filtered. */
 
@@ -53,7 +54,7 @@ describe.each(DIALECTS)('views: evaluate criteria (%s)', (dialect) => {
     for (const [name, folderId, fields] of devices) {
       const mac = `02AB000000${String(n++).padStart(2, '0')}`;
       const id = (await ok('POST', '/api/v1/devices', { mac, name, folderId })).id as number;
-      await t.database.db.updateTable('devices').set(fields).where('id', '=', id).execute();
+      await setDeviceFields(t.database.db, id, fields);
       ids[name] = id;
     }
     const annId = (await ok('POST', '/api/v1/admins', { username: 'ann', password: PW, superuser: false })).id;

@@ -26,6 +26,7 @@ import * as jobs from './20261211T1600-jobs.js';
 import * as jobHostFolders from './20261213T1000-job-host-folders.js';
 import * as deviceCommLog from './20261213T1200-device-comm-log.js';
 import * as deviceCertKey from './20261214T0900-device-cert-key.js';
+import * as devicePresence from './20261215T0900-device-presence.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -59,4 +60,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261213T1000-job-host-folders': jobHostFolders,
   '20261213T1200-device-comm-log': deviceCommLog,
   '20261214T0900-device-cert-key': deviceCertKey,
+  '20261215T0900-device-presence': devicePresence,
 };

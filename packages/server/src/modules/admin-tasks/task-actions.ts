@@ -7,6 +7,7 @@ import type { Db } from '../../db/database.js';
 import type { DialectName } from '../../db/dialect.js';
 import type { Clock } from '../../lib/clock.js';
 import { SYSTEM_CONTEXT } from '../audit/audit-context.js';
+import { devicesWithPresence } from '../devices/device-rows.js';
 import type { DevicesService } from '../devices/devices.service.js';
 import type { Mailer } from '../mail/mailer.js';
 import { checkWritableDirectory } from './directory.js';
@@ -74,8 +75,7 @@ export async function runTask(taskId: number, o: AdminTaskOptions, ctx: TaskCont
     case 'deleteStaleDevices': {
       const cutoff = now - o.noContactDays * DAY_MS;
       // Never contacted (last_contact 0): judged by their registration.
-      const rows = await ctx.db
-        .selectFrom('devices')
+      const rows = await devicesWithPresence(ctx.db)
         .select(['id', 'name'])
         .where((eb) =>
           eb.or([

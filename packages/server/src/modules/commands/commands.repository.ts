@@ -73,13 +73,13 @@ export class CommandsRepository {
   listDevicesWithQueuedCommands = async (serverId: string, now: number, limit = 5000): Promise<number[]> => {
     const rows = await this.db
       .selectFrom('commands')
-      .innerJoin('devices', 'devices.id', 'commands.device_id')
+      .innerJoin('device_presence as p', 'p.device_id', 'commands.device_id')
       .select('commands.device_id')
       .distinct()
       .where('commands.state', '=', 'queued')
       .where('commands.expires_at', '>', now)
-      .where('devices.online', '=', 1)
-      .where('devices.connected_server', '=', serverId)
+      .where('p.online', '=', 1)
+      .where('p.connected_server', '=', serverId)
       .limit(limit)
       .execute();
     return rows.map((r) => Number(r.device_id));

@@ -3,6 +3,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type { ApplyMode } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
+import { devicesWithPresence } from '../devices/device-rows.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
 import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
 
@@ -43,8 +44,7 @@ export class DeliveryStateRepository {
 
   /** Catch-up for lost wake-ups: devices connected to `serverId` with a pending revision. */
   async listPendingOnServer(serverId: string, limit = 5000): Promise<Array<{ id: number; revision: number }>> {
-    const rows = await this.db
-      .selectFrom('devices')
+    const rows = await devicesWithPresence(this.db)
       .select(['id', 'config_revision'])
       .where('online', '=', 1)
       .where('connected_server', '=', serverId)

@@ -139,8 +139,10 @@ export class DefaultFolderRulesRepository {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const rows = await db
         .selectFrom('devices as d')
+        .innerJoin('device_presence as p', 'p.device_id', 'd.id')
         .leftJoin('device_folder_rules as r', 'r.device_id', 'd.id')
-        .select(DEVICE_COLUMNS.map((c) => `d.${c}` as const))
+        // Unqualified: the names are unique across the three tables.
+        .select(DEVICE_COLUMNS)
         .select(['r.pending', 'r.applied_at'])
         .where('d.id', 'in', ids.slice(i, i + CHUNK))
         .execute();

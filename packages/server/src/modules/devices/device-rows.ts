@@ -1,11 +1,16 @@
 import type { RawBuilder } from 'kysely';
-import type { DevicesTable } from '../../db/types.js';
+import type { Db } from '../../db/database.js';
+import type { DevicePresenceTable, DevicesTable } from '../../db/types.js';
 import type { CursorValue } from '../../lib/cursor.js';
 
 // What a device row is and how lists of them are asked for: shared by the repository, the
 // services and the tests (devices.repository.ts re-exports it).
 
-/** Columns of the inventory views; the system-information blob is read only on its own route. */
+/**
+ * Columns of the inventory views; the system-information blob is read only on its own route.
+ * online, connected_server and last_contact live in device_presence: lists read `devices`
+ * joined with it (devicesWithPresence).
+ */
 export const DEVICE_COLUMNS = [
   'id',
   'unit_id',
@@ -32,7 +37,17 @@ export const DEVICE_COLUMNS = [
   'config_state',
   'structure_tag',
 ] as const;
-export type DeviceRow = Pick<DevicesTable, (typeof DEVICE_COLUMNS)[number]> & { id: number };
+type PresenceColumn = 'online' | 'connected_server' | 'last_contact';
+/**
+ * `devices` with each row's presence (every device has one: a trigger makes it on insert).
+ * Column names are unique across the two tables, so unqualified references stay unambiguous.
+ */
+export const devicesWithPresence = (db: Db) =>
+  db.selectFrom('devices').innerJoin('device_presence', 'device_presence.device_id', 'devices.id');
+export type DevicesWithPresence = 'devices' | 'device_presence';
+
+export type DeviceRow = Pick<DevicesTable, Exclude<(typeof DEVICE_COLUMNS)[number], PresenceColumn>> &
+  Pick<DevicePresenceTable, PresenceColumn> & { id: number };
 /** The key hash is written with a certificate only (enrollment), never by a plain insert. */
 export type DeviceInsert = Omit<DevicesTable, 'id' | 'cert_key_sha256'> & { cert_key_sha256?: string | null };
 export type DevicePatch = Partial<Omit<DevicesTable, 'id' | 'registered_at'>>;
@@ -58,15 +73,11 @@ export function newDeviceRow(f: { mac: string; name: string; folderId: number | 
     product: null,
     version: null,
     last_ip: null,
-    last_contact: 0,
     last_boot: null,
     registered_at: now,
-    online: 0,
     cert_serial: null,
     cert_expires_at: null,
     sysinfo: null,
-    sysinfo_at: null,
-    connected_server: null,
     config_state: null,
     config_revision: 0,
     config_apply: 'now',

@@ -1,17 +1,11 @@
-import {
-  sql,
-  type Selectable,
-  type Expression,
-  type ExpressionBuilder,
-  type RawBuilder,
-  type SelectQueryBuilder,
-  type SqlBool,
-} from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { Database, DevicesTable } from '../../db/types.js';
+import type { Database } from '../../db/types.js';
 import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
 import {
   DEVICE_COLUMNS,
+  devicesWithPresence,
+  type DevicesWithPresence,
   type DeviceFilter,
   type DeviceInsert,
   type DeviceListQuery,
@@ -22,16 +16,16 @@ import {
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 500;
 
-export { DEVICE_COLUMNS, newDeviceRow } from './device-rows.js';
+export { DEVICE_COLUMNS, devicesWithPresence, newDeviceRow } from './device-rows.js';
 export type { DeviceFilter, DeviceInsert, DeviceListQuery, DevicePatch, DeviceRow, SortColumn } from './device-rows.js';
 
-type Eb = ExpressionBuilder<Database, 'devices'>;
+type Eb = ExpressionBuilder<Database, DevicesWithPresence>;
 
 export class DevicesRepository {
   constructor(readonly db: Db) {}
 
   findDeviceById = async (id: number, db: Db = this.db): Promise<DeviceRow | undefined> => {
-    const r = await db.selectFrom('devices').select(DEVICE_COLUMNS).where('id', '=', id).executeTakeFirst();
+    const r = await devicesWithPresence(db).select(DEVICE_COLUMNS).where('id', '=', id).executeTakeFirst();
     return r && norm(r);
   };
 
@@ -85,13 +79,18 @@ export class DevicesRepository {
       .executeTakeFirst();
 
   findSystemInfo = async (id: number): Promise<{ sysinfo: string | null; sysinfo_at: number | null } | undefined> =>
-    this.db.selectFrom('devices').select(['sysinfo', 'sysinfo_at']).where('id', '=', id).executeTakeFirst();
+    devicesWithPresence(this.db).select(['sysinfo', 'sysinfo_at']).where('id', '=', id).executeTakeFirst();
 
-  /** The filters of a list (access, folder, text) on a query over `devices`. */
-  private filtered = <O>(
-    query: SelectQueryBuilder<Database, 'devices', O>,
+  /** The filters of a list (access, folder, text) on a query over `devices` (with its presence). */
+  private filtered = <T extends 'devices' | DevicesWithPresence, O>(
+    query: SelectQueryBuilder<Database, T, O>,
     q: DeviceFilter,
-  ): SelectQueryBuilder<Database, 'devices', O> => {
+  ): SelectQueryBuilder<Database, T, O> => {
+    const narrow = query as unknown as SelectQueryBuilder<Database, 'devices', O>;
+    return this.filter(narrow, q) as unknown as SelectQueryBuilder<Database, T, O>;
+  };
+
+  private filter = <O>(query: SelectQueryBuilder<Database, 'devices', O>, q: DeviceFilter): SelectQueryBuilder<Database, 'devices', O> => {
     if (q.visible) query = query.where(q.visible);
     if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
     else if (typeof q.folderId === 'number') {
@@ -143,7 +142,7 @@ export class DevicesRepository {
     const dir = q.descending ? 'desc' : 'asc';
     // The filters, sort and page as one query over `devices`, selecting `columns`.
     const page = <C extends 'id' | (typeof DEVICE_COLUMNS)[number]>(columns: readonly C[]) => {
-      let query = this.filtered(db.selectFrom('devices').select(columns), q);
+      let query = this.filtered(devicesWithPresence(db).select(columns), q);
       if (q.after) {
         const [key, id] = q.after;
         const cmp = q.descending ? '<' : '>';
@@ -160,8 +159,7 @@ export class DevicesRepository {
     // sorts every device below the folder. Sort only ids (read from the covering
     // (folder_id, sort, id) index), then read the full rows of the one page — 4× faster on a
     // 10,000-device region than sorting full rows (docs/benchmarks.md).
-    let outer = db
-      .selectFrom('devices')
+    let outer = devicesWithPresence(db)
       .select(DEVICE_COLUMNS)
       .where('id', 'in', page(['id'] as const));
     if (q.sort !== 'id') outer = outer.orderBy(q.sort, dir);
@@ -309,8 +307,10 @@ export class DevicesRepository {
     return out;
   };
 
-  /** All devices and the online ones, in one round trip; `online` is counted from the (online, connected_server) index. */
-  /** Devices and online devices, of those `visible` (null = all). */
+  /**
+   * Devices and online devices, of those `visible` (null = all), in one round trip; `online` is
+   * counted from device_presence's (online, connected_server) index.
+   */
   countDevicesByPresence = async (visible: RawBuilder<boolean> | null = null): Promise<{ total: number; online: number }> => {
     const all = sql<boolean>`1 = 1`;
     const r = await this.db
@@ -322,6 +322,7 @@ export class DevicesRepository {
           .as('total'),
         eb
           .selectFrom('devices')
+          .innerJoin('device_presence', 'device_presence.device_id', 'devices.id')
           .select(eb.fn.countAll<number>().as('n'))
           .where('online', '=', 1)
           .where(visible ?? all)
@@ -357,4 +358,4 @@ function containsIn(hay: RawBuilder<unknown>, needle: string): RawBuilder<SqlBoo
  * Rows come back in their stored shape on both dialects (int8 is parsed as a number in
  * dialect.ts), so they are returned as they are: no copy per row on the list's hot path.
  */
-const norm = (r: Pick<Selectable<DevicesTable>, (typeof DEVICE_COLUMNS)[number]>): DeviceRow => r as DeviceRow;
+const norm = (r: object): DeviceRow => r as DeviceRow;

@@ -107,7 +107,7 @@ export class JobsRepository {
   /** Inserts the devices matching `where` (a condition on `devices`) as queued; duplicates ignored. */
   addDevices = async (trx: Db, runId: number, where: RawBuilder<boolean>): Promise<void> => {
     await sql`insert into job_run_devices (run_id, device_id, state, deferred)
-      select ${runId}, id, 'queued', 0 from devices where ${where}
+      select ${runId}, id, 'queued', 0 from devices join device_presence on device_presence.device_id = devices.id where ${where}
       on conflict do nothing`.execute(trx);
   };
   folderExists2 = async (db: Db, id: number) =>
@@ -117,16 +117,17 @@ export class JobsRepository {
 
   // ---- execution ----
   /**
-   * The one read of an executor step: the next queued devices (whether they exist, whether
-   * online), with the devices in flight (sent, not waiting for a next boot) and the creator
+   * The one read of an executor step: the next queued devices (whether they exist — a device has
+   * its presence row for as long as it exists — and whether online), with the devices in flight
+   * (sent, not waiting for a next boot) and the creator
    * (`superuser`: null when the account is gone or disabled) as uncorrelated sub-queries.
    */
   nextStep = async (runId: number, creatorId: number | null, limit: number) => {
     const r = await sql<{ device_id: number; did: number | null; online: number | null; in_flight: number; superuser: number | null }>`
-      select r.device_id, d.id as did, d.online,
+      select r.device_id, p.device_id as did, p.online,
         (select count(*) from job_run_devices f where f.run_id = ${runId} and f.state = 'sent' and f.deferred = 0) as in_flight,
         (select u.superuser from users u where u.id = ${creatorId ?? 0} and u.disabled = 0) as superuser
-      from job_run_devices r left join devices d on d.id = r.device_id
+      from job_run_devices r left join device_presence p on p.device_id = r.device_id
       where r.run_id = ${runId} and r.state = 'queued' order by r.device_id limit ${limit}`.execute(this.db);
     const first = r.rows[0];
     const superuser = first?.superuser ?? null;

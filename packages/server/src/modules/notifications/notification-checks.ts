@@ -7,6 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import { jobFailureConditions } from '../jobs/job-notifications.js';
 import type { Condition } from './notifications.repository.js';
 import type { NotificationsService } from './notifications.service.js';
+import { devicesWithPresence } from '../devices/device-rows.js';
 
 const DAY_MS = 86_400_000;
 
@@ -141,8 +142,7 @@ export class NotificationChecks {
   private async silentDevices(): Promise<Condition[]> {
     const now = this.clock.now();
     const silentSince = now - this.opts.missedHeartbeats * this.opts.heartbeatIntervalMs;
-    const base = this.db
-      .selectFrom('devices')
+    const base = devicesWithPresence(this.db)
       .where('last_contact', '>', now - DAY_MS)
       .where('last_contact', '<', silentSince);
     const n = Number((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { viewSql, type DialectName, type ViewSql } from '../../db/dialect.js';
+import { devicesWithPresence } from '../devices/device-rows.js';
 
 type Cond = RawBuilder<boolean>;
 
@@ -82,8 +83,7 @@ export class SearchRepository {
   }
 
   searchDevices = async (m: SearchMatch, visible: Cond | null, limit: number, db: Db = this.db): Promise<DeviceHitRow[]> => {
-    const rows = await db
-      .selectFrom('devices')
+    const rows = await devicesWithPresence(db)
       .select(['id', 'name', 'folder_id', 'mac', 'unit_id', 'last_ip', 'serial_number', 'online'])
       .where(SearchRepository.where(this.deviceMatch(m), visible))
       .orderBy('name_lc')

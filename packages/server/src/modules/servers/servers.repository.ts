@@ -85,22 +85,22 @@ export class ServersRepository {
       // Rows locked in id order first, as presence batches do (PostgreSQL): the same order, no cycle.
       if (this.dialect === 'postgres')
         await trx
-          .selectFrom('devices')
-          .select('id')
+          .selectFrom('device_presence')
+          .select('device_id')
           .where('online', '=', 1)
           .where('connected_server', '=', id)
-          .orderBy('id')
+          .orderBy('device_id')
           .forUpdate()
           .execute();
       const devices = await trx
-        .updateTable('devices')
+        .updateTable('device_presence')
         .set({ online: 0, connected_server: null, last_contact: now })
         .where('online', '=', 1)
         .where('connected_server', '=', id)
-        .returning('id')
+        .returning('device_id')
         .execute();
       await trx.deleteFrom('leases').where('holder', '=', id).execute();
-      return devices.map((d) => Number(d.id));
+      return devices.map((d) => Number(d.device_id));
     });
 
   /** A process that stops cleanly: dead at once, its leases released. */

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { devicesWithPresence } from '../devices/device-rows.js';
 
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 500;
@@ -15,8 +16,7 @@ export class ViewActionsRepository {
     limit: number,
     db: Db = this.db,
   ): Promise<Array<{ id: number; version: string | null }>> => {
-    const rows = await db
-      .selectFrom('devices')
+    const rows = await devicesWithPresence(db)
       .select(['id', 'version'])
       .where(where)
       .where('id', '>', afterId)
@@ -81,7 +81,9 @@ export class ViewActionsRepository {
   countMatchingDevicesUpTo = async (where: RawBuilder<boolean>, max: number, db: Db = this.db): Promise<number> => {
     const r = await sql<{
       n: number | string;
-    }>`select count(*) as n from (select id from devices where ${where} limit ${max + 1}) as m`.execute(db);
+    }>`select count(*) as n from (select id from devices join device_presence on device_presence.device_id = devices.id where ${where} limit ${max + 1}) as m`.execute(
+      db,
+    );
     return Number(r.rows[0]?.n ?? 0);
   };
 }

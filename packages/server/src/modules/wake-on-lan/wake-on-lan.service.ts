@@ -20,6 +20,7 @@ import type { DeviceConfigurationService } from '../device-configuration/device-
 import type { Waker, WakeOutcome } from '../commands/commands.service.js';
 import { directTargets } from './wol-targets.js';
 import type { PacketSender } from './wol-sender.js';
+import { devicesWithPresence } from '../devices/device-rows.js';
 
 /** One key in the settings table, shared by every server of the installation. */
 const KEY = 'wake_on_lan';
@@ -131,8 +132,7 @@ export class WakeOnLanService implements Waker {
     const outcome: WakeOutcome = { messages: new Map(), failed: new Set(), relays: [] };
     const sleeping: Target[] = [];
     for (let i = 0; i < deviceIds.length; i += CHUNK) {
-      const rows = await this.db
-        .selectFrom('devices')
+      const rows = await devicesWithPresence(this.db)
         .select(['id', 'mac', 'last_ip', 'online'])
         .where('id', 'in', deviceIds.slice(i, i + CHUNK))
         .execute();
@@ -162,8 +162,7 @@ export class WakeOnLanService implements Waker {
       note(d.id, `relay asked of device ${proxyId} (${why})`);
     };
     if (s.dedicatedProxies && s.dedicatedProxyIds.length) {
-      const online = await this.db
-        .selectFrom('devices')
+      const online = await devicesWithPresence(this.db)
         .select('id')
         .where('id', 'in', s.dedicatedProxyIds)
         .where('online', '=', 1)
@@ -212,8 +211,7 @@ export class WakeOnLanService implements Waker {
       // The octets every address of the network shares narrow the query; the mask decides exactly.
       const octets = Math.floor(prefix / 8);
       const like = octets > 0 ? `${ip.split('.').slice(0, octets).join('.')}.%` : '%';
-      const candidates = await this.db
-        .selectFrom('devices')
+      const candidates = await devicesWithPresence(this.db)
         .select(['id', 'last_ip'])
         .where('online', '=', 1)
         .where('last_ip', 'like', like)
