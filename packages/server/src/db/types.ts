@@ -124,7 +124,8 @@ export interface DevicePresenceTable {
   connected_server: string | null;
   /** 0 = never; not NULL so keyset pagination can sort on it. */
   last_contact: number;
-  /** When the device last reported its system information. */
+  /** The system information (JSON) the device last reported, and when. */
+  sysinfo: string | null;
   sysinfo_at: number | null;
 }
 
@@ -154,7 +155,6 @@ export interface DevicesTable {
   cert_expires_at: number | null;
   /** SHA-256 (hex) of the public key of the current certificate; null if issued before it was kept. */
   cert_key_sha256: string | null;
-  sysinfo: string | null;
   config_state: 'PENDING' | 'APPLIED' | null;
   config_revision: number;
   config_apply: 'now' | 'next-reboot';

@@ -17,7 +17,7 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
       expect(await db.migrate()).toEqual([]);
       // The schema the repositories rely on exists, including the list indexes.
       await sql`select id, mac, name_lc, folder_id from devices`.execute(db.db);
-      await sql`select device_id, online, connected_server, last_contact, sysinfo_at from device_presence`.execute(db.db);
+      await sql`select device_id, online, connected_server, last_contact, sysinfo, sysinfo_at from device_presence`.execute(db.db);
       const indexQuery =
         dialect === 'postgres'
           ? sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'devices'`
@@ -137,26 +137,34 @@ describe.each(DIALECTS)('migration 20261215T0900-device-presence (%s)', (dialect
       await raw
         .insertInto('devices')
         .values([
-          device(1, { online: 1, connected_server: 'h.0', last_contact: 1234, sysinfo_at: 1200 }),
-          device(2, { online: 0, connected_server: null, last_contact: 0, sysinfo_at: null }),
+          device(1, { online: 1, connected_server: 'h.0', last_contact: 1234, sysinfo: '{"uptime":5}', sysinfo_at: 1200 }),
+          device(2, { online: 0, connected_server: null, last_contact: 0, sysinfo: null, sysinfo_at: null }),
         ])
         .execute();
       await db.migrate();
       const rows = await db.db
         .selectFrom('devices')
         .innerJoin('device_presence', 'device_presence.device_id', 'devices.id')
-        .select(['name', 'online', 'connected_server', 'last_contact', 'sysinfo_at'])
+        .select(['name', 'online', 'connected_server', 'last_contact', 'sysinfo', 'sysinfo_at'])
         .orderBy('name')
         .execute();
       expect(
-        rows.map((r) => [r.name, Number(r.online), r.connected_server, Number(r.last_contact), r.sysinfo_at && Number(r.sysinfo_at)]),
+        rows.map((r) => [
+          r.name,
+          Number(r.online),
+          r.connected_server,
+          Number(r.last_contact),
+          r.sysinfo,
+          r.sysinfo_at && Number(r.sysinfo_at),
+        ]),
       ).toEqual([
-        ['m-1', 1, 'h.0', 1234, 1200],
-        ['m-2', 0, null, 0, null],
+        ['m-1', 1, 'h.0', 1234, '{"uptime":5}', 1200],
+        ['m-2', 0, null, 0, null, null],
       ]);
       // The columns left the device row.
       await expect(sql`select last_contact from devices`.execute(db.db)).rejects.toThrow();
       await expect(sql`select online from devices`.execute(db.db)).rejects.toThrow();
+      await expect(sql`select sysinfo from devices`.execute(db.db)).rejects.toThrow();
     } finally {
       await db.close();
       await testDb.drop();

@@ -102,7 +102,7 @@ describe.each(DIALECTS)('presence batch of mixed patches (%s)', (dialect) => {
       version: r.version,
       sysinfo: r.sysinfo,
     });
-    const base = { serial: 'KEEP', product: rows[0]!.product, version: rows[0]!.version, sysinfo: rows[0]!.sysinfo };
+    const base = { serial: 'KEEP', product: rows[0]!.product, version: rows[0]!.version, sysinfo: null };
     expect(got.map(pick)).toEqual([
       { online: 1, server: 's1', ip: '10.0.0.1', contact: 500, serial: 'KEEP', product: 'OS 12', version: '12.1.0', sysinfo },
       { online: 1, server: 's1', ip: '10.0.0.2', contact: 500, serial: 'SN-2', product: 'OS 12', version: '12.1.0', sysinfo },
@@ -119,8 +119,8 @@ describe.each(DIALECTS)('presence batch of mixed patches (%s)', (dialect) => {
     expect(got.map((r) => (r.sysinfo_at === null ? null : Number(r.sysinfo_at)))).toEqual([500, 500, 510, null, null, null, null, null]);
   });
 
-  // A reconnect reports what the device reported before: only its presence row may change, the
-  // wide device row (and its many indexes) must stay as it is.
+  // A reconnect reports what the device reported before (but a new uptime): only its presence row
+  // may change, the wide device row (and its many indexes) must stay as it is.
   it('leaves the device row alone when the reported facts are unchanged, and writes it when one differs', async () => {
     const [id] = (
       await db.db
@@ -145,12 +145,31 @@ describe.each(DIALECTS)('presence batch of mixed patches (%s)', (dialect) => {
     }
     const repo = new PresenceRepository(db.db, db.dialect);
     const hello = (product: string, at: number) =>
-      [[id!, { online: 1, connected_server: 's1', last_contact: at, sysinfo_at: at, last_ip: '10.9.9.9', product }]] as const;
+      [
+        [
+          id!,
+          {
+            online: 1,
+            connected_server: 's1',
+            last_contact: at,
+            sysinfo: `{"uptime":${at}}`,
+            sysinfo_at: at,
+            last_ip: '10.9.9.9',
+            product,
+          },
+        ],
+      ] as const;
     const before = await rowVersion();
     await repo.updatePresence([], 0, hello('OS 12', 700), 's1');
     expect(await rowVersion()).toBe(before);
     const p1 = await db.db.selectFrom('device_presence').selectAll().where('device_id', '=', id!).executeTakeFirstOrThrow();
-    expect([Number(p1.online), p1.connected_server, Number(p1.last_contact), Number(p1.sysinfo_at)]).toEqual([1, 's1', 700, 700]);
+    expect([Number(p1.online), p1.connected_server, Number(p1.last_contact), p1.sysinfo, Number(p1.sysinfo_at)]).toEqual([
+      1,
+      's1',
+      700,
+      '{"uptime":700}',
+      700,
+    ]);
     await repo.updatePresence([], 0, hello('OS 13', 800), 's1');
     expect(await rowVersion()).not.toBe(before);
     const d = await db.db.selectFrom('devices').select('product').where('id', '=', id!).executeTakeFirstOrThrow();
@@ -167,7 +186,7 @@ describe.each(DIALECTS)('presence batch of mixed patches (%s)', (dialect) => {
         .execute()
     ).map((r) => Number(r.id));
     const p = await db.db.selectFrom('device_presence').selectAll().where('device_id', '=', id!).executeTakeFirstOrThrow();
-    expect([Number(p.online), p.connected_server, Number(p.last_contact), p.sysinfo_at]).toEqual([0, null, 0, null]);
+    expect([Number(p.online), p.connected_server, Number(p.last_contact), p.sysinfo, p.sysinfo_at]).toEqual([0, null, 0, null, null]);
     await db.db.deleteFrom('devices').where('id', '=', id!).execute();
     expect(await db.db.selectFrom('device_presence').selectAll().where('device_id', '=', id!).execute()).toEqual([]);
   });

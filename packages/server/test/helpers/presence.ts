@@ -24,13 +24,14 @@ export async function presenceOf(db: Kysely<Database>, ids: readonly number[]): 
         online: Number(r.online),
         connected_server: r.connected_server,
         last_contact: Number(r.last_contact),
+        sysinfo: r.sysinfo,
         sysinfo_at: r.sysinfo_at === null ? null : Number(r.sysinfo_at),
       },
     ]),
   );
 }
 
-const PRESENCE_KEYS = new Set(['online', 'connected_server', 'last_contact', 'sysinfo_at']);
+const PRESENCE_KEYS = new Set(['online', 'connected_server', 'last_contact', 'sysinfo', 'sysinfo_at']);
 
 /** Writes fields of a device wherever they live: presence columns to device_presence, the rest to devices. */
 export async function setDeviceFields(db: Kysely<Database>, id: number, fields: Record<string, unknown>): Promise<void> {

@@ -2,13 +2,13 @@ import { sql, type Kysely } from 'kysely';
 import type { MigrationContext } from '../dialect.js';
 
 // Frozen in time: never edit after release; add a new migration instead.
-// Presence (online, the holding server process, last contact) moves out of `devices` into a
-// narrow table of its own (docs/adr/0009-device-presence-table.md), with the time the device last
-// reported its system information (it changes with every connect). Every presence write changed
-// an indexed column of the wide device row, so PostgreSQL wrote a whole new row version and an
-// entry in each of its twenty-odd indexes — for every heartbeat flush, every reconnect and every
-// "offline" of a reconnect storm. Here a presence write touches a row of four columns and its
-// two indexes; the device row is written only when what the device reports changes.
+// Presence (online, the holding server process, last contact) and the last system-information
+// report move out of `devices` into a narrow table of its own (docs/adr/0009-device-presence-table.md).
+// Every presence write changed an indexed column of the wide device row, so PostgreSQL wrote a
+// whole new row version and an entry in each of its twenty-odd indexes — for every heartbeat
+// flush, every reconnect and every "offline" of a reconnect storm. Here a presence write touches
+// a row with two indexes; the device row is written only when an inventory fact the device
+// reports (IP, version, serial, …) changes.
 export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> {
   await db.schema
     .createTable('device_presence')
@@ -18,11 +18,13 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('connected_server', 'varchar(64)')
     // 0 = never; not NULL so keyset pagination can sort on it.
     .addColumn('last_contact', ctx.epochMs, (c) => c.notNull().defaultTo(0))
-    // When the device last reported its system information (set with every "online").
+    // The system information the device last reported and when (with every "online": it holds
+    // the uptime, so it differs every time).
+    .addColumn('sysinfo', 'text')
     .addColumn('sysinfo_at', ctx.epochMs)
     .execute();
-  await sql`insert into device_presence (device_id, online, connected_server, last_contact, sysinfo_at)
-    select id, online, connected_server, last_contact, sysinfo_at from devices`.execute(db);
+  await sql`insert into device_presence (device_id, online, connected_server, last_contact, sysinfo, sysinfo_at)
+    select id, online, connected_server, last_contact, sysinfo, sysinfo_at from devices`.execute(db);
 
   // Every device has its presence row from its first moment, whoever inserts it (repository,
   // import, a test, a bench seeding rows with SQL): readers join it with an inner join.
@@ -44,7 +46,7 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
   for (const name of ['devices_last_contact', 'devices_folder_last_contact', 'devices_online']) {
     await db.schema.dropIndex(name).execute();
   }
-  for (const column of ['last_contact', 'online', 'connected_server', 'sysinfo_at']) {
+  for (const column of ['last_contact', 'online', 'connected_server', 'sysinfo', 'sysinfo_at']) {
     await db.schema.alterTable('devices').dropColumn(column).execute();
   }
   // The device list sorted by last contact, the online filter and count, and a dead process's

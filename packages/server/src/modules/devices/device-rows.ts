@@ -77,7 +77,6 @@ export function newDeviceRow(f: { mac: string; name: string; folderId: number | 
     registered_at: now,
     cert_serial: null,
     cert_expires_at: null,
-    sysinfo: null,
     config_state: null,
     config_revision: 0,
     config_apply: 'now',

@@ -8,7 +8,7 @@ import type { DevicePatch } from './devices.repository.js';
 export type PresencePatch = DevicePatch & Partial<Omit<DevicePresenceTable, 'device_id'>>;
 type PresenceColumns = Partial<Omit<DevicePresenceTable, 'device_id'>>;
 
-const PRESENCE_COLUMNS: ReadonlySet<string> = new Set(['online', 'connected_server', 'last_contact', 'sysinfo_at']);
+const PRESENCE_COLUMNS: ReadonlySet<string> = new Set(['online', 'connected_server', 'last_contact', 'sysinfo', 'sysinfo_at']);
 const OFFLINE = { online: 0, connected_server: null } as const;
 /** Rows per statement of the start-up reset on PostgreSQL (each is its own short transaction). */
 const RESET_CHUNK = 2000;
