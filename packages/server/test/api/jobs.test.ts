@@ -296,7 +296,10 @@ describe.each(DIALECTS)('scheduled jobs over real mTLS (%s)', (dialect) => {
     expect(commandsOf(d)).toHaveLength(0);
     // … or 10 minutes ago: it runs now, once.
     await setDue(s.clock.now() - 10 * 60_000);
-    const c = await d.dev.next((m) => m.t === 'command', 20_000);
+    // Claimed by the server's own lease tick; under a loaded CI machine that can take a while, so
+    // the claim and the delivery each get their own wait (one 20-s wait for both failed there).
+    await waitFor(async () => (await api('GET', `/api/v1/jobs/${j.id}/runs`)).body.items.length === 2, 30_000);
+    const c = await d.dev.next((m) => m.t === 'command', 30_000);
     d.dev.send({ t: 'ack', id: c.id });
     d.dev.send({ t: 'result', id: c.id, ok: true, message: 'late but done' });
     await waitFor(async () => (await api('GET', `/api/v1/jobs/${j.id}/runs`)).body.items[0].state === 'finished', 20_000);
