@@ -86,7 +86,7 @@ export class PresenceRepository {
     const presence: Array<readonly [number, PresenceColumns]> = [];
     const facts: Array<readonly [number, DevicePatch]> = [];
     for (const [id, patch] of [...patches].sort((a, b) => a[0] - b[0])) {
-      const [p, f] = split(patch);
+      const [p, f] = splitPresencePatch(patch);
       if (Object.keys(p).length) presence.push([id, p]);
       if (Object.keys(f).length) facts.push([id, f]);
     }
@@ -126,7 +126,7 @@ export class PresenceRepository {
 }
 
 /** A patch's device_presence columns and its device-row columns. */
-function split(patch: PresencePatch): [PresenceColumns, DevicePatch] {
+export function splitPresencePatch(patch: PresencePatch): [PresenceColumns, DevicePatch] {
   const p: Record<string, unknown> = {};
   const f: Record<string, unknown> = {};
   for (const [c, v] of Object.entries(patch)) {
