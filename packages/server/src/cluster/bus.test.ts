@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Outbox, parsePayload, type BusMessage } from './bus.js';
 
 describe('cluster bus outbox', () => {
@@ -44,5 +44,38 @@ describe('cluster bus outbox', () => {
     expect(parsePayload('not json')).toBeNull();
     expect(parsePayload('{"t":"commands"}')).toBeNull();
     expect(parsePayload('[1, null, {"t":"catch-up"}]')).toEqual([{ t: 'catch-up' }]);
+  });
+
+  it('sends commands after 10 ms but lets storm traffic (connected, live events) wait up to 250 ms', async () => {
+    vi.useFakeTimers();
+    try {
+      const sent: BusMessage[][] = [];
+      const box = new Outbox((p) => sent.push(p.flatMap((x) => parsePayload(x)!)), 7900);
+      box.add({ t: 'connected', deviceIds: [1] });
+      box.add({ t: 'changed', deviceIds: [1] });
+      await vi.advanceTimersByTimeAsync(200);
+      expect(sent).toEqual([]);
+      box.add({ t: 'connected', deviceIds: [2] });
+      await vi.advanceTimersByTimeAsync(50);
+      expect(sent).toEqual([
+        [
+          { t: 'connected', deviceIds: [1, 2] },
+          { t: 'changed', deviceIds: [1] },
+        ],
+      ]);
+      // A command does not wait for the bulk: it goes after 10 ms and takes what waits with it.
+      box.add({ t: 'connected', deviceIds: [3] });
+      await vi.advanceTimersByTimeAsync(5);
+      box.add({ t: 'commands', deviceIds: [4] });
+      await vi.advanceTimersByTimeAsync(10);
+      expect(sent[1]).toEqual([
+        { t: 'connected', deviceIds: [3] },
+        { t: 'commands', deviceIds: [4] },
+      ]);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(sent).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

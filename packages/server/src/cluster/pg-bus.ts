@@ -7,6 +7,8 @@ import { Outbox, parsePayload, type BusMessage, type ClusterBus } from './bus.js
 const CHANNEL = 'openums_bus';
 /** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more. */
 const MAX_PAYLOAD = 7900;
+/** Payloads sent by one statement (one transaction, so one commit for all of them). */
+const PAYLOADS_PER_STATEMENT = 16;
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 2000;
 
@@ -65,12 +67,14 @@ export class PgNotifyBus implements ClusterBus {
     await c?.end().catch(() => undefined);
   }
 
+  /** One statement (one commit) for the payloads of a flush, a few at a time. */
   private async notify(payloads: string[]): Promise<void> {
-    for (const p of payloads) {
+    for (let i = 0; i < payloads.length; i += PAYLOADS_PER_STATEMENT) {
+      const calls = payloads.slice(i, i + PAYLOADS_PER_STATEMENT).map((p) => sql`pg_notify(${CHANNEL}, ${`${this.processId}|${p}`})`);
       // Twice: after a PostgreSQL restart the pool's first connection may be a dead one.
       for (let attempt = 1; attempt <= 2; attempt++) {
         try {
-          await sql`select pg_notify(${CHANNEL}, ${`${this.processId}|${p}`})`.execute(this.db);
+          await sql`select ${sql.join(calls)}`.execute(this.db);
           break;
         } catch (err) {
           // The receivers' catch-up finds the change; nothing is lost, it only arrives later.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BatchLoader } from './batch-loader.js';
 
 describe('BatchLoader', () => {
@@ -45,5 +45,52 @@ describe('BatchLoader', () => {
       throw new Error('not connected');
     });
     await expect(loader.load(1)).rejects.toThrow('not connected');
+  });
+
+  it('collects the lookups made while a query is under way and sends them together when it returns', async () => {
+    const calls: number[][] = [];
+    const gates: Array<() => void> = [];
+    const loader = new BatchLoader<number, string>(async (keys) => {
+      calls.push(keys);
+      await new Promise<void>((r) => gates.push(r));
+      return new Map(keys.map((k) => [k, `v${k}`]));
+    });
+    const first = loader.load(1);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([[1]]);
+    const later = [loader.load(2)];
+    await new Promise((r) => setImmediate(r));
+    later.push(loader.load(3));
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([[1]]); // 2 and 3 wait behind the query under way
+    gates.shift()!();
+    expect(await first).toBe('v1');
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([[1], [2, 3]]);
+    gates.shift()!();
+    expect(await Promise.all(later)).toEqual(['v2', 'v3']);
+  });
+
+  it('does not wait long behind a query that hangs', async () => {
+    vi.useFakeTimers();
+    try {
+      const calls: number[][] = [];
+      const loader = new BatchLoader<number, string>(async (keys) => {
+        calls.push(keys);
+        if (keys.includes(1)) await new Promise(() => {}); // never answers
+        return new Map(keys.map((k) => [k, `v${k}`]));
+      });
+      void loader.load(1);
+      await vi.advanceTimersByTimeAsync(0);
+      const second = loader.load(2);
+      await vi.advanceTimersByTimeAsync(249);
+      expect(calls).toEqual([[1]]);
+      await vi.advanceTimersByTimeAsync(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toEqual([[1], [2]]);
+      expect(await second).toBe('v2');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

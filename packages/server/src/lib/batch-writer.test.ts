@@ -68,4 +68,61 @@ describe('BatchWriter', () => {
     expect(writes).toHaveLength(2);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('leaves rows that arrive during a slow write for the next interval, not a run right after it', async () => {
+    const writes: number[][] = [];
+    let release: (() => void) | null = null;
+    const w = new BatchWriter<number, { v: number }>(
+      'slow',
+      async (batch) => {
+        writes.push(batch.map(([k]) => k));
+        await new Promise<void>((r) => (release = r));
+      },
+      250,
+      null,
+    );
+    w.start();
+    w.update(1, { v: 1 });
+    await vi.advanceTimersByTimeAsync(250); // the first write starts and hangs
+    expect(writes).toEqual([[1]]);
+    w.update(2, { v: 2 });
+    w.update(3, { v: 3 });
+    release!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([[1]]); // not drained at once: a batch per interval
+    await vi.advanceTimersByTimeAsync(250);
+    expect(writes).toEqual([[1], [2, 3]]);
+    release!();
+    await w.stop();
+  });
+
+  it('flush() during a run resolves once what was pending at its call is written', async () => {
+    const writes: number[][] = [];
+    let release: (() => void) | null = null;
+    const w = new BatchWriter<number, { v: number }>(
+      'slow',
+      async (batch) => {
+        writes.push(batch.map(([k]) => k));
+        await new Promise<void>((r) => (release = r));
+      },
+      250,
+      null,
+    );
+    w.start();
+    w.update(1, { v: 1 });
+    const first = w.flush();
+    w.update(2, { v: 2 });
+    let done = false;
+    const second = w.flush().then(() => (done = true));
+    expect(w.flush()).toBe(w.flush()); // callers during one run share the run after it
+    release!();
+    await first;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([[1], [2]]);
+    expect(done).toBe(false);
+    release!();
+    await second;
+    expect(w.size).toBe(0);
+    await w.stop();
+  });
 });

@@ -9,6 +9,8 @@ export class BatchWriter<K, P extends object> {
   private pending = new Map<K, P>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  /** The run that follows the one under way, for flush() calls made meanwhile. */
+  private nextRun: Promise<void> | null = null;
   private started = false;
   /** Flushes happen on multiples of the interval from start(). */
   private epoch = 0;
@@ -59,14 +61,33 @@ export class BatchWriter<K, P extends object> {
     return this.pending.size;
   }
 
-  /** Writes everything pending; concurrent calls share one run. */
+  /**
+   * Writes everything pending now. A run writes the rows that were pending when it began; rows
+   * that arrive while it writes wait for the next interval. (Draining them at once turned the
+   * interval into back-to-back transactions of a few rows each whenever a write was slow: seen
+   * in a PostgreSQL reconnect storm as 29 presence transactions a second instead of 3.5, each
+   * with its own commit.) A caller that flushes while a run is under way gets one more run
+   * after it, so what was pending at its call is written when its promise resolves.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.run().finally(() => {
-      this.flushing = null;
+    if (!this.flushing) return this.startRun();
+    // After the run under way, whether it succeeded or not (a failed one has put its rows back).
+    const after = () => {
+      this.nextRun = null;
+      return this.flushing ?? this.startRun();
+    };
+    this.nextRun ??= this.flushing.then(after, after);
+    return this.nextRun;
+  }
+
+  private startRun(): Promise<void> {
+    const run = this.run().finally(() => {
+      if (this.flushing === run) this.flushing = null;
       // What came in during the write, or a failed batch put back: the next interval writes it.
-      this.arm();
+      if (!this.nextRun) this.arm();
     });
-    return this.flushing;
+    this.flushing = run;
+    return run;
   }
 
   async stop(): Promise<void> {
@@ -78,12 +99,16 @@ export class BatchWriter<K, P extends object> {
   }
 
   private async run(): Promise<void> {
-    while (this.pending.size) {
+    // Rows pending when the run began. Taken from the front of the map: a key updated meanwhile
+    // keeps its place, a key written and updated again goes to the back, for the next run.
+    let left = this.pending.size;
+    while (left > 0 && this.pending.size) {
       const batch: Array<[K, P]> = [];
       for (const entry of this.pending) {
         batch.push(entry);
-        if (batch.length >= this.maxBatch) break;
+        if (batch.length >= Math.min(this.maxBatch, left)) break;
       }
+      left -= batch.length;
       for (const [k] of batch) this.pending.delete(k);
       try {
         await this.write(batch);
