@@ -20,6 +20,22 @@ describe('BatchWriter', () => {
     return { w, writes, state };
   };
 
+  /** A writer whose every write hangs until release() is called; writes records the keys. */
+  const slowWriter = () => {
+    const writes: number[][] = [];
+    const gates: Array<() => void> = [];
+    const w = new BatchWriter<number, { v: number }>(
+      'slow',
+      async (batch) => {
+        writes.push(batch.map(([k]) => k));
+        await new Promise<void>((r) => gates.push(r));
+      },
+      250,
+      null,
+    );
+    return { w, writes, release: () => gates.shift()!() };
+  };
+
   it('keeps no timer while nothing waits, so an idle process is not woken', async () => {
     const { w, writes } = setup();
     w.start();
@@ -70,44 +86,24 @@ describe('BatchWriter', () => {
   });
 
   it('leaves rows that arrive during a slow write for the next interval, not a run right after it', async () => {
-    const writes: number[][] = [];
-    let release: (() => void) | null = null;
-    const w = new BatchWriter<number, { v: number }>(
-      'slow',
-      async (batch) => {
-        writes.push(batch.map(([k]) => k));
-        await new Promise<void>((r) => (release = r));
-      },
-      250,
-      null,
-    );
+    const { w, writes, release } = slowWriter();
     w.start();
     w.update(1, { v: 1 });
     await vi.advanceTimersByTimeAsync(250); // the first write starts and hangs
     expect(writes).toEqual([[1]]);
     w.update(2, { v: 2 });
     w.update(3, { v: 3 });
-    release!();
+    release();
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([[1]]); // not drained at once: a batch per interval
     await vi.advanceTimersByTimeAsync(250);
     expect(writes).toEqual([[1], [2, 3]]);
-    release!();
+    release();
     await w.stop();
   });
 
   it('flush() during a run resolves once what was pending at its call is written', async () => {
-    const writes: number[][] = [];
-    let release: (() => void) | null = null;
-    const w = new BatchWriter<number, { v: number }>(
-      'slow',
-      async (batch) => {
-        writes.push(batch.map(([k]) => k));
-        await new Promise<void>((r) => (release = r));
-      },
-      250,
-      null,
-    );
+    const { w, writes, release } = slowWriter();
     w.start();
     w.update(1, { v: 1 });
     const first = w.flush();
@@ -115,12 +111,12 @@ describe('BatchWriter', () => {
     let done = false;
     const second = w.flush().then(() => (done = true));
     expect(w.flush()).toBe(w.flush()); // callers during one run share the run after it
-    release!();
+    release();
     await first;
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([[1], [2]]);
     expect(done).toBe(false);
-    release!();
+    release();
     await second;
     expect(w.size).toBe(0);
     await w.stop();
