@@ -112,7 +112,7 @@ const onHello: Handler<HelloMessage> = async (ctx, conn, msg) => {
   } catch (err) {
     ctx.log?.error({ err, deviceId: conn.deviceId }, 'device attributes not sent');
   }
-  if (first) await ctx.commands.deliverPending(conn.deviceId);
+  if (first) await ctx.commands.deliverPending(conn.deviceId, true);
 };
 
 const onHeartbeat: Handler<HeartbeatMessage> = (ctx, conn) => {

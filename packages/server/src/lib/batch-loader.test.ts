@@ -93,4 +93,56 @@ describe('BatchLoader', () => {
       vi.useRealTimers();
     }
   });
+
+  describe('with a pace', () => {
+    const paced = (paceMs: number, maxBatch = 500) => {
+      const calls: Array<{ keys: number[]; at: number }> = [];
+      const t0 = performance.now();
+      const loader = new BatchLoader<number, string>(
+        async (keys) => {
+          calls.push({ keys, at: performance.now() - t0 });
+          return new Map(keys.map((k) => [k, `v${k}`]));
+        },
+        maxBatch,
+        paceMs,
+      );
+      return { loader, calls };
+    };
+    const turn = () => new Promise((r) => setImmediate(r));
+
+    it('sends a lone lookup at once and holds the next ones until the pace has passed, then together', async () => {
+      const { loader, calls } = paced(80);
+      expect(await loader.load(1)).toBe('v1');
+      expect(calls[0]!.at).toBeLessThan(40);
+      const later = [loader.load(2)];
+      await turn();
+      later.push(loader.load(3));
+      await turn();
+      later.push(loader.load(2));
+      expect(calls).toHaveLength(1); // within the pace: they wait
+      expect(await Promise.all(later)).toEqual(['v2', 'v3', 'v2']);
+      expect(calls.map((c) => c.keys)).toEqual([[1], [2, 3]]);
+      expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(75);
+    });
+
+    it('sends a full batch without waiting out the pace', async () => {
+      const { loader, calls } = paced(10_000, 3);
+      await loader.load(1);
+      const started = performance.now();
+      const answers = await Promise.all([loader.load(2), loader.load(3), loader.load(4)]);
+      expect(answers).toEqual(['v2', 'v3', 'v4']);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(calls.map((c) => c.keys)).toEqual([[1], [2, 3, 4]]);
+    });
+
+    it('does not hold a lookup made after a quiet spell longer than the pace', async () => {
+      const { loader, calls } = paced(50);
+      await loader.load(1);
+      await new Promise((r) => setTimeout(r, 70));
+      const asked = performance.now();
+      await loader.load(2);
+      expect(performance.now() - asked).toBeLessThan(30);
+      expect(calls.map((c) => c.keys)).toEqual([[1], [2]]);
+    });
+  });
 });

@@ -7,18 +7,24 @@ const MAX_WAIT_BEHIND_MS = 250;
  * together, in chunks of at most `maxBatch` (bound-parameter limits), instead of one database
  * round trip each. While a query is under way, new keys wait for it to return and then go out
  * together: the slower the database answers, the larger the batches (in a PostgreSQL reconnect
- * storm most queries had carried a single key). A key missing from the answer resolves to
- * undefined; a failed query rejects every lookup of its chunk.
+ * storm most queries had carried a single key). With `paceMs`, a batch also waits until that
+ * long after the previous one went out, unless it is full: a lone lookup on a quiet server still
+ * goes at once, while a storm's lookups go out a few times a second in batches (a PostgreSQL
+ * storm still sent one or two keys per query, two thirds of its statements). A key missing from
+ * the answer resolves to undefined; a failed query rejects every lookup of its chunk.
  */
 export class BatchLoader<K, V> {
   private waiting = new Map<K, Array<{ resolve: (v: V | undefined) => void; reject: (err: unknown) => void }>>();
   private scheduled = false;
   private inFlight = 0;
   private behindTimer: NodeJS.Timeout | null = null;
+  private paceTimer: NodeJS.Timeout | null = null;
+  private lastRunAt = -Infinity;
 
   constructor(
     private readonly loadMany: (keys: K[]) => Promise<ReadonlyMap<K, V>>,
     private readonly maxBatch = 500,
+    private readonly paceMs = 0,
   ) {}
 
   load(key: K): Promise<V | undefined> {
@@ -26,6 +32,12 @@ export class BatchLoader<K, V> {
       const list = this.waiting.get(key);
       if (list) list.push({ resolve, reject });
       else this.waiting.set(key, [{ resolve, reject }]);
+      // A full batch does not wait out the pace.
+      if (this.paceTimer && this.waiting.size >= this.maxBatch) {
+        clearTimeout(this.paceTimer);
+        this.paceTimer = null;
+        setImmediate(() => this.run());
+      }
       this.schedule();
     });
   }
@@ -46,12 +58,22 @@ export class BatchLoader<K, V> {
   private runSoon(): void {
     if (this.scheduled || !this.waiting.size) return;
     this.scheduled = true;
+    const paced = this.waiting.size < this.maxBatch ? this.lastRunAt + this.paceMs - performance.now() : 0;
+    if (paced > 0) {
+      this.paceTimer = setTimeout(() => {
+        this.paceTimer = null;
+        this.run();
+      }, paced);
+      return;
+    }
     // After the current I/O phase, so every lookup it started is in the batch.
     setImmediate(() => this.run());
   }
 
   private run(): void {
+    if (!this.scheduled) return; // a full batch went out before its pace timer
     this.scheduled = false;
+    this.lastRunAt = performance.now();
     if (this.behindTimer) clearTimeout(this.behindTimer);
     this.behindTimer = null;
     const batch = this.waiting;

@@ -48,16 +48,22 @@ export interface Waker {
 /** Sorts target devices by the caller's rights for a command. */
 export type CommandAuthorizer = (deviceIds: number[]) => Promise<{ allowed: number[]; refused: number[]; unknown: number[] }>;
 
+/** How long the hello's "anything open?" lookups wait for more (lib/batch-loader.ts). */
+const HELLO_LOOKUP_PACE_MS = 200;
+
 export class CommandsService {
   private readonly writer: BatchWriter<number, CommandPatch>;
   /** The newest state event of each command, published once its row is written. */
   private readonly pendingEvents = new Map<number, LiveEvent & { type: 'command.changed' }>();
   private waker: Waker | null = null;
-  /** Whether a device has anything open: one query for the hellos of an event-loop turn. */
-  private readonly hasOpen = new BatchLoader<number, true>(async (ids) => {
+  private readonly loadOpen = async (ids: number[]) => {
     const open = await this.repo.devicesWithOpenCommands(ids, this.clock.now());
     return new Map([...open].map((id) => [id, true as const]));
-  });
+  };
+  /** Whether a woken device has anything open: one query per event-loop turn, at once (command latency). */
+  private readonly hasOpen = new BatchLoader<number, true>(this.loadOpen);
+  /** The same for devices saying hello, paced: a reconnect storm's hellos go out in a few batches a second. */
+  private readonly hasOpenOnHello = new BatchLoader<number, true>(this.loadOpen, 500, HELLO_LOOKUP_PACE_MS);
 
   constructor(
     private readonly repo: CommandsRepository,
@@ -282,14 +288,17 @@ export class CommandsService {
     this.peers.commandsChanged(elsewhere);
   }
 
-  /** Called when a device says hello: (re)sends everything not finished, oldest first. */
-  async deliverPending(deviceId: number): Promise<number> {
+  /**
+   * Called when a device says hello (`onHello`) or is woken for a command: (re)sends everything
+   * not finished, oldest first.
+   */
+  async deliverPending(deviceId: number, onHello = false): Promise<number> {
     // State changes still in the batch (a command that just finished) must be in the database
     // before it is read, or a finished command would be read as open and sent again.
     // Nothing pending: no write; a flush under way: this waits for it.
     await this.writer.flush();
     // Most devices have nothing open; a reconnect storm asks for thousands a second.
-    if (!(await this.hasOpen.load(deviceId))) return 0;
+    if (!(await (onHello ? this.hasOpenOnHello : this.hasOpen).load(deviceId))) return 0;
     const now = this.clock.now();
     const open = await this.repo.listOpenCommandsForDevice(deviceId, now);
     let sent = 0;
