@@ -71,7 +71,6 @@ export class BatchLoader<K, V> {
   }
 
   private run(): void {
-    if (!this.scheduled) return; // a full batch went out before its pace timer
     this.scheduled = false;
     this.lastRunAt = performance.now();
     if (this.behindTimer) clearTimeout(this.behindTimer);
