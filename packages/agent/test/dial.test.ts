@@ -16,8 +16,8 @@ function outcome(d: Dialled): Promise<boolean> {
 }
 
 /**
- * dial(): the TLS session ticket a device stored is resumed, and it is parsed only once TCP is
- * up — a refused attempt (a server restarting) costs no parse.
+ * dial(): the TLS session ticket a device stored is resumed; TCP comes first, so a refused attempt
+ * (a server restarting) builds no TLS socket, parses no ticket and sends no upgrade.
  */
 describe('dial', () => {
   let server: Server;
@@ -37,7 +37,7 @@ describe('dial', () => {
   });
   /** A first, accepted connection whose session is kept; resolves whether it resumed one. */
   const connectAndKeep = async (sessions: MemorySessionStore): Promise<boolean> => {
-    const first = dial({ url, credentials, sessions });
+    const first = await dial({ url, credentials, sessions });
     expect(await outcome(first)).toBe(true);
     first.keepSession();
     await until(() => sessions.load() !== undefined);
@@ -54,36 +54,52 @@ describe('dial', () => {
     const sessions = new MemorySessionStore();
     expect(await connectAndKeep(sessions)).toBe(false);
 
-    const second = dial({ url, credentials, sessions });
+    const second = await dial({ url, credentials, sessions });
     expect(await outcome(second)).toBe(true);
     expect(second.resumed()).toBe(true);
     second.ws.close();
   });
 
-  it('a refused attempt does not parse the stored ticket; a connected one does, just before its handshake', async () => {
+  it('a refused attempt rejects having built no TLS socket; a connected one parses the ticket once', async () => {
     const sessions = new MemorySessionStore();
     await connectAndKeep(sessions);
 
     const setSession = vi.spyOn(TLSSocket.prototype as unknown as { setSession(s: Buffer): void }, 'setSession');
+    const start = vi.spyOn(TLSSocket.prototype as unknown as { _start(): void }, '_start');
     try {
-      const refused = dial({ url: `wss://127.0.0.1:${await freePort()}/x`, credentials, sessions });
-      expect(await outcome(refused)).toBe(false);
-      // Before: tls.connect parsed the ticket (and decoded its certificates) for every attempt.
+      await expect(dial({ url: `wss://127.0.0.1:${await freePort()}/x`, credentials, sessions })).rejects.toThrow(/ECONNREFUSED/);
+      // Before: a TLS socket, the parsed ticket, an HTTP request and a WebSocket for every attempt.
       expect(setSession).not.toHaveBeenCalled();
-      const connected = dial({ url, credentials, sessions });
+      expect(start).not.toHaveBeenCalled();
+      // The stored ticket is kept for the next attempt.
+      expect(sessions.load()).toBeDefined();
+      const connected = await dial({ url, credentials, sessions });
       expect(await outcome(connected)).toBe(true);
       expect(setSession).toHaveBeenCalledTimes(1);
       expect(connected.resumed()).toBe(true);
       connected.ws.close();
     } finally {
       setSession.mockRestore();
+      start.mockRestore();
     }
+  });
+
+  it('gives up a TCP connect when its signal aborts, and one already given up does not dial', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    await expect(dial({ url, credentials, sessions: new MemorySessionStore(), signal: abort.signal })).rejects.toThrow(/given up/);
+
+    // Aborted before the server answered: the loopback connect is still under way when abort() runs.
+    const pending = new AbortController();
+    const attempt = dial({ url, credentials, sessions: new MemorySessionStore(), signal: pending.signal });
+    pending.abort();
+    await expect(attempt).rejects.toThrow(/given up/);
   });
 
   it('a stored ticket that is not a TLS session costs a full handshake, nothing more', async () => {
     const sessions = new MemorySessionStore();
     sessions.save(Buffer.from('not a TLS session'));
-    const d = dial({ url, credentials, sessions });
+    const d = await dial({ url, credentials, sessions });
     expect(await outcome(d)).toBe(true);
     expect(d.resumed()).toBe(false);
     d.ws.close();

@@ -103,6 +103,8 @@ export class DeviceClient {
   /** answer-deadline.ts: a heartbeat's ping must be answered. */
   private readonly deadline: AnswerDeadline;
   private holdingGate = false;
+  /** Gives up the TCP connect under way (stop() before the channel exists). */
+  private dialAbort: AbortController | null = null;
   /** Whether the current attempt's TLS handshake resumed the stored session. */
   private resumedAttempt: () => boolean = () => false;
   private stopping = false;
@@ -150,6 +152,9 @@ export class DeviceClient {
       ws.close(CloseCode.GoingAway, 'agent stopping');
     } else if (this.state !== 'connecting') {
       this.finish({ reason: 'stopped' });
+    } else {
+      // Waiting for the gate or for TCP: connect() sees `stopping` and finishes.
+      this.dialAbort?.abort();
     }
     return this.done;
   }
@@ -208,9 +213,11 @@ export class DeviceClient {
 
     const dialed = performance.now();
     let dialled: Dialled;
+    const abort = new AbortController();
+    this.dialAbort = abort;
     try {
       this.url = typeof opts.url === 'function' ? opts.url() : opts.url;
-      dialled = dial({
+      dialled = await dial({
         url: this.url,
         credentials: creds,
         sessions: opts.sessions,
@@ -218,10 +225,21 @@ export class DeviceClient {
         handshakeTimeoutMs: opts.handshakeTimeoutMs,
         keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
         secureContext: this.tlsContexts.get(creds),
+        signal: abort.signal,
       });
     } catch (err) {
+      this.dialAbort = null;
       this.releaseGate();
-      return this.retry(`cannot connect: ${errorMessage(err)}`, 0);
+      if (this.stopping) return this.finish({ reason: 'stopped' });
+      const why = `cannot connect: ${errorMessage(err)}`;
+      this.opts.events?.connectFailed?.(this, why);
+      return this.retry(why);
+    }
+    this.dialAbort = null;
+    if (this.stopping) {
+      dialled.ws.terminate();
+      this.releaseGate();
+      return this.finish({ reason: 'stopped' });
     }
     const { ws } = dialled;
     this.ws = ws;

@@ -1,5 +1,5 @@
 import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MAX_MESSAGE_BYTES } from '@openums/protocol';
 import type { SessionStore } from './tls-session.js';
@@ -21,6 +21,8 @@ export interface DialOptions {
   keepAliveMs?: number;
   /** The credentials' TLS context, built once (tls-context.ts); built per connection when absent. */
   secureContext?: SecureContext;
+  /** Gives up the attempt (the device is stopping): the pending TCP connect is destroyed. */
+  signal?: AbortSignal;
 }
 
 export interface Dialled {
@@ -40,11 +42,65 @@ export interface Dialled {
 export type Attempt = { started: number; dialed: number } & Pick<Dialled, 'resumed' | 'keepSession'>;
 
 /**
- * Opens the device channel: mutual TLS (resuming the stored session ticket when there is one,
- * saving new ones) and the WebSocket upgrade. Throws when the socket cannot even be created.
+ * Opens the device channel in two steps: TCP first, then — once the server's port answered —
+ * mutual TLS (resuming the stored session ticket when there is one, saving new ones) and the
+ * WebSocket upgrade over that socket. A refused or timed-out TCP connect rejects, having built
+ * nothing else: a fleet retrying against a restarting server (port closed) makes many such
+ * attempts, and a TLS socket, its parsed session ticket, an HTTP request and a WebSocket for each
+ * cost ≈ 1 ms of CPU where the TCP attempt costs a tenth of that (docs/benchmarks.md).
  */
-export function dial(opts: DialOptions): Dialled {
-  let socket: TLSSocket | null = null;
+export async function dial(opts: DialOptions): Promise<Dialled> {
+  const tcp = await connectTcp(opts);
+  try {
+    return upgrade(opts, tcp);
+  } catch (err) {
+    tcp.destroy();
+    throw err;
+  }
+}
+
+/** The TCP connection to the URL's host and port; rejects on refusal, timeout or abort. */
+function connectTcp(opts: DialOptions): Promise<Socket> {
+  const target = new URL(opts.url);
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(target.port || 443);
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) return reject(new Error('connection attempt given up'));
+    const socket = tcpConnect({
+      host,
+      port,
+      localAddress: opts.localAddress,
+      ...(opts.localAddress && isIP(opts.localAddress) === 4 ? { family: 4 } : {}),
+    });
+    const timeoutMs = opts.handshakeTimeoutMs ?? 25_000;
+    const fail = (err: Error) => {
+      cleanup();
+      socket.destroy();
+      reject(err);
+    };
+    const onError = (err: Error) => fail(err);
+    const onTimeout = () => fail(new Error(`no TCP connection within ${timeoutMs} ms`));
+    const onAbort = () => fail(new Error('connection attempt given up'));
+    const cleanup = () => {
+      socket.setTimeout(0);
+      socket.off('error', onError);
+      socket.off('timeout', onTimeout);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
+    socket.once('error', onError);
+    socket.setTimeout(timeoutMs, onTimeout);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => {
+      cleanup();
+      // Finds a server host that vanished while the channel is idle (see DeviceClient.expectAnswer).
+      if (opts.keepAliveMs) socket.setKeepAlive(true, opts.keepAliveMs);
+      resolve(socket);
+    });
+  });
+}
+
+/** TLS over the connected socket and the WebSocket upgrade. */
+function upgrade(opts: DialOptions, tcp: Socket): Dialled {
   // Read at the handshake: a closed socket no longer knows (its handle is gone).
   let reused = false;
   let keep = false;
@@ -61,30 +117,19 @@ export function dial(opts: DialOptions): Dialled {
       perMessageDeflate: false,
       maxPayload: MAX_MESSAGE_BYTES,
       handshakeTimeout: opts.handshakeTimeoutMs ?? 25_000,
-      localAddress: opts.localAddress,
-      ...(opts.localAddress && isIP(opts.localAddress) === 4 ? { family: 4 } : {}),
       followRedirects: false,
       createConnection: ((o: ConnectionOptions & { host?: string; path?: string }) => {
-        // As ws's own tlsConnect, plus the session ticket hook.
+        // As ws's own tlsConnect, over the socket already connected, plus the session ticket.
         o.path = undefined;
         if (!o.servername && o.servername !== '') o.servername = o.host && isIP(o.host) ? '' : o.host;
-        const tls = tlsConnect({ ...o, ...(opts.secureContext ? { secureContext: opts.secureContext } : {}) });
-        socket = tls;
-        // The stored session is parsed (its certificates decoded: ≈ 0.15 ms) once TCP is up, just
-        // before the handshake starts — not for attempts a down server refuses (a fleet retrying
-        // against a restarting server makes many of those).
-        if (session)
-          tls.prependOnceListener('connect', () => {
-            try {
-              (tls as TLSSocket & { setSession(s: Buffer): void }).setSession(session);
-            } catch (err) {
-              // (Node ignores bytes that are no session; anything else it refuses ends this attempt.)
-              opts.sessions.clear();
-              tls.destroy(err as Error);
-            }
-          });
-        // Finds a server host that vanished while the channel is idle (see DeviceClient.expectAnswer).
-        if (opts.keepAliveMs) socket.setKeepAlive(true, opts.keepAliveMs);
+        // The stored session is parsed (its certificates decoded: ≈ 0.15 ms) here, TCP being up.
+        // (Node ignores bytes that are no session; anything else it refuses throws: see below.)
+        const socket = tlsConnect({
+          ...o,
+          socket: tcp,
+          ...(session ? { session } : {}),
+          ...(opts.secureContext ? { secureContext: opts.secureContext } : {}),
+        });
         socket.on('session', (s: Buffer) => {
           if (keep) opts.sessions.save(s);
           else pending = s;
