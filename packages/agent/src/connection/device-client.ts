@@ -3,82 +3,26 @@ import {
   CloseCode,
   DeviceErrorCode,
   PROTOCOL_VERSION,
-  type AttributesMessage,
   type ByeMessage,
-  type CommandMessage,
   type DeviceMessage,
   type HelloMessage,
-  type SettingsMessage,
-  type SettingValue,
   type WelcomeMessage,
 } from '@openums/protocol';
 import { CommandRunner } from '../handlers/command-runner.js';
-import type { CommandStore } from '../handlers/command-store.js';
-import type { CommandOutcome } from '../handlers/types.js';
-import { errorMessage, type Logger } from '../lib/log.js';
-import type { Semaphore } from '../lib/semaphore.js';
-import type { Platform } from '../platform/platform.js';
+import { errorMessage } from '../lib/log.js';
 import { AnswerDeadline, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_KEEPALIVE_MS } from './answer-deadline.js';
 import { Backoff, retryAfterDelay } from './backoff.js';
 import { dial, type Attempt, type Credentials, type Dialled } from './dial.js';
 import { handleServerMessage, type ServerMessageContext } from './message-handlers.js';
 import { parseServerMessage } from './server-messages.js';
-import type { TimerWheel, WheelTimer } from './timer-wheel.js';
+import type { WheelTimer } from './timer-wheel.js';
 import { TlsContextCache } from './tls-context.js';
-import type { SessionStore } from './tls-session.js';
+import type { ClientEventsOf, ClientState, DeviceClientOptionsOf, Terminal } from './client-options.js';
 
-export type ClientState = 'idle' | 'waiting' | 'connecting' | 'online' | 'stopped';
-
-export type Terminal = { reason: 'stopped' } | { reason: 'deleted'; message: string } | { reason: 'factory-reset' };
-
+export type { ClientState, Terminal } from './client-options.js';
+export type ClientEvents = ClientEventsOf<DeviceClient>;
+export type DeviceClientOptions = DeviceClientOptionsOf<DeviceClient>;
 export type { Credentials } from './dial.js';
-
-/** Shared by all virtual devices of a simulator process: one object, the client is passed in. */
-export interface ClientEvents {
-  stateChanged?(client: DeviceClient, from: ClientState, to: ClientState): void;
-  /** connectMs: attempt start (including the wait for the handshake gate) to welcome; handshakeMs: socket opened to welcome. */
-  online?(client: DeviceClient, info: { connectMs: number; handshakeMs: number; resumed: boolean; url: string }): void;
-  connectFailed?(client: DeviceClient, reason: string): void;
-  commandExecuted?(client: DeviceClient, cmd: CommandMessage, outcome: CommandOutcome): void;
-  invalidMessage?(client: DeviceClient, reason: string): void;
-  /** A valid `settings` message (shape and values checked; the hash not yet verified). */
-  settingsReceived?(client: DeviceClient, msg: SettingsMessage): void;
-  /** The server named the address to reconnect to (welcome or server-address; not yet checked). */
-  serverAddressReceived?(client: DeviceClient, address: string): void;
-  /** A valid `attributes` message (definitions and this device's values). */
-  attributesReceived?(client: DeviceClient, msg: AttributesMessage): void;
-  terminated?(client: DeviceClient, terminal: Terminal): void;
-}
-
-export interface DeviceClientOptions {
-  /** wss://host:port/device-connector/device/ws-connect, or a function asked before each attempt. */
-  url: string | (() => string);
-  unitId: string;
-  credentials: () => Credentials;
-  platform: Platform;
-  store: () => CommandStore;
-  sessions: SessionStore;
-  wheel: TimerWheel;
-  log: Logger;
-  /** Limits handshakes in flight (held from connect until welcome or failure). */
-  gate?: Semaphore;
-  localAddress?: string;
-  backoff?: Backoff;
-  random?: () => number;
-  handshakeTimeoutMs?: number;
-  welcomeTimeoutMs?: number;
-  /** How long after a heartbeat (sent with a WebSocket ping) the server may stay silent (30 s). */
-  answerTimeoutMs?: number;
-  /** TCP keepalive idle time on the channel's socket (45 s; 0 = off). */
-  keepAliveMs?: number;
-  /** Hash of the device's settings store, asked for at each hello (undefined: not sent). */
-  settingsHash?: (client: DeviceClient) => string | undefined;
-  /** hello.capabilities (DEVICE_CAPABILITIES); none when absent. */
-  capabilities?: readonly string[];
-  /** The device's current value of a setting (what handlers such as the power lock consult). */
-  setting?: (key: string) => SettingValue | undefined;
-  events?: ClientEvents;
-}
 
 const STOP_GRACE_MS = 3000;
 
