@@ -84,6 +84,21 @@ describe('dial', () => {
     }
   });
 
+  it('a server that accepts TCP and never answers TLS is given up after the handshake timeout', async () => {
+    const silent = createTcpServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const started = Date.now();
+      const d = await dial({ url: `wss://127.0.0.1:${port}/x`, credentials, sessions: new MemorySessionStore(), handshakeTimeoutMs: 300 });
+      const error = await new Promise<Error>((resolve) => d.ws.once('error', resolve));
+      expect(error.message).toMatch(/timed out/);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('gives up a TCP connect when its signal aborts, and one already given up does not dial', async () => {
     const abort = new AbortController();
     abort.abort();

@@ -130,6 +130,11 @@ function upgrade(opts: DialOptions, tcp: Socket): Dialled {
           ...(session ? { session } : {}),
           ...(opts.secureContext ? { secureContext: opts.secureContext } : {}),
         });
+        // ws's handshake timeout is the request's `timeout`, which net.connect arms on the socket
+        // it creates; over a socket already connected nobody does, and a server that accepts TCP
+        // but never answers would hold the attempt forever (seen: 6 of 100,000 devices). ws
+        // clears it once the upgrade is done.
+        if (o.timeout) socket.setTimeout(o.timeout);
         socket.on('session', (s: Buffer) => {
           if (keep) opts.sessions.save(s);
           else pending = s;
