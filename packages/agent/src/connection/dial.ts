@@ -47,7 +47,8 @@ export type Attempt = { started: number; dialed: number } & Pick<Dialled, 'resum
  * WebSocket upgrade over that socket. A refused or timed-out TCP connect rejects, having built
  * nothing else: a fleet retrying against a restarting server (port closed) makes many such
  * attempts, and a TLS socket, its parsed session ticket, an HTTP request and a WebSocket for each
- * cost ≈ 1 ms of CPU where the TCP attempt costs a tenth of that (docs/benchmarks.md).
+ * cost ≈ 1 ms of CPU (estimated from a storm's CPU samples, docs/benchmarks.md); a TCP attempt
+ * builds a socket only.
  */
 export async function dial(opts: DialOptions): Promise<Dialled> {
   const tcp = await connectTcp(opts);
