@@ -3,7 +3,7 @@
 //                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
 //                                  [--keep-dir DIR] [--phases enroll,cold,steady,kill]
 //                                  [--profile-seconds S] [--profile-kill-seconds S] [--profile-kill-after 60]
-//                                  [--sim-connect-concurrency 200] [--sim-malloc system|jemalloc]
+//                                  [--sim-connect-concurrency 200] [--sim-malloc system|jemalloc] [--sim-nice 0]
 //
 // 100,000 devices on one host: `openums server --workers W` (supervisor + W workers sharing the
 // HTTPS port; 7 by default: ≈ 14,300 channels each, so that the other six still hold every device
@@ -50,6 +50,9 @@ const { values } = parseArgs({
     'sim-connect-concurrency': { type: 'string' },
     // jemalloc for the simulator's processes (bench/sim.mjs says why); the server keeps glibc's.
     'sim-malloc': { type: 'string', default: 'system' },
+    // Scheduling priority (nice, 0–19) of the simulator's processes: the load generator yields the
+    // shared cores to the server under test (100,000 real devices bring their own CPUs).
+    'sim-nice': { type: 'string', default: '0' },
     phases: { type: 'string', default: 'enroll,cold,steady,kill' },
   },
 });
@@ -173,6 +176,7 @@ async function runDialect(dialect) {
       processes: String(S),
       extra: simExtra,
       malloc: values['sim-malloc'],
+      nice: Number(values['sim-nice']),
     });
   try {
     let t;
@@ -388,6 +392,7 @@ const out = {
     workers: W,
     simulatorProcesses: S,
     simulatorMalloc: values['sim-malloc'],
+    simulatorNice: Number(values['sim-nice']),
     steadySeconds,
     settleSeconds,
     localAddresses: values['local-addresses'],

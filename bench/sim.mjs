@@ -15,9 +15,10 @@ const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
  * reconnect storm glibc's malloc took ≈ 20 % of the simulator's CPU (OpenSSL's many small
  * allocations; profile in docs/benchmarks.md), CPU the server under test then lacks on a shared host.
  */
-export function simulator(server, key, stateDir, { count, localAddresses, processes, extra = [], malloc = 'system' }) {
+export function simulator(server, key, stateDir, { count, localAddresses, processes, extra = [], malloc = 'system', nice = 0 }) {
   if (malloc !== 'system' && malloc !== 'jemalloc') throw new Error(`malloc: system or jemalloc, not ${malloc}`);
   if (malloc === 'jemalloc' && !existsSync(JEMALLOC)) throw new Error(`${JEMALLOC} is missing (apt-get install libjemalloc2)`);
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new Error(`nice: an integer 0–19, not ${nice}`);
   const args = [
     join(root, 'packages/agent/bin/openums-agent.js'),
     'simulate',
@@ -37,7 +38,11 @@ export function simulator(server, key, stateDir, { count, localAddresses, proces
     ...extra,
   ];
   const env = malloc === 'jemalloc' ? { ...process.env, LD_PRELOAD: JEMALLOC } : process.env;
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env });
+  // `nice`: the simulator (and the processes it forks) at a lower scheduling priority than the
+  // server it loads, so that on a shared host it takes the CPU the server leaves (see --sim-nice).
+  const child = nice
+    ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'ignore'], env })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env });
   const sim = { child, latest: null, summary: null, history: [] };
   let buf = '';
   child.stdout.on('data', (d) => {
