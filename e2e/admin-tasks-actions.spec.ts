@@ -35,6 +35,8 @@ test("administrative tasks on a view: assign profiles to its devices and export 
   api,
   request,
 }) => {
+  // Two tasks made, run and deleted through the web app: over a minute on a loaded machine.
+  test.setTimeout(120_000);
   const suffix = uniqueSuffix();
   const deviceName = `taskdev-${suffix}`;
   await api.createDevice({ mac: randomMac(), name: deviceName });

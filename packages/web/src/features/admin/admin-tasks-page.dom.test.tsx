@@ -42,6 +42,9 @@ describe('AdminTasksPage', () => {
     const body = calls.find((c) => c.method === 'POST')?.body as Record<string, unknown>;
     expect(body).toMatchObject({ name: 'Nightly backup', options: { type: 'backup', directory: '/nope', keep: 7 }, enabled: true });
     expect((body.schedule as { repeat: unknown }).repeat).toBeNull();
+    // A new one-off task starts ahead of now: a default of "now" was refused as past by the time
+    // a slower user pressed Create.
+    expect(Date.parse((body.schedule as { startAt: string }).startAt)).toBeGreaterThan(Date.now() + 3 * 60_000);
     await waitFor(() => expect(screen.getByRole('dialog')).toBeTruthy());
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/client';
-import { defaultStart, firstInvalidStep, jobDraftOf, stepOfError, stepOfField, stepProblems } from './job-draft';
-import { scheduleDraftOf, toLocalInput } from './schedule';
+import { firstInvalidStep, jobDraftOf, stepOfError, stepOfField, stepProblems } from './job-draft';
+import { defaultStart, scheduleDraftOf, toLocalInput } from './schedule';
 
 const now = new Date(2030, 0, 1, 10, 0).getTime();
 const ready = () => ({ ...jobDraftOf(null), name: 'x', targets: [{ type: 'device' as const, id: 1 }] });

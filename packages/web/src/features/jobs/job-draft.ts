@@ -89,13 +89,6 @@ export function stepProblems(step: JobStep, d: JobDraft, schedule: ScheduleDraft
   return p;
 }
 
-/** A new job's first run: the next quarter hour at least 5 minutes ahead (a wizard takes a while; a one-off time must not pass meanwhile). */
-export function defaultStart(now = new Date()): Date {
-  const t = new Date(now.getTime() + 5 * 60_000);
-  const quarter = Math.ceil(t.getMinutes() / 15) * 15;
-  return new Date(t.getFullYear(), t.getMonth(), t.getDate(), t.getHours(), quarter);
-}
-
 /** The first step (up to `upTo`, not included) with a problem, or null. */
 export function firstInvalidStep(d: JobDraft, schedule: ScheduleDraft, upTo: JobStep = 'summary', ctx: CheckContext = {}): JobStep | null {
   for (const step of JOB_STEPS.slice(0, JOB_STEPS.indexOf(upTo))) {

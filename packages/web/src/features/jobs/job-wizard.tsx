@@ -5,7 +5,6 @@ import { createJob, updateJob, type Job, type JobBody } from '../../api/jobs';
 import { ErrorAlert } from '../../components/error-alert';
 import { notifySuccess } from '../../components/notify';
 import {
-  defaultStart,
   firstInvalidStep,
   JOB_STEPS,
   jobBodyOf,
@@ -18,7 +17,7 @@ import {
 } from './job-draft';
 import { JobFacts } from './job-facts';
 import { CommandStep, OptionsStep, TargetsStep } from './job-wizard-steps';
-import { isFieldError, scheduleDraftOf, scheduleOf, ScheduleEditor, toLocalInput, type ScheduleDraft } from './schedule';
+import { isFieldError, scheduleDraftOf, scheduleOf, ScheduleEditor, type ScheduleDraft } from './schedule';
 
 /** Fields a step shows itself: a server error naming one of them is not repeated on the summary. */
 const SHOWN_FIELDS = [
@@ -52,9 +51,7 @@ export function JobWizard({
 }) {
   const [draft, setDraft] = useState<JobDraft>(() => jobDraftOf(job, folderId));
   const [initial] = useState(() => (job ? { schedule: scheduleDraftOf(job.schedule), host: job.host ?? null } : null));
-  const [schedule, setSchedule] = useState<ScheduleDraft>(
-    () => initial?.schedule ?? { ...scheduleDraftOf(), startAt: toLocalInput(defaultStart()) },
-  );
+  const [schedule, setSchedule] = useState<ScheduleDraft>(() => initial?.schedule ?? scheduleDraftOf());
   const [active, setActive] = useState<JobStep>('command');
   // Steps whose problems are shown: those Next, a step click or Save went past.
   const [checked, setChecked] = useState<ReadonlySet<JobStep>>(() => new Set());

@@ -24,6 +24,14 @@ describe('schedule draft', () => {
     expect(sameSchedule({ ...stored, kind: 'none' }, stored)).toBe(false);
   });
 
+  it('starts a new schedule at a quarter hour at least five minutes ahead, not now (a one-off time must not pass while the form is filled in)', () => {
+    const before = Date.now();
+    const start = new Date(scheduleDraftOf().startAt).getTime();
+    expect(start).toBeGreaterThanOrEqual(before + 5 * 60_000 - 60_000);
+    expect(start).toBeLessThanOrEqual(before + 20 * 60_000);
+    expect(new Date(start).getMinutes() % 15).toBe(0);
+  });
+
   it('names what is missing before asking the server', () => {
     const d = scheduleDraftOf();
     expect(scheduleProblems(d)).toEqual({});

@@ -22,6 +22,17 @@ export function toLocalInput(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+/**
+ * A new schedule's first run: the next quarter hour at least 5 minutes ahead. A dialog takes a
+ * while to fill in, and the server refuses a one-off time more than a minute past: a default of
+ * "now" became "in the past" for anyone who took longer than the rest of the minute.
+ */
+export function defaultStart(now = new Date()): Date {
+  const t = new Date(now.getTime() + 5 * 60_000);
+  const quarter = Math.ceil(t.getMinutes() / 15) * 15;
+  return new Date(t.getFullYear(), t.getMonth(), t.getDate(), t.getHours(), quarter);
+}
+
 export function browserTimeZone(): string {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -30,9 +41,10 @@ export function browserTimeZone(): string {
   }
 }
 
+/** The form's draft of a saved schedule, or of a new one (first run: defaultStart()). */
 export function scheduleDraftOf(schedule?: { startAt: string; repeat?: JobRepeat | null }): ScheduleDraft {
   const base: ScheduleDraft = {
-    startAt: toLocalInput(schedule ? new Date(schedule.startAt) : new Date()),
+    startAt: toLocalInput(schedule ? new Date(schedule.startAt) : defaultStart()),
     kind: 'none',
     every: 1,
     weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'],
