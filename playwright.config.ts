@@ -13,6 +13,8 @@ export default defineConfig({
   // One retry: two specs (device-list-bulk, jobs-tasks) failed once each in fresh-clone CI runs
   // under load and pass alone; a retry keeps them from blocking a landing while they are made
   // deterministic (the closing note of 2026-12-02 names them). A spec failing twice still fails.
+  // jobs-tasks (and admin-tasks-actions) had a real cause, fixed 2026-12-05: a new task's first
+  // run defaulted to the current minute, refused as past once the dialog took past that minute.
   retries: 1,
   timeout: 60_000,
   expect: { timeout: 10_000 },
