@@ -40,9 +40,8 @@ export function simulator(server, key, stateDir, { count, localAddresses, proces
   const env = malloc === 'jemalloc' ? { ...process.env, LD_PRELOAD: JEMALLOC } : process.env;
   // `nice`: the simulator (and the processes it forks) at a lower scheduling priority than the
   // server it loads, so that on a shared host it takes the CPU the server leaves (see --sim-nice).
-  const child = nice
-    ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'ignore'], env })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env });
+  const [command, argv] = nice ? ['nice', ['-n', String(nice), process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'ignore'], env });
   const sim = { child, latest: null, summary: null, history: [] };
   let buf = '';
   child.stdout.on('data', (d) => {
