@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run bench:api [-- --devices N --seconds S --clients C --dialects sqlite,postgres]
 // Seeds N devices in 1,000 folders, starts a real server process per database, measures the
-// time to check-status=ok (fresh and seeded), then drives the device list (folder filter, q
-// search) and a hello-world route with C keep-alive HTTPS clients. Prints one JSON line.
+// time to check-status=ok (fresh and seeded), then drives the device list (folder filter — by
+// name and by last contact —, q search, recursive) and a hello-world route with C keep-alive
+// HTTPS clients. Prints one JSON line.
 import { parseArgs } from 'node:util';
 import { createTarget, deviceName, hasWrk, load, loadWrk, machine, procStats, seed, startServer } from './lib.mjs';
 
@@ -59,6 +60,13 @@ for (const dialect of values.dialects.split(',')) {
   const byFolder = leafFolders.map((f) => `/api/v1/devices?limit=100&folderId=${f}`);
   await drive(server, 2, byFolder);
   r.listByFolder = await drive(server, seconds, byFolder);
+  // The same folders sorted by last contact, newest first: since presence has its own table
+  // (ADR 0009) no index covers (folder, last contact), so this is the list's dearest common sort.
+  r.listByFolderLastContact = await drive(
+    server,
+    seconds,
+    leafFolders.map((f) => `/api/v1/devices?limit=100&folderId=${f}&sort=-lastContact`),
+  );
   r.listByQuery = await drive(
     server,
     seconds,

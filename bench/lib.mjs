@@ -244,20 +244,41 @@ export async function startServer(target, { password = 'bench-password', port: f
   }
   const startupMs = performance.now() - t0;
   const server = { port, ca, child, startupMs, pid: child.pid, startedAt: t0 };
-  const login = await call(server, 'POST', '/api/v1/auth/login', { username: 'admin', password });
-  server.token = JSON.parse(login.body).token;
+  // In a reconnect storm the port sheds new connections past its handshake limit (a reset):
+  // the login tries again, as a browser would.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const login = await call(server, 'POST', '/api/v1/auth/login', { username: 'admin', password });
+      server.token = JSON.parse(login.body).token;
+      break;
+    } catch (err) {
+      if (attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   server.stop = async () => {
     child.kill('SIGTERM');
     await exited;
+    dropAgents(port);
   };
   server.kill9 = async () => {
     child.kill('SIGKILL');
     await exited;
+    dropAgents(port);
   };
   return server;
 }
 
 const agents = new Map();
+/** A server on this port is gone: its pooled keep-alive sockets would only reset (uncaught) later. */
+function dropAgents(port) {
+  for (const [key, agent] of agents) {
+    if (key.startsWith(`${port}:`)) {
+      agent.destroy();
+      agents.delete(key);
+    }
+  }
+}
 function agentFor(server, sockets = 64) {
   const key = `${server.port}:${sockets}`;
   if (!agents.has(key)) agents.set(key, new Agent({ keepAlive: true, maxSockets: sockets, ca: server.ca }));
