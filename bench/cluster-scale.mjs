@@ -25,12 +25,12 @@
 // listed (each phase needs the ones before it: `enroll` alone only prepares; enrollment is skipped
 // only when DIR holds a kept fleet, whatever --phases says).
 // Last line: JSON.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { netCounters, netdevMaxBacklog, profileRunning, profileTop, threadCpu, wakeups } from './inspect.mjs';
-import { call, createTarget, machine, postgresSettings, procStats, startServer } from './lib.mjs';
+import { call, createTarget, descendants, machine, postgresSettings, procStats, startServer } from './lib.mjs';
 import { simulator, until } from './sim.mjs';
 
 const { values } = parseArgs({
@@ -78,23 +78,6 @@ async function workers(server) {
   } catch {
     return [];
   }
-}
-
-/** Every process below `pid` (the simulator forks its device processes). */
-function descendants(pid) {
-  const parent = new Map();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const raw = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(raw.slice(raw.lastIndexOf(') ') + 2).split(' ')[1]));
-    } catch {
-      // gone
-    }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) for (const [c, p] of parent) if (p === out[i]) out.push(c);
-  return out;
 }
 
 const alive = (pid) => existsSync(`/proc/${pid}/stat`);

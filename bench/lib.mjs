@@ -1,6 +1,6 @@
 // Shared helpers of the benchmarks: seed a database, run a real server process, drive load.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir, cpus, totalmem } from 'node:os';
@@ -334,6 +334,23 @@ export async function load(server, { clients = 32, seconds = 20, nextPath }) {
   latencies.sort((a, b) => a - b);
   const q = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 100) / 100;
   return { requests: latencies.length, errors, rps: Math.round(latencies.length / elapsed), p50ms: q(0.5), p99ms: q(0.99) };
+}
+
+/** Every process below `pid` (the simulator forks its device processes). */
+export function descendants(pid) {
+  const parent = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const raw = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(raw.slice(raw.lastIndexOf(') ') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [c, p] of parent) if (p === out[i]) out.push(c);
+  return out;
 }
 
 /** CPU seconds and RSS of a process, from /proc. */

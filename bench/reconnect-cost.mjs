@@ -12,11 +12,11 @@
 // `--profile-server` / `--profile-sim` take an inspector CPU profile of the server / one
 // simulator process during the last round's storm (bench/inspect.mjs).
 // Last line: JSON.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { call, createTarget, machine, procStats, startServer } from './lib.mjs';
+import { call, createTarget, descendants, machine, procStats, startServer } from './lib.mjs';
 import { simulator, until, untilConnected } from './sim.mjs';
 import { profileRunning, profileTop } from './inspect.mjs';
 
@@ -39,28 +39,6 @@ const log = (...a) => process.stderr.write(`[bench:reconnect-cost] ${a.join(' ')
 const round3 = (x) => Math.round(x * 1000) / 1000;
 const IDLE_SECONDS = 10;
 
-/** Every process below `pid` (the simulator forks its workers). */
-function tree(pid) {
-  const children = new Map();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const raw = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(raw.slice(raw.lastIndexOf(') ') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  const out = [];
-  const walk = (p) => {
-    out.push(p);
-    for (const c of children.get(p) ?? []) walk(c);
-  };
-  walk(pid);
-  return out;
-}
 const cpuOf = (pids) =>
   pids.reduce((a, p) => {
     try {
@@ -98,7 +76,7 @@ try {
   await untilConnected(server, N, 10 * 60_000, 'first connect');
   log(`${N} enrolled and online`);
   for (let r = 1; r <= rounds; r++) {
-    const simPids = tree(sim.child.pid);
+    const simPids = descendants(sim.child.pid);
     await server.kill9();
     const t0 = performance.now();
     const sim0 = cpuOf(simPids);
