@@ -61,7 +61,7 @@ for (const dialect of values.dialects.split(',')) {
   await drive(server, 2, byFolder);
   r.listByFolder = await drive(server, seconds, byFolder);
   // The same folders sorted by last contact, newest first: since presence has its own table
-  // (ADR 0009) no index covers (folder, last contact), so this is the list's dearest common sort.
+  // (ADR 0009) no index covers (folder, last contact), so it is measured beside the name sort.
   r.listByFolderLastContact = await drive(
     server,
     seconds,
