@@ -27,6 +27,7 @@ import * as jobHostFolders from './20261213T1000-job-host-folders.js';
 import * as deviceCommLog from './20261213T1200-device-comm-log.js';
 import * as deviceCertKey from './20261214T0900-device-cert-key.js';
 import * as devicePresence from './20261215T0900-device-presence.js';
+import * as deviceListCoveringIndex from './20261216T0900-device-list-covering-index.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -61,4 +62,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261213T1200-device-comm-log': deviceCommLog,
   '20261214T0900-device-cert-key': deviceCertKey,
   '20261215T0900-device-presence': devicePresence,
+  '20261216T0900-device-list-covering-index': deviceListCoveringIndex,
 };

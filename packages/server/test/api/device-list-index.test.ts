@@ -1,0 +1,92 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/database.js';
+import { DevicesRepository, newDeviceRow, type DeviceListQuery } from '../../src/modules/devices/devices.repository.js';
+import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
+import { setPresence } from '../helpers/presence.js';
+
+// The default device list — one folder, sorted by name — on both databases: the page holds the
+// rows' current inventory and presence, in order. On SQLite its index covers every device column
+// the list shows (migration 20261216T0900, ADR 0010): the plan reads no table row of `devices`.
+// The plan check fails when a column is added to the list without adding it to the index.
+
+const page = (folderId: number, after: DeviceListQuery['after'] = null): DeviceListQuery => ({
+  folderId,
+  recursive: false,
+  prefix: null,
+  sort: 'name_lc',
+  descending: false,
+  after,
+  limit: 3,
+});
+
+describe.each(DIALECTS)('default device list: a folder by name (%s)', (dialect) => {
+  let testDb: TestDb;
+  let db: DatabaseHandle;
+  let repo: DevicesRepository;
+  let folder: number;
+  let ids: number[];
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    testDb = await createTestDb(dialect);
+    db = testDb.open((e) => void statements.push(e.query.sql));
+    await db.migrate();
+    repo = new DevicesRepository(db.db);
+    const folders = await db.db
+      .insertInto('device_folders')
+      .values([
+        { name: 'listed', parent_id: null, created_at: 1 },
+        { name: 'other', parent_id: null, created_at: 1 },
+      ])
+      .returning('id')
+      .execute();
+    folder = Number(folders[0]!.id);
+    const other = Number(folders[1]!.id);
+    const names = ['delta', 'Alpha', 'charlie', 'bravo', 'echo'];
+    const rows = names.map((name, i) => newDeviceRow({ mac: `02CC0000000${i}`, name, folderId: folder, now: 1_000 + i }));
+    rows.push(newDeviceRow({ mac: '02CC00000009', name: 'aardvark', folderId: other, now: 1 }));
+    ids = (await db.db.insertInto('devices').values(rows).returning('id').execute()).map((r) => Number(r.id));
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it('pages the folder in name order with current inventory and presence', async () => {
+    await setPresence(db.db, ids[3]!, { online: 1, connected_server: 'p1', last_contact: 5_000 });
+    await db.db.updateTable('devices').set({ comment: 'rack 4', config_state: 'pending' }).where('id', '=', ids[2]!).execute();
+
+    const first = await repo.listDevices(page(folder));
+    expect(first.map((r) => r.name)).toEqual(['Alpha', 'bravo', 'charlie']);
+    expect(first[1]).toMatchObject({ id: ids[3], online: 1, connected_server: 'p1', last_contact: 5_000, registered_at: 1_003 });
+    expect(first[2]).toMatchObject({ id: ids[2], comment: 'rack 4', config_state: 'pending', online: 0, last_contact: 0 });
+
+    const last = first[2]!;
+    const second = await repo.listDevices(page(folder, [last.name_lc, last.id]));
+    expect(second.map((r) => r.name)).toEqual(['delta', 'echo']);
+
+    // A rename moves the device within the order at once (the index is the list's only source).
+    await db.db.updateTable('devices').set({ name: 'zulu', name_lc: 'zulu' }).where('id', '=', ids[1]!).execute();
+    expect((await repo.listDevices({ ...page(folder), limit: 10 })).map((r) => r.name)).toEqual([
+      'bravo',
+      'charlie',
+      'delta',
+      'echo',
+      'zulu',
+    ]);
+  });
+
+  if (dialect === 'sqlite')
+    it('reads the page from the covering index, not from the devices table', async () => {
+      statements.length = 0;
+      await repo.listDevices(page(folder));
+      const listSql = statements.find((s) => s.includes('"device_presence"') && s.includes('order by "name_lc"'));
+      expect(listSql).toBeDefined();
+      const plan = await sql.raw<{ detail: string }>(`explain query plan ${listSql!.replace(/\?/g, () => String(folder))}`).execute(db.db);
+      const details = plan.rows.map((r) => r.detail);
+      expect(details.some((d) => /devices USING COVERING INDEX devices_folder_name/.test(d))).toBe(true);
+      expect(details.some((d) => /SCAN devices\b|USE TEMP B-TREE/.test(d))).toBe(false);
+    });
+});
