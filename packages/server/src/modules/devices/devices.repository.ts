@@ -22,7 +22,12 @@ export type { DeviceFilter, DeviceInsert, DeviceListQuery, DevicePatch, DeviceRo
 type Eb = ExpressionBuilder<Database, DevicesWithPresence>;
 
 export class DevicesRepository {
-  constructor(readonly db: Db) {}
+  /** The list's join and columns, built once: Kysely builders are immutable, each page adds its own filters. */
+  private readonly listFrom;
+
+  constructor(readonly db: Db) {
+    this.listFrom = devicesWithPresence(db).select(DEVICE_COLUMNS);
+  }
 
   findDeviceById = async (id: number, db: Db = this.db): Promise<DeviceRow | undefined> => {
     const r = await devicesWithPresence(db).select(DEVICE_COLUMNS).where('id', '=', id).executeTakeFirst();
@@ -142,7 +147,11 @@ export class DevicesRepository {
     const dir = q.descending ? 'desc' : 'asc';
     // The filters, sort and page as one query over `devices`, selecting `columns`.
     const page = <C extends 'id' | (typeof DEVICE_COLUMNS)[number]>(columns: readonly C[]) => {
-      let query = this.filtered(devicesWithPresence(db).select(columns), q);
+      const from =
+        (columns as readonly string[]) === DEVICE_COLUMNS && db === this.db
+          ? (this.listFrom as never)
+          : devicesWithPresence(db).select(columns);
+      let query = this.filtered(from, q);
       if (q.after) {
         const [key, id] = q.after;
         const cmp = q.descending ? '<' : '>';
