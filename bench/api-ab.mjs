@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // node bench/api-ab.mjs --a DIR --b DIR [--dialect sqlite|postgres] [--rounds 6] [--seconds 5]
 //                       [--rows folder,q,recursive,lastContact,info] [--devices 100000]
+//                       (another row: recursiveLeaf — leaf folders listed with recursive=true)
 // bench:api's REST figures for two built trees of OpenUMS side by side, interleaved: each tree
 // (a checkout with `tsc -b` done, e.g. a `git archive` of an older commit with node_modules linked
 // in) seeds its own database with its own migrations and runs its own server process; then,
@@ -48,6 +49,8 @@ const paths = (s, row) => {
   if (row === 'lastContact') return leaves.map((f) => `/api/v1/devices?limit=100&folderId=${f}&sort=-lastContact`);
   if (row === 'q') return prefixes.map((p) => `/api/v1/devices?limit=100&q=${p}`);
   if (row === 'recursive') return s.seeded.folderIds.slice(0, 110).map((f) => `/api/v1/devices?limit=100&recursive=true&folderId=${f}`);
+  // A leaf's subtree is the leaf: what an administrator browsing "with sub-folders" clicks most.
+  if (row === 'recursiveLeaf') return leaves.map((f) => `/api/v1/devices?limit=100&recursive=true&folderId=${f}`);
   if (row === 'info') return ['/info'];
   throw new Error(`unknown row ${row}`);
 };

@@ -77,6 +77,12 @@ for (const dialect of values.dialects.split(',')) {
     Math.min(seconds, 10),
     seeded.folderIds.slice(0, 110).map((f) => `/api/v1/devices?limit=100&recursive=true&folderId=${f}`),
   );
+  // Leaf folders "with sub-folders": the subtree is the folder itself.
+  r.listRecursiveLeaf = await drive(
+    server,
+    Math.min(seconds, 10),
+    leafFolders.map((f) => `/api/v1/devices?limit=100&recursive=true&folderId=${f}`),
+  );
   r.helloWorld = await drive(server, seconds, ['/info']);
   const cpu1 = procStats(server.pid);
   r.serverRssMb = cpu1.rssMb;

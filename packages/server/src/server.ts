@@ -55,7 +55,12 @@ export async function startServer(
     for (const change of tls.changed) logger.info(change);
 
     const metrics = new Metrics();
-    database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: metrics.onQuery });
+    database = openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      preparedStatements: config.databasePreparedStatements,
+      onQuery: metrics.onQuery,
+    });
     const bus = createBus(config, database, serverId, worker, logger);
     const built = await buildApp({
       config,

@@ -22,6 +22,10 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (v: string) => un
   OPENUMS_HOST: { path: ['host'], parse: (v) => v },
   OPENUMS_PORT: { path: ['port'], parse: numberOrText },
   OPENUMS_DATABASE_URL: { path: ['databaseUrl'], parse: (v) => v || null },
+  OPENUMS_DATABASE_PREPARED_STATEMENTS: {
+    path: ['databasePreparedStatements'],
+    parse: (v) => (v === 'true' ? true : v === 'false' ? false : v),
+  },
   OPENUMS_LOG_LEVEL: { path: ['logLevel'], parse: (v) => v },
   OPENUMS_TLS_MIN_VERSION: { path: ['tls', 'minVersion'], parse: (v) => v },
   OPENUMS_TLS_EXTRA_NAMES: {

@@ -12,6 +12,9 @@ export const ConfigSchema = Type.Object(
     databaseUrl: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()], {
       description: 'postgres://… to use PostgreSQL; null = embedded SQLite file in the data directory',
     }),
+    databasePreparedStatements: Type.Boolean({
+      description: 'PostgreSQL: prepare the queries a process repeats (off behind a pooler that cannot keep them, ADR 0011)',
+    }),
     logLevel: Type.Union([
       Type.Literal('fatal'),
       Type.Literal('error'),
@@ -113,6 +116,7 @@ export const DEFAULTS: Config = {
   host: '::',
   port: 8443,
   databaseUrl: null,
+  databasePreparedStatements: true,
   logLevel: 'info',
   tls: { minVersion: 'TLSv1.3', extraNames: [] },
   session: { ttlHours: 12 },

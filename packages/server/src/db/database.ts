@@ -20,6 +20,8 @@ export interface OpenDatabaseOptions {
   databaseUrl: string | null;
   dataDir: string;
   poolSize?: number;
+  /** PostgreSQL: named statements for repeated queries (ADR 0011); default on. */
+  preparedStatements?: boolean;
   onQuery?: (event: LogEvent) => void;
 }
 
@@ -28,6 +30,7 @@ export function openDatabase(opts: OpenDatabaseOptions): DatabaseHandle {
     databaseUrl: opts.databaseUrl,
     sqliteFile: join(opts.dataDir, 'openums.sqlite'),
     ...(opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {}),
+    preparedStatements: opts.preparedStatements ?? true,
   });
   const db = new Kysely<Database>({ dialect: setup.dialect, ...(opts.onQuery ? { log: opts.onQuery } : {}) });
   const ctx = migrationContext(setup.name);

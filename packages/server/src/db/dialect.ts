@@ -15,6 +15,7 @@ import {
   type RawBuilder,
 } from 'kysely';
 import { viewIpKey, viewVersionKey } from '@openums/protocol';
+import { nameRepeatedStatements } from './pg-statements.js';
 import { checkRegexDeadline, regexLiteralPrefix, REGEX_TIMEOUT_MESSAGE, viewRegexTest, withRegexDeadline } from '../lib/linear-regex.js';
 
 /**
@@ -33,7 +34,12 @@ export interface DialectSetup {
 // int8 (count(*), bigint columns holding epoch ms) as JS numbers; all our values fit 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export function createDialect(opts: { databaseUrl: string | null; sqliteFile: string; poolSize?: number }): DialectSetup {
+export function createDialect(opts: {
+  databaseUrl: string | null;
+  sqliteFile: string;
+  poolSize?: number;
+  preparedStatements?: boolean;
+}): DialectSetup {
   if (opts.databaseUrl) {
     const url = new URL(opts.databaseUrl);
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
@@ -43,6 +49,7 @@ export function createDialect(opts: { databaseUrl: string | null; sqliteFile: st
     // PostgreSQL restarts): pg emits 'error' on it with no listener, which would kill the process.
     // Its next query fails and the pool discards it.
     pool.on('connect', (client) => client.on('error', () => undefined));
+    if (opts.preparedStatements !== false) nameRepeatedStatements(pool);
     return {
       name: 'postgres',
       dialect: new PostgresDialect({ pool }),
@@ -132,26 +139,41 @@ function withStatementCache(db: SQLite.Database, max = 500): SQLite.Database {
 /** The part of a better-sqlite3 statement Kysely uses, with rows built by a fixed-shape factory. */
 class FastStatement {
   readonly reader: boolean;
-  private readonly makeRow: ((values: unknown[]) => Record<string, unknown>) | null = null;
+  private makeRow: ((values: unknown[]) => Record<string, unknown>) | null = null;
+  private width = 0;
   constructor(private readonly stmt: SQLite.Statement) {
     this.reader = stmt.reader;
     if (this.reader) {
       stmt.raw(true);
-      const names = stmt.columns().map((c) => c.name);
-      // Column names come from our own SQL and are JSON-quoted: no injection into the factory.
-      this.makeRow = new Function('v', `return {${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')}};`) as (
-        values: unknown[],
-      ) => Record<string, unknown>;
+      this.shape();
     }
   }
+  /**
+   * The row factory for the statement's current columns. SQLite re-prepares a statement whose
+   * tables changed (a migration by another process on the same file): a `select *` may then
+   * return more or fewer columns than the factory was built for, so a row of another width
+   * rebuilds it.
+   */
+  private shape(): void {
+    const names = this.stmt.columns().map((c) => c.name);
+    this.width = names.length;
+    // Column names come from our own SQL and are JSON-quoted: no injection into the factory.
+    this.makeRow = new Function('v', `return {${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')}};`) as (
+      values: unknown[],
+    ) => Record<string, unknown>;
+  }
+  private row = (values: unknown[]): Record<string, unknown> => {
+    if (values.length !== this.width) this.shape();
+    return this.makeRow!(values);
+  };
   all(params: unknown[]) {
-    return (this.stmt.all(params) as unknown[][]).map(this.makeRow!);
+    return (this.stmt.all(params) as unknown[][]).map(this.row);
   }
   run(params: unknown[]) {
     return this.stmt.run(params);
   }
   *iterate(params: unknown[]) {
-    for (const values of this.stmt.iterate(params) as IterableIterator<unknown[]>) yield this.makeRow!(values);
+    for (const values of this.stmt.iterate(params) as IterableIterator<unknown[]>) yield this.row(values);
   }
 }
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { DevicesRepository, newDeviceRow, type DeviceListQuery } from '../../src/modules/devices/devices.repository.js';
+import { DevicesService } from '../../src/modules/devices/devices.service.js';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
 import { setPresence } from '../helpers/presence.js';
 
@@ -89,4 +90,37 @@ describe.each(DIALECTS)('default device list: a folder by name (%s)', (dialect) 
       expect(details.some((d) => /devices USING COVERING INDEX devices_folder_name/.test(d))).toBe(true);
       expect(details.some((d) => /SCAN devices\b|USE TEMP B-TREE/.test(d))).toBe(false);
     });
+
+  it('lists a leaf folder recursively as that folder, and a subtree from its resolved folders', async () => {
+    const child = Number(
+      (
+        await db.db
+          .insertInto('device_folders')
+          .values({ name: 'child', parent_id: folder, created_at: 1 })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
+    const [inChild] = await db.db
+      .insertInto('devices')
+      .values(newDeviceRow({ mac: '02CC0000000A', name: 'beta', folderId: child, now: 1 }))
+      .returning('id')
+      .execute();
+    // The service reads the subtree first: a recursive query inside the page statement made
+    // PostgreSQL guess ~900 folders for any subtree and walk the whole name index for a leaf.
+    const service = new DevicesService(repo, {} as never, {} as never, {} as never, {} as never, {} as never, dialect);
+    statements.length = 0;
+    const leaf = await service.listDevices({ folderId: child, recursive: true, limit: 10 });
+    expect(leaf.items.map((d) => d.id)).toEqual([Number(inChild!.id)]);
+    const leafPage = statements.filter((s) => s.includes('"device_presence"'));
+    expect(leafPage).toHaveLength(1);
+    expect(leafPage[0]).not.toMatch(/with recursive/i);
+    expect(leafPage[0]).toMatch(/"folder_id" = /);
+
+    statements.length = 0;
+    const tree = await service.listDevices({ folderId: folder, recursive: true, limit: 10 });
+    expect(tree.items.map((d) => d.name)).toEqual(['beta', 'bravo', 'charlie', 'delta', 'echo', 'zulu']);
+    expect(statements.filter((s) => /with recursive/i.test(s))).toHaveLength(1); // the subtree, read once
+    expect(statements.some((s) => s.includes('"device_presence"') && /with recursive/i.test(s))).toBe(false);
+  });
 });

@@ -39,6 +39,8 @@ describe('configuration', () => {
     expect(c.tls).toEqual({ minVersion: 'TLSv1.3', extraNames: ['ums.example.org'] });
     const e = loadConfig({ env: { OPENUMS_TLS_EXTRA_NAMES: 'a.example, 10.1.2.3' } });
     expect(e.tls.extraNames).toEqual(['a.example', '10.1.2.3']);
+    expect(e.databasePreparedStatements).toBe(true);
+    expect(loadConfig({ env: { OPENUMS_DATABASE_PREPARED_STATEMENTS: 'false' } }).databasePreparedStatements).toBe(false);
   });
 
   it('names the bad setting and where it came from', () => {
@@ -46,6 +48,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ flags: { port: 70000 } })).toThrow(/setting "port" must be <= 65535 \(from command line/);
     expect(() => loadConfig({ env: { OPENUMS_DATABASE_URL: 'mysql://x' } })).toThrow(/databaseUrl/);
     expect(() => loadConfig({ env: { OPENUMS_LOG_LEVEL: 'loud' } })).toThrow(/logLevel/);
+    expect(() => loadConfig({ env: { OPENUMS_DATABASE_PREPARED_STATEMENTS: 'no' } })).toThrow(/databasePreparedStatements/);
     expect(() => loadConfig({ file: file('{"prot": 1}') })).toThrow(/unknown setting "prot"/);
     expect(() => loadConfig({ file: file('{"tls": {"minVersion": "TLSv1.0"}}') })).toThrow(/tls.minVersion/);
     expect(() => loadConfig({ file: file('{not json') })).toThrow(/not valid JSON/);

@@ -97,6 +97,11 @@ export interface DeviceFilter {
   folderId: number | null | undefined;
   recursive: boolean;
   /**
+   * The folder and every folder below it, read beforehand (resolveSubtree) for a recursive list:
+   * the database then plans for the real subtree instead of guessing the size of a recursive query.
+   */
+  subtree?: readonly number[];
+  /**
    * Lower-case text; matched against name, MAC, unit id, last IP and serial — as a prefix, or
    * with `contains` as a substring. `mac`: the text as MAC hex digits (upper-case), when it is one.
    */
