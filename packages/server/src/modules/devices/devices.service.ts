@@ -89,14 +89,14 @@ export class DevicesService {
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const keyType = column === 'name_lc' || column === 'mac' ? 'string' : 'number';
     const after = q.cursor ? (decodeCursor(q.cursor, `devices:${sort}`, [keyType, 'number']) as [string | number, number]) : null;
+    const filter = deviceFilter(q, visible);
     const read = async (db: Db) => {
-      const filter = await this.repo.resolveSubtree(deviceFilter(q, visible), db);
-      const rows = await this.repo.listDevices({ ...filter, sort: column, descending, after, limit: limit + 1 }, db);
-      const count = q.count ? await this.repo.countMatching(filter, db) : undefined;
+      const resolved = await this.repo.resolveSubtree(filter, db);
+      const rows = await this.repo.listDevices({ ...resolved, sort: column, descending, after, limit: limit + 1 }, db);
+      const count = q.count ? await this.repo.countMatching(resolved, db) : undefined;
       return { rows, count };
     };
     // A substring search reads every device of the query: bounded in time (PostgreSQL's statement_timeout).
-    const filter = deviceFilter(q, visible);
     const { rows, count } = await this.bounded(filter, read);
     // An unknown folder is only worth a lookup when nothing came back (saves a query per page).
     if (rows.length === 0 && typeof filter.folderId === 'number') await this.folders.requireFolder(filter.folderId, 'folderId');
