@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
-import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { folderSubtreeIds, readSubtreeIds } from '../device-folders/device-folders.repository.js';
 import {
   DEVICE_COLUMNS,
   devicesWithPresence,
@@ -130,22 +130,12 @@ export class DevicesRepository {
     return query;
   };
 
-  /**
-   * A recursive filter with its subtree's folder ids filled in (up to CHUNK folders; a larger
-   * subtree keeps the recursive query, whose estimate — half the table — suits it). Unresolved,
-   * PostgreSQL guessed ~900 folders for any subtree and walked the whole name index for a leaf's
-   * hundred devices (100 ms instead of 1 ms).
-   */
+  /** A recursive filter with its subtree's folder ids filled in (`readSubtreeIds`: up to 500 folders). */
   resolveSubtree = async (q: DeviceFilter, db: Db = this.db): Promise<DeviceFilter> => {
     if (!q.recursive || typeof q.folderId !== 'number' || q.subtree) return q;
-    const rows = await db
-      .selectFrom('device_folders')
-      .select('id')
-      .where('id', 'in', folderSubtreeIds([q.folderId]))
-      .limit(CHUNK + 1)
-      .execute();
+    const ids = await readSubtreeIds(db, q.folderId);
     // No such folder: the recursive query finds nothing either (and the caller answers 404).
-    return rows.length === 0 || rows.length > CHUNK ? q : { ...q, subtree: rows.map((r) => Number(r.id)) };
+    return ids ? { ...q, subtree: ids } : q;
   };
 
   /** How many devices the filters match (exact; the folder_id / text indexes as the list uses them). */

@@ -16,9 +16,8 @@ import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CommandsService } from '../commands/commands.service.js';
 import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
-import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
-import { criteriaSql } from '../views/criteria-sql.js';
-import { loadViewAttributes } from '../views/view-attributes.js';
+import { inFolderSubtree, readSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { criteriaCondition } from '../views/criteria-condition.js';
 import { SavedViewsRepository } from '../views/saved-views.repository.js';
 import type { Partitioned } from '../access/request-rights.js';
 import type { JobRow, JobRunRow, JobsRepository } from './jobs.repository.js';
@@ -228,7 +227,7 @@ export class JobRunner {
           else await this.repo.addDevices(trx, run.id, sql<boolean>`id = ${t.id}`);
         } else if (t.type === 'folder') {
           if (!(await this.repo.folderExists2(trx, t.id))) gone.push(`folder ${t.id}`);
-          else await this.repo.addDevices(trx, run.id, sql<boolean>`folder_id in ${folderSubtreeIds([t.id])}`);
+          else await this.repo.addDevices(trx, run.id, inFolderSubtree('folder_id', t.id, await readSubtreeIds(trx, t.id)));
         } else {
           const view = await new SavedViewsRepository(trx).findView(t.id, trx);
           if (!view) {
@@ -236,8 +235,7 @@ export class JobRunner {
             continue;
           }
           const criteria = JSON.parse(view.criteria_json) as ViewCriteria;
-          const attributes = await loadViewAttributes(trx, criteria);
-          await this.repo.addDevices(trx, run.id, criteriaSql(criteria, { dialect: this.dialect, now: this.clock.now(), attributes }));
+          await this.repo.addDevices(trx, run.id, await criteriaCondition(trx, criteria, { dialect: this.dialect, now: this.clock.now() }));
         }
       }
       const message = gone.length ? `target gone: ${gone.join(', ')}` : null;

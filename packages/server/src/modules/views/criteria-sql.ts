@@ -13,7 +13,7 @@ import {
 import { viewSql, type DialectName, type ViewSql } from '../../db/dialect.js';
 import { AppError } from '../../lib/errors.js';
 import { RegexNotLinear, viewRegExp } from '../../lib/linear-regex.js';
-import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { inFolderSubtree } from '../device-folders/device-folders.repository.js';
 import { DAY_MS, deviceFieldColumn, isTextKind, normalizeMacValue } from './device-fields.js';
 import { attributeCriterion, configChangesCriterion, profileCriterion } from './criteria-related-sql.js';
 
@@ -25,6 +25,8 @@ export interface CriteriaContext {
   now: number;
   /** Device attribute definitions by identifier, for `attribute:<identifier>` (loaded once per evaluation). */
   attributes?: ViewAttributeDefs;
+  /** Folder subtrees read beforehand (`readCriteriaSubtrees`) by root; a root not here is walked in the statement. */
+  subtrees?: ReadonlyMap<number, readonly number[]>;
 }
 
 /**
@@ -100,7 +102,7 @@ function criterion(c: ViewCriterion, at: string, d: ViewSql, ctx: CriteriaContex
     case 'folder': {
       if (c.op === 'inFolder') {
         const f = v as { id: number; recursive?: boolean };
-        return f.recursive ? is(sql<boolean>`${col} in ${folderSubtreeIds([f.id])}`) : is(sql<boolean>`${col} = ${f.id}`);
+        return f.recursive ? is(inFolderSubtree(column, f.id, ctx.subtrees?.get(f.id))) : is(sql<boolean>`${col} = ${f.id}`);
       }
       return c.op === 'eq' ? is(sql<boolean>`${col} = ${v as number}`) : isNot(sql<boolean>`${col} = ${v as number}`);
     }

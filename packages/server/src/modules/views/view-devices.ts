@@ -6,8 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { toDevice } from '../devices/devices.service.js';
-import { criteriaSql } from './criteria-sql.js';
-import { loadViewAttributes } from './view-attributes.js';
+import { criteriaCondition } from './criteria-condition.js';
 import { ViewActionsRepository } from './view-actions.repository.js';
 import { VIEW_EVALUATION_TIMEOUT_MS } from './views.service.js';
 
@@ -30,8 +29,7 @@ export class ViewDevices {
 
   /** Attribute definitions are read once per walk (only when the criteria name one). */
   private async where(criteria: ViewCriteria, visible: RawBuilder<boolean> | null): Promise<RawBuilder<boolean>> {
-    const attributes = await loadViewAttributes(this.db, criteria);
-    const c = criteriaSql(criteria, { dialect: this.dialect, now: this.clock.now(), attributes });
+    const c = await criteriaCondition(this.db, criteria, { dialect: this.dialect, now: this.clock.now() });
     return visible ? sql<boolean>`(${visible} and ${c})` : c;
   }
 

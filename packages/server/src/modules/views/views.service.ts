@@ -17,8 +17,8 @@ import { decodeCursor, toPage } from '../../lib/cursor.js';
 import { AppError } from '../../lib/errors.js';
 import { DevicesRepository, type SortColumn } from '../devices/devices.repository.js';
 import { toDevice } from '../devices/devices.service.js';
-import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
-import { criteriaSql } from './criteria-sql.js';
+import { inFolderSubtree, readSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { criteriaCondition, VIEW_SUBTREE_READ_LIMIT } from './criteria-condition.js';
 import { loadViewAttributes } from './view-attributes.js';
 import { ViewsRepository } from './views.repository.js';
 
@@ -57,14 +57,18 @@ export class ViewsService {
     /** The attribute definitions the criteria name, when the caller has read them already. */
     attributes?: ViewAttributeDefs,
   ): Promise<EvaluateViewResponse> {
-    attributes ??= await loadViewAttributes(this.db, criteria);
-    const conditions = [criteriaSql(criteria, { dialect: this.dialect, now: this.clock.now(), attributes })];
+    const conditions = [await criteriaCondition(this.db, criteria, { dialect: this.dialect, now: this.clock.now() }, attributes)];
     if (visible) conditions.unshift(visible);
     if (q.folderId !== undefined) {
       const fid = q.folderId === 'root' ? null : q.folderId;
       if (fid === null) {
         if (!q.recursive) conditions.push(sql<boolean>`folder_id is null`);
-      } else conditions.push(q.recursive ? sql<boolean>`folder_id in ${folderSubtreeIds([fid])}` : sql<boolean>`folder_id = ${fid}`);
+      } else
+        conditions.push(
+          q.recursive
+            ? inFolderSubtree('folder_id', fid, await readSubtreeIds(this.db, fid, VIEW_SUBTREE_READ_LIMIT))
+            : sql<boolean>`folder_id = ${fid}`,
+        );
     }
     const text = q.q?.trim().toLowerCase();
     if (text) conditions.push(prefixCondition(text));
