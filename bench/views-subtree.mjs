@@ -5,7 +5,9 @@
 // A view that names a folder "with sub-folders" (the criterion, and a view narrowed by
 // `folderId` + `recursive`), evaluated in-process — count plus a 100-row page, as
 // `POST /api/v1/views/evaluate` does — on 1,000 folders in four levels (4, 16, 96, 884 leaves)
-// and N devices in the leaves. Median milliseconds per evaluation for folders at each level.
+// and N devices in the leaves. Median milliseconds per evaluation for folders at each level; and
+// the bulk read behind a command or profile assignment to a folder "with sub-folders" (the ids of
+// every device below it: `bulk_<level>`).
 // With --a/--b (two built trees: e.g. a copy of an earlier commit and this one) both evaluate
 // the same database, alternately per round. Last line: JSON.
 import { resolve } from 'node:path';
@@ -36,8 +38,13 @@ try {
     const dist = resolve(dir, 'packages/server/dist');
     const { openDatabase } = await import(`${dist}/db/database.js`);
     const { ViewsService } = await import(`${dist}/modules/views/views.service.js`);
+    const { DevicesRepository } = await import(`${dist}/modules/devices/devices.repository.js`);
     const handle = openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir });
-    sides[name] = { handle, views: new ViewsService(handle.db, values.dialect, { now: () => Date.now() }) };
+    sides[name] = {
+      handle,
+      views: new ViewsService(handle.db, values.dialect, { now: () => Date.now() }),
+      devices: new DevicesRepository(handle.db),
+    };
   }
   const cases = {
     ...Object.fromEntries(
@@ -49,6 +56,12 @@ try {
             { sort: 'name', limit: 100 },
             null,
           ),
+      ]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(levels).map(([level, folders]) => [
+        `bulk_${level}`,
+        (_views, i, side) => side.devices.listDeviceIdsInFolder(folders[i % folders.length], true),
       ]),
     ),
     narrowedToLeaf: (views, i) =>
@@ -66,7 +79,7 @@ try {
         const list = ((samples[c] ??= {})[name] ??= []);
         for (let i = 0; i < Number(values.requests); i++) {
           const t = performance.now();
-          await fn(sides[name].views, i * 7 + round);
+          await fn(sides[name].views, i * 7 + round, sides[name]);
           list.push(performance.now() - t);
         }
       }

@@ -3,8 +3,7 @@ import type { ViewCriteria } from '@openums/protocol';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { newDeviceRow } from '../../src/modules/devices/devices.repository.js';
-import { readSubtreeIds } from '../../src/modules/device-folders/device-folders.repository.js';
-import { VIEW_SUBTREE_READ_LIMIT } from '../../src/modules/views/criteria-condition.js';
+import { readSubtreeIds, SUBTREE_READ_LIMIT } from '../../src/modules/device-folders/device-folders.repository.js';
 import { ViewDevices } from '../../src/modules/views/view-devices.js';
 import { ViewsService } from '../../src/modules/views/views.service.js';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
@@ -100,7 +99,7 @@ describe.each(DIALECTS)('views: folder subtrees read before the statement (%s)',
           .executeTakeFirstOrThrow()
       ).id,
     );
-    const children = Array.from({ length: VIEW_SUBTREE_READ_LIMIT }, (_, i) => ({ name: `c${i}`, parent_id: big, created_at: 1 }));
+    const children = Array.from({ length: SUBTREE_READ_LIMIT }, (_, i) => ({ name: `c${i}`, parent_id: big, created_at: 1 }));
     const childIds = (await db.db.insertInto('device_folders').values(children).returning('id').execute()).map((r) => Number(r.id));
     await db.db
       .insertInto('devices')

@@ -5,7 +5,7 @@ import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
 import { devicesWithPresence } from '../devices/device-rows.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
-import { folderSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { subtreeCondition } from '../device-folders/device-folders.repository.js';
 
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 500;
@@ -76,7 +76,7 @@ export class DeliveryStateRepository {
       const rows = await trx
         .updateTable('devices')
         .set(pendingRevision(apply, now))
-        .where('folder_id', 'in', folderSubtreeIds(folderIds.slice(i, i + CHUNK)))
+        .where(await subtreeCondition(trx, 'folder_id', folderIds.slice(i, i + CHUNK)))
         .returning('id')
         .execute();
       for (const r of rows) out.push(Number(r.id));

@@ -17,32 +17,51 @@ export function folderSubtreeIds(roots: readonly number[]): RawBuilder<number> {
     ) select id from subtree)`;
 }
 
-/** The most folders a subtree is read as ids beforehand (`readSubtreeIds`). */
-export const SUBTREE_READ_LIMIT = 500;
+/**
+ * The most folders a subtree is read as ids beforehand (`readSubtreeIds`) for a statement that
+ * reads every device below it — a count, a view, a bulk read or update. A larger subtree's devices
+ * are most of the table anyway, and there a long id list, compared element by element per row in
+ * a reused (generic) PostgreSQL plan, cost more than the recursive query's hashed set (measured
+ * with 250–265 folders: views 38 → 55 ms, the bulk read 30 → 34 ms; docs/benchmarks.md). The
+ * device list's page reads up to 500 (its walk in sort order stops at a page).
+ */
+export const SUBTREE_READ_LIMIT = 64;
 
 /**
- * The folder `root` and every folder below it as ids, read before the statement that uses them,
- * so that the database plans that statement for the real subtree: a recursive query inside it is
- * estimated at about half the folders, and PostgreSQL then walked the whole name index (or the
- * whole table) for a leaf's hundred devices — ~100 ms instead of ~1 ms at 100,000 devices.
+ * The folders `roots` and every folder below them as ids, read before the statement that uses
+ * them, so that the database plans that statement for the real subtree: a recursive query inside
+ * it is estimated at about half the folders, and PostgreSQL then walked the whole name index (or
+ * the whole table) for a leaf's hundred devices — ~50–100 ms instead of ~1 ms at 100,000 devices.
  * null: no such folder, or more than `limit` folders (the recursive query, whose estimate suits a
  * large subtree, stays in the statement).
  */
-export async function readSubtreeIds(db: Db, root: number, limit = SUBTREE_READ_LIMIT): Promise<number[] | null> {
+export async function readSubtreeIds(db: Db, roots: number | readonly number[], limit = SUBTREE_READ_LIMIT): Promise<number[] | null> {
+  const list = typeof roots === 'number' ? [roots] : roots;
+  if (list.length === 0) return null;
   const rows = await db
     .selectFrom('device_folders')
     .select('id')
-    .where('id', 'in', folderSubtreeIds([root]))
+    .where('id', 'in', folderSubtreeIds(list))
     .limit(limit + 1)
     .execute();
   return rows.length === 0 || rows.length > limit ? null : rows.map((r) => Number(r.id));
 }
 
-/** `column` (a folder id) in the subtree of `root`: its ids read beforehand when given, else the recursive query. */
-export function inFolderSubtree(column: string, root: number, ids?: readonly number[] | null): RawBuilder<boolean> {
+/** `column` (a folder id) in the subtrees of `roots`: their ids read beforehand when given, else the recursive query. */
+export function inFolderSubtree(column: string, roots: number | readonly number[], ids?: readonly number[] | null): RawBuilder<boolean> {
   const col = sql.ref(column);
-  if (!ids?.length) return sql<boolean>`${col} in ${folderSubtreeIds([root])}`;
+  if (!ids?.length) return sql<boolean>`${col} in ${folderSubtreeIds(typeof roots === 'number' ? [roots] : roots)}`;
   return ids.length === 1 ? sql<boolean>`${col} = ${ids[0]}` : sql<boolean>`${col} in (${sql.join(ids)})`;
+}
+
+/** `column` in the subtrees of `roots`, their folder ids read first when there are at most `limit` (readSubtreeIds). */
+export async function subtreeCondition(
+  db: Db,
+  column: string,
+  roots: number | readonly number[],
+  limit = SUBTREE_READ_LIMIT,
+): Promise<RawBuilder<boolean>> {
+  return inFolderSubtree(column, roots, await readSubtreeIds(db, roots, limit));
 }
 
 export interface FolderRow {

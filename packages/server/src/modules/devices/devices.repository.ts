@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
-import { folderSubtreeIds, readSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { folderSubtreeIds, readSubtreeIds, subtreeCondition } from '../device-folders/device-folders.repository.js';
 import {
   DEVICE_COLUMNS,
   devicesWithPresence,
@@ -15,6 +15,8 @@ import {
 
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 500;
+/** A recursive list reads its subtree's folder ids first up to this many (its page stops early; its count, with `count=true`, measured no slower). */
+const LIST_SUBTREE_READ_LIMIT = 500;
 
 export { DEVICE_COLUMNS, devicesWithPresence, newDeviceRow } from './device-rows.js';
 export type { DeviceFilter, DeviceInsert, DeviceListQuery, DevicePatch, DeviceRow, SortColumn } from './device-rows.js';
@@ -130,10 +132,10 @@ export class DevicesRepository {
     return query;
   };
 
-  /** A recursive filter with its subtree's folder ids filled in (`readSubtreeIds`: up to 500 folders). */
+  /** A recursive filter with its subtree's folder ids filled in (`readSubtreeIds`: up to LIST_SUBTREE_READ_LIMIT folders). */
   resolveSubtree = async (q: DeviceFilter, db: Db = this.db): Promise<DeviceFilter> => {
     if (!q.recursive || typeof q.folderId !== 'number' || q.subtree) return q;
-    const ids = await readSubtreeIds(db, q.folderId);
+    const ids = await readSubtreeIds(db, q.folderId, LIST_SUBTREE_READ_LIMIT);
     // No such folder: the recursive query finds nothing either (and the caller answers 404).
     return ids ? { ...q, subtree: ids } : q;
   };
@@ -223,7 +225,7 @@ export class DevicesRepository {
       const rows = await db
         .selectFrom('devices')
         .select('id')
-        .where('folder_id', 'in', folderSubtreeIds(folderIds.slice(i, i + CHUNK)))
+        .where(await subtreeCondition(db, 'folder_id', folderIds.slice(i, i + CHUNK)))
         .execute();
       for (const r of rows) out.add(Number(r.id));
     }

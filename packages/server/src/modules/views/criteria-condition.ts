@@ -23,23 +23,15 @@ export function recursiveFolderRoots(criteria: ViewCriteria): number[] {
 }
 
 /**
- * The most folders a view's subtree is read as ids: fewer than the device list's, because a view
- * always counts its matches, and the count of a large subtree reads the whole table either way —
- * then a long id list, compared element by element per row in a reused (generic) PostgreSQL plan,
- * cost more than the recursive query's hashed set (measured: 265 folders, 40 → 55 ms).
- */
-export const VIEW_SUBTREE_READ_LIMIT = 64;
-
-/**
  * The subtrees of those folders as ids, read before the statement that evaluates the criteria
  * (`CriteriaContext.subtrees`): a recursive query inside it made PostgreSQL plan for half the
- * folders and read every device for a leaf's hundred (readSubtreeIds). A subtree too large to
- * read stays a recursive query.
+ * folders and read every device for a leaf's hundred (readSubtreeIds). A subtree of more than
+ * SUBTREE_READ_LIMIT folders stays a recursive query.
  */
 export async function readCriteriaSubtrees(db: Db, criteria: ViewCriteria): Promise<Map<number, number[]>> {
   const subtrees = new Map<number, number[]>();
   for (const root of recursiveFolderRoots(criteria)) {
-    const ids = await readSubtreeIds(db, root, VIEW_SUBTREE_READ_LIMIT);
+    const ids = await readSubtreeIds(db, root);
     if (ids) subtrees.set(root, ids);
   }
   return subtrees;

@@ -18,7 +18,7 @@ import { AppError } from '../../lib/errors.js';
 import { DevicesRepository, type SortColumn } from '../devices/devices.repository.js';
 import { toDevice } from '../devices/devices.service.js';
 import { inFolderSubtree, readSubtreeIds } from '../device-folders/device-folders.repository.js';
-import { criteriaCondition, VIEW_SUBTREE_READ_LIMIT } from './criteria-condition.js';
+import { criteriaCondition } from './criteria-condition.js';
 import { loadViewAttributes } from './view-attributes.js';
 import { ViewsRepository } from './views.repository.js';
 
@@ -65,9 +65,7 @@ export class ViewsService {
         if (!q.recursive) conditions.push(sql<boolean>`folder_id is null`);
       } else
         conditions.push(
-          q.recursive
-            ? inFolderSubtree('folder_id', fid, await readSubtreeIds(this.db, fid, VIEW_SUBTREE_READ_LIMIT))
-            : sql<boolean>`folder_id = ${fid}`,
+          q.recursive ? inFolderSubtree('folder_id', fid, await readSubtreeIds(this.db, fid)) : sql<boolean>`folder_id = ${fid}`,
         );
     }
     const text = q.q?.trim().toLowerCase();
