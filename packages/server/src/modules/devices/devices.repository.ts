@@ -15,7 +15,10 @@ import {
 
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 500;
-/** A recursive list reads its subtree's folder ids first up to this many (its page stops early; its count, with `count=true`, measured no slower). */
+/**
+ * A recursive list reads its subtree's folder ids first up to this many: its page stops early, and
+ * its count (`count=true`) of a 265-folder subtree measured ≈ 12 ms either way on PostgreSQL.
+ */
 const LIST_SUBTREE_READ_LIMIT = 500;
 
 export { DEVICE_COLUMNS, devicesWithPresence, newDeviceRow } from './device-rows.js';
