@@ -56,6 +56,8 @@ describe.each(DIALECTS)('wake-up jobs (%s)', (dialect) => {
       300,
     );
     for (const d of sleeping) {
+      // Online in the database first (the welcome precedes the presence write), then offline.
+      await waitFor(async () => (await api('GET', `/api/v1/devices/${d.id}`)).body.online === true);
       d.dev.close();
       await waitFor(async () => (await api('GET', `/api/v1/devices/${d.id}`)).body.online === false);
       await lastIpLoopback(d.id);
