@@ -74,6 +74,15 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
   const startedAt = Date.now();
 
   const children: Child[] = [];
+  const total = () => addStats(children.map((c) => c.stats).filter((s): s is WorkerStats => s !== null));
+  /**
+   * When the total first reached every device: checked on each report of a process (a timer
+   * sampling it could miss the moment when a stop followed the report that completed it).
+   */
+  let allOnlineAt: number | null = null;
+  const noteAllOnline = () => {
+    if (allOnlineAt === null && total().online >= args.count) allOnlineAt = Date.now();
+  };
   for (let k = 0; k < args.processes; k++) {
     const config: WorkerConfig = {
       worker: k,
@@ -109,6 +118,7 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
         child.summary = m;
         child.stats = m.stats;
       }
+      noteAllOnline();
     });
     proc.on('error', (e) => log.error(`simulator process ${k}: ${e.message}`));
     proc.send({ t: 'start', config } satisfies ToWorker);
@@ -116,13 +126,7 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
   }
   log.info(`simulating ${args.count} devices in ${args.processes} process(es) against ${args.server}`);
 
-  const total = () => addStats(children.map((c) => c.stats).filter((s): s is WorkerStats => s !== null));
-  let allOnlineAt: number | null = null;
   const elapsed = () => Math.round((Date.now() - startedAt) / 100) / 10;
-
-  const watch = setInterval(() => {
-    if (allOnlineAt === null && total().online >= args.count) allOnlineAt = Date.now();
-  }, 250);
   const progressEvery = Math.min(5, args.statsIntervalSeconds ?? 5) * 1000;
   const progress = setInterval(() => {
     const s = total();
@@ -162,7 +166,7 @@ export async function runSimulator(args: SimulateArgs, opts: CoordinatorOptions)
   const killer = setTimeout(() => children.forEach((c) => c.proc.kill('SIGKILL')), 30_000);
   await Promise.all(children.map((c) => c.exited));
   clearTimeout(killer);
-  for (const t of [watch, progress, statsTimer]) if (t) clearInterval(t);
+  for (const t of [progress, statsTimer]) if (t) clearInterval(t);
   if (duration) clearTimeout(duration);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

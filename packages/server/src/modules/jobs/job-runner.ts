@@ -16,7 +16,7 @@ import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CommandsService } from '../commands/commands.service.js';
 import type { ConfigurationChanges } from '../configuration-delivery/configuration-changes.js';
-import { inFolderSubtree, readSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { subtreeCondition } from '../device-folders/device-folders.repository.js';
 import { criteriaCondition } from '../views/criteria-condition.js';
 import { SavedViewsRepository } from '../views/saved-views.repository.js';
 import type { Partitioned } from '../access/request-rights.js';
@@ -227,7 +227,7 @@ export class JobRunner {
           else await this.repo.addDevices(trx, run.id, sql<boolean>`id = ${t.id}`);
         } else if (t.type === 'folder') {
           if (!(await this.repo.folderExists2(trx, t.id))) gone.push(`folder ${t.id}`);
-          else await this.repo.addDevices(trx, run.id, inFolderSubtree('folder_id', t.id, await readSubtreeIds(trx, t.id)));
+          else await this.repo.addDevices(trx, run.id, await subtreeCondition(trx, 'folder_id', t.id));
         } else {
           const view = await new SavedViewsRepository(trx).findView(t.id, trx);
           if (!view) {

@@ -17,7 +17,7 @@ import { decodeCursor, toPage } from '../../lib/cursor.js';
 import { AppError } from '../../lib/errors.js';
 import { DevicesRepository, type SortColumn } from '../devices/devices.repository.js';
 import { toDevice } from '../devices/devices.service.js';
-import { inFolderSubtree, readSubtreeIds } from '../device-folders/device-folders.repository.js';
+import { subtreeCondition } from '../device-folders/device-folders.repository.js';
 import { criteriaCondition } from './criteria-condition.js';
 import { loadViewAttributes } from './view-attributes.js';
 import { ViewsRepository } from './views.repository.js';
@@ -65,7 +65,7 @@ export class ViewsService {
         if (!q.recursive) conditions.push(sql<boolean>`folder_id is null`);
       } else
         conditions.push(
-          q.recursive ? inFolderSubtree('folder_id', fid, await readSubtreeIds(this.db, fid)) : sql<boolean>`folder_id = ${fid}`,
+          q.recursive ? await subtreeCondition(this.db, 'folder_id', fid) : sql<boolean>`folder_id = ${fid}`,
         );
     }
     const text = q.q?.trim().toLowerCase();
