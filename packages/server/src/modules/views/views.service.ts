@@ -63,10 +63,7 @@ export class ViewsService {
       const fid = q.folderId === 'root' ? null : q.folderId;
       if (fid === null) {
         if (!q.recursive) conditions.push(sql<boolean>`folder_id is null`);
-      } else
-        conditions.push(
-          q.recursive ? await subtreeCondition(this.db, 'folder_id', fid) : sql<boolean>`folder_id = ${fid}`,
-        );
+      } else conditions.push(q.recursive ? await subtreeCondition(this.db, 'folder_id', fid) : sql<boolean>`folder_id = ${fid}`);
     }
     const text = q.q?.trim().toLowerCase();
     if (text) conditions.push(prefixCondition(text));
