@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
-import { folderSubtreeIds, readSubtreeIds, subtreeCondition } from '../device-folders/device-folders.repository.js';
+import { inFolderSubtree, readSubtreeIds, subtreeCondition } from '../device-folders/device-folders.repository.js';
 import {
   DEVICE_COLUMNS,
   devicesWithPresence,
@@ -105,9 +105,7 @@ export class DevicesRepository {
     if (q.folderId === null && !q.recursive) query = query.where('folder_id', 'is', null);
     else if (typeof q.folderId === 'number') {
       const fid = q.folderId;
-      if (!q.recursive) query = query.where('folder_id', '=', fid);
-      else if (q.subtree?.length === 1) query = query.where('folder_id', '=', q.subtree[0]!);
-      else query = query.where('folder_id', 'in', q.subtree ?? folderSubtreeIds([fid]));
+      query = q.recursive ? query.where(inFolderSubtree('folder_id', fid, q.subtree)) : query.where('folder_id', '=', fid);
     }
     if (q.prefix) {
       const { text, mac, ip, contains } = q.prefix;
