@@ -29,7 +29,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { netCounters, netdevMaxBacklog, profileRunning, profileTop, threadCpu, wakeups } from './inspect.mjs';
+import { netCounters, netdevMaxBacklog, profileRunning, profileTop, sampleShape, threadCpu, wakeups } from './inspect.mjs';
 import { call, createTarget, descendants, machine, postgresSettings, procStats, startServer } from './lib.mjs';
 import { simulator, until } from './sim.mjs';
 
@@ -316,6 +316,12 @@ async function runDialect(dialect) {
     log(`kill -9 of ${victims.length} workers (${victims.join(' ')})`);
     t = performance.now();
     for (const pid of victims) process.kill(pid, 'SIGKILL');
+    // The storm's shape: devices online and who used the two cores, every 10 s.
+    const stopShape = sampleShape({
+      count: () => sim.latest?.online ?? null,
+      serverPids: () => descendants(server.pid),
+      simulatorPids: () => descendants(sim.child.pid),
+    });
     // Wait for the drop first: the simulator notices closed sockets within its stats interval,
     // but with 100,000 closing at once its processes may report late (seen: no report of the
     // drop within 30 s on a slow machine), so up to two minutes.
@@ -345,6 +351,7 @@ async function runDialect(dialect) {
         : null;
     const back = await untilOnline(sim, goal, t, 15 * 60_000, 'after kill -9');
     const allBack = await untilOnline(sim, E, t, 5 * 60_000, 'after kill -9 (all)');
+    const shape = stopShape();
     await relogin(server).catch(() => undefined);
     const after = await workers(server);
     result.killAllWorkers = {
@@ -356,6 +363,7 @@ async function runDialect(dialect) {
       failedConnects: (sim.latest?.failedConnect ?? 0) - failedBefore,
       workersAfter: after.length,
       newPids: after.every((s) => !victims.includes(s.pid)),
+      shape,
       ...(killProfile ? { reconnectProfile: await killProfile } : {}),
     };
     log(`kill -9 of every worker: ${JSON.stringify(result.killAllWorkers)}`);

@@ -145,3 +145,82 @@ export function profileTop(file, n = 25) {
     .slice(0, n)
     .map(([k, c]) => ({ fn: k, percent: Math.round((c * 1000) / total) / 10 }));
 }
+
+/** Busy and total jiffies of the whole host (/proc/stat's first line). */
+function hostJiffies() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, x) => a + x, 0);
+  return { busy: total - f[3] - (f[4] ?? 0), total };
+}
+
+/** CPU jiffies (user + system) of every process whose command name is `comm`, by pid. */
+function jiffiesByComm(comm) {
+  const out = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const raw = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')) !== comm) continue;
+      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
+      out.set(Number(d), Number(f[11]) + Number(f[12]));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** CPU jiffies of the given processes, by pid (processes gone are left out). */
+function jiffiesOf(pids) {
+  const out = new Map();
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const s = f.slice(f.lastIndexOf(') ') + 2).split(' ');
+      out.set(pid, Number(s[11]) + Number(s[12]));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/**
+ * The shape of a storm: every `everyMs`, a count (e.g. devices online) and who used the host's
+ * CPU in that window — the server's processes, the simulator's, PostgreSQL's (in % of one core)
+ * and the idle share of all cores. Process lists are taken again each time (restarted workers).
+ * Returns stop() → { everySeconds, count[], serverCpu[], simulatorCpu[], postgresCpu[], idlePercent[] }.
+ */
+export function sampleShape({ everyMs = 10_000, count, serverPids, simulatorPids }) {
+  const shape = { everySeconds: everyMs / 1000, count: [], serverCpu: [], simulatorCpu: [], postgresCpu: [], idlePercent: [] };
+  const take = () => ({
+    host: hostJiffies(),
+    server: jiffiesOf(serverPids()),
+    sim: jiffiesOf(simulatorPids()),
+    pg: jiffiesByComm('postgres'),
+    at: performance.now(),
+  });
+  // Jiffies a group used since the last sample: processes new since then count from zero.
+  const delta = (now, before) => {
+    let sum = 0;
+    for (const [pid, j] of now) sum += j - (before.get(pid) ?? 0);
+    return sum;
+  };
+  let last = take();
+  const timer = setInterval(() => {
+    const now = take();
+    const secs = (now.at - last.at) / 1000;
+    const pct = (j) => Math.round(j / secs); // jiffies are 1/100 s: per second = % of one core
+    const host = now.host.total - last.host.total;
+    shape.count.push(count());
+    shape.serverCpu.push(pct(delta(now.server, last.server)));
+    shape.simulatorCpu.push(pct(delta(now.sim, last.sim)));
+    shape.postgresCpu.push(pct(delta(now.pg, last.pg)));
+    shape.idlePercent.push(host > 0 ? Math.round((100 * (host - (now.host.busy - last.host.busy))) / host) : null);
+    last = now;
+  }, everyMs);
+  return () => {
+    clearInterval(timer);
+    return shape;
+  };
+}

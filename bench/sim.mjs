@@ -37,7 +37,13 @@ export function simulator(server, key, stateDir, { count, localAddresses, proces
     ...(processes ? ['--processes', processes] : []),
     ...extra,
   ];
-  const env = malloc === 'jemalloc' ? { ...process.env, LD_PRELOAD: JEMALLOC } : process.env;
+  // jemalloc's default returns freed pages to the kernel after 10 s (madvise): on these VMs each
+  // such call flushes the other cores' TLBs by interrupt, and in a reconnect storm that was 22 % of
+  // the simulator's CPU in its first minute (docs/benchmarks.md). A load generator keeps its pages.
+  const env =
+    malloc === 'jemalloc'
+      ? { ...process.env, LD_PRELOAD: JEMALLOC, MALLOC_CONF: process.env.MALLOC_CONF ?? 'dirty_decay_ms:-1,muzzy_decay_ms:-1' }
+      : process.env;
   // `nice`: the simulator (and the processes it forks) at a lower scheduling priority than the
   // server it loads, so that on a shared host it takes the CPU the server leaves (see --sim-nice).
   const [command, argv] = nice ? ['nice', ['-n', String(nice), process.execPath, ...args]] : [process.execPath, args];

@@ -2,6 +2,7 @@ import { connect as tlsConnect, type ConnectionOptions, type SecureContext, type
 import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MAX_MESSAGE_BYTES } from '@openums/protocol';
+import { withoutPeerCertificate } from './session-der.js';
 import type { SessionStore } from './tls-session.js';
 
 export interface Credentials {
@@ -136,7 +137,9 @@ function upgrade(opts: DialOptions, tcp: Socket): Dialled {
         // but never answers would hold the attempt forever (seen: 6 of 100,000 devices). ws
         // clears it once the upgrade is done.
         if (o.timeout) socket.setTimeout(o.timeout);
-        socket.on('session', (s: Buffer) => {
+        socket.on('session', (raw: Buffer) => {
+          // Kept without the server's certificate: decoding it again costs every later attempt (session-der.ts).
+          const s = withoutPeerCertificate(raw);
           if (keep) opts.sessions.save(s);
           else pending = s;
         });
