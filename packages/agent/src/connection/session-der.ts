@@ -67,10 +67,10 @@ export function withoutPeerCertificate(der: Buffer): Buffer {
     children.push(el);
     at = el.end;
   }
-  // version, then ssl_version: an INTEGER holding 0x0304 for TLS 1.3.
-  const version = children[1];
-  if (!version || version.tag !== INTEGER || version.end - version.body !== 2) return der;
-  if (der.readUInt16BE(version.body) !== TLS13) return der;
+  // The first element is the format version; the second, ssl_version, holds 0x0304 for TLS 1.3.
+  const sslVersion = children[1];
+  if (!sslVersion || sslVersion.tag !== INTEGER || sslVersion.end - sslVersion.body !== 2) return der;
+  if (der.readUInt16BE(sslVersion.body) !== TLS13) return der;
   const peer = children.findIndex((c) => c.tag === PEER_CERT);
   if (peer < 0) return der;
   const kept = children.filter((_, i) => i !== peer).map((c) => der.subarray(c.start, c.end));
