@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // node bench/reconnect-cost.mjs [--devices 3000] [--dialect postgres|sqlite] [--rounds 3]
 //                               [--processes 2] [--sim-nice 10] [--profile-server FILE] [--profile-sim FILE]
+//                               [--perf FILE]
 // CPU per resumed reconnect, on each side. One server process (no workers) and the agent's
 // simulator; after enrollment, `rounds` times: kill -9 of the server, a new server on the same
 // port, and every device back (resumed TLS sessions). Per round it prints the CPU-seconds the new
@@ -10,9 +11,13 @@
 // either side's per-reconnect work with a few thousand devices instead of a 100,000-device run;
 // rounds differ by up to ≈ 40 % (first runs, 2026-12-05), so compare medians of several rounds.
 // `--profile-server` / `--profile-sim` take an inspector CPU profile of the server / one
-// simulator process during the last round's storm (bench/inspect.mjs).
+// simulator process during the last round's storm (bench/inspect.mjs). `--perf FILE` records the
+// whole host (`perf record -a -g`) over the last round's storm, with FILE.roles.json naming the
+// server's and the simulator's pids (run with NODE_OPTIONS=--perf-basic-prof-only-functions for
+// JavaScript names).
 // Last line: JSON.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     'profile-server': { type: 'string' },
     'profile-sim': { type: 'string' },
     'profile-seconds': { type: 'string', default: '8' },
+    perf: { type: 'string' },
   },
 });
 const N = Number(values.devices);
@@ -57,6 +63,19 @@ const result = {
   devices: N,
   rounds: [],
 };
+/** `perf record` of every CPU until stop(); FILE.roles.json maps pids to the side they belong to. */
+function recordHost(file, serverPid, simPids) {
+  writeFileSync(`${file}.roles.json`, JSON.stringify(Object.fromEntries([[serverPid, 'server'], ...simPids.map((p) => [p, 'simulator'])])));
+  const child = spawn('perf', ['record', '-a', '-g', '-F', '499', '-o', file], { stdio: 'ignore' });
+  const exited = new Promise((res) => child.once('exit', res));
+  return {
+    stop: async () => {
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
 const target = await createTarget(values.dialect);
 const stateDir = mkdtempSync(join(tmpdir(), 'openums-sim-'));
 let server = null;
@@ -89,7 +108,9 @@ try {
       profiles.push(profileRunning(server.pid, Number(values['profile-seconds']), values['profile-server']));
     else if (last && values['profile-sim'])
       profiles.push(profileRunning(simPids[simPids.length - 1], Number(values['profile-seconds']), values['profile-sim']));
+    const perf = last && values.perf ? recordHost(values.perf, server.pid, simPids) : null;
     await untilConnected(server, N, 10 * 60_000, `round ${r}`);
+    await perf?.stop();
     await Promise.all(profiles);
     const seconds = (performance.now() - t0) / 1000;
     const busySeconds = (performance.now() - readyAt) / 1000;

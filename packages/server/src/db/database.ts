@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Kysely, Migrator, sql, type LogEvent, type MigrationProvider, type Migration } from 'kysely';
 import { createDialect, migrationContext, type DialectName } from './dialect.js';
 import { migrations } from './migrations/index.js';
+import { IdListsAsArrays } from './pg-id-lists.js';
 import type { Database } from './types.js';
 
 export type Db = Kysely<Database>;
@@ -32,7 +33,11 @@ export function openDatabase(opts: OpenDatabaseOptions): DatabaseHandle {
     ...(opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {}),
     preparedStatements: opts.preparedStatements ?? true,
   });
-  const db = new Kysely<Database>({ dialect: setup.dialect, ...(opts.onQuery ? { log: opts.onQuery } : {}) });
+  const db = new Kysely<Database>({
+    dialect: setup.dialect,
+    plugins: setup.name === 'postgres' ? [new IdListsAsArrays()] : [],
+    ...(opts.onQuery ? { log: opts.onQuery } : {}),
+  });
   const ctx = migrationContext(setup.name);
 
   // The dialect is handed to each migration instead of being sniffed inside it.

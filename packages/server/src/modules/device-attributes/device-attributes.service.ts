@@ -8,6 +8,7 @@ import {
 } from '@openums/protocol';
 import type { DeviceChannel, DeviceChannels, PeerChannels } from '../../channel/device-channel.js';
 import { isUniqueViolation } from '../../db/dialect.js';
+import { BatchLoader } from '../../lib/batch-loader.js';
 import { BatchWriter } from '../../lib/batch-writer.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors.js';
@@ -32,6 +33,9 @@ export type { Definition };
 
 /** How long the definitions cached for the device channel are used before they are read again (other processes' changes). */
 const DEFINITIONS_MAX_AGE_MS = 5_000;
+const NO_VALUES: ReadonlyMap<number, string> = new Map();
+/** How long the hello's value lookups wait for more (lib/batch-loader.ts), as the hello's command lookups do. */
+const HELLO_LOOKUP_PACE_MS = 200;
 
 /**
  * Device attributes: definitions (administrators with globalSettings), values per device
@@ -39,10 +43,17 @@ const DEFINITIONS_MAX_AGE_MS = 5_000;
  */
 export class DeviceAttributesService {
   private cache: { at: number; defs: Definition[] } | null = null;
+  private reading: Promise<Definition[]> | null = null;
   /** Channels whose agent said hello with the `attributes` capability. */
   private readonly capable = new WeakSet<DeviceChannel>();
   /** Values reported by devices, written in batches (never one write per device message). */
   private readonly reports: BatchWriter<number, Record<number, string | null>>;
+  /** The values of devices saying hello: a reconnect storm's devices read in a few queries a second, not one each. */
+  private readonly helloValues = new BatchLoader<number, Map<number, string>>(
+    (ids) => this.repo.listValuesOfDevices(ids),
+    500,
+    HELLO_LOOKUP_PACE_MS,
+  );
 
   constructor(
     private readonly repo: DeviceAttributesRepository,
@@ -186,10 +197,19 @@ export class DeviceAttributesService {
   /** The definitions; `fresh` reads them, otherwise a copy at most DEFINITIONS_MAX_AGE_MS old is used. */
   private async definitions(fresh = false): Promise<Definition[]> {
     const now = Date.now();
-    if (fresh || !this.cache || now - this.cache.at > DEFINITIONS_MAX_AGE_MS) {
-      this.cache = { at: now, defs: (await this.repo.listDefinitions()).map(toDefinition) };
-    }
-    return this.cache.defs;
+    if (!fresh && this.cache && now - this.cache.at <= DEFINITIONS_MAX_AGE_MS) return this.cache.defs;
+    // The hellos of a storm that find the copy expired share one read instead of one each.
+    if (!fresh && this.reading) return this.reading;
+    const read = this.repo.listDefinitions().then((rows) => {
+      const defs = rows.map(toDefinition);
+      this.cache = { at: now, defs };
+      return defs;
+    });
+    if (fresh) return read;
+    this.reading = read;
+    return read.finally(() => {
+      if (this.reading === read) this.reading = null;
+    });
   }
 
   // ── values of a device ─────────────────────────────────────────────────────
@@ -260,7 +280,10 @@ export class DeviceAttributesService {
   async onHello(channel: DeviceChannel, capabilities: readonly string[] | undefined): Promise<void> {
     if (!capabilities?.includes('attributes')) return;
     this.capable.add(channel);
-    const [defs, values] = await Promise.all([this.definitions(), this.repo.listDeviceValues(channel.deviceId)]);
+    const defs = await this.definitions();
+    // Without definitions a device holds no values: nothing to read (an installation that does
+    // not use attributes pays no query per reconnecting device).
+    const values = defs.length ? ((await this.helloValues.load(channel.deviceId)) ?? NO_VALUES) : NO_VALUES;
     channel.send(attributesMessage(defs, values));
   }
 
