@@ -170,6 +170,31 @@ function jiffiesByComm(comm) {
   return out;
 }
 
+/**
+ * CPU seconds of every process named `comm` (e.g. PostgreSQL's backends) from now until stop(),
+ * sampled every `everyMs`: a process that starts meanwhile counts whole, one that exits keeps its
+ * last sample (a pool's idle connections close while a bench runs).
+ */
+export function trackCommCpu(comm, everyMs = 500) {
+  const first = jiffiesByComm(comm);
+  const last = new Map(first);
+  const sample = () => {
+    for (const [pid, j] of jiffiesByComm(comm)) last.set(pid, j);
+  };
+  const timer = setInterval(sample, everyMs);
+  return {
+    seconds() {
+      sample();
+      let sum = 0;
+      for (const [pid, j] of last) sum += j - (first.get(pid) ?? 0);
+      return sum / 100;
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+
 /** CPU jiffies of the given processes, by pid (processes gone are left out). */
 function jiffiesOf(pids) {
   const out = new Map();

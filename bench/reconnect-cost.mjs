@@ -10,6 +10,7 @@
 // device online, measured over 10 s afterwards and taken off for half the storm). A quick look at
 // either side's per-reconnect work with a few thousand devices instead of a 100,000-device run;
 // rounds differ by up to ≈ 40 % (first runs, 2026-12-05), so compare medians of several rounds.
+// On PostgreSQL the database's processes are counted too (postgresMsPerDevice).
 // `--profile-server` / `--profile-sim` take an inspector CPU profile of the server / one
 // simulator process during the last round's storm (bench/inspect.mjs). `--perf FILE` records the
 // whole host (`perf record -a -g`) over the last round's storm, with FILE.roles.json naming the
@@ -23,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { call, createTarget, descendants, machine, procStats, startServer } from './lib.mjs';
 import { simulator, until, untilConnected } from './sim.mjs';
-import { profileRunning, profileTop } from './inspect.mjs';
+import { profileRunning, profileTop, trackCommCpu } from './inspect.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -102,6 +103,7 @@ try {
     server = await startServer(target, { port });
     const ready = procStats(server.pid).cpuSeconds;
     const readyAt = performance.now();
+    const postgres = values.dialect === 'postgres' ? trackCommCpu('postgres') : null;
     const last = r === rounds;
     const profiles = [];
     if (last && values['profile-server'])
@@ -116,6 +118,7 @@ try {
     const busySeconds = (performance.now() - readyAt) / 1000;
     const serverCpu = procStats(server.pid).cpuSeconds - ready;
     const simCpu = cpuOf(simPids) - sim0;
+    const pgCpu = postgres?.seconds() ?? 0;
     // What both sides spend with every device online (heartbeats, periodic work) is not reconnect
     // work: measured over the next idle window and taken off for half the storm (the devices come
     // back over it, so on average half of them are online).
@@ -123,6 +126,8 @@ try {
     await new Promise((res) => setTimeout(res, IDLE_SECONDS * 1000));
     const serverIdle = (procStats(server.pid).cpuSeconds - idle0[0]) / IDLE_SECONDS;
     const simIdle = (cpuOf(simPids) - idle0[1]) / IDLE_SECONDS;
+    const pgIdle = ((postgres?.seconds() ?? 0) - pgCpu) / IDLE_SECONDS;
+    postgres?.stop();
     const row = {
       round: r,
       seconds: Math.round(seconds * 10) / 10,
@@ -130,7 +135,12 @@ try {
       serverStartSeconds: Math.round((readyAt - t0) / 100) / 10,
       serverMsPerDevice: round3(((serverCpu - (serverIdle * busySeconds) / 2) * 1000) / N),
       simulatorMsPerDevice: round3(((simCpu - (simIdle * busySeconds) / 2) * 1000) / N),
-      idleCpuPercent: { server: Math.round(serverIdle * 1000) / 10, simulator: Math.round(simIdle * 1000) / 10 },
+      ...(postgres ? { postgresMsPerDevice: round3(((pgCpu - (pgIdle * busySeconds) / 2) * 1000) / N) } : {}),
+      idleCpuPercent: {
+        server: Math.round(serverIdle * 1000) / 10,
+        simulator: Math.round(simIdle * 1000) / 10,
+        ...(postgres ? { postgres: Math.round(pgIdle * 1000) / 10 } : {}),
+      },
       profiled: profiles.length > 0,
     };
     result.rounds.push(row);
@@ -157,5 +167,6 @@ const unprofiled = result.rounds.filter((r) => !r.profiled);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null;
 result.serverMsPerDevice = median(unprofiled.map((r) => r.serverMsPerDevice));
 result.simulatorMsPerDevice = median(unprofiled.map((r) => r.simulatorMsPerDevice));
+if (values.dialect === 'postgres') result.postgresMsPerDevice = median(unprofiled.map((r) => r.postgresMsPerDevice));
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

@@ -23,6 +23,8 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** PostgreSQL: named statements for repeated queries (ADR 0011); default on. */
   preparedStatements?: boolean;
+  /** PostgreSQL: lists of integer ids as one array parameter (db/pg-id-lists.ts); default on. Off only to measure it. */
+  idListsAsArrays?: boolean;
   onQuery?: (event: LogEvent) => void;
 }
 
@@ -35,7 +37,7 @@ export function openDatabase(opts: OpenDatabaseOptions): DatabaseHandle {
   });
   const db = new Kysely<Database>({
     dialect: setup.dialect,
-    plugins: setup.name === 'postgres' ? [new IdListsAsArrays()] : [],
+    plugins: setup.name === 'postgres' && opts.idListsAsArrays !== false ? [new IdListsAsArrays()] : [],
     ...(opts.onQuery ? { log: opts.onQuery } : {}),
   });
   const ctx = migrationContext(setup.name);
