@@ -77,6 +77,23 @@ function recordHost(file, serverPid, simPids) {
   };
 }
 
+const handshakes = (sim) => (sim.latest?.resumed ?? 0) + (sim.latest?.fullHandshakes ?? 0);
+
+/**
+ * Every device back, by the simulator's own count (a new handshake each, and all online), so the
+ * server is not polled during the storm: /metrics there (its default process metrics walk every
+ * socket handle and /proc/self/fd) was 18 % of the server's CPU with 3,000 devices (inspector
+ * profile, 2026-12-06), counted as reconnect work until then.
+ */
+async function untilBack(sim, before, n, timeoutMs, what) {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    if (handshakes(sim) - before >= n && (sim.latest?.online ?? 0) >= n) return;
+    if (performance.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const target = await createTarget(values.dialect);
 const stateDir = mkdtempSync(join(tmpdir(), 'openums-sim-'));
 let server = null;
@@ -97,6 +114,7 @@ try {
   log(`${N} enrolled and online`);
   for (let r = 1; r <= rounds; r++) {
     const simPids = descendants(sim.child.pid);
+    const handshakesBefore = handshakes(sim);
     await server.kill9();
     const t0 = performance.now();
     const sim0 = cpuOf(simPids);
@@ -111,14 +129,16 @@ try {
     else if (last && values['profile-sim'])
       profiles.push(profileRunning(simPids[simPids.length - 1], Number(values['profile-seconds']), values['profile-sim']));
     const perf = last && values.perf ? recordHost(values.perf, server.pid, simPids) : null;
-    await untilConnected(server, N, 10 * 60_000, `round ${r}`);
-    await perf?.stop();
-    await Promise.all(profiles);
+    await untilBack(sim, handshakesBefore, N, 10 * 60_000, `round ${r}`);
     const seconds = (performance.now() - t0) / 1000;
     const busySeconds = (performance.now() - readyAt) / 1000;
     const serverCpu = procStats(server.pid).cpuSeconds - ready;
     const simCpu = cpuOf(simPids) - sim0;
     const pgCpu = postgres?.seconds() ?? 0;
+    await perf?.stop();
+    await Promise.all(profiles);
+    // The server agrees (after the CPU was read: a /metrics scrape with thousands of sockets is not free).
+    await untilConnected(server, N, 60_000, `round ${r}, server side`);
     // What both sides spend with every device online (heartbeats, periodic work) is not reconnect
     // work: measured over the next idle window and taken off for half the storm (the devices come
     // back over it, so on average half of them are online).
