@@ -97,8 +97,12 @@ test('device list for real sites: multi-select and bulk move, columns kept per a
     ['Product', false],
   ] as const) {
     const box = chooser.getByLabel(label, { exact: true });
-    await box.click();
-    await expect(box).toBeChecked({ checked: on });
+    // A click can land while the stored choice is being refetched and be overtaken by it: click
+    // again until the box holds (the table's columns and another browser check it is kept).
+    await expect(async () => {
+      if ((await box.isChecked()) !== on) await box.click();
+      await expect(box).toBeChecked({ checked: on, timeout: 2_000 });
+    }).toPass({ timeout: 15_000 });
   }
   await page.keyboard.press('Escape');
   await expect(table.getByRole('columnheader', { name: 'Folder' })).toBeVisible();
@@ -154,7 +158,9 @@ test('device list for real sites: multi-select and bulk move, columns kept per a
   await page.setViewportSize({ width: 1440, height: 900 });
 
   // --- The device page: deep-linkable, every tab on the full width.
-  await page.getByTestId('device-detail').getByRole('tab', { name: 'System' }).click();
+  const systemTab = page.getByTestId('device-detail').getByRole('tab', { name: 'System' });
+  await systemTab.click();
+  await expect(systemTab).toHaveAttribute('aria-selected', 'true');
   await page.getByTestId('open-device-page').click();
   await expect(page).toHaveURL(new RegExp(`/devices/${devices[1]!.id}\\?tab=system$`));
   const devicePage = page.getByTestId('device-page');
