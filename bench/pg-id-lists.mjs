@@ -7,11 +7,10 @@
 // order and updates them. Both modes run in every round, in alternating order; per mode the median of the database
 // backend's CPU (from /proc) and of the client's per operation. Needs the server built.
 // Last line: JSON.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { createTarget, machine } from './lib.mjs';
+import { createTarget, machine, procStats } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -27,12 +26,7 @@ const MAX = Number(values['max-list']);
 const log = (...a) => process.stderr.write(`[bench:pg-id-lists] ${a.join(' ')}\n`);
 const { openDatabase } = await import(join(import.meta.dirname, '../packages/server/dist/db/database.js'));
 
-/** CPU seconds of a process (utime + stime, clock ticks of 10 ms). */
-const cpuOf = (pid) => {
-  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
+const cpuOf = (pid) => procStats(pid).cpuSeconds;
 // The same pseudo-random lists for both modes (xorshift).
 let seed = 12345;
 const rand = () => {
