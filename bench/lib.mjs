@@ -208,11 +208,20 @@ export function freePort() {
 }
 
 /** Starts `openums server` as its own process; resolves when check-status says ok. */
+/** `nodeArgs` plus the server's heap flags it does not set itself. */
+async function serverNodeArgs(nodeArgs) {
+  const { serverExecArgv } = await import(join(root, 'packages/server/dist/lib/heap-flags.js'));
+  return serverExecArgv(nodeArgs, process.env.NODE_OPTIONS ?? '');
+}
+
 export async function startServer(target, { password = 'bench-password', port: fixedPort, env = {} } = {}) {
   const port = fixedPort ?? (await freePort());
   const t0 = performance.now();
+  const nodeArgs = process.env.OPENUMS_BENCH_NODE_ARGS ? process.env.OPENUMS_BENCH_NODE_ARGS.split(' ') : [];
   const args = [
-    ...(process.env.OPENUMS_BENCH_NODE_ARGS ? process.env.OPENUMS_BENCH_NODE_ARGS.split(' ') : []),
+    // As bin/openums.js run as a program, npm start and the systemd unit start it: with the server's
+    // heap sizes (OPENUMS_BENCH_NODE_HEAP=default: Node's own, for an A/B of them).
+    ...(process.env.OPENUMS_BENCH_NODE_HEAP === 'default' ? nodeArgs : await serverNodeArgs(nodeArgs)),
     join(root, 'packages/server/bin/openums.js'),
     'server',
     '--data-dir',

@@ -24,8 +24,14 @@ if (
   console.log('Building OpenUMS…');
   execSync('npm run build', { cwd: root, stdio: 'inherit' });
 }
-const child = spawn(process.execPath, [join(root, 'packages/server/bin/openums.js'), 'server', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+// The server's heap sizes go on node's command line (V8 reads them only at start).
+const { serverExecArgv } = await import(join(root, 'packages/server/dist/lib/heap-flags.js'));
+const child = spawn(
+  process.execPath,
+  [...serverExecArgv([]), join(root, 'packages/server/bin/openums.js'), 'server', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,9 +1,7 @@
-#!/usr/bin/env node
-import { setFlagsFromString } from 'node:v8';
-
-// A larger young generation: API responses allocate many short-lived objects (rows, JSON), and
-// fewer scavenges mean fewer pauses in the tail latency. Set before the heap grows.
-setFlagsFromString('--max-semi-space-size=64');
+#!/usr/bin/env -S node --max-semi-space-size=64 --initial-old-space-size=256
+// The `#!` line gives the server the heap sizes of src/lib/heap-flags.ts (V8 takes them only at
+// start, on node's command line); `npm start`, the systemd unit of docs/install.md and the benches
+// pass the same. `node bin/openums.js` without them runs with Node's defaults (the server says so).
 const { main } = await import('../dist/main.js');
 
 const code = await main(process.argv.slice(2));

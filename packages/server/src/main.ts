@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { LISTEN_EARLY_ENV, READY_MESSAGE, WORKER_ENV, runSupervisor, workerCount } from './cluster/supervisor.js';
+import { missingHeapFlags } from './lib/heap-flags.js';
 import { createLogger } from './lib/logger.js';
 import { readFileSync } from 'node:fs';
 import { adminMain } from './admin-cli.js';
@@ -109,6 +110,12 @@ export async function main(argv: string[]): Promise<number> {
       worker === undefined ? {} : { worker, listenWhenReady: process.env[LISTEN_EARLY_ENV] !== '1' },
     );
     if (cluster.isWorker) process.send?.(READY_MESSAGE);
+    const missing = cluster.isWorker ? [] : missingHeapFlags(process.execArgv);
+    if (missing.length)
+      server.logger.info(
+        { missing },
+        "running with Node's default heap sizes: start node with these flags (bin/openums.js run as a program, npm start and docs/install.md do)",
+      );
     const shutdown = (signal: string) => {
       server.logger.info({ signal }, 'shutting down');
       const force = setTimeout(() => process.exit(1), 15_000);

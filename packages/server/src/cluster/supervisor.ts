@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { configWarnings } from '../config/warnings.js';
 import { lockDataDir } from '../lib/data-dir.js';
+import { serverExecArgv } from '../lib/heap-flags.js';
 import type { Logger } from '../lib/logger.js';
 import { ensureWebTls } from '../tls/web-identity.js';
 import { loadTicketKeys } from '../tls/ticket-keys.js';
@@ -23,36 +24,6 @@ const RESTART_MAX_MS = 30_000;
 /** A worker that ran this long resets its restart backoff. */
 const STABLE_MS = 60_000;
 const DRAIN_MS = 20_000;
-
-/**
- * V8's young generation for a worker, in MB per semi-space (Node's default: 16). A worker gains
- * thousands of long-lived channels within minutes after a restart, and every handshake leaves
- * short-lived garbage besides: with more room, fewer scavenges run and fewer of those objects get
- * copied and promoted (measured at 100,000 devices: faster cold start and reconnect storm, the
- * same RSS within run-to-run variation — docs/benchmarks.md).
- */
-export const WORKER_SEMI_SPACE_MB = 64;
-
-/**
- * Where V8 starts the old generation's limit for a worker, in MB (Node's default: a few MB,
- * raised as the heap grows). A worker restarted into a reconnect storm grows from nothing to
- * thousands of channels in a minute; from a small start it runs a full mark-and-sweep of its
- * growing heap again and again on the way (about a fifth of its CPU in a storm profile). Starting at
- * 256 MB skips those; a worker that holds more grows past it as before. Measured: reconnect storm
- * after kill -9 of every worker at 20,000 devices 77 → 70 s (docs/benchmarks.md).
- */
-export const WORKER_INITIAL_OLD_SPACE_MB = 256;
-
-/** The workers' Node options: the supervisor's own, plus the heap sizes above unless set there or in NODE_OPTIONS. */
-export function workerExecArgv(execArgv: readonly string[], nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const all = [...execArgv, ...nodeOptions.split(/\s+/)];
-  const given = (flag: string) => all.some((a) => new RegExp(`^--${flag.replace(/-/g, '[-_]')}(?:=|$)`).test(a));
-  return [
-    ...execArgv,
-    ...(given('max-semi-space-size') ? [] : [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]),
-    ...(given('initial-old-space-size') ? [] : [`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`]),
-  ];
-}
 
 export function workerCount(setting: Config['workers']): number {
   return setting === 'auto' ? availableParallelism() : setting;
@@ -168,7 +139,7 @@ export async function runSupervisor(config: Readonly<Config>, logger: Logger): P
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
-  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
+  cluster.setupPrimary({ execArgv: serverExecArgv(process.execArgv) });
   logger.info({ workers: n, port: config.port }, 'starting workers');
   await fork(0);
   await Promise.all(Array.from({ length: n - 1 }, (_, i) => fork(i + 1)));

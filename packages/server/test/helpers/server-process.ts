@@ -27,9 +27,13 @@ export class ServerProcess {
   ) {}
 
   /** `captureLogs`: the level the server logs at; its lines are kept in `logs`. */
-  async start(env: Record<string, string> = {}, extraArgs: string[] = [], opts: { captureLogs?: 'info' | 'warn' } = {}): Promise<void> {
+  /** `asProgram`: run bin/openums.js itself (its `#!` line picks node and its options), not `node bin/openums.js`. */
+  async start(
+    env: Record<string, string> = {},
+    extraArgs: string[] = [],
+    opts: { captureLogs?: 'info' | 'warn'; asProgram?: boolean } = {},
+  ): Promise<void> {
     const args = [
-      BIN,
       'server',
       '--data-dir',
       this.db.dataDir,
@@ -43,7 +47,7 @@ export class ServerProcess {
     ];
     if (this.db.databaseUrl) args.push('--database-url', this.db.databaseUrl);
     registerSecret('password', this.password);
-    this.child = spawn(process.execPath, args, {
+    this.child = spawn(opts.asProgram ? BIN : process.execPath, opts.asProgram ? args : [BIN, ...args], {
       env: { ...process.env, OPENUMS_ADMIN_PASSWORD: this.password, OPENUMS_PING_INTERVAL_SECONDS: '2', ...env },
       // OPENUMS_TEST_SERVER_LOGS=1 shows the servers' logs while debugging a test.
       stdio: ['ignore', opts.captureLogs ? 'pipe' : process.env.OPENUMS_TEST_SERVER_LOGS ? 'inherit' : 'ignore', 'inherit'],
