@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // node bench/api-ab.mjs --a DIR --b DIR [--dialect sqlite|postgres] [--rounds 6] [--seconds 5]
 //                       [--rows folder,q,recursive,lastContact,info] [--devices 100000]
+//                       [--heap-a server|default] [--heap-b server|default]
 //                       (another row: recursiveLeaf — leaf folders listed with recursive=true)
+// --heap-X default: that side's server runs with Node's own heap sizes instead of the server's
+// (OPENUMS_BENCH_NODE_HEAP, bench/lib.mjs) — an A/B of the sizes on one tree (a tree from before
+// them starts its server with Node's either way).
 // bench:api's REST figures for two built trees of OpenUMS side by side, interleaved: each tree
 // (a checkout with `tsc -b` done, e.g. a `git archive` of an older commit with node_modules linked
 // in) seeds its own database with its own migrations and runs its own server process; then,
@@ -13,6 +17,7 @@
 // Last line: JSON.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { trackCommCpu } from './inspect.mjs';
 import { machine } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -24,6 +29,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     rows: { type: 'string', default: 'folder,q,recursive,lastContact,info' },
     devices: { type: 'string', default: '100000' },
+    'heap-a': { type: 'string', default: 'server' },
+    'heap-b': { type: 'string', default: 'server' },
   },
 });
 if (!values.a || !values.b) throw new Error('--a and --b: two built OpenUMS trees');
@@ -31,15 +38,16 @@ const devices = Number(values.devices);
 const rows = values.rows.split(',');
 
 /** One side: its own bench library (its seeding and migrations), database and server. */
-async function side(dir) {
+async function side(dir, heap) {
   const lib = await import(resolve(dir, 'bench/lib.mjs'));
   const target = await lib.createTarget(values.dialect);
   const seeded = await lib.seed(target, { devices, folders: 1000 });
+  process.env.OPENUMS_BENCH_NODE_HEAP = heap === 'default' ? 'default' : '';
   const server = await lib.startServer(target);
   return { dir, lib, target, seeded, server };
 }
-const A = await side(values.a);
-const B = await side(values.b);
+const A = await side(values.a, values['heap-a']);
+const B = await side(values.b, values['heap-b']);
 const { deviceName, loadWrk, procStats } = A.lib;
 const prefixes = Array.from({ length: 200 }, () => deviceName(Math.floor(Math.random() * devices)).slice(0, 8)); // ~100 matches each
 
@@ -56,9 +64,18 @@ const paths = (s, row) => {
 };
 const drive = async (s, row, seconds) => {
   const before = procStats(s.server.pid);
+  // PostgreSQL's backends (both sides' pools; only this side's is busy meanwhile).
+  const pgCpu = values.dialect === 'postgres' ? trackCommCpu('postgres') : null;
   const r = await loadWrk(s.server, { clients: 32, seconds, paths: paths(s, row) });
   const after = procStats(s.server.pid);
-  return { rps: r.rps, cpuUsPerRequest: Math.round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, r.requests)) };
+  const perRequest = (cpuSeconds) => Math.round((cpuSeconds * 1e6) / Math.max(1, r.requests));
+  const pgSeconds = pgCpu?.seconds() ?? null;
+  pgCpu?.stop();
+  return {
+    rps: r.rps,
+    cpuUsPerRequest: perRequest(after.cpuSeconds - before.cpuSeconds),
+    pgUsPerRequest: pgSeconds === null ? null : perRequest(pgSeconds),
+  };
 };
 
 for (const s of [A, B]) for (const row of rows) await drive(s, row, 4); // warm-up: JIT, page caches
@@ -78,9 +95,11 @@ for (const row of rows) {
   const { a, b } = windows[row];
   const rps = [median(a.map((w) => w.rps)), median(b.map((w) => w.rps))];
   const cpu = [median(a.map((w) => w.cpuUsPerRequest)), median(b.map((w) => w.cpuUsPerRequest))];
+  const pg = values.dialect === 'postgres' ? [median(a.map((w) => w.pgUsPerRequest)), median(b.map((w) => w.pgUsPerRequest))] : null;
   results[row] = {
     rps: { a: rps[0], b: rps[1], changePercent: change(...rps) },
     cpuUsPerRequest: { a: cpu[0], b: cpu[1], changePercent: change(...cpu) },
+    ...(pg ? { postgresUsPerRequest: { a: pg[0], b: pg[1], changePercent: change(...pg) } } : {}),
     windowsRps: { a: a.map((w) => w.rps), b: b.map((w) => w.rps) },
   };
 }
@@ -96,6 +115,7 @@ const result = {
   a: resolve(values.a),
   b: resolve(values.b),
   dialect: values.dialect,
+  heap: { a: values['heap-a'], b: values['heap-b'] },
   devices,
   rounds: Number(values.rounds),
   seconds: Number(values.seconds),
