@@ -207,13 +207,13 @@ export function freePort() {
   });
 }
 
-/** Starts `openums server` as its own process; resolves when check-status says ok. */
 /** `nodeArgs` plus the server's heap flags it does not set itself. */
 async function serverNodeArgs(nodeArgs) {
   const { serverExecArgv } = await import(join(root, 'packages/server/dist/lib/heap-flags.js'));
   return serverExecArgv(nodeArgs, process.env.NODE_OPTIONS ?? '');
 }
 
+/** Starts `openums server` as its own process; resolves when check-status says ok. */
 export async function startServer(target, { password = 'bench-password', port: fixedPort, env = {} } = {}) {
   const port = fixedPort ?? (await freePort());
   const t0 = performance.now();

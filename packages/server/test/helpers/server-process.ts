@@ -26,8 +26,10 @@ export class ServerProcess {
     private readonly password = 'process-test-password',
   ) {}
 
-  /** `captureLogs`: the level the server logs at; its lines are kept in `logs`. */
-  /** `asProgram`: run bin/openums.js itself (its `#!` line picks node and its options), not `node bin/openums.js`. */
+  /**
+   * `captureLogs`: the level the server logs at; its lines are kept in `logs`. `asProgram`: run
+   * bin/openums.js itself (its `#!` line picks node and its options), not `node bin/openums.js`.
+   */
   async start(
     env: Record<string, string> = {},
     extraArgs: string[] = [],
