@@ -69,6 +69,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const round1 = (x) => Math.round(x * 10) / 10;
 const secondsSince = (t) => round1((performance.now() - t) / 1000);
 
+/**
+ * CPU per device that came back, each side, in ms, from the storm's samples (% of one core every
+ * `everySeconds`): over the whole storm (the restarted workers' start included) and from the
+ * third sample on (`afterStart`: the pace once the workers are up — what a worker count or a cut
+ * changes per device).
+ */
+function cpuPerDevice(shape, devices) {
+  const per = (from) => {
+    // Every device is back when the storm ends; after the start, those the samples saw come back.
+    const back = from ? (shape.count.at(-1) ?? 0) - shape.count[from - 1] : devices;
+    const ms = (series) => {
+      const cpuSeconds = (series.slice(from).reduce((a, b) => a + b, 0) * shape.everySeconds) / 100;
+      return back > 0 ? Math.round((cpuSeconds * 1e6) / back) / 1000 : null;
+    };
+    return { server: ms(shape.serverCpu), simulator: ms(shape.simulatorCpu), postgres: ms(shape.postgresCpu) };
+  };
+  return { wholeStorm: per(0), afterStart: shape.count.length > 3 ? per(2) : null };
+}
+
 /** Running worker processes (pid, devices) as the registry says; [] while the API does not answer. */
 async function workers(server) {
   try {
@@ -364,6 +383,7 @@ async function runDialect(dialect) {
       workersAfter: after.length,
       newPids: after.every((s) => !victims.includes(s.pid)),
       shape,
+      cpuMsPerDevice: cpuPerDevice(shape, E),
       ...(killProfile ? { reconnectProfile: await killProfile } : {}),
     };
     log(`kill -9 of every worker: ${JSON.stringify(result.killAllWorkers)}`);

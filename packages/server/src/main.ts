@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { LISTEN_EARLY_ENV, READY_MESSAGE, WORKER_ENV, runSupervisor, workerCount } from './cluster/supervisor.js';
+import { setWorkersOnHost } from './lib/lookup-pace.js';
 import { missingHeapFlags } from './lib/heap-flags.js';
 import { createLogger } from './lib/logger.js';
 import { readFileSync } from 'node:fs';
@@ -102,6 +103,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const worker = cluster.isWorker ? Number(process.env[WORKER_ENV] ?? 0) : undefined;
+  // The workers of a host share its cores and database: each paces its reads for the host.
+  if (worker !== undefined) setWorkersOnHost(workerCount(config.workers));
 
   try {
     const server = await startServer(

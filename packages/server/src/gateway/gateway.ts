@@ -25,13 +25,9 @@ import type { DeviceConfigurationService } from '../modules/device-configuration
 import type { DeviceAttributesService } from '../modules/device-attributes/device-attributes.service.js';
 import type { PresenceService } from './presence.js';
 import type { CommunicationTap } from '../modules/device-comm-log/comm-log-recorder.js';
+import { lookupPaceMs } from '../lib/lookup-pace.js';
 
 const HELLO_TIMEOUT_MS = 30_000;
-/**
- * Certificate-serial lookups of connecting devices wait this long for more (lib/batch-loader.ts):
- * at most a few queries a second per process in a reconnect storm, at once when quiet.
- */
-const CERT_LOOKUP_PACE_MS = 200;
 const MAX_INVALID = 20;
 
 export interface GatewayDeps {
@@ -92,7 +88,8 @@ export class DeviceGateway {
       // A device's ping is its heartbeat (onPing): answered only within the message rate limit.
       autoPong: false,
     });
-    this.certSerials = new BatchLoader((ids) => d.devices.findCertSerials(ids), 500, CERT_LOOKUP_PACE_MS);
+    // Paced (lib/lookup-pace.ts): a few queries a second per host in a reconnect storm, at once when quiet.
+    this.certSerials = new BatchLoader((ids) => d.devices.findCertSerials(ids), 500, lookupPaceMs());
     this.ctx = {
       registry: d.registry,
       peers: d.peers,

@@ -23,6 +23,7 @@ import { crashPoint } from '../../lib/crash-points.js';
 import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { lookupPaceMs } from '../../lib/lookup-pace.js';
 
 const DEFAULT_EXPIRY_S = 24 * 3600;
 const RELAY_EXPIRY_MS = 10 * 60_000;
@@ -48,9 +49,6 @@ export interface Waker {
 /** Sorts target devices by the caller's rights for a command. */
 export type CommandAuthorizer = (deviceIds: number[]) => Promise<{ allowed: number[]; refused: number[]; unknown: number[] }>;
 
-/** How long the hello's "anything open?" lookups wait for more (lib/batch-loader.ts). */
-const HELLO_LOOKUP_PACE_MS = 200;
-
 export class CommandsService {
   private readonly writer: BatchWriter<number, CommandPatch>;
   /** The newest state event of each command, published once its row is written. */
@@ -62,8 +60,8 @@ export class CommandsService {
   };
   /** Whether a woken device has anything open: one query per event-loop turn, at once (command latency). */
   private readonly hasOpen = new BatchLoader<number, true>(this.loadOpen);
-  /** The same for devices saying hello, paced: a reconnect storm's hellos go out in a few batches a second. */
-  private readonly hasOpenOnHello = new BatchLoader<number, true>(this.loadOpen, 500, HELLO_LOOKUP_PACE_MS);
+  /** The same for devices saying hello, paced (lib/lookup-pace.ts): a reconnect storm's hellos go out in a few batches a second. */
+  private readonly hasOpenOnHello: BatchLoader<number, true>;
 
   constructor(
     private readonly repo: CommandsRepository,
@@ -81,7 +79,9 @@ export class CommandsService {
     private readonly peers: PeerChannels = noPeers,
     /** Commands sent by administrators are recorded, one entry per request, in its transaction. */
     private readonly audit: Pick<AuditLog, 'record'> | null = null,
+    helloPaceMs = lookupPaceMs(),
   ) {
+    this.hasOpenOnHello = new BatchLoader<number, true>(this.loadOpen, 500, helloPaceMs);
     this.writer = new BatchWriter(
       'command-states',
       (b) => this.repo.updateCommands(b),

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceChannel, DeviceChannels } from '../../channel/device-channel.js';
 import { ConfigurationDeliveryService } from './configuration-delivery.service.js';
+import { setWorkersOnHost } from '../../lib/lookup-pace.js';
 import type { ConfigurationSnapshotRepository } from './configuration-snapshot.repository.js';
 import type { DeliveryStateRepository, DeliveryStateRow } from './delivery-state.repository.js';
 
 /** How often hellos make the delivery pass read the database (the reconnect-storm cost). */
 describe('configuration delivery passes', () => {
-  const setup = () => {
+  const setup = (passPaceMs?: number) => {
     const reads: Array<{ ids: number[]; at: number }> = [];
     const t0 = performance.now();
     const channels = new Map<number, DeviceChannel>();
@@ -38,6 +39,9 @@ describe('configuration delivery passes', () => {
       { publish: () => undefined, subscribe: () => () => undefined } as never,
       { now: () => Date.now() } as never,
       null,
+      250,
+      undefined,
+      passPaceMs,
     );
     const hello = (id: number) => {
       const ch = { deviceId: id, configuration: { reported: 'h', bootTime: 0, sent: null } } as unknown as DeviceChannel;
@@ -74,6 +78,23 @@ describe('configuration delivery passes', () => {
     await sleep(60);
     expect(reads.map((r) => r.ids)).toEqual([[1], [2]]);
     expect(reads[1]!.at - reads[0]!.at).toBeLessThan(320);
+    await service.stop();
+  });
+
+  it('holds them for the longer pace of a worker that shares its host with others', async () => {
+    // lib/lookup-pace.ts: one of 3 workers on the host (main.ts sets it when a worker starts) → 600 ms.
+    setWorkersOnHost(3);
+    const { service, reads, hello } = setup();
+    setWorkersOnHost(1);
+    hello(1);
+    while (!reads.length) await sleep(5);
+    expect(reads[0]!.at).toBeLessThan(100);
+    hello(2);
+    await sleep(300);
+    expect(reads).toHaveLength(1);
+    while (reads.length < 2) await sleep(5);
+    expect(reads[1]!.ids).toEqual([2]);
+    expect(reads[1]!.at - reads[0]!.at).toBeGreaterThanOrEqual(590);
     await service.stop();
   });
 });

@@ -3,6 +3,7 @@ import { BatchWriter } from '../../lib/batch-writer.js';
 import type { Clock } from '../../lib/clock.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { Logger } from '../../lib/logger.js';
+import { lookupPaceMs } from '../../lib/lookup-pace.js';
 import { noPeers, type DeviceChannel, type DeviceChannels, type PeerChannels } from '../../channel/device-channel.js';
 import { EffectiveConfigEngine, type EngineTree } from '../profiles/effective-config-engine.js';
 import { settingsHash } from '../profiles/settings-hash.js';
@@ -15,13 +16,6 @@ const PASS = 2000;
 const RETRY_MS = 1000;
 /** A pass collects the hellos and changes of this long. */
 const PASS_DELAY_MS = 20;
-/**
- * A pass of fewer than PASS devices also waits until this long after the previous one began: in
- * a reconnect storm the hellos of a process are read a few times a second in batches, not one
- * read per hello or two (measured: 0.4 reads per reconnecting device). A quiet server delivers
- * after PASS_DELAY_MS.
- */
-const PASS_PACE_MS = 200;
 
 /**
  * Configuration revisions and their delivery to devices (the `settings` message on the wire). A
@@ -52,6 +46,13 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
     flushMs = 250,
     /** Devices held by other server processes are woken through these. */
     private readonly peers: PeerChannels = noPeers,
+    /**
+     * A pass of fewer than PASS devices also waits until this long after the previous one began
+     * (lib/lookup-pace.ts): in a reconnect storm the hellos are read a few times a second in
+     * batches, not one read per hello or two (measured: 0.4 reads per reconnecting device). A
+     * quiet server delivers after PASS_DELAY_MS.
+     */
+    private readonly passPaceMs = lookupPaceMs(),
   ) {
     this.writer = new BatchWriter(
       'configuration-state',
@@ -141,7 +142,7 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
   private enqueue(id: number): void {
     this.queue.add(id);
     if (this.timer) return;
-    const delay = this.queue.size >= PASS ? 0 : Math.max(PASS_DELAY_MS, this.lastPassAt + PASS_PACE_MS - performance.now());
+    const delay = this.queue.size >= PASS ? 0 : Math.max(PASS_DELAY_MS, this.lastPassAt + this.passPaceMs - performance.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.pass();

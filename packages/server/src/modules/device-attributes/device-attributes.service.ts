@@ -16,6 +16,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import { changedFields, type AuditLog } from '../audit/audit-log.js';
 import type { DeviceAttributesRepository, ValueChanges } from './device-attributes.repository.js';
+import { lookupPaceMs } from '../../lib/lookup-pace.js';
 import {
   attributesMessage,
   checkMessageSize,
@@ -34,8 +35,6 @@ export type { Definition };
 /** How long the definitions cached for the device channel are used before they are read again (other processes' changes). */
 const DEFINITIONS_MAX_AGE_MS = 5_000;
 const NO_VALUES: ReadonlyMap<number, string> = new Map();
-/** How long the hello's value lookups wait for more (lib/batch-loader.ts), as the hello's command lookups do. */
-const HELLO_LOOKUP_PACE_MS = 200;
 
 /**
  * Device attributes: definitions (administrators with globalSettings), values per device
@@ -49,11 +48,8 @@ export class DeviceAttributesService {
   /** Values reported by devices, written in batches (never one write per device message). */
   private readonly reports: BatchWriter<number, Record<number, string | null>>;
   /** The values of devices saying hello: a reconnect storm's devices read in a few queries a second, not one each. */
-  private readonly helloValues = new BatchLoader<number, Map<number, string>>(
-    (ids) => this.repo.listValuesOfDevices(ids),
-    500,
-    HELLO_LOOKUP_PACE_MS,
-  );
+  /** The hello's value lookups, paced as the hello's command lookups are (lib/lookup-pace.ts). */
+  private readonly helloValues: BatchLoader<number, Map<number, string>>;
 
   constructor(
     private readonly repo: DeviceAttributesRepository,
@@ -64,7 +60,9 @@ export class DeviceAttributesService {
     private readonly audit: AuditLog,
     private readonly log: Logger | null,
     flushMs = 250,
+    helloPaceMs = lookupPaceMs(),
   ) {
+    this.helloValues = new BatchLoader((ids) => this.repo.listValuesOfDevices(ids), 500, helloPaceMs);
     this.reports = new BatchWriter('device-attributes', (batch) => this.repo.writeDeviceReports(batch, this.clock.now()), flushMs, log);
   }
 
