@@ -10,8 +10,8 @@
  * database backend and then the worker, the driver's and the query builder's work) is most of
  * it. Measured in a 20,000-device PostgreSQL storm on two cores (docs/benchmarks.md, twenty-third
  * session): with 7 workers PostgreSQL spent 0.87–0.96 ms per reconnecting device, with 2 workers
- * 0.18–0.20 ms, and 0.46–0.61 ms with 7 workers at a five to seven times longer pace. So the pace grows with the
- * workers on the host: the host as a whole sends what one process would.
+ * 0.18–0.20 ms, and 0.46–0.61 ms with 7 workers at a five to seven times longer pace. So the pace
+ * grows with the workers on the host: the host as a whole sends what one process would.
  */
 export const LOOKUP_PACE_MS = 200;
 /** The longest wait: a device's connect waits for at most two paced reads in a row. */

@@ -61,7 +61,7 @@ export class CommandsService {
   /** Whether a woken device has anything open: one query per event-loop turn, at once (command latency). */
   private readonly hasOpen = new BatchLoader<number, true>(this.loadOpen);
   /** The same for devices saying hello, paced (lib/lookup-pace.ts): a reconnect storm's hellos go out in a few batches a second. */
-  private readonly hasOpenOnHello: BatchLoader<number, true>;
+  private readonly hasOpenOnHello = new BatchLoader<number, true>(this.loadOpen, 500, lookupPaceMs());
 
   constructor(
     private readonly repo: CommandsRepository,
@@ -79,9 +79,7 @@ export class CommandsService {
     private readonly peers: PeerChannels = noPeers,
     /** Commands sent by administrators are recorded, one entry per request, in its transaction. */
     private readonly audit: Pick<AuditLog, 'record'> | null = null,
-    helloPaceMs = lookupPaceMs(),
   ) {
-    this.hasOpenOnHello = new BatchLoader<number, true>(this.loadOpen, 500, helloPaceMs);
     this.writer = new BatchWriter(
       'command-states',
       (b) => this.repo.updateCommands(b),

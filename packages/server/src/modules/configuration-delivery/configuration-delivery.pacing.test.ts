@@ -7,7 +7,7 @@ import type { DeliveryStateRepository, DeliveryStateRow } from './delivery-state
 
 /** How often hellos make the delivery pass read the database (the reconnect-storm cost). */
 describe('configuration delivery passes', () => {
-  const setup = (passPaceMs?: number) => {
+  const setup = () => {
     const reads: Array<{ ids: number[]; at: number }> = [];
     const t0 = performance.now();
     const channels = new Map<number, DeviceChannel>();
@@ -39,9 +39,6 @@ describe('configuration delivery passes', () => {
       { publish: () => undefined, subscribe: () => () => undefined } as never,
       { now: () => Date.now() } as never,
       null,
-      250,
-      undefined,
-      passPaceMs,
     );
     const hello = (id: number) => {
       const ch = { deviceId: id, configuration: { reported: 'h', bootTime: 0, sent: null } } as unknown as DeviceChannel;

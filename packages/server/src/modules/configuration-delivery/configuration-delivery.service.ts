@@ -34,6 +34,13 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private lastPassAt = -Infinity;
+  /**
+   * A pass of fewer than PASS devices also waits until this long after the previous one began
+   * (lib/lookup-pace.ts): in a reconnect storm the hellos are read a few times a second in
+   * batches, not one read per hello or two (measured: 0.4 reads per reconnecting device). A
+   * quiet server delivers after PASS_DELAY_MS.
+   */
+  private readonly passPaceMs = lookupPaceMs();
   private engine: { tree: EngineTree; engine: EffectiveConfigEngine } | null = null;
 
   constructor(
@@ -46,13 +53,6 @@ export class ConfigurationDeliveryService implements DeliveryQueue {
     flushMs = 250,
     /** Devices held by other server processes are woken through these. */
     private readonly peers: PeerChannels = noPeers,
-    /**
-     * A pass of fewer than PASS devices also waits until this long after the previous one began
-     * (lib/lookup-pace.ts): in a reconnect storm the hellos are read a few times a second in
-     * batches, not one read per hello or two (measured: 0.4 reads per reconnecting device). A
-     * quiet server delivers after PASS_DELAY_MS.
-     */
-    private readonly passPaceMs = lookupPaceMs(),
   ) {
     this.writer = new BatchWriter(
       'configuration-state',

@@ -47,9 +47,15 @@ export class DeviceAttributesService {
   private readonly capable = new WeakSet<DeviceChannel>();
   /** Values reported by devices, written in batches (never one write per device message). */
   private readonly reports: BatchWriter<number, Record<number, string | null>>;
-  /** The values of devices saying hello: a reconnect storm's devices read in a few queries a second, not one each. */
-  /** The hello's value lookups, paced as the hello's command lookups are (lib/lookup-pace.ts). */
-  private readonly helloValues: BatchLoader<number, Map<number, string>>;
+  /**
+   * The values of devices saying hello, paced (lib/lookup-pace.ts): a reconnect storm's devices
+   * read in a few queries a second, not one each.
+   */
+  private readonly helloValues = new BatchLoader<number, Map<number, string>>(
+    (ids) => this.repo.listValuesOfDevices(ids),
+    500,
+    lookupPaceMs(),
+  );
 
   constructor(
     private readonly repo: DeviceAttributesRepository,
@@ -60,9 +66,7 @@ export class DeviceAttributesService {
     private readonly audit: AuditLog,
     private readonly log: Logger | null,
     flushMs = 250,
-    helloPaceMs = lookupPaceMs(),
   ) {
-    this.helloValues = new BatchLoader((ids) => this.repo.listValuesOfDevices(ids), 500, helloPaceMs);
     this.reports = new BatchWriter('device-attributes', (batch) => this.repo.writeDeviceReports(batch, this.clock.now()), flushMs, log);
   }
 
