@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench:cluster -- --scale [--devices 100000] [--dialects sqlite,postgres] [--workers 7]
 //                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
-//                                  [--keep-dir DIR] [--phases enroll,cold,steady,kill]
+//                                  [--keep-dir DIR] [--phases enroll,cold,steady,drop,kill]
 //                                  [--profile-seconds S] [--profile-kill-seconds S] [--profile-kill-after 60]
 //                                  [--sim-connect-concurrency 200] [--sim-malloc system|jemalloc] [--sim-nice 0]
 //
@@ -16,7 +16,9 @@
 //   1) cold start: server and simulator stopped, then both started together (the simulator's new
 //      processes hold no TLS session: full handshakes) → time until every device is online;
 //   2) steady: CPU and RSS of the supervisor and all workers with every device online;
-//   3) kill -9 of every worker at once (the supervisor restarts them) → time until 99 % online
+//   3) (only when listed in --phases) drop: the kernel cuts every device's connection (ss -K), the
+//      workers stay up → time until 99 % online again: the kill storm without the workers' restart;
+//   4) kill -9 of every worker at once (the supervisor restarts them) → time until 99 % online
 //      again, and how many of those handshakes were resumed sessions.
 // --keep-dir DIR keeps each dialect's data directory, database and simulator state under DIR
 // (DIR/<dialect>.json says where) instead of dropping them; a later run with the same DIR skips
@@ -25,6 +27,7 @@
 // listed (each phase needs the ones before it: `enroll` alone only prepares; enrollment is skipped
 // only when DIR holds a kept fleet, whatever --phases says).
 // Last line: JSON.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,11 +183,11 @@ async function runDialect(dialect) {
       malloc: values['sim-malloc'],
       nice: Number(values['sim-nice']),
     });
+  let t;
+  let key;
+  let port;
+  let E;
   try {
-    let t;
-    let key;
-    let port;
-    let E;
     if (kept) {
       ({ key, port, enrolled: E } = kept);
       result.enrollment = { ...kept.enrollment, keptFrom: kept.enrolledAt };
@@ -323,18 +326,48 @@ async function runDialect(dialect) {
         log(`profile failed: ${err.message}`);
       }
     }
+    // ── 3. drop: every device's connection cut by the kernel, the workers stay up (a switch that
+    // restarts) → the same storm as 4. against warm processes: what is per-process warm-up
+    // (a restarted worker's JIT) and what is the reconnect itself.
+    if (phases.has('drop')) {
+      result.dropAll = await storm('drop', () => {
+        // SOCK_DESTROY on the server's side of every established device socket (the peer gets a reset).
+        execFileSync('ss', ['-K', 'state', 'established', `( sport = :${server.port} )`], { stdio: 'ignore' });
+      });
+    }
     // With one worker there is no supervisor (the server is that process): nobody would restart it.
     if (!phases.has('kill') || W < 2) return result;
 
-    // ── 3. kill -9 of every worker ──
+    // ── 4. kill -9 of every worker ──
     const victims = (await workers(server)).map((s) => s.pid);
+    result.killAllWorkers = await storm(
+      'kill',
+      () => {
+        log(`kill -9 of ${victims.length} workers (${victims.join(' ')})`);
+        for (const pid of victims) process.kill(pid, 'SIGKILL');
+      },
+      async () => {
+        const after = await workers(server);
+        return { killed: victims.length, workersAfter: after.length, newPids: after.every((s) => !victims.includes(s.pid)) };
+      },
+      victims,
+    );
+  } finally {
+    await teardown();
+  }
+  return result;
+
+  /**
+   * A reconnect storm `cause` starts; time until 99 % / all online again and the CPU it took
+   * (`describe` adds what the cause left behind, asked once the devices are back).
+   */
+  async function storm(what, cause, describe = async () => ({}), victims = []) {
     const resumedBefore = sim.latest?.resumed ?? 0;
     const fullBefore = sim.latest?.fullHandshakes ?? 0;
     const failedBefore = sim.latest?.failedConnect ?? 0;
     const goal = Math.ceil(0.99 * E);
-    log(`kill -9 of ${victims.length} workers (${victims.join(' ')})`);
-    t = performance.now();
-    for (const pid of victims) process.kill(pid, 'SIGKILL');
+    const t = performance.now();
+    cause();
     // The storm's shape: devices online and who used the two cores, every 10 s.
     const stopShape = sampleShape({
       count: () => sim.latest?.online ?? null,
@@ -344,7 +377,7 @@ async function runDialect(dialect) {
     // Wait for the drop first: the simulator notices closed sockets within its stats interval,
     // but with 100,000 closing at once its processes may report late (seen: no report of the
     // drop within 30 s on a slow machine), so up to two minutes.
-    await until(() => (sim.latest?.online ?? E) < goal, 120_000, 'the drop after kill -9');
+    await until(() => (sim.latest?.online ?? E) < goal, 120_000, `the drop after ${what}`);
     // Where a reconnect storm's CPU goes: a profile of one restarted worker, --profile-kill-after
     // seconds (60) into the storm.
     const killProfileSeconds = Number(values['profile-kill-seconds']);
@@ -368,29 +401,24 @@ async function runDialect(dialect) {
             })
             .catch((err) => ({ error: err.message }))
         : null;
-    const back = await untilOnline(sim, goal, t, 15 * 60_000, 'after kill -9');
-    const allBack = await untilOnline(sim, E, t, 5 * 60_000, 'after kill -9 (all)');
+    const back = await untilOnline(sim, goal, t, 15 * 60_000, `after ${what}`);
+    const allBack = await untilOnline(sim, E, t, 5 * 60_000, `after ${what} (all)`);
     const shape = stopShape();
     await relogin(server).catch(() => undefined);
-    const after = await workers(server);
-    result.killAllWorkers = {
-      killed: victims.length,
+    const outcome = {
+      ...(await describe()),
       back99Seconds: back,
       allBackSeconds: allBack,
       resumedHandshakes: (sim.latest?.resumed ?? 0) - resumedBefore,
       fullHandshakes: (sim.latest?.fullHandshakes ?? 0) - fullBefore,
       failedConnects: (sim.latest?.failedConnect ?? 0) - failedBefore,
-      workersAfter: after.length,
-      newPids: after.every((s) => !victims.includes(s.pid)),
       shape,
       cpuMsPerDevice: cpuPerDevice(shape, E),
       ...(killProfile ? { reconnectProfile: await killProfile } : {}),
     };
-    log(`kill -9 of every worker: ${JSON.stringify(result.killAllWorkers)}`);
-  } finally {
-    await teardown();
+    log(`${what}: ${JSON.stringify(outcome)}`);
+    return outcome;
   }
-  return result;
 }
 
 const out = {
