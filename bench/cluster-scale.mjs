@@ -330,10 +330,14 @@ async function runDialect(dialect) {
     // restarts) → the same storm as 4. against warm processes: what is per-process warm-up
     // (a restarted worker's JIT) and what is the reconnect itself.
     if (phases.has('drop')) {
-      result.dropAll = await storm('drop', () => {
-        // SOCK_DESTROY on the server's side of every established device socket (the peer gets a reset).
-        execFileSync('ss', ['-K', 'state', 'established', `( sport = :${server.port} )`], { stdio: 'ignore' });
-      });
+      result.dropAll = await storm(
+        'drop',
+        () => {
+          // SOCK_DESTROY on the server's side of every established device socket (the peer gets a reset).
+          execFileSync('ss', ['-K', 'state', 'established', `( sport = :${server.port} )`], { stdio: 'ignore' });
+        },
+        async () => ({ devicesPerWorker: (await workers(server)).map((s) => s.devicesConnected) }),
+      );
     }
     // With one worker there is no supervisor (the server is that process): nobody would restart it.
     if (!phases.has('kill') || W < 2) return result;
@@ -348,7 +352,12 @@ async function runDialect(dialect) {
       },
       async () => {
         const after = await workers(server);
-        return { killed: victims.length, workersAfter: after.length, newPids: after.every((s) => !victims.includes(s.pid)) };
+        return {
+          killed: victims.length,
+          workersAfter: after.length,
+          newPids: after.every((s) => !victims.includes(s.pid)),
+          devicesPerWorker: after.map((s) => s.devicesConnected),
+        };
       },
       victims,
     );
