@@ -15,6 +15,7 @@ import { loadTicketKeys } from './tls/ticket-keys.js';
 import { PRODUCT_NAME, VERSION } from './lib/version.js';
 import { LocalBus, type ClusterBus } from './cluster/bus.js';
 import { IpcBus } from './cluster/ipc-bus.js';
+import { lookupPaceMs } from './lib/lookup-pace.js';
 import { PgNotifyBus } from './cluster/pg-bus.js';
 
 export class StartupError extends Error {
@@ -102,7 +103,11 @@ export async function startServer(
     if (prepared.generatedAdminPassword) announceAdminPassword(config.dataDir, prepared.generatedAdminPassword);
 
     const url = `https://localhost:${port}/`;
-    logger.info({ version: VERSION, database: database.describe, serverId, bus: bus.transport, url }, `${PRODUCT_NAME} ready`);
+    // lookupPaceMs: how long this process's batched reads of connecting devices wait (lib/lookup-pace.ts).
+    logger.info(
+      { version: VERSION, database: database.describe, serverId, bus: bus.transport, url, lookupPaceMs: lookupPaceMs() },
+      `${PRODUCT_NAME} ready`,
+    );
     const db = database;
     let stopping: Promise<void> | null = null;
     return {

@@ -33,6 +33,8 @@ describe('server heap flags', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(server.logs).toContain('"level":30');
     expect(server.logs).not.toContain(HINT);
+    // A single server paces its batched reads of connecting devices as one process (lib/lookup-pace.ts).
+    expect(server.logs).toContain('"lookupPaceMs":200');
   }, 60_000);
 
   it('`node bin/openums.js server` without them runs with Node’s defaults and names the missing flags', async () => {

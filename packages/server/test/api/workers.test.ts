@@ -21,7 +21,9 @@ describe('workers on one host (sqlite)', () => {
   beforeAll(async () => {
     db = await createTestDb('sqlite');
     server = new ServerProcess(db, await freePort());
-    await server.start({ OPENUMS_CLUSTER_BEAT_SECONDS: '1', OPENUMS_CLUSTER_LEASE_SECONDS: '4' }, ['--workers', '2']);
+    await server.start({ OPENUMS_CLUSTER_BEAT_SECONDS: '1', OPENUMS_CLUSTER_LEASE_SECONDS: '4' }, ['--workers', '2'], {
+      captureLogs: 'info',
+    });
     // Worker 1 starts once worker 0 has migrated; until then some requests meet a starting worker.
     await until('two running workers', async () => {
       await server.relogin();
@@ -58,6 +60,14 @@ describe('workers on one host (sqlite)', () => {
     expect(new Set(workers.map((s: any) => s.worker))).toEqual(new Set([0, 1]));
     // Workers run with the larger young generation the supervisor gives them (supervisor.ts).
     for (const w of workers) expect(readFileSync(`/proc/${w.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
+    // Each of the 2 workers paces its batched reads of connecting devices for the host (main.ts →
+    // lib/lookup-pace.ts): 2 × 200 ms, where a single server waits 200 ms.
+    const ready = server.logs
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((l) => typeof l.msg === 'string' && l.msg.endsWith(' ready') && 'lookupPaceMs' in l);
+    expect(ready.map((l) => l.lookupPaceMs)).toEqual([400, 400]);
     const list = (await server.api('GET', '/api/v1/devices?limit=100')).body.items as any[];
     // Each request may land on either worker; every device gets its command within a second.
     for (const d of devices) {
