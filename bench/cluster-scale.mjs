@@ -88,7 +88,13 @@ function cpuPerDevice(shape, devices) {
     };
     return { server: ms(shape.serverCpu), simulator: ms(shape.simulatorCpu), postgres: ms(shape.postgresCpu) };
   };
-  return { wholeStorm: per(0), afterStart: shape.count.length > 3 ? per(2) : null };
+  // The simulator may report the drop late (seen at 100,000: two samples still counting every
+  // device online): "after the start" counts from the second sample after the one that saw it.
+  const dropAt = Math.max(
+    0,
+    shape.count.findIndex((c) => c !== null && c < devices / 2),
+  );
+  return { wholeStorm: per(0), afterStart: shape.count.length > dropAt + 3 ? per(dropAt + 2) : null };
 }
 
 /** Running worker processes (pid, devices) as the registry says; [] while the API does not answer. */
