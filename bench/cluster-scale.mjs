@@ -393,8 +393,8 @@ async function runDialect(dialect) {
     // but with 100,000 closing at once its processes may report late (seen: no report of the
     // drop within 30 s on a slow machine), so up to two minutes.
     await until(() => (sim.latest?.online ?? E) < goal, 120_000, `the drop after ${what}`);
-    // Where a reconnect storm's CPU goes: a profile of one restarted worker, --profile-kill-after
-    // seconds (60) into the storm.
+    // Where a reconnect storm's CPU goes: a profile of one worker (after a kill, a restarted one),
+    // --profile-kill-after seconds (60) into each storm, drop and kill alike.
     const killProfileSeconds = Number(values['profile-kill-seconds']);
     const killProfile =
       killProfileSeconds > 0
