@@ -77,10 +77,11 @@ function listenIn(ns: string) {
   return { child, got, ready: () => ready };
 }
 
-async function until(what: string, fn: () => Promise<boolean> | boolean, ms = 20_000) {
+/** Waits for `fn`; on time-out the error says what was seen last (`seen`), so a failure in CI explains itself. */
+async function until(what: string, fn: () => Promise<boolean> | boolean, ms = 20_000, seen?: () => Promise<unknown>) {
   const end = Date.now() + ms;
   while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${seen ? `; last seen: ${JSON.stringify(await seen())}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -187,9 +188,15 @@ describe('wake-on-LAN in network namespaces: direct, and through a proxy agent',
 
     // Without a proxy: every direct address is unreachable; nothing arrives, the wake-up fails with the reason.
     const direct = await api('POST', '/api/v1/devices/commands', { command: 'wakeup', deviceIds: [id] });
+    const directCommand = async () => (await api('GET', `/api/v1/commands/${direct.body.commands[0].id}`)).body;
     await until(
       'the direct wake-up to fail',
-      async () => (await api('GET', `/api/v1/commands/${direct.body.commands[0].id}`)).body.state === 'failed',
+      async () => (await directCommand()).state === 'failed',
+      20_000,
+      async () => ({
+        command: await directCommand(),
+        device: (await api('GET', `/api/v1/devices/${id}`)).body,
+      }),
     );
     expect((await api('GET', `/api/v1/commands/${direct.body.commands[0].id}`)).body.message).toMatch(/not sent to 10\.215\./);
     await new Promise((r) => setTimeout(r, 1000));
