@@ -198,7 +198,7 @@ describe('wake-on-LAN in network namespaces: direct, and through a proxy agent',
         device: (await api('GET', `/api/v1/devices/${id}`)).body,
       }),
     );
-    expect((await api('GET', `/api/v1/commands/${direct.body.commands[0].id}`)).body.message).toMatch(/not sent to 10\.215\./);
+    expect((await directCommand()).message).toMatch(/not sent to 10\.215\./);
     await new Promise((r) => setTimeout(r, 1000));
     expect(listenerC.got).toEqual([]);
 
