@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { EVENT_LOOP_LAG_METRICS, LAG_SAMPLE_MS, registerEventLoopLag } from './event-loop-lag.js';
-import { Metrics } from './metrics.js';
+import { Metrics, PER_HANDLE_METRICS } from './metrics.js';
 
 const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
@@ -25,5 +25,18 @@ describe('event-loop delay metrics', () => {
     for (const name of EVENT_LOOP_LAG_METRICS) expect(text.match(new RegExp(`^# TYPE ${name} gauge$`, 'gm')), name).toHaveLength(1);
     expect(text).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
     expect(text).toMatch(/^# TYPE nodejs_gc_duration_seconds histogram$/m);
+    expect(text).toMatch(/^# TYPE process_open_fds gauge$/m);
+  });
+
+  it('leave out the metrics that list every handle of the process on each scrape', async () => {
+    const text = await new Metrics().registry.metrics();
+    expect(PER_HANDLE_METRICS.length).toBeGreaterThan(0);
+    for (const name of PER_HANDLE_METRICS) expect(text).not.toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    // prom-client does export them: the names above are its own.
+    const { Registry: R, collectDefaultMetrics } = await import('prom-client');
+    const all = new R();
+    collectDefaultMetrics({ register: all });
+    const full = await all.metrics();
+    for (const name of PER_HANDLE_METRICS) expect(full).toMatch(new RegExp(`^# TYPE ${name} gauge$`, 'm'));
   });
 });
