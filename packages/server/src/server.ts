@@ -1,3 +1,4 @@
+import { AcceptCeiling } from './lib/accept-ceiling.js';
 import { connectionLimit, openFilesLimit } from './lib/open-files.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,7 +91,10 @@ export async function startServer(
     // round robin would otherwise hand it connections it can only refuse (a full handshake, then
     // 503) — after kill -9 of every worker, the first one listening took the whole fleet's
     // reconnects that way and sent it into long back-offs.
-    const listen = () => listenOrExplain(built, config, logger);
+    let ceiling: AcceptCeiling | null = null;
+    const listen = async () => {
+      ceiling = await listenOrExplain(built, config, logger, worker !== undefined);
+    };
     started = built;
     if (options.listenWhenReady) await built.app.ready();
     else await listen();
@@ -117,6 +121,8 @@ export async function startServer(
       url,
       stop: () =>
         (stopping ??= (async () => {
+          // Draining lowers the connection count: a paused worker must not listen again.
+          ceiling?.stop();
           await built.app.close();
           await db.close();
           unlock();
@@ -154,9 +160,14 @@ function createBus(
 }
 
 /** listenWithRetry, with a clear message for the usual reasons a port cannot be taken. */
-async function listenOrExplain(built: BuiltApp, config: Readonly<Config>, logger: Logger): Promise<void> {
+async function listenOrExplain(
+  built: BuiltApp,
+  config: Readonly<Config>,
+  logger: Logger,
+  sharesPort: boolean,
+): Promise<AcceptCeiling | null> {
   try {
-    await listenWithRetry(built, config, logger);
+    return await listenWithRetry(built, config, logger, sharesPort);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new StartupError(`Port ${config.port} on ${config.host} is already in use (setting "port")`);
@@ -171,14 +182,26 @@ async function listenOrExplain(built: BuiltApp, config: Readonly<Config>, logger
  * exiting): retry for bindRetrySeconds before giving up. A large backlog absorbs reconnect
  * bursts instead of refusing connections.
  */
-async function listenWithRetry(built: BuiltApp, config: Readonly<Config>, logger: Logger): Promise<void> {
+async function listenWithRetry(
+  built: BuiltApp,
+  config: Readonly<Config>,
+  logger: Logger,
+  sharesPort: boolean,
+): Promise<AcceptCeiling | null> {
   const deadline = Date.now() + config.bindRetrySeconds * 1000;
   for (let attempt = 0; ; attempt++) {
     try {
       await built.app.listen({ host: config.host, port: config.port, backlog: 4096 });
       const max = connectionLimit(openFilesLimit());
       if (max !== null) built.app.server.maxConnections = max;
-      return;
+      // A worker sharing the port closes its listener while full (lib/accept-ceiling.ts).
+      if (max !== null && sharesPort) {
+        const server = built.app.server;
+        const address = server.address();
+        const host = typeof address === 'object' && address ? address.address : config.host;
+        return new AcceptCeiling(server, max, () => server.listen({ host, port: config.port, backlog: 4096 }), logger);
+      }
+      return null;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() >= deadline) throw err;
       if (attempt === 0) logger.warn({ port: config.port }, 'port busy; retrying until it is released');

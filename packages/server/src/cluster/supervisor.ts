@@ -32,7 +32,8 @@ export function workerCount(setting: Config['workers']): number {
 /**
  * `openums server --workers N`: this process holds the data directory's lock, prepares what the
  * workers share on disk (web TLS identity, ticket keys), then starts N workers that share the
- * HTTPS port (Node's cluster module hands each accepted connection to a worker; each worker has
+ * HTTPS port (Node's cluster module: by default the supervisor hands each accepted connection to
+ * a worker in turn, or with `cluster.accept = workers` each worker accepts itself; each worker has
  * its own sockets and file limit). Worker 0 starts first and migrates the database; the others
  * follow once it is ready. A worker that dies is restarted with backoff. The supervisor relays
  * the cluster bus between its workers. SIGTERM/SIGINT drain every worker, then exit.
@@ -139,8 +140,12 @@ export async function runSupervisor(config: Readonly<Config>, logger: Logger): P
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
+  // Frozen by the first fork: who accepts the shared port's connections (setting cluster.accept).
+  // Each worker's connection ceiling (server.ts: below its file limit) makes a full worker close
+  // what it accepts, so the device retries and lands on another one.
+  cluster.schedulingPolicy = config.cluster.accept === 'workers' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   cluster.setupPrimary({ execArgv: serverExecArgv(process.execArgv) });
-  logger.info({ workers: n, port: config.port }, 'starting workers');
+  logger.info({ workers: n, port: config.port, accept: config.cluster.accept }, 'starting workers');
   await fork(0);
   await Promise.all(Array.from({ length: n - 1 }, (_, i) => fork(i + 1)));
 }

@@ -51,6 +51,7 @@ export const ENV_VARS: Record<string, { path: string[]; parse: (v: string) => un
   OPENUMS_CLIENT_CERT_HEADER: { path: ['clientCertForwarding', 'header'], parse: (v) => v },
   OPENUMS_WORKERS: { path: ['workers'], parse: numberOrText },
   OPENUMS_CLUSTER_BUS: { path: ['cluster', 'bus'], parse: (v) => v },
+  OPENUMS_CLUSTER_ACCEPT: { path: ['cluster', 'accept'], parse: (v) => v },
   OPENUMS_CLUSTER_BEAT_SECONDS: { path: ['cluster', 'beatSeconds'], parse: numberOrText },
   OPENUMS_CLUSTER_CATCH_UP_SECONDS: { path: ['cluster', 'catchUpSeconds'], parse: numberOrText },
   OPENUMS_CLUSTER_LEASE_SECONDS: { path: ['cluster', 'leaseSeconds'], parse: numberOrText },

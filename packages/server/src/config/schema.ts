@@ -86,6 +86,10 @@ export const ConfigSchema = Type.Object(
           description:
             'How processes wake each other: auto = PostgreSQL LISTEN/NOTIFY with PostgreSQL, the supervisor IPC channel with several workers on SQLite, none for one process',
         }),
+        accept: Type.Union([Type.Literal('supervisor'), Type.Literal('workers')], {
+          description:
+            'With several workers: supervisor = it accepts every connection and hands it to the workers in turn; workers = each worker accepts from the shared port itself (no hand-off; the kernel spreads them, each worker stops at its file limit)',
+        }),
         beatSeconds: Type.Integer({ minimum: 1, maximum: 60, description: 'Each process beats this often; silent for 3 beats = dead' }),
         catchUpSeconds: Type.Integer({
           minimum: 1,
@@ -142,7 +146,7 @@ export const DEFAULTS: Config = {
   },
   clientCertForwarding: { enabled: false, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1', '::1'] },
   workers: 1,
-  cluster: { bus: 'auto', beatSeconds: 5, catchUpSeconds: 5, leaseSeconds: 20 },
+  cluster: { bus: 'auto', accept: 'supervisor', beatSeconds: 5, catchUpSeconds: 5, leaseSeconds: 20 },
   crashPoint: null,
   logCaptureDir: null,
 };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
 import { freePort } from '../helpers/net.js';
+import { holdsSocket, listeningInode } from '../helpers/sockets.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { until } from '../helpers/wait.js';
 
@@ -58,6 +59,10 @@ describe('workers on one host (sqlite)', () => {
       );
     });
     expect(new Set(workers.map((s: any) => s.worker))).toEqual(new Set([0, 1]));
+    // By default the supervisor accepts and hands each connection over: no worker holds the port.
+    const inode = listeningInode(server.port);
+    expect(holdsSocket(server.child.pid!, inode)).toBe(true);
+    for (const w of workers) expect(holdsSocket(w.pid, inode)).toBe(false);
     // Workers run with the larger young generation the supervisor gives them (supervisor.ts).
     for (const w of workers) expect(readFileSync(`/proc/${w.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
     // Each of the 2 workers paces its batched reads of connecting devices for the host (main.ts →

@@ -29,11 +29,12 @@ export class ServerProcess {
   /**
    * `captureLogs`: the level the server logs at; its lines are kept in `logs`. `asProgram`: run
    * bin/openums.js itself (its `#!` line picks node and its options), not `node bin/openums.js`.
+   * `wrap`: a command prefix the server runs under (e.g. `prlimit --nofile=…`).
    */
   async start(
     env: Record<string, string> = {},
     extraArgs: string[] = [],
-    opts: { captureLogs?: 'info' | 'warn'; asProgram?: boolean } = {},
+    opts: { captureLogs?: 'info' | 'warn'; asProgram?: boolean; wrap?: string[] } = {},
   ): Promise<void> {
     const args = [
       'server',
@@ -49,7 +50,10 @@ export class ServerProcess {
     ];
     if (this.db.databaseUrl) args.push('--database-url', this.db.databaseUrl);
     registerSecret('password', this.password);
-    this.child = spawn(opts.asProgram ? BIN : process.execPath, opts.asProgram ? args : [BIN, ...args], {
+    const command = opts.asProgram ? [BIN, ...args] : [process.execPath, BIN, ...args];
+    // `wrap`: a command that runs the server (e.g. prlimit with a lower file limit).
+    const [file, ...argv] = [...(opts.wrap ?? []), ...command];
+    this.child = spawn(file!, argv, {
       env: { ...process.env, OPENUMS_ADMIN_PASSWORD: this.password, OPENUMS_PING_INTERVAL_SECONDS: '2', ...env },
       // OPENUMS_TEST_SERVER_LOGS=1 shows the servers' logs while debugging a test.
       stdio: ['ignore', opts.captureLogs ? 'pipe' : process.env.OPENUMS_TEST_SERVER_LOGS ? 'inherit' : 'ignore', 'inherit'],

@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
+import { freePort } from '../helpers/net.js';
+import { holdsSocket, listeningInode } from '../helpers/sockets.js';
+import { ServerProcess } from '../helpers/server-process.js';
+import { sleep, until } from '../helpers/wait.js';
+
+/** Established connections to the port, per process holding them (ss). */
+function connectionsPerPid(port: number): Map<number, number> {
+  const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
+  const per = new Map<number, number>();
+  for (const m of out.matchAll(/pid=(\d+)/g)) per.set(Number(m[1]), (per.get(Number(m[1])) ?? 0) + 1);
+  return per;
+}
+
+/** A TLS connection kept open (true), or one the server closed before the handshake ended (false). */
+function openTls(port: number, ca: string, held: TLSSocket[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca });
+    s.once('secureConnect', () => {
+      held.push(s);
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.once('close', () => resolve(false));
+  });
+}
+
+/**
+ * `openums server --workers 2` with `cluster.accept = workers`: each worker accepts from the
+ * shared port itself (no hand-off through the supervisor), and stops at its connection ceiling —
+ * here 150 (a file limit of 1,150, less the 1,000 files kept for everything else).
+ */
+describe('workers accepting from the shared port themselves (sqlite)', () => {
+  let db: TestDb;
+  let server: ServerProcess;
+  const devices: Array<{ unitId: string; creds: Awaited<ReturnType<typeof enroll>>; dev: TestDevice }> = [];
+  const running = async () => ((await server.api('GET', '/api/v1/servers')).body?.items ?? []).filter((s: any) => s.status === 'running');
+  const connect = async (d: (typeof devices)[number]) => {
+    d.dev = (await TestDevice.connect(server.t, d.creds)) as TestDevice;
+    d.dev.hello(d.unitId, sysinfo());
+    await d.dev.next((m) => m.t === 'welcome');
+  };
+
+  beforeAll(async () => {
+    db = await createTestDb('sqlite');
+    server = new ServerProcess(db, await freePort());
+    await server.start(
+      { OPENUMS_CLUSTER_ACCEPT: 'workers', OPENUMS_CLUSTER_BEAT_SECONDS: '1', OPENUMS_CLUSTER_LEASE_SECONDS: '4' },
+      ['--workers', '2'],
+      { captureLogs: 'info', wrap: ['prlimit', '--nofile=1150:1150', '--'] },
+    );
+    await until('two running workers', async () => {
+      await server.relogin();
+      return (await running()).length === 2;
+    });
+    const key = (await server.api('POST', '/api/v1/enrollment-keys', { type: 'mass' })).body.keys[0].secret;
+    for (let i = 0; i < 4; i++) {
+      const unitId = `02ED000000${String(i).padStart(2, '0')}`;
+      const creds = await enroll(server.t, key, { unitId, mac: unitId });
+      expect(creds.status).toBe(200);
+      devices.push({ unitId, creds, dev: null as unknown as TestDevice });
+    }
+    for (const d of devices) await connect(d);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const d of devices) d.dev?.close();
+    await server?.kill();
+    await db?.drop();
+  });
+
+  it('every worker holds the listening socket itself', async () => {
+    expect(server.logs).toMatch(/"accept":"workers"[^\n]*"msg":"starting workers"/);
+    const inode = listeningInode(server.port);
+    const workers = await running();
+    expect(workers.length).toBe(2);
+    for (const w of workers) expect(holdsSocket(w.pid, inode)).toBe(true);
+  });
+
+  it('reaches every device with a command within a second, wherever it landed', async () => {
+    const list = (await server.api('GET', '/api/v1/devices?limit=100')).body.items as any[];
+    for (const d of devices) {
+      const id = list.find((x) => x.unitId === d.unitId).id;
+      const started = Date.now();
+      expect((await server.api('POST', '/api/v1/devices/commands', { command: 'refresh-sysinfo', deviceIds: [id] })).status).toBe(201);
+      const cmd = await d.dev.next((m) => m.t === 'command', 5000);
+      expect(Date.now() - started).toBeLessThan(1000);
+      d.dev.send({ t: 'ack', id: cmd.id });
+      d.dev.send({ t: 'result', id: cmd.id, ok: true });
+    }
+  });
+
+  it('after kill -9 of both workers the port opens again and the devices come back', async () => {
+    const before = await running();
+    for (const w of before) process.kill(w.pid, 'SIGKILL');
+    for (const d of devices) await d.dev.waitClosed(5000);
+    await until(
+      'both workers running again with new pids',
+      async () => {
+        await server.relogin().catch(() => undefined);
+        const r = await running();
+        return r.length === 2 && r.every((s: any) => !before.some((b: any) => b.pid === s.pid)) && r;
+      },
+      20_000,
+    );
+    for (const d of devices) await connect(d);
+    await until('all four devices connected', async () => (await running()).reduce((n: number, s: any) => n + s.devicesConnected, 0) === 4);
+    const inode = listeningInode(server.port);
+    for (const w of await running()) expect(holdsSocket(w.pid, inode)).toBe(true);
+  }, 40_000);
+
+  it('a full worker closes what it accepts: connections land on the other one, and none past both ceilings', async () => {
+    const workers = (await running()).map((w: any) => w.pid as number);
+    for (const d of devices) d.dev.close();
+    await until('no device connected', async () => (await running()).reduce((n: number, s: any) => n + s.devicesConnected, 0) === 0);
+    const held: TLSSocket[] = [];
+    let refused = 0;
+    let streak = 0;
+    try {
+      // Until 30 attempts in a row are closed unanswered (both workers full), at most 400.
+      for (let attempt = 0; attempt < 400 && streak < 30; attempt++) {
+        if (await openTls(server.port, server.t.ca, held)) streak = 0;
+        else {
+          refused++;
+          streak++;
+          await sleep(5);
+        }
+      }
+      await sleep(300); // a connection the server closes right after its handshake would show here
+      const open = held.filter((s) => !s.destroyed && s.readyState === 'open');
+      const per = connectionsPerPid(server.port);
+      expect(streak).toBe(30);
+      // 2 × 150, less a few the test's own API calls may have held at that moment.
+      expect(open.length).toBeGreaterThanOrEqual(290);
+      expect(open.length).toBeLessThanOrEqual(300);
+      for (const pid of workers) expect(per.get(pid) ?? 0).toBeLessThanOrEqual(150);
+      expect(refused).toBeGreaterThanOrEqual(30);
+    } finally {
+      for (const s of held) s.destroy();
+    }
+    // Below the ceiling again, a device is accepted.
+    await until('a device connects again', async () => {
+      await connect(devices[0]!);
+      return true;
+    });
+  }, 60_000);
+});
