@@ -452,7 +452,7 @@ const out = {
     localAddresses: values['local-addresses'],
     liveness: 'product defaults',
     // Who accepts the shared port's connections (setting cluster.accept; the server reads the env).
-    accept: process.env.OPENUMS_CLUSTER_ACCEPT ?? 'supervisor',
+    accept: process.env.OPENUMS_CLUSTER_ACCEPT ?? 'workers',
     // Every loopback packet passes the per-CPU input queue; docs/cluster.md#large-fleets-on-one-host.
     netdevMaxBacklog: netdevMaxBacklog(),
     ...(dialects.includes('postgres') ? { postgres: await postgresSettings() } : {}),

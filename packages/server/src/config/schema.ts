@@ -88,7 +88,7 @@ export const ConfigSchema = Type.Object(
         }),
         accept: Type.Union([Type.Literal('supervisor'), Type.Literal('workers')], {
           description:
-            'With several workers: supervisor = it accepts every connection and hands it to the workers in turn; workers = each worker accepts from the shared port itself (no hand-off; the kernel spreads them, each worker stops at its file limit)',
+            'With several workers: workers = each worker accepts from the shared port itself (no hand-off; the kernel spreads them, a full worker stops listening); supervisor = it accepts every connection and hands it to the workers in turn',
         }),
         beatSeconds: Type.Integer({ minimum: 1, maximum: 60, description: 'Each process beats this often; silent for 3 beats = dead' }),
         catchUpSeconds: Type.Integer({
@@ -146,7 +146,7 @@ export const DEFAULTS: Config = {
   },
   clientCertForwarding: { enabled: false, header: 'X-SSL-CERT', trustedProxies: ['127.0.0.1', '::1'] },
   workers: 1,
-  cluster: { bus: 'auto', accept: 'supervisor', beatSeconds: 5, catchUpSeconds: 5, leaseSeconds: 20 },
+  cluster: { bus: 'auto', accept: 'workers', beatSeconds: 5, catchUpSeconds: 5, leaseSeconds: 20 },
   crashPoint: null,
   logCaptureDir: null,
 };

@@ -7,7 +7,10 @@ import { holdsSocket, listeningInode } from '../helpers/sockets.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { until } from '../helpers/wait.js';
 
-/** `openums server --workers 2` on SQLite: one port, two processes, the supervisor's IPC as the bus. */
+/**
+ * `openums server --workers 2` on SQLite: one port, two processes, the supervisor's IPC as the bus,
+ * the supervisor accepting and handing connections out (workers-accept.test.ts: the default).
+ */
 describe('workers on one host (sqlite)', () => {
   let db: TestDb;
   let server: ServerProcess;
@@ -22,9 +25,14 @@ describe('workers on one host (sqlite)', () => {
   beforeAll(async () => {
     db = await createTestDb('sqlite');
     server = new ServerProcess(db, await freePort());
-    await server.start({ OPENUMS_CLUSTER_BEAT_SECONDS: '1', OPENUMS_CLUSTER_LEASE_SECONDS: '4' }, ['--workers', '2'], {
-      captureLogs: 'info',
-    });
+    // The supervisor's hand-off (cluster.accept = supervisor): it deals connections out in turn.
+    await server.start(
+      { OPENUMS_CLUSTER_ACCEPT: 'supervisor', OPENUMS_CLUSTER_BEAT_SECONDS: '1', OPENUMS_CLUSTER_LEASE_SECONDS: '4' },
+      ['--workers', '2'],
+      {
+        captureLogs: 'info',
+      },
+    );
     // Worker 1 starts once worker 0 has migrated; until then some requests meet a starting worker.
     await until('two running workers', async () => {
       await server.relogin();
@@ -59,7 +67,7 @@ describe('workers on one host (sqlite)', () => {
       );
     });
     expect(new Set(workers.map((s: any) => s.worker))).toEqual(new Set([0, 1]));
-    // By default the supervisor accepts and hands each connection over: no worker holds the port.
+    // The supervisor accepts and hands each connection over: no worker holds the port.
     const inode = listeningInode(server.port);
     expect(holdsSocket(server.child.pid!, inode)).toBe(true);
     for (const w of workers) expect(holdsSocket(w.pid, inode)).toBe(false);
