@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
 import { freePort } from '../helpers/net.js';
 import { holdsSocket, listeningInode } from '../helpers/sockets.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { sleep, until } from '../helpers/wait.js';
+import { commandEachWithinASecond, connectDevice, enrollDevices, runningWorkers, type HostedDevice } from '../helpers/workers.js';
 
 /** Established connections to the port, per process holding them (ss). */
 function connectionsPerPid(port: number): Map<number, number> {
@@ -38,13 +38,9 @@ function openTls(port: number, ca: string, held: TLSSocket[]): Promise<boolean> 
 describe('workers accepting from the shared port themselves (sqlite)', () => {
   let db: TestDb;
   let server: ServerProcess;
-  const devices: Array<{ unitId: string; creds: Awaited<ReturnType<typeof enroll>>; dev: TestDevice }> = [];
-  const running = async () => ((await server.api('GET', '/api/v1/servers')).body?.items ?? []).filter((s: any) => s.status === 'running');
-  const connect = async (d: (typeof devices)[number]) => {
-    d.dev = (await TestDevice.connect(server.t, d.creds)) as TestDevice;
-    d.dev.hello(d.unitId, sysinfo());
-    await d.dev.next((m) => m.t === 'welcome');
-  };
+  let devices: HostedDevice[] = [];
+  const running = () => runningWorkers(server);
+  const connect = (d: HostedDevice) => connectDevice(server, d);
 
   beforeAll(async () => {
     db = await createTestDb('sqlite');
@@ -59,13 +55,7 @@ describe('workers accepting from the shared port themselves (sqlite)', () => {
       await server.relogin();
       return (await running()).length === 2;
     });
-    const key = (await server.api('POST', '/api/v1/enrollment-keys', { type: 'mass' })).body.keys[0].secret;
-    for (let i = 0; i < 4; i++) {
-      const unitId = `02ED000000${String(i).padStart(2, '0')}`;
-      const creds = await enroll(server.t, key, { unitId, mac: unitId });
-      expect(creds.status).toBe(200);
-      devices.push({ unitId, creds, dev: null as unknown as TestDevice });
-    }
+    devices = await enrollDevices(server, '02ED000000', 4);
     for (const d of devices) await connect(d);
   }, 90_000);
 
@@ -84,16 +74,7 @@ describe('workers accepting from the shared port themselves (sqlite)', () => {
   });
 
   it('reaches every device with a command within a second, wherever it landed', async () => {
-    const list = (await server.api('GET', '/api/v1/devices?limit=100')).body.items as any[];
-    for (const d of devices) {
-      const id = list.find((x) => x.unitId === d.unitId).id;
-      const started = Date.now();
-      expect((await server.api('POST', '/api/v1/devices/commands', { command: 'refresh-sysinfo', deviceIds: [id] })).status).toBe(201);
-      const cmd = await d.dev.next((m) => m.t === 'command', 5000);
-      expect(Date.now() - started).toBeLessThan(1000);
-      d.dev.send({ t: 'ack', id: cmd.id });
-      d.dev.send({ t: 'result', id: cmd.id, ok: true });
-    }
+    await commandEachWithinASecond(server, devices);
   });
 
   it('after kill -9 of both workers the port opens again and the devices come back', async () => {

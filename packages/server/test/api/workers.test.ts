@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.js';
-import { enroll, sysinfo, TestDevice } from '../helpers/device.js';
+import { enroll } from '../helpers/device.js';
 import { freePort } from '../helpers/net.js';
 import { holdsSocket, listeningInode } from '../helpers/sockets.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { until } from '../helpers/wait.js';
+import { commandEachWithinASecond, connectDevice, enrollDevices, runningWorkers, type HostedDevice } from '../helpers/workers.js';
 
 /**
  * `openums server --workers 2` on SQLite: one port, two processes, the supervisor's IPC as the bus,
@@ -14,13 +15,9 @@ import { until } from '../helpers/wait.js';
 describe('workers on one host (sqlite)', () => {
   let db: TestDb;
   let server: ServerProcess;
-  const devices: Array<{ unitId: string; creds: Awaited<ReturnType<typeof enroll>>; dev: TestDevice }> = [];
-  const running = async () => ((await server.api('GET', '/api/v1/servers')).body?.items ?? []).filter((s: any) => s.status === 'running');
-  const connect = async (d: (typeof devices)[number]) => {
-    d.dev = (await TestDevice.connect(server.t, d.creds)) as TestDevice;
-    d.dev.hello(d.unitId, sysinfo());
-    await d.dev.next((m) => m.t === 'welcome');
-  };
+  let devices: HostedDevice[] = [];
+  const running = () => runningWorkers(server);
+  const connect = (d: HostedDevice) => connectDevice(server, d);
 
   beforeAll(async () => {
     db = await createTestDb('sqlite');
@@ -38,13 +35,7 @@ describe('workers on one host (sqlite)', () => {
       await server.relogin();
       return (await running()).length === 2;
     });
-    const key = (await server.api('POST', '/api/v1/enrollment-keys', { type: 'mass' })).body.keys[0].secret;
-    for (let i = 0; i < 6; i++) {
-      const unitId = `02EE000000${String(i).padStart(2, '0')}`;
-      const creds = await enroll(server.t, key, { unitId, mac: unitId });
-      expect(creds.status).toBe(200);
-      devices.push({ unitId, creds, dev: null as unknown as TestDevice });
-    }
+    devices = await enrollDevices(server, '02EE000000', 6);
     // Connected back to back: the supervisor hands connections to the workers in turn (an
     // enrollment request between two would take every other turn).
     for (const d of devices) await connect(d);
@@ -78,17 +69,8 @@ describe('workers on one host (sqlite)', () => {
     // (Read by pattern: the last line of the captured output may still be arriving.)
     const paces = [...server.logs.matchAll(/"lookupPaceMs":(\d+)/g)].map((m) => Number(m[1]));
     expect(paces).toEqual([400, 400]);
-    const list = (await server.api('GET', '/api/v1/devices?limit=100')).body.items as any[];
     // Each request may land on either worker; every device gets its command within a second.
-    for (const d of devices) {
-      const id = list.find((x) => x.unitId === d.unitId).id;
-      const started = Date.now();
-      expect((await server.api('POST', '/api/v1/devices/commands', { command: 'refresh-sysinfo', deviceIds: [id] })).status).toBe(201);
-      const cmd = await d.dev.next((m) => m.t === 'command', 5000);
-      expect(Date.now() - started).toBeLessThan(1000);
-      d.dev.send({ t: 'ack', id: cmd.id });
-      d.dev.send({ t: 'result', id: cmd.id, ok: true });
-    }
+    await commandEachWithinASecond(server, devices);
   });
 
   it('enrolls many devices at once through both workers on one SQLite file (no SQLITE_BUSY)', async () => {
