@@ -23,7 +23,7 @@ async function until(what: string, fn: () => boolean, timeoutMs = 15_000): Promi
 }
 
 describe('simulator: settings', () => {
-  it('virtual devices hash their store in hello, answer settings, count applies, and keep the store across runs', async () => {
+  it('virtual devices hash their store in hello, name the attributes capability, answer settings, count applies, and keep the store across runs', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'sim-settings-'));
     const cfg: WorkerConfig = {
       worker: 0,
@@ -48,8 +48,14 @@ describe('simulator: settings', () => {
     const worker = new SimulatorWorker(cfg, silentLogger);
     await worker.start();
     await collecting;
-    for (const c of conns) expect(await c.next((m) => m.t === 'hello')).toMatchObject({ settingsHash: EMPTY_SETTINGS_HASH });
+    // Virtual devices name what the real agent names, so that the server does the same work per hello.
+    for (const c of conns)
+      expect(await c.next((m) => m.t === 'hello')).toMatchObject({ settingsHash: EMPTY_SETTINGS_HASH, capabilities: ['attributes'] });
     await until('online', () => worker.stats.online === 3);
+    const attributes = { t: 'attributes', definitions: [{ identifier: 'room', name: 'Room', type: 'string', overwrite: 'all' }], values: {} };
+    for (const c of conns) c.ws.send(JSON.stringify(attributes));
+    await until('attributes taken', () => worker.stats.attributesReceived === 3);
+    expect(worker.stats.invalidMessages).toBe(0);
 
     const settings = { 'userinterface.screensaver.timeout': 5 };
     const hash = settingsHash(settings);

@@ -19,6 +19,8 @@ export interface WorkerStats {
   settingsFailed: number;
   /** Epoch ms of the last ok answer (0: none); combined by max, not sum. */
   lastSettingsAppliedAt: number;
+  /** Valid `attributes` messages received (one per hello, as for a real agent). */
+  attributesReceived: number;
 }
 
 export const emptyStats = (): WorkerStats => ({
@@ -37,6 +39,7 @@ export const emptyStats = (): WorkerStats => ({
   settingsApplied: 0,
   settingsFailed: 0,
   lastSettingsAppliedAt: 0,
+  attributesReceived: 0,
 });
 
 /** Counters whose total over processes is the largest value, not the sum (times). */

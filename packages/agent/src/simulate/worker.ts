@@ -1,5 +1,5 @@
 import { Agent as HttpsAgent } from 'node:https';
-import { DEVICE_WS_PATH, type EnrollDeviceInfo, type SettingsMessage } from '@openums/protocol';
+import { DEVICE_CAPABILITIES, DEVICE_WS_PATH, type EnrollDeviceInfo, type SettingsMessage } from '@openums/protocol';
 import { wsUrlFor } from '../cli/args.js';
 import { Backoff } from '../connection/backoff.js';
 import { DeviceClient, type ClientEvents } from '../connection/device-client.js';
@@ -17,6 +17,9 @@ import type { SettingsMap } from '../settings/values.js';
 import { loadSimIdentity, macFor, removeSimIdentity, saveSimIdentity, type SimIdentity } from './identities.js';
 import { applySimSettings, type SimSettings } from './sim-settings.js';
 import { emptyStats, type WorkerConfig, type WorkerStats } from './stats.js';
+
+/** What a virtual device names in hello: what the real agent names (run-agent.ts). */
+const SIMULATED_CAPABILITIES = [DEVICE_CAPABILITIES.attributes] as const;
 
 /** One virtual device: small on purpose (thousands per process). */
 interface VirtualDevice {
@@ -84,6 +87,9 @@ export class SimulatorWorker {
       },
       connectFailed: () => s.failedConnect++,
       settingsReceived: (c, msg) => this.onSettings(c, msg),
+      // Taken and dropped: a virtual device keeps no attributes, but it names the capability
+      // (below) so that the server does the work per hello that it does for a real agent.
+      attributesReceived: () => s.attributesReceived++,
       commandExecuted: () => s.commands++,
       invalidMessage: () => s.invalidMessages++,
       terminated: (c, t) => {
@@ -213,6 +219,7 @@ export class SimulatorWorker {
       localAddress,
       backoff: new Backoff(),
       settingsHash: this.helloHash,
+      capabilities: SIMULATED_CAPABILITIES,
       events: this.events,
     });
     dev.client.start();
