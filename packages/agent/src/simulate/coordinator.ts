@@ -210,5 +210,6 @@ function pick(s: WorkerStats) {
     settingsApplied: s.settingsApplied,
     settingsFailed: s.settingsFailed,
     lastSettingsAppliedAt: s.lastSettingsAppliedAt || null,
+    attributesReceived: s.attributesReceived,
   };
 }
