@@ -52,7 +52,11 @@ describe('simulator: settings', () => {
     for (const c of conns)
       expect(await c.next((m) => m.t === 'hello')).toMatchObject({ settingsHash: EMPTY_SETTINGS_HASH, capabilities: ['attributes'] });
     await until('online', () => worker.stats.online === 3);
-    const attributes = { t: 'attributes', definitions: [{ identifier: 'room', name: 'Room', type: 'string', overwrite: 'all' }], values: {} };
+    const attributes = {
+      t: 'attributes',
+      definitions: [{ identifier: 'room', name: 'Room', type: 'string', overwrite: 'all' }],
+      values: {},
+    };
     for (const c of conns) c.ws.send(JSON.stringify(attributes));
     await until('attributes taken', () => worker.stats.attributesReceived === 3);
     expect(worker.stats.invalidMessages).toBe(0);
