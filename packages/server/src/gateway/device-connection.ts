@@ -17,8 +17,12 @@ export class DeviceConnection implements DeviceChannel, LiveChannel {
   lastRx = 0;
   /** When the unanswered ping was sent, or null when the last ping was answered. */
   pingSentAt: number | null = null;
+  /** Frames received so far (liveness.ts tells an answer by it). */
+  received = 0;
   /** When a message the device answers went out with nothing heard since, or null (liveness.ts). */
   answerDueSince: number | null = null;
+  /** `received` when that message went out. */
+  receivedAtSend = 0;
   /** The liveness wheel's bucket holding this channel, or -1. */
   wheelSlot = -1;
   invalidMessages = 0;
@@ -38,6 +42,12 @@ export class DeviceConnection implements DeviceChannel, LiveChannel {
   ) {
     this.tokens = Math.max(10, Math.ceil(messagesPerMinute / 2));
     this.lastRefill = now;
+  }
+
+  /** A frame (message, pong or ping) arrived: the device is alive, and it may be an answer. */
+  heard(now: number): void {
+    this.lastRx = now;
+    this.received++;
   }
 
   /** Token bucket: refills messagesPerMinute per minute, bursts up to half of that. */

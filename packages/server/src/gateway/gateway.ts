@@ -231,7 +231,7 @@ export class DeviceGateway {
       this.d.metrics.deviceMessageErrors.inc({ reason: err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-large' : 'protocol' });
     });
     ws.on('pong', () => {
-      conn.lastRx = Date.now();
+      conn.heard(Date.now());
     });
     ws.on('ping', (data) => this.onPing(conn, data));
     this.liveness.add(conn, Date.now());
@@ -248,7 +248,7 @@ export class DeviceGateway {
   private async onMessage(conn: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> {
     const started = performance.now();
     // Any message proves the device is alive, like a pong.
-    conn.lastRx = Date.now();
+    conn.heard(Date.now());
     const m = this.d.metrics;
     if (!conn.takeToken(this.d.clock.now())) {
       m.deviceMessageErrors.inc({ reason: 'rate-limited' });
@@ -306,7 +306,7 @@ export class DeviceGateway {
    * (docs/devices.md#heartbeats). Pings count against the message rate limit like messages.
    */
   private onPing(conn: DeviceConnection, data: Buffer): void {
-    conn.lastRx = Date.now();
+    conn.heard(Date.now());
     const m = this.d.metrics;
     if (!conn.takeToken(this.d.clock.now())) {
       m.deviceMessageErrors.inc({ reason: 'rate-limited' });

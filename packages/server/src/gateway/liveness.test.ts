@@ -7,8 +7,10 @@ const TIMEOUT = 10_000;
 function channel(): LiveChannel & { pings: number[] } {
   const c = {
     lastRx: 0,
+    received: 0,
     pingSentAt: null as number | null,
     answerDueSince: null as number | null,
+    receivedAtSend: 0,
     wheelSlot: -1,
     pings: [] as number[],
     ping(now: number) {
@@ -18,6 +20,12 @@ function channel(): LiveChannel & { pings: number[] } {
     },
   };
   return c;
+}
+
+/** A frame from the device arrives (what the gateway does: DeviceConnection.heard). */
+function hear(c: LiveChannel, now: number): void {
+  c.lastRx = now;
+  c.received++;
 }
 
 /** Runs the wheel every tick from `from` to `to`; returns when each channel was found dead. */
@@ -54,9 +62,9 @@ describe('liveness wheel', () => {
     w.add(talking, start);
     w.add(answering, start);
     const dead = runUntil(w, start, start + 600_000, (now) => {
-      if ((now - start) % 30_000 === 0) talking.lastRx = now; // a heartbeat every 30 s
+      if ((now - start) % 30_000 === 0) hear(talking, now); // a heartbeat every 30 s
       const sent = answering.pingSentAt;
-      if (sent !== null && answering.lastRx < sent && now - sent >= 1_000) answering.lastRx = now; // pong after 1 s
+      if (sent !== null && answering.lastRx < sent && now - sent >= 1_000) hear(answering, now); // pong after 1 s
     });
     expect(dead).toEqual([]);
     expect(talking.pings).toEqual([]);
@@ -74,7 +82,7 @@ describe('liveness wheel', () => {
     // The loop was blocked for 15 s: the deadline passed while the pong may be waiting unread.
     const resumed = start + IDLE + 2 * TICK_MS + 15_000;
     expect(w.run(resumed)).toEqual([]);
-    c.lastRx = resumed + 1; // the pong is read right after
+    hear(c, resumed + 1); // the pong is read right after
     expect(runUntil(w, resumed + TICK_MS, resumed + 30_000)).toEqual([]);
   });
 
@@ -110,7 +118,7 @@ describe('liveness wheel', () => {
     w.add(c, start);
     const dead = runUntil(w, start, start + 30_000, (now) => {
       if (now === start + 5_000 || now === start + 6_000) w.expectAnswer(c, now);
-      if (now === start + 7_000) c.lastRx = now; // the answer (ack, settings-applied)
+      if (now === start + 7_000) hear(c, now); // the answer (ack, settings-applied)
     });
     expect(c.pings).toEqual([]);
     expect(dead).toEqual([]);
@@ -124,24 +132,37 @@ describe('liveness wheel', () => {
     const dead = runUntil(w, start, start + 50_000, (now) => {
       if (now === sentAt) w.expectAnswer(c, now);
       const p = c.pingSentAt;
-      if (p !== null && c.lastRx < p && now - p >= 1_000) c.lastRx = now; // its pong, 1 s later
+      if (p !== null && c.lastRx < p && now - p >= 1_000) hear(c, now); // its pong, 1 s later
     });
     // (The next ping would be the idle one, IDLE after that pong.)
     expect(c.pings).toHaveLength(1);
     expect(dead).toEqual([]);
   });
 
-  it('does not take a frame stamped in the millisecond of the send for its answer', () => {
+  it('does not take a frame read just before the send, in the same millisecond, for its answer', () => {
     const w = new LivenessWheel(IDLE, TIMEOUT, start);
     const c = channel();
     w.add(c, start);
     const sentAt = start + 5_000;
     runUntil(w, start, start + 5_000 + TIMEOUT + 2 * TICK_MS, (now) => {
       if (now === sentAt) {
-        c.lastRx = now; // read just before the send went out
+        hear(c, now); // read just before the send went out
         w.expectAnswer(c, now);
       }
     });
     expect(c.pings).toHaveLength(1);
+  });
+  it('takes an answer read in the very millisecond of the send for the answer: no ping', () => {
+    const w = new LivenessWheel(IDLE, TIMEOUT, start);
+    const c = channel();
+    w.add(c, start);
+    const sentAt = start + 5_000;
+    runUntil(w, start, start + 5_000 + TIMEOUT + 4 * TICK_MS, (now) => {
+      if (now === sentAt) {
+        w.expectAnswer(c, now);
+        hear(c, now); // a fast device's ack, read in the same millisecond
+      }
+    });
+    expect(c.pings).toEqual([]);
   });
 });

@@ -4,8 +4,12 @@ export interface LiveChannel {
   lastRx: number;
   /** When the unanswered ping was sent, or null. */
   pingSentAt: number | null;
+  /** Frames (messages, pongs, pings) received so far: what tells an answer from a frame read before the send. */
+  received: number;
   /** When a message the device answers was sent with nothing heard since (its answer deadline), or null. */
   answerDueSince: number | null;
+  /** `received` when that message was sent: any frame counted after it is the answer. */
+  receivedAtSend: number;
   /** The wheel bucket the channel sits in, or -1. */
   wheelSlot: number;
   /** Sends a ping; false when the socket is no longer open. */
@@ -52,9 +56,11 @@ export class LivenessWheel<C extends LiveChannel> {
    */
   expectAnswer(conn: C, now: number): void {
     if (conn.pingSentAt !== null && conn.lastRx < conn.pingSentAt) return; // a ping's deadline runs
-    // (A frame stamped in the very millisecond of the send is not taken for its answer: <=.)
-    if (conn.answerDueSince !== null && conn.lastRx <= conn.answerDueSince) return; // an earlier send's runs
+    if (conn.answerDueSince !== null && conn.received === conn.receivedAtSend) return; // an earlier send's runs
+    // A count, not a time: an answer read in the very millisecond of the send (a fast device on a
+    // fast network) is the answer, and a frame read just before the send in that millisecond is not.
     conn.answerDueSince = now;
+    conn.receivedAtSend = conn.received;
     this.schedule(conn, now + this.pongTimeoutMs);
   }
 
@@ -98,7 +104,7 @@ export class LivenessWheel<C extends LiveChannel> {
     conn.pingSentAt = null;
     const asked = conn.answerDueSince;
     if (asked !== null) {
-      if (conn.lastRx <= asked) {
+      if (conn.received === conn.receivedAtSend) {
         if (now - asked < this.pongTimeoutMs) return this.schedule(conn, asked + this.pongTimeoutMs);
         // No answer in time: a ping decides (an agent busy applying settings still answers it).
         conn.answerDueSince = null;
