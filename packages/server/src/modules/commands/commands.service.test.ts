@@ -34,7 +34,11 @@ function setup(existing: number[], connected: DeviceChannel[]) {
       return ids;
     },
     updateCommands: async (b: Array<[number, unknown]>) => void updates.push(...b),
-  } as unknown as CommandsRepository;
+    // What a delivery reads as open: set by a test (a read that raced a result).
+    openRows: [] as Array<{ id: number; command: string; text: null; state: string }>,
+    devicesWithOpenCommands: async (ids: number[]) => new Set(ids.filter(() => repo.openRows.length > 0)),
+    listOpenCommandsForDevice: async () => repo.openRows,
+  };
   const revoked: number[] = [];
   const devices = {
     revokeCertificate: async (id: number) => void revoked.push(id),
@@ -45,8 +49,17 @@ function setup(existing: number[], connected: DeviceChannel[]) {
   const folders = { requireFolder: async () => ({ id: 1, name: 'f', parent_id: null }) };
   const byId = new Map(connected.map((c) => [c.deviceId, c]));
   const channels = { get: (id: number) => byId.get(id) } as unknown as DeviceChannels;
-  const service = new CommandsService(repo, devices as never, folders as never, channels, new EventBus(), { now: () => 5_000 }, null, 10);
-  return { service, rows, updates, order, revoked };
+  const service = new CommandsService(
+    repo as unknown as CommandsRepository,
+    devices as never,
+    folders as never,
+    channels,
+    new EventBus(),
+    { now: () => 5_000 },
+    null,
+    10,
+  );
+  return { service, rows, updates, order, revoked, repo };
 }
 
 describe('CommandsService (in-memory fakes)', () => {
@@ -115,5 +128,20 @@ describe('CommandsService (in-memory fakes)', () => {
     const done = (await service.sendCommand({ command: 'reset-factory-defaults', deviceIds: [4] }, null)).commands[0]!.id;
     await service.finish(4, online.ch.inflight, done, true, null);
     expect(revoked).toEqual([4]);
+  });
+
+  it('does not send again, nor write back to sent, a command finished while a delivery read it as open', async () => {
+    const online = channel(5);
+    const { service, updates, repo } = setup([5], [online.ch]);
+    const id = (await service.sendCommand({ command: 'reset-factory-defaults', deviceIds: [5] }, null)).commands[0]!.id;
+    // A hello's delivery read the command as queued; before it sent, the device answered it.
+    repo.openRows = [{ id, command: 'reset-factory-defaults', text: null, state: 'queued' }];
+    expect(service.acknowledge(5, online.ch.inflight, id)).toBe(true);
+    expect(await service.finish(5, online.ch.inflight, id, true, null)).toBe(true);
+    expect(await service.deliverPending(5, true)).toBe(0);
+    await service.flush();
+    expect(online.sent).toHaveLength(1);
+    expect(online.ch.inflight.has(id)).toBe(false);
+    expect(updates.filter(([k]) => k === id).at(-1)).toEqual([id, expect.objectContaining({ state: 'succeeded' })]);
   });
 });

@@ -24,6 +24,7 @@ import type { RecordAnswer } from '../idempotency/idempotency.service.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { lookupPaceMs } from '../../lib/lookup-pace.js';
+import { RecentlyFinished } from './recently-finished.js';
 
 const DEFAULT_EXPIRY_S = 24 * 3600;
 const RELAY_EXPIRY_MS = 10 * 60_000;
@@ -54,6 +55,7 @@ export class CommandsService {
   /** The newest state event of each command, published once its row is written. */
   private readonly pendingEvents = new Map<number, LiveEvent & { type: 'command.changed' }>();
   private waker: Waker | null = null;
+  private readonly finished = new RecentlyFinished(); // what a delivery's read may still see as open
   private readonly loadOpen = async (ids: number[]) => {
     const open = await this.repo.devicesWithOpenCommands(ids, this.clock.now());
     return new Map([...open].map((id) => [id, true as const]));
@@ -306,7 +308,7 @@ export class CommandsService {
 
   private push(deviceId: number, id: number, command: CommandName, text: string | null, now: number, state: string = 'queued'): boolean {
     const channel = this.channels.get(deviceId);
-    if (!channel) return false;
+    if (!channel || this.finished.has(id)) return false;
     if (command === 'wakeup') {
       // Nothing to send: the device being connected is what the wake-up asked for.
       this.writer.update(id, {
@@ -342,6 +344,7 @@ export class CommandsService {
     const command = inflight.get(id);
     if (!command) return false;
     inflight.delete(id);
+    this.finished.add(id, this.clock.now());
     const state = ok ? 'succeeded' : 'failed';
     this.writer.update(id, { state, finished_at: this.clock.now(), message });
     this.pendingEvents.set(id, { type: 'command.changed', id, deviceId, state, message });
