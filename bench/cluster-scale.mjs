@@ -299,6 +299,7 @@ async function runDialect(dialect) {
       kernelPercent: pct('systemSeconds'),
       supervisorCpuPercent: round1((c1[0].cpuSeconds - c0[0].cpuSeconds) * (100 / secs)),
       serverRssMb: c1.reduce((x, s) => x + s.rssMb, 0),
+      serverRssAnonMb: c1.reduce((x, s) => x + s.rssAnonMb, 0),
       perWorker: list.map((s, i) => ({
         devices: s.devicesConnected,
         cpuPercent: round1((c1[i + 1].cpuSeconds - c0[i + 1].cpuSeconds) * (100 / secs)),

@@ -397,12 +397,15 @@ export function procStats(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = 100;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return {
     cpuSeconds: (Number(stat[11]) + Number(stat[12])) / ticks,
     userSeconds: Number(stat[11]) / ticks,
     systemSeconds: Number(stat[12]) / ticks,
-    rssMb: Math.round(rssKb / 1024),
+    rssMb: Math.round(kb('VmRSS') / 1024),
+    // The process's own memory, without file pages it maps (SQLite's mmap: the same page-cache
+    // pages counted once in each worker's RSS).
+    rssAnonMb: Math.round(kb('RssAnon') / 1024),
   };
 }
 

@@ -253,7 +253,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     },
     queries: {
       devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
-      pendingConfiguration: () => deliveryState.listPendingOnServer(deps.serverId),
+      pendingConfiguration: (since, limit) => deliveryState.listPendingOnServer(deps.serverId, since, limit),
     },
     ticketKeys: () => ticketKeys,
     webCert: () => webCert?.cert ?? null,

@@ -3,7 +3,7 @@ import type { LiveEvent, ServerMessage } from '@openums/protocol';
 import type { DeviceChannel, DeviceChannels } from '../channel/device-channel.js';
 import { EventBus } from '../lib/event-bus.js';
 import type { BusMessage, ClusterBus } from './bus.js';
-import { ClusterWakeups, relayEvent } from './wakeups.js';
+import { CONFIG_CATCH_UP_OVERLAP_MS, ClusterWakeups, relayEvent } from './wakeups.js';
 
 /** A bus whose messages the test hands in (or drops). */
 class FakeBus implements ClusterBus {
@@ -54,7 +54,10 @@ function setup(held: number[]) {
     catchUp: [] as unknown[],
     forgot: [] as number[],
     addressReloads: [] as string[],
+    configSince: [] as number[],
   };
+  const clock = { now: 1_000_000 };
+  let pageOfPending = false;
   const events = new EventBus(relayEvent(bus));
   const seen: LiveEvent[] = [];
   events.subscribe((e) => seen.push(e));
@@ -77,15 +80,18 @@ function setup(held: number[]) {
       queries: {
         // Like the SQL: devices connected here with a queued command.
         devicesWithQueuedCommands: async () => [...queued].filter((id) => chans.has(id)),
-        pendingConfiguration: async () => [{ id: held[0]!, revision: 3 }],
+        pendingConfiguration: async (since, limit) => {
+          calls.configSince.push(since);
+          return pageOfPending ? Array.from({ length: limit }, (_, i) => ({ id: i + 1, revision: 3 })) : [{ id: held[0]!, revision: 3 }];
+        },
       },
     },
-    { now: () => 1_000_000 },
+    { now: () => clock.now },
     null,
     60_000,
   );
   wakeups.start();
-  return { bus, chans, calls, events, seen, queued, wakeups };
+  return { bus, chans, calls, events, seen, queued, wakeups, clock, fullPage: (on: boolean) => (pageOfPending = on) };
 }
 
 describe('cluster wake-ups', () => {
@@ -104,6 +110,22 @@ describe('cluster wake-ups', () => {
     await t.wakeups.catchUp();
     expect(t.calls.deliverPending).toEqual([2]);
     expect(t.calls.catchUp).toEqual([[{ id: 1, revision: 3 }]]);
+  });
+
+  it('looks for configuration markings since shortly before its previous catch-up, not at every device it holds', async () => {
+    const t = setup([1]);
+    await t.wakeups.catchUp(); // the first: since shortly before the process started
+    t.clock.now += 5_000;
+    await t.wakeups.catchUp();
+    t.fullPage(true);
+    t.clock.now += 5_000;
+    await t.wakeups.catchUp(); // a full page: the next run reads from the same point
+    t.fullPage(false);
+    t.clock.now += 5_000;
+    await t.wakeups.catchUp();
+    const overlap = CONFIG_CATCH_UP_OVERLAP_MS;
+    expect(t.calls.configSince).toEqual([1_000_000 - overlap, 1_000_000 - overlap, 1_005_000 - overlap, 1_005_000 - overlap]);
+    expect(t.calls.catchUp.map((p) => (p as unknown[]).length)).toEqual([1, 1, 5000, 1]);
   });
 
   it('closes its stale channel when the device said hello elsewhere', () => {

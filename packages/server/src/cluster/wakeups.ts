@@ -31,7 +31,8 @@ export interface WakeupTargets {
   /** Catch-up queries: what this process's devices have waiting in the database. */
   queries: {
     devicesWithQueuedCommands(now: number): Promise<number[]>;
-    pendingConfiguration(): Promise<Array<{ id: number; revision: number }>>;
+    /** Devices held here whose configuration was marked at or after `since` and is pending, at most `limit`. */
+    pendingConfiguration(since: number, limit: number): Promise<Array<{ id: number; revision: number }>>;
   };
 }
 
@@ -39,6 +40,15 @@ export interface WakeupTargets {
 export function relayEvent(bus: ClusterBus): (e: LiveEvent) => void {
   return (e) => bus.publish(e.type === 'device.changed' ? { t: 'changed', deviceIds: [e.deviceId] } : { t: 'event', event: e });
 }
+
+/** Rows a catch-up reads at most; more wait for the next one. */
+const CATCH_UP_LIMIT = 5000;
+/**
+ * How far back of its previous run a catch-up looks for configuration markings: a marking is
+ * stamped with its process's clock before its transaction commits, so a slow transaction (a
+ * fleet-wide change) or a clock up to the 60 s the servers page warns about must not hide one.
+ */
+export const CONFIG_CATCH_UP_OVERLAP_MS = 120_000;
 
 /**
  * The receiving side of the cluster bus: a message from another process is turned into the same
@@ -52,6 +62,12 @@ export class ClusterWakeups {
   private retry: NodeJS.Timeout | null = null;
   private keysCheckedAt = 0;
   private settingsCheckedAt = 0;
+  /**
+   * Configuration markings older than this were looked at by an earlier catch-up. A device that
+   * connects later is looked at by its hello; so a marking needs looking at again only if a
+   * wake-up for it may have been lost — since shortly before this process's previous catch-up.
+   */
+  private configSince: number;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -59,7 +75,9 @@ export class ClusterWakeups {
     private readonly clock: Clock,
     private readonly log: Logger | null,
     private readonly catchUpMs: number,
-  ) {}
+  ) {
+    this.configSince = clock.now() - CONFIG_CATCH_UP_OVERLAP_MS;
+  }
 
   start(): void {
     this.unsubscribe = this.bus.subscribe((m) => this.onMessage(m));
@@ -137,7 +155,11 @@ export class ClusterWakeups {
         for (const id of await this.t.queries.devicesWithQueuedCommands(this.clock.now())) {
           if (this.t.channels.get(id)) await this.t.commands.deliverPending(id);
         }
-        this.t.delivery.catchUp(await this.t.queries.pendingConfiguration());
+        const startedAt = this.clock.now();
+        const pending = await this.t.queries.pendingConfiguration(this.configSince, CATCH_UP_LIMIT);
+        this.t.delivery.catchUp(pending);
+        // A full page leaves the rest for the next run, from the same point.
+        if (pending.length < CATCH_UP_LIMIT) this.configSince = startedAt - CONFIG_CATCH_UP_OVERLAP_MS;
         // A missed certificate message: one small read per catch-up finds a newer generation.
         await this.t.webCert?.reload();
         // A missed rotation message: the keys are re-read about once a minute.

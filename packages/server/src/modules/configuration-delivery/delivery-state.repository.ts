@@ -3,7 +3,6 @@ import type { ExpressionBuilder } from 'kysely';
 import type { ApplyMode } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
-import { devicesWithPresence } from '../devices/device-rows.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
 import { subtreeCondition } from '../device-folders/device-folders.repository.js';
 
@@ -43,12 +42,29 @@ export class DeliveryStateRepository {
   constructor(private readonly db: Db) {}
 
   /** Catch-up for lost wake-ups: devices connected to `serverId` with a pending revision. */
-  async listPendingOnServer(serverId: string, limit = 5000): Promise<Array<{ id: number; revision: number }>> {
-    const rows = await devicesWithPresence(this.db)
+  /**
+   * Devices held by `serverId` whose configuration was marked at or after `since` and is still
+   * pending: the catch-up's read (cluster/wakeups.ts). Read from the recent markings
+   * (devices_config_pending) with the presence checked per marking — not from the process's
+   * devices with each one's row looked up, which SQLite's planner picks for a join (two equal
+   * columns of the presence index look more selective to it than one of this one).
+   */
+  async listPendingOnServer(serverId: string, since: number, limit: number): Promise<Array<{ id: number; revision: number }>> {
+    const rows = await this.db
+      .selectFrom('devices')
       .select(['id', 'config_revision'])
-      .where('online', '=', 1)
-      .where('connected_server', '=', serverId)
       .where('config_state', '=', 'PENDING')
+      .where('config_changed_at', '>=', since)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('device_presence as p')
+            .select('p.device_id')
+            .whereRef('p.device_id', '=', 'devices.id')
+            .where('p.online', '=', 1)
+            .where('p.connected_server', '=', serverId),
+        ),
+      )
       .limit(limit)
       .execute();
     return rows.map((r) => ({ id: Number(r.id), revision: Number(r.config_revision) }));
