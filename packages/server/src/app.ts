@@ -252,7 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       audit,
     },
     queries: {
-      devicesWithQueuedCommands: (now) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now),
+      devicesWithQueuedCommands: (now, since, limit) => commandsRepo.listDevicesWithQueuedCommands(deps.serverId, now, since, limit),
       pendingConfiguration: (since, limit) => deliveryState.listPendingOnServer(deps.serverId, since, limit),
     },
     ticketKeys: () => ticketKeys,

@@ -3,7 +3,7 @@ import type { LiveEvent, ServerMessage } from '@openums/protocol';
 import type { DeviceChannel, DeviceChannels } from '../channel/device-channel.js';
 import { EventBus } from '../lib/event-bus.js';
 import type { BusMessage, ClusterBus } from './bus.js';
-import { CONFIG_CATCH_UP_OVERLAP_MS, ClusterWakeups, relayEvent } from './wakeups.js';
+import { CATCH_UP_OVERLAP_MS, ClusterWakeups, relayEvent } from './wakeups.js';
 
 /** A bus whose messages the test hands in (or drops). */
 class FakeBus implements ClusterBus {
@@ -55,6 +55,7 @@ function setup(held: number[]) {
     forgot: [] as number[],
     addressReloads: [] as string[],
     configSince: [] as number[],
+    commandsSince: [] as number[],
   };
   const clock = { now: 1_000_000 };
   let pageOfPending = false;
@@ -79,7 +80,7 @@ function setup(held: number[]) {
       clusterSettings: { reloadDeviceAddress: async (announce) => void calls.addressReloads.push(announce) },
       queries: {
         // Like the SQL: devices connected here with a queued command.
-        devicesWithQueuedCommands: async () => [...queued].filter((id) => chans.has(id)),
+        devicesWithQueuedCommands: async (_now, since) => (calls.commandsSince.push(since), [...queued].filter((id) => chans.has(id))),
         pendingConfiguration: async (since, limit) => {
           calls.configSince.push(since);
           return pageOfPending ? Array.from({ length: limit }, (_, i) => ({ id: i + 1, revision: 3 })) : [{ id: held[0]!, revision: 3 }];
@@ -112,7 +113,7 @@ describe('cluster wake-ups', () => {
     expect(t.calls.catchUp).toEqual([[{ id: 1, revision: 3 }]]);
   });
 
-  it('looks for configuration markings since shortly before its previous catch-up, not at every device it holds', async () => {
+  it('looks for configuration markings and queued commands since shortly before its previous catch-up, not at everything', async () => {
     const t = setup([1]);
     await t.wakeups.catchUp(); // the first: since shortly before the process started
     t.clock.now += 5_000;
@@ -123,9 +124,11 @@ describe('cluster wake-ups', () => {
     t.fullPage(false);
     t.clock.now += 5_000;
     await t.wakeups.catchUp();
-    const overlap = CONFIG_CATCH_UP_OVERLAP_MS;
+    const overlap = CATCH_UP_OVERLAP_MS;
     expect(t.calls.configSince).toEqual([1_000_000 - overlap, 1_000_000 - overlap, 1_005_000 - overlap, 1_005_000 - overlap]);
     expect(t.calls.catchUp.map((p) => (p as unknown[]).length)).toEqual([1, 1, 5000, 1]);
+    // Commands: never a full page here, so each run reads from shortly before the previous one.
+    expect(t.calls.commandsSince).toEqual([1_000_000, 1_000_000, 1_005_000, 1_010_000].map((at) => at - overlap));
   });
 
   it('closes its stale channel when the device said hello elsewhere', () => {

@@ -30,7 +30,8 @@ export interface WakeupTargets {
   webCert?: { reload(): Promise<boolean> };
   /** Catch-up queries: what this process's devices have waiting in the database. */
   queries: {
-    devicesWithQueuedCommands(now: number): Promise<number[]>;
+    /** Devices held here with a command queued at or after `since`, unexpired at `now`; at most `limit`. */
+    devicesWithQueuedCommands(now: number, since: number, limit: number): Promise<number[]>;
     /** Devices held here whose configuration was marked at or after `since` and is pending, at most `limit`. */
     pendingConfiguration(since: number, limit: number): Promise<Array<{ id: number; revision: number }>>;
   };
@@ -44,11 +45,12 @@ export function relayEvent(bus: ClusterBus): (e: LiveEvent) => void {
 /** Rows a catch-up reads at most; more wait for the next one. */
 const CATCH_UP_LIMIT = 5000;
 /**
- * How far back of its previous run a catch-up looks for configuration markings: a marking is
- * stamped with its process's clock before its transaction commits, so a slow transaction (a
- * fleet-wide change) or a clock up to the 60 s the servers page warns about must not hide one.
+ * How far back of its previous run a catch-up looks for configuration markings and queued
+ * commands: both are stamped with their process's clock before their transaction commits, so a
+ * slow transaction (a fleet-wide change) or a clock up to the 60 s the Servers page warns about
+ * must not hide one.
  */
-export const CONFIG_CATCH_UP_OVERLAP_MS = 120_000;
+export const CATCH_UP_OVERLAP_MS = 120_000;
 
 /**
  * The receiving side of the cluster bus: a message from another process is turned into the same
@@ -63,10 +65,11 @@ export class ClusterWakeups {
   private keysCheckedAt = 0;
   private settingsCheckedAt = 0;
   /**
-   * Configuration markings older than this were looked at by an earlier catch-up. A device that
-   * connects later is looked at by its hello; so a marking needs looking at again only if a
-   * wake-up for it may have been lost — since shortly before this process's previous catch-up.
+   * Commands queued and configuration markings older than these were looked at by an earlier
+   * catch-up. A device that connects later is looked at by its hello; so one needs looking at
+   * again only if a wake-up for it may have been lost — since shortly before the previous catch-up.
    */
+  private commandsSince: number;
   private configSince: number;
 
   constructor(
@@ -76,7 +79,7 @@ export class ClusterWakeups {
     private readonly log: Logger | null,
     private readonly catchUpMs: number,
   ) {
-    this.configSince = clock.now() - CONFIG_CATCH_UP_OVERLAP_MS;
+    this.commandsSince = this.configSince = clock.now() - CATCH_UP_OVERLAP_MS;
   }
 
   start(): void {
@@ -152,14 +155,16 @@ export class ClusterWakeups {
     this.catchingUp ??= (async () => {
       try {
         await this.t.commands.flush();
-        for (const id of await this.t.queries.devicesWithQueuedCommands(this.clock.now())) {
+        const startedAt = this.clock.now();
+        const queued = await this.t.queries.devicesWithQueuedCommands(startedAt, this.commandsSince, CATCH_UP_LIMIT);
+        for (const id of queued) {
           if (this.t.channels.get(id)) await this.t.commands.deliverPending(id);
         }
-        const startedAt = this.clock.now();
+        // Moved on once all is delivered; a full page leaves the rest for the next run, from the same point.
+        if (queued.length < CATCH_UP_LIMIT) this.commandsSince = startedAt - CATCH_UP_OVERLAP_MS;
         const pending = await this.t.queries.pendingConfiguration(this.configSince, CATCH_UP_LIMIT);
         this.t.delivery.catchUp(pending);
-        // A full page leaves the rest for the next run, from the same point.
-        if (pending.length < CATCH_UP_LIMIT) this.configSince = startedAt - CONFIG_CATCH_UP_OVERLAP_MS;
+        if (pending.length < CATCH_UP_LIMIT) this.configSince = startedAt - CATCH_UP_OVERLAP_MS;
         // A missed certificate message: one small read per catch-up finds a newer generation.
         await this.t.webCert?.reload();
         // A missed rotation message: the keys are re-read about once a minute.

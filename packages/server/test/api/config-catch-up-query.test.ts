@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.js';
+import { CommandsRepository } from '../../src/modules/commands/commands.repository.js';
 import { DeliveryStateRepository } from '../../src/modules/configuration-delivery/delivery-state.repository.js';
 import { newDeviceRow } from '../../src/modules/devices/devices.repository.js';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db.js';
@@ -59,7 +60,7 @@ describe.each(DIALECTS)('configuration catch-up query (%s)', (dialect) => {
     expect(await repo.listPendingOnServer('srv-a', 0, 2)).toHaveLength(2);
   });
 
-  it('reads the recent markings through their index, not every device the server holds (SQLite plan)', async () => {
+  it('reads the recent markings and commands through their indexes, not everything the server holds (SQLite plans)', async () => {
     if (dialect !== 'sqlite') return; // PostgreSQL plans by its statistics; four rows say nothing about 100,000
     const seen: Array<{ sql: string; parameters: readonly unknown[] }> = [];
     const logged = testDb.open((e) => {
@@ -72,6 +73,11 @@ describe.each(DIALECTS)('configuration catch-up query (%s)', (dialect) => {
       const details = plan.rows.map((r) => r.detail).join(' | ');
       expect(details).toMatch(/SEARCH devices USING INDEX devices_config_pending/);
       expect(details).not.toMatch(/device_presence_online/);
+      // The commands' catch-up likewise reads the recent commands, not every queued one.
+      await new CommandsRepository(logged.db).listDevicesWithQueuedCommands('srv-a', 1, 50_000, 100);
+      const c = seen.find((x) => x.sql.includes('created_at'))!;
+      const cplan = await logged.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
+      expect(cplan.rows.map((r) => r.detail).join(' | ')).toMatch(/SEARCH commands USING INDEX commands_queued_created/);
     } finally {
       await logged.close();
     }

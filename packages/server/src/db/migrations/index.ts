@@ -28,7 +28,7 @@ import * as deviceCommLog from './20261213T1200-device-comm-log.js';
 import * as deviceCertKey from './20261214T0900-device-cert-key.js';
 import * as devicePresence from './20261215T0900-device-presence.js';
 import * as deviceListCoveringIndex from './20261216T0900-device-list-covering-index.js';
-import * as deviceConfigPendingIndex from './20261217T0900-device-config-pending-index.js';
+import * as catchUpIndexes from './20261217T0900-catch-up-indexes.js';
 
 export interface AppMigration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
@@ -64,5 +64,5 @@ export const migrations: Record<string, AppMigration> = {
   '20261214T0900-device-cert-key': deviceCertKey,
   '20261215T0900-device-presence': devicePresence,
   '20261216T0900-device-list-covering-index': deviceListCoveringIndex,
-  '20261217T0900-device-config-pending-index': deviceConfigPendingIndex,
+  '20261217T0900-catch-up-indexes': catchUpIndexes,
 };

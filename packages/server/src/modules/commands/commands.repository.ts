@@ -70,16 +70,29 @@ export class CommandsRepository {
    * and looks each device up by key: it runs every few seconds on every process, so it must not
    * walk the process's online devices (14,000 per worker at 100,000 devices).
    */
-  listDevicesWithQueuedCommands = async (serverId: string, now: number, limit = 5000): Promise<number[]> => {
+  /**
+   * Devices held by `serverId` with a command queued at or after `since` and not expired: the
+   * catch-up's read (cluster/wakeups.ts), from the recent commands (commands_queued_created) with
+   * the presence checked per command — commands queued for offline devices are not walked.
+   */
+  listDevicesWithQueuedCommands = async (serverId: string, now: number, since: number, limit: number): Promise<number[]> => {
     const rows = await this.db
       .selectFrom('commands')
-      .innerJoin('device_presence as p', 'p.device_id', 'commands.device_id')
       .select('commands.device_id')
       .distinct()
       .where('commands.state', '=', 'queued')
+      .where('commands.created_at', '>=', since)
       .where('commands.expires_at', '>', now)
-      .where('p.online', '=', 1)
-      .where('p.connected_server', '=', serverId)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('device_presence as p')
+            .select('p.device_id')
+            .whereRef('p.device_id', '=', 'commands.device_id')
+            .where('p.online', '=', 1)
+            .where('p.connected_server', '=', serverId),
+        ),
+      )
       .limit(limit)
       .execute();
     return rows.map((r) => Number(r.device_id));
