@@ -2,7 +2,7 @@
 // npm run bench:cluster -- --scale [--devices 100000] [--dialects sqlite,postgres] [--workers 7]
 //                                  [--sim-processes 8] [--steady-seconds 120] [--settle-seconds 60]
 //                                  [--keep-dir DIR] [--phases enroll,cold,steady,drop,kill]
-//                                  [--profile-seconds S] [--profile-kill-seconds S] [--profile-kill-after 60]
+//                                  [--profile-seconds S] [--profile-kill-seconds S] [--profile-kill-after 60] [--count-syscalls]
 //                                  [--sim-connect-concurrency 200] [--sim-malloc system|jemalloc] [--sim-nice 0]
 //
 // 100,000 devices on one host: `openums server --workers W` (supervisor + W workers sharing the
@@ -32,7 +32,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { netCounters, netdevMaxBacklog, profileRunning, profileTop, sampleShape, threadCpu, wakeups } from './inspect.mjs';
+import { countSyscalls, netCounters, netdevMaxBacklog, profileRunning, profileTop, sampleShape, threadCpu, wakeups } from './inspect.mjs';
 import { call, createTarget, descendants, machine, postgresSettings, procStats, startServer } from './lib.mjs';
 import { simulator, until } from './sim.mjs';
 
@@ -48,6 +48,7 @@ const { values } = parseArgs({
     'local-addresses': { type: 'string', default: '127.0.0.2-127.0.0.250' },
     'keep-dir': { type: 'string' },
     'profile-seconds': { type: 'string', default: '0' },
+    'count-syscalls': { type: 'boolean', default: false },
     'profile-kill-seconds': { type: 'string', default: '0' },
     'profile-kill-after': { type: 'string', default: '60' },
     'sim-connect-concurrency': { type: 'string' },
@@ -279,6 +280,8 @@ async function runDialect(dialect) {
     const s0 = simCpu();
     const n0 = netCounters();
     const t0 = performance.now();
+    // The workers' system calls over the same window (--count-syscalls; needs perf).
+    const syscalls = values['count-syscalls'] ? countSyscalls(pids.slice(1), steadySeconds) : null;
     await sleep(steadySeconds * 1000);
     const c1 = pids.map((pid) => procStats(pid));
     const th1 = pids.map((pid) => threadCpu(pid));
@@ -300,6 +303,7 @@ async function runDialect(dialect) {
       supervisorCpuPercent: round1((c1[0].cpuSeconds - c0[0].cpuSeconds) * (100 / secs)),
       serverRssMb: c1.reduce((x, s) => x + s.rssMb, 0),
       serverRssAnonMb: c1.reduce((x, s) => x + s.rssAnonMb, 0),
+      ...(syscalls ? { workersSyscallsPerSecond: await syscalls } : {}),
       perWorker: list.map((s, i) => ({
         devices: s.devicesConnected,
         cpuPercent: round1((c1[i + 1].cpuSeconds - c0[i + 1].cpuSeconds) * (100 / secs)),

@@ -3,9 +3,12 @@
 //  * threadCpu(pid): CPU seconds per thread kind from /proc/<pid>/task/*/stat — the JavaScript
 //    main thread, V8's helper threads (concurrent marking, sweeping, compiling), libuv's pool;
 //  * wakeups(pid): context switches (voluntary + involuntary) — how often the process runs;
+//  * countSyscalls(pids, seconds): system calls by kind, counted by the kernel's tracepoints
+//    through `perf stat` (Debian's linux-perf) — counting, not sampling: the processes run on;
 //  * profileRunning(pid, seconds, file): SIGUSR1 opens Node's inspector on 127.0.0.1:9229, then a
 //    CPU profile and V8's heap figures are taken over the DevTools protocol (the `ws` client the
 //    agent already depends on). One process at a time: the port is fixed.
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -248,4 +251,31 @@ export function sampleShape({ everyMs = 10_000, count, serverPids, simulatorPids
     clearInterval(timer);
     return shape;
   };
+}
+
+const SYSCALLS = ['pread64', 'pwrite64', 'fcntl', 'fsync', 'fdatasync', 'futex', 'read', 'write', 'writev', 'epoll_wait'];
+
+/**
+ * System calls of `pids` over `seconds`, per second: all of them and the kinds above (SQLite's
+ * page reads are `pread64`; a worker whose page cache another worker's write emptied reads its
+ * pages again). Resolves to { error } where perf or the tracepoints are missing.
+ */
+export function countSyscalls(pids, seconds) {
+  const events = ['raw_syscalls:sys_enter', ...SYSCALLS.map((k) => `syscalls:sys_enter_${k}`)];
+  return new Promise((resolve) => {
+    execFile(
+      'perf',
+      ['stat', '-x', ',', '-e', events.join(','), '-p', pids.join(','), '--', 'sleep', String(seconds)],
+      { timeout: (seconds + 30) * 1000 },
+      (err, _stdout, stderr) => {
+        const counts = {};
+        for (const line of String(stderr).split('\n')) {
+          const [value, , event] = line.split(',');
+          const name = event === 'raw_syscalls:sys_enter' ? 'all' : event?.replace('syscalls:sys_enter_', '');
+          if (name && /^\d+$/.test(value ?? '')) counts[name] = Math.round(Number(value) / seconds);
+        }
+        resolve(counts.all === undefined ? { error: (err?.message ?? String(stderr)).slice(0, 200) } : counts);
+      },
+    );
+  });
 }
