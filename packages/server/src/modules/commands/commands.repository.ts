@@ -1,6 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { CommandsTable } from '../../db/types.js';
+import { heldByServer } from '../devices/device-rows.js';
 
 export type CommandRow = Selectable<CommandsTable> & { id: number };
 export type CommandPatch = Updateable<CommandsTable>;
@@ -83,16 +84,7 @@ export class CommandsRepository {
       .where('commands.state', '=', 'queued')
       .where('commands.created_at', '>=', since)
       .where('commands.expires_at', '>', now)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('device_presence as p')
-            .select('p.device_id')
-            .whereRef('p.device_id', '=', 'commands.device_id')
-            .where('p.online', '=', 1)
-            .where('p.connected_server', '=', serverId),
-        ),
-      )
+      .where(heldByServer('commands.device_id', serverId))
       .limit(limit)
       .execute();
     return rows.map((r) => Number(r.device_id));

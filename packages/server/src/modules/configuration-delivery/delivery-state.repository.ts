@@ -4,6 +4,7 @@ import type { ApplyMode } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
+import { heldByServer } from '../devices/device-rows.js';
 import { subtreeCondition } from '../device-folders/device-folders.repository.js';
 
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
@@ -55,16 +56,7 @@ export class DeliveryStateRepository {
       .select(['id', 'config_revision'])
       .where('config_state', '=', 'PENDING')
       .where('config_changed_at', '>=', since)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('device_presence as p')
-            .select('p.device_id')
-            .whereRef('p.device_id', '=', 'devices.id')
-            .where('p.online', '=', 1)
-            .where('p.connected_server', '=', serverId),
-        ),
-      )
+      .where(heldByServer('devices.id', serverId))
       .limit(limit)
       .execute();
     return rows.map((r) => ({ id: Number(r.id), revision: Number(r.config_revision) }));

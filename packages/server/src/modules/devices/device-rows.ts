@@ -1,6 +1,6 @@
-import type { RawBuilder } from 'kysely';
+import { expressionBuilder, sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { DevicePresenceTable, DevicesTable } from '../../db/types.js';
+import type { Database, DevicePresenceTable, DevicesTable } from '../../db/types.js';
 import type { CursorValue } from '../../lib/cursor.js';
 
 // What a device row is and how lists of them are asked for: shared by the repository, the
@@ -45,6 +45,23 @@ type PresenceColumn = 'online' | 'connected_server' | 'last_contact';
 export const devicesWithPresence = (db: Db) =>
   db.selectFrom('devices').innerJoin('device_presence', 'device_presence.device_id', 'devices.id');
 export type DevicesWithPresence = 'devices' | 'device_presence';
+
+/**
+ * The device `deviceIdColumn` names is online on server process `serverId`: an EXISTS probe of its
+ * presence row by key, for reads that start from something else (recent markings, recent
+ * commands) and must not start from the process's devices.
+ */
+export function heldByServer(deviceIdColumn: 'devices.id' | 'commands.device_id', serverId: string) {
+  const eb = expressionBuilder<Database, never>();
+  return eb.exists(
+    eb
+      .selectFrom('device_presence as p')
+      .select('p.device_id')
+      .where('p.device_id', '=', sql.ref<number>(deviceIdColumn))
+      .where('p.online', '=', 1)
+      .where('p.connected_server', '=', serverId),
+  );
+}
 
 export type DeviceRow = Pick<DevicesTable, Exclude<(typeof DEVICE_COLUMNS)[number], PresenceColumn>> &
   Pick<DevicePresenceTable, PresenceColumn> & { id: number };
