@@ -234,6 +234,7 @@ export class DevicesService {
   /** Deleting a device revokes its certificate (the row holding its serial is gone) and closes its channel. */
   async deleteDevice(id: number, by: AuditContext): Promise<void> {
     await this.repo.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await this.repo.lockPresenceForDeletion([id], trx);
       const before = await this.repo.findDeviceById(id, trx);
       if (!before || !(await this.repo.deleteDevice(id, trx))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
       await this.audit.record(trx, { by, action: 'device.delete', object: deviceObject(before), before: inventoryOf(before) });
@@ -253,6 +254,7 @@ export class DevicesService {
       const done = await this.repo.db.transaction().execute(async (trx) => {
         const out: number[] = [];
         const entries = [];
+        if (this.dialect === 'postgres') await this.repo.lockPresenceForDeletion(chunk, trx);
         for (const id of chunk) {
           const before = await this.repo.findDeviceById(id, trx);
           if (!before || !(await this.repo.deleteDevice(id, trx))) continue;
