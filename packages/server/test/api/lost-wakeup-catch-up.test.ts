@@ -9,7 +9,8 @@ const TIMEOUT = 'userinterface.screensaver.timeout';
 // A configuration change made by another server process whose wake-up never arrived (its
 // notification lost): the periodic catch-up finds the recent marking and delivers it. Only a
 // process on a cluster bus runs the catch-up; one server on SQLite has no other process to miss,
-// so this runs on PostgreSQL, whose LISTEN/NOTIFY bus every process uses.
+// so this runs on PostgreSQL, whose LISTEN/NOTIFY bus every process uses (SQLite's cluster, the
+// workers of one host on the supervisor's IPC: lost-wakeup-workers.test.ts).
 describe('a lost configuration wake-up (postgres)', () => {
   let s: LiveServer;
   let db: DatabaseHandle;
