@@ -63,6 +63,20 @@ export function heldByServer(deviceIdColumn: 'devices.id' | 'commands.device_id'
   );
 }
 
+/**
+ * PostgreSQL: locks these devices' presence rows in id order (chunks of 500 ids). Every
+ * transaction that writes both a device's presence row and its device row takes the presence row
+ * first — the presence batch, and a deletion that reaches the presence row again through the
+ * cascade — so two of them queue instead of deadlocking (ADR 0009).
+ */
+export async function lockPresenceRows(trx: Db, ids: readonly number[]): Promise<void> {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i += 500) {
+    const chunk = sorted.slice(i, i + 500);
+    await trx.selectFrom('device_presence').select('device_id').where('device_id', 'in', chunk).orderBy('device_id').forUpdate().execute();
+  }
+}
+
 export type DeviceRow = Pick<DevicesTable, Exclude<(typeof DEVICE_COLUMNS)[number], PresenceColumn>> &
   Pick<DevicePresenceTable, PresenceColumn> & { id: number };
 /** The key hash is written with a certificate only (enrollment), never by a plain insert. */

@@ -281,27 +281,6 @@ export class DevicesRepository {
   };
 
   /**
-   * PostgreSQL: locks the devices' presence rows, in id order, before their deletion. The presence
-   * batch locks those rows first and then updates the devices' reported facts; a deletion that took
-   * the device row first and reached the presence row through the cascade locked the two in the
-   * opposite order, and PostgreSQL aborted one of them as a deadlock (a device deleted while its
-   * hello was being written: the DELETE answered 500). Same order → the two queue.
-   */
-  lockPresenceForDeletion = async (ids: readonly number[], trx: Db): Promise<void> => {
-    if (!ids.length) return;
-    const sorted = [...new Set(ids)].sort((a, b) => a - b);
-    for (let i = 0; i < sorted.length; i += CHUNK) {
-      await trx
-        .selectFrom('device_presence')
-        .select('device_id')
-        .where('device_id', 'in', sorted.slice(i, i + CHUNK))
-        .orderBy('device_id')
-        .forUpdate()
-        .execute();
-    }
-  };
-
-  /**
    * Its direct profile assignments and its access list go with it (they reference it without a
    * foreign key). In the caller's transaction (the audit entry of the deletion joins it).
    */

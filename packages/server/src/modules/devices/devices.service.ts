@@ -34,6 +34,7 @@ import {
   type DevicesRepository,
   type SortColumn,
 } from './devices.repository.js';
+import { lockPresenceRows } from './device-rows.js';
 
 const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
 
@@ -234,7 +235,8 @@ export class DevicesService {
   /** Deleting a device revokes its certificate (the row holding its serial is gone) and closes its channel. */
   async deleteDevice(id: number, by: AuditContext): Promise<void> {
     await this.repo.db.transaction().execute(async (trx) => {
-      if (this.dialect === 'postgres') await this.repo.lockPresenceForDeletion([id], trx);
+      // Presence row first, as the presence batch (ADR 0009): the deletion's cascade reaches it too.
+      if (this.dialect === 'postgres') await lockPresenceRows(trx, [id]);
       const before = await this.repo.findDeviceById(id, trx);
       if (!before || !(await this.repo.deleteDevice(id, trx))) throw notFound(ErrorCode.DeviceNotFound, 'Device', id);
       await this.audit.record(trx, { by, action: 'device.delete', object: deviceObject(before), before: inventoryOf(before) });
@@ -254,7 +256,7 @@ export class DevicesService {
       const done = await this.repo.db.transaction().execute(async (trx) => {
         const out: number[] = [];
         const entries = [];
-        if (this.dialect === 'postgres') await this.repo.lockPresenceForDeletion(chunk, trx);
+        if (this.dialect === 'postgres') await lockPresenceRows(trx, chunk);
         for (const id of chunk) {
           const before = await this.repo.findDeviceById(id, trx);
           if (!before || !(await this.repo.deleteDevice(id, trx))) continue;

@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder, type Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { DialectName } from '../../db/dialect.js';
 import type { Database, DevicePresenceTable } from '../../db/types.js';
+import { lockPresenceRows } from './device-rows.js';
 import type { DevicePatch } from './devices.repository.js';
 
 /** What the presence service writes: device_presence columns and reported facts of the device row. */
@@ -95,17 +96,7 @@ export class PresenceRepository {
       // holder's declareDead does — two transactions that take the same rows in the same order
       // queue, never deadlock (seen in a reconnect storm: a batch's "online here" row against
       // declareDead of the process the device had been on). SQLite has one writer at a time.
-      if (this.dialect === 'postgres') {
-        const all = [...new Set([...ids, ...presence.map(([id]) => id)])].sort((a, b) => a - b);
-        if (all.length)
-          await trx
-            .selectFrom('device_presence')
-            .select('device_id')
-            .where('device_id', 'in', all)
-            .orderBy('device_id')
-            .forUpdate()
-            .execute();
-      }
+      if (this.dialect === 'postgres') await lockPresenceRows(trx, [...ids, ...presence.map(([id]) => id)]);
       if (ids.length) await trx.updateTable('device_presence').set({ last_contact: lastContact }).where('device_id', 'in', ids).execute();
       if (this.dialect === 'postgres') {
         for (const group of groupByShape(presence)) await updatePresenceGroup(trx, group, serverId);
