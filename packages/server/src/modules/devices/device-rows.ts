@@ -64,17 +64,16 @@ export function heldByServer(deviceIdColumn: 'devices.id' | 'commands.device_id'
 }
 
 /**
- * PostgreSQL: locks these devices' presence rows in id order (chunks of 500 ids). Every
+ * PostgreSQL: locks these devices' presence rows in id order, in one statement (the id list is one
+ * array parameter; the presence batch runs this on every flush). Every
  * transaction that writes both a device's presence row and its device row takes the presence row
  * first — the presence batch, and a deletion that reaches the presence row again through the
  * cascade — so two of them queue instead of deadlocking (ADR 0009).
  */
 export async function lockPresenceRows(trx: Db, ids: readonly number[]): Promise<void> {
+  if (!ids.length) return;
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  for (let i = 0; i < sorted.length; i += 500) {
-    const chunk = sorted.slice(i, i + 500);
-    await trx.selectFrom('device_presence').select('device_id').where('device_id', 'in', chunk).orderBy('device_id').forUpdate().execute();
-  }
+  await trx.selectFrom('device_presence').select('device_id').where('device_id', 'in', sorted).orderBy('device_id').forUpdate().execute();
 }
 
 export type DeviceRow = Pick<DevicesTable, Exclude<(typeof DEVICE_COLUMNS)[number], PresenceColumn>> &
