@@ -19,6 +19,21 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
+  {
+    // Every transaction of the server goes through db/transaction.ts, which runs it again when
+    // PostgreSQL cancels it to break a deadlock (ADR 0013).
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'packages/server/src/db/transaction.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[arguments.length=0][callee.property.name='transaction']",
+          message: 'Use transaction(db, work) from db/transaction.ts: it runs work again when PostgreSQL cancels it to break a deadlock.',
+        },
+      ],
+    },
+  },
   // Playwright finds a fixture's dependencies in its first parameter's pattern: `{}` means none.
   { files: ['e2e/**/*.ts'], rules: { 'no-empty-pattern': 'off' } },
   {

@@ -46,6 +46,8 @@ export const ErrorCode = {
   ServerRunning: 'SERVER_RUNNING',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   DatabaseUnavailable: 'DATABASE_UNAVAILABLE',
+  /** PostgreSQL cancelled the change to break a lock conflict with another one, after the server's own retries: nothing of it was kept; send it again. */
+  DatabaseConflict: 'DATABASE_CONFLICT',
   AdminNotFound: 'ADMIN_NOT_FOUND',
   GroupNotFound: 'GROUP_NOT_FOUND',
   ApiTokenNotFound: 'API_TOKEN_NOT_FOUND',
@@ -140,6 +142,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   SERVER_RUNNING: 409,
   SERVICE_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
+  DATABASE_CONFLICT: 503,
   ADMIN_NOT_FOUND: 404,
   GROUP_NOT_FOUND: 404,
   API_TOKEN_NOT_FOUND: 404,

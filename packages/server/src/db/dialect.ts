@@ -17,6 +17,7 @@ import {
 import { viewIpKey, viewVersionKey } from '@openums/protocol';
 import { nameRepeatedStatements } from './pg-statements.js';
 import { checkRegexDeadline, regexLiteralPrefix, REGEX_TIMEOUT_MESSAGE, viewRegexTest, withRegexDeadline } from '../lib/linear-regex.js';
+import { transaction } from './transaction.js';
 
 /**
  * The only place that knows which database is underneath. Business code never branches on
@@ -208,7 +209,7 @@ async function rebuildSqliteTable(db: Kysely<any>, spec: RebuildSpec): Promise<v
   // A no-op inside a transaction: set before it (migrations on SQLite run outside one).
   await sql`pragma foreign_keys = off`.execute(db);
   try {
-    await db.transaction().execute(async (trx) => {
+    await transaction(db, async (trx) => {
       await spec.sqliteCreate.execute(trx);
       await sql`insert into ${sql.table(`${spec.table}_new`)} (${cols}) select ${cols} from ${sql.table(spec.table)}`.execute(trx);
       await sql`drop table ${sql.table(spec.table)}`.execute(trx);
@@ -341,7 +342,7 @@ export async function withStatementTimeout<DB, T>(
   fn: (db: Kysely<DB>) => Promise<T>,
 ): Promise<T> {
   if (dialect === 'sqlite') return withRegexDeadline(ms, () => fn(db));
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     await sql`select set_config('statement_timeout', ${String(Math.max(1, Math.floor(ms)))}, true)`.execute(trx);
     return fn(trx);
   });

@@ -19,24 +19,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return err instanceof AggregateError && err.errors.some(isDatabaseUnavailable);
 }
 
-/** PostgreSQL's deadlock_detected: the server aborted this statement to break a lock cycle. */
-export function isDeadlock(err: unknown): boolean {
-  return err instanceof Error && (err as Error & { code?: unknown }).code === '40P01';
-}
-
 /**
- * Runs `work` again (up to `attempts` times, after a short random pause) when PostgreSQL breaks a
- * deadlock by aborting it. For bulk statements that may meet another process's bulk statement on
- * the same rows in another order — e.g. a worker starting up resets its devices while the lease
- * holder declares that worker's previous incarnation dead — where the loser simply does it again.
+ * PostgreSQL rolled the whole transaction back to resolve a conflict with another one: a
+ * deadlock (40P01) or a serialization failure (40001). Running the transaction again may succeed;
+ * nothing of it was kept.
  */
-export async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (!isDeadlock(err) || attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 100 * attempt));
-    }
-  }
+export function isTransactionConflict(err: unknown): boolean {
+  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  return code === '40P01' || code === '40001';
 }

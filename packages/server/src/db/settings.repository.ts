@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { transaction } from './transaction.js';
 
 /** Installation-wide key/value settings stored in the database (shared by a cluster). */
 export class SettingsRepository {
@@ -29,13 +30,13 @@ export class SettingsRepository {
    * Read-modify-write of an existing setting, one caller at a time across every process: a
    * no-op update locks the row (PostgreSQL; SQLite transactions hold the write lock from their
    * start), so a second caller reads what the first one wrote. `change` gets the transaction for
-   * its own reads and returns the new value, or null to leave it.
+   * its own reads and returns the new value, or null to leave it; it may run more than once (db/transaction.ts).
    */
   changeSettingLocked = async <T>(
     key: string,
     change: (current: string | undefined, trx: Db) => Promise<{ value: string | null; result: T }>,
   ): Promise<T> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       await trx
         .updateTable('settings')
         .set((eb) => ({ value: eb.ref('value') }))

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, errorStatus, type ErrorBody } from '@openums/protocol';
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseUnavailable, isTransactionConflict } from '../db/errors.js';
 import { AppError } from './errors.js';
 
 interface AjvIssue {
@@ -71,6 +71,15 @@ export function installErrorHandler(app: FastifyInstance): void {
       status = 503;
       reply.header('retry-after', '5');
       body = { error: { code: ErrorCode.DatabaseUnavailable, message: 'The database is unavailable; try again in a few seconds' } };
+    } else if (isTransactionConflict(err)) {
+      // A deadlock that kept recurring through db/transaction.ts's runs (or a statement outside a
+      // transaction): the change was rolled back, and sending it again is the remedy.
+      req.log.warn({ err: err.message }, 'request failed: the database cancelled it to resolve a lock conflict');
+      status = 503;
+      reply.header('retry-after', '1');
+      body = {
+        error: { code: ErrorCode.DatabaseConflict, message: 'The change collided with another one and was not applied; send it again' },
+      };
     } else {
       // Details of server faults go to the log, never to the client.
       req.log.error({ err }, 'request failed');

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AccessNodeRef, AccessObjectType, PrincipalType } from '@openums/protocol';
 import type { Db } from '../../db/database.js';
 import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
+import { transaction } from '../../db/transaction.js';
 
 /** The tree an object type lives in: its folder type and tables. */
 export interface AccessTree {
@@ -52,9 +53,10 @@ export class AccessRepository {
    * Runs `fn` in a transaction in which no other writer changes access lists (PostgreSQL; SQLite
    * serialises writers anyway): two replacements of one list cannot interleave their delete and
    * insert, and a principal or object deleted meanwhile has its rows deleted after this commit.
+   * `fn` may run more than once (db/transaction.ts).
    */
   inListTransaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const lock = exclusiveWriteLock(this.dialect, 'access_entries');
       if (lock) await lock.execute(trx);
       return fn(trx);

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { AdminTasksTable } from '../../db/types-features.js';
+import { transaction } from '../../db/transaction.js';
 
 /** A row as read: the table's columns with the generated id resolved. */
 export type AdminTaskRow = Selectable<AdminTasksTable>;
@@ -90,7 +91,7 @@ export class AdminTasksRepository {
     );
 
   finishRun = async (runId: number, taskId: number, state: 'succeeded' | 'failed', message: string, now: number) => {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       await trx
         .updateTable('admin_task_runs')
         .set({ state, message: message.slice(0, 4000), finished_at: now })

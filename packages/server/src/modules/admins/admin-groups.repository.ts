@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
+import { transaction } from '../../db/transaction.js';
 
 export interface GroupRow {
   id: number;
@@ -19,9 +20,9 @@ export class AdminGroupsRepository {
     private readonly dialect: DialectName,
   ) {}
 
-  /** Membership changes queue behind each other (PostgreSQL), so two of them cannot close a loop together. */
+  /** Membership changes queue behind each other (PostgreSQL), so two of them cannot close a loop together. `fn` may run more than once (db/transaction.ts). */
   inMembershipTransaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const lock = exclusiveWriteLock(this.dialect, 'admin_group_members');
       if (lock) await lock.execute(trx);
       return fn(trx);
@@ -67,7 +68,7 @@ export class AdminGroupsRepository {
   /** Its entries in access lists go with it (no foreign key); memberships by the cascade. */
   /** `alsoInTrx` runs in the same transaction (the audit entry). */
   deleteGroup = (id: number, alsoInTrx?: (trx: Db) => Promise<void>): Promise<void> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       await trx.deleteFrom('admin_groups').where('id', '=', id).execute();
       await trx.deleteFrom('access_entries').where('principal_type', '=', 'group').where('principal_id', '=', id).execute();
       await alsoInTrx?.(trx);

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
 import type { ApiTokensTable } from '../../db/types.js';
+import { transaction } from '../../db/transaction.js';
 
 export interface AdminRow {
   id: number;
@@ -36,9 +37,9 @@ export class AdminsRepository {
     private readonly dialect: DialectName,
   ) {}
 
-  /** Runs `fn` in a transaction in which account changes of other callers wait (last-superuser checks). */
+  /** Runs `fn` in a transaction in which account changes of other callers wait (last-superuser checks); `fn` may run more than once (db/transaction.ts). */
   inAccountsTransaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const lock = exclusiveWriteLock(this.dialect, 'users');
       if (lock) await lock.execute(trx);
       return fn(trx);

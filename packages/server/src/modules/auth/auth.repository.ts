@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { transaction } from '../../db/transaction.js';
 
 export interface UserRow {
   id: number;
@@ -174,7 +175,7 @@ export class AuthRepository {
 
   /** Records when tokens were last used (collected in memory, written in one transaction). */
   touchApiTokens = async (batch: Array<[number, number]>): Promise<void> => {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       for (const [id, at] of batch) await trx.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
     });
   };

@@ -9,6 +9,7 @@ import { parseApiToken } from './api-token-format.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DirectoryLogin } from './directory-login.js';
+import { transaction } from '../../db/transaction.js';
 
 export interface AuthenticatedSession extends SessionWithUser {
   superuser: boolean;
@@ -117,7 +118,7 @@ export class AuthService {
     const expiresAt = now + this.sessionTtlMs;
     // Like the session token, the CSRF token is stored only as a hash: a leaked database or
     // backup gives neither. The browser gets the plain token (cookie and body) once, here.
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       await this.repo.createSession({ tokenHash: sha256(token), csrfTokenHash: sha256(csrfToken), userId: user.id, now, expiresAt }, trx);
       await this.audit.record(trx, {
         by: { actor: { id: Number(user.id), name: user.username, via: 'session', tokenId: null }, address: clientAddress },
@@ -244,7 +245,7 @@ export class AuthService {
     this.cache.delete(hash);
     // An API token is not ended by logout; it is revoked through its own route.
     if (cached?.tokenId) return;
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       if (!(await this.repo.deleteSessionByTokenHash(hash, trx))) return;
       const actor = by.actor;
       await this.audit.record(trx, {

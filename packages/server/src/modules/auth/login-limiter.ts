@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import type { DialectName } from '../../db/dialect.js';
 import type { Clock } from '../../lib/clock.js';
+import { transaction } from '../../db/transaction.js';
 
 export interface LimiterOptions {
   /** Failures allowed per key inside the window before blocking. */
@@ -51,7 +52,7 @@ export class LoginLimiter {
   async fail(key: string): Promise<void> {
     const k = key.slice(0, MAX_KEY);
     const now = this.clock.now();
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       await trx
         .insertInto('rate_limits')
         .values({ scope: this.scope, key: k, failures: 0, window_start: now, blocked_until: 0, blocks: 0 })

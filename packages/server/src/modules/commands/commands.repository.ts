@@ -2,6 +2,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { CommandsTable } from '../../db/types.js';
 import { heldByServer } from '../devices/device-rows.js';
+import { transaction } from '../../db/transaction.js';
 
 export type CommandRow = Selectable<CommandsTable> & { id: number };
 export type CommandPatch = Updateable<CommandsTable>;
@@ -16,7 +17,7 @@ export class CommandsRepository {
    * (e.g. storing the answer for an Idempotency-Key) before the commit; returns ids in order.
    */
   insertCommands = (rows: Insertable<CommandsTable>[], alsoInTrx?: (trx: Db, ids: number[]) => Promise<void>): Promise<number[]> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const ids: number[] = [];
       for (let i = 0; i < rows.length; i += 500) {
         const out = await trx
@@ -91,7 +92,7 @@ export class CommandsRepository {
   };
 
   updateCommands = async (batch: Array<[number, CommandPatch]>): Promise<void> => {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       for (const [id, patch] of batch) await trx.updateTable('commands').set(patch).where('id', '=', id).execute();
     });
   };

@@ -6,6 +6,7 @@ import type { Database } from '../../db/types.js';
 import type { DevicePatch } from '../devices/devices.repository.js';
 import { heldByServer } from '../devices/device-rows.js';
 import { subtreeCondition } from '../device-folders/device-folders.repository.js';
+import { transaction } from '../../db/transaction.js';
 
 /** Rows per IN (…) list: well below SQLite's and PostgreSQL's parameter limits. */
 const CHUNK = 500;
@@ -125,7 +126,7 @@ export class DeliveryStateRepository {
   async updateDeliveryStates(batch: ReadonlyArray<readonly [number, DeliveryStatePatch]>, now: number): Promise<void> {
     // In id order: row locks taken in one order make lock cycles with concurrent markings unlikely.
     const ordered = [...batch].sort((a, b) => a[0] - b[0]);
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       for (const [id, p] of ordered) {
         const set: DevicePatch = {};
         if (p.state === 'APPLIED')

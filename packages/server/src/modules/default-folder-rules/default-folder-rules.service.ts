@@ -20,6 +20,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { DefaultFolderRulesRepository, RuleRow } from './default-folder-rules.repository.js';
 import { loadViewAttributes, namesAttributes } from '../views/view-attributes.js';
 import type { CompiledRule } from './rule-evaluation.js';
+import { transaction } from '../../db/transaction.js';
 
 /** The rules as one process holds them, with the version stamp they were read at. */
 export interface RuleSet {
@@ -200,10 +201,10 @@ export class DefaultFolderRulesService {
     });
   }
 
-  /** A change: its transaction bumps the version stamp; this process forgets its copy at once. */
+  /** A change: its transaction bumps the version stamp; this process forgets its copy at once. `work` may run more than once (db/transaction.ts). */
   private async change<T>(work: (trx: Db) => Promise<T>): Promise<T> {
     try {
-      return await this.repo.db.transaction().execute(async (trx) => {
+      return await transaction(this.repo.db, async (trx) => {
         const result = await work(trx);
         await this.repo.bumpVersion(trx);
         return result;

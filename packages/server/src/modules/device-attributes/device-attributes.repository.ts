@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import type { DeviceAttributesTable } from '../../db/types.js';
+import { transaction } from '../../db/transaction.js';
 
 export type DeviceAttributeRow = Omit<DeviceAttributesTable, 'id'> & { id: number };
 export type DeviceAttributeFields = Omit<DeviceAttributesTable, 'id' | 'created_at' | 'updated_at'>;
@@ -114,7 +115,7 @@ export class DeviceAttributesRepository {
    * the report arrived are skipped (a foreign-key failure would fail the whole batch).
    */
   writeDeviceReports = async (batch: ReadonlyArray<[number, Record<number, string | null>]>, now: number): Promise<void> => {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       for (let i = 0; i < batch.length; i += CHUNK) {
         const part = batch.slice(i, i + CHUNK);
         const ids = part.map(([id]) => id);

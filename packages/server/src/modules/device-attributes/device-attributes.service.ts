@@ -29,6 +29,7 @@ import {
   toDefinition,
   type Definition,
 } from './device-attributes.model.js';
+import { transaction } from '../../db/transaction.js';
 
 export type { Definition };
 
@@ -104,7 +105,7 @@ export class DeviceAttributesService {
     const now = this.clock.now();
     let id: number;
     try {
-      id = await this.repo.db.transaction().execute(async (trx) => {
+      id = await transaction(this.repo.db, async (trx) => {
         const newId = await this.repo.insertDefinition(
           {
             identifier: req.identifier,
@@ -154,7 +155,7 @@ export class DeviceAttributesService {
       overwrite: req.overwrite ?? before.overwrite,
     };
     if (req.range) checkMessageSize([...(await this.definitions(true)).filter((d) => d.id !== id), after], 'body.range');
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       await this.repo.updateDefinition(
         id,
         { name: after.name, range_json: after.range ? JSON.stringify(after.range) : null, overwrite: after.overwrite },
@@ -177,7 +178,7 @@ export class DeviceAttributesService {
 
   async deleteDefinition(by: AuditContext, id: number): Promise<void> {
     const before = await this.requireDefinition(id);
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       await this.repo.deleteDefinition(id, trx);
       await this.audit.record(trx, {
         by,
@@ -253,7 +254,7 @@ export class DeviceAttributesService {
       changes.set(def.id, value);
     }
     await this.reports.flush();
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       const name = await this.repo.findDeviceName(deviceId, trx);
       if (name === undefined) throw new AppError(ErrorCode.DeviceNotFound, `Device ${deviceId} does not exist`, { field: 'params.id' });
       const current = await this.repo.listDeviceValues(deviceId, trx);

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import type { CommLogWriter } from './comm-log-recorder.js';
 import type { CommLogDb, CommLogInsert, DeviceCommLogTable } from './device-comm-log.tables.js';
+import { transaction } from '../../db/transaction.js';
 
 /** Entries per multi-row insert: 8 columns each, well below SQLite's parameter limit. */
 const INSERT_CHUNK = 200;
@@ -23,8 +24,9 @@ export class DeviceCommLogRepository implements CommLogWriter {
     return (db ?? this.db) as unknown as CommLogDb;
   }
 
+  /** `fn` may run more than once (db/transaction.ts). */
   transaction<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(trx as unknown as Db));
+    return transaction(this.db, (trx) => fn(trx as unknown as Db));
   }
 
   /** The device's name, or undefined when it does not exist. */
@@ -62,7 +64,7 @@ export class DeviceCommLogRepository implements CommLogWriter {
   };
 
   writeEntries = async (rows: CommLogInsert[], prune: readonly number[], keep: number): Promise<void> => {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx
           .insertInto('device_comm_log')

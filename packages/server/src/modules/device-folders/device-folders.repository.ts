@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { TreeScope } from '../access/list-filter-sql.js';
 import type { Db } from '../../db/database.js';
 import { exclusiveWriteLock, type DialectName } from '../../db/dialect.js';
+import { transaction } from '../../db/transaction.js';
 
 /**
  * The folders `roots` and every folder below them, as a subquery for `where('folder_id', 'in', …)`
@@ -211,9 +212,9 @@ export class DeviceFoldersRepository {
     await db.deleteFrom('access_entries').where('object_type', '=', 'device-folder').where('object_id', '=', id).execute();
   };
 
-  /** Runs `fn` in a transaction in which no other writer changes the folder tree. */
+  /** Runs `fn` in a transaction in which no other writer changes the folder tree; `fn` may run more than once (db/transaction.ts). */
   inTreeTransaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const lock = exclusiveWriteLock(this.dialect, 'device_folders');
       if (lock) await lock.execute(trx);
       return fn(trx);

@@ -35,6 +35,7 @@ import {
   type SortColumn,
 } from './devices.repository.js';
 import { lockPresenceRows } from './device-rows.js';
+import { transaction } from '../../db/transaction.js';
 
 const SORT_COLUMNS: Record<string, SortColumn> = { name: 'name_lc', id: 'id', lastContact: 'last_contact', mac: 'mac' };
 
@@ -177,7 +178,7 @@ export class DevicesService {
     const given = input.name?.trim();
     if (given) await this.naming?.checkName(given, 'body.name');
     try {
-      return await this.repo.db.transaction().execute(async (trx) => {
+      return await transaction(this.repo.db, async (trx) => {
         const name = given ?? (this.naming ? await this.naming.nameNewDevice(mac, trx) : defaultDeviceName(mac));
         const id = await this.repo.insertDevice(newDeviceRow({ mac, name, folderId, now: this.clock.now() }), trx);
         await this.naming?.renamed(trx, null, id, name);
@@ -234,7 +235,7 @@ export class DevicesService {
 
   /** Deleting a device revokes its certificate (the row holding its serial is gone) and closes its channel. */
   async deleteDevice(id: number, by: AuditContext): Promise<void> {
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       // Presence row first, as the presence batch (ADR 0009): the deletion's cascade reaches it too.
       if (this.dialect === 'postgres') await lockPresenceRows(trx, [id]);
       const before = await this.repo.findDeviceById(id, trx);
@@ -253,7 +254,7 @@ export class DevicesService {
     const deleted: number[] = [];
     for (let i = 0; i < ids.length; i += 200) {
       const chunk = ids.slice(i, i + 200);
-      const done = await this.repo.db.transaction().execute(async (trx) => {
+      const done = await transaction(this.repo.db, async (trx) => {
         const out: number[] = [];
         const entries = [];
         if (this.dialect === 'postgres') await lockPresenceRows(trx, chunk);

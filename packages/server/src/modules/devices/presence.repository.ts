@@ -4,6 +4,7 @@ import type { DialectName } from '../../db/dialect.js';
 import type { Database, DevicePresenceTable } from '../../db/types.js';
 import { lockPresenceRows } from './device-rows.js';
 import type { DevicePatch } from './devices.repository.js';
+import { transaction } from '../../db/transaction.js';
 
 /** What the presence service writes: device_presence columns and reported facts of the device row. */
 export type PresencePatch = DevicePatch & Partial<Omit<DevicePresenceTable, 'device_id'>>;
@@ -91,7 +92,7 @@ export class PresenceRepository {
       if (Object.keys(p).length) presence.push([id, p]);
       if (Object.keys(f).length) facts.push([id, f]);
     }
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       // PostgreSQL: every presence row of the batch is locked first, in id order, as the lease
       // holder's declareDead does — two transactions that take the same rows in the same order
       // queue, never deadlock (seen in a reconnect storm: a batch's "online here" row against

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { EnrollmentKeysTable } from '../../db/types.js';
+import { transaction } from '../../db/transaction.js';
 
 export type EnrollmentKeyRow = Selectable<EnrollmentKeysTable> & { id: number };
 
@@ -41,7 +42,7 @@ export class EnrollmentKeysRepository {
 
   /** Adds uses counted in memory (keys without a maximum), one statement per key. */
   addUses = async (batch: Array<[number, { n: number; last: number }]>): Promise<void> => {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       for (const [id, { n, last }] of batch) {
         await trx
           .updateTable('enrollment_keys')

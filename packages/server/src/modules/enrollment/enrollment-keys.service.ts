@@ -17,6 +17,7 @@ import type { EnrollmentKeyRow, EnrollmentKeysRepository } from './enrollment-ke
 import { csvCell } from '../../lib/csv.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import { changedFields, type AuditLog } from '../audit/audit-log.js';
+import { transaction } from '../../db/transaction.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** Key format `oek_<lookup>_<secret>`: the lookup finds the row, only the secret's hash is stored. */
@@ -68,7 +69,7 @@ export class EnrollmentKeysService {
       const secret = randomBytes(32).toString('base64url');
       return { unitId, lookup, secret: `oek_${lookup}_${secret}`, hash: sha256(secret) };
     });
-    const rows = await this.repo.db.transaction().execute(async (trx) => {
+    const rows = await transaction(this.repo.db, async (trx) => {
       const ids = await this.repo.insertKeys(
         generated.map((g) => ({
           type: input.type,
@@ -108,7 +109,7 @@ export class EnrollmentKeysService {
   }
 
   async setDisabled(by: AuditContext, id: number, disabled: boolean): Promise<EnrollmentKey> {
-    return this.repo.db.transaction().execute(async (trx) => {
+    return transaction(this.repo.db, async (trx) => {
       const before = await this.repo.findKeyById(id, trx);
       if (!before || !(await this.repo.setDisabled(id, disabled, trx)))
         throw notFound(ErrorCode.EnrollmentKeyNotFound, 'Enrollment key', id);
@@ -120,7 +121,7 @@ export class EnrollmentKeysService {
   }
 
   async deleteKey(by: AuditContext, id: number): Promise<void> {
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       const before = await this.repo.findKeyById(id, trx);
       if (!before || !(await this.repo.deleteKey(id, trx))) throw notFound(ErrorCode.EnrollmentKeyNotFound, 'Enrollment key', id);
       await this.audit.record(trx, { by, action: 'enrollment-key.delete', object: keyObject(before), before: this.toApi(before) });

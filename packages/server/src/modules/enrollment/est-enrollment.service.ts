@@ -14,6 +14,7 @@ import type { EnrollmentKeyRow } from './enrollment-keys.repository.js';
 import { defaultDeviceName } from '../naming/naming-rules.js';
 import type { NamingService } from '../naming/naming.service.js';
 import type { EnrollmentPlaced, EnrollmentPlacement } from '../default-folder-rules/folder-placement.service.js';
+import { transaction } from '../../db/transaction.js';
 
 export interface EnrollResult {
   deviceId: number;
@@ -76,7 +77,7 @@ export class EstEnrollmentService {
     let placed: EnrollmentPlaced | null = null;
     try {
       const attempt = () =>
-        this.db.transaction().execute(async (trx) => {
+        transaction(this.db, async (trx) => {
           let folderId: number | null = settings?.autoRegistrationFolderId ?? null;
           let boundToThisUnit = false;
           let usedKey: EnrollmentKeyRow | null = null;

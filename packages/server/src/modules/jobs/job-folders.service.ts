@@ -8,6 +8,7 @@ import type { AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { JobFoldersRepository } from './job-folders.repository.js';
 import type { JobFolderRow } from './jobs.tables.js';
+import { transaction } from '../../db/transaction.js';
 
 const toFolder = (f: JobFolderRow): JobFolder => ({ id: f.id, name: f.name, parentId: f.parent_id, createdAt: toIso(f.created_at)! });
 
@@ -107,10 +108,10 @@ export class JobFoldersService {
     });
   }
 
-  /** A change of the tree in one transaction, serialised; a sibling of the same name → 400 naming `body.name`. */
+  /** A change of the tree in one transaction, serialised; a sibling of the same name → 400 naming `body.name`. `fn` may run more than once (db/transaction.ts). */
   private async write<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await transaction(this.db, async (trx) => {
         const lock = exclusiveWriteLock(this.dialect, 'job_folders');
         if (lock) await lock.execute(trx);
         return fn(trx as unknown as Db);

@@ -218,8 +218,8 @@ export class JobRunner {
 
   /** Targets → queued rows (set-based, one transaction). False when every target is gone. */
   private async resolve(run: JobRunRow, spec: RunSpec): Promise<boolean> {
-    const gone: string[] = [];
-    await this.repo.transaction(async (trx) => {
+    const gone = await this.repo.transaction(async (trx) => {
+      const gone: string[] = []; // inside: a run again after a deadlock starts afresh
       for (const t of spec.targets) {
         if (t.type === 'device') {
           const exists = await sql`select id from devices where id = ${t.id}`.execute(trx);
@@ -244,6 +244,7 @@ export class JobRunner {
       } else {
         await this.repo.updateRunIn(trx, run.id, { resolved: 1, message });
       }
+      return gone;
     });
     if (gone.length) this.log?.warn({ runId: run.id, gone }, 'job run: target gone');
     return gone.length < spec.targets.length;

@@ -10,6 +10,7 @@ import {
   type JobRunsTable,
   type JobsTable,
 } from './jobs.tables.js';
+import { transaction } from '../../db/transaction.js';
 export type { JobRow, JobRunDeviceRow, JobRunRow } from './jobs.tables.js';
 
 const CHUNK = 500;
@@ -58,7 +59,7 @@ export class JobsRepository {
    * the other updates nothing and creates no run. Returns the run id, or null when it lost.
    */
   claim = async (jobId: number, due: number, next: number | null, run: Insertable<JobRunsTable>): Promise<number | null> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const r = await trx
         .updateTable('jobs')
         .set({ next_run_at: next })
@@ -113,7 +114,8 @@ export class JobsRepository {
   folderExists2 = async (db: Db, id: number) =>
     Boolean(await (db as unknown as JDb).selectFrom('device_folders').select('id').where('id', '=', id).executeTakeFirst());
 
-  transaction = <T>(fn: (trx: Db) => Promise<T>) => this.db.transaction().execute((trx) => fn(trx as unknown as Db));
+  /** `fn` may run more than once (db/transaction.ts). */
+  transaction = <T>(fn: (trx: Db) => Promise<T>) => transaction(this.db, (trx) => fn(trx as unknown as Db));
 
   // ---- execution ----
   /**
@@ -285,7 +287,7 @@ export class JobsRepository {
   };
   /** History retention: finished runs older than `before`, a batch at a time. */
   purgeRuns = async (before: number, limit = 1000): Promise<number> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const ids = (
         await trx
           .selectFrom('job_runs')

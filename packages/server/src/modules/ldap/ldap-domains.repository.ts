@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import type { LdapDomainsTable } from '../../db/types.js';
+import { transaction } from '../../db/transaction.js';
 
 export type LdapDomainRow = Omit<LdapDomainsTable, 'id'> & { id: number };
 export type LdapDomainValues = Omit<LdapDomainsTable, 'id' | 'created_at' | 'updated_at'>;
@@ -169,8 +170,8 @@ export class LdapDomainsRepository {
     return gone.length + added.length > 0;
   };
 
-  /** Runs `fn` in one transaction. */
-  inTransaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> => this.db.transaction().execute(fn);
+  /** Runs `fn` in one transaction; it may run more than once (db/transaction.ts). */
+  inTransaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> => transaction(this.db, fn);
 
   /** Ids of imported accounts and groups among these names / DN keys (search results). */
   importedGroupIds = async (domainId: number, keys: string[]): Promise<Map<string, number>> =>

@@ -123,7 +123,7 @@ export class LdapLoginService implements DirectoryLogin<DomainLogin> {
    */
   private async mapAccount(d: OpenedDomain, username: string, groupKeys: string[]): Promise<DirectoryLoginResult> {
     const now = this.clock.now();
-    return this.repo.inTransaction(async (trx) => {
+    const result = await this.repo.inTransaction(async (trx) => {
       const groups = await this.repo.findGroupsByDn(d.row.id, groupKeys, trx);
       const groupIds = groups.map((g) => g.id);
       const [account] = await this.repo.findAccounts(d.row.name, [username], trx);
@@ -133,13 +133,19 @@ export class LdapLoginService implements DirectoryLogin<DomainLogin> {
       }
       const { id } = account ?? (await this.repo.ensureAccount({ domain: d.row.name, username, imported: false, now }, trx));
       const changed = await this.repo.syncDirectoryMemberships(id, d.row.id, groupIds, trx);
-      this.log?.info({ domain: d.row.name, username, groups: groupIds.length }, 'LDAP login');
       return {
         status: 'ok' as const,
         user: { id, username, role: account?.role ?? 'viewer' },
         disabled: account ? account.disabled === 1 : false,
         changed: changed || !account,
+        groups: groupIds.length,
       };
     });
+    if (result.status === 'ok') {
+      const { groups, ...ok } = result;
+      this.log?.info({ domain: d.row.name, username, groups }, 'LDAP login');
+      return ok;
+    }
+    return result;
   }
 }

@@ -5,6 +5,7 @@ import type { App } from '../../lib/fastify.js';
 import type { LogLevels } from '../../lib/log-levels.js';
 import { auditContext, type AuditContext } from '../audit/audit-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { transaction } from '../../db/transaction.js';
 
 /** One key in the settings table, shared by every server process of the installation. */
 export const LOGGING_KEY = 'logging';
@@ -35,7 +36,7 @@ export class LoggingService {
 
   async put(by: AuditContext, s: LoggingSettings): Promise<LoggingSettings> {
     const before = await this.get();
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       await this.settings.putSetting(LOGGING_KEY, JSON.stringify(s), trx);
       await this.audit.record(trx, {
         by,

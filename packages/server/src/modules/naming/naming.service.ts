@@ -13,6 +13,7 @@ import type { ConfigurationChanges, ConfigurationMarker } from '../configuration
 import type { ProfilesRepository } from '../profiles/profiles.repository.js';
 import { checkNamingSettings, conventionName, networkNameError, networkNameProblem, numberOfName } from './naming-rules.js';
 import type { NamingRepository, RenameRow } from './naming.repository.js';
+import { transaction } from '../../db/transaction.js';
 
 const KEY = 'device_naming';
 /** Other processes see a saved change within this time (the settings are re-read at most this often). */
@@ -125,10 +126,8 @@ export class NamingService {
     // nameNewDevice read the settings in this transaction a moment ago: no second read when the option is off.
     const s = this.cache?.value ?? (await this.getNamingSettings(trx));
     if (!s.adjustNetworkName) return;
-    await this.configuration.change(
-      (_t, mark) => this.renamed(trx, mark, deviceId, name, s),
-      (fn) => fn(trx),
-    );
+    // Inside the enrollment's transaction: marked with it, woken by nothing (not connected yet).
+    await this.configuration.markWithin(trx, (mark) => this.renamed(trx, mark, deviceId, name, s));
   }
 
   // ── the device reports its network name ─────────────────────────────────────
@@ -149,7 +148,7 @@ export class NamingService {
   private async adoptNetworkName(deviceId: number, hostname: string): Promise<void> {
     const name = hostname.trim().slice(0, 128);
     if (!name) return;
-    const renamed = await this.repo.db.transaction().execute(async (trx) => {
+    const renamed = await transaction(this.repo.db, async (trx) => {
       const old = await this.repo.adoptNetworkName(deviceId, name, trx);
       if (old === null) return false;
       await this.audit.record(trx, {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { transaction } from '../../db/transaction.js';
 
 export interface NotificationRow {
   id: number;
@@ -34,7 +35,7 @@ export class NotificationsRepository {
    * raised (new or again), for mail. One transaction.
    */
   sync = (kind: string, conditions: readonly Condition[], now: number): Promise<NotificationRow[]> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const known = await trx.selectFrom('notifications').selectAll().where('kind', '=', kind).execute();
       const byKey = new Map(known.map((r) => [r.key, r]));
       const raised: NotificationRow[] = [];

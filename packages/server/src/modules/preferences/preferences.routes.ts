@@ -12,6 +12,7 @@ import { toIso, type Clock } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors.js';
 import type { App } from '../../lib/fastify.js';
 import { rightsOf } from '../access/request-rights.js';
+import { transaction } from '../../db/transaction.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
 const tags = ['preferences'];
@@ -68,7 +69,7 @@ export function preferenceRoutes(app: App, db: Db, clock: Clock): void {
       }
       const adminId = req.auth!.user.id;
       const now = clock.now();
-      await db.transaction().execute(async (trx) => {
+      await transaction(db, async (trx) => {
         const has = await trx
           .selectFrom('admin_preferences')
           .select('key')

@@ -7,6 +7,7 @@ import { decodeCursor, toPage } from '../../lib/cursor.js';
 import type { ProfileFolderRow, ProfilesRepository } from './profiles.repository.js';
 import type { AuditContext } from '../audit/audit-context.js';
 import { changedFields, type AuditLog } from '../audit/audit-log.js';
+import { transaction } from '../../db/transaction.js';
 
 const folderObject = (id: number, name: string) => ({ type: 'profile-folder', id, name });
 
@@ -32,7 +33,7 @@ export class ProfileFoldersService {
     if (parentId !== null) await this.requireFolder(parentId, 'parentId');
     const name = input.name.trim();
     await this.requireFreeName(parentId, name, null);
-    const id = await this.repo.db.transaction().execute(async (trx) => {
+    const id = await transaction(this.repo.db, async (trx) => {
       const newId = await this.repo.insertFolder(name, parentId, this.clock.now(), trx);
       await this.audit.record(trx, { by, action: 'profile-folder.create', object: folderObject(newId, name), after: { name, parentId } });
       return newId;
@@ -55,7 +56,7 @@ export class ProfileFoldersService {
       }
     }
     if (name !== folder.name || parentId !== folder.parent_id) await this.requireFreeName(parentId, name, id);
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       await this.repo.updateFolder(id, { name, parent_id: parentId }, trx);
       const edit = changedFields({ name: folder.name, parentId: folder.parent_id }, { name, parentId });
       await this.audit.record(trx, { by, action: 'profile-folder.update', object: folderObject(id, name), ...edit });

@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { TreeScope } from '../access/list-filter-sql.js';
 import type { Db } from '../../db/database.js';
 import type { ProfileFoldersTable, ProfilesTable } from '../../db/types.js';
+import { transaction } from '../../db/transaction.js';
 
 export type ProfileRow = Selectable<ProfilesTable> & { id: number };
 export type ProfileFolderRow = { id: number; name: string; parent_id: number | null };
@@ -199,7 +200,7 @@ export class ProfilesRepository {
   /** Its access list goes with it (no foreign key). */
   /** `alsoInTrx` runs in the same transaction (the audit entry). */
   deleteFolder = (id: number, alsoInTrx?: (trx: Db) => Promise<void>) =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       await trx.deleteFrom('profile_folders').where('id', '=', id).execute();
       await trx.deleteFrom('access_entries').where('object_type', '=', 'profile-folder').where('object_id', '=', id).execute();
       await alsoInTrx?.(trx);

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { databaseNowMs, type DialectName } from '../../db/dialect.js';
-import { retryOnDeadlock } from '../../db/errors.js';
 import type { ServersTable } from '../../db/types.js';
+import { transaction } from '../../db/transaction.js';
 
 export type ServerRow = ServersTable;
 
@@ -68,12 +68,10 @@ export class ServersRepository {
    * leases. Guarded by the silence condition, so a process that beat meanwhile stays running.
    * Returns the devices it had online, or null when it was not (or no longer) silent.
    */
+  // The dead process may be starting again and resetting the same device rows: a deadlock, after
+  // which transaction() runs this again.
   declareDead = async (id: string, silentMs: number, now: number): Promise<number[] | null> =>
-    // The dead process may be starting again and resetting the same device rows (a deadlock).
-    retryOnDeadlock(() => this.declareDeadOnce(id, silentMs, now));
-
-  private declareDeadOnce = async (id: string, silentMs: number, now: number): Promise<number[] | null> =>
-    this.db.transaction().execute(async (trx) => {
+    transaction(this.db, async (trx) => {
       const r = await trx
         .updateTable('servers')
         .set({ status: 'dead', devices_connected: 0 })
@@ -105,7 +103,7 @@ export class ServersRepository {
 
   /** A process that stops cleanly: dead at once, its leases released. */
   markStopped = async (id: string): Promise<void> => {
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       await trx.updateTable('servers').set({ status: 'dead', devices_connected: 0 }).where('id', '=', id).execute();
       await trx.deleteFrom('leases').where('holder', '=', id).execute();
     });
@@ -114,7 +112,7 @@ export class ServersRepository {
   /** Removes a dead entry; 'running' when it is not dead, 'missing' when there is none. */
   /** `alsoInTrx` runs in the same transaction when an entry was removed (the audit entry). */
   removeDead = async (id: string, alsoInTrx?: (trx: Db) => Promise<void>): Promise<'removed' | 'running' | 'missing'> => {
-    const removed = await this.db.transaction().execute(async (trx) => {
+    const removed = await transaction(this.db, async (trx) => {
       const r = await trx.deleteFrom('servers').where('id', '=', id).where('status', '=', 'dead').executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) return false;
       await alsoInTrx?.(trx);

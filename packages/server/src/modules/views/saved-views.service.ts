@@ -22,6 +22,7 @@ import { changedFields, type AuditLog } from '../audit/audit-log.js';
 import type { Db } from '../../db/database.js';
 import type { SavedViewsRepository, ViewFolderRow, ViewRow } from './saved-views.repository.js';
 import { loadViewAttributes } from './view-attributes.js';
+import { transaction } from '../../db/transaction.js';
 
 const folderObject = (id: number, name: string) => ({ type: 'view-folder', id, name });
 const viewObject = (id: number, name: string) => ({ type: 'view', id, name });
@@ -49,7 +50,7 @@ export class SavedViewsService {
     if (parentId !== null) await this.requireFolder(parentId, 'body.parentId');
     const name = input.name.trim();
     await this.requireFreeName(parentId, name, null);
-    const id = await this.repo.db.transaction().execute(async (trx) => {
+    const id = await transaction(this.repo.db, async (trx) => {
       const newId = await this.repo.insertFolder(name, parentId, this.clock.now(), trx);
       await this.audit.record(trx, { by, action: 'view-folder.create', object: folderObject(newId, name), after: { name, parentId } });
       return newId;
@@ -70,7 +71,7 @@ export class SavedViewsService {
       }
     }
     if (name !== folder.name || parentId !== folder.parent_id) await this.requireFreeName(parentId, name, id);
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       await this.repo.updateFolder(id, { name, parent_id: parentId }, trx);
       const edit = changedFields({ name: folder.name, parentId: folder.parent_id }, { name, parentId });
       await this.audit.record(trx, { by, action: 'view-folder.update', object: folderObject(id, name), ...edit });
@@ -80,7 +81,7 @@ export class SavedViewsService {
 
   async deleteFolder(by: AuditContext, id: number): Promise<void> {
     const folder = await this.requireFolder(id);
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       if (!(await this.repo.folderIsEmpty(id, trx))) {
         throw new AppError(ErrorCode.ViewFolderNotEmpty, `View folder ${id} is not empty; move or delete its views and sub-folders first`);
       }
@@ -140,7 +141,7 @@ export class SavedViewsService {
       created_at: now,
       updated_at: now,
     };
-    const id = await this.repo.db.transaction().execute(async (trx) => {
+    const id = await transaction(this.repo.db, async (trx) => {
       const newId = await this.repo.insertView(row, trx);
       await this.audit.record(trx, {
         by,
@@ -164,7 +165,7 @@ export class SavedViewsService {
       folderId: input.folderId === undefined ? before.folderId : input.folderId,
       criteria: input.criteria ?? before.criteria,
     };
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       await this.repo.updateView(
         id,
         {
@@ -188,7 +189,7 @@ export class SavedViewsService {
 
   async deleteView(by: AuditContext, id: number): Promise<void> {
     const view = await this.requireView(id);
-    await this.repo.db.transaction().execute(async (trx) => {
+    await transaction(this.repo.db, async (trx) => {
       await this.repo.deleteView(id, trx);
       const { name, description, folderId, criteria } = toView(view);
       await this.audit.record(trx, {

@@ -67,11 +67,12 @@ export class ViewDevices {
         const held = [...new Set(rows.flatMap((r) => (r.online === 1 && r.connected_server ? [r.connected_server] : [])))];
         const servers = await devices.findServerNames(held);
         const last = rows.at(-1);
-        if (last) after = [last.name_lc, last.id];
-        return rows.map((r) => toDevice(r, servers));
+        return { devices: rows.map((r) => toDevice(r, servers)), last: last ? ([last.name_lc, last.id] as [string, number]) : null };
       });
-      if (page.length) yield page;
-      if (page.length < this.pageSize) return;
+      // Moved on only after the transaction: were it run again, it would read the same page.
+      if (page.last) after = page.last;
+      if (page.devices.length) yield page.devices;
+      if (page.devices.length < this.pageSize) return;
     }
   }
 

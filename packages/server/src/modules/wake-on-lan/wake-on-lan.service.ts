@@ -21,6 +21,7 @@ import type { Waker, WakeOutcome } from '../commands/commands.service.js';
 import { directTargets } from './wol-targets.js';
 import type { PacketSender } from './wol-sender.js';
 import { devicesWithPresence } from '../devices/device-rows.js';
+import { transaction } from '../../db/transaction.js';
 
 /** One key in the settings table, shared by every server of the installation. */
 const KEY = 'wake_on_lan';
@@ -100,7 +101,7 @@ export class WakeOnLanService implements Waker {
     await mayConfigure([...added, ...removed]);
 
     const next: WakeOnLanSettings = { ...req };
-    await this.db.transaction().execute(async (trx) => {
+    await transaction(this.db, async (trx) => {
       await this.settings.putSetting(KEY, JSON.stringify(next), trx);
       await this.audit.record(trx, {
         by,
