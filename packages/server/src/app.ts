@@ -171,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const idempotency = new IdempotencyService(new IdempotencyRepository(database.db), clock);
   const foldersRepo = new DeviceFoldersRepository(database.db, database.dialect);
   const folders = new DeviceFoldersService(foldersRepo, clock, configurationChanges, audit);
-  const devicesRepo = new DevicesRepository(database.db);
+  const devicesRepo = new DevicesRepository(database.db, database.dialect);
   const devices = new DevicesService(devicesRepo, folders, clock, events, configurationChanges, audit, database.dialect);
   const folderRules = defaultFolderRulesModule({ db: database.db, folders, devices, clock, audit, log });
   const enrollmentKeys = new EnrollmentKeysService(new EnrollmentKeysRepository(database.db), folders, settings, clock, audit);

@@ -124,3 +124,73 @@ describe.each(DIALECTS)('default device list: a folder by name (%s)', (dialect) 
     expect(statements.some((s) => s.includes('"device_presence"') && /with recursive/i.test(s))).toBe(false);
   });
 });
+
+// A folder by last contact: no index yields that order (ADR 0009), the database sorts the
+// folder's rows. On SQLite a folder that fits in the page is listed without `limit` (its
+// in-memory sorter instead of a temporary b-tree of the first rows): same rows, same order.
+describe.each(DIALECTS)('device list: a folder by last contact (%s)', (dialect) => {
+  let testDb: TestDb;
+  let db: DatabaseHandle;
+  let repo: DevicesRepository;
+  let folder: number;
+  let ids: number[];
+  const statements: string[] = [];
+  const byContact = (limit: number, descending: boolean, after: DeviceListQuery['after'] = null): DeviceListQuery => ({
+    folderId: folder,
+    recursive: false,
+    prefix: null,
+    sort: 'last_contact',
+    descending,
+    after,
+    limit,
+  });
+
+  beforeAll(async () => {
+    testDb = await createTestDb(dialect);
+    db = testDb.open((e) => void statements.push(e.query.sql));
+    await db.migrate();
+    repo = new DevicesRepository(db.db, dialect);
+    folder = Number(
+      (
+        await db.db
+          .insertInto('device_folders')
+          .values({ name: 'f', parent_id: null, created_at: 1 })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
+    const rows = [0, 1, 2, 3, 4].map((i) => newDeviceRow({ mac: `02CD0000000${i}`, name: `d${i}`, folderId: folder, now: 1 }));
+    ids = (await db.db.insertInto('devices').values(rows).returning('id').execute()).map((r) => Number(r.id));
+    // Contacts: d3 newest, d0 and d4 tied (the id breaks the tie), d2 never.
+    const contacts = [3_000, 2_000, 0, 9_000, 3_000];
+    for (const [i, id] of ids.entries()) await setPresence(db.db, id, { last_contact: contacts[i]! });
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  const names = (rows: Array<{ name: string }>) => rows.map((r) => r.name);
+
+  it('a folder that fits in the page: every device, in order, both directions', async () => {
+    statements.length = 0;
+    expect(names(await repo.listDevices(byContact(5, true)))).toEqual(['d3', 'd4', 'd0', 'd1', 'd2']);
+    expect(names(await repo.listDevices(byContact(10, false)))).toEqual(['d2', 'd1', 'd0', 'd4', 'd3']);
+    const lists = statements.filter((s) => s.includes('"device_presence"'));
+    expect(lists).toHaveLength(2);
+    // SQLite leaves the limit out (a count first); PostgreSQL runs the one statement as it is.
+    for (const s of lists) expect(/ limit /i.test(s)).toBe(dialect === 'postgres');
+    expect(statements.filter((s) => /count\(\*\)/i.test(s))).toHaveLength(dialect === 'sqlite' ? 2 : 0);
+  });
+
+  it('a folder larger than the page: pages of `limit` rows with the cursor, in order', async () => {
+    const first = await repo.listDevices(byContact(2, true));
+    expect(names(first)).toEqual(['d3', 'd4']);
+    const last = first[1]!;
+    const second = await repo.listDevices(byContact(2, true, [last.last_contact, last.id]));
+    expect(names(second)).toEqual(['d0', 'd1']);
+    const third = await repo.listDevices(byContact(2, true, [second[1]!.last_contact, second[1]!.id]));
+    expect(names(third)).toEqual(['d2']);
+  });
+});

@@ -1,4 +1,4 @@
-import { expressionBuilder, sql, type RawBuilder } from 'kysely';
+import { expressionBuilder, sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database, DevicePresenceTable, DevicesTable } from '../../db/types.js';
 import type { CursorValue } from '../../lib/cursor.js';
@@ -146,4 +146,21 @@ export interface DeviceListQuery extends DeviceFilter {
   /** Sort key and id of the last row of the previous page. */
   after: [CursorValue, number] | null;
   limit: number;
+}
+
+/** `col` starts with `prefix`, as an index range scan (byte-wise collation on both dialects). */
+export function prefixOf(
+  eb: ExpressionBuilder<Database, DevicesWithPresence>,
+  col: 'name_lc' | 'serial_lc' | 'last_ip' | 'mac' | 'unit_id',
+  prefix: string,
+): Expression<SqlBool> {
+  const last = prefix.codePointAt(prefix.length - 1)!;
+  const upper = prefix.slice(0, prefix.length - (last > 0xffff ? 2 : 1)) + String.fromCodePoint(Math.min(last + 1, 0x10ffff));
+  return eb.and([eb(col, '>=', prefix), eb(col, '<', upper)]);
+}
+
+/** `needle` (already in the column's case) occurs in `hay`: LIKE with the wildcards escaped, the same on both dialects. */
+export function containsIn(hay: RawBuilder<unknown>, needle: string): RawBuilder<SqlBool> {
+  const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<SqlBool>`(${hay} like ${pattern} escape '\\')`;
 }
