@@ -136,12 +136,9 @@ describe.each(DIALECTS)('device list: a folder by last contact (%s)', (dialect) 
   let ids: number[];
   const statements: string[] = [];
   const byContact = (limit: number, descending: boolean, after: DeviceListQuery['after'] = null): DeviceListQuery => ({
-    folderId: folder,
-    recursive: false,
-    prefix: null,
+    ...page(folder, after),
     sort: 'last_contact',
     descending,
-    after,
     limit,
   });
 

@@ -219,32 +219,32 @@ export class JobRunner {
   /** Targets → queued rows (set-based, one transaction). False when every target is gone. */
   private async resolve(run: JobRunRow, spec: RunSpec): Promise<boolean> {
     const gone = await this.repo.transaction(async (trx) => {
-      const gone: string[] = []; // inside: a run again after a deadlock starts afresh
+      const missing: string[] = []; // inside: a run again after a deadlock starts afresh
       for (const t of spec.targets) {
         if (t.type === 'device') {
           const exists = await sql`select id from devices where id = ${t.id}`.execute(trx);
-          if (!exists.rows.length) gone.push(`device ${t.id}`);
+          if (!exists.rows.length) missing.push(`device ${t.id}`);
           else await this.repo.addDevices(trx, run.id, sql<boolean>`id = ${t.id}`);
         } else if (t.type === 'folder') {
-          if (!(await this.repo.folderExists2(trx, t.id))) gone.push(`folder ${t.id}`);
+          if (!(await this.repo.folderExists2(trx, t.id))) missing.push(`folder ${t.id}`);
           else await this.repo.addDevices(trx, run.id, await subtreeCondition(trx, 'folder_id', t.id));
         } else {
           const view = await new SavedViewsRepository(trx).findView(t.id, trx);
           if (!view) {
-            gone.push(`view ${t.id}`);
+            missing.push(`view ${t.id}`);
             continue;
           }
           const criteria = JSON.parse(view.criteria_json) as ViewCriteria;
           await this.repo.addDevices(trx, run.id, await criteriaCondition(trx, criteria, { dialect: this.dialect, now: this.clock.now() }));
         }
       }
-      const message = gone.length ? `target gone: ${gone.join(', ')}` : null;
-      if (gone.length === spec.targets.length) {
+      const message = missing.length ? `target gone: ${missing.join(', ')}` : null;
+      if (missing.length === spec.targets.length) {
         await this.repo.updateRunIn(trx, run.id, { state: 'targetGone', message, resolved: 1, finished_at: this.clock.now() });
       } else {
         await this.repo.updateRunIn(trx, run.id, { resolved: 1, message });
       }
-      return gone;
+      return missing;
     });
     if (gone.length) this.log?.warn({ runId: run.id, gone }, 'job run: target gone');
     return gone.length < spec.targets.length;
