@@ -84,8 +84,8 @@ describe('workers accepting from the shared port themselves (sqlite)', () => {
     await until(
       'both workers running again with new pids',
       async () => {
-        await server.relogin().catch(() => undefined);
-        const r = await running();
+        await server.relogin(3000).catch(() => undefined);
+        const r = await runningWorkers(server, 3000);
         return r.length === 2 && r.every((s: any) => !before.some((b: any) => b.pid === s.pid)) && r;
       },
       // A busy machine: 15 s seen while a 100,000-device enrollment ran beside it.

@@ -37,7 +37,7 @@ export function httpsCall(
   t: Target,
   method: string,
   path: string,
-  opts: { body?: string; headers?: Record<string, string>; cert?: string; key?: string; localAddress?: string } = {},
+  opts: { body?: string; headers?: Record<string, string>; cert?: string; key?: string; localAddress?: string; timeoutMs?: number } = {},
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   // Whatever credentials go over the wire here are searched for in the servers' logs (log-secrets/).
   registerSecretsInHeaders(opts.headers);
@@ -69,6 +69,9 @@ export function httpsCall(
       },
     );
     req.on('error', reject);
+    // Without an answer in time the request fails (and a polling `until` asks again): a connection
+    // the supervisor hands to a worker in the instant it dies is never answered (docs/cluster.md).
+    if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
     req.end(opts.body);
   });
 }
@@ -124,6 +127,7 @@ export class TestDevice {
     t: Target,
     creds: { certPem?: string; keyPem?: string } | null,
     headers: Record<string, string> = {},
+    handshakeTimeoutMs?: number,
   ): Promise<TestDevice | { status: number }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`wss://127.0.0.1:${t.port}${DEVICE_WS_PATH}`, {
@@ -132,6 +136,7 @@ export class TestDevice {
         ...(creds?.certPem ? { cert: creds.certPem, key: creds.keyPem } : {}),
         headers,
         perMessageDeflate: false,
+        ...(handshakeTimeoutMs ? { handshakeTimeout: handshakeTimeoutMs } : {}),
       });
       const dev = new TestDevice(ws);
       ws.once('open', () => resolve(dev));

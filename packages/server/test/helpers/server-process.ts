@@ -5,6 +5,8 @@ import type { TestDb } from './db.js';
 import { registerSecret } from '../log-secrets/registry.js';
 import { httpsCall, type Target } from './device.js';
 
+/** A request to a server process fails after this long without an answer instead of hanging the test. */
+const REQUEST_TIMEOUT_MS = 30_000;
 const BIN = new URL('../../bin/openums.js', import.meta.url).pathname;
 
 /**
@@ -87,14 +89,15 @@ export class ServerProcess {
   }
 
   /** Logs in again (e.g. when the first login met a worker that was still starting). */
-  relogin(): Promise<void> {
-    return this.login();
+  relogin(timeoutMs = REQUEST_TIMEOUT_MS): Promise<void> {
+    return this.login(timeoutMs);
   }
 
-  private async login(): Promise<void> {
+  private async login(timeoutMs = REQUEST_TIMEOUT_MS): Promise<void> {
     const r = await httpsCall(this.t, 'POST', '/api/v1/auth/login', {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: this.password }),
+      timeoutMs,
     });
     this.token = JSON.parse(r.body).token;
   }
@@ -111,10 +114,11 @@ export class ServerProcess {
     await done;
   }
 
-  async api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = REQUEST_TIMEOUT_MS) {
     const r = await httpsCall(this.t, method, path, {
       headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      timeoutMs,
     });
     return { status: r.status, body: r.body ? JSON.parse(r.body) : null, headers: r.headers };
   }

@@ -9,9 +9,14 @@ export interface HostedDevice {
   dev: TestDevice;
 }
 
-/** The registry's running server processes (workers), as the API lists them. */
-export async function runningWorkers(server: ServerProcess): Promise<any[]> {
-  return ((await server.api('GET', '/api/v1/servers')).body?.items ?? []).filter((s: any) => s.status === 'running');
+/**
+ * The registry's running server processes (workers), as the API lists them. `timeoutMs` bounds the
+ * request for polls right after a worker died (a connection handed to it then is never answered).
+ */
+export async function runningWorkers(server: ServerProcess, timeoutMs?: number): Promise<any[]> {
+  return ((await server.api('GET', '/api/v1/servers', undefined, {}, timeoutMs)).body?.items ?? []).filter(
+    (s: any) => s.status === 'running',
+  );
 }
 
 /** Enrolls `n` devices with unit ids `<prefix>00`, `<prefix>01`, … through a mass key. */
@@ -29,7 +34,7 @@ export async function enrollDevices(server: ServerProcess, prefix: string, n: nu
 
 /** Opens the device's channel and waits for its welcome. */
 export async function connectDevice(server: ServerProcess, d: HostedDevice): Promise<void> {
-  d.dev = (await TestDevice.connect(server.t, d.creds)) as TestDevice;
+  d.dev = (await TestDevice.connect(server.t, d.creds, {}, 20_000)) as TestDevice;
   d.dev.hello(d.unitId, sysinfo());
   await d.dev.next((m) => m.t === 'welcome');
 }
