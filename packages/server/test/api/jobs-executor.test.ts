@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
-import { JobRunner } from '../../src/modules/jobs/job-runner.js';
+import { bareJobRunner } from '../helpers/job-runner.js';
 import { JobsRepository } from '../../src/modules/jobs/jobs.repository.js';
 import { JobHostsRepository } from '../../src/modules/jobs/job-hosts.repository.js';
 import { clusterScope } from '../../src/modules/jobs/job-hosts.js';
@@ -46,17 +46,7 @@ describe.each(DIALECTS)('job executor (%s)', (dialect) => {
     expect(job.status, JSON.stringify(job.body)).toBe(201);
     const { runId } = (await t.api('POST', `/api/v1/jobs/${job.body.id}/run`)).body;
     const repo = new JobsRepository(t.database.db);
-    const runner = () =>
-      new JobRunner(
-        repo,
-        t.database.db,
-        t.database.dialect,
-        t.commands,
-        { change: async () => undefined } as never,
-        async () => ({ allowed: [], refused: [], unknown: [] }),
-        t.clock,
-        null,
-      );
+    const runner = () => bareJobRunner({ repo, db: t.database.db, dialect: t.database.dialect, clock: t.clock, commands: t.commands });
     return { ids, runId: runId as number, repo, runner };
   };
   const commandsPerDevice = async (ids: number[]) => {

@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@openums/protocol';
-import { JobRunner } from '../../src/modules/jobs/job-runner.js';
+import { bareJobRunner } from '../helpers/job-runner.js';
 import { clusterScope, hostLeaseName, hostScope } from '../../src/modules/jobs/job-hosts.js';
-import { JobsRepository } from '../../src/modules/jobs/jobs.repository.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
 
@@ -45,17 +44,7 @@ describe.each(DIALECTS)('job host assignment (%s)', (dialect) => {
       .execute();
   const setHostStatus = (host: string, status: string) => raw().updateTable('servers').set({ status }).where('host', '=', host).execute();
   const setDue = (jobId: number, at: number) => raw().updateTable('jobs').set({ next_run_at: at }).where('id', '=', jobId).execute();
-  const runner = () =>
-    new JobRunner(
-      new JobsRepository(t.database.db),
-      t.database.db,
-      dialect,
-      { sendCommand: async () => ({ commands: [] }), flush: async () => undefined } as never,
-      { change: async () => undefined } as never,
-      async () => ({ allowed: [], refused: [], unknown: [] }),
-      runnerClock,
-      null,
-    );
+  const runner = () => bareJobRunner({ db: t.database.db, dialect, clock: runnerClock });
   const run = async (runId: number) => (await t.api('GET', `/api/v1/job-runs/${runId}`)).body;
   const runRow = async (runId: number) => raw().selectFrom('job_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
   const jobBody = () => ({

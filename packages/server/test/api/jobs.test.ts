@@ -6,7 +6,7 @@ import { SettingsRepository } from '../../src/db/settings.repository.js';
 import { JobsService } from '../../src/modules/jobs/jobs.service.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { JobsRepository } from '../../src/modules/jobs/jobs.repository.js';
-import { JobRunner } from '../../src/modules/jobs/job-runner.js';
+import { bareJobRunner } from '../helpers/job-runner.js';
 
 type Online = Awaited<ReturnType<ReturnType<typeof channelServer>['onlineDevice']>>;
 const soon = (ms = 60_000) => new Date(Date.now() + ms).toISOString();
@@ -244,17 +244,7 @@ describe.each(DIALECTS)('scheduled jobs over real mTLS (%s)', (dialect) => {
     const j = await job({ name: 'race', enabled: false, targets: [{ type: 'device', id: devs[0]!.id }] });
     const repo = new JobsRepository(handle.db);
     const idle = { sendCommand: async () => ({}), flush: async () => undefined } as never;
-    const runner = () =>
-      new JobRunner(
-        repo,
-        handle.db,
-        handle.dialect,
-        idle,
-        { change: async () => undefined } as never,
-        async () => ({ allowed: [], refused: [], unknown: [] }),
-        s.clock,
-        null,
-      );
+    const runner = () => bareJobRunner({ repo, db: handle.db, dialect: handle.dialect, clock: s.clock, commands: idle });
     for (let round = 0; round < 5; round++) {
       const due = s.clock.now() - 1000;
       await handle.db

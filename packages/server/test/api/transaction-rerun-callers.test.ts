@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { channelServer } from '../helpers/channel-server.js';
 import { enroll, TestDevice } from '../helpers/device.js';
-import { JobRunner } from '../../src/modules/jobs/job-runner.js';
+import { bareJobRunner } from '../helpers/job-runner.js';
 import { JobsRepository } from '../../src/modules/jobs/jobs.repository.js';
 
 /** The next `times` updates of `table` matching `when` fail as a deadlock victim would. */
@@ -76,16 +76,7 @@ describe('transaction callers run again after a deadlock (postgres)', () => {
     // looked at both targets and found one gone.
     const tries = await cancelFirstTries('cancel_resolve', 'job_runs', 'old.resolved = 0 and new.resolved = 1');
     const repo = new JobsRepository(db);
-    const runner = new JobRunner(
-      repo,
-      db,
-      t.database.dialect,
-      t.commands,
-      { change: async () => undefined } as never,
-      async () => ({ allowed: [], refused: [], unknown: [] }),
-      t.clock,
-      null,
-    );
+    const runner = bareJobRunner({ repo, db, dialect: t.database.dialect, clock: t.clock, commands: t.commands });
     await runner.advance((await repo.findRun(runId))!);
     expect(await tries()).toBe(2); // cancelled once, then run again
 
