@@ -41,8 +41,6 @@ describe('transaction callers run again after a deadlock (postgres)', () => {
     await t?.close();
   });
 
-  const cancelFirstTries = (name: string, table: string, when: string) => cancelFirstUpdates(t.database.db, name, table, when);
-
   it('a job run whose resolution is cancelled once resolves as if it had not been: one gone target is not counted twice', async () => {
     const db = t.database.db;
     const device = async (mac: string) =>
@@ -74,7 +72,7 @@ describe('transaction callers run again after a deadlock (postgres)', () => {
 
     // resolve() ends by marking the run resolved: its first try is cancelled there, after it has
     // looked at both targets and found one gone.
-    const tries = await cancelFirstTries('cancel_resolve', 'job_runs', 'old.resolved = 0 and new.resolved = 1');
+    const tries = await cancelFirstUpdates(db, 'cancel_resolve', 'job_runs', 'old.resolved = 0 and new.resolved = 1');
     const repo = new JobsRepository(db);
     const runner = bareJobRunner({ repo, db, dialect: t.database.dialect, clock: t.clock, commands: t.commands });
     await runner.advance((await repo.findRun(runId))!);

@@ -5,7 +5,7 @@ import { JobRunner } from '../../src/modules/jobs/job-runner.js';
 import { JobsRepository } from '../../src/modules/jobs/jobs.repository.js';
 
 /** What a bare job runner's commands do: nothing, unless a test passes the app's own. */
-export const idleCommands = { sendCommand: async () => ({ commands: [] }), flush: async () => undefined };
+const idleCommands = { sendCommand: async () => ({ commands: [] }), flush: async () => undefined };
 
 /**
  * A job runner outside an app, to step runs by hand (`advance`, `advanceAll`): settings changes
